@@ -1,0 +1,38 @@
+#pragma once
+// The one reading interface. Every source (native store, foreign SQLite layouts, caches of files and
+// remote stores) ends up behind it; replay, timeline, diff and the CLI know nothing else.
+
+#include "model/event.h"
+
+#include <functional>
+#include <memory>
+
+namespace chronoscope {
+
+/// Return false to stop the read early.
+using EventCallback = std::function<bool(const Event&)>;
+
+class EventReader
+{
+public:
+    virtual ~EventReader() = default;
+
+    virtual StoreInfo info() = 0;
+    /// All streams, ordered by name. Cheap: served from a summary, not by scanning events.
+    virtual QList<StreamInfo> streams() = 0;
+    /// Streams the given events in query order. Returns false with *error set on failure
+    /// (events already delivered stay valid).
+    virtual bool read(const EventQuery& query, const EventCallback& sink, QString* error = nullptr) = 0;
+    /// Number of events matching the query (the limit is ignored).
+    virtual qint64 count(const EventQuery& query, QString* error = nullptr);
+    /// The event at a global position.
+    virtual std::optional<Event> eventAt(qint64 position, QString* error = nullptr);
+    /// A second, independent reader on the same store, for use on another thread.
+    /// Readers are not thread-safe; each thread uses its own.
+    virtual std::unique_ptr<EventReader> clone(QString* error = nullptr) = 0;
+
+    /// Collects a query into a list (for small reads and tests).
+    QList<Event> readAll(const EventQuery& query, QString* error = nullptr);
+};
+
+} // namespace chronoscope
