@@ -23,6 +23,11 @@ std::optional<Event> EventReader::eventAt(qint64 position, QString* error)
     return found;
 }
 
+std::optional<Checkpoint> EventReader::checkpointBefore(const QString&, const QString&, const Point&)
+{
+    return std::nullopt;
+}
+
 QList<Event> EventReader::readAll(const EventQuery& query, QString* error)
 {
     QList<Event> out;

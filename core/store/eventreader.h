@@ -9,6 +9,17 @@
 
 namespace chronoscope {
 
+/// A persisted fold of one stream up to and including `version` (see docs/store.md, table checkpoints).
+struct Checkpoint
+{
+    QString projection;  ///< "merge" for the default RFC 7386 projection
+    QString stream;
+    qint64 version = 0;
+    qint64 position = 0;
+    TimeMs time = kNoTime;
+    QByteArray state;    ///< compact JSON
+};
+
 /// Return false to stop the read early.
 using EventCallback = std::function<bool(const Event&)>;
 
@@ -27,6 +38,10 @@ public:
     virtual qint64 count(const EventQuery& query, QString* error = nullptr);
     /// The event at a global position.
     virtual std::optional<Event> eventAt(qint64 position, QString* error = nullptr);
+    /// The last persisted checkpoint of `projection` for `stream` at or before `point`, when the store keeps
+    /// them (the native store does for long streams; other readers return nullopt and replay folds from the start).
+    virtual std::optional<Checkpoint> checkpointBefore(const QString& projection, const QString& stream,
+                                                       const Point& point);
     /// A second, independent reader on the same store, for use on another thread.
     /// Readers are not thread-safe; each thread uses its own.
     virtual std::unique_ptr<EventReader> clone(QString* error = nullptr) = 0;
