@@ -117,14 +117,17 @@ inline QString diffEvents(const QList<Event>& actual, const QList<Event>& expect
     return {};
 }
 
+using QueryCases = QList<std::pair<QString, EventQuery>>;
+
 /// A standard set of queries over a known event list: every filter alone and combined, limits, direction.
-inline void addQueryRows(const QList<Event>& events, bool timeKnown)
+inline QueryCases queryCases(const QList<Event>& events, bool timeKnown)
 {
-    QTest::addColumn<EventQuery>("query");
-    QTest::newRow("all") << EventQuery{};
+    QueryCases cases;
+    auto add = [&cases](const QString& name, const EventQuery& q) { cases.append({name, q}); };
+    add(QStringLiteral("all"), EventQuery{});
     EventQuery q;
     q.backward = true;
-    QTest::newRow("all backward") << q;
+    add(QStringLiteral("all backward"), q);
 
     QStringList streams, types;
     for (const Event& e : events) {
@@ -136,61 +139,61 @@ inline void addQueryRows(const QList<Event>& events, bool timeKnown)
     for (const QString& s : streams) {
         q = {};
         q.stream = s;
-        QTest::newRow(qPrintable(QStringLiteral("stream %1").arg(s))) << q;
+        add(QStringLiteral("stream %1").arg(s), q);
     }
     const Event& mid = events[events.size() / 2];
     q = {};
     q.stream = mid.stream;
     q.fromVersion = mid.version;
-    QTest::newRow("stream from version") << q;
+    add(QStringLiteral("stream from version"), q);
     q.fromVersion = 0;
     q.toVersion = mid.version;
-    QTest::newRow("stream to version") << q;
+    add(QStringLiteral("stream to version"), q);
     q.fromVersion = mid.version;
     q.toVersion = mid.version;
-    QTest::newRow("stream one version") << q;
+    add(QStringLiteral("stream one version"), q);
     q = {};
     q.stream = mid.stream;
     q.limit = 1;
     q.backward = true;
-    QTest::newRow("stream last event") << q;
+    add(QStringLiteral("stream last event"), q);
     for (const QString& t : types) {
         q = {};
         q.types = {t};
-        QTest::newRow(qPrintable(QStringLiteral("type %1").arg(t))) << q;
+        add(QStringLiteral("type %1").arg(t), q);
     }
     if (types.size() > 1) {
         q = {};
         q.types = {types[0], types[1]};
-        QTest::newRow("two types") << q;
+        add(QStringLiteral("two types"), q);
         q.stream = events.first().stream;
-        QTest::newRow("two types in a stream") << q;
+        add(QStringLiteral("two types in a stream"), q);
     }
     q = {};
     q.fromPosition = events[1].position;
     q.toPosition = events[events.size() - 2].position;
-    QTest::newRow("position range") << q;
+    add(QStringLiteral("position range"), q);
     q.backward = true;
     q.limit = 2;
-    QTest::newRow("position range backward limit") << q;
+    add(QStringLiteral("position range backward limit"), q);
     q = {};
     q.fromPosition = events.last().position + 1;
-    QTest::newRow("after the end") << q;
+    add(QStringLiteral("after the end"), q);
     q = {};
     q.fromPosition = events.first().position;
     q.toPosition = events.first().position;
-    QTest::newRow("first position only") << q;
+    add(QStringLiteral("first position only"), q);
     q = {};
     q.limit = 2;
-    QTest::newRow("limit") << q;
+    add(QStringLiteral("limit"), q);
     q.limit = 0;
-    QTest::newRow("limit 0") << q;
+    add(QStringLiteral("limit 0"), q);
     q = {};
     q.stream = QStringLiteral("no-such-stream");
-    QTest::newRow("unknown stream") << q;
+    add(QStringLiteral("unknown stream"), q);
     q = {};
     q.types = {QStringLiteral("NoSuchType")};
-    QTest::newRow("unknown type") << q;
+    add(QStringLiteral("unknown type"), q);
 
     TimeMs first = kNoTime, last = kNoTime;
     for (const Event& e : events) {
@@ -202,29 +205,37 @@ inline void addQueryRows(const QList<Event>& events, bool timeKnown)
     const TimeMs probe = timeKnown ? mid.time : 1767607200000;
     q = {};
     q.since = probe;
-    QTest::newRow("since") << q;
+    add(QStringLiteral("since"), q);
     q = {};
     q.until = probe;
-    QTest::newRow("until") << q;
+    add(QStringLiteral("until"), q);
     q = {};
     q.since = probe + 1;
-    QTest::newRow("since just after") << q;
+    add(QStringLiteral("since just after"), q);
     q = {};
     q.until = probe - 1;
     q.backward = true;
-    QTest::newRow("until just before, backward") << q;
+    add(QStringLiteral("until just before, backward"), q);
     if (timeKnown) {
         q = {};
         q.since = first;
         q.until = last;
         q.limit = 3;
-        QTest::newRow("time window limit") << q;
+        add(QStringLiteral("time window limit"), q);
         q = {};
         q.stream = mid.stream;
         q.since = first;
         q.until = mid.time;
-        QTest::newRow("stream time window") << q;
+        add(QStringLiteral("stream time window"), q);
     }
+    return cases;
+}
+
+inline void addQueryRows(const QList<Event>& events, bool timeKnown)
+{
+    QTest::addColumn<EventQuery>("query");
+    for (const auto& [name, q] : queryCases(events, timeKnown))
+        QTest::newRow(qPrintable(name)) << q;
 }
 
 } // namespace layouts_test

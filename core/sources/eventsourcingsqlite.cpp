@@ -169,16 +169,21 @@ public:
     // Decodes a stored state: plain JSON, zlib-compressed JSON, or AES-GCM encrypted (optionally compressed).
     StateError decodeState(const QByteArray& raw, QJsonDocument* doc, QString* why) const
     {
+        if (raw.isEmpty()) {
+            *why = QStringLiteral("the state is empty");
+            return StateError::NotJson;
+        }
         QJsonParseError pe{};
         bool textual = false;
-        if (!raw.isEmpty() && (raw[0] == '{' || raw[0] == '[')) {
+        if (raw[0] == '{' || raw[0] == '[') {
             *doc = QJsonDocument::fromJson(raw, &pe);
             if (pe.error == QJsonParseError::NoError)
                 return StateError::None;
             textual = true;
             *why = QStringLiteral("the state is not valid JSON (%1 at offset %2)").arg(pe.errorString()).arg(pe.offset);
         }
-        if (looksZlib(raw)) {
+        const bool zlibLike = looksZlib(raw);
+        if (zlibLike) {
             QByteArray inflated;
             if (inflateZlib(raw, &inflated)) {
                 *doc = QJsonDocument::fromJson(inflated, &pe);
@@ -188,16 +193,27 @@ public:
                 return StateError::NotJson;
             }
         }
-        if (m_key.isEmpty()) {
-            if (textual)
+        // Anything else should be nonce(12) | tag(16) | ciphertext.
+        if (textual)
+            return StateError::NotJson;
+        if (m_key.isEmpty() || raw.size() < 28) {
+            if (zlibLike) {
+                *why = QStringLiteral("the compressed state is damaged (not a complete zlib stream)");
+                return StateError::Inflate;
+            }
+            if (raw.size() < 28) {
+                *why = QStringLiteral("the state is neither JSON, zlib data nor long enough to be encrypted");
                 return StateError::NotJson;
+            }
             *why = QStringLiteral("the state is encrypted and CIPHER_KEY is not set");
             return StateError::NeedsKey;
         }
         QByteArray plain;
         if (!decryptAesGcm(m_key, raw, &plain)) {
-            if (textual)
-                return StateError::NotJson;
+            if (zlibLike) {
+                *why = QStringLiteral("the state is neither a complete zlib stream nor decryptable with CIPHER_KEY");
+                return StateError::Inflate;
+            }
             *why = QStringLiteral("the state cannot be decrypted with CIPHER_KEY (wrong key or damaged ciphertext)");
             return StateError::Decrypt;
         }
