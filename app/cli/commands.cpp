@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QMutex>
 
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <unistd.h>
@@ -20,6 +21,12 @@ std::map<QString, CommandSpec>& registry()
 {
     static std::map<QString, CommandSpec> commands;
     return commands;
+}
+
+std::multimap<QString, CommandExtension>& extensions()
+{
+    static std::multimap<QString, CommandExtension> ext;
+    return ext;
 }
 
 bool g_pretty = false;
@@ -41,11 +48,18 @@ bool CommandRegistry::add(CommandSpec spec)
     return registry().emplace(name, std::move(spec)).second;
 }
 
+bool CommandRegistry::extend(CommandExtension extension)
+{
+    const QString name = extension.command;
+    extensions().emplace(name, std::move(extension));
+    return true;
+}
+
 QList<CommandSpec> CommandRegistry::all()
 {
     QList<CommandSpec> out;
     for (const auto& [name, spec] : registry())
-        out.append(spec);
+        out.append(*find(name));
     return out;
 }
 
@@ -54,7 +68,25 @@ std::optional<CommandSpec> CommandRegistry::find(const QString& name)
     const auto it = registry().find(name);
     if (it == registry().end())
         return std::nullopt;
-    return it->second;
+    CommandSpec spec = it->second;
+    // Extensions register in static initialisers of other files, in any order: merge them here.
+    const auto [begin, end] = extensions().equal_range(name);
+    if (begin == end)
+        return spec;
+    std::vector<std::function<std::optional<int>(Invocation&)>> handlers;
+    for (auto e = begin; e != end; ++e) {
+        spec.options += e->second.options;
+        if (e->second.handler)
+            handlers.push_back(e->second.handler);
+    }
+    auto own = spec.run;
+    spec.run = [handlers, own](Invocation& inv) -> int {
+        for (const auto& h : handlers)
+            if (const std::optional<int> rc = h(inv))
+                return *rc;
+        return own(inv);
+    };
+    return spec;
 }
 
 // ---- Invocation -----------------------------------------------------------------------------------
@@ -330,6 +362,25 @@ std::function<void(qint64, qint64, const QString&)> stderrProgress()
             std::fprintf(stderr, "\r%s: %lld   ", qPrintable(what), static_cast<long long>(done));
         std::fflush(stderr);
     };
+}
+
+namespace {
+CancelToken* g_interruptToken = nullptr;
+extern "C" void onInterrupt(int)
+{
+    // CancelToken::cancel is a lock-free atomic store: safe in a signal handler.
+    if (g_interruptToken)
+        g_interruptToken->cancel();
+}
+} // namespace
+
+CancelToken cancelOnInterrupt()
+{
+    static CancelToken token;
+    g_interruptToken = &token;
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    return token;
 }
 
 void endProgress()

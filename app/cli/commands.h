@@ -5,6 +5,7 @@
 
 #include "model/event.h"
 #include "store/eventreader.h"
+#include "util/progress.h"
 
 #include <QHash>
 #include <QJsonValue>
@@ -50,19 +51,33 @@ struct CommandSpec
     std::function<int(Invocation&)> run;
 };
 
+/// Extra options for another file's command, with a handler that runs before the command's own run.
+/// The handler returns an exit code when it handled the invocation (e.g. `state --projection FILE.js`),
+/// nullopt to let the command run as usual. This is how a feature adds flags to `state` or `diff`
+/// without editing their files.
+struct CommandExtension
+{
+    QString command;
+    QList<OptionSpec> options;
+    std::function<std::optional<int>(Invocation&)> handler;
+};
+
 class CommandRegistry
 {
 public:
     static bool add(CommandSpec spec);
+    static bool extend(CommandExtension extension);
     /// Sorted by name.
     static QList<CommandSpec> all();
+    /// The command with the options of its extensions appended and their handlers run first.
     static std::optional<CommandSpec> find(const QString& name);
 };
 
-/// Put one of these at namespace scope in a cmd_*.cpp: `static const CommandRegistration reg({...});`
+/// Put one of these at namespace scope in a cmd_*.cpp: `const CommandRegistration reg({...});`
 struct CommandRegistration
 {
     explicit CommandRegistration(CommandSpec spec) { CommandRegistry::add(std::move(spec)); }
+    explicit CommandRegistration(CommandExtension ext) { CommandRegistry::extend(std::move(ext)); }
 };
 
 /// The parsed command line of one command, plus the helpers every command needs.
@@ -122,6 +137,9 @@ QByteArray jsonText(const QJsonValue& value);
 void setPretty(bool pretty);
 /// Writes a compact JSON document as one line (re-indented with --pretty).
 void writeJsonLine(const QByteArray& compactJson);
+
+/// A cancel token that Ctrl-C (SIGINT) and SIGTERM cancel, so long work stops cleanly (no partial file).
+CancelToken cancelOnInterrupt();
 
 /// A progress printer for stderr ("\r<what> 42% (420000/1000000)").
 std::function<void(qint64, qint64, const QString&)> stderrProgress();
