@@ -569,7 +569,10 @@ private:
         // Bounded memory whatever the number of keys: the buffers together hold about 200k entries at most.
         const int base = pageSize(first);
         const int n = int(std::max<qsizetype>(1, m_keys.size()));
-        return std::clamp(200000 / n, 10, std::max(10, base));
+        int count = std::max(1, std::min(base, 200000 / n));
+        if (count < 10 && base >= 10)
+            count = 10;  // very many keys: keep round trips worth their cost
+        return count;
     }
 
     bool merge(const PageSink& sink, qint64 total, QString* error)
