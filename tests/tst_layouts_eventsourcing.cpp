@@ -126,10 +126,12 @@ QByteArray zlibCompress(const QByteArray& in)
 }
 
 // eventsourcing's AESCipher.encrypt: a random 96-bit nonce, AES-GCM, stored as nonce | tag | ciphertext.
-QByteArray aesGcmEncrypt(const QByteArray& key, const QByteArray& plain)
+QByteArray aesGcmEncrypt(const QByteArray& key, const QByteArray& plain, const QByteArray& fixedNonce = {})
 {
     unsigned char nonce[12];
     RAND_bytes(nonce, sizeof nonce);
+    if (fixedNonce.size() == 12)
+        memcpy(nonce, fixedNonce.constData(), 12);
     const EVP_CIPHER* cipher = key.size() == 16 ? EVP_aes_128_gcm() : key.size() == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
     EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
     QByteArray ct(plain.size() + 16, Qt::Uninitialized);
@@ -341,6 +343,30 @@ private Q_SLOTS:
         QCOMPARE(events[0].data, QByteArray(R"({"note":"café","originator_topic":"shop.domain:Order"})"));
         QCOMPARE(events[0].time, *parseTime(u"2026-01-07T12:00:00.250Z"));
         QCOMPARE(events[0].type, QStringLiteral("Noted"));
+    }
+
+    void ciphertextThatLooksLikeJson()
+    {
+        // One encrypted state in 256 starts with '{': it must still be decrypted (and its wrappers decoded).
+        const QString path = m_dir.filePath(QStringLiteral("brace.sqlite"));
+        const QByteArray key = keyFor(32);
+        {
+            FixtureDb db(path);
+            db.exec(kSchema);
+            const QList<StoredRow> stored = rows();
+            for (int i = 0; i < stored.size(); ++i)
+                db.run("INSERT INTO stored_events VALUES (?,?,?,?)",
+                       {stored[i].id, stored[i].version, stored[i].topic,
+                        aesGcmEncrypt(key, stored[i].json, QByteArray("{\"nonce-") + char('a' + i) + "\":1")});
+        }
+        QString error;
+        auto reader = openEventsourcingSqlite(path, key.toBase64(), &error);
+        QVERIFY2(reader, qPrintable(error));
+        QCOMPARE(diffEvents(reader->readAll({}, &error), m_expected), QString());
+        QVERIFY2(reader->info().warnings.isEmpty(), qPrintable(reader->info().warnings.join(u'\n')));
+        // Without the key it is still recognised as an encrypted store.
+        QVERIFY(!openEventsourcingSqlite(path, {}, &error));
+        QVERIFY2(error.contains(QLatin1String("set the CIPHER_KEY")), qPrintable(error));
     }
 
     void keyErrors_data()

@@ -167,8 +167,11 @@ public:
     }
 
     // Decodes a stored state: plain JSON, zlib-compressed JSON, or AES-GCM encrypted (optionally compressed).
-    StateError decodeState(const QByteArray& raw, QJsonDocument* doc, QString* why) const
+    // *jsonText (optional) is set to whether `raw` itself was the JSON text (not compressed or encrypted).
+    StateError decodeState(const QByteArray& raw, QJsonDocument* doc, QString* why, bool* jsonText = nullptr) const
     {
+        if (jsonText)
+            *jsonText = false;
         if (raw.isEmpty()) {
             *why = QStringLiteral("the state is empty");
             return StateError::NotJson;
@@ -177,9 +180,13 @@ public:
         bool textual = false;
         if (raw[0] == '{' || raw[0] == '[') {
             *doc = QJsonDocument::fromJson(raw, &pe);
-            if (pe.error == QJsonParseError::NoError)
+            if (pe.error == QJsonParseError::NoError) {
+                if (jsonText)
+                    *jsonText = true;
                 return StateError::None;
-            textual = true;
+            }
+            // Ciphertext starts with '{' once in 256 states: only valid UTF-8 counts as (broken) JSON text.
+            textual = QString::fromUtf8(raw).toUtf8() == raw;
             *why = QStringLiteral("the state is not valid JSON (%1 at offset %2)").arg(pe.errorString()).arg(pe.offset);
         }
         const bool zlibLike = looksZlib(raw);
@@ -331,7 +338,8 @@ protected:
         QJsonObject meta{{QStringLiteral("topic"), topic}};
         QJsonDocument doc;
         QString why;
-        if (decodeState(raw, &doc, &why) != StateError::None) {
+        bool jsonText = false;
+        if (decodeState(raw, &doc, &why, &jsonText) != StateError::None) {
             setNonJsonData(e, QString::fromUtf8(raw).toUtf8() == raw ? raw : QByteArray("base64:") + raw.toBase64());
             meta.insert(QStringLiteral("chronoscope.error"), why);
             e->metadata = QJsonDocument(meta).toJson(QJsonDocument::Compact);
@@ -346,7 +354,7 @@ protected:
         }
         if (doc.isObject()) {
             QJsonObject state = doc.object();
-            if (raw.contains("_type_") || !raw.startsWith('{'))
+            if (!jsonText || raw.contains("_type_"))
                 state = unwrapTranscoded(state).toObject();
             // The event time becomes the canonical time; it stays in metadata with its full precision so the
             // replayed state does not change on every event just because its timestamp did.
