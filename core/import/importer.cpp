@@ -428,6 +428,7 @@ bool Importer::importFile(const QString& path, QString* error)
     m_fatal.clear();
 
     enum Mode { Unknown, Objects, Array } mode = Unknown;
+    enum LineMode { Undecided, Lines, MultiLine } lineMode = Undecided;
     bool expectComma = false, arrayClosed = false;
     const qint64 objectsBefore = m_objects, ceBefore = m_cloudEvents;
     bool first = true;
@@ -503,10 +504,38 @@ bool Importer::importFile(const QString& path, QString* error)
             }
         }
 
+        // NDJSON (decided by the first event: it ends on its own line) is scanned one line at a time, so a
+        // line cut short never swallows the next one. Pretty-printed objects and array elements span lines.
+        size_t limit = m_end;
+        bool lineLimited = false;
+        if (mode == Objects && lineMode != MultiLine) {
+            const void* nl = std::memchr(m_buf.data() + m_begin, '\n', m_end - m_begin);
+            if (!nl && !m_eof) {
+                if (!fill(true)) {
+                    *error = m_fatal;
+                    return false;
+                }
+                continue;
+            }
+            if (nl) {
+                // The line break is part of the scan: it ends a number and is an error inside a string.
+                limit = size_t(static_cast<const char*>(nl) - m_buf.data()) + 1;
+                lineLimited = true;
+            }
+        }
         bool isObject = false;
         const char* start = m_buf.data() + m_begin;
-        const jsonscan::Result r = jsonscan::scanTopValue(start, m_buf.data() + m_end, m_members, &isObject);
+        const jsonscan::Result r = jsonscan::scanTopValue(start, m_buf.data() + limit, m_members, &isObject);
         if (r.status == Status::Incomplete) {
+            if (mode == Objects && lineMode == Undecided && lineLimited) {
+                lineMode = MultiLine; // the first event spans lines: a pretty-printed file
+                continue;
+            }
+            if (lineLimited) {
+                issue(m_line, QStringLiteral("the line ends before its event does (cut short)"), true);
+                advance(limit);
+                continue;
+            }
             if (!m_eof) {
                 if (!fill(true)) {
                     *error = m_fatal;
@@ -518,16 +547,18 @@ bool Importer::importFile(const QString& path, QString* error)
             m_begin = m_end;
             break;
         }
+        if (mode == Objects && lineMode == Undecided)
+            lineMode = Lines;
         if (r.status == Status::Error) {
             const size_t errAt = size_t(r.errorAt - m_buf.data());
             // Line and column of the error, for the message.
             qint64 errLine = m_line;
-            size_t lineStart = m_begin;
             for (size_t i = m_begin; i < errAt; ++i)
-                if (m_buf[i] == '\n') {
+                if (m_buf[i] == '\n')
                     ++errLine;
-                    lineStart = i + 1;
-                }
+            size_t lineStart = errAt;
+            while (lineStart > 0 && m_buf[lineStart - 1] != '\n')
+                --lineStart;
             QString msg = QString::fromLatin1(r.message);
             if (errLine != m_line)
                 msg += QStringLiteral(" (at line %1, column %2)").arg(errLine).arg(errAt - lineStart + 1);
@@ -537,13 +568,26 @@ bool Importer::importFile(const QString& path, QString* error)
             if (mode == Array)
                 expectComma = false;
             if (lineStart > m_begin) {
-                // The event broke off and a later line starts fresh (a truncated NDJSON line): resume there.
+                // The event broke off and a later line starts fresh (a cut-short line): resume there.
                 advance(lineStart);
             } else {
                 advance(errAt);
                 skipToNextLine();
             }
             continue;
+        }
+        if (lineLimited) {
+            size_t rest = size_t(r.end - m_buf.data());
+            while (rest < limit && jsonscan::isSpace(m_buf[rest]))
+                ++rest;
+            if (rest < limit) {
+                size_t lineStart = m_begin;
+                while (lineStart > 0 && m_buf[lineStart - 1] != '\n')
+                    --lineStart;
+                issue(m_line, QStringLiteral("unexpected text after the event (column %1)").arg(rest - lineStart + 1), true);
+                advance(limit);
+                continue;
+            }
         }
         if (!isObject) {
             issue(m_line, QStringLiteral("%1, not an event object").arg(QLatin1String(kindName(c == '-' || (c >= '0' && c <= '9') ? 'n' : (c == 'n' ? 'z' : c)))), true);
