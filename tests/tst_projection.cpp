@@ -115,6 +115,7 @@ private Q_SLOTS:
     void divergence();
     void divergenceIgnoresKeyOrderAndFindsInitial();
     void divergenceReportsFailingSide();
+    void divergenceWithLargeStates();
     void watchForwardAndBackward();
     void watchBadPredicate();
 };
@@ -761,6 +762,41 @@ void TestProjection::divergenceReportsFailingSide()
     QVERIFY(!findDivergence(*a, *b, reader, &d, &err));
     QVERIFY2(err.message.startsWith(QLatin1String("projection B: b.js:1")), qPrintable(err.message));
     QCOMPARE(err.position, 3);
+}
+
+void TestProjection::divergenceWithLargeStates()
+{
+    // States of ~4 KB switch the comparison to blocks; the answer must stay the exact first event.
+    QList<Event> events;
+    for (int i = 0; i < 3000; ++i)
+        events << ev(QStringLiteral("s-%1").arg(i % 7), "E", QStringLiteral(R"({"i":%1})").arg(i).toUtf8());
+    events = numbered(events);
+    const QString v1 = R"(fromAll().when({ $init: function () { return { pad: 'x'.repeat(4000), n: 0 }; },
+        E: function (s, e) { s.n += e.data.i; } }))";
+    const QString v2 = R"(fromAll().when({ $init: function () { return { pad: 'x'.repeat(4000), n: 0 }; },
+        E: function (s, e) { s.n += e.data.i === 2345 ? 0 : e.data.i; } }))";
+    ProjectionError err;
+    auto a = JsProjection::fromSource(v1, QStringLiteral("v1.js"), {}, &err);
+    auto b = JsProjection::fromSource(v2, QStringLiteral("v2.js"), {}, &err);
+    MemoryReader reader(events);
+    DivergenceResult d;
+    QVERIFY2(findDivergence(*a, *b, reader, &d, &err), qPrintable(err.message));
+    QVERIFY(d.found);
+    QCOMPARE(d.event.position, 2346);
+    QCOMPARE(d.a.state.toObject().value(QStringLiteral("n")).toInteger() -
+                 d.b.state.toObject().value(QStringLiteral("n")).toInteger(), 2345);
+    // Equal versions run to the end without a false alarm.
+    auto c = JsProjection::fromSource(v1, QStringLiteral("v1c.js"), {}, &err);
+    QVERIFY(findDivergence(*a, *c, reader, &d, &err));
+    QVERIFY(!d.found);
+    QCOMPARE(d.a.position, 3000);
+    // A divergence in the last, partial block.
+    const QString v3 = R"(fromAll().when({ $init: function () { return { pad: 'x'.repeat(4000), n: 0 }; },
+        E: function (s, e) { s.n += e.data.i === 2999 ? 1 : e.data.i; } }))";
+    auto e3 = JsProjection::fromSource(v3, QStringLiteral("v3.js"), {}, &err);
+    QVERIFY(findDivergence(*a, *e3, reader, &d, &err));
+    QVERIFY(d.found);
+    QCOMPARE(d.event.position, 3000);
 }
 
 void TestProjection::watchForwardAndBackward()

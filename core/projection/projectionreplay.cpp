@@ -1,49 +1,12 @@
 #include "projection/projectionreplay.h"
 
+#include "diff/jsondiff.h"
+
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
 
 namespace chronoscope {
-
-bool splitJsonPointer(const QString& pointer, QStringList* tokens)
-{
-    tokens->clear();
-    if (pointer.isEmpty())
-        return true;
-    if (!pointer.startsWith(QLatin1Char('/')))
-        return false;
-    const QStringList parts = pointer.mid(1).split(QLatin1Char('/'));
-    for (QString t : parts) {
-        t.replace(QStringLiteral("~1"), QStringLiteral("/"));
-        t.replace(QStringLiteral("~0"), QStringLiteral("~"));
-        *tokens << t;
-    }
-    return true;
-}
-
-QJsonValue valueAtPointer(const QJsonValue& doc, const QStringList& tokens)
-{
-    QJsonValue v = doc;
-    for (const QString& t : tokens) {
-        if (v.isObject()) {
-            const QJsonObject o = v.toObject();
-            if (!o.contains(t))
-                return QJsonValue(QJsonValue::Undefined);
-            v = o.value(t);
-        } else if (v.isArray()) {
-            bool ok = false;
-            const int i = t.toInt(&ok);
-            const QJsonArray a = v.toArray();
-            if (!ok || i < 0 || i >= a.size() || (t.size() > 1 && t.startsWith(QLatin1Char('0'))))
-                return QJsonValue(QJsonValue::Undefined);
-            v = a.at(i);
-        } else {
-            return QJsonValue(QJsonValue::Undefined);
-        }
-    }
-    return v;
-}
 
 ProjectionReplay::ProjectionReplay(JsProjection* projection, EventReader* reader, ReplayTuning tuning)
     : m_projection(projection), m_reader(reader), m_tuning(tuning)
@@ -277,12 +240,15 @@ bool ProjectionReplay::blame(qint64 position, const QString& pointer, Projection
                              const CancelToken& cancel, const ProgressFn& progress)
 {
     *out = {};
-    QStringList tokens;
-    if (!splitJsonPointer(pointer, &tokens)) {
+    QString pointerError;
+    const std::optional<QStringList> parsed = parseJsonPointer(pointer, &pointerError);
+    if (!parsed) {
         error->kind = ProjectionError::Predicate;
-        error->message = QStringLiteral("'%1' is not a JSON pointer (it starts with '/', e.g. /total)").arg(pointer);
+        error->message = QStringLiteral("'%1' is not a JSON pointer (it starts with '/', e.g. /total): %2")
+                             .arg(pointer, pointerError);
         return false;
     }
+    const QStringList tokens = *parsed;
     const ProjectionDefinition& d = m_projection->definition();
     std::optional<QString> partition;
     bool shared = false;
@@ -310,7 +276,7 @@ bool ProjectionReplay::blame(qint64 position, const QString& pointer, Projection
     if (!stateAt(position, &snap, error, cancel, progress))
         return false;
     const qint64 target = m_position;
-    out->value = valueAtPointer(snap.view(), tokens);
+    out->value = valueAtPointer(snap.view(), tokens).value_or(QJsonValue(QJsonValue::Undefined));
     out->partition = partition.value_or(QString());
     m_projection->setTrackedPath(partition, shared, rest);
 

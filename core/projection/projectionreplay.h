@@ -15,7 +15,7 @@ namespace chronoscope {
 struct ReplayTuning
 {
     qint64 checkpointEveryHandled = 2048;  ///< a checkpoint after this many handled events…
-    qint64 checkpointEveryRead = 32768;    ///< …or this many events read (selectors that filter after reading)
+    qint64 checkpointEveryRead = 16384;    ///< …or this many events read (selectors that filter after reading)
     int maxCheckpoints = 1024;             ///< beyond this, every other checkpoint is dropped and the spacing doubles
     qint64 maxCheckpointBytes = 512LL * 1024 * 1024;
 };
@@ -112,10 +112,5 @@ private:
     qint64 m_handledTotal = 0;
     qint64 m_readTotal = 0;
 };
-
-/// Splits an RFC 6901 pointer ("" is the whole document). False when it does not start with '/'.
-bool splitJsonPointer(const QString& pointer, QStringList* tokens);
-/// The value at a pointer (Undefined when absent).
-QJsonValue valueAtPointer(const QJsonValue& doc, const QStringList& tokens);
 
 } // namespace chronoscope
