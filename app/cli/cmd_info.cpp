@@ -51,17 +51,23 @@ int runStreams(Invocation& inv)
     const QString pattern = inv.value(QStringLiteral("match"));
     const bool filter = inv.has(QStringLiteral("match"));
     QByteArray line;
+    line.reserve(512);
     for (const StreamInfo& s : reader->streams()) {
         if (filter && !globMatch(pattern, s.stream))
             continue;
         line.clear();
         line += "{\"stream\":";
         appendJsonString(line, s.stream);
-        line += ",\"events\":" + QByteArray::number(s.events);
-        line += ",\"firstVersion\":" + QByteArray::number(s.firstVersion);
-        line += ",\"lastVersion\":" + QByteArray::number(s.lastVersion);
-        line += ",\"firstPosition\":" + QByteArray::number(s.firstPosition);
-        line += ",\"lastPosition\":" + QByteArray::number(s.lastPosition);
+        line += ",\"events\":";
+        appendInt(line, s.events);
+        line += ",\"firstVersion\":";
+        appendInt(line, s.firstVersion);
+        line += ",\"lastVersion\":";
+        appendInt(line, s.lastVersion);
+        line += ",\"firstPosition\":";
+        appendInt(line, s.firstPosition);
+        line += ",\"lastPosition\":";
+        appendInt(line, s.lastPosition);
         line += ",\"firstTime\":";
         appendJsonTime(line, s.firstTime);
         line += ",\"lastTime\":";

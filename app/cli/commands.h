@@ -127,6 +127,7 @@ QList<OptionSpec> pointOptions(const QString& prefix, const QString& what);
 /// JSON string literal of s (quoted, escaped) appended to out; times as ISO 8601 or null.
 void appendJsonString(QByteArray& out, QStringView s);
 void appendJsonTime(QByteArray& out, TimeMs t);
+void appendInt(QByteArray& out, qint64 v);
 
 /// Buffered stdout for large NDJSON output.
 void writeOut(QByteArrayView bytes);
