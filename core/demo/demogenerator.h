@@ -1,0 +1,41 @@
+#pragma once
+// The demo domain: a deterministic generator of an online shop's event log (orders, payments,
+// shipments, inventory, customers) with correlation/causation ids across streams and an incident
+// (a payment-provider outage on day 2, 13:40-14:25 UTC) that causes timeouts, retries with backoff,
+// failures and compensations. Events are produced one at a time in time order, so any size streams
+// through bounded memory (only the orders still in flight are held). See docs/cli.md.
+
+#include "model/event.h"
+#include "util/progress.h"
+
+#include <functional>
+
+namespace chronoscope {
+
+struct DemoOptions
+{
+    qint64 events = 30000;
+    quint32 seed = 42;
+    TimeMs start = 1772438400000LL; ///< 2026-03-02T08:00:00Z
+    int days = 3;
+};
+
+/// The outage window of the demo incident for given options: day 2 of the capture, 13:40 to 14:25 UTC.
+struct DemoIncident
+{
+    TimeMs begin = kNoTime;
+    TimeMs end = kNoTime;
+    QString provider;
+};
+DemoIncident demoIncident(const DemoOptions& options);
+
+/// Receives each event (position 1..n, time order). Return false to stop early.
+using DemoEventFn = std::function<bool(const Event&)>;
+
+/// Produces exactly options.events canonical events (fewer only if the callback or cancel stops it).
+/// Deterministic: the same options give the same events, byte for byte. Returns false when stopped early
+/// (*error says why).
+bool generateDemoEvents(const DemoOptions& options, const DemoEventFn& sink, const ProgressFn& progress = {},
+                        const CancelToken& cancel = {}, QString* error = nullptr);
+
+} // namespace chronoscope
