@@ -65,87 +65,72 @@ void TimelineIndex::finish()
         m_typeByName.insert(types[i], i);
 }
 
-std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, const CancelToken& cancel,
-                                                        const ProgressFn& progress, QString* error)
+TimelineIndexBuilder::TimelineIndexBuilder(const StoreInfo& info, qint64 expectedEvents)
+    : m_index(std::make_shared<TimelineIndex>())
 {
-    auto index = std::make_shared<TimelineIndex>();
-    index->info = reader.info();
-    index->streamInfos = reader.streams();
-    index->timeKnown = index->info.timeKnown;
-    for (const StreamInfo& s : index->streamInfos)
-        index->streams.append(s.stream);
-    index->finish();
-    index->laneRows.resize(size_t(index->streams.size()));
-    const qint64 total = index->info.events;
-    if (total > 0)
-        index->entries.reserve(size_t(total));
+    m_index->info = info;
+    m_index->timeKnown = info.timeKnown;
+    if (expectedEvents > 0)
+        m_index->entries.reserve(size_t(expectedEvents));
+}
 
-    QHash<QString, int> typeIds;
-    // Both caches hit nearly always: events of one stream and one type come in runs.
-    QString lastStream, lastType;
-    int lastLane = -1, lastTypeId = -1;
-    QString readError;
-    bool stopped = false;
-    const bool ok = reader.read(EventQuery{}, [&](const Event& e) {
-        if ((index->entries.size() & 0x3fff) == 0) {
-            if (cancel.isCancelled()) {
-                stopped = true;
-                return false;
-            }
-            if (progress)
-                progress(qint64(index->entries.size()), total, QCoreApplication::translate("TimelineIndex", "Indexing events"));
+void TimelineIndexBuilder::add(const Event& e)
+{
+    TimelineIndex::Entry entry;
+    entry.position = e.position;
+    entry.version = e.version;
+    entry.time = (e.time == kNoTime || !m_index->timeKnown) ? e.position : e.time;
+    // Both caches hit nearly always: events of one stream and of one type come in runs.
+    if (m_lastLane < 0 || e.stream != m_lastStream) {
+        m_lastStream = e.stream;
+        auto it = m_laneIds.find(e.stream);
+        if (it == m_laneIds.end()) {
+            it = m_laneIds.insert(e.stream, int(m_index->streams.size()));
+            m_index->streams.append(e.stream);
         }
-        TimelineIndex::Entry entry;
-        entry.position = e.position;
-        entry.version = e.version;
-        entry.time = (e.time == kNoTime || !index->timeKnown) ? e.position : e.time;
-        if (e.stream != lastStream || lastLane < 0) {
-            lastStream = e.stream;
-            lastLane = index->laneOf(e.stream);
-            if (lastLane < 0) {
-                // The summary missed this stream (a source whose summary is approximate): add a lane.
-                lastLane = int(index->streams.size());
-                index->streams.append(e.stream);
-                StreamInfo s;
-                s.stream = e.stream;
-                index->streamInfos.append(s);
-                index->laneRows.emplace_back();
-                index->finish();
-            }
-        }
-        if (e.type != lastType || lastTypeId < 0) {
-            lastType = e.type;
-            auto it = typeIds.find(e.type);
-            if (it == typeIds.end()) {
-                it = typeIds.insert(e.type, int(index->types.size()));
-                index->types.append(e.type);
-                index->typeCounts.push_back(0);
-            }
-            lastTypeId = *it;
-        }
-        entry.lane = quint32(lastLane);
-        entry.type = quint32(lastTypeId);
-        ++index->typeCounts[size_t(lastTypeId)];
-        index->entries.push_back(entry);
-        return true;
-    }, &readError);
-    if (stopped) {
-        if (error)
-            *error = QCoreApplication::translate("TimelineIndex", "Cancelled");
-        return nullptr;
+        m_lastLane = *it;
     }
-    if (!ok) {
-        if (error)
-            *error = readError;
-        return nullptr;
+    if (m_lastTypeId < 0 || e.type != m_lastType) {
+        m_lastType = e.type;
+        auto it = m_typeIds.find(e.type);
+        if (it == m_typeIds.end()) {
+            it = m_typeIds.insert(e.type, int(m_index->types.size()));
+            m_index->types.append(e.type);
+            m_index->typeCounts.push_back(0);
+        }
+        m_lastTypeId = *it;
     }
+    entry.lane = quint32(m_lastLane);
+    entry.type = quint32(m_lastTypeId);
+    ++m_index->typeCounts[size_t(m_lastTypeId)];
+    m_index->entries.push_back(entry);
+}
 
+std::shared_ptr<const TimelineIndex> TimelineIndexBuilder::finish()
+{
+    auto index = m_index;
     auto& entries = index->entries;
     // Sources deliver position order; make sure (a corrupt source must not break the binary searches).
-    if (!std::is_sorted(entries.begin(), entries.end(),
-                        [](const auto& a, const auto& b) { return a.position < b.position; }))
-        std::stable_sort(entries.begin(), entries.end(),
-                         [](const auto& a, const auto& b) { return a.position < b.position; });
+    auto byPosition = [](const auto& a, const auto& b) { return a.position < b.position; };
+    if (!std::is_sorted(entries.begin(), entries.end(), byPosition))
+        std::stable_sort(entries.begin(), entries.end(), byPosition);
+
+    // Lanes in stream-name order, as the stream browser lists them.
+    const int laneCount = int(index->streams.size());
+    QList<int> order(laneCount);
+    for (int i = 0; i < laneCount; ++i)
+        order[i] = i;
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return index->streams[a] < index->streams[b]; });
+    std::vector<quint32> remap(static_cast<size_t>(laneCount));
+    QStringList names;
+    names.reserve(laneCount);
+    for (int i = 0; i < laneCount; ++i) {
+        remap[size_t(order[i])] = quint32(i);
+        names.append(index->streams[order[i]]);
+    }
+    index->streams = names;
+    for (auto& e : entries)
+        e.lane = remap[e.lane];
 
     index->byTime.resize(entries.size());
     for (size_t i = 0; i < entries.size(); ++i)
@@ -156,30 +141,91 @@ std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, con
     if (!std::is_sorted(index->byTime.begin(), index->byTime.end(), timeOrder))
         std::sort(index->byTime.begin(), index->byTime.end(), timeOrder);
 
-    std::vector<quint32> laneSizes(index->laneRows.size(), 0);
+    index->laneRows.assign(size_t(laneCount), {});
+    std::vector<quint32> laneSizes(static_cast<size_t>(laneCount), 0);
     for (const auto& e : entries)
         ++laneSizes[e.lane];
-    for (size_t l = 0; l < laneSizes.size(); ++l)
-        index->laneRows[l].reserve(laneSizes[l]);
+    for (int l = 0; l < laneCount; ++l)
+        index->laneRows[size_t(l)].reserve(laneSizes[size_t(l)]);
     for (quint32 row : index->byTime)
         index->laneRows[entries[row].lane].push_back(row);
 
-    // Stream summaries of sources that do not count (or lanes added above) are completed from the index.
-    for (size_t l = 0; l < index->laneRows.size(); ++l) {
-        StreamInfo& s = index->streamInfos[qsizetype(l)];
-        const auto& rows = index->laneRows[l];
-        if (rows.empty())
-            continue;
-        if (s.events <= 0) {
-            s.events = qint64(rows.size());
+    // Stream summaries from the events themselves, so they agree with what the lanes show.
+    index->streamInfos.clear();
+    index->streamInfos.reserve(laneCount);
+    for (int l = 0; l < laneCount; ++l) {
+        StreamInfo s;
+        s.stream = index->streams[l];
+        const auto& rows = index->laneRows[size_t(l)];
+        s.events = qint64(rows.size());
+        bool firstSeen = false;
+        for (quint32 r : rows) {
+            const auto& e = entries[r];
+            if (!firstSeen) {
+                s.firstVersion = s.lastVersion = e.version;
+                s.firstPosition = s.lastPosition = e.position;
+                firstSeen = true;
+            }
+            s.firstVersion = std::min(s.firstVersion, e.version);
+            s.lastVersion = std::max(s.lastVersion, e.version);
+            s.firstPosition = std::min(s.firstPosition, e.position);
+            s.lastPosition = std::max(s.lastPosition, e.position);
+        }
+        if (!rows.empty()) {
             s.firstTime = entries[rows.front()].time;
             s.lastTime = entries[rows.back()].time;
         }
+        index->streamInfos.append(s);
     }
-    if (index->info.events <= 0)
-        index->info.events = qint64(entries.size());
+    index->finish();
+    StoreInfo& info = index->info;
+    info.events = qint64(entries.size());
+    info.streams = laneCount;
+    if (!entries.empty()) {
+        info.firstPosition = entries.front().position;
+        info.lastPosition = entries.back().position;
+        if (index->timeKnown) {
+            info.firstTime = index->firstTime();
+            info.lastTime = index->lastTime();
+        }
+    }
+    m_index = std::make_shared<TimelineIndex>();
+    return index;
+}
+
+std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, const CancelToken& cancel,
+                                                        const ProgressFn& progress, QString* error)
+{
+    const StoreInfo info = reader.info();
+    const qint64 total = info.events;
+    TimelineIndexBuilder builder(info, total);
+    QString readError;
+    bool stopped = false;
+    const bool ok = reader.read(EventQuery{}, [&](const Event& e) {
+        if ((builder.count() & 0x3fff) == 0) {
+            if (cancel.isCancelled()) {
+                stopped = true;
+                return false;
+            }
+            if (progress)
+                progress(builder.count(), total, QCoreApplication::translate("TimelineIndex", "Indexing events"));
+        }
+        builder.add(e);
+        return true;
+    }, &readError);
+    if (stopped || cancel.isCancelled()) {
+        if (error)
+            *error = QCoreApplication::translate("TimelineIndex", "Cancelled");
+        return nullptr;
+    }
+    if (!ok) {
+        if (error)
+            *error = readError.isEmpty() ? QCoreApplication::translate("TimelineIndex", "The store could not be read") : readError;
+        return nullptr;
+    }
+    auto index = builder.finish();
     if (progress)
-        progress(qint64(entries.size()), qint64(entries.size()), QCoreApplication::translate("TimelineIndex", "Indexed"));
+        progress(index->size(), index->size(), QCoreApplication::translate("TimelineIndex", "Indexed"));
     return index;
 }
 

@@ -64,6 +64,24 @@ private:
     QHash<QString, int> m_typeByName;
 };
 
+/// Assembles an index from events given one at a time (position order), e.g. straight from a generator
+/// without holding the events. Lanes are ordered by stream name; stream summaries are computed from the events.
+class TimelineIndexBuilder
+{
+public:
+    explicit TimelineIndexBuilder(const StoreInfo& info = {}, qint64 expectedEvents = 0);
+    void add(const Event& e);
+    qint64 count() const { return qint64(m_index->entries.size()); }
+    std::shared_ptr<const TimelineIndex> finish();
+
+private:
+    std::shared_ptr<TimelineIndex> m_index;
+    QHash<QString, int> m_typeIds;
+    QHash<QString, int> m_laneIds;
+    QString m_lastStream, m_lastType;
+    int m_lastLane = -1, m_lastTypeId = -1;
+};
+
 /// Reads the whole store once, keeping only the index fields. Runs on any thread with its own reader.
 /// Returns null with *error on failure or when cancelled.
 std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, const CancelToken& cancel,
