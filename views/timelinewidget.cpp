@@ -94,6 +94,8 @@ void TimelineWidget::setLanes(const QList<int>& lanes)
 
 QList<int> TimelineWidget::lanes() const
 {
+    if (m_lanes.size() == 1 && m_lanes[0] < 0)
+        return {};
     if (!m_lanes.isEmpty() || !m_index)
         return m_lanes;
     QList<int> all;
@@ -105,6 +107,8 @@ QList<int> TimelineWidget::lanes() const
 
 int TimelineWidget::laneCount() const
 {
+    if (m_lanes.size() == 1 && m_lanes[0] < 0)
+        return 0; // a filter that matches nothing
     if (!m_lanes.isEmpty())
         return int(m_lanes.size());
     return m_index ? int(m_index->streams.size()) : 0;

@@ -33,7 +33,7 @@ public:
     void setIndex(std::shared_ptr<const TimelineIndex> index);
     std::shared_ptr<const TimelineIndex> index() const { return m_index; }
 
-    /// Lanes to show, in order (indices into index()->streams). Empty list: every stream.
+    /// Lanes to show, in order (indices into index()->streams). Empty list: every stream; {-1}: none.
     void setLanes(const QList<int>& lanes);
     QList<int> lanes() const;
     int laneCount() const;
