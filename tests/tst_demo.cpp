@@ -1,12 +1,16 @@
 // The demo generator: determinism, exact sizes, the incident, causal links and gapless versions.
 #include "demo/demogenerator.h"
 #include "diff/mergepatch.h"
+#include "store/sqlitestore.h"
 
+#include <QDir>
+#include <QFile>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace chronoscope;
@@ -281,6 +285,40 @@ private Q_SLOTS:
         QVERIFY(seenOrder.contains(QStringLiteral("cancelled")));
         QVERIFY(seenPayment.contains(QStringLiteral("refunded")));
         QVERIFY(seenPayment.contains(QStringLiteral("captured")));
+    }
+
+    void storeHoldsTheSameEvents()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("demo.chronoscope"));
+        DemoOptions o;
+        o.events = 3000;
+        o.seed = 11;
+        QString err;
+        QVERIFY2(generateDemoStore(path, o, {}, {}, &err), qPrintable(err));
+        auto reader = SqliteStoreReader::open(path, &err);
+        QVERIFY2(reader, qPrintable(err));
+        const QList<Event> stored = reader->readAll(EventQuery());
+        const QList<Event> expected = generate(o);
+        QCOMPARE(stored.size(), expected.size());
+        for (qsizetype i = 0; i < stored.size(); ++i)
+            QCOMPARE(QJsonDocument::fromJson(stored[i].toCanonicalJson()),
+                     QJsonDocument::fromJson(expected[i].toCanonicalJson()));
+        QCOMPARE(reader->meta().value(QStringLiteral("demo_seed")), QStringLiteral("11"));
+
+        // An existing file is refused without overwrite, and left as it was.
+        QVERIFY(!generateDemoStore(path, o, {}, {}, &err));
+        QVERIFY(!err.isEmpty());
+        QVERIFY(generateDemoStore(path, o, {}, {}, &err, true));
+
+        // Cancelled: no file, not even a partial one.
+        CancelToken cancel;
+        cancel.cancel();
+        const QString other = dir.filePath(QStringLiteral("cancelled.chronoscope"));
+        o.events = 100000;
+        QVERIFY(!generateDemoStore(other, o, {}, cancel, &err));
+        QVERIFY(!QFile::exists(other));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{QStringLiteral("demo.chronoscope")});
     }
 
 private:

@@ -12,6 +12,8 @@
 
 namespace chronoscope {
 
+class StoreWriter;
+
 struct DemoOptions
 {
     qint64 events = 30000;
@@ -37,5 +39,14 @@ using DemoEventFn = std::function<bool(const Event&)>;
 /// (*error says why).
 bool generateDemoEvents(const DemoOptions& options, const DemoEventFn& sink, const ProgressFn& progress = {},
                         const CancelToken& cancel = {}, QString* error = nullptr);
+
+/// Appends the demo events to a store being written (the caller finishes or aborts the writer).
+bool generateDemo(StoreWriter& writer, const DemoOptions& options, const ProgressFn& progress,
+                  const CancelToken& cancel, QString* error);
+
+/// Creates a native store file at path holding the demo (refuses an existing file unless overwrite).
+/// On failure or cancel no file is left behind.
+bool generateDemoStore(const QString& path, const DemoOptions& options, const ProgressFn& progress = {},
+                       const CancelToken& cancel = {}, QString* error = nullptr, bool overwrite = false);
 
 } // namespace chronoscope

@@ -1,0 +1,451 @@
+#include "store/sqlitestore.h"
+
+#include "store/storeschema.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QStringList>
+
+#include <sqlite3.h>
+
+#include <vector>
+
+namespace chronoscope {
+
+namespace {
+
+// RAII for one prepared statement.
+struct Query
+{
+    sqlite3_stmt* st = nullptr;
+    int rc = SQLITE_OK;
+    bool prepared = false;
+    Query(sqlite3* db, const char* sql) { prepared = (rc = sqlite3_prepare_v2(db, sql, -1, &st, nullptr)) == SQLITE_OK && st; }
+    Query(sqlite3* db, const QByteArray& sql) : Query(db, sql.constData()) {}
+    ~Query() { sqlite3_finalize(st); }
+    bool ok() const { return prepared; }
+    bool step()
+    {
+        rc = sqlite3_step(st);
+        return rc == SQLITE_ROW;
+    }
+    bool done() const { return rc == SQLITE_DONE || rc == SQLITE_ROW; }
+    qint64 i64(int c) const { return sqlite3_column_int64(st, c); }
+    bool isNull(int c) const { return sqlite3_column_type(st, c) == SQLITE_NULL; }
+    TimeMs time(int c) const { return isNull(c) ? kNoTime : i64(c); }
+    QString text(int c) const
+    {
+        return QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, c)), sqlite3_column_bytes(st, c));
+    }
+    QByteArray bytes(int c) const
+    {
+        const char* p = static_cast<const char*>(sqlite3_column_blob(st, c));
+        return p ? QByteArray(p, sqlite3_column_bytes(st, c)) : QByteArray();
+    }
+};
+
+} // namespace
+
+struct SqliteStoreReader::Filter
+{
+    QByteArray where;            ///< " WHERE ..." or empty
+    std::vector<qint64> binds;
+    bool empty = false;          ///< the query can match nothing (unknown stream or types)
+    bool onlyStream = false;     ///< no condition but the stream: counts come from the summary
+    qint64 streamId = 0;
+};
+
+SqliteStoreReader::~SqliteStoreReader()
+{
+    if (m_db)
+        sqlite3_close_v2(m_db);
+}
+
+void SqliteStoreReader::setError(QString* error, int rc) const
+{
+    if (error)
+        *error = QStringLiteral("%1: %2").arg(m_path, store::describeError(m_db, rc));
+}
+
+std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, QString* error)
+{
+    auto bail = [&](const QString& what) -> std::unique_ptr<SqliteStoreReader> {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, what);
+        return nullptr;
+    };
+    const QFileInfo fi(path);
+    if (!fi.exists())
+        return bail(QStringLiteral("no such file"));
+    if (fi.isDir())
+        return bail(QStringLiteral("is a folder, not a store file"));
+    {
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly))
+            return bail(QStringLiteral("cannot be read (%1)").arg(f.errorString()));
+        const QByteArray head = f.read(16);
+        if (head.isEmpty())
+            return bail(QStringLiteral("the file is empty, not a Chronoscope store"));
+        if (head != QByteArrayLiteral("SQLite format 3\0"))
+            return bail(QStringLiteral("not a SQLite database, so not a Chronoscope store"));
+    }
+
+    std::unique_ptr<SqliteStoreReader> r(new SqliteStoreReader);
+    r->m_path = path;
+    r->m_location = path;
+    const QByteArray uri = store::sqliteUri(path, "ro");
+    int rc = sqlite3_open_v2(uri.constData(), &r->m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK)
+        return bail(store::describeError(r->m_db, rc));
+    sqlite3_busy_timeout(r->m_db, 5000);
+    sqlite3_exec(r->m_db, "PRAGMA cache_size=-32768", nullptr, nullptr, nullptr);
+
+    QStringList tables;
+    {
+        Query q(r->m_db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+        if (!q.ok())
+            return bail(store::describeError(r->m_db, q.rc));
+        while (q.step())
+            tables << q.text(0);
+        if (!q.done())
+            return bail(store::describeError(r->m_db, q.rc));
+    }
+    int version = 0;
+    {
+        Query q(r->m_db, "PRAGMA user_version");
+        if (q.ok() && q.step())
+            version = int(q.i64(0));
+    }
+    for (const QString& t : store::requiredTables()) {
+        if (!tables.contains(t))
+            return bail(QStringLiteral("not a Chronoscope store (table '%1' is missing; tables found: %2)")
+                            .arg(t, tables.isEmpty() ? QStringLiteral("(none)") : tables.join(QLatin1String(", "))));
+    }
+    if (version > store::kSchemaVersion)
+        return bail(QStringLiteral("written by a newer Chronoscope (schema version %1; this version reads up to %2)")
+                        .arg(version)
+                        .arg(store::kSchemaVersion));
+    if (version < 1)
+        return bail(QStringLiteral("an unfinished or foreign store (schema version %1)").arg(version));
+    {
+        Query q(r->m_db, "SELECT id, name FROM types");
+        if (!q.ok())
+            return bail(store::describeError(r->m_db, q.rc));
+        while (q.step()) {
+            const QString name = q.text(1);
+            r->m_typeNames.insert(q.i64(0), name);
+            r->m_typeIds.insert(name, q.i64(0));
+        }
+        if (!q.done())
+            return bail(store::describeError(r->m_db, q.rc));
+    }
+    return r;
+}
+
+QHash<QString, QString> SqliteStoreReader::meta()
+{
+    QHash<QString, QString> out;
+    Query q(m_db, "SELECT key, value FROM meta");
+    while (q.ok() && q.step())
+        out.insert(q.text(0), q.text(1));
+    return out;
+}
+
+StoreInfo SqliteStoreReader::info()
+{
+    StoreInfo s;
+    s.layout = m_layout;
+    s.location = m_location;
+    {
+        Query q(m_db, "SELECT COUNT(*), TOTAL(events), MIN(first_position), MAX(last_position), MIN(first_time), "
+                      "MAX(last_time), COUNT(first_time) FROM streams");
+        if (q.ok() && q.step()) {
+            s.streams = q.i64(0);
+            s.events = qint64(sqlite3_column_double(q.st, 1));
+            s.firstPosition = q.i64(2);
+            s.lastPosition = q.i64(3);
+            s.firstTime = q.time(4);
+            s.lastTime = q.time(5);
+            s.timeKnown = s.streams == 0 || q.i64(6) > 0;
+        } else {
+            s.warnings << QStringLiteral("%1: %2").arg(m_path, store::describeError(m_db, q.rc));
+        }
+    }
+    {
+        Query q(m_db, "SELECT file, line, message FROM issues ORDER BY rowid LIMIT 1000");
+        while (q.ok() && q.step()) {
+            QString where = q.text(0);
+            if (!q.isNull(1))
+                where += QStringLiteral(":%1").arg(q.i64(1));
+            s.warnings << (where.isEmpty() ? q.text(2) : where + QStringLiteral(": ") + q.text(2));
+        }
+        Query n(m_db, "SELECT COUNT(*) FROM issues");
+        if (n.ok() && n.step() && n.i64(0) > 1000)
+            s.warnings << QStringLiteral("... and %1 more").arg(n.i64(0) - 1000);
+    }
+    return s;
+}
+
+QList<StreamInfo> SqliteStoreReader::streams()
+{
+    QList<StreamInfo> out;
+    Query q(m_db, "SELECT id, name, events, first_version, last_version, first_position, last_position, first_time, "
+                  "last_time FROM streams ORDER BY name");
+    while (q.ok() && q.step()) {
+        StreamInfo s;
+        s.stream = q.text(1);
+        m_streamNames.insert(q.i64(0), s.stream);
+        s.events = q.i64(2);
+        s.firstVersion = q.i64(3);
+        s.lastVersion = q.i64(4);
+        s.firstPosition = q.i64(5);
+        s.lastPosition = q.i64(6);
+        s.firstTime = q.time(7);
+        s.lastTime = q.time(8);
+        out.append(s);
+    }
+    return out;
+}
+
+std::optional<qint64> SqliteStoreReader::streamId(const QString& name)
+{
+    Query q(m_db, "SELECT id FROM streams WHERE name=?");
+    const QByteArray utf8 = name.toUtf8();
+    sqlite3_bind_text(q.st, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
+    if (q.ok() && q.step()) {
+        m_streamNames.insert(q.i64(0), name);
+        return q.i64(0);
+    }
+    return std::nullopt;
+}
+
+QString SqliteStoreReader::streamName(qint64 id)
+{
+    auto it = m_streamNames.constFind(id);
+    if (it != m_streamNames.cend())
+        return *it;
+    Query q(m_db, "SELECT name FROM streams WHERE id=?");
+    sqlite3_bind_int64(q.st, 1, id);
+    const QString name = q.ok() && q.step() ? q.text(0) : QString();
+    m_streamNames.insert(id, name);
+    return name;
+}
+
+QString SqliteStoreReader::typeName(qint64 id)
+{
+    auto it = m_typeNames.constFind(id);
+    if (it != m_typeNames.cend())
+        return *it;
+    // A type appended after this reader opened (live tail into a cache).
+    Query q(m_db, "SELECT name FROM types WHERE id=?");
+    sqlite3_bind_int64(q.st, 1, id);
+    const QString name = q.ok() && q.step() ? q.text(0) : QString();
+    m_typeNames.insert(id, name);
+    m_typeIds.insert(name, id);
+    return name;
+}
+
+bool SqliteStoreReader::buildFilter(const EventQuery& q, Filter* f, QString*)
+{
+    QList<QByteArray> conds;
+    bool other = false;
+    if (!q.stream.isEmpty()) {
+        const auto id = streamId(q.stream);
+        if (!id) {
+            f->empty = true;
+            return true;
+        }
+        f->streamId = *id;
+        conds << "stream=?";
+        f->binds.push_back(*id);
+        if (q.fromVersion > 0 || q.fromVersion < 0) {
+            conds << "version>=?";
+            f->binds.push_back(q.fromVersion);
+            other = true;
+        }
+        if (q.toVersion != kNoLimit) {
+            conds << "version<=?";
+            f->binds.push_back(q.toVersion);
+            other = true;
+        }
+    }
+    if (!q.types.isEmpty()) {
+        QByteArray in = "type IN (";
+        int n = 0;
+        for (const QString& t : q.types) {
+            auto it = m_typeIds.constFind(t);
+            if (it == m_typeIds.cend()) {
+                // Maybe appended since open: look it up once.
+                Query tq(m_db, "SELECT id FROM types WHERE name=?");
+                const QByteArray utf8 = t.toUtf8();
+                sqlite3_bind_text(tq.st, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
+                if (!(tq.ok() && tq.step()))
+                    continue;
+                m_typeIds.insert(t, tq.i64(0));
+                m_typeNames.insert(tq.i64(0), t);
+                it = m_typeIds.constFind(t);
+            }
+            in += n++ ? ",?" : "?";
+            f->binds.push_back(*it);
+        }
+        if (n == 0) {
+            f->empty = true;
+            return true;
+        }
+        conds << in + ')';
+        other = true;
+    }
+    if (q.fromPosition > 1 || q.fromPosition < 0) {
+        conds << "position>=?";
+        f->binds.push_back(q.fromPosition);
+        other = true;
+    }
+    if (q.toPosition != kNoLimit) {
+        conds << "position<=?";
+        f->binds.push_back(q.toPosition);
+        other = true;
+    }
+    if (q.since != kNoTime) {
+        conds << "time>=?";
+        f->binds.push_back(q.since);
+        other = true;
+    }
+    if (q.until != kNoTime) {
+        conds << "time<=?";
+        f->binds.push_back(q.until);
+        other = true;
+    }
+    if (!conds.isEmpty())
+        f->where = " WHERE " + conds.join(" AND ");
+    f->onlyStream = !other;
+    return true;
+}
+
+bool SqliteStoreReader::read(const EventQuery& query, const EventCallback& sink, QString* error)
+{
+    Filter f;
+    if (!buildFilter(query, &f, error))
+        return false;
+    if (f.empty || query.limit == 0)
+        return true;
+    QByteArray sql = "SELECT position, stream, version, type, time, id, data, metadata, flags FROM events" + f.where;
+    sql += query.backward ? " ORDER BY position DESC" : " ORDER BY position";
+    if (query.limit > 0)
+        sql += " LIMIT " + QByteArray::number(query.limit);
+    Query q(m_db, sql);
+    if (!q.ok()) {
+        setError(error, q.rc);
+        return false;
+    }
+    for (size_t i = 0; i < f.binds.size(); ++i)
+        sqlite3_bind_int64(q.st, int(i + 1), f.binds[i]);
+    const QString fixedStream = query.stream;
+    static const QByteArray emptyObject("{}");
+    static const QByteArray null("null");
+    while (q.step()) {
+        Event e;
+        e.position = q.i64(0);
+        e.stream = fixedStream.isEmpty() ? streamName(q.i64(1)) : fixedStream;
+        e.version = q.i64(2);
+        e.type = typeName(q.i64(3));
+        e.time = q.time(4);
+        if (!q.isNull(5))
+            e.id = q.text(5);
+        e.data = q.isNull(6) ? null : q.bytes(6);
+        e.metadata = q.isNull(7) ? emptyObject : q.bytes(7);
+        e.dataIsJson = (sqlite3_column_int(q.st, 8) & store::kFlagDataNotJson) == 0;
+        if (!sink(e))
+            return true;
+    }
+    if (q.rc != SQLITE_DONE) {
+        setError(error, q.rc);
+        return false;
+    }
+    return true;
+}
+
+qint64 SqliteStoreReader::count(const EventQuery& query, QString* error)
+{
+    Filter f;
+    if (!buildFilter(query, &f, error))
+        return -1;
+    if (f.empty)
+        return 0;
+    if (f.onlyStream) {
+        // Served by the stream summary, never by counting events.
+        Query q(m_db, f.streamId ? "SELECT events FROM streams WHERE id=?" : "SELECT TOTAL(events) FROM streams");
+        if (f.streamId)
+            sqlite3_bind_int64(q.st, 1, f.streamId);
+        if (q.ok() && q.step())
+            return qint64(sqlite3_column_double(q.st, 0));
+        setError(error, q.rc);
+        return -1;
+    }
+    Query q(m_db, "SELECT COUNT(*) FROM events" + f.where);
+    for (size_t i = 0; i < f.binds.size(); ++i)
+        sqlite3_bind_int64(q.st, int(i + 1), f.binds[i]);
+    if (q.ok() && q.step())
+        return q.i64(0);
+    setError(error, q.rc);
+    return -1;
+}
+
+std::optional<Event> SqliteStoreReader::eventAt(qint64 position, QString* error)
+{
+    EventQuery q;
+    q.fromPosition = position;
+    q.toPosition = position;
+    q.limit = 1;
+    std::optional<Event> found;
+    read(q, [&found](const Event& e) { found = e; return false; }, error);
+    return found;
+}
+
+std::optional<Checkpoint> SqliteStoreReader::checkpointBefore(const QString& projection, const QString& stream,
+                                                              const Point& point)
+{
+    const auto id = streamId(stream);
+    if (!id)
+        return std::nullopt;
+    // position and time of a checkpoint are the largest of the events folded into it, so a checkpoint
+    // is usable for "at position P" exactly when its position <= P (same for time).
+    QByteArray sql = "SELECT version, position, time, state FROM checkpoints WHERE projection=? AND stream=?";
+    switch (point.kind) {
+    case Point::End: break;
+    case Point::Version: sql += " AND version<=?"; break;
+    case Point::Position: sql += " AND position<=?"; break;
+    case Point::Time: sql += " AND time<=?"; break;
+    }
+    sql += " ORDER BY version DESC LIMIT 1";
+    Query q(m_db, sql);
+    if (!q.ok())
+        return std::nullopt;
+    const QByteArray p = projection.toUtf8();
+    sqlite3_bind_text(q.st, 1, p.constData(), int(p.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(q.st, 2, *id);
+    if (point.kind != Point::End)
+        sqlite3_bind_int64(q.st, 3, point.value);
+    if (!q.step())
+        return std::nullopt;
+    Checkpoint c;
+    c.projection = projection;
+    c.stream = stream;
+    c.version = q.i64(0);
+    c.position = q.i64(1);
+    c.time = q.time(2);
+    c.state = q.bytes(3);
+    return c;
+}
+
+std::unique_ptr<EventReader> SqliteStoreReader::clone(QString* error)
+{
+    auto r = open(m_path, error);
+    if (r) {
+        r->m_layout = m_layout;
+        r->m_location = m_location;
+    }
+    return r;
+}
+
+} // namespace chronoscope

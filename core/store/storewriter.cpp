@@ -1,0 +1,701 @@
+#include "store/storewriter.h"
+
+#include "diff/mergepatch.h"
+#include "sources/sourceregistry.h"
+#include "store/storeschema.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonObject>
+#include <QJsonValue>
+
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace chronoscope {
+
+namespace {
+
+constexpr qint64 kNoVersion = std::numeric_limits<qint64>::max();
+// Bulk loads commit this often: the file is a .partial nobody reads, so the only point is to keep
+// the set of dirty pages SQLite holds in memory bounded.
+constexpr qint64 kBulkCommitEvery = 250000;
+
+struct StringHash
+{
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using NameIndex = std::unordered_map<std::string, qint64, StringHash, std::equal_to<>>;
+
+struct StreamState
+{
+    qint64 id = 0;
+    std::string name;
+    qint64 events = 0;
+    qint64 firstVersion = 0;
+    qint64 lastVersion = 0;
+    qint64 firstPosition = 0;
+    qint64 lastPosition = 0;
+    TimeMs firstTime = kNoTime;
+    TimeMs lastTime = kNoTime;
+    // While versions are exactly firstVersion..lastVersion, a duplicate check is a range check;
+    // once a stream has gaps or goes backwards, its versions are kept in a set (bulk mode only,
+    // where the unique index does not exist yet).
+    bool contiguous = true;
+    std::unique_ptr<std::unordered_set<qint64>> versions;
+    bool dirty = false;
+    qint64 minNewVersion = kNoVersion;  ///< smallest version appended in this session (checkpoint invalidation)
+};
+
+struct Stmt
+{
+    sqlite3_stmt* st = nullptr;
+    ~Stmt() { sqlite3_finalize(st); }
+    bool prepare(sqlite3* db, const char* sql) { return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) == SQLITE_OK; }
+};
+
+void bindText(sqlite3_stmt* st, int i, QByteArrayView v)
+{
+    if (v.isNull())
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, v.data(), int(v.size()), SQLITE_STATIC);
+}
+
+void bindTime(sqlite3_stmt* st, int i, TimeMs t)
+{
+    if (t == kNoTime)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, t);
+}
+
+} // namespace
+
+struct StoreWriter::Impl
+{
+    sqlite3* db = nullptr;
+    StoreWriter::Options options;
+    QHash<QString, QString> meta;
+    std::vector<StreamState> streams;   ///< index = position in this vector
+    NameIndex streamIndex;              ///< name -> index into streams
+    NameIndex typeIds;                  ///< name -> type id
+    std::vector<std::pair<qint64, std::string>> newTypes;
+    qint64 nextStreamId = 1;
+    qint64 nextTypeId = 1;
+    bool inTransaction = false;
+    bool indexesBuilt = false;          ///< unique (stream, version) index exists: SQLite checks duplicates
+    qint64 sinceCommit = 0;
+    Stmt insertEvent;
+    Stmt insertIssue;
+
+    ~Impl() { close(); }
+
+    void close()
+    {
+        sqlite3_finalize(insertEvent.st);
+        insertEvent.st = nullptr;
+        sqlite3_finalize(insertIssue.st);
+        insertIssue.st = nullptr;
+        if (db)
+            sqlite3_close_v2(db);
+        db = nullptr;
+    }
+
+    StreamState& stream(std::string_view name)
+    {
+        auto it = streamIndex.find(name);
+        if (it != streamIndex.end())
+            return streams[size_t(it->second)];
+        StreamState s;
+        s.id = nextStreamId++;
+        s.name = std::string(name);
+        streams.push_back(std::move(s));
+        streamIndex.emplace(std::string(name), qint64(streams.size() - 1));
+        return streams.back();
+    }
+
+    qint64 typeId(std::string_view name)
+    {
+        auto it = typeIds.find(name);
+        if (it != typeIds.end())
+            return it->second;
+        const qint64 id = nextTypeId++;
+        typeIds.emplace(std::string(name), id);
+        newTypes.emplace_back(id, std::string(name));
+        return id;
+    }
+};
+
+StoreWriter::~StoreWriter()
+{
+    if (!m_done)
+        abort();
+}
+
+bool StoreWriter::fail(QString* error, const QString& what)
+{
+    if (error)
+        *error = QStringLiteral("%1: %2").arg(m_path, what);
+    return false;
+}
+
+std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Options& options, QString* error,
+                                                 bool overwrite)
+{
+    std::unique_ptr<StoreWriter> w(new StoreWriter);
+    w->d = std::make_unique<Impl>();
+    w->m_path = path;
+    w->m_partialPath = path + QStringLiteral(".partial");
+    w->m_overwrite = overwrite;
+    w->d->options = options;
+    w->d->meta = options.meta;
+    if (w->d->options.checkpointEvery < 1)
+        w->d->options.checkpointEvery = 1000;
+
+    const QFileInfo target(path);
+    if (target.exists() && !overwrite) {
+        if (error)
+            *error = QStringLiteral("%1 already exists (choose another output file or allow overwriting it)").arg(path);
+        w->m_done = true;
+        return nullptr;
+    }
+    if (target.isDir()) {
+        if (error)
+            *error = QStringLiteral("%1 is a folder").arg(path);
+        w->m_done = true;
+        return nullptr;
+    }
+    // A .partial left by a crashed import is ours to replace.
+    QFile::remove(w->m_partialPath);
+
+    const QByteArray uri = store::sqliteUri(w->m_partialPath, "rwc");
+    int rc = sqlite3_open_v2(uri.constData(), &w->d->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+    QString err;
+    if (rc != SQLITE_OK) {
+        w->fail(&err, store::describeError(w->d->db, rc));
+        if (error)
+            *error = err;
+        w->d->close();
+        QFile::remove(w->m_partialPath);
+        w->m_done = true;
+        return nullptr;
+    }
+    // The partial file is private until finish() renames it, so durability is irrelevant here:
+    // no journal and no fsync make the bulk load several times faster.
+    const bool ok = store::exec(w->d->db,
+                                "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
+                                "PRAGMA cache_size=-65536; PRAGMA temp_store=FILE;",
+                                &err) &&
+                    store::exec(w->d->db, store::kCreateTables, &err) &&
+                    (options.bulk || store::exec(w->d->db, store::kCreateIndexes, &err));
+    if (!ok) {
+        if (error)
+            *error = QStringLiteral("%1: cannot create the store (%2)").arg(path, err);
+        w->abort();
+        return nullptr;
+    }
+    w->d->indexesBuilt = !options.bulk;
+    if (!w->d->insertEvent.prepare(w->d->db, "INSERT INTO events(position, stream, version, type, time, id, data, "
+                                             "metadata, flags) VALUES(?,?,?,?,?,?,?,?,?)")) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, store::describeError(w->d->db, sqlite3_errcode(w->d->db)));
+        w->abort();
+        return nullptr;
+    }
+    return w;
+}
+
+std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QString* error)
+{
+    std::unique_ptr<StoreWriter> w(new StoreWriter);
+    w->d = std::make_unique<Impl>();
+    w->m_path = path;
+    w->m_appendMode = true;
+    w->d->indexesBuilt = true;
+    auto bail = [&](const QString& what) -> std::unique_ptr<StoreWriter> {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, what);
+        w->d->close();
+        w->m_done = true;
+        return nullptr;
+    };
+    if (!QFileInfo::exists(path))
+        return bail(QStringLiteral("no such file"));
+    const QByteArray uri = store::sqliteUri(path, "rw");
+    int rc = sqlite3_open_v2(uri.constData(), &w->d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK)
+        return bail(store::describeError(w->d->db, rc));
+    sqlite3_busy_timeout(w->d->db, 5000);
+    sqlite3* db = w->d->db;
+
+    // Only a store Chronoscope wrote may be appended to: check the version and the format marker.
+    sqlite3_stmt* st = nullptr;
+    int version = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    rc = sqlite3_errcode(db);
+    sqlite3_finalize(st);
+    if (version < 0)
+        return bail(store::describeError(db, rc));
+    QString format;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='format'", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        format = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    if (format != QLatin1String(store::kFormatName) || version != store::kSchemaVersion)
+        return bail(QStringLiteral("not a Chronoscope store of schema version %1 (found format '%2', version %3); "
+                                   "only stores Chronoscope created can be appended to")
+                        .arg(store::kSchemaVersion)
+                        .arg(format)
+                        .arg(version));
+
+    Impl& im = *w->d;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, name, events, first_version, last_version, first_position, last_position, "
+                           "first_time, last_time FROM streams",
+                           -1, &st, nullptr) != SQLITE_OK)
+        return bail(store::describeError(db, sqlite3_errcode(db)));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        StreamState s;
+        s.id = sqlite3_column_int64(st, 0);
+        s.name.assign(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), size_t(sqlite3_column_bytes(st, 1)));
+        s.events = sqlite3_column_int64(st, 2);
+        s.firstVersion = sqlite3_column_int64(st, 3);
+        s.lastVersion = sqlite3_column_int64(st, 4);
+        s.firstPosition = sqlite3_column_int64(st, 5);
+        s.lastPosition = sqlite3_column_int64(st, 6);
+        s.firstTime = sqlite3_column_type(st, 7) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(st, 7);
+        s.lastTime = sqlite3_column_type(st, 8) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(st, 8);
+        im.nextStreamId = std::max(im.nextStreamId, s.id + 1);
+        im.streamIndex.emplace(s.name, qint64(im.streams.size()));
+        im.streams.push_back(std::move(s));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bail(store::describeError(db, rc));
+    if (sqlite3_prepare_v2(db, "SELECT id, name FROM types", -1, &st, nullptr) != SQLITE_OK)
+        return bail(store::describeError(db, sqlite3_errcode(db)));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const qint64 id = sqlite3_column_int64(st, 0);
+        im.typeIds.emplace(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)),
+                                       size_t(sqlite3_column_bytes(st, 1))),
+                           id);
+        im.nextTypeId = std::max(im.nextTypeId, id + 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return bail(store::describeError(db, rc));
+    if (sqlite3_prepare_v2(db, "SELECT MAX(position), COUNT(*) FROM events", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        w->m_lastPosition = sqlite3_column_int64(st, 0);
+        w->m_eventCount = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='checkpoint_every'", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        im.options.checkpointEvery = std::max(1, sqlite3_column_int(st, 0));
+    sqlite3_finalize(st);
+    if (!im.insertEvent.prepare(db, "INSERT INTO events(position, stream, version, type, time, id, data, metadata, "
+                                    "flags) VALUES(?,?,?,?,?,?,?,?,?)"))
+        return bail(store::describeError(db, sqlite3_errcode(db)));
+    return w;
+}
+
+bool StoreWriter::beginIfNeeded(QString* error)
+{
+    if (d->inTransaction)
+        return true;
+    QString err;
+    if (!store::exec(d->db, m_appendMode ? "BEGIN IMMEDIATE" : "BEGIN", &err))
+        return fail(error, err);
+    d->inTransaction = true;
+    return true;
+}
+
+bool StoreWriter::append(const Event& e, QString* error)
+{
+    const QByteArray stream = e.stream.toUtf8();
+    const QByteArray type = e.type.toUtf8();
+    const QByteArray id = e.id.toUtf8();
+    RawEvent r;
+    r.position = e.position;
+    r.stream = stream;
+    r.version = e.version;
+    r.type = type;
+    r.time = e.time;
+    r.id = id;
+    r.data = e.data;
+    r.metadata = e.metadata;
+    r.dataIsJson = e.dataIsJson;
+    return appendRaw(r, error) == Status::Ok;
+}
+
+StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
+{
+    m_lastDuplicate = false;
+    if (m_done || !d->db) {
+        fail(error, QStringLiteral("the store is already closed"));
+        return Status::Error;
+    }
+    const qint64 position = e.position > 0 ? e.position : m_lastPosition + 1;
+    if (position <= m_lastPosition) {
+        fail(error, QStringLiteral("event position %1 is not after the previous position %2").arg(position).arg(m_lastPosition));
+        return Status::Error;
+    }
+    if (!beginIfNeeded(error))
+        return Status::Error;
+
+    StreamState& s = d->stream(std::string_view(e.stream.data(), size_t(e.stream.size())));
+    const qint64 version = e.hasVersion ? e.version : (s.events == 0 ? 0 : s.lastVersion + 1);
+
+    if (!d->indexesBuilt && s.events > 0) {
+        bool duplicate = false;
+        if (s.contiguous) {
+            if (version == s.lastVersion + 1) {
+                // the common case: the next version
+            } else if (version >= s.firstVersion && version <= s.lastVersion) {
+                duplicate = true;
+            } else {
+                s.versions = std::make_unique<std::unordered_set<qint64>>();
+                s.versions->reserve(size_t(s.events) + 16);
+                for (qint64 v = s.firstVersion; v <= s.lastVersion; ++v)
+                    s.versions->insert(v);
+                s.contiguous = false;
+                s.versions->insert(version);
+            }
+        } else {
+            duplicate = !s.versions->insert(version).second;
+        }
+        if (duplicate) {
+            m_lastDuplicate = true;
+            fail(error, QStringLiteral("stream %1 already has version %2").arg(QString::fromStdString(s.name)).arg(version));
+            return Status::Duplicate;
+        }
+    }
+
+    sqlite3_stmt* st = d->insertEvent.st;
+    sqlite3_bind_int64(st, 1, position);
+    sqlite3_bind_int64(st, 2, s.id);
+    sqlite3_bind_int64(st, 3, version);
+    sqlite3_bind_int64(st, 4, d->typeId(std::string_view(e.type.data(), size_t(e.type.size()))));
+    bindTime(st, 5, e.time);
+    bindText(st, 6, e.id.isEmpty() ? QByteArrayView() : e.id);
+    bindText(st, 7, e.data.isEmpty() ? QByteArrayView() : e.data);
+    const bool emptyMeta = e.metadata.isEmpty() || e.metadata == QByteArrayView("{}");
+    bindText(st, 8, emptyMeta ? QByteArrayView() : e.metadata);
+    sqlite3_bind_int(st, 9, e.dataIsJson ? 0 : store::kFlagDataNotJson);
+    const int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        if (sqlite3_extended_errcode(d->db) == SQLITE_CONSTRAINT_UNIQUE) {
+            m_lastDuplicate = true;
+            fail(error, QStringLiteral("stream %1 already has version %2").arg(QString::fromStdString(s.name)).arg(version));
+            return Status::Duplicate;
+        }
+        fail(error, store::describeError(d->db, rc));
+        return Status::Error;
+    }
+
+    if (s.events == 0) {
+        s.firstVersion = s.lastVersion = version;
+        s.firstPosition = position;
+        s.firstTime = s.lastTime = e.time;
+    } else {
+        s.firstVersion = std::min(s.firstVersion, version);
+        s.lastVersion = std::max(s.lastVersion, version);
+        if (e.time != kNoTime) {
+            if (s.firstTime == kNoTime || e.time < s.firstTime)
+                s.firstTime = e.time;
+            if (s.lastTime == kNoTime || e.time > s.lastTime)
+                s.lastTime = e.time;
+        }
+    }
+    ++s.events;
+    s.lastPosition = position;
+    s.dirty = true;
+    s.minNewVersion = std::min(s.minNewVersion, version);
+    m_lastPosition = position;
+    ++m_eventCount;
+    if (!m_appendMode && ++d->sinceCommit >= kBulkCommitEvery) {
+        d->sinceCommit = 0;
+        QString err;
+        if (!commit(&err)) {
+            if (error)
+                *error = err;
+            return Status::Error;
+        }
+    }
+    return Status::Ok;
+}
+
+bool StoreWriter::flushSummaries(QString* error)
+{
+    if (!beginIfNeeded(error))
+        return false;
+    Stmt up;
+    if (!up.prepare(d->db, "INSERT OR REPLACE INTO streams(id, name, events, first_version, last_version, "
+                           "first_position, last_position, first_time, last_time) VALUES(?,?,?,?,?,?,?,?,?)"))
+        return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+    for (StreamState& s : d->streams) {
+        if (!s.dirty)
+            continue;
+        sqlite3_bind_int64(up.st, 1, s.id);
+        sqlite3_bind_text(up.st, 2, s.name.data(), int(s.name.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(up.st, 3, s.events);
+        sqlite3_bind_int64(up.st, 4, s.firstVersion);
+        sqlite3_bind_int64(up.st, 5, s.lastVersion);
+        sqlite3_bind_int64(up.st, 6, s.firstPosition);
+        sqlite3_bind_int64(up.st, 7, s.lastPosition);
+        bindTime(up.st, 8, s.firstTime);
+        bindTime(up.st, 9, s.lastTime);
+        const int rc = sqlite3_step(up.st);
+        sqlite3_reset(up.st);
+        if (rc != SQLITE_DONE)
+            return fail(error, store::describeError(d->db, rc));
+        s.dirty = false;
+    }
+    Stmt ty;
+    if (!ty.prepare(d->db, "INSERT OR IGNORE INTO types(id, name) VALUES(?,?)"))
+        return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+    for (const auto& [id, name] : d->newTypes) {
+        sqlite3_bind_int64(ty.st, 1, id);
+        sqlite3_bind_text(ty.st, 2, name.data(), int(name.size()), SQLITE_STATIC);
+        const int rc = sqlite3_step(ty.st);
+        sqlite3_reset(ty.st);
+        if (rc != SQLITE_DONE)
+            return fail(error, store::describeError(d->db, rc));
+    }
+    d->newTypes.clear();
+    return true;
+}
+
+bool StoreWriter::commit(QString* error)
+{
+    if (m_done || !d->db)
+        return fail(error, QStringLiteral("the store is already closed"));
+    // In append mode readers see the summaries together with the events they describe.
+    if (m_appendMode && !flushSummaries(error))
+        return false;
+    if (!d->inTransaction)
+        return true;
+    QString err;
+    if (!store::exec(d->db, "COMMIT", &err))
+        return fail(error, err);
+    d->inTransaction = false;
+    return true;
+}
+
+void StoreWriter::setMeta(const QString& key, const QString& value)
+{
+    d->meta.insert(key, value);
+}
+
+void StoreWriter::addIssue(const QString& file, qint64 line, const QString& message)
+{
+    if (m_done || !d->db || !beginIfNeeded(nullptr))
+        return;
+    if (!d->insertIssue.st && !d->insertIssue.prepare(d->db, "INSERT INTO issues(file, line, message) VALUES(?,?,?)"))
+        return;
+    const QByteArray f = file.toUtf8(), m = message.toUtf8();
+    sqlite3_stmt* st = d->insertIssue.st;
+    bindText(st, 1, file.isEmpty() ? QByteArrayView() : QByteArrayView(f));
+    if (line > 0)
+        sqlite3_bind_int64(st, 2, line);
+    else
+        sqlite3_bind_null(st, 2);
+    bindText(st, 3, m);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+}
+
+bool StoreWriter::writeCheckpoints(QString* error)
+{
+    const int every = d->options.checkpointEvery;
+    if (!beginIfNeeded(error))
+        return false;
+    Stmt del, last, countUpTo, events, insert;
+    if (!del.prepare(d->db, "DELETE FROM checkpoints WHERE projection='merge' AND stream=? AND version>=?") ||
+        !last.prepare(d->db, "SELECT version, position, time, state FROM checkpoints WHERE projection='merge' AND "
+                             "stream=? ORDER BY version DESC LIMIT 1") ||
+        !countUpTo.prepare(d->db, "SELECT COUNT(*) FROM events WHERE stream=? AND version<=?") ||
+        !events.prepare(d->db, "SELECT version, position, time, data FROM events WHERE stream=? AND version>? "
+                               "ORDER BY version") ||
+        !insert.prepare(d->db, "INSERT OR REPLACE INTO checkpoints(projection, stream, version, position, time, state) "
+                               "VALUES('merge',?,?,?,?,?)"))
+        return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+
+    for (StreamState& s : d->streams) {
+        if (s.minNewVersion == kNoVersion)
+            continue;
+        const qint64 touchedFrom = s.minNewVersion;
+        s.minNewVersion = kNoVersion;
+        if (m_appendMode) {
+            // Events inserted below an existing checkpoint make it (and every later one) stale.
+            sqlite3_bind_int64(del.st, 1, s.id);
+            sqlite3_bind_int64(del.st, 2, touchedFrom);
+            sqlite3_step(del.st);
+            sqlite3_reset(del.st);
+        }
+        if (s.events <= every)
+            continue;
+
+        QJsonValue state = QJsonObject();
+        qint64 fromVersion = std::numeric_limits<qint64>::min();
+        qint64 ordinal = 0;
+        qint64 maxPosition = 0;
+        TimeMs maxTime = kNoTime;
+        sqlite3_bind_int64(last.st, 1, s.id);
+        if (sqlite3_step(last.st) == SQLITE_ROW) {
+            fromVersion = sqlite3_column_int64(last.st, 0);
+            maxPosition = sqlite3_column_int64(last.st, 1);
+            maxTime = sqlite3_column_type(last.st, 2) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(last.st, 2);
+            state = parseJsonValue(QByteArray(static_cast<const char*>(sqlite3_column_blob(last.st, 3)),
+                                              sqlite3_column_bytes(last.st, 3)));
+            sqlite3_bind_int64(countUpTo.st, 1, s.id);
+            sqlite3_bind_int64(countUpTo.st, 2, fromVersion);
+            if (sqlite3_step(countUpTo.st) == SQLITE_ROW)
+                ordinal = sqlite3_column_int64(countUpTo.st, 0);
+            sqlite3_reset(countUpTo.st);
+        }
+        sqlite3_reset(last.st);
+
+        sqlite3_bind_int64(events.st, 1, s.id);
+        sqlite3_bind_int64(events.st, 2, fromVersion);
+        int rc;
+        while ((rc = sqlite3_step(events.st)) == SQLITE_ROW) {
+            const qint64 version = sqlite3_column_int64(events.st, 0);
+            maxPosition = std::max(maxPosition, sqlite3_column_int64(events.st, 1));
+            if (sqlite3_column_type(events.st, 2) != SQLITE_NULL) {
+                const TimeMs t = sqlite3_column_int64(events.st, 2);
+                if (maxTime == kNoTime || t > maxTime)
+                    maxTime = t;
+            }
+            const char* data = static_cast<const char*>(sqlite3_column_blob(events.st, 3));
+            const QByteArray text = data ? QByteArray(data, sqlite3_column_bytes(events.st, 3)) : QByteArray("null");
+            applyMergePatch(state, parseJsonValue(text));
+            if (++ordinal % every != 0)
+                continue;
+            const QByteArray json = toJsonText(state);
+            sqlite3_bind_int64(insert.st, 1, s.id);
+            sqlite3_bind_int64(insert.st, 2, version);
+            sqlite3_bind_int64(insert.st, 3, maxPosition);
+            bindTime(insert.st, 4, maxTime);
+            sqlite3_bind_blob(insert.st, 5, json.constData(), int(json.size()), SQLITE_STATIC);
+            const int irc = sqlite3_step(insert.st);
+            sqlite3_reset(insert.st);
+            if (irc != SQLITE_DONE) {
+                sqlite3_reset(events.st);
+                return fail(error, store::describeError(d->db, irc));
+            }
+        }
+        sqlite3_reset(events.st);
+        if (rc != SQLITE_DONE)
+            return fail(error, store::describeError(d->db, rc));
+    }
+    return true;
+}
+
+bool StoreWriter::finish(QString* error)
+{
+    if (m_done || !d->db)
+        return fail(error, QStringLiteral("the store is already closed"));
+    QString err;
+    auto bail = [&](const QString& what) {
+        fail(error, what);
+        abort();
+        return false;
+    };
+    if (!flushSummaries(&err))
+        return bail(err);
+    if (!d->indexesBuilt) {
+        if (!store::exec(d->db, store::kCreateIndexes, &err))
+            return bail(QStringLiteral("cannot build the indexes (%1)").arg(err));
+        d->indexesBuilt = true;
+    }
+    if (!writeCheckpoints(&err))
+        return bail(err);
+
+    QHash<QString, QString> meta = d->meta;
+    meta.insert(QStringLiteral("format"), QString::fromLatin1(store::kFormatName));
+    meta.insert(QStringLiteral("schema_version"), QString::number(store::kSchemaVersion));
+    meta.insert(QStringLiteral("checkpoint_every"), QString::number(d->options.checkpointEvery));
+    if (!m_appendMode) {
+        meta.insert(QStringLiteral("created_at"), formatTime(QDateTime::currentMSecsSinceEpoch()));
+        if (!meta.contains(QStringLiteral("created_by")))
+            meta.insert(QStringLiteral("created_by"),
+                        QStringLiteral("chronoscope %1 (%2)")
+                            .arg(QCoreApplication::applicationVersion(), QCoreApplication::applicationName())
+                            .simplified());
+    } else {
+        meta.insert(QStringLiteral("updated_at"), formatTime(QDateTime::currentMSecsSinceEpoch()));
+    }
+    // Never record a secret, whoever filled in the meta.
+    for (const QString& key : {QStringLiteral("source_uri"), QStringLiteral("source")})
+        if (meta.contains(key))
+            meta.insert(key, redactUri(meta.value(key)));
+    {
+        Stmt put;
+        if (!put.prepare(d->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)"))
+            return bail(store::describeError(d->db, sqlite3_errcode(d->db)));
+        for (auto it = meta.cbegin(); it != meta.cend(); ++it) {
+            const QByteArray k = it.key().toUtf8(), v = it.value().toUtf8();
+            sqlite3_bind_text(put.st, 1, k.constData(), int(k.size()), SQLITE_STATIC);
+            sqlite3_bind_text(put.st, 2, v.constData(), int(v.size()), SQLITE_STATIC);
+            const int rc = sqlite3_step(put.st);
+            sqlite3_reset(put.st);
+            if (rc != SQLITE_DONE)
+                return bail(store::describeError(d->db, rc));
+        }
+    }
+    if (!store::exec(d->db, QStringLiteral("PRAGMA user_version=%1").arg(store::kSchemaVersion).toUtf8().constData(), &err))
+        return bail(err);
+    if (!commit(&err))
+        return bail(err);
+    // Statistics for the query planner (sampled, so it stays cheap on big stores).
+    if (!m_appendMode &&
+        !store::exec(d->db, "PRAGMA analysis_limit=1000; ANALYZE; PRAGMA journal_mode=DELETE;", &err))
+        return bail(err);
+    d->close();
+
+    if (m_appendMode) {
+        m_done = true;
+        return true;
+    }
+    if (QFileInfo::exists(m_path) && !m_overwrite)
+        return bail(QStringLiteral("already exists (it appeared while the store was being written)"));
+    if (std::rename(QFile::encodeName(m_partialPath).constData(), QFile::encodeName(m_path).constData()) != 0)
+        return bail(QStringLiteral("cannot move the finished store into place (%1)").arg(QString::fromLocal8Bit(std::strerror(errno))));
+    m_done = true;
+    return true;
+}
+
+void StoreWriter::abort()
+{
+    if (m_done)
+        return;
+    m_done = true;
+    if (d && d->db) {
+        if (m_appendMode && d->inTransaction)
+            store::exec(d->db, "ROLLBACK", nullptr);
+        d->close();
+    }
+    if (!m_appendMode && !m_partialPath.isEmpty())
+        QFile::remove(m_partialPath);
+}
+
+} // namespace chronoscope

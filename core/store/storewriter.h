@@ -1,0 +1,89 @@
+#pragma once
+// Writes native store files (docs/store.md): new stores from imports, captures and demo data, and
+// appends to stores Chronoscope created itself (caches of remote sources, live tail).
+// Writes only the file it is told to create or extend; never touches a store the user opened.
+
+#include "model/event.h"
+
+#include <QByteArrayView>
+#include <QHash>
+
+#include <memory>
+
+namespace chronoscope {
+
+class StoreWriter
+{
+public:
+    struct Options
+    {
+        bool bulk = true;               ///< bulk load: secondary indexes are built in finish()
+        int checkpointEvery = 1000;     ///< persisted "merge" checkpoints every N versions for long streams
+        QHash<QString, QString> meta;   ///< recorded in the meta table (source_uri is redacted)
+    };
+
+    /// One event as UTF-8 views, valid for the duration of the call (the importer's copy-free path).
+    struct RawEvent
+    {
+        qint64 position = 0;            ///< 0: next global position
+        QByteArrayView stream;
+        qint64 version = 0;
+        bool hasVersion = true;         ///< false: next version of the stream (0 for a new stream)
+        QByteArrayView type;
+        TimeMs time = kNoTime;
+        QByteArrayView id;
+        QByteArrayView data;            ///< compact JSON text; empty means null
+        QByteArrayView metadata;        ///< compact JSON text; empty means {}
+        bool dataIsJson = true;
+    };
+    enum class Status { Ok, Duplicate, Error };
+
+    ~StoreWriter();
+
+    /// Creates a new store at path. Writes to "<path>.partial" and renames into place in finish(), so a
+    /// cancelled or crashed import never leaves a file that looks complete. Refuses to overwrite an
+    /// existing file unless overwrite is true (the user asked for that output path).
+    static std::unique_ptr<StoreWriter> create(const QString& path, const Options& options, QString* error,
+                                               bool overwrite = false);
+    /// Opens a store Chronoscope created (a cache or capture) to append more events.
+    static std::unique_ptr<StoreWriter> openForAppend(const QString& path, QString* error);
+
+    /// position 0 => next global position; events must come in position order.
+    /// A second event with the same (stream, version) is refused (returns false, lastWasDuplicate()).
+    bool append(const Event& e, QString* error = nullptr);
+    /// The same, without copies; the importer's path. Duplicate (stream, version) gives Status::Duplicate.
+    Status appendRaw(const RawEvent& e, QString* error = nullptr);
+    bool lastWasDuplicate() const { return m_lastDuplicate; }
+    /// The global position the next event with position 0 gets.
+    qint64 nextPosition() const { return m_lastPosition + 1; }
+
+    bool commit(QString* error = nullptr);  ///< make appended events visible to readers
+    bool finish(QString* error = nullptr);  ///< indexes, stream summary, checkpoints, meta, user_version, rename
+    void abort();                           ///< drop the partial file (create) or roll back (append)
+
+    void setMeta(const QString& key, const QString& value);
+    /// Recorded in the issues table (import warnings; shown by readers in StoreInfo::warnings).
+    void addIssue(const QString& file, qint64 line, const QString& message);
+    qint64 eventCount() const { return m_eventCount; }
+    QString path() const { return m_path; }
+
+private:
+    StoreWriter() = default;
+    struct Impl;
+    bool beginIfNeeded(QString* error);
+    bool flushSummaries(QString* error);
+    bool writeCheckpoints(QString* error);
+    bool fail(QString* error, const QString& what);
+
+    std::unique_ptr<Impl> d;
+    QString m_path;
+    QString m_partialPath;
+    bool m_appendMode = false;
+    bool m_overwrite = false;
+    bool m_done = false;
+    bool m_lastDuplicate = false;
+    qint64 m_lastPosition = 0;
+    qint64 m_eventCount = 0;
+};
+
+} // namespace chronoscope

@@ -1,0 +1,628 @@
+// The native store file: schema and versioning, every EventReader query against the MemoryReader
+// oracle, stream summaries, checkpoints, the writer's partial-file discipline, append mode, and bad files.
+#include "diff/mergepatch.h"
+#include "sources/sourceregistry.h"
+#include "store/memoryreader.h"
+#include "store/sqlitestore.h"
+#include "store/storewriter.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+using namespace chronoscope;
+
+Q_DECLARE_METATYPE(chronoscope::EventQuery)
+
+namespace {
+
+const TimeMs kT0 = 1767607200000; // 2026-01-05T10:00:00Z
+
+// A deterministic mix: interleaved streams of different lengths, some events without time, ids,
+// metadata, a non-JSON payload, and types shared across streams.
+QList<Event> sampleEvents(int n = 600)
+{
+    const QStringList streams{"order-1", "order-2", "payment-1", "shipment-7", "inventory-x", "order-3", "long-1"};
+    const QStringList types{"Created", "Updated", "Paid", "Shipped"};
+    QHash<QString, qint64> nextVersion;
+    QList<Event> out;
+    quint32 seed = 12345;
+    auto rnd = [&seed]() {
+        seed = seed * 1103515245u + 12345u;
+        return (seed >> 16) & 0x7fff;
+    };
+    for (int i = 0; i < n; ++i) {
+        Event e;
+        // Half of all events go to long-1 so it gets checkpoints.
+        e.stream = (i % 2 == 0) ? QStringLiteral("long-1") : streams[rnd() % (streams.size() - 1)];
+        e.version = nextVersion[e.stream]++;
+        e.type = types[rnd() % types.size()];
+        e.time = (i % 37 == 5) ? kNoTime : kT0 + i * 1000 + (rnd() % 500);
+        e.id = (i % 11 == 0) ? QString() : QStringLiteral("id-%1").arg(i);
+        e.data = QStringLiteral(R"({"n":%1,"k%2":"v","nested":{"a":%3}})").arg(i).arg(i % 5).arg(rnd() % 9).toUtf8();
+        if (i % 53 == 7) {
+            e.data = R"("not json \u00e9")";
+            e.dataIsJson = false;
+        }
+        e.metadata = (i % 3 == 0) ? QByteArray("{}") : QStringLiteral(R"({"correlationId":"c-%1"})").arg(i % 17).toUtf8();
+        out.append(e);
+    }
+    // Positions 1..n with a gap in the middle, as a source's global positions may have.
+    for (int i = 0; i < out.size(); ++i)
+        out[i].position = i < n / 2 ? i + 1 : i + 101;
+    return out;
+}
+
+QByteArray canon(const QList<Event>& events)
+{
+    QByteArray out;
+    for (const Event& e : events)
+        out += e.toCanonicalJson() + '\n';
+    return out;
+}
+
+QByteArray fileHash(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    h.addData(&f);
+    return h.result().toHex();
+}
+
+bool writeStore(const QString& path, const QList<Event>& events, StoreWriter::Options o = {}, QString* error = nullptr)
+{
+    QString err;
+    auto w = StoreWriter::create(path, o, &err);
+    if (!w) {
+        if (error)
+            *error = err;
+        return false;
+    }
+    for (const Event& e : events)
+        if (!w->append(e, &err)) {
+            if (error)
+                *error = err;
+            return false;
+        }
+    return w->finish(error);
+}
+
+QStringList sqlColumn(const QString& path, const char* sql)
+{
+    sqlite3* db = nullptr;
+    QStringList out;
+    if (sqlite3_open_v2(QFile::encodeName(path).constData(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK)
+            while (sqlite3_step(st) == SQLITE_ROW)
+                out << QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return out;
+}
+
+QByteArray foldMerge(const QList<Event>& events, const QString& stream, qint64 upToVersion)
+{
+    QJsonValue state = QJsonObject();
+    for (const Event& e : events)
+        if (e.stream == stream && e.version <= upToVersion)
+            applyMergePatch(state, parseJsonValue(e.data));
+    return toJsonText(state);
+}
+
+} // namespace
+
+class TstStore : public QObject
+{
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    QString m_store;
+    QList<Event> m_events;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_events = sampleEvents();
+        m_store = m_dir.filePath("sample.chronoscope");
+        StoreWriter::Options o;
+        o.checkpointEvery = 100;
+        o.meta.insert("source_uri", "postgresql://alice:s3cret@db.example/shop?password=hunter2");
+        o.meta.insert("scope", "all");
+        QString err;
+        QVERIFY2(writeStore(m_store, m_events, o, &err), qPrintable(err));
+    }
+
+    void schemaAndVersion()
+    {
+        QCOMPARE(sqlColumn(m_store, "PRAGMA user_version"), QStringList{"1"});
+        const QStringList tables = sqlColumn(m_store, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+        QCOMPARE(tables, (QStringList{"checkpoints", "events", "issues", "meta", "streams", "types"}));
+        const QStringList indexes = sqlColumn(m_store, "SELECT name FROM sqlite_master WHERE type='index' AND name "
+                                                       "NOT LIKE 'sqlite_%' ORDER BY name");
+        QCOMPARE(indexes, (QStringList{"events_stream_version", "events_time"}));
+        QCOMPARE(sqlColumn(m_store, "PRAGMA journal_mode"), QStringList{"delete"});
+        // Streams and types are referenced by integer ids.
+        QCOMPARE(sqlColumn(m_store, "SELECT DISTINCT typeof(stream) || typeof(type) FROM events"), QStringList{"integerinteger"});
+
+        QString err;
+        auto r = SqliteStoreReader::open(m_store, &err);
+        QVERIFY2(r, qPrintable(err));
+        const auto meta = r->meta();
+        QCOMPARE(meta.value("format"), QStringLiteral("chronoscope"));
+        QCOMPARE(meta.value("schema_version"), QStringLiteral("1"));
+        QCOMPARE(meta.value("scope"), QStringLiteral("all"));
+        QVERIFY(!meta.value("created_at").isEmpty());
+        QVERIFY(meta.value("source_uri").contains("db.example"));
+        QVERIFY2(!meta.value("source_uri").contains("s3cret"), qPrintable(meta.value("source_uri")));
+        QVERIFY2(!meta.value("source_uri").contains("hunter2"), qPrintable(meta.value("source_uri")));
+    }
+
+    void queries_data()
+    {
+        QTest::addColumn<EventQuery>("query");
+        auto row = [](const char* name, auto f) {
+            EventQuery q;
+            f(q);
+            QTest::newRow(name) << q;
+        };
+        row("all", [](EventQuery&) {});
+        row("backward", [](EventQuery& q) { q.backward = true; });
+        row("limit", [](EventQuery& q) { q.limit = 17; });
+        row("limit 0", [](EventQuery& q) { q.limit = 0; });
+        row("backward limit", [](EventQuery& q) { q.backward = true; q.limit = 9; });
+        row("stream", [](EventQuery& q) { q.stream = "order-2"; });
+        row("stream backward", [](EventQuery& q) { q.stream = "long-1"; q.backward = true; });
+        row("stream versions", [](EventQuery& q) { q.stream = "long-1"; q.fromVersion = 100; q.toVersion = 160; });
+        row("stream to version", [](EventQuery& q) { q.stream = "long-1"; q.toVersion = 3; });
+        row("unknown stream", [](EventQuery& q) { q.stream = "nope"; });
+        row("one type", [](EventQuery& q) { q.types = {"Paid"}; });
+        row("two types", [](EventQuery& q) { q.types = {"Paid", "Shipped"}; });
+        row("unknown type", [](EventQuery& q) { q.types = {"Nope"}; });
+        row("known and unknown type", [](EventQuery& q) { q.types = {"Nope", "Created"}; });
+        row("positions", [](EventQuery& q) { q.fromPosition = 250; q.toPosition = 420; });
+        row("positions in gap", [](EventQuery& q) { q.fromPosition = 301; q.toPosition = 400; });
+        row("from position", [](EventQuery& q) { q.fromPosition = 590; });
+        row("since", [](EventQuery& q) { q.since = kT0 + 100000; });
+        row("until", [](EventQuery& q) { q.until = kT0 + 50000; });
+        row("time window", [](EventQuery& q) { q.since = kT0 + 20000; q.until = kT0 + 90000; });
+        row("everything", [](EventQuery& q) {
+            q.stream = "long-1"; q.types = {"Created", "Paid"}; q.fromPosition = 20; q.toPosition = 500;
+            q.fromVersion = 5; q.toVersion = 200; q.since = kT0 + 10000; q.until = kT0 + 400000; q.limit = 30;
+        });
+        row("everything backward", [](EventQuery& q) {
+            q.stream = "long-1"; q.types = {"Created", "Paid"}; q.fromPosition = 20; q.toPosition = 500;
+            q.since = kT0 + 10000; q.limit = 30; q.backward = true;
+        });
+    }
+    void queries()
+    {
+        QFETCH(EventQuery, query);
+        MemoryReader oracle(m_events);
+        QString err;
+        auto r = SqliteStoreReader::open(m_store, &err);
+        QVERIFY2(r, qPrintable(err));
+        const QList<Event> expected = oracle.readAll(query);
+        const QList<Event> got = r->readAll(query, &err);
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        QCOMPARE(got.size(), expected.size());
+        QCOMPARE(canon(got), canon(expected));
+        QCOMPARE(r->count(query, &err), oracle.count(query));
+        // The same through a clone, as a worker thread would read.
+        auto c = r->clone(&err);
+        QVERIFY2(c, qPrintable(err));
+        QCOMPARE(canon(c->readAll(query)), canon(expected));
+    }
+
+    void eventAtAndEarlyStop()
+    {
+        QString err;
+        auto r = SqliteStoreReader::open(m_store, &err);
+        QVERIFY(r);
+        MemoryReader oracle(m_events);
+        for (qint64 p : {qint64(1), qint64(300), qint64(301), qint64(350), qint64(401), qint64(700), qint64(701)}) {
+            const auto a = r->eventAt(p), b = oracle.eventAt(p);
+            QCOMPARE(a.has_value(), b.has_value());
+            if (a)
+                QCOMPARE(a->toCanonicalJson(), b->toCanonicalJson());
+        }
+        int seen = 0;
+        QVERIFY(r->read({}, [&seen](const Event&) { return ++seen < 5; }));
+        QCOMPARE(seen, 5);
+    }
+
+    void summary()
+    {
+        QString err;
+        auto r = SqliteStoreReader::open(m_store, &err);
+        QVERIFY(r);
+        MemoryReader oracle(m_events);
+        const auto a = r->streams(), b = oracle.streams();
+        QCOMPARE(a.size(), b.size());
+        for (int i = 0; i < a.size(); ++i) {
+            QCOMPARE(a[i].stream, b[i].stream);
+            QCOMPARE(a[i].events, b[i].events);
+            QCOMPARE(a[i].firstVersion, b[i].firstVersion);
+            QCOMPARE(a[i].lastVersion, b[i].lastVersion);
+            QCOMPARE(a[i].firstPosition, b[i].firstPosition);
+            QCOMPARE(a[i].lastPosition, b[i].lastPosition);
+            QCOMPARE(a[i].firstTime, b[i].firstTime);
+            QCOMPARE(a[i].lastTime, b[i].lastTime);
+        }
+        const StoreInfo si = r->info(), so = oracle.info();
+        QCOMPARE(si.layout, QStringLiteral("chronoscope"));
+        QCOMPARE(si.location, m_store);
+        QCOMPARE(si.events, so.events);
+        QCOMPARE(si.streams, so.streams);
+        QCOMPARE(si.firstPosition, so.firstPosition);
+        QCOMPARE(si.lastPosition, so.lastPosition);
+        QCOMPARE(si.firstTime, so.firstTime);
+        QCOMPARE(si.lastTime, so.lastTime);
+        QVERIFY(si.timeKnown);
+        QVERIFY(si.warnings.isEmpty());
+    }
+
+    void checkpoints()
+    {
+        QString err;
+        auto r = SqliteStoreReader::open(m_store, &err);
+        QVERIFY(r);
+        // long-1 has 300 events (versions 0..299): checkpoints after every 100th, i.e. versions 99, 199, 299.
+        QCOMPARE(sqlColumn(m_store, "SELECT c.version FROM checkpoints c JOIN streams s ON s.id=c.stream WHERE "
+                                    "s.name='long-1' AND projection='merge' ORDER BY c.version"),
+                 (QStringList{"99", "199", "299"}));
+        // Short streams (<= 100 events) get none.
+        QCOMPARE(sqlColumn(m_store, "SELECT COUNT(*) FROM checkpoints c JOIN streams s ON s.id=c.stream WHERE "
+                                    "s.name!='long-1'"),
+                 QStringList{"0"});
+        for (qint64 v : {qint64(0), qint64(98), qint64(99), qint64(100), qint64(250), qint64(299), qint64(5000)}) {
+            const auto cp = r->checkpointBefore("merge", "long-1", Point::atVersion(v));
+            if (v < 99) {
+                QVERIFY(!cp);
+                continue;
+            }
+            QVERIFY(cp);
+            QVERIFY(cp->version <= v);
+            QVERIFY(cp->version > std::min<qint64>(v, 299) - 100);
+            QCOMPARE(cp->stream, QStringLiteral("long-1"));
+            QCOMPARE(cp->state, foldMerge(m_events, "long-1", cp->version));
+        }
+        // By position: the checkpoint's events all lie at or before the position.
+        const auto byPos = r->checkpointBefore("merge", "long-1", Point::atPosition(450));
+        QVERIFY(byPos);
+        QVERIFY(byPos->position <= 450);
+        const auto next = r->checkpointBefore("merge", "long-1", Point::atVersion(byPos->version + 100));
+        QVERIFY(next && next->position > 450);
+        const auto byTime = r->checkpointBefore("merge", "long-1", Point::atTime(kT0 + 200000));
+        QVERIFY(byTime && byTime->time <= kT0 + 200000);
+        QCOMPARE(r->checkpointBefore("merge", "long-1", Point::end())->version, qint64(299));
+        QVERIFY(!r->checkpointBefore("merge", "order-1", Point::end()));
+        QVERIFY(!r->checkpointBefore("other", "long-1", Point::end()));
+        QVERIFY(!r->checkpointBefore("merge", "no-such-stream", Point::end()));
+    }
+
+    void openingNeverWrites()
+    {
+        const QByteArray before = fileHash(m_store);
+        const QDateTime mtime = QFileInfo(m_store).lastModified();
+        {
+            QString err;
+            auto r = openSource(m_store, {}, &err);
+            QVERIFY2(r, qPrintable(err));
+            QCOMPARE(r->info().layout, QStringLiteral("chronoscope"));
+            r->streams();
+            r->readAll({});
+            r->count({});
+            r->checkpointBefore("merge", "long-1", Point::end());
+            auto c = r->clone();
+            QVERIFY(c);
+        }
+        QCOMPARE(fileHash(m_store), before);
+        QCOMPARE(QFileInfo(m_store).lastModified(), mtime);
+        const QStringList files = QDir(m_dir.path()).entryList(QDir::Files);
+        for (const QString& f : files)
+            QVERIFY2(!f.endsWith("-journal") && !f.endsWith("-wal") && !f.endsWith("-shm"), qPrintable(f));
+    }
+
+    void emptyStore()
+    {
+        const QString path = m_dir.filePath("empty.chronoscope");
+        QString err;
+        QVERIFY2(writeStore(path, {}, {}, &err), qPrintable(err));
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY2(r, qPrintable(err));
+        const StoreInfo s = r->info();
+        QCOMPARE(s.events, 0);
+        QCOMPARE(s.streams, 0);
+        QVERIFY(r->streams().isEmpty());
+        QVERIFY(r->readAll({}).isEmpty());
+        QCOMPARE(r->count({}), 0);
+    }
+
+    void abortLeavesNothing_data()
+    {
+        QTest::addColumn<bool>("explicitAbort");
+        QTest::newRow("abort()") << true;
+        QTest::newRow("destroyed unfinished") << false;
+    }
+    void abortLeavesNothing()
+    {
+        QFETCH(bool, explicitAbort);
+        const QString path = m_dir.filePath(QStringLiteral("aborted-%1.chronoscope").arg(explicitAbort));
+        QString err;
+        {
+            auto w = StoreWriter::create(path, {}, &err);
+            QVERIFY2(w, qPrintable(err));
+            for (const Event& e : m_events)
+                QVERIFY(w->append(e, &err));
+            QVERIFY(w->commit(&err));
+            // While writing, only the .partial exists: nothing that looks like a finished store.
+            QVERIFY(!QFileInfo::exists(path));
+            QVERIFY(QFileInfo::exists(path + ".partial"));
+            if (explicitAbort)
+                w->abort();
+        }
+        QVERIFY(!QFileInfo::exists(path));
+        QVERIFY(!QFileInfo::exists(path + ".partial"));
+    }
+
+    void refusesToOverwrite()
+    {
+        const QString path = m_dir.filePath("exists.chronoscope");
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("precious");
+        }
+        QString err;
+        QVERIFY(!StoreWriter::create(path, {}, &err));
+        QVERIFY2(err.contains("already exists"), qPrintable(err));
+        QCOMPARE(fileHash(path), QCryptographicHash::hash("precious", QCryptographicHash::Sha256).toHex());
+        auto w = StoreWriter::create(path, {}, &err, true);
+        QVERIFY2(w, qPrintable(err));
+        QVERIFY(w->append(m_events.first(), &err));
+        QVERIFY2(w->finish(&err), qPrintable(err));
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY2(r, qPrintable(err));
+        QCOMPARE(r->info().events, 1);
+    }
+
+    void duplicatesAndOrder_data()
+    {
+        QTest::addColumn<bool>("bulk");
+        QTest::newRow("bulk") << true;
+        QTest::newRow("indexed") << false;
+    }
+    void duplicatesAndOrder()
+    {
+        QFETCH(bool, bulk);
+        const QString path = m_dir.filePath(QStringLiteral("dups-%1.chronoscope").arg(bulk));
+        StoreWriter::Options o;
+        o.bulk = bulk;
+        QString err;
+        auto w = StoreWriter::create(path, o, &err);
+        QVERIFY(w);
+        auto ev = [](const char* stream, qint64 version, qint64 position = 0) {
+            Event e;
+            e.stream = stream;
+            e.version = version;
+            e.position = position;
+            e.type = "T";
+            e.data = "{}";
+            return e;
+        };
+        QVERIFY(w->append(ev("a", 0), &err));
+        QVERIFY(w->append(ev("a", 1), &err));
+        QVERIFY(!w->append(ev("a", 1), &err));
+        QVERIFY(w->lastWasDuplicate());
+        QVERIFY2(err.contains("already has version 1"), qPrintable(err));
+        QVERIFY(w->append(ev("a", 5), &err));    // a gap
+        QVERIFY(!w->append(ev("a", 0), &err));   // duplicate after the gap
+        QVERIFY(w->lastWasDuplicate());
+        QVERIFY(w->append(ev("a", 3), &err));    // out of order, but new
+        QVERIFY(!w->append(ev("a", 5), &err));
+        QVERIFY(w->lastWasDuplicate());
+        QVERIFY(w->append(ev("b", 7, 100), &err));
+        QVERIFY(!w->append(ev("b", 8, 100), &err));  // position must increase
+        QVERIFY(!w->lastWasDuplicate());
+        QVERIFY(w->append(ev("b", 8), &err));
+        QVERIFY2(w->finish(&err), qPrintable(err));
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY(r);
+        QList<qint64> positions, versions;
+        for (const Event& e : r->readAll({})) {
+            positions << e.position;
+            versions << e.version;
+        }
+        QCOMPARE(positions, (QList<qint64>{1, 2, 3, 4, 100, 101}));
+        QCOMPARE(versions, (QList<qint64>{0, 1, 5, 3, 7, 8}));
+        QCOMPARE(r->count({}), 6);
+    }
+
+    void appendMode()
+    {
+        const QString path = m_dir.filePath("append.chronoscope");
+        const QList<Event> first = m_events.mid(0, 400), second = m_events.mid(400);
+        StoreWriter::Options o;
+        o.checkpointEvery = 50;
+        QString err;
+        QVERIFY(writeStore(path, first, o, &err));
+        auto reader = SqliteStoreReader::open(path, &err);
+        QVERIFY(reader);
+        QCOMPARE(reader->info().events, 400);
+
+        auto w = StoreWriter::openForAppend(path, &err);
+        QVERIFY2(w, qPrintable(err));
+        QCOMPARE(w->eventCount(), 400);
+        for (int i = 0; i < second.size(); ++i) {
+            QVERIFY2(w->append(second[i], &err), qPrintable(err));
+            if (i == 99)
+                QVERIFY(w->commit(&err));
+        }
+        Event extra;
+        extra.stream = "brand-new";
+        extra.type = "NewType";
+        extra.data = R"({"x":1})";
+        QVERIFY(w->append(extra, &err));
+        QVERIFY(!w->append(first.first(), &err)); // already in the store: position not after the last
+        Event dup = second.first();
+        dup.position = 0;
+        QVERIFY(!w->append(dup, &err));
+        QVERIFY(w->lastWasDuplicate());
+        QVERIFY(w->commit(&err));
+        // A reader opened before the append sees the committed events and the new summary.
+        QList<Event> all = m_events;
+        extra.position = m_events.last().position + 1;
+        extra.metadata = "{}";
+        all << extra;
+        MemoryReader oracle(all);
+        QCOMPARE(canon(reader->readAll({})), canon(oracle.readAll({})));
+        QCOMPARE(reader->info().events, oracle.info().events);
+        QCOMPARE(reader->streams().size(), oracle.streams().size());
+        EventQuery byType;
+        byType.types = {"NewType"};
+        QCOMPARE(reader->readAll(byType).size(), 1);
+        QVERIFY2(w->finish(&err), qPrintable(err));
+        // Checkpoints now cover the appended part of long-1 too.
+        QCOMPARE(reader->checkpointBefore("merge", "long-1", Point::end())->version, qint64(299));
+        QCOMPARE(reader->checkpointBefore("merge", "long-1", Point::end())->state, foldMerge(all, "long-1", 299));
+        QVERIFY(SqliteStoreReader::open(path, &err)->meta().contains("updated_at"));
+    }
+
+    void appendRefusesForeignFiles()
+    {
+        const QString path = m_dir.filePath("foreign.sqlite");
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+        sqlite3_exec(db, "CREATE TABLE events(x); INSERT INTO events VALUES(1);", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        const QByteArray before = fileHash(path);
+        QString err;
+        QVERIFY(!StoreWriter::openForAppend(path, &err));
+        QVERIFY2(err.contains("only stores Chronoscope created"), qPrintable(err));
+        QCOMPARE(fileHash(path), before);
+        QVERIFY(!SqliteStoreReader::open(path, &err));
+        QVERIFY2(err.contains("not a Chronoscope store") && err.contains("events"), qPrintable(err));
+    }
+
+    void badFiles_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("text named .sqlite") << QByteArray("hello, I am not a database\n") << "not a SQLite database";
+        QTest::newRow("empty") << QByteArray() << "empty";
+        QTest::newRow("truncated header") << QByteArray("SQLite form") << "not a SQLite database";
+    }
+    void badFiles()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, expected);
+        const QString path = m_dir.filePath(QStringLiteral("bad-%1.sqlite").arg(QTest::currentDataTag()).replace(' ', '_'));
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(content);
+        }
+        QString err;
+        QVERIFY(!SqliteStoreReader::open(path, &err));
+        QVERIFY2(err.contains(expected) && err.contains(path), qPrintable(err));
+        QVERIFY(!openSource(path, {}, &err));
+        QVERIFY2(err.contains(path), qPrintable(err));
+        QCOMPARE(QFileInfo(path).size(), content.size());
+    }
+
+    void newerSchemaIsRefused()
+    {
+        const QString path = m_dir.filePath("newer.chronoscope");
+        QVERIFY(writeStore(path, m_events.mid(0, 10)));
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+        sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        QString err;
+        QVERIFY(!SqliteStoreReader::open(path, &err));
+        QVERIFY2(err.contains("newer Chronoscope") && err.contains("99"), qPrintable(err));
+    }
+
+    void corruptPage()
+    {
+        const QString path = m_dir.filePath("corrupt.chronoscope");
+        QList<Event> many;
+        for (int i = 0; i < 5000; ++i) {
+            Event e = m_events[i % m_events.size()];
+            e.stream = QStringLiteral("s-%1").arg(i % 40);
+            e.version = i / 40;
+            e.position = 0;
+            many << e;
+        }
+        QVERIFY(writeStore(path, many));
+        const qint64 size = QFileInfo(path).size();
+        QVERIFY(size > 20 * 4096);
+        // Scribble over a run of pages in the middle of the events table.
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.seek(8 * 4096);
+            f.write(QByteArray(6 * 4096, '\xa5'));
+        }
+        QString err;
+        auto r = SqliteStoreReader::open(path, &err);
+        if (!r) {
+            QVERIFY2(err.contains("damaged") && err.contains(path), qPrintable(err));
+            return;
+        }
+        bool ok = true;
+        for (int round = 0; round < 2 && ok; ++round) {
+            EventQuery q;
+            q.backward = round == 1;
+            err.clear();
+            ok = r->read(q, [](const Event&) { return true; }, &err);
+        }
+        QVERIFY(!ok);
+        QVERIFY2(err.contains("damaged") && err.contains(path), qPrintable(err));
+    }
+
+    void corruptHeaderPage()
+    {
+        const QString path = m_dir.filePath("corrupt-schema.chronoscope");
+        QVERIFY(writeStore(path, m_events.mid(0, 50)));
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.seek(100);
+            f.write(QByteArray(3000, '\x5a'));
+        }
+        QString err;
+        QVERIFY(!SqliteStoreReader::open(path, &err));
+        QVERIFY2(err.contains(path) && (err.contains("damaged") || err.contains("not a")), qPrintable(err));
+        QVERIFY(!openSource(path, {}, &err));
+        QVERIFY2(err.contains(path), qPrintable(err));
+    }
+
+    void unreadableFile()
+    {
+        if (::geteuid() == 0)
+            QSKIP("running as root: permission bits do not stop root from reading, so this case cannot be produced");
+        const QString path = m_dir.filePath("locked.chronoscope");
+        QVERIFY(writeStore(path, m_events.mid(0, 10)));
+        QFile::setPermissions(path, QFileDevice::Permissions());
+        QString err;
+        QVERIFY(!SqliteStoreReader::open(path, &err));
+        QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
+        QVERIFY(!openSource(path, {}, &err));
+        QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstStore)
+#include "tst_store.moc"
