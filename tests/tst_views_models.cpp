@@ -263,31 +263,6 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 0);
     }
 
-    void pointers_data()
-    {
-        QTest::addColumn<QString>("pointer");
-        QTest::addColumn<bool>("found");
-        QTest::addColumn<QString>("value");
-        QTest::newRow("root") << "" << true << R"({"a":{"b/c":[10,20]},"~":1})";
-        QTest::newRow("member") << "/~0" << true << "1";
-        QTest::newRow("escaped") << "/a/b~1c/1" << true << "20";
-        QTest::newRow("index out of range") << "/a/b~1c/2" << false << "";
-        QTest::newRow("negative index") << "/a/b~1c/-1" << false << "";
-        QTest::newRow("into scalar") << "/~0/x" << false << "";
-        QTest::newRow("no leading slash") << "a" << false << "";
-    }
-    void pointers()
-    {
-        QFETCH(QString, pointer);
-        QFETCH(bool, found);
-        QFETCH(QString, value);
-        const QJsonObject root{{"a", QJsonObject{{"b/c", QJsonArray{10, 20}}}}, {"~", 1}};
-        const auto v = jsonPointerGet(root, pointer);
-        QCOMPARE(bool(v), found);
-        if (found)
-            QCOMPARE(jsonPreview(*v), value);
-    }
-
     void mergePatchPathsOfEvent()
     {
         const QJsonObject patch{{"status", "paid"}, {"address", QJsonObject{{"city", "Oslo"}, {"zip", QJsonValue()}}},

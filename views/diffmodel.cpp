@@ -1,5 +1,6 @@
 #include "diffmodel.h"
 
+#include "diff/jsondiff.h"
 #include "jsonpointer.h"
 
 #include <QBrush>
@@ -19,14 +20,14 @@ void DiffModel::setDiff(const QJsonValue& stateA, const QJsonValue& stateB, cons
         Row r;
         r.op = op.value(QLatin1String("op")).toString();
         r.path = op.value(QLatin1String("path")).toString();
-        if (const auto a = jsonPointerGet(stateA, r.path); a && r.op != QLatin1String("add")) {
+        if (const auto a = valueAtPointer(stateA, r.path); a && r.op != QLatin1String("add")) {
             r.a = *a;
             r.hasA = true;
         }
         if (op.contains(QLatin1String("value"))) {
             r.b = op.value(QLatin1String("value"));
             r.hasB = true;
-        } else if (const auto b = jsonPointerGet(stateB, r.path); b && r.op != QLatin1String("remove")) {
+        } else if (const auto b = valueAtPointer(stateB, r.path); b && r.op != QLatin1String("remove")) {
             r.b = *b;
             r.hasB = true;
         }

@@ -1,5 +1,6 @@
 #include "jsontreemodel.h"
 
+#include "diff/jsondiff.h"
 #include "jsonpointer.h"
 
 #include <QBrush>
@@ -50,7 +51,7 @@ void JsonTreeModel::populate(Node* node) const
         child->parent = node;
         child->row = int(node->children.size());
         child->key = key;
-        child->path = node->path + QLatin1Char('/') + jsonPointerEscape(key);
+        child->path = node->path + QLatin1Char('/') + escapeJsonPointerToken(key);
         child->value = v;
         node->children.push_back(std::move(child));
     };
@@ -176,7 +177,7 @@ QVariant JsonTreeModel::headerData(int section, Qt::Orientation orientation, int
 
 QModelIndex JsonTreeModel::indexForPath(const QString& pointer)
 {
-    const auto tokens = jsonPointerTokens(pointer);
+    const auto tokens = parseJsonPointer(pointer);
     if (!tokens || tokens->isEmpty())
         return {};
     QModelIndex cur;

@@ -150,7 +150,8 @@ QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
     case SortRole:
         switch (index.column()) {
         case NameColumn:
-            return isCategory ? cat.name : m_index->streams[lane];
+            // Lanes are already in natural name order; sorting by lane keeps order-2 before order-10.
+            return isCategory ? QVariant(cat.name) : QVariant(lane);
         case EventsColumn:
             return events;
         case FirstColumn:

@@ -2,7 +2,9 @@
 
 #include "store/eventreader.h"
 
+#include <QCollator>
 #include <QCoreApplication>
+#include <QLocale>
 
 #include <algorithm>
 
@@ -120,7 +122,14 @@ std::shared_ptr<const TimelineIndex> TimelineIndexBuilder::finish()
     QList<int> order(laneCount);
     for (int i = 0; i < laneCount; ++i)
         order[i] = i;
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return index->streams[a] < index->streams[b]; });
+    // Natural order (order-2 before order-10), as people number their aggregates.
+    QCollator collator(QLocale::c());
+    collator.setNumericMode(true);
+    collator.setCaseSensitivity(Qt::CaseSensitive);
+    std::sort(order.begin(), order.end(), [&](int a, int b) {
+        const int c = collator.compare(index->streams[a], index->streams[b]);
+        return c != 0 ? c < 0 : index->streams[a] < index->streams[b];
+    });
     std::vector<quint32> remap(static_cast<size_t>(laneCount));
     QStringList names;
     names.reserve(laneCount);

@@ -79,6 +79,7 @@ void TimelineWidget::setIndex(std::shared_ptr<const TimelineIndex> index)
     m_selStart = m_selEnd = 0;
     m_map.timeAxis = !m_index || m_index->timeKnown;
     m_vscroll->setValue(0);
+    updateScrollBar(); // the legend's height depends on the store's types
     fitAll();
 }
 
