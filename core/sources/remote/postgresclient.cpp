@@ -1,0 +1,775 @@
+// PostgreSQL event stores over libpq: Message DB, Marten, Emmett (PostgreSQL) and Python eventsourcing.
+// Every read is keyset-paged on the store's global position (WHERE pos > $last ORDER BY pos LIMIT n),
+// never OFFSET, so a page costs the same at the start and the end of a billion-row table, and a lost
+// connection resumes exactly where it stopped.
+
+#include "sources/remote/remoteclients_p.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#ifdef CHRONOSCOPE_HAVE_LIBPQ
+#include <libpq-fe.h>
+#include <sys/select.h>
+#include <zlib.h>
+#endif
+
+namespace chronoscope::remote {
+
+#ifndef CHRONOSCOPE_HAVE_LIBPQ
+
+std::unique_ptr<RemoteClient> makePostgresClient(const RemoteEndpoint& ep, QString* error)
+{
+    if (error)
+        *error = QStringLiteral("%1: this build of Chronoscope has no PostgreSQL support (libpq was not found "
+                                "when it was built)")
+                     .arg(ep.display);
+    return nullptr;
+}
+
+#else
+
+namespace {
+
+struct PgResult
+{
+    PGresult* r = nullptr;
+    PgResult() = default;
+    explicit PgResult(PGresult* res) : r(res) {}
+    PgResult(PgResult&& o) noexcept : r(o.r) { o.r = nullptr; }
+    PgResult& operator=(PgResult&& o) noexcept
+    {
+        std::swap(r, o.r);
+        return *this;
+    }
+    ~PgResult() { PQclear(r); }
+    int rows() const { return r ? PQntuples(r) : 0; }
+    bool isNull(int row, int col) const { return PQgetisnull(r, row, col); }
+    QByteArray bytes(int row, int col) const
+    {
+        return QByteArray(PQgetvalue(r, row, col), PQgetlength(r, row, col));
+    }
+    QString text(int row, int col) const
+    {
+        return QString::fromUtf8(PQgetvalue(r, row, col), PQgetlength(r, row, col));
+    }
+    qint64 integer(int row, int col) const { return QByteArray::fromRawData(PQgetvalue(r, row, col), PQgetlength(r, row, col)).toLongLong(); }
+};
+
+QString quoteIdent(const QString& s)
+{
+    QString q = s;
+    q.replace(u'"', QStringLiteral("\"\""));
+    return u'"' + q + u'"';
+}
+
+/// Glob -> SQL condition on `column`, with the pattern as parameter text.
+/// Exact names use '=', plain * and ? become LIKE, character classes a POSIX regex.
+QString globCondition(const QString& glob, const QString& column, int param, QByteArray* value)
+{
+    bool wild = false;
+    globPrefix(glob, &wild);
+    if (!wild) {
+        *value = glob.toUtf8();
+        return QStringLiteral("%1 = $%2").arg(column).arg(param);
+    }
+    if (!glob.contains(u'[')) {
+        QString like;
+        for (QChar c : glob) {
+            if (c == u'*')
+                like += u'%';
+            else if (c == u'?')
+                like += u'_';
+            else if (c == u'%' || c == u'_' || c == u'\\')
+                like += u'\\' + QString(c);
+            else
+                like += c;
+        }
+        *value = like.toUtf8();
+        return QStringLiteral("%1 LIKE $%2").arg(column).arg(param);
+    }
+    QString re = QStringLiteral("^");
+    bool inClass = false;
+    for (QChar c : glob) {
+        if (inClass) {
+            if (c == u']')
+                inClass = false;
+            re += c;
+            continue;
+        }
+        if (c == u'*')
+            re += QStringLiteral(".*");
+        else if (c == u'?')
+            re += u'.';
+        else if (c == u'[') {
+            inClass = true;
+            re += c;
+        } else if (QStringLiteral(".^$+(){}|\\").contains(c))
+            re += u'\\' + QString(c);
+        else
+            re += c;
+    }
+    re += u'$';
+    *value = re.toUtf8();
+    return QStringLiteral("%1 ~ $%2").arg(column).arg(param);
+}
+
+QByteArray inflateMaybe(const QByteArray& in, bool* ok)
+{
+    *ok = false;
+    z_stream zs{};
+    if (inflateInit(&zs) != Z_OK)
+        return {};
+    QByteArray out;
+    char buf[16384];
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = uInt(in.size());
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        zs.next_out = reinterpret_cast<Bytef*>(buf);
+        zs.avail_out = sizeof buf;
+        rc = inflate(&zs, Z_NO_FLUSH);
+        out.append(buf, qsizetype(sizeof buf - zs.avail_out));
+        if (out.size() > 64 * 1024 * 1024)
+            break;
+    }
+    inflateEnd(&zs);
+    *ok = rc == Z_STREAM_END;
+    return out;
+}
+
+class PostgresClient : public RemoteClient
+{
+public:
+    using RemoteClient::RemoteClient;
+    ~PostgresClient() override { disconnect(); }
+
+    QString layout() const override { return m_layout; }
+    QString describe() const override
+    {
+        return QStringLiteral("%1 (%2) at %3").arg(m_layoutName, m_table, m_ep.display);
+    }
+
+    bool connect(QString* error) override
+    {
+        if (!open(error))
+            return false;
+        return detect(error);
+    }
+
+    bool read(const RemoteScope& scope, const PageSink& sink, QString* error) override
+    {
+        if (!m_conn && !connect(error))
+            return false;
+        m_scope = scope;
+        m_scope.last = -1;
+        buildFilter(scope);
+        qint64 start = 0;  // read positions > start
+        if (scope.last >= 0) {
+            if (scope.last == 0) {
+                m_cursor = headPosition(error);
+                return m_cursor >= 0;
+            }
+            // The window's first position: the N-th newest matching one, found on the server.
+            const QString sql = QStringLiteral("SELECT min(p) FROM (SELECT %1 AS p FROM %2 WHERE %3 ORDER BY %1 DESC "
+                                               "LIMIT %4) s")
+                                    .arg(m_posCol, m_table, whereClause(false, false))
+                                    .arg(scope.last);
+            PgResult r;
+            if (!exec(sql, m_filterValues, &r, error))
+                return false;
+            if (r.rows() == 0 || r.isNull(0, 0)) {
+                m_cursor = headPosition(error);
+                return m_cursor >= 0;
+            }
+            start = r.integer(0, 0) - 1;
+        }
+        qint64 total = -1;
+        {
+            PgResult r;
+            QString e;
+            if (exec(QStringLiteral("SELECT max(%1) FROM %2").arg(m_posCol, m_table), {}, &r, &e) && r.rows() == 1 &&
+                !r.isNull(0, 0))
+                total = std::max<qint64>(0, r.integer(0, 0) - start);
+        }
+        m_cursor = start;
+        qint64 done = 0;
+        bool first = true;
+        for (;;) {
+            if (isCancelled())
+                return cancelled(error);
+            QList<Event> page;
+            if (!fetchPage(pageSize(first), true, &page, error))
+                return false;
+            first = false;
+            if (page.isEmpty())
+                break;
+            done += page.size();
+            if (total >= 0)
+                total = std::max(total, done);
+            reportProgress(done, scope.last > 0 ? scope.last : total,
+                           QStringLiteral("%1 events read from %2").arg(done).arg(m_ep.display));
+            if (!sink(page))
+                return true;
+        }
+        return true;
+    }
+
+    bool tail(const PageSink& sink, QString* error) override
+    {
+        if (!m_conn && !connect(error))
+            return false;
+        const int pollMs = std::max(20, m_ep.option(QStringLiteral("poll"), QStringLiteral("500")).toInt());
+        while (!isCancelled()) {
+            QList<Event> page;
+            if (!fetchPage(m_pageSize, false, &page, error))
+                return false;
+            if (page.isEmpty()) {
+                if (!sleepUnlessCancelled(pollMs))
+                    break;
+                continue;
+            }
+            if (!sink(page))
+                return true;
+        }
+        return true;
+    }
+
+private:
+    bool cancelled(QString* error)
+    {
+        if (error)
+            *error = QStringLiteral("Reading %1 was cancelled").arg(m_ep.display);
+        return false;
+    }
+
+    void disconnect()
+    {
+        if (m_conn)
+            PQfinish(m_conn);
+        m_conn = nullptr;
+        m_prepared = false;
+    }
+
+    QString dbName() const
+    {
+        QString db = m_ep.url.path();
+        while (db.startsWith(u'/'))
+            db.remove(0, 1);
+        return db;
+    }
+
+    bool open(QString* error)
+    {
+        disconnect();
+        for (int attempt = 0;; ++attempt) {
+            QList<QByteArray> keys, values;
+            auto add = [&](const char* k, const QString& v) {
+                if (!v.isEmpty()) {
+                    keys << k;
+                    values << v.toUtf8();
+                }
+            };
+            add("host", m_ep.host);
+            add("port", m_ep.port > 0 ? QString::number(m_ep.port) : QString());
+            add("dbname", dbName());
+            add("user", m_ep.user);
+            add("password", m_ep.secret);
+            add("sslmode", m_ep.option(QStringLiteral("sslmode")));
+            add("sslrootcert", m_ep.option(QStringLiteral("sslrootcert")));
+            add("connect_timeout", QString::number(std::max(1, (m_ep.timeoutMs + 999) / 1000)));
+            add("application_name", QStringLiteral("chronoscope"));
+            // Reads only: the session refuses writes even if the role could make them.
+            add("options", QStringLiteral("-c default_transaction_read_only=on -c statement_timeout=%1")
+                               .arg(std::max(1000, m_ep.timeoutMs * 3)));
+            std::vector<const char*> k, v;
+            for (int i = 0; i < keys.size(); ++i) {
+                k.push_back(keys[i].constData());
+                v.push_back(values[i].constData());
+            }
+            k.push_back(nullptr);
+            v.push_back(nullptr);
+            m_conn = PQconnectdbParams(k.data(), v.data(), 0);
+            if (PQstatus(m_conn) == CONNECTION_OK)
+                break;
+            const QString msg = QString::fromUtf8(PQerrorMessage(m_conn)).trimmed();
+            disconnect();
+            const bool needsSecret = msg.contains(QLatin1String("no password supplied")) ||
+                                     msg.contains(QLatin1String("password authentication failed"));
+            if (needsSecret && m_ep.askSecret()) {
+                --attempt;
+                continue;
+            }
+            const bool transient = msg.contains(QLatin1String("Connection refused")) ||
+                                   msg.contains(QLatin1String("timeout expired")) ||
+                                   msg.contains(QLatin1String("the database system is starting up"));
+            if (transient && attempt < m_ep.retries && sleepUnlessCancelled(200 << attempt))
+                continue;
+            if (error)
+                *error = explainConnectError(msg);
+            return false;
+        }
+        PQsetClientEncoding(m_conn, "UTF8");
+        return true;
+    }
+
+    QString explainConnectError(const QString& msg) const
+    {
+        const QString where = m_ep.display;
+        if (msg.contains(QLatin1String("could not translate host name")))
+            return QStringLiteral("%1: the host name '%2' could not be found (DNS): %3").arg(where, m_ep.host, msg);
+        if (msg.contains(QLatin1String("Connection refused")))
+            return QStringLiteral("%1: connection refused: is PostgreSQL running on %2 port %3? (%4)")
+                .arg(where, m_ep.host)
+                .arg(m_ep.port > 0 ? m_ep.port : 5432)
+                .arg(msg);
+        if (msg.contains(QLatin1String("password")))
+            return QStringLiteral("%1: PostgreSQL refused the login of user '%2': %3. Give the password in the "
+                                  "URI, in $CHRONOSCOPE_PASSWORD or $PGPASSWORD.")
+                .arg(where, m_ep.user, msg);
+        if (msg.contains(QLatin1String("timeout")))
+            return QStringLiteral("%1: PostgreSQL did not answer within %2 s: %3")
+                .arg(where)
+                .arg(m_ep.timeoutMs / 1000.0)
+                .arg(msg);
+        return QStringLiteral("%1: cannot connect to PostgreSQL: %2").arg(where, msg);
+    }
+
+    /// Runs a query without blocking cancel: polls the socket, PQcancel()s when cancelled or too slow.
+    bool exec(const QString& sql, const QList<QByteArray>& params, PgResult* out, QString* error,
+              QString* sqlstate = nullptr)
+    {
+        const QByteArray q = sql.toUtf8();
+        std::vector<const char*> p;
+        for (const QByteArray& v : params)
+            p.push_back(v.constData());
+        if (!PQsendQueryParams(m_conn, q.constData(), int(p.size()), nullptr, p.data(), nullptr, nullptr, 0))
+            return failed(QString::fromUtf8(PQerrorMessage(m_conn)), error);
+        return collect(out, error, sqlstate);
+    }
+
+    bool collect(PgResult* out, QString* error, QString* sqlstate = nullptr)
+    {
+        const int sock = PQsocket(m_conn);
+        QElapsedTimerLite clock;
+        bool cancelSent = false;
+        while (PQisBusy(m_conn)) {
+            fd_set rd;
+            FD_ZERO(&rd);
+            FD_SET(sock, &rd);
+            timeval tv{0, 50 * 1000};
+            const int rc = select(sock + 1, &rd, nullptr, nullptr, &tv);
+            if (rc < 0 && errno != EINTR)
+                break;
+            if (!PQconsumeInput(m_conn))
+                break;
+            if (!cancelSent && (isCancelled() || clock.elapsedMs() > m_ep.timeoutMs * 3)) {
+                if (PGcancel* c = PQgetCancel(m_conn)) {
+                    char buf[256];
+                    PQcancel(c, buf, sizeof buf);
+                    PQfreeCancel(c);
+                }
+                cancelSent = true;
+            }
+        }
+        PgResult last;
+        QString err;
+        while (PGresult* r = PQgetResult(m_conn)) {
+            const ExecStatusType st = PQresultStatus(r);
+            if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && err.isEmpty()) {
+                err = QString::fromUtf8(PQresultErrorMessage(r)).trimmed();
+                if (sqlstate)
+                    *sqlstate = QString::fromLatin1(PQresultErrorField(r, PG_DIAG_SQLSTATE));
+                m_lastSqlState = QString::fromLatin1(PQresultErrorField(r, PG_DIAG_SQLSTATE));
+            }
+            last = PgResult(r);
+        }
+        if (isCancelled())
+            return cancelled(error);
+        if (!err.isEmpty())
+            return failed(err, error);
+        if (PQstatus(m_conn) != CONNECTION_OK)
+            return failed(QString::fromUtf8(PQerrorMessage(m_conn)), error);
+        *out = std::move(last);
+        return true;
+    }
+
+    struct QElapsedTimerLite
+    {
+        std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+        qint64 elapsedMs() const
+        {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+                .count();
+        }
+    };
+
+    bool failed(const QString& msg, QString* error)
+    {
+        if (!error)
+            return false;
+        if (m_lastSqlState == QLatin1String("42501") || msg.contains(QLatin1String("permission denied"))) {
+            *error = QStringLiteral("%1: PostgreSQL user '%2' has no right to read %3 (%4). Ask an administrator "
+                                    "for GRANT USAGE ON SCHEMA and GRANT SELECT ON the table.")
+                         .arg(m_ep.display, currentUser(), m_table.isEmpty() ? QStringLiteral("the event tables") : m_table, msg);
+        } else if (m_lastSqlState == QLatin1String("57014")) {
+            *error = QStringLiteral("%1: the query took too long and was stopped (more than %2 s): %3")
+                         .arg(m_ep.display)
+                         .arg(m_ep.timeoutMs * 3 / 1000.0)
+                         .arg(msg);
+        } else {
+            *error = QStringLiteral("%1: %2").arg(m_ep.display, msg);
+        }
+        m_lastSqlState.clear();
+        return false;
+    }
+
+    QString currentUser() const
+    {
+        return m_conn ? QString::fromUtf8(PQuser(m_conn)) : m_ep.user;
+    }
+
+    struct Candidate
+    {
+        QString schema, table, layout;
+        bool canRead = false;
+        QStringList columns;
+    };
+
+    bool detect(QString* error)
+    {
+        const QString wantSchema = m_ep.option(QStringLiteral("schema"));
+        const QString wantLayout = m_ep.option(QStringLiteral("layout")).toLower();
+        const QString wantApp = m_ep.option(QStringLiteral("app"));
+        // pg_catalog, not information_schema: the tables must be found even when the user may not read them,
+        // so that the message can say so.
+        const QString sql = QStringLiteral(
+            "SELECT n.nspname, c.relname, has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, "
+            "'SELECT'), (SELECT string_agg(a.attname, ',') FROM pg_attribute a WHERE a.attrelid = c.oid AND "
+            "a.attnum > 0 AND NOT a.attisdropped) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r','p','v') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', "
+            "'information_schema') AND (c.relname IN ('messages','mt_events','emt_messages') OR c.relname LIKE "
+            "'%\\_events') ORDER BY n.nspname, c.relname");
+        PgResult r;
+        if (!exec(sql, {}, &r, error))
+            return false;
+        QList<Candidate> found;
+        for (int i = 0; i < r.rows(); ++i) {
+            Candidate c{r.text(i, 0), r.text(i, 1), {}, QByteArray(PQgetvalue(r.r, i, 2)) == "t",
+                        r.text(i, 3).split(u',')};
+            if (!wantSchema.isEmpty() && c.schema != wantSchema)
+                continue;
+            auto has = [&](std::initializer_list<const char*> cols) {
+                for (const char* col : cols)
+                    if (!c.columns.contains(QLatin1String(col)))
+                        return false;
+                return true;
+            };
+            if (c.table == u"messages" && has({"global_position", "stream_name", "position", "type", "data"}))
+                c.layout = QStringLiteral("message-db");
+            else if (c.table == u"mt_events" && has({"seq_id", "stream_id", "version", "type", "data"}))
+                c.layout = QStringLiteral("marten");
+            else if (c.table == u"emt_messages" && has({"global_position", "stream_id", "stream_position",
+                                                         "message_type", "message_data"}))
+                c.layout = QStringLiteral("emmett-postgresql");
+            else if (c.table.endsWith(QLatin1String("_events")) &&
+                     has({"originator_id", "originator_version", "topic", "state", "notification_id"}) &&
+                     (wantApp.isEmpty() || c.table == wantApp.toLower() + QLatin1String("_events")))
+                c.layout = QStringLiteral("eventsourcing-postgresql");
+            else
+                continue;
+            if (!wantLayout.isEmpty() && !c.layout.startsWith(wantLayout))
+                continue;
+            found << c;
+        }
+        if (found.isEmpty()) {
+            if (error)
+                *error = QStringLiteral("%1: no event store tables found in database '%2'%3 (looked for Message DB "
+                                        "message_store.messages, Marten mt_events, Emmett emt_messages and Python "
+                                        "eventsourcing {app}_events). Name the schema with ?schema=NAME.")
+                             .arg(m_ep.display, QString::fromUtf8(PQdb(m_conn)),
+                                  wantSchema.isEmpty() ? QString() : QStringLiteral(" schema '%1'").arg(wantSchema));
+            return false;
+        }
+        // Prefer the layouts in this order, and the conventional schema of each.
+        static const QStringList order = {QStringLiteral("message-db"), QStringLiteral("marten"),
+                                          QStringLiteral("emmett-postgresql"),
+                                          QStringLiteral("eventsourcing-postgresql")};
+        std::stable_sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
+            const int oa = order.indexOf(a.layout), ob = order.indexOf(b.layout);
+            if (oa != ob)
+                return oa < ob;
+            return (a.schema == u"message_store" || a.schema == u"public") >
+                   (b.schema == u"message_store" || b.schema == u"public");
+        });
+        const Candidate& c = found.first();
+        m_layout = c.layout;
+        m_table = quoteIdent(c.schema) + u'.' + quoteIdent(c.table);
+        m_columns = c.columns;
+        if (!c.canRead) {
+            if (error)
+                *error = QStringLiteral("%1: PostgreSQL user '%2' has no right to read %3.%4 (%5 found, but SELECT "
+                                        "on it or USAGE on schema %3 is not granted). Ask an administrator for "
+                                        "GRANT USAGE ON SCHEMA %3 and GRANT SELECT ON %3.%4 TO %2.")
+                             .arg(m_ep.display, currentUser(), c.schema, c.table, c.layout);
+            return false;
+        }
+        setupLayout();
+        return true;
+    }
+
+    void setupLayout()
+    {
+        auto col = [&](const char* name) { return m_columns.contains(QLatin1String(name)); };
+        if (m_layout == u"message-db") {
+            m_layoutName = QStringLiteral("Message DB");
+            m_posCol = QStringLiteral("global_position");
+            m_streamCol = QStringLiteral("stream_name");
+            m_timeCol = QStringLiteral("time");
+            m_timeHasZone = false;
+            m_select = QStringLiteral("global_position, stream_name, position, type, floor(extract(epoch from "
+                                      "time) * 1000)::bigint, id::text, data::text, metadata::text");
+        } else if (m_layout == u"marten") {
+            m_layoutName = QStringLiteral("Marten");
+            m_posCol = QStringLiteral("seq_id");
+            m_streamCol = QStringLiteral("stream_id::text");
+            m_timeCol = QStringLiteral("timestamp");
+            QStringList meta;
+            for (const char* c : {"correlation_id", "causation_id", "user_name", "tenant_id", "mt_dotnet_type"})
+                if (col(c)) {
+                    QString key = QString::fromLatin1(c);
+                    if (key == u"correlation_id")
+                        key = QStringLiteral("correlationId");
+                    else if (key == u"causation_id")
+                        key = QStringLiteral("causationId");
+                    else if (key == u"user_name")
+                        key = QStringLiteral("userName");
+                    else if (key == u"tenant_id")
+                        key = QStringLiteral("tenantId");
+                    else
+                        key = QStringLiteral("dotnetType");
+                    meta << QStringLiteral("'%1', %2").arg(key, QLatin1String(c));
+                }
+            QString metaExpr = meta.isEmpty() ? QStringLiteral("'{}'::jsonb")
+                                              : QStringLiteral("jsonb_strip_nulls(jsonb_build_object(%1))")
+                                                    .arg(meta.join(QLatin1String(", ")));
+            if (col("headers"))
+                metaExpr = QStringLiteral("(%1 || coalesce(headers, '{}'::jsonb))").arg(metaExpr);
+            m_select = QStringLiteral("seq_id, stream_id::text, version, type, floor(extract(epoch from timestamp) * "
+                                      "1000)::bigint, id::text, data::text, %1::text")
+                           .arg(metaExpr);
+            if (col("is_archived"))
+                m_extraWhere = QStringLiteral("NOT is_archived");
+        } else if (m_layout == u"emmett-postgresql") {
+            m_layoutName = QStringLiteral("Emmett");
+            m_posCol = QStringLiteral("global_position");
+            m_streamCol = QStringLiteral("stream_id");
+            m_timeCol = QStringLiteral("created");
+            m_select = QStringLiteral("global_position, stream_id, stream_position, message_type, floor(extract(epoch "
+                                      "from created) * 1000)::bigint, message_id::text, message_data::text, "
+                                      "message_metadata::text");
+            if (col("message_kind"))
+                m_extraWhere = QStringLiteral("message_kind = 'E'");
+            // A transaction still in flight may commit a lower global_position later; the tail waits for it.
+            if (col("transaction_id"))
+                m_tailWhere = QStringLiteral("transaction_id < pg_snapshot_xmin(pg_current_snapshot())");
+        } else {
+            m_layoutName = QStringLiteral("Python eventsourcing");
+            m_posCol = QStringLiteral("notification_id");
+            m_streamCol = QStringLiteral("originator_id::text");
+            m_timeCol.clear();  // the time lives inside the (maybe compressed) state
+            m_select = QStringLiteral("notification_id, originator_id::text, originator_version, topic, NULL, NULL, "
+                                      "state, NULL");
+        }
+    }
+
+    void buildFilter(const RemoteScope& scope)
+    {
+        m_filters.clear();
+        m_filterValues.clear();
+        int param = 3;  // $1 = after, $2 = limit in page queries
+        if (!scope.streams.isEmpty()) {
+            QByteArray v;
+            m_filters << globCondition(scope.streams, m_streamCol, param++, &v);
+            m_filterValues << v;
+        }
+        if (!m_timeCol.isEmpty()) {
+            const QString ts = m_timeHasZone ? QStringLiteral("to_timestamp($%1::bigint / 1000.0)")
+                                             : QStringLiteral("(to_timestamp($%1::bigint / 1000.0) AT TIME ZONE 'UTC')");
+            if (scope.since != kNoTime) {
+                m_filters << QStringLiteral("%1 >= %2").arg(m_timeCol, ts.arg(param++));
+                m_filterValues << QByteArray::number(scope.since);
+            }
+            if (scope.until != kNoTime) {
+                // until is inclusive to the millisecond
+                m_filters << QStringLiteral("%1 < %2").arg(m_timeCol, ts.arg(param++));
+                m_filterValues << QByteArray::number(scope.until + 1);
+            }
+        }
+        if (!m_extraWhere.isEmpty())
+            m_filters << m_extraWhere;
+        m_prepared = false;
+    }
+
+    /// The WHERE clause of filters; with `paged` the keyset condition on $1 comes first.
+    QString whereClause(bool paged, bool tail) const
+    {
+        QStringList parts;
+        if (paged)
+            parts << QStringLiteral("%1 > $1").arg(m_posCol);
+        parts += m_filters;
+        if (tail && !m_tailWhere.isEmpty())
+            parts << m_tailWhere;
+        if (parts.isEmpty())
+            return QStringLiteral("true");
+        QString where = parts.join(QLatin1String(" AND "));
+        if (!paged) {
+            // renumber $3.. to $1.. for queries without the keyset parameters
+            for (int i = 0; i < m_filterValues.size(); ++i)
+                where.replace(QStringLiteral("$%1").arg(i + 3), QStringLiteral("$%1").arg(i + 1));
+        }
+        return where;
+    }
+
+    qint64 headPosition(QString* error)
+    {
+        PgResult r;
+        if (!exec(QStringLiteral("SELECT coalesce(max(%1), 0) FROM %2").arg(m_posCol, m_table), {}, &r, error))
+            return -1;
+        return r.rows() ? r.integer(0, 0) : 0;
+    }
+
+    bool fetchPage(int limit, bool initial, QList<Event>* page, QString* error)
+    {
+        const bool tail = !initial;
+        for (int attempt = 0;; ++attempt) {
+            QString err;
+            if (m_conn && PQstatus(m_conn) == CONNECTION_OK && fetchOnce(limit, tail, page, &err))
+                return true;
+            if (isCancelled())
+                return cancelled(error);
+            // A lost connection is retried from the cursor: keyset paging makes the resume exact.
+            const bool lost = !m_conn || PQstatus(m_conn) != CONNECTION_OK;
+            if (!lost || attempt >= m_ep.retries) {
+                if (error)
+                    *error = lost ? QStringLiteral("%1: lost the connection to PostgreSQL after position %2 (%3); "
+                                                   "the events read so far are kept")
+                                        .arg(m_ep.display)
+                                        .arg(m_cursor)
+                                        .arg(err.isEmpty() ? QStringLiteral("server closed the connection") : err)
+                                  : err;
+                return false;
+            }
+            if (!sleepUnlessCancelled(200 << attempt))
+                return cancelled(error);
+            QString reopenErr;
+            if (!open(&reopenErr) || !detect(&reopenErr)) {
+                disconnect();
+                err = reopenErr;
+            }
+        }
+    }
+
+    bool fetchOnce(int limit, bool tail, QList<Event>* page, QString* error)
+    {
+        const QString sql = QStringLiteral("SELECT %1 FROM %2 WHERE %3 ORDER BY %4 LIMIT $2")
+                                .arg(m_select, m_table, whereClause(true, tail), m_posCol);
+        QList<QByteArray> params;
+        params << QByteArray::number(m_cursor) << QByteArray::number(limit);
+        params += m_filterValues;
+        PgResult r;
+        if (!exec(sql, params, &r, error))
+            return false;
+        page->clear();
+        page->reserve(r.rows());
+        for (int i = 0; i < r.rows(); ++i) {
+            Event e;
+            e.position = r.integer(i, 0);
+            e.stream = r.text(i, 1);
+            e.version = r.integer(i, 2);
+            e.type = r.text(i, 3);
+            if (!r.isNull(i, 4))
+                e.time = r.integer(i, 4);
+            if (!r.isNull(i, 5))
+                e.id = r.text(i, 5);
+            if (m_layout == u"eventsourcing-postgresql") {
+                decodeEventsourcing(r.bytes(i, 6), e);
+            } else {
+                setData(e, r.isNull(i, 6) ? QByteArray("null") : r.bytes(i, 6));
+                setMetadata(e, r.isNull(i, 7) ? QByteArray() : r.bytes(i, 7));
+            }
+            if (!matchesClientSide(e))
+                continue;
+            page->append(std::move(e));
+        }
+        if (r.rows() > 0)
+            m_cursor = r.integer(r.rows() - 1, 0);
+        return true;
+    }
+
+    bool matchesClientSide(const Event& e) const
+    {
+        if (!m_timeCol.isEmpty())
+            return true;  // pushed down
+        if (m_scope.since != kNoTime && (e.time == kNoTime || e.time < m_scope.since))
+            return false;
+        if (m_scope.until != kNoTime && (e.time == kNoTime || e.time > m_scope.until))
+            return false;
+        return true;
+    }
+
+    void decodeEventsourcing(const QByteArray& hexText, Event& e)
+    {
+        // bytea arrives in hex text form: \x7b22...
+        QByteArray state = hexText.startsWith("\\x") ? QByteArray::fromHex(hexText.mid(2)) : hexText;
+        if (!state.startsWith('{')) {
+            bool ok = false;
+            const QByteArray inflated = inflateMaybe(state, &ok);
+            if (ok)
+                state = inflated;
+        }
+        const qsizetype cut = std::max(e.type.lastIndexOf(u'.'), e.type.lastIndexOf(u':'));
+        e.metadata = "{\"topic\":" + jsonString(e.type) + '}';
+        if (cut >= 0)
+            e.type = e.type.mid(cut + 1);
+        if (!state.startsWith('{')) {
+            e.data = jsonString(QStringLiteral("<encrypted or unreadable state, %1 bytes: set CIPHER_KEY and open "
+                                               "it with the eventsourcing layout reader>")
+                                    .arg(state.size()));
+            e.dataIsJson = false;
+            return;
+        }
+        setData(e, state);
+        if (e.dataIsJson) {
+            const QJsonObject o = QJsonDocument::fromJson(e.data).object();
+            QJsonValue ts = o.value(QStringLiteral("timestamp"));
+            if (ts.isObject())
+                ts = ts.toObject().value(QStringLiteral("_data_"));
+            if (ts.isString())
+                if (auto t = parseTime(ts.toString()))
+                    e.time = *t;
+        }
+    }
+
+    PGconn* m_conn = nullptr;
+    bool m_prepared = false;
+    QString m_layout, m_layoutName, m_table, m_posCol, m_streamCol, m_timeCol, m_select, m_extraWhere, m_tailWhere;
+    bool m_timeHasZone = true;
+    QStringList m_columns;
+    QStringList m_filters;
+    QList<QByteArray> m_filterValues;
+    RemoteScope m_scope;
+    qint64 m_cursor = 0;
+    QString m_lastSqlState;
+};
+
+} // namespace
+
+std::unique_ptr<RemoteClient> makePostgresClient(const RemoteEndpoint& ep, QString*)
+{
+    return std::make_unique<PostgresClient>(ep);
+}
+
+#endif
+
+} // namespace chronoscope::remote

@@ -1,0 +1,13 @@
+#pragma once
+// Internal: one factory per protocol client, each in its own .cpp.
+
+#include "sources/remote/remoteclient.h"
+
+namespace chronoscope::remote {
+
+std::unique_ptr<RemoteClient> makePostgresClient(const RemoteEndpoint& ep, QString* error);
+std::unique_ptr<RemoteClient> makeRedisClient(const RemoteEndpoint& ep, QString* error);
+std::unique_ptr<RemoteClient> makeKurrentClient(const RemoteEndpoint& ep, QString* error);
+std::unique_ptr<RemoteClient> makeEventSourcingDbClient(const RemoteEndpoint& ep, QString* error);
+
+} // namespace chronoscope::remote

@@ -1,0 +1,316 @@
+#include "sources/remote/remotesource.h"
+
+#include "sources/sourceregistry.h"
+#include "store/sqlitestore.h"
+#include "store/storewriter.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QMutex>
+#include <QStandardPaths>
+#include <QUrlQuery>
+
+namespace chronoscope {
+
+Q_LOGGING_CATEGORY(lcRemote, "chronoscope.remote", QtWarningMsg)
+
+namespace {
+
+QMutex& sessionMutex()
+{
+    static QMutex m;
+    return m;
+}
+
+} // namespace
+
+QString remoteCachePath(const QString& uri, const RemoteScope& scope, const QString& cacheDir)
+{
+    QString dir = cacheDir;
+    if (dir.isEmpty())
+        dir = QString::fromLocal8Bit(qgetenv("CHRONOSCOPE_CACHE_DIR"));
+    if (dir.isEmpty())
+        dir = QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) + QStringLiteral("/chronoscope");
+    dir += QStringLiteral("/remote");
+    QDir().mkpath(dir);
+    const QByteArray key = redactUri(uri).toUtf8() + '\n' + QJsonDocument(scope.toJson()).toJson(QJsonDocument::Compact);
+    const QByteArray hash = QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(24);
+    return dir + QStringLiteral("/remote-") + QString::fromLatin1(hash) + QStringLiteral(".chronoscope");
+}
+
+bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptions& options, RemoteFetchResult* result)
+{
+    *result = {};
+    RemoteEndpoint ep;
+    ep.cancel = options.cancel;
+    ep.progress = options.progress;
+    ep.prompt = options.prompt;
+    if (!RemoteEndpoint::parse(uri, &ep, &result->error))
+        return false;
+    std::unique_ptr<RemoteClient> client = createRemoteClient(ep, &result->error);
+    if (!client)
+        return false;
+    client->setPageSize(options.firstPage, options.pageSize);
+    if (!client->connect(&result->error)) {
+        result->cancelled = options.cancel.isCancelled();
+        return false;
+    }
+    result->layout = client->layout();
+    result->description = client->describe();
+    qCDebug(lcRemote) << "connected:" << result->description;
+    if (options.connected)
+        options.connected(result->layout, result->description);
+
+    StoreWriter::Options wo;
+    wo.bulk = !options.live;
+    wo.meta.insert(QStringLiteral("source_uri"), ep.display);
+    wo.meta.insert(QStringLiteral("source_layout"), result->layout);
+    wo.meta.insert(QStringLiteral("scope"),
+                   QString::fromUtf8(QJsonDocument(options.scope.toJson()).toJson(QJsonDocument::Compact)));
+    wo.meta.insert(QStringLiteral("remote_complete"), QStringLiteral("false"));
+    wo.meta.insert(QStringLiteral("captured_at"), formatTime(QDateTime::currentMSecsSinceEpoch()));
+
+    QString err;
+    std::unique_ptr<StoreWriter> writer = StoreWriter::create(path, wo, &err, options.overwrite);
+    if (writer && options.live) {
+        // An empty, finished store first, then appends: a reader can open the file from the start and
+        // sees each page as soon as it is committed.
+        if (!writer->finish(&err))
+            writer.reset();
+        else
+            writer = StoreWriter::openForAppend(path, &err);
+    }
+    if (!writer) {
+        result->error = QStringLiteral("%1: cannot write the cache: %2").arg(ep.display, err);
+        return false;
+    }
+
+    qint64 duplicates = 0;
+    QString writeError;
+    const PageSink sink = [&](const QList<Event>& page) {
+        for (const Event& e : page) {
+            QString ae;
+            if (!writer->append(e, &ae)) {
+                if (writer->lastWasDuplicate()) {
+                    ++duplicates;
+                    continue;
+                }
+                writeError = ae;
+                return false;
+            }
+        }
+        if (options.live && !writer->commit(&writeError))
+            return false;
+        if (options.committed)
+            options.committed(writer->eventCount(), writer->nextPosition() - 1);
+        return true;
+    };
+
+    QString readError;
+    bool ok = client->read(options.scope, sink, &readError);
+    if (ok && writeError.isEmpty() && options.follow && !options.cancel.isCancelled())
+        ok = client->tail(sink, &readError);
+    result->cancelled = options.cancel.isCancelled();
+    if (!writeError.isEmpty()) {
+        ok = false;
+        readError = QStringLiteral("%1: writing %2 failed: %3").arg(ep.display, path, writeError);
+    }
+    const bool complete = ok && !result->cancelled;
+    writer->setMeta(QStringLiteral("remote_complete"), complete || (options.follow && ok) ? QStringLiteral("true")
+                                                                                          : QStringLiteral("false"));
+    if (duplicates > 0)
+        writer->addIssue(ep.display, 0, QStringLiteral("%1 events repeated a stream version already read and were skipped").arg(duplicates));
+    if (!ok) {
+        // What was read so far stays; the file says why it ends there.
+        writer->addIssue(ep.display, 0, readError.isEmpty() ? QStringLiteral("the read was cancelled") : readError);
+    }
+    result->events = writer->eventCount();
+    if (!writer->finish(&err)) {
+        result->error = QStringLiteral("%1: cannot finish the cache %2: %3").arg(ep.display, path, err);
+        return false;
+    }
+    result->ok = ok && !(result->cancelled && !options.follow);
+    if (!ok)
+        result->error = readError.isEmpty() ? QStringLiteral("Reading %1 was cancelled").arg(ep.display) : readError;
+    qCDebug(lcRemote) << "read" << result->events << "events from" << ep.display << (ok ? "" : qPrintable(result->error));
+    return result->ok;
+}
+
+bool saveCapture(EventReader& from, const QString& path, const QHash<QString, QString>& meta, QString* error,
+                 bool overwrite)
+{
+    StoreWriter::Options wo;
+    wo.bulk = true;
+    wo.meta = meta;
+    QString err;
+    auto writer = StoreWriter::create(path, wo, &err, overwrite);
+    if (!writer) {
+        if (error)
+            *error = err;
+        return false;
+    }
+    QString writeError;
+    const bool ok = from.read(EventQuery{}, [&](const Event& e) { return writer->append(e, &writeError); }, &err);
+    if (!ok || !writeError.isEmpty()) {
+        writer->abort();
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, writeError.isEmpty() ? err : writeError);
+        return false;
+    }
+    if (!writer->finish(&err)) {
+        if (error)
+            *error = err;
+        return false;
+    }
+    return true;
+}
+
+// ---- RemoteSession ------------------------------------------------------------------------------
+
+RemoteSession::RemoteSession(QObject* parent) : QObject(parent) {}
+
+RemoteSession::~RemoteSession()
+{
+    cancel();
+    wait();
+}
+
+void RemoteSession::start(const QString& uri, const RemoteScope& scope, bool follow, const QString& cacheDir,
+                          const QString& cachePath)
+{
+    cancel();
+    wait();
+    m_cancel = CancelToken();
+    m_display = redactUri(uri);
+    m_cachePath = cachePath.isEmpty() ? remoteCachePath(uri, scope, cacheDir) : cachePath;
+    {
+        QMutexLocker lock(&sessionMutex());
+        m_result = {};
+    }
+    RemoteFetchOptions o;
+    o.scope = scope;
+    o.live = true;
+    o.follow = follow;
+    o.cancel = m_cancel;
+    o.prompt = m_prompt;
+    o.progress = [this](qint64 done, qint64 total, const QString& what) { Q_EMIT progress(done, total, what); };
+    o.committed = [this](qint64 events, qint64 last) { Q_EMIT pagesCommitted(events, last); };
+    o.connected = [this](const QString& layout, const QString& d) { Q_EMIT connected(layout, d); };
+    const QString path = m_cachePath;
+    // The URI (with its secret) lives only in this closure, in memory, for the worker's lifetime.
+    m_thread = QThread::create([this, uri, path, o] {
+        RemoteFetchResult r;
+        fetchRemote(uri, path, o, &r);
+        {
+            QMutexLocker lock(&sessionMutex());
+            m_result = r;
+        }
+        Q_EMIT finished(r.ok, r.error);
+    });
+    m_thread->setObjectName(QStringLiteral("remote-read"));
+    m_thread->start();
+}
+
+void RemoteSession::cancel()
+{
+    m_cancel.cancel();
+}
+
+bool RemoteSession::isRunning() const
+{
+    return m_thread && m_thread->isRunning();
+}
+
+bool RemoteSession::wait(int ms)
+{
+    if (!m_thread)
+        return true;
+    const bool done = ms < 0 ? m_thread->wait() : m_thread->wait(QDeadlineTimer(ms));
+    if (done) {
+        delete m_thread;
+        m_thread = nullptr;
+    }
+    return done;
+}
+
+std::unique_ptr<EventReader> RemoteSession::openReader(QString* error) const
+{
+    auto r = SqliteStoreReader::open(m_cachePath, error);
+    if (!r)
+        return nullptr;
+    r->setLayout(result().layout.isEmpty() ? QStringLiteral("remote") : result().layout);
+    r->setLocation(m_display);
+    return r;
+}
+
+RemoteFetchResult RemoteSession::result() const
+{
+    QMutexLocker lock(&sessionMutex());
+    return m_result;
+}
+
+// ---- source kinds --------------------------------------------------------------------------------
+
+namespace {
+
+std::unique_ptr<EventReader> openRemote(const SourceProbe& probe, const OpenOptions& options, QString* error)
+{
+    RemoteFetchOptions o;
+    // The scope may also ride in the URI (?streams=order-*&last=100), so every command takes it;
+    // explicit params win.
+    QHash<QString, QString> params = options.params;
+    const QUrlQuery query(probe.url);
+    for (const char* k : {"streams", "since", "until", "last"})
+        if (!params.contains(QLatin1String(k)) && query.hasQueryItem(QLatin1String(k)))
+            params.insert(QLatin1String(k), query.queryItemValue(QLatin1String(k), QUrl::FullyDecoded));
+    if (!RemoteScope::fromParams(params, &o.scope, error))
+        return nullptr;
+    o.cancel = options.cancel;
+    o.progress = options.progress;
+    o.live = false;
+    const QString path = remoteCachePath(probe.uri, o.scope, options.cacheDir);
+    RemoteFetchResult r;
+    fetchRemote(probe.uri, path, o, &r);
+    if (!QFileInfo::exists(path) || (!r.ok && r.events == 0)) {
+        if (error)
+            *error = r.error;
+        return nullptr;
+    }
+    QString err;
+    auto reader = SqliteStoreReader::open(path, &err);
+    if (!reader) {
+        if (error)
+            *error = QStringLiteral("%1: the cache %2 cannot be read: %3").arg(probe.displayUri, path, err);
+        return nullptr;
+    }
+    reader->setLayout(r.layout);
+    reader->setLocation(probe.displayUri);
+    return reader;
+}
+
+bool registerRemoteKinds()
+{
+    const QList<QPair<QString, QStringList>> kinds = {
+        {QStringLiteral("kurrentdb"), {QStringLiteral("kurrentdb"), QStringLiteral("esdb"), QStringLiteral("eventstoredb")}},
+        {QStringLiteral("eventsourcingdb"), {QStringLiteral("eventsourcingdb")}},
+        {QStringLiteral("postgresql"), {QStringLiteral("postgresql"), QStringLiteral("postgres")}},
+        {QStringLiteral("redis"), {QStringLiteral("redis")}},
+    };
+    for (const auto& [name, schemes] : kinds) {
+        SourceKind k;
+        k.name = name;
+        k.probe = [schemes](const SourceProbe& p) { return schemes.contains(p.scheme) ? 100 : 0; };
+        k.open = openRemote;
+        SourceRegistry::add(std::move(k));
+    }
+    return true;
+}
+
+const bool registered = registerRemoteKinds();
+
+} // namespace
+
+} // namespace chronoscope

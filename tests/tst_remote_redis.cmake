@@ -1,0 +1,6 @@
+include(${CMAKE_CURRENT_SOURCE_DIR}/fixtures/remote_fixtures.cmake)
+set_tests_properties(tst_remote_redis PROPERTIES FIXTURES_REQUIRED remote_redis)
+target_include_directories(tst_remote_redis PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+if(TARGET PkgConfig::HIREDIS)
+  target_link_libraries(tst_remote_redis PRIVATE PkgConfig::HIREDIS)
+endif()
