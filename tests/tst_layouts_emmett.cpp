@@ -126,6 +126,7 @@ class TstLayoutsEmmett : public QObject
         if (wal)
             db.exec("PRAGMA journal_mode=WAL");
         db.exec(kSchema);
+        db.exec("BEGIN");
         QHash<QString, qint64> last;
         for (const Row& r : rows) {
             insertRow(db, r);
@@ -136,6 +137,7 @@ class TstLayoutsEmmett : public QObject
             db.run("INSERT INTO emt_streams (stream_id, stream_position, partition, stream_type, stream_metadata, "
                    "is_archived) VALUES (?,?,'[object Object]',?,'[]',false)",
                    {it.key(), it.value(), it.key().section(u'-', 0, 0)});
+        db.exec("COMMIT");
         return path;
     }
 
