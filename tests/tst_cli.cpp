@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include <csignal>
 #include <functional>
 
 using namespace chronoscope;
@@ -620,6 +621,24 @@ private Q_SLOTS:
         QVERIFY(loud.err.contains("100%"));
         QCOMPARE(loud.lines().size(), 1);
         QCOMPARE(loud.json().toObject().value("events").toInteger(), 70000);
+    }
+
+    void interruptLeavesNoFile()
+    {
+        // Ctrl-C during a long demo: the command stops with an input error and leaves no file behind.
+        const QString out = m_dir.filePath("interrupted.chronoscope");
+        QProcess p;
+        p.start(kCli, {"demo", "-o", out, "--events", "20000000"});
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out + ".partial"), 20000);
+        QTest::qWait(300);
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(p.readAllStandardError().contains("cancel"));
+        QVERIFY(!QFile::exists(out));
+        QVERIFY(!QFile::exists(out + ".partial"));
     }
 
     void unknownLayoutNamesTables()
