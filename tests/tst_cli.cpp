@@ -60,13 +60,6 @@ Run cli(const QStringList& args)
     return r;
 }
 
-// The import command arrives with the importer (core/import); until it is built in, its cases are skipped.
-bool haveImport()
-{
-    static const bool have = cli({"import", "--help"}).exit == 0;
-    return have;
-}
-
 QByteArray fileHash(const QString& path)
 {
     QFile f(path);
@@ -169,8 +162,6 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
-        if (args.value(0) == "import" && !haveImport())
-            QSKIP("the import command is not built in yet");
         args.replaceInStrings(QStringLiteral("@store"), m_store);
         const Run r = cli(args);
         QCOMPARE(r.exit, 1);
@@ -203,8 +194,6 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
-        if (args.value(0) == "import" && !haveImport())
-            QSKIP("the import command is not built in yet");
         writeFixtures();
         args.replaceInStrings(QStringLiteral("@store"), m_store);
         args.replaceInStrings(QStringLiteral("@order"), m_order);
@@ -226,8 +215,6 @@ private Q_SLOTS:
     void help()
     {
         QFETCH(QString, command);
-        if (command == "import" && !haveImport())
-            QSKIP("the import command is not built in yet");
         const Run r = cli({command, "--help"});
         QCOMPARE(r.exit, 0);
         QVERIFY(r.out.startsWith("Usage: chronoscope-cli " + command.toUtf8()));
@@ -512,8 +499,6 @@ private Q_SLOTS:
         QVERIFY2(r.exit == 0, r.err.constData());
         QCOMPARE(r.json().toObject().value("events").toInteger(), m_events.size());
         QCOMPARE(r.json().toObject().value("bytes").toInteger(), QFileInfo(ndjson).size());
-        if (!haveImport())
-            QSKIP("the import command is not built in yet");
 
         const QString copy = m_dir.filePath("copy.chronoscope");
         r = cli({"import", ndjson, "-o", copy});
@@ -547,8 +532,6 @@ private Q_SLOTS:
 
     void importMappingAndBadLines()
     {
-        if (!haveImport())
-            QSKIP("the import command is not built in yet");
         const QString in = m_dir.filePath("mapped.ndjson");
         writeFile(in, "{\"aggregate\":\"acc-1\",\"kind\":\"Opened\",\"at\":\"2026-01-01T00:00:00Z\",\"seq\":0,"
                       "\"body\":{\"balance\":0,\"owner\":\"ann\"}}\n"
