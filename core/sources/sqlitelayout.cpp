@@ -534,6 +534,11 @@ bool compactJson(const char* data, qsizetype size, QByteArray* out, QString* why
     return c.run(why);
 }
 
+qsizetype skipJsonValue(const QByteArray& compact, qsizetype at)
+{
+    return skipCompactValue(compact, at);
+}
+
 bool jsonObjectMembers(const QByteArray& compact, QList<std::pair<QByteArray, QByteArray>>* members)
 {
     members->clear();

@@ -127,6 +127,9 @@ inline bool compactJson(const QByteArray& in, QByteArray* out, QString* why = nu
 /// The members of a compact JSON object (as compactJson writes it): raw key text (without quotes, still
 /// escaped) and the raw value text. False when `compact` is not an object.
 bool jsonObjectMembers(const QByteArray& compact, QList<std::pair<QByteArray, QByteArray>>* members);
+/// The index just after the JSON value that starts at `at` in compact, validated JSON text (for a number,
+/// true/false/null: the index of the character that ends it).
+qsizetype skipJsonValue(const QByteArray& compact, qsizetype at);
 /// A JSON string literal for `s` (quotes and escapes included).
 QByteArray jsonStringLiteral(const QString& s);
 /// Canonical data for a payload that is not JSON: a JSON string of its text (invalid UTF-8 replaced).
