@@ -174,6 +174,8 @@ protected:
     QString sqlError(const QString& what) const;
     /// Checks the data version and calls fileChanged()/drops caches when another process committed.
     void checkFileChanged();
+    /// How many rows rowFilter() leaves out (cached until the file changes); -1 when it cannot be counted.
+    qint64 skippedRows();
 
     std::unique_ptr<SqliteDb> m_db;
     QString m_layout;
