@@ -151,8 +151,9 @@ bool ProjectionReplay::run(qint64 to, Mode mode, const OnHandled& onHandled, Pro
                     failed = true;
                     return false;
                 }
-                // Serializing a big state is costly: keep it under about a fifth of the replay time.
-                if (t.elapsed() * 4 > sinceCheckpoint.elapsed() && t.elapsed() > 5) {
+                // Serializing a big state is costly: when it takes about as long as the handlers between two
+                // checkpoints, space them further apart (seeks then replay more, but the first pass stays fast).
+                if (t.elapsed() * 2 > sinceCheckpoint.elapsed() && t.elapsed() > 20) {
                     m_tuning.checkpointEveryHandled *= 2;
                     m_tuning.checkpointEveryRead *= 2;
                 }
