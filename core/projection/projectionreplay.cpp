@@ -89,6 +89,7 @@ void ProjectionReplay::thinCheckpoints()
     m_checkpoints = std::move(kept);
     m_tuning.checkpointEveryHandled *= 2;
     m_tuning.checkpointEveryRead *= 2;
+    m_tuning.checkpointEveryMs *= 2;
 }
 
 bool ProjectionReplay::run(qint64 to, Mode mode, const OnHandled& onHandled, ProjectionError* error,
@@ -144,7 +145,9 @@ bool ProjectionReplay::run(qint64 to, Mode mode, const OnHandled& onHandled, Pro
             ++m_sinceRead;
             if (handled)
                 ++m_sinceHandled;
-            if (m_sinceHandled >= m_tuning.checkpointEveryHandled || m_sinceRead >= m_tuning.checkpointEveryRead) {
+            if (m_sinceHandled >= m_tuning.checkpointEveryHandled || m_sinceRead >= m_tuning.checkpointEveryRead ||
+                (m_tuning.checkpointEveryMs > 0 && (m_sinceRead & 63) == 0 &&
+                 sinceCheckpoint.elapsed() >= m_tuning.checkpointEveryMs)) {
                 QElapsedTimer t;
                 t.start();
                 if (!addCheckpoint(e.position, &err)) {
@@ -156,6 +159,7 @@ bool ProjectionReplay::run(qint64 to, Mode mode, const OnHandled& onHandled, Pro
                 if (t.elapsed() * 2 > sinceCheckpoint.elapsed() && t.elapsed() > 20) {
                     m_tuning.checkpointEveryHandled *= 2;
                     m_tuning.checkpointEveryRead *= 2;
+                    m_tuning.checkpointEveryMs *= 2;
                 }
                 sinceCheckpoint.restart();
             }
