@@ -171,10 +171,15 @@ public:
         while (!isCancelled()) {
             QString err;
             const qint64 before = m_lastId;
-            if (stream(QStringLiteral("/api/v1/observe-events"), m_lastId + 1, sink, &err, true) || isCancelled())
+            const bool ended = stream(QStringLiteral("/api/v1/observe-events"), m_lastId + 1, sink, &err, true);
+            if (isCancelled() || m_sinkStopped)
                 return true;
-            if (m_sinkStopped)
-                return true;
+            if (ended) {
+                // The server closed the observation: open it again from the last event seen.
+                if (!sleepUnlessCancelled(100))
+                    return true;
+                continue;
+            }
             if (m_lastId > before)
                 failures = 0;
             // The observation dropped: come back after a pause, from the last event seen.
@@ -370,8 +375,15 @@ private:
                     *error = QStringLiteral("Reading %1 was cancelled").arg(m_ep.display);
                 return false;
             }
-            if (r.ok())
-                return true;
+            const bool progressed = m_lastId > lastBefore;
+            if (r.ok() && r.unterminated.isEmpty()) {
+                // NDJSON has no end marker and a connection closed early can look like a normal end, so a read
+                // that brought events asks once more from after the last one; an empty answer is the real end.
+                if (observe || !progressed)
+                    return true;
+                attempt = -1;
+                continue;
+            }
             if (r.status >= 400 && r.status < 500) {
                 m_fatal = true;
                 if (error)
@@ -379,10 +391,12 @@ private:
                 return false;
             }
             // Broken or timed out: resume from the last event when retries remain.
-            const bool progressed = m_lastId > lastBefore;
-            if (observe || (!progressed && attempt >= m_ep.retries)) {
+            if (observe || (!progressed && attempt >= m_ep.retries) || (progressed && m_ep.retries == 0)) {
                 if (error)
-                    *error = describe(r, u) + QStringLiteral("; the events read before are kept");
+                    *error = (r.unterminated.isEmpty() ? describe(r, u)
+                                                       : QStringLiteral("%1: the answer to %2 stopped in the middle of a line")
+                                                             .arg(m_ep.display, path)) +
+                             QStringLiteral("; the events read before are kept");
                 return false;
             }
             if (progressed)
@@ -415,7 +429,9 @@ private:
             compactData = wrapped.mid(1, wrapped.size() - 2);
         }
         QString broken;
-        if (!hash.isEmpty()) {
+        if (m_prevId == id - 1 && !m_prevHash.isEmpty() && predecessor != m_prevHash)
+            broken = QStringLiteral("predecessorhash does not match the hash of event %1").arg(id - 1);
+        if (broken.isEmpty() && !hash.isEmpty()) {
             const QByteArray metaLine = ev.value(QStringLiteral("specversion")).toString().toUtf8() + '|' +
                                         ev.value(QStringLiteral("id")).toString().toUtf8() + '|' + predecessor + '|' +
                                         timeText.toUtf8() + '|' + ev.value(QStringLiteral("source")).toString().toUtf8() + '|' +
@@ -425,8 +441,6 @@ private:
             if (computed != hash)
                 broken = QStringLiteral("the hash does not match the event's contents (changed after it was written?)");
         }
-        if (broken.isEmpty() && m_prevId == id - 1 && !m_prevHash.isEmpty() && predecessor != m_prevHash)
-            broken = QStringLiteral("predecessorhash does not match the hash of event %1").arg(id - 1);
         if (broken.isEmpty() && id == 0 && !predecessor.isEmpty() && predecessor != kGenesis)
             broken = QStringLiteral("the first event's predecessorhash is not the genesis hash");
         m_prevId = id;

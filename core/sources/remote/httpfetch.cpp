@@ -121,8 +121,8 @@ HttpResponse HttpSession::request(const QByteArray& verb, const QUrl& url, const
         }
         pending.remove(0, start);
         if (final && !sinkStopped && !pending.trimmed().isEmpty()) {
-            if (!lines(pending))
-                sinkStopped = true;
+            // NDJSON lines end with a newline: a last line without one was cut off, whatever the transport says.
+            out.unterminated = pending;
             pending.clear();
         }
     };

@@ -25,6 +25,7 @@ struct HttpResponse
     bool cancelled = false;
     bool timedOut = false;
     bool stoppedBySink = false;              ///< the line sink asked to stop
+    QByteArray unterminated;                 ///< a last line without its newline (never given to the sink)
     bool ok() const { return error.isEmpty() && status >= 200 && status < 300; }
 };
 
