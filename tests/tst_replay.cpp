@@ -3,6 +3,12 @@
 #include "diff/mergepatch.h"
 #include "replay/replayengine.h"
 #include "store/memoryreader.h"
+#include "store/sqlitestore.h"
+#include "store/storewriter.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QTemporaryDir>
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -32,25 +38,22 @@ QByteArray t(const QJsonValue& v)
     return toJsonText(v);
 }
 
-// The obvious fold, with no checkpoints: the oracle the engine must agree with.
+// The obvious fold, with no checkpoints: the oracle the engine must agree with. Position and time
+// points stop at the stream's first event past the point.
 QJsonValue naiveState(const QList<Event>& all, const QString& stream, const Point& p)
 {
-    qint64 toVersion = kNoLimit;
-    if (p.kind == Point::Version) {
-        toVersion = p.value;
-    } else if (p.kind != Point::End) {
-        std::optional<qint64> last;
-        for (const Event& e : all)
-            if (e.stream == stream && (p.kind == Point::Position ? e.position <= p.value : (e.time != kNoTime && e.time <= p.value)))
-                last = e.version;
-        if (!last)
-            return QJsonObject();
-        toVersion = *last;
-    }
     QJsonValue s = QJsonObject();
-    for (const Event& e : all)
-        if (e.stream == stream && e.version <= toVersion)
-            applyMergePatch(s, parseJsonValue(e.data));
+    for (const Event& e : all) {
+        if (e.stream != stream)
+            continue;
+        if (p.kind == Point::Version && e.version > p.value)
+            continue;
+        if (p.kind == Point::Position && e.position > p.value)
+            break;
+        if (p.kind == Point::Time && (e.time == kNoTime || e.time > p.value))
+            break;
+        applyMergePatch(s, parseJsonValue(e.data));
+    }
     return s;
 }
 
@@ -194,6 +197,107 @@ private Q_SLOTS:
             QCOMPARE(r.lastEvent->version, lastVersion);
             QCOMPARE(r.lastEvent->stream, QStringLiteral("order-1"));
         }
+    }
+
+    // Clock skew: a time point stops at the first event stamped after it, so the state is one the
+    // stream really had (never a later event folded without the one before it).
+    void timeSkew()
+    {
+        MemoryReader reader({
+            ev(QStringLiteral("s"), 0, R"({"a":0})", kT0),
+            ev(QStringLiteral("s"), 1, R"({"a":1})", kT0 + 5000),
+            ev(QStringLiteral("s"), 2, R"({"b":2})", kT0 + 3000),  // stamped before its predecessor
+            ev(QStringLiteral("s"), 3, R"({"c":3})", kNoTime),
+            ev(QStringLiteral("s"), 4, R"({"d":4})", kT0 + 9000),
+        });
+        ReplayEngine engine(reader);
+        QCOMPARE(t(engine.stateAt(QStringLiteral("s"), Point::atTime(kT0 + 4000)).state), QByteArray(R"({"a":0})"));
+        QCOMPARE(t(engine.stateAt(QStringLiteral("s"), Point::atTime(kT0 + 6000)).state), QByteArray(R"({"a":1,"b":2})"));
+        // An event without a time is never known to be at or before a time.
+        const StateResult r = engine.stateAt(QStringLiteral("s"), Point::atTime(kT0 + 99000));
+        QCOMPARE(t(r.state), QByteArray(R"({"a":1,"b":2})"));
+        QCOMPARE(r.lastEvent->version, 2);
+    }
+
+    // Gaps in versions larger than a read range do not end a position or time fold early.
+    void versionGaps()
+    {
+        QList<Event> events;
+        qint64 v = 0;
+        for (int i = 0; i < 50; ++i) {
+            events << ev(QStringLiteral("g"), v, QStringLiteral(R"({"i":%1})").arg(i).toUtf8(), kT0 + i * 1000);
+            v += (i % 10 == 9) ? 5000 : 1;
+        }
+        MemoryReader reader(events);
+        ReplayEngine engine(reader, ReplayOptions{16, qint64(1) << 30, 100});
+        for (int i : {0, 9, 10, 25, 49}) {
+            const StateResult r = engine.stateAt(QStringLiteral("g"), Point::atTime(kT0 + i * 1000));
+            QCOMPARE(r.state.toObject().value(QLatin1String("i")).toInt(), i);
+            QCOMPARE(r.lastEvent->position, qint64(i + 1));  // MemoryReader numbers positions 1..n
+            QCOMPARE(engine.stateAt(QStringLiteral("g"), Point::atPosition(i + 1)).state.toObject().value(QLatin1String("i")).toInt(), i);
+        }
+        QCOMPARE(t(engine.stateAt(QStringLiteral("g"), Point::atVersion(events.at(30).version)).state),
+                 t(naiveState(events, QStringLiteral("g"), Point::atVersion(events.at(30).version))));
+    }
+
+    // A real store file with persisted checkpoints: the engine agrees with the naive fold at random
+    // points, starts from the store's checkpoints, and never changes the file.
+    void nativeStoreFile()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("replay.chronoscope"));
+        const QList<Event> events = interleaved(2500);
+        {
+            QString err;
+            StoreWriter::Options o;
+            o.checkpointEvery = 100;
+            auto w = StoreWriter::create(path, o, &err);
+            QVERIFY2(w, qPrintable(err));
+            for (const Event& e : events)
+                QVERIFY2(w->append(e, &err), qPrintable(err));
+            QVERIFY2(w->finish(&err), qPrintable(err));
+        }
+        auto hash = [&path] {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256) : QByteArray();
+        };
+        const QByteArray before = hash();
+        QString err;
+        auto reader = SqliteStoreReader::open(path, &err);
+        QVERIFY2(reader, qPrintable(err));
+        QVERIFY(reader->checkpointBefore(QStringLiteral("merge"), QStringLiteral("long-1"), Point::end()));
+        ReplayEngine cold(*reader, ReplayOptions{256, 0, 0});  // persisted checkpoints only
+        const StateResult mid = cold.stateAt(QStringLiteral("long-1"), Point::atVersion(1234));
+        QVERIFY2(mid.ok(), qPrintable(mid.error));
+        QVERIFY(mid.fromCheckpoint);
+        QVERIFY2(mid.eventsApplied < 100, qPrintable(QString::number(mid.eventsApplied)));
+        QCOMPARE(t(mid.state), t(naiveState(events, QStringLiteral("long-1"), Point::atVersion(1234))));
+
+        ReplayEngine warm(*reader);
+        const QStringList streams = {QStringLiteral("long-1"), QStringLiteral("short-1"), QStringLiteral("other-1")};
+        QRandomGenerator rng(17);
+        for (int i = 0; i < 150; ++i) {
+            const QString s = streams.at(rng.bounded(3));
+            Point p;
+            switch (rng.bounded(4)) {
+            case 0: p = Point::end(); break;
+            case 1: p = Point::atVersion(rng.bounded(2600)); break;
+            case 2: p = Point::atPosition(rng.bounded(events.size() + 5)); break;
+            default: p = Point::atTime(kT0 - 1000 + rng.bounded(2600 * 1000)); break;
+            }
+            for (ReplayEngine* e : {&cold, &warm}) {
+                const StateResult r = e->stateAt(s, p);
+                QVERIFY2(r.ok(), qPrintable(r.error));
+                QCOMPARE(t(r.state), t(naiveState(events, s, p)));
+            }
+        }
+        QVERIFY(!warm.stateAt(QStringLiteral("missing"), Point::end()).ok());
+        const BlameResult b = warm.blame(QStringLiteral("long-1"), QStringLiteral("/k3"), Point::atVersion(2000));
+        QVERIFY2(b.ok(), qPrintable(b.error));
+        QCOMPARE(b.event->version, 1992);  // k<v%17>: the last v <= 2000 with v % 17 == 3
+        reader.reset();
+        QCOMPARE(hash(), before);
     }
 
     void nonObjectDataReplacesState()

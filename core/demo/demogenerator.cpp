@@ -664,7 +664,7 @@ private:
                      .str("paymentError", fl.outcome == Outcome::Timeout ? "PROVIDER_TIMEOUT" : "CARD_DECLINED").done(),
                  fl.failPos, fl.correlation);
             if (fl.ghost)
-                next(f, Step::LateCapture, std::max(t, m_incident.end) + m_rng.range(3, 25) * kMinute);
+                next(f, Step::LateCapture, std::max(t, m_incident.end) + m_rng.range(3 * kMinute, 25 * kMinute));
             else
                 finish(f);
             return;
@@ -674,7 +674,7 @@ private:
                             Obj().str("status", "captured").money("captured", fl.totalCents).str("settlement", "late")
                                 .done(),
                             fl.requestPos, fl.correlation);
-            next(f, Step::Refund, t + m_rng.range(1, 10) * kMinute);
+            next(f, Step::Refund, t + m_rng.range(kMinute, 10 * kMinute));
             return;
         case Step::Refund:
             produce(name("payment", fl.orderNo), ++fl.paymentVersion, "RefundIssued", t,

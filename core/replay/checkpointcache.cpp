@@ -9,15 +9,36 @@ CheckpointCache::CheckpointCache(qint64 budgetBytes, qsizetype maxEntries)
 
 const CachedCheckpoint* CheckpointCache::bestAtOrBefore(const QString& stream, qint64 version)
 {
+    return bestAtOrBefore(stream, version, {});
+}
+
+const CachedCheckpoint* CheckpointCache::bestAtOrBefore(const QString& stream, qint64 version,
+                                                        const std::function<bool(const CachedCheckpoint&)>& accept)
+{
     auto s = m_streams.find(stream);
     if (s == m_streams.end() || s->empty())
         return nullptr;
     auto it = s->upper_bound(version);
-    if (it == s->begin())
-        return nullptr;
-    --it;
-    touch(it->second);
-    return &it->second.checkpoint;
+    while (it != s->begin()) {
+        --it;
+        if (!accept || accept(it->second.checkpoint)) {
+            touch(it->second);
+            return &it->second.checkpoint;
+        }
+    }
+    return nullptr;
+}
+
+void CheckpointCache::removeStream(const QString& stream)
+{
+    auto s = m_streams.find(stream);
+    if (s == m_streams.end())
+        return;
+    for (auto& [version, entry] : *s) {
+        m_bytes -= entry.checkpoint.bytes;
+        m_order.erase(entry.order);
+    }
+    m_streams.erase(s);
 }
 
 bool CheckpointCache::contains(const QString& stream, qint64 version) const

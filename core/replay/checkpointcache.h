@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QJsonValue>
 
+#include <functional>
 #include <list>
 #include <map>
 #include <optional>
@@ -20,6 +21,9 @@ struct CachedCheckpoint
     QJsonValue state;             ///< state after every event of the stream with version <= version
     std::optional<Event> event;   ///< the last event folded into state (unknown for persisted ones)
     qint64 bytes = 0;             ///< estimated compact JSON size of state (an upper bound)
+    qint64 position = 0;          ///< the largest global position folded into state
+    TimeMs time = kNoTime;        ///< the largest time folded into state (kNoTime: none)
+    bool timeless = false;        ///< some event folded into state had no time
 };
 
 class CheckpointCache
@@ -30,6 +34,10 @@ public:
     /// The checkpoint with the highest version <= version, marked as recently used. nullptr if none.
     /// The pointer stays valid until the next insert() or clear().
     const CachedCheckpoint* bestAtOrBefore(const QString& stream, qint64 version);
+    /// The same, skipping checkpoints `accept` refuses (walks down from version).
+    const CachedCheckpoint* bestAtOrBefore(const QString& stream, qint64 version,
+                                           const std::function<bool(const CachedCheckpoint&)>& accept);
+    void removeStream(const QString& stream);
     /// Inserts (or refreshes) a checkpoint and evicts the least recently used ones beyond the bounds.
     void insert(const QString& stream, CachedCheckpoint checkpoint);
     bool contains(const QString& stream, qint64 version) const;

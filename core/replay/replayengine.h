@@ -73,8 +73,10 @@ public:
     ReplayEngine(const ReplayEngine&) = delete;
     ReplayEngine& operator=(const ReplayEngine&) = delete;
 
-    /// Version v: after the stream's last event with version <= v. Position p: after the stream's
-    /// last event with position <= p. Time t: after the stream's last event with time <= t. End: after all.
+    /// Version v: the fold of the stream's events with version <= v. Position p: of its events with
+    /// position <= p. Time t: of its events with time <= t. End: of all. Where versions, positions and
+    /// times grow together (any well-formed stream) that is "the state after the stream's last event
+    /// at or before the point"; see docs/replay.md for streams where they do not.
     StateResult stateAt(const QString& stream, const Point& point, const CancelToken& cancel = {});
     /// The states around the stream's event with this version (the last one, should versions repeat).
     EventChange changeAt(const QString& stream, qint64 version, const CancelToken& cancel = {});
@@ -92,15 +94,16 @@ public:
     EventReader& reader() { return m_reader; }
 
 private:
+    struct Bound;
     struct Start;
     struct Fold;
     using Probe = std::function<void(const Event&, const QJsonValue& stateAfter)>;
 
-    Start startFor(const QString& stream, qint64 maxVersion);
-    bool fold(const QString& stream, Start& start, qint64 toVersion, const CancelToken& cancel, const Probe& probe,
+    static Bound boundOf(const Point& point);
+    Start startFor(const QString& stream, const Bound& bound, qint64 maxStartVersion);
+    bool fold(const QString& stream, Start& start, const Bound& bound, const CancelToken& cancel, const Probe& probe,
               Fold& out);
-    void remember(const QString& stream, const Event& last, const QJsonValue& state, qint64& estimate);
-    std::optional<Event> lastEventUpTo(const QString& stream, const Point& point, QString* error);
+    void remember(const QString& stream, const Fold& f, qint64& estimate, qint64& measured);
     std::optional<Event> eventWithVersion(const QString& stream, qint64 version, QString* error);
     bool streamExists(const QString& stream, QString* error);
     QString unknownStream(const QString& stream) const;
@@ -109,6 +112,7 @@ private:
     ReplayOptions m_options;
     std::unique_ptr<CheckpointCache> m_cache;
     QSet<QString> m_knownStreams;
+    QSet<QString> m_unordered;  ///< streams seen with versions going backwards: never cached
 };
 
 } // namespace chronoscope
