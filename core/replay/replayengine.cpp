@@ -18,7 +18,7 @@ constexpr qint64 kRememberFinalAfter = 64;
 // Once it passes this and has doubled since the last measure, the state is serialised once to learn
 // its real size (amortised: at most once per state-size worth of folded data), so big streams that
 // overwrite the same members are not pushed out of the cache by an estimate that keeps growing.
-constexpr qint64 kMeasureAbove = qint64(1) << 20;
+constexpr qint64 kMeasureAbove = qint64(16) << 10;
 
 qint64 bucketOf(qint64 version, qint64 interval)
 {
