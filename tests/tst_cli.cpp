@@ -607,6 +607,21 @@ private Q_SLOTS:
         QVERIFY(cli({"events", b}).out != ea.out);
     }
 
+    void progressOnlyOnRequest()
+    {
+        // stderr is a pipe here: no progress unless --progress; stdout holds only the summary either way.
+        const QString a = m_dir.filePath("quiet.chronoscope"), b = m_dir.filePath("loud.chronoscope");
+        const Run quiet = cli({"demo", "-o", a, "--events", "70000"});
+        QCOMPARE(quiet.exit, 0);
+        QVERIFY(quiet.err.isEmpty());
+        const Run loud = cli({"demo", "-o", b, "--events", "70000", "--progress"});
+        QCOMPARE(loud.exit, 0);
+        QVERIFY2(loud.err.contains("generating demo events"), loud.err.constData());
+        QVERIFY(loud.err.contains("100%"));
+        QCOMPARE(loud.lines().size(), 1);
+        QCOMPARE(loud.json().toObject().value("events").toInteger(), 70000);
+    }
+
     void unknownLayoutNamesTables()
     {
         writeFixtures();

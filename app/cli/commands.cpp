@@ -313,19 +313,26 @@ void appendJsonTime(QByteArray& out, TimeMs t)
         out += "null";
         return;
     }
-    // formatTime() per value is measurable on 200,000-line outputs: reuse the date part of the same day.
-    static qint64 cachedDay = std::numeric_limits<qint64>::min();
-    static QByteArray cachedDate;
+    // formatTime() per value is measurable on 200,000-line outputs: reuse the date part of recent days
+    // (a small direct-mapped cache: first and last times of a line are usually on different days).
+    struct DayCache
+    {
+        qint64 day = std::numeric_limits<qint64>::min();
+        QByteArray date;
+    };
+    static DayCache cache[16];
     qint64 day = t / 86400000;
     qint64 ms = t % 86400000;
     if (ms < 0) {
         ms += 86400000;
         --day;
     }
-    if (day != cachedDay) {
-        cachedDay = day;
-        cachedDate = formatTime(day * 86400000).left(11).toLatin1(); // "2026-03-02T"
+    DayCache& c = cache[quint64(day) % 16];
+    if (c.day != day) {
+        c.day = day;
+        c.date = formatTime(day * 86400000).left(11).toLatin1(); // "2026-03-02T"
     }
+    const QByteArray& cachedDate = c.date;
     char buf[16];
     const int hh = int(ms / 3600000), mi = int(ms / 60000 % 60), ss = int(ms / 1000 % 60), mss = int(ms % 1000);
     buf[0] = char('0' + hh / 10); buf[1] = char('0' + hh % 10); buf[2] = ':';

@@ -7,7 +7,7 @@
 #   in-process state p99 (bench_replay), and the same state computed by jq from the NDJSON (ratio).
 # Environment: BUILD (default build/release), WORK (default $BUILD/bench-cli), EVENTS, RUNS (per timing),
 # REUSE=1 keeps an existing store/NDJSON of the right size, SKIP_JQ=1 skips the (slow) jq runs.
-# Needs: jq, GNU time (/usr/bin/time, Debian package "time") for peak RSS.
+# Needs: jq, python3 (timing), GNU time (/usr/bin/time, Debian package "time") for peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -31,17 +31,27 @@ NDJSON=$WORK/demo-$EVENTS.ndjson
 IMPORTED=$WORK/imported-$EVENTS.chronoscope
 
 now_ns() { date +%s%N; }
-# Runs "$@" RUNS times (stdout discarded) and prints the wall times in ms, one per line.
-times_ms() {
-  local i s e
-  "$@" >/dev/null 2>&1 # warm the page cache once, as a user's second command would find it
-  for ((i = 0; i < RUNS; i++)); do
-    s=$(now_ns); "$@" >/dev/null 2>&1; e=$(now_ns)
-    echo $(((e - s) / 1000)) | awk '{printf "%.1f\n", $1 / 1000}'
-  done
+# Runs "$@" once to warm the page cache (as a user's second command would find it), then RUNS times,
+# and prints "wall_median wall_p95 wall_max cpu_median" in ms. CPU (user+sys of the child) is the
+# figure to trust when other work shares the machine; wall is what a user waits.
+measure() {
+  python3 - "$RUNS" "$@" <<'PY'
+import os, resource, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+walls, cpus = [], []
+for _ in range(runs):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    walls.append((time.perf_counter() - t0) * 1000)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpus.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
+walls.sort(); cpus.sort()
+pick = lambda a, q: a[min(len(a) - 1, int(q * len(a)))]
+print("%.1f %.1f %.1f %.1f" % (pick(walls, 0.5), pick(walls, 0.95), walls[-1], pick(cpus, 0.5)))
+PY
 }
-# stdin: numbers; prints "median p95 max"
-stats() { sort -n | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.95+0.999)]; printf "%s %s %s\n", m, p, a[NR]}'; }
 peak_rss_mb() { # peak RSS in MB of one run of "$@"
   if [ -x "$TIME" ]; then
     "$TIME" -f "%M" "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.1f", $1 / 1024}'
@@ -49,7 +59,7 @@ peak_rss_mb() { # peak RSS in MB of one run of "$@"
     echo "n/a"
   fi
 }
-row() { printf "%-52s %14s %14s %14s   %s\n" "$@"; }
+row() { printf "%-48s %10s %10s %10s %10s   %s\n" "$@"; }
 
 echo "== store: $EVENTS demo events in $WORK" >&2
 if [ "${REUSE:-0}" != 1 ] || [ ! -f "$STORE" ]; then
@@ -57,14 +67,14 @@ if [ "${REUSE:-0}" != 1 ] || [ ! -f "$STORE" ]; then
   "$CLI" demo -o "$STORE" --events "$EVENTS" --force >/dev/null
   e=$(now_ns); DEMO_S=$(awk -v ns=$((e - s)) 'BEGIN {printf "%.2f", ns / 1e9}')
 else
-  DEMO_S=reused
+  DEMO_S="(reused)"
 fi
 if [ "${REUSE:-0}" != 1 ] || [ ! -f "$NDJSON" ]; then
   s=$(now_ns)
   "$CLI" export "$STORE" -o "$NDJSON" --force >/dev/null
   e=$(now_ns); EXPORT_S=$(awk -v ns=$((e - s)) 'BEGIN {printf "%.2f", ns / 1e9}')
 else
-  EXPORT_S=reused
+  EXPORT_S="(reused)"
 fi
 NDJSON_BYTES=$(stat -c %s "$NDJSON")
 AVG_LINE=$(awk -v b="$NDJSON_BYTES" -v n="$EVENTS" 'BEGIN {printf "%.0f", b / n}')
@@ -87,12 +97,12 @@ MID=$((LONG_LAST / 2 + 7))
 STREAM_COUNT=$("$CLI" info "$STORE" | jq -r '.streams')
 
 echo "== whole-process times ($RUNS runs each)" >&2
-read -r INFO_MED INFO_P95 INFO_MAX < <(times_ms "$CLI" info "$STORE" | stats)
-read -r STREAMS_MED STREAMS_P95 STREAMS_MAX < <(times_ms "$CLI" streams "$STORE" | stats)
-read -r SE_MED SE_P95 SE_MAX < <(times_ms "$CLI" state "$STORE" --stream "$LONG" | stats)
-read -r SM_MED SM_P95 SM_MAX < <(times_ms "$CLI" state "$STORE" --stream "$LONG" --at-version "$MID" | stats)
-read -r ST_MED ST_P95 ST_MAX < <(times_ms "$CLI" state "$STORE" --stream "$LONG" --at-time 2026-03-03T14:00:00Z | stats)
-read -r SO_MED SO_P95 SO_MAX < <(times_ms "$CLI" state "$STORE" --stream "$ORDER" | stats)
+read -r INFO_MED INFO_P95 INFO_MAX INFO_CPU < <(measure "$CLI" info "$STORE")
+read -r STREAMS_MED STREAMS_P95 STREAMS_MAX STREAMS_CPU < <(measure "$CLI" streams "$STORE")
+read -r SE_MED SE_P95 SE_MAX SE_CPU < <(measure "$CLI" state "$STORE" --stream "$LONG")
+read -r SM_MED SM_P95 SM_MAX SM_CPU < <(measure "$CLI" state "$STORE" --stream "$LONG" --at-version "$MID")
+read -r ST_MED ST_P95 ST_MAX ST_CPU < <(measure "$CLI" state "$STORE" --stream "$LONG" --at-time 2026-03-03T14:00:00Z)
+read -r SO_MED SO_P95 SO_MAX SO_CPU < <(measure "$CLI" state "$STORE" --stream "$ORDER")
 RSS_END=$(peak_rss_mb "$CLI" state "$STORE" --stream "$LONG")
 RSS_MID=$(peak_rss_mb "$CLI" state "$STORE" --stream "$LONG" --at-version "$MID")
 RSS_TIME=$(peak_rss_mb "$CLI" state "$STORE" --stream "$LONG" --at-time 2026-03-03T14:00:00Z)
@@ -123,16 +133,16 @@ fi
 echo
 echo "chronoscope-cli benchmark: $EVENTS events, $STREAM_COUNT streams, NDJSON $((NDJSON_BYTES / 1000000)) MB ($AVG_LINE bytes/event)"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); long stream $LONG ($((LONG_LAST + 1)) events), order $ORDER"
-echo "demo generation ${DEMO_S} s, export ${EXPORT_S} s"
+echo "demo generation: ${DEMO_S} s, export: ${EXPORT_S} s"
 echo
-row "measure" "median" "p95" "max" "budget"
-row "import NDJSON, whole process (MB/s)" "$IMPORT_WALL_MBS" "" "" ">= 50 MB/s (importer's own figure: $IMPORT_MBS)"
-row "info, whole process (ms)" "$INFO_MED" "$INFO_P95" "$INFO_MAX" "<= 200 ms"
-row "streams, whole process (ms)" "$STREAMS_MED" "$STREAMS_P95" "$STREAMS_MAX" "<= 200 ms (peak RSS $RSS_STREAMS MB)"
-row "state $LONG at end (ms)" "$SE_MED" "$SE_P95" "$SE_MAX" "<= 100 ms"
-row "state $LONG at version $MID (ms)" "$SM_MED" "$SM_P95" "$SM_MAX" "<= 100 ms"
-row "state $LONG at 2026-03-03T14:00Z (ms)" "$ST_MED" "$ST_P95" "$ST_MAX" "<= 100 ms"
-row "state $ORDER at end (ms)" "$SO_MED" "$SO_P95" "$SO_MAX" "<= 100 ms"
-row "state peak RSS end/mid/time (MB)" "$RSS_END" "$RSS_MID" "$RSS_TIME" "<= 150 MB"
-row "state in process, cold p99 (ms, bench_replay)" "$REPLAY_P99" "" "" "<= 20 ms"
-row "jq: same state from the NDJSON" "$JQ_S" "" "" "result $JQ_SAME; chronoscope ${JQ_RATIO} faster"
+row "measure (whole process unless noted)" "median" "p95" "max" "cpu med" "budget"
+row "import NDJSON (MB/s)" "$IMPORT_WALL_MBS" "" "" "" ">= 50 MB/s (importer's own figure: $IMPORT_MBS)"
+row "info (ms)" "$INFO_MED" "$INFO_P95" "$INFO_MAX" "$INFO_CPU" "<= 200 ms"
+row "streams (ms)" "$STREAMS_MED" "$STREAMS_P95" "$STREAMS_MAX" "$STREAMS_CPU" "<= 200 ms (peak RSS $RSS_STREAMS MB)"
+row "state $LONG at end (ms)" "$SE_MED" "$SE_P95" "$SE_MAX" "$SE_CPU" "<= 100 ms"
+row "state $LONG at version $MID (ms)" "$SM_MED" "$SM_P95" "$SM_MAX" "$SM_CPU" "<= 100 ms"
+row "state $LONG at 2026-03-03T14:00Z (ms)" "$ST_MED" "$ST_P95" "$ST_MAX" "$ST_CPU" "<= 100 ms"
+row "state $ORDER at end (ms)" "$SO_MED" "$SO_P95" "$SO_MAX" "$SO_CPU" "<= 100 ms"
+row "state peak RSS end / mid / time (MB)" "$RSS_END" "$RSS_MID" "$RSS_TIME" "" "<= 150 MB"
+row "state in process, cold p99 (ms, bench_replay)" "$REPLAY_P99" "" "" "" "<= 20 ms"
+row "jq: same state from the NDJSON" "$JQ_S" "" "" "" "result $JQ_SAME; chronoscope ${JQ_RATIO} faster"

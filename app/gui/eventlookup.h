@@ -1,0 +1,52 @@
+#pragma once
+// Event lookups for the inspectors, on a worker thread with a reader of its own: the full event at a
+// position (payloads are not in the timeline index), the event with a given id (causation links), and the
+// events sharing a correlation id. A newer request of a kind cancels the older one; stale results are dropped.
+
+#include "model/event.h"
+#include "util/progress.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <memory>
+
+namespace chronoscope {
+
+class EventReader;
+
+class EventLookup : public QObject
+{
+    Q_OBJECT
+public:
+    /// Clones `reader` for the worker thread (the clone is made there).
+    explicit EventLookup(std::shared_ptr<EventReader> reader, QObject* parent = nullptr);
+    ~EventLookup() override;
+
+    quint64 fetch(qint64 position);
+    quint64 findById(const QString& id);
+    quint64 findCorrelated(const QString& correlationId, int limit = 500);
+
+    /// Events scanned per request at most when searching by id or correlation (bounded so a huge store
+    /// answers in seconds, not minutes); the search says when it stopped early.
+    static constexpr qint64 kScanLimit = 5'000'000;
+
+Q_SIGNALS:
+    void eventReady(quint64 id, const chronoscope::Event& event);
+    void searchReady(quint64 id, const QList<chronoscope::Event>& events, bool truncated);
+    void failed(quint64 id, const QString& message);
+
+private:
+    enum Kind { Fetch, Search, KindCount };
+    quint64 submit(Kind kind, std::function<void(EventReader&, const CancelToken&, quint64)> job);
+
+    QThread m_thread;
+    QObject* m_worker = nullptr;
+    std::shared_ptr<EventReader> m_source;
+    std::shared_ptr<std::unique_ptr<EventReader>> m_reader; ///< the clone, touched only on the worker thread
+    quint64 m_next = 0;
+    quint64 m_current[KindCount] = {0, 0};
+    CancelToken m_tokens[KindCount];
+};
+
+} // namespace chronoscope

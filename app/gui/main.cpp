@@ -1,0 +1,112 @@
+// chronoscope [URI]: the desktop app. With no argument it opens the bundled demo store (or the last store,
+// when "Reopen last store on start" is on). --screenshot FILE renders the window at 1600x1000 and exits.
+#include "mainwindow.h"
+#include "replaycontroller.h"
+#include "streambrowser.h"
+#include "theme.h"
+#include "timelinewidget.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QSettings>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace chronoscope;
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Chronoscope"));
+    QApplication::setApplicationName(QStringLiteral("chronoscope"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Chronoscope"));
+    QApplication::setApplicationVersion(QStringLiteral(CHRONOSCOPE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("chronoscope"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Explore event-sourced systems: timelines, time-travel replay, state and diffs."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("uri"), QStringLiteral("Store to open (file or URI). Default: the demo store."), QStringLiteral("[uri]"));
+    QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render the window to a PNG at 1600x1000 and exit."), QStringLiteral("file"));
+    QCommandLineOption stream(QStringLiteral("stream"), QStringLiteral("With --screenshot: select this stream."), QStringLiteral("stream"));
+    QCommandLineOption atPosition(QStringLiteral("at-position"), QStringLiteral("With --screenshot: put the cursor at this global position."), QStringLiteral("position"));
+    QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light, dark or system (saved for later runs)."), QStringLiteral("theme"));
+    QCommandLineOption markers(QStringLiteral("diff"), QStringLiteral("With --screenshot: set A and B to these positions (A,B)."), QStringLiteral("a,b"));
+    parser.addOptions({screenshot, stream, atPosition, theme, markers});
+    parser.process(app);
+
+    if (parser.isSet(theme))
+        QSettings().setValue(QStringLiteral("theme"), parser.value(theme));
+
+    MainWindow window;
+    const bool shooting = parser.isSet(screenshot);
+    window.setInteractive(!shooting);
+
+    QString uri = parser.positionalArguments().value(0);
+    const QSettings settings;
+    if (uri.isEmpty() && settings.value(QStringLiteral("reopenLast"), false).toBool())
+        uri = settings.value(QStringLiteral("lastStore")).toString();
+
+    if (!shooting) {
+        window.show();
+        if (uri.isEmpty())
+            window.openDemo();
+        else
+            window.open(uri);
+        return app.exec();
+    }
+
+    // Screenshot mode: open, apply --stream / --at-position / --diff, wait for every view to settle, render.
+    window.resize(1600, 1000);
+    window.show();
+    const QString out = parser.value(screenshot);
+    int exitCode = 0;
+    QObject::connect(&window, &MainWindow::openFailed, &app, [&](const QString& what, const QString& error) {
+        std::fprintf(stderr, "chronoscope: could not open %s: %s\n", qPrintable(what), qPrintable(error));
+        exitCode = 2;
+        app.exit(2);
+    });
+    QObject::connect(&window, &MainWindow::storeOpened, &app, [&] {
+        if (parser.isSet(stream)) {
+            window.streamBrowser()->selectStream(parser.value(stream));
+            window.controller()->setSelectedStream(parser.value(stream));
+        }
+        if (parser.isSet(atPosition))
+            window.controller()->jumpToEvent(parser.value(atPosition).toLongLong());
+        if (parser.isSet(markers)) {
+            const QStringList ab = parser.value(markers).split(QLatin1Char(','));
+            window.controller()->setMarkerA(ab.value(0).toLongLong());
+            window.controller()->setMarkerB(ab.value(1).toLongLong());
+        }
+        window.controller()->flush();
+        auto* poll = new QTimer(&window);
+        auto* clock = new QElapsedTimer;
+        clock->start();
+        QObject::connect(poll, &QTimer::timeout, &app, [&, poll, clock] {
+            // Wait for the replay and lookup answers (at most 20 s), then one more round of painting.
+            if (!window.isIdle() && clock->elapsed() < 20000)
+                return;
+            poll->stop();
+            delete clock;
+            QTimer::singleShot(100, &app, [&] {
+                if (!window.saveScreenshot(out)) {
+                    std::fprintf(stderr, "chronoscope: could not write %s\n", qPrintable(out));
+                    app.exit(2);
+                    return;
+                }
+                std::printf("%s\n", qPrintable(QFileInfo(out).absoluteFilePath()));
+                app.exit(exitCode);
+            });
+        });
+        poll->start(50);
+    });
+    if (uri.isEmpty())
+        window.openDemo();
+    else
+        window.open(uri);
+    return app.exec();
+}

@@ -1,0 +1,57 @@
+#pragma once
+// Opening a store off the GUI thread: openSource() (which may import a file into a cache or page a remote
+// store), then the timeline index. Progress is reported to the GUI thread; cancel() stops either step, and
+// a cancelled or failed open never touches the store that is already open.
+
+#include "sources/sourceregistry.h"
+#include "timelineindex.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QThread>
+
+#include <memory>
+
+namespace chronoscope {
+
+struct OpenResult
+{
+    QString uri;          ///< as given (may hold secrets: never log or store it)
+    QString displayUri;   ///< redacted, for titles, recent lists and messages
+    std::shared_ptr<EventReader> reader;
+    std::shared_ptr<const TimelineIndex> index;
+    QString error;
+    bool cancelled = false;
+    qint64 elapsedMs = 0;
+    bool ok() const { return reader && index; }
+};
+
+class OpenJob : public QObject
+{
+    Q_OBJECT
+public:
+    /// demoPath: when non-empty and the file is missing, the demo store is generated there first.
+    OpenJob(const QString& uri, const QString& cacheDir, const QString& demoPath = {}, QObject* parent = nullptr);
+    ~OpenJob() override;
+
+    void start();
+    void cancel();
+    bool isRunning() const;
+    QString displayUri() const { return m_displayUri; }
+
+Q_SIGNALS:
+    void progress(qint64 done, qint64 total, const QString& what);
+    void finished(const chronoscope::OpenResult& result);
+
+private:
+    QString m_uri;
+    QString m_displayUri;
+    QString m_cacheDir;
+    QString m_demoPath;
+    CancelToken m_cancel;
+    QThread* m_thread = nullptr;
+};
+
+} // namespace chronoscope
+
+Q_DECLARE_METATYPE(chronoscope::OpenResult)

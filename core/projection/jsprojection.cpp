@@ -1,0 +1,616 @@
+#include "projection/jsprojection.h"
+
+#include "diff/mergepatch.h"
+#include "projection/prelude.h"
+#include "projection/watchdog.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QJSEngine>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QUrl>
+
+namespace chronoscope {
+
+namespace {
+
+constexpr int kSkip = -1;
+constexpr int kFailed = -2;
+constexpr char kPreludeName[] = "chronoscope-projection-prelude.js";
+
+QString mb(qint64 bytes)
+{
+    return QString::number(double(bytes) / (1024.0 * 1024.0), 'f', bytes % (1024 * 1024) == 0 ? 0 : 1) + QStringLiteral(" MB");
+}
+
+QStringList toStringList(const QJSValue& array)
+{
+    QStringList out;
+    const int n = array.property(QStringLiteral("length")).toInt();
+    for (int i = 0; i < n; ++i)
+        out << array.property(quint32(i)).toString();
+    return out;
+}
+
+QString quoteList(const QStringList& list)
+{
+    QStringList q;
+    for (const QString& s : list)
+        q << QLatin1Char('\'') + s + QLatin1Char('\'');
+    return q.join(QStringLiteral(", "));
+}
+
+} // namespace
+
+QString ProjectionError::kindName(Kind k)
+{
+    switch (k) {
+    case None: return QStringLiteral("none");
+    case Load: return QStringLiteral("load");
+    case Syntax: return QStringLiteral("syntax");
+    case Definition: return QStringLiteral("definition");
+    case Runtime: return QStringLiteral("runtime");
+    case Timeout: return QStringLiteral("timeout");
+    case Memory: return QStringLiteral("memory");
+    case StateTooLarge: return QStringLiteral("state-too-large");
+    case StateNotJson: return QStringLiteral("state-not-json");
+    case Predicate: return QStringLiteral("predicate");
+    case Read: return QStringLiteral("read");
+    case Cancelled: return QStringLiteral("cancelled");
+    }
+    return {};
+}
+
+QString ProjectionDefinition::describe() const
+{
+    QString s;
+    switch (selector) {
+    case NoSelector: s = QStringLiteral("(no selector)"); break;
+    case All: s = QStringLiteral("fromAll()"); break;
+    case Streams:
+        s = streams.size() == 1 ? QStringLiteral("fromStream(%1)").arg(quoteList(streams))
+                                : QStringLiteral("fromStreams(%1)").arg(quoteList(streams));
+        break;
+    case Categories:
+        s = QStringLiteral("fromCategory(%1)").arg(quoteList(categories));
+        break;
+    case StreamsMatching: s = QStringLiteral("fromStreamsMatching(…)"); break;
+    }
+    if (byStream)
+        s += QStringLiteral(".foreachStream()");
+    if (byCustomPartition)
+        s += QStringLiteral(".partitionBy(…)");
+    return s;
+}
+
+QJsonValue ProjectionSnapshot::view() const
+{
+    if (!partitioned && !biState)
+        return state;
+    QJsonObject o;
+    o.insert(partitioned ? QStringLiteral("partitions") : QStringLiteral("state"), state);
+    if (biState)
+        o.insert(QStringLiteral("shared"), shared);
+    return o;
+}
+
+QJsonValue ProjectionSnapshot::partition(const QString& name) const
+{
+    if (!partitioned)
+        return name.isEmpty() ? state : QJsonValue(QJsonValue::Undefined);
+    return state.toObject().value(name);
+}
+
+std::unique_ptr<JsProjection> JsProjection::fromFile(const QString& path, const ProjectionLimits& limits,
+                                                     ProjectionError* error)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        if (error) {
+            *error = {};
+            error->kind = ProjectionError::Load;
+            error->file = path;
+            error->message = QStringLiteral("%1: cannot read the projection file: %2").arg(path, f.errorString());
+        }
+        return nullptr;
+    }
+    const QByteArray bytes = f.readAll();
+    return fromSource(QString::fromUtf8(bytes), path, limits, error);
+}
+
+std::unique_ptr<JsProjection> JsProjection::fromSource(const QString& source, const QString& fileName,
+                                                       const ProjectionLimits& limits, ProjectionError* error)
+{
+    std::unique_ptr<JsProjection> p(new JsProjection);
+    ProjectionError local;
+    if (!p->load(source, fileName, limits, &local)) {
+        if (error)
+            *error = local;
+        return nullptr;
+    }
+    return p;
+}
+
+JsProjection::~JsProjection()
+{
+    // The watchdog holds a pointer to the engine: stop it first.
+    m_watchdog.reset();
+}
+
+bool JsProjection::load(const QString& source, const QString& fileName, const ProjectionLimits& limits,
+                        ProjectionError* error)
+{
+    m_limits = limits;
+    m_fileName = fileName.isEmpty() ? QStringLiteral("projection.js") : fileName;
+    m_source = source;
+    m_engine = std::make_unique<QJSEngine>();
+    m_watchdog = std::make_unique<HandlerWatchdog>(m_engine.get(), limits.handlerTimeoutMs, limits.maxHandlerMemoryBytes);
+    m_null = QJSValue(QJSValue::NullValue);
+
+    const QJSValue preludeFn = m_engine->evaluate(QString::fromUtf8(projectionPreludeSource()), QString::fromLatin1(kPreludeName));
+    if (preludeFn.isError()) {
+        error->kind = ProjectionError::Load;
+        error->message = QStringLiteral("internal error in the projection prelude: %1 (line %2)")
+                             .arg(preludeFn.toString())
+                             .arg(preludeFn.property(QStringLiteral("lineNumber")).toInt());
+        return false;
+    }
+    m_host = preludeFn.call({m_engine->globalObject()});
+    if (m_host.isError() || !m_host.isObject()) {
+        error->kind = ProjectionError::Load;
+        error->message = QStringLiteral("internal error starting the projection prelude: %1").arg(m_host.toString());
+        return false;
+    }
+    m_process = m_host.property(QStringLiteral("process"));
+    m_serialize = m_host.property(QStringLiteral("serialize"));
+    m_lastError = m_host.property(QStringLiteral("lastError"));
+    m_handlerName = m_host.property(QStringLiteral("handlerName"));
+
+    // The user's script runs at global scope (as on the server): its top-level functions are globals.
+    m_watchdog->arm();
+    const QJSValue result = m_engine->evaluate(source, m_fileName);
+    const HandlerWatchdog::Reason fired = m_watchdog->disarm();
+    m_fileUrl = QUrl::fromLocalFile(m_fileName).toString();
+    if (fired != HandlerWatchdog::NotFired) {
+        error->kind = fired == HandlerWatchdog::Time ? ProjectionError::Timeout : ProjectionError::Memory;
+        error->file = m_fileName;
+        error->message = fired == HandlerWatchdog::Time
+            ? QStringLiteral("%1: interrupted after %2 ms while defining the projection (the script's top level runs too long)")
+                  .arg(m_fileName).arg(m_watchdog->elapsedMs())
+            : QStringLiteral("%1: interrupted while defining the projection: it used more than %2 of memory")
+                  .arg(m_fileName, mb(m_limits.maxHandlerMemoryBytes));
+        return false;
+    }
+    if (result.isError()) {
+        const QString name = result.property(QStringLiteral("name")).toString();
+        *error = errorFromJs(result, nullptr,
+                             name == QLatin1String("SyntaxError") ? ProjectionError::Syntax : ProjectionError::Definition);
+        static const QRegularExpression importUse(QStringLiteral(R"((^|[;{}\s])import\s*[\(\{\*'"a-zA-Z_$])"));
+        if (error->kind == ProjectionError::Syntax && importUse.match(source).hasMatch())
+            error->message += QStringLiteral(" (import is not available: projections cannot load modules)");
+        return false;
+    }
+
+    const QJSValue def = m_host.property(QStringLiteral("finishDefinition"))
+                             .call({QJSValue(limits.handlerOrder == HandlerOrder::TypeElseAny ? 1 : 0),
+                                    QJSValue(limits.maxRecordedEmits), QJSValue(limits.maxRecordedLogLines)});
+    if (def.isError()) {
+        *error = errorFromJs(def, nullptr, ProjectionError::Load);
+        return false;
+    }
+    ProjectionDefinition& d = m_definition;
+    const QString selector = def.property(QStringLiteral("selector")).toString();
+    if (selector == QLatin1String("fromAll"))
+        d.selector = ProjectionDefinition::All;
+    else if (selector == QLatin1String("fromStream") || selector == QLatin1String("fromStreams"))
+        d.selector = ProjectionDefinition::Streams;
+    else if (selector == QLatin1String("fromCategory") || selector == QLatin1String("fromCategories"))
+        d.selector = ProjectionDefinition::Categories;
+    else if (selector == QLatin1String("fromStreamsMatching"))
+        d.selector = ProjectionDefinition::StreamsMatching;
+    d.streams = toStringList(def.property(QStringLiteral("streams")));
+    d.categories = toStringList(def.property(QStringLiteral("categories")));
+    d.byStream = def.property(QStringLiteral("byStream")).toBool();
+    d.byCustomPartition = def.property(QStringLiteral("byCustomPartition")).toBool();
+    d.biState = def.property(QStringLiteral("biState")).toBool();
+    d.hasInit = def.property(QStringLiteral("hasInit")).toBool();
+    d.hasAny = def.property(QStringLiteral("hasAny")).toBool();
+    d.hasCreated = def.property(QStringLiteral("hasCreated")).toBool();
+    d.hasDeleted = def.property(QStringLiteral("hasDeleted")).toBool();
+    d.eventTypes = toStringList(def.property(QStringLiteral("eventTypes")));
+    d.transforms = def.property(QStringLiteral("transforms")).toInt();
+    d.outputState = def.property(QStringLiteral("outputState")).toBool();
+    d.includeLinks = def.property(QStringLiteral("includeLinks")).toBool();
+    d.resultStreamName = def.property(QStringLiteral("resultStreamName")).toString();
+
+    if (d.selector == ProjectionDefinition::NoSelector) {
+        error->kind = ProjectionError::Definition;
+        error->file = m_fileName;
+        error->message = QStringLiteral("%1: the projection selects no events: start it with fromAll(), fromStream(…), "
+                                        "fromStreams(…), fromCategory(…) or fromStreamsMatching(…)").arg(m_fileName);
+        return false;
+    }
+    if (d.byStream && d.byCustomPartition) {
+        error->kind = ProjectionError::Definition;
+        error->file = m_fileName;
+        error->message = QStringLiteral("%1: foreachStream() and partitionBy() cannot be combined").arg(m_fileName);
+        return false;
+    }
+    return true;
+}
+
+bool JsProjection::selects(const Event& e) const
+{
+    if (!m_definition.includeLinks && e.type == QLatin1String("$>"))
+        return false;
+    switch (m_definition.selector) {
+    case ProjectionDefinition::All:
+    case ProjectionDefinition::StreamsMatching:
+        return true;
+    case ProjectionDefinition::Streams:
+        return m_definition.streams.contains(e.stream);
+    case ProjectionDefinition::Categories:
+        for (const QString& c : m_definition.categories) {
+            if (e.stream.size() > c.size() && e.stream.startsWith(c) && e.stream.at(c.size()) == QLatin1Char('-'))
+                return true;
+        }
+        return false;
+    case ProjectionDefinition::NoSelector:
+        return false;
+    }
+    return false;
+}
+
+QJSValue JsProjection::callProcess(int mode, const Event& e)
+{
+    QString body;
+    if (e.dataIsJson) {
+        body = QString::fromUtf8(e.data);
+    } else {
+        // The canonical model keeps a non-JSON payload as a JSON string: hand the raw text over.
+        body = parseJsonValue(e.data).toString();
+    }
+    const int dash = e.stream.indexOf(QLatin1Char('-'));
+    const QJSValue category = dash > 0 ? QJSValue(e.stream.left(dash)) : m_null;
+    const QJSValue time = e.time == kNoTime ? m_null : QJSValue(double(e.time));
+    m_watchdog->arm();
+    QJSValue r = m_process.call({QJSValue(mode), QJSValue(body), QJSValue(e.dataIsJson), QJSValue(e.type),
+                                 QJSValue(e.stream), QJSValue(double(e.version)),
+                                 QJSValue(e.metadata.isEmpty() ? QStringLiteral("{}") : QString::fromUtf8(e.metadata)),
+                                 QJSValue(e.id), QJSValue(double(e.position)), time, category});
+    return r;
+}
+
+QString JsProjection::where(const Event* e) const
+{
+    if (!e)
+        return {};
+    return QStringLiteral(" for event at position %1 (stream '%2', type '%3')").arg(e->position).arg(e->stream, e->type);
+}
+
+int JsProjection::lineFromStack(const QString& stack) const
+{
+    // Frames look like "fn@file:///path/p.js:12" (or "@file:p.js:12"): take the first in the user's file.
+    const QStringList frames = stack.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (const QString& frame : frames) {
+        if (frame.contains(QLatin1String(kPreludeName)))
+            continue;
+        const int colon = frame.lastIndexOf(QLatin1Char(':'));
+        bool ok = false;
+        const int line = frame.mid(colon + 1).toInt(&ok);
+        if (colon > 0 && ok)
+            return line;
+    }
+    return 0;
+}
+
+ProjectionError JsProjection::errorFromJs(const QJSValue& v, const Event* e, ProjectionError::Kind kind)
+{
+    ProjectionError err;
+    err.kind = kind;
+    err.file = m_fileName;
+    QString message;
+    QString fileName;
+    int line = 0;
+    QString stack;
+    if (v.isError()) {
+        message = v.toString();
+        fileName = v.property(QStringLiteral("fileName")).toString();
+        line = v.property(QStringLiteral("lineNumber")).toInt();
+        stack = v.property(QStringLiteral("stack")).toString();
+    } else if (v.isObject()) {  // the prelude's record of a caught exception
+        message = v.property(QStringLiteral("message")).toString();
+        fileName = v.property(QStringLiteral("file")).toString();
+        line = v.property(QStringLiteral("line")).toInt();
+        stack = v.property(QStringLiteral("stack")).toString();
+        err.handler = v.property(QStringLiteral("handler")).toString();
+    } else {
+        message = v.toString();
+    }
+    if (fileName.contains(QLatin1String(kPreludeName)) || fileName.isEmpty())
+        line = lineFromStack(stack);
+    err.line = line;
+    if (e) {
+        err.position = e->position;
+        err.stream = e->stream;
+        err.type = e->type;
+    }
+    QString handler = err.handler.isEmpty() ? QString() : QStringLiteral(" in handler %1").arg(err.handler);
+    const QString loc = line > 0 ? QStringLiteral("%1:%2").arg(m_fileName).arg(line) : m_fileName;
+    err.message = QStringLiteral("%1: %2%3%4").arg(loc, message, handler, where(e));
+    return err;
+}
+
+bool JsProjection::checkCall(const QJSValue& r, const Event* e, ProjectionError* error)
+{
+    const HandlerWatchdog::Reason fired = m_watchdog->disarm();
+    if (fired != HandlerWatchdog::NotFired) {
+        ProjectionError err;
+        err.kind = fired == HandlerWatchdog::Time ? ProjectionError::Timeout : ProjectionError::Memory;
+        err.file = m_fileName;
+        err.handler = m_handlerName.call().toString();
+        if (err.handler.isEmpty())
+            err.handler = QStringLiteral("(projection code)");
+        if (e) {
+            err.position = e->position;
+            err.stream = e->stream;
+            err.type = e->type;
+        }
+        err.message = fired == HandlerWatchdog::Time
+            ? QStringLiteral("%1: interrupted after %2 ms in handler %3%4 (a handler may run at most %5 ms)")
+                  .arg(m_fileName).arg(m_watchdog->elapsedMs()).arg(err.handler, where(e)).arg(m_watchdog->timeoutMs())
+            : QStringLiteral("%1: interrupted in handler %2%3: it made the process grow by more than %4")
+                  .arg(m_fileName, err.handler, where(e), mb(m_limits.maxHandlerMemoryBytes));
+        m_lastError.call();  // drop whatever the prelude recorded
+        *error = err;
+        return false;
+    }
+    if (r.isError()) {  // an exception the prelude could not catch (e.g. stack exhausted in the prelude itself)
+        *error = errorFromJs(r, e, ProjectionError::Runtime);
+        return false;
+    }
+    if (r.isNumber() && r.toInt() == kFailed) {
+        *error = errorFromJs(m_lastError.call(), e, ProjectionError::Runtime);
+        return false;
+    }
+    return true;
+}
+
+JsProjection::Outcome JsProjection::process(const Event& e, QString* partition, ProjectionError* error)
+{
+    const QJSValue r = callProcess(0, e);
+    if (!checkCall(r, &e, error))
+        return Outcome::Failed;
+    if (r.isNumber())
+        return Outcome::Skipped;
+    if (partition)
+        *partition = r.toString();
+    return Outcome::Handled;
+}
+
+JsProjection::Outcome JsProjection::processCompare(const Event& e, QString* partition, QString* stateJson,
+                                                   ProjectionError* error)
+{
+    const QJSValue r = callProcess(1, e);
+    if (!checkCall(r, &e, error))
+        return Outcome::Failed;
+    if (r.isNumber())
+        return Outcome::Skipped;
+    const QString s = r.toString();
+    const int sep = s.indexOf(QChar(0));
+    *partition = s.left(sep);
+    *stateJson = s.mid(sep + 1);
+    return Outcome::Handled;
+}
+
+JsProjection::Outcome JsProjection::processWatch(const Event& e, bool* before, bool* after, ProjectionError* error)
+{
+    if (!m_hasWatch) {
+        error->kind = ProjectionError::Predicate;
+        error->message = QStringLiteral("no watch predicate is set");
+        return Outcome::Failed;
+    }
+    const QJSValue r = callProcess(2, e);
+    if (!checkCall(r, &e, error)) {
+        if (error->handler == QLatin1String("watch predicate") && error->kind == ProjectionError::Runtime)
+            error->kind = ProjectionError::Predicate;
+        return Outcome::Failed;
+    }
+    const int code = r.toInt();
+    if (code == kSkip)
+        return Outcome::Skipped;
+    *after = code & 1;
+    *before = code & 2;
+    return Outcome::Handled;
+}
+
+void JsProjection::setTrackedPath(const std::optional<QString>& partition, bool shared, const QStringList& tokens)
+{
+    QJSValue list = m_engine->newArray(quint32(tokens.size()));
+    for (int i = 0; i < tokens.size(); ++i)
+        list.setProperty(quint32(i), tokens.at(i));
+    m_host.property(QStringLiteral("setTrack"))
+        .call({partition ? QJSValue(*partition) : m_null, QJSValue(shared), list});
+    m_hasTrack = true;
+}
+
+JsProjection::Outcome JsProjection::processTrack(const Event& e, bool* changed, ProjectionError* error)
+{
+    if (!m_hasTrack) {
+        error->kind = ProjectionError::Predicate;
+        error->message = QStringLiteral("no tracked path is set");
+        return Outcome::Failed;
+    }
+    const QJSValue r = callProcess(3, e);
+    if (!checkCall(r, &e, error))
+        return Outcome::Failed;
+    const int code = r.toInt();
+    if (code == kSkip)
+        return Outcome::Skipped;
+    *changed = code == 1;
+    return Outcome::Handled;
+}
+
+bool JsProjection::setWatchPredicate(const QString& text, ProjectionError* error)
+{
+    const QString trimmed = text.trimmed();
+    if (trimmed.isEmpty()) {
+        error->kind = ProjectionError::Predicate;
+        error->message = QStringLiteral("the watch predicate is empty");
+        return false;
+    }
+    // A function text is used as is; anything else is an expression over `state` and `event`.
+    QJSValue fn = m_engine->evaluate(QStringLiteral("(%1\n)").arg(trimmed), QStringLiteral("watch predicate"));
+    if (fn.isError() || !fn.isCallable())
+        fn = m_engine->evaluate(QStringLiteral("(function (state, event) { return (%1\n); })").arg(trimmed),
+                                QStringLiteral("watch predicate"));
+    if (fn.isError() || !fn.isCallable()) {
+        error->kind = ProjectionError::Predicate;
+        error->message = QStringLiteral("the watch predicate is not valid JavaScript: %1 (it is an expression over "
+                                        "`state` and `event`, e.g. state.balance < 0)").arg(fn.toString());
+        return false;
+    }
+    m_host.property(QStringLiteral("setWatch")).call({fn});
+    m_hasWatch = true;
+    return true;
+}
+
+bool JsProjection::serialize(QByteArray* out, qint64 position, ProjectionError* error)
+{
+    // Serializing a state near the size limit legitimately takes seconds; a toJSON() that never returns does not.
+    m_watchdog->arm(std::max<qint64>(20000, 10 * m_limits.handlerTimeoutMs));
+    const QJSValue r = m_serialize.call();
+    if (!checkCall(r, nullptr, error)) {
+        if (error->kind == ProjectionError::Runtime) {
+            error->kind = ProjectionError::StateNotJson;
+            error->position = position;
+            error->message = QStringLiteral("%1: the state after position %2 is not JSON: %3")
+                                 .arg(m_fileName).arg(position).arg(error->message.section(QStringLiteral(": "), 1));
+        }
+        return false;
+    }
+    const QString text = r.toString();
+    if (qint64(text.size()) > m_limits.maxStateBytes) {
+        error->kind = ProjectionError::StateTooLarge;
+        error->file = m_fileName;
+        error->position = position;
+        error->message = QStringLiteral("%1: the projection's state grew beyond %2 (serialized: %3) after position %4; "
+                                        "stopped (a projection keeps a summary, not a copy of the log)")
+                             .arg(m_fileName, mb(m_limits.maxStateBytes), mb(text.size())).arg(position);
+        return false;
+    }
+    *out = text.toUtf8();
+    return true;
+}
+
+bool JsProjection::restore(const QByteArray& serialized, ProjectionError* error)
+{
+    const QJSValue r = m_host.property(QStringLiteral("restore")).call({QJSValue(QString::fromUtf8(serialized))});
+    if (r.isError()) {
+        error->kind = ProjectionError::Load;
+        error->message = QStringLiteral("%1: cannot restore a checkpoint: %2").arg(m_fileName, r.toString());
+        return false;
+    }
+    return true;
+}
+
+void JsProjection::reset()
+{
+    m_host.property(QStringLiteral("reset")).call();
+}
+
+bool JsProjection::snapshotFrom(const QByteArray& serialized, ProjectionSnapshot* out, ProjectionError* error)
+{
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(serialized, &pe);
+    if (!doc.isObject()) {
+        error->kind = ProjectionError::StateNotJson;
+        error->file = m_fileName;
+        error->message = QStringLiteral("%1: the state cannot be read back as JSON: %2").arg(m_fileName, pe.errorString());
+        return false;
+    }
+    const QJsonObject o = doc.object();
+    out->partitioned = m_definition.partitioned();
+    out->biState = m_definition.biState;
+    out->state = out->partitioned ? o.value(QStringLiteral("parts")) : o.value(QStringLiteral("root"));
+    if (out->partitioned && !out->state.isObject())
+        out->state = QJsonObject();
+    out->shared = m_definition.biState ? o.value(QStringLiteral("shared")) : QJsonValue(QJsonValue::Undefined);
+    out->result = QJsonValue(QJsonValue::Undefined);
+    if (m_definition.transforms > 0) {
+        QJSValue transform = m_host.property(QStringLiteral("transform"));
+        auto apply = [&](const QJsonValue& state, QJsonValue* result) {
+            m_watchdog->arm();
+            const QJSValue r = transform.call({QJSValue(QString::fromUtf8(toJsonText(state)))});
+            if (!checkCall(r, nullptr, error))
+                return false;
+            *result = parseJsonValue(r.toString().toUtf8());
+            return true;
+        };
+        if (out->partitioned) {
+            QJsonObject results;
+            const QJsonObject parts = out->state.toObject();
+            for (auto it = parts.begin(); it != parts.end(); ++it) {
+                QJsonValue r;
+                if (!apply(it.value(), &r))
+                    return false;
+                results.insert(it.key(), r);
+            }
+            out->result = results;
+        } else if (!apply(out->state, &out->result)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+QString JsProjection::lastPartition()
+{
+    return m_host.property(QStringLiteral("lastPartition")).call().toString();
+}
+
+QString JsProjection::partitionState(const QString& partition)
+{
+    const QJSValue r = m_host.property(QStringLiteral("partitionState")).call({QJSValue(partition)});
+    return r.isError() ? QString() : r.toString();
+}
+
+QList<EmittedEvent> JsProjection::takeEmitted(qint64* total)
+{
+    const QJSValue r = m_host.property(QStringLiteral("takeEmitted")).call();
+    const QJsonObject o = QJsonDocument::fromJson(r.toString().toUtf8()).object();
+    if (total)
+        *total = qint64(o.value(QStringLiteral("total")).toDouble());
+    QList<EmittedEvent> out;
+    for (const QJsonValue& v : o.value(QStringLiteral("items")).toArray()) {
+        const QJsonObject i = v.toObject();
+        EmittedEvent e;
+        e.kind = i.value(QStringLiteral("kind")).toString();
+        e.position = qint64(i.value(QStringLiteral("position")).toDouble());
+        e.stream = i.value(QStringLiteral("stream")).toString();
+        e.type = i.value(QStringLiteral("type")).toString();
+        e.body = i.value(QStringLiteral("body"));
+        e.metadata = i.value(QStringLiteral("metadata"));
+        out << e;
+    }
+    return out;
+}
+
+QList<ProjectionLogLine> JsProjection::takeLogs(qint64* total)
+{
+    const QJSValue r = m_host.property(QStringLiteral("takeLogs")).call();
+    const QJsonObject o = QJsonDocument::fromJson(r.toString().toUtf8()).object();
+    if (total)
+        *total = qint64(o.value(QStringLiteral("total")).toDouble());
+    QList<ProjectionLogLine> out;
+    for (const QJsonValue& v : o.value(QStringLiteral("items")).toArray()) {
+        const QJsonObject i = v.toObject();
+        out << ProjectionLogLine{qint64(i.value(QStringLiteral("position")).toDouble()), i.value(QStringLiteral("text")).toString()};
+    }
+    return out;
+}
+
+} // namespace chronoscope

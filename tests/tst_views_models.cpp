@@ -1,0 +1,278 @@
+// The views' item models under QAbstractItemModelTester: streams (grouping, counts, glob/regex filter, pins),
+// the lazy event table (pages, sort, filter), the JSON tree (lazy levels, highlights, 50,000 keys, deep
+// nesting) and the diff table; plus the JSON pointer helpers they rely on.
+#include "diffmodel.h"
+#include "eventtablemodel.h"
+#include "jsonpointer.h"
+#include "jsontreemodel.h"
+#include "streamtreemodel.h"
+#include "views_fixtures.h"
+
+#include <QAbstractItemModelTester>
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace chronoscope;
+using namespace chronoscope::fixtures;
+
+class TstViewsModels : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void streamTree()
+    {
+        StreamTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setIndex(indexOf(shopEvents()));
+        QCOMPARE(model.rowCount(), 2); // order, payment
+        const QModelIndex order = model.index(0, 0);
+        QCOMPARE(order.data(StreamTreeModel::CategoryRole).toString(), QStringLiteral("order"));
+        QCOMPARE(model.rowCount(order), 2);
+        QCOMPARE(model.index(0, StreamTreeModel::EventsColumn).data().toString(), QStringLiteral("5"));
+        const QModelIndex o1 = model.index(0, 0, order);
+        QCOMPARE(o1.data(StreamTreeModel::StreamRole).toString(), QStringLiteral("order-1"));
+        QCOMPARE(o1.siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), QStringLiteral("3"));
+        QCOMPARE(o1.siblingAtColumn(StreamTreeModel::FirstColumn).data().toString(), QStringLiteral("2026-01-05T10:00:00.000Z"));
+        QCOMPARE(o1.siblingAtColumn(StreamTreeModel::LastColumn).data().toString(), QStringLiteral("2026-01-05T10:01:00.000Z"));
+        QCOMPARE(model.lanesOf(order), (QList<int>{0, 1}));
+        QCOMPARE(model.indexOfStream("payment-1").data(StreamTreeModel::LaneRole).toInt(), 2);
+        QVERIFY(!model.indexOfStream("nope").isValid());
+
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setPinned(2, true);
+        QCOMPARE(changed.count(), 1);
+        QVERIFY(model.indexOfStream("payment-1").data(StreamTreeModel::PinnedRole).toBool());
+        QCOMPARE(model.pinnedLanes(), QList<int>{2});
+        model.setPinned(2, true); // no change, no signal
+        QCOMPARE(changed.count(), 1);
+        model.setIndex(nullptr);
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void streamFilter_data()
+    {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<bool>("regex");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<QStringList>("visible");
+        const QStringList all{"order-1", "order-2", "payment-1"};
+        QTest::newRow("empty") << "" << false << true << all;
+        QTest::newRow("substring") << "2" << false << true << QStringList{"order-2"};
+        QTest::newRow("substring any case") << "PAY" << false << true << QStringList{"payment-1"};
+        QTest::newRow("glob") << "order-*" << false << true << QStringList{"order-1", "order-2"};
+        QTest::newRow("glob whole name") << "*-1" << false << true << QStringList{"order-1", "payment-1"};
+        QTest::newRow("glob no match") << "x*" << false << true << QStringList{};
+        QTest::newRow("regex") << "^(order|payment)-1$" << true << true << QStringList{"order-1", "payment-1"};
+        QTest::newRow("regex anywhere") << "ment" << true << true << QStringList{"payment-1"};
+        QTest::newRow("bad regex shows all") << "order-(" << true << false << all;
+    }
+    void streamFilter()
+    {
+        QFETCH(QString, pattern);
+        QFETCH(bool, regex);
+        QFETCH(bool, valid);
+        QFETCH(QStringList, visible);
+        StreamTreeModel model;
+        model.setIndex(indexOf(shopEvents()));
+        StreamFilterProxy proxy;
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&model);
+        QCOMPARE(proxy.setPattern(pattern, regex), valid);
+        QCOMPARE(proxy.errorString().isEmpty(), valid);
+        QStringList seen;
+        for (int c = 0; c < proxy.rowCount(); ++c) {
+            const QModelIndex cat = proxy.index(c, 0);
+            QVERIFY(proxy.rowCount(cat) > 0); // no empty categories
+            for (int r = 0; r < proxy.rowCount(cat); ++r)
+                seen << proxy.index(r, 0, cat).data(StreamTreeModel::StreamRole).toString();
+        }
+        QCOMPARE(seen, visible);
+    }
+
+    void streamFilterKeepsPinned()
+    {
+        StreamTreeModel model;
+        model.setIndex(indexOf(shopEvents()));
+        StreamFilterProxy proxy;
+        proxy.setSourceModel(&model);
+        model.setPinned(0, true);
+        proxy.setPattern("payment", false);
+        proxy.invalidate();
+        QCOMPARE(proxy.rowCount(), 2); // order (for the pinned order-1) and payment
+    }
+
+    void eventTablePages()
+    {
+        EventTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setIndex(indexOf(manyEvents(1000, 10)));
+        QCOMPARE(model.totalRows(), 1000);
+        QCOMPARE(model.rowCount(), EventTableModel::kPageSize); // never everything at once
+        QVERIFY(model.canFetchMore({}));
+        model.fetchMore({});
+        QCOMPARE(model.rowCount(), 2 * EventTableModel::kPageSize);
+        while (model.canFetchMore({}))
+            model.fetchMore({});
+        QCOMPARE(model.rowCount(), 1000);
+        QCOMPARE(model.index(999, EventTableModel::PositionColumn).data().toLongLong(), 1000);
+        QCOMPARE(model.index(3, EventTableModel::StreamColumn).data().toString(), QStringLiteral("item-3"));
+        QCOMPARE(model.index(3, EventTableModel::TypeColumn).data().toString(), QStringLiteral("Closed"));
+        QCOMPARE(model.index(3, EventTableModel::TimeColumn).data().toString(), QStringLiteral("2026-01-05T10:00:03.000Z"));
+    }
+
+    void eventTableSortAndFilter_data()
+    {
+        QTest::addColumn<int>("column");
+        QTest::addColumn<int>("order");
+        QTest::addColumn<QString>("stream");
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<QList<qint64>>("positions");
+        QTest::newRow("position asc") << 0 << int(Qt::AscendingOrder) << "" << "" << QList<qint64>{1, 2, 3, 4, 5, 6, 7};
+        QTest::newRow("position desc") << 0 << int(Qt::DescendingOrder) << "" << "" << QList<qint64>{7, 6, 5, 4, 3, 2, 1};
+        // Event 2 happens last (times out of position order), so time order differs.
+        QTest::newRow("time asc") << 1 << int(Qt::AscendingOrder) << "" << "" << QList<qint64>{1, 3, 4, 5, 6, 7, 2};
+        QTest::newRow("time desc") << 1 << int(Qt::DescendingOrder) << "" << "" << QList<qint64>{2, 7, 6, 5, 4, 3, 1};
+        QTest::newRow("stream glob") << 0 << int(Qt::AscendingOrder) << "order-*" << "" << QList<qint64>{1, 2, 5, 6, 7};
+        QTest::newRow("stream substring") << 0 << int(Qt::AscendingOrder) << "pay" << "" << QList<qint64>{3, 4};
+        QTest::newRow("type") << 0 << int(Qt::AscendingOrder) << "" << "OrderPlaced" << QList<qint64>{1, 2};
+        QTest::newRow("type and stream, by time") << 1 << int(Qt::DescendingOrder) << "order-2" << "OrderPlaced" << QList<qint64>{2};
+        QTest::newRow("unknown type") << 0 << int(Qt::AscendingOrder) << "" << "Nope" << QList<qint64>{};
+        QTest::newRow("other column keeps order") << 4 << int(Qt::DescendingOrder) << "" << "" << QList<qint64>{1, 2, 3, 4, 5, 6, 7};
+    }
+    void eventTableSortAndFilter()
+    {
+        QFETCH(int, column);
+        QFETCH(int, order);
+        QFETCH(QString, stream);
+        QFETCH(QString, type);
+        QFETCH(QList<qint64>, positions);
+        QList<Event> ev = shopEvents();
+        ev[1].time = kT0 + 3'600'000;
+        EventTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setIndex(indexOf(ev));
+        model.sort(column, Qt::SortOrder(order));
+        model.setFilter(stream, type);
+        QList<qint64> seen;
+        for (int r = 0; r < model.rowCount(); ++r)
+            seen << model.index(r, 0).data(EventTableModel::PositionRole).toLongLong();
+        QCOMPARE(seen, positions);
+        for (int i = 0; i < positions.size(); ++i)
+            QCOMPARE(model.rowOfPosition(positions[i]), i);
+    }
+
+    void eventTableRowOfPositionLoadsPages()
+    {
+        EventTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setIndex(indexOf(manyEvents(2000, 7)));
+        QCOMPARE(model.rowOfPosition(1500), 1499);
+        QVERIFY(model.rowCount() >= 1500 && model.rowCount() < 2000);
+        QCOMPARE(model.positionAt(1499), 1500);
+        QCOMPARE(model.rowOfPosition(99999), -1);
+        model.setFilter("item-3", "");
+        // Position 1500 is in item-1 (position p is in item-((p-1)%7)); the nearest item-3 event before it is 1495.
+        QCOMPARE(model.positionAt(model.rowNearPosition(1500)), 1495);
+    }
+
+    void jsonTree()
+    {
+        JsonTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QJsonObject state{{"status", "paid"}, {"lines", QJsonArray{QJsonObject{{"sku", "A"}}, 2}},
+                                {"a/b", QJsonObject{{"~x", true}}}, {"empty", QJsonObject{}}};
+        model.setValue(state, {"/status", "/a~1b/~0x"});
+        QCOMPARE(model.rowCount(), 4);
+        const QModelIndex status = model.indexForPath("/status");
+        QVERIFY(status.isValid());
+        QCOMPARE(status.siblingAtColumn(1).data().toString(), QStringLiteral("\"paid\""));
+        QCOMPARE(status.data(JsonTreeModel::HighlightRole).toInt(), int(JsonTreeModel::Changed));
+        const QModelIndex ab = model.indexForPath("/a~1b");
+        QCOMPARE(ab.data().toString(), QStringLiteral("a/b"));
+        QCOMPARE(ab.data(JsonTreeModel::HighlightRole).toInt(), int(JsonTreeModel::ContainsChange));
+        QCOMPARE(model.indexForPath("/a~1b/~0x").data(JsonTreeModel::PathRole).toString(), QStringLiteral("/a~1b/~0x"));
+        const QModelIndex lines = model.indexForPath("/lines");
+        QCOMPARE(lines.siblingAtColumn(1).data().toString(), QStringLiteral("[2 items]"));
+        QCOMPARE(model.rowCount(lines), 2);
+        QCOMPARE(model.indexForPath("/lines/0/sku").siblingAtColumn(1).data().toString(), QStringLiteral("\"A\""));
+        QVERIFY(!model.hasChildren(model.indexForPath("/empty")));
+        QVERIFY(!model.indexForPath("/lines/7").isValid());
+        QVERIFY(!model.indexForPath("status").isValid());
+        model.setValue(QJsonValue(42)); // a scalar state has no rows
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void jsonTreeLarge()
+    {
+        QJsonObject big;
+        for (int i = 0; i < 50000; ++i)
+            big.insert(QStringLiteral("k%1").arg(i, 5, 10, QLatin1Char('0')), i);
+        JsonTreeModel model;
+        model.setValue(big, {"/k49999"});
+        QCOMPARE(model.rowCount(), 50000);
+        QCOMPARE(model.indexForPath("/k49999").siblingAtColumn(1).data().toString(), QStringLiteral("49999"));
+
+        // Deep nesting: levels are built only when asked for, so a deep value costs nothing up front.
+        QJsonValue deep = QJsonValue(1);
+        for (int i = 0; i < 200; ++i)
+            deep = QJsonObject{{"d", deep}};
+        model.setValue(deep);
+        QModelIndex cur;
+        int depth = 0;
+        while (model.rowCount(cur) > 0) {
+            cur = model.index(0, 0, cur);
+            ++depth;
+        }
+        QCOMPARE(depth, 200);
+        QCOMPARE(cur.siblingAtColumn(1).data().toString(), QStringLiteral("1"));
+    }
+
+    void jsonTreeTester()
+    {
+        JsonTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setValue(QJsonObject{{"x", QJsonArray{1, QJsonObject{{"y", QJsonArray{}}}}}});
+        model.setValue(QJsonArray{});
+        model.setValue(QJsonObject{{"a", 1}}, {"/a"});
+    }
+
+    void diff()
+    {
+        DiffModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QJsonObject a{{"status", "placed"}, {"total", 30}, {"note", "x"}};
+        const QJsonObject b{{"status", "paid"}, {"total", 30}, {"paidAt", "10:00"}};
+        const QJsonArray patch{QJsonObject{{"op", "replace"}, {"path", "/status"}, {"value", "paid"}},
+                               QJsonObject{{"op", "remove"}, {"path", "/note"}},
+                               QJsonObject{{"op", "add"}, {"path", "/paidAt"}, {"value", "10:00"}}};
+        model.setDiff(a, b, patch);
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.index(0, DiffModel::ChangeColumn).data().toString(), QStringLiteral("changed"));
+        QCOMPARE(model.index(0, DiffModel::AColumn).data().toString(), QStringLiteral("\"placed\""));
+        QCOMPARE(model.index(0, DiffModel::BColumn).data().toString(), QStringLiteral("\"paid\""));
+        QCOMPARE(model.index(1, DiffModel::AColumn).data().toString(), QStringLiteral("\"x\""));
+        QCOMPARE(model.index(1, DiffModel::BColumn).data().toString(), QStringLiteral("—"));
+        QCOMPARE(model.index(2, DiffModel::AColumn).data().toString(), QStringLiteral("—"));
+        QCOMPARE(model.index(2, DiffModel::ChangeColumn).data().toString(), QStringLiteral("added"));
+        QCOMPARE(model.pathAt(1), QStringLiteral("/note"));
+        QCOMPARE(model.opAt(2), QStringLiteral("add"));
+        QVERIFY(model.index(1, DiffModel::AColumn).data(Qt::BackgroundRole).isValid());
+        QVERIFY(!model.index(1, DiffModel::BColumn).data(Qt::BackgroundRole).isValid());
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void mergePatchPathsOfEvent()
+    {
+        const QJsonObject patch{{"status", "paid"}, {"address", QJsonObject{{"city", "Oslo"}, {"zip", QJsonValue()}}},
+                                {"tags", QJsonArray{1}}, {"meta", QJsonObject{}}};
+        QStringList paths = mergePatchPaths(patch);
+        paths.sort();
+        QCOMPARE(paths, (QStringList{"/address/city", "/address/zip", "/meta", "/status", "/tags"}));
+        QCOMPARE(mergePatchPaths(QJsonValue(5)), QStringList{""});
+    }
+};
+
+QTEST_MAIN(TstViewsModels)
+#include "tst_views_models.moc"

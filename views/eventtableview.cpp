@@ -1,0 +1,110 @@
+#include "eventtableview.h"
+
+#include "eventtablemodel.h"
+#include "replaycontroller.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace chronoscope {
+
+EventTableView::EventTableView(ReplayController* controller, QWidget* parent)
+    : QWidget(parent), m_controller(controller), m_model(new EventTableModel(this)), m_stream(new QLineEdit(this)),
+      m_type(new QComboBox(this)), m_follow(new QCheckBox(tr("Follow cursor"), this)), m_count(new QLabel(this)),
+      m_view(new QTableView(this))
+{
+    setObjectName(QStringLiteral("eventTable"));
+    m_stream->setPlaceholderText(tr("Stream: order-* or part of a name"));
+    m_stream->setClearButtonEnabled(true);
+    m_type->setMinimumContentsLength(18);
+    m_follow->setChecked(true);
+    m_view->setModel(m_model);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(EventTableModel::PositionColumn, Qt::AscendingOrder);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->verticalHeader()->setVisible(false);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+    m_view->setAlternatingRowColors(true);
+    auto* header = m_view->horizontalHeader();
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    header->resizeSection(EventTableModel::PositionColumn, 90);
+    header->resizeSection(EventTableModel::TimeColumn, 200);
+    header->resizeSection(EventTableModel::StreamColumn, 200);
+    header->resizeSection(EventTableModel::VersionColumn, 70);
+    header->setStretchLastSection(true);
+
+    auto* filters = new QHBoxLayout;
+    filters->addWidget(m_stream, 2);
+    filters->addWidget(m_type, 1);
+    filters->addWidget(m_follow);
+    filters->addWidget(m_count);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(filters);
+    layout->addWidget(m_view, 1);
+
+    connect(m_stream, &QLineEdit::textChanged, this, &EventTableView::applyFilter);
+    connect(m_type, &QComboBox::currentIndexChanged, this, &EventTableView::applyFilter);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& cur) {
+        if (m_syncing || !cur.isValid())
+            return;
+        m_controller->jumpToEvent(m_model->positionAt(cur.row()));
+    });
+    connect(m_controller, &ReplayController::cursorChanged, this, [this](qint64 p) {
+        if (m_follow->isChecked())
+            followTo(p);
+    });
+    connect(m_follow, &QCheckBox::toggled, this, [this](bool on) {
+        if (on)
+            followTo(m_controller->cursor());
+    });
+}
+
+void EventTableView::setIndex(std::shared_ptr<const TimelineIndex> index)
+{
+    m_syncing = true;
+    m_type->clear();
+    m_type->addItem(tr("All types"), QString());
+    if (index) {
+        QStringList types = index->types;
+        types.sort();
+        for (const QString& t : types)
+            m_type->addItem(t, t);
+    }
+    m_stream->clear();
+    m_model->setIndex(std::move(index));
+    m_syncing = false;
+    applyFilter();
+}
+
+void EventTableView::applyFilter()
+{
+    if (m_syncing)
+        return;
+    m_model->setFilter(m_stream->text(), m_type->currentData().toString());
+    m_count->setText(tr("%1 events").arg(QLocale().toString(m_model->totalRows())));
+    if (m_follow->isChecked())
+        followTo(m_controller->cursor());
+}
+
+void EventTableView::followTo(qint64 position)
+{
+    const int row = m_model->rowNearPosition(position);
+    if (row < 0)
+        return;
+    m_syncing = true;
+    const QModelIndex idx = m_model->index(row, 0);
+    m_view->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_view->scrollTo(idx, QAbstractItemView::PositionAtCenter);
+    m_syncing = false;
+}
+
+} // namespace chronoscope

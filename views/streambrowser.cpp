@@ -1,0 +1,201 @@
+#include "streambrowser.h"
+
+#include "replaycontroller.h"
+#include "streamtreemodel.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+#include <set>
+
+namespace chronoscope {
+
+StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
+    : QWidget(parent), m_controller(controller), m_model(new StreamTreeModel(this)), m_proxy(new StreamFilterProxy(this)),
+      m_search(new QLineEdit(this)), m_regex(new QCheckBox(tr("Regex"), this)), m_status(new QLabel(this)),
+      m_view(new QTreeView(this)), m_pin(new QPushButton(tr("Pin"), this)), m_showAll(new QPushButton(tr("Show all"), this))
+{
+    setObjectName(QStringLiteral("streamBrowser"));
+    m_proxy->setSourceModel(m_model);
+    m_search->setPlaceholderText(tr("Filter: order-*, 42, or a regex"));
+    m_search->setClearButtonEnabled(true);
+    m_search->setObjectName(QStringLiteral("streamSearch"));
+    m_regex->setToolTip(tr("Treat the filter as a regular expression instead of a glob"));
+    m_status->setWordWrap(true);
+    m_status->setVisible(false);
+    m_view->setModel(m_proxy);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setUniformRowHeights(true);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(StreamTreeModel::NameColumn, Qt::AscendingOrder);
+    m_view->setAlternatingRowColors(true);
+    m_view->header()->setStretchLastSection(false);
+    m_view->header()->setSectionResizeMode(StreamTreeModel::NameColumn, QHeaderView::Stretch);
+    for (int c = StreamTreeModel::EventsColumn; c < StreamTreeModel::ColumnCount; ++c)
+        m_view->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    m_view->setColumnHidden(StreamTreeModel::FirstColumn, false);
+    m_pin->setToolTip(tr("Pin the selected streams: they stay on the timeline whatever is selected or filtered"));
+    m_showAll->setToolTip(tr("Clear the selection and show every stream the filter matches"));
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_search, 1);
+    top->addWidget(m_regex);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_pin);
+    buttons->addWidget(m_showAll);
+    buttons->addStretch(1);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addWidget(m_status);
+    layout->addWidget(m_view, 1);
+    layout->addLayout(buttons);
+
+    connect(m_search, &QLineEdit::textChanged, this, &StreamBrowser::applyFilter);
+    connect(m_regex, &QCheckBox::toggled, this, &StreamBrowser::applyFilter);
+    connect(m_pin, &QPushButton::clicked, this, &StreamBrowser::togglePinSelected);
+    connect(m_showAll, &QPushButton::clicked, this, &StreamBrowser::clearSelection);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        if (m_updating)
+            return;
+        // The stream clicked last becomes the one replay steps through and the state inspector shows.
+        const QModelIndex cur = m_view->currentIndex();
+        const QString stream = cur.data(StreamTreeModel::StreamRole).toString();
+        if (m_controller && !stream.isEmpty() && m_view->selectionModel()->isSelected(cur))
+            m_controller->setSelectedStream(stream);
+        emitLanes();
+    });
+    if (m_controller)
+        connect(m_controller, &ReplayController::selectedStreamChanged, this, [this](const QString& stream) {
+            // Follow the controller without changing which lanes are shown.
+            const QModelIndex src = m_model->indexOfStream(stream);
+            const QModelIndex idx = m_proxy->mapFromSource(src);
+            if (!idx.isValid())
+                return;
+            m_updating = true;
+            m_view->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::NoUpdate);
+            m_view->scrollTo(idx);
+            m_updating = false;
+        });
+}
+
+void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
+{
+    m_updating = true;
+    m_model->setIndex(std::move(index));
+    // Few categories: open them all; many: leave them closed so the list stays scannable.
+    if (m_proxy->rowCount() <= 12)
+        m_view->expandAll();
+    m_updating = false;
+    applyFilter();
+}
+
+void StreamBrowser::setPattern(const QString& pattern, bool regex)
+{
+    m_regex->setChecked(regex);
+    m_search->setText(pattern);
+    applyFilter();
+}
+
+void StreamBrowser::applyFilter()
+{
+    const bool ok = m_proxy->setPattern(m_search->text(), m_regex->isChecked());
+    m_status->setText(m_proxy->errorString());
+    m_status->setVisible(!ok);
+    m_search->setStyleSheet(ok ? QString() : QStringLiteral("QLineEdit { border: 1px solid #d62728; }"));
+    if (m_proxy->isFiltering() && m_proxy->rowCount() <= 12)
+        m_view->expandAll();
+    emitLanes();
+}
+
+void StreamBrowser::selectStream(const QString& stream)
+{
+    const QModelIndex idx = m_proxy->mapFromSource(m_model->indexOfStream(stream));
+    if (!idx.isValid())
+        return;
+    m_view->scrollTo(idx);
+    m_view->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+}
+
+void StreamBrowser::togglePinSelected()
+{
+    const auto rows = m_view->selectionModel()->selectedRows();
+    QList<int> lanes;
+    for (const QModelIndex& r : rows)
+        lanes += m_model->lanesOf(m_proxy->mapToSource(r));
+    if (lanes.isEmpty() && m_controller) {
+        const int lane = m_model->timelineIndex() ? m_model->timelineIndex()->laneOf(m_controller->selectedStream()) : -1;
+        if (lane >= 0)
+            lanes << lane;
+    }
+    if (lanes.isEmpty())
+        return;
+    // Pin all when any is unpinned; unpin all when every one is pinned.
+    bool allPinned = true;
+    for (int l : lanes)
+        allPinned = allPinned && m_model->isPinned(l);
+    for (int l : lanes)
+        m_model->setPinned(l, !allPinned);
+    emitLanes();
+}
+
+void StreamBrowser::clearSelection()
+{
+    m_view->clearSelection();
+    emitLanes();
+}
+
+QList<int> StreamBrowser::pinnedLanes() const
+{
+    return m_model->pinnedLanes();
+}
+
+QList<int> StreamBrowser::lanes() const
+{
+    auto index = m_model->timelineIndex();
+    if (!index)
+        return {};
+    QList<int> out = m_model->pinnedLanes();
+    std::set<int> seen(out.begin(), out.end());
+    auto add = [&](int lane) {
+        if (seen.insert(lane).second)
+            out.append(lane);
+    };
+    const auto rows = m_view->selectionModel()->selectedRows();
+    if (!rows.isEmpty()) {
+        QList<int> chosen;
+        for (const QModelIndex& r : rows)
+            chosen += m_model->lanesOf(m_proxy->mapToSource(r));
+        std::sort(chosen.begin(), chosen.end());
+        for (int l : chosen)
+            add(l);
+        return out;
+    }
+    if (!m_proxy->isFiltering())
+        return out.size() == 0 ? QList<int>{} : [&] {
+            for (int l = 0; l < index->streams.size(); ++l)
+                add(l);
+            return out;
+        }();
+    for (int l = 0; l < index->streams.size(); ++l)
+        if (m_proxy->matches(index->streams[l]))
+            add(l);
+    if (out.isEmpty())
+        out.append(-1); // the filter matches nothing: show no lanes rather than all
+    return out;
+}
+
+void StreamBrowser::emitLanes()
+{
+    if (m_updating)
+        return;
+    Q_EMIT lanesChanged(lanes(), pinnedLanes());
+}
+
+} // namespace chronoscope

@@ -1,0 +1,63 @@
+#pragma once
+// The stream browser dock's contents: a search box (glob or regular expression), the streams grouped by
+// category, a pin button. Selecting streams chooses the timeline's lanes; pinned streams always stay.
+
+#include "timelineindex.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTreeView;
+
+namespace chronoscope {
+
+class ReplayController;
+class StreamFilterProxy;
+class StreamTreeModel;
+
+class StreamBrowser : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit StreamBrowser(ReplayController* controller, QWidget* parent = nullptr);
+
+    void setIndex(std::shared_ptr<const TimelineIndex> index);
+    /// The lanes the timeline should show: pinned first, then the selection (or, with no selection,
+    /// every stream the search matches). Empty: all streams.
+    QList<int> lanes() const;
+    QList<int> pinnedLanes() const;
+
+    QLineEdit* searchBox() const { return m_search; }
+    QTreeView* view() const { return m_view; }
+    StreamTreeModel* model() const { return m_model; }
+
+public Q_SLOTS:
+    void setPattern(const QString& pattern, bool regex);
+    /// Selects one stream (as a click would).
+    void selectStream(const QString& stream);
+    void togglePinSelected();
+    void clearSelection();
+
+Q_SIGNALS:
+    void lanesChanged(const QList<int>& lanes, const QList<int>& pinned);
+
+private:
+    void applyFilter();
+    void emitLanes();
+
+    ReplayController* m_controller;
+    StreamTreeModel* m_model;
+    StreamFilterProxy* m_proxy;
+    QLineEdit* m_search;
+    QCheckBox* m_regex;
+    QLabel* m_status;
+    QTreeView* m_view;
+    QPushButton* m_pin;
+    QPushButton* m_showAll;
+    bool m_updating = false;
+};
+
+} // namespace chronoscope

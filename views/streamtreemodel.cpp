@@ -1,0 +1,257 @@
+#include "streamtreemodel.h"
+
+#include <QFont>
+#include <QLocale>
+#include <QMap>
+
+namespace chronoscope {
+
+namespace {
+// internalId 0 marks a category row; a stream row stores its category row + 1.
+constexpr quintptr kCategoryId = 0;
+}
+
+StreamTreeModel::StreamTreeModel(QObject* parent) : QAbstractItemModel(parent) {}
+
+void StreamTreeModel::setIndex(std::shared_ptr<const TimelineIndex> index)
+{
+    beginResetModel();
+    m_index = std::move(index);
+    m_categories.clear();
+    m_rowOfLane.clear();
+    m_pinned.clear();
+    if (m_index) {
+        QMap<QString, Category> byName;
+        for (int lane = 0; lane < m_index->streamInfos.size(); ++lane) {
+            const StreamInfo& s = m_index->streamInfos[lane];
+            Category& c = byName[Event::categoryOf(s.stream)];
+            c.lanes.append(lane);
+            c.events += s.events;
+            if (s.firstTime != kNoTime && (c.firstTime == kNoTime || s.firstTime < c.firstTime))
+                c.firstTime = s.firstTime;
+            if (s.lastTime != kNoTime && (c.lastTime == kNoTime || s.lastTime > c.lastTime))
+                c.lastTime = s.lastTime;
+        }
+        for (auto it = byName.begin(); it != byName.end(); ++it) {
+            it->name = it.key();
+            for (int i = 0; i < it->lanes.size(); ++i)
+                m_rowOfLane.insert(it->lanes[i], {int(m_categories.size()), i});
+            m_categories.append(*it);
+        }
+    }
+    endResetModel();
+}
+
+void StreamTreeModel::setPinned(int lane, bool pinned)
+{
+    if (pinned == m_pinned.contains(lane) || !m_rowOfLane.contains(lane))
+        return;
+    if (pinned)
+        m_pinned.insert(lane);
+    else
+        m_pinned.remove(lane);
+    const auto [cat, row] = m_rowOfLane.value(lane);
+    const QModelIndex i = index(row, 0, index(cat, 0));
+    Q_EMIT dataChanged(i, i.siblingAtColumn(ColumnCount - 1));
+}
+
+QList<int> StreamTreeModel::pinnedLanes() const
+{
+    QList<int> out(m_pinned.begin(), m_pinned.end());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+QModelIndex StreamTreeModel::indexOfStream(const QString& stream) const
+{
+    if (!m_index)
+        return {};
+    const int lane = m_index->laneOf(stream);
+    if (!m_rowOfLane.contains(lane))
+        return {};
+    const auto [cat, row] = m_rowOfLane.value(lane);
+    return index(row, 0, index(cat, 0));
+}
+
+QList<int> StreamTreeModel::lanesOf(const QModelIndex& idx) const
+{
+    if (!idx.isValid() || idx.model() != this)
+        return {};
+    if (idx.internalId() == kCategoryId)
+        return m_categories[idx.row()].lanes;
+    return {m_categories[int(idx.internalId() - 1)].lanes[idx.row()]};
+}
+
+QModelIndex StreamTreeModel::index(int row, int column, const QModelIndex& parent) const
+{
+    if (row < 0 || column < 0 || column >= ColumnCount)
+        return {};
+    if (!parent.isValid())
+        return row < m_categories.size() ? createIndex(row, column, kCategoryId) : QModelIndex();
+    if (parent.internalId() != kCategoryId || parent.column() != 0)
+        return {};
+    if (row >= m_categories[parent.row()].lanes.size())
+        return {};
+    return createIndex(row, column, quintptr(parent.row() + 1));
+}
+
+QModelIndex StreamTreeModel::parent(const QModelIndex& child) const
+{
+    if (!child.isValid() || child.internalId() == kCategoryId)
+        return {};
+    return createIndex(int(child.internalId() - 1), 0, kCategoryId);
+}
+
+int StreamTreeModel::rowCount(const QModelIndex& parent) const
+{
+    if (!parent.isValid())
+        return int(m_categories.size());
+    if (parent.internalId() != kCategoryId || parent.column() != 0)
+        return 0;
+    return int(m_categories[parent.row()].lanes.size());
+}
+
+int StreamTreeModel::columnCount(const QModelIndex&) const
+{
+    return ColumnCount;
+}
+
+QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || !m_index)
+        return {};
+    const bool isCategory = index.internalId() == kCategoryId;
+    const Category& cat = m_categories[isCategory ? index.row() : int(index.internalId() - 1)];
+    const int lane = isCategory ? -1 : cat.lanes[index.row()];
+    const qint64 events = isCategory ? cat.events : m_index->streamInfos[lane].events;
+    const qint64 first = isCategory ? cat.firstTime : m_index->streamInfos[lane].firstTime;
+    const qint64 last = isCategory ? cat.lastTime : m_index->streamInfos[lane].lastTime;
+    auto timeText = [this](qint64 t) {
+        if (t == kNoTime)
+            return QString();
+        return m_index->timeKnown ? formatTime(t) : QStringLiteral("#%1").arg(t);
+    };
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case NameColumn:
+            if (isCategory)
+                return cat.lanes.size() == 1 ? tr("%1 (1 stream)").arg(cat.name)
+                                             : tr("%1 (%2 streams)").arg(cat.name).arg(cat.lanes.size());
+            return (m_pinned.contains(lane) ? QStringLiteral("\u2691 ") : QString()) + m_index->streams[lane];
+        case EventsColumn:
+            return QLocale().toString(events);
+        case FirstColumn:
+            return timeText(first);
+        case LastColumn:
+            return timeText(last);
+        }
+        return {};
+    case SortRole:
+        switch (index.column()) {
+        case NameColumn:
+            // Lanes are already in natural name order; sorting by lane keeps order-2 before order-10.
+            return isCategory ? QVariant(cat.name) : QVariant(lane);
+        case EventsColumn:
+            return events;
+        case FirstColumn:
+            return first;
+        case LastColumn:
+            return last;
+        }
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() == EventsColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::FontRole:
+        if (isCategory || m_pinned.contains(lane)) {
+            QFont f;
+            f.setBold(true);
+            return f;
+        }
+        return {};
+    case Qt::ToolTipRole:
+        if (isCategory)
+            return tr("Category %1: %2 streams, %3 events").arg(cat.name).arg(cat.lanes.size()).arg(events);
+        return tr("%1: %2 events, versions %3–%4")
+            .arg(m_index->streams[lane])
+            .arg(events)
+            .arg(m_index->streamInfos[lane].firstVersion)
+            .arg(m_index->streamInfos[lane].lastVersion);
+    case LaneRole:
+        return lane;
+    case StreamRole:
+        return isCategory ? QString() : m_index->streams[lane];
+    case CategoryRole:
+        return cat.name;
+    case PinnedRole:
+        return !isCategory && m_pinned.contains(lane);
+    default:
+        return {};
+    }
+}
+
+QVariant StreamTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case NameColumn:
+        return tr("Stream");
+    case EventsColumn:
+        return tr("Events");
+    case FirstColumn:
+        return tr("First");
+    case LastColumn:
+        return tr("Last");
+    }
+    return {};
+}
+
+StreamFilterProxy::StreamFilterProxy(QObject* parent) : QSortFilterProxyModel(parent)
+{
+    setRecursiveFilteringEnabled(true);
+    setSortRole(StreamTreeModel::SortRole);
+}
+
+bool StreamFilterProxy::setPattern(const QString& pattern, bool regex)
+{
+    m_pattern = pattern.trimmed();
+    m_regex = regex;
+    m_error.clear();
+    if (m_regex && !m_pattern.isEmpty()) {
+        m_re = QRegularExpression(m_pattern, QRegularExpression::CaseInsensitiveOption);
+        if (!m_re.isValid())
+            m_error = tr("Invalid regular expression at offset %1: %2").arg(m_re.patternErrorOffset()).arg(m_re.errorString());
+    }
+    invalidateFilter();
+    return m_error.isEmpty();
+}
+
+bool StreamFilterProxy::matches(const QString& stream) const
+{
+    if (m_pattern.isEmpty() || !m_error.isEmpty())
+        return true;
+    if (m_regex)
+        return m_re.match(stream).hasMatch();
+    static const QString wild = QStringLiteral("*?[");
+    bool hasWildcard = false;
+    for (QChar c : m_pattern)
+        hasWildcard = hasWildcard || wild.contains(c);
+    if (!hasWildcard)
+        return stream.contains(m_pattern, Qt::CaseInsensitive);
+    return globMatch(m_pattern, stream);
+}
+
+bool StreamFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
+{
+    if (!sourceParent.isValid())
+        return false; // a category is shown when one of its streams is (recursive filtering)
+    const QModelIndex idx = sourceModel()->index(sourceRow, 0, sourceParent);
+    if (idx.data(StreamTreeModel::PinnedRole).toBool())
+        return true;
+    return matches(idx.data(StreamTreeModel::StreamRole).toString());
+}
+
+} // namespace chronoscope

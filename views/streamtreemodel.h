@@ -1,0 +1,84 @@
+#pragma once
+// Streams grouped by category (the part of the name before the first '-'), with event counts and first/last
+// times, read from the TimelineIndex. StreamFilterProxy filters by glob or regular expression.
+
+#include "timelineindex.h"
+
+#include <QAbstractItemModel>
+#include <QRegularExpression>
+#include <QSet>
+#include <QSortFilterProxyModel>
+
+#include <memory>
+
+namespace chronoscope {
+
+class StreamTreeModel : public QAbstractItemModel
+{
+    Q_OBJECT
+public:
+    enum Columns { NameColumn, EventsColumn, FirstColumn, LastColumn, ColumnCount };
+    enum Roles { LaneRole = Qt::UserRole + 1, StreamRole, CategoryRole, PinnedRole, SortRole };
+
+    explicit StreamTreeModel(QObject* parent = nullptr);
+
+    void setIndex(std::shared_ptr<const TimelineIndex> index);
+    std::shared_ptr<const TimelineIndex> timelineIndex() const { return m_index; }
+
+    void setPinned(int lane, bool pinned);
+    bool isPinned(int lane) const { return m_pinned.contains(lane); }
+    /// Pinned lanes in stream-name order.
+    QList<int> pinnedLanes() const;
+    /// Model index of a stream's row.
+    QModelIndex indexOfStream(const QString& stream) const;
+    /// Lanes under an index: the stream itself, or every stream of a category.
+    QList<int> lanesOf(const QModelIndex& index) const;
+
+    QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
+    QModelIndex parent(const QModelIndex& child) const override;
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    struct Category
+    {
+        QString name;
+        QList<int> lanes;
+        qint64 events = 0;
+        qint64 firstTime = kNoTime;
+        qint64 lastTime = kNoTime;
+    };
+    std::shared_ptr<const TimelineIndex> m_index;
+    QList<Category> m_categories;
+    QHash<int, QPair<int, int>> m_rowOfLane; ///< lane -> (category row, row within it)
+    QSet<int> m_pinned;
+};
+
+/// Filters streams by a pattern. Glob mode: a pattern without wildcards matches anywhere in the name
+/// ("42" finds "order-42"), with wildcards it must match the whole name ("order-*"). Regex mode:
+/// QRegularExpression, searched anywhere in the name. Pinned streams always stay visible.
+class StreamFilterProxy : public QSortFilterProxyModel
+{
+    Q_OBJECT
+public:
+    explicit StreamFilterProxy(QObject* parent = nullptr);
+
+    /// Returns false (and filters nothing out) when a regular expression is invalid; see errorString().
+    bool setPattern(const QString& pattern, bool regex);
+    QString errorString() const { return m_error; }
+    bool isFiltering() const { return !m_pattern.isEmpty() && m_error.isEmpty(); }
+    bool matches(const QString& stream) const;
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
+
+private:
+    QString m_pattern;
+    bool m_regex = false;
+    QRegularExpression m_re;
+    QString m_error;
+};
+
+} // namespace chronoscope

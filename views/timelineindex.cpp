@@ -1,0 +1,241 @@
+#include "timelineindex.h"
+
+#include "store/eventreader.h"
+
+#include <QCollator>
+#include <QCoreApplication>
+#include <QLocale>
+
+#include <algorithm>
+
+namespace chronoscope {
+
+qint64 TimelineIndex::firstTime() const
+{
+    return byTime.empty() ? 0 : entries[byTime.front()].time;
+}
+
+qint64 TimelineIndex::lastTime() const
+{
+    return byTime.empty() ? 0 : entries[byTime.back()].time;
+}
+
+qint64 TimelineIndex::rowOfPosition(qint64 position) const
+{
+    const qint64 r = rowAtOrBefore(position);
+    return (r >= 0 && entries[size_t(r)].position == position) ? r : -1;
+}
+
+qint64 TimelineIndex::rowAtOrBefore(qint64 position) const
+{
+    auto it = std::upper_bound(entries.begin(), entries.end(), position,
+                               [](qint64 p, const Entry& e) { return p < e.position; });
+    return qint64(it - entries.begin()) - 1;
+}
+
+qint64 TimelineIndex::timeLowerBound(qint64 t) const
+{
+    auto it = std::lower_bound(byTime.begin(), byTime.end(), t,
+                               [this](quint32 row, qint64 v) { return entries[row].time < v; });
+    return qint64(it - byTime.begin());
+}
+
+qint64 TimelineIndex::rowAtTime(qint64 t) const
+{
+    auto it = std::upper_bound(byTime.begin(), byTime.end(), t,
+                               [this](qint64 v, quint32 row) { return v < entries[row].time; });
+    if (it == byTime.begin())
+        return -1;
+    return *(it - 1);
+}
+
+qint64 TimelineIndex::laneLowerBound(int lane, qint64 t) const
+{
+    const auto& rows = laneRows[size_t(lane)];
+    auto it = std::lower_bound(rows.begin(), rows.end(), t,
+                               [this](quint32 row, qint64 v) { return entries[row].time < v; });
+    return qint64(it - rows.begin());
+}
+
+void TimelineIndex::finish()
+{
+    m_laneByName.clear();
+    m_typeByName.clear();
+    for (int i = 0; i < streams.size(); ++i)
+        m_laneByName.insert(streams[i], i);
+    for (int i = 0; i < types.size(); ++i)
+        m_typeByName.insert(types[i], i);
+}
+
+TimelineIndexBuilder::TimelineIndexBuilder(const StoreInfo& info, qint64 expectedEvents)
+    : m_index(std::make_shared<TimelineIndex>())
+{
+    m_index->info = info;
+    m_index->timeKnown = info.timeKnown;
+    if (expectedEvents > 0)
+        m_index->entries.reserve(size_t(expectedEvents));
+}
+
+void TimelineIndexBuilder::add(const Event& e)
+{
+    TimelineIndex::Entry entry;
+    entry.position = e.position;
+    entry.version = e.version;
+    entry.time = (e.time == kNoTime || !m_index->timeKnown) ? e.position : e.time;
+    // Both caches hit nearly always: events of one stream and of one type come in runs.
+    if (m_lastLane < 0 || e.stream != m_lastStream) {
+        m_lastStream = e.stream;
+        auto it = m_laneIds.find(e.stream);
+        if (it == m_laneIds.end()) {
+            it = m_laneIds.insert(e.stream, int(m_index->streams.size()));
+            m_index->streams.append(e.stream);
+        }
+        m_lastLane = *it;
+    }
+    if (m_lastTypeId < 0 || e.type != m_lastType) {
+        m_lastType = e.type;
+        auto it = m_typeIds.find(e.type);
+        if (it == m_typeIds.end()) {
+            it = m_typeIds.insert(e.type, int(m_index->types.size()));
+            m_index->types.append(e.type);
+            m_index->typeCounts.push_back(0);
+        }
+        m_lastTypeId = *it;
+    }
+    entry.lane = quint32(m_lastLane);
+    entry.type = quint32(m_lastTypeId);
+    ++m_index->typeCounts[size_t(m_lastTypeId)];
+    m_index->entries.push_back(entry);
+}
+
+std::shared_ptr<const TimelineIndex> TimelineIndexBuilder::finish()
+{
+    auto index = m_index;
+    auto& entries = index->entries;
+    // Sources deliver position order; make sure (a corrupt source must not break the binary searches).
+    auto byPosition = [](const auto& a, const auto& b) { return a.position < b.position; };
+    if (!std::is_sorted(entries.begin(), entries.end(), byPosition))
+        std::stable_sort(entries.begin(), entries.end(), byPosition);
+
+    // Lanes in stream-name order, as the stream browser lists them.
+    const int laneCount = int(index->streams.size());
+    QList<int> order(laneCount);
+    for (int i = 0; i < laneCount; ++i)
+        order[i] = i;
+    // Natural order (order-2 before order-10), as people number their aggregates.
+    QCollator collator(QLocale::c());
+    collator.setNumericMode(true);
+    collator.setCaseSensitivity(Qt::CaseSensitive);
+    std::sort(order.begin(), order.end(), [&](int a, int b) {
+        const int c = collator.compare(index->streams[a], index->streams[b]);
+        return c != 0 ? c < 0 : index->streams[a] < index->streams[b];
+    });
+    std::vector<quint32> remap(static_cast<size_t>(laneCount));
+    QStringList names;
+    names.reserve(laneCount);
+    for (int i = 0; i < laneCount; ++i) {
+        remap[size_t(order[i])] = quint32(i);
+        names.append(index->streams[order[i]]);
+    }
+    index->streams = names;
+    for (auto& e : entries)
+        e.lane = remap[e.lane];
+
+    index->byTime.resize(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i)
+        index->byTime[i] = quint32(i);
+    auto timeOrder = [&entries](quint32 a, quint32 b) {
+        return entries[a].time != entries[b].time ? entries[a].time < entries[b].time : a < b;
+    };
+    if (!std::is_sorted(index->byTime.begin(), index->byTime.end(), timeOrder))
+        std::sort(index->byTime.begin(), index->byTime.end(), timeOrder);
+
+    index->laneRows.assign(size_t(laneCount), {});
+    std::vector<quint32> laneSizes(static_cast<size_t>(laneCount), 0);
+    for (const auto& e : entries)
+        ++laneSizes[e.lane];
+    for (int l = 0; l < laneCount; ++l)
+        index->laneRows[size_t(l)].reserve(laneSizes[size_t(l)]);
+    for (quint32 row : index->byTime)
+        index->laneRows[entries[row].lane].push_back(row);
+
+    // Stream summaries from the events themselves, so they agree with what the lanes show.
+    index->streamInfos.clear();
+    index->streamInfos.reserve(laneCount);
+    for (int l = 0; l < laneCount; ++l) {
+        StreamInfo s;
+        s.stream = index->streams[l];
+        const auto& rows = index->laneRows[size_t(l)];
+        s.events = qint64(rows.size());
+        bool firstSeen = false;
+        for (quint32 r : rows) {
+            const auto& e = entries[r];
+            if (!firstSeen) {
+                s.firstVersion = s.lastVersion = e.version;
+                s.firstPosition = s.lastPosition = e.position;
+                firstSeen = true;
+            }
+            s.firstVersion = std::min(s.firstVersion, e.version);
+            s.lastVersion = std::max(s.lastVersion, e.version);
+            s.firstPosition = std::min(s.firstPosition, e.position);
+            s.lastPosition = std::max(s.lastPosition, e.position);
+        }
+        if (!rows.empty()) {
+            s.firstTime = entries[rows.front()].time;
+            s.lastTime = entries[rows.back()].time;
+        }
+        index->streamInfos.append(s);
+    }
+    index->finish();
+    StoreInfo& info = index->info;
+    info.events = qint64(entries.size());
+    info.streams = laneCount;
+    if (!entries.empty()) {
+        info.firstPosition = entries.front().position;
+        info.lastPosition = entries.back().position;
+        if (index->timeKnown) {
+            info.firstTime = index->firstTime();
+            info.lastTime = index->lastTime();
+        }
+    }
+    m_index = std::make_shared<TimelineIndex>();
+    return index;
+}
+
+std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, const CancelToken& cancel,
+                                                        const ProgressFn& progress, QString* error)
+{
+    const StoreInfo info = reader.info();
+    const qint64 total = info.events;
+    TimelineIndexBuilder builder(info, total);
+    QString readError;
+    bool stopped = false;
+    const bool ok = reader.read(EventQuery{}, [&](const Event& e) {
+        if ((builder.count() & 0x3fff) == 0) {
+            if (cancel.isCancelled()) {
+                stopped = true;
+                return false;
+            }
+            if (progress)
+                progress(builder.count(), total, QCoreApplication::translate("TimelineIndex", "Indexing events"));
+        }
+        builder.add(e);
+        return true;
+    }, &readError);
+    if (stopped || cancel.isCancelled()) {
+        if (error)
+            *error = QCoreApplication::translate("TimelineIndex", "Cancelled");
+        return nullptr;
+    }
+    if (!ok) {
+        if (error)
+            *error = readError.isEmpty() ? QCoreApplication::translate("TimelineIndex", "The store could not be read") : readError;
+        return nullptr;
+    }
+    auto index = builder.finish();
+    if (progress)
+        progress(index->size(), index->size(), QCoreApplication::translate("TimelineIndex", "Indexed"));
+    return index;
+}
+
+} // namespace chronoscope

@@ -1,0 +1,128 @@
+#pragma once
+// The timeline: one lane per stream on a shared time axis, an "all events" overview row, a type legend,
+// and markers for the replay cursor and the diff points A and B. Events are binned per pixel column
+// (count shown as bar height, colour of the column's first event's type), so painting costs the same
+// for a thousand events or a million. It paints only from the in-memory TimelineIndex, never the store.
+
+#include "timelineindex.h"
+#include "timemapping.h"
+
+#include <QImage>
+#include <QWidget>
+
+#include <memory>
+
+class QScrollBar;
+
+namespace chronoscope {
+
+class ReplayController;
+
+class TimelineWidget : public QWidget
+{
+    Q_OBJECT
+public:
+    static constexpr int kAxisHeight = 38;
+    static constexpr int kOverviewHeight = 34;
+    static constexpr int kLaneHeight = 22;
+    static constexpr int kGutterWidth = 210;
+    static constexpr int kScrollBarWidth = 14;
+
+    explicit TimelineWidget(ReplayController* controller, QWidget* parent = nullptr);
+
+    void setIndex(std::shared_ptr<const TimelineIndex> index);
+    std::shared_ptr<const TimelineIndex> index() const { return m_index; }
+
+    /// Lanes to show, in order (indices into index()->streams). Empty list: every stream; {-1}: none.
+    void setLanes(const QList<int>& lanes);
+    QList<int> lanes() const;
+    int laneCount() const;
+    /// Lanes drawn with a pin mark (the browser decides which lanes are shown; this only marks them).
+    void setPinnedLanes(const QList<int>& lanes);
+
+    const TimeMapping& mapping() const { return m_map; }
+    void setVisibleRange(double start, double end);
+    /// The time range chosen with Shift+drag (empty when none).
+    bool hasSelectionRange() const { return m_selEnd > m_selStart; }
+    void setSelectionRange(double start, double end);
+
+    /// Paints the whole timeline into a painter of the given size (used by paintEvent, benchmarks and tests).
+    void render(QPainter& painter, const QSize& size);
+
+    /// The lane (index into streams) at y, or -1. Accounts for vertical scrolling.
+    int laneAt(int y) const;
+    /// The event nearest to pos within a few pixels, as a global position; 0 when none.
+    qint64 eventAt(const QPoint& pos) const;
+    /// x of a time, in widget coordinates.
+    double xForTime(double t) const { return m_map.xAt(t); }
+    /// y of the middle of a lane row, or -1 when the lane is scrolled out of view.
+    int yForLane(int lane) const;
+    /// Scrolls so that the lane is visible.
+    void ensureLaneVisible(int lane);
+
+public Q_SLOTS:
+    void fitAll();
+    void zoomToSelection();
+    void zoomIn();
+    void zoomOut();
+
+Q_SIGNALS:
+    void visibleRangeChanged(double start, double end);
+    /// The user clicked a lane's name or an empty part of it.
+    void laneClicked(const QString& stream);
+
+protected:
+    void paintEvent(QPaintEvent*) override;
+    void resizeEvent(QResizeEvent*) override;
+    void wheelEvent(QWheelEvent*) override;
+    void mousePressEvent(QMouseEvent*) override;
+    void mouseMoveEvent(QMouseEvent*) override;
+    void mouseReleaseEvent(QMouseEvent*) override;
+    void leaveEvent(QEvent*) override;
+    void contextMenuEvent(QContextMenuEvent*) override;
+    bool event(QEvent*) override;
+
+private:
+    struct Layout
+    {
+        QRect axis, overview, lanes, legend, gutter;
+        int plotLeft = 0, plotWidth = 0;
+        QList<QRect> legendItems;
+    };
+    Layout layoutFor(const QSize& size) const;
+    void updateScrollBar();
+    void updateMapping();
+    void paintLanes(QPainter& p, const Layout& l);
+    void paintLaneImage(const Layout& l);
+    void paintOverview(QPainter& p, const Layout& l);
+    void paintAxis(QPainter& p, const Layout& l);
+    void paintLegend(QPainter& p, const Layout& l);
+    void paintMarkers(QPainter& p, const Layout& l);
+    int laneIndexAt(int y, const Layout& l) const;
+    qint64 positionAtTime(double t) const;
+    double timeOfPosition(qint64 position) const;
+    QString tooltipAt(const QPoint& pos) const;
+    void changed();
+
+    ReplayController* m_controller;
+    std::shared_ptr<const TimelineIndex> m_index;
+    QList<int> m_lanes;          ///< explicit lanes; empty = all
+    QList<int> m_pinned;
+    TimeMapping m_map;
+    QScrollBar* m_vscroll;
+    Layout m_layout;
+
+    // Lane pixels are rendered into an image and reused while range, lanes and size stay the same;
+    // the cursor, markers and hover are painted over it.
+    QImage m_laneImage;
+    bool m_laneImageValid = false;
+
+    enum class Drag { None, Pending, Pan, Select, Scrub };
+    Drag m_drag = Drag::None;
+    QPoint m_pressPos;
+    QPoint m_lastPos;
+    double m_selStart = 0, m_selEnd = 0;
+    QPoint m_hoverPos{-1, -1};
+};
+
+} // namespace chronoscope
