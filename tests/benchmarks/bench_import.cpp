@@ -5,6 +5,7 @@
 //   build/release/tests/benchmarks/bench_import --events 200000
 //   build/release/tests/benchmarks/bench_import --gzip          # the same file gzip-compressed
 //   build/release/tests/benchmarks/bench_import FILE.ndjson     # imports an existing file
+//   build/release/tests/benchmarks/bench_import -o STORE        # keeps the store (overwrites STORE)
 //
 // Prints one JSON object: bytes, events, seconds, MB/s, events/s (budget: >= 50 MB/s on 1M events).
 #include "import/importer.h"
@@ -82,10 +83,13 @@ int main(int argc, char** argv)
     qint64 events = 1000000;
     bool gzip = false;
     QString input;
+    QString keep;
     const QStringList args = app.arguments().mid(1);
     for (int i = 0; i < args.size(); ++i) {
         if (args[i] == QLatin1String("--events") && i + 1 < args.size())
             events = args[++i].toLongLong();
+        else if (args[i] == QLatin1String("-o") && i + 1 < args.size())
+            keep = args[++i];
         else if (args[i] == QLatin1String("--gzip"))
             gzip = true;
         else
@@ -103,12 +107,12 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "generated %lld events, %.1f MB in %.1f s\n", static_cast<long long>(events),
                      double(QFileInfo(input).size()) / 1e6, double(g.elapsed()) / 1000.0);
     }
-    const QString store = dir.filePath("bench.chronoscope");
+    const QString store = keep.isEmpty() ? dir.filePath("bench.chronoscope") : keep;
     ImportSummary summary;
     QString error;
     QElapsedTimer timer;
     timer.start();
-    if (!importFiles({input}, store, {}, &summary, &error)) {
+    if (!importFiles({input}, store, {}, &summary, &error, !keep.isEmpty())) {
         std::fprintf(stderr, "import failed: %s\n", qPrintable(error));
         return 2;
     }
