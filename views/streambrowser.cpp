@@ -36,10 +36,12 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
     m_view->sortByColumn(StreamTreeModel::NameColumn, Qt::AscendingOrder);
     m_view->setAlternatingRowColors(true);
     m_view->header()->setStretchLastSection(false);
-    m_view->header()->setSectionResizeMode(StreamTreeModel::NameColumn, QHeaderView::Stretch);
-    for (int c = StreamTreeModel::EventsColumn; c < StreamTreeModel::ColumnCount; ++c)
-        m_view->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
-    m_view->setColumnHidden(StreamTreeModel::FirstColumn, false);
+    m_view->header()->setSectionResizeMode(QHeaderView::Interactive);
+    m_view->header()->resizeSection(StreamTreeModel::NameColumn, 160);
+    m_view->header()->resizeSection(StreamTreeModel::EventsColumn, m_view->fontMetrics().horizontalAdvance(QStringLiteral("Events")) + 14);
+    const int timeWidth = m_view->fontMetrics().horizontalAdvance(QStringLiteral("Mar 30 23:59")) + 14;
+    m_view->header()->resizeSection(StreamTreeModel::FirstColumn, timeWidth);
+    m_view->header()->resizeSection(StreamTreeModel::LastColumn, timeWidth);
     m_pin->setToolTip(tr("Pin the selected streams: they stay on the timeline whatever is selected or filtered"));
     m_showAll->setToolTip(tr("Clear the selection and show every stream the filter matches"));
 
