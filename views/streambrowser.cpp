@@ -91,8 +91,9 @@ void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
 {
     m_updating = true;
     m_model->setIndex(std::move(index));
-    // Few categories: open them all; many: leave them closed so the list stays scannable.
-    if (m_proxy->rowCount() <= 12)
+    // Few categories and streams: open them all; many: leave them closed so the list stays scannable
+    // (and expanding hundreds of thousands of rows would stall the window).
+    if (m_proxy->rowCount() <= 12 && m_model->timelineIndex() && m_model->timelineIndex()->streams.size() <= 2000)
         m_view->expandAll();
     m_updating = false;
     applyFilter();
@@ -111,8 +112,13 @@ void StreamBrowser::applyFilter()
     m_status->setText(m_proxy->errorString());
     m_status->setVisible(!ok);
     m_search->setStyleSheet(ok ? QString() : QStringLiteral("QLineEdit { border: 1px solid #d62728; }"));
-    if (m_proxy->isFiltering() && m_proxy->rowCount() <= 12)
-        m_view->expandAll();
+    if (m_proxy->isFiltering() && m_proxy->rowCount() <= 12) {
+        int rows = 0;
+        for (int c = 0; c < m_proxy->rowCount(); ++c)
+            rows += m_proxy->rowCount(m_proxy->index(c, 0));
+        if (rows <= 2000)
+            m_view->expandAll();
+    }
     emitLanes();
 }
 

@@ -79,9 +79,15 @@ void TimelineWidget::setIndex(std::shared_ptr<const TimelineIndex> index)
     m_selStart = m_selEnd = 0;
     m_map.timeAxis = !m_index || m_index->timeKnown;
     m_failureType.clear();
-    if (m_index)
+    m_failurePrefix.clear();
+    if (m_index) {
         for (const QString& t : m_index->types)
             m_failureType.push_back(isFailureType(t) ? 1 : 0);
+        // Prefix counts make "failures in this pixel column" two lookups at any zoom.
+        m_failurePrefix.resize(m_index->byTime.size() + 1, 0);
+        for (size_t k = 0; k < m_index->byTime.size(); ++k)
+            m_failurePrefix[k + 1] = m_failurePrefix[k] + quint32(m_failureType[m_index->entries[m_index->byTime[k]].type]);
+    }
     m_vscroll->setValue(0);
     updateScrollBar(); // the legend's height depends on the store's types
     fitAll();
@@ -369,16 +375,8 @@ void TimelineWidget::binOverview(const Layout& l)
         const qint64 colEnd = qint64(std::ceil(m_map.start + double(c + 1) * m_map.span() / w));
         auto next = std::lower_bound(cur, hi, colEnd, timeLess);
         m_overviewCounts[size_t(c)] = next - cur;
+        m_overviewFailures[size_t(c)] = m_failurePrefix[size_t(next - byTime.begin())] - m_failurePrefix[size_t(cur - byTime.begin())];
         cur = next;
-    }
-    // Failures are counted by visiting the events in view, when there are not too many of them to visit.
-    if (hi - lo <= 4'000'000) {
-        const double scale = double(w) / m_map.span();
-        for (auto it = lo; it != hi; ++it) {
-            const auto& e = entries[*it];
-            if (m_failureType[e.type])
-                ++m_overviewFailures[size_t(std::clamp(int((double(e.time) - m_map.start) * scale), 0, w - 1))];
-        }
     }
 }
 

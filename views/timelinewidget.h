@@ -120,6 +120,7 @@ private:
     std::vector<qint64> m_overviewCounts;   ///< per pixel column, all events (cached with the lane image)
     std::vector<qint64> m_overviewFailures; ///< per pixel column, events whose type reads as a failure
     std::vector<char> m_failureType;        ///< per type id
+    std::vector<quint32> m_failurePrefix;   ///< failures among the first k events in time order (size n+1)
 
     enum class Drag { None, Pending, Pan, Select, Scrub };
     Drag m_drag = Drag::None;
