@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include <csignal>
 #include <functional>
 
 using namespace chronoscope;
@@ -57,13 +58,6 @@ Run cli(const QStringList& args)
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
-}
-
-// The import command arrives with the importer (core/import); until it is built in, its cases are skipped.
-bool haveImport()
-{
-    static const bool have = cli({"import", "--help"}).exit == 0;
-    return have;
 }
 
 QByteArray fileHash(const QString& path)
@@ -168,8 +162,6 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
-        if (args.value(0) == "import" && !haveImport())
-            QSKIP("the import command is not built in yet");
         args.replaceInStrings(QStringLiteral("@store"), m_store);
         const Run r = cli(args);
         QCOMPARE(r.exit, 1);
@@ -202,8 +194,6 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
-        if (args.value(0) == "import" && !haveImport())
-            QSKIP("the import command is not built in yet");
         writeFixtures();
         args.replaceInStrings(QStringLiteral("@store"), m_store);
         args.replaceInStrings(QStringLiteral("@order"), m_order);
@@ -225,8 +215,6 @@ private Q_SLOTS:
     void help()
     {
         QFETCH(QString, command);
-        if (command == "import" && !haveImport())
-            QSKIP("the import command is not built in yet");
         const Run r = cli({command, "--help"});
         QCOMPARE(r.exit, 0);
         QVERIFY(r.out.startsWith("Usage: chronoscope-cli " + command.toUtf8()));
@@ -511,8 +499,6 @@ private Q_SLOTS:
         QVERIFY2(r.exit == 0, r.err.constData());
         QCOMPARE(r.json().toObject().value("events").toInteger(), m_events.size());
         QCOMPARE(r.json().toObject().value("bytes").toInteger(), QFileInfo(ndjson).size());
-        if (!haveImport())
-            QSKIP("the import command is not built in yet");
 
         const QString copy = m_dir.filePath("copy.chronoscope");
         r = cli({"import", ndjson, "-o", copy});
@@ -546,8 +532,6 @@ private Q_SLOTS:
 
     void importMappingAndBadLines()
     {
-        if (!haveImport())
-            QSKIP("the import command is not built in yet");
         const QString in = m_dir.filePath("mapped.ndjson");
         writeFile(in, "{\"aggregate\":\"acc-1\",\"kind\":\"Opened\",\"at\":\"2026-01-01T00:00:00Z\",\"seq\":0,"
                       "\"body\":{\"balance\":0,\"owner\":\"ann\"}}\n"
@@ -620,6 +604,24 @@ private Q_SLOTS:
         QVERIFY(loud.err.contains("100%"));
         QCOMPARE(loud.lines().size(), 1);
         QCOMPARE(loud.json().toObject().value("events").toInteger(), 70000);
+    }
+
+    void interruptLeavesNoFile()
+    {
+        // Ctrl-C during a long demo: the command stops with an input error and leaves no file behind.
+        const QString out = m_dir.filePath("interrupted.chronoscope");
+        QProcess p;
+        p.start(kCli, {"demo", "-o", out, "--events", "20000000"});
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out + ".partial"), 20000);
+        QTest::qWait(300);
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(p.readAllStandardError().contains("cancel"));
+        QVERIFY(!QFile::exists(out));
+        QVERIFY(!QFile::exists(out + ".partial"));
     }
 
     void unknownLayoutNamesTables()

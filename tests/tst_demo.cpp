@@ -267,7 +267,11 @@ private Q_SLOTS:
                 seenOrder.insert(status);
                 const QJsonArray items = o.value(QLatin1String("items")).toArray();
                 double sum = 0;
+                QSet<QString> ids;
                 for (const QJsonValue& item : items) {
+                    const QString id = item.toObject().value(QLatin1String("id")).toString();
+                    QVERIFY2(!ids.contains(id), qPrintable(it.key() + u' ' + id)); // ids identify the items
+                    ids.insert(id);
                     QVERIFY(item.toObject().value(QLatin1String("id")).toString().startsWith(QLatin1String("SKU-")));
                     sum += item[QLatin1String("qty")].toDouble() * item[QLatin1String("unitPrice")].toDouble();
                 }

@@ -354,7 +354,13 @@ private:
         const double r = m_rng.uniform();
         fl.nItems = quint8(r < 0.35 ? 1 : r < 0.70 ? 2 : r < 0.90 ? 3 : 4);
         for (int i = 0; i < fl.nItems; ++i) {
-            fl.items[i].sku = pickSku();
+            // Distinct SKUs: an item's "id" identifies it within the order (diffs match elements by id).
+            qint32 sku = pickSku();
+            for (int tries = 0; tries < 16 && std::any_of(fl.items, fl.items + i, [&](const Item& it) { return it.sku == sku; }); ++tries)
+                sku = pickSku();
+            while (std::any_of(fl.items, fl.items + i, [&](const Item& it) { return it.sku == sku; }))
+                sku = (sku + 1) % qint32(m_skus.size());
+            fl.items[i].sku = sku;
             fl.items[i].qty = qint32(m_rng.chance(0.7) ? 1 : m_rng.range(2, 4));
         }
         next(f, Step::Place, t);
@@ -463,7 +469,7 @@ private:
             if (fl.newCustomer)
                 next(f, Step::Register, t + m_rng.range(200, 900));
             else
-                next(f, Step::AddItem, t + m_rng.range(5, 60) * kSecond);
+                next(f, Step::AddItem, t + m_rng.range(5 * kSecond, 60 * kSecond));
             return;
         }
         case Step::Register: {
@@ -473,7 +479,7 @@ private:
                      .str("city", kCities[fl.cityIndex][0]).str("country", kCities[fl.cityIndex][1])
                      .num("orders", 0).money("lifetimeValue", 0).num("points", 0).done(),
                  fl.correlation, fl.correlation);
-            next(f, Step::AddItem, t + m_rng.range(5, 60) * kSecond);
+            next(f, Step::AddItem, t + m_rng.range(5 * kSecond, 60 * kSecond));
             return;
         }
         case Step::AddItem: {
@@ -484,11 +490,11 @@ private:
                      .done(),
                  fl.correlation, fl.correlation);
             if (i + 1 < fl.nItems)
-                next(f, Step::AddItem, t + m_rng.range(5, 90) * kSecond, quint8(i + 1));
+                next(f, Step::AddItem, t + m_rng.range(5 * kSecond, 90 * kSecond), quint8(i + 1));
             else if (m_rng.chance(0.03))
-                next(f, Step::Abandon, t + m_rng.range(2, 20) * kMinute);
+                next(f, Step::Abandon, t + m_rng.range(2 * kMinute, 20 * kMinute));
             else
-                next(f, Step::Confirm, t + m_rng.range(10, 120) * kSecond);
+                next(f, Step::Confirm, t + m_rng.range(10 * kSecond, 120 * kSecond));
             return;
         }
         case Step::Abandon:
@@ -523,7 +529,7 @@ private:
                 rf.orderNo = sku;
                 rf.cause = pos;
                 rf.correlation = correlation;
-                push(r, t + m_rng.range(20, 120) * kMinute);
+                push(r, t + m_rng.range(20 * kMinute, 120 * kMinute));
             }
             Flow& me = m_flows[f];
             if (i + 1 < me.nItems)
@@ -601,7 +607,7 @@ private:
                  Obj().num("orders", c.orders).money("lifetimeValue", c.lifetimeCents).num("points", points)
                      .str("tier", points >= 2000 ? "gold" : points >= 600 ? "silver" : "standard").done(),
                  fl.paidPos, fl.correlation);
-            next(f, Step::ShipCreate, t + m_rng.range(2, 30) * kMinute);
+            next(f, Step::ShipCreate, t + m_rng.range(2 * kMinute, 30 * kMinute));
             return;
         }
         case Step::ShipCreate:
@@ -613,7 +619,7 @@ private:
                                                     "\",\"country\":\"" + kCities[fl.cityIndex][1] + "\"}")
                                 .done(),
                             fl.paidPos, fl.correlation);
-            next(f, Step::Dispatch, t + m_rng.range(30, 300) * kMinute);
+            next(f, Step::Dispatch, t + m_rng.range(30 * kMinute, 300 * kMinute));
             return;
         case Step::Dispatch:
             fl.dispatchPos = fl.cause =
@@ -633,7 +639,7 @@ private:
             if (i + 1 < fl.nItems)
                 next(f, Step::StockShip, t + m_rng.range(30, 200), quint8(i + 1));
             else
-                next(f, Step::Deliver, t + m_rng.range(3 * 60, 20 * 60) * kMinute);
+                next(f, Step::Deliver, t + m_rng.range(3 * 60 * kMinute, 20 * 60 * kMinute));
             return;
         }
         case Step::Deliver:

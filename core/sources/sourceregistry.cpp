@@ -1,5 +1,7 @@
 #include "sources/sourceregistry.h"
 
+#include "sources/sqlitelayout.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QMutex>
@@ -56,7 +58,8 @@ QByteArray gunzipHead(const QByteArray& compressed, int maxOut)
 void readSqliteTables(SourceProbe* probe)
 {
     sqlite3* db = nullptr;
-    const QByteArray uri = "file:" + QUrl::toPercentEncoding(probe->path, "/") + "?mode=ro";
+    // Not a plain "?mode=ro": on a WAL-mode file that would create -wal/-shm files next to the user's store.
+    const QByteArray uri = sqliteReadOnlyUri(probe->path);
     int rc = sqlite3_open_v2(uri.constData(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
     if (rc != SQLITE_OK) {
         probe->sqliteError = QString::fromUtf8(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));

@@ -500,6 +500,11 @@ bool StoreWriter::commit(QString* error)
     return true;
 }
 
+qint64 StoreWriter::streamCount() const
+{
+    return d ? qint64(d->streams.size()) : 0;
+}
+
 void StoreWriter::setMeta(const QString& key, const QString& value)
 {
     d->meta.insert(key, value);

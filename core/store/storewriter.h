@@ -65,6 +65,7 @@ public:
     /// Recorded in the issues table (import warnings; shown by readers in StoreInfo::warnings).
     void addIssue(const QString& file, qint64 line, const QString& message);
     qint64 eventCount() const { return m_eventCount; }
+    qint64 streamCount() const;
     QString path() const { return m_path; }
 
 private:

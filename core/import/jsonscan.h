@@ -1,0 +1,54 @@
+#pragma once
+// A validating JSON scanner for the import path (internal to core/import). It does not build a tree:
+// it checks one value's grammar (RFC 8259, strict UTF-8) and reports where its members start and end,
+// so the importer can copy `data` and `metadata` through as text. It never recurses, so nesting depth
+// costs no stack: a document nested 100,000 levels deep is refused at kMaxDepth, not a crash.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chronoscope::jsonscan {
+
+inline constexpr int kMaxDepth = 512;
+
+enum class Status { Complete, Incomplete, Error };
+
+struct Result
+{
+    Status status = Status::Error;
+    const char* end = nullptr;      ///< Complete: one past the value
+    const char* errorAt = nullptr;  ///< Error: where the problem is
+    const char* message = nullptr;  ///< Error: what is wrong, in words
+};
+
+/// One member of a top-level object, as views into the scanned buffer.
+struct Member
+{
+    std::string_view key;       ///< raw key text between the quotes (escapes not decoded)
+    bool keyEscaped = false;    ///< the key contains a backslash escape
+    std::string_view value;     ///< raw value text
+    char kind = 0;              ///< '{', '[', '"', 'n' (number), 't', 'f', 'z' (null)
+    bool spaced = false;        ///< the value contains whitespace between tokens (needs compacting)
+    int claimedBy = -1;         ///< importer bookkeeping: which canonical field took it
+};
+
+/// Scans one JSON value starting exactly at p. Incomplete means the input ended inside the value.
+Result scanValue(const char* p, const char* end, bool* spaced = nullptr);
+
+/// Scans one JSON value starting at p; when it is an object, fills members with its top-level members
+/// (cleared first). *isObject tells whether it was an object.
+Result scanTopValue(const char* p, const char* end, std::vector<Member>& members, bool* isObject);
+
+/// Decodes a raw JSON string body (between the quotes) to UTF-8. Lone surrogates become U+FFFD.
+void decodeString(std::string_view raw, std::string& out);
+
+/// Removes whitespace between tokens of a valid JSON text.
+void compact(std::string_view json, std::string& out);
+
+inline bool isSpace(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+} // namespace chronoscope::jsonscan

@@ -1,0 +1,759 @@
+#include "sources/sqlitelayout.h"
+
+#include "sources/sourceregistry.h"
+#include "store/memoryreader.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QUrl>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+
+namespace chronoscope {
+
+Q_LOGGING_CATEGORY(lcLayouts, "chronoscope.layouts")
+
+namespace {
+
+constexpr int kMaxWarnings = 50;
+constexpr qsizetype kMaxCachedStreams = 200000;
+
+quint32 be32(const QByteArray& h, int at)
+{
+    return (quint32(quint8(h[at])) << 24) | (quint32(quint8(h[at + 1])) << 16) | (quint32(quint8(h[at + 2])) << 8) |
+           quint32(quint8(h[at + 3]));
+}
+
+} // namespace
+
+QByteArray sqliteReadOnlyUri(const QString& path, QString* note)
+{
+    QByteArray uri = "file:" + QUrl::toPercentEncoding(path, "/") + "?mode=ro";
+    QFile f(path);
+    QByteArray header;
+    if (f.open(QIODevice::ReadOnly))
+        header = f.read(100);
+    // Byte 18 ("read version") is 2 for a WAL-mode database. A read-only connection to such a file creates
+    // -wal and -shm files next to it unless they exist; "immutable" reads the main file alone, which is
+    // complete whenever the WAL holds nothing (a cleanly closed database).
+    if (header.size() < 100 || quint8(header[18]) != 2)
+        return uri;
+    const QFileInfo wal(path + QLatin1String("-wal"));
+    const QFileInfo shm(path + QLatin1String("-shm"));
+    if (wal.exists() && wal.size() > 0) {
+        if (shm.exists())
+            return uri; // a live writer (or its leftovers): read through its WAL index
+        if (note)
+            *note = QStringLiteral("%1-wal holds changes not yet in the main file; they are not shown (reading them "
+                                   "would create %1-shm next to the store)")
+                        .arg(path);
+    }
+    return uri + "&immutable=1";
+}
+
+QStringList sqliteTables(const SourceProbe& probe)
+{
+    if (probe.scheme != QLatin1String("file") || !probe.isSqlite)
+        return {};
+    if (!probe.sqliteTables.isEmpty() || probe.sqliteError.isEmpty())
+        return probe.sqliteTables;
+    QString error;
+    auto db = SqliteDb::open(probe.path, &error);
+    return db ? db->tables() : QStringList();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SqliteDb
+
+SqliteDb::~SqliteDb()
+{
+    sqlite3_close_v2(m_db);
+}
+
+std::unique_ptr<SqliteDb> SqliteDb::open(const QString& path, QString* error)
+{
+    std::unique_ptr<SqliteDb> db(new SqliteDb);
+    db->m_path = path;
+    QString note;
+    const QByteArray uri = sqliteReadOnlyUri(path, &note);
+    if (!note.isEmpty())
+        db->m_notes << note;
+    const int rc = sqlite3_open_v2(uri.constData(), &db->m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    if (rc != SQLITE_OK) {
+        if (error)
+            *error = QStringLiteral("%1: cannot be opened as SQLite (%2)")
+                         .arg(path, QString::fromUtf8(db->m_db ? sqlite3_errmsg(db->m_db) : sqlite3_errstr(rc)));
+        return nullptr;
+    }
+    sqlite3_busy_timeout(db->m_db, 2000);
+    sqlite3_exec(db->m_db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
+    // A file cut short keeps its schema page but loses data pages. SQLite refuses such a file outright
+    // ("malformed") unless writable_schema is on, which only relaxes that check (nothing is written: the
+    // connection is read-only); reads then stop with an error where the missing pages begin, after
+    // delivering what is there.
+    QFile f(path);
+    if (f.open(QIODevice::ReadOnly)) {
+        const QByteArray h = f.read(100);
+        if (h.size() == 100) {
+            qint64 pageSize = (quint8(h[16]) << 8) | quint8(h[17]);
+            if (pageSize == 1)
+                pageSize = 65536;
+            const quint32 pages = be32(h, 28);
+            if (pages > 0 && be32(h, 24) == be32(h, 92) && f.size() < qint64(pages) * pageSize) {
+                db->m_notes << QStringLiteral("%1 is shorter than its header says (%2 of %3 bytes): it looks "
+                                              "truncated; only what it still holds can be read")
+                                   .arg(path)
+                                   .arg(f.size())
+                                   .arg(qint64(pages) * pageSize);
+                sqlite3_exec(db->m_db, "PRAGMA writable_schema=ON", nullptr, nullptr, nullptr);
+            }
+        }
+    }
+    {
+        SqlStatement st(*db, "SELECT count(*) FROM sqlite_master");
+        if (!st.ok() || st.step() != SQLITE_ROW) {
+            if (error)
+                *error = QStringLiteral("%1: not a readable SQLite database (%2)")
+                             .arg(path, st.ok() ? db->lastError() : st.prepareError());
+            return nullptr;
+        }
+    }
+    return db;
+}
+
+QString SqliteDb::lastError() const
+{
+    return m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : QString();
+}
+
+QStringList SqliteDb::tables()
+{
+    QStringList out;
+    SqlStatement st(*this, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+    while (st.ok() && st.step() == SQLITE_ROW)
+        out << st.text(0);
+    return out;
+}
+
+QStringList SqliteDb::columns(const QByteArray& table)
+{
+    QStringList out;
+    SqlStatement st(*this, "SELECT name FROM pragma_table_info(?)");
+    if (!st.ok())
+        return out;
+    st.bind({SqlValue(table)});
+    while (st.step() == SQLITE_ROW)
+        out << st.text(0).toLower();
+    return out;
+}
+
+bool SqliteDb::hasRowid(const QByteArray& table)
+{
+    SqlStatement st(*this, "SELECT rowid FROM \"" + table + "\" LIMIT 0");
+    return st.ok();
+}
+
+qint64 SqliteDb::dataVersion()
+{
+    SqlStatement st(*this, "PRAGMA data_version");
+    return st.ok() && st.step() == SQLITE_ROW ? st.int64(0) : 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SqlStatement
+
+SqlStatement::SqlStatement(SqliteDb& db, const QByteArray& sql)
+{
+    if (sqlite3_prepare_v2(db.handle(), sql.constData(), int(sql.size()), &m_stmt, nullptr) != SQLITE_OK) {
+        m_prepareError = db.lastError();
+        sqlite3_finalize(m_stmt);
+        m_stmt = nullptr;
+    }
+}
+
+SqlStatement::~SqlStatement()
+{
+    sqlite3_finalize(m_stmt);
+}
+
+void SqlStatement::bind(const std::vector<SqlValue>& values)
+{
+    int i = 1;
+    for (const SqlValue& v : values) {
+        if (!v.isText)
+            sqlite3_bind_int64(m_stmt, i, v.integer);
+        else
+            sqlite3_bind_text(m_stmt, i, v.text.constData(), int(v.text.size()), SQLITE_TRANSIENT);
+        ++i;
+    }
+}
+
+int SqlStatement::step()
+{
+    return sqlite3_step(m_stmt);
+}
+
+void SqlStatement::reset()
+{
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+}
+
+int SqlStatement::type(int col) const
+{
+    return sqlite3_column_type(m_stmt, col);
+}
+
+bool SqlStatement::isNull(int col) const
+{
+    return sqlite3_column_type(m_stmt, col) == SQLITE_NULL;
+}
+
+qint64 SqlStatement::int64(int col) const
+{
+    return sqlite3_column_int64(m_stmt, col);
+}
+
+QString SqlStatement::text(int col) const
+{
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, col));
+    return p ? QString::fromUtf8(p, sqlite3_column_bytes(m_stmt, col)) : QString();
+}
+
+QByteArray SqlStatement::bytes(int col) const
+{
+    if (sqlite3_column_type(m_stmt, col) == SQLITE_BLOB) {
+        const void* p = sqlite3_column_blob(m_stmt, col);
+        return p ? QByteArray(static_cast<const char*>(p), sqlite3_column_bytes(m_stmt, col)) : QByteArray();
+    }
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, col));
+    return p ? QByteArray(p, sqlite3_column_bytes(m_stmt, col)) : QByteArray();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SqlWhere
+
+QByteArray SqlWhere::inList(const QStringList& items)
+{
+    QByteArray s;
+    for (const QString& item : items) {
+        if (!s.isEmpty())
+            s += ',';
+        s += '?';
+        values.push_back(item.toUtf8());
+    }
+    return s;
+}
+
+QByteArray SqlWhere::sql() const
+{
+    if (clauses.isEmpty())
+        return {};
+    return " WHERE (" + clauses.join(") AND (") + ")";
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// JSON
+
+namespace {
+
+class JsonCompactor
+{
+public:
+    JsonCompactor(const char* p, const char* end, QByteArray* out, int maxDepth)
+        : m_p(p), m_end(end), m_out(out), m_maxDepth(maxDepth)
+    {
+    }
+
+    bool run(QString* why)
+    {
+        skipWs();
+        if (!value(0) || (skipWs(), m_p != m_end)) {
+            if (why)
+                *why = m_why.isEmpty() ? QStringLiteral("unexpected text after the JSON value") : m_why;
+            return false;
+        }
+        return true;
+    }
+
+private:
+    void skipWs()
+    {
+        while (m_p != m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t'))
+            ++m_p;
+    }
+    bool fail(const char* what)
+    {
+        if (m_why.isEmpty())
+            m_why = QString::fromLatin1(what);
+        return false;
+    }
+    bool literal(const char* word)
+    {
+        const qsizetype n = qsizetype(strlen(word));
+        if (m_end - m_p < n || memcmp(m_p, word, size_t(n)) != 0)
+            return fail("invalid literal");
+        m_out->append(m_p, n);
+        m_p += n;
+        return true;
+    }
+    bool number()
+    {
+        const char* start = m_p;
+        if (m_p != m_end && *m_p == '-')
+            ++m_p;
+        if (m_p == m_end)
+            return fail("invalid number");
+        if (*m_p == '0')
+            ++m_p;
+        else if (*m_p >= '1' && *m_p <= '9')
+            while (m_p != m_end && *m_p >= '0' && *m_p <= '9')
+                ++m_p;
+        else
+            return fail("invalid number");
+        if (m_p != m_end && *m_p == '.') {
+            ++m_p;
+            if (m_p == m_end || *m_p < '0' || *m_p > '9')
+                return fail("invalid number");
+            while (m_p != m_end && *m_p >= '0' && *m_p <= '9')
+                ++m_p;
+        }
+        if (m_p != m_end && (*m_p == 'e' || *m_p == 'E')) {
+            ++m_p;
+            if (m_p != m_end && (*m_p == '+' || *m_p == '-'))
+                ++m_p;
+            if (m_p == m_end || *m_p < '0' || *m_p > '9')
+                return fail("invalid number");
+            while (m_p != m_end && *m_p >= '0' && *m_p <= '9')
+                ++m_p;
+        }
+        m_out->append(start, m_p - start);
+        return true;
+    }
+    static bool hex(char c)
+    {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+    bool string()
+    {
+        const char* start = m_p++;
+        while (m_p != m_end) {
+            const auto c = quint8(*m_p);
+            if (c == '"') {
+                ++m_p;
+                m_out->append(start, m_p - start);
+                return true;
+            }
+            if (c == '\\') {
+                if (m_end - m_p < 2)
+                    return fail("unterminated string");
+                const char e = m_p[1];
+                if (e == 'u') {
+                    if (m_end - m_p < 6 || !hex(m_p[2]) || !hex(m_p[3]) || !hex(m_p[4]) || !hex(m_p[5]))
+                        return fail("invalid \\u escape");
+                    m_p += 6;
+                } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+                           e == 't') {
+                    m_p += 2;
+                } else {
+                    return fail("invalid escape in a string");
+                }
+                continue;
+            }
+            if (c < 0x20)
+                return fail("control character in a string");
+            if (c < 0x80) {
+                ++m_p;
+                continue;
+            }
+            // UTF-8 sequence: reject overlong forms, surrogates and code points above U+10FFFF.
+            int n;
+            quint8 lo = 0x80, hi = 0xBF;
+            if (c >= 0xC2 && c <= 0xDF)
+                n = 1;
+            else if (c >= 0xE0 && c <= 0xEF) {
+                n = 2;
+                if (c == 0xE0)
+                    lo = 0xA0;
+                if (c == 0xED)
+                    hi = 0x9F;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                n = 3;
+                if (c == 0xF0)
+                    lo = 0x90;
+                if (c == 0xF4)
+                    hi = 0x8F;
+            } else
+                return fail("invalid UTF-8");
+            if (m_end - m_p <= n)
+                return fail("invalid UTF-8");
+            const auto c1 = quint8(m_p[1]);
+            if (c1 < lo || c1 > hi)
+                return fail("invalid UTF-8");
+            for (int i = 2; i <= n; ++i)
+                if ((quint8(m_p[i]) & 0xC0) != 0x80)
+                    return fail("invalid UTF-8");
+            m_p += n + 1;
+        }
+        return fail("unterminated string");
+    }
+    bool value(int depth)
+    {
+        if (m_p == m_end)
+            return fail("unexpected end of the JSON text");
+        switch (*m_p) {
+        case '{': {
+            if (depth >= m_maxDepth)
+                return fail("JSON nested too deeply");
+            ++m_p;
+            m_out->append('{');
+            skipWs();
+            if (m_p != m_end && *m_p == '}') {
+                ++m_p;
+                m_out->append('}');
+                return true;
+            }
+            for (;;) {
+                skipWs();
+                if (m_p == m_end || *m_p != '"')
+                    return fail("expected a member name");
+                if (!string())
+                    return false;
+                skipWs();
+                if (m_p == m_end || *m_p != ':')
+                    return fail("expected ':'");
+                ++m_p;
+                m_out->append(':');
+                skipWs();
+                if (!value(depth + 1))
+                    return false;
+                skipWs();
+                if (m_p != m_end && *m_p == ',') {
+                    ++m_p;
+                    m_out->append(',');
+                    continue;
+                }
+                if (m_p != m_end && *m_p == '}') {
+                    ++m_p;
+                    m_out->append('}');
+                    return true;
+                }
+                return fail("expected ',' or '}'");
+            }
+        }
+        case '[': {
+            if (depth >= m_maxDepth)
+                return fail("JSON nested too deeply");
+            ++m_p;
+            m_out->append('[');
+            skipWs();
+            if (m_p != m_end && *m_p == ']') {
+                ++m_p;
+                m_out->append(']');
+                return true;
+            }
+            for (;;) {
+                skipWs();
+                if (!value(depth + 1))
+                    return false;
+                skipWs();
+                if (m_p != m_end && *m_p == ',') {
+                    ++m_p;
+                    m_out->append(',');
+                    continue;
+                }
+                if (m_p != m_end && *m_p == ']') {
+                    ++m_p;
+                    m_out->append(']');
+                    return true;
+                }
+                return fail("expected ',' or ']'");
+            }
+        }
+        case '"':
+            return string();
+        case 't':
+            return literal("true");
+        case 'f':
+            return literal("false");
+        case 'n':
+            return literal("null");
+        default:
+            return number();
+        }
+    }
+
+    const char* m_p;
+    const char* m_end;
+    QByteArray* m_out;
+    int m_maxDepth;
+    QString m_why;
+};
+
+// Skips one value of compact, already validated JSON starting at i; returns the index after it.
+qsizetype skipCompactValue(const QByteArray& s, qsizetype i)
+{
+    int depth = 0;
+    bool inString = false;
+    for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"') {
+                inString = false;
+                if (depth == 0)
+                    return i + 1;
+            }
+            continue;
+        }
+        if (c == '"')
+            inString = true;
+        else if (c == '{' || c == '[')
+            ++depth;
+        else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return i; // end of the enclosing container: a scalar ended here
+            if (--depth == 0)
+                return i + 1;
+        } else if (c == ',' && depth == 0)
+            return i;
+    }
+    return i;
+}
+
+} // namespace
+
+bool compactJson(const char* data, qsizetype size, QByteArray* out, QString* why, int maxDepth)
+{
+    out->clear();
+    out->reserve(size);
+    JsonCompactor c(data, data + size, out, maxDepth);
+    return c.run(why);
+}
+
+bool jsonObjectMembers(const QByteArray& compact, QList<std::pair<QByteArray, QByteArray>>* members)
+{
+    members->clear();
+    if (compact.size() < 2 || compact.front() != '{' || compact.back() != '}')
+        return false;
+    qsizetype i = 1;
+    while (i < compact.size() - 1) {
+        if (compact[i] != '"')
+            return false;
+        const qsizetype keyEnd = skipCompactValue(compact, i);
+        const QByteArray key = compact.mid(i + 1, keyEnd - i - 2);
+        if (keyEnd >= compact.size() || compact[keyEnd] != ':')
+            return false;
+        const qsizetype valueStart = keyEnd + 1;
+        const qsizetype valueEnd = skipCompactValue(compact, valueStart);
+        members->append({key, compact.mid(valueStart, valueEnd - valueStart)});
+        i = valueEnd;
+        if (i < compact.size() - 1 && compact[i] == ',')
+            ++i;
+    }
+    return true;
+}
+
+QByteArray jsonStringLiteral(const QString& s)
+{
+    QByteArray out;
+    out += '"';
+    const QByteArray utf8 = s.toUtf8();
+    for (char c : utf8) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (quint8(c) < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", quint8(c));
+                out += buf;
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += '"';
+    return out;
+}
+
+void setNonJsonData(Event* e, const QByteArray& raw)
+{
+    e->data = jsonStringLiteral(QString::fromUtf8(raw));
+    e->dataIsJson = false;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SqliteLayoutReader
+
+SqliteLayoutReader::SqliteLayoutReader(std::unique_ptr<SqliteDb> db, QString layout)
+    : m_db(std::move(db)), m_layout(std::move(layout))
+{
+    m_dataVersion = m_db->dataVersion();
+}
+
+void SqliteLayoutReader::addWarning(const QString& w)
+{
+    if (m_warnings.contains(w))
+        return;
+    if (m_warnings.size() >= kMaxWarnings) {
+        ++m_droppedWarnings;
+        return;
+    }
+    qCWarning(lcLayouts).noquote() << w;
+    m_warnings << w;
+}
+
+QString SqliteLayoutReader::sqlError(const QString& what) const
+{
+    QString msg = m_db->lastError();
+    if (msg.contains(QLatin1String("malformed")) || msg.contains(QLatin1String("disk I/O")))
+        msg += QLatin1String("; the file looks damaged or truncated");
+    return QStringLiteral("%1: %2 (%3)").arg(m_db->path(), what, msg);
+}
+
+void SqliteLayoutReader::checkFileChanged()
+{
+    const qint64 v = m_db->dataVersion();
+    if (v == m_dataVersion)
+        return;
+    m_dataVersion = v;
+    m_streams.reset();
+    m_skippedRows.reset();
+    fileChanged();
+}
+
+QList<StreamInfo> SqliteLayoutReader::streams()
+{
+    checkFileChanged();
+    if (m_streams)
+        return *m_streams;
+    QList<StreamInfo> out;
+    QString error;
+    if (!computeStreams(&out, &error)) {
+        addWarning(error);
+        return out;
+    }
+    if (out.size() <= kMaxCachedStreams)
+        m_streams = out;
+    return out;
+}
+
+StoreInfo SqliteLayoutReader::info()
+{
+    StoreInfo s;
+    s.layout = m_layout;
+    s.location = m_db->path();
+    const QList<StreamInfo> all = streams();
+    s.streams = all.size();
+    for (const StreamInfo& st : all) {
+        s.events += st.events;
+        if (s.firstPosition == 0 || st.firstPosition < s.firstPosition)
+            s.firstPosition = st.firstPosition;
+        s.lastPosition = std::max(s.lastPosition, st.lastPosition);
+        if (st.firstTime != kNoTime && (s.firstTime == kNoTime || st.firstTime < s.firstTime))
+            s.firstTime = st.firstTime;
+        if (st.lastTime != kNoTime && (s.lastTime == kNoTime || st.lastTime > s.lastTime))
+            s.lastTime = st.lastTime;
+    }
+    s.timeKnown = timeKnown();
+    s.warnings = m_db->notes();
+    const QByteArray filter = rowFilter();
+    if (!filter.isEmpty() && !m_skippedRows) {
+        SqlStatement st(*m_db, "SELECT count(*) FROM " + table() + " WHERE NOT (" + filter + ")");
+        if (st.ok() && st.step() == SQLITE_ROW)
+            m_skippedRows = st.int64(0);
+        else
+            addWarning(sqlError(QStringLiteral("cannot count the rows that are not shown")));
+    }
+    if (m_skippedRows && *m_skippedRows > 0)
+        s.warnings << QStringLiteral("%1: %2 row(s) of %3 are not shown: %4")
+                          .arg(m_db->path())
+                          .arg(*m_skippedRows)
+                          .arg(QString::fromUtf8(table()), rowFilterMeaning());
+    s.warnings += m_warnings;
+    if (m_droppedWarnings > 0)
+        s.warnings << QStringLiteral("%1 more warning(s) not listed").arg(m_droppedWarnings);
+    return s;
+}
+
+bool SqliteLayoutReader::read(const EventQuery& query, const EventCallback& sink, QString* error)
+{
+    checkFileChanged();
+    const EventQuery q = normalise(query);
+    if (q.limit == 0)
+        return true;
+    SqlWhere where;
+    const QByteArray filter = rowFilter();
+    if (!filter.isEmpty())
+        where.add(filter);
+    const bool exact = pushDown(q, &where);
+    QByteArray sql = "SELECT " + selectColumns() + " FROM " + table() + where.sql() + " ORDER BY " + orderExpr() +
+                     (q.backward ? " DESC" : " ASC");
+    if (exact && q.limit > 0)
+        sql += " LIMIT " + QByteArray::number(q.limit);
+    SqlStatement st(*m_db, sql);
+    if (!st.ok()) {
+        if (error)
+            *error = QStringLiteral("%1: cannot read %2 (%3)")
+                         .arg(m_db->path(), QString::fromUtf8(table()), st.prepareError());
+        return false;
+    }
+    st.bind(where.values);
+    qint64 delivered = 0;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+        Event e;
+        if (!decode(st, &e))
+            continue;
+        if (!MemoryReader::matches(q, e))
+            continue;
+        ++delivered;
+        if (!sink(e))
+            return true;
+        if (q.limit > 0 && delivered >= q.limit)
+            return true;
+    }
+    if (rc != SQLITE_DONE) {
+        if (error)
+            *error = sqlError(QStringLiteral("reading %1 stopped after %2 event(s)")
+                                  .arg(QString::fromUtf8(table()))
+                                  .arg(delivered));
+        return false;
+    }
+    return true;
+}
+
+qint64 SqliteLayoutReader::count(const EventQuery& query, QString* error)
+{
+    checkFileChanged();
+    const EventQuery q = normalise(query);
+    SqlWhere where;
+    const QByteArray filter = rowFilter();
+    if (!filter.isEmpty())
+        where.add(filter);
+    if (!pushDown(q, &where))
+        return EventReader::count(query, error);
+    SqlStatement st(*m_db, "SELECT count(*) FROM " + table() + where.sql());
+    if (!st.ok()) {
+        if (error)
+            *error = QStringLiteral("%1: cannot count %2 (%3)")
+                         .arg(m_db->path(), QString::fromUtf8(table()), st.prepareError());
+        return -1;
+    }
+    st.bind(where.values);
+    if (st.step() != SQLITE_ROW) {
+        if (error)
+            *error = sqlError(QStringLiteral("counting events failed"));
+        return -1;
+    }
+    return st.int64(0);
+}
+
+} // namespace chronoscope
