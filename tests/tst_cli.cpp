@@ -181,6 +181,14 @@ private Q_SLOTS:
         QTest::newRow("unknown stream state") << QStringList{"state", "@store", "--stream", "order-nope"} << "order-nope";
         QTest::newRow("unknown stream blame")
             << QStringList{"blame", "@store", "--stream", "order-nope", "--path", "/status"} << "order-nope";
+        QTest::newRow("unknown stream diff")
+            << QStringList{"diff", "@store", "--stream", "order-nope", "--from-version", "0"} << "order-nope";
+        QTest::newRow("import of a text file") << QStringList{"import", "@dir/text.sqlite", "-o", "@dir/new.chronoscope"}
+                                               << "text.sqlite";
+        QTest::newRow("export to a missing folder")
+            << QStringList{"export", "@store", "-o", "@dir/no/such/folder/x.ndjson"} << "x.ndjson";
+        QTest::newRow("demo to a missing folder") << QStringList{"demo", "-o", "@dir/no/such/folder/x.chronoscope"}
+                                                  << "x.chronoscope";
         QTest::newRow("path not in state")
             << QStringList{"blame", "@store", "--stream", "@order", "--path", "/no/such/field"} << "/no/such/field";
         QTest::newRow("import missing input") << QStringList{"import", "@dir/missing.ndjson", "-o", "@dir/new.chronoscope"}

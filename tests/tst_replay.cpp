@@ -445,6 +445,24 @@ private Q_SLOTS:
         QCOMPARE(none.cachedCheckpoints(), 0);
     }
 
+    // A long stream that keeps overwriting one small state: the data folded adds up to far more than
+    // the budget, the states stay small, and the cache must keep checkpoints for the whole stream.
+    void smallStatesOfLongStreamsStayCached()
+    {
+        QList<Event> events;
+        const QByteArray pad(100, 'x');
+        for (int v = 0; v < 3000; ++v)
+            events << ev(QStringLiteral("busy-1"), v, "{\"n\":" + QByteArray::number(v) + ",\"pad\":\"" + pad + "\"}");
+        MemoryReader reader(events);
+        ReplayEngine engine(reader, ReplayOptions{256, 64 * 1024, 4096});
+        QVERIFY(engine.stateAt(QStringLiteral("busy-1"), Point::end()).ok());
+        QVERIFY2(engine.cachedCheckpoints() >= 3000 / 256, qPrintable(QString::number(engine.cachedCheckpoints())));
+        QVERIFY(engine.cachedBytes() <= 64 * 1024);
+        const StateResult r = engine.stateAt(QStringLiteral("busy-1"), Point::atVersion(300));
+        QVERIFY(r.fromCheckpoint);
+        QVERIFY(r.eventsApplied < 256);
+    }
+
     // Random seeks over every point kind, one engine (warm cache), against the naive fold.
     void randomSeeksMatchNaiveFold()
     {

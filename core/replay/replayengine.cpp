@@ -18,7 +18,7 @@ constexpr qint64 kRememberFinalAfter = 64;
 // Once it passes this and has doubled since the last measure, the state is serialised once to learn
 // its real size (amortised: at most once per state-size worth of folded data), so big streams that
 // overwrite the same members are not pushed out of the cache by an estimate that keeps growing.
-constexpr qint64 kMeasureAbove = qint64(1) << 20;
+constexpr qint64 kMeasureAbove = qint64(16) << 10;
 
 qint64 bucketOf(qint64 version, qint64 interval)
 {
@@ -123,15 +123,20 @@ bool ReplayEngine::streamExists(const QString& stream, QString* error)
 {
     if (m_knownStreams.contains(stream))
         return true;
+    // A count, not a one-event read: the native store answers it from its stream summary, while
+    // "first event of the stream" ordered by position may walk the whole log.
     EventQuery q;
     q.stream = stream;
-    q.limit = 1;
-    bool found = false;
-    if (!m_reader.read(q, [&found](const Event&) { found = true; return false; }, error))
+    QString why;
+    const qint64 n = m_reader.count(q, &why);
+    if (n < 0) {
+        if (error)
+            *error = QStringLiteral("reading stream \"%1\": %2").arg(stream, why);
         return false;
-    if (found)
+    }
+    if (n > 0)
         m_knownStreams.insert(stream);
-    return found;
+    return n > 0;
 }
 
 std::optional<Event> ReplayEngine::eventWithVersion(const QString& stream, qint64 version, QString* error)

@@ -23,6 +23,7 @@
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QTemporaryDir>
 
 #include <algorithm>
@@ -149,6 +150,22 @@ bool generateStore(const QString& path, qint64 events)
     return true;
 }
 
+// The store without its persisted checkpoints: what a reader of a foreign layout looks like to the
+// engine, so that only the in-memory checkpoint cache bounds the seeks.
+class NoCheckpoints : public EventReader
+{
+public:
+    explicit NoCheckpoints(EventReader& inner) : m_inner(inner) {}
+    StoreInfo info() override { return m_inner.info(); }
+    QList<StreamInfo> streams() override { return m_inner.streams(); }
+    bool read(const EventQuery& q, const EventCallback& sink, QString* error) override { return m_inner.read(q, sink, error); }
+    qint64 count(const EventQuery& q, QString* error) override { return m_inner.count(q, error); }
+    std::unique_ptr<EventReader> clone(QString* error) override { return m_inner.clone(error); }
+
+private:
+    EventReader& m_inner;
+};
+
 void wideState(int keys)
 {
     // One stream: events add 100 members each until the state has `keys`, then 512 events change a few.
@@ -273,6 +290,18 @@ int main(int argc, char** argv)
         const Point p = randomPoint(rng, s);
         seek(engine, s, p, longest, &longByKind[p.kind]);
     }
+    // Long streams on a reader without persisted checkpoints, one engine: the first seek into a
+    // stream folds it whole, later ones at most one 256-version block.
+    NoCheckpoints bare(*reader);
+    ReplayEngine lruOnly(bare);
+    Stats lruFirst, lruLater;
+    QSet<QString> seen;
+    for (int i = 0; i < std::min(seeks, 500); ++i) {
+        const StreamInfo& s = streams.at(rng.bounded(top));
+        const bool first = !seen.contains(s.stream);
+        seen.insert(s.stream);
+        seek(lruOnly, s, randomPoint(rng, s), first ? lruFirst : lruLater);
+    }
     cold.print("cold");
     warm.print("warm");
     longest.print("long");
@@ -280,6 +309,10 @@ int main(int argc, char** argv)
     longByKind[Point::Version].print(" ver");
     longByKind[Point::Position].print(" pos");
     longByKind[Point::Time].print(" time");
+    lruFirst.print("nocp1");
+    lruLater.print("nocp");
+    std::printf("no-checkpoint engine cache: %lld checkpoints, ~%lld KB\n", static_cast<long long>(lruOnly.cachedCheckpoints()),
+                static_cast<long long>(lruOnly.cachedBytes() / 1024));
     std::printf("warm engine cache: %lld checkpoints, ~%lld KB\n", static_cast<long long>(shared.cachedCheckpoints()),
                 static_cast<long long>(shared.cachedBytes() / 1024));
     if (wideKeys > 0)
