@@ -129,7 +129,7 @@ int runCapture(Invocation& inv)
     endProgress();
     if (follow)
         std::fprintf(stderr, "\n");
-    if (!QFileInfo::exists(output))
+    if (r.layout.isEmpty())  // never connected: nothing was written (an existing STORE is untouched)
         return inv.inputError(r.error);
     out += ",\"layout\":";
     appendJsonString(out, r.layout);

@@ -1,0 +1,267 @@
+#include "sources/remote/httpfetch_p.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkRequest>
+#include <QSslCertificate>
+#include <QSslError>
+#include <QThread>
+#include <QTimer>
+#include <QUrlQuery>
+
+namespace chronoscope::remote {
+
+namespace {
+
+QUrl ensureCoreApplication(const QUrl& base)
+{
+    // QNetworkAccessManager needs an application object; the CLI runs without one (start-up budget),
+    // so the first HTTP request of such a process makes one.
+    if (QCoreApplication::instance())
+        return base;
+    static int argc = 1;
+    static char name[] = "chronoscope";
+    static char* argv[] = {name, nullptr};
+    static QCoreApplication* app = new QCoreApplication(argc, argv);
+    Q_UNUSED(app);
+    return base;
+}
+
+} // namespace
+
+QString displayUrl(const QUrl& url)
+{
+    QUrl u = url;
+    u.setUserInfo({});
+    QUrlQuery q(u);
+    for (const auto& item : q.queryItems()) {
+        const QString k = item.first.toLower();
+        if (k.contains(u"pass") || k.contains(u"token") || k.contains(u"secret") || k.contains(u"key") || k.contains(u"auth"))
+            q.removeAllQueryItems(item.first);
+    }
+    u.setQuery(q);
+    return u.toString();
+}
+
+// The application object must exist before any member (QSslConfiguration loads the TLS backend).
+HttpSession::HttpSession(const RemoteEndpoint& ep, const QUrl& base, QString* error)
+    : m_ep(ep), m_base(ensureCoreApplication(base))
+{
+    m_nam = std::make_unique<QNetworkAccessManager>();
+    m_nam->setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+    m_ssl = QSslConfiguration::defaultConfiguration();
+    m_ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    const QString caFile = ep.option(QStringLiteral("tlscafile"));
+    if (!caFile.isEmpty()) {
+        QFile f(caFile);
+        if (!f.open(QIODevice::ReadOnly)) {
+            if (error)
+                *error = QStringLiteral("%1: the CA file %2 cannot be read (%3)").arg(ep.display, caFile, f.errorString());
+            return;
+        }
+        const QByteArray pem = f.readAll();
+        QList<QSslCertificate> certs = QSslCertificate::fromData(pem, QSsl::Pem);
+        if (certs.isEmpty())
+            certs = QSslCertificate::fromData(pem, QSsl::Der);
+        if (certs.isEmpty()) {
+            if (error)
+                *error = QStringLiteral("%1: %2 holds no certificate (PEM or DER expected)").arg(ep.display, caFile);
+            return;
+        }
+        m_ssl.addCaCertificates(certs);
+    }
+}
+
+HttpSession::~HttpSession() = default;
+
+HttpResponse HttpSession::request(const QByteArray& verb, const QUrl& url, const QHash<QByteArray, QByteArray>& headers,
+                                  const QByteArray& body, int timeoutMs, const LineSink& lines)
+{
+    HttpResponse out;
+    if (m_ep.cancel.isCancelled()) {
+        out.cancelled = true;
+        out.error = QStringLiteral("cancelled");
+        return out;
+    }
+    QNetworkRequest req(url);
+    req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    req.setTransferTimeout(0);  // our own inactivity timer below
+    if (url.scheme() == u"https")
+        req.setSslConfiguration(m_ssl);
+    for (auto it = headers.cbegin(); it != headers.cend(); ++it)
+        req.setRawHeader(it.key(), it.value());
+    QNetworkReply* reply = m_nam->sendCustomRequest(req, verb, body);
+
+    QEventLoop loop;
+    QElapsedTimer idle;
+    idle.start();
+    QByteArray pending;
+    QStringList sslErrors;
+    bool sinkStopped = false;
+    auto drain = [&](bool final) {
+        if (reply->isOpen())
+            pending += reply->readAll();
+        qsizetype start = 0;
+        for (;;) {
+            const qsizetype nl = pending.indexOf('\n', start);
+            if (nl < 0)
+                break;
+            QByteArray line = pending.mid(start, nl - start);
+            start = nl + 1;
+            if (line.endsWith('\r'))
+                line.chop(1);
+            if (!lines(line)) {
+                sinkStopped = true;
+                break;
+            }
+        }
+        pending.remove(0, start);
+        if (final && !sinkStopped && !pending.trimmed().isEmpty()) {
+            // NDJSON lines end with a newline: a last line without one was cut off, whatever the transport says.
+            out.unterminated = pending;
+            pending.clear();
+        }
+    };
+    QObject::connect(reply, &QNetworkReply::readyRead, &loop, [&] {
+        idle.restart();
+        if (lines && !sinkStopped) {
+            drain(false);
+            if (sinkStopped)
+                reply->abort();
+        }
+    });
+    QObject::connect(reply, &QNetworkReply::sslErrors, &loop, [&](const QList<QSslError>& errs) {
+        for (const QSslError& e : errs)
+            sslErrors << e.errorString();
+        // Never ignored: the handshake fails and the request ends with SslHandshakeFailedError.
+    });
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer tick;
+    tick.setInterval(25);
+    QObject::connect(&tick, &QTimer::timeout, &loop, [&] {
+        if (m_ep.cancel.isCancelled()) {
+            out.cancelled = true;
+            reply->abort();
+        } else if (idle.elapsed() > timeoutMs) {
+            out.timedOut = true;
+            reply->abort();
+        }
+    });
+    tick.start();
+    if (!reply->isFinished())
+        loop.exec(QEventLoop::ExcludeUserInputEvents);
+    tick.stop();
+
+    out.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    out.netError = reply->error();
+    for (const auto& h : reply->rawHeaderPairs())
+        out.headers.insert(h.first.toLower(), h.second);
+    const bool brokenTransfer = out.netError != QNetworkReply::NoError && out.netError != QNetworkReply::OperationCanceledError &&
+                                out.netError < QNetworkReply::ContentAccessDenied;
+    if (lines && !sinkStopped && out.status >= 200 && out.status < 300)
+        drain(!brokenTransfer && !out.cancelled && !out.timedOut);  // a cut-off last line is never delivered
+    else if ((!lines || out.status >= 300 || out.status == 0) && reply->isOpen())
+        out.body = reply->readAll();
+    out.stoppedBySink = sinkStopped;
+    if (out.cancelled) {
+        out.error = QStringLiteral("cancelled");
+    } else if (out.timedOut) {
+        out.error = QStringLiteral("no answer for %1 s").arg(timeoutMs / 1000.0);
+    } else if (sinkStopped) {
+        // asked for by the caller: not an error
+    } else if (!sslErrors.isEmpty() || out.netError == QNetworkReply::SslHandshakeFailedError) {
+        out.error = QStringLiteral("TLS: %1").arg(sslErrors.isEmpty() ? reply->errorString() : sslErrors.join(QLatin1String("; ")));
+        out.netError = QNetworkReply::SslHandshakeFailedError;
+    } else if (out.status == 0 && out.netError != QNetworkReply::NoError) {
+        out.error = reply->errorString();
+    } else if (brokenTransfer) {
+        out.error = QStringLiteral("the connection broke during the answer (%1)").arg(reply->errorString());
+    }
+    reply->deleteLater();
+    return out;
+}
+
+HttpResponse HttpSession::requestWithRetry(const QByteArray& verb, const QUrl& url,
+                                           const QHash<QByteArray, QByteArray>& headers, const QByteArray& body,
+                                           int timeoutMs)
+{
+    for (int attempt = 0;; ++attempt) {
+        HttpResponse r = request(verb, url, headers, body, timeoutMs);
+        if (r.cancelled || r.ok())
+            return r;
+        const bool transient = r.timedOut || r.status == 500 || r.status == 502 || r.status == 503 || r.status == 504 ||
+                               (r.status == 0 && (r.netError == QNetworkReply::ConnectionRefusedError ||
+                                                  r.netError == QNetworkReply::RemoteHostClosedError ||
+                                                  r.netError == QNetworkReply::TemporaryNetworkFailureError ||
+                                                  r.netError == QNetworkReply::NetworkSessionFailedError ||
+                                                  r.netError == QNetworkReply::UnknownNetworkError)) ||
+                               (!r.error.isEmpty() && r.status >= 200 && r.status < 300);
+        if (!transient || attempt >= m_ep.retries)
+            return r;
+        const int backoff = 200 << attempt;
+        for (int slept = 0; slept < backoff && !m_ep.cancel.isCancelled(); slept += 20)
+            QThread::msleep(20);
+        if (m_ep.cancel.isCancelled()) {
+            r.cancelled = true;
+            r.error = QStringLiteral("cancelled");
+            return r;
+        }
+    }
+}
+
+QString HttpSession::describeFailure(const HttpResponse& r, const QUrl& url) const
+{
+    const QString where = m_ep.display;
+    const QString what = url.path(QUrl::FullyDecoded);
+    if (r.cancelled)
+        return QStringLiteral("Reading %1 was cancelled").arg(where);
+    if (r.timedOut)
+        return QStringLiteral("%1: the server did not answer for %2 s (%3); tried %4 times")
+            .arg(where)
+            .arg(m_ep.timeoutMs / 1000.0)
+            .arg(what)
+            .arg(m_ep.retries + 1);
+    switch (r.netError) {
+    case QNetworkReply::ConnectionRefusedError:
+        return QStringLiteral("%1: connection refused: is the server running on %2 port %3?")
+            .arg(where, url.host())
+            .arg(url.port());
+    case QNetworkReply::HostNotFoundError:
+        return QStringLiteral("%1: the host name '%2' could not be found (DNS)").arg(where, url.host());
+    case QNetworkReply::SslHandshakeFailedError:
+        return QStringLiteral("%1: the TLS certificate of %2 could not be verified, so the connection was refused "
+                              "(%3). If the server uses its own certificate authority, give its certificate with "
+                              "?tlsCaFile=PATH.")
+            .arg(where, url.host(), r.error);
+    default: break;
+    }
+    const QString snippet = QString::fromUtf8(r.body.left(300)).simplified();
+    switch (r.status) {
+    case 0: return QStringLiteral("%1: %2").arg(where, r.error.isEmpty() ? QStringLiteral("no answer") : r.error);
+    case 401:
+        return QStringLiteral("%1: the server refused the credentials (HTTP 401 Unauthorized) for %2. Give them in "
+                              "the URI, in $CHRONOSCOPE_USER / $CHRONOSCOPE_PASSWORD or $CHRONOSCOPE_TOKEN.")
+            .arg(where, what);
+    case 403:
+        return QStringLiteral("%1: this user may not read %2 (HTTP 403 Forbidden)").arg(where, what);
+    case 404: return QStringLiteral("%1: %2 was not found (HTTP 404)").arg(where, what);
+    default: break;
+    }
+    if (r.status >= 500)
+        return QStringLiteral("%1: server error (HTTP %2) for %3%4")
+            .arg(where)
+            .arg(r.status)
+            .arg(what, snippet.isEmpty() ? QString() : QStringLiteral(": ") + snippet);
+    if (!r.error.isEmpty())
+        return QStringLiteral("%1: %2 (%3)").arg(where, r.error, what);
+    return QStringLiteral("%1: unexpected answer HTTP %2 for %3%4")
+        .arg(where)
+        .arg(r.status)
+        .arg(what, snippet.isEmpty() ? QString() : QStringLiteral(": ") + snippet);
+}
+
+} // namespace chronoscope::remote

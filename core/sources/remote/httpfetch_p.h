@@ -1,0 +1,64 @@
+#pragma once
+// Internal: synchronous HTTP for the protocol clients, on QNetworkAccessManager with a local event loop
+// in the calling thread. Every request has an inactivity timeout, is retried with backoff on transient
+// failures, stops within ~25 ms of a cancel, and never accepts a TLS certificate that does not verify.
+
+#include "sources/remote/remoteclient.h"
+
+#include <QHash>
+#include <QNetworkReply>
+#include <QSslConfiguration>
+
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace chronoscope::remote {
+
+struct HttpResponse
+{
+    int status = 0;                          ///< 0 when no HTTP answer came
+    QByteArray body;                         ///< empty when the body went to a line sink
+    QHash<QByteArray, QByteArray> headers;   ///< lowercased names
+    QNetworkReply::NetworkError netError = QNetworkReply::NoError;
+    QString error;                           ///< set when the request failed (network, TLS, timeout, cancel)
+    bool cancelled = false;
+    bool timedOut = false;
+    bool stoppedBySink = false;              ///< the line sink asked to stop
+    QByteArray unterminated;                 ///< a last line without its newline (never given to the sink)
+    bool ok() const { return error.isEmpty() && status >= 200 && status < 300; }
+};
+
+/// Called for each complete line of a streamed body; return false to stop (the request is aborted).
+using LineSink = std::function<bool(const QByteArray& line)>;
+
+class HttpSession
+{
+public:
+    /// base: scheme://host:port of the endpoint. TLS settings from the endpoint's options
+    /// (tlsCaFile = PEM file of the CA certificates to trust besides the system ones).
+    HttpSession(const RemoteEndpoint& ep, const QUrl& base, QString* error);
+    ~HttpSession();
+
+    /// One attempt. timeoutMs is the inactivity limit (no bytes for that long ends the request).
+    HttpResponse request(const QByteArray& verb, const QUrl& url, const QHash<QByteArray, QByteArray>& headers,
+                         const QByteArray& body, int timeoutMs, const LineSink& lines = {});
+    /// With retries (ep.retries, backoff 200 ms doubling) on refused/reset connections, timeouts and 5xx.
+    HttpResponse requestWithRetry(const QByteArray& verb, const QUrl& url, const QHash<QByteArray, QByteArray>& headers,
+                                  const QByteArray& body, int timeoutMs);
+
+    /// A message in the user's words for a failed response, naming the endpoint (never a secret).
+    QString describeFailure(const HttpResponse& r, const QUrl& url) const;
+    QUrl base() const { return m_base; }
+
+private:
+    const RemoteEndpoint& m_ep;
+    QUrl m_base;
+    std::unique_ptr<QNetworkAccessManager> m_nam;
+    QSslConfiguration m_ssl;
+};
+
+/// The URL without user info and with secret-like query items removed (for messages).
+QString displayUrl(const QUrl& url);
+
+} // namespace chronoscope::remote

@@ -1,0 +1,2 @@
+target_include_directories(tst_remote_kurrentdb_mock PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(tst_remote_kurrentdb_mock PRIVATE Qt6::Network)
