@@ -323,7 +323,7 @@ protected:
             if (isDashedUuid(q.stream)) {
                 QString hex = q.stream;
                 hex.remove(u'-');
-                ids << hex;
+                ids << hex << hex.toUpper() << q.stream.toUpper(); // other writers may use capitals
             }
             w->add("originator_id IN (" + w->inList(ids) + ")");
             if (q.fromVersion > 0)
