@@ -43,35 +43,54 @@ bool looksZlib(const QByteArray& b)
            ((quint8(b[0]) << 8) | quint8(b[1])) % 31 == 0;
 }
 
-bool inflateZlib(const QByteArray& in, QByteArray* out)
+// One zlib inflater per reader, reset for each state (a fresh inflateInit per event costs an allocation of
+// its 32 KiB window every time).
+class Inflater
 {
-    z_stream zs{};
-    if (inflateInit(&zs) != Z_OK)
-        return false;
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.constData()));
-    zs.avail_in = uInt(in.size());
-    out->clear();
-    int rc = Z_OK;
-    char buf[64 * 1024];
-    while (rc == Z_OK) {
-        zs.next_out = reinterpret_cast<Bytef*>(buf);
-        zs.avail_out = sizeof buf;
-        rc = inflate(&zs, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END)
-            break;
-        out->append(buf, qsizetype(sizeof buf - zs.avail_out));
-        if (out->size() > kMaxInflated) {
-            rc = Z_MEM_ERROR;
-            break;
-        }
-        if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
-            rc = Z_DATA_ERROR; // input ended before the stream did
-            break;
-        }
+public:
+    Inflater() { m_ok = inflateInit(&m_zs) == Z_OK; }
+    ~Inflater()
+    {
+        if (m_ok)
+            inflateEnd(&m_zs);
     }
-    inflateEnd(&zs);
-    return rc == Z_STREAM_END;
-}
+    Inflater(const Inflater&) = delete;
+    Inflater& operator=(const Inflater&) = delete;
+
+    bool run(const QByteArray& in, QByteArray* out)
+    {
+        if (!m_ok || inflateReset(&m_zs) != Z_OK)
+            return false;
+        m_zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.constData()));
+        m_zs.avail_in = uInt(in.size());
+        out->resize(std::max<qsizetype>(1024, in.size() * 4));
+        qsizetype produced = 0;
+        int rc = Z_OK;
+        for (;;) {
+            m_zs.next_out = reinterpret_cast<Bytef*>(out->data() + produced);
+            m_zs.avail_out = uInt(out->size() - produced);
+            rc = inflate(&m_zs, Z_NO_FLUSH);
+            produced = out->size() - qsizetype(m_zs.avail_out);
+            if (rc == Z_STREAM_END || (rc != Z_OK && rc != Z_BUF_ERROR))
+                break;
+            if (m_zs.avail_out != 0) { // input ended before the stream did
+                rc = Z_DATA_ERROR;
+                break;
+            }
+            if (out->size() >= kMaxInflated) {
+                rc = Z_MEM_ERROR;
+                break;
+            }
+            out->resize(std::min<qsizetype>(out->size() * 2, kMaxInflated));
+        }
+        out->truncate(produced);
+        return rc == Z_STREAM_END;
+    }
+
+private:
+    z_stream m_zs{};
+    bool m_ok = false;
+};
 
 // eventsourcing's AESCipher (both its pycryptodome and its `cryptography` flavour) writes
 // nonce(12) | tag(16) | ciphertext, AES-GCM without associated data.
@@ -198,7 +217,7 @@ public:
         const bool zlibLike = looksZlib(raw);
         if (zlibLike) {
             QByteArray inflated;
-            if (inflateZlib(raw, &inflated)) {
+            if (m_inflater.run(raw, &inflated)) {
                 if (compactJson(inflated, json, &jsonWhy))
                     return StateError::None;
                 *why = QStringLiteral("the decompressed state is not valid JSON (%1)").arg(jsonWhy);
@@ -231,7 +250,7 @@ public:
         }
         if (looksZlib(plain)) {
             QByteArray inflated;
-            if (!inflateZlib(plain, &inflated)) {
+            if (!m_inflater.run(plain, &inflated)) {
                 *why = QStringLiteral("the decrypted state is not valid zlib data");
                 return StateError::Inflate;
             }
@@ -460,6 +479,7 @@ private:
         return t;
     }
 
+    mutable Inflater m_inflater;
     QByteArray m_key;        // raw AES key bytes (empty: none)
     QByteArray m_base64Key;  // as given, to open clones
     QHash<QString, QString> m_types;
