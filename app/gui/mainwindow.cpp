@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "projections/projectionsdock.h"
 
 #include "diff/mergepatch.h"
 #include "diffinspector.h"
@@ -72,6 +73,13 @@ MainWindow::MainWindow(QWidget* parent)
 
     buildDocks();
     buildMenus();
+    // The projections dock is self-contained (views/projections); it shares the state dock's place.
+    if (QDockWidget* projections = addPanel(tr("Projections"), new ProjectionsDock(m_controller), Qt::RightDockWidgetArea)) {
+        if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock"))) {
+            tabifyDockWidget(state, projections);
+            state->raise();
+        }
+    }
     statusBar()->addPermanentWidget(m_cursorLabel);
     statusBar()->addPermanentWidget(m_storeLabel);
     m_cursorLabel->setObjectName(QStringLiteral("statusCursor"));
@@ -407,6 +415,8 @@ void MainWindow::applyOpen(const OpenResult& r)
     m_service = new ReplayService(m_reader->clone(&error), this);
     m_lookup = new EventLookup(m_reader, this);
     wireServices();
+    if (auto* projections = findChild<ProjectionsDock*>())
+        projections->setReader(m_reader->clone(&error));
 
     m_timeline->setIndex(m_index);
     m_browser->setIndex(m_index);
