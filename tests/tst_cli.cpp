@@ -246,6 +246,10 @@ private Q_SLOTS:
         QCOMPARE(o.value("lastTime").toString(), formatTime(m_events.last().time));
         QCOMPARE(o.value("timeKnown").toBool(), true);
         QVERIFY(o.value("warnings").isArray());
+        const QJsonObject meta = o.value("meta").toObject();
+        QCOMPARE(meta.value("demo_seed").toString(), QStringLiteral("7"));
+        QCOMPARE(meta.value("demo_events").toString(), QStringLiteral("4000"));
+        QVERIFY(meta.value("source_uri").toString().startsWith("demo:"));
 
         const Run pretty = cli({"info", m_store, "--pretty"});
         QCOMPARE(pretty.exit, 0);
