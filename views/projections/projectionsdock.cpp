@@ -21,6 +21,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QShortcut>
 #include <QSplitter>
 #include <QTabWidget>
@@ -113,6 +114,7 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     split->addWidget(left);
     split->addWidget(tabs);
     split->setStretchFactor(1, 3);
+    split->setSizes({160, 540});
 
     auto* compare = new QHBoxLayout;
     compare->addWidget(new QLabel(tr("A"), this));
@@ -129,13 +131,22 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     busy->addWidget(m_progress, 1);
     busy->addWidget(m_cancel);
 
-    auto* layout = new QVBoxLayout(this);
+    // Inside a scroll area: the dock shares its place with the state dock and must not force the window wider.
+    auto* content = new QWidget(this);
+    auto* layout = new QVBoxLayout(content);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(split, 1);
     layout->addWidget(m_status);
     layout->addLayout(compare);
     layout->addLayout(watch);
     layout->addLayout(busy);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
 
     connect(open, &QPushButton::clicked, this, &ProjectionsDock::openDialog);
     connect(add, &QPushButton::clicked, this, [this] {
@@ -165,6 +176,7 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
         if (Entry* e = entry(name)) {
             e->ok = true;
             e->error = {};
+            e->description = d.describe();
         }
         refreshList();
         if (name == currentName()) {
@@ -318,7 +330,7 @@ void ProjectionsDock::addOrUpdate(const QString& name, const QString& path, cons
 {
     Entry* e = entry(name);
     if (!e) {
-        m_entries.append({name, path, source, false, {}});
+        m_entries.append({name, path, source, false, {}, {}});
         e = &m_entries.last();
     }
     e->path = path;
@@ -389,8 +401,8 @@ void ProjectionsDock::refreshList()
         m_a->setCurrentText(a);
     if (!b.isEmpty())
         m_b->setCurrentText(b);
-    else if (m_b->count() > 1)
-        m_b->setCurrentIndex(1);
+    if (m_b->count() > 1 && m_b->currentText() == m_a->currentText())
+        m_b->setCurrentIndex(m_a->currentIndex() == 0 ? 1 : 0);
     if (!current.isEmpty())
         selectProjection(current);
 }
@@ -404,7 +416,9 @@ void ProjectionsDock::showEntry(const QString& text)
     if (m_editor->toPlainText() != e->source)
         m_editor->setPlainText(e->source);
     m_editor->setExtraSelections({});
+    m_status->setText(e->ok ? tr("%1: %2").arg(e->name, e->description) : QString());
     if (e->error.isError()) {
+        m_status->setText(QStringLiteral("<span style='color:#c0392b'>%1</span>").arg(e->error.message.toHtmlEscaped()));
         markError(e->error);
         m_state->setError(e->error.message);
         return;

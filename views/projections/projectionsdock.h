@@ -74,6 +74,7 @@ private:
         QString source;
         bool ok = false;
         ProjectionError error;
+        QString description;  ///< the selector, e.g. fromCategory('order').foreachStream()
     };
     Entry* entry(const QString& name);
     void addOrUpdate(const QString& name, const QString& path, const QString& source);
