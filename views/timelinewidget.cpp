@@ -362,20 +362,18 @@ void TimelineWidget::paintAxis(QPainter& p, const Layout& l)
 
 void TimelineWidget::binOverview(const Layout& l)
 {
-    const auto& byTime = m_index->byTime;
-    const auto& entries = m_index->entries;
+    const auto& times = m_index->sortedTimes;
     const int w = l.plotWidth;
     m_overviewCounts.assign(size_t(w), 0);
     m_overviewFailures.assign(size_t(w), 0);
-    auto timeLess = [&](quint32 row, qint64 v) { return entries[row].time < v; };
-    const auto lo = std::lower_bound(byTime.begin(), byTime.end(), qint64(std::ceil(m_map.start)), timeLess);
-    const auto hi = std::lower_bound(lo, byTime.end(), qint64(std::floor(m_map.end)) + 1, timeLess);
+    const auto lo = std::lower_bound(times.begin(), times.end(), qint64(std::ceil(m_map.start)));
+    const auto hi = std::lower_bound(lo, times.end(), qint64(std::floor(m_map.end)) + 1);
     auto cur = lo;
     for (int c = 0; c < w && cur != hi; ++c) {
         const qint64 colEnd = qint64(std::ceil(m_map.start + double(c + 1) * m_map.span() / w));
-        auto next = std::lower_bound(cur, hi, colEnd, timeLess);
+        const auto next = std::lower_bound(cur, hi, colEnd);
         m_overviewCounts[size_t(c)] = next - cur;
-        m_overviewFailures[size_t(c)] = m_failurePrefix[size_t(next - byTime.begin())] - m_failurePrefix[size_t(cur - byTime.begin())];
+        m_overviewFailures[size_t(c)] = m_failurePrefix[size_t(next - times.begin())] - m_failurePrefix[size_t(cur - times.begin())];
         cur = next;
     }
 }
@@ -428,7 +426,6 @@ void TimelineWidget::paintLaneImage(const Layout& l)
     if (imgSize.isEmpty())
         return;
     const int w = l.plotWidth;
-    const auto& entries = m_index->entries;
     QList<QRgb> colors;
     colors.reserve(m_index->types.size());
     for (int i = 0; i < m_index->types.size(); ++i)
@@ -446,10 +443,10 @@ void TimelineWidget::paintLaneImage(const Layout& l)
         if (yTop >= l.lanes.height())
             break;
         const int lane = m_lanes.isEmpty() ? i : m_lanes[i];
-        const auto& rows = m_index->laneRows[size_t(lane)];
-        auto timeLess = [&](quint32 row, qint64 v) { return entries[row].time < v; };
-        const auto lo = std::lower_bound(rows.begin(), rows.end(), tStart, timeLess);
-        const auto hi = std::lower_bound(lo, rows.end(), tEnd + 1, timeLess);
+        const auto& points = m_index->lanePoints[size_t(lane)];
+        auto timeLess = [](const TimelineIndex::LanePoint& pt, qint64 v) { return pt.time < v; };
+        const auto lo = std::lower_bound(points.begin(), points.end(), tStart, timeLess);
+        const auto hi = std::lower_bound(lo, points.end(), tEnd + 1, timeLess);
         const qint64 count = hi - lo;
         if (count == 0)
             continue;
@@ -459,15 +456,13 @@ void TimelineWidget::paintLaneImage(const Layout& l)
         // columns); beyond that, columns are counted by binary search and show their first event's type.
         if (count <= std::max<qint64>(qint64(w) * 8, 400'000)) {
             for (auto it = lo; it != hi; ++it) {
-                const auto& e = entries[*it];
-                const int c = std::clamp(int((double(e.time) - m_map.start) * scale), 0, w - 1);
+                const int c = std::clamp(int((double(it->time) - m_map.start) * scale), 0, w - 1);
                 // A column shows its first event's type, unless it holds a failure: those must stand out.
-                if (counts[size_t(c)]++ == 0 || (m_failureType[e.type] && !m_failureType[firstType[size_t(c)]]))
-                    firstType[size_t(c)] = e.type;
+                if (counts[size_t(c)]++ == 0 || (m_failureType[it->type] && !m_failureType[firstType[size_t(c)]]))
+                    firstType[size_t(c)] = it->type;
                 maxC = std::max(maxC, counts[size_t(c)]);
             }
         } else {
-            // Too many events to visit: count each column with a binary search instead.
             auto cur = lo;
             for (int c = 0; c < w && cur != hi; ++c) {
                 const qint64 colEnd = qint64(std::ceil(m_map.start + double(c + 1) / scale));
@@ -475,7 +470,7 @@ void TimelineWidget::paintLaneImage(const Layout& l)
                 const int k = int(next - cur);
                 if (k > 0) {
                     counts[size_t(c)] = k;
-                    firstType[size_t(c)] = entries[*cur].type;
+                    firstType[size_t(c)] = cur->type;
                     maxC = std::max(maxC, k);
                 }
                 cur = next;
