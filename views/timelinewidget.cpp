@@ -400,6 +400,12 @@ void TimelineWidget::paintOverview(QPainter& p, const Layout& l)
     const QColor failure(0xd62728);
     const int h = r.height() - 6;
     const double logMax = std::log1p(double(std::max<qint64>(maxCount, 1)));
+    // Failure share per column, against the highest share in view (columns of a handful of events are too
+    // noisy to set the scale): a stretch where failures pile up is drawn all red.
+    double maxShare = 0;
+    for (int c = 0; c < w; ++c)
+        if (m_overviewCounts[size_t(c)] >= 4)
+            maxShare = std::max(maxShare, double(m_overviewFailures[size_t(c)]) / double(m_overviewCounts[size_t(c)]));
     for (int c = 0; c < w; ++c) {
         const qint64 n = m_overviewCounts[size_t(c)];
         if (n == 0)
@@ -408,8 +414,8 @@ void TimelineWidget::paintOverview(QPainter& p, const Layout& l)
         p.fillRect(QRect(l.plotLeft + c, r.bottom() - 2 - bh, 1, bh), bar);
         const qint64 f = m_overviewFailures[size_t(c)];
         if (f > 0) {
-            // Failures on the same scale, so a burst of them reads as an incident.
-            const int fh = std::max(2, int(h * std::log1p(double(f)) / logMax));
+            const double share = double(f) / double(n) / (maxShare > 0 ? maxShare : 1.0);
+            const int fh = std::clamp(int(double(bh) * share), 1, bh);
             p.fillRect(QRect(l.plotLeft + c, r.bottom() - 2 - fh, 1, fh), failure);
         }
     }
