@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "projections/projectionsdock.h"
 
 #include "diff/mergepatch.h"
 #include "diffinspector.h"
@@ -74,6 +75,13 @@ MainWindow::MainWindow(QWidget* parent)
 
     buildDocks();
     buildMenus();
+    // The projections dock is self-contained (views/projections); it shares the state dock's place.
+    if (QDockWidget* projections = addPanel(tr("Projections"), new ProjectionsDock(m_controller), Qt::RightDockWidgetArea)) {
+        if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock"))) {
+            tabifyDockWidget(state, projections);
+            state->raise();
+        }
+    }
     statusBar()->addPermanentWidget(m_cursorLabel);
     statusBar()->addPermanentWidget(m_storeLabel);
     m_cursorLabel->setObjectName(QStringLiteral("statusCursor"));
@@ -409,6 +417,8 @@ void MainWindow::applyOpen(const OpenResult& r)
     m_service = new ReplayService(m_reader->clone(&error), this);
     m_lookup = new EventLookup(m_reader, this);
     wireServices();
+    if (auto* projections = findChild<ProjectionsDock*>())
+        projections->setReader(m_reader->clone(&error));
 
     m_timeline->setIndex(m_index);
     m_browser->setIndex(m_index);
