@@ -38,6 +38,16 @@ struct TimelineIndex
     std::vector<quint32> byTime;                ///< entry indices ordered by (time, position)
     std::vector<std::vector<quint32>> laneRows; ///< per lane: entry indices ordered by (time, position)
 
+    // Painting reads these contiguous copies instead of following row indices into entries: binning a
+    // million events then walks memory in order rather than missing the cache on every event.
+    struct LanePoint
+    {
+        qint64 time = 0;
+        quint32 type = 0;
+    };
+    std::vector<qint64> sortedTimes;                ///< times in byTime order
+    std::vector<std::vector<LanePoint>> lanePoints; ///< per lane, parallel to laneRows
+
     qint64 size() const { return qint64(entries.size()); }
     bool isEmpty() const { return entries.empty(); }
     qint64 firstTime() const;
@@ -81,6 +91,15 @@ private:
     QString m_lastStream, m_lastType;
     int m_lastLane = -1, m_lastTypeId = -1;
 };
+
+/// Natural order of stream names: "order-2" before "order-10" (digit runs compare by value).
+bool naturalLess(const QString& a, const QString& b);
+
+/// The index of a store is kept in the user's cache between runs, so reopening a big store does not read
+/// it again. `key` identifies the store's content (path, size, modification time); a file written for
+/// another key, an older format or a damaged file is refused (nullptr, *error says why) and rebuilt.
+bool saveTimelineIndex(const TimelineIndex& index, const QString& path, const QByteArray& key, QString* error);
+std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString& path, const QByteArray& key, QString* error);
 
 /// Reads the whole store once, keeping only the index fields. Runs on any thread with its own reader.
 /// Returns null with *error on failure or when cancelled.

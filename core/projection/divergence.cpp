@@ -3,6 +3,8 @@
 #include "diff/mergepatch.h"
 #include "projection/projectionsource.h"
 
+#include <QElapsedTimer>
+
 namespace chronoscope {
 
 namespace {
@@ -32,11 +34,204 @@ bool snapshotOf(JsProjection& p, qint64 position, qint64 lastEvent, ProjectionSn
 namespace {
 
 // Below this average size of a touched partition's serialized state, every event is compared exactly;
-// above it, serializing per event costs more than the handlers: compare whole states every kBlock
-// handled events and replay only a block that ends different, event by event.
+// above it, serializing per event costs more than the handlers: compare whole states at block ends, and
+// narrow a block that ends different down (blocks of 1/8 the size, then event by event).
 constexpr qint64 kExactMaxAverageChars = 2048;
 constexpr qint64 kProbeEvents = 256;
-constexpr qint64 kBlock = 512;
+constexpr qint64 kFirstBlock = 512;
+constexpr qint64 kMaxBlock = 65536;
+constexpr qint64 kExactBlock = 16;
+
+bool sameBytes(const QByteArray& x, const QByteArray& y)
+{
+    return x == y || parseJsonValue(x) == parseJsonValue(y);
+}
+
+class Comparison
+{
+public:
+    Comparison(JsProjection& a, JsProjection& b, EventReader& reader, DivergenceResult* out, ProjectionError* error,
+               const CancelToken& cancel, const ProgressFn& progress, qint64 end)
+        : m_a(a), m_b(b), m_reader(reader), m_out(out), m_error(error), m_cancel(cancel), m_progress(progress), m_end(end)
+    {
+        m_plan = SelectionPlan::unite(SelectionPlan::forDefinition(a.definition()),
+                                      SelectionPlan::forDefinition(b.definition()));
+    }
+
+    enum class Outcome { Failed, Found, Equal, SwitchToBlocks, BlockDiffers };
+    struct Span
+    {
+        qint64 from = 0;        ///< both states are equal after every event <= from…
+        QByteArray a, b;        ///< …and serialize to these
+        qint64 to = 0;          ///< they differ after every event <= to
+        qint64 block = 0;
+    };
+
+    /// Runs (from, to] from the engines' current states (equal, serialized in `start`). blockSize 0: exact.
+    Outcome scan(qint64 from, qint64 to, qint64 blockSize, bool adaptive, bool count, Span* span);
+
+    qint64 lastA = 0, lastB = 0;
+
+private:
+    bool step(const Event& e, bool compare, bool* handled, bool* different, QString* part);
+    bool fail(const char* side)
+    {
+        m_error->message = QString::fromLatin1(side) + m_error->message;
+        return false;
+    }
+
+    JsProjection& m_a;
+    JsProjection& m_b;
+    EventReader& m_reader;
+    DivergenceResult* m_out;
+    ProjectionError* m_error;
+    const CancelToken& m_cancel;
+    const ProgressFn& m_progress;
+    qint64 m_end;
+    SelectionPlan m_plan;
+    qint64 m_probeChars = 0;
+};
+
+bool Comparison::step(const Event& e, bool compare, bool* handled, bool* different, QString* diffPart)
+{
+    *handled = false;
+    *different = false;
+    QString pa, pb, sa, sb;
+    JsProjection::Outcome oa = JsProjection::Outcome::Skipped, ob = JsProjection::Outcome::Skipped;
+    if (m_a.selects(e)) {
+        oa = compare ? m_a.processCompare(e, &pa, &sa, m_error) : m_a.process(e, &pa, m_error);
+        if (oa == JsProjection::Outcome::Failed)
+            return fail("projection A: ");
+    }
+    if (m_b.selects(e)) {
+        ob = compare ? m_b.processCompare(e, &pb, &sb, m_error) : m_b.process(e, &pb, m_error);
+        if (ob == JsProjection::Outcome::Failed)
+            return fail("projection B: ");
+    }
+    const bool ha = oa == JsProjection::Outcome::Handled;
+    const bool hb = ob == JsProjection::Outcome::Handled;
+    *handled = ha || hb;
+    if (ha)
+        lastA = e.position;
+    if (hb)
+        lastB = e.position;
+    if (!compare || !*handled)
+        return true;
+    m_probeChars += sa.size() + sb.size();
+    // Until now every partition was equal on both sides, so only the touched ones can differ.
+    auto differs = [&](const QString& part) {
+        const QString ta = (ha && pa == part) ? sa : m_a.partitionState(part);
+        const QString tb = (hb && pb == part) ? sb : m_b.partitionState(part);
+        return !sameJson(ta, tb);
+    };
+    if (ha && differs(pa)) {
+        *different = true;
+        *diffPart = pa;
+    } else if (hb && (!ha || pb != pa) && differs(pb)) {
+        *different = true;
+        *diffPart = pb;
+    }
+    return true;
+}
+
+Comparison::Outcome Comparison::scan(qint64 from, qint64 to, qint64 blockSize, bool adaptive, bool count, Span* span)
+{
+    bool failed = false, cancelled = false, found = false, switchMode = false, blockDiffers = false;
+    qint64 sinceBlock = 0, probeHandled = 0;
+    m_probeChars = 0;
+    QElapsedTimer blockTimer;
+    blockTimer.start();
+    QString readError;
+    const bool exact = blockSize == 0;
+    const bool readOk = readPlanned(m_reader, m_plan, from + 1, to, [&](const Event& e) {
+        if (count && (++m_out->eventsRead & 1023) == 0) {
+            if (m_cancel.isCancelled()) {
+                cancelled = true;
+                return false;
+            }
+            if (m_progress)
+                m_progress(e.position, m_end, QStringLiteral("comparing projections"));
+        }
+        bool handled = false, different = false;
+        QString part;
+        if (!step(e, exact, &handled, &different, &part)) {
+            failed = true;
+            return false;
+        }
+        if (handled && count)
+            ++m_out->eventsHandled;
+        if (exact) {
+            if (different) {
+                found = true;
+                m_out->event = e;
+                m_out->partition = part;
+                return false;
+            }
+            if (adaptive && handled && ++probeHandled == kProbeEvents) {
+                if (m_probeChars / (2 * kProbeEvents) > kExactMaxAverageChars) {
+                    span->from = e.position;
+                    switchMode = true;
+                    return false;
+                }
+                probeHandled = 0;
+                m_probeChars = 0;
+            }
+            return true;
+        }
+        if (!handled || ++sinceBlock < blockSize)
+            return true;
+        sinceBlock = 0;
+        const qint64 handlersMs = blockTimer.restart();
+        QByteArray sa, sb;
+        if (!m_a.serialize(&sa, e.position, m_error) || !m_b.serialize(&sb, e.position, m_error)) {
+            failed = true;
+            return false;
+        }
+        if (!sameBytes(sa, sb)) {
+            blockDiffers = true;
+            span->to = e.position;
+            span->block = blockSize;
+            return false;
+        }
+        span->from = e.position;
+        span->a = std::move(sa);
+        span->b = std::move(sb);
+        // Keep comparing under about a quarter of the time the handlers take.
+        if (adaptive && blockTimer.restart() * 4 > handlersMs && blockSize < kMaxBlock)
+            blockSize *= 2;
+        return true;
+    }, &readError);
+    if (failed)
+        return Outcome::Failed;
+    if (!readOk) {
+        m_error->kind = ProjectionError::Read;
+        m_error->message = QStringLiteral("reading events failed: %1").arg(readError);
+        return Outcome::Failed;
+    }
+    if (cancelled) {
+        m_error->kind = ProjectionError::Cancelled;
+        m_error->message = QStringLiteral("cancelled");
+        return Outcome::Failed;
+    }
+    if (found)
+        return Outcome::Found;
+    if (switchMode)
+        return Outcome::SwitchToBlocks;
+    if (blockDiffers)
+        return Outcome::BlockDiffers;
+    if (!exact && sinceBlock > 0) {
+        // The last, partial block.
+        QByteArray sa, sb;
+        if (!m_a.serialize(&sa, to, m_error) || !m_b.serialize(&sb, to, m_error))
+            return Outcome::Failed;
+        if (!sameBytes(sa, sb)) {
+            span->to = to;
+            span->block = blockSize;
+            return Outcome::BlockDiffers;
+        }
+    }
+    return Outcome::Equal;
+}
 
 } // namespace
 
@@ -46,202 +241,45 @@ bool findDivergence(JsProjection& a, JsProjection& b, EventReader& reader, Diver
     *out = {};
     a.reset();
     b.reset();
-    QByteArray startA, startB;  // both states at `pos`, equal
-    if (!a.serialize(&startA, 0, error) || !b.serialize(&startB, 0, error))
+    Comparison::Span span;
+    if (!a.serialize(&span.a, 0, error) || !b.serialize(&span.b, 0, error))
         return false;
-    if (!sameJson(QString::fromUtf8(startA), QString::fromUtf8(startB))) {
+    if (!sameBytes(span.a, span.b)) {
         out->found = true;
         out->initial = true;
         return snapshotOf(a, 0, 0, &out->a, error) && snapshotOf(b, 0, 0, &out->b, error);
     }
     const StoreInfo info = reader.info();
     const qint64 end = toPosition == kNoLimit ? info.lastPosition : std::min(toPosition, info.lastPosition);
-    const SelectionPlan plan = SelectionPlan::unite(SelectionPlan::forDefinition(a.definition()),
-                                                    SelectionPlan::forDefinition(b.definition()));
-    qint64 lastA = 0, lastB = 0;
-    qint64 pos = 0;            // every event <= pos is handled and the states are equal there
-    bool exact = true;
-    qint64 probeHandled = 0, probeChars = 0;
+    Comparison cmp(a, b, reader, out, error, cancel, progress, end);
 
-    auto fail = [&](const char* side) {
-        error->message = QString::fromLatin1(side) + error->message;
-        return false;
-    };
-    // One event on both sides. *handled: at least one side handled it. Compare mode gives the states.
-    auto step = [&](const Event& e, bool compare, bool* handled, bool* different, QString* diffPart) {
-        *handled = false;
-        *different = false;
-        QString pa, pb, sa, sb;
-        JsProjection::Outcome oa = JsProjection::Outcome::Skipped, ob = JsProjection::Outcome::Skipped;
-        if (a.selects(e)) {
-            oa = compare ? a.processCompare(e, &pa, &sa, error) : a.process(e, &pa, error);
-            if (oa == JsProjection::Outcome::Failed)
-                return fail("projection A: ");
-        }
-        if (b.selects(e)) {
-            ob = compare ? b.processCompare(e, &pb, &sb, error) : b.process(e, &pb, error);
-            if (ob == JsProjection::Outcome::Failed)
-                return fail("projection B: ");
-        }
-        const bool ha = oa == JsProjection::Outcome::Handled;
-        const bool hb = ob == JsProjection::Outcome::Handled;
-        *handled = ha || hb;
-        if (ha)
-            lastA = e.position;
-        if (hb)
-            lastB = e.position;
-        if (!compare || !*handled)
-            return true;
-        probeChars += sa.size() + sb.size();
-        // Until now every partition was equal on both sides, so only the touched ones can differ.
-        auto differs = [&](const QString& part) {
-            const QString ta = (ha && pa == part) ? sa : a.partitionState(part);
-            const QString tb = (hb && pb == part) ? sb : b.partitionState(part);
-            return !sameJson(ta, tb);
-        };
-        if (ha && differs(pa)) {
-            *different = true;
-            *diffPart = pa;
-        } else if (hb && (!ha || pb != pa) && differs(pb)) {
-            *different = true;
-            *diffPart = pb;
-        }
-        return true;
-    };
-
-    for (;;) {
-        bool failed = false, cancelled = false, found = false, switchMode = false, blockDiffers = false;
-        qint64 blockEnd = 0, sinceBlock = 0;
-        QString readError;
-        const bool readOk = readPlanned(reader, plan, pos + 1, end, [&](const Event& e) {
-            if ((++out->eventsRead & 1023) == 0) {
-                if (cancel.isCancelled()) {
-                    cancelled = true;
-                    return false;
-                }
-                if (progress)
-                    progress(e.position, end, QStringLiteral("comparing projections"));
-            }
-            bool handled = false, different = false;
-            QString part;
-            if (!step(e, exact, &handled, &different, &part)) {
-                failed = true;
-                return false;
-            }
-            if (handled)
-                ++out->eventsHandled;
-            if (exact) {
-                pos = e.position;
-                if (different) {
-                    found = true;
-                    out->event = e;
-                    out->partition = part;
-                    return false;
-                }
-                if (handled && ++probeHandled == kProbeEvents) {
-                    if (probeChars / (2 * kProbeEvents) > kExactMaxAverageChars) {
-                        switchMode = true;
-                        return false;
-                    }
-                    probeHandled = 0;
-                    probeChars = 0;
-                }
-                return true;
-            }
-            if (!handled || ++sinceBlock < kBlock)
-                return true;
-            sinceBlock = 0;
-            QByteArray sa, sb;
-            if (!a.serialize(&sa, e.position, error) || !b.serialize(&sb, e.position, error)) {
-                failed = true;
-                return false;
-            }
-            if (!sameJson(QString::fromUtf8(sa), QString::fromUtf8(sb))) {
-                blockDiffers = true;
-                blockEnd = e.position;
-                return false;
-            }
-            startA = sa;
-            startB = sb;
-            pos = e.position;
-            return true;
-        }, &readError);
-        if (failed)
+    Comparison::Outcome o = cmp.scan(0, end, 0, true, true, &span);
+    if (o == Comparison::Outcome::SwitchToBlocks) {
+        if (!a.serialize(&span.a, span.from, error) || !b.serialize(&span.b, span.from, error))
             return false;
-        if (!readOk) {
-            error->kind = ProjectionError::Read;
-            error->message = QStringLiteral("reading events failed: %1").arg(readError);
-            return false;
-        }
-        if (cancelled) {
-            error->kind = ProjectionError::Cancelled;
-            error->message = QStringLiteral("cancelled");
-            return false;
-        }
-        if (found) {
-            out->found = true;
-            break;
-        }
-        if (switchMode) {
-            exact = false;
-            if (!a.serialize(&startA, pos, error) || !b.serialize(&startB, pos, error))
-                return false;
-            continue;
-        }
-        if (!exact && !blockDiffers) {
-            // The last partial block: compare what is left.
-            QByteArray sa, sb;
-            if (!a.serialize(&sa, end, error) || !b.serialize(&sb, end, error))
-                return false;
-            if (sameJson(QString::fromUtf8(sa), QString::fromUtf8(sb)))
-                break;
-            blockDiffers = true;
-            blockEnd = end;
-        }
-        if (blockDiffers) {
-            // Back to the start of the block, then event by event to the first difference.
-            if (!a.restore(startA, error) || !b.restore(startB, error))
-                return false;
-            exact = true;
-            const qint64 readBefore = out->eventsRead;
-            const qint64 handledBefore = out->eventsHandled;
-            bool refineFailed = false;
-            const bool ok = readPlanned(reader, plan, pos + 1, blockEnd, [&](const Event& e) {
-                bool handled = false, different = false;
-                QString part;
-                if (!step(e, true, &handled, &different, &part)) {
-                    refineFailed = true;
-                    return false;
-                }
-                if (!different)
-                    return true;
-                out->found = true;
-                out->event = e;
-                out->partition = part;
-                return false;
-            }, &readError);
-            out->eventsRead = readBefore;
-            out->eventsHandled = handledBefore;
-            if (refineFailed)
-                return false;
-            if (!ok) {
-                error->kind = ProjectionError::Read;
-                error->message = QStringLiteral("reading events failed: %1").arg(readError);
-                return false;
-            }
-            if (!out->found) {
-                // Only key order or partitions nobody touched in the block differ: cannot happen when both
-                // start equal, but never report a divergence that cannot be shown.
-                error->kind = ProjectionError::Load;
-                error->message = QStringLiteral("internal error: the states differ after position %1 but no event in "
-                                                "(%2, %1] makes them differ").arg(blockEnd).arg(pos);
-                return false;
-            }
-        }
-        break;
+        o = cmp.scan(span.from, end, kFirstBlock, true, true, &span);
     }
+    // Narrow a block that ends different: blocks of an eighth of the size, then event by event.
+    while (o == Comparison::Outcome::BlockDiffers) {
+        if (!a.restore(span.a, error) || !b.restore(span.b, error))
+            return false;
+        const qint64 size = span.block / 8;
+        Comparison::Span inner = span;
+        o = cmp.scan(span.from, span.to, size > kExactBlock ? size : 0, false, false, &inner);
+        if (o == Comparison::Outcome::Equal) {
+            // Only possible when the difference is one a per-event comparison does not see (never expected).
+            error->kind = ProjectionError::Load;
+            error->message = QStringLiteral("internal error: the states differ after position %1 but no event in "
+                                            "(%2, %1] makes them differ").arg(span.to).arg(span.from);
+            return false;
+        }
+        span = inner;
+    }
+    if (o == Comparison::Outcome::Failed)
+        return false;
+    out->found = o == Comparison::Outcome::Found;
     const qint64 at = out->found ? out->event.position : end;
-    return snapshotOf(a, at, lastA, &out->a, error) && snapshotOf(b, at, lastB, &out->b, error);
+    return snapshotOf(a, at, cmp.lastA, &out->a, error) && snapshotOf(b, at, cmp.lastB, &out->b, error);
 }
 
 } // namespace chronoscope

@@ -27,3 +27,5 @@ bool findDivergence(JsProjection& a, JsProjection& b, EventReader& reader, Diver
                     qint64 toPosition = kNoLimit);
 
 } // namespace chronoscope
+
+Q_DECLARE_METATYPE(chronoscope::DivergenceResult)

@@ -248,16 +248,17 @@ function Envelope(bodyRaw, isJson, eventType, streamId, sequenceNumber, metadata
     this.streamId = streamId;
     this.sequenceNumber = sequenceNumber;
     this.metadataRaw = metadataRaw;
-    this.linkMetadataRaw = null;
-    this.partition = "";
     this.category = category;
     this.eventId = eventId;
     this.position = pos;
     this.timeMs = timeMs;
-    this.body_ = undefined;
-    this.bodyParsed_ = false;
-    this.metadata_ = undefined;
 }
+// Defaults live on the prototype: fewer stores per event (assigning one makes it an own property).
+Envelope.prototype.linkMetadataRaw = null;
+Envelope.prototype.partition = "";
+Envelope.prototype.body_ = undefined;
+Envelope.prototype.bodyParsed_ = false;
+Envelope.prototype.metadata_ = undefined;
 function parseBody(e) {
     if (!e.bodyParsed_) {
         e.bodyParsed_ = true;

@@ -89,6 +89,7 @@ void ProjectionReplay::thinCheckpoints()
     m_checkpoints = std::move(kept);
     m_tuning.checkpointEveryHandled *= 2;
     m_tuning.checkpointEveryRead *= 2;
+    m_tuning.checkpointEveryMs *= 2;
 }
 
 bool ProjectionReplay::run(qint64 to, Mode mode, const OnHandled& onHandled, ProjectionError* error,
@@ -144,17 +145,21 @@ bool ProjectionReplay::run(qint64 to, Mode mode, const OnHandled& onHandled, Pro
             ++m_sinceRead;
             if (handled)
                 ++m_sinceHandled;
-            if (m_sinceHandled >= m_tuning.checkpointEveryHandled || m_sinceRead >= m_tuning.checkpointEveryRead) {
+            if (m_sinceHandled >= m_tuning.checkpointEveryHandled || m_sinceRead >= m_tuning.checkpointEveryRead ||
+                (m_tuning.checkpointEveryMs > 0 && (m_sinceRead & 63) == 0 &&
+                 sinceCheckpoint.elapsed() >= m_tuning.checkpointEveryMs)) {
                 QElapsedTimer t;
                 t.start();
                 if (!addCheckpoint(e.position, &err)) {
                     failed = true;
                     return false;
                 }
-                // Serializing a big state is costly: keep it under about a fifth of the replay time.
-                if (t.elapsed() * 4 > sinceCheckpoint.elapsed() && t.elapsed() > 5) {
+                // Serializing a big state is costly: when it takes about as long as the handlers between two
+                // checkpoints, space them further apart (seeks then replay more, but the first pass stays fast).
+                if (t.elapsed() * 2 > sinceCheckpoint.elapsed() && t.elapsed() > 20) {
                     m_tuning.checkpointEveryHandled *= 2;
                     m_tuning.checkpointEveryRead *= 2;
+                    m_tuning.checkpointEveryMs *= 2;
                 }
                 sinceCheckpoint.restart();
             }

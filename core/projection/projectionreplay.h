@@ -15,7 +15,8 @@ namespace chronoscope {
 struct ReplayTuning
 {
     qint64 checkpointEveryHandled = 2048;  ///< a checkpoint after this many handled events…
-    qint64 checkpointEveryRead = 16384;    ///< …or this many events read (selectors that filter after reading)
+    qint64 checkpointEveryRead = 16384;    ///< …or this many events read (selectors that filter after reading)…
+    qint64 checkpointEveryMs = 15;         ///< …or this much replay time (0: off): a seek then replays about this long
     int maxCheckpoints = 1024;             ///< beyond this, every other checkpoint is dropped and the spacing doubles
     qint64 maxCheckpointBytes = 512LL * 1024 * 1024;
 };
@@ -114,3 +115,6 @@ private:
 };
 
 } // namespace chronoscope
+
+Q_DECLARE_METATYPE(chronoscope::WatchHit)
+Q_DECLARE_METATYPE(chronoscope::ProjectionBlame)

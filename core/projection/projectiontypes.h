@@ -6,6 +6,7 @@
 
 #include <QJsonValue>
 #include <QList>
+#include <QMetaType>
 #include <QString>
 #include <QStringList>
 
@@ -107,3 +108,9 @@ struct ProjectionSnapshot
 };
 
 } // namespace chronoscope
+
+Q_DECLARE_METATYPE(chronoscope::ProjectionError)
+Q_DECLARE_METATYPE(chronoscope::ProjectionDefinition)
+Q_DECLARE_METATYPE(chronoscope::EmittedEvent)
+Q_DECLARE_METATYPE(chronoscope::ProjectionLogLine)
+Q_DECLARE_METATYPE(chronoscope::ProjectionSnapshot)

@@ -6,6 +6,7 @@
 //   build/release/tests/benchmarks/bench_import --gzip          # the same file gzip-compressed
 //   build/release/tests/benchmarks/bench_import FILE.ndjson     # imports an existing file
 //   build/release/tests/benchmarks/bench_import -o STORE        # keeps the store (overwrites STORE)
+//   build/release/tests/benchmarks/bench_import --write FILE    # generates into FILE (kept), then imports it
 //
 // Prints one JSON object: bytes, events, seconds, MB/s, events/s (budget: >= 50 MB/s on 1M events).
 #include "import/importer.h"
@@ -84,12 +85,15 @@ int main(int argc, char** argv)
     bool gzip = false;
     QString input;
     QString keep;
+    QString generateTo;
     const QStringList args = app.arguments().mid(1);
     for (int i = 0; i < args.size(); ++i) {
         if (args[i] == QLatin1String("--events") && i + 1 < args.size())
             events = args[++i].toLongLong();
         else if (args[i] == QLatin1String("-o") && i + 1 < args.size())
             keep = args[++i];
+        else if (args[i] == QLatin1String("--write") && i + 1 < args.size())
+            generateTo = args[++i];
         else if (args[i] == QLatin1String("--gzip"))
             gzip = true;
         else
@@ -97,7 +101,7 @@ int main(int argc, char** argv)
     }
     QTemporaryDir dir;
     if (input.isEmpty()) {
-        input = dir.filePath(gzip ? "bench.ndjson.gz" : "bench.ndjson");
+        input = !generateTo.isEmpty() ? generateTo : dir.filePath(gzip ? "bench.ndjson.gz" : "bench.ndjson");
         QElapsedTimer g;
         g.start();
         if (!generate(input, events, gzip)) {

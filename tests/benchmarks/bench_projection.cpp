@@ -15,6 +15,7 @@
 #include <QRandomGenerator>
 
 #include <algorithm>
+#include <ctime>
 #include <cstdio>
 
 using namespace chronoscope;
@@ -94,14 +95,15 @@ int main(int argc, char** argv)
         ProjectionReplay replay(c.p.get(), reader.get());
         QElapsedTimer t;
         t.start();
+        const std::clock_t cpu = std::clock();
         ProjectionError err;
         if (!replay.seek(kNoLimit, &err)) {
             std::fprintf(stderr, "%s: %s\n", qPrintable(c.name), qPrintable(err.message));
             return 2;
         }
         const double secs = t.elapsed() / 1000.0;
-        std::printf("\n%s\n  first pass: %.2f s, %lld events read (%.0f/s), %lld handled (%.0f/s), %d checkpoints (%.1f MB)\n",
-                    qPrintable(c.name), secs, static_cast<long long>(replay.eventsRead()), replay.eventsRead() / secs,
+        std::printf("\n%s\n  first pass: %.2f s wall (%.2f s CPU), %lld events read (%.0f/s), %lld handled (%.0f/s), %d checkpoints (%.1f MB)\n",
+                    qPrintable(c.name), secs, double(std::clock() - cpu) / CLOCKS_PER_SEC, static_cast<long long>(replay.eventsRead()), replay.eventsRead() / secs,
                     static_cast<long long>(replay.eventsHandled()), replay.eventsHandled() / secs,
                     replay.checkpointCount(), replay.checkpointBytes() / 1048576.0);
         std::vector<double> ms;
@@ -128,13 +130,14 @@ int main(int argc, char** argv)
         ProjectionError err;
         QElapsedTimer t;
         t.start();
+        const std::clock_t cpu = std::clock();
         if (!findDivergence(*a, *b, *reader, &d, &err)) {
             std::fprintf(stderr, "%s\n", qPrintable(err.message));
             return 2;
         }
-        std::printf("\ndivergence revenue v1 vs v2: %s at position %lld after %.2f s (%lld events read)\n",
+        std::printf("\ndivergence revenue v1 vs v2: %s at position %lld after %.2f s wall, %.2f s CPU (%lld events read)\n",
                     d.found ? "diverged" : "no divergence", static_cast<long long>(d.event.position),
-                    t.elapsed() / 1000.0, static_cast<long long>(d.eventsRead));
+                    t.elapsed() / 1000.0, double(std::clock() - cpu) / CLOCKS_PER_SEC, static_cast<long long>(d.eventsRead));
     }
     for (const char* name : {"order-status-counts.js", "inventory-per-sku.js"}) {
         auto a = loadOrDie(projectionFile(name));
@@ -143,12 +146,14 @@ int main(int argc, char** argv)
         ProjectionError err;
         QElapsedTimer t;
         t.start();
+        const std::clock_t cpu = std::clock();
         if (!findDivergence(*a, *b, *reader, &d, &err)) {
             std::fprintf(stderr, "%s\n", qPrintable(err.message));
             return 2;
         }
-        std::printf("divergence %s vs itself (full run, worst case): %s after %.2f s (%lld events read, %lld handled)\n",
+        std::printf("divergence %s vs itself (full run, worst case): %s after %.2f s wall, %.2f s CPU (%lld events read, %lld handled)\n",
                     name, d.found ? "diverged (unexpected)" : "no divergence", t.elapsed() / 1000.0,
+                    double(std::clock() - cpu) / CLOCKS_PER_SEC,
                     static_cast<long long>(d.eventsRead), static_cast<long long>(d.eventsHandled));
     }
     return 0;

@@ -1,0 +1,139 @@
+// ProjectionService: projections on a worker thread, answers by request id, stale state requests
+// skipped, divergence/watch with progress and cancel, load errors as failed().
+
+#include "projection/projectionservice.h"
+#include "store/memoryreader.h"
+
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace chronoscope;
+
+namespace {
+
+QList<Event> accountEvents(int n)
+{
+    QList<Event> out;
+    for (int i = 0; i < n; ++i) {
+        Event e;
+        e.stream = QStringLiteral("acct-%1").arg(i % 3);
+        e.type = i % 4 == 3 ? QStringLiteral("Withdrawn") : QStringLiteral("Deposited");
+        e.data = QStringLiteral(R"({"amount":%1})").arg(i % 4 == 3 ? 40 : 10).toUtf8();
+        e.version = i / 3;
+        out << e;
+    }
+    return out;
+}
+
+const QString kBalance = QStringLiteral(R"(fromCategory('acct').foreachStream().when({
+    $init: function () { return { balance: 0 }; },
+    Deposited: function (s, e) { s.balance += e.data.amount; log('dep', e.position); },
+    Withdrawn: function (s, e) { s.balance -= e.data.amount; } }))");
+const QString kBalanceV2 = QStringLiteral(R"(fromCategory('acct').foreachStream().when({
+    $init: function () { return { balance: 0 }; },
+    Deposited: function (s, e) { s.balance += e.data.amount; },
+    Withdrawn: function (s, e) { s.balance -= e.position === 8 ? 0 : e.data.amount; } }))");
+
+} // namespace
+
+class TestProjectionService : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void loadStateDivergenceWatch();
+    void loadErrorsAndUnknownNames();
+    void staleStateRequestsAreSkipped();
+    void cancelStopsALongRun();
+};
+
+void TestProjectionService::loadStateDivergenceWatch()
+{
+    ProjectionService service;
+    service.setReader(std::make_unique<MemoryReader>(accountEvents(12)));
+    QSignalSpy loaded(&service, &ProjectionService::loaded);
+    QSignalSpy state(&service, &ProjectionService::stateReady);
+    QSignalSpy div(&service, &ProjectionService::divergenceReady);
+    QSignalSpy watch(&service, &ProjectionService::watchReady);
+    QSignalSpy failed(&service, &ProjectionService::failed);
+    const quint64 l1 = service.load(QStringLiteral("v1"), kBalance, QStringLiteral("v1.js"));
+    service.load(QStringLiteral("v2"), kBalanceV2, QStringLiteral("v2.js"));
+    QTRY_COMPARE(loaded.count(), 2);
+    QCOMPARE(loaded.at(0).at(0).toULongLong(), l1);
+    QVERIFY(loaded.at(0).at(2).value<ProjectionDefinition>().byStream);
+
+    const quint64 s1 = service.requestState(QStringLiteral("v1"), 4);
+    QTRY_COMPARE(state.count(), 1);
+    QCOMPARE(state.at(0).at(0).toULongLong(), s1);
+    const auto snap = state.at(0).at(2).value<ProjectionSnapshot>();
+    // positions 1..4: acct-0 +10 (1), acct-1 +10 (2), acct-2 +10 (3), acct-0 -40 (4)
+    QCOMPARE(snap.partition(QStringLiteral("acct-0")).toObject().value(QStringLiteral("balance")).toInt(), -30);
+    const auto logs = state.at(0).at(3).value<QList<ProjectionLogLine>>();
+    QCOMPARE(logs.size(), 3);
+
+    service.requestDivergence(QStringLiteral("v1"), QStringLiteral("v2"));
+    QTRY_COMPARE(div.count(), 1);
+    const auto d = div.at(0).at(1).value<DivergenceResult>();
+    QVERIFY(d.found);
+    QCOMPARE(d.event.position, 8);
+    QCOMPARE(d.partition, QStringLiteral("acct-1"));
+
+    service.requestWatch(QStringLiteral("v1"), QStringLiteral("state.balance < 0"), 4, false, false);
+    QTRY_COMPARE(watch.count(), 1);
+    const auto hit = watch.at(0).at(2).value<WatchHit>();
+    QVERIFY(hit.found);
+    QCOMPARE(hit.event.position, 8);
+    QCOMPARE(failed.count(), 0);
+}
+
+void TestProjectionService::loadErrorsAndUnknownNames()
+{
+    ProjectionService service;
+    QSignalSpy failed(&service, &ProjectionService::failed);
+    const quint64 id = service.load(QStringLiteral("bad"), QStringLiteral("fromAll().when({ x: ; })"), QStringLiteral("bad.js"));
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(failed.at(0).at(0).toULongLong(), id);
+    QCOMPARE(failed.at(0).at(2).value<ProjectionError>().kind, ProjectionError::Syntax);
+    service.requestState(QStringLiteral("nothing"), 1);
+    QTRY_COMPARE(failed.count(), 2);
+    QVERIFY(failed.at(1).at(2).value<ProjectionError>().message.contains(QLatin1String("no projection named")));
+    // Loaded, but no store yet.
+    service.load(QStringLiteral("ok"), kBalance, QStringLiteral("ok.js"));
+    service.requestState(QStringLiteral("ok"), 1);
+    QTRY_COMPARE(failed.count(), 3);
+    QVERIFY(failed.at(2).at(2).value<ProjectionError>().message.contains(QLatin1String("no store")));
+}
+
+void TestProjectionService::staleStateRequestsAreSkipped()
+{
+    ProjectionService service;
+    service.setReader(std::make_unique<MemoryReader>(accountEvents(3000)));
+    QSignalSpy state(&service, &ProjectionService::stateReady);
+    service.load(QStringLiteral("v1"), kBalance, QStringLiteral("v1.js"));
+    quint64 last = 0;
+    for (int i = 1; i <= 50; ++i)
+        last = service.requestState(QStringLiteral("v1"), i * 60);
+    QTRY_VERIFY(!state.isEmpty() && state.last().at(0).toULongLong() == last);
+    QVERIFY2(state.count() < 50, qPrintable(QString::number(state.count())));
+    QCOMPARE(state.last().at(2).value<ProjectionSnapshot>().position, 3000);
+}
+
+void TestProjectionService::cancelStopsALongRun()
+{
+    ProjectionService service;
+    service.setReader(std::make_unique<MemoryReader>(accountEvents(200000)));
+    QSignalSpy loaded(&service, &ProjectionService::loaded);
+    QSignalSpy failed(&service, &ProjectionService::failed);
+    QSignalSpy progress(&service, &ProjectionService::progress);
+    service.load(QStringLiteral("a"), kBalance, QStringLiteral("a.js"));
+    service.load(QStringLiteral("b"), kBalance, QStringLiteral("b.js"));
+    QTRY_COMPARE(loaded.count(), 2);
+    service.requestDivergence(QStringLiteral("a"), QStringLiteral("b"));
+    QTRY_VERIFY(progress.count() > 0);
+    service.cancel();
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(failed.at(0).at(2).value<ProjectionError>().kind, ProjectionError::Cancelled);
+}
+
+QTEST_GUILESS_MAIN(TestProjectionService)
+#include "tst_projection_service.moc"
