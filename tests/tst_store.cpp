@@ -528,6 +528,29 @@ private Q_SLOTS:
         QVERIFY2(err.contains("not a Chronoscope store") && err.contains("events"), qPrintable(err));
     }
 
+    void unknownSqliteLayout()
+    {
+        // A SQLite file that is not a store: the native kind must not claim it, and the error lists its tables.
+        const QString path = m_dir.filePath("unknown.sqlite");
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+        sqlite3_exec(db, "CREATE TABLE customers(id); CREATE TABLE invoices(id);", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        const QByteArray before = fileHash(path);
+        QString err;
+        QVERIFY(!openSource(path, {}, &err));
+        QVERIFY2(err.contains("customers") && err.contains("invoices"), qPrintable(err));
+        // A native store missing one of its tables is not claimed either.
+        const QString partial = m_dir.filePath("missing-table.chronoscope");
+        QVERIFY(writeStore(partial, m_events.mid(0, 5)));
+        QCOMPARE(sqlite3_open(QFile::encodeName(partial).constData(), &db), SQLITE_OK);
+        sqlite3_exec(db, "DROP TABLE checkpoints;", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        QVERIFY(!SqliteStoreReader::open(partial, &err));
+        QVERIFY2(err.contains("table 'checkpoints' is missing"), qPrintable(err));
+        QCOMPARE(fileHash(path), before);
+    }
+
     void badFiles_data()
     {
         QTest::addColumn<QByteArray>("content");
