@@ -5,6 +5,7 @@
 #include "diff/mergepatch.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
@@ -246,6 +247,10 @@ private Q_SLOTS:
         QCOMPARE(o.value("lastTime").toString(), formatTime(m_events.last().time));
         QCOMPARE(o.value("timeKnown").toBool(), true);
         QVERIFY(o.value("warnings").isArray());
+        const QJsonObject meta = o.value("meta").toObject();
+        QCOMPARE(meta.value("demo_seed").toString(), QStringLiteral("7"));
+        QCOMPARE(meta.value("demo_events").toString(), QStringLiteral("4000"));
+        QVERIFY(meta.value("source_uri").toString().startsWith("demo:"));
 
         const Run pretty = cli({"info", m_store, "--pretty"});
         QCOMPARE(pretty.exit, 0);
@@ -614,22 +619,33 @@ private Q_SLOTS:
         QCOMPARE(loud.json().toObject().value("events").toInteger(), 70000);
     }
 
+    void interruptLeavesNoFile_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("store") << QStringLiteral("interrupted.chronoscope");
+        QTest::newRow("ndjson") << QStringLiteral("interrupted.ndjson");
+    }
     void interruptLeavesNoFile()
     {
-        // Ctrl-C during a long demo: the command stops with an input error and leaves no file behind.
-        const QString out = m_dir.filePath("interrupted.chronoscope");
+        // Ctrl-C during a long demo: the command stops with an input error and leaves no file behind
+        // (no store, no .partial, no temporary NDJSON).
+        QFETCH(QString, name);
+        QTemporaryDir dir;
+        const QString out = dir.filePath(name);
         QProcess p;
         p.start(kCli, {"demo", "-o", out, "--events", "20000000"});
         QVERIFY(p.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out + ".partial"), 20000);
+        if (name.endsWith(".ndjson"))
+            QTest::qWait(1000); // QSaveFile writes an unnamed temporary file (O_TMPFILE): nothing to wait for
+        else
+            QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out + ".partial"), 20000);
         QTest::qWait(300);
         ::kill(pid_t(p.processId()), SIGINT);
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 2);
         QVERIFY(p.readAllStandardError().contains("cancel"));
-        QVERIFY(!QFile::exists(out));
-        QVERIFY(!QFile::exists(out + ".partial"));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList());
     }
 
     void unknownLayoutNamesTables()

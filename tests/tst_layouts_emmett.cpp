@@ -235,6 +235,43 @@ private Q_SLOTS:
         }
     }
 
+    void streamsWhenEveryRowIsAnEvent()
+    {
+        // No commands, nothing archived: the summary comes from the index and per-stream time lookups.
+        QList<Row> rows;
+        QList<Event> expectedEvents;
+        for (int i = 1; i <= 30; ++i) {
+            const QString stream = QStringLiteral("cart-%1").arg(i % 4);
+            const QString created = QStringLiteral("2026-01-05 10:%1:00").arg(i, 2, 10, QLatin1Char('0'));
+            rows.append({i, stream, (i + 3) / 4, "E", "T", QStringLiteral("{\"i\":%1}").arg(i), meta(stream, i, 1), created});
+            Event e;
+            e.position = i;
+            e.stream = stream;
+            e.version = (i + 3) / 4;
+            e.time = *parseTime(created);
+            expectedEvents << e;
+        }
+        const QString path = writeStore(QStringLiteral("events-only.sqlite"), rows, false);
+        QString error;
+        auto reader = openSource(path, {}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        const QList<StreamInfo> got = reader->streams();
+        const QList<StreamInfo> want = MemoryReader(expectedEvents).streams();
+        QCOMPARE(got.size(), want.size());
+        for (qsizetype i = 0; i < want.size(); ++i) {
+            QCOMPARE(got[i].stream, want[i].stream);
+            QCOMPARE(got[i].events, want[i].events);
+            QCOMPARE(got[i].firstVersion, want[i].firstVersion);
+            QCOMPARE(got[i].lastVersion, want[i].lastVersion);
+            QCOMPARE(got[i].firstPosition, want[i].firstPosition);
+            QCOMPARE(got[i].lastPosition, want[i].lastPosition);
+            QCOMPARE(got[i].firstTime, want[i].firstTime);
+            QCOMPARE(got[i].lastTime, want[i].lastTime);
+        }
+        QVERIFY(reader->info().warnings.isEmpty());
+        QCOMPARE(reader->info().events, qint64(30));
+    }
+
     void canonicalEvent()
     {
         const auto e = m_reader->eventAt(1);

@@ -4,9 +4,12 @@
 #include "diff/mergepatch.h"
 #include "replay/replayservice.h"
 #include "store/memoryreader.h"
+#include "store/sqlitestore.h"
+#include "store/storewriter.h"
 
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
@@ -197,6 +200,36 @@ private Q_SLOTS:
         QCOMPARE(ready.count(), 0);
         QCOMPARE(failed.count(), 0);
         QVERIFY(probe->delivered.load() < 3000);
+    }
+
+    // A real store file: the worker clones the SQLite reader on its own thread and answers from it.
+    void nativeStoreFile()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("svc.chronoscope"));
+        {
+            QString err;
+            auto w = StoreWriter::create(path, StoreWriter::Options{}, &err);
+            QVERIFY2(w, qPrintable(err));
+            for (const Event& e : store())
+                QVERIFY2(w->append(e, &err), qPrintable(err));
+            QVERIFY2(w->finish(&err), qPrintable(err));
+        }
+        QString err;
+        auto reader = SqliteStoreReader::open(path, &err);
+        QVERIFY2(reader, qPrintable(err));
+        ReplayService service(std::move(reader));
+        QSignalSpy ready(&service, &ReplayService::stateReady);
+        QSignalSpy blame(&service, &ReplayService::blameReady);
+        const quint64 s = service.requestState(QStringLiteral("slow-1"), Point::atVersion(2500));
+        const quint64 b = service.requestBlame(QStringLiteral("order-1"), QStringLiteral("/status"), Point::end());
+        QTRY_COMPARE(ready.count(), 1);
+        QTRY_COMPARE(blame.count(), 1);
+        QCOMPARE(ready.at(0).at(0).toULongLong(), s);
+        QCOMPARE(toJsonText(ready.at(0).at(1).value<StateResult>().state), QByteArray(R"({"n":2500})"));
+        QCOMPARE(blame.at(0).at(0).toULongLong(), b);
+        QCOMPARE(blame.at(0).at(1).value<BlameResult>().event->version, 1);
     }
 
     // Destroying the service while it works neither hangs nor crashes, and emits nothing.

@@ -33,8 +33,8 @@ private Q_SLOTS:
         const QModelIndex o1 = model.index(0, 0, order);
         QCOMPARE(o1.data(StreamTreeModel::StreamRole).toString(), QStringLiteral("order-1"));
         QCOMPARE(o1.siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), QStringLiteral("3"));
-        QCOMPARE(o1.siblingAtColumn(StreamTreeModel::FirstColumn).data().toString(), QStringLiteral("2026-01-05T10:00:00.000Z"));
-        QCOMPARE(o1.siblingAtColumn(StreamTreeModel::LastColumn).data().toString(), QStringLiteral("2026-01-05T10:01:00.000Z"));
+        QCOMPARE(o1.siblingAtColumn(StreamTreeModel::FirstColumn).data().toString(), QStringLiteral("Jan 5 10:00"));
+        QCOMPARE(o1.siblingAtColumn(StreamTreeModel::LastColumn).data().toString(), QStringLiteral("Jan 5 10:01"));
         QCOMPARE(model.lanesOf(order), (QList<int>{0, 1}));
         QCOMPARE(model.indexOfStream("payment-1").data(StreamTreeModel::LaneRole).toInt(), 2);
         QVERIFY(!model.indexOfStream("nope").isValid());

@@ -36,10 +36,12 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
     m_view->sortByColumn(StreamTreeModel::NameColumn, Qt::AscendingOrder);
     m_view->setAlternatingRowColors(true);
     m_view->header()->setStretchLastSection(false);
-    m_view->header()->setSectionResizeMode(StreamTreeModel::NameColumn, QHeaderView::Stretch);
-    for (int c = StreamTreeModel::EventsColumn; c < StreamTreeModel::ColumnCount; ++c)
-        m_view->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
-    m_view->setColumnHidden(StreamTreeModel::FirstColumn, false);
+    m_view->header()->setSectionResizeMode(QHeaderView::Interactive);
+    m_view->header()->resizeSection(StreamTreeModel::NameColumn, 160);
+    m_view->header()->resizeSection(StreamTreeModel::EventsColumn, m_view->fontMetrics().horizontalAdvance(QStringLiteral("Events")) + 14);
+    const int timeWidth = m_view->fontMetrics().horizontalAdvance(QStringLiteral("Mar 30 23:59")) + 14;
+    m_view->header()->resizeSection(StreamTreeModel::FirstColumn, timeWidth);
+    m_view->header()->resizeSection(StreamTreeModel::LastColumn, timeWidth);
     m_pin->setToolTip(tr("Pin the selected streams: they stay on the timeline whatever is selected or filtered"));
     m_showAll->setToolTip(tr("Clear the selection and show every stream the filter matches"));
 
@@ -89,8 +91,9 @@ void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
 {
     m_updating = true;
     m_model->setIndex(std::move(index));
-    // Few categories: open them all; many: leave them closed so the list stays scannable.
-    if (m_proxy->rowCount() <= 12)
+    // Few categories and streams: open them all; many: leave them closed so the list stays scannable
+    // (and expanding hundreds of thousands of rows would stall the window).
+    if (m_proxy->rowCount() <= 12 && m_model->timelineIndex() && m_model->timelineIndex()->streams.size() <= 2000)
         m_view->expandAll();
     m_updating = false;
     applyFilter();
@@ -109,8 +112,13 @@ void StreamBrowser::applyFilter()
     m_status->setText(m_proxy->errorString());
     m_status->setVisible(!ok);
     m_search->setStyleSheet(ok ? QString() : QStringLiteral("QLineEdit { border: 1px solid #d62728; }"));
-    if (m_proxy->isFiltering() && m_proxy->rowCount() <= 12)
-        m_view->expandAll();
+    if (m_proxy->isFiltering() && m_proxy->rowCount() <= 12) {
+        int rows = 0;
+        for (int c = 0; c < m_proxy->rowCount(); ++c)
+            rows += m_proxy->rowCount(m_proxy->index(c, 0));
+        if (rows <= 2000)
+            m_view->expandAll();
+    }
     emitLanes();
 }
 

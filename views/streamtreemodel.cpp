@@ -1,6 +1,8 @@
 #include "streamtreemodel.h"
 
+#include <QDateTime>
 #include <QFont>
+#include <QTimeZone>
 #include <QLocale>
 #include <QMap>
 
@@ -129,7 +131,10 @@ QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
     auto timeText = [this](qint64 t) {
         if (t == kNoTime)
             return QString();
-        return m_index->timeKnown ? formatTime(t) : QStringLiteral("#%1").arg(t);
+        // Compact in the cell (the tooltip and the table carry full ISO times).
+        return m_index->timeKnown
+                   ? QDateTime::fromMSecsSinceEpoch(t, QTimeZone::utc()).toString(QStringLiteral("MMM d HH:mm"))
+                   : QStringLiteral("#%1").arg(t);
     };
     switch (role) {
     case Qt::DisplayRole:
@@ -174,11 +179,12 @@ QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         if (isCategory)
             return tr("Category %1: %2 streams, %3 events").arg(cat.name).arg(cat.lanes.size()).arg(events);
-        return tr("%1: %2 events, versions %3–%4")
+        return tr("%1: %2 events, versions %3–%4\nfirst %5\nlast %6")
             .arg(m_index->streams[lane])
             .arg(events)
             .arg(m_index->streamInfos[lane].firstVersion)
-            .arg(m_index->streamInfos[lane].lastVersion);
+            .arg(m_index->streamInfos[lane].lastVersion)
+            .arg(formatTime(first), formatTime(last));
     case LaneRole:
         return lane;
     case StreamRole:

@@ -2,9 +2,10 @@
 
 #include "store/eventreader.h"
 
-#include <QCollator>
 #include <QCoreApplication>
-#include <QLocale>
+#include <QDataStream>
+#include <QFile>
+#include <QSaveFile>
 
 #include <algorithm>
 
@@ -67,6 +68,92 @@ void TimelineIndex::finish()
         m_typeByName.insert(types[i], i);
 }
 
+namespace {
+
+// Per-lane rows (time order) and stream summaries, from entries and byTime.
+void computeLanes(TimelineIndex& index)
+{
+    const auto& entries = index.entries;
+    const int laneCount = int(index.streams.size());
+    index.laneRows.assign(size_t(laneCount), {});
+    std::vector<quint32> laneSizes(static_cast<size_t>(laneCount), 0);
+    for (const auto& e : entries)
+        ++laneSizes[e.lane];
+    for (int l = 0; l < laneCount; ++l)
+        index.laneRows[size_t(l)].reserve(laneSizes[size_t(l)]);
+    for (quint32 row : index.byTime)
+        index.laneRows[entries[row].lane].push_back(row);
+
+    // Stream summaries from the events themselves, so they agree with what the lanes show.
+    index.streamInfos.clear();
+    index.streamInfos.reserve(laneCount);
+    for (int l = 0; l < laneCount; ++l) {
+        StreamInfo s;
+        s.stream = index.streams[l];
+        const auto& rows = index.laneRows[size_t(l)];
+        s.events = qint64(rows.size());
+        bool firstSeen = false;
+        for (quint32 r : rows) {
+            const auto& e = entries[r];
+            if (!firstSeen) {
+                s.firstVersion = s.lastVersion = e.version;
+                s.firstPosition = s.lastPosition = e.position;
+                firstSeen = true;
+            }
+            s.firstVersion = std::min(s.firstVersion, e.version);
+            s.lastVersion = std::max(s.lastVersion, e.version);
+            s.firstPosition = std::min(s.firstPosition, e.position);
+            s.lastPosition = std::max(s.lastPosition, e.position);
+        }
+        if (!rows.empty()) {
+            s.firstTime = entries[rows.front()].time;
+            s.lastTime = entries[rows.back()].time;
+        }
+        index.streamInfos.append(s);
+    }
+}
+
+} // namespace
+
+bool naturalLess(const QString& a, const QString& b)
+{
+    const QChar* p = a.constData();
+    const QChar* q = b.constData();
+    const QChar* pe = p + a.size();
+    const QChar* qe = q + b.size();
+    while (p < pe && q < qe) {
+        if (p->isDigit() && q->isDigit()) {
+            const QChar* ps = p;
+            const QChar* qs = q;
+            while (ps < pe && *ps == QLatin1Char('0'))
+                ++ps;
+            while (qs < qe && *qs == QLatin1Char('0'))
+                ++qs;
+            const QChar* pd = ps;
+            const QChar* qd = qs;
+            while (pd < pe && pd->isDigit())
+                ++pd;
+            while (qd < qe && qd->isDigit())
+                ++qd;
+            if (pd - ps != qd - qs)
+                return pd - ps < qd - qs; // fewer significant digits: smaller number
+            for (; ps < pd; ++ps, ++qs)
+                if (*ps != *qs)
+                    return *ps < *qs;
+            if ((pd - p) != (qd - q))
+                return (pd - p) < (qd - q); // same value: fewer leading zeros first
+            p = pd;
+            q = qd;
+            continue;
+        }
+        if (*p != *q)
+            return *p < *q;
+        ++p;
+        ++q;
+    }
+    return (pe - p) < (qe - q);
+}
+
 TimelineIndexBuilder::TimelineIndexBuilder(const StoreInfo& info, qint64 expectedEvents)
     : m_index(std::make_shared<TimelineIndex>())
 {
@@ -123,13 +210,7 @@ std::shared_ptr<const TimelineIndex> TimelineIndexBuilder::finish()
     for (int i = 0; i < laneCount; ++i)
         order[i] = i;
     // Natural order (order-2 before order-10), as people number their aggregates.
-    QCollator collator(QLocale::c());
-    collator.setNumericMode(true);
-    collator.setCaseSensitivity(Qt::CaseSensitive);
-    std::sort(order.begin(), order.end(), [&](int a, int b) {
-        const int c = collator.compare(index->streams[a], index->streams[b]);
-        return c != 0 ? c < 0 : index->streams[a] < index->streams[b];
-    });
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return naturalLess(index->streams[a], index->streams[b]); });
     std::vector<quint32> remap(static_cast<size_t>(laneCount));
     QStringList names;
     names.reserve(laneCount);
@@ -150,42 +231,7 @@ std::shared_ptr<const TimelineIndex> TimelineIndexBuilder::finish()
     if (!std::is_sorted(index->byTime.begin(), index->byTime.end(), timeOrder))
         std::sort(index->byTime.begin(), index->byTime.end(), timeOrder);
 
-    index->laneRows.assign(size_t(laneCount), {});
-    std::vector<quint32> laneSizes(static_cast<size_t>(laneCount), 0);
-    for (const auto& e : entries)
-        ++laneSizes[e.lane];
-    for (int l = 0; l < laneCount; ++l)
-        index->laneRows[size_t(l)].reserve(laneSizes[size_t(l)]);
-    for (quint32 row : index->byTime)
-        index->laneRows[entries[row].lane].push_back(row);
-
-    // Stream summaries from the events themselves, so they agree with what the lanes show.
-    index->streamInfos.clear();
-    index->streamInfos.reserve(laneCount);
-    for (int l = 0; l < laneCount; ++l) {
-        StreamInfo s;
-        s.stream = index->streams[l];
-        const auto& rows = index->laneRows[size_t(l)];
-        s.events = qint64(rows.size());
-        bool firstSeen = false;
-        for (quint32 r : rows) {
-            const auto& e = entries[r];
-            if (!firstSeen) {
-                s.firstVersion = s.lastVersion = e.version;
-                s.firstPosition = s.lastPosition = e.position;
-                firstSeen = true;
-            }
-            s.firstVersion = std::min(s.firstVersion, e.version);
-            s.lastVersion = std::max(s.lastVersion, e.version);
-            s.firstPosition = std::min(s.firstPosition, e.position);
-            s.lastPosition = std::max(s.lastPosition, e.position);
-        }
-        if (!rows.empty()) {
-            s.firstTime = entries[rows.front()].time;
-            s.lastTime = entries[rows.back()].time;
-        }
-        index->streamInfos.append(s);
-    }
+    computeLanes(*index);
     index->finish();
     StoreInfo& info = index->info;
     info.events = qint64(entries.size());
@@ -235,6 +281,102 @@ std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, con
     auto index = builder.finish();
     if (progress)
         progress(index->size(), index->size(), QCoreApplication::translate("TimelineIndex", "Indexed"));
+    return index;
+}
+
+namespace {
+constexpr quint32 kIndexMagic = 0x43534958; // "CSIX"
+constexpr quint32 kIndexFormat = 1;
+
+template<typename T>
+void writeVector(QDataStream& out, const std::vector<T>& v)
+{
+    out << quint64(v.size());
+    out.writeRawData(reinterpret_cast<const char*>(v.data()), int(v.size() * sizeof(T)));
+}
+
+template<typename T>
+bool readVector(QDataStream& in, std::vector<T>& v, quint64 maxSize)
+{
+    quint64 n = 0;
+    in >> n;
+    if (in.status() != QDataStream::Ok || n > maxSize)
+        return false;
+    v.resize(size_t(n));
+    const qint64 bytes = qint64(n * sizeof(T));
+    return in.readRawData(reinterpret_cast<char*>(v.data()), int(bytes)) == bytes;
+}
+} // namespace
+
+bool saveTimelineIndex(const TimelineIndex& index, const QString& path, const QByteArray& key, QString* error)
+{
+    // Written beside the target and renamed into place, so a reader never sees half a file.
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        if (error)
+            *error = file.errorString();
+        return false;
+    }
+    QDataStream out(&file);
+    out.setVersion(QDataStream::Qt_6_4);
+    out << kIndexMagic << kIndexFormat << key;
+    const StoreInfo& i = index.info;
+    out << i.layout << i.location << i.events << i.streams << i.firstPosition << i.lastPosition << i.firstTime << i.lastTime
+        << i.timeKnown << i.warnings << index.timeKnown;
+    out << index.streams << index.types;
+    writeVector(out, index.typeCounts);
+    writeVector(out, index.entries);
+    writeVector(out, index.byTime);
+    if (out.status() != QDataStream::Ok || !file.commit()) {
+        if (error)
+            *error = file.errorString();
+        return false;
+    }
+    return true;
+}
+
+std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString& path, const QByteArray& key, QString* error)
+{
+    auto fail = [error](const QString& why) -> std::shared_ptr<const TimelineIndex> {
+        if (error)
+            *error = why;
+        return nullptr;
+    };
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return fail(file.errorString());
+    QDataStream in(&file);
+    in.setVersion(QDataStream::Qt_6_4);
+    quint32 magic = 0, format = 0;
+    QByteArray storedKey;
+    in >> magic >> format >> storedKey;
+    if (magic != kIndexMagic || format != kIndexFormat)
+        return fail(QStringLiteral("not a timeline index of this version"));
+    if (storedKey != key)
+        return fail(QStringLiteral("the index belongs to another version of the store"));
+    auto index = std::make_shared<TimelineIndex>();
+    StoreInfo& i = index->info;
+    in >> i.layout >> i.location >> i.events >> i.streams >> i.firstPosition >> i.lastPosition >> i.firstTime >> i.lastTime
+        >> i.timeKnown >> i.warnings >> index->timeKnown;
+    in >> index->streams >> index->types;
+    const quint64 limit = quint64(file.size());
+    if (in.status() != QDataStream::Ok || !readVector(in, index->typeCounts, limit) || !readVector(in, index->entries, limit)
+        || !readVector(in, index->byTime, limit))
+        return fail(QStringLiteral("truncated or damaged index file"));
+    // Check everything the binary searches and array lookups rely on: a damaged cache must never crash.
+    const auto& e = index->entries;
+    if (index->byTime.size() != e.size() || index->typeCounts.size() != size_t(index->types.size()))
+        return fail(QStringLiteral("inconsistent index file"));
+    for (size_t k = 0; k < e.size(); ++k) {
+        if (e[k].lane >= quint32(index->streams.size()) || e[k].type >= quint32(index->types.size())
+            || (k > 0 && e[k - 1].position >= e[k].position))
+            return fail(QStringLiteral("inconsistent index file"));
+        const quint32 r = index->byTime[k];
+        if (r >= e.size() || (k > 0 && e[index->byTime[k - 1]].time > e[r].time))
+            return fail(QStringLiteral("inconsistent index file"));
+    }
+    computeLanes(*index);
+    index->finish();
     return index;
 }
 

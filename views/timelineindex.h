@@ -82,6 +82,15 @@ private:
     int m_lastLane = -1, m_lastTypeId = -1;
 };
 
+/// Natural order of stream names: "order-2" before "order-10" (digit runs compare by value).
+bool naturalLess(const QString& a, const QString& b);
+
+/// The index of a store is kept in the user's cache between runs, so reopening a big store does not read
+/// it again. `key` identifies the store's content (path, size, modification time); a file written for
+/// another key, an older format or a damaged file is refused (nullptr, *error says why) and rebuilt.
+bool saveTimelineIndex(const TimelineIndex& index, const QString& path, const QByteArray& key, QString* error);
+std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString& path, const QByteArray& key, QString* error);
+
 /// Reads the whole store once, keeping only the index fields. Runs on any thread with its own reader.
 /// Returns null with *error on failure or when cancelled.
 std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, const CancelToken& cancel,

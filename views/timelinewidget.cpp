@@ -78,6 +78,16 @@ void TimelineWidget::setIndex(std::shared_ptr<const TimelineIndex> index)
     m_pinned.clear();
     m_selStart = m_selEnd = 0;
     m_map.timeAxis = !m_index || m_index->timeKnown;
+    m_failureType.clear();
+    m_failurePrefix.clear();
+    if (m_index) {
+        for (const QString& t : m_index->types)
+            m_failureType.push_back(isFailureType(t) ? 1 : 0);
+        // Prefix counts make "failures in this pixel column" two lookups at any zoom.
+        m_failurePrefix.resize(m_index->byTime.size() + 1, 0);
+        for (size_t k = 0; k < m_index->byTime.size(); ++k)
+            m_failurePrefix[k + 1] = m_failurePrefix[k] + quint32(m_failureType[m_index->entries[m_index->byTime[k]].type]);
+    }
     m_vscroll->setValue(0);
     updateScrollBar(); // the legend's height depends on the store's types
     fitAll();
@@ -350,6 +360,26 @@ void TimelineWidget::paintAxis(QPainter& p, const Layout& l)
     p.setClipping(false);
 }
 
+void TimelineWidget::binOverview(const Layout& l)
+{
+    const auto& byTime = m_index->byTime;
+    const auto& entries = m_index->entries;
+    const int w = l.plotWidth;
+    m_overviewCounts.assign(size_t(w), 0);
+    m_overviewFailures.assign(size_t(w), 0);
+    auto timeLess = [&](quint32 row, qint64 v) { return entries[row].time < v; };
+    const auto lo = std::lower_bound(byTime.begin(), byTime.end(), qint64(std::ceil(m_map.start)), timeLess);
+    const auto hi = std::lower_bound(lo, byTime.end(), qint64(std::floor(m_map.end)) + 1, timeLess);
+    auto cur = lo;
+    for (int c = 0; c < w && cur != hi; ++c) {
+        const qint64 colEnd = qint64(std::ceil(m_map.start + double(c + 1) * m_map.span() / w));
+        auto next = std::lower_bound(cur, hi, colEnd, timeLess);
+        m_overviewCounts[size_t(c)] = next - cur;
+        m_overviewFailures[size_t(c)] = m_failurePrefix[size_t(next - byTime.begin())] - m_failurePrefix[size_t(cur - byTime.begin())];
+        cur = next;
+    }
+}
+
 void TimelineWidget::paintOverview(QPainter& p, const Layout& l)
 {
     const QPalette& pal = palette();
@@ -362,31 +392,28 @@ void TimelineWidget::paintOverview(QPainter& p, const Layout& l)
     p.drawText(QRect(8, r.top(), kGutterWidth - 12, r.height()), Qt::AlignLeft | Qt::AlignVCenter,
                tr("All events (%1)").arg(QLocale().toString(m_index->size())));
     p.setFont(font());
-
-    const auto& byTime = m_index->byTime;
-    const auto& entries = m_index->entries;
+    if (!m_laneImageValid || m_overviewCounts.size() != size_t(l.plotWidth))
+        binOverview(l);
     const int w = l.plotWidth;
-    std::vector<qint64> counts(size_t(w), 0);
     qint64 maxCount = 0;
-    auto cur = std::lower_bound(byTime.begin(), byTime.end(), qint64(std::ceil(m_map.start)),
-                                [&](quint32 row, qint64 v) { return entries[row].time < v; });
-    for (int c = 0; c < w && cur != byTime.end(); ++c) {
-        const qint64 colEnd = qint64(std::ceil(m_map.start + double(c + 1) * m_map.span() / w));
-        auto next = std::lower_bound(cur, byTime.end(), colEnd,
-                                     [&](quint32 row, qint64 v) { return entries[row].time < v; });
-        counts[size_t(c)] = next - cur;
-        maxCount = std::max(maxCount, counts[size_t(c)]);
-        cur = next;
-    }
+    for (qint64 n : m_overviewCounts)
+        maxCount = std::max(maxCount, n);
     const QColor bar = pal.color(QPalette::Highlight);
+    const QColor failure(0xd62728);
     const int h = r.height() - 6;
     const double logMax = std::log1p(double(std::max<qint64>(maxCount, 1)));
     for (int c = 0; c < w; ++c) {
-        const qint64 n = counts[size_t(c)];
+        const qint64 n = m_overviewCounts[size_t(c)];
         if (n == 0)
             continue;
         const int bh = std::max(2, int(h * std::log1p(double(n)) / logMax));
         p.fillRect(QRect(l.plotLeft + c, r.bottom() - 2 - bh, 1, bh), bar);
+        const qint64 f = m_overviewFailures[size_t(c)];
+        if (f > 0) {
+            // Failures on the same scale, so a burst of them reads as an incident.
+            const int fh = std::max(2, int(h * std::log1p(double(f)) / logMax));
+            p.fillRect(QRect(l.plotLeft + c, r.bottom() - 2 - fh, 1, fh), failure);
+        }
     }
     p.setPen(pal.color(QPalette::Mid));
     p.drawLine(r.bottomLeft(), r.bottomRight());
@@ -428,11 +455,14 @@ void TimelineWidget::paintLaneImage(const Layout& l)
             continue;
         std::fill(counts.begin(), counts.end(), 0);
         int maxC = 0;
-        if (count <= qint64(w) * 8) {
+        // Visiting events is cheap up to a few hundred thousand per lane (and finds failures in crowded
+        // columns); beyond that, columns are counted by binary search and show their first event's type.
+        if (count <= std::max<qint64>(qint64(w) * 8, 400'000)) {
             for (auto it = lo; it != hi; ++it) {
                 const auto& e = entries[*it];
                 const int c = std::clamp(int((double(e.time) - m_map.start) * scale), 0, w - 1);
-                if (counts[size_t(c)]++ == 0)
+                // A column shows its first event's type, unless it holds a failure: those must stand out.
+                if (counts[size_t(c)]++ == 0 || (m_failureType[e.type] && !m_failureType[firstType[size_t(c)]]))
                     firstType[size_t(c)] = e.type;
                 maxC = std::max(maxC, counts[size_t(c)]);
             }

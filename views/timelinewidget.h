@@ -94,6 +94,7 @@ private:
     void updateMapping();
     void paintLanes(QPainter& p, const Layout& l);
     void paintLaneImage(const Layout& l);
+    void binOverview(const Layout& l);
     void paintOverview(QPainter& p, const Layout& l);
     void paintAxis(QPainter& p, const Layout& l);
     void paintLegend(QPainter& p, const Layout& l);
@@ -116,6 +117,10 @@ private:
     // the cursor, markers and hover are painted over it.
     QImage m_laneImage;
     bool m_laneImageValid = false;
+    std::vector<qint64> m_overviewCounts;   ///< per pixel column, all events (cached with the lane image)
+    std::vector<qint64> m_overviewFailures; ///< per pixel column, events whose type reads as a failure
+    std::vector<char> m_failureType;        ///< per type id
+    std::vector<quint32> m_failurePrefix;   ///< failures among the first k events in time order (size n+1)
 
     enum class Drag { None, Pending, Pan, Select, Scrub };
     Drag m_drag = Drag::None;

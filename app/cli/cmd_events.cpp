@@ -69,7 +69,13 @@ int runExport(Invocation& inv)
         buffer.clear();
     };
     QString error;
+    const CancelToken cancel = cancelOnInterrupt();
+    bool cancelled = false;
     const bool ok = reader->read(*q, [&](const Event& e) {
+        if (cancel.isCancelled()) {
+            cancelled = true;
+            return false;
+        }
         buffer += e.toCanonicalJson();
         buffer += '\n';
         ++events;
@@ -81,6 +87,11 @@ int runExport(Invocation& inv)
         }
         return !writeFailed;
     }, &error);
+    if (cancelled) {
+        endProgress();
+        // QSaveFile drops its temporary file: nothing is left under the output name.
+        return inv.inputError(QStringLiteral("export cancelled; %1 was not written").arg(output));
+    }
     bytes += buffer.size();
     flush();
     endProgress();

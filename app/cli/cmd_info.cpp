@@ -2,6 +2,9 @@
 #include "commands.h"
 
 #include "sources/sourceregistry.h"
+#include "store/sqlitestore.h"
+
+#include <algorithm>
 
 namespace chronoscope::cli {
 
@@ -37,7 +40,23 @@ int runInfo(Invocation& inv)
             out += ',';
         appendJsonString(out, s.warnings[i]);
     }
-    out += "]}";
+    out += ']';
+    // Native stores (and the caches of indexed files) record where they came from: show it.
+    if (auto* native = dynamic_cast<SqliteStoreReader*>(reader.get())) {
+        const QHash<QString, QString> meta = native->meta();
+        QStringList keys = meta.keys();
+        std::sort(keys.begin(), keys.end());
+        out += ",\"meta\":{";
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            if (i)
+                out += ',';
+            appendJsonString(out, keys[i]);
+            out += ':';
+            appendJsonString(out, meta.value(keys[i]));
+        }
+        out += '}';
+    }
+    out += '}';
     writeJsonLine(out);
     return ExitOk;
 }
@@ -50,12 +69,10 @@ int runStreams(Invocation& inv)
         return exit;
     const QString pattern = inv.value(QStringLiteral("match"));
     const bool filter = inv.has(QStringLiteral("match"));
-    QByteArray line;
-    line.reserve(512);
+    QByteArray& line = outputBuffer(); // 200,000 streams: build each line in place
     for (const StreamInfo& s : reader->streams()) {
         if (filter && !globMatch(pattern, s.stream))
             continue;
-        line.clear();
         line += "{\"stream\":";
         appendJsonString(line, s.stream);
         line += ",\"events\":";
@@ -72,8 +89,8 @@ int runStreams(Invocation& inv)
         appendJsonTime(line, s.firstTime);
         line += ",\"lastTime\":";
         appendJsonTime(line, s.lastTime);
-        line += '}';
-        writeLine(line);
+        line += "}\n";
+        flushIfFull();
     }
     return ExitOk;
 }
@@ -83,7 +100,8 @@ const CommandRegistration infoCommand({
     QStringLiteral("summary of a store: layout, event and stream counts, first/last position and time"),
     QStringLiteral("info URI"),
     QStringLiteral("Prints one JSON object: uri, layout, location, events, streams, firstPosition, lastPosition,\n"
-                   "firstTime, lastTime, timeKnown, warnings."),
+                   "firstTime, lastTime, timeKnown, warnings, and for native stores meta (where the store came from:\n"
+                   "source_uri, created_at, format, schema_version, ...)."),
     1, 1, {}, runInfo});
 
 const CommandRegistration streamsCommand({

@@ -35,7 +35,11 @@ bool g_pretty = false;
 
 QByteArray& outBuffer()
 {
-    static QByteArray buffer;
+    static QByteArray buffer = [] {
+        QByteArray b;
+        b.reserve((1 << 20) + 65536);
+        return b;
+    }();
     return buffer;
 }
 
@@ -263,12 +267,20 @@ void writeLine(QByteArrayView bytes)
         flushOut();
 }
 
+QByteArray& outputBuffer() { return outBuffer(); }
+
+void flushIfFull()
+{
+    if (outBuffer().size() >= (1 << 20))
+        flushOut();
+}
+
 void flushOut()
 {
     QByteArray& b = outBuffer();
     if (!b.isEmpty()) {
         std::fwrite(b.constData(), 1, size_t(b.size()), stdout);
-        b.clear();
+        b.resize(0); // keeps the capacity
     }
     std::fflush(stdout);
 }

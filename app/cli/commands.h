@@ -133,6 +133,9 @@ void appendInt(QByteArray& out, qint64 v);
 void writeOut(QByteArrayView bytes);
 void writeLine(QByteArrayView bytes);
 void flushOut();
+/// The stdout buffer itself, for commands that build many lines in place (call flushIfFull() after each).
+QByteArray& outputBuffer();
+void flushIfFull();
 /// Compact by default; indented with the global --pretty flag.
 QByteArray jsonText(const QJsonValue& value);
 void setPretty(bool pretty);

@@ -72,8 +72,13 @@ int main(int argc, char** argv)
     });
     QObject::connect(&window, &MainWindow::storeOpened, &app, [&] {
         if (parser.isSet(stream)) {
-            window.streamBrowser()->selectStream(parser.value(stream));
-            window.controller()->setSelectedStream(parser.value(stream));
+            if (window.index()->laneOf(parser.value(stream)) < 0) {
+                std::fprintf(stderr, "chronoscope: no stream named %s in this store; showing all streams\n",
+                             qPrintable(parser.value(stream)));
+            } else {
+                window.streamBrowser()->selectStream(parser.value(stream));
+                window.controller()->setSelectedStream(parser.value(stream));
+            }
         }
         if (parser.isSet(atPosition))
             window.controller()->jumpToEvent(parser.value(atPosition).toLongLong());

@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "projections/projectionsdock.h"
 
 #include "diff/mergepatch.h"
 #include "diffinspector.h"
@@ -34,6 +35,8 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QToolBar>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace chronoscope {
@@ -62,16 +65,23 @@ MainWindow::MainWindow(QWidget* parent)
     setAcceptDrops(true);
     setDockNestingEnabled(true);
 
-    auto* central = new QWidget(this);
-    auto* layout = new QVBoxLayout(central);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(0);
-    layout->addWidget(m_controls);
-    layout->addWidget(m_timeline, 1);
-    setCentralWidget(central);
+    // The replay bar spans the whole window (a toolbar), so its width never squeezes the docks.
+    auto* bar = new QToolBar(tr("Replay"), this);
+    bar->setObjectName(QStringLiteral("replayToolBar"));
+    bar->setMovable(false);
+    bar->addWidget(m_controls);
+    addToolBar(Qt::TopToolBarArea, bar);
+    setCentralWidget(m_timeline);
 
     buildDocks();
     buildMenus();
+    // The projections dock is self-contained (views/projections); it shares the state dock's place.
+    if (QDockWidget* projections = addPanel(tr("Projections"), new ProjectionsDock(m_controller), Qt::RightDockWidgetArea)) {
+        if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock"))) {
+            tabifyDockWidget(state, projections);
+            state->raise();
+        }
+    }
     statusBar()->addPermanentWidget(m_cursorLabel);
     statusBar()->addPermanentWidget(m_storeLabel);
     m_cursorLabel->setObjectName(QStringLiteral("statusCursor"));
@@ -182,7 +192,7 @@ void MainWindow::showEvent(QShowEvent* e)
     // Default dock sizes need a laid-out window; a saved layout wins over them.
     if (!m_restoredState) {
         m_restoredState = true;
-        applyDefaultDockSizes();
+        QTimer::singleShot(0, this, &MainWindow::applyDefaultDockSizes);
     }
 }
 
@@ -194,7 +204,7 @@ void MainWindow::applyDefaultDockSizes()
         auto* event = findChild<QDockWidget*>(QStringLiteral("eventDock"));
         auto* table = findChild<QDockWidget*>(QStringLiteral("eventTableDock"));
         auto* diff = findChild<QDockWidget*>(QStringLiteral("diffDock"));
-        resizeDocks({streams, state}, {width() * 21 / 100, width() * 27 / 100}, Qt::Horizontal);
+        resizeDocks({streams, state}, {width() * 25 / 100, width() * 26 / 100}, Qt::Horizontal);
         resizeDocks({table}, {height() * 30 / 100}, Qt::Vertical);
         resizeDocks({state, event}, {height() * 30 / 100, height() * 30 / 100}, Qt::Vertical);
         resizeDocks({table, diff}, {width() / 2, width() / 2}, Qt::Horizontal);
@@ -407,6 +417,8 @@ void MainWindow::applyOpen(const OpenResult& r)
     m_service = new ReplayService(m_reader->clone(&error), this);
     m_lookup = new EventLookup(m_reader, this);
     wireServices();
+    if (auto* projections = findChild<ProjectionsDock*>())
+        projections->setReader(m_reader->clone(&error));
 
     m_timeline->setIndex(m_index);
     m_browser->setIndex(m_index);
@@ -643,7 +655,9 @@ bool MainWindow::saveScreenshot(const QString& path, const QSize& size)
 {
     if (this->size() != size) {
         resize(size);
+        QCoreApplication::processEvents();
         applyDefaultDockSizes();
+        QCoreApplication::processEvents();
     }
     m_controller->flush();
     QCoreApplication::processEvents();

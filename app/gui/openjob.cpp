@@ -2,6 +2,8 @@
 
 #include "demo/demogenerator.h"
 
+#include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -86,11 +88,37 @@ void OpenJob::start()
             finish();
             return;
         }
-        auto index = buildTimelineIndex(*reader, cancel, progress, &error);
+        // A local file's index is kept in the cache, keyed by the file's identity, so a second open of a
+        // big store skips reading it all again.
+        QString cachePath;
+        QByteArray key;
+        const QFileInfo local(uri);
+        if (!cacheDir.isEmpty() && local.isFile()) {
+            key = (local.canonicalFilePath() + QLatin1Char('|') + QString::number(local.size()) + QLatin1Char('|')
+                   + QString::number(local.lastModified().toMSecsSinceEpoch()))
+                      .toUtf8();
+            cachePath = cacheDir + QStringLiteral("/timeline/")
+                        + QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha1).toHex()) + QStringLiteral(".idx");
+        }
+        std::shared_ptr<const TimelineIndex> index;
+        if (!cachePath.isEmpty() && QFileInfo::exists(cachePath)) {
+            if (progress)
+                progress(0, -1, QObject::tr("Loading the timeline index"));
+            QString cacheError;
+            index = loadTimelineIndex(cachePath, key, &cacheError);
+            r.indexFromCache = bool(index);
+        }
         if (!index) {
-            r.error = QObject::tr("%1: %2").arg(displayUri, error);
-            finish();
-            return;
+            index = buildTimelineIndex(*reader, cancel, progress, &error);
+            if (!index) {
+                r.error = QObject::tr("%1: %2").arg(displayUri, error);
+                finish();
+                return;
+            }
+            if (!cachePath.isEmpty() && QDir().mkpath(QFileInfo(cachePath).absolutePath())) {
+                QString cacheError;
+                saveTimelineIndex(*index, cachePath, key, &cacheError); // a cache that cannot be written only costs time
+            }
         }
         r.reader = std::shared_ptr<EventReader>(std::move(reader));
         r.index = index;

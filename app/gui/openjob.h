@@ -22,6 +22,7 @@ struct OpenResult
     std::shared_ptr<const TimelineIndex> index;
     QString error;
     bool cancelled = false;
+    bool indexFromCache = false; ///< the timeline index came from the cache (the store was opened before)
     qint64 elapsedMs = 0;
     bool ok() const { return reader && index; }
 };

@@ -22,7 +22,6 @@ public:
     {
         m_hasVersion = columns.contains(QLatin1String("event_version"));
         m_hasMetadata = columns.contains(QLatin1String("metadata"));
-        loadOrder();
     }
 
     std::unique_ptr<EventReader> clone(QString* error) override { return openCqrsEsSqlite(m_db->path(), error); }
@@ -46,12 +45,13 @@ protected:
     bool timeKnown() const override { return false; }
     void fileChanged() override
     {
-        loadOrder();
+        m_orderLoaded = false;
         m_aggregateTypes.reset();
     }
 
     bool pushDown(const EventQuery& q, SqlWhere* w) override
     {
+        loadOrder(); // every read passes here before decoding rows
         if (q.since != kNoTime || q.until != kNoTime) {
             w->add("0"); // the layout stores no time: no event lies inside a time range
             return true;
@@ -124,6 +124,7 @@ protected:
 
     bool computeStreams(QList<StreamInfo>* out, QString* error) override
     {
+        loadOrder();
         SqlStatement st(*m_db, "SELECT aggregate_type, aggregate_id, count(*), min(sequence), max(sequence), "
                                "min(rowid), max(rowid) FROM events WHERE " +
                                    rowFilter() + " GROUP BY aggregate_type, aggregate_id");
@@ -178,9 +179,13 @@ private:
     }
 
     // Positions are the 1-based rank of the rowid (insertion order). With no deleted rows that is the rowid
-    // itself; otherwise the sorted rowids are kept (8 bytes an event) to translate both ways.
+    // itself; otherwise the sorted rowids are kept (8 bytes an event) to translate both ways. Checked on first
+    // use (it counts the rows), not at open.
     void loadOrder()
     {
+        if (m_orderLoaded)
+            return;
+        m_orderLoaded = true;
         m_rowids.clear();
         m_dense = true;
         SqlStatement st(*m_db, "SELECT min(rowid), max(rowid), count(*) FROM events");
@@ -232,6 +237,7 @@ private:
     bool m_hasVersion = false;
     bool m_hasMetadata = false;
     bool m_dense = true;
+    bool m_orderLoaded = false;
     std::vector<qint64> m_rowids;
     std::optional<QStringList> m_aggregateTypes;
 };

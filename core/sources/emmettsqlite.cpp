@@ -128,11 +128,19 @@ protected:
 
     bool computeStreams(QList<StreamInfo>* out, QString* error) override
     {
+        // When every row is an event (no commands, nothing archived or malformed: the usual store), counts and
+        // ranges come from the UNIQUE(stream_id, stream_position, ...) index alone, which carries the rowid
+        // (global_position), and the times from two lookups per stream. Otherwise one scan of the table.
+        const bool allRowsAreEvents = skippedRows() == 0;
         const QByteArray created = m_hasCreated ? "created" : "NULL";
-        SqlStatement st(*m_db, "SELECT stream_id, count(*), min(stream_position), max(stream_position), "
-                               "min(global_position), max(global_position), min(" +
-                                   created + "), max(" + created + ") FROM emt_messages WHERE " + rowFilter() +
-                                   " GROUP BY stream_id");
+        const QByteArray sql =
+            allRowsAreEvents
+                ? QByteArray("SELECT stream_id, count(*), min(stream_position), max(stream_position), "
+                             "min(global_position), max(global_position) FROM emt_messages GROUP BY stream_id")
+                : "SELECT stream_id, count(*), min(stream_position), max(stream_position), min(global_position), "
+                  "max(global_position), min(" + created + "), max(" + created + ") FROM emt_messages NOT INDEXED WHERE " +
+                      rowFilter() + " GROUP BY stream_id";
+        SqlStatement st(*m_db, sql);
         if (!st.ok()) {
             *error = QStringLiteral("%1: cannot summarise streams (%2)").arg(m_db->path(), st.prepareError());
             return false;
@@ -146,13 +154,27 @@ protected:
             s.lastVersion = st.int64(3);
             s.firstPosition = st.int64(4);
             s.lastPosition = st.int64(5);
-            s.firstTime = parseCreated(st, 6);
-            s.lastTime = parseCreated(st, 7);
+            if (!allRowsAreEvents) {
+                s.firstTime = parseCreated(st, 6);
+                s.lastTime = parseCreated(st, 7);
+            }
             out->append(s);
         }
         if (rc != SQLITE_DONE) {
             *error = sqlError(QStringLiteral("summarising streams failed"));
             return false;
+        }
+        if (allRowsAreEvents && m_hasCreated) {
+            SqlStatement at(*m_db, "SELECT created FROM emt_messages WHERE global_position = ?");
+            auto timeAt = [&](qint64 position) {
+                at.reset();
+                at.bind({SqlValue(position)});
+                return at.step() == SQLITE_ROW ? parseCreated(at, 0) : kNoTime;
+            };
+            for (StreamInfo& s : *out) {
+                s.firstTime = timeAt(s.firstPosition);
+                s.lastTime = s.lastPosition == s.firstPosition ? s.firstTime : timeAt(s.lastPosition);
+            }
         }
         std::sort(out->begin(), out->end(), [](const StreamInfo& a, const StreamInfo& b) { return a.stream < b.stream; });
         return true;

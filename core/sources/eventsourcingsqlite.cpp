@@ -3,9 +3,6 @@
 #include "sources/sourceregistry.h"
 #include "sources/sqlitelayout.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -125,28 +122,42 @@ void topicTypeSql(sqlite3_context* ctx, int, sqlite3_value** argv)
     sqlite3_result_text(ctx, p + start, n - start, SQLITE_TRANSIENT);
 }
 
-QJsonValue unwrapTranscoded(const QJsonValue& v)
+// Replaces eventsourcing's transcoder wrappers {"_type_":"name","_data_":value} by their value, in compact
+// JSON text (where `{"` cannot occur inside a string, so a plain search finds exactly the wrappers). uuid_hex
+// becomes a dashed UUID string; datetime_iso and decimal_str stay strings (no precision lost); any other
+// type becomes its _data_.
+QByteArray unwrapTranscoded(const QByteArray& s)
 {
-    if (v.isObject()) {
-        QJsonObject o = v.toObject();
-        if (o.size() == 2 && o.contains(QLatin1String("_type_")) && o.contains(QLatin1String("_data_"))) {
-            const QString type = o.value(QLatin1String("_type_")).toString();
-            const QJsonValue data = unwrapTranscoded(o.value(QLatin1String("_data_")));
-            if (type == QLatin1String("uuid_hex") && data.isString())
-                return eventsourcingStreamName(data.toString());
-            return data; // datetime_iso and decimal_str stay strings (no precision lost); others: their JSON form
+    static const QByteArray marker = QByteArrayLiteral("{\"_type_\":\"");
+    static const QByteArray dataKey = QByteArrayLiteral(",\"_data_\":");
+    qsizetype at = s.indexOf(marker);
+    if (at < 0)
+        return s;
+    QByteArray out;
+    out.reserve(s.size());
+    qsizetype from = 0;
+    while (at >= 0) {
+        out.append(s.constData() + from, at - from);
+        const qsizetype nameStart = at + marker.size();
+        const qsizetype nameEnd = s.indexOf('"', nameStart);
+        const qsizetype valueStart = nameEnd + 1 + dataKey.size();
+        qsizetype valueEnd = -1;
+        if (nameEnd > 0 && s.mid(nameEnd + 1, dataKey.size()) == dataKey)
+            valueEnd = skipJsonValue(s, valueStart);
+        if (valueEnd < 0 || valueEnd >= s.size() || s[valueEnd] != '}') {
+            out.append('{'); // an ordinary object that happens to start with "_type_"
+            from = at + 1;
+        } else {
+            QByteArray value = unwrapTranscoded(s.mid(valueStart, valueEnd - valueStart));
+            if (s.mid(nameStart, nameEnd - nameStart) == "uuid_hex" && value.size() == 34 && value.front() == '"')
+                value = '"' + eventsourcingStreamName(QString::fromLatin1(value.mid(1, 32))).toLatin1() + '"';
+            out.append(value);
+            from = valueEnd + 1;
         }
-        for (auto it = o.begin(); it != o.end(); ++it)
-            *it = unwrapTranscoded(*it);
-        return o;
+        at = s.indexOf(marker, from);
     }
-    if (v.isArray()) {
-        QJsonArray a = v.toArray();
-        for (auto it = a.begin(); it != a.end(); ++it)
-            *it = unwrapTranscoded(*it);
-        return a;
-    }
-    return v;
+    out.append(s.constData() + from, s.size() - from);
+    return out;
 }
 
 enum class StateError { None, NotJson, NeedsKey, Decrypt, Inflate };
@@ -167,36 +178,30 @@ public:
     }
 
     // Decodes a stored state: plain JSON, zlib-compressed JSON, or AES-GCM encrypted (optionally compressed).
-    // *jsonText (optional) is set to whether `raw` itself was the JSON text (not compressed or encrypted).
-    StateError decodeState(const QByteArray& raw, QJsonDocument* doc, QString* why, bool* jsonText = nullptr) const
+    // Decodes a stored state (plain JSON, zlib-compressed JSON, or AES-GCM encrypted and optionally compressed)
+    // into compact, validated JSON text.
+    StateError decodeState(const QByteArray& raw, QByteArray* json, QString* why) const
     {
-        if (jsonText)
-            *jsonText = false;
         if (raw.isEmpty()) {
             *why = QStringLiteral("the state is empty");
             return StateError::NotJson;
         }
-        QJsonParseError pe{};
+        QString jsonWhy;
         bool textual = false;
         if (raw[0] == '{' || raw[0] == '[') {
-            *doc = QJsonDocument::fromJson(raw, &pe);
-            if (pe.error == QJsonParseError::NoError) {
-                if (jsonText)
-                    *jsonText = true;
+            if (compactJson(raw, json, &jsonWhy))
                 return StateError::None;
-            }
             // Ciphertext starts with '{' once in 256 states: only valid UTF-8 counts as (broken) JSON text.
             textual = QString::fromUtf8(raw).toUtf8() == raw;
-            *why = QStringLiteral("the state is not valid JSON (%1 at offset %2)").arg(pe.errorString()).arg(pe.offset);
+            *why = QStringLiteral("the state is not valid JSON (%1)").arg(jsonWhy);
         }
         const bool zlibLike = looksZlib(raw);
         if (zlibLike) {
             QByteArray inflated;
             if (inflateZlib(raw, &inflated)) {
-                *doc = QJsonDocument::fromJson(inflated, &pe);
-                if (pe.error == QJsonParseError::NoError)
+                if (compactJson(inflated, json, &jsonWhy))
                     return StateError::None;
-                *why = QStringLiteral("the decompressed state is not valid JSON (%1)").arg(pe.errorString());
+                *why = QStringLiteral("the decompressed state is not valid JSON (%1)").arg(jsonWhy);
                 return StateError::NotJson;
             }
         }
@@ -232,12 +237,21 @@ public:
             }
             plain = inflated;
         }
-        *doc = QJsonDocument::fromJson(plain, &pe);
-        if (pe.error != QJsonParseError::NoError) {
-            *why = QStringLiteral("the decrypted state is not valid JSON (%1)").arg(pe.errorString());
+        if (!compactJson(plain, json, &jsonWhy)) {
+            *why = QStringLiteral("the decrypted state is not valid JSON (%1)").arg(jsonWhy);
             return StateError::NotJson;
         }
         return StateError::None;
+    }
+
+    // The event time from a state's (still wrapped) timestamp member.
+    static TimeMs timeOf(const QByteArray& wrappedValue)
+    {
+        const QByteArray v = unwrapTranscoded(wrappedValue);
+        if (v.size() < 2 || v.front() != '"')
+            return kNoTime;
+        const auto t = parseTime(QString::fromLatin1(v.mid(1, v.size() - 2)));
+        return t ? *t : kNoTime;
     }
 
     // Called at open: encrypted states need a key that decrypts them. A false return sets *error.
@@ -251,9 +265,9 @@ public:
         }
         int needsKey = 0, decryptFailed = 0, decoded = 0;
         while (st.step() == SQLITE_ROW) {
-            QJsonDocument doc;
+            QByteArray json;
             QString why;
-            switch (decodeState(st.bytes(1), &doc, &why)) {
+            switch (decodeState(st.bytes(1), &json, &why)) {
             case StateError::None: ++decoded; break;
             case StateError::NeedsKey: ++needsKey; break;
             case StateError::Decrypt: ++decryptFailed; break;
@@ -335,14 +349,12 @@ protected:
         const QString topic = st.text(3);
         e->type = typeOf(topic);
         const QByteArray raw = st.bytes(4);
-        QJsonObject meta{{QStringLiteral("topic"), topic}};
-        QJsonDocument doc;
+        QByteArray meta = "{\"topic\":" + jsonStringLiteral(topic);
+        QByteArray json;
         QString why;
-        bool jsonText = false;
-        if (decodeState(raw, &doc, &why, &jsonText) != StateError::None) {
+        if (decodeState(raw, &json, &why) != StateError::None) {
             setNonJsonData(e, QString::fromUtf8(raw).toUtf8() == raw ? raw : QByteArray("base64:") + raw.toBase64());
-            meta.insert(QStringLiteral("chronoscope.error"), why);
-            e->metadata = QJsonDocument(meta).toJson(QJsonDocument::Compact);
+            e->metadata = meta + ",\"chronoscope.error\":" + jsonStringLiteral(why) + "}";
             addWarning(QStringLiteral("%1: stored_events rowid %2 (stream %3 version %4, %5): %6; the event is shown "
                                       "without its data")
                            .arg(m_db->path())
@@ -352,28 +364,30 @@ protected:
                            .arg(topic, why));
             return true;
         }
-        if (doc.isObject()) {
-            QJsonObject state = doc.object();
-            if (!jsonText || raw.contains("_type_"))
-                state = unwrapTranscoded(state).toObject();
-            // The event time becomes the canonical time; it stays in metadata with its full precision so the
-            // replayed state does not change on every event just because its timestamp did.
-            const QJsonValue ts = state.take(QStringLiteral("timestamp"));
-            if (ts.isString()) {
-                meta.insert(QStringLiteral("timestamp"), ts);
-                if (const auto t = parseTime(ts.toString()))
-                    e->time = *t;
-            } else if (!ts.isUndefined()) {
-                meta.insert(QStringLiteral("timestamp"), ts);
-            }
-            const QJsonValue cv = state.take(QStringLiteral("class_version"));
-            if (!cv.isUndefined())
-                meta.insert(QStringLiteral("class_version"), cv);
-            e->data = QJsonDocument(state).toJson(QJsonDocument::Compact);
-        } else {
-            e->data = QJsonDocument(unwrapTranscoded(doc.array()).toArray()).toJson(QJsonDocument::Compact);
+        QList<std::pair<QByteArray, QByteArray>> members;
+        if (!jsonObjectMembers(json, &members)) {
+            e->data = unwrapTranscoded(json);
+            e->metadata = meta + "}";
+            return true;
         }
-        e->metadata = QJsonDocument(meta).toJson(QJsonDocument::Compact);
+        // The event time becomes the canonical time; it stays in metadata with its full precision so the
+        // replayed state does not change on every event just because its timestamp did. class_version (the
+        // upcasting marker) goes to metadata too.
+        QByteArray data = "{";
+        for (const auto& [key, value] : members) {
+            if (key == "timestamp") {
+                e->time = timeOf(value);
+                meta += ",\"timestamp\":" + unwrapTranscoded(value);
+            } else if (key == "class_version") {
+                meta += ",\"class_version\":" + value;
+            } else {
+                if (data.size() > 1)
+                    data += ',';
+                data += '"' + key + "\":" + unwrapTranscoded(value);
+            }
+        }
+        e->data = data + "}";
+        e->metadata = meta + "}";
         return true;
     }
 
@@ -413,15 +427,16 @@ protected:
             one.bind({SqlValue(rowid)});
             if (one.step() != SQLITE_ROW)
                 return kNoTime;
-            QJsonDocument doc;
+            QByteArray json;
             QString why;
-            if (decodeState(one.bytes(0), &doc, &why) != StateError::None)
+            if (decodeState(one.bytes(0), &json, &why) != StateError::None)
                 return kNoTime;
-            QJsonValue ts = doc.object().value(QLatin1String("timestamp"));
-            if (ts.isObject())
-                ts = ts.toObject().value(QLatin1String("_data_"));
-            const auto t = parseTime(ts.toString());
-            return t ? *t : kNoTime;
+            QList<std::pair<QByteArray, QByteArray>> members;
+            jsonObjectMembers(json, &members);
+            for (const auto& [key, value] : members)
+                if (key == "timestamp")
+                    return timeOf(value);
+            return kNoTime;
         };
         for (StreamInfo& s : *out) {
             s.firstTime = timeAt(s.firstPosition);

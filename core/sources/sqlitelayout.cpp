@@ -534,6 +534,11 @@ bool compactJson(const char* data, qsizetype size, QByteArray* out, QString* why
     return c.run(why);
 }
 
+qsizetype skipJsonValue(const QByteArray& compact, qsizetype at)
+{
+    return skipCompactValue(compact, at);
+}
+
 bool jsonObjectMembers(const QByteArray& compact, QList<std::pair<QByteArray, QByteArray>>* members)
 {
     members->clear();
@@ -664,23 +669,35 @@ StoreInfo SqliteLayoutReader::info()
     }
     s.timeKnown = timeKnown();
     s.warnings = m_db->notes();
-    const QByteArray filter = rowFilter();
-    if (!filter.isEmpty() && !m_skippedRows) {
-        SqlStatement st(*m_db, "SELECT count(*) FROM " + table() + " WHERE NOT (" + filter + ")");
-        if (st.ok() && st.step() == SQLITE_ROW)
-            m_skippedRows = st.int64(0);
-        else
-            addWarning(sqlError(QStringLiteral("cannot count the rows that are not shown")));
-    }
-    if (m_skippedRows && *m_skippedRows > 0)
+    const qint64 skipped = skippedRows();
+    if (skipped > 0)
         s.warnings << QStringLiteral("%1: %2 row(s) of %3 are not shown: %4")
                           .arg(m_db->path())
-                          .arg(*m_skippedRows)
+                          .arg(skipped)
                           .arg(QString::fromUtf8(table()), rowFilterMeaning());
     s.warnings += m_warnings;
     if (m_droppedWarnings > 0)
         s.warnings << QStringLiteral("%1 more warning(s) not listed").arg(m_droppedWarnings);
     return s;
+}
+
+qint64 SqliteLayoutReader::skippedRows()
+{
+    checkFileChanged();
+    if (m_skippedRows)
+        return *m_skippedRows;
+    const QByteArray filter = rowFilter();
+    if (filter.isEmpty()) {
+        m_skippedRows = 0;
+        return 0;
+    }
+    SqlStatement st(*m_db, "SELECT count(*) FROM " + table() + " WHERE NOT (" + filter + ")");
+    if (!st.ok() || st.step() != SQLITE_ROW) {
+        addWarning(sqlError(QStringLiteral("cannot count the rows that are not shown")));
+        return -1;
+    }
+    m_skippedRows = st.int64(0);
+    return *m_skippedRows;
 }
 
 bool SqliteLayoutReader::read(const EventQuery& query, const EventCallback& sink, QString* error)

@@ -127,6 +127,9 @@ inline bool compactJson(const QByteArray& in, QByteArray* out, QString* why = nu
 /// The members of a compact JSON object (as compactJson writes it): raw key text (without quotes, still
 /// escaped) and the raw value text. False when `compact` is not an object.
 bool jsonObjectMembers(const QByteArray& compact, QList<std::pair<QByteArray, QByteArray>>* members);
+/// The index just after the JSON value that starts at `at` in compact, validated JSON text (for a number,
+/// true/false/null: the index of the character that ends it).
+qsizetype skipJsonValue(const QByteArray& compact, qsizetype at);
 /// A JSON string literal for `s` (quotes and escapes included).
 QByteArray jsonStringLiteral(const QString& s);
 /// Canonical data for a payload that is not JSON: a JSON string of its text (invalid UTF-8 replaced).
@@ -171,6 +174,8 @@ protected:
     QString sqlError(const QString& what) const;
     /// Checks the data version and calls fileChanged()/drops caches when another process committed.
     void checkFileChanged();
+    /// How many rows rowFilter() leaves out (cached until the file changes); -1 when it cannot be counted.
+    qint64 skippedRows();
 
     std::unique_ptr<SqliteDb> m_db;
     QString m_layout;

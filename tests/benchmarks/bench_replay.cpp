@@ -315,6 +315,33 @@ int main(int argc, char** argv)
                 static_cast<long long>(lruOnly.cachedBytes() / 1024));
     std::printf("warm engine cache: %lld checkpoints, ~%lld KB\n", static_cast<long long>(shared.cachedCheckpoints()),
                 static_cast<long long>(shared.cachedBytes() / 1024));
+    // Blame every top-level member of the longest streams' final states, with a fresh engine (store
+    // checkpoints only) and with one warm engine.
+    {
+        QList<double> coldMs, warmMs;
+        qint64 found = 0;
+        ReplayEngine warmEngine(*reader);
+        for (int i = 0; i < std::min(top, 5); ++i) {
+            const QString stream = streams.at(i).stream;
+            const StateResult end = warmEngine.stateAt(stream, Point::end());
+            for (const QString& key : end.state.toObject().keys()) {
+                const QString pointer = makeJsonPointer({key});
+                QElapsedTimer t;
+                t.start();
+                ReplayEngine fresh(*reader);
+                const BlameResult a = fresh.blame(stream, pointer, Point::end());
+                coldMs.append(t.nsecsElapsed() / 1e6);
+                t.restart();
+                const BlameResult b = warmEngine.blame(stream, pointer, Point::end());
+                warmMs.append(t.nsecsElapsed() / 1e6);
+                found += (a.ok() && b.ok() && a.event->position == b.event->position) ? 1 : 0;
+            }
+        }
+        std::printf("blame  pointers=%lld agree=%lld cold p50=%.3fms p99=%.3fms max=%.3fms | warm p50=%.3fms p99=%.3fms max=%.3fms\n",
+                    static_cast<long long>(coldMs.size()), static_cast<long long>(found), percentile(coldMs, 0.5),
+                    percentile(coldMs, 0.99), percentile(coldMs, 1.0), percentile(warmMs, 0.5), percentile(warmMs, 0.99),
+                    percentile(warmMs, 1.0));
+    }
     if (wideKeys > 0)
         wideState(wideKeys);
     return cold.errors + warm.errors + longest.errors ? 3 : 0;

@@ -1,0 +1,172 @@
+// The projections dock, offscreen: load projections from text and files, the state follows the replay
+// cursor, syntax errors are marked in the editor, Ctrl+R reloads, a file changed on disk keeps its
+// previous revision, first divergence and watchpoints move the cursor.
+
+#include "jsontreemodel.h"
+#include "projections/projectionsdock.h"
+#include "replaycontroller.h"
+#include "stateinspector.h"
+#include "views_fixtures.h"
+
+#include <QFile>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace chronoscope;
+using namespace chronoscope::fixtures;
+
+namespace {
+
+QList<Event> events()
+{
+    return shopEvents();
+}
+
+const char kCount[] = "fromAll().when({ $init: function () { return { n: 0 }; }, $any: function (s) { s.n++; } });";
+const char kCountOrders[] = "fromAll().when({ $init: function () { return { n: 0 }; },\n"
+                            "  $any: function (s, e) { if (e.streamId.indexOf('order-') === 0 || e.position > 3) s.n++; } });";
+
+} // namespace
+
+class TestViewsProjections : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void stateFollowsCursor();
+    void syntaxErrorIsMarkedAndReloadFixesIt();
+    void fileChangeKeepsPreviousRevision();
+    void divergenceMovesTheCursor();
+    void watchMovesTheCursor();
+
+private:
+    ReplayController* m_controller = nullptr;
+    ProjectionsDock* m_dock = nullptr;
+};
+
+void TestViewsProjections::init()
+{
+    m_controller = new ReplayController;
+    MemoryReader reader(events());
+    m_controller->setIndex(buildTimelineIndex(reader, {}, {}, nullptr));
+    m_dock = new ProjectionsDock(m_controller);
+    m_dock->resize(900, 600);
+    m_dock->setReader(std::make_unique<MemoryReader>(events()));
+    m_dock->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_dock));
+    m_dock->activateWindow();
+}
+
+void TestViewsProjections::cleanup()
+{
+    delete m_dock;
+    delete m_controller;
+}
+
+void TestViewsProjections::stateFollowsCursor()
+{
+    QSignalSpy shown(m_dock, &ProjectionsDock::stateShown);
+    m_dock->loadSource(QStringLiteral("count.js"), QString::fromLatin1(kCount));
+    QTRY_VERIFY(!shown.isEmpty());
+    QCOMPARE(m_dock->currentName(), QStringLiteral("count.js"));
+    m_controller->setCursor(3);
+    m_controller->flush();
+    QTRY_VERIFY(shown.last().at(1).toLongLong() == 3);
+    QCOMPARE(m_dock->stateView()->model()->value().toObject().value(QStringLiteral("n")).toInt(), 3);
+    QVERIFY(m_dock->stateView()->caption().contains(QLatin1String("after position 3")));
+    QVERIFY(m_dock->editor()->toPlainText().contains(QLatin1String("fromAll()")));
+}
+
+void TestViewsProjections::syntaxErrorIsMarkedAndReloadFixesIt()
+{
+    QSignalSpy failed(m_dock, &ProjectionsDock::projectionFailed);
+    QSignalSpy loaded(m_dock, &ProjectionsDock::projectionLoaded);
+    m_dock->loadSource(QStringLiteral("bad.js"), QStringLiteral("fromAll()\n  .when({ $any: function (s) { s.x = ; } });"));
+    QTRY_COMPARE(failed.count(), 1);
+    QVERIFY(failed.first().at(1).toString().contains(QLatin1String("bad.js:2")));
+    QTRY_COMPARE(m_dock->editor()->extraSelections().size(), 1);
+    QCOMPARE(m_dock->editor()->extraSelections().first().cursor.blockNumber(), 1);
+    QVERIFY(m_dock->findChild<QListWidget*>(QStringLiteral("projectionList"))->item(0)->text().contains(QStringLiteral("⚠")));
+    // Fix it in the editor and press Ctrl+R.
+    m_dock->editor()->setPlainText(QString::fromLatin1(kCount));
+    m_dock->editor()->setFocus();
+    QTest::keyClick(m_dock->editor(), Qt::Key_R, Qt::ControlModifier);
+    QTRY_COMPARE(loaded.count(), 1);
+    QTRY_VERIFY(m_dock->editor()->extraSelections().isEmpty());
+    QTRY_VERIFY(!m_dock->findChild<QListWidget*>(QStringLiteral("projectionList"))->item(0)->text().contains(QStringLiteral("⚠")));
+}
+
+void TestViewsProjections::fileChangeKeepsPreviousRevision()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("count.js"));
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kCount);
+    }
+    QSignalSpy loaded(m_dock, &ProjectionsDock::projectionLoaded);
+    m_dock->loadFile(path);
+    QTRY_COMPARE(loaded.count(), 1);
+    QTest::qWait(50);
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(kCountOrders);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(m_dock->names().contains(QStringLiteral("count.js (previous)")), 5000);
+    QTRY_COMPARE(loaded.count(), 3);
+    QVERIFY(m_dock->editor()->toPlainText().contains(QLatin1String("order-")));
+}
+
+void TestViewsProjections::divergenceMovesTheCursor()
+{
+    QSignalSpy loaded(m_dock, &ProjectionsDock::projectionLoaded);
+    QSignalSpy diverged(m_dock, &ProjectionsDock::divergenceShown);
+    m_dock->loadSource(QStringLiteral("a.js"), QString::fromLatin1(kCount));
+    m_dock->loadSource(QStringLiteral("b.js"), QString::fromLatin1(kCountOrders));
+    QTRY_COMPARE(loaded.count(), 2);
+    m_dock->findDivergence(QStringLiteral("a.js"), QStringLiteral("b.js"));
+    QTRY_COMPARE(diverged.count(), 1);
+    // b counts order-* streams and anything after position 3: the first event it skips is the payment at 3.
+    QCOMPARE(diverged.first().at(0).toBool(), true);
+    QCOMPARE(diverged.first().at(1).toLongLong(), 3);
+    m_controller->flush();
+    QCOMPARE(m_controller->cursor(), 3);
+    QVERIFY(m_dock->statusLabel()->text().contains(QLatin1String("first differ after position 3")));
+}
+
+void TestViewsProjections::watchMovesTheCursor()
+{
+    QSignalSpy loaded(m_dock, &ProjectionsDock::projectionLoaded);
+    QSignalSpy finished(m_dock, &ProjectionsDock::watchFinished);
+    m_dock->loadSource(QStringLiteral("count.js"), QString::fromLatin1(kCount));
+    QTRY_COMPARE(loaded.count(), 1);
+    m_controller->setCursor(0);
+    m_controller->flush();
+    m_dock->watchPredicate()->setText(QStringLiteral("state.n >= 4"));
+    m_dock->watchForward();
+    QTRY_COMPARE(finished.count(), 1);
+    QCOMPARE(finished.first().at(1).toLongLong(), 4);
+    m_controller->flush();
+    QCOMPARE(m_controller->cursor(), 4);
+    m_dock->watchPredicate()->setText(QStringLiteral("state.n === 2"));
+    m_dock->watchBackward();
+    QTRY_COMPARE(finished.count(), 2);
+    QCOMPARE(finished.last().at(1).toLongLong(), 2);
+    // Nothing further forward.
+    m_dock->watchPredicate()->setText(QStringLiteral("state.n > 1000"));
+    m_dock->watchForward();
+    QTRY_COMPARE(finished.count(), 3);
+    QCOMPARE(finished.last().at(0).toBool(), false);
+}
+
+QTEST_MAIN(TestViewsProjections)
+#include "tst_views_projections.moc"

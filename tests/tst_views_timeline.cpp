@@ -1,0 +1,195 @@
+// TimelineWidget: painting from the index (ticks per event, density when crowded, failures in red), many
+// lanes scrolling, identical timestamps, hit-testing, wheel zoom, drag pan, Shift+drag zoom to selection.
+#include "replaycontroller.h"
+#include "timelinewidget.h"
+#include "typecolors.h"
+#include "views_fixtures.h"
+
+#include <QApplication>
+#include <QPainter>
+#include <QScrollBar>
+#include <QTest>
+#include <QWheelEvent>
+
+using namespace chronoscope;
+using namespace chronoscope::fixtures;
+
+namespace {
+
+QImage renderOf(TimelineWidget& t, QSize size = QSize(1000, 500))
+{
+    QImage img(size, QImage::Format_ARGB32_Premultiplied);
+    QPainter p(&img);
+    t.render(p, size);
+    return img;
+}
+
+void wheel(QWidget* w, QPoint at, int delta, Qt::KeyboardModifiers mods = {})
+{
+    QWheelEvent e(at, w->mapToGlobal(at), {}, QPoint(0, delta), Qt::NoButton, mods, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(w, &e);
+}
+
+} // namespace
+
+class TstViewsTimeline : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void paintsEventsInTheirLaneAndColour()
+    {
+        ReplayController c;
+        TimelineWidget t(&c);
+        t.resize(1000, 500);
+        auto index = indexOf(shopEvents());
+        c.setIndex(index);
+        t.setIndex(index);
+        const QImage img = renderOf(t);
+        // PaymentFailed (position 4, payment-1 at kT0+5s) is drawn in its type's colour at its x, in its lane.
+        const int type = index->typeOf("PaymentFailed");
+        const QColor expected = typeColor(type, "PaymentFailed");
+        QVERIFY(isFailureType("PaymentFailed"));
+        const int x = int(t.xForTime(double(kT0 + 5000)));
+        const int y = t.yForLane(index->laneOf("payment-1"));
+        QVERIFY(y > 0);
+        QCOMPARE(img.pixelColor(x, y), expected);
+        // The other lanes have nothing at that x.
+        QVERIFY(img.pixelColor(x, t.yForLane(index->laneOf("order-2"))) != expected);
+        QCOMPARE(t.eventAt(QPoint(x, y)), 4);
+        QCOMPARE(t.eventAt(QPoint(x, t.yForLane(index->laneOf("order-2")))), 0);
+        QCOMPARE(t.laneAt(y), index->laneOf("payment-1"));
+    }
+
+    void noStoreAndNoLanes()
+    {
+        TimelineWidget t(nullptr);
+        t.resize(600, 300);
+        QImage blank = renderOf(t, QSize(600, 300)); // no index: a message, no crash
+        QVERIFY(!blank.isNull());
+        auto index = indexOf(shopEvents());
+        t.setIndex(index);
+        t.setLanes({-1}); // a filter that matches nothing
+        QCOMPARE(t.laneCount(), 0);
+        QVERIFY(t.lanes().isEmpty());
+        renderOf(t, QSize(600, 300));
+        QCOMPARE(t.laneAt(TimelineWidget::kAxisHeight + TimelineWidget::kOverviewHeight + 10), -1);
+        t.setLanes({2, 0});
+        QCOMPARE(t.lanes(), (QList<int>{2, 0}));
+        t.setIndex(indexOf({})); // an empty store
+        renderOf(t, QSize(600, 300));
+        QCOMPARE(t.laneCount(), 0);
+    }
+
+    void crowdedLaneShowsDensity()
+    {
+        // 100,000 events in one stream, 1 ms apart: far more than pixels, so columns are binned.
+        auto index = indexOf(manyEvents(100000, 1, 1));
+        ReplayController c;
+        TimelineWidget t(&c);
+        t.resize(1000, 300);
+        t.setIndex(index);
+        c.setIndex(index);
+        const QImage img = renderOf(t, QSize(1000, 300));
+        const int y = t.yForLane(0);
+        const int top = y - TimelineWidget::kLaneHeight / 2 + 3;
+        int filledColumns = 0;
+        for (int x = int(t.mapping().left); x < int(t.mapping().left + t.mapping().width); ++x)
+            if (img.pixelColor(x, top + TimelineWidget::kLaneHeight - 8) != img.pixelColor(5, top + TimelineWidget::kLaneHeight - 8))
+                ++filledColumns;
+        // Every column of the plot (less the 2% fit margins) holds events.
+        QVERIFY2(filledColumns > int(0.9 * t.mapping().width), qPrintable(QString::number(filledColumns)));
+        // Failures ("Failed" every 4th event) colour the columns they fall in.
+        const QColor failed = typeColor(index->typeOf("Failed"), "Failed");
+        QCOMPARE(img.pixelColor(int(t.mapping().left) + 500, top + TimelineWidget::kLaneHeight - 8), failed);
+        QVERIFY(t.eventAt(QPoint(int(t.mapping().left) + 500, y)) > 0);
+    }
+
+    void identicalTimestamps()
+    {
+        QList<Event> ev;
+        for (int i = 0; i < 1000; ++i)
+            ev << makeEvent("burst-1", i, "Tick", kT0, {{"i", i}});
+        auto index = indexOf(ev);
+        ReplayController c;
+        c.setIndex(index);
+        TimelineWidget t(&c);
+        t.resize(800, 300);
+        t.setIndex(index);
+        renderOf(t, QSize(800, 300));
+        // All at one instant: the view still has a span and the events are found under the mouse.
+        QVERIFY(t.mapping().span() >= TimeMapping::kMinSpan);
+        const QPoint at(int(t.xForTime(double(kT0))), t.yForLane(0));
+        QVERIFY(t.eventAt(at) > 0);
+        c.setCursorTime(kT0);
+        QCOMPARE(c.cursor(), 1000);
+    }
+
+    void manyLanesScroll()
+    {
+        auto index = indexOf(manyEvents(3000, 300));
+        ReplayController c;
+        TimelineWidget t(&c);
+        t.resize(900, 400);
+        t.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&t));
+        t.setIndex(index);
+        QCOMPARE(t.laneCount(), 300);
+        auto* bar = t.findChild<QScrollBar*>();
+        QVERIFY(bar && bar->isVisible() && bar->maximum() > 0);
+        const int firstY = TimelineWidget::kAxisHeight + TimelineWidget::kOverviewHeight + 10;
+        QCOMPARE(t.laneAt(firstY), 0);
+        wheel(&t, QPoint(50, firstY), -120); // over the names: scrolls lanes
+        QVERIFY(bar->value() > 0);
+        QVERIFY(t.laneAt(firstY) > 0);
+        t.ensureLaneVisible(299);
+        QVERIFY(t.yForLane(299) > 0);
+        QCOMPARE(t.yForLane(0), -1);
+        renderOf(t, QSize(900, 400));
+    }
+
+    void zoomPanSelect()
+    {
+        auto index = indexOf(manyEvents(100, 3, 60'000));
+        ReplayController c;
+        c.setIndex(index);
+        TimelineWidget t(&c);
+        t.resize(1000, 400);
+        t.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&t));
+        t.setIndex(index);
+        const double span = t.mapping().span();
+        const QPoint mid(int(t.mapping().left + 300), TimelineWidget::kAxisHeight + TimelineWidget::kOverviewHeight + 10);
+        const double anchor = t.mapping().timeAt(mid.x());
+        wheel(&t, mid, 120);
+        QVERIFY(t.mapping().span() < span);
+        QVERIFY(qAbs(t.mapping().timeAt(mid.x()) - anchor) < 1.0);
+        wheel(&t, mid, -240);
+        QVERIFY(t.mapping().span() > span * 0.9);
+        // Zooming far in stops at the minimum span.
+        for (int i = 0; i < 200; ++i)
+            wheel(&t, mid, 120);
+        QCOMPARE(t.mapping().span(), TimeMapping::kMinSpan);
+        t.fitAll();
+        QCOMPARE(t.mapping().span(), span);
+
+        // Shift+drag chooses a range; zoom to selection shows exactly it.
+        const QPoint a = mid, b = mid + QPoint(200, 0);
+        const double ta = t.mapping().timeAt(a.x()), tb = t.mapping().timeAt(b.x());
+        QTest::mousePress(&t, Qt::LeftButton, Qt::ShiftModifier, a);
+        QTest::mouseMove(&t, b);
+        QTest::mouseRelease(&t, Qt::LeftButton, Qt::ShiftModifier, b);
+        QVERIFY(t.hasSelectionRange());
+        t.zoomToSelection();
+        QVERIFY(qAbs(t.mapping().start - ta) < 1 && qAbs(t.mapping().end - tb) < 1);
+        QVERIFY(!t.hasSelectionRange());
+
+        // Clicking the axis scrubs the cursor to that time.
+        t.fitAll();
+        const double tClick = t.mapping().timeAt(mid.x());
+        QTest::mouseClick(&t, Qt::LeftButton, {}, QPoint(mid.x(), 20));
+        QCOMPARE(c.cursor(), index->entries[size_t(index->rowAtTime(qint64(tClick)))].position);
+    }
+};
+
+QTEST_MAIN(TstViewsTimeline)
+#include "tst_views_timeline.moc"

@@ -1,0 +1,121 @@
+// TimelineIndex persistence and ordering: the on-disk cache round-trips, refuses other keys, older formats
+// and damaged files; natural stream order.
+#include "timelineindex.h"
+#include "views_fixtures.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace chronoscope;
+using namespace chronoscope::fixtures;
+
+class TstViewsTimelineIndex : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void naturalOrder_data()
+    {
+        QTest::addColumn<QString>("a");
+        QTest::addColumn<QString>("b");
+        QTest::addColumn<bool>("less");
+        QTest::newRow("2 < 10") << "order-2" << "order-10" << true;
+        QTest::newRow("10 > 2") << "order-10" << "order-2" << false;
+        QTest::newRow("prefix") << "order" << "order-1" << true;
+        QTest::newRow("letters") << "invoice-9" << "order-1" << true;
+        QTest::newRow("leading zeros equal value") << "a-01" << "a-1" << false;
+        QTest::newRow("leading zeros other way") << "a-1" << "a-01" << true;
+        QTest::newRow("equal") << "x" << "x" << false;
+        QTest::newRow("big numbers") << "s-99999999999999999999" << "s-100000000000000000000" << true;
+        QTest::newRow("mixed runs") << "a1b10" << "a1b9" << false;
+    }
+    void naturalOrder()
+    {
+        QFETCH(QString, a);
+        QFETCH(QString, b);
+        QFETCH(bool, less);
+        QCOMPARE(naturalLess(a, b), less);
+    }
+
+    void lanesInNaturalOrder()
+    {
+        QList<Event> ev;
+        for (int i : {10, 2, 1})
+            ev << makeEvent(QStringLiteral("order-%1").arg(i), 0, "X", kT0 + i, {});
+        auto index = indexOf(ev);
+        QCOMPARE(index->streams, (QStringList{"order-1", "order-2", "order-10"}));
+        QCOMPARE(index->entries[0].lane, 2u); // the first event (order-10) points at its lane after sorting
+    }
+
+    void cacheRoundTrip()
+    {
+        QTemporaryDir dir;
+        auto index = indexOf(shopEvents());
+        const QString path = dir.filePath("shop.idx");
+        QString error;
+        QVERIFY2(saveTimelineIndex(*index, path, "key-1", &error), qPrintable(error));
+        auto loaded = loadTimelineIndex(path, "key-1", &error);
+        QVERIFY2(loaded, qPrintable(error));
+        QCOMPARE(loaded->streams, index->streams);
+        QCOMPARE(loaded->types, index->types);
+        QCOMPARE(loaded->typeCounts, index->typeCounts);
+        QCOMPARE(loaded->byTime, index->byTime);
+        QCOMPARE(loaded->laneRows, index->laneRows);
+        QCOMPARE(loaded->size(), index->size());
+        for (size_t i = 0; i < index->entries.size(); ++i) {
+            QCOMPARE(loaded->entries[i].position, index->entries[i].position);
+            QCOMPARE(loaded->entries[i].time, index->entries[i].time);
+            QCOMPARE(loaded->entries[i].lane, index->entries[i].lane);
+        }
+        QCOMPARE(loaded->info.events, 7);
+        QCOMPARE(loaded->streamInfos[0].events, index->streamInfos[0].events);
+        QCOMPARE(loaded->laneOf("payment-1"), 2);
+        QCOMPARE(loaded->typeOf("OrderPaid"), index->typeOf("OrderPaid"));
+    }
+
+    void cacheRefusals_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::newRow("other key") << "key";
+        QTest::newRow("truncated") << "truncate";
+        QTest::newRow("garbage") << "garbage";
+        QTest::newRow("empty") << "empty";
+        QTest::newRow("lane out of range") << "lane";
+        QTest::newRow("missing") << "missing";
+    }
+    void cacheRefusals()
+    {
+        QFETCH(QString, damage);
+        QTemporaryDir dir;
+        auto index = indexOf(shopEvents());
+        const QString path = dir.filePath("shop.idx");
+        QVERIFY(saveTimelineIndex(*index, path, "key-1", nullptr));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QByteArray bytes = f.readAll();
+        if (damage == "truncate")
+            bytes.chop(40);
+        else if (damage == "garbage")
+            bytes = QByteArray(bytes.size(), 'x');
+        else if (damage == "empty")
+            bytes.clear();
+        else if (damage == "lane") {
+            // The entries are the last-but-one block: overwrite one lane id with a huge value.
+            const qsizetype byTimeBytes = 8 + qsizetype(index->byTime.size() * 4);
+            const qsizetype firstLane = bytes.size() - byTimeBytes - qsizetype(index->entries.size() * 32) + 24;
+            bytes[firstLane] = char(0xff);
+            bytes[firstLane + 1] = char(0xff);
+        }
+        f.resize(0);
+        f.write(bytes);
+        f.close();
+        if (damage == "missing")
+            QFile::remove(path);
+        QString error;
+        QVERIFY(!loadTimelineIndex(path, damage == "key" ? "key-2" : "key-1", &error));
+        QVERIFY(!error.isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TstViewsTimelineIndex)
+#include "tst_views_timelineindex.moc"

@@ -1,0 +1,525 @@
+#include "projections/projectionsdock.h"
+
+#include "projections/jshighlighter.h"
+#include "replaycontroller.h"
+#include "stateinspector.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QShortcut>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTextBlock>
+#include <QVBoxLayout>
+
+namespace chronoscope {
+
+namespace {
+
+const char kTemplate[] = R"(// A KurrentDB-style projection: select events, then fold them into a state.
+fromAll()
+    .when({
+        $init: function () {
+            return { count: 0 };
+        },
+        $any: function (state, event) {
+            state.count++;
+        }
+    });
+)";
+
+QString compact(const QJsonValue& v)
+{
+    if (v.isObject())
+        return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+    if (v.isArray())
+        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
+    if (v.isString())
+        return v.toString();
+    if (v.isDouble())
+        return QString::number(v.toDouble());
+    if (v.isBool())
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    return QStringLiteral("null");
+}
+
+} // namespace
+
+ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
+    : QWidget(parent), m_controller(controller), m_service(new ProjectionService(this)),
+      m_watcher(new QFileSystemWatcher(this)), m_list(new QListWidget(this)), m_editor(new QPlainTextEdit(this)),
+      m_status(new QLabel(this)), m_state(new StateInspector(this)), m_console(new QPlainTextEdit(this)),
+      m_a(new QComboBox(this)), m_b(new QComboBox(this)), m_divergeButton(new QPushButton(tr("Find first divergence"), this)),
+      m_predicate(new QLineEdit(this)), m_level(new QCheckBox(tr("while true"), this)),
+      m_back(new QPushButton(tr("◀ Previous"), this)), m_forward(new QPushButton(tr("Next ▶"), this)),
+      m_progress(new QProgressBar(this)), m_cancel(new QPushButton(tr("Cancel"), this))
+{
+    setObjectName(QStringLiteral("projections"));
+    const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    m_editor->setFont(mono);
+    m_editor->setObjectName(QStringLiteral("projectionEditor"));
+    m_editor->setLineWrapMode(QPlainTextEdit::NoWrap);
+    new JsHighlighter(m_editor->document());
+    m_console->setReadOnly(true);
+    m_console->setFont(mono);
+    m_console->setMaximumBlockCount(5000);
+    m_console->setObjectName(QStringLiteral("projectionConsole"));
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_list->setObjectName(QStringLiteral("projectionList"));
+    m_predicate->setPlaceholderText(tr("watch: e.g. state.balance < 0"));
+    m_level->setToolTip(tr("Stop wherever the condition is true, not only where it becomes true"));
+    m_progress->setVisible(false);
+    m_cancel->setVisible(false);
+    m_state->setMessage(tr("<i>Load a projection (Open…) to see its state at the cursor.</i>"));
+
+    auto* open = new QPushButton(tr("Open…"), this);
+    auto* add = new QPushButton(tr("New"), this);
+    auto* reload = new QPushButton(tr("Reload"), this);
+    reload->setToolTip(tr("Apply the editor's text (Ctrl+R)"));
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(open);
+    buttons->addWidget(add);
+    buttons->addWidget(reload);
+    buttons->addStretch(1);
+
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addLayout(buttons);
+    leftLayout->addWidget(m_list, 1);
+
+    auto* tabs = new QTabWidget(this);
+    tabs->addTab(m_state, tr("State"));
+    tabs->addTab(m_editor, tr("Script"));
+    tabs->addTab(m_console, tr("Log"));
+
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(left);
+    split->addWidget(tabs);
+    split->setStretchFactor(1, 3);
+    split->setSizes({160, 540});
+
+    auto* compare = new QHBoxLayout;
+    compare->addWidget(new QLabel(tr("A"), this));
+    compare->addWidget(m_a, 1);
+    compare->addWidget(new QLabel(tr("B"), this));
+    compare->addWidget(m_b, 1);
+    compare->addWidget(m_divergeButton);
+    auto* watch = new QHBoxLayout;
+    watch->addWidget(m_predicate, 1);
+    watch->addWidget(m_level);
+    watch->addWidget(m_back);
+    watch->addWidget(m_forward);
+    auto* busy = new QHBoxLayout;
+    busy->addWidget(m_progress, 1);
+    busy->addWidget(m_cancel);
+
+    // Inside a scroll area: the dock shares its place with the state dock and must not force the window wider.
+    auto* content = new QWidget(this);
+    auto* layout = new QVBoxLayout(content);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(split, 1);
+    layout->addWidget(m_status);
+    layout->addLayout(compare);
+    layout->addLayout(watch);
+    layout->addLayout(busy);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+
+    connect(open, &QPushButton::clicked, this, &ProjectionsDock::openDialog);
+    connect(add, &QPushButton::clicked, this, [this] {
+        int n = 1;
+        while (entry(QStringLiteral("projection-%1.js").arg(n)))
+            ++n;
+        loadSource(QStringLiteral("projection-%1.js").arg(n), QString::fromUtf8(kTemplate));
+    });
+    connect(reload, &QPushButton::clicked, this, &ProjectionsDock::reload);
+    auto* shortcut = new QShortcut(QKeySequence(QStringLiteral("Ctrl+R")), this);
+    shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(shortcut, &QShortcut::activated, this, &ProjectionsDock::reload);
+    connect(m_list, &QListWidget::currentTextChanged, this, [this](const QString& text) {
+        showEntry(text);
+    });
+    connect(m_divergeButton, &QPushButton::clicked, this, [this] { findDivergence(); });
+    connect(m_forward, &QPushButton::clicked, this, &ProjectionsDock::watchForward);
+    connect(m_back, &QPushButton::clicked, this, &ProjectionsDock::watchBackward);
+    connect(m_predicate, &QLineEdit::returnPressed, this, &ProjectionsDock::watchForward);
+    connect(m_cancel, &QPushButton::clicked, this, &ProjectionsDock::cancel);
+    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, &ProjectionsDock::fileChanged);
+    if (m_controller)
+        connect(m_controller, &ReplayController::cursorChanged, this, [this] { requestState(); });
+
+    connect(m_service, &ProjectionService::loaded, this, [this](quint64 id, const QString& name, const ProjectionDefinition& d) {
+        m_loadRequests.remove(id);
+        if (Entry* e = entry(name)) {
+            e->ok = true;
+            e->error = {};
+            e->description = d.describe();
+        }
+        refreshList();
+        if (name == currentName()) {
+            m_editor->setExtraSelections({});
+            m_status->setText(tr("%1: %2").arg(name, d.describe()));
+            requestState();
+        }
+        Q_EMIT projectionLoaded(name);
+    });
+    connect(m_service, &ProjectionService::failed, this, [this](quint64 id, const QString& name, const ProjectionError& err) {
+        if (m_loadRequests.contains(id)) {
+            m_loadRequests.remove(id);
+            if (Entry* e = entry(name)) {
+                e->ok = false;
+                e->error = err;
+            }
+            refreshList();
+        }
+        if (id == m_longRequest) {
+            m_longRequest = 0;
+            setBusy(false);
+        } else if (id != m_stateRequest && !m_loadRequests.isEmpty()) {
+            return;
+        }
+        if (err.kind == ProjectionError::Cancelled) {
+            m_status->setText(tr("Cancelled."));
+            return;
+        }
+        if (name == currentName() || id == m_stateRequest) {
+            m_state->setError(err.message);
+            markError(err);
+        }
+        m_status->setText(QStringLiteral("<span style='color:#c0392b'>%1</span>").arg(err.message.toHtmlEscaped()));
+        Q_EMIT projectionFailed(name, err.message);
+    });
+    connect(m_service, &ProjectionService::stateReady, this,
+            [this](quint64 id, const QString& name, const ProjectionSnapshot& snap, const QList<ProjectionLogLine>& logs,
+                   const QList<EmittedEvent>& emitted) {
+        if (id != m_stateRequest)
+            return;
+        QString caption = tr("<b>%1</b> after position %2").arg(name.toHtmlEscaped()).arg(snap.position);
+        if (snap.lastEventPosition > 0)
+            caption += tr(" (its last event: %1)").arg(snap.lastEventPosition);
+        QJsonValue shown = snap.view();
+        if (!snap.result.isUndefined())
+            caption += tr(" — transformBy result under <i>result</i>");
+        if (!snap.result.isUndefined()) {
+            QJsonObject o;
+            o.insert(QStringLiteral("state"), shown);
+            o.insert(QStringLiteral("result"), snap.result);
+            shown = o;
+        }
+        m_state->setState(shown, caption, {});
+        for (const ProjectionLogLine& l : logs)
+            m_console->appendPlainText(QStringLiteral("[%1] %2").arg(l.position).arg(l.text));
+        for (const EmittedEvent& e : emitted)
+            m_console->appendPlainText(tr("[%1] would %2 %3 to %4: %5")
+                                           .arg(e.position).arg(e.kind, e.type, e.stream, compact(e.body)));
+        Q_EMIT stateShown(name, snap.position);
+    });
+    connect(m_service, &ProjectionService::progress, this, [this](quint64 id, qint64 done, qint64 total) {
+        if (id != m_longRequest || total <= 0)
+            return;
+        m_progress->setMaximum(1000);
+        m_progress->setValue(int(std::min<qint64>(1000, done * 1000 / total)));
+    });
+    connect(m_service, &ProjectionService::divergenceReady, this, [this](quint64 id, const DivergenceResult& d) {
+        if (id != m_longRequest)
+            return;
+        m_longRequest = 0;
+        setBusy(false);
+        if (!d.found) {
+            m_status->setText(tr("A and B agree on every event (%1 events compared).").arg(d.eventsHandled));
+            Q_EMIT divergenceShown(false, 0);
+            return;
+        }
+        if (d.initial) {
+            m_status->setText(tr("A and B differ before the first event: their $init states differ."));
+            if (m_controller)
+                m_controller->setCursor(0);
+            Q_EMIT divergenceShown(true, 0);
+            return;
+        }
+        const QString where = d.partition.isEmpty() ? QString() : tr(", partition %1").arg(d.partition);
+        m_status->setText(tr("A and B first differ after position %1 (%2 in %3%4): A %5, B %6")
+                              .arg(d.event.position).arg(d.event.type, d.event.stream, where,
+                                                        compact(d.a.partitioned ? d.a.partition(d.partition) : d.a.view()).left(200),
+                                                        compact(d.b.partitioned ? d.b.partition(d.partition) : d.b.view()).left(200)));
+        if (m_controller)
+            m_controller->jumpToEvent(d.event.position);
+        Q_EMIT divergenceShown(true, d.event.position);
+    });
+    connect(m_service, &ProjectionService::watchReady, this, [this](quint64 id, const QString&, const WatchHit& hit) {
+        if (id != m_longRequest)
+            return;
+        m_longRequest = 0;
+        setBusy(false);
+        if (!hit.found) {
+            m_status->setText(tr("The condition does not become true in that direction."));
+            Q_EMIT watchFinished(false, 0);
+            return;
+        }
+        m_status->setText(tr("Became true after position %1 (%2 in %3%4).")
+                              .arg(hit.event.position).arg(hit.event.type, hit.event.stream,
+                                                           hit.partition.isEmpty() ? QString() : tr(", partition %1").arg(hit.partition)));
+        if (m_controller)
+            m_controller->jumpToEvent(hit.event.position);
+        Q_EMIT watchFinished(true, hit.event.position);
+    });
+    refreshList();
+}
+
+ProjectionsDock::~ProjectionsDock() = default;
+
+void ProjectionsDock::setReader(std::unique_ptr<EventReader> reader)
+{
+    m_service->setReader(std::move(reader));
+    m_console->clear();
+    requestState();
+}
+
+ProjectionsDock::Entry* ProjectionsDock::entry(const QString& name)
+{
+    for (Entry& e : m_entries)
+        if (e.name == name)
+            return &e;
+    return nullptr;
+}
+
+QStringList ProjectionsDock::names() const
+{
+    QStringList out;
+    for (const Entry& e : m_entries)
+        out << e.name;
+    return out;
+}
+
+QString ProjectionsDock::currentName() const
+{
+    return m_list->currentItem() ? m_list->currentItem()->data(Qt::UserRole).toString() : QString();
+}
+
+void ProjectionsDock::selectProjection(const QString& name)
+{
+    for (int i = 0; i < m_list->count(); ++i)
+        if (m_list->item(i)->data(Qt::UserRole).toString() == name)
+            m_list->setCurrentRow(i);
+}
+
+void ProjectionsDock::addOrUpdate(const QString& name, const QString& path, const QString& source)
+{
+    Entry* e = entry(name);
+    if (!e) {
+        m_entries.append({name, path, source, false, {}, {}});
+        e = &m_entries.last();
+    }
+    e->path = path;
+    e->source = source;
+    m_loadRequests.insert(m_service->load(name, source, path.isEmpty() ? name : path), name);
+    refreshList();
+}
+
+void ProjectionsDock::loadFile(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        m_status->setText(tr("%1: cannot read it (%2)").arg(path, f.errorString()));
+        Q_EMIT projectionFailed(QFileInfo(path).fileName(), f.errorString());
+        return;
+    }
+    const QString name = QFileInfo(path).fileName();
+    addOrUpdate(name, path, QString::fromUtf8(f.readAll()));
+    if (!m_watcher->files().contains(path))
+        m_watcher->addPath(path);
+    selectProjection(name);
+}
+
+void ProjectionsDock::loadSource(const QString& name, const QString& source)
+{
+    addOrUpdate(name, QString(), source);
+    selectProjection(name);
+}
+
+void ProjectionsDock::fileChanged(const QString& path)
+{
+    // Keep the revision we had as "<name> (previous)", so the two can be compared side by side.
+    const QString name = QFileInfo(path).fileName();
+    Entry* e = entry(name);
+    QFile f(path);
+    if (!e || !f.open(QIODevice::ReadOnly))
+        return;
+    const QString text = QString::fromUtf8(f.readAll());
+    if (text == e->source)
+        return;
+    const QString previous = e->source;
+    addOrUpdate(name + tr(" (previous)"), QString(), previous);
+    addOrUpdate(name, path, text);
+    if (!m_watcher->files().contains(path))
+        m_watcher->addPath(path);  // editors that replace the file drop the watch
+    if (name == currentName())
+        m_editor->setPlainText(text);
+}
+
+void ProjectionsDock::refreshList()
+{
+    const QString current = currentName();
+    const QString a = m_a->currentText(), b = m_b->currentText();
+    m_list->blockSignals(true);
+    m_list->clear();
+    for (const Entry& e : m_entries) {
+        auto* item = new QListWidgetItem(e.ok ? e.name : e.name + (e.error.isError() ? tr("  ⚠") : QString()), m_list);
+        item->setData(Qt::UserRole, e.name);
+        if (e.error.isError())
+            item->setToolTip(e.error.message);
+    }
+    m_list->blockSignals(false);
+    m_a->clear();
+    m_b->clear();
+    m_a->addItems(names());
+    m_b->addItems(names());
+    if (!a.isEmpty())
+        m_a->setCurrentText(a);
+    if (!b.isEmpty())
+        m_b->setCurrentText(b);
+    if (m_b->count() > 1 && m_b->currentText() == m_a->currentText())
+        m_b->setCurrentIndex(m_a->currentIndex() == 0 ? 1 : 0);
+    if (!current.isEmpty())
+        selectProjection(current);
+}
+
+void ProjectionsDock::showEntry(const QString& text)
+{
+    Q_UNUSED(text);
+    const Entry* e = entry(currentName());
+    if (!e)
+        return;
+    if (m_editor->toPlainText() != e->source)
+        m_editor->setPlainText(e->source);
+    m_editor->setExtraSelections({});
+    m_status->setText(e->ok ? tr("%1: %2").arg(e->name, e->description) : QString());
+    if (e->error.isError()) {
+        m_status->setText(QStringLiteral("<span style='color:#c0392b'>%1</span>").arg(e->error.message.toHtmlEscaped()));
+        markError(e->error);
+        m_state->setError(e->error.message);
+        return;
+    }
+    requestState();
+}
+
+void ProjectionsDock::requestState()
+{
+    const Entry* e = entry(currentName());
+    if (!e || !e->ok || !m_service->hasReader())
+        return;
+    m_state->setBusy(true);
+    m_stateRequest = m_service->requestState(e->name, m_controller ? m_controller->cursor() : kNoLimit);
+}
+
+void ProjectionsDock::markError(const ProjectionError& error)
+{
+    QList<QTextEdit::ExtraSelection> marks;
+    if (error.line > 0) {
+        const QTextBlock block = m_editor->document()->findBlockByNumber(error.line - 1);
+        if (block.isValid()) {
+            QTextEdit::ExtraSelection sel;
+            sel.cursor = QTextCursor(block);
+            sel.format.setBackground(QColor(0xfa, 0xdb, 0xd8));
+            sel.format.setProperty(QTextFormat::FullWidthSelection, true);
+            sel.format.setToolTip(error.message);
+            marks << sel;
+        }
+    }
+    m_editor->setExtraSelections(marks);
+}
+
+void ProjectionsDock::openDialog()
+{
+    const QStringList files = QFileDialog::getOpenFileNames(this, tr("Open projections"), QString(),
+                                                            tr("JavaScript projections (*.js);;All files (*)"));
+    for (const QString& f : files)
+        loadFile(f);
+}
+
+void ProjectionsDock::reload()
+{
+    const QString name = currentName();
+    Entry* e = entry(name);
+    if (!e)
+        return;
+    m_status->setText(tr("Reloading %1…").arg(name));
+    addOrUpdate(name, e->path, m_editor->toPlainText());
+}
+
+void ProjectionsDock::setBusy(bool busy, const QString& what)
+{
+    m_progress->setVisible(busy);
+    m_cancel->setVisible(busy);
+    m_progress->setMaximum(0);  // busy indicator until the first progress report
+    m_divergeButton->setEnabled(!busy);
+    m_forward->setEnabled(!busy);
+    m_back->setEnabled(!busy);
+    if (busy)
+        m_status->setText(what);
+}
+
+void ProjectionsDock::findDivergence(const QString& a, const QString& b)
+{
+    const QString na = a.isEmpty() ? m_a->currentText() : a;
+    const QString nb = b.isEmpty() ? m_b->currentText() : b;
+    if (na.isEmpty() || nb.isEmpty() || na == nb) {
+        m_status->setText(tr("Choose two different projections as A and B."));
+        return;
+    }
+    setBusy(true, tr("Comparing %1 with %2…").arg(na, nb));
+    m_longRequest = m_service->requestDivergence(na, nb);
+}
+
+void ProjectionsDock::runWatch(bool backward)
+{
+    const QString name = currentName();
+    if (name.isEmpty() || m_predicate->text().trimmed().isEmpty()) {
+        m_status->setText(tr("Select a projection and type a condition, e.g. state.balance < 0."));
+        return;
+    }
+    setBusy(true, tr("Running %1 %2 to where %3 becomes true…")
+                      .arg(name, backward ? tr("backward") : tr("forward"), m_predicate->text()));
+    m_longRequest = m_service->requestWatch(name, m_predicate->text(), m_controller ? m_controller->cursor() : 0, backward,
+                                            m_level->isChecked());
+}
+
+void ProjectionsDock::watchForward()
+{
+    runWatch(false);
+}
+
+void ProjectionsDock::watchBackward()
+{
+    runWatch(true);
+}
+
+void ProjectionsDock::cancel()
+{
+    m_service->cancel();
+}
+
+} // namespace chronoscope

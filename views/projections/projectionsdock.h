@@ -1,0 +1,114 @@
+#pragma once
+// The projections dock: load KurrentDB-style JavaScript projections (files, watched on disk, with the
+// previous revision kept), edit and reload them (Ctrl+R) with error markers, see the selected
+// projection's state at the replay cursor, its log() output and "would emit" records, find the first
+// divergence of two versions (progress, Cancel; the cursor moves there), and run watchpoints forward
+// or backward. All projection work runs on ProjectionService's worker thread.
+
+#include "projection/projectionservice.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QFileSystemWatcher;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+
+namespace chronoscope {
+
+class ReplayController;
+class StateInspector;
+
+class ProjectionsDock : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ProjectionsDock(ReplayController* controller, QWidget* parent = nullptr);
+    ~ProjectionsDock() override;
+
+    /// The open store (a reader for the dock's worker thread, e.g. EventReader::clone()).
+    void setReader(std::unique_ptr<EventReader> reader);
+    /// Loads (or reloads) a projection file; it is watched, and its previous revision kept as "<name> (previous)".
+    void loadFile(const QString& path);
+    /// Loads a projection from text (name unique in the list).
+    void loadSource(const QString& name, const QString& source);
+
+    QString currentName() const;
+    void selectProjection(const QString& name);
+    QStringList names() const;
+
+    ProjectionService* service() const { return m_service; }
+    StateInspector* stateView() const { return m_state; }
+    QPlainTextEdit* editor() const { return m_editor; }
+    QPlainTextEdit* console() const { return m_console; }
+    QLabel* statusLabel() const { return m_status; }
+    QLineEdit* watchPredicate() const { return m_predicate; }
+
+public Q_SLOTS:
+    void openDialog();
+    /// Applies the editor's text to the selected projection (Ctrl+R).
+    void reload();
+    /// First divergence between the A and B choices; the cursor moves to it.
+    void findDivergence(const QString& a = {}, const QString& b = {});
+    void watchForward();
+    void watchBackward();
+    void cancel();
+
+Q_SIGNALS:
+    void projectionLoaded(const QString& name);
+    void projectionFailed(const QString& name, const QString& message);
+    void stateShown(const QString& name, qint64 position);
+    void divergenceShown(bool found, qint64 position);
+    void watchFinished(bool found, qint64 position);
+
+private:
+    struct Entry
+    {
+        QString name;
+        QString path;
+        QString source;
+        bool ok = false;
+        ProjectionError error;
+        QString description;  ///< the selector, e.g. fromCategory('order').foreachStream()
+    };
+    Entry* entry(const QString& name);
+    void addOrUpdate(const QString& name, const QString& path, const QString& source);
+    void refreshList();
+    void showEntry(const QString& name);
+    void requestState();
+    void markError(const ProjectionError& error);
+    void setBusy(bool busy, const QString& what = {});
+    void runWatch(bool backward);
+    void fileChanged(const QString& path);
+
+    ReplayController* m_controller;
+    ProjectionService* m_service;
+    QFileSystemWatcher* m_watcher;
+    QList<Entry> m_entries;
+
+    QListWidget* m_list;
+    QPlainTextEdit* m_editor;
+    QLabel* m_status;
+    StateInspector* m_state;
+    QPlainTextEdit* m_console;
+    QComboBox* m_a;
+    QComboBox* m_b;
+    QPushButton* m_divergeButton;
+    QLineEdit* m_predicate;
+    QCheckBox* m_level;
+    QPushButton* m_back;
+    QPushButton* m_forward;
+    QProgressBar* m_progress;
+    QPushButton* m_cancel;
+
+    quint64 m_stateRequest = 0;
+    quint64 m_longRequest = 0;
+    QHash<quint64, QString> m_loadRequests;
+};
+
+} // namespace chronoscope
