@@ -37,8 +37,8 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
     m_view->setAlternatingRowColors(true);
     m_view->header()->setStretchLastSection(false);
     m_view->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_view->header()->resizeSection(StreamTreeModel::NameColumn, 160);
-    m_view->header()->resizeSection(StreamTreeModel::EventsColumn, m_view->fontMetrics().horizontalAdvance(QStringLiteral("Events")) + 14);
+    m_view->header()->resizeSection(StreamTreeModel::NameColumn, 150);
+    m_view->header()->resizeSection(StreamTreeModel::EventsColumn, m_view->fontMetrics().horizontalAdvance(QStringLiteral("1,000,000")) + 14);
     const int timeWidth = m_view->fontMetrics().horizontalAdvance(QStringLiteral("Mar 30 23:59")) + 14;
     m_view->header()->resizeSection(StreamTreeModel::FirstColumn, timeWidth);
     m_view->header()->resizeSection(StreamTreeModel::LastColumn, timeWidth);

@@ -141,8 +141,7 @@ QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
         switch (index.column()) {
         case NameColumn:
             if (isCategory)
-                return cat.lanes.size() == 1 ? tr("%1 (1 stream)").arg(cat.name)
-                                             : tr("%1 (%2 streams)").arg(cat.name).arg(cat.lanes.size());
+                return tr("%1 (%2)").arg(cat.name, QLocale().toString(qint64(cat.lanes.size())));
             return (m_pinned.contains(lane) ? QStringLiteral("\u2691 ") : QString()) + m_index->streams[lane];
         case EventsColumn:
             return QLocale().toString(events);

@@ -83,6 +83,17 @@ void computeLanes(TimelineIndex& index)
         index.laneRows[size_t(l)].reserve(laneSizes[size_t(l)]);
     for (quint32 row : index.byTime)
         index.laneRows[entries[row].lane].push_back(row);
+    index.sortedTimes.resize(index.byTime.size());
+    for (size_t k = 0; k < index.byTime.size(); ++k)
+        index.sortedTimes[k] = entries[index.byTime[k]].time;
+    index.lanePoints.assign(size_t(laneCount), {});
+    for (int l = 0; l < laneCount; ++l) {
+        const auto& rows = index.laneRows[size_t(l)];
+        auto& points = index.lanePoints[size_t(l)];
+        points.resize(rows.size());
+        for (size_t k = 0; k < rows.size(); ++k)
+            points[k] = {entries[rows[k]].time, entries[rows[k]].type};
+    }
 
     // Stream summaries from the events themselves, so they agree with what the lanes show.
     index.streamInfos.clear();

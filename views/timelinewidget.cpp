@@ -362,20 +362,18 @@ void TimelineWidget::paintAxis(QPainter& p, const Layout& l)
 
 void TimelineWidget::binOverview(const Layout& l)
 {
-    const auto& byTime = m_index->byTime;
-    const auto& entries = m_index->entries;
+    const auto& times = m_index->sortedTimes;
     const int w = l.plotWidth;
     m_overviewCounts.assign(size_t(w), 0);
     m_overviewFailures.assign(size_t(w), 0);
-    auto timeLess = [&](quint32 row, qint64 v) { return entries[row].time < v; };
-    const auto lo = std::lower_bound(byTime.begin(), byTime.end(), qint64(std::ceil(m_map.start)), timeLess);
-    const auto hi = std::lower_bound(lo, byTime.end(), qint64(std::floor(m_map.end)) + 1, timeLess);
+    const auto lo = std::lower_bound(times.begin(), times.end(), qint64(std::ceil(m_map.start)));
+    const auto hi = std::lower_bound(lo, times.end(), qint64(std::floor(m_map.end)) + 1);
     auto cur = lo;
     for (int c = 0; c < w && cur != hi; ++c) {
         const qint64 colEnd = qint64(std::ceil(m_map.start + double(c + 1) * m_map.span() / w));
-        auto next = std::lower_bound(cur, hi, colEnd, timeLess);
+        const auto next = std::lower_bound(cur, hi, colEnd);
         m_overviewCounts[size_t(c)] = next - cur;
-        m_overviewFailures[size_t(c)] = m_failurePrefix[size_t(next - byTime.begin())] - m_failurePrefix[size_t(cur - byTime.begin())];
+        m_overviewFailures[size_t(c)] = m_failurePrefix[size_t(next - times.begin())] - m_failurePrefix[size_t(cur - times.begin())];
         cur = next;
     }
 }
@@ -402,6 +400,12 @@ void TimelineWidget::paintOverview(QPainter& p, const Layout& l)
     const QColor failure(0xd62728);
     const int h = r.height() - 6;
     const double logMax = std::log1p(double(std::max<qint64>(maxCount, 1)));
+    // Failure share per column, against the highest share in view (columns of a handful of events are too
+    // noisy to set the scale): a stretch where failures pile up is drawn all red.
+    double maxShare = 0;
+    for (int c = 0; c < w; ++c)
+        if (m_overviewCounts[size_t(c)] >= 4)
+            maxShare = std::max(maxShare, double(m_overviewFailures[size_t(c)]) / double(m_overviewCounts[size_t(c)]));
     for (int c = 0; c < w; ++c) {
         const qint64 n = m_overviewCounts[size_t(c)];
         if (n == 0)
@@ -410,8 +414,8 @@ void TimelineWidget::paintOverview(QPainter& p, const Layout& l)
         p.fillRect(QRect(l.plotLeft + c, r.bottom() - 2 - bh, 1, bh), bar);
         const qint64 f = m_overviewFailures[size_t(c)];
         if (f > 0) {
-            // Failures on the same scale, so a burst of them reads as an incident.
-            const int fh = std::max(2, int(h * std::log1p(double(f)) / logMax));
+            const double share = double(f) / double(n) / (maxShare > 0 ? maxShare : 1.0);
+            const int fh = std::clamp(int(double(bh) * share), 1, bh);
             p.fillRect(QRect(l.plotLeft + c, r.bottom() - 2 - fh, 1, fh), failure);
         }
     }
@@ -428,7 +432,6 @@ void TimelineWidget::paintLaneImage(const Layout& l)
     if (imgSize.isEmpty())
         return;
     const int w = l.plotWidth;
-    const auto& entries = m_index->entries;
     QList<QRgb> colors;
     colors.reserve(m_index->types.size());
     for (int i = 0; i < m_index->types.size(); ++i)
@@ -446,10 +449,10 @@ void TimelineWidget::paintLaneImage(const Layout& l)
         if (yTop >= l.lanes.height())
             break;
         const int lane = m_lanes.isEmpty() ? i : m_lanes[i];
-        const auto& rows = m_index->laneRows[size_t(lane)];
-        auto timeLess = [&](quint32 row, qint64 v) { return entries[row].time < v; };
-        const auto lo = std::lower_bound(rows.begin(), rows.end(), tStart, timeLess);
-        const auto hi = std::lower_bound(lo, rows.end(), tEnd + 1, timeLess);
+        const auto& points = m_index->lanePoints[size_t(lane)];
+        auto timeLess = [](const TimelineIndex::LanePoint& pt, qint64 v) { return pt.time < v; };
+        const auto lo = std::lower_bound(points.begin(), points.end(), tStart, timeLess);
+        const auto hi = std::lower_bound(lo, points.end(), tEnd + 1, timeLess);
         const qint64 count = hi - lo;
         if (count == 0)
             continue;
@@ -459,15 +462,13 @@ void TimelineWidget::paintLaneImage(const Layout& l)
         // columns); beyond that, columns are counted by binary search and show their first event's type.
         if (count <= std::max<qint64>(qint64(w) * 8, 400'000)) {
             for (auto it = lo; it != hi; ++it) {
-                const auto& e = entries[*it];
-                const int c = std::clamp(int((double(e.time) - m_map.start) * scale), 0, w - 1);
+                const int c = std::clamp(int((double(it->time) - m_map.start) * scale), 0, w - 1);
                 // A column shows its first event's type, unless it holds a failure: those must stand out.
-                if (counts[size_t(c)]++ == 0 || (m_failureType[e.type] && !m_failureType[firstType[size_t(c)]]))
-                    firstType[size_t(c)] = e.type;
+                if (counts[size_t(c)]++ == 0 || (m_failureType[it->type] && !m_failureType[firstType[size_t(c)]]))
+                    firstType[size_t(c)] = it->type;
                 maxC = std::max(maxC, counts[size_t(c)]);
             }
         } else {
-            // Too many events to visit: count each column with a binary search instead.
             auto cur = lo;
             for (int c = 0; c < w && cur != hi; ++c) {
                 const qint64 colEnd = qint64(std::ceil(m_map.start + double(c + 1) / scale));
@@ -475,7 +476,7 @@ void TimelineWidget::paintLaneImage(const Layout& l)
                 const int k = int(next - cur);
                 if (k > 0) {
                     counts[size_t(c)] = k;
-                    firstType[size_t(c)] = entries[*cur].type;
+                    firstType[size_t(c)] = cur->type;
                     maxC = std::max(maxC, k);
                 }
                 cur = next;

@@ -15,11 +15,13 @@ bool isFailureType(const QString& t)
 
 QColor typeColor(int typeId, const QString& typeName)
 {
-    // Mid-saturation hues readable on both light and dark backgrounds; no reds (kept for failures).
-    static const std::array<QRgb, 16> palette = {
+    // Distinct mid-saturation colours readable on light and dark backgrounds, ordered so neighbours in the
+    // list differ strongly; no reds (kept for failures).
+    static const std::array<QRgb, 24> palette = {
         0x1f77b4, 0x2ca02c, 0xff7f0e, 0x9467bd, 0x17becf, 0x8c564b, 0xbcbd22, 0xe377c2,
-        0x4e79a7, 0x59a14f, 0xedc948, 0xb07aa1, 0x76b7b2, 0x9c755f, 0xf28e2b, 0x7f7f7f};
-    static const std::array<QRgb, 4> reds = {0xd62728, 0xff5a5f, 0xb2182b, 0xff9896};
+        0x393b79, 0x637939, 0xd6a93b, 0x7b4173, 0x3182bd, 0x31a354, 0xfdae6b, 0x756bb1,
+        0x6baed6, 0x74c476, 0xa55194, 0x8c6d31, 0x9edae5, 0x5254a3, 0xb5cf6b, 0x7f7f7f};
+    static const std::array<QRgb, 4> reds = {0xd62728, 0xe7969c, 0xad494a, 0xff5a5f};
     if (isFailureType(typeName))
         return QColor(reds[size_t(qAbs(typeId)) % reds.size()]);
     return QColor(palette[size_t(qAbs(typeId)) % palette.size()]);

@@ -36,7 +36,9 @@ int main(int argc, char** argv)
     QCommandLineOption atPosition(QStringLiteral("at-position"), QStringLiteral("With --screenshot: put the cursor at this global position."), QStringLiteral("position"));
     QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light, dark or system (saved for later runs)."), QStringLiteral("theme"));
     QCommandLineOption markers(QStringLiteral("diff"), QStringLiteral("With --screenshot: set A and B to these positions (A,B)."), QStringLiteral("a,b"));
-    parser.addOptions({screenshot, stream, atPosition, theme, markers});
+    QCommandLineOption filter(QStringLiteral("filter"), QStringLiteral("With --screenshot: filter the stream browser (glob)."), QStringLiteral("glob"));
+    QCommandLineOption zoom(QStringLiteral("zoom"), QStringLiteral("With --screenshot: show this time range (FROM,TO)."), QStringLiteral("from,to"));
+    parser.addOptions({screenshot, stream, atPosition, theme, markers, filter, zoom});
     parser.process(app);
 
     if (parser.isSet(theme))
@@ -76,12 +78,26 @@ int main(int argc, char** argv)
                 std::fprintf(stderr, "chronoscope: no stream named %s in this store; showing all streams\n",
                              qPrintable(parser.value(stream)));
             } else {
-                window.streamBrowser()->selectStream(parser.value(stream));
+                // The stream replay follows and the inspectors show; the lanes stay as the browser has them.
                 window.controller()->setSelectedStream(parser.value(stream));
             }
         }
-        if (parser.isSet(atPosition))
+        if (parser.isSet(filter))
+            window.streamBrowser()->setPattern(parser.value(filter), false);
+        if (parser.isSet(zoom)) {
+            const QStringList range = parser.value(zoom).split(QLatin1Char(','));
+            const auto from = parseTime(range.value(0)), to = parseTime(range.value(1));
+            if (from && to)
+                window.timeline()->setVisibleRange(double(*from), double(*to));
+            else
+                std::fprintf(stderr, "chronoscope: --zoom wants two times, FROM,TO\n");
+        }
+        if (parser.isSet(atPosition)) {
+            const QString keep = window.controller()->selectedStream();
             window.controller()->jumpToEvent(parser.value(atPosition).toLongLong());
+            if (!keep.isEmpty())
+                window.controller()->setSelectedStream(keep);
+        }
         if (parser.isSet(markers)) {
             const QStringList ab = parser.value(markers).split(QLatin1Char(','));
             window.controller()->setMarkerA(ab.value(0).toLongLong());

@@ -111,8 +111,34 @@ int main(int argc, char** argv)
                 qint64(index->streams.size()), qint64(index->types.size()));
     std::printf("launch: open %lld ms, index %lld ms, first paint %lld ms => first painted timeline %lld ms (budget 1000)\n",
                 tOpen, tIndex - tOpen, tFirstPaint - tIndex, tFirstPaint);
-    std::printf("index memory: ~%lld MB (entries %zu x %zu B + orderings)\n",
-                qint64((index->entries.size() * sizeof(TimelineIndex::Entry) + index->byTime.size() * 8) >> 20),
+    // The app keeps the index in its cache (OpenJob); a second launch loads it instead of reading the store.
+    {
+        const QString cachePath = store + QStringLiteral(".bench-index");
+        const QByteArray key = QFileInfo(store).canonicalFilePath().toUtf8();
+        saveTimelineIndex(*index, cachePath, key, &error);
+        QElapsedTimer again;
+        again.start();
+        auto reader2 = openSource(store, {}, &error);
+        auto cached = loadTimelineIndex(cachePath, key, &error);
+        const qint64 tLoad = again.elapsed();
+        if (!reader2 || !cached) {
+            std::fprintf(stderr, "cached reopen failed: %s\n", qPrintable(error));
+            return 2;
+        }
+        ReplayController c2;
+        TimelineWidget t2(&c2);
+        t2.resize(1600, 1000);
+        c2.setIndex(cached);
+        t2.setIndex(cached);
+        QImage img2(1600, 1000, QImage::Format_ARGB32_Premultiplied);
+        QPainter p2(&img2);
+        t2.render(p2, img2.size());
+        std::printf("launch with the index cached (indexed store, second open): open + load %lld ms, first painted timeline %lld ms (budget 1000)\n",
+                    tLoad, again.elapsed());
+        QFile::remove(cachePath);
+    }
+    std::printf("index memory: ~%lld MB (entries %zu x %zu B + orderings and paint copies)\n",
+                qint64((index->entries.size() * (sizeof(TimelineIndex::Entry) + 4 + 4 + 8 + sizeof(TimelineIndex::LanePoint))) >> 20),
                 index->entries.size(), sizeof(TimelineIndex::Entry));
 
     // 2. Timeline paint at zoom levels from the whole store down to one second, all lanes and one busy lane.
