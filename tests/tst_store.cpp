@@ -160,7 +160,7 @@ private Q_SLOTS:
         QCOMPARE(tables, (QStringList{"checkpoints", "events", "issues", "meta", "streams", "types"}));
         const QStringList indexes = sqlColumn(m_store, "SELECT name FROM sqlite_master WHERE type='index' AND name "
                                                        "NOT LIKE 'sqlite_%' ORDER BY name");
-        QCOMPARE(indexes, (QStringList{"events_stream_version", "events_time"}));
+        QCOMPARE(indexes, (QStringList{"events_stream_version", "events_time", "streams_listing"}));
         QCOMPARE(sqlColumn(m_store, "PRAGMA journal_mode"), QStringList{"delete"});
         // Streams and types are referenced by integer ids.
         QCOMPARE(sqlColumn(m_store, "SELECT DISTINCT typeof(stream) || typeof(type) FROM events"), QStringList{"integerinteger"});

@@ -2,7 +2,8 @@
 //   throughput of typical projections >= 100k events/s (first full pass, checkpoints included),
 //   cursor moved anywhere -> projection state <= 100 ms p99 (after the first pass),
 //   first divergence between two versions on 1M events <= 15 s (full run of two equal versions: worst case).
-// Usage: bench_projection [EVENTS] [STORE]   (default 1000000 events, store cached in the build tree)
+// Usage: bench_projection [EVENTS] [STORE|-] [ONLY]   (default 1000000 events, store cached in the build tree;
+//        ONLY: run only the cases whose name contains it, e.g. "order-status" or "divergence")
 
 #include "demo/demogenerator.h"
 #include "projection/divergence.h"
@@ -54,8 +55,10 @@ std::unique_ptr<JsProjection> loadSourceOrDie(const QString& source, const QStri
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
+    setvbuf(stdout, nullptr, _IOLBF, 0);  // lines appear as they are measured, also into a file
     const qint64 events = argc > 1 ? QByteArray(argv[1]).toLongLong() : 1000000;
-    const QString store = argc > 2 ? QString::fromLocal8Bit(argv[2])
+    const QString only = argc > 3 ? QString::fromLocal8Bit(argv[3]) : QString();
+    const QString store = argc > 2 && QByteArray(argv[2]) != "-" ? QString::fromLocal8Bit(argv[2])
                                    : QStringLiteral(CHRONOSCOPE_BINARY_DIR "/bench-projection-demo-%1.chronoscope").arg(events);
     QString error;
     if (!QFileInfo::exists(store)) {
@@ -92,6 +95,8 @@ int main(int argc, char** argv)
 
     auto* rng = QRandomGenerator::global();
     for (Case& c : cases) {
+        if (!only.isEmpty() && !c.name.contains(only))
+            continue;
         ProjectionReplay replay(c.p.get(), reader.get());
         QElapsedTimer t;
         t.start();
@@ -123,6 +128,8 @@ int main(int argc, char** argv)
                     ms[ms.size() / 2], ms[size_t(ms.size() * 0.99)], ms.back());
     }
 
+    if (!only.isEmpty() && !only.contains(QLatin1String("divergence")))
+        return 0;
     {
         auto a = loadOrDie(projectionFile("revenue-per-day.js"));
         auto b = loadOrDie(projectionFile("revenue-per-day-v2.js"));
