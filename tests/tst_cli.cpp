@@ -579,6 +579,29 @@ private Q_SLOTS:
         QCOMPARE(r.exit, 0);
     }
 
+    void namesNeedingEscapes()
+    {
+        // Stream and type names with quotes, backslashes, control characters and non-ASCII letters
+        // come out as valid JSON that reads back to the same names.
+        const QString stream = QString::fromUtf8("caf\xc3\xa9-\"1\"\\x\t\xe2\x82\xac");
+        const QString type = QString::fromUtf8("\xc3\x9c" "berwiesen");
+        QJsonObject e{{"stream", stream}, {"type", type}, {"data", QJsonObject{{"n", 1}}}};
+        const QString in = m_dir.filePath("names.ndjson");
+        writeFile(in, QJsonDocument(e).toJson(QJsonDocument::Compact) + '\n');
+        const QString out = m_dir.filePath("names.chronoscope");
+        QCOMPARE(cli({"import", in, "-o", out}).exit, 0);
+        Run r = cli({"streams", out});
+        QCOMPARE(r.exit, 0);
+        QCOMPARE(r.lines().size(), 1);
+        QCOMPARE(QJsonDocument::fromJson(r.lines()[0]).object().value("stream").toString(), stream);
+        r = cli({"events", out, "--stream", stream});
+        QCOMPARE(r.lines().size(), 1);
+        QCOMPARE(QJsonDocument::fromJson(r.lines()[0]).object().value("type").toString(), type);
+        r = cli({"info", out});
+        QCOMPARE(r.exit, 0);
+        QVERIFY(r.json().isObject());
+    }
+
     void demoDeterministic()
     {
         const QString a = m_dir.filePath("a.chronoscope"), b = m_dir.filePath("b.chronoscope");
