@@ -144,12 +144,12 @@ Comparison::Outcome Comparison::scan(qint64 from, qint64 to, qint64 blockSize, b
     QString readError;
     const bool exact = blockSize == 0;
     const bool readOk = readPlanned(m_reader, m_plan, from + 1, to, [&](const Event& e) {
-        if (count && (++m_out->eventsRead & 1023) == 0) {
+        if (count && (++m_out->eventsRead & 63) == 0) {
             if (m_cancel.isCancelled()) {
                 cancelled = true;
                 return false;
             }
-            if (m_progress)
+            if (m_progress && (m_out->eventsRead & 1023) == 0)
                 m_progress(e.position, m_end, QStringLiteral("comparing projections"));
         }
         bool handled = false, different = false;
