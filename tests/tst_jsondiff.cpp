@@ -397,6 +397,28 @@ private Q_SLOTS:
         QVERIFY(applied == b);
     }
 
+    // Keys from all over Unicode (Latin-1, BMP private use, beyond the BMP, empty): the member walk
+    // relies on Qt's key order and must give a patch that round-trips whatever that order is.
+    void unicodeKeys()
+    {
+        const QStringList keys = {QString(), QStringLiteral("a"), QStringLiteral("B"), QStringLiteral("\u00e9"),
+                                  QStringLiteral("\ue000"), QString::fromUcs4(U"\U0001F600"), QString::fromUcs4(U"\U0001F601x"),
+                                  QStringLiteral("\uffff"), QStringLiteral("~/")};
+        QJsonObject a, b;
+        for (int i = 0; i < keys.size(); ++i) {
+            if (i % 3 != 0)
+                a.insert(keys[i], i);
+            if (i % 3 != 1)
+                b.insert(keys[i], i % 2 ? i : -i);
+        }
+        const QJsonArray patch = diffJson(a, b);
+        QJsonValue applied = a;
+        QString error;
+        QVERIFY2(applyJsonPatch(applied, patch, &error), qPrintable(error));
+        QCOMPARE(t(applied), t(b));
+        QCOMPARE(t(diffJson(b, b)), QByteArray("[]"));
+    }
+
     // A state with many members: the patch is exactly the changed members.
     void wideObject()
     {

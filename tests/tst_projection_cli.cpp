@@ -287,6 +287,15 @@ void TestProjectionCli::stateAndDiffWithProjection()
     QVERIFY2(r.exit == 0, r.err.constData());
     QCOMPARE(QString::fromUtf8(toJsonText(r.json().value(QStringLiteral("patch")))),
              QStringLiteral(R"([{"op":"replace","path":"/balance","value":5}])"));
+    // blame: the event whose handlers last changed a path of the projection's state.
+    r = cli({QStringLiteral("blame"), m_store, QStringLiteral("--projection"), f, QStringLiteral("--path"),
+             QStringLiteral("/partitions/acct-1/balance"), QStringLiteral("--at-position"), QStringLiteral("5")});
+    QVERIFY2(r.exit == 0, r.err.constData());
+    QCOMPARE(r.json().value(QStringLiteral("position")).toInteger(), 4);
+    r = cli({QStringLiteral("blame"), m_store, QStringLiteral("--projection"), f, QStringLiteral("--path"),
+             QStringLiteral("/partitions/acct-9")});
+    QCOMPARE(r.exit, 2);
+    QVERIFY2(r.err.contains("no event's handlers changed"), r.err.constData());
     const QString bad = write(QStringLiteral("bad2.js"), "fromAll().when({ $any: function () { throw 'no'; } });");
     r = cli({QStringLiteral("state"), m_store, QStringLiteral("--projection"), bad});
     QCOMPARE(r.exit, 2);

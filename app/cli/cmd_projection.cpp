@@ -1,9 +1,10 @@
 // JavaScript projections on the command line:
 //   state URI --projection FILE [--partition P] [--at-position N | --at-time T]
-//   diff URI --projection A.js --projection-b B.js [--partition P] [--at-position N | --at-time T]
+//   diff URI --projection A.js --projection-b B.js [--partition P] [--to-position N | --to-time T]
+//   blame URI --projection FILE --path /pointer [--at-position N | --at-time T]
 //   divergence URI --projection A.js --projection-b B.js [--partition P] [--to-position N]
 //   watch URI --projection FILE --until PREDICATE [--from-position N | --from-time T] [--backward] [--level]
-// `state` and `diff` get their projection flags as command extensions (their own files stay untouched).
+// `state`, `diff` and `blame` get their projection flags as command extensions (their files stay untouched).
 #include "commands.h"
 
 #include "diff/jsondiff.h"
@@ -278,6 +279,35 @@ std::optional<int> runDiffProjection(Invocation& inv)
     return ExitOk;
 }
 
+std::optional<int> runBlameProjection(Invocation& inv)
+{
+    if (!inv.has(QStringLiteral("projection")))
+        return std::nullopt;
+    const QString path = inv.value(QStringLiteral("path"));
+    if (!inv.has(QStringLiteral("path")))
+        return inv.usageError(QStringLiteral("--path /json/pointer is required (into the projection's state, e.g. "
+                                             "/total or /partitions/<name>/total)"));
+    int exit = ExitOk;
+    std::optional<Loaded> l = loadAll(inv, false, &exit);
+    if (!l)
+        return exit;
+    ProjectionReplay replay(l->a.get(), l->reader.get());
+    const std::optional<qint64> at = positionFrom(inv, QStringLiteral("at"), replay, &exit);
+    if (!at)
+        return exit;
+    ProjectionBlame b;
+    ProjectionError err;
+    if (!replay.blame(*at, path, &b, &err, cancelOnInterrupt(), inv.wantsProgress() ? stderrProgress() : ProgressFn()))
+        return projectionError(err);
+    endProgress();
+    if (!b.found)
+        return inv.inputError(QStringLiteral("no event's handlers changed %1 in %2 (the value comes from $init, or "
+                                             "there is none)").arg(path, l->a->fileName()));
+    writeJsonLine(b.event.toCanonicalJson());
+    flushOut();
+    return ExitOk;
+}
+
 int runDivergence(Invocation& inv)
 {
     int exit = ExitOk;
@@ -394,6 +424,11 @@ const CommandRegistration diffExtension(CommandExtension{
                       {QStringLiteral("partition"), QStringLiteral("P"), QStringLiteral("with --projection: one partition")}}
         + limitOptions(),
     runDiffProjection});
+
+const CommandRegistration blameExtension(CommandExtension{
+    QStringLiteral("blame"),
+    projectionOption() + limitOptions(),
+    runBlameProjection});
 
 const CommandRegistration divergenceCommand(CommandSpec{
     QStringLiteral("divergence"),

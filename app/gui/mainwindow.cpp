@@ -387,6 +387,12 @@ void MainWindow::open(const QString& uri)
     m_job->start();
 }
 
+void MainWindow::cancelOpen()
+{
+    if (m_job)
+        m_job->cancel();
+}
+
 void MainWindow::applyOpen(const OpenResult& r)
 {
     if (m_progress) {

@@ -62,23 +62,100 @@ private:
 
 void diffValue(const QJsonValue& a, const QJsonValue& b, QString& path, QJsonArray& out);
 
-void diffObject(const QJsonObject& a, const QJsonObject& b, QString& path, QJsonArray& out)
+void diffUnequal(const QJsonValue& a, const QJsonValue& b, QString& path, QJsonArray& out);
+
+void diffMember(const QString& key, const QJsonValue& av, const QJsonValue& bv, QString& path, QJsonArray& out)
 {
-    // Lookups rather than a merge-join on iteration order: correct whatever order Qt keeps keys in,
-    // and still O(n log n) for 50,000-member states.
+    // Most members of two states are equal (often the very same shared value): compare before
+    // spending anything on the member's path.
+    if (av.type() == bv.type() && av == bv)
+        return;
+    PathScope scope(path, key);
+    diffUnequal(av, bv, path, out);
+}
+
+// By lookups: right whatever order the keys come in.
+void diffObjectByLookup(const QJsonObject& a, const QJsonObject& b, QString& path, QJsonArray& out)
+{
     for (auto it = a.constBegin(); it != a.constEnd(); ++it) {
-        const auto jt = b.constFind(it.key());
-        PathScope scope(path, it.key());
-        if (jt == b.constEnd())
+        const QString key = it.key();
+        const auto jt = b.constFind(key);
+        if (jt == b.constEnd()) {
+            PathScope scope(path, key);
             emitRemove(out, path);
-        else
-            diffValue(it.value(), jt.value(), path, out);
+        } else {
+            diffMember(key, it.value(), jt.value(), path, out);
+        }
     }
     for (auto jt = b.constBegin(); jt != b.constEnd(); ++jt) {
-        if (a.contains(jt.key()))
+        const QString key = jt.key();
+        if (a.contains(key))
             continue;
-        PathScope scope(path, jt.key());
+        PathScope scope(path, key);
         emitAdd(out, path, jt.value());
+    }
+}
+
+void diffObject(const QJsonObject& a, const QJsonObject& b, QString& path, QJsonArray& out)
+{
+    // Qt keeps object members sorted by key (its lookups are binary searches), so one merge-join
+    // walk finds removed, shared and added members without a lookup per key. Should the order ever
+    // not be the one QString::compare gives (keys beyond the BMP may sort differently), the walk
+    // notices, drops what it emitted and falls back to lookups. Same ops, same order, either way.
+    const qsizetype mark = out.size();
+    QList<QJsonObject::const_iterator> added;
+    auto it = a.constBegin();
+    auto jt = b.constBegin();
+    QString ka, kb, prevA, prevB;
+    bool haveA = false, haveB = false, sorted = true;
+    auto nextA = [&] {
+        haveA = it != a.constEnd();
+        if (haveA) {
+            prevA = std::move(ka);
+            ka = it.key();
+            if (!prevA.isNull() && prevA.compare(ka) >= 0)
+                sorted = false;
+        }
+    };
+    auto nextB = [&] {
+        haveB = jt != b.constEnd();
+        if (haveB) {
+            prevB = std::move(kb);
+            kb = jt.key();
+            if (!prevB.isNull() && prevB.compare(kb) >= 0)
+                sorted = false;
+        }
+    };
+    nextA();
+    nextB();
+    while (sorted && (haveA || haveB)) {
+        const int c = !haveA ? 1 : !haveB ? -1 : ka.compare(kb);
+        if (c == 0) {
+            diffMember(ka, it.value(), jt.value(), path, out);
+            ++it;
+            ++jt;
+            nextA();
+            nextB();
+        } else if (c < 0) {
+            PathScope scope(path, ka);
+            emitRemove(out, path);
+            ++it;
+            nextA();
+        } else {
+            added.append(jt);
+            ++jt;
+            nextB();
+        }
+    }
+    if (!sorted) {
+        while (out.size() > mark)
+            out.removeLast();
+        diffObjectByLookup(a, b, path, out);
+        return;
+    }
+    for (const auto& add : added) {
+        PathScope scope(path, add.key());
+        emitAdd(out, path, add.value());
     }
 }
 
@@ -207,12 +284,17 @@ void diffArray(const QJsonArray& a, const QJsonArray& b, QString& path, QJsonArr
 
 void diffValue(const QJsonValue& a, const QJsonValue& b, QString& path, QJsonArray& out)
 {
+    if (a.type() == b.type() && a == b)  // cheap when both share one container (states folded from a common checkpoint)
+        return;
+    diffUnequal(a, b, path, out);
+}
+
+void diffUnequal(const QJsonValue& a, const QJsonValue& b, QString& path, QJsonArray& out)
+{
     if (a.type() != b.type()) {
         emitReplace(out, path, b);
         return;
     }
-    if (a == b)  // cheap when both share one container (states folded from a common checkpoint)
-        return;
     if (a.isObject())
         diffObject(a.toObject(), b.toObject(), path, out);
     else if (a.isArray())

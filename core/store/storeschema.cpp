@@ -60,6 +60,7 @@ CREATE TABLE issues(
 const char* const kCreateIndexes = R"sql(
 CREATE UNIQUE INDEX IF NOT EXISTS events_stream_version ON events(stream, version);
 CREATE INDEX IF NOT EXISTS events_time ON events(time);
+CREATE INDEX IF NOT EXISTS streams_listing ON streams(name, id, events, first_version, last_version, first_position, last_position, first_time, last_time);
 )sql";
 
 QByteArray sqliteUri(const QString& path, const char* mode)
