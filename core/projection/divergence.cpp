@@ -130,6 +130,11 @@ bool Comparison::step(const Event& e, bool compare, bool* handled, bool* differe
     } else if (hb && (!ha || pb != pa) && differs(pb)) {
         *different = true;
         *diffPart = pb;
+    } else if ((m_a.definition().biState || m_b.definition().biState) &&
+               !sameJson(m_a.sharedState(), m_b.sharedState())) {
+        // Bi-state: any handler may change the shared state.
+        *different = true;
+        *diffPart = QString();
     }
     return true;
 }

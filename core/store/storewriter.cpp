@@ -287,7 +287,7 @@ std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Opti
     return w;
 }
 
-std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QString* error)
+std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QString* error, bool durable)
 {
     std::unique_ptr<StoreWriter> w(new StoreWriter);
     w->d = std::make_unique<Impl>();
@@ -310,6 +310,8 @@ std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QSt
         return bail(store::describeError(w->d->db, rc));
     sqlite3_busy_timeout(w->d->db, 5000);
     sqlite3* db = w->d->db;
+    // Appends update two indexes: a bigger page cache keeps their B-trees in memory.
+    store::exec(db, durable ? "PRAGMA cache_size=-65536" : "PRAGMA cache_size=-65536; PRAGMA synchronous=OFF", nullptr);
 
     // Only a store Chronoscope wrote may be appended to: check the version and the format marker.
     sqlite3_stmt* st = nullptr;
