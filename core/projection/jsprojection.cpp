@@ -485,7 +485,7 @@ bool JsProjection::serialize(QByteArray* out, qint64 position, ProjectionError* 
         if (error->kind == ProjectionError::Runtime) {
             error->kind = ProjectionError::StateNotJson;
             error->position = position;
-            error->message = QStringLiteral("%1: the state after position %2 is not JSON: %3")
+            error->message = QStringLiteral("%1: the state after position %2 cannot be serialized as JSON: %3")
                                  .arg(m_fileName).arg(position).arg(error->message.section(QStringLiteral(": "), 1));
         }
         return false;
