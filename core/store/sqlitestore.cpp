@@ -208,13 +208,17 @@ QList<StreamInfo> SqliteStoreReader::streams()
     return out;
 }
 
-std::optional<qint64> SqliteStoreReader::streamId(const QString& name)
+std::optional<qint64> SqliteStoreReader::streamId(const QString& name, qint64* firstVersion, qint64* lastVersion)
 {
-    Query q(m_db, "SELECT id FROM streams WHERE name=?");
+    Query q(m_db, "SELECT id, first_version, last_version FROM streams WHERE name=?");
     const QByteArray utf8 = name.toUtf8();
     sqlite3_bind_text(q.st, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
     if (q.ok() && q.step()) {
         m_streamNames.insert(q.i64(0), name);
+        if (firstVersion)
+            *firstVersion = q.i64(1);
+        if (lastVersion)
+            *lastVersion = q.i64(2);
         return q.i64(0);
     }
     return std::nullopt;
@@ -251,7 +255,8 @@ bool SqliteStoreReader::buildFilter(const EventQuery& q, Filter* f, QString*)
     QList<QByteArray> conds;
     bool other = false;
     if (!q.stream.isEmpty()) {
-        const auto id = streamId(q.stream);
+        qint64 firstVersion = 0, lastVersion = 0;
+        const auto id = streamId(q.stream, &firstVersion, &lastVersion);
         if (!id) {
             f->empty = true;
             return true;
@@ -259,12 +264,14 @@ bool SqliteStoreReader::buildFilter(const EventQuery& q, Filter* f, QString*)
         f->streamId = *id;
         conds << "stream=?";
         f->binds.push_back(*id);
-        if (q.fromVersion > 0 || q.fromVersion < 0) {
+        // A version bound that cuts nothing off (judged by the stream summary) is left out, so the
+        // count of a whole stream still comes from the summary.
+        if (q.fromVersion > firstVersion) {
             conds << "version>=?";
             f->binds.push_back(q.fromVersion);
             other = true;
         }
-        if (q.toVersion != kNoLimit) {
+        if (q.toVersion < lastVersion) {
             conds << "version<=?";
             f->binds.push_back(q.toVersion);
             other = true;

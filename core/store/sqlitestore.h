@@ -41,7 +41,7 @@ private:
     bool buildFilter(const EventQuery& q, Filter* f, QString* error);
     QString streamName(qint64 id);
     QString typeName(qint64 id);
-    std::optional<qint64> streamId(const QString& name);
+    std::optional<qint64> streamId(const QString& name, qint64* firstVersion = nullptr, qint64* lastVersion = nullptr);
     void setError(QString* error, int rc) const;
 
     sqlite3* m_db = nullptr;
