@@ -11,6 +11,9 @@
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTest>
+#include <QUrlQuery>
+
+#include "sources/sourceregistry.h"
 
 using namespace chronoscope;
 
@@ -90,6 +93,15 @@ private Q_SLOTS:
         QCOMPARE(s.streams, QStringLiteral("order-*"));
         QCOMPARE(formatTime(s.since), QStringLiteral("2026-01-05T10:00:00.000Z"));
         QCOMPARE(s.last, qint64(50));
+        // What the app opens: the scope rides in the URI, which openSource() reads back.
+        const QUrl open(d.openUri());
+        const QUrlQuery q(open);
+        QCOMPARE(q.queryItemValue(QStringLiteral("streams")), QStringLiteral("order-*"));
+        QCOMPARE(q.queryItemValue(QStringLiteral("last")), QStringLiteral("50"));
+        QCOMPARE(q.queryItemValue(QStringLiteral("since")), QStringLiteral("2026-01-05T10:00:00.000Z"));
+        QCOMPARE(q.queryItemValue(QStringLiteral("tls")), QStringLiteral("false"));
+        QCOMPARE(open.password(), QStringLiteral("S3cret-pw!"));
+        QVERIFY(!redactUri(d.openUri()).contains(QLatin1String("S3cret")));
         // Accepting remembers the URI, without the secret, even one typed into the URI itself.
         d.setUri(QStringLiteral("redis://:Typed-Secret@127.0.0.1:6379/0"));
         d.accept();

@@ -12,6 +12,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QThread>
+#include <QUrlQuery>
 #include <QVBoxLayout>
 
 namespace chronoscope {
@@ -105,6 +106,25 @@ QString OpenRemoteDialog::uriWithSecret() const
         url.setUserName(m_user->text());
     if (!m_password->text().isEmpty())
         url.setPassword(m_password->text());
+    return url.toString();
+}
+
+QString OpenRemoteDialog::openUri() const
+{
+    QUrl url(uriWithSecret());
+    QUrlQuery q(url);
+    const RemoteScope s = scope();
+    for (const char* k : {"streams", "since", "until", "last"})
+        q.removeAllQueryItems(QLatin1String(k));
+    if (!s.streams.isEmpty())
+        q.addQueryItem(QStringLiteral("streams"), s.streams);
+    if (s.since != kNoTime)
+        q.addQueryItem(QStringLiteral("since"), formatTime(s.since));
+    if (s.until != kNoTime)
+        q.addQueryItem(QStringLiteral("until"), formatTime(s.until));
+    if (s.last >= 0)
+        q.addQueryItem(QStringLiteral("last"), QString::number(s.last));
+    url.setQuery(q);
     return url.toString();
 }
 

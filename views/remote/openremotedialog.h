@@ -27,6 +27,9 @@ public:
     /// The URI with user and password: for opening only, never to be stored or shown.
     QString uriWithSecret() const;
     RemoteScope scope() const;
+    /// uriWithSecret() with the scope as query items (streams, since, until, last): what openSource() and
+    /// the app's open job take, since remote sources read their scope from the URI too.
+    QString openUri() const;
     bool follow() const;
     /// Empty when the form is valid; else what is wrong (also shown in the dialog).
     QString validationError() const;
