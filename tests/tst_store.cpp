@@ -54,6 +54,16 @@ QList<Event> sampleEvents(int n = 600)
         e.metadata = (i % 3 == 0) ? QByteArray("{}") : QStringLiteral(R"({"correlationId":"c-%1"})").arg(i % 17).toUtf8();
         out.append(e);
     }
+    // A stream whose versions start below zero: version bounds must still cut exactly.
+    for (qint64 v = -3; v <= 2; ++v) {
+        Event e;
+        e.stream = QStringLiteral("negative");
+        e.version = v;
+        e.type = QStringLiteral("Created");
+        e.time = kT0 + 700000 + v;
+        e.data = QStringLiteral(R"({"v":%1})").arg(v).toUtf8();
+        out.append(e);
+    }
     // Positions 1..n with a gap in the middle, as a source's global positions may have.
     for (int i = 0; i < out.size(); ++i)
         out[i].position = i < n / 2 ? i + 1 : i + 101;
@@ -185,6 +195,9 @@ private Q_SLOTS:
         row("stream backward", [](EventQuery& q) { q.stream = "long-1"; q.backward = true; });
         row("stream versions", [](EventQuery& q) { q.stream = "long-1"; q.fromVersion = 100; q.toVersion = 160; });
         row("stream to version", [](EventQuery& q) { q.stream = "long-1"; q.toVersion = 3; });
+        row("negative versions", [](EventQuery& q) { q.stream = "negative"; });
+        row("negative versions from 0", [](EventQuery& q) { q.stream = "negative"; q.fromVersion = 0; q.toVersion = 1; });
+        row("negative versions from -2", [](EventQuery& q) { q.stream = "negative"; q.fromVersion = -2; });
         row("unknown stream", [](EventQuery& q) { q.stream = "nope"; });
         row("one type", [](EventQuery& q) { q.types = {"Paid"}; });
         row("two types", [](EventQuery& q) { q.types = {"Paid", "Shipped"}; });
@@ -499,6 +512,43 @@ private Q_SLOTS:
         QVERIFY(SqliteStoreReader::open(path, &err)->meta().contains("updated_at"));
     }
 
+    void manyStreamsAndLateNames()
+    {
+        // More streams than the reader looks up one by one: it switches to loading all names, and a stream
+        // appended after that (live tail) is still named right.
+        const QString path = m_dir.filePath("many.chronoscope");
+        QList<Event> events;
+        for (int i = 0; i < 1500; ++i) {
+            Event e;
+            e.stream = QStringLiteral("s-%1").arg(i % 700);
+            e.version = i / 700;
+            e.type = QStringLiteral("T%1").arg(i % 3);
+            e.data = "{}";
+            events << e;
+        }
+        QVERIFY(writeStore(path, events));
+        QString err;
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY2(r, qPrintable(err));
+        MemoryReader oracle(events);
+        QCOMPARE(canon(r->readAll({})), canon(oracle.readAll({})));
+        auto w = StoreWriter::openForAppend(path, &err);
+        QVERIFY2(w, qPrintable(err));
+        Event late;
+        late.stream = "late-stream";
+        late.type = "LateType";
+        late.data = "{}";
+        QVERIFY(w->append(late, &err));
+        QVERIFY(w->commit(&err));
+        EventQuery last;
+        last.fromPosition = 1501;
+        const auto got = r->readAll(last);
+        QCOMPARE(got.size(), 1);
+        QCOMPARE(got.first().stream, QStringLiteral("late-stream"));
+        QCOMPARE(got.first().type, QStringLiteral("LateType"));
+        QVERIFY(w->finish(&err));
+    }
+
     void appendRefusesForeignFiles()
     {
         const QString path = m_dir.filePath("foreign.sqlite");
@@ -513,6 +563,29 @@ private Q_SLOTS:
         QCOMPARE(fileHash(path), before);
         QVERIFY(!SqliteStoreReader::open(path, &err));
         QVERIFY2(err.contains("not a Chronoscope store") && err.contains("events"), qPrintable(err));
+    }
+
+    void unknownSqliteLayout()
+    {
+        // A SQLite file that is not a store: the native kind must not claim it, and the error lists its tables.
+        const QString path = m_dir.filePath("unknown.sqlite");
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+        sqlite3_exec(db, "CREATE TABLE customers(id); CREATE TABLE invoices(id);", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        const QByteArray before = fileHash(path);
+        QString err;
+        QVERIFY(!openSource(path, {}, &err));
+        QVERIFY2(err.contains("customers") && err.contains("invoices"), qPrintable(err));
+        // A native store missing one of its tables is not claimed either.
+        const QString partial = m_dir.filePath("missing-table.chronoscope");
+        QVERIFY(writeStore(partial, m_events.mid(0, 5)));
+        QCOMPARE(sqlite3_open(QFile::encodeName(partial).constData(), &db), SQLITE_OK);
+        sqlite3_exec(db, "DROP TABLE checkpoints;", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        QVERIFY(!SqliteStoreReader::open(partial, &err));
+        QVERIFY2(err.contains("table 'checkpoints' is missing"), qPrintable(err));
+        QCOMPARE(fileHash(path), before);
     }
 
     void badFiles_data()

@@ -22,9 +22,18 @@
 
 #include <cstdio>
 
+#include <sys/resource.h>
+
 using namespace chronoscope;
 
 namespace {
+
+double cpuSeconds()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 // Deterministic, believable events of about 340 bytes: orders, payments and a few long inventory streams.
 bool generate(const QString& path, qint64 events, bool gzip)
@@ -116,17 +125,20 @@ int main(int argc, char** argv)
     QString error;
     QElapsedTimer timer;
     timer.start();
+    const double cpu0 = cpuSeconds();
     if (!importFiles({input}, store, {}, &summary, &error, !keep.isEmpty())) {
         std::fprintf(stderr, "import failed: %s\n", qPrintable(error));
         return 2;
     }
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
+    const double cpu = cpuSeconds() - cpu0;
     const double mb = double(summary.bytes) / 1e6;
     std::printf("{\"input\":\"%s\",\"format\":\"%s\",\"bytes\":%lld,\"events\":%lld,\"skipped\":%lld,\"streams\":%lld,"
-                "\"seconds\":%.3f,\"MBps\":%.1f,\"eventsPerSecond\":%.0f,\"storeBytes\":%lld,\"bytesPerEvent\":%.0f}\n",
+                "\"seconds\":%.3f,\"cpuSeconds\":%.3f,\"MBps\":%.1f,\"MBperCpuSecond\":%.1f,\"eventsPerSecond\":%.0f,\"storeBytes\":%lld,\"bytesPerEvent\":%.0f}\n",
                 qPrintable(QFileInfo(input).fileName()), qPrintable(summary.format),
                 static_cast<long long>(summary.bytes), static_cast<long long>(summary.events),
-                static_cast<long long>(summary.skipped), static_cast<long long>(summary.streams), seconds, mb / seconds,
+                static_cast<long long>(summary.skipped), static_cast<long long>(summary.streams), seconds, cpu, mb / seconds,
+                mb / cpu,
                 double(summary.events) / seconds, static_cast<long long>(QFileInfo(store).size()),
                 summary.events ? double(summary.bytes) / double(summary.events) : 0.0);
     return 0;

@@ -282,11 +282,20 @@ private:
         return true;
     }
 
-    bool fetchFeed(const QUrl& link, QJsonObject* feed, QString* error, bool isHead = false)
+    bool fetchFeed(const QUrl& link, QJsonObject* feed, QString* error, bool isHead = false,
+                   QNetworkReply* prefetched = nullptr)
     {
         const QUrl u = withEmbed(link);  // links in feeds come without it
         for (;;) {
-            HttpResponse r = m_http->requestWithRetry("GET", u, baseHeaders(), {}, m_ep.timeoutMs);
+            HttpResponse r;
+            if (prefetched) {
+                r = m_http->await(prefetched, m_ep.timeoutMs);
+                prefetched = nullptr;
+                if (!r.ok() && !r.cancelled)  // the normal path retries
+                    r = m_http->requestWithRetry("GET", u, baseHeaders(), {}, m_ep.timeoutMs);
+            } else {
+                r = m_http->requestWithRetry("GET", u, baseHeaders(), {}, m_ep.timeoutMs);
+            }
             if (r.status == 401 && m_ep.askSecret())
                 continue;
             if (!r.ok()) {
@@ -392,6 +401,12 @@ private:
     {
         m_sinkStopped = false;
         int pagesWithoutNews = 0;
+        QNetworkReply* prefetched = nullptr;
+        struct Drop
+        {
+            QNetworkReply*& r;
+            ~Drop() { HttpSession::discard(r); }
+        } drop{prefetched};
         for (;;) {
             if (isCancelled()) {
                 if (error)
@@ -401,7 +416,8 @@ private:
             url = withEmbed(url);
             const QString key = pageKey(url);
             QJsonObject feed;
-            if (!fetchFeed(url, &feed, error))
+            QNetworkReply* pending = std::exchange(prefetched, nullptr);
+            if (!fetchFeed(url, &feed, error, false, pending))
                 return false;
             m_visited.insert(key);
             const QJsonArray entries = feed.value(QStringLiteral("entries")).toArray();
@@ -410,6 +426,9 @@ private:
                 m_tailUrl = url;  // the end: poll this page
                 return true;
             }
+            // Ask for the next page now: the server prepares it while this one is converted and stored.
+            if (!previous.isEmpty() && !m_visited.contains(pageKey(QUrl(previous))))
+                prefetched = m_http->send("GET", withEmbed(QUrl(previous)), baseHeaders(), {});
             bool pastUntil = false;
             const qint64 before = m_lastNumber;
             const QList<Event> page = convert(entries, &pastUntil);
