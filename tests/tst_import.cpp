@@ -512,6 +512,11 @@ private Q_SLOTS:
         QCOMPARE(fileHash(out), QCryptographicHash::hash("keep me", QCryptographicHash::Sha256).toHex());
         QVERIFY2(importFiles({in}, out, {}, &s, &err, true), qPrintable(err));
         QVERIFY(SqliteStoreReader::open(out, &err));
+        // Never onto one of its own inputs, even when overwriting is allowed.
+        const QByteArray before = fileHash(in);
+        QVERIFY(!importFiles({in}, in, {}, &s, &err, true));
+        QVERIFY2(err.contains("would replace this input file"), qPrintable(err));
+        QCOMPARE(fileHash(in), before);
     }
 
     void progressAndCancel()

@@ -512,6 +512,43 @@ private Q_SLOTS:
         QVERIFY(SqliteStoreReader::open(path, &err)->meta().contains("updated_at"));
     }
 
+    void manyStreamsAndLateNames()
+    {
+        // More streams than the reader looks up one by one: it switches to loading all names, and a stream
+        // appended after that (live tail) is still named right.
+        const QString path = m_dir.filePath("many.chronoscope");
+        QList<Event> events;
+        for (int i = 0; i < 1500; ++i) {
+            Event e;
+            e.stream = QStringLiteral("s-%1").arg(i % 700);
+            e.version = i / 700;
+            e.type = QStringLiteral("T%1").arg(i % 3);
+            e.data = "{}";
+            events << e;
+        }
+        QVERIFY(writeStore(path, events));
+        QString err;
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY2(r, qPrintable(err));
+        MemoryReader oracle(events);
+        QCOMPARE(canon(r->readAll({})), canon(oracle.readAll({})));
+        auto w = StoreWriter::openForAppend(path, &err);
+        QVERIFY2(w, qPrintable(err));
+        Event late;
+        late.stream = "late-stream";
+        late.type = "LateType";
+        late.data = "{}";
+        QVERIFY(w->append(late, &err));
+        QVERIFY(w->commit(&err));
+        EventQuery last;
+        last.fromPosition = 1501;
+        const auto got = r->readAll(last);
+        QCOMPARE(got.size(), 1);
+        QCOMPARE(got.first().stream, QStringLiteral("late-stream"));
+        QCOMPARE(got.first().type, QStringLiteral("LateType"));
+        QVERIFY(w->finish(&err));
+    }
+
     void appendRefusesForeignFiles()
     {
         const QString path = m_dir.filePath("foreign.sqlite");

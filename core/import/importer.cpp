@@ -1212,8 +1212,16 @@ bool importFiles(const QStringList& inputs, const QString& storePath, const Impo
     ImportSummary& summary = summaryOut ? *summaryOut : local;
     StoreWriter::Options wo;
     QStringList sources;
-    for (const QString& in : inputs)
+    const QString target = QFileInfo(storePath).absoluteFilePath();
+    for (const QString& in : inputs) {
         sources << QFileInfo(in).absoluteFilePath();
+        if (sources.last() == target ||
+            (QFileInfo::exists(storePath) && QFileInfo(in).canonicalFilePath() == QFileInfo(storePath).canonicalFilePath())) {
+            if (error)
+                *error = QStringLiteral("%1: the output store would replace this input file; choose another output").arg(in);
+            return false;
+        }
+    }
     wo.meta.insert(QStringLiteral("source_uri"), sources.join(QLatin1Char('\n')));
     wo.meta.insert(QStringLiteral("created_by"), QStringLiteral("chronoscope import"));
     if (!options.mapping.isEmpty()) {
