@@ -407,6 +407,27 @@ private Q_SLOTS:
         QCOMPARE(positions, (QList<qint64>{1, 3, 4, 5, 7}));
     }
 
+    void typingAFilterChoosesLanes()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, m_store));
+        QTest::keyClicks(w.streamBrowser()->searchBox(), "order-*");
+        QTRY_COMPARE(w.timeline()->lanes(), (QList<int>{0, 1}));
+        w.streamBrowser()->searchBox()->clear();
+        QTest::keyClicks(w.streamBrowser()->searchBox(), "nothing-matches");
+        QTRY_COMPARE(w.timeline()->laneCount(), 0);
+        // Pinned streams stay whatever the filter says.
+        w.streamBrowser()->setPattern("", false);
+        w.streamBrowser()->selectStream("payment-1");
+        w.streamBrowser()->togglePinSelected();
+        w.streamBrowser()->clearSelection();
+        w.streamBrowser()->setPattern("order-2", false);
+        QCOMPARE(w.timeline()->lanes(), (QList<int>{2, 1}));
+    }
+
     void dropOpensFile()
     {
         MainWindow w;
