@@ -610,7 +610,9 @@ void TimelineWidget::paintMarkers(QPainter& p, const Layout& l)
         p.drawLine(QPointF(x, top), QPointF(x, bottom));
         const QFontMetrics fm(font());
         const int tw = fm.horizontalAdvance(label) + 8;
-        const QRectF badge(x - tw / 2.0, l.axis.bottom() - 15, tw, 15);
+        // The cursor's badge sits on the axis; A and B sit just below it, so close markers stay readable.
+        const double badgeY = label.size() == 1 ? l.overview.top() + 1 : l.axis.bottom() - 15;
+        const QRectF badge(x - tw / 2.0, badgeY, tw, 15);
         p.setPen(Qt::NoPen);
         p.setBrush(color);
         p.drawRoundedRect(badge, 3, 3);

@@ -124,7 +124,14 @@ public:
             // The documented start of $all (position 0, 32 hex digits); every later page comes from links.
             start = streamUrl(QStringLiteral("00000000000000000000000000000000/forward/%1").arg(pageCount()));
         } else {
-            start = streamUrl(QStringLiteral("0/forward/%1").arg(pageCount()));
+            qint64 from = 0;
+            if (scope.since != kNoTime && !headEntries.isEmpty()) {
+                // AtomPub has no time filter, but a stream's events are appended in time order: find the
+                // first event at or after `since` by bisection, one single-entry page per step.
+                if (!firstAtOrAfter(scope.since, positionNumber(headEntries.first().toObject()), &from, error))
+                    return false;
+            }
+            start = streamUrl(QStringLiteral("%1/forward/%2").arg(from).arg(pageCount()));
         }
         return readForward(start, sink, error, false);
     }
@@ -461,6 +468,32 @@ private:
                 return loopError(next, error);
             url = next;
         }
+    }
+
+    /// The smallest event number in [0, head + 1] whose time is at or after t (head + 1: none is).
+    bool firstAtOrAfter(TimeMs t, qint64 head, qint64* out, QString* error)
+    {
+        qint64 lo = 0, hi = head + 1;
+        while (lo < hi) {
+            if (isCancelled()) {
+                if (error)
+                    *error = QStringLiteral("Reading %1 was cancelled").arg(m_ep.display);
+                return false;
+            }
+            const qint64 mid = lo + (hi - lo) / 2;
+            QJsonObject feed;
+            if (!fetchFeed(streamUrl(QStringLiteral("%1/forward/1").arg(mid)), &feed, error))
+                return false;
+            const QJsonArray entries = feed.value(QStringLiteral("entries")).toArray();
+            const auto when = entries.isEmpty() ? std::nullopt
+                                                : parseTime(entries.first().toObject().value(QStringLiteral("updated")).toString());
+            if (!when || *when >= t)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        *out = lo;
+        return true;
     }
 
     bool loopError(const QUrl& url, QString* error)
