@@ -23,6 +23,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QSettings>
 #include <QSignalSpy>
@@ -404,6 +405,46 @@ private Q_SLOTS:
         for (int i = 0; i < 5; ++i)
             positions << w.eventInspector()->relatedList()->item(i)->data(Qt::UserRole).toLongLong();
         QCOMPARE(positions, (QList<qint64>{1, 3, 4, 5, 7}));
+    }
+
+    void typingAFilterChoosesLanes()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, m_store));
+        QTest::keyClicks(w.streamBrowser()->searchBox(), "order-*");
+        QTRY_COMPARE(w.timeline()->lanes(), (QList<int>{0, 1}));
+        w.streamBrowser()->searchBox()->clear();
+        QTest::keyClicks(w.streamBrowser()->searchBox(), "nothing-matches");
+        QTRY_COMPARE(w.timeline()->laneCount(), 0);
+        // Pinned streams stay whatever the filter says.
+        w.streamBrowser()->setPattern("", false);
+        w.streamBrowser()->selectStream("payment-1");
+        w.streamBrowser()->togglePinSelected();
+        w.streamBrowser()->clearSelection();
+        w.streamBrowser()->setPattern("order-2", false);
+        QCOMPARE(w.timeline()->lanes(), (QList<int>{2, 1}));
+    }
+
+    void dropOpensFile()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy opened(&w, &MainWindow::storeOpened);
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(m_store)});
+        const QPoint at(w.width() / 2, w.height() / 2);
+        QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, {});
+        QApplication::sendEvent(&w, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, {});
+        QApplication::sendEvent(&w, &drop);
+        QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 10000);
+        QCOMPARE(w.index()->size(), 7);
     }
 
     void ndjsonWithBadLineOpens()

@@ -13,6 +13,7 @@
 #include "replaycontroller.h"
 #include "sources/sourceregistry.h"
 #include "stateinspector.h"
+#include "streambrowser.h"
 #include "jsontreemodel.h"
 #include "streamtreemodel.h"
 #include "timelineindex.h"
@@ -229,6 +230,26 @@ int main(int argc, char** argv)
     }
     std::printf("scrub end to end (%d steps): state median %.2f ms p95 %.2f ms\n", scrubSteps, percentile(scrub, 0.5),
                 percentile(scrub, 0.95));
+    // Stream browser with every stream of the store: loading it and one filter keystroke (lanes follow).
+    {
+        StreamBrowser browser(&controller);
+        QObject::connect(&browser, &StreamBrowser::lanesChanged, &timeline, [&](const QList<int>& lanes, const QList<int>&) {
+            timeline.setLanes(lanes);
+        });
+        QElapsedTimer t;
+        t.start();
+        browser.setIndex(index);
+        const qint64 load = t.elapsed();
+        std::vector<double> keys;
+        for (const char* pattern : {"o", "or", "order-1", "order-12*", "payment-*", "*-99", ""}) {
+            QElapsedTimer k;
+            k.start();
+            browser.setPattern(QString::fromLatin1(pattern), false);
+            keys.push_back(double(k.nsecsElapsed()) / 1e6);
+        }
+        std::printf("stream browser: load %lld ms; filter keystroke median %.1f ms, max %.1f ms (%lld streams)\n", load,
+                    percentile(keys, 0.5), percentile(keys, 1.0), qint64(index->streams.size()));
+    }
     std::printf("peak memory (VmHWM) with the store open and scrubbed end to end: %lld MB (budget 400)\n", peakRssKb() / 1024);
 
     // The app keeps the index in its cache (OpenJob); a second launch loads it instead of reading the store.
