@@ -12,6 +12,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <QProcess>
+#include <QStandardPaths>
 #include <QTest>
 
 #include <sqlite3.h>
@@ -684,16 +686,45 @@ private Q_SLOTS:
 
     void unreadableFile()
     {
-        if (::geteuid() == 0)
-            QSKIP("running as root: permission bits do not stop root from reading, so this case cannot be produced");
         const QString path = m_dir.filePath("locked.chronoscope");
         QVERIFY(writeStore(path, m_events.mid(0, 10)));
-        QFile::setPermissions(path, QFileDevice::Permissions());
+        QVERIFY(QFile::setPermissions(path, QFileDevice::Permissions()));
+        if (::geteuid() != 0) {
+            qputenv("CHRONOSCOPE_UNREADABLE_PATH", QFile::encodeName(path));
+            unreadableCheck();
+            qunsetenv("CHRONOSCOPE_UNREADABLE_PATH");
+            return;
+        }
+        // Root reads whatever the permission bits say, so the check runs in a child process as the
+        // unprivileged user "nobody" (uid 65534), which must be able to reach the file's folder.
+        const QString setpriv = QStandardPaths::findExecutable("setpriv");
+        if (setpriv.isEmpty())
+            QSKIP("running as root without setpriv: an unreadable file cannot be produced");
+        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::permissions(m_dir.path()) | QFileDevice::ExeOther | QFileDevice::ReadOther));
+        QProcess child;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("CHRONOSCOPE_UNREADABLE_PATH", path);
+        child.setProcessEnvironment(env);
+        child.setProcessChannelMode(QProcess::MergedChannels);
+        child.start(setpriv, {"--reuid=65534", "--regid=65534", "--clear-groups", QCoreApplication::applicationFilePath(),
+                              "unreadableCheck"});
+        QVERIFY(child.waitForFinished(60000));
+        const QString out = QString::fromLocal8Bit(child.readAll());
+        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0, qPrintable(out));
+        QVERIFY2(out.contains("PASS   : TstStore::unreadableCheck()"), qPrintable(out));
+    }
+    void unreadableCheck()
+    {
+        // Run by unreadableFile(), directly or as an unprivileged child process.
+        const QString path = QFile::decodeName(qgetenv("CHRONOSCOPE_UNREADABLE_PATH"));
+        if (path.isEmpty())
+            QSKIP("helper of unreadableFile()");
+        QVERIFY(::geteuid() != 0);
         QString err;
         QVERIFY(!SqliteStoreReader::open(path, &err));
         QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
         QVERIFY(!openSource(path, {}, &err));
-        QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
     }
 };
 
