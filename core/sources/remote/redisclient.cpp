@@ -118,7 +118,6 @@ public:
         m_startMs = QDateTime::currentMSecsSinceEpoch();
         const QByteArray lo = scope.since != kNoTime ? QByteArray::number(std::max<qint64>(0, scope.since)) : "-";
         m_hi = scope.until != kNoTime ? QByteArray::number(std::max<qint64>(0, scope.until)) : "+";
-        m_partial = scope.since != kNoTime || scope.last >= 0;
         QByteArray start = lo;
         if (scope.last == 0) {
             for (KeyState& k : m_keys) {
@@ -758,7 +757,6 @@ private:
     RemoteScope m_scope;
     QList<KeyState> m_keys;
     QByteArray m_hi = "+";
-    bool m_partial = false;
     qint64 m_lastPosition = 0;
     qint64 m_startMs = 0;
 };

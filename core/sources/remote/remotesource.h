@@ -100,7 +100,6 @@ private:
     QString m_cachePath;
     QString m_display;
     RemoteFetchResult m_result;
-    std::atomic<bool> m_committedOnce{false};
 };
 
 } // namespace chronoscope
