@@ -23,6 +23,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMimeData>
+#include <QPlainTextEdit>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
@@ -403,6 +405,135 @@ private Q_SLOTS:
         for (int i = 0; i < 5; ++i)
             positions << w.eventInspector()->relatedList()->item(i)->data(Qt::UserRole).toLongLong();
         QCOMPARE(positions, (QList<qint64>{1, 3, 4, 5, 7}));
+    }
+
+    void typingAFilterChoosesLanes()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, m_store));
+        QTest::keyClicks(w.streamBrowser()->searchBox(), "order-*");
+        QTRY_COMPARE(w.timeline()->lanes(), (QList<int>{0, 1}));
+        w.streamBrowser()->searchBox()->clear();
+        QTest::keyClicks(w.streamBrowser()->searchBox(), "nothing-matches");
+        QTRY_COMPARE(w.timeline()->laneCount(), 0);
+        // Pinned streams stay whatever the filter says.
+        w.streamBrowser()->setPattern("", false);
+        w.streamBrowser()->selectStream("payment-1");
+        w.streamBrowser()->togglePinSelected();
+        w.streamBrowser()->clearSelection();
+        w.streamBrowser()->setPattern("order-2", false);
+        QCOMPARE(w.timeline()->lanes(), (QList<int>{2, 1}));
+    }
+
+    void dropOpensFile()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy opened(&w, &MainWindow::storeOpened);
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(m_store)});
+        const QPoint at(w.width() / 2, w.height() / 2);
+        QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, {});
+        QApplication::sendEvent(&w, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, {});
+        QApplication::sendEvent(&w, &drop);
+        QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 10000);
+        QCOMPARE(w.index()->size(), 7);
+    }
+
+    void ndjsonWithBadLineOpens()
+    {
+        // The valid part of a bad input opens; the skipped line is reported.
+        const QString path = m_dir.filePath("events.ndjson");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"stream":"cart-1","type":"CartOpened","time":"2026-01-05T10:00:00Z","data":{"items":0}})" "\n"
+                R"({"stream":"cart-1","type":"ItemAdded","time":"2026-01-05T10:00:01Z","data":{"items":1}})" "\n"
+                "{this line is broken\n"
+                R"({"stream":"cart-2","type":"CartOpened","time":"2026-01-05T10:00:02Z","data":{"items":0}})" "\n");
+        f.close();
+        const QByteArray before = fileHash(path);
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(openAndWait(w, path));
+        QCOMPARE(w.index()->size(), 3);
+        QCOMPARE(w.index()->streams, (QStringList{"cart-1", "cart-2"}));
+        QVERIFY2(!w.index()->info.warnings.isEmpty(), "the skipped line is reported");
+        QVERIFY(w.index()->info.warnings.join(' ').contains("3")); // names the line
+        w.controller()->setSelectedStream("cart-1");
+        w.controller()->setCursor(2);
+        waitIdle(w);
+        QCOMPARE(w.stateInspector()->model()->value().toObject(), (QJsonObject{{"items", 1}}));
+        QCOMPARE(fileHash(path), before);
+    }
+
+    void cancelledOpenKeepsStore()
+    {
+        // A big NDJSON file so the import takes long enough to cancel.
+        const QString path = m_dir.filePath("big.ndjson");
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            QByteArray chunk;
+            for (int i = 0; i < 400000; ++i)
+                chunk += QStringLiteral(R"({"stream":"s-%1","type":"T","time":"2026-01-05T10:00:00Z","data":{"i":%2}})" "\n")
+                             .arg(i % 100)
+                             .arg(i)
+                             .toUtf8();
+            f.write(chunk);
+        }
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(openAndWait(w, m_store));
+        const auto index = w.index();
+        QSignalSpy failed(&w, &MainWindow::openFailed);
+        w.open(path);
+        QTest::qWait(50);
+        w.cancelOpen();
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 20000);
+        QCOMPARE(failed.at(0).at(1).toString(), QStringLiteral("cancelled"));
+        QCOMPARE(w.index(), index);
+        QVERIFY(!w.isOpening());
+        // Opening it again afterwards works in full: nothing half-written was taken for complete.
+        QVERIFY(openAndWait(w, path));
+        QCOMPARE(w.index()->size(), 400000);
+    }
+
+    void hugePayloadAndWideState()
+    {
+        // One event with a 5 MB payload and a stream whose state has 50,000 keys.
+        const QString path = m_dir.filePath("big.chronoscope");
+        QString error;
+        auto writer = StoreWriter::create(path, {}, &error, true);
+        QVERIFY2(writer, qPrintable(error));
+        QJsonObject wide;
+        for (int i = 0; i < 50000; ++i)
+            wide.insert(QStringLiteral("k%1").arg(i), i);
+        QVERIFY(writer->append(makeEvent("wide-1", 0, "Loaded", kT0, wide), &error));
+        QVERIFY(writer->append(makeEvent("blob-1", 0, "Uploaded", kT0 + 1, {{"blob", QString(5 * 1024 * 1024, QLatin1Char('x'))}}), &error));
+        QVERIFY2(writer->finish(&error), qPrintable(error));
+
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(openAndWait(w, path));
+        w.controller()->jumpToEvent(1);
+        waitIdle(w);
+        QCOMPARE(w.stateInspector()->model()->rowCount(), 50000);
+        QTRY_VERIFY(w.eventInspector()->event() && w.eventInspector()->event()->position == 1);
+        w.controller()->jumpToEvent(2);
+        waitIdle(w);
+        QTRY_VERIFY(w.eventInspector()->event() && w.eventInspector()->event()->position == 2);
+        QVERIFY(w.eventInspector()->event()->data.size() > 5 * 1024 * 1024);
+        // The raw view is cut at 1M characters with a note; the copy button copies everything.
+        QVERIFY(w.eventInspector()->rawView()->toPlainText().size() < EventInspector::kMaxRawChars + 200);
+        QVERIFY(w.eventInspector()->rawView()->toPlainText().contains("Copy event JSON copies all"));
     }
 
     void screenshots()

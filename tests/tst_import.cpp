@@ -414,12 +414,50 @@ private Q_SLOTS:
         QVERIFY2(err.contains("nope.ndjson: no such file"), qPrintable(err));
         QVERIFY(!importFiles({m_dir.path()}, newStorePath(), {}, &s, &err));
         QVERIFY2(err.contains("is a folder"), qPrintable(err));
-        if (::geteuid() == 0)
-            QSKIP("running as root: permission bits do not stop root from reading, so an unreadable file cannot be made");
         const QString locked = writeFile("locked.ndjson", R"({"stream":"a"})" "\n");
-        QFile::setPermissions(locked, QFileDevice::Permissions());
-        QVERIFY(!importFiles({locked}, newStorePath(), {}, &s, &err));
-        QVERIFY2(err.contains("cannot be read"), qPrintable(err));
+        QVERIFY(QFile::setPermissions(locked, QFileDevice::Permissions()));
+        if (::geteuid() != 0) {
+            qputenv("CHRONOSCOPE_UNREADABLE_PATH", QFile::encodeName(locked));
+            unreadableCheck();
+            qunsetenv("CHRONOSCOPE_UNREADABLE_PATH");
+            return;
+        }
+        // Root reads whatever the permission bits say: check as the unprivileged user "nobody" instead.
+        const QString setpriv = QStandardPaths::findExecutable("setpriv");
+        if (setpriv.isEmpty())
+            QSKIP("running as root without setpriv: an unreadable file cannot be produced");
+        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::permissions(m_dir.path()) | QFileDevice::ExeOther | QFileDevice::ReadOther));
+        QProcess child;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("CHRONOSCOPE_UNREADABLE_PATH", locked);
+        child.setProcessEnvironment(env);
+        child.setProcessChannelMode(QProcess::MergedChannels);
+        child.start(setpriv, {"--reuid=65534", "--regid=65534", "--clear-groups", QCoreApplication::applicationFilePath(),
+                              "unreadableCheck"});
+        QVERIFY(child.waitForFinished(60000));
+        const QString out = QString::fromLocal8Bit(child.readAll());
+        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0, qPrintable(out));
+        QVERIFY2(out.contains("PASS   : TstImport::unreadableCheck()"), qPrintable(out));
+    }
+    void unreadableCheck()
+    {
+        // Run by missingAndUnreadableInputs(), directly or as an unprivileged child process.
+        const QString path = QFile::decodeName(qgetenv("CHRONOSCOPE_UNREADABLE_PATH"));
+        if (path.isEmpty())
+            QSKIP("helper of missingAndUnreadableInputs()");
+        QVERIFY(::geteuid() != 0);
+        ImportSummary s;
+        QString err;
+        const QString out = QDir::tempPath() + QStringLiteral("/chronoscope-unreadable-%1.chronoscope").arg(QCoreApplication::applicationPid());
+        QVERIFY(!importFiles({path}, out, {}, &s, &err));
+        QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
+        QVERIFY(!QFileInfo::exists(out));
+        QVERIFY(!QFileInfo::exists(out + ".partial"));
+        OpenOptions o;
+        o.cacheDir = QDir::tempPath() + QStringLiteral("/chronoscope-unreadable-cache-%1").arg(QCoreApplication::applicationPid());
+        QVERIFY(!openSource(path, o, &err));
+        QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
+        QDir(o.cacheDir).removeRecursively();
     }
 
     void hugePayload()
@@ -512,6 +550,11 @@ private Q_SLOTS:
         QCOMPARE(fileHash(out), QCryptographicHash::hash("keep me", QCryptographicHash::Sha256).toHex());
         QVERIFY2(importFiles({in}, out, {}, &s, &err, true), qPrintable(err));
         QVERIFY(SqliteStoreReader::open(out, &err));
+        // Never onto one of its own inputs, even when overwriting is allowed.
+        const QByteArray before = fileHash(in);
+        QVERIFY(!importFiles({in}, in, {}, &s, &err, true));
+        QVERIFY2(err.contains("would replace this input file"), qPrintable(err));
+        QCOMPARE(fileHash(in), before);
     }
 
     void progressAndCancel()

@@ -711,6 +711,19 @@ void TestProjection::divergence()
     QCOMPARE(show(d.a.partition(QStringLiteral("payment-1"))), QStringLiteral(R"({"n":2})"));
     QCOMPARE(show(d.b.partition(QStringLiteral("payment-1"))), QStringLiteral(R"({"n":3})"));
 
+    // Bi-state: only the shared state differs.
+    const QString s1 = R"(fromAll().foreachStream().when({ $initShared: function () { return { n: 0 }; },
+        $any: function (s, e) { s[0].seen = true; s[1].n += 1; } }))";
+    const QString s2 = R"(fromAll().foreachStream().when({ $initShared: function () { return { n: 0 }; },
+        $any: function (s, e) { s[0].seen = true; s[1].n += e.position === 6 ? 2 : 1; } }))";
+    auto sa = JsProjection::fromSource(s1, QStringLiteral("s1.js"), {}, &err);
+    auto sb = JsProjection::fromSource(s2, QStringLiteral("s2.js"), {}, &err);
+    QVERIFY(findDivergence(*sa, *sb, reader, &d, &err));
+    QVERIFY(d.found);
+    QCOMPARE(d.event.position, 6);
+    QCOMPARE(show(d.a.shared), QStringLiteral(R"({"n":6})"));
+    QCOMPARE(show(d.b.shared), QStringLiteral(R"({"n":7})"));
+
     // Different selectors: B sees events A does not.
     auto all = JsProjection::fromSource(R"(fromAll().when({ $init: function () { return { n: 0 }; }, $any: function (s) { s.n++; } }))",
                                         QStringLiteral("all.js"), {}, &err);

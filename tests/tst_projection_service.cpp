@@ -4,6 +4,7 @@
 #include "projection/projectionservice.h"
 #include "store/memoryreader.h"
 
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTest>
@@ -45,6 +46,7 @@ private Q_SLOTS:
     void loadErrorsAndUnknownNames();
     void staleStateRequestsAreSkipped();
     void cancelStopsALongRun();
+    void destroyingStopsAFirstPass();
 };
 
 void TestProjectionService::loadStateDivergenceWatch()
@@ -133,6 +135,23 @@ void TestProjectionService::cancelStopsALongRun()
     service.cancel();
     QTRY_COMPARE(failed.count(), 1);
     QCOMPARE(failed.at(0).at(2).value<ProjectionError>().kind, ProjectionError::Cancelled);
+}
+
+void TestProjectionService::destroyingStopsAFirstPass()
+{
+    // About 1 ms per event over 20,000 events: a 20 s first pass, stopped when the service goes away.
+    auto service = std::make_unique<ProjectionService>();
+    service->setReader(std::make_unique<MemoryReader>(accountEvents(20000)));
+    QSignalSpy loaded(service.get(), &ProjectionService::loaded);
+    service->load(QStringLiteral("slow"), QStringLiteral(R"(fromAll().when({ $any: function (s) {
+        var t = Date.now(); while (Date.now() - t < 1) {} } }))"), QStringLiteral("slow.js"));
+    QTRY_COMPARE(loaded.count(), 1);
+    service->requestState(QStringLiteral("slow"), kNoLimit);
+    QTest::qWait(200);
+    QElapsedTimer t;
+    t.start();
+    service.reset();
+    QVERIFY2(t.elapsed() < 3000, qPrintable(QString::number(t.elapsed())));
 }
 
 QTEST_GUILESS_MAIN(TestProjectionService)

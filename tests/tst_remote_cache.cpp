@@ -205,6 +205,7 @@ private Q_SLOTS:
         RemoteFetchOptions o;
         o.firstPage = 100;
         o.pageSize = 100;
+        o.commitIntervalMs = 0;
         int pages = 0;
         o.committed = [&](qint64, qint64) {
             if (++pages == 3)

@@ -72,6 +72,9 @@ private Q_SLOTS:
         QTest::newRow("subject tree") << "/books/*" << -1 << -1 << -1;
         QTest::newRow("glob") << "/*/1" << -1 << -1 << -1;
         QTest::newRow("since") << "" << 10 << -1 << -1;
+        QTest::newRow("since on a subject") << "/readers/1" << 14 << -1 << -1;
+        QTest::newRow("since after the last") << "" << 1000 << -1 << -1;
+        QTest::newRow("since and until") << "/books/*" << 4 << 20 << -1;
         QTest::newRow("until") << "/readers/*" << -1 << 12 << -1;
         QTest::newRow("last") << "" << -1 << -1 << 7;
         QTest::newRow("last of a subject") << "/readers/0" << -1 << -1 << 3;

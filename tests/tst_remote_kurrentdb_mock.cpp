@@ -94,6 +94,10 @@ private Q_SLOTS:
         QTest::newRow("category through $ce-") << "order-*" << -1 << -1 << -1;
         QTest::newRow("other glob through $all") << "[op]*-1" << -1 << -1 << -1;
         QTest::newRow("since") << "" << 20 << -1 << -1;
+        QTest::newRow("since on a category, bisected") << "order-*" << 20 << -1 << -1;
+        QTest::newRow("since on a stream, bisected") << "order-3" << 17 << -1 << -1;
+        QTest::newRow("since after the last event") << "order-1" << 500 << -1 << -1;
+        QTest::newRow("since before the first event") << "order-2" << -100 << -1 << -1;
         QTest::newRow("until stops early") << "order-*" << -1 << 12 << -1;
         QTest::newRow("last of a stream") << "order-1" << -1 << -1 << 3;
         QTest::newRow("last of a category") << "order-*" << -1 << -1 << 5;
@@ -110,7 +114,7 @@ private Q_SLOTS:
         QFETCH(int, last);
         RemoteScope s;
         s.streams = streams;
-        s.since = sinceMin >= 0 ? m_base + sinceMin * 60000 : kNoTime;
+        s.since = sinceMin != -1 ? m_base + sinceMin * 60000 : kNoTime;
         s.until = untilMin >= 0 ? m_base + untilMin * 60000 + 999 : kNoTime;
         s.last = last;
         QStringList want;
@@ -140,6 +144,28 @@ private Q_SLOTS:
         QCOMPARE(ids, want);
         for (int i = 1; i < got.size(); ++i)
             QVERIFY(got[i].position > got[i - 1].position);
+    }
+
+    void sinceIsFoundByBisection()
+    {
+        // 24 order events in pages of 1: reading from the middle by bisection fetches far fewer pages
+        // than reading from the start and skipping.
+        auto pagesFor = [this](TimeMs since) {
+            configure({});
+            QString error;
+            auto c = client(uri(QStringLiteral("?tls=false&pagesize=1")), &error);
+            RemoteScope s;
+            s.streams = QStringLiteral("order-*");
+            s.since = since;
+            bool ok = false;
+            const qsizetype n = readAll(c.get(), s, &ok, &error).size();
+            return std::make_pair(n, m_server.get(QStringLiteral("/_mock/stats")).object().value(QStringLiteral("streamPages")).toInt());
+        };
+        const auto all = pagesFor(kNoTime);
+        const auto late = pagesFor(m_base + 35 * 60000);
+        QCOMPARE(all.first, qsizetype(24));
+        QCOMPARE(late.first, qsizetype(3));  // the events at minutes 35, 36 and 38
+        QVERIFY2(late.second < all.second / 2, qPrintable(QStringLiteral("%1 pages vs %2").arg(late.second).arg(all.second)));
     }
 
     void eventsAreCanonical()

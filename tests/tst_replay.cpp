@@ -1,6 +1,7 @@
 // The replay engine: point semantics, checkpoints (persisted and in memory), bad data, cancellation.
 #include "diff/jsondiff.h"
 #include "diff/mergepatch.h"
+#include "replay/checkpointcache.h"
 #include "replay/replayengine.h"
 #include "store/memoryreader.h"
 #include "store/sqlitestore.h"
@@ -461,6 +462,46 @@ private Q_SLOTS:
         const StateResult r = engine.stateAt(QStringLiteral("busy-1"), Point::atVersion(300));
         QVERIFY(r.fromCheckpoint);
         QVERIFY(r.eventsApplied < 256);
+    }
+
+    // The cache itself: best checkpoint at or before a version, least recently used evicted first,
+    // byte bound, per-stream removal.
+    void checkpointCacheLru()
+    {
+        CheckpointCache cache(1000, 3);
+        auto cp = [](qint64 v, qint64 bytes) {
+            CachedCheckpoint c;
+            c.version = v;
+            c.state = QJsonObject{{QStringLiteral("v"), v}};
+            c.bytes = bytes;
+            return c;
+        };
+        cache.insert(QStringLiteral("s"), cp(100, 10));
+        cache.insert(QStringLiteral("s"), cp(200, 10));
+        cache.insert(QStringLiteral("s"), cp(300, 10));
+        QCOMPARE(cache.bestAtOrBefore(QStringLiteral("s"), 250)->version, 200);
+        QCOMPARE(cache.bestAtOrBefore(QStringLiteral("s"), 1000)->version, 300);
+        QVERIFY(!cache.bestAtOrBefore(QStringLiteral("s"), 99));
+        QVERIFY(!cache.bestAtOrBefore(QStringLiteral("t"), 1000));
+        QCOMPARE(cache.bestAtOrBefore(QStringLiteral("s"), 150)->version, 100);  // 100 is now the most recent
+        cache.insert(QStringLiteral("t"), cp(5, 10));                           // evicts 200, the least recent
+        QCOMPARE(cache.size(), 3);
+        QVERIFY(cache.contains(QStringLiteral("s"), 100));
+        QVERIFY(!cache.contains(QStringLiteral("s"), 200));
+        QVERIFY(cache.contains(QStringLiteral("s"), 300));
+        QCOMPARE(cache.bestAtOrBefore(QStringLiteral("s"), 250)->version, 100);
+        // A filter walks down past refused checkpoints.
+        QCOMPARE(cache.bestAtOrBefore(QStringLiteral("s"), 1000, [](const CachedCheckpoint& c) { return c.version < 300; })->version, 100);
+        // Bytes: a big one pushes out the least recent until the total fits; one bigger than the budget is not kept.
+        cache.insert(QStringLiteral("u"), cp(1, 985));
+        QVERIFY(cache.bytes() <= 1000);
+        QVERIFY(cache.contains(QStringLiteral("u"), 1));
+        cache.insert(QStringLiteral("u"), cp(2, 5000));
+        QVERIFY(!cache.contains(QStringLiteral("u"), 2));
+        cache.removeStream(QStringLiteral("u"));
+        QVERIFY(!cache.contains(QStringLiteral("u"), 1));
+        QVERIFY(cache.bytes() <= 1000);
+        QCOMPARE(cache.bytes(), cache.size() * 10);
     }
 
     // Random seeks over every point kind, one engine (warm cache), against the naive fold.

@@ -12,6 +12,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <QProcess>
+#include <QStandardPaths>
 #include <QTest>
 
 #include <sqlite3.h>
@@ -52,6 +54,16 @@ QList<Event> sampleEvents(int n = 600)
             e.dataIsJson = false;
         }
         e.metadata = (i % 3 == 0) ? QByteArray("{}") : QStringLiteral(R"({"correlationId":"c-%1"})").arg(i % 17).toUtf8();
+        out.append(e);
+    }
+    // A stream whose versions start below zero: version bounds must still cut exactly.
+    for (qint64 v = -3; v <= 2; ++v) {
+        Event e;
+        e.stream = QStringLiteral("negative");
+        e.version = v;
+        e.type = QStringLiteral("Created");
+        e.time = kT0 + 700000 + v;
+        e.data = QStringLiteral(R"({"v":%1})").arg(v).toUtf8();
         out.append(e);
     }
     // Positions 1..n with a gap in the middle, as a source's global positions may have.
@@ -185,6 +197,9 @@ private Q_SLOTS:
         row("stream backward", [](EventQuery& q) { q.stream = "long-1"; q.backward = true; });
         row("stream versions", [](EventQuery& q) { q.stream = "long-1"; q.fromVersion = 100; q.toVersion = 160; });
         row("stream to version", [](EventQuery& q) { q.stream = "long-1"; q.toVersion = 3; });
+        row("negative versions", [](EventQuery& q) { q.stream = "negative"; });
+        row("negative versions from 0", [](EventQuery& q) { q.stream = "negative"; q.fromVersion = 0; q.toVersion = 1; });
+        row("negative versions from -2", [](EventQuery& q) { q.stream = "negative"; q.fromVersion = -2; });
         row("unknown stream", [](EventQuery& q) { q.stream = "nope"; });
         row("one type", [](EventQuery& q) { q.types = {"Paid"}; });
         row("two types", [](EventQuery& q) { q.types = {"Paid", "Shipped"}; });
@@ -499,6 +514,43 @@ private Q_SLOTS:
         QVERIFY(SqliteStoreReader::open(path, &err)->meta().contains("updated_at"));
     }
 
+    void manyStreamsAndLateNames()
+    {
+        // More streams than the reader looks up one by one: it switches to loading all names, and a stream
+        // appended after that (live tail) is still named right.
+        const QString path = m_dir.filePath("many.chronoscope");
+        QList<Event> events;
+        for (int i = 0; i < 1500; ++i) {
+            Event e;
+            e.stream = QStringLiteral("s-%1").arg(i % 700);
+            e.version = i / 700;
+            e.type = QStringLiteral("T%1").arg(i % 3);
+            e.data = "{}";
+            events << e;
+        }
+        QVERIFY(writeStore(path, events));
+        QString err;
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY2(r, qPrintable(err));
+        MemoryReader oracle(events);
+        QCOMPARE(canon(r->readAll({})), canon(oracle.readAll({})));
+        auto w = StoreWriter::openForAppend(path, &err);
+        QVERIFY2(w, qPrintable(err));
+        Event late;
+        late.stream = "late-stream";
+        late.type = "LateType";
+        late.data = "{}";
+        QVERIFY(w->append(late, &err));
+        QVERIFY(w->commit(&err));
+        EventQuery last;
+        last.fromPosition = 1501;
+        const auto got = r->readAll(last);
+        QCOMPARE(got.size(), 1);
+        QCOMPARE(got.first().stream, QStringLiteral("late-stream"));
+        QCOMPARE(got.first().type, QStringLiteral("LateType"));
+        QVERIFY(w->finish(&err));
+    }
+
     void appendRefusesForeignFiles()
     {
         const QString path = m_dir.filePath("foreign.sqlite");
@@ -513,6 +565,29 @@ private Q_SLOTS:
         QCOMPARE(fileHash(path), before);
         QVERIFY(!SqliteStoreReader::open(path, &err));
         QVERIFY2(err.contains("not a Chronoscope store") && err.contains("events"), qPrintable(err));
+    }
+
+    void unknownSqliteLayout()
+    {
+        // A SQLite file that is not a store: the native kind must not claim it, and the error lists its tables.
+        const QString path = m_dir.filePath("unknown.sqlite");
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+        sqlite3_exec(db, "CREATE TABLE customers(id); CREATE TABLE invoices(id);", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        const QByteArray before = fileHash(path);
+        QString err;
+        QVERIFY(!openSource(path, {}, &err));
+        QVERIFY2(err.contains("customers") && err.contains("invoices"), qPrintable(err));
+        // A native store missing one of its tables is not claimed either.
+        const QString partial = m_dir.filePath("missing-table.chronoscope");
+        QVERIFY(writeStore(partial, m_events.mid(0, 5)));
+        QCOMPARE(sqlite3_open(QFile::encodeName(partial).constData(), &db), SQLITE_OK);
+        sqlite3_exec(db, "DROP TABLE checkpoints;", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        QVERIFY(!SqliteStoreReader::open(partial, &err));
+        QVERIFY2(err.contains("table 'checkpoints' is missing"), qPrintable(err));
+        QCOMPARE(fileHash(path), before);
     }
 
     void badFiles_data()
@@ -611,16 +686,45 @@ private Q_SLOTS:
 
     void unreadableFile()
     {
-        if (::geteuid() == 0)
-            QSKIP("running as root: permission bits do not stop root from reading, so this case cannot be produced");
         const QString path = m_dir.filePath("locked.chronoscope");
         QVERIFY(writeStore(path, m_events.mid(0, 10)));
-        QFile::setPermissions(path, QFileDevice::Permissions());
+        QVERIFY(QFile::setPermissions(path, QFileDevice::Permissions()));
+        if (::geteuid() != 0) {
+            qputenv("CHRONOSCOPE_UNREADABLE_PATH", QFile::encodeName(path));
+            unreadableCheck();
+            qunsetenv("CHRONOSCOPE_UNREADABLE_PATH");
+            return;
+        }
+        // Root reads whatever the permission bits say, so the check runs in a child process as the
+        // unprivileged user "nobody" (uid 65534), which must be able to reach the file's folder.
+        const QString setpriv = QStandardPaths::findExecutable("setpriv");
+        if (setpriv.isEmpty())
+            QSKIP("running as root without setpriv: an unreadable file cannot be produced");
+        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::permissions(m_dir.path()) | QFileDevice::ExeOther | QFileDevice::ReadOther));
+        QProcess child;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("CHRONOSCOPE_UNREADABLE_PATH", path);
+        child.setProcessEnvironment(env);
+        child.setProcessChannelMode(QProcess::MergedChannels);
+        child.start(setpriv, {"--reuid=65534", "--regid=65534", "--clear-groups", QCoreApplication::applicationFilePath(),
+                              "unreadableCheck"});
+        QVERIFY(child.waitForFinished(60000));
+        const QString out = QString::fromLocal8Bit(child.readAll());
+        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0, qPrintable(out));
+        QVERIFY2(out.contains("PASS   : TstStore::unreadableCheck()"), qPrintable(out));
+    }
+    void unreadableCheck()
+    {
+        // Run by unreadableFile(), directly or as an unprivileged child process.
+        const QString path = QFile::decodeName(qgetenv("CHRONOSCOPE_UNREADABLE_PATH"));
+        if (path.isEmpty())
+            QSKIP("helper of unreadableFile()");
+        QVERIFY(::geteuid() != 0);
         QString err;
         QVERIFY(!SqliteStoreReader::open(path, &err));
         QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
         QVERIFY(!openSource(path, {}, &err));
-        QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
     }
 };
 

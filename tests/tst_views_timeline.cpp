@@ -60,6 +60,30 @@ private Q_SLOTS:
         QCOMPARE(t.laneAt(y), index->laneOf("payment-1"));
     }
 
+    void highDpi()
+    {
+        ReplayController c;
+        TimelineWidget t(&c);
+        t.resize(1000, 500);
+        auto index = indexOf(shopEvents());
+        t.setIndex(index);
+        QImage img(QSize(2000, 1000), QImage::Format_ARGB32_Premultiplied);
+        img.setDevicePixelRatio(2.0);
+        {
+            QPainter p(&img);
+            t.render(p, QSize(1000, 500));
+        }
+        // The event sits at twice its logical coordinates, in its colour, with a tick 2 device pixels wide.
+        const QColor expected = typeColor(index->typeOf("PaymentFailed"), "PaymentFailed");
+        const int x = int(t.xForTime(double(kT0 + 5000)) * 2);
+        const int y = t.yForLane(index->laneOf("payment-1")) * 2;
+        QCOMPARE(img.pixelColor(x, y), expected);
+        QCOMPARE(img.pixelColor(x + 1, y), expected);
+        // A logical-size paint afterwards rebuilds the lanes at 1x.
+        const QImage one = renderOf(t);
+        QCOMPARE(one.pixelColor(int(t.xForTime(double(kT0 + 5000))), y / 2), expected);
+    }
+
     void noStoreAndNoLanes()
     {
         TimelineWidget t(nullptr);

@@ -6,7 +6,9 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QEvent>
 #include <QLocale>
+#include <QPainter>
 #include <QSlider>
 #include <QStyle>
 #include <QTimer>
@@ -15,6 +17,55 @@
 namespace chronoscope {
 
 namespace {
+
+enum class Glyph { First, Previous, Play, Pause, Next, Last };
+
+// Media glyphs drawn in the palette's text colour: the style's stock icons are dark and vanish on a
+// dark palette.
+QIcon glyphIcon(Glyph g, const QColor& color)
+{
+    QPixmap pm(32, 32);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(Qt::NoPen);
+    p.setBrush(color);
+    auto triangle = [&p](double x0, double x1, bool right) {
+        QPolygonF t;
+        if (right)
+            t << QPointF(x0, 7) << QPointF(x1, 16) << QPointF(x0, 25);
+        else
+            t << QPointF(x1, 7) << QPointF(x0, 16) << QPointF(x1, 25);
+        p.drawPolygon(t);
+    };
+    switch (g) {
+    case Glyph::First:
+        p.drawRect(QRectF(7, 7, 3, 18));
+        triangle(10, 24, false);
+        break;
+    case Glyph::Previous:
+        triangle(4, 16, false);
+        triangle(16, 28, false);
+        break;
+    case Glyph::Play:
+        triangle(9, 25, true);
+        break;
+    case Glyph::Pause:
+        p.drawRect(QRectF(9, 7, 5, 18));
+        p.drawRect(QRectF(18, 7, 5, 18));
+        break;
+    case Glyph::Next:
+        triangle(4, 16, true);
+        triangle(16, 28, true);
+        break;
+    case Glyph::Last:
+        triangle(8, 22, true);
+        p.drawRect(QRectF(22, 7, 3, 18));
+        break;
+    }
+    return QIcon(pm);
+}
+
 QString gapText(qint64 ms)
 {
     if (ms >= 86'400'000)
@@ -31,9 +82,8 @@ ReplayControls::ReplayControls(ReplayController* controller, QWidget* parent)
     : QWidget(parent), m_controller(controller)
 {
     setObjectName(QStringLiteral("replayControls"));
-    auto button = [this](QStyle::StandardPixmap icon, const QString& tip, const char* name) {
+    auto button = [this](QStyle::StandardPixmap, const QString& tip, const char* name) {
         auto* b = new QToolButton(this);
-        b->setIcon(style()->standardIcon(icon));
         b->setToolTip(tip);
         b->setObjectName(QLatin1String(name));
         b->setAutoRaise(true);
@@ -144,7 +194,25 @@ ReplayControls::ReplayControls(ReplayController* controller, QWidget* parent)
         m_gap->setText(tr("⏩ skipped %1 of quiet").arg(gapText(ms)));
         gapTimer->start();
     });
+    updateIcons();
     indexChanged();
+}
+
+void ReplayControls::changeEvent(QEvent* e)
+{
+    QWidget::changeEvent(e);
+    if (e->type() == QEvent::PaletteChange || e->type() == QEvent::EnabledChange)
+        updateIcons();
+}
+
+void ReplayControls::updateIcons()
+{
+    const QColor c = palette().color(isEnabled() ? QPalette::Active : QPalette::Disabled, QPalette::ButtonText);
+    m_first->setIcon(glyphIcon(Glyph::First, c));
+    m_prev->setIcon(glyphIcon(Glyph::Previous, c));
+    m_next->setIcon(glyphIcon(Glyph::Next, c));
+    m_last->setIcon(glyphIcon(Glyph::Last, c));
+    m_play->setIcon(glyphIcon(m_controller->isPlaying() ? Glyph::Pause : Glyph::Play, c));
 }
 
 void ReplayControls::indexChanged()
@@ -178,8 +246,7 @@ void ReplayControls::updateCursor()
 
 void ReplayControls::updatePlaying()
 {
-    const bool playing = m_controller->isPlaying();
-    m_play->setIcon(style()->standardIcon(playing ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+    updateIcons();
 }
 
 } // namespace chronoscope

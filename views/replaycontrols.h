@@ -32,7 +32,11 @@ public Q_SLOTS:
 Q_SIGNALS:
     void goToRequested();
 
+protected:
+    void changeEvent(QEvent* e) override;
+
 private:
+    void updateIcons();
     void updateCursor();
     void updatePlaying();
 

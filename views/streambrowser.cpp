@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -59,7 +60,12 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
     layout->addWidget(m_view, 1);
     layout->addLayout(buttons);
 
-    connect(m_search, &QLineEdit::textChanged, this, &StreamBrowser::applyFilter);
+    // Typing is debounced: with hundreds of thousands of streams a filter pass takes tens of milliseconds.
+    auto* debounce = new QTimer(this);
+    debounce->setSingleShot(true);
+    debounce->setInterval(120);
+    connect(debounce, &QTimer::timeout, this, &StreamBrowser::applyFilter);
+    connect(m_search, &QLineEdit::textEdited, debounce, qOverload<>(&QTimer::start));
     connect(m_regex, &QCheckBox::toggled, this, &StreamBrowser::applyFilter);
     connect(m_pin, &QPushButton::clicked, this, &StreamBrowser::togglePinSelected);
     connect(m_showAll, &QPushButton::clicked, this, &StreamBrowser::clearSelection);
@@ -101,6 +107,7 @@ void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
 
 void StreamBrowser::setPattern(const QString& pattern, bool regex)
 {
+    const QSignalBlocker block(m_regex);
     m_regex->setChecked(regex);
     m_search->setText(pattern);
     applyFilter();

@@ -305,6 +305,7 @@ void TimelineWidget::render(QPainter& p, const QSize& size)
         m_laneImageValid = false;
     }
     const Layout& l = m_layout;
+    m_dpr = p.device() ? std::max(1.0, p.device()->devicePixelRatioF()) : 1.0;
     const QPalette& pal = palette();
     p.fillRect(QRect(QPoint(0, 0), size), pal.color(QPalette::Base));
 
@@ -425,13 +426,16 @@ void TimelineWidget::paintOverview(QPainter& p, const Layout& l)
 
 void TimelineWidget::paintLaneImage(const Layout& l)
 {
-    const QSize imgSize(l.plotWidth, l.lanes.height());
+    // Binned per device pixel, so a high-DPI screen gets its full resolution rather than a scaled image.
+    const double dpr = m_dpr;
+    const QSize imgSize(int(std::ceil(l.plotWidth * dpr)), int(std::ceil(l.lanes.height() * dpr)));
     if (m_laneImage.size() != imgSize)
         m_laneImage = QImage(imgSize, QImage::Format_ARGB32_Premultiplied);
+    m_laneImage.setDevicePixelRatio(dpr);
     m_laneImage.fill(Qt::transparent);
     if (imgSize.isEmpty())
         return;
-    const int w = l.plotWidth;
+    const int w = imgSize.width();
     QList<QRgb> colors;
     colors.reserve(m_index->types.size());
     for (int i = 0; i < m_index->types.size(); ++i)
@@ -445,8 +449,8 @@ void TimelineWidget::paintLaneImage(const Layout& l)
     const qint64 tStart = qint64(std::ceil(m_map.start));
     const qint64 tEnd = qint64(std::floor(m_map.end));
     for (int i = firstLane; i < n; ++i) {
-        const int yTop = i * kLaneHeight - m_vscroll->value();
-        if (yTop >= l.lanes.height())
+        const int yTop = int(std::lround((i * kLaneHeight - m_vscroll->value()) * dpr));
+        if (yTop >= imgSize.height())
             break;
         const int lane = m_lanes.isEmpty() ? i : m_lanes[i];
         const auto& points = m_index->lanePoints[size_t(lane)];
@@ -484,7 +488,8 @@ void TimelineWidget::paintLaneImage(const Layout& l)
         }
         // A lane where no two events share a pixel column shows each event as a tick; otherwise the
         // column's height says how many events it holds (log scale against the lane's busiest column).
-        const int top = yTop + 3, bottom = yTop + kLaneHeight - 4;
+        const int top = yTop + int(std::lround(3 * dpr)), bottom = yTop + int(std::lround((kLaneHeight - 4) * dpr));
+        const int tickHalf = std::max(1, int(std::lround(dpr)));
         const double logMax = std::log1p(double(std::max(maxC, 1)));
         const bool ticks = maxC <= 1;
         for (int c = 0; c < w; ++c) {
@@ -494,10 +499,10 @@ void TimelineWidget::paintLaneImage(const Layout& l)
             const QRgb color = colors[int(firstType[size_t(c)])];
             int barTop = top;
             if (!ticks)
-                barTop = bottom - std::max(3, int((bottom - top) * (0.3 + 0.7 * std::log1p(double(k)) / logMax)));
-            const int x0 = ticks ? std::max(0, c - 1) : c;
-            const int x1 = ticks ? std::min(w - 1, c + 1) : c;
-            for (int y = std::max(0, barTop); y <= std::min(bottom, l.lanes.height() - 1); ++y) {
+                barTop = bottom - std::max(int(3 * dpr), int((bottom - top) * (0.3 + 0.7 * std::log1p(double(k)) / logMax)));
+            const int x0 = ticks ? std::max(0, c - tickHalf) : c;
+            const int x1 = ticks ? std::min(w - 1, c + tickHalf) : c;
+            for (int y = std::max(0, barTop); y <= std::min(bottom, imgSize.height() - 1); ++y) {
                 QRgb* line = reinterpret_cast<QRgb*>(m_laneImage.scanLine(y));
                 for (int x = x0; x <= x1; ++x)
                     line[x] = color;
@@ -547,7 +552,8 @@ void TimelineWidget::paintLanes(QPainter& p, const Layout& l)
     }
     p.setPen(pal.color(QPalette::Mid));
     p.drawLine(kGutterWidth - 4, l.lanes.top(), kGutterWidth - 4, l.lanes.bottom());
-    if (!m_laneImageValid || m_laneImage.size() != QSize(l.plotWidth, l.lanes.height()))
+    if (!m_laneImageValid || m_laneImage.devicePixelRatio() != m_dpr
+        || m_laneImage.size() != QSize(int(std::ceil(l.plotWidth * m_dpr)), int(std::ceil(l.lanes.height() * m_dpr))))
         paintLaneImage(l);
     p.drawImage(QPoint(l.plotLeft, l.lanes.top()), m_laneImage);
     if (n == 0) {
@@ -610,7 +616,9 @@ void TimelineWidget::paintMarkers(QPainter& p, const Layout& l)
         p.drawLine(QPointF(x, top), QPointF(x, bottom));
         const QFontMetrics fm(font());
         const int tw = fm.horizontalAdvance(label) + 8;
-        const QRectF badge(x - tw / 2.0, l.axis.bottom() - 15, tw, 15);
+        // The cursor's badge sits on the axis; A and B sit just below it, so close markers stay readable.
+        const double badgeY = label.size() == 1 ? l.overview.top() + 1 : l.axis.bottom() - 15;
+        const QRectF badge(x - tw / 2.0, badgeY, tw, 15);
         p.setPen(Qt::NoPen);
         p.setBrush(color);
         p.drawRoundedRect(badge, 3, 3);

@@ -117,6 +117,7 @@ private:
     // the cursor, markers and hover are painted over it.
     QImage m_laneImage;
     bool m_laneImageValid = false;
+    double m_dpr = 1.0; ///< device pixel ratio of the last paint device
     std::vector<qint64> m_overviewCounts;   ///< per pixel column, all events (cached with the lane image)
     std::vector<qint64> m_overviewFailures; ///< per pixel column, events whose type reads as a failure
     std::vector<char> m_failureType;        ///< per type id

@@ -287,15 +287,22 @@ void flushOut()
 
 void appendJsonString(QByteArray& out, QStringView s)
 {
-    out += '"';
-    // Fast path for plain ASCII (stream names, types, ids): no UTF-8 conversion, no allocation.
+    // Fast path for plain ASCII (stream names, types, ids): one resize, no UTF-8 conversion.
     qsizetype i = 0;
-    for (; i < s.size(); ++i) {
-        const char16_t c = s[i].unicode();
+    const qsizetype n = s.size();
+    const char16_t* src = s.utf16();
+    while (i < n) {
+        const char16_t c = src[i];
         if (c >= 0x80 || c < 0x20 || c == u'"' || c == u'\\')
             break;
-        out += char(c);
+        ++i;
     }
+    const qsizetype at = out.size();
+    out.resize(at + i + 1);
+    char* dst = out.data() + at;
+    *dst++ = '"';
+    for (qsizetype k = 0; k < i; ++k)
+        dst[k] = char(src[k]);
     if (i < s.size()) {
         const QByteArray utf8 = s.mid(i).toUtf8();
         for (char c : utf8) {

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 #include "projections/projectionsdock.h"
+#include "remote/openremotedialog.h"
 
 #include "diff/mergepatch.h"
 #include "diffinspector.h"
@@ -227,6 +228,12 @@ void MainWindow::buildMenus()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* openAct = file->addAction(tr("&Open…"), this, &MainWindow::openFileDialog);
     openAct->setShortcut(QKeySequence::Open);
+    // Remote stores: the dialog's URI carries the scope; the open job reads it into the cache.
+    file->addAction(tr("Open Re&mote…"), this, [this] {
+        OpenRemoteDialog dialog(this);
+        if (dialog.exec() == QDialog::Accepted)
+            open(dialog.openUri());
+    });
     file->addAction(tr("Open &Demo Store"), this, &MainWindow::openDemo);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     QAction* reopen = file->addAction(tr("Reopen Last Store on Start"));
@@ -385,6 +392,12 @@ void MainWindow::open(const QString& uri)
         });
     }
     m_job->start();
+}
+
+void MainWindow::cancelOpen()
+{
+    if (m_job)
+        m_job->cancel();
 }
 
 void MainWindow::applyOpen(const OpenResult& r)

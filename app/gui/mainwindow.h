@@ -67,6 +67,8 @@ public Q_SLOTS:
     /// Opens any source URI; the current store stays open until the new one is ready.
     void open(const QString& uri);
     void openDemo();
+    /// Cancels an open in progress (what the progress dialog's Cancel does); the open store stays.
+    void cancelOpen();
     void openFileDialog();
     void goToDialog();
     void showAbout();

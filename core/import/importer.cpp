@@ -11,6 +11,11 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <array>
 #include <cstring>
 #include <optional>
@@ -285,14 +290,82 @@ const char* kindName(char kind)
 }
 
 // ---------------------------------------------------------------------------------------------
+// The importer is a pipeline of two threads: the parser (reading, scanning, mapping) fills batches of
+// records, the calling thread writes them to the store. Records keep file order, and issues travel
+// in the same stream, so the summary lists them in file order.
+
+struct Record
+{
+    enum Kind : quint8 { EventRecord, IssueRecord } kind = EventRecord;
+    bool hasVersion = false;
+    bool dataIsJson = true;
+    bool skipped = false;     ///< issue: the event was skipped
+    bool hasId = false;
+    qint64 line = 0;
+    qint64 version = 0;
+    qint64 position = 0;      ///< the source's global position, 0 if none
+    TimeMs time = kNoTime;
+    // Offsets into Batch::arena.
+    quint32 stream = 0, streamLen = 0, type = 0, typeLen = 0, id = 0, idLen = 0;
+    size_t data = 0, dataLen = 0, meta = 0, metaLen = 0; ///< issue: data/dataLen hold the message
+};
+
+struct Batch
+{
+    int file = 0;             ///< index into the inputs
+    qint64 rawDone = 0;       ///< input bytes read so far (for progress)
+    std::string arena;
+    std::vector<Record> records;
+    bool last = false;        ///< no more batches
+};
+
+class BatchQueue
+{
+public:
+    void push(std::unique_ptr<Batch> b)
+    {
+        std::unique_lock lock(m_mutex);
+        m_notFull.wait(lock, [this] { return m_items.size() < kCapacity || m_closed; });
+        if (m_closed)
+            return;
+        m_items.push_back(std::move(b));
+        m_notEmpty.notify_one();
+    }
+    std::unique_ptr<Batch> pop()
+    {
+        std::unique_lock lock(m_mutex);
+        m_notEmpty.wait(lock, [this] { return !m_items.empty(); });
+        auto b = std::move(m_items.front());
+        m_items.pop_front();
+        m_notFull.notify_one();
+        return b;
+    }
+    /// The consumer gives up: wakes a waiting producer, drops whatever it pushes from now on.
+    void close()
+    {
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
+        m_items.clear();
+        m_notFull.notify_all();
+    }
+    bool closed()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_closed;
+    }
+
+private:
+    static constexpr size_t kCapacity = 4;
+    std::mutex m_mutex;
+    std::condition_variable m_notFull, m_notEmpty;
+    std::deque<std::unique_ptr<Batch>> m_items;
+    bool m_closed = false;
+};
 
 class Importer
 {
 public:
-    Importer(StoreWriter& writer, const ImportOptions& options, ImportSummary& summary)
-        : m_writer(writer), m_options(options), m_summary(summary)
-    {
-    }
+    Importer(const ImportOptions& options, BatchQueue& queue) : m_options(options), m_queue(queue) {}
 
     bool setMapping(QString* error)
     {
@@ -314,10 +387,12 @@ public:
     }
 
     /// false only for a fatal problem.
-    bool importFile(const QString& path, QString* error);
+    bool importFile(const QString& path, int fileIndex, QString* error);
+    /// Hands the last batch over, marked as the end.
+    void finishBatches();
 
     QStringList formats;
-    void addTotal(qint64 bytes) { m_rawTotal += bytes; }
+    qint64 bytes = 0;
 
 private:
     void issue(qint64 line, const QString& message, bool skipped);
@@ -325,10 +400,14 @@ private:
     bool fill(bool grow);
     void advance(size_t to);
     void skipToNextLine();
+    void emitEvent(const StoreWriter::RawEvent& e, qint64 line);
+    void flushBatch(bool last = false);
+    bool stopped() const { return m_options.cancel.isCancelled() || m_queue.closed(); }
 
-    StoreWriter& m_writer;
     const ImportOptions& m_options;
-    ImportSummary& m_summary;
+    BatchQueue& m_queue;
+    std::unique_ptr<Batch> m_batch = std::make_unique<Batch>();
+    int m_fileIndex = 0;
     std::array<std::string, FieldCount> m_explicit;
     std::array<bool, FieldCount> m_hasExplicit{};
 
@@ -342,26 +421,67 @@ private:
     QString m_fatal;
 
     // Across files.
-    bool m_useSourcePositions = true;
     qint64 m_objects = 0;
     qint64 m_cloudEvents = 0;
     qint64 m_rawDoneBefore = 0;
-    qint64 m_rawTotal = 0;
     std::vector<Member> m_members;
     std::string m_scratch[4];
     std::string m_dataText, m_metaText, m_streamText, m_typeText, m_idText, m_timeText;
-    bool m_fatalWrite = false;
 
 };
 
 void Importer::issue(qint64 line, const QString& message, bool skipped)
 {
-    if (skipped)
-        ++m_summary.skipped;
-    if (m_summary.issues.size() >= kMaxIssues)
-        return;
-    m_summary.issues.append({m_file, line, message});
-    m_writer.addIssue(m_file, line, message);
+    Record r;
+    r.kind = Record::IssueRecord;
+    r.line = line;
+    r.skipped = skipped;
+    const QByteArray utf8 = message.toUtf8();
+    r.data = m_batch->arena.size();
+    r.dataLen = size_t(utf8.size());
+    m_batch->arena.append(utf8.constData(), size_t(utf8.size()));
+    m_batch->records.push_back(r);
+}
+
+void Importer::emitEvent(const StoreWriter::RawEvent& e, qint64 line)
+{
+    std::string& a = m_batch->arena;
+    auto put = [&a](QByteArrayView v, auto& offset, auto& length) {
+        offset = std::remove_reference_t<decltype(offset)>(a.size());
+        length = std::remove_reference_t<decltype(length)>(v.size());
+        a.append(v.data(), size_t(v.size()));
+    };
+    Record r;
+    r.line = line;
+    r.hasVersion = e.hasVersion;
+    r.version = e.version;
+    r.position = e.position;
+    r.time = e.time;
+    r.dataIsJson = e.dataIsJson;
+    r.hasId = !e.id.isNull();
+    put(e.stream, r.stream, r.streamLen);
+    put(e.type, r.type, r.typeLen);
+    put(e.id, r.id, r.idLen);
+    put(e.data, r.data, r.dataLen);
+    put(e.metadata, r.meta, r.metaLen);
+    m_batch->records.push_back(r);
+    if (m_batch->arena.size() >= (2u << 20) || m_batch->records.size() >= 8192)
+        flushBatch();
+}
+
+void Importer::flushBatch(bool last)
+{
+    m_batch->file = m_fileIndex;
+    m_batch->rawDone = m_rawDoneBefore + (m_in ? m_in->rawDone() : 0);
+    m_batch->last = last;
+    m_queue.push(std::move(m_batch));
+    m_batch = std::make_unique<Batch>();
+    m_batch->arena.reserve(2u << 20);
+}
+
+void Importer::finishBatches()
+{
+    flushBatch(true);
 }
 
 bool Importer::fill(bool grow)
@@ -382,10 +502,7 @@ bool Importer::fill(bool grow)
     if (n == 0)
         m_eof = true;
     m_end += size_t(n);
-    m_summary.bytes += n;
-    if (m_options.progress)
-        m_options.progress(m_rawDoneBefore + m_in->rawDone(), m_rawTotal,
-                           QStringLiteral("Importing %1").arg(QFileInfo(m_file).fileName()));
+    bytes += n;
     return true;
 }
 
@@ -414,8 +531,12 @@ void Importer::skipToNextLine()
     }
 }
 
-bool Importer::importFile(const QString& path, QString* error)
+bool Importer::importFile(const QString& path, int fileIndex, QString* error)
 {
+    // A batch never spans two files (it carries its file's index).
+    if (!m_batch->records.empty())
+        flushBatch();
+    m_fileIndex = fileIndex;
     InputFile in;
     if (!in.open(path, error))
         return false;
@@ -434,12 +555,8 @@ bool Importer::importFile(const QString& path, QString* error)
     bool first = true;
 
     for (;;) {
-        if (m_options.cancel.isCancelled())
+        if (stopped())
             return true;
-        if (m_fatalWrite) {
-            *error = m_fatal;
-            return false;
-        }
         while (m_begin < m_end && jsonscan::isSpace(m_buf[m_begin])) {
             if (m_buf[m_begin] == '\n')
                 ++m_line;
@@ -600,7 +717,7 @@ bool Importer::importFile(const QString& path, QString* error)
     }
     if (!in.problem().isEmpty())
         issue(m_line, in.problem(), false);
-    if (mode == Array && !arrayClosed && !m_options.cancel.isCancelled())
+    if (mode == Array && !arrayClosed && !stopped())
         issue(m_line, QStringLiteral("the array is not closed (the file may be cut short)"), false);
     if (mode == Unknown)
         issue(0, QStringLiteral("the file is empty (no events)"), false);
@@ -617,6 +734,7 @@ bool Importer::importFile(const QString& path, QString* error)
     if (in.gzip())
         format += QStringLiteral("+gzip");
     formats << format;
+    flushBatch();
     m_rawDoneBefore += in.rawSize();
     m_in = nullptr;
     return true;
@@ -803,23 +921,13 @@ void Importer::processObject(std::vector<Member>& members, qint64 line)
         e.hasVersion = false;
     }
 
-    if (const Member* m = member(FPosition); m && m_useSourcePositions) {
+    if (const Member* m = member(FPosition)) {
+        // Whether it is used is decided where events are written (it must exceed the previous one).
         std::optional<qint64> p;
         if (const auto t = textOf(m, m_scratch[1]))
             p = parseInteger(*t);
-        if (p && *p > 0) {
-            if (*p < m_writer.nextPosition()) {
-                m_useSourcePositions = false;
-                issue(line,
-                      QStringLiteral("position %1 is not after the previous event's position %2; from here on events are "
-                                     "numbered in import order")
-                          .arg(*p)
-                          .arg(m_writer.nextPosition() - 1),
-                      false);
-            } else {
-                e.position = *p;
-            }
-        }
+        if (p && *p > 0)
+            e.position = *p;
     }
 
     if (const Member* m = member(FTime)) {
@@ -914,18 +1022,7 @@ void Importer::processObject(std::vector<Member>& members, qint64 line)
         e.metadata = QByteArrayView(m_metaText.data(), qsizetype(m_metaText.size()));
     }
 
-    QString err;
-    const StoreWriter::Status st = m_writer.appendRaw(e, &err);
-    if (st == StoreWriter::Status::Ok) {
-        ++m_summary.events;
-        return;
-    }
-    if (st == StoreWriter::Status::Duplicate) {
-        issue(line, QStringLiteral("duplicate: %1; the first one is kept").arg(err.mid(m_writer.path().size() + 2)), true);
-        return;
-    }
-    m_fatal = err;
-    m_fatalWrite = true;
+    emitEvent(e, line);
 }
 
 } // namespace
@@ -990,9 +1087,7 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
         err = QStringLiteral("no input files given");
         return done(false);
     }
-    Importer im(writer, options, summary);
-    if (!im.setMapping(&err))
-        return done(false);
+    qint64 rawTotal = 0;
     for (const QString& path : inputs) {
         const QFileInfo fi(path);
         if (!fi.exists()) {
@@ -1003,19 +1098,110 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
             err = QStringLiteral("%1 is a folder, not a file").arg(path);
             return done(false);
         }
-        im.addTotal(fi.size());
+        rawTotal += fi.size();
     }
-    for (const QString& path : inputs) {
-        if (!im.importFile(path, &err))
-            return done(false);
-        if (options.cancel.isCancelled()) {
-            summary.cancelled = true;
-            err = QStringLiteral("import cancelled");
-            return done(false);
+    BatchQueue queue;
+    Importer parser(options, queue);
+    if (!parser.setMapping(&err))
+        return done(false);
+
+    // Producer: reads and maps every input, in order.
+    QString parseError;
+    std::thread producer([&] {
+        for (int i = 0; i < inputs.size(); ++i) {
+            if (!parser.importFile(inputs[i], i, &parseError))
+                break;
+            if (options.cancel.isCancelled() || queue.closed())
+                break;
+        }
+        parser.finishBatches();
+    });
+
+    // Consumer (this thread): writes events, records issues, reports progress.
+    bool useSourcePositions = true;
+    QString writeError;
+    auto issue = [&](const QString& file, qint64 line, const QString& message, bool skipped) {
+        if (skipped)
+            ++summary.skipped;
+        if (summary.issues.size() >= kMaxIssues)
+            return;
+        summary.issues.append({file, line, message});
+        writer.addIssue(file, line, message);
+    };
+    const QString prefix = writer.path() + QStringLiteral(": ");
+    for (;;) {
+        std::unique_ptr<Batch> batch = queue.pop();
+        const QString& file = inputs[batch->file];
+        const char* arena = batch->arena.data();
+        for (const Record& r : batch->records) {
+            if (r.kind == Record::IssueRecord) {
+                issue(file, r.line, QString::fromUtf8(arena + r.data, qsizetype(r.dataLen)), r.skipped);
+                continue;
+            }
+            StoreWriter::RawEvent e;
+            e.stream = QByteArrayView(arena + r.stream, r.streamLen);
+            e.type = QByteArrayView(arena + r.type, r.typeLen);
+            if (r.hasId)
+                e.id = QByteArrayView(arena + r.id, r.idLen);
+            e.data = QByteArrayView(arena + r.data, qsizetype(r.dataLen));
+            e.metadata = QByteArrayView(arena + r.meta, qsizetype(r.metaLen));
+            e.hasVersion = r.hasVersion;
+            e.version = r.version;
+            e.time = r.time;
+            e.dataIsJson = r.dataIsJson;
+            if (r.position > 0 && useSourcePositions) {
+                if (r.position < writer.nextPosition()) {
+                    useSourcePositions = false;
+                    issue(file, r.line,
+                          QStringLiteral("position %1 is not after the previous event's position %2; from here on "
+                                         "events are numbered in import order")
+                              .arg(r.position)
+                              .arg(writer.nextPosition() - 1),
+                          false);
+                } else {
+                    e.position = r.position;
+                }
+            }
+            QString ae;
+            const StoreWriter::Status st = writer.appendRaw(e, &ae);
+            if (st == StoreWriter::Status::Ok) {
+                ++summary.events;
+            } else if (st == StoreWriter::Status::Duplicate) {
+                issue(file, r.line,
+                      QStringLiteral("duplicate: %1; the first one is kept").arg(ae.startsWith(prefix) ? ae.mid(prefix.size()) : ae),
+                      true);
+            } else {
+                writeError = ae;
+                break;
+            }
+        }
+        if (options.progress && !batch->last)
+            options.progress(batch->rawDone, rawTotal, QStringLiteral("Importing %1").arg(QFileInfo(file).fileName()));
+        if (batch->last || !writeError.isEmpty() || options.cancel.isCancelled()) {
+            if (batch->last && options.progress)
+                options.progress(batch->rawDone, rawTotal, QStringLiteral("Importing %1").arg(QFileInfo(file).fileName()));
+            break;
         }
     }
-    im.formats.removeDuplicates();
-    summary.format = im.formats.size() == 1 ? im.formats.first() : QStringLiteral("mixed");
+    queue.close();
+    producer.join();
+    summary.bytes = parser.bytes;
+
+    if (!writeError.isEmpty()) {
+        err = writeError;
+        return done(false);
+    }
+    if (!parseError.isEmpty()) {
+        err = parseError;
+        return done(false);
+    }
+    if (options.cancel.isCancelled()) {
+        summary.cancelled = true;
+        err = QStringLiteral("import cancelled");
+        return done(false);
+    }
+    parser.formats.removeDuplicates();
+    summary.format = parser.formats.size() == 1 ? parser.formats.first() : QStringLiteral("mixed");
     return done(true);
 }
 
@@ -1026,8 +1212,16 @@ bool importFiles(const QStringList& inputs, const QString& storePath, const Impo
     ImportSummary& summary = summaryOut ? *summaryOut : local;
     StoreWriter::Options wo;
     QStringList sources;
-    for (const QString& in : inputs)
+    const QString target = QFileInfo(storePath).absoluteFilePath();
+    for (const QString& in : inputs) {
         sources << QFileInfo(in).absoluteFilePath();
+        if (sources.last() == target ||
+            (QFileInfo::exists(storePath) && QFileInfo(in).canonicalFilePath() == QFileInfo(storePath).canonicalFilePath())) {
+            if (error)
+                *error = QStringLiteral("%1: the output store would replace this input file; choose another output").arg(in);
+            return false;
+        }
+    }
     wo.meta.insert(QStringLiteral("source_uri"), sources.join(QLatin1Char('\n')));
     wo.meta.insert(QStringLiteral("created_by"), QStringLiteral("chronoscope import"));
     if (!options.mapping.isEmpty()) {

@@ -130,6 +130,11 @@ bool Comparison::step(const Event& e, bool compare, bool* handled, bool* differe
     } else if (hb && (!ha || pb != pa) && differs(pb)) {
         *different = true;
         *diffPart = pb;
+    } else if ((m_a.definition().biState || m_b.definition().biState) &&
+               !sameJson(m_a.sharedState(), m_b.sharedState())) {
+        // Bi-state: any handler may change the shared state.
+        *different = true;
+        *diffPart = QString();
     }
     return true;
 }
@@ -144,12 +149,12 @@ Comparison::Outcome Comparison::scan(qint64 from, qint64 to, qint64 blockSize, b
     QString readError;
     const bool exact = blockSize == 0;
     const bool readOk = readPlanned(m_reader, m_plan, from + 1, to, [&](const Event& e) {
-        if (count && (++m_out->eventsRead & 1023) == 0) {
+        if (count && (++m_out->eventsRead & 63) == 0) {
             if (m_cancel.isCancelled()) {
                 cancelled = true;
                 return false;
             }
-            if (m_progress)
+            if (m_progress && (m_out->eventsRead & 1023) == 0)
                 m_progress(e.position, m_end, QStringLiteral("comparing projections"));
         }
         bool handled = false, different = false;

@@ -11,7 +11,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
-#include <QUrl>
 
 namespace chronoscope {
 
@@ -173,7 +172,6 @@ bool JsProjection::load(const QString& source, const QString& fileName, const Pr
     m_watchdog->arm();
     const QJSValue result = m_engine->evaluate(source, m_fileName);
     const HandlerWatchdog::Reason fired = m_watchdog->disarm();
-    m_fileUrl = QUrl::fromLocalFile(m_fileName).toString();
     if (fired != HandlerWatchdog::NotFired) {
         error->kind = fired == HandlerWatchdog::Time ? ProjectionError::Timeout : ProjectionError::Memory;
         error->file = m_fileName;
@@ -487,7 +485,7 @@ bool JsProjection::serialize(QByteArray* out, qint64 position, ProjectionError* 
         if (error->kind == ProjectionError::Runtime) {
             error->kind = ProjectionError::StateNotJson;
             error->position = position;
-            error->message = QStringLiteral("%1: the state after position %2 is not JSON: %3")
+            error->message = QStringLiteral("%1: the state after position %2 cannot be serialized as JSON: %3")
                                  .arg(m_fileName).arg(position).arg(error->message.section(QStringLiteral(": "), 1));
         }
         return false;
@@ -575,6 +573,14 @@ QString JsProjection::lastPartition()
 QString JsProjection::partitionState(const QString& partition)
 {
     const QJSValue r = m_host.property(QStringLiteral("partitionState")).call({QJSValue(partition)});
+    return r.isError() ? QString() : r.toString();
+}
+
+QString JsProjection::sharedState()
+{
+    if (!m_definition.biState)
+        return {};
+    const QJSValue r = m_host.property(QStringLiteral("sharedState")).call();
     return r.isError() ? QString() : r.toString();
 }
 

@@ -69,6 +69,8 @@ public:
     bool snapshotFrom(const QByteArray& serialized, ProjectionSnapshot* out, ProjectionError* error);
     /// The state of one partition now, serialized ("" when the partition does not exist).
     QString partitionState(const QString& partition);
+    /// The shared state of a bi-state projection now, serialized ("" when it has none).
+    QString sharedState();
 
     /// "Would emit" records and log() lines since the last take; *total counts those not kept too.
     QList<EmittedEvent> takeEmitted(qint64* total = nullptr);
@@ -94,7 +96,6 @@ private:
     ProjectionDefinition m_definition;
     ProjectionLimits m_limits;
     QString m_fileName;
-    QString m_fileUrl;
     QString m_source;
     bool m_hasWatch = false;
     bool m_hasTrack = false;

@@ -515,6 +515,7 @@ var host = {
     },
     reset: function () { st = { root: undefined, parts: new Map(), shared: undefined, started: false }; position = 0; },
     partitionState: function (part) { return serializePart(part); },
+    sharedState: function () { return def.biState ? serializeValue(st.shared) : ""; },
     // The transformBy/filterBy chain applied to one state: null when filtered out.
     transform: function (text) {
         handlerName = "";

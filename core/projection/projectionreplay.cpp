@@ -113,12 +113,12 @@ bool ProjectionReplay::run(qint64 to, Mode mode, const OnHandled& onHandled, Pro
     QString readError;
     const bool readOk = readPlanned(*m_reader, m_plan, from, to, [&](const Event& e) {
         ++m_readTotal;
-        if ((++count & 1023) == 0) {
+        if ((++count & 63) == 0) {
             if (cancel.isCancelled()) {
                 cancelled = true;
                 return false;
             }
-            if (progress)
+            if (progress && (count & 1023) == 0)
                 progress(e.position, std::max(m_end, to == kNoLimit ? m_end : to), QStringLiteral("replaying projection"));
         }
         bool handled = false, before = false, after = false;

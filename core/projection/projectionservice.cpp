@@ -94,7 +94,7 @@ public:
             return;
         ProjectionSnapshot snap;
         ProjectionError err;
-        if (!l->replay->stateAt(position, &snap, &err)) {
+        if (!l->replay->stateAt(position, &snap, &err, m_shutdown)) {
             answer([id, name, err](ProjectionService* s) { Q_EMIT s->failed(id, name, err); });
             return;
         }
@@ -162,6 +162,7 @@ public:
     QHash<QString, quint64> m_latestState;
     QMutex m_cancelMutex;
     CancelToken m_cancel;
+    CancelToken m_shutdown;  ///< stops a long first pass behind a state request when the service goes away
 };
 
 ProjectionService::ProjectionService(QObject* parent)
@@ -175,6 +176,7 @@ ProjectionService::ProjectionService(QObject* parent)
 ProjectionService::~ProjectionService()
 {
     m_worker->cancel();
+    m_worker->m_shutdown.cancel();
     // Destroy the worker (and its engines) on its own thread, then stop the thread.
     QMetaObject::invokeMethod(m_worker, [w = m_worker] { delete w; }, Qt::BlockingQueuedConnection);
     m_thread->quit();

@@ -393,9 +393,12 @@ EventChange ReplayEngine::changeAt(const QString& stream, qint64 version, const 
     QString err;
     const auto e = eventWithVersion(stream, version, &err);
     if (!e) {
-        if (err.isEmpty())
-            err = streamExists(stream, &err) ? QStringLiteral("stream \"%1\" has no event with version %2").arg(stream).arg(version)
-                                             : unknownStream(stream);
+        if (err.isEmpty()) {
+            const bool exists = streamExists(stream, &err);
+            if (err.isEmpty())
+                err = exists ? QStringLiteral("stream \"%1\" has no event with version %2").arg(stream).arg(version)
+                             : unknownStream(stream);
+        }
         c.error = err;
         return c;
     }
@@ -456,8 +459,10 @@ BlameResult ReplayEngine::blame(const QString& stream, const QString& jsonPointe
         return res;
     };
     // Walk back one checkpoint segment at a time: fold (checkpoint, point] watching the value at the
-    // pointer; the newest segment with a change holds the answer. Cost grows with how far back the
-    // last change is, not with the stream's or the store's size. Every event at or below a
+    // pointer; the newest segment with a change holds the answer. With checkpoints (persisted, or
+    // cached by earlier folds) the cost grows with how far back the last change is, not with the
+    // stream's or the store's size; without any, the first segment is the stream up to the point,
+    // and folding it fills the cache for the next blame. Every event at or below a
     // checkpoint the point admits is itself admitted, so older segments are bounded by version only.
     Bound segment = boundOf(point);
     qint64 maxStart = kNoLimit;

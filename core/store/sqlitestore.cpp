@@ -55,8 +55,14 @@ struct SqliteStoreReader::Filter
     qint64 streamId = 0;
 };
 
+namespace {
+// Ids above this are not cached in the by-id vectors (a foreign-made store could use huge ids).
+constexpr qint64 kMaxCachedId = 64 * 1024 * 1024;
+} // namespace
+
 SqliteStoreReader::~SqliteStoreReader()
 {
+    sqlite3_finalize(m_streamNameStmt);
     if (m_db)
         sqlite3_close_v2(m_db);
 }
@@ -134,8 +140,16 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
             return bail(store::describeError(r->m_db, q.rc));
         while (q.step()) {
             const QString name = q.text(1);
-            r->m_typeNames.insert(q.i64(0), name);
-            r->m_typeIds.insert(name, q.i64(0));
+            const qint64 id = q.i64(0);
+            if (id >= 0 && id < kMaxCachedId) {
+                if (size_t(id) >= r->m_typeNames.size()) {
+                    r->m_typeNames.resize(size_t(id) + 1);
+                    r->m_typeKnown.resize(size_t(id) + 1, 0);
+                }
+                r->m_typeNames[size_t(id)] = name;
+                r->m_typeKnown[size_t(id)] = 1;
+            }
+            r->m_typeIds.insert(name, id);
         }
         if (!q.done())
             return bail(store::describeError(r->m_db, q.rc));
@@ -195,7 +209,7 @@ QList<StreamInfo> SqliteStoreReader::streams()
     while (q.ok() && q.step()) {
         StreamInfo s;
         s.stream = q.text(1);
-        m_streamNames.insert(q.i64(0), s.stream);
+        rememberStream(q.i64(0), s.stream);
         s.events = q.i64(2);
         s.firstVersion = q.i64(3);
         s.lastVersion = q.i64(4);
@@ -208,40 +222,80 @@ QList<StreamInfo> SqliteStoreReader::streams()
     return out;
 }
 
-std::optional<qint64> SqliteStoreReader::streamId(const QString& name)
+std::optional<qint64> SqliteStoreReader::streamId(const QString& name, qint64* firstVersion, qint64* lastVersion)
 {
-    Query q(m_db, "SELECT id FROM streams WHERE name=?");
+    Query q(m_db, "SELECT id, first_version, last_version FROM streams WHERE name=?");
     const QByteArray utf8 = name.toUtf8();
     sqlite3_bind_text(q.st, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
     if (q.ok() && q.step()) {
-        m_streamNames.insert(q.i64(0), name);
+        rememberStream(q.i64(0), name);
+        if (firstVersion)
+            *firstVersion = q.i64(1);
+        if (lastVersion)
+            *lastVersion = q.i64(2);
         return q.i64(0);
     }
     return std::nullopt;
 }
 
+void SqliteStoreReader::rememberStream(qint64 id, const QString& name)
+{
+    if (id < 0 || id >= kMaxCachedId)
+        return;
+    if (size_t(id) >= m_streamNames.size()) {
+        m_streamNames.resize(size_t(id) + 1);
+        m_streamKnown.resize(size_t(id) + 1, 0);
+    }
+    m_streamNames[size_t(id)] = name;
+    m_streamKnown[size_t(id)] = 1;
+}
+
+void SqliteStoreReader::loadAllStreamNames()
+{
+    m_allStreamsLoaded = true;
+    Query q(m_db, "SELECT id, name FROM streams");
+    while (q.ok() && q.step())
+        rememberStream(q.i64(0), q.text(1));
+}
+
 QString SqliteStoreReader::streamName(qint64 id)
 {
-    auto it = m_streamNames.constFind(id);
-    if (it != m_streamNames.cend())
-        return *it;
-    Query q(m_db, "SELECT name FROM streams WHERE id=?");
-    sqlite3_bind_int64(q.st, 1, id);
-    const QString name = q.ok() && q.step() ? q.text(0) : QString();
-    m_streamNames.insert(id, name);
+    if (id >= 0 && size_t(id) < m_streamKnown.size() && m_streamKnown[size_t(id)])
+        return m_streamNames[size_t(id)];
+    if (!m_allStreamsLoaded && ++m_streamMisses > 256) {
+        loadAllStreamNames();
+        if (id >= 0 && size_t(id) < m_streamKnown.size() && m_streamKnown[size_t(id)])
+            return m_streamNames[size_t(id)];
+    }
+    // One stream (or one added since the names were loaded: live tail into a cache).
+    if (!m_streamNameStmt && sqlite3_prepare_v2(m_db, "SELECT name FROM streams WHERE id=?", -1, &m_streamNameStmt, nullptr) != SQLITE_OK)
+        return {};
+    sqlite3_bind_int64(m_streamNameStmt, 1, id);
+    QString name;
+    if (sqlite3_step(m_streamNameStmt) == SQLITE_ROW)
+        name = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(m_streamNameStmt, 0)),
+                                 sqlite3_column_bytes(m_streamNameStmt, 0));
+    sqlite3_reset(m_streamNameStmt);
+    rememberStream(id, name);
     return name;
 }
 
 QString SqliteStoreReader::typeName(qint64 id)
 {
-    auto it = m_typeNames.constFind(id);
-    if (it != m_typeNames.cend())
-        return *it;
+    if (id >= 0 && size_t(id) < m_typeKnown.size() && m_typeKnown[size_t(id)])
+        return m_typeNames[size_t(id)];
     // A type appended after this reader opened (live tail into a cache).
     Query q(m_db, "SELECT name FROM types WHERE id=?");
     sqlite3_bind_int64(q.st, 1, id);
     const QString name = q.ok() && q.step() ? q.text(0) : QString();
-    m_typeNames.insert(id, name);
+    if (id >= 0 && id < kMaxCachedId) {
+        if (size_t(id) >= m_typeNames.size()) {
+            m_typeNames.resize(size_t(id) + 1);
+            m_typeKnown.resize(size_t(id) + 1, 0);
+        }
+        m_typeNames[size_t(id)] = name;
+        m_typeKnown[size_t(id)] = 1;
+    }
     m_typeIds.insert(name, id);
     return name;
 }
@@ -251,7 +305,8 @@ bool SqliteStoreReader::buildFilter(const EventQuery& q, Filter* f, QString*)
     QList<QByteArray> conds;
     bool other = false;
     if (!q.stream.isEmpty()) {
-        const auto id = streamId(q.stream);
+        qint64 firstVersion = 0, lastVersion = 0;
+        const auto id = streamId(q.stream, &firstVersion, &lastVersion);
         if (!id) {
             f->empty = true;
             return true;
@@ -259,12 +314,14 @@ bool SqliteStoreReader::buildFilter(const EventQuery& q, Filter* f, QString*)
         f->streamId = *id;
         conds << "stream=?";
         f->binds.push_back(*id);
-        if (q.fromVersion > 0 || q.fromVersion < 0) {
+        // A version bound that cuts nothing off (judged by the stream summary) is left out, so the
+        // count of a whole stream still comes from the summary.
+        if (q.fromVersion > firstVersion) {
             conds << "version>=?";
             f->binds.push_back(q.fromVersion);
             other = true;
         }
-        if (q.toVersion != kNoLimit) {
+        if (q.toVersion < lastVersion) {
             conds << "version<=?";
             f->binds.push_back(q.toVersion);
             other = true;
@@ -282,8 +339,7 @@ bool SqliteStoreReader::buildFilter(const EventQuery& q, Filter* f, QString*)
                 sqlite3_bind_text(tq.st, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
                 if (!(tq.ok() && tq.step()))
                     continue;
-                m_typeIds.insert(t, tq.i64(0));
-                m_typeNames.insert(tq.i64(0), t);
+                typeName(tq.i64(0));
                 it = m_typeIds.constFind(t);
             }
             in += n++ ? ",?" : "?";

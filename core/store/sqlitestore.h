@@ -6,7 +6,10 @@
 
 #include <QHash>
 
+#include <vector>
+
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace chronoscope {
 
@@ -41,15 +44,26 @@ private:
     bool buildFilter(const EventQuery& q, Filter* f, QString* error);
     QString streamName(qint64 id);
     QString typeName(qint64 id);
-    std::optional<qint64> streamId(const QString& name);
+    std::optional<qint64> streamId(const QString& name, qint64* firstVersion = nullptr, qint64* lastVersion = nullptr);
     void setError(QString* error, int rc) const;
 
     sqlite3* m_db = nullptr;
     QString m_path;
     QString m_layout = QStringLiteral("chronoscope");
     QString m_location;
-    QHash<qint64, QString> m_streamNames;  ///< filled lazily: a store may have millions of streams
-    QHash<qint64, QString> m_typeNames;
+    void rememberStream(qint64 id, const QString& name);
+    void loadAllStreamNames();
+
+    // Stream and type names by id (ids are small dense integers). Stream names are filled lazily, one by
+    // one at first and all at once when a read meets many streams, so opening stays instant whatever
+    // the number of streams and a full scan does not look names up row by row.
+    std::vector<QString> m_streamNames;
+    std::vector<char> m_streamKnown;
+    qint64 m_streamMisses = 0;
+    bool m_allStreamsLoaded = false;
+    sqlite3_stmt* m_streamNameStmt = nullptr;
+    std::vector<QString> m_typeNames;
+    std::vector<char> m_typeKnown;
     QHash<QString, qint64> m_typeIds;
 };
 

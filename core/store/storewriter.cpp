@@ -39,6 +39,73 @@ struct StringHash
 };
 using NameIndex = std::unordered_map<std::string, qint64, StringHash, std::equal_to<>>;
 
+inline quint64 hashName(std::string_view s)
+{
+    // FNV-1a, then a final mix so the low bits (the slot) depend on every byte.
+    quint64 h = 1469598103934665603ULL;
+    for (unsigned char c : s)
+        h = (h ^ c) * 1099511628211ULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
+// Stream name -> index, open addressing. A bulk load looks a stream up for every event, and with
+// tens of thousands of streams a node-based map costs several cache misses per lookup; here it is
+// one probe into a flat array (the stored hash filters out almost every wrong slot) plus the
+// stream's own state, which the append touches anyway.
+class StreamTable
+{
+public:
+    template<typename NameOf>
+    qint64 find(std::string_view name, quint64 h, const NameOf& nameOf) const
+    {
+        if (m_slots.empty())
+            return -1;
+        for (size_t i = h & m_mask;; i = (i + 1) & m_mask) {
+            const Slot& s = m_slots[i];
+            if (s.index < 0)
+                return -1;
+            if (s.hash == h && nameOf(s.index) == name)
+                return s.index;
+        }
+    }
+    void insert(quint64 h, qint64 index)
+    {
+        if ((m_count + 1) * 2 > m_slots.size())
+            grow();
+        place(h, index);
+        ++m_count;
+    }
+
+private:
+    struct Slot
+    {
+        quint64 hash = 0;
+        qint64 index = -1;
+    };
+    void place(quint64 h, qint64 index)
+    {
+        for (size_t i = h & m_mask;; i = (i + 1) & m_mask)
+            if (m_slots[i].index < 0) {
+                m_slots[i] = {h, index};
+                return;
+            }
+    }
+    void grow()
+    {
+        std::vector<Slot> old = std::move(m_slots);
+        m_slots.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+        m_mask = m_slots.size() - 1;
+        for (const Slot& s : old)
+            if (s.index >= 0)
+                place(s.hash, s.index);
+    }
+    std::vector<Slot> m_slots;
+    size_t m_mask = 0;
+    size_t m_count = 0;
+};
+
 struct StreamState
 {
     qint64 id = 0;
@@ -90,7 +157,7 @@ struct StoreWriter::Impl
     StoreWriter::Options options;
     QHash<QString, QString> meta;
     std::vector<StreamState> streams;   ///< index = position in this vector
-    NameIndex streamIndex;              ///< name -> index into streams
+    StreamTable streamIndex;            ///< name -> index into streams
     NameIndex typeIds;                  ///< name -> type id
     std::vector<std::pair<qint64, std::string>> newTypes;
     qint64 nextStreamId = 1;
@@ -116,14 +183,15 @@ struct StoreWriter::Impl
 
     StreamState& stream(std::string_view name)
     {
-        auto it = streamIndex.find(name);
-        if (it != streamIndex.end())
-            return streams[size_t(it->second)];
+        const quint64 h = hashName(name);
+        const qint64 found = streamIndex.find(name, h, [this](qint64 i) { return std::string_view(streams[size_t(i)].name); });
+        if (found >= 0)
+            return streams[size_t(found)];
         StreamState s;
         s.id = nextStreamId++;
         s.name = std::string(name);
         streams.push_back(std::move(s));
-        streamIndex.emplace(std::string(name), qint64(streams.size() - 1));
+        streamIndex.insert(h, qint64(streams.size() - 1));
         return streams.back();
     }
 
@@ -219,7 +287,7 @@ std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Opti
     return w;
 }
 
-std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QString* error)
+std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QString* error, bool durable)
 {
     std::unique_ptr<StoreWriter> w(new StoreWriter);
     w->d = std::make_unique<Impl>();
@@ -242,6 +310,8 @@ std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QSt
         return bail(store::describeError(w->d->db, rc));
     sqlite3_busy_timeout(w->d->db, 5000);
     sqlite3* db = w->d->db;
+    // Appends update two indexes: a bigger page cache keeps their B-trees in memory.
+    store::exec(db, durable ? "PRAGMA cache_size=-65536" : "PRAGMA cache_size=-65536; PRAGMA synchronous=OFF", nullptr);
 
     // Only a store Chronoscope wrote may be appended to: check the version and the format marker.
     sqlite3_stmt* st = nullptr;
@@ -282,7 +352,7 @@ std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QSt
         s.firstTime = sqlite3_column_type(st, 7) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(st, 7);
         s.lastTime = sqlite3_column_type(st, 8) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(st, 8);
         im.nextStreamId = std::max(im.nextStreamId, s.id + 1);
-        im.streamIndex.emplace(s.name, qint64(im.streams.size()));
+        im.streamIndex.insert(hashName(s.name), qint64(im.streams.size()));
         im.streams.push_back(std::move(s));
     }
     sqlite3_finalize(st);

@@ -46,7 +46,9 @@ public:
     static std::unique_ptr<StoreWriter> create(const QString& path, const Options& options, QString* error,
                                                bool overwrite = false);
     /// Opens a store Chronoscope created (a cache or capture) to append more events.
-    static std::unique_ptr<StoreWriter> openForAppend(const QString& path, QString* error);
+    /// durable=false skips the file syncs on commit: for caches that can be rebuilt (remote reads), where a
+    /// commit only has to make the events visible to readers.
+    static std::unique_ptr<StoreWriter> openForAppend(const QString& path, QString* error, bool durable = true);
 
     /// position 0 => next global position; events must come in position order.
     /// A second event with the same (stream, version) is refused (returns false, lastWasDuplicate()).

@@ -21,6 +21,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QScrollArea>
 #include <QShortcut>
 #include <QSplitter>
@@ -115,6 +116,7 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     split->addWidget(tabs);
     split->setStretchFactor(1, 3);
     split->setSizes({160, 540});
+    m_split = split;
 
     auto* compare = new QHBoxLayout;
     compare->addWidget(new QLabel(tr("A"), this));
@@ -290,6 +292,17 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
 }
 
 ProjectionsDock::~ProjectionsDock() = default;
+
+void ProjectionsDock::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    // Narrow (a side dock): the list above the tabs; wide (a bottom dock): beside them.
+    const Qt::Orientation wanted = width() < 600 ? Qt::Vertical : Qt::Horizontal;
+    if (m_split && m_split->orientation() != wanted) {
+        m_split->setOrientation(wanted);
+        m_split->setSizes(wanted == Qt::Vertical ? QList<int>{90, 400} : QList<int>{160, 540});
+    }
+}
 
 void ProjectionsDock::setReader(std::unique_ptr<EventReader> reader)
 {

@@ -18,6 +18,7 @@ class QListWidget;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 
 namespace chronoscope {
 
@@ -66,6 +67,9 @@ Q_SIGNALS:
     void divergenceShown(bool found, qint64 position);
     void watchFinished(bool found, qint64 position);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     struct Entry
     {
@@ -91,6 +95,7 @@ private:
     QFileSystemWatcher* m_watcher;
     QList<Entry> m_entries;
 
+    QSplitter* m_split = nullptr;
     QListWidget* m_list;
     QPlainTextEdit* m_editor;
     QLabel* m_status;

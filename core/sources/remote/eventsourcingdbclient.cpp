@@ -159,6 +159,29 @@ public:
                 return false;
             if (lowerBound < 0)
                 return true;
+        } else if (scope.since != kNoTime) {
+            // No time filter in the API, but ids grow with time: bisect on lowerBound for the first event
+            // at or after `since`, reading one line per step.
+            const RemoteScope saved = m_scope;
+            m_scope.since = kNoTime;
+            m_scope.until = kNoTime;
+            qint64 head = -1;
+            const bool found = findNewest(1, &head, error);
+            m_scope = saved;
+            if (!found)
+                return false;
+            qint64 lo = 0, hi = head + 1;
+            while (lo < hi) {
+                const qint64 mid = lo + (hi - lo) / 2;
+                std::optional<TimeMs> t;
+                if (!timeOfFirstFrom(mid, &t, error))
+                    return false;
+                if (!t || *t >= scope.since)
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            lowerBound = lo;
         }
         return stream(QStringLiteral("/api/v1/read-events"), lowerBound, sink, error, false);
     }
@@ -281,6 +304,32 @@ private:
         if (!r.stoppedBySink && !r.ok()) {
             if (error)
                 *error = describe(r, u);
+            return false;
+        }
+        return true;
+    }
+
+    /// The time of the first event with id >= from in the subject (nullopt when there is none).
+    bool timeOfFirstFrom(qint64 from, std::optional<TimeMs>* t, QString* error)
+    {
+        *t = std::nullopt;
+        QString lineError;
+        const QUrl u = url(QStringLiteral("/api/v1/read-events"));
+        HttpResponse r = m_http->request("POST", u, headers(), body(from, false), m_ep.timeoutMs, [&](const QByteArray& line) {
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            const QString type = o.value(QStringLiteral("type")).toString();
+            if (type == u"error") {
+                lineError = serverError(o);
+                return false;
+            }
+            if (type != u"event")
+                return true;
+            *t = parseTime(o.value(QStringLiteral("payload")).toObject().value(QStringLiteral("time")).toString());
+            return false;
+        });
+        if (!lineError.isEmpty() || (!r.stoppedBySink && !r.ok())) {
+            if (error)
+                *error = lineError.isEmpty() ? describe(r, u) : lineError;
             return false;
         }
         return true;

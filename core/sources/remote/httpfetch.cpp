@@ -77,15 +77,9 @@ HttpSession::HttpSession(const RemoteEndpoint& ep, const QUrl& base, QString* er
 
 HttpSession::~HttpSession() = default;
 
-HttpResponse HttpSession::request(const QByteArray& verb, const QUrl& url, const QHash<QByteArray, QByteArray>& headers,
-                                  const QByteArray& body, int timeoutMs, const LineSink& lines)
+QNetworkReply* HttpSession::send(const QByteArray& verb, const QUrl& url, const QHash<QByteArray, QByteArray>& headers,
+                                 const QByteArray& body)
 {
-    HttpResponse out;
-    if (m_ep.cancel.isCancelled()) {
-        out.cancelled = true;
-        out.error = QStringLiteral("cancelled");
-        return out;
-    }
     QNetworkRequest req(url);
     req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
@@ -94,8 +88,32 @@ HttpResponse HttpSession::request(const QByteArray& verb, const QUrl& url, const
         req.setSslConfiguration(m_ssl);
     for (auto it = headers.cbegin(); it != headers.cend(); ++it)
         req.setRawHeader(it.key(), it.value());
-    QNetworkReply* reply = m_nam->sendCustomRequest(req, verb, body);
+    return m_nam->sendCustomRequest(req, verb, body);
+}
 
+void HttpSession::discard(QNetworkReply* reply)
+{
+    if (!reply)
+        return;
+    reply->abort();
+    reply->deleteLater();
+}
+
+HttpResponse HttpSession::request(const QByteArray& verb, const QUrl& url, const QHash<QByteArray, QByteArray>& headers,
+                                  const QByteArray& body, int timeoutMs, const LineSink& lines)
+{
+    if (m_ep.cancel.isCancelled()) {
+        HttpResponse out;
+        out.cancelled = true;
+        out.error = QStringLiteral("cancelled");
+        return out;
+    }
+    return await(send(verb, url, headers, body), timeoutMs, lines);
+}
+
+HttpResponse HttpSession::await(QNetworkReply* reply, int timeoutMs, const LineSink& lines)
+{
+    HttpResponse out;
     QEventLoop loop;
     QElapsedTimer idle;
     idle.start();

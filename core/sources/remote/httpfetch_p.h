@@ -40,6 +40,14 @@ public:
     HttpSession(const RemoteEndpoint& ep, const QUrl& base, QString* error);
     ~HttpSession();
 
+    /// Sends a request and returns at once; await() collects the answer. Lets a client ask for the next
+    /// page while it still works on the current one (the transfer goes on in Qt's network thread).
+    QNetworkReply* send(const QByteArray& verb, const QUrl& url, const QHash<QByteArray, QByteArray>& headers,
+                        const QByteArray& body);
+    HttpResponse await(QNetworkReply* reply, int timeoutMs, const LineSink& lines = {});
+    /// Drops a sent request that is no longer wanted.
+    static void discard(QNetworkReply* reply);
+
     /// One attempt. timeoutMs is the inactivity limit (no bytes for that long ends the request).
     HttpResponse request(const QByteArray& verb, const QUrl& url, const QHash<QByteArray, QByteArray>& headers,
                          const QByteArray& body, int timeoutMs, const LineSink& lines = {});

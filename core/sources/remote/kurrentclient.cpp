@@ -124,7 +124,14 @@ public:
             // The documented start of $all (position 0, 32 hex digits); every later page comes from links.
             start = streamUrl(QStringLiteral("00000000000000000000000000000000/forward/%1").arg(pageCount()));
         } else {
-            start = streamUrl(QStringLiteral("0/forward/%1").arg(pageCount()));
+            qint64 from = 0;
+            if (scope.since != kNoTime && !headEntries.isEmpty()) {
+                // AtomPub has no time filter, but a stream's events are appended in time order: find the
+                // first event at or after `since` by bisection, one single-entry page per step.
+                if (!firstAtOrAfter(scope.since, positionNumber(headEntries.first().toObject()), &from, error))
+                    return false;
+            }
+            start = streamUrl(QStringLiteral("%1/forward/%2").arg(from).arg(pageCount()));
         }
         return readForward(start, sink, error, false);
     }
@@ -282,11 +289,20 @@ private:
         return true;
     }
 
-    bool fetchFeed(const QUrl& link, QJsonObject* feed, QString* error, bool isHead = false)
+    bool fetchFeed(const QUrl& link, QJsonObject* feed, QString* error, bool isHead = false,
+                   QNetworkReply* prefetched = nullptr)
     {
         const QUrl u = withEmbed(link);  // links in feeds come without it
         for (;;) {
-            HttpResponse r = m_http->requestWithRetry("GET", u, baseHeaders(), {}, m_ep.timeoutMs);
+            HttpResponse r;
+            if (prefetched) {
+                r = m_http->await(prefetched, m_ep.timeoutMs);
+                prefetched = nullptr;
+                if (!r.ok() && !r.cancelled)  // the normal path retries
+                    r = m_http->requestWithRetry("GET", u, baseHeaders(), {}, m_ep.timeoutMs);
+            } else {
+                r = m_http->requestWithRetry("GET", u, baseHeaders(), {}, m_ep.timeoutMs);
+            }
             if (r.status == 401 && m_ep.askSecret())
                 continue;
             if (!r.ok()) {
@@ -392,6 +408,12 @@ private:
     {
         m_sinkStopped = false;
         int pagesWithoutNews = 0;
+        QNetworkReply* prefetched = nullptr;
+        struct Drop
+        {
+            QNetworkReply*& r;
+            ~Drop() { HttpSession::discard(r); }
+        } drop{prefetched};
         for (;;) {
             if (isCancelled()) {
                 if (error)
@@ -401,7 +423,8 @@ private:
             url = withEmbed(url);
             const QString key = pageKey(url);
             QJsonObject feed;
-            if (!fetchFeed(url, &feed, error))
+            QNetworkReply* pending = std::exchange(prefetched, nullptr);
+            if (!fetchFeed(url, &feed, error, false, pending))
                 return false;
             m_visited.insert(key);
             const QJsonArray entries = feed.value(QStringLiteral("entries")).toArray();
@@ -410,6 +433,9 @@ private:
                 m_tailUrl = url;  // the end: poll this page
                 return true;
             }
+            // Ask for the next page now: the server prepares it while this one is converted and stored.
+            if (!previous.isEmpty() && !m_visited.contains(pageKey(QUrl(previous))))
+                prefetched = m_http->send("GET", withEmbed(QUrl(previous)), baseHeaders(), {});
             bool pastUntil = false;
             const qint64 before = m_lastNumber;
             const QList<Event> page = convert(entries, &pastUntil);
@@ -442,6 +468,32 @@ private:
                 return loopError(next, error);
             url = next;
         }
+    }
+
+    /// The smallest event number in [0, head + 1] whose time is at or after t (head + 1: none is).
+    bool firstAtOrAfter(TimeMs t, qint64 head, qint64* out, QString* error)
+    {
+        qint64 lo = 0, hi = head + 1;
+        while (lo < hi) {
+            if (isCancelled()) {
+                if (error)
+                    *error = QStringLiteral("Reading %1 was cancelled").arg(m_ep.display);
+                return false;
+            }
+            const qint64 mid = lo + (hi - lo) / 2;
+            QJsonObject feed;
+            if (!fetchFeed(streamUrl(QStringLiteral("%1/forward/1").arg(mid)), &feed, error))
+                return false;
+            const QJsonArray entries = feed.value(QStringLiteral("entries")).toArray();
+            const auto when = entries.isEmpty() ? std::nullopt
+                                                : parseTime(entries.first().toObject().value(QStringLiteral("updated")).toString());
+            if (!when || *when >= t)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        *out = lo;
+        return true;
     }
 
     bool loopError(const QUrl& url, QString* error)

@@ -248,7 +248,6 @@ private:
         if (m_conn)
             PQfinish(m_conn);
         m_conn = nullptr;
-        m_prepared = false;
     }
 
     QString dbName() const
@@ -608,7 +607,6 @@ private:
         }
         if (!m_extraWhere.isEmpty())
             m_filters << m_extraWhere;
-        m_prepared = false;
     }
 
     /// The WHERE clause of filters; with `paged` the keyset condition on $1 comes first.
@@ -752,7 +750,6 @@ private:
     }
 
     PGconn* m_conn = nullptr;
-    bool m_prepared = false;
     QString m_layout, m_layoutName, m_table, m_posCol, m_streamCol, m_timeCol, m_select, m_extraWhere, m_tailWhere;
     bool m_timeHasZone = true;
     QStringList m_columns;

@@ -118,7 +118,6 @@ public:
         m_startMs = QDateTime::currentMSecsSinceEpoch();
         const QByteArray lo = scope.since != kNoTime ? QByteArray::number(std::max<qint64>(0, scope.since)) : "-";
         m_hi = scope.until != kNoTime ? QByteArray::number(std::max<qint64>(0, scope.until)) : "+";
-        m_partial = scope.since != kNoTime || scope.last >= 0;
         QByteArray start = lo;
         if (scope.last == 0) {
             for (KeyState& k : m_keys) {
@@ -142,10 +141,24 @@ public:
             k.next = 0;
             k.exhausted = false;
             k.version = 0;
-            if (scope.last < 0 && scope.since == kNoTime) {
-                Reply r(command({"XLEN", k.keyBytes}, nullptr));
-                if (r.r && r.r->type == REDIS_REPLY_INTEGER)
-                    total += r.r->integer;
+        }
+        if (scope.last < 0 && scope.since == kNoTime) {
+            // The total for progress, pipelined: one round trip per 256 keys, not one per key.
+            for (int from = 0; from < m_keys.size(); from += 256) {
+                const int to = std::min<int>(int(m_keys.size()), from + 256);
+                for (int i = from; i < to; ++i) {
+                    const char* argv[] = {"XLEN", m_keys[i].keyBytes.constData()};
+                    const size_t len[] = {4, size_t(m_keys[i].keyBytes.size())};
+                    redisAppendCommandArgv(m_ctx, 2, argv, len);
+                }
+                for (int i = from; i < to; ++i) {
+                    void* raw = nullptr;
+                    if (redisGetReply(m_ctx, &raw) != REDIS_OK)
+                        break;
+                    Reply r(raw);
+                    if (r.r->type == REDIS_REPLY_INTEGER)
+                        total += r.r->integer;
+                }
             }
         }
         if (scope.last > 0)
@@ -578,8 +591,11 @@ private:
     bool merge(const PageSink& sink, qint64 total, QString* error)
     {
         // Fill every buffer (pipelined, so thousands of keys cost few round trips), then merge by entry id.
-        bool first = true;
-        if (!prefetch(perKeyCount(first), error))
+        // The first fill is just enough for the first page (one entry per key when there are many keys), so
+        // the first page shows quickly; keys are refilled with big pages as they run dry.
+        const int n = int(std::max<qsizetype>(1, m_keys.size()));
+        const int firstCount = std::clamp((2 * pageSize(true) + n - 1) / n, 1, perKeyCount(false));
+        if (!prefetch(firstCount, error))
             return false;
         auto cmp = [this](int a, int b) {
             return m_keys[b].buffer[m_keys[b].next].id < m_keys[a].buffer[m_keys[a].next].id;
@@ -605,7 +621,8 @@ private:
             ev.position = ++m_lastPosition;
             page << std::move(ev);
             if (k.next >= k.buffer.size()) {
-                if (!k.exhausted && !refill(k, perKeyCount(false), error))
+                // Small refills until the first page is out, then big ones.
+                if (!k.exhausted && !refill(k, done == 0 ? firstCount : perKeyCount(false), error))
                     return false;
             }
             if (k.next < k.buffer.size())
@@ -740,7 +757,6 @@ private:
     RemoteScope m_scope;
     QList<KeyState> m_keys;
     QByteArray m_hi = "+";
-    bool m_partial = false;
     qint64 m_lastPosition = 0;
     qint64 m_startMs = 0;
 };

@@ -6,6 +6,7 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -81,7 +82,7 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
         if (!writer->finish(&err))
             writer.reset();
         else
-            writer = StoreWriter::openForAppend(path, &err);
+            writer = StoreWriter::openForAppend(path, &err, /*durable=*/false);  // a cache: rebuilt, never repaired
     }
     if (!writer) {
         result->error = QStringLiteral("%1: cannot write the cache: %2").arg(ep.display, err);
@@ -90,6 +91,22 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
 
     qint64 duplicates = 0;
     QString writeError;
+    // Pages become visible by commits. The first at once; then at most every 200 ms, because each commit
+    // of the cache costs a sync of the file and readers need no more than a few refreshes a second.
+    QElapsedTimer sinceCommit;
+    bool committedOnce = false;
+    bool tailing = false;
+    qint64 uncommitted = 0;
+    auto commitNow = [&]() {
+        if (options.live && !writer->commit(&writeError))
+            return false;
+        committedOnce = true;
+        uncommitted = 0;
+        sinceCommit.start();
+        if (options.committed)
+            options.committed(writer->eventCount(), writer->nextPosition() - 1);
+        return true;
+    };
     const PageSink sink = [&](const QList<Event>& page) {
         for (const Event& e : page) {
             QString ae;
@@ -102,17 +119,20 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
                 return false;
             }
         }
-        if (options.live && !writer->commit(&writeError))
-            return false;
-        if (options.committed)
-            options.committed(writer->eventCount(), writer->nextPosition() - 1);
+        uncommitted += page.size();
+        if (!committedOnce || tailing || sinceCommit.elapsed() >= options.commitIntervalMs)
+            return commitNow();
         return true;
     };
 
     QString readError;
     bool ok = client->read(options.scope, sink, &readError);
-    if (ok && writeError.isEmpty() && options.follow && !options.cancel.isCancelled())
+    if (writeError.isEmpty() && (uncommitted > 0 || !committedOnce))
+        commitNow();
+    if (ok && writeError.isEmpty() && options.follow && !options.cancel.isCancelled()) {
+        tailing = true;
         ok = client->tail(sink, &readError);
+    }
     result->cancelled = options.cancel.isCancelled();
     if (!writeError.isEmpty()) {
         ok = false;

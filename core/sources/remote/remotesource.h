@@ -29,7 +29,10 @@ struct RemoteFetchOptions
     CredentialsPrompt prompt;
     int firstPage = 200;
     int pageSize = 5000;
-    /// Called on the working thread after each commit: events in the file, last global position.
+    /// Live cache: the first page is committed at once, later pages at most this often (each commit syncs
+    /// the file); the live tail commits every page.
+    int commitIntervalMs = 200;
+    /// Called on the working thread after each commit (live) or page (capture): events in the file, last position.
     std::function<void(qint64 events, qint64 lastPosition)> committed;
     /// Called once the client is connected (layout known), before the first page.
     std::function<void(const QString& layout, const QString& description)> connected;
@@ -97,7 +100,6 @@ private:
     QString m_cachePath;
     QString m_display;
     RemoteFetchResult m_result;
-    std::atomic<bool> m_committedOnce{false};
 };
 
 } // namespace chronoscope

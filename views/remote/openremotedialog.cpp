@@ -1,0 +1,239 @@
+#include "remote/openremotedialog.h"
+
+#include "sources/sourceregistry.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QThread>
+#include <QUrlQuery>
+#include <QVBoxLayout>
+
+namespace chronoscope {
+
+namespace {
+
+const char* kRecentKey = "remote/recent";
+
+} // namespace
+
+OpenRemoteDialog::OpenRemoteDialog(QWidget* parent) : QDialog(parent)
+{
+    setWindowTitle(tr("Open Remote Store"));
+    auto* layout = new QVBoxLayout(this);
+
+    auto* where = new QFormLayout;
+    m_uri = new QComboBox;
+    m_uri->setEditable(true);
+    m_uri->addItems(recentUris());
+    m_uri->setCurrentText(QString());
+    m_uri->lineEdit()->setPlaceholderText(QStringLiteral("postgresql://user@host/db, redis://host:6379/0, "
+                                                         "kurrentdb://host:2113, eventsourcingdb://host:3000"));
+    m_uri->setToolTip(tr("kurrentdb:// (esdb://) ?tls=false&tlsCaFile=PATH, eventsourcingdb:// ?token=…, "
+                         "postgresql:// ?schema=NAME, redis://host/DB"));
+    where->addRow(tr("&URI:"), m_uri);
+    m_user = new QLineEdit;
+    m_user->setPlaceholderText(tr("from the URI or $CHRONOSCOPE_USER"));
+    where->addRow(tr("U&ser:"), m_user);
+    m_password = new QLineEdit;
+    m_password->setEchoMode(QLineEdit::Password);
+    m_password->setPlaceholderText(tr("password or token (never saved)"));
+    where->addRow(tr("&Password / token:"), m_password);
+    layout->addLayout(where);
+
+    auto* scopeBox = new QGroupBox(tr("What to read"));
+    auto* scope = new QFormLayout(scopeBox);
+    m_streams = new QLineEdit;
+    m_streams->setPlaceholderText(tr("all streams; a glob such as order-* or /books/*"));
+    scope->addRow(tr("S&treams:"), m_streams);
+    m_since = new QLineEdit;
+    m_since->setPlaceholderText(tr("2026-01-05T10:00:00Z"));
+    scope->addRow(tr("S&ince:"), m_since);
+    m_until = new QLineEdit;
+    scope->addRow(tr("U&ntil:"), m_until);
+    m_last = new QLineEdit;
+    m_last->setPlaceholderText(tr("all; or only the newest N events"));
+    scope->addRow(tr("&Last N events:"), m_last);
+    m_follow = new QCheckBox(tr("&Follow new events (live tail)"));
+    scope->addRow(m_follow);
+    layout->addWidget(scopeBox);
+
+    m_status = new QLabel;
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_status);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Open | QDialogButtonBox::Cancel);
+    m_ok = buttons->button(QDialogButtonBox::Open);
+    m_test = buttons->addButton(tr("&Test connection"), QDialogButtonBox::ActionRole);
+    layout->addWidget(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, this, &OpenRemoteDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_test, &QPushButton::clicked, this, &OpenRemoteDialog::testConnection);
+    for (QLineEdit* e : {m_uri->lineEdit(), m_user, m_password, m_streams, m_since, m_until, m_last})
+        connect(e, &QLineEdit::textChanged, this, &OpenRemoteDialog::updateState);
+    updateState();
+}
+
+OpenRemoteDialog::~OpenRemoteDialog()
+{
+    m_testCancel.cancel();
+    if (m_testThread) {
+        m_testThread->wait();
+        delete m_testThread;
+    }
+}
+
+QString OpenRemoteDialog::uri() const
+{
+    QUrl url(m_uri->currentText().trimmed());
+    if (!m_user->text().isEmpty())
+        url.setUserName(m_user->text());
+    url.setPassword({});
+    return url.toString();
+}
+
+QString OpenRemoteDialog::uriWithSecret() const
+{
+    QUrl url(m_uri->currentText().trimmed());
+    if (!m_user->text().isEmpty())
+        url.setUserName(m_user->text());
+    if (!m_password->text().isEmpty())
+        url.setPassword(m_password->text());
+    return url.toString();
+}
+
+QString OpenRemoteDialog::openUri() const
+{
+    QUrl url(uriWithSecret());
+    QUrlQuery q(url);
+    const RemoteScope s = scope();
+    for (const char* k : {"streams", "since", "until", "last"})
+        q.removeAllQueryItems(QLatin1String(k));
+    if (!s.streams.isEmpty())
+        q.addQueryItem(QStringLiteral("streams"), s.streams);
+    if (s.since != kNoTime)
+        q.addQueryItem(QStringLiteral("since"), formatTime(s.since));
+    if (s.until != kNoTime)
+        q.addQueryItem(QStringLiteral("until"), formatTime(s.until));
+    if (s.last >= 0)
+        q.addQueryItem(QStringLiteral("last"), QString::number(s.last));
+    url.setQuery(q);
+    return url.toString();
+}
+
+RemoteScope OpenRemoteDialog::scope() const
+{
+    QHash<QString, QString> params{{QStringLiteral("streams"), m_streams->text()},
+                                   {QStringLiteral("since"), m_since->text()},
+                                   {QStringLiteral("until"), m_until->text()},
+                                   {QStringLiteral("last"), m_last->text()}};
+    RemoteScope s;
+    QString error;
+    RemoteScope::fromParams(params, &s, &error);
+    return s;
+}
+
+bool OpenRemoteDialog::follow() const
+{
+    return m_follow->isChecked();
+}
+
+QString OpenRemoteDialog::validationError() const
+{
+    const QString text = m_uri->currentText().trimmed();
+    if (text.isEmpty())
+        return tr("Enter the URI of the store.");
+    const QUrl url(text);
+    if (!url.isValid() || url.host().isEmpty() || !isRemoteScheme(url.scheme()))
+        return tr("Not a remote store URI: use kurrentdb://, esdb://, eventsourcingdb://, postgresql:// or redis://.");
+    QHash<QString, QString> params{{QStringLiteral("streams"), m_streams->text()},
+                                   {QStringLiteral("since"), m_since->text()},
+                                   {QStringLiteral("until"), m_until->text()},
+                                   {QStringLiteral("last"), m_last->text()}};
+    RemoteScope s;
+    QString error;
+    if (!RemoteScope::fromParams(params, &s, &error))
+        return error.replace(QStringLiteral("--"), QString());
+    return {};
+}
+
+void OpenRemoteDialog::updateState()
+{
+    const QString error = validationError();
+    m_ok->setEnabled(error.isEmpty());
+    m_test->setEnabled(error.isEmpty() && !m_testThread);
+    if (!m_testThread)
+        m_status->setText(error);
+}
+
+void OpenRemoteDialog::testConnection()
+{
+    if (m_testThread || !validationError().isEmpty())
+        return;
+    m_testCancel = CancelToken();
+    m_status->setText(tr("Connecting to %1…").arg(redactUri(uri())));
+    m_test->setEnabled(false);
+    const QString target = uriWithSecret();
+    const CancelToken cancel = m_testCancel;
+    auto result = std::make_shared<std::pair<bool, QString>>();
+    // connect() blocks (network, timeouts): it runs on its own thread; the dialog stays responsive.
+    m_testThread = QThread::create([target, cancel, result] {
+        RemoteEndpoint ep;
+        ep.cancel = cancel;
+        QString error;
+        if (!RemoteEndpoint::parse(target, &ep, &error)) {
+            *result = {false, error};
+            return;
+        }
+        auto client = createRemoteClient(ep, &error);
+        if (client && client->connect(&error))
+            *result = {true, client->describe()};
+        else
+            *result = {false, error};
+    });
+    connect(m_testThread, &QThread::finished, this, [this, result] {
+        m_testThread->deleteLater();
+        m_testThread = nullptr;
+        const QString message = result->first ? tr("Connected: %1").arg(result->second) : result->second;
+        m_status->setText(message);
+        m_test->setEnabled(validationError().isEmpty());
+        Q_EMIT testFinished(result->first, message);
+    });
+    m_testThread->start();
+}
+
+void OpenRemoteDialog::setUri(const QString& uri)
+{
+    m_uri->setCurrentText(uri);
+}
+
+QStringList OpenRemoteDialog::recentUris()
+{
+    return QSettings().value(QLatin1String(kRecentKey)).toStringList();
+}
+
+void OpenRemoteDialog::rememberUri(const QString& uri)
+{
+    const QString safe = redactUri(uri);
+    QStringList recent = recentUris();
+    recent.removeAll(safe);
+    recent.prepend(safe);
+    QSettings().setValue(QLatin1String(kRecentKey), recent.mid(0, 10));
+}
+
+void OpenRemoteDialog::accept()
+{
+    if (!validationError().isEmpty())
+        return;
+    rememberUri(uri());
+    QDialog::accept();
+}
+
+} // namespace chronoscope
