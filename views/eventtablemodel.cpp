@@ -16,6 +16,12 @@ void EventTableModel::setIndex(std::shared_ptr<const TimelineIndex> index)
     rebuild();
 }
 
+void EventTableModel::updateIndex(std::shared_ptr<const TimelineIndex> index)
+{
+    m_index = std::move(index);
+    rebuild();
+}
+
 void EventTableModel::setFilter(const QString& streamPattern, const QString& type)
 {
     m_streamPattern = streamPattern.trimmed();

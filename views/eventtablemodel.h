@@ -24,6 +24,8 @@ public:
     explicit EventTableModel(QObject* parent = nullptr);
 
     void setIndex(std::shared_ptr<const TimelineIndex> index);
+    /// The same store with more events (a live tail): keeps the filter.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index);
     /// Stream glob (empty: all; no wildcard: substring) and exact type name (empty: all).
     void setFilter(const QString& streamPattern, const QString& type);
     QString streamFilter() const { return m_streamPattern; }

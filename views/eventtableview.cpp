@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QSignalBlocker>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -83,6 +84,25 @@ void EventTableView::setIndex(std::shared_ptr<const TimelineIndex> index)
     m_model->setIndex(std::move(index));
     m_syncing = false;
     applyFilter();
+}
+
+void EventTableView::updateIndex(std::shared_ptr<const TimelineIndex> index)
+{
+    if (index && int(index->types.size()) + 1 != m_type->count()) {
+        const QSignalBlocker block(m_type);
+        const QString current = m_type->currentData().toString();
+        m_type->clear();
+        m_type->addItem(tr("All types"), QString());
+        QStringList types = index->types;
+        types.sort();
+        for (const QString& t : types)
+            m_type->addItem(t, t);
+        m_type->setCurrentIndex(std::max(0, m_type->findData(current)));
+    }
+    m_model->updateIndex(std::move(index));
+    m_count->setText(tr("%1 events").arg(QLocale().toString(m_model->totalRows())));
+    if (m_follow->isChecked())
+        followTo(m_controller->cursor());
 }
 
 void EventTableView::applyFilter()

@@ -24,6 +24,8 @@ public:
     explicit EventTableView(ReplayController* controller, QWidget* parent = nullptr);
 
     void setIndex(std::shared_ptr<const TimelineIndex> index);
+    /// More events at the end of the same store (a live tail): the filters stay.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index);
     EventTableModel* model() const { return m_model; }
     QTableView* view() const { return m_view; }
     QLineEdit* streamFilter() const { return m_stream; }

@@ -45,6 +45,13 @@ void ReplayController::setIndex(std::shared_ptr<const TimelineIndex> index)
     flush();
 }
 
+void ReplayController::updateIndex(std::shared_ptr<const TimelineIndex> index)
+{
+    // Rows of the events already indexed keep their numbers, so the cursor row stays right.
+    m_index = std::move(index);
+    m_cursorRow = (m_index && m_cursor > 0) ? m_index->rowAtOrBefore(m_cursor) : -1;
+}
+
 qint64 ReplayController::cursorTime() const
 {
     if (!m_index || m_index->isEmpty())

@@ -25,6 +25,8 @@ public:
     explicit ReplayController(QObject* parent = nullptr);
 
     void setIndex(std::shared_ptr<const TimelineIndex> index);
+    /// The same store with more events at its end (a live tail): cursor, selection and markers stay.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index);
     std::shared_ptr<const TimelineIndex> index() const { return m_index; }
 
     qint64 cursor() const { return m_cursor; }

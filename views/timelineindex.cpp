@@ -8,6 +8,7 @@
 #include <QSaveFile>
 
 #include <algorithm>
+#include <limits>
 
 namespace chronoscope {
 
@@ -256,6 +257,105 @@ std::shared_ptr<const TimelineIndex> TimelineIndexBuilder::finish()
         }
     }
     m_index = std::make_shared<TimelineIndex>();
+    return index;
+}
+
+std::shared_ptr<const TimelineIndex> TimelineIndex::extended(const QList<Event>& events) const
+{
+    auto index = std::make_shared<TimelineIndex>(*this);
+    qint64 lastPosition = entries.empty() ? 0 : entries.back().position;
+    const qint64 lastTimeBefore = byTime.empty() ? std::numeric_limits<qint64>::min() : lastTime();
+    const int lanesBefore = int(streams.size());
+    bool inOrder = true;
+    qint64 previousTime = lastTimeBefore;
+    std::vector<quint32> newRows;
+    for (const Event& e : events) {
+        if (e.position <= lastPosition)
+            continue; // already indexed (a page read twice, or a commit seen before)
+        lastPosition = e.position;
+        Entry entry;
+        entry.position = e.position;
+        entry.version = e.version;
+        entry.time = (e.time == kNoTime || !index->timeKnown) ? e.position : e.time;
+        auto lane = index->m_laneByName.constFind(e.stream);
+        if (lane == index->m_laneByName.constEnd()) {
+            lane = index->m_laneByName.insert(e.stream, int(index->streams.size()));
+            index->streams.append(e.stream);
+        }
+        auto type = index->m_typeByName.constFind(e.type);
+        if (type == index->m_typeByName.constEnd()) {
+            type = index->m_typeByName.insert(e.type, int(index->types.size()));
+            index->types.append(e.type);
+            index->typeCounts.push_back(0);
+        }
+        entry.lane = quint32(*lane);
+        entry.type = quint32(*type);
+        ++index->typeCounts[entry.type];
+        if (entry.time < previousTime)
+            inOrder = false;
+        previousTime = entry.time;
+        newRows.push_back(quint32(index->entries.size()));
+        index->entries.push_back(entry);
+    }
+    if (newRows.empty())
+        return index;
+
+    if (int(index->streams.size()) == lanesBefore && inOrder) {
+        // Appending keeps every ordering sorted: later times, and rows after all earlier rows.
+        for (quint32 row : newRows) {
+            const Entry& e = index->entries[row];
+            index->byTime.push_back(row);
+            index->sortedTimes.push_back(e.time);
+            index->laneRows[e.lane].push_back(row);
+            index->lanePoints[e.lane].push_back({e.time, e.type});
+            StreamInfo& s = index->streamInfos[int(e.lane)];
+            if (s.events == 0) {
+                s.firstVersion = s.lastVersion = e.version;
+                s.firstPosition = e.position;
+                s.firstTime = e.time;
+            }
+            ++s.events;
+            s.firstVersion = std::min(s.firstVersion, e.version);
+            s.lastVersion = std::max(s.lastVersion, e.version);
+            s.lastPosition = e.position;
+            s.lastTime = e.time;
+        }
+    } else {
+        // A new stream takes its place in name order (lane numbers move), or time went back: re-sort in memory.
+        const int laneCount = int(index->streams.size());
+        QList<int> order(laneCount);
+        for (int i = 0; i < laneCount; ++i)
+            order[i] = i;
+        std::sort(order.begin(), order.end(), [&](int a, int b) { return naturalLess(index->streams[a], index->streams[b]); });
+        std::vector<quint32> remap(static_cast<size_t>(laneCount));
+        QStringList names;
+        names.reserve(laneCount);
+        for (int i = 0; i < laneCount; ++i) {
+            remap[size_t(order[i])] = quint32(i);
+            names.append(index->streams[order[i]]);
+        }
+        index->streams = names;
+        for (auto& e : index->entries)
+            e.lane = remap[e.lane];
+        auto& all = index->entries;
+        for (quint32 row : newRows)
+            index->byTime.push_back(row);
+        std::stable_sort(index->byTime.begin(), index->byTime.end(), [&all](quint32 a, quint32 b) {
+            return all[a].time != all[b].time ? all[a].time < all[b].time : a < b;
+        });
+        computeLanes(*index);
+        index->finish();
+    }
+    StoreInfo& info = index->info;
+    info.events = index->size();
+    info.streams = index->streams.size();
+    info.lastPosition = index->entries.back().position;
+    if (info.firstPosition <= 0)
+        info.firstPosition = index->entries.front().position;
+    if (index->timeKnown) {
+        info.firstTime = index->firstTime();
+        info.lastTime = index->lastTime();
+    }
     return index;
 }
 

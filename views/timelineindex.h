@@ -69,6 +69,12 @@ struct TimelineIndex
     /// Builds the lane and type lookups; called by the builder (and by tests that assemble an index by hand).
     void finish();
 
+    /// A live tail: this index plus `events` (those after the last indexed position; others are skipped),
+    /// without reading the store again. The common case (known streams, times not going back) appends to
+    /// every ordering; a new stream or an earlier time re-sorts the orderings in memory. Rows of the
+    /// events already indexed keep their numbers, so a cursor or a selection stays valid.
+    std::shared_ptr<const TimelineIndex> extended(const QList<Event>& events) const;
+
 private:
     QHash<QString, int> m_laneByName;
     QHash<QString, int> m_typeByName;

@@ -93,6 +93,33 @@ void TimelineWidget::setIndex(std::shared_ptr<const TimelineIndex> index)
     fitAll();
 }
 
+void TimelineWidget::updateIndex(std::shared_ptr<const TimelineIndex> index)
+{
+    const bool hadAll = !m_index || m_index->isEmpty()
+                        || (m_map.start <= double(m_index->firstTime()) && m_map.end >= double(m_index->lastTime()));
+    const bool hadEnd = m_index && !m_index->isEmpty() && m_map.end >= double(m_index->lastTime());
+    m_index = std::move(index);
+    m_failureType.clear();
+    m_failurePrefix.clear();
+    if (m_index) {
+        for (const QString& t : m_index->types)
+            m_failureType.push_back(isFailureType(t) ? 1 : 0);
+        m_failurePrefix.resize(m_index->byTime.size() + 1, 0);
+        for (size_t k = 0; k < m_index->byTime.size(); ++k)
+            m_failurePrefix[k + 1] = m_failurePrefix[k] + quint32(m_failureType[m_index->entries[m_index->byTime[k]].type]);
+    }
+    updateScrollBar();
+    if (!m_index || m_index->isEmpty())
+        return changed();
+    if (hadAll)
+        return fitAll();
+    if (hadEnd && double(m_index->lastTime()) > m_map.end) {
+        const double shift = double(m_index->lastTime()) + m_map.span() * 0.02 - m_map.end;
+        return setVisibleRange(m_map.start + shift, m_map.end + shift);
+    }
+    changed();
+}
+
 void TimelineWidget::setLanes(const QList<int>& lanes)
 {
     if (lanes == m_lanes)

@@ -31,6 +31,9 @@ public:
     explicit TimelineWidget(ReplayController* controller, QWidget* parent = nullptr);
 
     void setIndex(std::shared_ptr<const TimelineIndex> index);
+    /// More events at the end of the same store (a live tail): zoom, lanes and selection stay; a view
+    /// that showed the old end moves along so the new events are in sight.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index);
     std::shared_ptr<const TimelineIndex> index() const { return m_index; }
 
     /// Lanes to show, in order (indices into index()->streams). Empty list: every stream; {-1}: none.

@@ -9,6 +9,7 @@
 #include "eventtableview.h"
 #include "gotodialog.h"
 #include "jsonpointer.h"
+#include "livecontroller.h"
 #include "replay/replayservice.h"
 #include "replaycontrols.h"
 #include "replaycontroller.h"
@@ -58,7 +59,7 @@ MainWindow::MainWindow(QWidget* parent)
       m_controls(new ReplayControls(m_controller)), m_browser(new StreamBrowser(m_controller)),
       m_eventInspector(new EventInspector(m_controller)), m_stateInspector(new StateInspector),
       m_diffInspector(new DiffInspector(m_controller)), m_eventTable(new EventTableView(m_controller)),
-      m_storeLabel(new QLabel(this)), m_cursorLabel(new QLabel(this))
+      m_storeLabel(new QLabel(this)), m_cursorLabel(new QLabel(this)), m_live(new LiveController(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Chronoscope"));
@@ -71,6 +72,7 @@ MainWindow::MainWindow(QWidget* parent)
     bar->setObjectName(QStringLiteral("replayToolBar"));
     bar->setMovable(false);
     bar->addWidget(m_controls);
+    bar->addAction(m_live->followHeadAction());
     addToolBar(Qt::TopToolBarArea, bar);
     setCentralWidget(m_timeline);
 
@@ -83,6 +85,7 @@ MainWindow::MainWindow(QWidget* parent)
             state->raise();
         }
     }
+    statusBar()->addPermanentWidget(m_live->statusLabel());
     statusBar()->addPermanentWidget(m_cursorLabel);
     statusBar()->addPermanentWidget(m_storeLabel);
     m_cursorLabel->setObjectName(QStringLiteral("statusCursor"));
@@ -228,12 +231,13 @@ void MainWindow::buildMenus()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* openAct = file->addAction(tr("&Open…"), this, &MainWindow::openFileDialog);
     openAct->setShortcut(QKeySequence::Open);
-    // Remote stores: the dialog's URI carries the scope; the open job reads it into the cache.
+    // Remote stores: read into the cache by a session, shown from the first page on, optionally followed.
     file->addAction(tr("Open Re&mote…"), this, [this] {
         OpenRemoteDialog dialog(this);
         if (dialog.exec() == QDialog::Accepted)
-            open(dialog.openUri());
+            m_live->start(dialog.uriWithSecret(), dialog.scope(), dialog.follow(), cacheDir());
     });
+    file->addAction(m_live->saveCaptureAction());
     file->addAction(tr("Open &Demo Store"), this, &MainWindow::openDemo);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     QAction* reopen = file->addAction(tr("Reopen Last Store on Start"));
@@ -248,6 +252,7 @@ void MainWindow::buildMenus()
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     QAction* fit = m_viewMenu->addAction(tr("&Fit All"), m_timeline, &TimelineWidget::fitAll);
     fit->setShortcut(Qt::CTRL | Qt::Key_0);
+    m_viewMenu->addAction(m_live->followHeadAction());
     QAction* zoomSel = m_viewMenu->addAction(tr("Zoom to &Selection (Shift+drag)"), m_timeline, &TimelineWidget::zoomToSelection);
     zoomSel->setShortcut(Qt::CTRL | Qt::Key_E);
     QAction* zin = m_viewMenu->addAction(tr("Zoom &In"), m_timeline, &TimelineWidget::zoomIn);
@@ -450,7 +455,21 @@ void MainWindow::applyOpen(const OpenResult& r)
     statusBar()->showMessage(tr("Opened %1 in %2 ms").arg(r.displayUri).arg(r.elapsedMs)
                                  + (notes.isEmpty() ? QString() : tr(" — %n warning(s): ", nullptr, int(notes.size())) + notes.first()),
                              8000);
+    m_live->storeOpened();
     Q_EMIT storeOpened(r.displayUri);
+}
+
+void MainWindow::extendIndex(std::shared_ptr<const TimelineIndex> index)
+{
+    const bool newStreams = !m_index || index->streams.size() != m_index->streams.size();
+    m_index = std::move(index);
+    m_controller->updateIndex(m_index);
+    m_timeline->updateIndex(m_index);
+    if (newStreams)
+        m_browser->setIndex(m_index); // lane numbers moved; otherwise its counts wait for the next new stream
+    m_eventTable->updateIndex(m_index);
+    m_controls->indexChanged();
+    updateStatus();
 }
 
 void MainWindow::wireServices()

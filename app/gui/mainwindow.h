@@ -22,6 +22,7 @@ class DiffInspector;
 class EventInspector;
 class EventLookup;
 class EventTableView;
+class LiveController;
 class ReplayControls;
 class ReplayController;
 class ReplayService;
@@ -53,6 +54,8 @@ public:
     DiffInspector* diffInspector() const { return m_diffInspector; }
     EventTableView* eventTable() const { return m_eventTable; }
     std::shared_ptr<const TimelineIndex> index() const { return m_index; }
+    /// Remote sources opened from Open Remote: live tail, connection status, Save capture as….
+    LiveController* live() const { return m_live; }
     ReplayService* replayService() const { return m_service; }
     QString currentDisplayUri() const { return m_displayUri; }
     bool isOpening() const { return m_job != nullptr; }
@@ -90,11 +93,14 @@ protected:
     void dropEvent(QDropEvent*) override;
 
 private:
+    friend class LiveController;
     void buildMenus();
     void buildDocks();
     void applyDefaultDockSizes();
     void wireServices();
     void applyOpen(const OpenResult& r);
+    /// The same store with more events at its end (live tail): every view keeps its place.
+    void extendIndex(std::shared_ptr<const TimelineIndex> index);
     void addRecent(const QString& displayUri);
     void rebuildRecentMenu();
     void requestState();
@@ -116,6 +122,7 @@ private:
     QMenu* m_viewMenu = nullptr;
     QLabel* m_storeLabel;
     QLabel* m_cursorLabel;
+    LiveController* m_live;
 
     // The open store. The reader lives as long as the services made from it.
     std::shared_ptr<EventReader> m_reader;

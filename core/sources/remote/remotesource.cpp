@@ -131,6 +131,9 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
         commitNow();
     if (ok && writeError.isEmpty() && options.follow && !options.cancel.isCancelled()) {
         tailing = true;
+        // Tells the app the read is done and the live tail begins (its status bar shows "following").
+        if (options.progress)
+            options.progress(writer->eventCount(), writer->eventCount(), QStringLiteral("following"));
         ok = client->tail(sink, &readError);
     }
     result->cancelled = options.cancel.isCancelled();

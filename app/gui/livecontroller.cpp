@@ -1,0 +1,349 @@
+#include "livecontroller.h"
+
+#include "mainwindow.h"
+#include "replaycontroller.h"
+#include "store/sqlitestore.h"
+
+#include <QAction>
+#include <QDateTime>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QLocale>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QStatusBar>
+#include <QThread>
+
+namespace chronoscope {
+
+namespace {
+// While the scope is being read, commits come every 200 ms with many events each; while following, every
+// page is a commit. Re-reading the tail at most this often keeps the window responsive either way.
+constexpr int kReadingRefreshMs = 400;
+constexpr int kFollowingRefreshMs = 100;
+}
+
+LiveController::LiveController(MainWindow* window)
+    : QObject(window), m_window(window), m_label(new QLabel(window)), m_followHead(new QAction(tr("Follow &Head"), this)),
+      m_saveCapture(new QAction(tr("Save &Capture As…"), this))
+{
+    m_label->setObjectName(QStringLiteral("statusRemote"));
+    m_label->hide();
+    m_followHead->setObjectName(QStringLiteral("followHeadAction"));
+    m_followHead->setCheckable(true);
+    m_followHead->setEnabled(false);
+    m_followHead->setToolTip(tr("Keep the cursor on the newest event while following a remote source"));
+    connect(m_followHead, &QAction::toggled, this, [this](bool on) {
+        if (on)
+            moveToHead();
+    });
+    m_saveCapture->setObjectName(QStringLiteral("saveCaptureAction"));
+    m_saveCapture->setEnabled(false);
+    connect(m_saveCapture, &QAction::triggered, this, &LiveController::saveCaptureDialog);
+    m_refresh.setSingleShot(true);
+    connect(&m_refresh, &QTimer::timeout, this, &LiveController::refresh);
+    // Moving the cursor by hand (anywhere but the head) means the user wants it to stay there.
+    connect(window->controller(), &ReplayController::cursorChanged, this, [this](qint64 position) {
+        if (m_moving || !m_followHead->isChecked() || !m_shown || !m_window->m_index)
+            return;
+        if (position != m_window->m_index->info.lastPosition)
+            m_followHead->setChecked(false);
+    });
+}
+
+LiveController::~LiveController()
+{
+    if (m_session)
+        m_session->cancel();
+    if (m_saveThread) {
+        m_saveThread->wait();
+        delete m_saveThread;
+    }
+}
+
+void LiveController::start(const QString& uri, const RemoteScope& scope, bool follow, const QString& cacheDir)
+{
+    stop();
+    delete m_session; // waits for the previous worker, which stop() has cancelled
+    m_session = new RemoteSession(this);
+    m_tailReader.reset();
+    m_display = redactUri(uri);
+    m_follow = follow;
+    m_shown = false;
+    m_committedEvents = 0;
+    {
+        const QSignalBlocker block(m_followHead);
+        m_followHead->setChecked(follow);
+    }
+    m_followHead->setEnabled(follow);
+    connect(m_session, &RemoteSession::connected, this, [this] { setState(State::Reading); });
+    connect(m_session, &RemoteSession::progress, this, [this](qint64, qint64, const QString& what) {
+        if (what == QLatin1String("following"))
+            setState(State::Following);
+    });
+    connect(m_session, &RemoteSession::pagesCommitted, this, [this](qint64 events, qint64) {
+        m_committedEvents = events;
+        committed();
+    });
+    connect(m_session, &RemoteSession::finished, this, &LiveController::finished);
+    setState(State::Connecting);
+    m_window->statusBar()->showMessage(tr("Connecting to %1…").arg(m_display), 4000);
+    m_session->start(uri, scope, follow, cacheDir);
+}
+
+void LiveController::stop()
+{
+    if (m_session && m_session->isRunning())
+        m_session->cancel();
+}
+
+void LiveController::committed()
+{
+    if (m_shown) {
+        if (!m_refresh.isActive())
+            m_refresh.start(m_state == State::Following ? kFollowingRefreshMs : kReadingRefreshMs);
+        else
+            setState(m_state); // the status shows the count committed
+        return;
+    }
+    // The first page: show it at once, as a store of its own (the window swaps to it like any open).
+    QString error;
+    std::unique_ptr<EventReader> reader = m_session->openReader(&error);
+    std::unique_ptr<EventReader> tail = reader ? m_session->openReader(&error) : nullptr;
+    if (!reader || !tail) {
+        setState(State::Disconnected, tr("cannot read the cache: %1").arg(error));
+        stop();
+        return;
+    }
+    std::shared_ptr<const TimelineIndex> index = buildTimelineIndex(*reader, CancelToken{}, {}, &error);
+    if (!index) {
+        setState(State::Disconnected, error);
+        stop();
+        return;
+    }
+    OpenResult r;
+    r.uri = m_display;
+    r.displayUri = m_display;
+    r.reader = std::shared_ptr<EventReader>(std::move(reader));
+    r.index = index;
+    m_applying = true;
+    m_window->applyOpen(r);
+    m_applying = false;
+    m_tailReader = std::move(tail);
+    m_shown = true;
+    setState(m_state);
+    if (index->size() < m_committedEvents)
+        m_refresh.start(0);
+}
+
+void LiveController::refresh()
+{
+    if (!m_shown || !m_tailReader || !m_window->m_index)
+        return;
+    const std::shared_ptr<const TimelineIndex> base = m_window->m_index;
+    EventQuery q;
+    q.fromPosition = base->isEmpty() ? 0 : base->entries.back().position + 1;
+    QString error;
+    QList<Event> events;
+    const bool ok = m_tailReader->read(q, [&](const Event& e) {
+        Event light = e;
+        light.data.clear(); // the index keeps no payloads
+        light.metadata.clear();
+        events.append(light);
+        return true;
+    }, &error);
+    if (!ok) {
+        m_window->statusBar()->showMessage(tr("%1: could not read the new events: %2").arg(m_display, error), 8000);
+        return;
+    }
+    if (!events.isEmpty()) {
+        m_window->extendIndex(base->extended(events));
+        if (m_followHead->isChecked())
+            moveToHead();
+        Q_EMIT indexExtended(m_window->m_index->size());
+    }
+    setState(m_state);
+}
+
+void LiveController::moveToHead()
+{
+    if (!m_window->m_index || m_window->m_index->isEmpty())
+        return;
+    m_moving = true;
+    m_window->controller()->setCursor(m_window->m_index->info.lastPosition);
+    m_window->controller()->flush();
+    m_moving = false;
+}
+
+void LiveController::finished(bool ok, const QString& error)
+{
+    m_refresh.stop();
+    if (m_shown)
+        refresh(); // the last commit
+    {
+        const QSignalBlocker block(m_followHead);
+        m_followHead->setChecked(false);
+    }
+    m_followHead->setEnabled(false);
+    if (!ok) {
+        setState(State::Disconnected, error);
+        if (!m_shown) {
+            m_window->statusBar()->showMessage(tr("Could not open %1").arg(m_display), 8000);
+            m_window->report(tr("Could not open %1").arg(m_display), error);
+            Q_EMIT m_window->openFailed(m_display, error);
+        }
+        return;
+    }
+    if (m_follow)
+        setState(State::Disconnected, tr("stopped following"));
+    else
+        setState(State::Complete);
+}
+
+void LiveController::storeOpened()
+{
+    if (!m_applying) {
+        // Another store replaced the remote one: its session ends and the status goes.
+        stop();
+        m_shown = false;
+        m_tailReader.reset();
+        const QSignalBlocker block(m_followHead);
+        m_followHead->setChecked(false);
+        m_followHead->setEnabled(false);
+        setState(State::Idle);
+    }
+    // Captures come from remote reads: the cache of this session, or a cache/capture file opened later.
+    bool remote = m_applying;
+    if (auto* sqlite = dynamic_cast<SqliteStoreReader*>(m_window->m_reader.get()))
+        remote = remote || !sqlite->meta().value(QStringLiteral("source_uri")).isEmpty();
+    m_saveCapture->setEnabled(remote);
+}
+
+qint64 LiveController::shownEvents() const
+{
+    return m_shown && m_window->m_index ? m_window->m_index->size() : 0;
+}
+
+QString LiveController::statusText() const
+{
+    const QLocale loc;
+    switch (m_state) {
+    case State::Idle:
+        return {};
+    case State::Connecting:
+        return tr("%1: connecting…").arg(m_display);
+    case State::Reading:
+        return tr("%1: reading, %2 events").arg(m_display, loc.toString(std::max(m_committedEvents, shownEvents())));
+    case State::Following:
+        return tr("%1: following, %2 events").arg(m_display, loc.toString(shownEvents()));
+    case State::Complete:
+        return tr("%1: read %2 events").arg(m_display, loc.toString(shownEvents()));
+    case State::Disconnected:
+        return tr("%1: disconnected: %2").arg(m_display, m_message);
+    }
+    return {};
+}
+
+void LiveController::setState(State s, const QString& message)
+{
+    const bool changed = s != m_state;
+    m_state = s;
+    if (!message.isEmpty() || changed)
+        m_message = message;
+    const QString text = statusText();
+    m_label->setText(text);
+    m_label->setToolTip(text);
+    m_label->setVisible(!text.isEmpty());
+    // Colour says the state at a glance: amber while connecting/reading, green following, red disconnected.
+    const char* colour = s == State::Following ? "#2e8b57" : s == State::Disconnected ? "#d62728"
+                         : s == State::Complete || s == State::Idle ? nullptr : "#b8860b";
+    m_label->setStyleSheet(colour ? QStringLiteral("QLabel { color: %1; font-weight: bold; }").arg(QLatin1String(colour)) : QString());
+    if (changed)
+        Q_EMIT stateChanged(s);
+}
+
+void LiveController::saveCaptureDialog()
+{
+    if (!m_window->m_reader || m_saveThread)
+        return;
+    const QString path = QFileDialog::getSaveFileName(m_window, tr("Save Capture As"), QString(),
+                                                      tr("Native stores (*.chronoscope)"));
+    if (path.isEmpty())
+        return;
+    // The file dialog has asked whether to replace an existing file.
+    saveCaptureTo(path.endsWith(QLatin1String(".chronoscope")) ? path : path + QStringLiteral(".chronoscope"), true);
+}
+
+bool LiveController::saveCaptureTo(const QString& path, bool overwrite)
+{
+    auto fail = [&](const QString& error) {
+        m_window->statusBar()->showMessage(tr("Capture not saved: %1").arg(error), 10000);
+        m_window->report(tr("The capture could not be saved"), error);
+        Q_EMIT captureFinished(false, path, error);
+        return false;
+    };
+    if (m_saveThread)
+        return fail(tr("a capture is already being saved"));
+    if (!m_window->m_reader)
+        return fail(tr("no store is open"));
+    // Never write over the store being read (the cache of this session).
+    if (m_session && QFileInfo(path).absoluteFilePath() == QFileInfo(m_session->cachePath()).absoluteFilePath())
+        return fail(tr("%1 is the cache being read; choose another file").arg(path));
+    QString error;
+    std::unique_ptr<EventReader> reader = m_window->m_reader->clone(&error);
+    if (!reader)
+        return fail(error);
+    QHash<QString, QString> meta;
+    if (auto* sqlite = dynamic_cast<SqliteStoreReader*>(reader.get())) {
+        const QHash<QString, QString> source = sqlite->meta();
+        for (const char* key : {"source_layout", "scope", "remote_complete"})
+            if (source.contains(QLatin1String(key)))
+                meta.insert(QLatin1String(key), source.value(QLatin1String(key)));
+        // Redacted again: a file written by an older version must not pass a secret on.
+        const QString uri = source.value(QStringLiteral("source_uri"));
+        if (!uri.isEmpty())
+            meta.insert(QStringLiteral("source_uri"), redactUri(uri));
+    }
+    if (!meta.contains(QStringLiteral("source_uri")))
+        meta.insert(QStringLiteral("source_uri"), redactUri(m_display.isEmpty() ? m_window->m_displayUri : m_display));
+    if (m_state == State::Reading || m_state == State::Following || m_state == State::Connecting)
+        meta.insert(QStringLiteral("remote_complete"), QStringLiteral("false")); // the read goes on
+    meta.insert(QStringLiteral("captured_at"), formatTime(QDateTime::currentMSecsSinceEpoch()));
+
+    const qint64 events = m_window->m_index ? m_window->m_index->size() : 0;
+    m_window->statusBar()->showMessage(tr("Saving %1 events to %2…").arg(QLocale().toString(events), path));
+    if (m_window->m_interactive) {
+        m_saveProgress = new QProgressDialog(tr("Saving %1 events to %2…").arg(QLocale().toString(events), path), QString(), 0, 0, m_window);
+        m_saveProgress->setWindowTitle(tr("Save Capture"));
+        m_saveProgress->setWindowModality(Qt::WindowModal);
+        m_saveProgress->setMinimumDuration(300);
+    }
+    m_saveCapture->setEnabled(false);
+    auto shared = std::shared_ptr<EventReader>(std::move(reader));
+    m_saveThread = QThread::create([this, shared, path, meta, overwrite] {
+        QString err;
+        const bool ok = saveCapture(*shared, path, meta, &err, overwrite);
+        QMetaObject::invokeMethod(this, [this, ok, path, err] {
+            if (m_saveThread) {
+                m_saveThread->wait();
+                delete m_saveThread;
+                m_saveThread = nullptr;
+            }
+            if (m_saveProgress)
+                m_saveProgress->deleteLater();
+            m_saveCapture->setEnabled(true);
+            if (!ok) {
+                m_window->statusBar()->showMessage(tr("Capture not saved: %1").arg(err), 10000);
+                m_window->report(tr("The capture could not be saved to %1").arg(path), err);
+            } else {
+                m_window->statusBar()->showMessage(tr("Capture saved to %1").arg(path), 8000);
+            }
+            Q_EMIT captureFinished(ok, path, err);
+        }, Qt::QueuedConnection);
+    });
+    m_saveThread->start();
+    return true;
+}
+
+} // namespace chronoscope

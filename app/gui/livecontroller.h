@@ -1,0 +1,92 @@
+#pragma once
+// The main window's side of a remote source: a RemoteSession reads the scope into the local cache (and
+// follows new events); each commit extends the window's timeline index with the events after its last
+// position (the store is not indexed again), and the cursor follows the head while "Follow head" is on.
+// Also the connection status in the status bar (redacted URI only) and File ▸ Save capture as….
+
+#include "sources/remote/remotesource.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <memory>
+
+class QAction;
+class QLabel;
+class QProgressDialog;
+
+namespace chronoscope {
+
+class EventReader;
+class MainWindow;
+
+class LiveController : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Idle, Connecting, Reading, Following, Complete, Disconnected };
+    Q_ENUM(State)
+
+    explicit LiveController(MainWindow* window);
+    ~LiveController() override;
+
+    /// Reads `uri`'s scope (the URI may hold a secret: it stays in memory) and shows it as soon as the
+    /// first page is committed; with `follow`, keeps adding new events until stop() or another store opens.
+    void start(const QString& uri, const RemoteScope& scope, bool follow, const QString& cacheDir = {});
+    /// Stops reading or following; what was read stays open.
+    void stop();
+
+    State state() const { return m_state; }
+    QString statusText() const;
+    QString displayUri() const { return m_display; }
+    QLabel* statusLabel() const { return m_label; }
+    QAction* followHeadAction() const { return m_followHead; }
+    QAction* saveCaptureAction() const { return m_saveCapture; }
+    RemoteSession* session() const { return m_session; }
+    bool isSaving() const { return m_saveThread != nullptr; }
+
+    /// Writes what the open remote store (or cache/capture file) holds so far as a native store at `path`,
+    /// on a worker thread; captureFinished tells the outcome. False when nothing could be started.
+    bool saveCaptureTo(const QString& path, bool overwrite = false);
+
+    /// The window opened a store: a store not opened by this controller ends the session.
+    void storeOpened();
+
+public Q_SLOTS:
+    void saveCaptureDialog();
+
+Q_SIGNALS:
+    void stateChanged(chronoscope::LiveController::State state);
+    /// The window's index grew to `events` events (after a commit was read).
+    void indexExtended(qint64 events);
+    void captureFinished(bool ok, const QString& path, const QString& error);
+
+private:
+    void setState(State s, const QString& message = {});
+    void committed();
+    void refresh();
+    void finished(bool ok, const QString& error);
+    void moveToHead();
+    qint64 shownEvents() const;
+
+    MainWindow* m_window;
+    RemoteSession* m_session = nullptr;
+    std::unique_ptr<EventReader> m_tailReader; ///< reads the events after the index's last position
+    QString m_display;
+    bool m_follow = false;
+    bool m_shown = false;     ///< the first commit is on screen
+    bool m_applying = false;  ///< this controller is handing a store to the window
+    bool m_moving = false;    ///< this controller is moving the cursor
+    State m_state = State::Idle;
+    QString m_message;
+    qint64 m_committedEvents = 0;
+    QTimer m_refresh;
+    QLabel* m_label;
+    QAction* m_followHead;
+    QAction* m_saveCapture;
+    QThread* m_saveThread = nullptr;
+    QPointer<QProgressDialog> m_saveProgress;
+};
+
+} // namespace chronoscope
