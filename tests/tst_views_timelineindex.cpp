@@ -47,6 +47,69 @@ private Q_SLOTS:
         QCOMPARE(index->entries[0].lane, 2u); // the first event (order-10) points at its lane after sorting
     }
 
+    void extendedEqualsAFullBuild_data()
+    {
+        QTest::addColumn<QList<Event>>("events");
+        QTest::addColumn<int>("split");   // events in the base index; the rest arrive as a live tail
+        QTest::addColumn<int>("overlap"); // events of the base sent again with the tail (must be skipped)
+        QList<Event> later = shopEvents();
+        later << makeEvent("order-1", 3, "OrderDelivered", kT0 + 70000, {}) << makeEvent("order-2", 2, "OrderArchived", kT0 + 80000, {});
+        QTest::newRow("known streams, times forward") << later << 7 << 0;
+        QTest::newRow("pages seen twice") << later << 5 << 3;
+        QList<Event> newStream = shopEvents();
+        newStream << makeEvent("order-0", 0, "OrderPlaced", kT0 + 70000, {}) << makeEvent("refund-1", 0, "Refunded", kT0 + 71000, {});
+        QTest::newRow("new streams") << newStream << 7 << 0;
+        QList<Event> back = shopEvents();
+        back << makeEvent("order-1", 3, "Late", kT0 + 500, {});
+        QTest::newRow("time goes back") << back << 7 << 0;
+        QTest::newRow("from empty") << shopEvents() << 0 << 0;
+        QTest::newRow("nothing new") << shopEvents() << 7 << 2;
+    }
+
+    void extendedEqualsAFullBuild()
+    {
+        QFETCH(QList<Event>, events);
+        QFETCH(int, split);
+        QFETCH(int, overlap);
+        MemoryReader reader(events);
+        const QList<Event> all = reader.readAll({}); // with their positions
+        const auto full = indexOf(all);
+        const auto base = indexOf(all.mid(0, split));
+        QVERIFY(full && base);
+        const auto ext = base->extended(all.mid(split - overlap));
+        QCOMPARE(ext->size(), full->size());
+        QCOMPARE(ext->streams, full->streams);
+        QCOMPARE(ext->types, full->types);
+        QCOMPARE(ext->typeCounts, full->typeCounts);
+        for (size_t i = 0; i < full->entries.size(); ++i) {
+            QCOMPARE(ext->entries[i].position, full->entries[i].position);
+            QCOMPARE(ext->entries[i].time, full->entries[i].time);
+            QCOMPARE(ext->entries[i].lane, full->entries[i].lane);
+            QCOMPARE(ext->entries[i].type, full->entries[i].type);
+        }
+        QCOMPARE(ext->byTime, full->byTime);
+        QCOMPARE(ext->sortedTimes, full->sortedTimes);
+        QCOMPARE(ext->laneRows, full->laneRows);
+        QCOMPARE(ext->lanePoints.size(), full->lanePoints.size());
+        for (size_t l = 0; l < full->lanePoints.size(); ++l)
+            for (size_t k = 0; k < full->lanePoints[l].size(); ++k)
+                QCOMPARE(ext->lanePoints[l][k].time, full->lanePoints[l][k].time);
+        for (int l = 0; l < full->streamInfos.size(); ++l) {
+            QCOMPARE(ext->streamInfos[l].stream, full->streamInfos[l].stream);
+            QCOMPARE(ext->streamInfos[l].events, full->streamInfos[l].events);
+            QCOMPARE(ext->streamInfos[l].lastVersion, full->streamInfos[l].lastVersion);
+            QCOMPARE(ext->streamInfos[l].lastPosition, full->streamInfos[l].lastPosition);
+            QCOMPARE(ext->streamInfos[l].lastTime, full->streamInfos[l].lastTime);
+        }
+        for (const QString& s : full->streams)
+            QCOMPARE(ext->laneOf(s), full->laneOf(s));
+        QCOMPARE(ext->info.events, full->info.events);
+        QCOMPARE(ext->info.lastPosition, full->info.lastPosition);
+        QCOMPARE(ext->lastTime(), full->lastTime());
+        // The base is untouched (views may still hold it).
+        QCOMPARE(base->size(), qint64(split));
+    }
+
     void cacheRoundTrip()
     {
         QTemporaryDir dir;
