@@ -72,12 +72,17 @@ void LiveController::start(const QString& uri, const RemoteScope& scope, bool fo
     m_follow = follow;
     m_shown = false;
     m_committedEvents = 0;
+    m_layout.clear();
+    m_clock.start();
     {
         const QSignalBlocker block(m_followHead);
         m_followHead->setChecked(follow);
     }
     m_followHead->setEnabled(follow);
-    connect(m_session, &RemoteSession::connected, this, [this] { setState(State::Reading); });
+    connect(m_session, &RemoteSession::connected, this, [this](const QString& layout) {
+        m_layout = layout;
+        setState(State::Reading);
+    });
     connect(m_session, &RemoteSession::progress, this, [this](qint64, qint64, const QString& what) {
         if (what == QLatin1String("following"))
             setState(State::Following);
@@ -116,6 +121,9 @@ void LiveController::committed()
         stop();
         return;
     }
+    // The session knows the remote layout only once it ends; the window shows it from the first page.
+    if (auto* sqlite = dynamic_cast<SqliteStoreReader*>(reader.get()); sqlite && !m_layout.isEmpty())
+        sqlite->setLayout(m_layout);
     std::shared_ptr<const TimelineIndex> index = buildTimelineIndex(*reader, CancelToken{}, {}, &error);
     if (!index) {
         setState(State::Disconnected, error);
@@ -127,6 +135,7 @@ void LiveController::committed()
     r.displayUri = m_display;
     r.reader = std::shared_ptr<EventReader>(std::move(reader));
     r.index = index;
+    r.elapsedMs = m_clock.elapsed();
     m_applying = true;
     m_window->applyOpen(r);
     m_applying = false;

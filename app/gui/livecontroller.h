@@ -6,6 +6,7 @@
 
 #include "sources/remote/remotesource.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -74,6 +75,8 @@ private:
     RemoteSession* m_session = nullptr;
     std::unique_ptr<EventReader> m_tailReader; ///< reads the events after the index's last position
     QString m_display;
+    QString m_layout;
+    QElapsedTimer m_clock;
     bool m_follow = false;
     bool m_shown = false;     ///< the first commit is on screen
     bool m_applying = false;  ///< this controller is handing a store to the window

@@ -1,5 +1,6 @@
 // chronoscope [URI]: the desktop app. With no argument it opens the bundled demo store (or the last store,
 // when "Reopen last store on start" is on). --screenshot FILE renders the window at 1600x1000 and exits.
+#include "livecontroller.h"
 #include "mainwindow.h"
 #include "replaycontroller.h"
 #include "streambrowser.h"
@@ -11,11 +12,35 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QSettings>
+#include <QUrlQuery>
 #include <QTimer>
 
 #include <cstdio>
 
 using namespace chronoscope;
+
+namespace {
+
+// --follow: a remote URI read and tailed by the window's live controller; the scope comes from the URI's
+// query as on the command line of the CLI (streams, since, until, last).
+void followRemote(MainWindow& window, const QString& uri)
+{
+    QHash<QString, QString> params;
+    const QUrlQuery query{QUrl(uri)};
+    for (const char* k : {"streams", "since", "until", "last"})
+        if (query.hasQueryItem(QLatin1String(k)))
+            params.insert(QLatin1String(k), query.queryItemValue(QLatin1String(k), QUrl::FullyDecoded));
+    RemoteScope scope;
+    QString error;
+    if (!RemoteScope::fromParams(params, &scope, &error)) {
+        std::fprintf(stderr, "chronoscope: %s\n", qPrintable(error));
+        Q_EMIT window.openFailed(redactUri(uri), error);
+        return;
+    }
+    window.live()->start(uri, scope, true, MainWindow::cacheDir());
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -38,7 +63,9 @@ int main(int argc, char** argv)
     QCommandLineOption markers(QStringLiteral("diff"), QStringLiteral("With --screenshot: set A and B to these positions (A,B)."), QStringLiteral("a,b"));
     QCommandLineOption filter(QStringLiteral("filter"), QStringLiteral("With --screenshot: filter the stream browser (glob)."), QStringLiteral("glob"));
     QCommandLineOption zoom(QStringLiteral("zoom"), QStringLiteral("With --screenshot: show this time range (FROM,TO)."), QStringLiteral("from,to"));
-    parser.addOptions({screenshot, stream, atPosition, theme, markers, filter, zoom});
+    QCommandLineOption follow(QStringLiteral("follow"), QStringLiteral("Open the remote URI and follow new events (live tail); "
+                                                                       "the scope rides in the URI (?streams=GLOB&last=N)."));
+    parser.addOptions({screenshot, stream, atPosition, theme, markers, filter, zoom, follow});
     parser.process(app);
 
     if (parser.isSet(theme))
@@ -57,6 +84,8 @@ int main(int argc, char** argv)
         window.show();
         if (uri.isEmpty())
             window.openDemo();
+        else if (parser.isSet(follow))
+            followRemote(window, uri);
         else
             window.open(uri);
         return app.exec();
@@ -109,7 +138,10 @@ int main(int argc, char** argv)
         clock->start();
         QObject::connect(poll, &QTimer::timeout, &app, [&, poll, clock] {
             // Wait for the replay and lookup answers (at most 20 s), then one more round of painting.
-            if (!window.isIdle() && clock->elapsed() < 20000)
+            // A live source is shot once its first read is over (following, complete or disconnected).
+            const auto live = window.live()->state();
+            const bool reading = live == LiveController::State::Connecting || live == LiveController::State::Reading;
+            if ((!window.isIdle() || reading) && clock->elapsed() < 20000)
                 return;
             poll->stop();
             delete clock;
@@ -127,6 +159,8 @@ int main(int argc, char** argv)
     });
     if (uri.isEmpty())
         window.openDemo();
+    else if (parser.isSet(follow))
+        followRemote(window, uri);
     else
         window.open(uri);
     return app.exec();
