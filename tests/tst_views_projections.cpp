@@ -6,6 +6,7 @@
 #include "projections/projectionsdock.h"
 #include "replaycontroller.h"
 #include "stateinspector.h"
+#include "timelinewidget.h"
 #include "views_fixtures.h"
 
 #include <QFile>
@@ -13,6 +14,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPainter>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -45,6 +47,7 @@ private Q_SLOTS:
     void fileChangeKeepsPreviousRevision();
     void divergenceMovesTheCursor();
     void watchMovesTheCursor();
+    void watchpointsMarkTheTimeline();
 
 private:
     ReplayController* m_controller = nullptr;
@@ -166,6 +169,91 @@ void TestViewsProjections::watchMovesTheCursor()
     m_dock->watchForward();
     QTRY_COMPARE(finished.count(), 3);
     QCOMPARE(finished.last().at(0).toBool(), false);
+}
+
+void TestViewsProjections::watchpointsMarkTheTimeline()
+{
+    TimelineWidget timeline(m_controller);
+    timeline.setIndex(m_controller->index());
+    timeline.resize(900, 300);
+    connect(m_dock, &ProjectionsDock::markersChanged, &timeline, &TimelineWidget::setMarkers);
+    QSignalSpy loaded(m_dock, &ProjectionsDock::projectionLoaded);
+    QSignalSpy finished(m_dock, &ProjectionsDock::watchFinished);
+    QSignalSpy markers(m_dock, &ProjectionsDock::markersChanged);
+    m_dock->loadSource(QStringLiteral("count.js"), QString::fromLatin1(kCount));
+    QTRY_COMPARE(loaded.count(), 1);
+    m_controller->setCursor(0);
+    m_controller->flush();
+
+    // Two watchpoints; an identical one is not added twice.
+    QCOMPARE(m_dock->addWatchpoint(QStringLiteral("state.n >= 4")), 0);
+    QCOMPARE(m_dock->addWatchpoint(QStringLiteral("state.n > 5")), 1);
+    QCOMPARE(m_dock->addWatchpoint(QStringLiteral("  state.n >= 4 ")), 0);
+    QCOMPARE(m_dock->watchpointCount(), 2);
+    QVERIFY(m_dock->markers().isEmpty());
+
+    // The first one, forward from the start: the 4th event.
+    m_dock->selectWatchpoint(0);
+    QCOMPARE(m_dock->watchPredicate()->text(), QStringLiteral("state.n >= 4"));
+    m_dock->watchForward();
+    QTRY_COMPARE(finished.count(), 1);
+    QCOMPARE(finished.last().at(1).toLongLong(), 4);
+    m_controller->flush();
+    QCOMPARE(m_controller->cursor(), 4);
+    QCOMPARE(m_dock->markers().size(), 1);
+    QCOMPARE(m_dock->markers().first().position, 4);
+
+    // The second one, forward from there: n passes 5 after the 6th event.
+    m_dock->selectWatchpoint(1);
+    m_dock->watchForward();
+    QTRY_COMPARE(finished.count(), 2);
+    QCOMPARE(finished.last().at(1).toLongLong(), 6);
+    m_controller->flush();
+    QCOMPARE(m_controller->cursor(), 6);
+
+    // The timeline got both matches, each in its watchpoint's colour, and they differ from each other.
+    const QList<TimelineMarker> shown = timeline.markers();
+    QCOMPARE(shown.size(), 2);
+    QCOMPARE(shown, m_dock->markers());
+    QCOMPARE(shown.at(0).position, 4);
+    QCOMPARE(shown.at(1).position, 6);
+    QVERIFY(shown.at(0).colour != shown.at(1).colour);
+    QVERIFY(shown.at(1).label.contains(QLatin1String("state.n > 5")));
+    QVERIFY(m_dock->watchpointList()->item(1)->text().contains(QLatin1String("1 match")));
+
+    // Hovering near a marker's x finds it; far from every marker finds none.
+    QImage img(timeline.size(), QImage::Format_ARGB32);
+    QPainter painter(&img);
+    timeline.render(painter, timeline.size());  // lays out and maps time to x
+    painter.end();
+    const int x4 = int(std::lround(timeline.xForTime(double(kT0 + 5000))));
+    QCOMPARE(timeline.markersNear(x4).size(), 1);
+    QCOMPARE(timeline.markersNear(x4).first().position, 4);
+    const int xEnd = int(std::lround(timeline.xForTime(double(kT0 + 60000))));
+    QVERIFY(timeline.markersNear(xEnd).isEmpty());
+
+    // A match already found is not added again: backward from the end, n >= 4 first became true at 4.
+    m_controller->setCursor(7);
+    m_controller->flush();
+    const int changes = int(markers.count());
+    m_dock->selectWatchpoint(0);
+    m_dock->watchBackward();
+    QTRY_COMPARE(finished.count(), 3);
+    QCOMPARE(finished.last().at(1).toLongLong(), 4);
+    QCOMPARE(m_dock->markers().size(), 2);
+    QCOMPARE(markers.count(), changes);
+
+    // Typing a new condition and running adds a third watchpoint for it.
+    m_dock->watchPredicate()->setText(QStringLiteral("state.n === 2"));
+    m_dock->watchBackward();
+    QTRY_COMPARE(finished.count(), 4);
+    QCOMPARE(m_dock->watchpointCount(), 3);
+    QCOMPARE(m_dock->markers().size(), 3);
+
+    // Clear marks empties the timeline but keeps the watchpoints.
+    m_dock->clearMatches();
+    QVERIFY(timeline.markers().isEmpty());
+    QCOMPARE(m_dock->watchpointCount(), 3);
 }
 
 QTEST_MAIN(TestViewsProjections)

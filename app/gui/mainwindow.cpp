@@ -77,7 +77,9 @@ MainWindow::MainWindow(QWidget* parent)
     buildDocks();
     buildMenus();
     // The projections dock is self-contained (views/projections); it shares the state dock's place.
-    if (QDockWidget* projections = addPanel(tr("Projections"), new ProjectionsDock(m_controller), Qt::RightDockWidgetArea)) {
+    auto* projectionsDock = new ProjectionsDock(m_controller);
+    connect(projectionsDock, &ProjectionsDock::markersChanged, m_timeline, &TimelineWidget::setMarkers);
+    if (QDockWidget* projections = addPanel(tr("Projections"), projectionsDock, Qt::RightDockWidgetArea)) {
         if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock"))) {
             tabifyDockWidget(state, projections);
             state->raise();

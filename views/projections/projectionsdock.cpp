@@ -29,6 +29,8 @@
 #include <QTextBlock>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace chronoscope {
 
 namespace {
@@ -69,7 +71,7 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
       m_a(new QComboBox(this)), m_b(new QComboBox(this)), m_divergeButton(new QPushButton(tr("Find first divergence"), this)),
       m_predicate(new QLineEdit(this)), m_level(new QCheckBox(tr("while true"), this)),
       m_back(new QPushButton(tr("◀ Previous"), this)), m_forward(new QPushButton(tr("Next ▶"), this)),
-      m_progress(new QProgressBar(this)), m_cancel(new QPushButton(tr("Cancel"), this))
+      m_progress(new QProgressBar(this)), m_cancel(new QPushButton(tr("Cancel"), this)), m_watchList(new QListWidget(this))
 {
     setObjectName(QStringLiteral("projections"));
     const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
@@ -129,6 +131,45 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     watch->addWidget(m_level);
     watch->addWidget(m_back);
     watch->addWidget(m_forward);
+    // Several watchpoints: Next/Previous run the selected one; each match becomes a timeline marker.
+    m_watchList->setObjectName(QStringLiteral("watchpointList"));
+    m_watchList->setMaximumHeight(84);
+    m_watchList->setToolTip(tr("Watchpoints: Next/Previous run the selected one; matches are marked on the timeline"));
+    auto* addWatch = new QPushButton(tr("Add"), this);
+    addWatch->setToolTip(tr("Add the condition as a watchpoint on the selected projection"));
+    auto* removeWatch = new QPushButton(tr("Remove"), this);
+    auto* clearMarks = new QPushButton(tr("Clear marks"), this);
+    watch->insertWidget(1, addWatch);
+    auto* watchButtons = new QVBoxLayout;
+    watchButtons->addWidget(removeWatch);
+    watchButtons->addWidget(clearMarks);
+    watchButtons->addStretch(1);
+    auto* watchRow = new QHBoxLayout;
+    watchRow->addWidget(m_watchList, 1);
+    watchRow->addLayout(watchButtons);
+    connect(addWatch, &QPushButton::clicked, this, [this] {
+        if (!m_predicate->text().trimmed().isEmpty())
+            addWatchpoint(m_predicate->text());
+    });
+    connect(removeWatch, &QPushButton::clicked, this, [this] {
+        const int row = m_watchList->currentRow();
+        if (row < 0 || row >= m_watchpoints.size() || m_longRequest != 0)
+            return;
+        m_watchpoints.removeAt(row);
+        refreshWatchList();
+        Q_EMIT markersChanged(markers());
+    });
+    connect(clearMarks, &QPushButton::clicked, this, &ProjectionsDock::clearMatches);
+    connect(m_watchList, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0 && row < m_watchpoints.size())
+            m_predicate->setText(m_watchpoints[row].predicate);
+    });
+    // Typing a new condition leaves the selected watchpoint alone: the next run adds the new one.
+    connect(m_predicate, &QLineEdit::textEdited, this, [this] {
+        m_watchList->blockSignals(true);
+        m_watchList->setCurrentRow(-1);
+        m_watchList->blockSignals(false);
+    });
     auto* busy = new QHBoxLayout;
     busy->addWidget(m_progress, 1);
     busy->addWidget(m_cancel);
@@ -141,6 +182,7 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     layout->addWidget(m_status);
     layout->addLayout(compare);
     layout->addLayout(watch);
+    layout->addLayout(watchRow);
     layout->addLayout(busy);
     auto* scroll = new QScrollArea(this);
     scroll->setWidget(content);
@@ -276,6 +318,16 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
             return;
         m_longRequest = 0;
         setBusy(false);
+        if (hit.found && m_watchRunning >= 0 && m_watchRunning < m_watchpoints.size()) {
+            QList<qint64>& matches = m_watchpoints[m_watchRunning].matches;
+            const auto at = std::lower_bound(matches.begin(), matches.end(), hit.event.position);
+            if (at == matches.end() || *at != hit.event.position) {
+                matches.insert(at, hit.event.position);
+                refreshWatchList();
+                Q_EMIT markersChanged(markers());
+            }
+        }
+        m_watchRunning = -1;
         if (!hit.found) {
             m_status->setText(tr("The condition does not become true in that direction."));
             Q_EMIT watchFinished(false, 0);
@@ -308,6 +360,7 @@ void ProjectionsDock::setReader(std::unique_ptr<EventReader> reader)
 {
     m_service->setReader(std::move(reader));
     m_console->clear();
+    clearMatches();  // positions of another store
     requestState();
 }
 
@@ -509,15 +562,79 @@ void ProjectionsDock::findDivergence(const QString& a, const QString& b)
 
 void ProjectionsDock::runWatch(bool backward)
 {
-    const QString name = currentName();
-    if (name.isEmpty() || m_predicate->text().trimmed().isEmpty()) {
+    const QString predicate = m_predicate->text().trimmed();
+    const int selected = m_watchList->currentRow();
+    // The selected watchpoint runs on its own projection; a typed condition on the selected projection.
+    const bool useSelected = selected >= 0 && selected < m_watchpoints.size() && m_watchpoints[selected].predicate == predicate;
+    const QString name = useSelected ? m_watchpoints[selected].projection : currentName();
+    if (name.isEmpty() || predicate.isEmpty()) {
         m_status->setText(tr("Select a projection and type a condition, e.g. state.balance < 0."));
         return;
     }
+    if (m_longRequest != 0)
+        return;
+    const int row = useSelected ? selected : addWatchpoint(predicate, name);
     setBusy(true, tr("Running %1 %2 to where %3 becomes true…")
-                      .arg(name, backward ? tr("backward") : tr("forward"), m_predicate->text()));
-    m_longRequest = m_service->requestWatch(name, m_predicate->text(), m_controller ? m_controller->cursor() : 0, backward,
+                      .arg(name, backward ? tr("backward") : tr("forward"), predicate));
+    m_watchRunning = row;
+    m_longRequest = m_service->requestWatch(name, predicate, m_controller ? m_controller->cursor() : 0, backward,
                                             m_level->isChecked());
+}
+
+int ProjectionsDock::addWatchpoint(const QString& predicate, const QString& projection)
+{
+    const QString name = projection.isEmpty() ? currentName() : projection;
+    const QString text = predicate.trimmed();
+    int row = -1;
+    for (int i = 0; i < m_watchpoints.size(); ++i)
+        if (m_watchpoints[i].projection == name && m_watchpoints[i].predicate == text)
+            row = i;
+    if (row < 0) {
+        // Colours apart from the cursor (orange), A (blue) and B (purple).
+        static const QColor kColours[] = {QColor(0x2b8a3e), QColor(0xc2255c), QColor(0x0c8599),
+                                          QColor(0x5c940d), QColor(0x862e9c), QColor(0x8d6e63)};
+        m_watchpoints.append({name, text, kColours[m_nextColour++ % 6], {}});
+        row = int(m_watchpoints.size()) - 1;
+        refreshWatchList();
+    }
+    selectWatchpoint(row);
+    return row;
+}
+
+void ProjectionsDock::selectWatchpoint(int row)
+{
+    m_watchList->setCurrentRow(row);
+}
+
+void ProjectionsDock::refreshWatchList()
+{
+    const int current = m_watchList->currentRow();
+    m_watchList->blockSignals(true);
+    m_watchList->clear();
+    for (const Watchpoint& w : m_watchpoints) {
+        auto* item = new QListWidgetItem(tr("● %1 — %2 (%n match(es))", nullptr, int(w.matches.size())).arg(w.predicate, w.projection),
+                                         m_watchList);
+        item->setForeground(w.colour);
+    }
+    m_watchList->setCurrentRow(std::min(current, int(m_watchpoints.size()) - 1));
+    m_watchList->blockSignals(false);
+}
+
+QList<TimelineMarker> ProjectionsDock::markers() const
+{
+    QList<TimelineMarker> out;
+    for (const Watchpoint& w : m_watchpoints)
+        for (qint64 p : w.matches)
+            out.append({p, tr("%1 (%2) true after position %3").arg(w.predicate, w.projection).arg(p), w.colour});
+    return out;
+}
+
+void ProjectionsDock::clearMatches()
+{
+    for (Watchpoint& w : m_watchpoints)
+        w.matches.clear();
+    refreshWatchList();
+    Q_EMIT markersChanged(markers());
 }
 
 void ProjectionsDock::watchForward()

@@ -6,6 +6,7 @@
 // or backward. All projection work runs on ProjectionService's worker thread.
 
 #include "projection/projectionservice.h"
+#include "timelinemarker.h"
 
 #include <QWidget>
 
@@ -50,6 +51,17 @@ public:
     QLabel* statusLabel() const { return m_status; }
     QLineEdit* watchPredicate() const { return m_predicate; }
 
+    /// Adds a watchpoint (a predicate over state and event) on `projection` (empty: the selected one)
+    /// and selects it; an identical one is reused. Returns its row in the watchpoint list.
+    int addWatchpoint(const QString& predicate, const QString& projection = {});
+    /// Selects the watchpoint that Next/Previous run (-1: none; they then run the typed condition).
+    void selectWatchpoint(int row);
+    int watchpointCount() const { return int(m_watchpoints.size()); }
+    QListWidget* watchpointList() const { return m_watchList; }
+    /// One marker per match found so far, coloured per watchpoint, for the timeline.
+    QList<TimelineMarker> markers() const;
+    void clearMatches();
+
 public Q_SLOTS:
     void openDialog();
     /// Applies the editor's text to the selected projection (Ctrl+R).
@@ -66,6 +78,8 @@ Q_SIGNALS:
     void stateShown(const QString& name, qint64 position);
     void divergenceShown(bool found, qint64 position);
     void watchFinished(bool found, qint64 position);
+    /// The watchpoint matches changed (a new match, a watchpoint removed, a new store).
+    void markersChanged(const QList<chronoscope::TimelineMarker>& markers);
 
 protected:
     void resizeEvent(QResizeEvent* event) override;
@@ -89,6 +103,14 @@ private:
     void setBusy(bool busy, const QString& what = {});
     void runWatch(bool backward);
     void fileChanged(const QString& path);
+    struct Watchpoint
+    {
+        QString projection;
+        QString predicate;
+        QColor colour;
+        QList<qint64> matches;  ///< positions, ascending
+    };
+    void refreshWatchList();
 
     ReplayController* m_controller;
     ProjectionService* m_service;
@@ -114,6 +136,11 @@ private:
     quint64 m_stateRequest = 0;
     quint64 m_longRequest = 0;
     QHash<quint64, QString> m_loadRequests;
+
+    QList<Watchpoint> m_watchpoints;
+    QListWidget* m_watchList;
+    int m_watchRunning = -1;  ///< the watchpoint the running watch request is for
+    int m_nextColour = 0;
 };
 
 } // namespace chronoscope
