@@ -4,11 +4,13 @@
 
 #include "jsontreemodel.h"
 #include "projections/projectionsdock.h"
+#include "projections/projectionstatelink.h"
 #include "replaycontroller.h"
 #include "stateinspector.h"
 #include "timelinewidget.h"
 #include "views_fixtures.h"
 
+#include <QComboBox>
 #include <QFile>
 #include <QJsonObject>
 #include <QLabel>
@@ -31,6 +33,11 @@ QList<Event> events()
 }
 
 const char kCount[] = "fromAll().when({ $init: function () { return { n: 0 }; }, $any: function (s) { s.n++; } });";
+const char kTotals[] = "fromAll().when({ $init: function () { return { placed: 0, total: 0 }; },\n"
+                       "  OrderPlaced: function (s, e) { s.placed++; s.total += e.data.total; },\n"
+                       "  OrderPaid: function (s, e) { s.paid = e.data.paidAt; } });";
+const char kPerKind[] = "fromAll().partitionBy(function (e) { return e.streamId.split('-')[0]; })\n"
+                        "  .when({ $init: function () { return { n: 0 }; }, $any: function (s, e) { s.n++; s.last = e.eventType; } });";
 const char kCountOrders[] = "fromAll().when({ $init: function () { return { n: 0 }; },\n"
                             "  $any: function (s, e) { if (e.streamId.indexOf('order-') === 0 || e.position > 3) s.n++; } });";
 
@@ -48,6 +55,7 @@ private Q_SLOTS:
     void divergenceMovesTheCursor();
     void watchMovesTheCursor();
     void watchpointsMarkTheTimeline();
+    void stateInspectorShowsAProjection();
 
 private:
     ReplayController* m_controller = nullptr;
@@ -254,6 +262,77 @@ void TestViewsProjections::watchpointsMarkTheTimeline()
     m_dock->clearMatches();
     QVERIFY(timeline.markers().isEmpty());
     QCOMPARE(m_dock->watchpointCount(), 3);
+}
+
+void TestViewsProjections::stateInspectorShowsAProjection()
+{
+    // The main window's state dock: a second inspector, linked to the dock.
+    StateInspector inspector;
+    ProjectionStateLink* link = m_dock->attachStateInspector(&inspector);
+    QCOMPARE(m_dock->attachStateInspector(&inspector), link);
+    m_dock->setReader(std::make_unique<MemoryReader>(events()));
+    QSignalSpy shown(link, &ProjectionStateLink::stateShown);
+    QSignalSpy backToDefault(link, &ProjectionStateLink::defaultChosen);
+    QSignalSpy loaded(m_dock, &ProjectionsDock::projectionLoaded);
+    QVERIFY(inspector.sourceBox()->isHidden());  // nothing loaded: only the default source
+    QCOMPARE(inspector.currentSource(), QString());
+
+    m_dock->loadSource(QStringLiteral("totals.js"), QString::fromLatin1(kTotals));
+    m_dock->loadSource(QStringLiteral("perkind.js"), QString::fromLatin1(kPerKind));
+    QTRY_COMPARE(loaded.count(), 2);
+    QCOMPARE(inspector.sourceBox()->count(), 3);
+    QVERIFY(!inspector.sourceBox()->isHidden());
+    QVERIFY(!link->active());
+
+    // totals.js at position 2: both orders placed (30 + 12); the 2nd event changed placed and total.
+    m_controller->setCursor(2);
+    m_controller->flush();
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("totals.js"))));
+    QVERIFY(link->active());
+    QTRY_VERIFY(!shown.isEmpty() && shown.last().at(2).toLongLong() == 2);
+    QCOMPARE(inspector.model()->value().toObject(), (QJsonObject{{"placed", 2}, {"total", 42}}));
+    QStringList changed = inspector.model()->highlightedPaths();
+    changed.sort();
+    QCOMPARE(changed, (QStringList{"/placed", "/total"}));
+    QVERIFY(inspector.caption().contains(QLatin1String("totals.js")));
+
+    // The cursor moves: at 5 OrderPaid added paidAt; only that path is highlighted.
+    m_controller->setCursor(5);
+    m_controller->flush();
+    QTRY_VERIFY(shown.last().at(2).toLongLong() == 5);
+    QCOMPARE(inspector.model()->value().toObject(),
+             (QJsonObject{{"placed", 2}, {"total", 42}, {"paid", "10:00:09"}}));
+    QCOMPARE(inspector.model()->highlightedPaths(), QStringList{"/paid"});
+
+    // The partitioned one: its partitions become choices once its state has been seen.
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("perkind.js"))));
+    QTRY_VERIFY(shown.last().at(0).toString() == QLatin1String("perkind.js"));
+    QTRY_COMPARE(link->partitions(QStringLiteral("perkind.js")), (QStringList{"order", "payment"}));
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("perkind.js"), QStringLiteral("payment"))));
+    QTRY_VERIFY(shown.last().at(1).toString() == QLatin1String("payment"));
+    // After 5 events: payment-1 had two; the 5th (an order event) changed nothing in this partition.
+    QCOMPARE(inspector.model()->value().toObject(), (QJsonObject{{"n", 2}, {"last", "PaymentFailed"}}));
+    QVERIFY(inspector.model()->highlightedPaths().isEmpty());
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("perkind.js"), QStringLiteral("order"))));
+    QTRY_VERIFY(shown.last().at(1).toString() == QLatin1String("order"));
+    QCOMPARE(inspector.model()->value().toObject(), (QJsonObject{{"n", 3}, {"last", "OrderPaid"}}));
+    changed = inspector.model()->highlightedPaths();
+    changed.sort();
+    QCOMPARE(changed, (QStringList{"/last", "/n"}));
+
+    // The dock's own state view is unaffected (it still shows its selected projection).
+    QTRY_VERIFY(m_dock->stateView()->caption().contains(m_dock->currentName()));
+
+    // A projection that throws at the cursor: the error is shown, the app goes on.
+    m_dock->loadSource(QStringLiteral("bad.js"), QStringLiteral("fromAll().when({ $any: function (s, e) { if (e.sequenceNumber > 0) throw new Error('boom'); } });"));
+    QTRY_COMPARE(loaded.count(), 3);
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("bad.js"))));
+    QTRY_VERIFY(inspector.caption().contains(QLatin1String("boom")));
+
+    // Back to the default: the window is told to show the stream's state again.
+    QVERIFY(inspector.setCurrentSource(QString()));
+    QCOMPARE(backToDefault.count(), 1);
+    QVERIFY(!link->active());
 }
 
 QTEST_MAIN(TestViewsProjections)

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 #include "projections/projectionsdock.h"
+#include "projections/projectionstatelink.h"
 #include "remote/openremotedialog.h"
 
 #include "diff/mergepatch.h"
@@ -79,6 +80,9 @@ MainWindow::MainWindow(QWidget* parent)
     // The projections dock is self-contained (views/projections); it shares the state dock's place.
     auto* projectionsDock = new ProjectionsDock(m_controller);
     connect(projectionsDock, &ProjectionsDock::markersChanged, m_timeline, &TimelineWidget::setMarkers);
+    // The state dock can show a loaded projection instead of the stream's merged state (its chooser).
+    connect(projectionsDock->attachStateInspector(m_stateInspector), &ProjectionStateLink::defaultChosen, this,
+            &MainWindow::requestState);
     if (QDockWidget* projections = addPanel(tr("Projections"), projectionsDock, Qt::RightDockWidgetArea)) {
         if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock"))) {
             tabifyDockWidget(state, projections);
@@ -556,6 +560,11 @@ QString MainWindow::stateStream() const
 
 void MainWindow::requestState()
 {
+    const auto* projections = findChild<ProjectionsDock*>();
+    if (projections && projections->stateLink() && projections->stateLink()->active()) {
+        m_stateRequest = 0;  // the inspector shows a projection (ProjectionStateLink)
+        return;
+    }
     if (!m_service)
         return;
     const QString stream = stateStream();

@@ -1,6 +1,7 @@
 #include "projections/projectionsdock.h"
 
 #include "projections/jshighlighter.h"
+#include "projections/projectionstatelink.h"
 #include "replaycontroller.h"
 #include "stateinspector.h"
 
@@ -356,8 +357,35 @@ void ProjectionsDock::resizeEvent(QResizeEvent* event)
     }
 }
 
+ProjectionStateLink* ProjectionsDock::attachStateInspector(StateInspector* inspector)
+{
+    if (!m_link)
+        m_link = new ProjectionStateLink(this, inspector, m_controller, this);
+    return m_link;
+}
+
+QString ProjectionsDock::sourceOf(const QString& name) const
+{
+    for (const Entry& e : m_entries)
+        if (e.name == name)
+            return e.source;
+    return {};
+}
+
+QString ProjectionsDock::pathOf(const QString& name) const
+{
+    for (const Entry& e : m_entries)
+        if (e.name == name)
+            return e.path;
+    return {};
+}
+
 void ProjectionsDock::setReader(std::unique_ptr<EventReader> reader)
 {
+    if (m_link && reader) {
+        QString error;
+        m_link->setReader(reader->clone(&error));
+    }
     m_service->setReader(std::move(reader));
     m_console->clear();
     clearMatches();  // positions of another store
@@ -612,8 +640,8 @@ void ProjectionsDock::refreshWatchList()
     m_watchList->blockSignals(true);
     m_watchList->clear();
     for (const Watchpoint& w : m_watchpoints) {
-        auto* item = new QListWidgetItem(tr("● %1 — %2 (%n match(es))", nullptr, int(w.matches.size())).arg(w.predicate, w.projection),
-                                         m_watchList);
+        const QString count = w.matches.size() == 1 ? tr("1 match") : tr("%1 matches").arg(w.matches.size());
+        auto* item = new QListWidgetItem(tr("● %1 — %2 (%3)").arg(w.predicate, w.projection, count), m_watchList);
         item->setForeground(w.colour);
     }
     m_watchList->setCurrentRow(std::min(current, int(m_watchpoints.size()) - 1));

@@ -23,6 +23,7 @@ class QSplitter;
 
 namespace chronoscope {
 
+class ProjectionStateLink;
 class ReplayController;
 class StateInspector;
 
@@ -39,6 +40,14 @@ public:
     void loadFile(const QString& path);
     /// Loads a projection from text (name unique in the list).
     void loadSource(const QString& name, const QString& source);
+
+    /// Offers the loaded projections in another state inspector's chooser (the main "State at cursor"
+    /// dock); the link gets a clone of every reader given to setReader(). Made once, owned by the dock.
+    ProjectionStateLink* attachStateInspector(StateInspector* inspector);
+    ProjectionStateLink* stateLink() const { return m_link; }
+    /// The text and file of a loaded projection (empty when unknown).
+    QString sourceOf(const QString& name) const;
+    QString pathOf(const QString& name) const;
 
     QString currentName() const;
     void selectProjection(const QString& name);
@@ -141,6 +150,7 @@ private:
     QListWidget* m_watchList;
     int m_watchRunning = -1;  ///< the watchpoint the running watch request is for
     int m_nextColour = 0;
+    ProjectionStateLink* m_link = nullptr;
 };
 
 } // namespace chronoscope
