@@ -635,10 +635,10 @@ void TimelineWidget::paintMarkers(QPainter& p, const Layout& l)
             continue;
         const QColor c = m.colour.isValid() ? m.colour : pal.color(QPalette::Text);
         p.setPen(QPen(c, 1.5, Qt::DotLine));
-        p.drawLine(QPointF(x, l.overview.bottom() - 8), QPointF(x, bottom));
+        p.drawLine(QPointF(x, l.overview.bottom() - 10), QPointF(x, bottom));
         QPainterPath flag;
-        flag.moveTo(x - 6, l.overview.bottom() - 10);
-        flag.lineTo(x + 6, l.overview.bottom() - 10);
+        flag.moveTo(x - 7, l.overview.bottom() - 12);
+        flag.lineTo(x + 7, l.overview.bottom() - 12);
         flag.lineTo(x, l.overview.bottom() + 1);
         flag.closeSubpath();
         p.setPen(QPen(pal.color(QPalette::Base), 1));
