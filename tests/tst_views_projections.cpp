@@ -329,6 +329,15 @@ void TestViewsProjections::stateInspectorShowsAProjection()
     QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("bad.js"))));
     QTRY_VERIFY(inspector.caption().contains(QLatin1String("boom")));
 
+    // One that does not even compile: offered (the dock lists it with ⚠), and choosing it says why.
+    QSignalSpy failed(m_dock, &ProjectionsDock::projectionFailed);
+    m_dock->loadSource(QStringLiteral("broken.js"), QStringLiteral("fromAll().when({ $any: function (s, e) { s.n = ; } });"));
+    QTRY_VERIFY(std::any_of(failed.cbegin(), failed.cend(),
+                            [](const QList<QVariant>& f) { return f.at(0).toString() == QLatin1String("broken.js"); }));
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("broken.js"))));
+    QTRY_VERIFY(inspector.caption().contains(QLatin1String("broken.js")));
+    QVERIFY(inspector.model()->value().isNull() || inspector.model()->value().isUndefined());
+
     // Back to the default: the window is told to show the stream's state again.
     QVERIFY(inspector.setCurrentSource(QString()));
     QCOMPARE(backToDefault.count(), 1);

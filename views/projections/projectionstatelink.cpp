@@ -27,6 +27,8 @@ ProjectionStateLink::ProjectionStateLink(ProjectionsDock* dock, StateInspector* 
             request();
         }
     });
+    // A projection that failed to load is offered too: choosing it shows why it failed.
+    connect(m_dock, &ProjectionsDock::projectionFailed, this, [this] { refreshSources(); });
     if (m_controller)
         connect(m_controller, &ReplayController::cursorChanged, this, [this] { request(); });
 
