@@ -1,8 +1,11 @@
 // The projections part of the desktop app, offscreen: watchpoints run from the projections dock move
 // the cursor and put their matches on the main timeline as markers; the "State at cursor" dock can show
 // a loaded projection instead of the selected stream's merged state, and goes back to it.
+#include "diffinspector.h"
+#include "diffmodel.h"
 #include "jsontreemodel.h"
 #include "mainwindow.h"
+#include "projections/projectiondifflink.h"
 #include "projections/projectionsdock.h"
 #include "projections/projectionstatelink.h"
 #include "replaycontroller.h"
@@ -29,6 +32,12 @@ namespace {
 const char kTotals[] = "fromAll().when({ $init: function () { return { placed: 0, total: 0 }; },\n"
                        "  OrderPlaced: function (s, e) { s.placed++; s.total += e.data.total; },\n"
                        "  OrderPaid: function (s, e) { s.paid = e.data.paidAt; } });";
+
+// v2 also counts cancellations.
+const char kTotalsV2[] = "fromAll().when({ $init: function () { return { placed: 0, total: 0 }; },\n"
+                         "  OrderPlaced: function (s, e) { s.placed++; s.total += e.data.total; },\n"
+                         "  OrderCancelled: function (s, e) { s.cancelled = (s.cancelled || 0) + 1; },\n"
+                         "  OrderPaid: function (s, e) { s.paid = e.data.paidAt; } });";
 
 } // namespace
 
@@ -136,6 +145,54 @@ private Q_SLOTS:
         QTRY_VERIFY(!windowState.isEmpty());
         QCOMPARE(inspector->model()->value().toObject().value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));
         QVERIFY(inspector->caption().contains(QLatin1String("order-2")));
+    }
+
+    void diffDockComparesProjections()
+    {
+        MainWindow w;
+        w.setInteractive(false);
+        w.show();
+        QVERIFY(openAndWait(w));
+        auto* dock = w.findChild<ProjectionsDock*>();
+        QVERIFY(dock && dock->diffLink());
+        QSignalSpy loaded(dock, &ProjectionsDock::projectionLoaded);
+        dock->loadSource(QStringLiteral("totals.js"), QString::fromLatin1(kTotals));
+        dock->loadSource(QStringLiteral("totals-v2.js"), QString::fromLatin1(kTotalsV2));
+        QTRY_COMPARE(loaded.count(), 2);
+        dock->setCompared(QStringLiteral("totals.js"), QStringLiteral("totals-v2.js"));
+        QSignalSpy shown(dock->diffLink(), &ProjectionDiffLink::diffShown);
+
+        // Before the cancellation both agree.
+        w.controller()->setCursor(5);
+        w.controller()->flush();
+        dock->setCompareInDiff(true);
+        QVERIFY(dock->diffLink()->active());
+        QTRY_VERIFY(!shown.isEmpty() && shown.last().at(2).toLongLong() == 5);
+        QCOMPARE(w.diffInspector()->summary(), QStringLiteral("No differences."));
+        // Setting the stream diff's A and B does not take the dock back while the comparison is on.
+        w.controller()->setMarkerA(1);
+        w.controller()->setMarkerB(3);
+        QTest::qWait(100);
+        QVERIFY(w.diffInspector()->summary() == QStringLiteral("No differences."));
+
+        // After event 6 (OrderCancelled) B has one more key.
+        w.controller()->setCursor(6);
+        w.controller()->flush();
+        QTRY_VERIFY(shown.last().at(2).toLongLong() == 6);
+        QVERIFY2(w.diffInspector()->summary().startsWith(QLatin1String("1 added, 0 removed, 0 changed")),
+                 qPrintable(w.diffInspector()->summary()));
+        QCOMPARE(w.diffInspector()->model()->rowCount(), 1);
+
+        // Swapping A and B: the key is now removed going from A to B.
+        dock->setCompared(QStringLiteral("totals-v2.js"), QStringLiteral("totals.js"));
+        QTRY_VERIFY(shown.last().at(0).toString() == QLatin1String("totals-v2.js"));
+        QVERIFY(w.diffInspector()->summary().startsWith(QLatin1String("0 added, 1 removed, 0 changed")));
+
+        // Off: the dock compares the stream's states at the markers again.
+        QSignalSpy streamDiff(&w, &MainWindow::diffShown);
+        dock->setCompareInDiff(false);
+        QVERIFY(!dock->diffLink()->active());
+        QTRY_VERIFY(!streamDiff.isEmpty());
     }
 };
 

@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "projections/projectiondifflink.h"
 #include "projections/projectionsdock.h"
 #include "projections/projectionstatelink.h"
 #include "remote/openremotedialog.h"
@@ -83,6 +84,7 @@ MainWindow::MainWindow(QWidget* parent)
     // The state dock can show a loaded projection instead of the stream's merged state (its chooser).
     connect(projectionsDock->attachStateInspector(m_stateInspector), &ProjectionStateLink::defaultChosen, this,
             &MainWindow::requestState);
+    connect(projectionsDock->attachDiffInspector(m_diffInspector), &ProjectionDiffLink::deactivated, this, &MainWindow::requestDiff);
     if (QDockWidget* projections = addPanel(tr("Projections"), projectionsDock, Qt::RightDockWidgetArea)) {
         if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock"))) {
             tabifyDockWidget(state, projections);
@@ -578,6 +580,12 @@ void MainWindow::requestState()
 
 void MainWindow::requestDiff()
 {
+    const auto* projections = findChild<ProjectionsDock*>();
+    if (projections && projections->diffLink() && projections->diffLink()->active()) {
+        m_diffRequest = 0;  // the Diff dock compares two projections (ProjectionDiffLink)
+        m_diffStream.clear();
+        return;
+    }
     if (!m_service)
         return;
     const qint64 a = m_controller->markerA(), b = m_controller->markerB();

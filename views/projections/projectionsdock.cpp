@@ -1,6 +1,7 @@
 #include "projections/projectionsdock.h"
 
 #include "projections/jshighlighter.h"
+#include "projections/projectiondifflink.h"
 #include "projections/projectionstatelink.h"
 #include "replaycontroller.h"
 #include "stateinspector.h"
@@ -25,6 +26,7 @@
 #include <QResizeEvent>
 #include <QScrollArea>
 #include <QShortcut>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTextBlock>
@@ -127,6 +129,22 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     compare->addWidget(new QLabel(tr("B"), this));
     compare->addWidget(m_b, 1);
     compare->addWidget(m_divergeButton);
+    m_compareInDiff = new QCheckBox(tr("in Diff dock"), this);
+    m_compareInDiff->setObjectName(QStringLiteral("compareInDiff"));
+    m_compareInDiff->setToolTip(tr("Show A's state against B's at the cursor in the Diff dock"));
+    m_compareInDiff->setVisible(false);  // until a Diff dock is attached
+    compare->addWidget(m_compareInDiff);
+    connect(m_compareInDiff, &QCheckBox::toggled, this, [this](bool on) {
+        if (m_diffLink) {
+            m_diffLink->setProjections(m_a->currentText(), m_b->currentText());
+            m_diffLink->setActive(on);
+        }
+    });
+    for (QComboBox* box : {m_a, m_b})
+        connect(box, &QComboBox::currentTextChanged, this, [this] {
+            if (m_diffLink)
+                m_diffLink->setProjections(m_a->currentText(), m_b->currentText());
+        });
     auto* watch = new QHBoxLayout;
     watch->addWidget(m_predicate, 1);
     watch->addWidget(m_level);
@@ -357,6 +375,28 @@ void ProjectionsDock::resizeEvent(QResizeEvent* event)
     }
 }
 
+ProjectionDiffLink* ProjectionsDock::attachDiffInspector(DiffInspector* inspector)
+{
+    if (!m_diffLink) {
+        m_diffLink = new ProjectionDiffLink(this, inspector, m_controller, this);
+        m_diffLink->setProjections(m_a->currentText(), m_b->currentText());
+        connect(this, &ProjectionsDock::projectionLoaded, m_diffLink, &ProjectionDiffLink::projectionReloaded);
+        m_compareInDiff->setVisible(true);
+    }
+    return m_diffLink;
+}
+
+void ProjectionsDock::setCompareInDiff(bool on)
+{
+    m_compareInDiff->setChecked(on);
+}
+
+void ProjectionsDock::setCompared(const QString& a, const QString& b)
+{
+    m_a->setCurrentText(a);
+    m_b->setCurrentText(b);
+}
+
 ProjectionStateLink* ProjectionsDock::attachStateInspector(StateInspector* inspector)
 {
     if (!m_link)
@@ -385,6 +425,10 @@ void ProjectionsDock::setReader(std::unique_ptr<EventReader> reader)
     if (m_link && reader) {
         QString error;
         m_link->setReader(reader->clone(&error));
+    }
+    if (m_diffLink && reader) {
+        QString error;
+        m_diffLink->setReader(reader->clone(&error));
     }
     m_service->setReader(std::move(reader));
     m_console->clear();
@@ -487,6 +531,8 @@ void ProjectionsDock::refreshList()
             item->setToolTip(e.error.message);
     }
     m_list->blockSignals(false);
+    // Rebuilt quietly: the Diff link hears about the final A and B only.
+    const QSignalBlocker blockA(m_a), blockB(m_b);
     m_a->clear();
     m_b->clear();
     m_a->addItems(names());
@@ -497,6 +543,8 @@ void ProjectionsDock::refreshList()
         m_b->setCurrentText(b);
     if (m_b->count() > 1 && m_b->currentText() == m_a->currentText())
         m_b->setCurrentIndex(m_a->currentIndex() == 0 ? 1 : 0);
+    if (m_diffLink)
+        m_diffLink->setProjections(m_a->currentText(), m_b->currentText());
     if (!current.isEmpty())
         selectProjection(current);
 }

@@ -23,6 +23,8 @@ class QSplitter;
 
 namespace chronoscope {
 
+class DiffInspector;
+class ProjectionDiffLink;
 class ProjectionStateLink;
 class ReplayController;
 class StateInspector;
@@ -45,6 +47,14 @@ public:
     /// dock); the link gets a clone of every reader given to setReader(). Made once, owned by the dock.
     ProjectionStateLink* attachStateInspector(StateInspector* inspector);
     ProjectionStateLink* stateLink() const { return m_link; }
+    /// Lets the main Diff dock compare the A and B projections at the cursor (the "A vs B in the Diff
+    /// dock" switch, enabled once attached). Made once, owned by the dock.
+    ProjectionDiffLink* attachDiffInspector(DiffInspector* inspector);
+    ProjectionDiffLink* diffLink() const { return m_diffLink; }
+    /// Turns the comparison in the Diff dock on or off (what the switch does).
+    void setCompareInDiff(bool on);
+    /// Chooses A and B (names of loaded projections).
+    void setCompared(const QString& a, const QString& b);
     /// The text and file of a loaded projection (empty when unknown).
     QString sourceOf(const QString& name) const;
     QString pathOf(const QString& name) const;
@@ -151,6 +161,8 @@ private:
     int m_watchRunning = -1;  ///< the watchpoint the running watch request is for
     int m_nextColour = 0;
     ProjectionStateLink* m_link = nullptr;
+    ProjectionDiffLink* m_diffLink = nullptr;
+    QCheckBox* m_compareInDiff = nullptr;
 };
 
 } // namespace chronoscope
