@@ -2,3 +2,8 @@
 if(TARGET chronoscope_gui)
   target_link_libraries(tst_app_mainwindow PRIVATE chronoscope_gui)
 endif()
+# The window loads its icon from the app's resources; compile them into the test too.
+if(EXISTS ${PROJECT_SOURCE_DIR}/resources/app.qrc)
+  qt_add_resources(tst_app_mainwindow_res ${PROJECT_SOURCE_DIR}/resources/app.qrc)
+  target_sources(tst_app_mainwindow PRIVATE ${tst_app_mainwindow_res})
+endif()

@@ -4,15 +4,19 @@
 
 #include "jsontreemodel.h"
 #include "projections/projectionsdock.h"
+#include "projections/projectionstatelink.h"
 #include "replaycontroller.h"
 #include "stateinspector.h"
+#include "timelinewidget.h"
 #include "views_fixtures.h"
 
+#include <QComboBox>
 #include <QFile>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPainter>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -29,6 +33,11 @@ QList<Event> events()
 }
 
 const char kCount[] = "fromAll().when({ $init: function () { return { n: 0 }; }, $any: function (s) { s.n++; } });";
+const char kTotals[] = "fromAll().when({ $init: function () { return { placed: 0, total: 0 }; },\n"
+                       "  OrderPlaced: function (s, e) { s.placed++; s.total += e.data.total; },\n"
+                       "  OrderPaid: function (s, e) { s.paid = e.data.paidAt; } });";
+const char kPerKind[] = "fromAll().partitionBy(function (e) { return e.streamId.split('-')[0]; })\n"
+                        "  .when({ $init: function () { return { n: 0 }; }, $any: function (s, e) { s.n++; s.last = e.eventType; } });";
 const char kCountOrders[] = "fromAll().when({ $init: function () { return { n: 0 }; },\n"
                             "  $any: function (s, e) { if (e.streamId.indexOf('order-') === 0 || e.position > 3) s.n++; } });";
 
@@ -45,6 +54,8 @@ private Q_SLOTS:
     void fileChangeKeepsPreviousRevision();
     void divergenceMovesTheCursor();
     void watchMovesTheCursor();
+    void watchpointsMarkTheTimeline();
+    void stateInspectorShowsAProjection();
 
 private:
     ReplayController* m_controller = nullptr;
@@ -166,6 +177,171 @@ void TestViewsProjections::watchMovesTheCursor()
     m_dock->watchForward();
     QTRY_COMPARE(finished.count(), 3);
     QCOMPARE(finished.last().at(0).toBool(), false);
+}
+
+void TestViewsProjections::watchpointsMarkTheTimeline()
+{
+    TimelineWidget timeline(m_controller);
+    timeline.setIndex(m_controller->index());
+    timeline.resize(900, 300);
+    connect(m_dock, &ProjectionsDock::markersChanged, &timeline, &TimelineWidget::setMarkers);
+    QSignalSpy loaded(m_dock, &ProjectionsDock::projectionLoaded);
+    QSignalSpy finished(m_dock, &ProjectionsDock::watchFinished);
+    QSignalSpy markers(m_dock, &ProjectionsDock::markersChanged);
+    m_dock->loadSource(QStringLiteral("count.js"), QString::fromLatin1(kCount));
+    QTRY_COMPARE(loaded.count(), 1);
+    m_controller->setCursor(0);
+    m_controller->flush();
+
+    // Two watchpoints; an identical one is not added twice.
+    QCOMPARE(m_dock->addWatchpoint(QStringLiteral("state.n >= 4")), 0);
+    QCOMPARE(m_dock->addWatchpoint(QStringLiteral("state.n > 5")), 1);
+    QCOMPARE(m_dock->addWatchpoint(QStringLiteral("  state.n >= 4 ")), 0);
+    QCOMPARE(m_dock->watchpointCount(), 2);
+    QVERIFY(m_dock->markers().isEmpty());
+
+    // The first one, forward from the start: the 4th event.
+    m_dock->selectWatchpoint(0);
+    QCOMPARE(m_dock->watchPredicate()->text(), QStringLiteral("state.n >= 4"));
+    m_dock->watchForward();
+    QTRY_COMPARE(finished.count(), 1);
+    QCOMPARE(finished.last().at(1).toLongLong(), 4);
+    m_controller->flush();
+    QCOMPARE(m_controller->cursor(), 4);
+    QCOMPARE(m_dock->markers().size(), 1);
+    QCOMPARE(m_dock->markers().first().position, 4);
+
+    // The second one, forward from there: n passes 5 after the 6th event.
+    m_dock->selectWatchpoint(1);
+    m_dock->watchForward();
+    QTRY_COMPARE(finished.count(), 2);
+    QCOMPARE(finished.last().at(1).toLongLong(), 6);
+    m_controller->flush();
+    QCOMPARE(m_controller->cursor(), 6);
+
+    // The timeline got both matches, each in its watchpoint's colour, and they differ from each other.
+    const QList<TimelineMarker> shown = timeline.markers();
+    QCOMPARE(shown.size(), 2);
+    QCOMPARE(shown, m_dock->markers());
+    QCOMPARE(shown.at(0).position, 4);
+    QCOMPARE(shown.at(1).position, 6);
+    QVERIFY(shown.at(0).colour != shown.at(1).colour);
+    QVERIFY(shown.at(1).label.contains(QLatin1String("state.n > 5")));
+    QVERIFY(m_dock->watchpointList()->item(1)->text().contains(QLatin1String("1 match")));
+
+    // Hovering near a marker's x finds it; far from every marker finds none.
+    QImage img(timeline.size(), QImage::Format_ARGB32);
+    QPainter painter(&img);
+    timeline.render(painter, timeline.size());  // lays out and maps time to x
+    painter.end();
+    const int x4 = int(std::lround(timeline.xForTime(double(kT0 + 5000))));
+    QCOMPARE(timeline.markersNear(x4).size(), 1);
+    QCOMPARE(timeline.markersNear(x4).first().position, 4);
+    const int xEnd = int(std::lround(timeline.xForTime(double(kT0 + 60000))));
+    QVERIFY(timeline.markersNear(xEnd).isEmpty());
+
+    // A match already found is not added again: backward from the end, n >= 4 first became true at 4.
+    m_controller->setCursor(7);
+    m_controller->flush();
+    const int changes = int(markers.count());
+    m_dock->selectWatchpoint(0);
+    m_dock->watchBackward();
+    QTRY_COMPARE(finished.count(), 3);
+    QCOMPARE(finished.last().at(1).toLongLong(), 4);
+    QCOMPARE(m_dock->markers().size(), 2);
+    QCOMPARE(markers.count(), changes);
+
+    // Typing a new condition and running adds a third watchpoint for it.
+    m_dock->watchPredicate()->setText(QStringLiteral("state.n === 2"));
+    m_dock->watchBackward();
+    QTRY_COMPARE(finished.count(), 4);
+    QCOMPARE(m_dock->watchpointCount(), 3);
+    QCOMPARE(m_dock->markers().size(), 3);
+
+    // Clear marks empties the timeline but keeps the watchpoints.
+    m_dock->clearMatches();
+    QVERIFY(timeline.markers().isEmpty());
+    QCOMPARE(m_dock->watchpointCount(), 3);
+}
+
+void TestViewsProjections::stateInspectorShowsAProjection()
+{
+    // The main window's state dock: a second inspector, linked to the dock.
+    StateInspector inspector;
+    ProjectionStateLink* link = m_dock->attachStateInspector(&inspector);
+    QCOMPARE(m_dock->attachStateInspector(&inspector), link);
+    m_dock->setReader(std::make_unique<MemoryReader>(events()));
+    QSignalSpy shown(link, &ProjectionStateLink::stateShown);
+    QSignalSpy backToDefault(link, &ProjectionStateLink::defaultChosen);
+    QSignalSpy loaded(m_dock, &ProjectionsDock::projectionLoaded);
+    QVERIFY(inspector.sourceBox()->isHidden());  // nothing loaded: only the default source
+    QCOMPARE(inspector.currentSource(), QString());
+
+    m_dock->loadSource(QStringLiteral("totals.js"), QString::fromLatin1(kTotals));
+    m_dock->loadSource(QStringLiteral("perkind.js"), QString::fromLatin1(kPerKind));
+    QTRY_COMPARE(loaded.count(), 2);
+    QCOMPARE(inspector.sourceBox()->count(), 3);
+    QVERIFY(!inspector.sourceBox()->isHidden());
+    QVERIFY(!link->active());
+
+    // totals.js at position 2: both orders placed (30 + 12); the 2nd event changed placed and total.
+    m_controller->setCursor(2);
+    m_controller->flush();
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("totals.js"))));
+    QVERIFY(link->active());
+    QTRY_VERIFY(!shown.isEmpty() && shown.last().at(2).toLongLong() == 2);
+    QCOMPARE(inspector.model()->value().toObject(), (QJsonObject{{"placed", 2}, {"total", 42}}));
+    QStringList changed = inspector.model()->highlightedPaths();
+    changed.sort();
+    QCOMPARE(changed, (QStringList{"/placed", "/total"}));
+    QVERIFY(inspector.caption().contains(QLatin1String("totals.js")));
+
+    // The cursor moves: at 5 OrderPaid added paidAt; only that path is highlighted.
+    m_controller->setCursor(5);
+    m_controller->flush();
+    QTRY_VERIFY(shown.last().at(2).toLongLong() == 5);
+    QCOMPARE(inspector.model()->value().toObject(),
+             (QJsonObject{{"placed", 2}, {"total", 42}, {"paid", "10:00:09"}}));
+    QCOMPARE(inspector.model()->highlightedPaths(), QStringList{"/paid"});
+
+    // The partitioned one: its partitions become choices once its state has been seen.
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("perkind.js"))));
+    QTRY_VERIFY(shown.last().at(0).toString() == QLatin1String("perkind.js"));
+    QTRY_COMPARE(link->partitions(QStringLiteral("perkind.js")), (QStringList{"order", "payment"}));
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("perkind.js"), QStringLiteral("payment"))));
+    QTRY_VERIFY(shown.last().at(1).toString() == QLatin1String("payment"));
+    // After 5 events: payment-1 had two; the 5th (an order event) changed nothing in this partition.
+    QCOMPARE(inspector.model()->value().toObject(), (QJsonObject{{"n", 2}, {"last", "PaymentFailed"}}));
+    QVERIFY(inspector.model()->highlightedPaths().isEmpty());
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("perkind.js"), QStringLiteral("order"))));
+    QTRY_VERIFY(shown.last().at(1).toString() == QLatin1String("order"));
+    QCOMPARE(inspector.model()->value().toObject(), (QJsonObject{{"n", 3}, {"last", "OrderPaid"}}));
+    changed = inspector.model()->highlightedPaths();
+    changed.sort();
+    QCOMPARE(changed, (QStringList{"/last", "/n"}));
+
+    // The dock's own state view is unaffected (it still shows its selected projection).
+    QTRY_VERIFY(m_dock->stateView()->caption().contains(m_dock->currentName()));
+
+    // A projection that throws at the cursor: the error is shown, the app goes on.
+    m_dock->loadSource(QStringLiteral("bad.js"), QStringLiteral("fromAll().when({ $any: function (s, e) { if (e.sequenceNumber > 0) throw new Error('boom'); } });"));
+    QTRY_COMPARE(loaded.count(), 3);
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("bad.js"))));
+    QTRY_VERIFY(inspector.caption().contains(QLatin1String("boom")));
+
+    // One that does not even compile: offered (the dock lists it with ⚠), and choosing it says why.
+    QSignalSpy failed(m_dock, &ProjectionsDock::projectionFailed);
+    m_dock->loadSource(QStringLiteral("broken.js"), QStringLiteral("fromAll().when({ $any: function (s, e) { s.n = ; } });"));
+    QTRY_VERIFY(std::any_of(failed.cbegin(), failed.cend(),
+                            [](const QList<QVariant>& f) { return f.at(0).toString() == QLatin1String("broken.js"); }));
+    QVERIFY(inspector.setCurrentSource(ProjectionStateLink::key(QStringLiteral("broken.js"))));
+    QTRY_VERIFY(inspector.caption().contains(QLatin1String("broken.js")));
+    QVERIFY(inspector.model()->value().isNull() || inspector.model()->value().isUndefined());
+
+    // Back to the default: the window is told to show the stream's state again.
+    QVERIFY(inspector.setCurrentSource(QString()));
+    QCOMPARE(backToDefault.count(), 1);
+    QVERIFY(!link->active());
 }
 
 QTEST_MAIN(TestViewsProjections)

@@ -5,6 +5,7 @@
 #include <QJsonValue>
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QTreeView;
 
@@ -25,11 +26,25 @@ public:
     /// Shows that a newer state is being computed (keeps the old one visible meanwhile).
     void setBusy(bool busy);
 
+    /// What the inspector can show, as (label, key) pairs; the key "" is the default (the selected stream's
+    /// merged state). The chooser above the tree is shown only when there is more than the default.
+    /// The current choice is kept when its key is still offered, else the default is chosen.
+    void setSources(const QList<QPair<QString, QString>>& sources);
+    QString currentSource() const;
+    /// false when no source has that key.
+    bool setCurrentSource(const QString& key);
+    QComboBox* sourceBox() const { return m_source; }
+
     JsonTreeModel* model() const { return m_model; }
     QTreeView* view() const { return m_view; }
     QString caption() const;
 
+Q_SIGNALS:
+    /// The user (or setCurrentSource / setSources) chose another source.
+    void sourceChanged(const QString& key);
+
 private:
+    QComboBox* m_source;
     QLabel* m_caption;
     QTreeView* m_view;
     JsonTreeModel* m_model;

@@ -652,6 +652,26 @@ void TimelineWidget::paintMarkers(QPainter& p, const Layout& l)
         p.setPen(Qt::white);
         p.drawText(badge, Qt::AlignCenter, label);
     };
+    // Panel markers first, so the cursor and A/B stay on top: a dotted line and a flag pointing down
+    // from the bottom of the overview row (where neither the cursor nor A/B put their badges).
+    for (const TimelineMarker& m : m_markers) {
+        if (m.position <= 0)
+            continue;
+        const double x = std::round(m_map.xAt(timeOfPosition(m.position))) + 0.5;
+        if (x < l.plotLeft - 1 || x > l.plotLeft + l.plotWidth + 1)
+            continue;
+        const QColor c = m.colour.isValid() ? m.colour : pal.color(QPalette::Text);
+        p.setPen(QPen(c, 1.5, Qt::DotLine));
+        p.drawLine(QPointF(x, l.overview.bottom() - 10), QPointF(x, bottom));
+        QPainterPath flag;
+        flag.moveTo(x - 7, l.overview.bottom() - 12);
+        flag.lineTo(x + 7, l.overview.bottom() - 12);
+        flag.lineTo(x, l.overview.bottom() + 1);
+        flag.closeSubpath();
+        p.setPen(QPen(pal.color(QPalette::Base), 1));
+        p.setBrush(c);
+        p.drawPath(flag);
+    }
     if (m_controller) {
         marker(m_controller->markerA(), QColor(0x2f6fdf), QStringLiteral("A"), Qt::DashLine);
         marker(m_controller->markerB(), QColor(0x8e44ad), QStringLiteral("B"), Qt::DashLine);
@@ -711,10 +731,48 @@ qint64 TimelineWidget::eventAt(const QPoint& pos) const
     return best;
 }
 
+void TimelineWidget::setMarkers(const QList<TimelineMarker>& markers)
+{
+    if (markers == m_markers)
+        return;
+    m_markers = markers;
+    update();
+}
+
+QList<TimelineMarker> TimelineWidget::markersNear(int x) const
+{
+    QList<QPair<double, TimelineMarker>> near;
+    if (!m_index)
+        return {};
+    for (const TimelineMarker& m : m_markers) {
+        const double d = std::abs(m_map.xAt(timeOfPosition(m.position)) - x);
+        if (m.position > 0 && d <= kHitRadius)
+            near.append({d, m});
+    }
+    std::stable_sort(near.begin(), near.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    QList<TimelineMarker> out;
+    for (const auto& n : near)
+        out << n.second;
+    return out;
+}
+
 QString TimelineWidget::tooltipAt(const QPoint& pos) const
 {
     if (!m_index)
         return {};
+    // Over the overview row a marker's flag wins; over the lanes an event does, and a marker line only
+    // where there is no event.
+    const bool inPlot = pos.x() >= m_layout.plotLeft && pos.y() >= m_layout.overview.top() && pos.y() <= m_layout.lanes.bottom();
+    const QList<TimelineMarker> near = inPlot ? markersNear(pos.x()) : QList<TimelineMarker>();
+    auto markerText = [&] {
+        QStringList lines;
+        for (const TimelineMarker& m : near)
+            lines << QStringLiteral("<span style='color:%1'>&#9660;</span> %2")
+                         .arg(m.colour.name(), m.label.toHtmlEscaped());
+        return lines.join(QStringLiteral("<br>"));
+    };
+    if (!near.isEmpty() && m_layout.overview.contains(pos))
+        return markerText();
     const qint64 position = eventAt(pos);
     if (position > 0) {
         const auto& e = m_index->entries[size_t(m_index->rowOfPosition(position))];
@@ -735,6 +793,8 @@ QString TimelineWidget::tooltipAt(const QPoint& pos) const
             text += tr("<br><i>%1 events in this pixel column: zoom in to separate them</i>").arg(b - a);
         return text;
     }
+    if (!near.isEmpty())
+        return markerText();
     if (m_layout.gutter.contains(pos)) {
         const int lane = laneAt(pos.y());
         if (lane >= 0) {

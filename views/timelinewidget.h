@@ -5,6 +5,7 @@
 // for a thousand events or a million. It paints only from the in-memory TimelineIndex, never the store.
 
 #include "timelineindex.h"
+#include "timelinemarker.h"
 #include "timemapping.h"
 
 #include <QImage>
@@ -62,6 +63,13 @@ public:
     int yForLane(int lane) const;
     /// Scrolls so that the lane is visible.
     void ensureLaneVisible(int lane);
+
+    /// Markers from other panels (e.g. watchpoint matches): a thin dotted line with a small flag under the
+    /// overview row, drawn beneath the cursor and A/B; hovering the flag or line shows the labels.
+    void setMarkers(const QList<TimelineMarker>& markers);
+    QList<TimelineMarker> markers() const { return m_markers; }
+    /// The markers within a few pixels of x (widget coordinates), nearest first.
+    QList<TimelineMarker> markersNear(int x) const;
 
 public Q_SLOTS:
     void fitAll();
@@ -132,6 +140,7 @@ private:
     QPoint m_lastPos;
     double m_selStart = 0, m_selEnd = 0;
     QPoint m_hoverPos{-1, -1};
+    QList<TimelineMarker> m_markers;
 };
 
 } // namespace chronoscope

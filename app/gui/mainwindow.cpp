@@ -1,5 +1,7 @@
 #include "mainwindow.h"
+#include "projections/projectiondifflink.h"
 #include "projections/projectionsdock.h"
+#include "projections/projectionstatelink.h"
 #include "remote/openremotedialog.h"
 
 #include "diff/mergepatch.h"
@@ -79,7 +81,13 @@ MainWindow::MainWindow(QWidget* parent)
     buildDocks();
     buildMenus();
     // The projections dock is self-contained (views/projections); it shares the state dock's place.
-    if (QDockWidget* projections = addPanel(tr("Projections"), new ProjectionsDock(m_controller), Qt::RightDockWidgetArea)) {
+    auto* projectionsDock = new ProjectionsDock(m_controller);
+    connect(projectionsDock, &ProjectionsDock::markersChanged, m_timeline, &TimelineWidget::setMarkers);
+    // The state dock can show a loaded projection instead of the stream's merged state (its chooser).
+    connect(projectionsDock->attachStateInspector(m_stateInspector), &ProjectionStateLink::defaultChosen, this,
+            &MainWindow::requestState);
+    connect(projectionsDock->attachDiffInspector(m_diffInspector), &ProjectionDiffLink::deactivated, this, &MainWindow::requestDiff);
+    if (QDockWidget* projections = addPanel(tr("Projections"), projectionsDock, Qt::RightDockWidgetArea)) {
         if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock"))) {
             tabifyDockWidget(state, projections);
             state->raise();
@@ -573,6 +581,11 @@ QString MainWindow::stateStream() const
 
 void MainWindow::requestState()
 {
+    const auto* projections = findChild<ProjectionsDock*>();
+    if (projections && projections->stateLink() && projections->stateLink()->active()) {
+        m_stateRequest = 0;  // the inspector shows a projection (ProjectionStateLink)
+        return;
+    }
     if (!m_service)
         return;
     const QString stream = stateStream();
@@ -586,6 +599,12 @@ void MainWindow::requestState()
 
 void MainWindow::requestDiff()
 {
+    const auto* projections = findChild<ProjectionsDock*>();
+    if (projections && projections->diffLink() && projections->diffLink()->active()) {
+        m_diffRequest = 0;  // the Diff dock compares two projections (ProjectionDiffLink)
+        m_diffStream.clear();
+        return;
+    }
     if (!m_service)
         return;
     const qint64 a = m_controller->markerA(), b = m_controller->markerB();

@@ -1,6 +1,8 @@
 #include "projections/projectionsdock.h"
 
 #include "projections/jshighlighter.h"
+#include "projections/projectiondifflink.h"
+#include "projections/projectionstatelink.h"
 #include "replaycontroller.h"
 #include "stateinspector.h"
 
@@ -24,10 +26,13 @@
 #include <QResizeEvent>
 #include <QScrollArea>
 #include <QShortcut>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTextBlock>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace chronoscope {
 
@@ -69,7 +74,7 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
       m_a(new QComboBox(this)), m_b(new QComboBox(this)), m_divergeButton(new QPushButton(tr("Find first divergence"), this)),
       m_predicate(new QLineEdit(this)), m_level(new QCheckBox(tr("while true"), this)),
       m_back(new QPushButton(tr("◀ Previous"), this)), m_forward(new QPushButton(tr("Next ▶"), this)),
-      m_progress(new QProgressBar(this)), m_cancel(new QPushButton(tr("Cancel"), this))
+      m_progress(new QProgressBar(this)), m_cancel(new QPushButton(tr("Cancel"), this)), m_watchList(new QListWidget(this))
 {
     setObjectName(QStringLiteral("projections"));
     const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
@@ -124,11 +129,66 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     compare->addWidget(new QLabel(tr("B"), this));
     compare->addWidget(m_b, 1);
     compare->addWidget(m_divergeButton);
+    m_compareInDiff = new QCheckBox(tr("in Diff dock"), this);
+    m_compareInDiff->setObjectName(QStringLiteral("compareInDiff"));
+    m_compareInDiff->setToolTip(tr("Show A's state against B's at the cursor in the Diff dock"));
+    m_compareInDiff->setVisible(false);  // until a Diff dock is attached
+    compare->addWidget(m_compareInDiff);
+    connect(m_compareInDiff, &QCheckBox::toggled, this, [this](bool on) {
+        if (m_diffLink) {
+            m_diffLink->setProjections(m_a->currentText(), m_b->currentText());
+            m_diffLink->setActive(on);
+        }
+    });
+    for (QComboBox* box : {m_a, m_b})
+        connect(box, &QComboBox::currentTextChanged, this, [this] {
+            if (m_diffLink)
+                m_diffLink->setProjections(m_a->currentText(), m_b->currentText());
+        });
     auto* watch = new QHBoxLayout;
     watch->addWidget(m_predicate, 1);
     watch->addWidget(m_level);
     watch->addWidget(m_back);
     watch->addWidget(m_forward);
+    // Several watchpoints: Next/Previous run the selected one; each match becomes a timeline marker.
+    m_watchList->setObjectName(QStringLiteral("watchpointList"));
+    m_watchList->setMaximumHeight(84);
+    m_watchList->setToolTip(tr("Watchpoints: Next/Previous run the selected one; matches are marked on the timeline"));
+    auto* addWatch = new QPushButton(tr("Add"), this);
+    addWatch->setToolTip(tr("Add the condition as a watchpoint on the selected projection"));
+    auto* removeWatch = new QPushButton(tr("Remove"), this);
+    auto* clearMarks = new QPushButton(tr("Clear marks"), this);
+    watch->insertWidget(1, addWatch);
+    auto* watchButtons = new QVBoxLayout;
+    watchButtons->addWidget(removeWatch);
+    watchButtons->addWidget(clearMarks);
+    watchButtons->addStretch(1);
+    auto* watchRow = new QHBoxLayout;
+    watchRow->addWidget(m_watchList, 1);
+    watchRow->addLayout(watchButtons);
+    connect(addWatch, &QPushButton::clicked, this, [this] {
+        if (!m_predicate->text().trimmed().isEmpty())
+            addWatchpoint(m_predicate->text());
+    });
+    connect(removeWatch, &QPushButton::clicked, this, [this] {
+        const int row = m_watchList->currentRow();
+        if (row < 0 || row >= m_watchpoints.size() || m_longRequest != 0)
+            return;
+        m_watchpoints.removeAt(row);
+        refreshWatchList();
+        Q_EMIT markersChanged(markers());
+    });
+    connect(clearMarks, &QPushButton::clicked, this, &ProjectionsDock::clearMatches);
+    connect(m_watchList, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0 && row < m_watchpoints.size())
+            m_predicate->setText(m_watchpoints[row].predicate);
+    });
+    // Typing a new condition leaves the selected watchpoint alone: the next run adds the new one.
+    connect(m_predicate, &QLineEdit::textEdited, this, [this] {
+        m_watchList->blockSignals(true);
+        m_watchList->setCurrentRow(-1);
+        m_watchList->blockSignals(false);
+    });
     auto* busy = new QHBoxLayout;
     busy->addWidget(m_progress, 1);
     busy->addWidget(m_cancel);
@@ -141,6 +201,7 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     layout->addWidget(m_status);
     layout->addLayout(compare);
     layout->addLayout(watch);
+    layout->addLayout(watchRow);
     layout->addLayout(busy);
     auto* scroll = new QScrollArea(this);
     scroll->setWidget(content);
@@ -276,6 +337,16 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
             return;
         m_longRequest = 0;
         setBusy(false);
+        if (hit.found && m_watchRunning >= 0 && m_watchRunning < m_watchpoints.size()) {
+            QList<qint64>& matches = m_watchpoints[m_watchRunning].matches;
+            const auto at = std::lower_bound(matches.begin(), matches.end(), hit.event.position);
+            if (at == matches.end() || *at != hit.event.position) {
+                matches.insert(at, hit.event.position);
+                refreshWatchList();
+                Q_EMIT markersChanged(markers());
+            }
+        }
+        m_watchRunning = -1;
         if (!hit.found) {
             m_status->setText(tr("The condition does not become true in that direction."));
             Q_EMIT watchFinished(false, 0);
@@ -304,10 +375,64 @@ void ProjectionsDock::resizeEvent(QResizeEvent* event)
     }
 }
 
+ProjectionDiffLink* ProjectionsDock::attachDiffInspector(DiffInspector* inspector)
+{
+    if (!m_diffLink) {
+        m_diffLink = new ProjectionDiffLink(this, inspector, m_controller, this);
+        m_diffLink->setProjections(m_a->currentText(), m_b->currentText());
+        connect(this, &ProjectionsDock::projectionLoaded, m_diffLink, &ProjectionDiffLink::projectionReloaded);
+        m_compareInDiff->setVisible(true);
+    }
+    return m_diffLink;
+}
+
+void ProjectionsDock::setCompareInDiff(bool on)
+{
+    m_compareInDiff->setChecked(on);
+}
+
+void ProjectionsDock::setCompared(const QString& a, const QString& b)
+{
+    m_a->setCurrentText(a);
+    m_b->setCurrentText(b);
+}
+
+ProjectionStateLink* ProjectionsDock::attachStateInspector(StateInspector* inspector)
+{
+    if (!m_link)
+        m_link = new ProjectionStateLink(this, inspector, m_controller, this);
+    return m_link;
+}
+
+QString ProjectionsDock::sourceOf(const QString& name) const
+{
+    for (const Entry& e : m_entries)
+        if (e.name == name)
+            return e.source;
+    return {};
+}
+
+QString ProjectionsDock::pathOf(const QString& name) const
+{
+    for (const Entry& e : m_entries)
+        if (e.name == name)
+            return e.path;
+    return {};
+}
+
 void ProjectionsDock::setReader(std::unique_ptr<EventReader> reader)
 {
+    if (m_link && reader) {
+        QString error;
+        m_link->setReader(reader->clone(&error));
+    }
+    if (m_diffLink && reader) {
+        QString error;
+        m_diffLink->setReader(reader->clone(&error));
+    }
     m_service->setReader(std::move(reader));
     m_console->clear();
+    clearMatches();  // positions of another store
     requestState();
 }
 
@@ -406,6 +531,8 @@ void ProjectionsDock::refreshList()
             item->setToolTip(e.error.message);
     }
     m_list->blockSignals(false);
+    // Rebuilt quietly: the Diff link hears about the final A and B only.
+    const QSignalBlocker blockA(m_a), blockB(m_b);
     m_a->clear();
     m_b->clear();
     m_a->addItems(names());
@@ -416,6 +543,8 @@ void ProjectionsDock::refreshList()
         m_b->setCurrentText(b);
     if (m_b->count() > 1 && m_b->currentText() == m_a->currentText())
         m_b->setCurrentIndex(m_a->currentIndex() == 0 ? 1 : 0);
+    if (m_diffLink)
+        m_diffLink->setProjections(m_a->currentText(), m_b->currentText());
     if (!current.isEmpty())
         selectProjection(current);
 }
@@ -509,15 +638,79 @@ void ProjectionsDock::findDivergence(const QString& a, const QString& b)
 
 void ProjectionsDock::runWatch(bool backward)
 {
-    const QString name = currentName();
-    if (name.isEmpty() || m_predicate->text().trimmed().isEmpty()) {
+    const QString predicate = m_predicate->text().trimmed();
+    const int selected = m_watchList->currentRow();
+    // The selected watchpoint runs on its own projection; a typed condition on the selected projection.
+    const bool useSelected = selected >= 0 && selected < m_watchpoints.size() && m_watchpoints[selected].predicate == predicate;
+    const QString name = useSelected ? m_watchpoints[selected].projection : currentName();
+    if (name.isEmpty() || predicate.isEmpty()) {
         m_status->setText(tr("Select a projection and type a condition, e.g. state.balance < 0."));
         return;
     }
+    if (m_longRequest != 0)
+        return;
+    const int row = useSelected ? selected : addWatchpoint(predicate, name);
     setBusy(true, tr("Running %1 %2 to where %3 becomes true…")
-                      .arg(name, backward ? tr("backward") : tr("forward"), m_predicate->text()));
-    m_longRequest = m_service->requestWatch(name, m_predicate->text(), m_controller ? m_controller->cursor() : 0, backward,
+                      .arg(name, backward ? tr("backward") : tr("forward"), predicate));
+    m_watchRunning = row;
+    m_longRequest = m_service->requestWatch(name, predicate, m_controller ? m_controller->cursor() : 0, backward,
                                             m_level->isChecked());
+}
+
+int ProjectionsDock::addWatchpoint(const QString& predicate, const QString& projection)
+{
+    const QString name = projection.isEmpty() ? currentName() : projection;
+    const QString text = predicate.trimmed();
+    int row = -1;
+    for (int i = 0; i < m_watchpoints.size(); ++i)
+        if (m_watchpoints[i].projection == name && m_watchpoints[i].predicate == text)
+            row = i;
+    if (row < 0) {
+        // Colours apart from the cursor (orange), A (blue) and B (purple).
+        static const QColor kColours[] = {QColor(0x2b8a3e), QColor(0xc2255c), QColor(0x0c8599),
+                                          QColor(0x5c940d), QColor(0x862e9c), QColor(0x8d6e63)};
+        m_watchpoints.append({name, text, kColours[m_nextColour++ % 6], {}});
+        row = int(m_watchpoints.size()) - 1;
+        refreshWatchList();
+    }
+    selectWatchpoint(row);
+    return row;
+}
+
+void ProjectionsDock::selectWatchpoint(int row)
+{
+    m_watchList->setCurrentRow(row);
+}
+
+void ProjectionsDock::refreshWatchList()
+{
+    const int current = m_watchList->currentRow();
+    m_watchList->blockSignals(true);
+    m_watchList->clear();
+    for (const Watchpoint& w : m_watchpoints) {
+        const QString count = w.matches.size() == 1 ? tr("1 match") : tr("%1 matches").arg(w.matches.size());
+        auto* item = new QListWidgetItem(tr("● %1 — %2 (%3)").arg(w.predicate, w.projection, count), m_watchList);
+        item->setForeground(w.colour);
+    }
+    m_watchList->setCurrentRow(std::min(current, int(m_watchpoints.size()) - 1));
+    m_watchList->blockSignals(false);
+}
+
+QList<TimelineMarker> ProjectionsDock::markers() const
+{
+    QList<TimelineMarker> out;
+    for (const Watchpoint& w : m_watchpoints)
+        for (qint64 p : w.matches)
+            out.append({p, tr("%1 (%2) true after position %3").arg(w.predicate, w.projection).arg(p), w.colour});
+    return out;
+}
+
+void ProjectionsDock::clearMatches()
+{
+    for (Watchpoint& w : m_watchpoints)
+        w.matches.clear();
+    refreshWatchList();
+    Q_EMIT markersChanged(markers());
 }
 
 void ProjectionsDock::watchForward()

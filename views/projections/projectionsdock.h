@@ -6,6 +6,7 @@
 // or backward. All projection work runs on ProjectionService's worker thread.
 
 #include "projection/projectionservice.h"
+#include "timelinemarker.h"
 
 #include <QWidget>
 
@@ -22,6 +23,9 @@ class QSplitter;
 
 namespace chronoscope {
 
+class DiffInspector;
+class ProjectionDiffLink;
+class ProjectionStateLink;
 class ReplayController;
 class StateInspector;
 
@@ -39,6 +43,22 @@ public:
     /// Loads a projection from text (name unique in the list).
     void loadSource(const QString& name, const QString& source);
 
+    /// Offers the loaded projections in another state inspector's chooser (the main "State at cursor"
+    /// dock); the link gets a clone of every reader given to setReader(). Made once, owned by the dock.
+    ProjectionStateLink* attachStateInspector(StateInspector* inspector);
+    ProjectionStateLink* stateLink() const { return m_link; }
+    /// Lets the main Diff dock compare the A and B projections at the cursor (the "A vs B in the Diff
+    /// dock" switch, enabled once attached). Made once, owned by the dock.
+    ProjectionDiffLink* attachDiffInspector(DiffInspector* inspector);
+    ProjectionDiffLink* diffLink() const { return m_diffLink; }
+    /// Turns the comparison in the Diff dock on or off (what the switch does).
+    void setCompareInDiff(bool on);
+    /// Chooses A and B (names of loaded projections).
+    void setCompared(const QString& a, const QString& b);
+    /// The text and file of a loaded projection (empty when unknown).
+    QString sourceOf(const QString& name) const;
+    QString pathOf(const QString& name) const;
+
     QString currentName() const;
     void selectProjection(const QString& name);
     QStringList names() const;
@@ -49,6 +69,17 @@ public:
     QPlainTextEdit* console() const { return m_console; }
     QLabel* statusLabel() const { return m_status; }
     QLineEdit* watchPredicate() const { return m_predicate; }
+
+    /// Adds a watchpoint (a predicate over state and event) on `projection` (empty: the selected one)
+    /// and selects it; an identical one is reused. Returns its row in the watchpoint list.
+    int addWatchpoint(const QString& predicate, const QString& projection = {});
+    /// Selects the watchpoint that Next/Previous run (-1: none; they then run the typed condition).
+    void selectWatchpoint(int row);
+    int watchpointCount() const { return int(m_watchpoints.size()); }
+    QListWidget* watchpointList() const { return m_watchList; }
+    /// One marker per match found so far, coloured per watchpoint, for the timeline.
+    QList<TimelineMarker> markers() const;
+    void clearMatches();
 
 public Q_SLOTS:
     void openDialog();
@@ -66,6 +97,8 @@ Q_SIGNALS:
     void stateShown(const QString& name, qint64 position);
     void divergenceShown(bool found, qint64 position);
     void watchFinished(bool found, qint64 position);
+    /// The watchpoint matches changed (a new match, a watchpoint removed, a new store).
+    void markersChanged(const QList<chronoscope::TimelineMarker>& markers);
 
 protected:
     void resizeEvent(QResizeEvent* event) override;
@@ -89,6 +122,14 @@ private:
     void setBusy(bool busy, const QString& what = {});
     void runWatch(bool backward);
     void fileChanged(const QString& path);
+    struct Watchpoint
+    {
+        QString projection;
+        QString predicate;
+        QColor colour;
+        QList<qint64> matches;  ///< positions, ascending
+    };
+    void refreshWatchList();
 
     ReplayController* m_controller;
     ProjectionService* m_service;
@@ -114,6 +155,14 @@ private:
     quint64 m_stateRequest = 0;
     quint64 m_longRequest = 0;
     QHash<quint64, QString> m_loadRequests;
+
+    QList<Watchpoint> m_watchpoints;
+    QListWidget* m_watchList;
+    int m_watchRunning = -1;  ///< the watchpoint the running watch request is for
+    int m_nextColour = 0;
+    ProjectionStateLink* m_link = nullptr;
+    ProjectionDiffLink* m_diffLink = nullptr;
+    QCheckBox* m_compareInDiff = nullptr;
 };
 
 } // namespace chronoscope
