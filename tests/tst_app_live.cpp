@@ -154,10 +154,12 @@ private Q_SLOTS:
         QTRY_COMPARE(w.controller()->cursor(), w.index()->info.lastPosition);
         QVERIFY(live->followHeadAction()->isChecked());
 
-        // Stopping: disconnected, the events stay open.
-        live->stop();
+        // Stopping (File ▸ Stop Remote Read): disconnected, the events stay open.
+        QVERIFY(live->stopAction()->isEnabled());
+        live->stopAction()->trigger();
         QTRY_COMPARE(live->state(), LiveController::State::Disconnected);
         QVERIFY(!live->followHeadAction()->isEnabled());
+        QVERIFY(!live->stopAction()->isEnabled());
         QVERIFY(statusText(w).contains(QStringLiteral("disconnected")));
         QCOMPARE(w.index()->size(), qint64(8));
     }

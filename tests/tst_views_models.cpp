@@ -121,6 +121,42 @@ private Q_SLOTS:
         QCOMPARE(model.index(3, EventTableModel::TimeColumn).data().toString(), QStringLiteral("2026-01-05T10:00:03.000Z"));
     }
 
+    void eventTableUpdateIndex_data()
+    {
+        QTest::addColumn<QString>("streamFilter");
+        QTest::addColumn<bool>("descending");
+        QTest::addColumn<int>("resets"); // appending needs no reset in position order without a filter
+        QTest::newRow("position order") << QString() << false << 0;
+        QTest::newRow("filtered") << QStringLiteral("item-1") << false << 1;
+        QTest::newRow("newest first") << QString() << true << 1;
+    }
+
+    void eventTableUpdateIndex()
+    {
+        QFETCH(QString, streamFilter);
+        QFETCH(bool, descending);
+        QFETCH(int, resets);
+        const QList<Event> all = MemoryReader(manyEvents(300, 3)).readAll({});
+        EventTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setIndex(indexOf(all.mid(0, 100)));
+        model.setFilter(streamFilter, {});
+        if (descending)
+            model.sort(EventTableModel::PositionColumn, Qt::DescendingOrder);
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        const auto grown = indexOf(all.mid(0, 100))->extended(all.mid(100));
+        QVERIFY(grown);
+        model.updateIndex(grown);
+        QCOMPARE(reset.size(), resets);
+        QCOMPARE(model.streamFilter(), streamFilter); // the filter stays
+        QCOMPARE(model.totalRows(), streamFilter.isEmpty() ? 300 : 100);
+        while (model.canFetchMore({}))
+            model.fetchMore({});
+        QCOMPARE(model.rowCount(), model.totalRows());
+        const qint64 last = model.index(model.rowCount() - 1, EventTableModel::PositionColumn).data().toLongLong();
+        QCOMPARE(last, descending ? 1 : (streamFilter.isEmpty() ? 300 : 299)); // item-1: events 1, 4, …, 298 (positions +1)
+    }
+
     void eventTableSortAndFilter_data()
     {
         QTest::addColumn<int>("column");

@@ -18,6 +18,20 @@ void EventTableModel::setIndex(std::shared_ptr<const TimelineIndex> index)
 
 void EventTableModel::updateIndex(std::shared_ptr<const TimelineIndex> index)
 {
+    // Position order without a filter: the rows shown keep their numbers and the new events come after
+    // them, so rows are inserted rather than the model reset (the view keeps its scroll and selection).
+    if (m_index && index && !m_filtered && !m_byTime && !m_descending && index->size() >= m_index->size()) {
+        m_index = std::move(index);
+        const int target = int(std::min<qint64>(totalRows(), kPageSize));
+        if (target > m_loaded) {
+            m_fetching = true;
+            beginInsertRows({}, m_loaded, target - 1);
+            m_loaded = target;
+            endInsertRows();
+            m_fetching = false;
+        }
+        return; // beyond the first page, canFetchMore() brings the rest in as the view scrolls
+    }
     m_index = std::move(index);
     rebuild();
 }

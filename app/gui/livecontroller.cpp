@@ -26,8 +26,11 @@ constexpr int kFollowingRefreshMs = 100;
 
 LiveController::LiveController(MainWindow* window)
     : QObject(window), m_window(window), m_label(new QLabel(window)), m_followHead(new QAction(tr("Follow &Head"), this)),
-      m_saveCapture(new QAction(tr("Save &Capture As…"), this))
+      m_saveCapture(new QAction(tr("Save &Capture As…"), this)), m_stop(new QAction(tr("S&top Remote Read"), this))
 {
+    m_stop->setObjectName(QStringLiteral("stopRemoteAction"));
+    m_stop->setEnabled(false);
+    connect(m_stop, &QAction::triggered, this, &LiveController::stop);
     m_label->setObjectName(QStringLiteral("statusRemote"));
     m_label->hide();
     m_followHead->setObjectName(QStringLiteral("followHeadAction"));
@@ -268,6 +271,7 @@ void LiveController::setState(State s, const QString& message)
     const char* colour = s == State::Following ? "#2e8b57" : s == State::Disconnected ? "#d62728"
                          : s == State::Complete || s == State::Idle ? nullptr : "#b8860b";
     m_label->setStyleSheet(colour ? QStringLiteral("QLabel { color: %1; font-weight: bold; }").arg(QLatin1String(colour)) : QString());
+    m_stop->setEnabled(s == State::Connecting || s == State::Reading || s == State::Following);
     if (changed)
         Q_EMIT stateChanged(s);
 }

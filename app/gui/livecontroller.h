@@ -44,6 +44,8 @@ public:
     QLabel* statusLabel() const { return m_label; }
     QAction* followHeadAction() const { return m_followHead; }
     QAction* saveCaptureAction() const { return m_saveCapture; }
+    /// File ▸ Stop Remote Read: enabled while reading or following.
+    QAction* stopAction() const { return m_stop; }
     RemoteSession* session() const { return m_session; }
     bool isSaving() const { return m_saveThread != nullptr; }
 
@@ -88,6 +90,7 @@ private:
     QLabel* m_label;
     QAction* m_followHead;
     QAction* m_saveCapture;
+    QAction* m_stop;
     QThread* m_saveThread = nullptr;
     QPointer<QProgressDialog> m_saveProgress;
 };

@@ -246,6 +246,7 @@ void MainWindow::buildMenus()
             m_live->start(dialog.uriWithSecret(), dialog.scope(), dialog.follow(), cacheDir());
     });
     file->addAction(m_live->saveCaptureAction());
+    file->addAction(m_live->stopAction());
     file->addAction(tr("Open &Demo Store"), this, &MainWindow::openDemo);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     QAction* reopen = file->addAction(tr("Reopen Last Store on Start"));
