@@ -11,6 +11,7 @@
 #include "sources/sourceregistry.h"
 #include "store/sqlitestore.h"
 
+#include "fixtures/mockserver.h"
 #include "fixtures/remotefixture.h"
 
 #include <QAction>
@@ -254,6 +255,45 @@ private Q_SLOTS:
         QCOMPARE(saved.size(), 3);
         QVERIFY(saved.last().at(2).toString().contains(QStringLiteral("cache being read")));
         live->stop();
+    }
+
+    // EventSourcingDB cannot run here: the mock server speaks its HTTP API (observe-events for the tail).
+    void followEventSourcingDbMock()
+    {
+        testing::MockServer server;
+        QString error;
+        QVERIFY2(server.start(QStringLiteral("mock_eventsourcingdb.py"), {}, &error), qPrintable(error));
+        QVERIFY(testing::MockServer::appendFromThread(server.port(),
+            R"([{"subject":"/books/1","type":"io.example.added","data":{"n":0}},{"subject":"/books/2","type":"io.example.added","data":{"n":1}}])"));
+        MainWindow w;
+        w.setInteractive(false);
+        LiveController* live = w.live();
+        const QString esdb = QStringLiteral("eventsourcingdb://127.0.0.1:%1?token=secret-token").arg(server.port());
+        RemoteScope s;
+        s.streams = QStringLiteral("/books/*");
+        live->start(esdb, s, true, m_tmp.filePath(QStringLiteral("cache")));
+        QTRY_VERIFY2(live->state() == LiveController::State::Following, qPrintable(statusText(w)));
+        QCOMPARE(w.index()->size(), qint64(2));
+        QVERIFY(testing::MockServer::appendFromThread(server.port(),
+            R"([{"subject":"/books/3","type":"io.example.lent","data":{"n":2}},{"subject":"/other","type":"x","data":{}},{"subject":"/books/1","type":"io.example.lent","data":{"n":3}}])"));
+        QTRY_COMPARE(w.index()->size(), qint64(4));
+        QCOMPARE(w.index()->streams, QStringList({QStringLiteral("/books/1"), QStringLiteral("/books/2"), QStringLiteral("/books/3")}));
+        QTRY_COMPARE(w.controller()->cursor(), w.index()->info.lastPosition);
+        QTRY_VERIFY2(statusText(w).contains(QStringLiteral("following, 4 events")), qPrintable(statusText(w)));
+        QVERIFY(!statusText(w).contains(QStringLiteral("secret-token")));
+        QSignalSpy saved(live, &LiveController::captureFinished);
+        const QString path = m_tmp.filePath(QStringLiteral("esdb-capture.chronoscope"));
+        QVERIFY(live->saveCaptureTo(path));
+        QTRY_COMPARE(saved.size(), 1);
+        QVERIFY2(saved.first().at(0).toBool(), qPrintable(saved.first().at(2).toString()));
+        auto reader = SqliteStoreReader::open(path, &error);
+        QVERIFY2(reader, qPrintable(error));
+        QCOMPARE(reader->readAll({}).size(), 4);
+        QVERIFY(!reader->meta().value(QStringLiteral("source_uri")).contains(QStringLiteral("secret-token")));
+        reader.reset();
+        QVERIFY(!fileContains(path, "secret-token"));
+        live->stop();
+        QTRY_COMPARE(live->state(), LiveController::State::Disconnected);
     }
 
     void noSecretInSettings()
