@@ -117,6 +117,8 @@ private Q_SLOTS:
     void divergenceReportsFailingSide();
     void divergenceWithLargeStates();
     void watchForwardAndBackward();
+    void watchEventPredicates_data();
+    void watchEventPredicates();
     void watchBadPredicate();
 };
 
@@ -856,6 +858,71 @@ void TestProjection::watchForwardAndBackward()
     QVERIFY(r.replay->watch(QStringLiteral("function (state, event) { return event.eventType === 'Deposited' && state.balance === 5; }"),
                             2, false, false, &hit, &r.error));
     QCOMPARE(hit.event.position, 4);
+}
+
+void TestProjection::watchEventPredicates_data()
+{
+    // One partition; n counts the events. Types: 1 X, 2 PaymentFailed, 3 X, 4 X, 5 PaymentFailed,
+    // 6 PaymentFailed, 7 X. "Becomes true" compares the value at an event with the value at the previous one.
+    QTest::addColumn<QString>("predicate");
+    QTest::addColumn<qint64>("from");
+    QTest::addColumn<bool>("backward");
+    QTest::addColumn<bool>("level");
+    QTest::addColumn<qint64>("expected");  // 0: not found
+    const QString failed = QStringLiteral("event.eventType === 'PaymentFailed'");
+    // true at 2, 5, 6: becomes true at 2 and 5 (6 follows a true 5).
+    QTest::newRow("event-only forward from start") << failed << qint64(0) << false << false << qint64(2);
+    QTest::newRow("event-only forward from 2") << failed << qint64(2) << false << false << qint64(5);
+    QTest::newRow("event-only forward from 5: none") << failed << qint64(5) << false << false << qint64(0);
+    QTest::newRow("event-only forward from 5, level") << failed << qint64(5) << false << true << qint64(6);
+    QTest::newRow("event-only backward from end") << failed << kNoLimit << true << false << qint64(5);
+    QTest::newRow("event-only backward from 7") << failed << qint64(7) << true << false << qint64(5);
+    QTest::newRow("event-only backward from 5") << failed << qint64(5) << true << false << qint64(2);
+    QTest::newRow("event-only backward from 2: none") << failed << qint64(2) << true << false << qint64(0);
+    const QString mixed = QStringLiteral("state.n > 2 && event.eventType === 'X'");
+    // true at 3, 4, 7: becomes true at 3 and 7.
+    QTest::newRow("mixed forward from start") << mixed << qint64(0) << false << false << qint64(3);
+    QTest::newRow("mixed forward from 3") << mixed << qint64(3) << false << false << qint64(7);
+    QTest::newRow("mixed forward from 7: none") << mixed << qint64(7) << false << false << qint64(0);
+    // Backward looks at events before `from`; from the end that leaves out the last event (7).
+    QTest::newRow("mixed backward from end") << mixed << kNoLimit << true << false << qint64(3);
+    QTest::newRow("mixed backward from 7") << mixed << qint64(7) << true << false << qint64(3);
+    QTest::newRow("mixed backward from 3: none") << mixed << qint64(3) << true << false << qint64(0);
+    const QString x = QStringLiteral("function (state, event) { return event.eventType === 'X'; }");
+    // true at 1 (the first event: no previous one), 3, 4, 7.
+    QTest::newRow("first event forward") << x << qint64(0) << false << false << qint64(1);
+    QTest::newRow("first event backward from 3") << x << qint64(3) << true << false << qint64(1);
+    QTest::newRow("first event backward from 2") << x << qint64(2) << true << false << qint64(1);
+    QTest::newRow("after the first, forward") << x << qint64(1) << false << false << qint64(3);
+    QTest::newRow("backward from 1: none") << x << qint64(1) << true << false << qint64(0);
+}
+
+void TestProjection::watchEventPredicates()
+{
+    QFETCH(QString, predicate);
+    QFETCH(qint64, from);
+    QFETCH(bool, backward);
+    QFETCH(bool, level);
+    QFETCH(qint64, expected);
+    const QList<Event> events = numbered({
+        ev("pay-1", "X", "{}"), ev("pay-1", "PaymentFailed", "{}"), ev("pay-1", "X", "{}"), ev("pay-1", "X", "{}"),
+        ev("pay-1", "PaymentFailed", "{}"), ev("pay-1", "PaymentFailed", "{}"), ev("pay-1", "X", "{}"),
+    });
+    const QString script = R"(fromAll().when({ $init: function () { return { n: 0 }; },
+        $any: function (s, e) { s.n += 1; } }))";
+    ReplayTuning tuning;
+    tuning.checkpointEveryHandled = 2;  // the answers cross checkpoint intervals
+    Run r = load(script, events, {}, tuning);
+    QVERIFY(r.projection);
+    WatchHit hit;
+    QVERIFY2(r.replay->watch(predicate, from, backward, level, &hit, &r.error), qPrintable(r.error.message));
+    QCOMPARE(hit.found, expected != 0);
+    if (expected) {
+        QCOMPARE(hit.event.position, expected);
+        QCOMPARE(hit.snapshot.position, expected);
+        // The state is the one right after the hit's handlers.
+        QCOMPARE(hit.snapshot.partition(hit.partition).toObject().value(QStringLiteral("n")).toInteger(), expected);
+    }
 }
 
 void TestProjection::watchBadPredicate()

@@ -3,6 +3,7 @@
 #include "diff/jsondiff.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -321,7 +322,6 @@ bool ProjectionReplay::watch(const QString& predicate, qint64 from, bool backwar
     *out = {};
     if (!m_projection->setWatchPredicate(predicate, error))
         return false;
-    auto matches = [level](bool before, bool after) { return level ? after : (after && !before); };
     auto finish = [&](const Event& e) {
         out->found = true;
         out->event = e;
@@ -333,13 +333,13 @@ bool ProjectionReplay::watch(const QString& predicate, qint64 from, bool backwar
         out->snapshot.lastEventPosition = e.position;
         return true;
     };
-    if (!backward) {
+    if (level && !backward) {
         if (!seek(from, error, cancel, progress))
             return false;
         Event hit;
         bool stopped = false;
-        if (!run(kNoLimit, Mode::Watch, [&](const Event& e, bool before, bool after) {
-                if (!matches(before, after))
+        if (!run(kNoLimit, Mode::Watch, [&](const Event& e, bool, bool after) {
+                if (!after)
                     return true;
                 hit = e;
                 return false;
@@ -347,8 +347,39 @@ bool ProjectionReplay::watch(const QString& predicate, qint64 from, bool backwar
             return false;
         return stopped ? finish(hit) : true;
     }
+    if (!level) {
+        // "Becomes true" compares the predicate after this event's handlers with its value after the previous
+        // event of the same partition (that event, that state), not with the state before the handlers of the
+        // same event: a condition on the event alone would be true on both sides and never become true. The
+        // value at the previous event depends on the predicate, so it is recomputed from the start of the log.
+        const qint64 start = backward ? clampTarget(from) : from;
+        if (backward && start <= 1)
+            return true;
+        const qint64 limit = backward ? start - 1 : kNoLimit;
+        QHash<QString, bool> previous;  // partition -> predicate after its last handled event
+        Event hit;
+        bool found = false, stopped = false;
+        if (!restoreIndex(-1, error))
+            return false;
+        if (!run(limit, Mode::Watch, [&](const Event& e, bool, bool after) {
+                const QString part = m_projection->lastPartition();
+                const bool becomes = after && !previous.value(part, false);
+                previous.insert(part, after);
+                if (!becomes || (!backward && e.position <= from))
+                    return true;
+                hit = e;
+                found = true;
+                return backward;  // forward stops at the first; backward keeps the last
+            }, error, cancel, progress, &stopped))
+            return false;
+        if (!found)
+            return true;
+        if (backward && !seek(hit.position, error, cancel, {}))  // the engine right after the hit
+            return false;
+        return finish(hit);
+    }
 
-    // Backward: replay one checkpoint interval at a time, newest first, and keep the last match in it.
+    // Backward, level: replay one checkpoint interval at a time, newest first, and keep the last match in it.
     const qint64 start = clampTarget(from);
     if (start <= 1)
         return true;
@@ -360,8 +391,8 @@ bool ProjectionReplay::watch(const QString& predicate, qint64 from, bool backwar
             return false;
         Event last;
         bool found = false;
-        if (!run(upper, Mode::Watch, [&](const Event& e, bool before, bool after) {
-                if (matches(before, after)) {
+        if (!run(upper, Mode::Watch, [&](const Event& e, bool, bool after) {
+                if (after) {
                     last = e;
                     found = true;
                 }

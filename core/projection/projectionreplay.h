@@ -64,7 +64,8 @@ public:
                const CancelToken& cancel = {}, const ProgressFn& progress = {});
 
     /// Runs from `from` forward (events after it) or backward (events before it) to the nearest event
-    /// after which `predicate` (over the state and event the handlers saw) became true. `level`: stop at
+    /// where `predicate` (over the state after the handlers and the event) becomes true: true there, and
+    /// false at the previous handled event of the same partition (or there is none). `level`: stop at
     /// any event after which it is true, not only where it turns from false to true.
     bool watch(const QString& predicate, qint64 from, bool backward, bool level, WatchHit* out,
                ProjectionError* error, const CancelToken& cancel = {}, const ProgressFn& progress = {});
