@@ -3,6 +3,7 @@
 #include "replaycontroller.h"
 #include "streamtreemodel.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -45,6 +46,18 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
     const int timeWidth = m_view->fontMetrics().horizontalAdvance(QStringLiteral("Mar 30 23:59")) + 14;
     m_view->header()->resizeSection(StreamTreeModel::FirstColumn, timeWidth);
     m_view->header()->resizeSection(StreamTreeModel::LastColumn, timeWidth);
+    // The dock is narrow: First starts hidden (it is in every row's tooltip) and long names keep their
+    // distinguishing end ("inventory…1024"). Right-click the header to show or hide a column.
+    m_view->header()->setSectionHidden(StreamTreeModel::FirstColumn, true);
+    m_view->setTextElideMode(Qt::ElideMiddle);
+    m_view->header()->setContextMenuPolicy(Qt::ActionsContextMenu);
+    for (int column = StreamTreeModel::EventsColumn; column < StreamTreeModel::ColumnCount; ++column) {
+        auto* toggle = new QAction(m_model->headerData(column, Qt::Horizontal, Qt::DisplayRole).toString(), m_view->header());
+        toggle->setCheckable(true);
+        toggle->setChecked(!m_view->header()->isSectionHidden(column));
+        connect(toggle, &QAction::toggled, this, [this, column](bool on) { m_view->header()->setSectionHidden(column, !on); });
+        m_view->header()->addAction(toggle);
+    }
     m_pin->setToolTip(tr("Pin the selected streams: they stay on the timeline whatever is selected or filtered"));
     m_showAll->setToolTip(tr("Clear the selection and show every stream the filter matches"));
     m_throttle->setSingleShot(true);
