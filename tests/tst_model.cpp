@@ -102,6 +102,27 @@ private Q_SLOTS:
         QCOMPARE(o.value("data").toObject().value("a").toArray().size(), 2);
         QCOMPARE(o.value("position").toInteger(), 7);
     }
+    void jsonStringEscapes_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::newRow("ascii") << QStringLiteral("order-42");
+        QTest::newRow("quote and backslash") << QStringLiteral("a\"b\\c");
+        QTest::newRow("controls") << QStringLiteral("tab\tnl\ncr\r") + QChar(0x01) + QChar(0x1f);
+        QTest::newRow("non-ascii after ascii") << QStringLiteral("caf\u00e9-\u65e5\u672c");
+        QTest::newRow("surrogate pair") << QString::fromUtf8("emoji \xF0\x9F\x98\x80 end");
+        QTest::newRow("empty") << QString();
+    }
+    void jsonStringEscapes()
+    {
+        QFETCH(QString, text);
+        QByteArray out = "[";
+        appendJsonString(out, text);
+        out += "]";
+        QJsonParseError err;
+        const QJsonArray arr = QJsonDocument::fromJson(out, &err).array();
+        QCOMPARE(err.error, QJsonParseError::NoError);
+        QCOMPARE(arr.at(0).toString(), text);
+    }
     void memoryReaderQueries()
     {
         QList<Event> events;

@@ -124,8 +124,8 @@ private:
 QList<OptionSpec> eventFilterOptions();
 QList<OptionSpec> pointOptions(const QString& prefix, const QString& what);
 
-/// JSON string literal of s (quoted, escaped) appended to out; times as ISO 8601 or null.
-void appendJsonString(QByteArray& out, QStringView s);
+/// Times as ISO 8601 or null (JSON strings: chronoscope::appendJsonString from model/event.h).
+using chronoscope::appendJsonString;
 void appendJsonTime(QByteArray& out, TimeMs t);
 void appendInt(QByteArray& out, qint64 v);
 

@@ -97,6 +97,9 @@ struct Point
     static Point atTime(TimeMs t) { return {Time, t}; }
 };
 
+/// Appends s as a JSON string literal (quoted, escaped, UTF-8) to out. Plain ASCII takes a fast path.
+void appendJsonString(QByteArray& out, QStringView s);
+
 /// ISO 8601 UTC with milliseconds: 2026-01-05T10:00:00.123Z ("" for kNoTime).
 QString formatTime(TimeMs t);
 /// Parses RFC 3339 / ISO 8601 (any fraction digits, Z or offset, date only),
