@@ -5,6 +5,7 @@
 #include "eventtablemodel.h"
 #include "jsonpointer.h"
 #include "jsontreemodel.h"
+#include "streambrowser.h"
 #include "streamtreemodel.h"
 #include "views_fixtures.h"
 
@@ -12,9 +13,17 @@
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTreeView>
+#include <QItemSelectionModel>
 
 using namespace chronoscope;
 using namespace chronoscope::fixtures;
+
+static Event at(Event e, qint64 position)
+{
+    e.position = position;
+    return e;
+}
 
 class TstViewsModels : public QObject
 {
@@ -48,6 +57,94 @@ private Q_SLOTS:
         QCOMPARE(changed.count(), 1);
         model.setIndex(nullptr);
         QCOMPARE(model.rowCount(), 0);
+    }
+
+    void streamTreeUpdateIndex()
+    {
+        // A live tail grows the index: same streams -> dataChanged only; a new stream -> pins kept by name.
+        const QList<Event> all = MemoryReader(shopEvents()).readAll({}); // with positions
+        StreamTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const auto base = indexOf(all.mid(0, 4)); // order-1, order-2, payment-1
+        model.setIndex(base);
+        model.setPinned(model.indexOfStream("payment-1").data(StreamTreeModel::LaneRole).toInt(), true);
+        QCOMPARE(model.indexOfStream("order-1").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), "1");
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        const auto grown = base->extended(all.mid(4, 1)); // order-1 v1
+        model.updateIndex(grown);
+        QCOMPARE(reset.size(), 0);
+        QCOMPARE(changed.size(), 2); // the order category and order-1; payment untouched
+        QCOMPARE(model.indexOfStream("order-1").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), "2");
+        QCOMPARE(model.index(0, StreamTreeModel::EventsColumn).data().toString(), "3");
+        QCOMPARE(model.indexOfStream("order-1").siblingAtColumn(StreamTreeModel::LastColumn).data().toString(), "Jan 5 10:00");
+        QVERIFY(model.indexOfStream("payment-1").data(StreamTreeModel::PinnedRole).toBool());
+
+        // "order-10" sorts before payment-1 and shifts its lane.
+        const auto withNew = grown->extended({at(makeEvent("order-10", 0, "OrderPlaced", kT0 + 70000, {}), 100),
+                                               at(makeEvent("order-1", 2, "OrderShipped", kT0 + 80000, {}), 101)});
+        model.updateIndex(withNew);
+        QCOMPARE(reset.size(), 1);
+        QCOMPARE(model.rowCount(model.index(0, 0)), 3);
+        const int paymentLane = withNew->laneOf("payment-1");
+        QCOMPARE(model.pinnedLanes(), QList<int>{paymentLane});
+        QVERIFY(model.indexOfStream("payment-1").data(StreamTreeModel::PinnedRole).toBool());
+        QVERIFY(!model.indexOfStream("order-10").data(StreamTreeModel::PinnedRole).toBool());
+        QCOMPARE(model.indexOfStream("order-1").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), "3");
+        QCOMPARE(model.indexOfStream("order-1").siblingAtColumn(StreamTreeModel::LastColumn).data().toString(), "Jan 5 10:01");
+        // The category row shows its name alone (the count would be elided in the dock); the tooltip counts.
+        QCOMPARE(model.index(0, 0).data().toString(), "order");
+        QVERIFY(model.index(0, 0).data(Qt::ToolTipRole).toString().contains("3 streams"));
+    }
+
+    void streamBrowserKeepsStateWhileTailing()
+    {
+        const QList<Event> all = MemoryReader(shopEvents()).readAll({});
+        StreamBrowser browser(nullptr);
+        QAbstractItemModelTester tester(browser.view()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const auto base = indexOf(all.mid(0, 4));
+        browser.setIndex(base);
+        browser.selectStream("order-2");
+        QVERIFY(browser.view()->selectionModel()->selectedRows().size() == 1);
+        browser.view()->collapse(browser.view()->model()->index(1, 0)); // payment closed, order open
+        QVERIFY(browser.view()->isExpanded(browser.view()->model()->index(0, 0)));
+        browser.view()->selectionModel()->select(browser.view()->model()->index(0, 0, browser.view()->model()->index(1, 0)),
+                                                 QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        browser.togglePinSelected(); // pins order-2 and payment-1
+        browser.view()->selectionModel()->select(browser.view()->model()->index(0, 0, browser.view()->model()->index(1, 0)),
+                                                 QItemSelectionModel::Deselect | QItemSelectionModel::Rows);
+        QCOMPARE(browser.pinnedLanes(), (QList<int>{1, 2}));
+        QSignalSpy lanes(&browser, &StreamBrowser::lanesChanged);
+
+        // Same streams: nothing changes at once; the counts follow within the throttle interval.
+        const auto grown = base->extended(all.mid(4, 2));
+        browser.updateIndex(grown);
+        QCOMPARE(browser.model()->indexOfStream("order-2").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), "1");
+        browser.updateIndex(grown->extended(all.mid(6))); // coalesced with the one before
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->indexOfStream("order-2").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(),
+                                  QStringLiteral("2"), 3 * StreamBrowser::kUpdateIntervalMs);
+        QCOMPARE(browser.model()->indexOfStream("order-1").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), "3");
+        QCOMPARE(browser.pinnedLanes(), (QList<int>{1, 2}));
+        QCOMPARE(lanes.size(), 0); // no lane moved
+
+        // A new stream: applied at once, lanes renumbered, pins/selection/expansion kept by name.
+        const auto withNew = browser.model()->timelineIndex()->extended({at(makeEvent("order-10", 0, "OrderPlaced", kT0 + 70000, {}), 100)});
+        browser.updateIndex(withNew);
+        QCOMPARE(browser.model()->timelineIndex(), withNew);
+        const QList<int> pinned{withNew->laneOf("order-2"), withNew->laneOf("payment-1")};
+        QCOMPARE(browser.pinnedLanes(), pinned);
+        QCOMPARE(pinned, (QList<int>{1, 3})); // natural order: order-1, order-2, order-10, payment-1
+        const auto rows = browser.view()->selectionModel()->selectedRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().data(StreamTreeModel::StreamRole).toString(), QStringLiteral("order-2"));
+        QVERIFY(browser.view()->isExpanded(browser.view()->model()->index(0, 0)));
+        QVERIFY(!browser.view()->isExpanded(browser.view()->model()->index(1, 0)));
+        QCOMPARE(lanes.size(), 1);
+        QCOMPARE(browser.lanes(), (QList<int>{1, 3})); // pinned, then the selection (order-2, already in)
+
+        // Opening another store starts over.
+        browser.setIndex(base);
+        QVERIFY(browser.pinnedLanes().isEmpty());
     }
 
     void streamFilter_data()

@@ -3,6 +3,7 @@
 #include "replaycontroller.h"
 #include "streamtreemodel.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -20,7 +21,8 @@ namespace chronoscope {
 StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
     : QWidget(parent), m_controller(controller), m_model(new StreamTreeModel(this)), m_proxy(new StreamFilterProxy(this)),
       m_search(new QLineEdit(this)), m_regex(new QCheckBox(tr("Regex"), this)), m_status(new QLabel(this)),
-      m_view(new QTreeView(this)), m_pin(new QPushButton(tr("Pin"), this)), m_showAll(new QPushButton(tr("Show all"), this))
+      m_view(new QTreeView(this)), m_pin(new QPushButton(tr("Pin"), this)), m_showAll(new QPushButton(tr("Show all"), this)),
+      m_throttle(new QTimer(this))
 {
     setObjectName(QStringLiteral("streamBrowser"));
     m_proxy->setSourceModel(m_model);
@@ -38,13 +40,29 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
     m_view->setAlternatingRowColors(true);
     m_view->header()->setStretchLastSection(false);
     m_view->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_view->header()->resizeSection(StreamTreeModel::NameColumn, 150);
+    // Names get whatever the number and time columns leave, so the dock's default width shows every column.
+    m_view->header()->setSectionResizeMode(StreamTreeModel::NameColumn, QHeaderView::Stretch);
     m_view->header()->resizeSection(StreamTreeModel::EventsColumn, m_view->fontMetrics().horizontalAdvance(QStringLiteral("1,000,000")) + 14);
     const int timeWidth = m_view->fontMetrics().horizontalAdvance(QStringLiteral("Mar 30 23:59")) + 14;
     m_view->header()->resizeSection(StreamTreeModel::FirstColumn, timeWidth);
     m_view->header()->resizeSection(StreamTreeModel::LastColumn, timeWidth);
+    // The dock is narrow: First starts hidden (it is in every row's tooltip) and long names keep their
+    // distinguishing end ("inventory…1024"). Right-click the header to show or hide a column.
+    m_view->header()->setSectionHidden(StreamTreeModel::FirstColumn, true);
+    m_view->setTextElideMode(Qt::ElideMiddle);
+    m_view->header()->setContextMenuPolicy(Qt::ActionsContextMenu);
+    for (int column = StreamTreeModel::EventsColumn; column < StreamTreeModel::ColumnCount; ++column) {
+        auto* toggle = new QAction(m_model->headerData(column, Qt::Horizontal, Qt::DisplayRole).toString(), m_view->header());
+        toggle->setCheckable(true);
+        toggle->setChecked(!m_view->header()->isSectionHidden(column));
+        connect(toggle, &QAction::toggled, this, [this, column](bool on) { m_view->header()->setSectionHidden(column, !on); });
+        m_view->header()->addAction(toggle);
+    }
     m_pin->setToolTip(tr("Pin the selected streams: they stay on the timeline whatever is selected or filtered"));
     m_showAll->setToolTip(tr("Clear the selection and show every stream the filter matches"));
+    m_throttle->setSingleShot(true);
+    m_throttle->setInterval(kUpdateIntervalMs);
+    connect(m_throttle, &QTimer::timeout, this, &StreamBrowser::applyPendingIndex);
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_search, 1);
@@ -95,6 +113,8 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
 
 void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
 {
+    m_throttle->stop();
+    m_pending.reset();
     m_updating = true;
     m_model->setIndex(std::move(index));
     // Few categories and streams: open them all; many: leave them closed so the list stays scannable
@@ -103,6 +123,77 @@ void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
         m_view->expandAll();
     m_updating = false;
     applyFilter();
+}
+
+void StreamBrowser::updateIndex(std::shared_ptr<const TimelineIndex> index)
+{
+    const auto shown = m_model->timelineIndex();
+    if (!shown || !index) {
+        setIndex(std::move(index));
+        return;
+    }
+    m_pending = std::move(index);
+    if (m_pending->streams.size() != shown->streams.size()) {
+        m_throttle->stop(); // lane numbers moved: the timeline must not wait for our lane list
+        applyPendingIndex();
+    } else if (!m_throttle->isActive()) {
+        m_throttle->start();
+    }
+}
+
+void StreamBrowser::applyPendingIndex()
+{
+    if (!m_pending)
+        return;
+    const auto shown = m_model->timelineIndex();
+    std::shared_ptr<const TimelineIndex> index = std::move(m_pending);
+    m_pending.reset();
+    if (!shown || index->streams.size() == shown->streams.size()) {
+        m_model->updateIndex(std::move(index)); // dataChanged only: selection and expansion stay by themselves
+        return;
+    }
+    // A reset follows: remember the selection, the current stream and the open categories by name.
+    QStringList selectedStreams, selectedCategories, expanded;
+    const auto rows = m_view->selectionModel()->selectedRows();
+    for (const QModelIndex& r : rows) {
+        const QString stream = r.data(StreamTreeModel::StreamRole).toString();
+        if (stream.isEmpty())
+            selectedCategories << r.data(StreamTreeModel::CategoryRole).toString();
+        else
+            selectedStreams << stream;
+    }
+    for (int c = 0; c < m_proxy->rowCount(); ++c)
+        if (m_view->isExpanded(m_proxy->index(c, 0)))
+            expanded << m_proxy->index(c, 0).data(StreamTreeModel::CategoryRole).toString();
+    const QString current = m_view->currentIndex().data(StreamTreeModel::StreamRole).toString();
+
+    m_updating = true;
+    m_model->updateIndex(std::move(index));
+    auto categoryRow = [this](const QString& name) {
+        for (int c = 0; c < m_proxy->rowCount(); ++c)
+            if (m_proxy->index(c, 0).data(StreamTreeModel::CategoryRole).toString() == name)
+                return m_proxy->index(c, 0);
+        return QModelIndex();
+    };
+    for (const QString& name : std::as_const(expanded))
+        m_view->expand(categoryRow(name));
+    QItemSelection selection;
+    for (const QString& name : std::as_const(selectedCategories)) {
+        const QModelIndex idx = categoryRow(name);
+        if (idx.isValid())
+            selection.select(idx, idx);
+    }
+    for (const QString& stream : std::as_const(selectedStreams)) {
+        const QModelIndex idx = m_proxy->mapFromSource(m_model->indexOfStream(stream));
+        if (idx.isValid())
+            selection.select(idx, idx);
+    }
+    const QModelIndex cur = m_proxy->mapFromSource(m_model->indexOfStream(current));
+    if (cur.isValid())
+        m_view->selectionModel()->setCurrentIndex(cur, QItemSelectionModel::NoUpdate);
+    m_view->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_updating = false;
+    emitLanes(); // same streams, new lane numbers
 }
 
 void StreamBrowser::setPattern(const QString& pattern, bool regex)

@@ -10,6 +10,7 @@ class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QTimer;
 class QTreeView;
 
 namespace chronoscope {
@@ -24,7 +25,12 @@ class StreamBrowser : public QWidget
 public:
     explicit StreamBrowser(ReplayController* controller, QWidget* parent = nullptr);
 
+    /// A different store: pins, selection and expansion start over.
     void setIndex(std::shared_ptr<const TimelineIndex> index);
+    /// The same store, grown (a live tail). New streams apply at once (they renumber lanes) keeping pins,
+    /// selection and expanded categories; otherwise counts and times refresh at most twice a second.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index);
+    static constexpr int kUpdateIntervalMs = 500;
     /// The lanes the timeline should show: pinned first, then the selection (or, with no selection,
     /// every stream the search matches). Empty: all streams.
     QList<int> lanes() const;
@@ -47,6 +53,7 @@ Q_SIGNALS:
 private:
     void applyFilter();
     void emitLanes();
+    void applyPendingIndex();
 
     ReplayController* m_controller;
     StreamTreeModel* m_model;
@@ -57,6 +64,8 @@ private:
     QTreeView* m_view;
     QPushButton* m_pin;
     QPushButton* m_showAll;
+    QTimer* m_throttle;
+    std::shared_ptr<const TimelineIndex> m_pending;
     bool m_updating = false;
 };
 

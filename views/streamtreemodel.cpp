@@ -6,6 +6,8 @@
 #include <QLocale>
 #include <QMap>
 
+#include <utility>
+
 namespace chronoscope {
 
 namespace {
@@ -19,9 +21,65 @@ void StreamTreeModel::setIndex(std::shared_ptr<const TimelineIndex> index)
 {
     beginResetModel();
     m_index = std::move(index);
+    m_pinned.clear();
+    rebuild();
+    endResetModel();
+}
+
+void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index)
+{
+    if (!m_index || !index) {
+        setIndex(std::move(index));
+        return;
+    }
+    const std::shared_ptr<const TimelineIndex> old = std::exchange(m_index, std::move(index));
+    if (m_index->streams.size() != old->streams.size()) {
+        // Lanes are in name order, so a new stream moves the lanes after it: carry the pins over by name.
+        beginResetModel();
+        QSet<int> pinned;
+        for (int lane : std::as_const(m_pinned)) {
+            const int now = lane < old->streams.size() ? m_index->laneOf(old->streams[lane]) : -1;
+            if (now >= 0)
+                pinned.insert(now);
+        }
+        m_pinned = pinned;
+        rebuild();
+        endResetModel();
+        return;
+    }
+    // Same streams (extended() only adds): refresh the category totals, signal only the rows that moved.
+    for (int c = 0; c < m_categories.size(); ++c) {
+        Category& cat = m_categories[c];
+        int firstChanged = -1, lastChanged = -1;
+        cat.events = 0;
+        cat.firstTime = cat.lastTime = kNoTime;
+        for (int i = 0; i < cat.lanes.size(); ++i) {
+            const StreamInfo& s = m_index->streamInfos[cat.lanes[i]];
+            const StreamInfo& was = old->streamInfos[cat.lanes[i]];
+            if (s.events != was.events || s.firstTime != was.firstTime || s.lastTime != was.lastTime
+                || s.lastVersion != was.lastVersion) {
+                if (firstChanged < 0)
+                    firstChanged = i;
+                lastChanged = i;
+            }
+            cat.events += s.events;
+            if (s.firstTime != kNoTime && (cat.firstTime == kNoTime || s.firstTime < cat.firstTime))
+                cat.firstTime = s.firstTime;
+            if (s.lastTime != kNoTime && (cat.lastTime == kNoTime || s.lastTime > cat.lastTime))
+                cat.lastTime = s.lastTime;
+        }
+        if (firstChanged < 0)
+            continue;
+        const QModelIndex parent = this->index(c, 0);
+        Q_EMIT dataChanged(parent, parent.siblingAtColumn(ColumnCount - 1));
+        Q_EMIT dataChanged(this->index(firstChanged, 0, parent), this->index(lastChanged, ColumnCount - 1, parent));
+    }
+}
+
+void StreamTreeModel::rebuild()
+{
     m_categories.clear();
     m_rowOfLane.clear();
-    m_pinned.clear();
     if (m_index) {
         QMap<QString, Category> byName;
         for (int lane = 0; lane < m_index->streamInfos.size(); ++lane) {
@@ -41,7 +99,6 @@ void StreamTreeModel::setIndex(std::shared_ptr<const TimelineIndex> index)
             m_categories.append(*it);
         }
     }
-    endResetModel();
 }
 
 void StreamTreeModel::setPinned(int lane, bool pinned)
@@ -140,8 +197,8 @@ QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole:
         switch (index.column()) {
         case NameColumn:
-            if (isCategory)
-                return tr("%1 (%2)").arg(cat.name, QLocale().toString(qint64(cat.lanes.size())));
+            if (isCategory) // the stream count is in the tooltip: the name column is narrow in the dock
+                return cat.name;
             return (m_pinned.contains(lane) ? QStringLiteral("\u2691 ") : QString()) + m_index->streams[lane];
         case EventsColumn:
             return QLocale().toString(events);
@@ -177,7 +234,9 @@ QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
         return {};
     case Qt::ToolTipRole:
         if (isCategory)
-            return tr("Category %1: %2 streams, %3 events").arg(cat.name).arg(cat.lanes.size()).arg(events);
+            return tr("Category %1: %2 streams, %3 events\nfirst %4\nlast %5")
+                .arg(cat.name, QLocale().toString(qint64(cat.lanes.size())), QLocale().toString(events))
+                .arg(formatTime(first), formatTime(last));
         return tr("%1: %2 events, versions %3–%4\nfirst %5\nlast %6")
             .arg(m_index->streams[lane])
             .arg(events)

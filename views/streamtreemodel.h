@@ -22,7 +22,11 @@ public:
 
     explicit StreamTreeModel(QObject* parent = nullptr);
 
+    /// A different store: rebuilds the tree and clears the pins.
     void setIndex(std::shared_ptr<const TimelineIndex> index);
+    /// The same store, grown (a live tail). Without new streams only counts and times change: dataChanged for
+    /// the rows that changed, no reset. New streams renumber lanes: a reset, with the pins kept by name.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index);
     std::shared_ptr<const TimelineIndex> timelineIndex() const { return m_index; }
 
     void setPinned(int lane, bool pinned);
@@ -42,6 +46,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
 private:
+    void rebuild();
     struct Category
     {
         QString name;

@@ -470,12 +470,10 @@ void MainWindow::applyOpen(const OpenResult& r)
 
 void MainWindow::extendIndex(std::shared_ptr<const TimelineIndex> index)
 {
-    const bool newStreams = !m_index || index->streams.size() != m_index->streams.size();
     m_index = std::move(index);
     m_controller->updateIndex(m_index);
     m_timeline->updateIndex(m_index);
-    if (newStreams)
-        m_browser->setIndex(m_index); // lane numbers moved; otherwise its counts wait for the next new stream
+    m_browser->updateIndex(m_index); // counts throttled; new streams at once, pins and selection kept
     m_eventTable->updateIndex(m_index);
     m_controls->indexChanged();
     updateStatus();
