@@ -11,6 +11,7 @@
 //   applied), honours limit/backward, and caches the stream summary while the file does not change.
 
 #include "store/eventreader.h"
+#include "util/jsontext.h"
 
 #include <QLoggingCategory>
 
@@ -117,13 +118,6 @@ struct SqlWhere
     QByteArray sql() const;  ///< "" or " WHERE a AND b"
 };
 
-/// Validates JSON (RFC 8259, UTF-8, nesting at most maxDepth) and writes it without insignificant
-/// whitespace to *out. False (with *why) when the text is not JSON.
-bool compactJson(const char* data, qsizetype size, QByteArray* out, QString* why = nullptr, int maxDepth = 512);
-inline bool compactJson(const QByteArray& in, QByteArray* out, QString* why = nullptr)
-{
-    return compactJson(in.constData(), in.size(), out, why);
-}
 /// The members of a compact JSON object (as compactJson writes it): raw key text (without quotes, still
 /// escaped) and the raw value text. False when `compact` is not an object.
 bool jsonObjectMembers(const QByteArray& compact, QList<std::pair<QByteArray, QByteArray>>* members);

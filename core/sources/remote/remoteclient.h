@@ -116,10 +116,6 @@ bool isRemoteScheme(const QString& scheme);
 
 namespace remote {
 
-/// Checks JSON text and writes it without insignificant white space into *out.
-/// False (and *out untouched) when the text is not one JSON value or nests deeper than 512 levels.
-bool compactJson(const char* text, qsizetype size, QByteArray* out);
-inline bool compactJson(const QByteArray& text, QByteArray* out) { return compactJson(text.constData(), text.size(), out); }
 /// Sets e.data from a payload that should be JSON: compact JSON, or a JSON string with dataIsJson=false.
 void setData(Event& e, const QByteArray& payload);
 /// Sets e.metadata from JSON text: compact when valid, "{}" when empty; {"$raw": "..."} when not JSON.
