@@ -5,6 +5,7 @@
 #include "sources/remote/remotesource.h"
 #include "sources/sourceregistry.h"
 #include "store/storewriter.h"
+#include "util/filekind.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -70,8 +71,9 @@ int runCapture(Invocation& inv)
     if (output.isEmpty())
         return inv.usageError(QStringLiteral("give the store to create with -o STORE"));
     const bool force = inv.has(QStringLiteral("force"));
-    if (QFileInfo::exists(output) && !force)
-        return inv.inputError(QStringLiteral("%1 already exists (add --force to overwrite it)").arg(output));
+    QString pathError;
+    if (!checkOutputPath(output, force, &pathError))
+        return inv.inputError(pathError);
     QHash<QString, QString> params;
     for (const char* k : {"streams", "since", "until", "last"})
         if (inv.has(QLatin1String(k)))
@@ -81,6 +83,10 @@ int runCapture(Invocation& inv)
     if (!RemoteScope::fromParams(params, &scope, &error))
         return inv.usageError(error);
     const bool follow = inv.has(QStringLiteral("follow"));
+    // A followed capture is a finished store from the start, committed page by page: Ctrl-C ends it and
+    // what was committed stays. Any other capture is written under OUTPUT.partial until it is complete.
+    if (!follow)
+        removeOutputOnInterrupt(output);
     const CancelToken cancel = cancelOnInterrupt();
     QElapsedTimer timer;
     timer.start();

@@ -2,10 +2,10 @@
 #include "commands.h"
 
 #include "demo/demogenerator.h"
+#include "util/filekind.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QSaveFile>
 
 namespace chronoscope::cli {
 
@@ -40,8 +40,11 @@ int runDemo(Invocation& inv)
         o.start = *start;
     const bool force = inv.has(QStringLiteral("force"));
     const bool ndjson = isNdjsonPath(output);
-    if (output != QLatin1String("-") && QFileInfo::exists(output) && !force)
-        return inv.inputError(QStringLiteral("%1 already exists (add --force to overwrite it)").arg(output));
+    QString pathError;
+    if (output != QLatin1String("-") && !checkOutputPath(output, force, &pathError))
+        return inv.inputError(pathError);
+    if (output != QLatin1String("-"))
+        removeOutputOnInterrupt(output);
 
     const CancelToken cancel = cancelOnInterrupt();
     const ProgressFn progress = inv.wantsProgress() ? stderrProgress() : ProgressFn();
@@ -51,18 +54,20 @@ int runDemo(Invocation& inv)
     qint64 bytes = 0;
     bool ok = false;
     if (ndjson) {
-        QSaveFile file(output);
+        PartialFile file(output);
         const bool toStdout = output == QLatin1String("-");
-        if (!toStdout && !file.open(QIODevice::WriteOnly))
-            return inv.inputError(QStringLiteral("%1: cannot be written (%2)").arg(output, file.errorString()));
+        if (!toStdout && !file.open(&error))
+            return inv.inputError(error);
         QByteArray buffer;
         bool writeFailed = false;
         auto flush = [&] {
             bytes += buffer.size();
-            if (toStdout)
+            if (toStdout) {
                 writeOut(buffer);
-            else if (file.write(buffer) != buffer.size())
+                writeFailed = writeFailed || outputFailed();
+            } else if (!file.write(buffer)) {
                 writeFailed = true;
+            }
             buffer.clear();
         };
         ok = generateDemoEvents(o, [&](const Event& e) {
@@ -73,12 +78,16 @@ int runDemo(Invocation& inv)
             return !writeFailed;
         }, progress, cancel, &error);
         flush();
-        if (writeFailed)
-            error = QStringLiteral("%1: write failed (%2)").arg(output, file.errorString());
-        else if (ok && !toStdout && !file.commit())
-            error = QStringLiteral("%1: cannot be written (%2)").arg(output, file.errorString()), ok = false;
-        if (toStdout) {
+        if (toStdout)
             flushOut();
+        if (writeFailed || (toStdout && outputFailed())) {
+            error = toStdout ? QStringLiteral("writing the events to stdout failed (%1)").arg(outputError())
+                             : QStringLiteral("%1: write failed (%2)").arg(output, file.errorString());
+            ok = false;
+        } else if (ok && !toStdout && !file.commit(&error)) {
+            ok = false;
+        }
+        if (toStdout) {
             endProgress();
             return ok ? ExitOk : inv.inputError(error);
         }

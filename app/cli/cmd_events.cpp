@@ -2,10 +2,8 @@
 #include "commands.h"
 
 #include "sources/sourceregistry.h"
+#include "util/filekind.h"
 
-#include <QFile>
-#include <QFileInfo>
-#include <QSaveFile>
 
 #include <cstdio>
 
@@ -23,11 +21,17 @@ int runEvents(Invocation& inv)
     if (!reader)
         return exit;
     QString error;
-    const bool ok = reader->read(*q, [](const Event& e) {
+    const CancelToken cancel = cancelOnInterrupt();
+    const bool ok = reader->read(*q, [&cancel](const Event& e) {
         writeLine(e.toCanonicalJson());
-        return true;
+        // A full disk or closed stdout: stop reading (main reports the write error).
+        return !outputFailed() && !cancel.isCancelled();
     }, &error);
     flushOut();
+    if (outputFailed())
+        return inv.inputError(QStringLiteral("writing the events to stdout failed (%1)").arg(outputError()));
+    if (cancel.isCancelled())
+        return ExitInput; // main ends with the signal's exit code
     if (!ok)
         return inv.inputError(error);
     return ExitOk;
@@ -42,8 +46,9 @@ int runExport(Invocation& inv)
     if (output.isEmpty())
         return inv.usageError(QStringLiteral("give the output file with -o FILE.ndjson (or -o - for stdout)"));
     const bool toStdout = output == QLatin1String("-");
-    if (!toStdout && QFileInfo::exists(output) && !inv.has(QStringLiteral("force")))
-        return inv.inputError(QStringLiteral("%1 already exists (add --force to overwrite it)").arg(output));
+    QString pathError;
+    if (!toStdout && !checkOutputPath(output, inv.has(QStringLiteral("force")), &pathError))
+        return inv.inputError(pathError);
 
     int exit = ExitOk;
     const QString uri = inv.positional().first();
@@ -51,10 +56,14 @@ int runExport(Invocation& inv)
     if (!reader)
         return exit;
 
-    // QSaveFile: a failed or interrupted export never leaves a truncated file behind under the final name.
-    QSaveFile file(output);
-    if (!toStdout && !file.open(QIODevice::WriteOnly))
-        return inv.inputError(QStringLiteral("%1: cannot be written (%2)").arg(output, file.errorString()));
+    // Written under OUTPUT.partial and renamed at the end: a failed or interrupted export never leaves a
+    // truncated file under the final name (and a signal's watcher knows the partial name to remove).
+    PartialFile file(output);
+    if (!toStdout) {
+        removeOutputOnInterrupt(output);
+        if (!file.open(&pathError))
+            return inv.inputError(pathError);
+    }
     const qint64 total = inv.wantsProgress() ? reader->count(*q) : -1;
     auto progress = inv.wantsProgress() ? stderrProgress() : nullptr;
     qint64 events = 0, bytes = 0;
@@ -62,10 +71,12 @@ int runExport(Invocation& inv)
     buffer.reserve(1 << 20);
     bool writeFailed = false;
     auto flush = [&] {
-        if (toStdout)
+        if (toStdout) {
             writeOut(buffer);
-        else if (file.write(buffer) != buffer.size())
+            writeFailed = writeFailed || outputFailed();
+        } else if (!file.write(buffer)) {
             writeFailed = true;
+        }
         buffer.clear();
     };
     QString error;
@@ -89,18 +100,22 @@ int runExport(Invocation& inv)
     }, &error);
     if (cancelled) {
         endProgress();
-        // QSaveFile drops its temporary file: nothing is left under the output name.
+        file.discard(); // nothing is left under the output name
         return inv.inputError(QStringLiteral("export cancelled; %1 was not written").arg(output));
     }
     bytes += buffer.size();
     flush();
     endProgress();
-    if (!ok)
-        return inv.inputError(error);
+    if (toStdout)
+        flushOut();
+    if (toStdout && outputFailed())
+        return inv.inputError(QStringLiteral("writing the events to stdout failed (%1)").arg(outputError()));
     if (writeFailed)
         return inv.inputError(QStringLiteral("%1: write failed (%2)").arg(output, file.errorString()));
-    if (!toStdout && !file.commit())
-        return inv.inputError(QStringLiteral("%1: cannot be written (%2)").arg(output, file.errorString()));
+    if (!ok)
+        return inv.inputError(error);
+    if (!toStdout && !file.commit(&error))
+        return inv.inputError(error);
 
     QByteArray summary = "{\"source\":";
     appendJsonString(summary, redactUri(uri));

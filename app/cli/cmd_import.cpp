@@ -2,12 +2,37 @@
 #include "commands.h"
 
 #include "import/importer.h"
+#include "util/filekind.h"
 
 #include <QFileInfo>
 
 namespace chronoscope::cli {
 
 namespace {
+
+/// "1048576", "64K", "64M", "1G" (binary multiples: K = 1024).
+std::optional<qint64> byteSize(const QString& text)
+{
+    QString t = text.trimmed().toUpper();
+    if (t.endsWith(u'B'))
+        t.chop(1);
+    qint64 unit = 1;
+    if (t.endsWith(u'I'))
+        t.chop(1); // MiB
+    if (t.endsWith(u'K'))
+        unit = 1024;
+    else if (t.endsWith(u'M'))
+        unit = 1024 * 1024;
+    else if (t.endsWith(u'G'))
+        unit = 1024LL * 1024 * 1024;
+    if (unit > 1)
+        t.chop(1);
+    bool ok = false;
+    const qint64 n = t.toLongLong(&ok);
+    if (!ok || n < 0 || n > (qint64(1) << 40) / unit)
+        return std::nullopt;
+    return n * unit;
+}
 
 const char* const kMappedFields[] = {"stream", "type", "time", "version", "position", "id", "data", "metadata"};
 
@@ -24,10 +49,19 @@ int runImport(Invocation& inv)
             return inv.inputError(QStringLiteral("%1: no such file").arg(in));
     }
     const bool force = inv.has(QStringLiteral("force"));
-    if (QFileInfo::exists(output) && !force)
-        return inv.inputError(QStringLiteral("%1 already exists (add --force to overwrite it)").arg(output));
+    QString pathError;
+    if (!checkOutputPath(output, force, &pathError))
+        return inv.inputError(pathError);
 
     ImportOptions options;
+    if (inv.has(QStringLiteral("max-event-size"))) {
+        const std::optional<qint64> limit = byteSize(inv.value(QStringLiteral("max-event-size")));
+        if (!limit || *limit < 1)
+            return inv.usageError(QStringLiteral("--max-event-size: '%1' is not a size (bytes, or with K, M or G: 64M)")
+                                      .arg(inv.value(QStringLiteral("max-event-size"))));
+        options.maxEventBytes = *limit;
+    }
+    removeOutputOnInterrupt(output);
     for (const char* field : kMappedFields) {
         const QString flag = QStringLiteral("map-") + QLatin1String(field);
         if (inv.has(flag))
@@ -86,7 +120,10 @@ QList<OptionSpec> importOptions()
     for (const char* field : kMappedFields)
         o.append(OptionSpec{QStringLiteral("map-") + QLatin1String(field), QStringLiteral("F"),
                   QStringLiteral("read the event's %1 from field F (default: detected)").arg(QLatin1String(field))});
-    o.append(OptionSpec{QStringLiteral("force"), {}, QStringLiteral("overwrite STORE if it exists")});
+    o.append(OptionSpec{QStringLiteral("max-event-size"), QStringLiteral("SIZE"),
+                        QStringLiteral("longest line or event read (default 64M; K, M, G suffixes): a longer line is "
+                                       "skipped and listed in issues")});
+    o.append(OptionSpec{QStringLiteral("force"), {}, QStringLiteral("overwrite STORE if it exists (a regular file only)")});
     o.append(OptionSpec{QStringLiteral("progress"), {}, QStringLiteral("report progress on stderr even when it is not a terminal")});
     return o;
 }
@@ -95,7 +132,7 @@ const CommandRegistration importCommand({
     QStringLiteral("import"),
     QStringLiteral("index NDJSON / JSON array / CloudEvents files (optionally .gz) into a store file"),
     QStringLiteral("import INPUT... -o STORE [--map-stream F] [--map-type F] [--map-time F] [--map-version F] [--map-position F] "
-                   "[--map-id F] [--map-data F] [--map-metadata F] [--force]"),
+                   "[--map-id F] [--map-data F] [--map-metadata F] [--max-event-size SIZE] [--force]"),
     QStringLiteral("Reads the inputs in order into one new store and prints a summary object: output, inputs,\n"
                    "format, events, skipped, streams, bytes, seconds, mbPerSecond, cancelled, issues[{file, line,\n"
                    "message}]. A malformed line is skipped and listed in issues; it does not stop the import."),

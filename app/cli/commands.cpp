@@ -6,13 +6,23 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QFile>
 #include <QMutex>
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <csignal>
 #include <limits>
 #include <cstdio>
 #include <map>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 namespace chronoscope::cli {
@@ -275,14 +285,41 @@ void flushIfFull()
         flushOut();
 }
 
+namespace {
+// The first error writing stdout (errno text); empty while writes succeed.
+QString& outputErrorText()
+{
+    static QString text;
+    return text;
+}
+} // namespace
+
 void flushOut()
 {
     QByteArray& b = outBuffer();
+    if (!outputErrorText().isEmpty()) {
+        b.resize(0); // the output is broken already: drop the rest instead of retrying every line
+        return;
+    }
+    errno = 0;
     if (!b.isEmpty()) {
-        std::fwrite(b.constData(), 1, size_t(b.size()), stdout);
+        const size_t n = std::fwrite(b.constData(), 1, size_t(b.size()), stdout);
+        if (n != size_t(b.size()))
+            outputErrorText() = QString::fromLocal8Bit(std::strerror(errno ? errno : EIO));
         b.resize(0); // keeps the capacity
     }
-    std::fflush(stdout);
+    if (outputErrorText().isEmpty() && (std::fflush(stdout) != 0 || std::ferror(stdout)))
+        outputErrorText() = QString::fromLocal8Bit(std::strerror(errno ? errno : EIO));
+}
+
+bool outputFailed()
+{
+    return !outputErrorText().isEmpty();
+}
+
+QString outputError()
+{
+    return outputErrorText();
 }
 
 void appendJsonTime(QByteArray& out, TimeMs t)
@@ -392,23 +429,154 @@ std::function<void(qint64, qint64, const QString&)> stderrProgress()
     };
 }
 
+// ---- SIGINT / SIGTERM --------------------------------------------------------------------------------
+//
+// A signal must end any command promptly, even one stuck where no cancel token is looked at: a
+// JavaScript handler or predicate in an endless loop (with the time limit raised), a blocking remote
+// read, a FIFO. So the handler does only async-signal-safe work (cancel the token, write the signal
+// number into a self-pipe), and a watcher thread reading that pipe gives the command a short grace to
+// stop on its own (cancelled imports and exports remove their partial files themselves), then removes
+// the registered partial files and _exit()s with 128 + the signal. A second signal skips the grace.
+// main() ends through finishProcess(), which takes the same lock, so the two never both clean up.
+
 namespace {
-CancelToken* g_interruptToken = nullptr;
-extern "C" void onInterrupt(int)
+
+constexpr int kGraceMs = 1000;
+
+struct InterruptState
 {
-    // CancelToken::cancel is a lock-free atomic store: safe in a signal handler.
-    if (g_interruptToken)
-        g_interruptToken->cancel();
+    CancelToken token;
+    int pipe[2] = {-1, -1};
+    std::atomic<int> signal{0};
+    std::timed_mutex exitLock; // held by whoever ends the process
+    QMutex filesLock;
+    QList<QByteArray> files;   // partial files to remove when a signal ends the process
+};
+
+// Never destroyed: the watcher may still use it while static destructors run.
+InterruptState& interruptState()
+{
+    static InterruptState* s = new InterruptState;
+    return *s;
 }
+
+extern "C" void onInterrupt(int sig)
+{
+    const int savedErrno = errno;
+    InterruptState& s = interruptState();
+    int expected = 0;
+    s.signal.compare_exchange_strong(expected, sig);
+    s.token.cancel(); // a lock-free atomic store
+    const char c = char(sig);
+    [[maybe_unused]] const ssize_t n = ::write(s.pipe[1], &c, 1);
+    errno = savedErrno;
+}
+
+void removeRegisteredFiles()
+{
+    InterruptState& s = interruptState();
+    QMutexLocker lock(&s.filesLock);
+    for (const QByteArray& f : std::as_const(s.files))
+        ::unlink(f.constData());
+}
+
+[[noreturn]] void exitForSignal(int sig)
+{
+    removeRegisteredFiles();
+    char msg[96];
+    const int len = std::snprintf(msg, sizeof msg, "chronoscope-cli: stopped by %s; no partial output is left\n",
+                                  sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT (Ctrl-C)" : "a signal");
+    if (len > 0)
+        [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, msg, size_t(std::min<int>(len, sizeof msg - 1)));
+    ::_exit(128 + sig);
+}
+
+void watchSignals()
+{
+    InterruptState& s = interruptState();
+    char c = 0;
+    for (;;) {
+        const ssize_t n = ::read(s.pipe[0], &c, 1);
+        if (n == 1)
+            break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        return;
+    }
+    // The grace: the command sees the cancelled token and returns through finishProcess(); a second
+    // signal ends it at once.
+    pollfd p{s.pipe[0], POLLIN, 0};
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < kGraceMs) {
+        const int rc = ::poll(&p, 1, int(kGraceMs - t.elapsed()));
+        if (rc > 0 || (rc < 0 && errno != EINTR))
+            break;
+    }
+    // finishProcess() may hold the lock while it writes to a stalled stdout: do not wait for it forever.
+    s.exitLock.try_lock_for(std::chrono::milliseconds(kGraceMs));
+    exitForSignal(s.signal.load());
+}
+
 } // namespace
+
+void installInterruptHandling()
+{
+    InterruptState& s = interruptState();
+    if (::pipe(s.pipe) != 0)
+        return; // without the pipe the default actions stay: the signal still ends the process
+    for (int fd : s.pipe)
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    ::fcntl(s.pipe[1], F_SETFL, ::fcntl(s.pipe[1], F_GETFL) | O_NONBLOCK);
+    std::thread(watchSignals).detach();
+    struct sigaction sa = {};
+    sa.sa_handler = onInterrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART; // code that is not told about the signal keeps working through the grace
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+}
 
 CancelToken cancelOnInterrupt()
 {
-    static CancelToken token;
-    g_interruptToken = &token;
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
-    return token;
+    return interruptState().token;
+}
+
+void removeOnInterrupt(const QString& path)
+{
+    InterruptState& s = interruptState();
+    QMutexLocker lock(&s.filesLock);
+    s.files.append(QFile::encodeName(path));
+}
+
+void removeOutputOnInterrupt(const QString& output)
+{
+    // StoreWriter and PartialFile write under OUTPUT.partial (SQLite may add its journal next to it).
+    for (const char* suffix : {".partial", ".partial-journal", ".partial-wal", ".partial-shm"})
+        removeOnInterrupt(output + QLatin1String(suffix));
+}
+
+int interruptSignal()
+{
+    return interruptState().signal.load();
+}
+
+int finishProcess(const QString& command, int rc)
+{
+    InterruptState& s = interruptState();
+    s.exitLock.lock(); // never released: the process ends here or in the watcher
+    if (const int sig = s.signal.load()) {
+        outBuffer().resize(0);
+        std::fflush(stderr);
+        exitForSignal(sig);
+    }
+    flushOut();
+    if (outputFailed() && rc == ExitOk) { // an error the command reported itself needs no second message
+        std::fprintf(stderr, "chronoscope-cli%s%s: writing the output failed (%s)\n", command.isEmpty() ? "" : " ",
+                     qPrintable(command), qPrintable(outputError()));
+        return ExitInput;
+    }
+    return rc;
 }
 
 void endProgress()

@@ -142,8 +142,26 @@ void setPretty(bool pretty);
 /// Writes a compact JSON document as one line (re-indented with --pretty).
 void writeJsonLine(const QByteArray& compactJson);
 
-/// A cancel token that Ctrl-C (SIGINT) and SIGTERM cancel, so long work stops cleanly (no partial file).
+/// The cancel token that Ctrl-C (SIGINT) and SIGTERM cancel, so long work stops cleanly (no partial file).
 CancelToken cancelOnInterrupt();
+
+/// main() calls this first: SIGINT and SIGTERM cancel the token above, and a watcher thread ends the
+/// process 1 s later if the command has not returned by then (a JavaScript endless loop, a blocking
+/// read), after removing the files registered below; the exit code is then 130 (SIGINT) / 143 (SIGTERM).
+void installInterruptHandling();
+/// A file to remove if a signal ends the process (a partial output).
+void removeOnInterrupt(const QString& path);
+/// The partial files of an output written through StoreWriter or PartialFile (OUTPUT.partial…).
+void removeOutputOnInterrupt(const QString& output);
+/// The signal that arrived (0: none).
+int interruptSignal();
+/// main() returns through this: flushes stdout and turns a failed write into an error (exit 2), or,
+/// after a signal, removes the registered files and exits with 128 + the signal.
+int finishProcess(const QString& command, int rc);
+
+/// Whether writing stdout failed (disk full, closed or full pipe); commands producing long output stop early.
+bool outputFailed();
+QString outputError();
 
 /// A progress printer for stderr ("\r<what> 42% (420000/1000000)").
 std::function<void(qint64, qint64, const QString&)> stderrProgress();

@@ -77,6 +77,8 @@ int main(int argc, char** argv)
     QCoreApplication::setApplicationName(QStringLiteral("chronoscope"));
     QCoreApplication::setOrganizationName(QStringLiteral("chronoscope"));
 
+    installInterruptHandling();
+
     QStringList args;
     for (int i = 1; i < argc; ++i)
         args << QString::fromLocal8Bit(argv[i]);
@@ -90,12 +92,12 @@ int main(int argc, char** argv)
         if (!args.isEmpty()) {
             if (const auto c = CommandRegistry::find(args.first())) {
                 printCommandHelp(*c);
-                return ExitOk;
+                return finishProcess(QStringLiteral("help"), ExitOk);
             }
             return usage({}, QStringLiteral("unknown command '%1'").arg(args.first()));
         }
         printGeneralHelp(stdout);
-        return ExitOk;
+        return finishProcess({}, ExitOk);
     }
     const std::optional<CommandSpec> spec = CommandRegistry::find(name);
     if (!spec) {
@@ -167,7 +169,7 @@ int main(int argc, char** argv)
 
     if (values.contains(QStringLiteral("help"))) {
         printCommandHelp(*spec);
-        return ExitOk;
+        return finishProcess(name, ExitOk);
     }
     if (positional.size() < spec->minPositional)
         return usage(name, QStringLiteral("missing argument: %1").arg(spec->synopsis));
@@ -177,6 +179,5 @@ int main(int argc, char** argv)
 
     Invocation inv(*spec, positional, values);
     const int rc = spec->run(inv);
-    flushOut();
-    return rc;
+    return finishProcess(name, rc);
 }

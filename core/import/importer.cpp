@@ -3,6 +3,7 @@
 #include "import/jsonscan.h"
 #include "model/event.h"
 #include "store/storewriter.h"
+#include "util/filekind.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -48,11 +49,9 @@ public:
 
     bool open(const QString& path, QString* error)
     {
-        m_file.setFileName(path);
-        if (!m_file.open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
-            *error = QStringLiteral("%1: cannot be read (%2)").arg(path, m_file.errorString());
+        // Only regular files: a FIFO without a writer would block open() forever (util/filekind.h).
+        if (!openRegularFile(m_file, path, error))
             return false;
-        }
         m_size = m_file.size();
         char magic[2] = {0, 0};
         const qint64 n = m_file.peek(magic, 2);
@@ -400,6 +399,9 @@ private:
     bool fill(bool grow);
     void advance(size_t to);
     void skipToNextLine();
+    /// The event or line being read is longer than ImportOptions::maxEventBytes.
+    bool overLimit() const;
+    QString limitText() const;
     void emitEvent(const StoreWriter::RawEvent& e, qint64 line);
     void flushBatch(bool last = false);
     bool stopped() const { return m_options.cancel.isCancelled() || m_queue.closed(); }
@@ -526,9 +528,23 @@ void Importer::skipToNextLine()
             return;
         }
         m_begin = m_end;
-        if (m_eof || !fill(false))
+        if (m_eof || stopped() || !fill(false))
             return;
     }
+}
+
+bool Importer::overLimit() const
+{
+    return m_options.maxEventBytes > 0 && qint64(m_end - m_begin) > m_options.maxEventBytes;
+}
+
+QString Importer::limitText() const
+{
+    const qint64 n = m_options.maxEventBytes;
+    const QString size = n % (1024 * 1024) == 0 ? QStringLiteral("%1 MiB").arg(n / (1024 * 1024))
+                         : n % 1024 == 0        ? QStringLiteral("%1 KiB").arg(n / 1024)
+                                                : QStringLiteral("%1 bytes").arg(n);
+    return QStringLiteral("the limit of %1 (--max-event-size)").arg(size);
 }
 
 bool Importer::importFile(const QString& path, int fileIndex, QString* error)
@@ -550,7 +566,7 @@ bool Importer::importFile(const QString& path, int fileIndex, QString* error)
 
     enum Mode { Unknown, Objects, Array } mode = Unknown;
     enum LineMode { Undecided, Lines, MultiLine } lineMode = Undecided;
-    bool expectComma = false, arrayClosed = false;
+    bool expectComma = false, arrayClosed = false, abandoned = false;
     const qint64 objectsBefore = m_objects, ceBefore = m_cloudEvents;
     bool first = true;
 
@@ -627,6 +643,20 @@ bool Importer::importFile(const QString& path, int fileIndex, QString* error)
         bool lineLimited = false;
         if (mode == Objects && lineMode != MultiLine) {
             const void* nl = std::memchr(m_buf.data() + m_begin, '\n', m_end - m_begin);
+            if (!nl && !m_eof && overLimit()) {
+                // Skipped through to its end in fixed-size reads: memory stays bounded however long it is.
+                const qint64 line = m_line;
+                skipToNextLine();
+                issue(line, QStringLiteral("the line is longer than %1; skipped%2")
+                                .arg(limitText(), m_eof && m_begin == m_end ? QStringLiteral(" (it runs to the end of the file)")
+                                                                            : QString()),
+                      true);
+                if (!m_fatal.isEmpty()) {
+                    *error = m_fatal;
+                    return false;
+                }
+                continue;
+            }
             if (!nl && !m_eof) {
                 if (!fill(true)) {
                     *error = m_fatal;
@@ -638,6 +668,11 @@ bool Importer::importFile(const QString& path, int fileIndex, QString* error)
                 // The line break is part of the scan: it ends a number and is an error inside a string.
                 limit = size_t(static_cast<const char*>(nl) - m_buf.data()) + 1;
                 lineLimited = true;
+                if (m_options.maxEventBytes > 0 && qint64(limit - 1 - m_begin) > m_options.maxEventBytes) {
+                    issue(m_line, QStringLiteral("the line is longer than %1; skipped").arg(limitText()), true);
+                    advance(limit);
+                    continue;
+                }
             }
         }
         bool isObject = false;
@@ -652,6 +687,15 @@ bool Importer::importFile(const QString& path, int fileIndex, QString* error)
                 issue(m_line, QStringLiteral("the line ends before its event does (cut short)"), true);
                 advance(limit);
                 continue;
+            }
+            if (!m_eof && overLimit()) {
+                // A JSON array element or a pretty-printed event has no line to resume at: stop this file.
+                issue(m_line, QStringLiteral("the event is longer than %1; it and the rest of the file were not read")
+                                  .arg(limitText()),
+                      true);
+                m_begin = m_end;
+                abandoned = true;
+                break;
             }
             if (!m_eof) {
                 if (!fill(true)) {
@@ -706,7 +750,9 @@ bool Importer::importFile(const QString& path, int fileIndex, QString* error)
                 continue;
             }
         }
-        if (!isObject) {
+        if (m_options.maxEventBytes > 0 && r.end - start > m_options.maxEventBytes) {
+            issue(m_line, QStringLiteral("the event is longer than %1; skipped").arg(limitText()), true);
+        } else if (!isObject) {
             issue(m_line, QStringLiteral("%1, not an event object").arg(QLatin1String(kindName(c == '-' || (c >= '0' && c <= '9') ? 'n' : (c == 'n' ? 'z' : c)))), true);
         } else {
             processObject(m_members, m_line);
@@ -717,7 +763,7 @@ bool Importer::importFile(const QString& path, int fileIndex, QString* error)
     }
     if (!in.problem().isEmpty())
         issue(m_line, in.problem(), false);
-    if (mode == Array && !arrayClosed && !stopped())
+    if (mode == Array && !arrayClosed && !stopped() && !abandoned)
         issue(m_line, QStringLiteral("the array is not closed (the file may be cut short)"), false);
     if (mode == Unknown)
         issue(0, QStringLiteral("the file is empty (no events)"), false);
@@ -1096,6 +1142,11 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
         }
         if (fi.isDir()) {
             err = QStringLiteral("%1 is a folder, not a file").arg(path);
+            return done(false);
+        }
+        if (const QString kind = nonRegularKind(path); !kind.isEmpty()) {
+            err = QStringLiteral("%1 is %2, not a regular file: inputs are read from files (save a stream first, "
+                                 "e.g. cat PIPE > FILE)").arg(path, kind);
             return done(false);
         }
         rawTotal += fi.size();

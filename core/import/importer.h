@@ -20,6 +20,12 @@ struct ImportOptions
     QHash<QString, QString> mapping;
     CancelToken cancel;
     ProgressFn progress;
+    /// Largest NDJSON line or event (bytes of JSON text, after decompression). A longer line is skipped
+    /// and reported as an issue (the rest of the file imports); a longer event in a JSON array or a
+    /// pretty-printed file ends the reading of that file with an issue. Bounds the memory a hostile file
+    /// (e.g. a small .gz that expands to one endless line) can take: about twice this.
+    qint64 maxEventBytes = kDefaultMaxEventBytes;
+    static constexpr qint64 kDefaultMaxEventBytes = 64 * 1024 * 1024;
 };
 
 struct ImportIssue

@@ -1,6 +1,7 @@
 #include "sources/sourceregistry.h"
 
 #include "sources/sqlitelayout.h"
+#include "util/filekind.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -143,12 +144,11 @@ bool probeSource(const QString& uri, SourceProbe* probe, QString* error)
             *error = QStringLiteral("%1 is a folder, not an event store file").arg(probe->path);
         return false;
     }
-    QFile f(probe->path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        if (error)
-            *error = QStringLiteral("%1: cannot be read (%2)").arg(probe->path, f.errorString());
+    // Only regular files: a source is read more than once (this head, then SQLite or the indexing), and
+    // a FIFO without a writer would block open() forever (util/filekind.h).
+    QFile f;
+    if (!openRegularFile(f, probe->path, error))
         return false;
-    }
     probe->head = f.read(64 * 1024);
     f.close();
     if (probe->head.startsWith("\x1f\x8b")) {
