@@ -11,6 +11,7 @@
 #include "diff/mergepatch.h"
 #include "projection/divergence.h"
 #include "projection/projectionreplay.h"
+#include "sources/sourceregistry.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -72,6 +73,26 @@ QJsonValue orNull(const QJsonValue& v)
 QJsonValue chosenState(const ProjectionSnapshot& s, const QString& partition, bool hasPartition)
 {
     return hasPartition ? orNull(s.partition(partition)) : s.view();
+}
+
+// The output rule shared with state/diff/blame on streams (cmd_state.cpp): the answer itself by default;
+// --envelope wraps it as {source, projection (or a, b), position, ..., <answer>}.
+bool wantsEnvelope(Invocation& inv)
+{
+    return inv.has(QStringLiteral("envelope"));
+}
+
+/// Prints the answer alone, or the envelope (with the source first) when --envelope was given.
+int printAnswer(Invocation& inv, const QJsonValue& answer, QJsonObject envelope)
+{
+    if (!wantsEnvelope(inv)) {
+        writeLine(jsonText(answer));
+    } else {
+        envelope.insert(QStringLiteral("source"), redactUri(inv.positional().first()));
+        writeLine(jsonText(envelope));
+    }
+    flushOut();
+    return ExitOk;
 }
 
 QJsonObject recorded(ProjectionReplay& replay)
@@ -225,9 +246,7 @@ std::optional<int> runStateProjection(Invocation& inv)
     const QJsonObject rec = recorded(replay);
     for (auto it = rec.begin(); it != rec.end(); ++it)
         o.insert(it.key(), it.value());
-    writeJsonLine(jsonText(o));
-    flushOut();
-    return ExitOk;
+    return printAnswer(inv, o.value(QStringLiteral("state")), o);
 }
 
 std::optional<int> runDiffProjection(Invocation& inv)
@@ -274,9 +293,7 @@ std::optional<int> runDiffProjection(Invocation& inv)
                   {QStringLiteral("stateB"), sb}};
     if (hasPartition)
         o.insert(QStringLiteral("partition"), partition);
-    writeJsonLine(jsonText(o));
-    flushOut();
-    return ExitOk;
+    return printAnswer(inv, o.value(QStringLiteral("patch")), o);
 }
 
 std::optional<int> runBlameProjection(Invocation& inv)
@@ -303,9 +320,12 @@ std::optional<int> runBlameProjection(Invocation& inv)
     if (!b.found)
         return inv.inputError(QStringLiteral("no event's handlers changed %1 in %2 (the value comes from $init, or "
                                              "there is none)").arg(path, l->a->fileName()));
-    writeJsonLine(b.event.toCanonicalJson());
-    flushOut();
-    return ExitOk;
+    return printAnswer(inv, eventJson(b.event),
+                       QJsonObject{{QStringLiteral("projection"), l->a->fileName()},
+                                   {QStringLiteral("path"), path},
+                                   {QStringLiteral("position"), *at == kNoLimit ? QJsonValue(QJsonValue::Null) : QJsonValue(*at)},
+                                   {QStringLiteral("value"), orNull(b.value)},
+                                   {QStringLiteral("event"), eventJson(b.event)}});
 }
 
 int runDivergence(Invocation& inv)
@@ -352,9 +372,12 @@ int runDivergence(Invocation& inv)
     } else {
         o.insert(QStringLiteral("position"), d.a.position);
     }
-    writeJsonLine(jsonText(o));
-    flushOut();
-    return ExitOk;
+    // The answer: the event after which the states first differ; null when they agree to the end; "$init"
+    // when they differ before the first event (their $init states).
+    const QJsonValue answer = !d.found ? QJsonValue(QJsonValue::Null)
+                              : d.initial ? QJsonValue(QStringLiteral("$init"))
+                                          : o.value(QStringLiteral("event"));
+    return printAnswer(inv, answer, o);
 }
 
 int runWatch(Invocation& inv)
@@ -392,9 +415,14 @@ int runWatch(Invocation& inv)
         o.insert(QStringLiteral("state"), hit.snapshot.partitioned ? orNull(hit.snapshot.partition(hit.partition))
                                                                    : hit.snapshot.view());
     }
-    writeJsonLine(jsonText(o));
-    flushOut();
-    return ExitOk;
+    // The answer: the event where the condition holds; null when there is none.
+    return printAnswer(inv, hit.found ? o.value(QStringLiteral("event")) : QJsonValue(QJsonValue::Null), o);
+}
+
+OptionSpec envelopeOption()
+{
+    return {QStringLiteral("envelope"), {},
+            QStringLiteral("wrap the answer with the source, the projections, the position and the states")};
 }
 
 QList<OptionSpec> projectionOption()
@@ -436,10 +464,12 @@ const CommandRegistration divergenceCommand(CommandSpec{
     QStringLiteral("divergence URI --projection A.js --projection-b B.js [--to-position N]"),
     QStringLiteral("Runs both projections over the same events from the start and prints the first position after\n"
                    "which their states differ, the event there, both states (the differing partition's when\n"
-                   "partitioned) and the RFC 6902 patch from A's to B's. {\"diverged\": false} when they agree."),
+                   "partitioned) and the RFC 6902 patch from A's to B's. Prints that event (null when they agree, \"$init\"\n"
+                   "when their $init states differ); --envelope: {source, a, b, diverged, position, event, stateA, ...}."),
     1, 1,
     twoProjectionOptions() + QList<OptionSpec>{{QStringLiteral("to-position"), QStringLiteral("N"),
-                                                QStringLiteral("stop comparing after position N")}}
+                                                QStringLiteral("stop comparing after position N")},
+                                               envelopeOption()}
         + limitOptions(),
     runDivergence});
 
@@ -451,14 +481,16 @@ const CommandRegistration watchCommand(CommandSpec{
                    "event's partition's state for a partitioned projection), e.g. 'state.balance < 0', or a\n"
                    "function text. Stops at the first event after --from (forward) or the last before it\n"
                    "(--backward) after which the predicate is true and before which it was false (with --level:\n"
-                   "true at all). Prints the event, its partition and the state right after it."),
+                   "true at all). Prints that event (null when there is none); --envelope adds the source, the\n"
+                   "projection, the predicate, its partition and the state right after it."),
     1, 1,
     projectionOption() + QList<OptionSpec>{
         {QStringLiteral("until"), QStringLiteral("PREDICATE"), QStringLiteral("the condition to stop at")},
         {QStringLiteral("from-position"), QStringLiteral("N"), QStringLiteral("start after (or, backward, before) position N")},
         {QStringLiteral("from-time"), QStringLiteral("T"), QStringLiteral("start at the last event at or before time T")},
         {QStringLiteral("backward"), {}, QStringLiteral("search toward the start of the log")},
-        {QStringLiteral("level"), {}, QStringLiteral("stop wherever the predicate is true, not only where it turns true")}}
+        {QStringLiteral("level"), {}, QStringLiteral("stop wherever the predicate is true, not only where it turns true")},
+        envelopeOption()}
         + limitOptions(),
     runWatch});
 

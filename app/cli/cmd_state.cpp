@@ -4,6 +4,7 @@
 #include "diff/jsondiff.h"
 #include "diff/mergepatch.h"
 #include "replay/replayengine.h"
+#include "sources/sourceregistry.h"
 
 #include <QJsonObject>
 
@@ -24,6 +25,17 @@ QByteArray pointJson(const Point& p)
     }
     }
     return "null";
+}
+
+// The one output rule of state, diff and blame (and their --projection forms, watch and divergence):
+// the answer itself by default; --envelope wraps it as {source, stream, <the point(s)>, ..., <answer>}.
+QByteArray envelopeStart(Invocation& inv, const QString& stream)
+{
+    QByteArray out = "{\"source\":";
+    appendJsonString(out, redactUri(inv.positional().first()));
+    out += ",\"stream\":";
+    appendJsonString(out, stream);
+    return out;
 }
 
 QString requiredStream(Invocation& inv, int* exit)
@@ -54,8 +66,7 @@ int runState(Invocation& inv)
         writeLine(jsonText(r.state));
         return ExitOk;
     }
-    QByteArray out = "{\"stream\":";
-    appendJsonString(out, stream);
+    QByteArray out = envelopeStart(inv, stream);
     out += ",\"point\":" + pointJson(*point);
     out += ",\"event\":";
     out += r.lastEvent ? r.lastEvent->toCanonicalJson() : QByteArray("null");
@@ -87,7 +98,14 @@ int runDiff(Invocation& inv)
     const StateDiff d = engine.diff(stream, *from, *to);
     if (!d.ok())
         return inv.inputError(d.error);
-    writeLine(jsonText(d.patch));
+    if (!inv.has(QStringLiteral("envelope"))) {
+        writeLine(jsonText(d.patch));
+        return ExitOk;
+    }
+    QByteArray out = envelopeStart(inv, stream);
+    out += ",\"from\":" + pointJson(*from) + ",\"to\":" + pointJson(*to);
+    out += ",\"patch\":" + toJsonText(d.patch) + '}';
+    writeJsonLine(out);
     return ExitOk;
 }
 
@@ -115,7 +133,15 @@ int runBlame(Invocation& inv)
         return inv.inputError(QStringLiteral("%1 %2: %3").arg(stream, path, b.error));
     if (!b.event)
         return inv.inputError(QStringLiteral("no event of %1 changed %2").arg(stream, path));
-    writeJsonLine(b.event->toCanonicalJson());
+    if (!inv.has(QStringLiteral("envelope"))) {
+        writeJsonLine(b.event->toCanonicalJson());
+        return ExitOk;
+    }
+    QByteArray out = envelopeStart(inv, stream);
+    out += ",\"path\":";
+    appendJsonString(out, path);
+    out += ",\"point\":" + pointJson(*point) + ",\"event\":" + b.event->toCanonicalJson() + '}';
+    writeJsonLine(out);
     return ExitOk;
 }
 
@@ -129,7 +155,7 @@ const CommandRegistration stateCommand({
     QStringLiteral("state of a stream at a point (default projection: RFC 7386 merge of each event's data)"),
     QStringLiteral("state URI --stream S [--at-version V | --at-position P | --at-time T] [--envelope]"),
     QStringLiteral("Prints the state after the stream's last event at or before the point (default: the end).\n"
-                   "With --envelope: {stream, point, event, eventsApplied, fromCheckpoint, state}."),
+                   "With --envelope: {source, stream, point, event, eventsApplied, fromCheckpoint, state}."),
     1, 1,
     streamOption() + pointOptions(QStringLiteral("at"), QStringLiteral("the state")) +
         QList<OptionSpec>{{QStringLiteral("envelope"), {},
@@ -140,25 +166,29 @@ const CommandRegistration diffCommand({
     QStringLiteral("diff"),
     QStringLiteral("JSON Patch (RFC 6902) from a stream's state at one point to another"),
     QStringLiteral("diff URI --stream S (--from-version V | --from-position P | --from-time T) "
-                   "[--to-version V | --to-position P | --to-time T]"),
+                   "[--to-version V | --to-position P | --to-time T] [--envelope]"),
     QStringLiteral("Prints the RFC 6902 patch that turns the state at the first point into the state at the\n"
                    "second (default: the end). Array elements with the same \"id\" are the same element."),
     1, 1,
     streamOption() + pointOptions(QStringLiteral("from"), QStringLiteral("from the state")) +
-        pointOptions(QStringLiteral("to"), QStringLiteral("to the state")),
+        pointOptions(QStringLiteral("to"), QStringLiteral("to the state")) +
+        QList<OptionSpec>{{QStringLiteral("envelope"), {},
+                           QStringLiteral("wrap the patch: {source, stream, from, to, patch}")}},
     runDiff});
 
 const CommandRegistration blameCommand({
     QStringLiteral("blame"),
     QStringLiteral("the event that last changed a JSON Pointer path of a stream's state"),
-    QStringLiteral("blame URI --stream S --path /json/pointer [--at-version V | --at-position P | --at-time T]"),
+    QStringLiteral("blame URI --stream S --path /json/pointer [--at-version V | --at-position P | --at-time T] [--envelope]"),
     QStringLiteral("Prints the canonical event whose data last changed the value at the path, in the state at\n"
                    "the point (default: the end)."),
     1, 1,
     streamOption() +
         QList<OptionSpec>{{QStringLiteral("path"), QStringLiteral("POINTER"),
                            QStringLiteral("RFC 6901 JSON Pointer into the state, e.g. /items/0/qty")}} +
-        pointOptions(QStringLiteral("at"), QStringLiteral("blame in the state")),
+        pointOptions(QStringLiteral("at"), QStringLiteral("blame in the state")) +
+        QList<OptionSpec>{{QStringLiteral("envelope"), {},
+                           QStringLiteral("wrap the event: {source, stream, path, point, event}")}},
     runBlame});
 
 } // namespace
