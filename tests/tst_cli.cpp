@@ -6,6 +6,8 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QDirIterator>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
@@ -15,6 +17,7 @@
 #include <QMap>
 #include <QProcess>
 #include <QSet>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -22,6 +25,10 @@
 
 #include <csignal>
 #include <functional>
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 using namespace chronoscope;
 
@@ -664,10 +671,280 @@ private Q_SLOTS:
         ::kill(pid_t(p.processId()), SIGINT);
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(p.exitCode(), 2);
+        QCOMPARE(p.exitCode(), 130); // 128 + SIGINT, as a shell reports a command ended by Ctrl-C
         err += p.readAllStandardError();
-        QVERIFY2(err.contains("cancel"), err.constData());
+        QVERIFY2(err.contains("stopped by SIGINT"), err.constData());
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList());
+    }
+
+    void signalEndsAnyCommand_data()
+    {
+        // SIGTERM and SIGINT end a running command within a few seconds with 143 / 130, and leave no output
+        // file (nor its .partial) behind: an import of a long (gzip-compressed) input, an export, a demo,
+        // and commands blocked on a remote server that accepts the connection and never answers.
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<int>("signal");
+        for (const char* c : {"import", "export", "demo", "remote events", "remote capture"}) {
+            QTest::addRow("%s SIGTERM", c) << c << int(SIGTERM);
+            QTest::addRow("%s SIGINT", c) << c << int(SIGINT);
+        }
+    }
+    void signalEndsAnyCommand()
+    {
+        QFETCH(QString, command);
+        QFETCH(int, signal);
+        QTemporaryDir dir;
+        const QString out = dir.filePath(command == "export" ? "out.ndjson" : "out.chronoscope");
+        QTcpServer server; // listens (the kernel completes the handshake) but never reads or answers
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        const QString remote = QStringLiteral("kurrentdb://127.0.0.1:%1").arg(server.serverPort());
+        QStringList args;
+        if (command == "import")
+            args = {"import", endlessGzip(), "-o", out};
+        else if (command == "export")
+            args = {"export", endlessGzip(), "-o", out}; // stopped while the source file is being indexed
+        else if (command == "demo")
+            args = {"demo", "-o", out, "--events", "50000000"};
+        else if (command == "remote events")
+            args = {"events", remote};
+        else
+            args = {"capture", remote, "-o", out};
+        QTemporaryDir cache; // the index of a file source is built here: no partial index may stay either
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("CHRONOSCOPE_CACHE_DIR", cache.path());
+        p.setProcessEnvironment(env);
+        p.start(kCli, args);
+        QVERIFY(p.waitForStarted());
+        QTest::qWait(1000); // well into the work
+        QCOMPARE(p.state(), QProcess::Running);
+        QElapsedTimer timer;
+        timer.start();
+        ::kill(pid_t(p.processId()), signal);
+        const bool ended = p.waitForFinished(10000);
+        if (!ended) {
+            p.kill();
+            p.waitForFinished();
+        }
+        QVERIFY2(ended, "still running 10 s after the signal");
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 128 + signal);
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList());
+        QDirIterator it(cache.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString f = it.next();
+            QVERIFY2(!f.contains(".partial"), qPrintable(f));
+        }
+    }
+
+    void writeFailuresAreErrors_data()
+    {
+        // A full disk or a closed stdout fails the command with a message and exit 2 (it used to exit 0).
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<bool>("closeStdout"); // else stdout is /dev/full
+        QTest::addColumn<QString>("needle");
+        const QString s = QStringLiteral("@store");
+        QTest::newRow("events > /dev/full") << QStringList{"events", s} << false << "No space left on device";
+        QTest::newRow("info > /dev/full") << QStringList{"info", s} << false << "No space left on device";
+        QTest::newRow("state > /dev/full") << QStringList{"state", s, "--stream", "@order"} << false << "No space left";
+        QTest::newRow("export -o - > /dev/full") << QStringList{"export", s, "-o", "-"} << false << "No space left";
+        QTest::newRow("demo -o - > /dev/full") << QStringList{"demo", "-o", "-", "--events", "3000"} << false
+                                               << "No space left";
+        QTest::newRow("help > /dev/full") << QStringList{"--help"} << false << "No space left";
+        QTest::newRow("events, stdout closed") << QStringList{"events", s} << true << "Bad file descriptor";
+        QTest::newRow("streams, stdout closed") << QStringList{"streams", s} << true << "Bad file descriptor";
+    }
+    void writeFailuresAreErrors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(bool, closeStdout);
+        QFETCH(QString, needle);
+        args.replaceInStrings("@store", m_store);
+        args.replaceInStrings("@order", m_order);
+        QProcess p;
+        if (closeStdout) {
+            // sh closes fd 1 before exec: every write to stdout fails with EBADF.
+            p.start("/bin/sh", QStringList{"-c", "exec \"$0\" \"$@\" >&-", kCli} + args);
+        } else {
+            p.setStandardOutputFile("/dev/full");
+            p.start(kCli, args);
+        }
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 2, err.constData());
+        QVERIFY2(err.contains(needle.toUtf8()), err.constData());
+    }
+
+    void outputMustBeRegularFile_data()
+    {
+        // -o never replaces anything but a regular file, even with --force: a device node, a FIFO, a folder,
+        // or a symbolic link to one of them gets a clear error and stays what it was.
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<QString>("target");
+        for (const char* c : {"import", "demo", "demo-ndjson", "export", "capture"})
+            for (const char* t : {"device", "fifo", "folder", "link to device", "link to fifo"})
+                QTest::addRow("%s -o %s", c, t) << c << t;
+    }
+    void outputMustBeRegularFile()
+    {
+        QFETCH(QString, command);
+        QFETCH(QString, target);
+        QTemporaryDir dir;
+        const QByteArray ndjsonSuffix = command == "demo-ndjson" || command == "export" ? ".ndjson" : "";
+        QString path = dir.filePath("target" + ndjsonSuffix);
+        mode_t expected = 0;
+        QString what;
+        if (target.contains("device")) {
+            // A character device like /dev/null (1,3) in our own folder, so nothing of the system is at stake.
+            if (::geteuid() != 0 || ::mknod(QFile::encodeName(path).constData(), S_IFCHR | 0666, makedev(1, 3)) != 0) {
+                path = QStringLiteral("/dev/null");
+                if (target.contains("link"))
+                    QSKIP("needs root for a device node of its own");
+            }
+            expected = S_IFCHR;
+            what = "a character device";
+        } else if (target.contains("fifo")) {
+            QCOMPARE(::mkfifo(QFile::encodeName(path).constData(), 0600), 0);
+            expected = S_IFIFO;
+            what = "a FIFO (named pipe)";
+        } else {
+            QVERIFY(QDir(dir.path()).mkdir("target" + ndjsonSuffix));
+            expected = S_IFDIR;
+            what = "a folder";
+        }
+        QString out = path;
+        if (target.startsWith("link")) {
+            out = dir.filePath("link" + ndjsonSuffix);
+            QVERIFY(QFile::link(path, out));
+        }
+        QStringList args;
+        if (command == "import")
+            args = {"import", m_dir.filePath("all.ndjson"), "-o", out, "--force"};
+        else if (command.startsWith("demo"))
+            args = {"demo", "-o", out, "--events", "100", "--force"};
+        else if (command == "export")
+            args = {"export", m_store, "-o", out, "--force", "--limit", "10"};
+        else
+            args = {"capture", m_store, "-o", out, "--force", "--last", "10"};
+        if (command == "import" && !QFile::exists(args[1]))
+            QCOMPARE(cli({"export", m_store, "-o", args[1]}).exit, 0);
+        const Run r = cli(args);
+        QCOMPARE(r.exit, 2);
+        QVERIFY2(r.err.contains(what.toUtf8() + ", not a regular file"), r.err.constData());
+        struct stat st;
+        QCOMPARE(::stat(QFile::encodeName(path).constData(), &st), 0);
+        QCOMPARE(st.st_mode & S_IFMT, expected);
+        if (target.startsWith("link")) {
+            QCOMPARE(::lstat(QFile::encodeName(out).constData(), &st), 0);
+            QVERIFY(S_ISLNK(st.st_mode));
+        }
+        // A regular file is still replaced with --force.
+        if (target == "folder") {
+            const QString file = dir.filePath("regular" + ndjsonSuffix);
+            writeFile(file, "old");
+            args.replaceInStrings(out, file);
+            const Run ok = cli(args);
+            QVERIFY2(ok.exit == 0, ok.err.constData());
+            QVERIFY(QFileInfo(file).size() > 3);
+        }
+    }
+
+    void nonRegularInputsFailFast_data()
+    {
+        QTest::addColumn<QString>("command");
+        for (const char* c : {"info", "events", "streams", "state", "import"})
+            QTest::newRow(c) << c;
+    }
+    void nonRegularInputsFailFast()
+    {
+        // A FIFO with no writer used to block the CLI forever (open() waits for a writer): now a clear error.
+        QFETCH(QString, command);
+        QTemporaryDir dir;
+        const QString fifo = dir.filePath("events.ndjson");
+        QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        QStringList args{command, fifo};
+        if (command == "state")
+            args << "--stream" << "a";
+        if (command == "import")
+            args << "-o" << dir.filePath("out.chronoscope");
+        QProcess p;
+        p.start(kCli, args);
+        const bool ended = p.waitForFinished(5000);
+        if (!ended) {
+            p.kill();
+            p.waitForFinished();
+        }
+        QVERIFY2(ended, "blocked on the FIFO");
+        QCOMPARE(p.exitCode(), 2);
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(err.contains("is a FIFO (named pipe), not a regular file"), err.constData());
+        QVERIFY(p.readAllStandardOutput().isEmpty());
+    }
+
+    void importMaxEventSize()
+    {
+        // A small .gz that expands to a 6 MiB line: with --max-event-size 64K the line is skipped and listed
+        // as file:line, the events around it are imported; a bad size is a usage error.
+        QTemporaryDir dir;
+        const QString in = dir.filePath("long.ndjson");
+        writeFile(in, "{\"stream\":\"a\",\"type\":\"T\"}\n{\"stream\":\"b\",\"data\":\"" +
+                          QByteArray(6 * 1024 * 1024, 'x') + "\"}\n{\"stream\":\"c\",\"type\":\"T\"}\n");
+        QCOMPARE(QProcess::execute("gzip", {"-f", in}), 0);
+        QVERIFY(QFileInfo(in + ".gz").size() < 64 * 1024);
+        const Run r = cli({"import", in + ".gz", "-o", dir.filePath("out.chronoscope"), "--max-event-size", "64K"});
+        QVERIFY2(r.exit == 0, r.err.constData());
+        const QJsonObject s = r.json().toObject();
+        QCOMPARE(s.value("events").toInteger(), 2);
+        QCOMPARE(s.value("skipped").toInteger(), 1);
+        const QJsonArray issues = s.value("issues").toArray();
+        QCOMPARE(issues.size(), 1);
+        QCOMPARE(issues[0][QLatin1String("line")].toInteger(), 2);
+        QVERIFY2(issues[0][QLatin1String("message")].toString().contains("longer than the limit of 64 KiB"),
+                 qPrintable(issues[0][QLatin1String("message")].toString()));
+        const Run bad = cli({"import", in + ".gz", "-o", dir.filePath("bad.chronoscope"), "--max-event-size", "lots"});
+        QCOMPARE(bad.exit, 1);
+        QVERIFY(bad.err.contains("--max-event-size"));
+    }
+
+    void envelopes_data()
+    {
+        // One rule for state, diff and blame: the answer itself by default, --envelope wraps it with the source,
+        // the stream and the point(s).
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<QString>("answerKey");
+        QTest::newRow("state") << "state" << "state";
+        QTest::newRow("diff") << "diff" << "patch";
+        QTest::newRow("blame") << "blame" << "event";
+    }
+    void envelopes()
+    {
+        QFETCH(QString, command);
+        QFETCH(QString, answerKey);
+        QStringList args{command, m_store, "--stream", m_order};
+        if (command == "diff")
+            args << "--from-version" << "1";
+        if (command == "blame")
+            args << "--path" << "/status";
+        const Run plain = cli(args);
+        QVERIFY2(plain.exit == 0, plain.err.constData());
+        const Run wrapped = cli(args + QStringList{"--envelope"});
+        QVERIFY2(wrapped.exit == 0, wrapped.err.constData());
+        const QJsonObject o = wrapped.json().toObject();
+        QCOMPARE(o.value("source").toString(), m_store);
+        QCOMPARE(o.value("stream").toString(), m_order);
+        QCOMPARE(o.value(answerKey), plain.json());
+        if (command == "diff") {
+            QCOMPARE(o.value("from").toObject().value("kind").toString(), QStringLiteral("version"));
+            QCOMPARE(o.value("to").toObject().value("kind").toString(), QStringLiteral("end"));
+            QVERIFY(plain.json().isArray());
+        } else {
+            QCOMPARE(o.value("point").toObject().value("kind").toString(), QStringLiteral("end"));
+            QVERIFY(plain.json().isObject());
+        }
+        if (command == "blame")
+            QCOMPARE(o.value("path").toString(), QStringLiteral("/status"));
     }
 
     void unknownLayoutNamesTables()
@@ -682,6 +959,31 @@ private Q_SLOTS:
     }
 
 private:
+    // A gzip file of about 1 MB that expands to 2 GB of valid NDJSON: the same compressed member repeated
+    // (concatenated gzip members read as one text), so an import of it runs long enough to be interrupted.
+    QString endlessGzip()
+    {
+        const QString path = m_dir.filePath("endless.ndjson.gz");
+        if (QFile::exists(path))
+            return path;
+        QByteArray chunk;
+        for (int i = 0; chunk.size() < 2 * 1024 * 1024; ++i)
+            chunk += "{\"stream\":\"s-" + QByteArray::number(i % 100) + "\",\"type\":\"T\",\"data\":{\"n\":1}}\n";
+        QProcess gz;
+        gz.start("gzip", {"-c"});
+        gz.write(chunk);
+        gz.closeWriteChannel();
+        if (!gz.waitForFinished(30000))
+            return {};
+        const QByteArray member = gz.readAllStandardOutput();
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly))
+            return {};
+        for (int i = 0; i < 1000; ++i)
+            f.write(member);
+        return path;
+    }
+
     void writeFixtures()
     {
         if (m_fixtures)

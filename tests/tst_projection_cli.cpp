@@ -6,6 +6,7 @@
 #include "store/storewriter.h"
 
 #include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -13,6 +14,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <csignal>
 
 using namespace chronoscope;
 
@@ -65,6 +68,10 @@ private Q_SLOTS:
     void badProjectionsExitWith2_data();
     void badProjectionsExitWith2();
     void stateAndDiffWithProjection();
+    void outputShapes_data();
+    void outputShapes();
+    void signalEndsEndlessProjection_data();
+    void signalEndsEndlessProjection();
 
 private:
     QString write(const QString& name, const QByteArray& text);
@@ -122,7 +129,7 @@ void TestProjectionCli::divergenceOnCraftedStore()
         PaymentSucceeded: function (s, e) { s.revenue += e.data.amount; } });)");
     const QByteArray before = sha(m_store);
     const Result r = cli({QStringLiteral("divergence"), m_store, QStringLiteral("--projection"), v1,
-                          QStringLiteral("--projection-b"), v2});
+                          QStringLiteral("--projection-b"), v2, QStringLiteral("--envelope")});
     QVERIFY2(r.exit == 0, r.err.constData());
     const QJsonObject o = r.json();
     QCOMPARE(o.value(QStringLiteral("diverged")).toBool(), true);
@@ -134,13 +141,14 @@ void TestProjectionCli::divergenceOnCraftedStore()
              QStringLiteral(R"([{"op":"replace","path":"/revenue","value":30}])"));
     // The same version twice: no divergence, the states at the end.
     const Result same = cli({QStringLiteral("divergence"), m_store, QStringLiteral("--projection"), v1,
-                             QStringLiteral("--projection-b"), v1});
+                             QStringLiteral("--projection-b"), v1, QStringLiteral("--envelope")});
     QCOMPARE(same.exit, 0);
     QCOMPARE(same.json().value(QStringLiteral("diverged")).toBool(), false);
     QCOMPARE(same.json().value(QStringLiteral("position")).toInteger(), 10);
     // --to-position before the divergence: none found.
     const Result early = cli({QStringLiteral("divergence"), m_store, QStringLiteral("--projection"), v1,
-                              QStringLiteral("--projection-b"), v2, QStringLiteral("--to-position"), QStringLiteral("8")});
+                              QStringLiteral("--projection-b"), v2, QStringLiteral("--to-position"), QStringLiteral("8"),
+                              QStringLiteral("--envelope")});
     QCOMPARE(early.json().value(QStringLiteral("diverged")).toBool(), false);
     QCOMPARE(sha(m_store), before);  // read-only
 }
@@ -160,7 +168,7 @@ void TestProjectionCli::divergenceOnDemoFindsFirstRefund()
     const QList<Event> refunds = reader->readAll(q, &error);
     QCOMPARE(refunds.size(), 1);
     const Result r = cli({QStringLiteral("divergence"), demo, QStringLiteral("--projection"), kExamples + "revenue-per-day.js",
-                          QStringLiteral("--projection-b"), kExamples + "revenue-per-day-v2.js"});
+                          QStringLiteral("--projection-b"), kExamples + "revenue-per-day-v2.js", QStringLiteral("--envelope")});
     QVERIFY2(r.exit == 0, r.err.constData());
     const QJsonObject o = r.json();
     QCOMPARE(o.value(QStringLiteral("diverged")).toBool(), true);
@@ -171,13 +179,13 @@ void TestProjectionCli::divergenceOnDemoFindsFirstRefund()
     QVERIFY(std::abs((a - b) - refunded) < 0.005);
     // The examples load and run on the demo (inventory is partitioned per SKU).
     const Result inv = cli({QStringLiteral("watch"), demo, QStringLiteral("--projection"), kExamples + "inventory-per-sku.js",
-                            QStringLiteral("--until"), QStringLiteral("state.reserved > 0")});
+                            QStringLiteral("--until"), QStringLiteral("state.reserved > 0"), QStringLiteral("--envelope")});
     QVERIFY2(inv.exit == 0, inv.err.constData());
     QCOMPARE(inv.json().value(QStringLiteral("found")).toBool(), true);
     QVERIFY(inv.json().value(QStringLiteral("partition")).toString().startsWith(QLatin1String("SKU")) ||
             !inv.json().value(QStringLiteral("partition")).toString().isEmpty());
     const Result oc = cli({QStringLiteral("watch"), demo, QStringLiteral("--projection"), kExamples + "order-status-counts.js",
-                           QStringLiteral("--until"), QStringLiteral("state.statuses.cancelled > 0")});
+                           QStringLiteral("--until"), QStringLiteral("state.statuses.cancelled > 0"), QStringLiteral("--envelope")});
     QVERIFY2(oc.exit == 0, oc.err.constData());
     QCOMPARE(oc.json().value(QStringLiteral("event")).toObject().value(QStringLiteral("type")).toString(),
              QStringLiteral("OrderCancelled"));
@@ -205,7 +213,8 @@ void TestProjectionCli::watch()
         Deposited: function (s, e) { s.balance += e.data.amount; },
         Withdrawn: function (s, e) { s.balance -= e.data.amount; } });)");
     const Result r = cli(QStringList{QStringLiteral("watch"), m_store, QStringLiteral("--projection"), f,
-                                     QStringLiteral("--until"), QStringLiteral("state.balance < 0")} + extra);
+                                     QStringLiteral("--until"), QStringLiteral("state.balance < 0"),
+                                     QStringLiteral("--envelope")} + extra);
     QVERIFY2(r.exit == 0, r.err.constData());
     const QJsonObject o = r.json();
     QCOMPARE(o.value(QStringLiteral("found")).toBool(), expected != 0);
@@ -272,10 +281,10 @@ void TestProjectionCli::stateAndDiffWithProjection()
     Result r = cli({QStringLiteral("state"), m_store, QStringLiteral("--projection"), f, QStringLiteral("--at-position"),
                     QStringLiteral("4")});
     QVERIFY2(r.exit == 0, r.err.constData());
-    QCOMPARE(QString::fromUtf8(toJsonText(r.json().value(QStringLiteral("state")))),
-             QStringLiteral(R"({"partitions":{"acct-1":{"balance":5},"acct-2":{"balance":5}}})"));
+    QCOMPARE(r.out.trimmed(), QByteArray(R"({"partitions":{"acct-1":{"balance":5},"acct-2":{"balance":5}}})"));
     r = cli({QStringLiteral("state"), m_store, QStringLiteral("--projection"), f, QStringLiteral("--partition"),
-             QStringLiteral("acct-1"), QStringLiteral("--at-time"), QStringLiteral("2026-01-05T10:02:10Z")});
+             QStringLiteral("acct-1"), QStringLiteral("--at-time"), QStringLiteral("2026-01-05T10:02:10Z"),
+             QStringLiteral("--envelope")});
     QVERIFY2(r.exit == 0, r.err.constData());
     QCOMPARE(r.json().value(QStringLiteral("position")).toInteger(), 3);
     QCOMPARE(QString::fromUtf8(toJsonText(r.json().value(QStringLiteral("state")))), QStringLiteral(R"({"balance":-5})"));
@@ -285,8 +294,7 @@ void TestProjectionCli::stateAndDiffWithProjection()
     r = cli({QStringLiteral("diff"), m_store, QStringLiteral("--projection"), f, QStringLiteral("--projection-b"), g,
              QStringLiteral("--partition"), QStringLiteral("acct-2")});
     QVERIFY2(r.exit == 0, r.err.constData());
-    QCOMPARE(QString::fromUtf8(toJsonText(r.json().value(QStringLiteral("patch")))),
-             QStringLiteral(R"([{"op":"replace","path":"/balance","value":5}])"));
+    QCOMPARE(r.out.trimmed(), QByteArray(R"([{"op":"replace","path":"/balance","value":5}])"));
     // blame: the event whose handlers last changed a path of the projection's state.
     r = cli({QStringLiteral("blame"), m_store, QStringLiteral("--projection"), f, QStringLiteral("--path"),
              QStringLiteral("/partitions/acct-1/balance"), QStringLiteral("--at-position"), QStringLiteral("5")});
@@ -300,6 +308,129 @@ void TestProjectionCli::stateAndDiffWithProjection()
     r = cli({QStringLiteral("state"), m_store, QStringLiteral("--projection"), bad});
     QCOMPARE(r.exit, 2);
     QVERIFY2(r.err.contains("uncaught exception: no"), r.err.constData());
+}
+
+void TestProjectionCli::outputShapes_data()
+{
+    // One rule for every command: the answer itself by default; --envelope wraps it with the source and the
+    // context, the answer under its own key. `state --projection` printed a wrapper always.
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("answerKey");
+    QTest::addColumn<QByteArray>("answer"); // compact JSON of the answer alone
+    QTest::newRow("state") << QStringList{"state", "--projection", "@bal", "--at-position", "4"} << "state"
+                           << QByteArray(R"({"partitions":{"acct-1":{"balance":5},"acct-2":{"balance":5}}})");
+    QTest::newRow("state of a partition") << QStringList{"state", "--projection", "@bal", "--partition", "acct-1"}
+                                          << "state" << QByteArray(R"({"balance":-15})");
+    QTest::newRow("diff") << QStringList{"diff", "--projection", "@bal", "--projection-b", "@dep", "--partition", "acct-2"}
+                          << "patch" << QByteArray(R"([{"op":"replace","path":"/balance","value":5}])");
+    QTest::newRow("blame") << QStringList{"blame", "--projection", "@bal", "--path", "/partitions/acct-2/balance"}
+                           << "event" << QByteArray("@event5");
+    QTest::newRow("watch") << QStringList{"watch", "--projection", "@bal", "--until", "state.balance < 0"} << "event"
+                           << QByteArray("@event3");
+    QTest::newRow("watch, not found") << QStringList{"watch", "--projection", "@bal", "--until", "state.balance > 99"}
+                                      << "" << QByteArray("null");
+    QTest::newRow("divergence") << QStringList{"divergence", "--projection", "@bal", "--projection-b", "@dep"} << "event"
+                                << QByteArray("@event3");
+    QTest::newRow("divergence, none") << QStringList{"divergence", "--projection", "@bal", "--projection-b", "@bal"}
+                                      << "" << QByteArray("null");
+    QTest::newRow("divergence at $init") << QStringList{"divergence", "--projection", "@flat", "--projection-b", "@init"}
+                                         << "" << QByteArray("\"$init\"");
+}
+
+void TestProjectionCli::outputShapes()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, answerKey);
+    QFETCH(QByteArray, answer);
+    const QString bal = write(QStringLiteral("shape-bal.js"), R"(fromCategory('acct').foreachStream().when({
+        $init: function () { return { balance: 0 }; },
+        Deposited: function (s, e) { s.balance += e.data.amount; },
+        Withdrawn: function (s, e) { s.balance -= e.data.amount; } });)");
+    const QString dep = write(QStringLiteral("shape-dep.js"), R"(fromCategory('acct').foreachStream().when({
+        $init: function () { return { balance: 0 }; },
+        Deposited: function (s, e) { s.balance += e.data.amount; } });)");
+    // Not partitioned: the two $init states are compared before the first event.
+    const QString flat = write(QStringLiteral("shape-flat.js"), R"(fromCategory('acct').when({
+        $init: function () { return { balance: 0 }; },
+        Deposited: function (s, e) { s.balance += e.data.amount; },
+        Withdrawn: function (s, e) { s.balance -= e.data.amount; } });)");
+    const QString init = write(QStringLiteral("shape-init.js"), R"(fromCategory('acct').when({
+        $init: function () { return { balance: 1 }; },
+        Deposited: function (s, e) { s.balance += e.data.amount; },
+        Withdrawn: function (s, e) { s.balance -= e.data.amount; } });)");
+    args.replaceInStrings(QStringLiteral("@bal"), bal);
+    args.replaceInStrings(QStringLiteral("@dep"), dep);
+    args.replaceInStrings(QStringLiteral("@init"), init);
+    args.replaceInStrings(QStringLiteral("@flat"), flat);
+    args.insert(1, m_store);
+    if (answer.startsWith("@event")) {
+        // The canonical event at that position, as `events` prints it.
+        const Result e = cli({QStringLiteral("events"), m_store, QStringLiteral("--from-position"),
+                              QString::fromLatin1(answer.mid(6)), QStringLiteral("--limit"), QStringLiteral("1")});
+        QCOMPARE(e.exit, 0);
+        answer = toJsonText(parseJsonValue(e.out.trimmed()));
+    }
+    const Result plain = cli(args);
+    QVERIFY2(plain.exit == 0, plain.err.constData());
+    QCOMPARE(toJsonText(parseJsonValue(plain.out.trimmed())), answer);
+    QCOMPARE(plain.out.count('\n'), 1);
+
+    const Result wrapped = cli(args + QStringList{QStringLiteral("--envelope")});
+    QVERIFY2(wrapped.exit == 0, wrapped.err.constData());
+    const QJsonObject o = wrapped.json();
+    QCOMPARE(o.value(QStringLiteral("source")).toString(), m_store);
+    QVERIFY(o.contains(QStringLiteral("projection")) || o.contains(QStringLiteral("a")));
+    QVERIFY(o.contains(QStringLiteral("position")) || args.first() == QLatin1String("watch"));
+    if (!answerKey.isEmpty())
+        QCOMPARE(toJsonText(o.value(answerKey)), answer);
+}
+
+void TestProjectionCli::signalEndsEndlessProjection_data()
+{
+    // A handler or predicate in an endless loop, with the time limit raised so that only the signal can stop
+    // it: SIGTERM and SIGINT end the process within a few seconds, with 143 / 130.
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<int>("signal");
+    for (const char* c : {"state", "divergence", "watch predicate"}) {
+        QTest::addRow("%s SIGTERM", c) << c << int(SIGTERM);
+        QTest::addRow("%s SIGINT", c) << c << int(SIGINT);
+    }
+}
+
+void TestProjectionCli::signalEndsEndlessProjection()
+{
+    QFETCH(QString, command);
+    QFETCH(int, signal);
+    const QString loop = write(QStringLiteral("loop.js"), "fromAll().when({$any:function(s,e){for(;;);}})");
+    const QString calm = write(QStringLiteral("calm.js"), "fromAll().when({$any:function(s,e){s.n=(s.n||0)+1;}})");
+    const QStringList limits{QStringLiteral("--timeout-ms"), QStringLiteral("3600000")};
+    QStringList args;
+    if (command == QLatin1String("state"))
+        args = QStringList{QStringLiteral("state"), m_store, QStringLiteral("--projection"), loop} + limits;
+    else if (command == QLatin1String("divergence"))
+        args = QStringList{QStringLiteral("divergence"), m_store, QStringLiteral("--projection"), calm,
+                           QStringLiteral("--projection-b"), loop} + limits;
+    else
+        args = QStringList{QStringLiteral("watch"), m_store, QStringLiteral("--projection"), calm,
+                           QStringLiteral("--until"), QStringLiteral("(function(){for(;;);})()")} + limits;
+    QProcess p;
+    p.start(kCli, args);
+    QVERIFY(p.waitForStarted());
+    QTest::qWait(1500); // the engine is loaded and inside the loop
+    QCOMPARE(p.state(), QProcess::Running);
+    QElapsedTimer timer;
+    timer.start();
+    ::kill(pid_t(p.processId()), signal);
+    const bool ended = p.waitForFinished(10000);
+    if (!ended) {
+        p.kill();
+        p.waitForFinished();
+    }
+    QVERIFY2(ended, "still running 10 s after the signal");
+    QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 128 + signal);
+    QVERIFY(p.readAllStandardOutput().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestProjectionCli)

@@ -218,6 +218,7 @@ bool Invocation::wantsProgress() const
 std::unique_ptr<EventReader> Invocation::openReader(const QString& uri, int* exit)
 {
     OpenOptions options;
+    options.cancel = cancelOnInterrupt(); // indexing a file source stops (and removes its partial index) on a signal
     if (wantsProgress())
         options.progress = stderrProgress();
     QString error;
