@@ -16,6 +16,7 @@
 #include <QJsonObject>
 #include <QMap>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -775,6 +776,38 @@ private Q_SLOTS:
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QVERIFY2(p.exitCode() == 2, err.constData());
         QVERIFY2(err.contains(needle.toUtf8()), err.constData());
+    }
+
+    void fullDiskIsAnError_data()
+    {
+        // -o on a full file system (a 512 KiB tmpfs; needs root): exit 2, a message that says the disk is full,
+        // and nothing left behind, neither the output nor its .partial.
+        QTest::addColumn<QString>("command");
+        QTest::newRow("export") << "export";
+        QTest::newRow("demo ndjson") << "demo ndjson";
+        QTest::newRow("demo store") << "demo store";
+        QTest::newRow("import") << "import";
+    }
+    void fullDiskIsAnError()
+    {
+        QFETCH(QString, command);
+        QTemporaryDir dir;
+        if (::geteuid() != 0 || QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=512k", "tmpfs", dir.path()}) != 0)
+            QSKIP("needs root and mount for a small file system");
+        const auto unmount = qScopeGuard([&] { QProcess::execute("umount", {dir.path()}); });
+        QStringList args;
+        if (command == "export")
+            args = {"export", m_store, "-o", dir.filePath("out.ndjson")};
+        else if (command == "demo ndjson")
+            args = {"demo", "-o", dir.filePath("out.ndjson"), "--events", "20000"};
+        else if (command == "demo store")
+            args = {"demo", "-o", dir.filePath("out.chronoscope"), "--events", "20000"};
+        else
+            args = {"import", endlessGzip(), "-o", dir.filePath("out.chronoscope")};
+        const Run r = cli(args);
+        QCOMPARE(r.exit, 2);
+        QVERIFY2(r.err.contains("No space left on device") || r.err.contains("disk is full"), r.err.constData());
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList());
     }
 
     void outputMustBeRegularFile_data()
