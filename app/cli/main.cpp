@@ -35,7 +35,9 @@ void printGeneralHelp(FILE* to)
     QString text = QStringLiteral(
         "Usage: chronoscope-cli COMMAND [ARGS] [--pretty]\n"
         "Explore event stores from scripts: JSON on stdout, messages on stderr.\n"
-        "Exit codes: 0 success, 1 usage error, 2 input error.\n\nCommands:\n");
+        "Exit codes: 0 success, 1 usage error, 2 input or output error, 130/143 stopped by SIGINT/SIGTERM.\n"
+        "state, diff, blame, watch, divergence print the answer itself; --envelope wraps it with its context.\n\n"
+        "Commands:\n");
     for (const CommandSpec& c : CommandRegistry::all())
         text += QStringLiteral("  %1  %2\n").arg(c.name, -8).arg(c.summary);
     text += QStringLiteral(
