@@ -1,6 +1,7 @@
 // RFC 7386 merge patch, including the RFC's own appendix A examples, and numbers kept as written
 // through parse, merge and write (diff/jsonvalue.h).
 #include "diff/mergepatch.h"
+#include "number_texts.h"
 #include "util/jsontext.h"
 
 #include <QJsonArray>
@@ -71,6 +72,8 @@ private Q_SLOTS:
               "5e-324", "2.4e-324", "0.30000000000000004", "0.1", "123456789012345.5", "1234567890123456.5",
               "1E-0", "1e00", "7.000000000000001", "100000000000000000000000000000000000000000000000000000001"})
             QTest::newRow(t) << QByteArray(t);
+        for (const QByteArray& t : testdata::numberTexts())
+            QTest::newRow(("shared " + t).constData()) << t;
         // A number longer than any double can hold.
         QTest::newRow("long") << ("3." + QByteArray(5000, '1'));
     }
