@@ -93,23 +93,17 @@ NumberKind classifyNumber(const char* p, qsizetype n)
         const auto r = std::from_chars(p, p + n, v);
         return r.ec == std::errc() && r.ptr == p + n ? NumberKind::Plain : NumberKind::Kept;
     }
-    double d = 0;
-    const auto r = std::from_chars(p, p + n, d);
-    if (r.ec != std::errc() || r.ptr != p + n || !std::isfinite(d) || d == std::trunc(d))
-        return NumberKind::Kept;
-    // A decimal without exponent, at least 0.001, no trailing zero and at most 15 significant digits
-    // is the shortest text of its double (15 digits always round-trip), and Qt writes such a value
-    // in fixed notation: the common case ("12.5", "-0.25") needs no formatting.
-    if (n <= 17 && p[n - 1] != '0') {
-        qsizetype i = p[0] == '-' ? 1 : 0;
+    // A decimal without exponent is decided by its digits alone, the common case ("12.5", "157.90"):
+    // Qt never writes a trailing zero after the point (nor an integral double with one), and a
+    // decimal of at least 0.001 with at most 15 significant digits is the shortest text of its
+    // double (15 digits always round-trip), which Qt writes in fixed notation.
+    if (std::memchr(p, 'e', size_t(n)) == nullptr && std::memchr(p, 'E', size_t(n)) == nullptr) {
+        if (p[n - 1] == '0')
+            return NumberKind::Kept;
         qsizetype digits = 0, leadingZeros = 0;
-        bool exponent = false, seenNonZero = false, afterPoint = false;
-        for (qsizetype k = i; k < n; ++k) {
+        bool seenNonZero = false, afterPoint = false;
+        for (qsizetype k = p[0] == '-' ? 1 : 0; k < n; ++k) {
             const char c = p[k];
-            if (c == 'e' || c == 'E') {
-                exponent = true;
-                break;
-            }
             if (c == '.') {
                 afterPoint = true;
                 continue;
@@ -121,9 +115,13 @@ NumberKind classifyNumber(const char* p, qsizetype n)
             else if (afterPoint)
                 ++leadingZeros;
         }
-        if (!exponent && digits <= 15 && leadingZeros <= 2)
+        if (digits <= 15 && leadingZeros <= 2)
             return NumberKind::Plain;
     }
+    double d = 0;
+    const auto r = std::from_chars(p, p + n, d);
+    if (r.ec != std::errc() || r.ptr != p + n || !std::isfinite(d) || d == std::trunc(d))
+        return NumberKind::Kept;
     const QByteArray qt = QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
     return qt.size() == n && std::memcmp(qt.constData(), p, size_t(n)) == 0 ? NumberKind::Plain : NumberKind::Kept;
 }
@@ -147,12 +145,20 @@ bool bodyStartsWithMark(const char* p, qsizetype n)
 // Index of the closing quote of the string whose opening quote is at `open`, or n when unterminated.
 qsizetype stringEnd(const char* p, qsizetype open, qsizetype n)
 {
+    // memchr for the next quote (vectorised), then an odd run of backslashes before it means it is
+    // escaped: most of a document's bytes are inside strings, so this loop is the scan's cost.
     qsizetype i = open + 1;
     while (i < n) {
-        const char c = p[i];
-        if (c == '"')
-            return i;
-        i += c == '\\' ? 2 : 1;
+        const void* q = std::memchr(p + i, '"', size_t(n - i));
+        if (!q)
+            return n;
+        const qsizetype at = static_cast<const char*>(q) - p;
+        qsizetype backslashes = 0;
+        while (at - 1 - backslashes > open && p[at - 1 - backslashes] == '\\')
+            ++backslashes;
+        if (backslashes % 2 == 0)
+            return at;
+        i = at + 1;
     }
     return n;
 }
@@ -230,6 +236,17 @@ std::optional<QJsonValue> parseWithQt(const QByteArray& trimmed)
     return doc.array().at(0);
 }
 
+std::optional<QJsonValue> parseTrimmed(const QByteArray& trimmed)
+{
+    QByteArray marked;
+    switch (markForQt(trimmed, &marked)) {
+    case Marking::Invalid: return std::nullopt;
+    case Marking::Rewritten: return parseWithQt(marked);
+    case Marking::Unchanged: break;
+    }
+    return parseWithQt(trimmed);
+}
+
 // The reverse of markForQt on Qt's output: a marked value string becomes the bare number text, a
 // doubly marked one loses one marker. Keys are never marked. A marked string that is not a number
 // (one that never went through makeJsonString, say from a JS engine) is left as it is.
@@ -290,13 +307,7 @@ std::optional<QJsonValue> parseJsonStrict(const QByteArray& text)
     const QByteArray trimmed = text.trimmed();
     if (trimmed.isEmpty())
         return std::nullopt;
-    QByteArray marked;
-    switch (markForQt(trimmed, &marked)) {
-    case Marking::Invalid: return std::nullopt;
-    case Marking::Rewritten: return parseWithQt(marked);
-    case Marking::Unchanged: break;
-    }
-    return parseWithQt(trimmed);
+    return parseTrimmed(trimmed);
 }
 
 QByteArray toJsonText(const QJsonValue& value)

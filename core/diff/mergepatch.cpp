@@ -41,9 +41,11 @@ void applyMergePatch(QJsonValue& target, const QJsonValue& patch)
 
 QJsonValue parseJsonValue(const QByteArray& text)
 {
-    if (text.trimmed().isEmpty())
+    // Most event data has no surrounding white space: then trimmed() shares the text, no copy.
+    const QByteArray trimmed = text.trimmed();
+    if (trimmed.isEmpty())
         return QJsonValue(QJsonValue::Null);
-    if (auto v = parseJsonStrict(text))
+    if (auto v = parseJsonStrict(trimmed))
         return *v;
     return makeJsonString(QString::fromUtf8(text));
 }
