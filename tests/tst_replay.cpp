@@ -9,6 +9,8 @@
 
 #include "number_texts.h"
 
+#include <sqlite3.h>
+
 #include <QCryptographicHash>
 #include <QFile>
 #include <QTemporaryDir>
@@ -367,6 +369,57 @@ private Q_SLOTS:
         const EventChange c = warm.changeAt(s, 60);
         QVERIFY2(c.ok(), qPrintable(c.error));
         QCOMPARE(toJsonText(c.after), expected(60));
+    }
+
+    // A store written before numbers kept their text has "merge" checkpoints with Qt's texts (1.10 as
+    // 1.1) and no meta.checkpoint_numbers: its checkpoints are not used, the fold starts from the events.
+    void checkpointsOfOlderStoresUnused()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("older.chronoscope"));
+        const QString s = QStringLiteral("n-1");
+        QList<Event> events;
+        events << ev(s, 0, R"({"p":1.10})", kT0, 1);
+        for (int v = 1; v < 40; ++v)
+            events << ev(s, v, "{\"n\":" + QByteArray::number(v) + "}", kT0 + v, v + 1);
+        {
+            QString err;
+            StoreWriter::Options o;
+            o.checkpointEvery = 10;
+            auto w = StoreWriter::create(path, o, &err);
+            QVERIFY2(w, qPrintable(err));
+            for (const Event& e : events)
+                QVERIFY2(w->append(e, &err), qPrintable(err));
+            QVERIFY2(w->finish(&err), qPrintable(err));
+        }
+        const QByteArray expected = R"({"n":39,"p":1.10})";
+        {
+            QString err;
+            auto reader = SqliteStoreReader::open(path, &err);
+            QVERIFY2(reader, qPrintable(err));
+            ReplayEngine cold(*reader, ReplayOptions{256, 0, 0});
+            const StateResult r = cold.stateAt(s, Point::end());
+            QVERIFY(r.fromCheckpoint);
+            QCOMPARE(toJsonText(r.state), expected);
+        }
+        // Make it look like an older store: lossy checkpoint texts, no meta key.
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(path.toUtf8().constData(), &db), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(db, "DELETE FROM meta WHERE key='checkpoint_numbers';"
+                                  "UPDATE checkpoints SET state=replace(state,'1.10','1.1')",
+                              nullptr, nullptr, nullptr),
+                 SQLITE_OK);
+        QVERIFY(sqlite3_changes(db) > 0);
+        sqlite3_close(db);
+        QString err;
+        auto reader = SqliteStoreReader::open(path, &err);
+        QVERIFY2(reader, qPrintable(err));
+        ReplayEngine cold(*reader, ReplayOptions{256, 0, 0});
+        const StateResult r = cold.stateAt(s, Point::end());
+        QVERIFY(!r.fromCheckpoint);
+        QCOMPARE(r.eventsApplied, 40);
+        QCOMPARE(toJsonText(r.state), expected);
     }
 
     void nonObjectDataReplacesState()
