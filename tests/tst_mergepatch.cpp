@@ -106,8 +106,9 @@ private Q_SLOTS:
         QVERIFY2(pretty.contains("\"n\": " + text + ",\n"), pretty.constData());
         QCOMPARE(prettyJsonText(toJsonText(state)).value_or(QByteArray()), pretty);
         QCOMPARE(toJsonText(parseJsonValue(pretty)), expected);
-        // makeJsonNumber builds the same value as the parser.
+        // makeJsonNumber builds the same value as the parser; arithmetic gets the nearest double.
         QCOMPARE(makeJsonNumber(text).value_or(QJsonValue()), alone);
+        QCOMPARE(jsonNumberToDouble(alone), std::strtod(text.constData(), nullptr));
     }
 
     // Equal texts give equal values and different texts unequal ones, so diff and blame see a change

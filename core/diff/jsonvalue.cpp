@@ -9,6 +9,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace chronoscope {
@@ -355,6 +356,18 @@ QByteArray jsonNumberText(const QJsonValue& v)
         return {};
     const QString s = v.toString();
     return isKept(s) ? s.mid(1).toLatin1() : QByteArray();
+}
+
+double jsonNumberToDouble(const QJsonValue& v)
+{
+    if (v.isDouble())
+        return v.toDouble();
+    const QByteArray text = jsonNumberText(v);
+    if (text.isEmpty())
+        return 0;
+    // strtod, not from_chars: it gives ±inf (and 0 for underflow) where from_chars reports a range
+    // error without a value. The text is a JSON number, so the C locale's '.' is the only decimal point.
+    return std::strtod(text.constData(), nullptr);
 }
 
 QString jsonStringValue(const QJsonValue& v)

@@ -40,6 +40,9 @@ bool isJsonNumber(const QJsonValue& v);
 bool isJsonString(const QJsonValue& v);
 /// The number's text: as written for a kept number, Qt's text for a plain one; empty when not a number.
 QByteArray jsonNumberText(const QJsonValue& v);
+/// The number's value as a double (the nearest one; ±inf beyond double range, 0 when not a number).
+/// For arithmetic only: show numbers with jsonNumberText.
+double jsonNumberToDouble(const QJsonValue& v);
 /// The string (unescaped); empty when v is not a string.
 QString jsonStringValue(const QJsonValue& v);
 /// A QJsonValue holding the string s (escaped when it begins with the marker).
