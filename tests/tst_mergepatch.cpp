@@ -219,6 +219,47 @@ private Q_SLOTS:
         QVERIFY(!prettyJsonText(text));
     }
 
+    // Mutated documents around the marker and number edges: never a crash; what parses is written
+    // back to text that parses to the same value (compact and indented); what does not parse is kept
+    // as the string of its text.
+    void mutatedInputsRoundTrip()
+    {
+        const QList<QByteArray> seeds = {
+            "{\"a\":1.10,\"b\":[1e400,-0,\"x\\\"\\ufdd0\"],\"\\ufdd0k\":\"\\ufdd0\\ufdd0\",\"c\":{\"d\":12345678901234567890123}}",
+            "1e400", "[01]", "\"\\ufdd0", "{\"a\":\"\xEF\xB7\x90" "1.5\"}", "[1.,2]", "-", "\"abc\\\\\"", "[\"\\\\\",1.0]"};
+        const QByteArray alphabet = "{}[]\",:\\-+.eE0123456789 ufdD\xEF\xB7\x90tn";
+        QRandomGenerator rng(8);
+        int parsed = 0;
+        for (int i = 0; i < 30000; ++i) {
+            QByteArray t = seeds.at(rng.bounded(int(seeds.size())));
+            for (int m = int(rng.bounded(4)); m > 0 && !t.isEmpty(); --m) {
+                const int pos = int(rng.bounded(int(t.size())));
+                const char c = alphabet.at(rng.bounded(int(alphabet.size())));
+                switch (rng.bounded(3)) {
+                case 0: t[pos] = c; break;
+                case 1: t.remove(pos, 1); break;
+                default: t.insert(pos, c); break;
+                }
+            }
+            if (rng.bounded(5) == 0)
+                t.truncate(int(rng.bounded(int(t.size()) + 1)));
+            if (t.trimmed().isEmpty())
+                continue;
+            const QJsonValue v = parseJsonValue(t);
+            if (const auto strict = parseJsonStrict(t)) {
+                ++parsed;
+                QCOMPARE(*strict, v);
+                QCOMPARE(parseJsonStrict(toJsonText(v)).value_or(QJsonValue(QJsonValue::Undefined)), v);
+                QCOMPARE(parseJsonStrict(toJsonTextIndented(v)).value_or(QJsonValue(QJsonValue::Undefined)), v);
+            } else {
+                QVERIFY(isJsonString(v));
+                QCOMPARE(jsonStringValue(v), QString::fromUtf8(t));
+                QCOMPARE(parseJsonStrict(toJsonText(v)).value_or(QJsonValue(QJsonValue::Undefined)), v);
+            }
+        }
+        QVERIFY2(parsed > 1000, "the mutations keep enough valid documents to test the writer");
+    }
+
     // Generated decimals and exponent forms: whichever way a text is classified (plain or kept), it
     // comes back unchanged. Covers the shortcut that skips formatting for short decimals.
     void generatedNumbersRoundTrip()
