@@ -2,9 +2,11 @@
 // the lazy event table (pages, sort, filter), the JSON tree (lazy levels, highlights, 50,000 keys, deep
 // nesting) and the diff table; plus the JSON pointer helpers they rely on.
 #include "diffmodel.h"
+#include "eventinspector.h"
 #include "eventtablemodel.h"
 #include "jsonpointer.h"
 #include "jsontreemodel.h"
+#include "replaycontroller.h"
 #include "streambrowser.h"
 #include "streamtreemodel.h"
 #include "views_fixtures.h"
@@ -16,6 +18,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QJsonArray>
+#include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTreeView>
@@ -458,6 +461,15 @@ private Q_SLOTS:
         diff.setDiff(a, b, diffJson(a, b));
         QCOMPARE(diff.index(0, DiffModel::AColumn).data().toString(), shown);
         QCOMPARE(diff.index(0, DiffModel::AColumn).data(Qt::ToolTipRole).toString(), shown);
+
+        // The event inspector's raw JSON (also what "Copy data" / "Copy event JSON" copy) is indented
+        // with the event's texts.
+        ReplayController controller;
+        EventInspector inspector(&controller);
+        inspector.setEvent(e0);
+        const QString raw = inspector.rawView()->toPlainText();
+        QVERIFY2(raw.contains(QStringLiteral("\"p\": ") + shown + QStringLiteral(",\n")), qPrintable(raw));
+        QVERIFY2(raw.contains(QStringLiteral("\"q\": 1.10\n")), qPrintable(raw));
     }
 
     void mergePatchPathsOfEvent()
