@@ -5,6 +5,8 @@
 #include "replay/replayengine.h"
 #include "store/memoryreader.h"
 
+#include "number_texts.h"
+
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTest>
@@ -171,6 +173,65 @@ private Q_SLOTS:
         QCOMPARE(engine.blame(QStringLiteral("l"), QStringLiteral("/k3"), Point::end()).event->version, 5000);
         QCOMPARE(engine.blame(QStringLiteral("l"), QStringLiteral("/k3"), Point::atVersion(4999)).event->version, 3);
         QCOMPARE(engine.blame(QStringLiteral("l"), QStringLiteral("/nope"), Point::end()).error, QStringLiteral("path not found"));
+    }
+
+    // Blame reports the value with the text the event wrote, and writing the same text again is no
+    // change. The stream crosses the engine's checkpoint blocks, so cached states hold the numbers.
+    void numbersKeepTheirText_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        for (const QByteArray& t : testdata::numberTexts())
+            QTest::newRow(t.constData()) << t;
+    }
+    void numbersKeepTheirText()
+    {
+        QFETCH(QByteArray, text);
+        const QString s = QStringLiteral("n-1");
+        QList<Event> events;
+        events << ev(s, 0, "{\"p\":" + text + ",\"n\":0}");
+        for (int v = 1; v < 300; ++v)
+            events << ev(s, v, "{\"n\":" + QByteArray::number(v) + "}");
+        events << ev(s, 300, "{\"p\":" + text + "}");  // same text again
+        events << ev(s, 301, "{\"n\":301}");
+        MemoryReader reader(events);
+        ReplayEngine engine(reader);
+        for (const Point& at : {Point::end(), Point::atVersion(299), Point::atVersion(0)}) {
+            const BlameResult r = engine.blame(s, QStringLiteral("/p"), at);
+            QVERIFY2(r.ok(), qPrintable(r.error));
+            QCOMPARE(r.event->version, 0);
+            QVERIFY(isJsonNumber(r.value));
+            QCOMPARE(toJsonText(r.value), text);
+            QCOMPARE(jsonNumberText(r.value), text);
+        }
+    }
+
+    // A new text for the same number is a change: the event that wrote it is blamed.
+    void changeOfNumberText_data()
+    {
+        QTest::addColumn<QByteArray>("before");
+        QTest::addColumn<QByteArray>("after");
+        QTest::newRow("1.10 -> 1.1") << QByteArray("1.10") << QByteArray("1.1");
+        QTest::newRow("-205 -> -205.0") << QByteArray("-205") << QByteArray("-205.0");
+        QTest::newRow("1E5 -> 1e5") << QByteArray("1E5") << QByteArray("1e5");
+        QTest::newRow("0 -> -0") << QByteArray("0") << QByteArray("-0");
+        QTest::newRow("0.000 -> 0") << QByteArray("0.000") << QByteArray("0");
+        QTest::newRow("beyond double") << QByteArray("12345678901234567890123") << QByteArray("12345678901234567890124");
+        QTest::newRow("1e400 -> 1e401") << QByteArray("1e400") << QByteArray("1e401");
+    }
+    void changeOfNumberText()
+    {
+        QFETCH(QByteArray, before);
+        QFETCH(QByteArray, after);
+        const QString s = QStringLiteral("c-1");
+        MemoryReader reader({ev(s, 0, "{\"p\":" + before + "}"), ev(s, 1, R"({"n":1})"), ev(s, 2, "{\"p\":" + after + "}"),
+                             ev(s, 3, R"({"n":3})")});
+        const BlameResult r = blame(reader, s, QStringLiteral("/p"), Point::end());
+        QVERIFY2(r.ok(), qPrintable(r.error));
+        QCOMPARE(r.event->version, 2);
+        QCOMPARE(toJsonText(r.value), after);
+        const BlameResult earlier = blame(reader, s, QStringLiteral("/p"), Point::atVersion(1));
+        QCOMPARE(earlier.event->version, 0);
+        QCOMPARE(toJsonText(earlier.value), before);
     }
 
     // Random streams, pointers and points against the naive oracle (one warm engine, small blocks).

@@ -22,6 +22,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "number_texts.h"
+
 #include <sqlite3.h>
 
 #include <csignal>
@@ -549,6 +551,55 @@ private Q_SLOTS:
         const Run c = cli({"events", ndjson, "--stream", m_long});
         QVERIFY2(c.exit == 0, c.err.constData());
         QCOMPARE(c.lines().size(), m_byStream.value(m_long).size());
+    }
+
+    // state, diff, blame, events and export print every number as the event wrote it, compact and
+    // --pretty, from the NDJSON file itself and from a store imported from it.
+    void numbersAsWritten_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        for (const QByteArray& t : testdata::numberTexts())
+            QTest::newRow(t.constData()) << t;
+    }
+    void numbersAsWritten()
+    {
+        QFETCH(QByteArray, text);
+        const QString in = m_dir.filePath("numbers.ndjson");
+        const QByteArray head = "{\"stream\":\"n-1\",\"type\":\"Set\",\"time\":\"2026-01-01T00:00:0";
+        writeFile(in, head + "0Z\",\"version\":0,\"data\":{\"p\":" + text + ",\"q\":1.10}}\n" + head
+                          + "1Z\",\"version\":1,\"data\":{\"n\":1}}\n" + head
+                          + "2Z\",\"version\":2,\"data\":{\"q\":1.20}}\n");
+        const QString store = m_dir.filePath("numbers.chronoscope");
+        Run r = cli({"import", in, "-o", store, "--force"});
+        QVERIFY2(r.exit == 0, r.err.constData());
+        const QByteArray state = "{\"n\":1,\"p\":" + text + ",\"q\":1.20}";
+        for (const QString& source : {in, store}) {
+            r = cli({"state", source, "--stream", "n-1"});
+            QVERIFY2(r.exit == 0, r.err.constData());
+            QCOMPARE(r.out.trimmed(), state);
+            r = cli({"state", source, "--stream", "n-1", "--pretty"});
+            QCOMPARE(r.exit, 0);
+            QVERIFY2(r.out.contains("    \"p\": " + text + ",\n"), r.out.constData());
+            r = cli({"state", source, "--stream", "n-1", "--envelope"});
+            QCOMPARE(r.exit, 0);
+            QVERIFY2(r.out.contains(",\"state\":" + state + "}"), r.out.constData());
+            r = cli({"diff", source, "--stream", "n-1", "--from-version", "1"});
+            QCOMPARE(r.exit, 0);
+            QCOMPARE(r.out.trimmed(), QByteArray(R"([{"op":"replace","path":"/q","value":1.20}])"));
+            r = cli({"diff", source, "--stream", "n-1", "--from-version", "-1", "--to-version", "0"});
+            QCOMPARE(r.exit, 0);
+            QCOMPARE(r.out.trimmed(), R"([{"op":"add","path":"/p","value":)" + text
+                                         + R"(},{"op":"add","path":"/q","value":1.10}])");
+            r = cli({"blame", source, "--stream", "n-1", "--path", "/p"});
+            QVERIFY2(r.exit == 0, r.err.constData());
+            QVERIFY2(r.out.contains("\"version\":0,") && r.out.contains("\"data\":{\"p\":" + text + ","), r.out.constData());
+            r = cli({"events", source, "--stream", "n-1", "--pretty"});  // NDJSON: one line per event
+            QCOMPARE(r.exit, 0);
+            QVERIFY2(r.out.contains("\"data\":{\"p\":" + text + ",\"q\":1.10}"), r.out.constData());
+        }
+        r = cli({"export", store, "-o", "-"});
+        QCOMPARE(r.exit, 0);
+        QVERIFY2(r.out.contains("\"data\":{\"p\":" + text + ",\"q\":1.10}"), r.out.constData());
     }
 
     void importMappingAndBadLines()

@@ -302,6 +302,63 @@ private Q_SLOTS:
         QCOMPARE(t(applied), t(b));
     }
 
+    // A patch carries each number as the state holds it, and a change of text is a change ("1.10" to
+    // "1.1"), exactly what a reader of the two states sees.
+    void diffKeepsNumberText_data()
+    {
+        QTest::addColumn<QByteArray>("from");
+        QTest::addColumn<QByteArray>("to");
+        QTest::addColumn<QByteArray>("patch");
+        QTest::newRow("1.10 to 1.20") << QByteArray(R"({"p":1.10})") << QByteArray(R"({"p":1.20})")
+                                      << QByteArray(R"([{"op":"replace","path":"/p","value":1.20}])");
+        QTest::newRow("1.10 to 1.1") << QByteArray(R"({"p":1.10})") << QByteArray(R"({"p":1.1})")
+                                     << QByteArray(R"([{"op":"replace","path":"/p","value":1.1}])");
+        QTest::newRow("same text") << QByteArray(R"({"p":1.10,"q":1e400})") << QByteArray(R"({"p":1.10,"q":1e400})")
+                                   << QByteArray("[]");
+        QTest::newRow("-205 to -205.0") << QByteArray(R"({"p":-205})") << QByteArray(R"({"p":-205.0})")
+                                        << QByteArray(R"([{"op":"replace","path":"/p","value":-205.0}])");
+        QTest::newRow("beyond 2^53") << QByteArray(R"({"p":9007199254740992})") << QByteArray(R"({"p":9007199254740993})")
+                                     << QByteArray(R"([{"op":"replace","path":"/p","value":9007199254740993}])");
+        QTest::newRow("huge added") << QByteArray(R"({"a":1})") << QByteArray(R"({"a":1,"b":-1e400,"c":-0})")
+                                    << QByteArray(R"([{"op":"add","path":"/b","value":-1e400},{"op":"add","path":"/c","value":-0}])");
+        QTest::newRow("huge removed") << QByteArray(R"({"a":1,"b":1e400})") << QByteArray(R"({"a":1})")
+                                      << QByteArray(R"([{"op":"remove","path":"/b"}])");
+        QTest::newRow("array element") << QByteArray("[1.10,2,1E5]") << QByteArray("[1.10,2.0,1E5]")
+                                       << QByteArray(R"([{"op":"replace","path":"/1","value":2.0}])");
+        QTest::newRow("array insert keeps neighbours") << QByteArray("[0.000,1e400]") << QByteArray("[0.000,1.0e-7,1e400]")
+                                                       << QByteArray(R"([{"op":"add","path":"/1","value":1.0e-7}])");
+        QTest::newRow("ids beyond double")
+            << QByteArray(R"({"l":[{"id":12345678901234567890123,"q":1},{"id":12345678901234567890124,"q":1}]})")
+            << QByteArray(R"({"l":[{"id":12345678901234567890124,"q":1.50},{"id":12345678901234567890123,"q":1}]})")
+            << QByteArray(R"([{"op":"remove","path":"/l/0"},{"op":"replace","path":"/l/0/q","value":1.50},)"
+                          R"({"op":"add","path":"/l/1","value":{"id":12345678901234567890123,"q":1}}])");
+        QTest::newRow("number to string of it") << QByteArray(R"({"p":1.10})") << QByteArray(R"({"p":"1.10"})")
+                                                << QByteArray(R"([{"op":"replace","path":"/p","value":"1.10"}])");
+        QTest::newRow("whole state") << QByteArray("1.10") << QByteArray("1e400")
+                                     << QByteArray(R"([{"op":"replace","path":"","value":1e400}])");
+    }
+    void diffKeepsNumberText()
+    {
+        QFETCH(QByteArray, from);
+        QFETCH(QByteArray, to);
+        QFETCH(QByteArray, patch);
+        const QJsonValue a = parseJsonValue(from);
+        const QJsonValue b = parseJsonValue(to);
+        const QJsonArray p = diffJson(a, b);
+        QCOMPARE(toJsonText(p), patch);
+        // The written patch, read back and applied, gives the second state with its texts.
+        QJsonValue applied = a;
+        QString error;
+        QVERIFY2(applyJsonPatch(applied, parseJsonValue(patch).toArray(), &error), qPrintable(error));
+        QCOMPARE(toJsonText(applied), to);
+        // test compares texts too.
+        QJsonValue tested = b;
+        const QByteArray test = R"([{"op":"test","path":"","value":)" + to + "}]";
+        QVERIFY2(applyJsonPatch(tested, parseJsonValue(test).toArray(), &error), qPrintable(error));
+        QVERIFY(!applyJsonPatch(tested, parseJsonValue(R"([{"op":"test","path":"","value":)" + from + "}]").toArray())
+                || from == to);
+    }
+
     // The property: for many random pairs, applying diffJson(from, to) to from yields to exactly.
     void roundTripProperty_data()
     {

@@ -7,6 +7,10 @@
 #include "store/sqlitestore.h"
 #include "store/storewriter.h"
 
+#include "number_texts.h"
+
+#include <sqlite3.h>
+
 #include <QCryptographicHash>
 #include <QFile>
 #include <QTemporaryDir>
@@ -299,6 +303,123 @@ private Q_SLOTS:
         QCOMPARE(b.event->version, 1992);  // k<v%17>: the last v <= 2000 with v % 17 == 3
         reader.reset();
         QCOMPARE(hash(), before);
+    }
+
+    // Numbers come out of a fold as the events wrote them: from a real store file, through its
+    // persisted checkpoints and the engine's cache, in diffs and in the change at an event. An event
+    // holding 1e400 is data like any other: the next merge keeps it.
+    void numbersKeepTheirText_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        for (const QByteArray& t : testdata::numberTexts())
+            QTest::newRow(t.constData()) << t;
+    }
+    void numbersKeepTheirText()
+    {
+        QFETCH(QByteArray, text);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("numbers.chronoscope"));
+        const QString s = QStringLiteral("n-1");
+        QList<Event> events;
+        events << ev(s, 0, "{\"p\":" + text + ",\"l\":[" + text + "],\"q\":1.10}", kT0, 1);
+        for (int v = 1; v < 60; ++v)
+            events << ev(s, v, "{\"n\":" + QByteArray::number(v) + "}", kT0 + v, v + 1);
+        events << ev(s, 60, R"({"q":1.20})", kT0 + 60, 61);
+        {
+            QString err;
+            StoreWriter::Options o;
+            o.checkpointEvery = 10;
+            auto w = StoreWriter::create(path, o, &err);
+            QVERIFY2(w, qPrintable(err));
+            for (const Event& e : events)
+                QVERIFY2(w->append(e, &err), qPrintable(err));
+            QVERIFY2(w->finish(&err), qPrintable(err));
+        }
+        QString err;
+        auto reader = SqliteStoreReader::open(path, &err);
+        QVERIFY2(reader, qPrintable(err));
+        const auto expected = [&](int version) {
+            QByteArray out = "{\"l\":[" + text + "]";
+            if (version > 0)
+                out += ",\"n\":" + QByteArray::number(std::min(version, 59));
+            return out + ",\"p\":" + text + ",\"q\":" + (version >= 60 ? "1.20" : "1.10") + "}";
+        };
+        ReplayEngine cold(*reader, ReplayOptions{256, 0, 0});  // persisted checkpoints only
+        const StateResult mid = cold.stateAt(s, Point::atVersion(35));
+        QVERIFY2(mid.ok(), qPrintable(mid.error));
+        QVERIFY(mid.fromCheckpoint);
+        QCOMPARE(toJsonText(mid.state), expected(35));
+        ReplayEngine warm(*reader, ReplayOptions{8, qint64(64) << 20, 4096});
+        for (int v : {0, 9, 10, 35, 59, 60}) {
+            for (ReplayEngine* e : {&cold, &warm}) {
+                const StateResult r = e->stateAt(s, Point::atVersion(v));
+                QVERIFY2(r.ok(), qPrintable(r.error));
+                QCOMPARE(toJsonText(r.state), expected(v));
+            }
+        }
+        QCOMPARE(toJsonText(warm.stateAt(s, Point::end()).state), expected(60));
+        const StateDiff d = warm.diff(s, Point::atVersion(59), Point::end());
+        QVERIFY2(d.ok(), qPrintable(d.error));
+        QCOMPARE(toJsonText(d.patch), QByteArray(R"([{"op":"replace","path":"/q","value":1.20}])"));
+        const StateDiff all = warm.diff(s, Point::atVersion(-1), Point::atVersion(0));
+        QCOMPARE(toJsonText(all.patch), "[{\"op\":\"add\",\"path\":\"/l\",\"value\":[" + text
+                                            + "]},{\"op\":\"add\",\"path\":\"/p\",\"value\":" + text
+                                            + "},{\"op\":\"add\",\"path\":\"/q\",\"value\":1.10}]");
+        const EventChange c = warm.changeAt(s, 60);
+        QVERIFY2(c.ok(), qPrintable(c.error));
+        QCOMPARE(toJsonText(c.after), expected(60));
+    }
+
+    // A store written before numbers kept their text has "merge" checkpoints with Qt's texts (1.10 as
+    // 1.1) and no meta.checkpoint_numbers: its checkpoints are not used, the fold starts from the events.
+    void checkpointsOfOlderStoresUnused()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("older.chronoscope"));
+        const QString s = QStringLiteral("n-1");
+        QList<Event> events;
+        events << ev(s, 0, R"({"p":1.10})", kT0, 1);
+        for (int v = 1; v < 40; ++v)
+            events << ev(s, v, "{\"n\":" + QByteArray::number(v) + "}", kT0 + v, v + 1);
+        {
+            QString err;
+            StoreWriter::Options o;
+            o.checkpointEvery = 10;
+            auto w = StoreWriter::create(path, o, &err);
+            QVERIFY2(w, qPrintable(err));
+            for (const Event& e : events)
+                QVERIFY2(w->append(e, &err), qPrintable(err));
+            QVERIFY2(w->finish(&err), qPrintable(err));
+        }
+        const QByteArray expected = R"({"n":39,"p":1.10})";
+        {
+            QString err;
+            auto reader = SqliteStoreReader::open(path, &err);
+            QVERIFY2(reader, qPrintable(err));
+            ReplayEngine cold(*reader, ReplayOptions{256, 0, 0});
+            const StateResult r = cold.stateAt(s, Point::end());
+            QVERIFY(r.fromCheckpoint);
+            QCOMPARE(toJsonText(r.state), expected);
+        }
+        // Make it look like an older store: lossy checkpoint texts, no meta key.
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(path.toUtf8().constData(), &db), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(db, "DELETE FROM meta WHERE key='checkpoint_numbers';"
+                                  "UPDATE checkpoints SET state=replace(state,'1.10','1.1')",
+                              nullptr, nullptr, nullptr),
+                 SQLITE_OK);
+        QVERIFY(sqlite3_changes(db) > 0);
+        sqlite3_close(db);
+        QString err;
+        auto reader = SqliteStoreReader::open(path, &err);
+        QVERIFY2(reader, qPrintable(err));
+        ReplayEngine cold(*reader, ReplayOptions{256, 0, 0});
+        const StateResult r = cold.stateAt(s, Point::end());
+        QVERIFY(!r.fromCheckpoint);
+        QCOMPARE(r.eventsApplied, 40);
+        QCOMPARE(toJsonText(r.state), expected);
     }
 
     void nonObjectDataReplacesState()

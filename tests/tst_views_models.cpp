@@ -2,15 +2,23 @@
 // the lazy event table (pages, sort, filter), the JSON tree (lazy levels, highlights, 50,000 keys, deep
 // nesting) and the diff table; plus the JSON pointer helpers they rely on.
 #include "diffmodel.h"
+#include "eventinspector.h"
 #include "eventtablemodel.h"
 #include "jsonpointer.h"
 #include "jsontreemodel.h"
+#include "replaycontroller.h"
 #include "streambrowser.h"
 #include "streamtreemodel.h"
 #include "views_fixtures.h"
 
+#include "diff/jsondiff.h"
+#include "diff/mergepatch.h"
+#include "number_texts.h"
+#include "replay/replayengine.h"
+
 #include <QAbstractItemModelTester>
 #include <QJsonArray>
+#include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTreeView>
@@ -394,6 +402,74 @@ private Q_SLOTS:
         QVERIFY(!model.index(1, DiffModel::BColumn).data(Qt::BackgroundRole).isValid());
         model.clear();
         QCOMPARE(model.rowCount(), 0);
+    }
+
+    // The state tree, its tooltips, table previews and the diff table show each number with the text
+    // the event wrote (QJsonValue alone would show 1.10 as 1.1 and 1e400 as a string).
+    void numbersShownAsWritten_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        for (const QByteArray& t : testdata::numberTexts())
+            QTest::newRow(t.constData()) << t;
+    }
+    void numbersShownAsWritten()
+    {
+        QFETCH(QByteArray, text);
+        const QString shown = QString::fromLatin1(text);
+        Event e0, e1;
+        e0.stream = e1.stream = QStringLiteral("n-1");
+        e0.version = 0;
+        e0.position = 1;
+        e0.data = "{\"p\":" + text + ",\"l\":[" + text + ",\"" + text + "\"],\"q\":1.10}";
+        e1.version = 1;
+        e1.position = 2;
+        e1.data = R"({"q":1.20})";
+        MemoryReader reader({e0, e1});
+        ReplayEngine engine(reader);
+        const StateResult st = engine.stateAt(QStringLiteral("n-1"), Point::end());
+        QVERIFY2(st.ok(), qPrintable(st.error));
+
+        JsonTreeModel tree;
+        QAbstractItemModelTester tester(&tree, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        tree.setValue(st.state, {QStringLiteral("/q")});
+        QCOMPARE(tree.rowCount(), 3);
+        const QModelIndex p = tree.indexForPath(QStringLiteral("/p"));
+        QVERIFY(p.isValid());
+        QCOMPARE(p.siblingAtColumn(1).data().toString(), shown);
+        QCOMPARE(p.siblingAtColumn(1).data(Qt::ToolTipRole).toString(), QStringLiteral("/p\n") + shown);
+        QCOMPARE(tree.indexForPath(QStringLiteral("/l/0")).siblingAtColumn(1).data().toString(), shown);
+        QCOMPARE(tree.indexForPath(QStringLiteral("/l/1")).siblingAtColumn(1).data().toString(), "\"" + shown + "\"");
+        QCOMPARE(tree.indexForPath(QStringLiteral("/q")).siblingAtColumn(1).data().toString(), QStringLiteral("1.20"));
+        const QJsonValue l = tree.indexForPath(QStringLiteral("/l")).data(JsonTreeModel::ValueRole).value<QJsonValue>();
+        QCOMPARE(jsonPreview(l), "[" + shown + ",\"" + shown + "\"]");
+        // Bare previews (table cells) unquote strings only: the number and the string of it look alike.
+        QCOMPARE(jsonPreview(parseJsonValue(text), 200, true), shown);
+        QCOMPARE(jsonPreview(parseJsonValue("\"" + text + "\""), 200, true), shown);
+
+        // The diff table between the states before and after the second event.
+        const EventChange change = engine.changeAt(QStringLiteral("n-1"), 1);
+        QVERIFY2(change.ok(), qPrintable(change.error));
+        DiffModel diff;
+        diff.setDiff(change.before, change.after, change.patch);
+        QCOMPARE(diff.rowCount(), 1);
+        QCOMPARE(diff.index(0, DiffModel::PathColumn).data().toString(), QStringLiteral("/q"));
+        QCOMPARE(diff.index(0, DiffModel::AColumn).data().toString(), QStringLiteral("1.10"));
+        QCOMPARE(diff.index(0, DiffModel::BColumn).data().toString(), QStringLiteral("1.20"));
+        // A change of the number itself, old and new text side by side.
+        const QJsonValue a = parseJsonValue("{\"p\":" + text + "}");
+        const QJsonValue b = parseJsonValue(R"({"p":"other"})");
+        diff.setDiff(a, b, diffJson(a, b));
+        QCOMPARE(diff.index(0, DiffModel::AColumn).data().toString(), shown);
+        QCOMPARE(diff.index(0, DiffModel::AColumn).data(Qt::ToolTipRole).toString(), shown);
+
+        // The event inspector's raw JSON (also what "Copy data" / "Copy event JSON" copy) is indented
+        // with the event's texts.
+        ReplayController controller;
+        EventInspector inspector(&controller);
+        inspector.setEvent(e0);
+        const QString raw = inspector.rawView()->toPlainText();
+        QVERIFY2(raw.contains(QStringLiteral("\"p\": ") + shown + QStringLiteral(",\n")), qPrintable(raw));
+        QVERIFY2(raw.contains(QStringLiteral("\"q\": 1.10\n")), qPrintable(raw));
     }
 
     void mergePatchPathsOfEvent()

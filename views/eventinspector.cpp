@@ -34,10 +34,9 @@ QTreeView* makeTree(QAbstractItemModel* model, QWidget* parent)
 
 QString prettyJson(const QByteArray& compact)
 {
-    const QJsonDocument doc = QJsonDocument::fromJson(compact);
-    if (doc.isNull())
-        return QString::fromUtf8(compact);
-    return QString::fromUtf8(doc.toJson(QJsonDocument::Indented));
+    // Numbers keep the event's text (QJsonDocument alone would show 1.10 as 1.1).
+    const std::optional<QByteArray> pretty = prettyJsonText(compact);
+    return QString::fromUtf8(pretty ? *pretty : compact);
 }
 }
 
@@ -150,7 +149,7 @@ void EventInspector::setEvent(const Event& e)
     m_links->setVisible(!links.isEmpty());
     m_links->setToolTip(tr("Follow a link to list and select the related events"));
 
-    const QJsonValue data = e.dataIsJson ? parseJsonValue(e.data) : QJsonValue(QString::fromUtf8(e.data));
+    const QJsonValue data = e.dataIsJson ? parseJsonValue(e.data) : makeJsonString(QString::fromUtf8(e.data));
     m_dataModel->setValue(data);
     m_metaModel->setValue(parseJsonValue(e.metadata.isEmpty() ? QByteArray("{}") : e.metadata));
     if (m_dataModel->rowCount() <= 40)

@@ -27,8 +27,8 @@ QStringList mergePatchPaths(const QJsonValue& patch, const QString& prefix)
 QString jsonPreview(const QJsonValue& value, int maxChars, bool bareStrings)
 {
     QString s;
-    if (bareStrings && value.isString())
-        s = value.toString();
+    if (bareStrings && isJsonString(value))
+        s = jsonStringValue(value);
     else
         s = QString::fromUtf8(toJsonText(value));
     if (s.size() > maxChars)

@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "diff/mergepatch.h"
 #include "sources/sourceregistry.h"
 
 #include <QElapsedTimer>
@@ -377,22 +378,15 @@ void writeJsonLine(const QByteArray& compactJson)
         writeLine(compactJson);
         return;
     }
-    const QJsonDocument doc = QJsonDocument::fromJson(compactJson);
-    writeLine(doc.isNull() ? compactJson : doc.toJson(QJsonDocument::Indented).trimmed());
+    // Re-indented through the parser that keeps number texts (QJsonDocument would print 1.10 as 1.1).
+    const std::optional<QByteArray> pretty = prettyJsonText(compactJson);
+    writeLine(pretty ? pretty->trimmed() : compactJson);
 }
 
 QByteArray jsonText(const QJsonValue& value)
 {
-    const QJsonDocument::JsonFormat fmt = g_pretty ? QJsonDocument::Indented : QJsonDocument::Compact;
-    QByteArray out;
-    if (value.isObject())
-        out = QJsonDocument(value.toObject()).toJson(fmt);
-    else if (value.isArray())
-        out = QJsonDocument(value.toArray()).toJson(fmt);
-    else {
-        out = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
-        out = out.mid(1, out.size() - 2);
-    }
+    // Kept numbers (diff/jsonvalue.h) are written as their text, in both layouts.
+    QByteArray out = g_pretty ? toJsonTextIndented(value) : toJsonText(value);
     while (out.endsWith('\n'))
         out.chop(1);
     return out;

@@ -1,7 +1,5 @@
 #include "diff/mergepatch.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 
 namespace chronoscope {
@@ -43,33 +41,13 @@ void applyMergePatch(QJsonValue& target, const QJsonValue& patch)
 
 QJsonValue parseJsonValue(const QByteArray& text)
 {
+    // Most event data has no surrounding white space: then trimmed() shares the text, no copy.
     const QByteArray trimmed = text.trimmed();
     if (trimmed.isEmpty())
         return QJsonValue(QJsonValue::Null);
-    const char c = trimmed.front();
-    if (c == '{' || c == '[') {
-        QJsonParseError err;
-        const QJsonDocument doc = QJsonDocument::fromJson(trimmed, &err);
-        if (err.error == QJsonParseError::NoError)
-            return doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array());
-        return QJsonValue(QString::fromUtf8(text));
-    }
-    // Scalars: wrap in an array to reuse the parser.
-    QJsonParseError err;
-    const QJsonDocument doc = QJsonDocument::fromJson("[" + trimmed + "]", &err);
-    if (err.error == QJsonParseError::NoError && doc.array().size() == 1)
-        return doc.array().at(0);
-    return QJsonValue(QString::fromUtf8(text));
-}
-
-QByteArray toJsonText(const QJsonValue& value)
-{
-    if (value.isObject())
-        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
-    if (value.isArray())
-        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
-    QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
-    return wrapped.mid(1, wrapped.size() - 2);
+    if (auto v = parseJsonStrict(trimmed))
+        return *v;
+    return makeJsonString(QString::fromUtf8(text));
 }
 
 } // namespace chronoscope

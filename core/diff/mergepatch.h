@@ -1,6 +1,8 @@
 #pragma once
 // RFC 7386 JSON Merge Patch: the default projection folds each event's data into the stream state.
 
+#include "diff/jsonvalue.h"
+
 #include <QJsonValue>
 
 namespace chronoscope {
@@ -9,9 +11,10 @@ namespace chronoscope {
 /// anything that is not an object replaces the target whole.
 void applyMergePatch(QJsonValue& target, const QJsonValue& patch);
 
-/// Parses compact JSON text of any kind (object, array, scalar). Invalid text gives a JSON string of it.
+/// Parses JSON text of any kind (object, array, scalar), every number kept as written (see
+/// diff/jsonvalue.h). Empty text gives null; invalid text gives a JSON string of it.
 QJsonValue parseJsonValue(const QByteArray& text);
-/// Compact JSON text of any value (scalars included).
+/// Compact JSON text of any value (scalars included), kept numbers written as their text.
 QByteArray toJsonText(const QJsonValue& value);
 
 } // namespace chronoscope

@@ -4,7 +4,6 @@
 #include "diff/mergepatch.h"
 #include "replay/checkpointcache.h"
 
-#include <QJsonDocument>
 #include <QJsonObject>
 
 namespace chronoscope {
@@ -24,26 +23,6 @@ qint64 bucketOf(qint64 version, qint64 interval)
 {
     // Floor division, so that negative versions from odd sources still fall in consistent blocks.
     return version >= 0 ? version / interval : -((-version - 1) / interval) - 1;
-}
-
-// Persisted checkpoint text must parse exactly; unlike event data, a broken one is ignored, not
-// taken as a string.
-std::optional<QJsonValue> parseStrict(const QByteArray& text)
-{
-    const QByteArray t = text.trimmed();
-    if (t.isEmpty())
-        return std::nullopt;
-    QJsonParseError err;
-    if (t.front() == '{' || t.front() == '[') {
-        const QJsonDocument doc = QJsonDocument::fromJson(t, &err);
-        if (err.error != QJsonParseError::NoError)
-            return std::nullopt;
-        return doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array());
-    }
-    const QJsonDocument doc = QJsonDocument::fromJson("[" + t + "]", &err);
-    if (err.error != QJsonParseError::NoError || doc.array().size() != 1)
-        return std::nullopt;
-    return doc.array().at(0);
 }
 
 const QString kCancelled = QStringLiteral("cancelled");
@@ -197,7 +176,9 @@ ReplayEngine::Start ReplayEngine::startFor(const QString& stream, const Bound& b
         return s;
     if (!bound.admits(persisted->version, persisted->position, persisted->time, false))
         return s;
-    const auto state = parseStrict(persisted->state);
+    // Persisted checkpoint text must parse exactly (numbers kept as written, like event data); unlike
+    // event data, a broken one is ignored, not taken as a string.
+    const auto state = parseJsonStrict(persisted->state);
     if (!state)
         return s;
     s.state = *state;

@@ -464,6 +464,16 @@ std::optional<Checkpoint> SqliteStoreReader::checkpointBefore(const QString& pro
     const auto id = streamId(stream);
     if (!id)
         return std::nullopt;
+    // Stores written before numbers were kept as written (docs/replay.md, "Numbers") hold "merge"
+    // states with Qt's number texts (1.10 as 1.1): folding from the events is slower but right.
+    if (projection == QLatin1String("merge")) {
+        if (!m_mergeNumbersAsWritten) {
+            Query q(m_db, "SELECT value FROM meta WHERE key='checkpoint_numbers'");
+            m_mergeNumbersAsWritten = q.ok() && q.step() && q.text(0) == QLatin1String("as-written");
+        }
+        if (!*m_mergeNumbersAsWritten)
+            return std::nullopt;
+    }
     // position and time of a checkpoint are the largest of the events folded into it, so a checkpoint
     // is usable for "at position P" exactly when its position <= P (same for time).
     QByteArray sql = "SELECT version, position, time, state FROM checkpoints WHERE projection=? AND stream=?";

@@ -49,6 +49,8 @@ private:
 
     sqlite3* m_db = nullptr;
     QString m_path;
+    /// Whether the "merge" checkpoints keep number texts (meta.checkpoint_numbers); read on first use.
+    std::optional<bool> m_mergeNumbersAsWritten;
     QString m_layout = QStringLiteral("chronoscope");
     QString m_location;
     void rememberStream(qint64 id, const QString& name);

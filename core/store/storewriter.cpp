@@ -710,6 +710,9 @@ bool StoreWriter::finish(QString* error)
     meta.insert(QStringLiteral("schema_version"), QString::number(store::kSchemaVersion));
     meta.insert(QStringLiteral("checkpoint_every"), QString::number(d->options.checkpointEvery));
     if (!m_appendMode) {
+        // "merge" checkpoint states keep every number's text (diff/jsonvalue.h). Appending to a store
+        // without this key leaves it without: its older checkpoints are lossy and stay unused.
+        meta.insert(QStringLiteral("checkpoint_numbers"), QStringLiteral("as-written"));
         meta.insert(QStringLiteral("created_at"), formatTime(QDateTime::currentMSecsSinceEpoch()));
         if (!meta.contains(QStringLiteral("created_by")))
             meta.insert(QStringLiteral("created_by"),

@@ -8,7 +8,8 @@
 //   cold  - a new ReplayEngine per seek (only the store's persisted checkpoints help: the CLI's case)
 //   warm  - one engine for all seeks (its in-memory checkpoint cache fills as it goes: the GUI's case)
 //   long  - seeks into the longest streams only, cold
-// then a stream whose state grows to --wide-keys members (default 50,000): folding it and diffing two
+// then parseJsonValue alone over the store's event data ("parse"), then a stream whose state grows to
+// --wide-keys members (default 50,000): folding it and diffing two
 // of its states.
 #include "demo/demogenerator.h"
 #include "diff/jsondiff.h"
@@ -166,6 +167,32 @@ private:
     EventReader& m_inner;
 };
 
+// parseJsonValue alone over the store's event data (up to 200,000 events, best of 5 runs of thread
+// CPU time): the cost of reading numbers as written (docs/replay.md, "Numbers") is in this figure.
+void parseCost(EventReader& reader)
+{
+    QList<QByteArray> data;
+    qint64 bytes = 0;
+    reader.read(EventQuery{}, [&](const Event& e) {
+        data.append(e.data);
+        bytes += e.data.size();
+        return data.size() < 200000;
+    });
+    if (data.isEmpty())
+        return;
+    double best = 1e300;
+    qint64 objects = 0;
+    for (int run = 0; run < 5; ++run) {
+        const double t0 = threadCpuMs();
+        for (const QByteArray& d : data)
+            objects += parseJsonValue(d).isObject() ? 1 : 0;
+        best = std::min(best, threadCpuMs() - t0);
+    }
+    std::printf("parse  events=%lld avg_bytes=%.0f cpu=%.3fus/event (best of 5; %lld objects)\n",
+                static_cast<long long>(data.size()), double(bytes) / double(data.size()),
+                best * 1000.0 / double(data.size()), static_cast<long long>(objects / 5));
+}
+
 void wideState(int keys)
 {
     // One stream: events add 100 members each until the state has `keys`, then 512 events change a few.
@@ -268,6 +295,8 @@ int main(int argc, char** argv)
     std::printf("store %s: %lld events, %lld streams, longest stream %s with %lld events\n", qPrintable(storePath),
                 static_cast<long long>(info.events), static_cast<long long>(streams.size()),
                 qPrintable(streams.first().stream), static_cast<long long>(streams.first().events));
+
+    parseCost(*reader);
 
     QRandomGenerator rng(seed);
     Stats cold, warm, longest;

@@ -6,6 +6,8 @@
 #include "replaycontroller.h"
 #include "stateinspector.h"
 
+#include "diff/mergepatch.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
@@ -52,17 +54,11 @@ fromAll()
 
 QString compact(const QJsonValue& v)
 {
-    if (v.isObject())
-        return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
-    if (v.isArray())
-        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
-    if (v.isString())
-        return v.toString();
-    if (v.isDouble())
-        return QString::number(v.toDouble());
-    if (v.isBool())
-        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    return QStringLiteral("null");
+    // Strings bare; everything else as JSON text, numbers as written (QString::number(double) would
+    // show 1234567 as 1.23457e+06).
+    if (isJsonString(v))
+        return jsonStringValue(v);
+    return QString::fromUtf8(toJsonText(v));
 }
 
 } // namespace
