@@ -315,11 +315,13 @@ protected:
     QByteArray selectColumns() const override { return "rowid, originator_id, originator_version, topic, state"; }
     QByteArray rowFilter() const override
     {
-        return "originator_id IS NOT NULL AND typeof(originator_version) = 'integer'";
+        // Versions count from 1 and the rowid from 1: negative ones are damage, left out everywhere and reported.
+        return "originator_id IS NOT NULL AND typeof(originator_version) = 'integer' AND originator_version >= 0 AND "
+               "rowid >= 0";
     }
     QString rowFilterMeaning() const override
     {
-        return QStringLiteral("they lack an originator_id or an integer originator_version");
+        return QStringLiteral("they lack an originator_id, or their originator_version or rowid is not an integer >= 0");
     }
 
     EventQuery normalise(const EventQuery& q) override
@@ -543,6 +545,12 @@ std::unique_ptr<EventReader> openEventsourcingSqlite(const QString& path, const 
     auto db = SqliteDb::open(path, error);
     if (!db)
         return nullptr;
+    const QString crafted = db->checkTable("stored_events", {"originator_version"});
+    if (!crafted.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("%1: not a Python eventsourcing store as it writes one, refused: %2").arg(path, crafted);
+        return nullptr;
+    }
     const QStringList columns = db->columns("stored_events");
     QStringList missing;
     for (const char* c : {"originator_id", "originator_version", "topic", "state"})
