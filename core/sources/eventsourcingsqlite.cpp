@@ -17,16 +17,19 @@ namespace {
 constexpr qsizetype kMaxInflated = 256 * 1024 * 1024; // a larger state is treated as damaged (zip bomb guard)
 constexpr int kSampleRows = 20;
 
+// What Python's uuid.hex writes: 32 lowercase hex digits. Ids in other spellings are the application's own
+// text ids and are kept exactly (eventsourcing compares ids as text: "ABC..." and "abc..." are two aggregates).
 bool isHex32(QStringView s)
 {
     if (s.size() != 32)
         return false;
     for (QChar c : s)
-        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f') || (c >= u'A' && c <= u'F')))
+        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
             return false;
     return true;
 }
 
+// str(uuid): the dashed, lowercase form shown for a hex id.
 bool isDashedUuid(QStringView s)
 {
     if (s.size() != 36 || s[8] != u'-' || s[13] != u'-' || s[18] != u'-' || s[23] != u'-')
@@ -327,24 +330,22 @@ protected:
     EventQuery normalise(const EventQuery& q) override
     {
         EventQuery n = q;
-        if (isHex32(q.stream) || isDashedUuid(q.stream)) {
-            QString hex = q.stream.toLower();
-            hex.remove(u'-');
-            n.stream = eventsourcingStreamName(hex);
-        }
+        if (isHex32(q.stream))
+            n.stream = eventsourcingStreamName(q.stream); // the name this id is shown under
         return n;
     }
 
     bool pushDown(const EventQuery& q, SqlWhere* w) override
     {
         if (!q.stream.isEmpty()) {
-            // The stream is shown as a dashed UUID but stored as 32 hex digits (or as free text when the
-            // application uses text ids): look for every spelling; the primary key index serves each.
+            // A lowercase dashed UUID is shown for an id stored as 32 lowercase hex digits (uuid.hex); the file may
+            // also hold it as text in that very spelling. Every other name is the stored id itself, compared
+            // exactly: ids that differ only by case are different streams, as they are in eventsourcing.
             QStringList ids{q.stream};
             if (isDashedUuid(q.stream)) {
                 QString hex = q.stream;
                 hex.remove(u'-');
-                ids << hex << hex.toUpper() << q.stream.toUpper(); // other writers may use capitals
+                ids << hex;
             }
             w->add("originator_id IN (" + w->inList(ids) + ")");
             if (q.fromVersion > 0)
@@ -502,7 +503,7 @@ QString eventsourcingStreamName(const QString& originatorId)
 {
     if (!isHex32(originatorId))
         return originatorId;
-    const QString h = originatorId.toLower();
+    const QString& h = originatorId;
     return h.left(8) + u'-' + h.mid(8, 4) + u'-' + h.mid(12, 4) + u'-' + h.mid(16, 4) + u'-' + h.mid(20);
 }
 

@@ -14,7 +14,8 @@ std::unique_ptr<EventReader> openEventsourcingSqlite(const QString& path, const 
 /// Registry score: > 0 when the file has a stored_events table.
 int probeEventsourcingSqlite(const SourceProbe& probe);
 
-/// "32 hex digits" -> the dashed UUID form (lowercase); anything else is returned unchanged.
+/// "32 lowercase hex digits" (Python's uuid.hex) -> the dashed UUID form; anything else (other spellings included:
+/// an id in capitals is a different text id) is returned unchanged.
 QString eventsourcingStreamName(const QString& originatorId);
 /// The event type of a topic ("shop.domain:Order.Created" -> "Created").
 QString eventsourcingTopicType(QStringView topic);
