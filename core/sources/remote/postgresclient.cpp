@@ -492,11 +492,10 @@ private:
         }
         setupLayout();
         if (m_layout == u"eventsourcing-postgresql") {
-            // The same decoder as the SQLite reader (core/sources/eventsourcingsqlite.h), with the same key:
-            // ?cipherKey= (never shown: secret-like query items are redacted) or $CIPHER_KEY.
-            QByteArray base64 = m_ep.option(QStringLiteral("cipherkey")).toUtf8();
-            if (base64.isEmpty())
-                base64 = qgetenv("CIPHER_KEY");
+            // The same decoder as the SQLite reader (core/sources/eventsourcingsqlite.h), with the key the
+            // application itself reads: $CIPHER_KEY (a URI query item named like a key would be taken as the
+            // database password, so the key never travels in the URI).
+            const QByteArray base64 = qgetenv("CIPHER_KEY");
             QByteArray key;
             QString why;
             if (!EventsourcingDecoder::parseCipherKey(base64, &key, &why)) {
