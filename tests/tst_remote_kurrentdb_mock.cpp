@@ -336,6 +336,33 @@ private Q_SLOTS:
         QVERIFY2(grown < limit + (qint64(32) << 20), qPrintable(QStringLiteral("peak RSS grew by %1 bytes").arg(grown)));
     }
 
+    // One event larger than the per-event limit ends the read with a message naming the event and the limit.
+    void eventOverTheLimitIsRefused()
+    {
+        const QString stream = QStringLiteral("big-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
+        QJsonArray items;
+        items.append(QJsonObject{{QStringLiteral("stream"), stream}, {QStringLiteral("type"), QStringLiteral("Small")},
+                                 {QStringLiteral("data"), QJsonObject{{QStringLiteral("n"), 1}}}});
+        items.append(QJsonObject{{QStringLiteral("stream"), stream}, {QStringLiteral("type"), QStringLiteral("Huge")},
+                                 {QStringLiteral("data"), QJsonObject{{QStringLiteral("blob"), QString(300 * 1024, u'x')}}}});
+        m_server.post(QStringLiteral("/_mock/append"), QJsonDocument(items));
+        QString error;
+        auto c = client(uri(QStringLiteral("?tls=false&pagesize=1&maxEvent=256K")), &error);
+        QVERIFY2(c, qPrintable(error));
+        bool ok = true;
+        RemoteScope s;
+        s.streams = stream;
+        const QList<Event> got = readAll(c.get(), s, &ok, &error);
+        QVERIFY(!ok);
+        QVERIFY2(error.contains(QStringLiteral("event 1@%1").arg(stream)) &&
+                     error.contains(QLatin1String("more than the per-event limit of 262144 bytes")),
+                 qPrintable(error));
+        QVERIFY(got.size() <= 1); // nothing past the refused event (the head page may already hold it)
+        auto roomy = client(uri(QStringLiteral("?tls=false&pagesize=1&maxEvent=1M")), &error);
+        QCOMPARE(readAll(roomy.get(), s, &ok, &error).size(), 2);
+        QVERIFY2(ok, qPrintable(error));
+    }
+
     void badLimitIsRefused()
     {
         QString error;
