@@ -255,7 +255,8 @@ HttpResponse HttpSession::await(QNetworkReply* reply, int timeoutMs, const LineS
             }
         }
         pending.remove(0, start);
-        if (!sinkStopped && (pending.indexOf('\n') > m_maxEvent || (pending.indexOf('\n') < 0 && pending.size() > m_maxEvent))) {
+        const qsizetype nextEnd = pending.indexOf('\n');
+        if (!sinkStopped && (nextEnd > m_maxEvent || (nextEnd < 0 && pending.size() > m_maxEvent))) {
             pending.clear();
             overLimit(QStringLiteral("one line (event) of the answer is longer than the per-event limit of %1 (set a "
                                      "larger one with ?maxEvent=SIZE or $CHRONOSCOPE_MAX_EVENT)")

@@ -292,12 +292,12 @@ private:
             qint64 bytes = 0;
             for (const QString& key : {QStringLiteral("data"), QStringLiteral("metaData")}) {
                 const QJsonValue x = o.value(key);
-                bytes += x.isString() ? x.toString().size()
-                                      : (x.isObject() || x.isArray()
-                                             ? QJsonDocument(x.isObject() ? QJsonDocument(x.toObject()) : QJsonDocument(x.toArray()))
-                                                   .toJson(QJsonDocument::Compact)
-                                                   .size()
-                                             : 0);
+                if (x.isString())
+                    bytes += x.toString().toUtf8().size();
+                else if (x.isObject())
+                    bytes += QJsonDocument(x.toObject()).toJson(QJsonDocument::Compact).size();
+                else if (x.isArray())
+                    bytes += QJsonDocument(x.toArray()).toJson(QJsonDocument::Compact).size();
             }
             if (bytes > m_http->maxEventBytes()) {
                 if (error)
