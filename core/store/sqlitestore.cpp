@@ -305,16 +305,20 @@ bool SqliteStoreReader::summaryTrusted()
     // of rows (SQLite counts the smallest index) and the position range (both ends of the rowid B-tree), and
     // when no stream claims a negative count.
     Query sum(m_db, "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM streams");
-    Query act(m_db, "SELECT COUNT(*), MIN(position), MAX(position) FROM events");
-    if (!sum.ok() || !sum.step() || !act.ok() || !act.step()) {
+    // Three statements: SQLite's count and min/max shortcuts only apply to a query with that one aggregate
+    // (together they would scan the whole table).
+    Query act(m_db, "SELECT COUNT(*) FROM events");
+    Query lo(m_db, "SELECT MIN(position) FROM events");
+    Query hi(m_db, "SELECT MAX(position) FROM events");
+    if (!sum.ok() || !sum.step() || !act.ok() || !act.step() || !lo.ok() || !lo.step() || !hi.ok() || !hi.step()) {
         m_summaryProblem = QStringLiteral("%1: the summary cannot be checked against the events table (%2)")
                                .arg(m_path, QString::fromUtf8(sqlite3_errmsg(m_db)));
         return false;
     }
     const qint64 sumEvents = qint64(sqlite3_column_double(sum.st, 0));
     m_actual.events = act.i64(0);
-    m_actual.firstPosition = act.i64(1);
-    m_actual.lastPosition = act.i64(2);
+    m_actual.firstPosition = lo.i64(0);
+    m_actual.lastPosition = hi.i64(0);
     const bool agree = sumEvents == m_actual.events && (sum.isNull(3) || sum.i64(3) >= 0) &&
                        (m_actual.events == 0 || (sum.i64(1) == m_actual.firstPosition && sum.i64(2) == m_actual.lastPosition));
     if (!agree)
