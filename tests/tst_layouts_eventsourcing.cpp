@@ -225,7 +225,9 @@ private Q_SLOTS:
     void helpers()
     {
         QCOMPARE(eventsourcingStreamName(QString::fromLatin1(kIdA)), QString::fromLatin1(kStreamA));
-        QCOMPARE(eventsourcingStreamName(QStringLiteral("0123456789ABCDEF0123456789ABCDEF")), QString::fromLatin1(kStreamA));
+        // uuid.hex writes lowercase; an id in capitals is a text id of its own, kept as written.
+        QCOMPARE(eventsourcingStreamName(QStringLiteral("0123456789ABCDEF0123456789ABCDEF")),
+                 QStringLiteral("0123456789ABCDEF0123456789ABCDEF"));
         QCOMPARE(eventsourcingStreamName(QStringLiteral("order-42")), QStringLiteral("order-42"));
         QCOMPARE(eventsourcingTopicType(u"shop.domain:Order.Created"), QStringLiteral("Created"));
         QCOMPARE(eventsourcingTopicType(u"bank:Deposited"), QStringLiteral("Deposited"));
@@ -287,7 +289,9 @@ private Q_SLOTS:
         q.stream = QString::fromLatin1(kIdA);
         QTest::newRow("plain: stream as stored") << QStringLiteral("plain") << q;
         q.stream = QString::fromLatin1(kStreamA).toUpper();
-        QTest::newRow("plain: stream in capitals") << QStringLiteral("plain") << q;
+        QTest::newRow("plain: stream in capitals is another stream") << QStringLiteral("plain") << q;
+        q.stream = QString::fromLatin1(kIdA).toUpper();
+        QTest::newRow("plain: stored form in capitals is another stream") << QStringLiteral("plain") << q;
     }
     void read()
     {
@@ -298,7 +302,7 @@ private Q_SLOTS:
         QVERIFY2(reader, qPrintable(error));
         EventQuery oracleQuery = query;
         if (!query.stream.isEmpty() && query.stream.size() >= 32 && query.stream != QLatin1String("no-such-stream"))
-            oracleQuery.stream = eventsourcingStreamName(QString(query.stream).remove(u'-').toLower());
+            oracleQuery.stream = eventsourcingStreamName(QString(query.stream).remove(u'-'));
         MemoryReader oracle(m_expected);
         const QList<Event> want = oracle.readAll(oracleQuery);
         const QList<Event> got = reader->readAll(query, &error);
@@ -506,13 +510,80 @@ private Q_SLOTS:
         QVERIFY2(reader, qPrintable(error));
         EventQuery q;
         q.stream = QStringLiteral("01234567-89AB-CDEF-0123-456789ABCDEF");
-        QCOMPARE(reader->readAll(q).size(), 1); // stored in capitals by some other writer, shown in lower case
-        QCOMPARE(reader->streams().value(0).stream, QString::fromLatin1(kStreamA));
+        QCOMPARE(reader->readAll(q).size(), 0); // a text id in capitals is shown and found as written, only so
+        q.stream = QString::fromLatin1(kStreamA);
+        QCOMPARE(reader->readAll(q).size(), 0);
+        q.stream = QString::fromLatin1(kIdA).toUpper();
+        QCOMPARE(reader->readAll(q).size(), 1);
+        QCOMPARE(reader->streams().value(0).stream, QString::fromLatin1(kIdA).toUpper());
         q.stream = QStringLiteral("order-42");
         const QList<Event> events = reader->readAll(q, &error);
         QCOMPARE(events.size(), 1);
         QCOMPARE(events[0].stream, QStringLiteral("order-42"));
         QCOMPARE(events[0].data, QByteArray("{}"));
+    }
+
+    // eventsourcing compares originator ids as text: ids that differ only by case are two aggregates, and so two
+    // streams here, whether they are hex UUIDs or the application's own text ids.
+    void idsDifferingOnlyByCase_data()
+    {
+        QTest::addColumn<QString>("lower");
+        QTest::addColumn<QString>("upper");
+        QTest::addColumn<QString>("lowerName"); // the name the lowercase id is shown under
+        QTest::newRow("hex uuid") << QString::fromLatin1(kIdA) << QString::fromLatin1(kIdA).toUpper()
+                                  << QString::fromLatin1(kStreamA);
+        QTest::newRow("mixed-case hex") << QString::fromLatin1(kIdB) << QStringLiteral("FEDCBA9876543210fedcba9876543210")
+                                        << QString::fromLatin1(kStreamB);
+        QTest::newRow("dashed uuid text ids") << QString::fromLatin1(kStreamA) << QString::fromLatin1(kStreamA).toUpper()
+                                              << QString::fromLatin1(kStreamA);
+        QTest::newRow("text ids") << QStringLiteral("order-a") << QStringLiteral("Order-A") << QStringLiteral("order-a");
+    }
+
+    void idsDifferingOnlyByCase()
+    {
+        QFETCH(QString, lower);
+        QFETCH(QString, upper);
+        QFETCH(QString, lowerName);
+        const QString path = m_dir.filePath(QStringLiteral("case-%1.sqlite").arg(QTest::currentDataTag()).replace(u' ', u'-'));
+        {
+            FixtureDb db(path);
+            db.exec(kSchema);
+            for (int v = 1; v <= 3; ++v)
+                db.run("INSERT INTO stored_events VALUES (?,?,?,?)",
+                       {lower, qint64(v), QStringLiteral("app:Lower.Happened"), QByteArray(R"({"who":"lower"})")});
+            for (int v = 1; v <= 2; ++v)
+                db.run("INSERT INTO stored_events VALUES (?,?,?,?)",
+                       {upper, qint64(v), QStringLiteral("app:Upper.Happened"), QByteArray(R"({"who":"upper"})")});
+        }
+        QString error;
+        auto reader = openSource(path, {}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        const QList<StreamInfo> streams = reader->streams();
+        QCOMPARE(streams.size(), 2);
+        QStringList names{streams[0].stream, streams[1].stream};
+        QVERIFY2(names.contains(lowerName) && names.contains(upper), qPrintable(names.join(u' ')));
+        for (const StreamInfo& s : streams)
+            QCOMPARE(s.events, s.stream == upper ? 2 : 3);
+        EventQuery q;
+        q.stream = lowerName;
+        const QList<Event> lowers = reader->readAll(q, &error);
+        QCOMPARE(lowers.size(), 3);
+        for (const Event& e : lowers) {
+            QCOMPARE(e.stream, lowerName);
+            QCOMPARE(e.data, QByteArray(R"({"who":"lower"})"));
+        }
+        QCOMPARE(reader->count(q), 3);
+        q.stream = upper;
+        const QList<Event> uppers = reader->readAll(q, &error);
+        QCOMPARE(uppers.size(), 2);
+        for (const Event& e : uppers) {
+            QCOMPARE(e.stream, upper);
+            QCOMPARE(e.data, QByteArray(R"({"who":"upper"})"));
+        }
+        QCOMPARE(reader->count(q), 2);
+        // Every event of a full read carries the name its own id maps to.
+        for (const Event& e : reader->readAll({}, &error))
+            QCOMPARE(e.stream, e.data.contains("upper") ? upper : lowerName);
     }
 
     void wrongSchema_data()

@@ -7,6 +7,7 @@
 #include "tst_layouts_support.h"
 
 #include <QElapsedTimer>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
 using namespace chronoscope;
@@ -38,6 +39,111 @@ class TstLayoutsSqliteLayout : public QObject
     QTemporaryDir m_dir;
 
 private Q_SLOTS:
+    // Files made to look like a layout's store but with a schema no such library writes: the event table is a
+    // view, has a trigger, or declares an integer column with another type. Each is refused with a message
+    // that names the object; the file is left untouched.
+    void craftedLayoutFiles_data()
+    {
+        QTest::addColumn<QByteArray>("schema");
+        QTest::addColumn<QString>("expected");
+        const QByteArray es = "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+                              "state BLOB, PRIMARY KEY (originator_id, originator_version));";
+        const QByteArray cqrs = "CREATE TABLE events (aggregate_type text NOT NULL, aggregate_id text NOT NULL, sequence "
+                                "bigint NOT NULL, event_type text NOT NULL, event_version text NOT NULL, payload json NOT "
+                                "NULL, metadata json NOT NULL, PRIMARY KEY (aggregate_type, aggregate_id, sequence));";
+        QTest::newRow("emmett: emt_messages is a view")
+            << QByteArray(kEmmettMessages).replace("emt_messages(", "emt_real(") +
+                   "; CREATE VIEW emt_messages AS SELECT * FROM emt_real WHERE randomblob(1000000000) IS NOT NULL;"
+            << "'emt_messages' is a view, not a table";
+        QTest::newRow("emmett: trigger") << QByteArray(kEmmettMessages) + "; CREATE TRIGGER tr_msg AFTER INSERT ON "
+                                                                        "emt_messages BEGIN SELECT 1; END;"
+                                         << "a trigger 'tr_msg' is defined on 'emt_messages'";
+        QTest::newRow("emmett: global_position declared TEXT")
+            << QByteArray(kEmmettMessages).replace("global_position INTEGER PRIMARY KEY", "global_position TEXT")
+            << "column emt_messages.global_position is declared TEXT, which does not hold integers";
+        QTest::newRow("emmett: stream_position declared JSON")
+            << QByteArray(kEmmettMessages).replace("stream_position BIGINT", "stream_position JSON")
+            << "column emt_messages.stream_position is declared JSON";
+        QTest::newRow("eventsourcing: stored_events is a view")
+            << QByteArray(es).replace("stored_events (", "se_real (") + "CREATE VIEW stored_events AS SELECT * FROM se_real;"
+            << "'stored_events' is a view, not a table";
+        QTest::newRow("eventsourcing: trigger") << es + "CREATE TRIGGER es_tr BEFORE DELETE ON stored_events BEGIN "
+                                                        "SELECT RAISE(ABORT, 'no'); END;"
+                                                << "a trigger 'es_tr' is defined on 'stored_events'";
+        QTest::newRow("eventsourcing: originator_version declared TEXT")
+            << QByteArray(es).replace("originator_version INTEGER", "originator_version TEXT")
+            << "column stored_events.originator_version is declared TEXT";
+        QTest::newRow("cqrs-es: events is a view")
+            << QByteArray(cqrs).replace("events (", "ev_real (") + "CREATE VIEW events AS SELECT * FROM ev_real;"
+            << "'events' is a view, not a table";
+        QTest::newRow("cqrs-es: trigger") << cqrs + "CREATE TRIGGER ev_tr AFTER UPDATE ON events BEGIN SELECT 1; END;"
+                                          << "a trigger 'ev_tr' is defined on 'events'";
+        QTest::newRow("cqrs-es: sequence declared REAL") << QByteArray(cqrs).replace("sequence bigint", "sequence real")
+                                                         << "column events.sequence is declared REAL, which does not hold integers";
+    }
+
+    void craftedLayoutFiles()
+    {
+        QFETCH(QByteArray, schema);
+        QFETCH(QString, expected);
+        const QString path = m_dir.filePath(QStringLiteral("crafted-%1.sqlite").arg(QString::fromLatin1(QTest::currentDataTag()).replace(QRegularExpression(QStringLiteral("[^a-z]+")), QStringLiteral("-"))));
+        {
+            FixtureDb db(path);
+            db.exec(schema);
+        }
+        const QByteArray before = fileDigest(path);
+        QString error;
+        QVERIFY(!openSource(path, {}, &error));
+        QVERIFY2(error.contains(path) && error.contains(QLatin1String("refused")) && error.contains(expected),
+                 qPrintable(error));
+        QCOMPARE(fileDigest(path), before);
+    }
+
+    // Emmett numbers streams from 1: an event at stream position -2^63 (or any negative one) is damage. It is
+    // left out of reads, counts and the stream summary alike and reported, never shown in one view and
+    // missing from another.
+    void negativeEmmettPositionsAreReportedEverywhere_data()
+    {
+        QTest::addColumn<qint64>("streamPosition");
+        QTest::addColumn<qint64>("globalPosition");
+        QTest::newRow("stream position -2^63") << std::numeric_limits<qint64>::min() << qint64(3);
+        QTest::newRow("stream position -1") << qint64(-1) << qint64(3);
+        QTest::newRow("global position -2^63") << qint64(3) << std::numeric_limits<qint64>::min();
+    }
+
+    void negativeEmmettPositionsAreReportedEverywhere()
+    {
+        QFETCH(qint64, streamPosition);
+        QFETCH(qint64, globalPosition);
+        const QString path = m_dir.filePath(QStringLiteral("negative-%1.sqlite").arg(QTest::currentDataTag()).replace(u' ', u'-'));
+        {
+            FixtureDb db(path);
+            db.exec(kEmmettMessages);
+            append(db, 1, QStringLiteral("s"), 1, "{\"n\":1}");
+            append(db, 2, QStringLiteral("s"), 2, "{\"n\":2}");
+            append(db, globalPosition, QStringLiteral("s"), streamPosition, "{\"n\":3}");
+        }
+        QString error;
+        auto reader = openSource(path, {}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        const StoreInfo info = reader->info();
+        QVERIFY2(info.warnings.join(u'\n').contains(QLatin1String("1 row(s) of emt_messages are not shown")),
+                 qPrintable(info.warnings.join(u'\n')));
+        QCOMPARE(info.events, 2);
+        const QList<StreamInfo> streams = reader->streams();
+        QCOMPARE(streams.size(), 1);
+        EventQuery one;
+        one.stream = QStringLiteral("s");
+        const QList<Event> all = reader->readAll({}, &error);
+        const QList<Event> ofStream = reader->readAll(one, &error);
+        QCOMPARE(streams.first().events, qint64(all.size()));
+        QCOMPARE(qint64(ofStream.size()), streams.first().events);
+        QCOMPARE(reader->count(one), streams.first().events);
+        QCOMPARE(reader->count({}), qint64(all.size()));
+        for (const Event& e : all)
+            QVERIFY(e.version >= 0 && e.position >= 0);
+    }
+
     void compactJson_data()
     {
         QTest::addColumn<QByteArray>("input");

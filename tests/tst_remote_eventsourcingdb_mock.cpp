@@ -225,6 +225,9 @@ private Q_SLOTS:
         QTest::newRow("slow server") << QJsonObject{{QStringLiteral("delay"), 2}} << "?token=secret-token&timeout=300&retries=1" << "did not answer" << 0;
         QTest::newRow("connection refused") << QJsonObject{} << "PORT1" << "connection refused" << 0;
         QTest::newRow("dns failure") << QJsonObject{} << "DNS" << "could not be found" << 0;
+        QTest::newRow("endless line, per-event limit") << QJsonObject{{QStringLiteral("endlessLineAfter"), 3}}
+                                                       << "?token=secret-token&retries=0&maxEvent=1M"
+                                                       << "longer than the per-event limit of 1 MiB" << 3;
         QTest::newRow("truncated mid-line, no retries") << QJsonObject{{QStringLiteral("truncateAfter"), 5}} << "?token=secret-token&retries=0" << "kept" << 5;
     }
 

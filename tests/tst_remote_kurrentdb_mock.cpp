@@ -13,6 +13,8 @@
 
 #include <thread>
 
+#include <sys/resource.h>
+
 using namespace chronoscope;
 using testing::MockServer;
 
@@ -26,6 +28,13 @@ struct Appended
     TimeMs time;
     QString id;
 };
+
+qint64 peakRssBytes()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return qint64(u.ru_maxrss) * 1024;
+}
 
 } // namespace
 
@@ -240,6 +249,129 @@ private Q_SLOTS:
         canceller.join();
         QVERIFY(ok);
         QVERIFY2(reaction < 200, qPrintable(QStringLiteral("%1 ms").arg(reaction)));
+    }
+
+    // Same-origin redirect policy (core/sources/remote/httpfetch.cpp): a redirect to another port, host or
+    // scheme is refused with a message; the server it points to never sees a request, let alone credentials.
+    void redirectToAnotherOriginCarriesNoCredentials_data()
+    {
+        QTest::addColumn<QString>("target"); // %1 = the other server's port
+        QTest::newRow("another port") << QStringLiteral("http://127.0.0.1:%1");
+        QTest::newRow("another host name") << QStringLiteral("http://localhost:%1");
+        QTest::newRow("another scheme") << QStringLiteral("https://127.0.0.1:%1");
+    }
+
+    void redirectToAnotherOriginCarriesNoCredentials()
+    {
+        QFETCH(QString, target);
+        MockServer other;
+        QString error;
+        QVERIFY2(other.start(QStringLiteral("mock_kurrentdb.py"), {QStringLiteral("--seed"), QStringLiteral("5")}, &error),
+                 qPrintable(error));
+        configure({{QStringLiteral("redirectTo"), target.arg(other.port())}});
+        bool ok = true;
+        auto c = client(QStringLiteral("kurrentdb://admin:s3cret-pw@127.0.0.1:%1?tls=false").arg(m_server.port()), &error);
+        QVERIFY2(c, qPrintable(error));
+        const QList<Event> got = readAll(c.get(), {}, &ok, &error);
+        QVERIFY(!ok);
+        QVERIFY(got.isEmpty());
+        QVERIFY2(error.contains(QLatin1String("redirected to")) && error.contains(QString::number(other.port())) &&
+                     error.contains(QLatin1String("another host, port or scheme")),
+                 qPrintable(error));
+        QVERIFY(!error.contains(QLatin1String("s3cret-pw")));
+        const QJsonObject stats = other.get(QStringLiteral("/_mock/stats")).object();
+        QCOMPARE(stats.value(QStringLiteral("authSeen")).toInt(), 0);
+        QCOMPARE(stats.value(QStringLiteral("requests")).toInt(), 0);
+        // The server that redirected did get the credentials: they were meant for it.
+        QVERIFY(m_server.get(QStringLiteral("/_mock/stats")).object().value(QStringLiteral("authSeen")).toInt() > 0);
+    }
+
+    // Bounded memory on a hostile server: a page whose chunked body never ends is cut at the response limit
+    // (default, URI key or environment variable) with a message naming the limit and how to change it.
+    void endlessBodyStopsAtTheLimit_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QByteArray>("env");
+        QTest::addColumn<qint64>("limit");
+        QTest::addColumn<QString>("words");
+        QTest::newRow("URI key") << QStringLiteral("&maxResponse=1M") << QByteArray() << qint64(1 << 20) << "1 MiB";
+        QTest::newRow("environment") << QString() << QByteArray("3M") << qint64(3 << 20) << "3 MiB";
+        QTest::newRow("URI key beats environment") << QStringLiteral("&maxresponse=2048K") << QByteArray("9G")
+                                                   << qint64(2 << 20) << "2 MiB";
+        QTest::newRow("default") << QString() << QByteArray() << qint64(128) * 1024 * 1024 << "128 MiB";
+    }
+
+    void endlessBodyStopsAtTheLimit()
+    {
+        QFETCH(QString, query);
+        QFETCH(QByteArray, env);
+        QFETCH(qint64, limit);
+        QFETCH(QString, words);
+        const QByteArray saved = qgetenv("CHRONOSCOPE_MAX_RESPONSE");
+        if (env.isEmpty())
+            qunsetenv("CHRONOSCOPE_MAX_RESPONSE");
+        else
+            qputenv("CHRONOSCOPE_MAX_RESPONSE", env);
+        // The body is cut by the server 64 MiB past the limit, so a client without a limit fails this test (it
+        // reads it all and reports broken JSON) instead of growing until the machine runs out of memory.
+        const qint64 cap = limit + (qint64(64) << 20);
+        configure({{QStringLiteral("endlessBody"), double(cap)}});
+        QString error;
+        const qint64 peakBefore = peakRssBytes();
+        auto c = client(uri(QStringLiteral("?tls=false&pagesize=7") + query), &error);
+        QVERIFY2(c, qPrintable(error));
+        bool ok = true;
+        readAll(c.get(), {}, &ok, &error);
+        if (saved.isEmpty())
+            qunsetenv("CHRONOSCOPE_MAX_RESPONSE");
+        else
+            qputenv("CHRONOSCOPE_MAX_RESPONSE", saved);
+        QVERIFY(!ok);
+        QVERIFY2(error.contains(QLatin1String("larger than the limit of ") + words) &&
+                     error.contains(QLatin1String("maxResponse")) && error.contains(QLatin1String("CHRONOSCOPE_MAX_RESPONSE")),
+                 qPrintable(error));
+        // Memory stayed bounded: the process's peak resident size grew by about the limit, not by the body.
+        const qint64 grown = peakRssBytes() - peakBefore;
+        qInfo("peak RSS grew by %lld KiB (limit %lld KiB, body up to %lld KiB)", grown >> 10, limit >> 10, cap >> 10);
+        QVERIFY2(grown < limit + (qint64(32) << 20), qPrintable(QStringLiteral("peak RSS grew by %1 bytes").arg(grown)));
+    }
+
+    // One event larger than the per-event limit ends the read with a message naming the event and the limit.
+    void eventOverTheLimitIsRefused()
+    {
+        const QString stream = QStringLiteral("big-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
+        QJsonArray items;
+        items.append(QJsonObject{{QStringLiteral("stream"), stream}, {QStringLiteral("type"), QStringLiteral("Small")},
+                                 {QStringLiteral("data"), QJsonObject{{QStringLiteral("n"), 1}}}});
+        items.append(QJsonObject{{QStringLiteral("stream"), stream}, {QStringLiteral("type"), QStringLiteral("Huge")},
+                                 {QStringLiteral("data"), QJsonObject{{QStringLiteral("blob"), QString(300 * 1024, u'x')}}}});
+        m_server.post(QStringLiteral("/_mock/append"), QJsonDocument(items));
+        QString error;
+        auto c = client(uri(QStringLiteral("?tls=false&pagesize=1&maxEvent=256K")), &error);
+        QVERIFY2(c, qPrintable(error));
+        bool ok = true;
+        RemoteScope s;
+        s.streams = stream;
+        const QList<Event> got = readAll(c.get(), s, &ok, &error);
+        QVERIFY(!ok);
+        QVERIFY2(error.contains(QStringLiteral("event 1@%1").arg(stream)) &&
+                     error.contains(QLatin1String("more than the per-event limit of 262144 bytes")),
+                 qPrintable(error));
+        QVERIFY(got.size() <= 1); // nothing past the refused event (the head page may already hold it)
+        auto roomy = client(uri(QStringLiteral("?tls=false&pagesize=1&maxEvent=1M")), &error);
+        QCOMPARE(readAll(roomy.get(), s, &ok, &error).size(), 2);
+        QVERIFY2(ok, qPrintable(error));
+    }
+
+    void badLimitIsRefused()
+    {
+        QString error;
+        auto c = client(uri(QStringLiteral("?tls=false&maxResponse=lots")), &error);
+        bool ok = true;
+        if (c)
+            readAll(c.get(), {}, &ok, &error);
+        QVERIFY(!ok || !c);
+        QVERIFY2(error.contains(QLatin1String("'lots' is not a size")), qPrintable(error));
     }
 
     void credentials()

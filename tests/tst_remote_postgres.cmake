@@ -4,3 +4,5 @@ target_include_directories(tst_remote_postgres PRIVATE ${CMAKE_CURRENT_SOURCE_DI
 if(TARGET PkgConfig::TST_LIBPQ)
   target_link_libraries(tst_remote_postgres PRIVATE PkgConfig::TST_LIBPQ)
 endif()
+# The eventsourcing fixture compresses with zlib and encrypts with OpenSSL as eventsourcing does.
+target_link_libraries(tst_remote_postgres PRIVATE OpenSSL::Crypto ZLIB::ZLIB)

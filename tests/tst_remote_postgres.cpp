@@ -16,6 +16,48 @@
 #include <mutex>
 #include <thread>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <zlib.h>
+#include <QRegularExpression>
+
+namespace {
+
+QByteArray zlibCompress(const QByteArray& in)
+{
+    uLongf n = compressBound(uLong(in.size()));
+    QByteArray out(qsizetype(n), Qt::Uninitialized);
+    if (compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(in.constData()),
+                  uLong(in.size()), Z_DEFAULT_COMPRESSION) != Z_OK)
+        qFatal("zlib failed");
+    out.truncate(qsizetype(n));
+    return out;
+}
+
+// eventsourcing's AESCipher.encrypt: a random 96-bit nonce, AES-GCM, stored as nonce | tag | ciphertext.
+QByteArray aesGcmEncrypt(const QByteArray& key, const QByteArray& plain)
+{
+    unsigned char nonce[12];
+    RAND_bytes(nonce, sizeof nonce);
+    const EVP_CIPHER* cipher = key.size() == 16 ? EVP_aes_128_gcm() : key.size() == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    QByteArray ct(plain.size() + 16, Qt::Uninitialized);
+    unsigned char tag[16];
+    int len = 0, fin = 0;
+    EVP_EncryptInit_ex(ctx, cipher, nullptr, nullptr, nullptr);
+    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr);
+    EVP_EncryptInit_ex(ctx, nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.constData()), nonce);
+    EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(ct.data()), &len,
+                      reinterpret_cast<const unsigned char*>(plain.constData()), int(plain.size()));
+    EVP_EncryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(ct.data()) + len, &fin);
+    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag);
+    EVP_CIPHER_CTX_free(ctx);
+    ct.truncate(len + fin);
+    return QByteArray(reinterpret_cast<const char*>(nonce), 12) + QByteArray(reinterpret_cast<const char*>(tag), 16) + ct;
+}
+
+} // namespace
+
 using namespace chronoscope;
 
 namespace {
@@ -529,6 +571,109 @@ private Q_SLOTS:
         QCOMPARE(windowed.size(), 2);
         QCOMPARE(windowed[0].position, qint64(1));
         QCOMPARE(windowed[1].position, qint64(3));
+    }
+
+    // Python eventsourcing over PostgreSQL decodes states with the SQLite reader's decoder: plain, zlib,
+    // AES-GCM (CIPHER_KEY) and zlib then AES-GCM, written exactly as eventsourcing's Mapper/AESCipher write them.
+    void eventsourcingEncodedStates_data()
+    {
+        QTest::addColumn<bool>("compress");
+        QTest::addColumn<int>("keyBytes");     // 0: not encrypted
+        QTest::addColumn<bool>("giveKey");
+        QTest::newRow("plain") << false << 0 << false;
+        QTest::newRow("zlib") << true << 0 << false;
+        QTest::newRow("aes-128") << false << 16 << true;
+        QTest::newRow("aes-256") << false << 32 << true;
+        QTest::newRow("zlib+aes-192") << true << 24 << true;
+        QTest::newRow("zlib+aes-256 without CIPHER_KEY") << true << 32 << false;
+    }
+
+    void eventsourcingEncodedStates()
+    {
+        QFETCH(bool, compress);
+        QFETCH(int, keyBytes);
+        QFETCH(bool, giveKey);
+        QByteArray key;
+        for (int i = 0; i < keyBytes; ++i)
+            key += char(3 + i * 11);
+        auto encode = [&](const QByteArray& json) {
+            QByteArray s = json;
+            if (compress)
+                s = zlibCompress(s);
+            if (keyBytes)
+                s = aesGcmEncrypt(key, s);
+            return s;
+        };
+        const QString schema = QStringLiteral("esenc_%1").arg(QTest::currentDataTag()).replace(QRegularExpression(QStringLiteral("[^a-z0-9_]")), QStringLiteral("_"));
+        PGconn* c = connectTo(m_layoutsDb);
+        QVERIFY(PQstatus(c) == CONNECTION_OK);
+        run(c, QStringLiteral("DROP SCHEMA IF EXISTS %1 CASCADE").arg(schema));
+        QVERIFY(run(c, QStringLiteral("CREATE SCHEMA %1").arg(schema)));
+        QVERIFY(run(c, QStringLiteral("SET search_path = %1").arg(schema)));
+        QVERIFY(run(c, QStringLiteral(
+            "CREATE TABLE stored_events (originator_id uuid NOT NULL, originator_version bigint NOT NULL, topic text, "
+            "state bytea, notification_id bigserial, PRIMARY KEY (originator_id, originator_version));"
+            "CREATE UNIQUE INDEX stored_events_notification_id_idx ON stored_events (notification_id ASC);")));
+        const QByteArray states[] = {
+            R"({"originator_topic":"shop.domain:Order","timestamp":{"_type_":"datetime_iso","_data_":"2026-01-05T10:00:00.250000+00:00"},"total":{"_type_":"decimal_str","_data_":"19.90"}})",
+            R"({"item":{"sku":"x-1","qty":2},"timestamp":{"_type_":"datetime_iso","_data_":"2026-01-05T10:00:01+00:00"},"class_version":2})",
+        };
+        const QByteArray ins = "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES ($1, $2, $3, $4::bytea)";
+        QVERIFY(run(c, QString::fromLatin1(ins), {"0f0e0d0c-0b0a-0908-0706-050403020100", "1", "shop.domain:Order.Created", "\\x" + encode(states[0]).toHex()}));
+        QVERIFY(run(c, QString::fromLatin1(ins), {"0f0e0d0c-0b0a-0908-0706-050403020100", "2", "shop.domain:Order.ItemAdded", "\\x" + encode(states[1]).toHex()}));
+        PQfinish(c);
+
+        const QByteArray saved = qgetenv("CIPHER_KEY");
+        if (giveKey)
+            qputenv("CIPHER_KEY", key.toBase64());
+        else
+            qunsetenv("CIPHER_KEY");
+        QString error;
+        auto cl = client(uri(m_layoutsDb, QStringLiteral("?schema=") + schema), &error);
+        bool ok = false;
+        QList<Event> got;
+        if (cl && cl->connect(&error))
+            got = readAll(cl.get(), {}, &ok, &error);
+        if (saved.isEmpty())
+            qunsetenv("CIPHER_KEY");
+        else
+            qputenv("CIPHER_KEY", saved);
+        QVERIFY2(ok, qPrintable(error));
+        QCOMPARE(cl->layout(), QStringLiteral("eventsourcing-postgresql"));
+        QCOMPARE(got.size(), 2);
+        QCOMPARE(got[0].stream, QStringLiteral("0f0e0d0c-0b0a-0908-0706-050403020100"));
+        QCOMPARE(got[0].type, QStringLiteral("Created"));
+        QCOMPARE(got[1].type, QStringLiteral("ItemAdded"));
+        if (keyBytes && !giveKey) {
+            // Said plainly in the event, never a placeholder that looks like data.
+            for (const Event& e : got) {
+                QVERIFY(!e.dataIsJson);
+                QVERIFY2(e.metadata.contains("CIPHER_KEY is not set"), e.metadata.constData());
+            }
+            return;
+        }
+        // The same events the SQLite reader makes of these states (tst_layouts_eventsourcing).
+        QCOMPARE(got[0].data, QByteArray(R"({"originator_topic":"shop.domain:Order","total":"19.90"})"));
+        QCOMPARE(got[0].metadata, QByteArray(R"({"topic":"shop.domain:Order.Created","timestamp":"2026-01-05T10:00:00.250000+00:00"})"));
+        QCOMPARE(formatTime(got[0].time), QStringLiteral("2026-01-05T10:00:00.250Z"));
+        QCOMPARE(got[1].data, QByteArray(R"({"item":{"sku":"x-1","qty":2}})"));
+        QCOMPARE(got[1].metadata, QByteArray(R"({"topic":"shop.domain:Order.ItemAdded","timestamp":"2026-01-05T10:00:01+00:00","class_version":2})"));
+        QVERIFY(got[0].dataIsJson && got[1].dataIsJson);
+    }
+
+    void eventsourcingBadCipherKeyIsRefused()
+    {
+        const QByteArray saved = qgetenv("CIPHER_KEY");
+        qputenv("CIPHER_KEY", "bm90IGEga2V5"); // base64 of 9 bytes
+        QString error;
+        auto cl = client(uri(m_layoutsDb, QStringLiteral("?schema=esenc_aes_128")), &error);
+        const bool connected = cl && cl->connect(&error);
+        if (saved.isEmpty())
+            qunsetenv("CIPHER_KEY");
+        else
+            qputenv("CIPHER_KEY", saved);
+        QVERIFY(!connected);
+        QVERIFY2(error.contains(QLatin1String("CIPHER_KEY is not an AES key")), qPrintable(error));
     }
 
     void userWithoutRights()

@@ -684,6 +684,160 @@ private Q_SLOTS:
         QVERIFY2(err.contains(path), qPrintable(err));
     }
 
+    // A file with the native tables whose schema Chronoscope never writes: a view standing in for a table, a
+    // trigger, columns declared with other types. Opening it is refused with a message that says which.
+    void craftedStores_data()
+    {
+        QTest::addColumn<QByteArray>("sql");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("events is a view") << QByteArray("ALTER TABLE events RENAME TO events_real; CREATE VIEW events AS "
+                                                        "SELECT * FROM events_real;")
+                                          << "'events' is a view, not a table";
+        QTest::newRow("streams is a view over a function")
+            << QByteArray("ALTER TABLE streams RENAME TO s0; CREATE VIEW streams AS SELECT id, name, events, "
+                          "first_version, last_version, first_position, last_position, first_time, last_time FROM s0 "
+                          "WHERE randomblob(1000000000) IS NOT NULL;")
+            << "'streams' is a view, not a table";
+        QTest::newRow("trigger on meta") << QByteArray("CREATE TRIGGER t_meta AFTER INSERT ON meta BEGIN SELECT 1; END;")
+                                         << "trigger 't_meta' on 'meta'";
+        QTest::newRow("trigger on events") << QByteArray("CREATE TRIGGER boom BEFORE DELETE ON events BEGIN "
+                                                         "SELECT RAISE(ABORT, 'x'); END;")
+                                           << "trigger 'boom' on 'events'";
+        QTest::newRow("position declared TEXT")
+            << QByteArray("ALTER TABLE events RENAME TO e0; CREATE TABLE events(position TEXT PRIMARY KEY, stream "
+                          "INTEGER NOT NULL, version INTEGER NOT NULL, type INTEGER NOT NULL, time INTEGER, id TEXT, "
+                          "data TEXT, metadata TEXT, flags INTEGER NOT NULL DEFAULT 0); INSERT INTO events SELECT * "
+                          "FROM e0; DROP TABLE e0;")
+            << "column events.position is declared TEXT, not INTEGER";
+        QTest::newRow("untyped stream column")
+            << QByteArray("ALTER TABLE events RENAME TO e0; CREATE TABLE events(position INTEGER PRIMARY KEY, stream, "
+                          "version INTEGER NOT NULL, type INTEGER NOT NULL, time INTEGER, id TEXT, data TEXT, metadata "
+                          "TEXT, flags INTEGER NOT NULL DEFAULT 0); INSERT INTO events SELECT * FROM e0; DROP TABLE e0;")
+            << "column events.stream is declared without a type, not INTEGER";
+        QTest::newRow("missing column") << QByteArray("ALTER TABLE issues DROP COLUMN line;")
+                                        << "table 'issues' has no column 'line'";
+    }
+
+    void craftedStores()
+    {
+        QFETCH(QByteArray, sql);
+        QFETCH(QString, expected);
+        const QString path = m_dir.filePath(QStringLiteral("crafted-%1.chronoscope").arg(QTest::currentDataTag()).replace(u' ', u'-'));
+        QVERIFY(writeStore(path, m_events.mid(0, 20)));
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+        char* msg = nullptr;
+        const int rc = sqlite3_exec(db, sql.constData(), nullptr, nullptr, &msg);
+        const QString why = QString::fromUtf8(msg ? msg : "");
+        sqlite3_free(msg);
+        sqlite3_close(db);
+        QVERIFY2(rc == SQLITE_OK, qPrintable(why));
+        const QByteArray before = fileHash(path);
+        QString err;
+        QVERIFY(!SqliteStoreReader::open(path, &err));
+        QVERIFY2(err.contains(path) && err.contains(QLatin1String("refused")) && err.contains(expected), qPrintable(err));
+        err.clear();
+        QVERIFY(!openSource(path, {}, &err)); // recognised as a native store, then refused with the same words
+        QVERIFY2(err.contains(expected), qPrintable(err));
+        QCOMPARE(fileHash(path), before);
+    }
+
+    // The summary table is believed only when it agrees with the events table; a damaged one is said so.
+    void damagedSummary_data()
+    {
+        QTest::addColumn<QByteArray>("sql");
+        QTest::newRow("negative count") << QByteArray("UPDATE streams SET events = -425 WHERE id = (SELECT min(id) FROM streams)");
+        QTest::newRow("count too high") << QByteArray("UPDATE streams SET events = events + 7 WHERE id = (SELECT max(id) FROM streams)");
+        QTest::newRow("summary row lost") << QByteArray("UPDATE streams SET events = 0, first_position = 0, last_position = 0 "
+                                                        "WHERE id = (SELECT stream FROM events WHERE position = 1)");
+        QTest::newRow("last position wrong") << QByteArray("UPDATE streams SET last_position = 99999");
+    }
+
+    void damagedSummary()
+    {
+        QFETCH(QByteArray, sql);
+        const QString path = m_dir.filePath(QStringLiteral("summary-%1.chronoscope").arg(QTest::currentDataTag()).replace(u' ', u'-'));
+        const QList<Event> events = m_events.mid(0, 60);
+        QVERIFY(writeStore(path, events));
+        MemoryReader truth(events);
+        const StoreInfo want = truth.info();
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(db, sql.constData(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+        QString err;
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY2(r, qPrintable(err));
+        const StoreInfo got = r->info();
+        QVERIFY2(got.warnings.join(u'\n').contains(QLatin1String("summary table disagrees")), qPrintable(got.warnings.join(u'\n')));
+        QCOMPARE(got.events, want.events);
+        QCOMPARE(got.firstPosition, want.firstPosition);
+        QCOMPARE(got.lastPosition, want.lastPosition);
+        QCOMPARE(got.streams, want.streams);
+        // streams() and the whole-stream count() are recomputed too.
+        const QList<StreamInfo> streams = r->streams();
+        const QList<StreamInfo> wantStreams = truth.streams();
+        QCOMPARE(streams.size(), wantStreams.size());
+        for (qsizetype i = 0; i < streams.size(); ++i) {
+            QCOMPARE(streams[i].stream, wantStreams[i].stream);
+            QCOMPARE(streams[i].events, wantStreams[i].events);
+            QCOMPARE(streams[i].lastPosition, wantStreams[i].lastPosition);
+            EventQuery q;
+            q.stream = streams[i].stream;
+            QCOMPARE(r->count(q), wantStreams[i].events);
+        }
+    }
+
+    // Rows whose ids are not integers or name nothing are reported, never dropped silently or shown with a
+    // made-up stream: the read delivers the other events and fails with a message naming the first bad row.
+    void badRows_data()
+    {
+        QTest::addColumn<QByteArray>("sql");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("stream id names no stream") << QByteArray("UPDATE events SET stream = 987654 WHERE position = 3")
+                                                   << "stream id 987654 names no stream";
+        QTest::newRow("stream id is text") << QByteArray("UPDATE events SET stream = 'abc' WHERE position = 3")
+                                           << "its stream is the text 'abc', not an integer";
+        QTest::newRow("stream id is real") << QByteArray("UPDATE events SET stream = stream + 0.5 WHERE position = 3")
+                                           << "its stream is the real number";
+        QTest::newRow("version is text") << QByteArray("UPDATE events SET version = 'v1' WHERE position = 3")
+                                         << "its version is the text 'v1'";
+        QTest::newRow("type id names no type") << QByteArray("UPDATE events SET type = 4242 WHERE position = 3")
+                                               << "type id 4242 names no type";
+        QTest::newRow("time is a blob") << QByteArray("UPDATE events SET time = x'0102' WHERE position = 3")
+                                        << "its time is a blob of 2 bytes";
+    }
+
+    void badRows()
+    {
+        QFETCH(QByteArray, sql);
+        QFETCH(QString, expected);
+        const QString path = m_dir.filePath(QStringLiteral("badrow-%1.chronoscope").arg(QTest::currentDataTag()).replace(u' ', u'-'));
+        const QList<Event> events = m_events.mid(0, 30);
+        QVERIFY(writeStore(path, events));
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(db, sql.constData(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+        QString err;
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY2(r, qPrintable(err));
+        for (bool backward : {false, true}) {
+            EventQuery q;
+            q.backward = backward;
+            QList<qint64> positions;
+            err.clear();
+            const bool ok = r->read(q, [&](const Event& e) { positions << e.position; return true; }, &err);
+            QVERIFY(!ok);
+            QVERIFY2(err.contains(path) && err.contains(QLatin1String("position 3")) && err.contains(expected) &&
+                         err.contains(QLatin1String("1 row(s)")),
+                     qPrintable(err));
+            QCOMPARE(positions.size(), events.size() - 1); // every other event is read
+            QVERIFY(!positions.contains(3));
+        }
+        QVERIFY2(r->info().warnings.join(u'\n').contains(expected), qPrintable(r->info().warnings.join(u'\n')));
+    }
+
     void unreadableFile()
     {
         const QString path = m_dir.filePath("locked.chronoscope");

@@ -275,6 +275,12 @@ std::unique_ptr<EventReader> openCqrsEsSqlite(const QString& path, QString* erro
     auto db = SqliteDb::open(path, error);
     if (!db)
         return nullptr;
+    const QString crafted = db->checkTable("events", {"sequence"});
+    if (!crafted.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("%1: not a cqrs-es store as cqrs-es writes it, refused: %2").arg(path, crafted);
+        return nullptr;
+    }
     const QStringList columns = db->columns("events");
     if (!hasCqrsColumns(columns)) {
         if (error) {

@@ -46,7 +46,10 @@ protected:
     QByteArray rowFilter() const override
     {
         // Emmett's own readers skip archived messages; commands ('C') share the table but are not events.
-        QByteArray f = "stream_id IS NOT NULL AND typeof(stream_position) = 'integer'";
+        // Emmett numbers messages from 1 (global) and streams from 1: a negative number is damage, and is left
+        // out everywhere (reads, counts, summaries) and reported, never shown in some views and not others.
+        QByteArray f = "stream_id IS NOT NULL AND typeof(stream_position) = 'integer' AND stream_position >= 0 AND "
+                       "typeof(global_position) = 'integer' AND global_position >= 0";
         if (m_hasKind)
             f += " AND coalesce(message_kind, 'E') = 'E'";
         if (m_hasArchived)
@@ -56,7 +59,8 @@ protected:
     QString rowFilterMeaning() const override
     {
         return QStringLiteral("they are commands or other non-event messages (message_kind other than 'E'), "
-                              "archived (is_archived), or lack a stream_id or an integer stream_position");
+                              "archived (is_archived), lack a stream_id, or have a stream_position or global_position that is "
+                              "not an integer >= 0");
     }
     bool timeKnown() const override { return m_hasCreated; }
 
@@ -217,6 +221,12 @@ std::unique_ptr<EventReader> openEmmettSqlite(const QString& path, QString* erro
     auto db = SqliteDb::open(path, error);
     if (!db)
         return nullptr;
+    const QString crafted = db->checkTable("emt_messages", {"global_position", "stream_position"});
+    if (!crafted.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("%1: not an Emmett store as Emmett writes it, refused: %2").arg(path, crafted);
+        return nullptr;
+    }
     const QStringList columns = db->columns("emt_messages");
     if (columns.isEmpty()) {
         if (error)

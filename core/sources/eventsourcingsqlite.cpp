@@ -17,16 +17,19 @@ namespace {
 constexpr qsizetype kMaxInflated = 256 * 1024 * 1024; // a larger state is treated as damaged (zip bomb guard)
 constexpr int kSampleRows = 20;
 
+// What Python's uuid.hex writes: 32 lowercase hex digits. Ids in other spellings are the application's own
+// text ids and are kept exactly (eventsourcing compares ids as text: "ABC..." and "abc..." are two aggregates).
 bool isHex32(QStringView s)
 {
     if (s.size() != 32)
         return false;
     for (QChar c : s)
-        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f') || (c >= u'A' && c <= u'F')))
+        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
             return false;
     return true;
 }
 
+// str(uuid): the dashed, lowercase form shown for a hex id.
 bool isDashedUuid(QStringView s)
 {
     if (s.size() != 36 || s[8] != u'-' || s[13] != u'-' || s[18] != u'-' || s[23] != u'-')
@@ -43,19 +46,21 @@ bool looksZlib(const QByteArray& b)
            ((quint8(b[0]) << 8) | quint8(b[1])) % 31 == 0;
 }
 
+} // namespace
+
 // One zlib inflater per reader, reset for each state (a fresh inflateInit per event costs an allocation of
 // its 32 KiB window every time).
-class Inflater
+class EventsourcingInflater
 {
 public:
-    Inflater() { m_ok = inflateInit(&m_zs) == Z_OK; }
-    ~Inflater()
+    EventsourcingInflater() { m_ok = inflateInit(&m_zs) == Z_OK; }
+    ~EventsourcingInflater()
     {
         if (m_ok)
             inflateEnd(&m_zs);
     }
-    Inflater(const Inflater&) = delete;
-    Inflater& operator=(const Inflater&) = delete;
+    EventsourcingInflater(const EventsourcingInflater&) = delete;
+    EventsourcingInflater& operator=(const EventsourcingInflater&) = delete;
 
     bool run(const QByteArray& in, QByteArray* out)
     {
@@ -91,6 +96,8 @@ private:
     z_stream m_zs{};
     bool m_ok = false;
 };
+
+namespace {
 
 // eventsourcing's AESCipher (both its pycryptodome and its `cryptography` flavour) writes
 // nonce(12) | tag(16) | ciphertext, AES-GCM without associated data.
@@ -179,14 +186,154 @@ QByteArray unwrapTranscoded(const QByteArray& s)
     return out;
 }
 
-enum class StateError { None, NotJson, NeedsKey, Decrypt, Inflate };
+} // namespace
+
+using StateError = EventsourcingDecoder::StateError;
+
+EventsourcingDecoder::EventsourcingDecoder(QByteArray key) : m_key(std::move(key)), m_inflater(std::make_unique<EventsourcingInflater>()) {}
+
+EventsourcingDecoder::~EventsourcingDecoder() = default;
+
+bool EventsourcingDecoder::parseCipherKey(const QByteArray& base64, QByteArray* key, QString* why)
+{
+    key->clear();
+    if (base64.trimmed().isEmpty())
+        return true;
+    const auto decoded = QByteArray::fromBase64Encoding(base64.trimmed(), QByteArray::AbortOnBase64DecodingErrors);
+    const qsizetype n = decoded.decoded.size();
+    if (!decoded || (n != 16 && n != 24 && n != 32)) {
+        *why = decoded ? QStringLiteral("CIPHER_KEY is not an AES key: it decodes to %1 bytes, expected 16, 24 or 32").arg(n)
+                       : QStringLiteral("CIPHER_KEY is not valid base64");
+        return false;
+    }
+    *key = decoded.decoded;
+    return true;
+}
+
+// Decodes a stored state: plain JSON, zlib-compressed JSON, or AES-GCM encrypted (optionally compressed).
+// Decodes a stored state (plain JSON, zlib-compressed JSON, or AES-GCM encrypted and optionally compressed)
+// into compact, validated JSON text.
+StateError EventsourcingDecoder::decodeState(const QByteArray& raw, QByteArray* json, QString* why) const
+{
+    if (raw.isEmpty()) {
+        *why = QStringLiteral("the state is empty");
+        return StateError::NotJson;
+    }
+    QString jsonWhy;
+    bool textual = false;
+    if (raw[0] == '{' || raw[0] == '[') {
+        if (compactJson(raw, json, &jsonWhy))
+            return StateError::None;
+        // Ciphertext starts with '{' once in 256 states: only valid UTF-8 counts as (broken) JSON text.
+        textual = QString::fromUtf8(raw).toUtf8() == raw;
+        *why = QStringLiteral("the state is not valid JSON (%1)").arg(jsonWhy);
+    }
+    const bool zlibLike = looksZlib(raw);
+    if (zlibLike) {
+        QByteArray inflated;
+        if (m_inflater->run(raw, &inflated)) {
+            if (compactJson(inflated, json, &jsonWhy))
+                return StateError::None;
+            *why = QStringLiteral("the decompressed state is not valid JSON (%1)").arg(jsonWhy);
+            return StateError::NotJson;
+        }
+    }
+    // Anything else should be nonce(12) | tag(16) | ciphertext.
+    if (textual)
+        return StateError::NotJson;
+    if (m_key.isEmpty() || raw.size() < 28) {
+        if (zlibLike) {
+            *why = QStringLiteral("the compressed state is damaged (not a complete zlib stream)");
+            return StateError::Inflate;
+        }
+        if (raw.size() < 28) {
+            *why = QStringLiteral("the state is neither JSON, zlib data nor long enough to be encrypted");
+            return StateError::NotJson;
+        }
+        *why = QStringLiteral("the state is encrypted and CIPHER_KEY is not set");
+        return StateError::NeedsKey;
+    }
+    QByteArray plain;
+    if (!decryptAesGcm(m_key, raw, &plain)) {
+        if (zlibLike) {
+            *why = QStringLiteral("the state is neither a complete zlib stream nor decryptable with CIPHER_KEY");
+            return StateError::Inflate;
+        }
+        *why = QStringLiteral("the state cannot be decrypted with CIPHER_KEY (wrong key or damaged ciphertext)");
+        return StateError::Decrypt;
+    }
+    if (looksZlib(plain)) {
+        QByteArray inflated;
+        if (!m_inflater->run(plain, &inflated)) {
+            *why = QStringLiteral("the decrypted state is not valid zlib data");
+            return StateError::Inflate;
+        }
+        plain = inflated;
+    }
+    if (!compactJson(plain, json, &jsonWhy)) {
+        *why = QStringLiteral("the decrypted state is not valid JSON (%1)").arg(jsonWhy);
+        return StateError::NotJson;
+    }
+    return StateError::None;
+}
+
+// The event time from a state's (still wrapped) timestamp member.
+TimeMs EventsourcingDecoder::timeOf(const QByteArray& wrappedValue)
+{
+    const QByteArray v = unwrapTranscoded(wrappedValue);
+    if (v.size() < 2 || v.front() != '"')
+        return kNoTime;
+    const auto t = parseTime(QString::fromLatin1(v.mid(1, v.size() - 2)));
+    return t ? *t : kNoTime;
+}
+
+StateError EventsourcingDecoder::decodeEvent(const QString& topic, const QByteArray& raw, Event* e, QString* why,
+                                             const QString& type) const
+{
+    e->type = type.isNull() ? eventsourcingTopicType(topic) : type;
+    QByteArray meta = "{\"topic\":" + jsonStringLiteral(topic);
+    QByteArray json;
+    const StateError err = decodeState(raw, &json, why);
+    if (err != StateError::None) {
+        setNonJsonData(e, QString::fromUtf8(raw).toUtf8() == raw ? raw : QByteArray("base64:") + raw.toBase64());
+        e->metadata = meta + ",\"chronoscope.error\":" + jsonStringLiteral(*why) + "}";
+        return err;
+    }
+    QList<std::pair<QByteArray, QByteArray>> members;
+    if (!jsonObjectMembers(json, &members)) {
+        e->data = unwrapTranscoded(json);
+        e->metadata = meta + "}";
+        return StateError::None;
+    }
+    // The event time becomes the canonical time; it stays in metadata with its full precision so the replayed
+    // state does not change on every event just because its timestamp did. class_version (the upcasting
+    // marker) goes to metadata too.
+    QByteArray data = "{";
+    for (const auto& [key, value] : members) {
+        if (key == "timestamp") {
+            e->time = timeOf(value);
+            meta += ",\"timestamp\":" + unwrapTranscoded(value);
+        } else if (key == "class_version") {
+            meta += ",\"class_version\":" + value;
+        } else {
+            if (data.size() > 1)
+                data += ',';
+            data += '"' + key + "\":" + unwrapTranscoded(value);
+        }
+    }
+    e->data = data + "}";
+    e->metadata = meta + "}";
+    return StateError::None;
+}
+
+namespace {
 
 class EventsourcingReader final : public SqliteLayoutReader
 {
 public:
     EventsourcingReader(std::unique_ptr<SqliteDb> db, QByteArray key, QByteArray base64Key)
         : SqliteLayoutReader(std::move(db), QStringLiteral("eventsourcing-sqlite")),
-          m_key(std::move(key)),
+          m_decoder(std::move(key)),
           m_base64Key(std::move(base64Key))
     {
     }
@@ -194,83 +341,6 @@ public:
     std::unique_ptr<EventReader> clone(QString* error) override
     {
         return openEventsourcingSqlite(m_db->path(), m_base64Key, error);
-    }
-
-    // Decodes a stored state: plain JSON, zlib-compressed JSON, or AES-GCM encrypted (optionally compressed).
-    // Decodes a stored state (plain JSON, zlib-compressed JSON, or AES-GCM encrypted and optionally compressed)
-    // into compact, validated JSON text.
-    StateError decodeState(const QByteArray& raw, QByteArray* json, QString* why) const
-    {
-        if (raw.isEmpty()) {
-            *why = QStringLiteral("the state is empty");
-            return StateError::NotJson;
-        }
-        QString jsonWhy;
-        bool textual = false;
-        if (raw[0] == '{' || raw[0] == '[') {
-            if (compactJson(raw, json, &jsonWhy))
-                return StateError::None;
-            // Ciphertext starts with '{' once in 256 states: only valid UTF-8 counts as (broken) JSON text.
-            textual = QString::fromUtf8(raw).toUtf8() == raw;
-            *why = QStringLiteral("the state is not valid JSON (%1)").arg(jsonWhy);
-        }
-        const bool zlibLike = looksZlib(raw);
-        if (zlibLike) {
-            QByteArray inflated;
-            if (m_inflater.run(raw, &inflated)) {
-                if (compactJson(inflated, json, &jsonWhy))
-                    return StateError::None;
-                *why = QStringLiteral("the decompressed state is not valid JSON (%1)").arg(jsonWhy);
-                return StateError::NotJson;
-            }
-        }
-        // Anything else should be nonce(12) | tag(16) | ciphertext.
-        if (textual)
-            return StateError::NotJson;
-        if (m_key.isEmpty() || raw.size() < 28) {
-            if (zlibLike) {
-                *why = QStringLiteral("the compressed state is damaged (not a complete zlib stream)");
-                return StateError::Inflate;
-            }
-            if (raw.size() < 28) {
-                *why = QStringLiteral("the state is neither JSON, zlib data nor long enough to be encrypted");
-                return StateError::NotJson;
-            }
-            *why = QStringLiteral("the state is encrypted and CIPHER_KEY is not set");
-            return StateError::NeedsKey;
-        }
-        QByteArray plain;
-        if (!decryptAesGcm(m_key, raw, &plain)) {
-            if (zlibLike) {
-                *why = QStringLiteral("the state is neither a complete zlib stream nor decryptable with CIPHER_KEY");
-                return StateError::Inflate;
-            }
-            *why = QStringLiteral("the state cannot be decrypted with CIPHER_KEY (wrong key or damaged ciphertext)");
-            return StateError::Decrypt;
-        }
-        if (looksZlib(plain)) {
-            QByteArray inflated;
-            if (!m_inflater.run(plain, &inflated)) {
-                *why = QStringLiteral("the decrypted state is not valid zlib data");
-                return StateError::Inflate;
-            }
-            plain = inflated;
-        }
-        if (!compactJson(plain, json, &jsonWhy)) {
-            *why = QStringLiteral("the decrypted state is not valid JSON (%1)").arg(jsonWhy);
-            return StateError::NotJson;
-        }
-        return StateError::None;
-    }
-
-    // The event time from a state's (still wrapped) timestamp member.
-    static TimeMs timeOf(const QByteArray& wrappedValue)
-    {
-        const QByteArray v = unwrapTranscoded(wrappedValue);
-        if (v.size() < 2 || v.front() != '"')
-            return kNoTime;
-        const auto t = parseTime(QString::fromLatin1(v.mid(1, v.size() - 2)));
-        return t ? *t : kNoTime;
     }
 
     // Called at open: encrypted states need a key that decrypts them. A false return sets *error.
@@ -286,7 +356,7 @@ public:
         while (st.step() == SQLITE_ROW) {
             QByteArray json;
             QString why;
-            switch (decodeState(st.bytes(1), &json, &why)) {
+            switch (m_decoder.decodeState(st.bytes(1), &json, &why)) {
             case StateError::None: ++decoded; break;
             case StateError::NeedsKey: ++needsKey; break;
             case StateError::Decrypt: ++decryptFailed; break;
@@ -315,34 +385,34 @@ protected:
     QByteArray selectColumns() const override { return "rowid, originator_id, originator_version, topic, state"; }
     QByteArray rowFilter() const override
     {
-        return "originator_id IS NOT NULL AND typeof(originator_version) = 'integer'";
+        // Versions count from 1 and the rowid from 1: negative ones are damage, left out everywhere and reported.
+        return "originator_id IS NOT NULL AND typeof(originator_version) = 'integer' AND originator_version >= 0 AND "
+               "rowid >= 0";
     }
     QString rowFilterMeaning() const override
     {
-        return QStringLiteral("they lack an originator_id or an integer originator_version");
+        return QStringLiteral("they lack an originator_id, or their originator_version or rowid is not an integer >= 0");
     }
 
     EventQuery normalise(const EventQuery& q) override
     {
         EventQuery n = q;
-        if (isHex32(q.stream) || isDashedUuid(q.stream)) {
-            QString hex = q.stream.toLower();
-            hex.remove(u'-');
-            n.stream = eventsourcingStreamName(hex);
-        }
+        if (isHex32(q.stream))
+            n.stream = eventsourcingStreamName(q.stream); // the name this id is shown under
         return n;
     }
 
     bool pushDown(const EventQuery& q, SqlWhere* w) override
     {
         if (!q.stream.isEmpty()) {
-            // The stream is shown as a dashed UUID but stored as 32 hex digits (or as free text when the
-            // application uses text ids): look for every spelling; the primary key index serves each.
+            // A lowercase dashed UUID is shown for an id stored as 32 lowercase hex digits (uuid.hex); the file may
+            // also hold it as text in that very spelling. Every other name is the stored id itself, compared
+            // exactly: ids that differ only by case are different streams, as they are in eventsourcing.
             QStringList ids{q.stream};
             if (isDashedUuid(q.stream)) {
                 QString hex = q.stream;
                 hex.remove(u'-');
-                ids << hex << hex.toUpper() << q.stream.toUpper(); // other writers may use capitals
+                ids << hex;
             }
             w->add("originator_id IN (" + w->inList(ids) + ")");
             if (q.fromVersion > 0)
@@ -366,14 +436,8 @@ protected:
         e->stream = eventsourcingStreamName(st.text(1));
         e->version = st.int64(2);
         const QString topic = st.text(3);
-        e->type = typeOf(topic);
-        const QByteArray raw = st.bytes(4);
-        QByteArray meta = "{\"topic\":" + jsonStringLiteral(topic);
-        QByteArray json;
         QString why;
-        if (decodeState(raw, &json, &why) != StateError::None) {
-            setNonJsonData(e, QString::fromUtf8(raw).toUtf8() == raw ? raw : QByteArray("base64:") + raw.toBase64());
-            e->metadata = meta + ",\"chronoscope.error\":" + jsonStringLiteral(why) + "}";
+        if (m_decoder.decodeEvent(topic, st.bytes(4), e, &why, typeOf(topic)) != StateError::None)
             addWarning(QStringLiteral("%1: stored_events rowid %2 (stream %3 version %4, %5): %6; the event is shown "
                                       "without its data")
                            .arg(m_db->path())
@@ -381,32 +445,6 @@ protected:
                            .arg(e->stream)
                            .arg(e->version)
                            .arg(topic, why));
-            return true;
-        }
-        QList<std::pair<QByteArray, QByteArray>> members;
-        if (!jsonObjectMembers(json, &members)) {
-            e->data = unwrapTranscoded(json);
-            e->metadata = meta + "}";
-            return true;
-        }
-        // The event time becomes the canonical time; it stays in metadata with its full precision so the
-        // replayed state does not change on every event just because its timestamp did. class_version (the
-        // upcasting marker) goes to metadata too.
-        QByteArray data = "{";
-        for (const auto& [key, value] : members) {
-            if (key == "timestamp") {
-                e->time = timeOf(value);
-                meta += ",\"timestamp\":" + unwrapTranscoded(value);
-            } else if (key == "class_version") {
-                meta += ",\"class_version\":" + value;
-            } else {
-                if (data.size() > 1)
-                    data += ',';
-                data += '"' + key + "\":" + unwrapTranscoded(value);
-            }
-        }
-        e->data = data + "}";
-        e->metadata = meta + "}";
         return true;
     }
 
@@ -448,13 +486,13 @@ protected:
                 return kNoTime;
             QByteArray json;
             QString why;
-            if (decodeState(one.bytes(0), &json, &why) != StateError::None)
+            if (m_decoder.decodeState(one.bytes(0), &json, &why) != StateError::None)
                 return kNoTime;
             QList<std::pair<QByteArray, QByteArray>> members;
             jsonObjectMembers(json, &members);
             for (const auto& [key, value] : members)
                 if (key == "timestamp")
-                    return timeOf(value);
+                    return EventsourcingDecoder::timeOf(value);
             return kNoTime;
         };
         for (StreamInfo& s : *out) {
@@ -479,8 +517,7 @@ private:
         return t;
     }
 
-    mutable Inflater m_inflater;
-    QByteArray m_key;        // raw AES key bytes (empty: none)
+    EventsourcingDecoder m_decoder;
     QByteArray m_base64Key;  // as given, to open clones
     QHash<QString, QString> m_types;
 };
@@ -500,7 +537,7 @@ QString eventsourcingStreamName(const QString& originatorId)
 {
     if (!isHex32(originatorId))
         return originatorId;
-    const QString h = originatorId.toLower();
+    const QString& h = originatorId;
     return h.left(8) + u'-' + h.mid(8, 4) + u'-' + h.mid(12, 4) + u'-' + h.mid(16, 4) + u'-' + h.mid(20);
 }
 
@@ -525,24 +562,21 @@ std::unique_ptr<EventReader> openEventsourcingSqlite(const QString& path, const 
 {
     Q_UNUSED(registered);
     QByteArray key;
-    if (!cipherKey.trimmed().isEmpty()) {
-        const auto decoded =
-            QByteArray::fromBase64Encoding(cipherKey.trimmed(), QByteArray::AbortOnBase64DecodingErrors);
-        const qsizetype n = decoded.decoded.size();
-        if (!decoded || (n != 16 && n != 24 && n != 32)) {
-            if (error)
-                *error = decoded ? QStringLiteral("%1: CIPHER_KEY is not an AES key: it decodes to %2 bytes, expected "
-                                                  "16, 24 or 32")
-                                       .arg(path)
-                                       .arg(n)
-                                 : QStringLiteral("%1: CIPHER_KEY is not valid base64").arg(path);
-            return nullptr;
-        }
-        key = decoded.decoded;
+    QString keyError;
+    if (!EventsourcingDecoder::parseCipherKey(cipherKey, &key, &keyError)) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, keyError);
+        return nullptr;
     }
     auto db = SqliteDb::open(path, error);
     if (!db)
         return nullptr;
+    const QString crafted = db->checkTable("stored_events", {"originator_version"});
+    if (!crafted.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("%1: not a Python eventsourcing store as it writes one, refused: %2").arg(path, crafted);
+        return nullptr;
+    }
     const QStringList columns = db->columns("stored_events");
     QStringList missing;
     for (const char* c : {"originator_id", "originator_version", "topic", "state"})

@@ -8,7 +8,6 @@
 #include <QMutex>
 #include <QUrlQuery>
 
-#include <sqlite3.h>
 #include <zlib.h>
 
 namespace chronoscope {
@@ -58,28 +57,16 @@ QByteArray gunzipHead(const QByteArray& compressed, int maxOut)
 
 void readSqliteTables(SourceProbe* probe)
 {
-    sqlite3* db = nullptr;
-    // Not a plain "?mode=ro": on a WAL-mode file that would create -wal/-shm files next to the user's store.
-    const QByteArray uri = sqliteReadOnlyUri(probe->path);
-    int rc = sqlite3_open_v2(uri.constData(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-    if (rc != SQLITE_OK) {
-        probe->sqliteError = QString::fromUtf8(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        sqlite3_close(db);
+    // The same hardened, read-only open as the readers (never a plain "?mode=ro": on a WAL-mode file that would
+    // create -wal/-shm files next to the user's store; never with the file's schema trusted).
+    QString error;
+    auto db = SqliteDb::open(probe->path, &error);
+    if (!db) {
+        const QString prefix = probe->path + QStringLiteral(": ");
+        probe->sqliteError = error.startsWith(prefix) ? error.mid(prefix.size()) : error;
         return;
     }
-    sqlite3_stmt* st = nullptr;
-    rc = sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name", -1, &st,
-                            nullptr);
-    if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            probe->sqliteTables << QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-        if (rc != SQLITE_DONE)
-            probe->sqliteError = QString::fromUtf8(sqlite3_errmsg(db));
-    } else {
-        probe->sqliteError = QString::fromUtf8(sqlite3_errmsg(db));
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    probe->sqliteTables = db->tables();
 }
 
 } // namespace

@@ -22,7 +22,7 @@ struct SourceProbe
     QByteArray head;         ///< first 64 KiB of a local file (decompressed if gzip)
     bool gzip = false;
     bool isSqlite = false;   ///< local file starts with the SQLite header
-    QStringList sqliteTables;///< table names of a SQLite file, read read-only
+    QStringList sqliteTables;///< table and view names of a SQLite file, read read-only
     QString sqliteError;     ///< set when the file has a SQLite header but cannot be read
 };
 

@@ -2,6 +2,7 @@
 
 #include "sources/sourceregistry.h"
 #include "store/memoryreader.h"
+#include "store/storeschema.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -10,6 +11,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace chronoscope {
 
@@ -24,6 +26,170 @@ quint32 be32(const QByteArray& h, int at)
 {
     return (quint32(quint8(h[at])) << 24) | (quint32(quint8(h[at + 1])) << 16) | (quint32(quint8(h[at + 2])) << 8) |
            quint32(quint8(h[at + 3]));
+}
+
+// A VFS for files cut short (see SqliteDb::open). SQLite refuses a database whose header counts more pages
+// than the file holds unless writable_schema is on, which defensive mode (rightly) disables. This VFS passes
+// everything through to the default one but reads the header's page count (bytes 28..31) as 0, which SQLite
+// takes as "unknown: use the file size" (btree.c, lockBtree()), so the pages that are there can be read and a
+// read stops with SQLITE_CORRUPT where the missing ones begin. Only used read-only, for such files.
+constexpr const char* kShortFileVfs = "chronoscope-shortfile";
+
+struct ShortFile
+{
+    sqlite3_file base;
+    sqlite3_file* real;  // the default VFS's file, allocated right after this struct
+};
+
+sqlite3_file* realFile(sqlite3_file* f)
+{
+    return reinterpret_cast<ShortFile*>(f)->real;
+}
+
+int sfClose(sqlite3_file* f)
+{
+    sqlite3_file* r = realFile(f);
+    return r->pMethods ? r->pMethods->xClose(r) : SQLITE_OK;
+}
+int sfRead(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off)
+{
+    sqlite3_file* r = realFile(f);
+    const int rc = r->pMethods->xRead(r, buf, amt, off);
+    if ((rc == SQLITE_OK || rc == SQLITE_IOERR_SHORT_READ) && off <= 28 && off + amt >= 32)
+        std::memset(static_cast<char*>(buf) + (28 - off), 0, 4);
+    return rc;
+}
+int sfWrite(sqlite3_file*, const void*, int, sqlite3_int64)
+{
+    return SQLITE_READONLY;
+}
+int sfTruncate(sqlite3_file*, sqlite3_int64)
+{
+    return SQLITE_READONLY;
+}
+int sfSync(sqlite3_file* f, int flags)
+{
+    sqlite3_file* r = realFile(f);
+    return r->pMethods->xSync(r, flags);
+}
+int sfFileSize(sqlite3_file* f, sqlite3_int64* size)
+{
+    sqlite3_file* r = realFile(f);
+    return r->pMethods->xFileSize(r, size);
+}
+int sfLock(sqlite3_file* f, int level)
+{
+    sqlite3_file* r = realFile(f);
+    return r->pMethods->xLock(r, level);
+}
+int sfUnlock(sqlite3_file* f, int level)
+{
+    sqlite3_file* r = realFile(f);
+    return r->pMethods->xUnlock(r, level);
+}
+int sfCheckReservedLock(sqlite3_file* f, int* out)
+{
+    sqlite3_file* r = realFile(f);
+    return r->pMethods->xCheckReservedLock(r, out);
+}
+int sfFileControl(sqlite3_file* f, int op, void* arg)
+{
+    sqlite3_file* r = realFile(f);
+    return r->pMethods->xFileControl(r, op, arg);
+}
+int sfSectorSize(sqlite3_file* f)
+{
+    sqlite3_file* r = realFile(f);
+    return r->pMethods->xSectorSize(r);
+}
+int sfDeviceCharacteristics(sqlite3_file* f)
+{
+    sqlite3_file* r = realFile(f);
+    return r->pMethods->xDeviceCharacteristics(r);
+}
+
+// Version 1 methods: no shared memory (the file is opened immutable or without a WAL) and no memory mapping,
+// so every read of page 1 passes through sfRead.
+const sqlite3_io_methods kShortFileMethods = {1,      sfClose,       sfRead,   sfWrite,       sfTruncate,
+                                              sfSync, sfFileSize,    sfLock,   sfUnlock,      sfCheckReservedLock,
+                                              sfFileControl, sfSectorSize, sfDeviceCharacteristics,
+                                              nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+
+sqlite3_vfs* defaultVfs(sqlite3_vfs* vfs)
+{
+    return static_cast<sqlite3_vfs*>(vfs->pAppData);
+}
+
+int sfOpen(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* outFlags)
+{
+    auto* sf = reinterpret_cast<ShortFile*>(f);
+    sf->real = reinterpret_cast<sqlite3_file*>(sf + 1);
+    sf->real->pMethods = nullptr;
+    f->pMethods = nullptr;
+    sqlite3_vfs* d = defaultVfs(vfs);
+    const int rc = d->xOpen(d, name, sf->real, flags, outFlags);
+    if (sf->real->pMethods)
+        f->pMethods = &kShortFileMethods;
+    return rc;
+}
+int sfDelete(sqlite3_vfs* vfs, const char* name, int syncDir)
+{
+    return defaultVfs(vfs)->xDelete(defaultVfs(vfs), name, syncDir);
+}
+int sfAccess(sqlite3_vfs* vfs, const char* name, int flags, int* out)
+{
+    return defaultVfs(vfs)->xAccess(defaultVfs(vfs), name, flags, out);
+}
+int sfFullPathname(sqlite3_vfs* vfs, const char* name, int n, char* out)
+{
+    return defaultVfs(vfs)->xFullPathname(defaultVfs(vfs), name, n, out);
+}
+int sfRandomness(sqlite3_vfs* vfs, int n, char* out)
+{
+    return defaultVfs(vfs)->xRandomness(defaultVfs(vfs), n, out);
+}
+int sfSleep(sqlite3_vfs* vfs, int us)
+{
+    return defaultVfs(vfs)->xSleep(defaultVfs(vfs), us);
+}
+int sfCurrentTime(sqlite3_vfs* vfs, double* out)
+{
+    return defaultVfs(vfs)->xCurrentTime(defaultVfs(vfs), out);
+}
+int sfGetLastError(sqlite3_vfs* vfs, int n, char* out)
+{
+    return defaultVfs(vfs)->xGetLastError ? defaultVfs(vfs)->xGetLastError(defaultVfs(vfs), n, out) : 0;
+}
+int sfCurrentTimeInt64(sqlite3_vfs* vfs, sqlite3_int64* out)
+{
+    return defaultVfs(vfs)->xCurrentTimeInt64(defaultVfs(vfs), out);
+}
+
+/// Registers the short-file VFS once; false when SQLite has no default VFS to wrap.
+bool registerShortFileVfs()
+{
+    static const bool ok = [] {
+        sqlite3_vfs* d = sqlite3_vfs_find(nullptr);
+        if (!d || d->iVersion < 2)
+            return false;
+        static sqlite3_vfs vfs{};
+        vfs.iVersion = 2;
+        vfs.szOsFile = int(sizeof(ShortFile)) + d->szOsFile;
+        vfs.mxPathname = d->mxPathname;
+        vfs.zName = kShortFileVfs;
+        vfs.pAppData = d;
+        vfs.xOpen = sfOpen;
+        vfs.xDelete = sfDelete;
+        vfs.xAccess = sfAccess;
+        vfs.xFullPathname = sfFullPathname;
+        vfs.xRandomness = sfRandomness;
+        vfs.xSleep = sfSleep;
+        vfs.xCurrentTime = sfCurrentTime;
+        vfs.xGetLastError = sfGetLastError;
+        vfs.xCurrentTimeInt64 = sfCurrentTimeInt64;
+        return sqlite3_vfs_register(&vfs, 0) == SQLITE_OK;
+    }();
+    return ok;
 }
 
 } // namespace
@@ -80,47 +246,77 @@ std::unique_ptr<SqliteDb> SqliteDb::open(const QString& path, QString* error)
     const QByteArray uri = sqliteReadOnlyUri(path, &note);
     if (!note.isEmpty())
         db->m_notes << note;
-    const int rc = sqlite3_open_v2(uri.constData(), &db->m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-    if (rc != SQLITE_OK) {
-        if (error)
-            *error = QStringLiteral("%1: cannot be opened as SQLite (%2)")
-                         .arg(path, QString::fromUtf8(db->m_db ? sqlite3_errmsg(db->m_db) : sqlite3_errstr(rc)));
-        return nullptr;
-    }
-    sqlite3_busy_timeout(db->m_db, 2000);
-    sqlite3_exec(db->m_db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
-    // A file cut short keeps its schema page but loses data pages. SQLite refuses such a file outright
-    // ("malformed") unless writable_schema is on, which only relaxes that check (nothing is written: the
-    // connection is read-only); reads then stop with an error where the missing pages begin, after
-    // delivering what is there.
-    QFile f(path);
-    if (f.open(QIODevice::ReadOnly)) {
-        const QByteArray h = f.read(100);
-        if (h.size() == 100) {
-            qint64 pageSize = (quint8(h[16]) << 8) | quint8(h[17]);
-            if (pageSize == 1)
-                pageSize = 65536;
-            const quint32 pages = be32(h, 28);
-            if (pages > 0 && be32(h, 24) == be32(h, 92) && f.size() < qint64(pages) * pageSize) {
-                db->m_notes << QStringLiteral("%1 is shorter than its header says (%2 of %3 bytes): it looks "
-                                              "truncated; only what it still holds can be read")
-                                   .arg(path)
-                                   .arg(f.size())
-                                   .arg(qint64(pages) * pageSize);
-                sqlite3_exec(db->m_db, "PRAGMA writable_schema=ON", nullptr, nullptr, nullptr);
+    // A file cut short keeps its schema page but loses data pages; SQLite refuses such a file outright
+    // ("malformed"). It is opened through the short-file VFS above (never with writable_schema), so reads
+    // deliver what is there and stop with an error where the missing pages begin.
+    bool shortFile = false;
+    {
+        QFile f(path);
+        if (f.open(QIODevice::ReadOnly)) {
+            const QByteArray h = f.read(100);
+            if (h.size() == 100) {
+                qint64 pageSize = (quint8(h[16]) << 8) | quint8(h[17]);
+                if (pageSize == 1)
+                    pageSize = 65536;
+                const quint32 pages = be32(h, 28);
+                if (pages > 0 && be32(h, 24) == be32(h, 92) && f.size() < qint64(pages) * pageSize) {
+                    db->m_notes << QStringLiteral("%1 is shorter than its header says (%2 of %3 bytes): it looks "
+                                                  "truncated; only what it still holds can be read")
+                                       .arg(path)
+                                       .arg(f.size())
+                                       .arg(qint64(pages) * pageSize);
+                    shortFile = registerShortFileVfs();
+                }
             }
         }
     }
+    auto fail = [&](const QString& what) -> std::unique_ptr<SqliteDb> {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, what);
+        return nullptr;
+    };
+    const int rc = sqlite3_open_v2(uri.constData(), &db->m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                                   shortFile ? kShortFileVfs : nullptr);
+    if (rc != SQLITE_OK)
+        return fail(QStringLiteral("cannot be opened as SQLite (%1)")
+                        .arg(QString::fromUtf8(db->m_db ? sqlite3_errmsg(db->m_db) : sqlite3_errstr(rc))));
+    // Someone else's file: nothing in its schema may run, and every setting is checked.
+    QString why;
+    if (!store::hardenConnection(db->m_db, &why))
+        return fail(why);
+    if (sqlite3_busy_timeout(db->m_db, 2000) != SQLITE_OK || !store::exec(db->m_db, "PRAGMA query_only=1", &why))
+        return fail(QStringLiteral("cannot be opened read-only (%1)").arg(why.isEmpty() ? db->lastError() : why));
     {
         SqlStatement st(*db, "SELECT count(*) FROM sqlite_master");
-        if (!st.ok() || st.step() != SQLITE_ROW) {
-            if (error)
-                *error = QStringLiteral("%1: not a readable SQLite database (%2)")
-                             .arg(path, st.ok() ? db->lastError() : st.prepareError());
-            return nullptr;
-        }
+        if (!st.ok() || st.step() != SQLITE_ROW)
+            return fail(QStringLiteral("not a readable SQLite database (%1)").arg(st.ok() ? db->lastError() : st.prepareError()));
     }
     return db;
+}
+
+QString SqliteDb::checkTable(const QByteArray& table, const QList<QByteArray>& integerColumns)
+{
+    QStringList problems;
+    const QString crafted = store::suspiciousSchema(m_db, table);
+    if (!crafted.isEmpty())
+        problems << crafted;
+    if (crafted.contains(QLatin1String("is a view")))
+        return problems.join(QLatin1String("; "));
+    SqlStatement st(*this, "SELECT lower(name), type FROM pragma_table_info(?)");
+    if (!st.ok())
+        return st.prepareError();
+    st.bind({SqlValue(table)});
+    QHash<QString, QString> types;
+    while (st.step() == SQLITE_ROW)
+        types.insert(st.text(0), st.text(1));
+    for (const QByteArray& c : integerColumns) {
+        const QString name = QString::fromUtf8(c);
+        if (types.contains(name) && store::declaredAffinity(types.value(name)) != 'i')
+            problems << QStringLiteral("column %1.%2 is declared %3, which does not hold integers")
+                            .arg(QString::fromUtf8(table), name,
+                                 types.value(name).isEmpty() ? QStringLiteral("without a type") : types.value(name));
+    }
+    return problems.join(QLatin1String("; "));
 }
 
 QString SqliteDb::lastError() const
@@ -131,7 +327,8 @@ QString SqliteDb::lastError() const
 QStringList SqliteDb::tables()
 {
     QStringList out;
-    SqlStatement st(*this, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+    // Views too, so a view named like a layout's table is recognised and then refused with a clear message.
+    SqlStatement st(*this, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name");
     while (st.ok() && st.step() == SQLITE_ROW)
         out << st.text(0);
     return out;

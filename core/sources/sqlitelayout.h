@@ -50,9 +50,13 @@ public:
     const QStringList& notes() const { return m_notes; }
     QString lastError() const;
 
+    /// Names of the tables and views.
     QStringList tables();
     /// Column names of a table, lowercased (empty if the table does not exist).
     QStringList columns(const QByteArray& table);
+    /// Why `table` cannot be trusted as a layout's event table: it is a view, a trigger is defined on it, or one
+    /// of `integerColumns` is declared with a type that does not hold integers. Empty when none applies.
+    QString checkTable(const QByteArray& table, const QList<QByteArray>& integerColumns);
     /// False for WITHOUT ROWID tables.
     bool hasRowid(const QByteArray& table);
     /// Changes when another connection commits; constant for an immutable open.

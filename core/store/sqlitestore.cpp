@@ -58,6 +58,81 @@ struct SqliteStoreReader::Filter
 namespace {
 // Ids above this are not cached in the by-id vectors (a foreign-made store could use huge ids).
 constexpr qint64 kMaxCachedId = 64 * 1024 * 1024;
+// A column value in words, for reports about damaged rows.
+QString describeValue(sqlite3_stmt* st, int c)
+{
+    switch (sqlite3_column_type(st, c)) {
+    case SQLITE_NULL: return QStringLiteral("NULL");
+    case SQLITE_INTEGER: return QString::number(sqlite3_column_int64(st, c));
+    case SQLITE_FLOAT: return QStringLiteral("the real number %1").arg(sqlite3_column_double(st, c), 0, 'g', 17);
+    case SQLITE_BLOB: return QStringLiteral("a blob of %1 bytes").arg(sqlite3_column_bytes(st, c));
+    default: {
+        const QString t = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, c)),
+                                            sqlite3_column_bytes(st, c));
+        return QStringLiteral("the text '%1'").arg(t.size() > 40 ? t.left(40) + QStringLiteral("...") : t);
+    }
+    }
+}
+
+// Why a file that has the native tables is still not one Chronoscope wrote: a view or trigger (the writer
+// makes neither), or a column whose declared type differs from the writer's schema (then values of another
+// type could stand where integers are expected). Empty when the schema is the writer's.
+QString checkSchema(sqlite3* db)
+{
+    QStringList problems;
+    {
+        Query q(db, "SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('view', 'trigger') ORDER BY type DESC, name");
+        if (!q.ok())
+            return store::describeError(db, q.rc);
+        while (q.step()) {
+            if (q.text(0) == QLatin1String("view"))
+                problems << QStringLiteral("'%1' is a view, not a table").arg(q.text(1));
+            else
+                problems << QStringLiteral("it has a trigger '%1' on '%2'").arg(q.text(1), q.text(2));
+        }
+        if (!q.done())
+            return store::describeError(db, q.rc);
+    }
+    // The reference: the writer's own CREATE statements, run in a private in-memory database.
+    sqlite3* ref = nullptr;
+    if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, nullptr) != SQLITE_OK ||
+        !store::exec(ref, store::kCreateTables, nullptr)) {
+        sqlite3_close(ref);
+        return QStringLiteral("the reference schema cannot be built");
+    }
+    for (const QString& table : store::requiredTables()) {
+        const QByteArray t = table.toUtf8();
+        auto columnsOf = [&](sqlite3* d, QHash<QString, QString>* out, QString* type) {
+            Query k(d, "SELECT type FROM sqlite_master WHERE name=? COLLATE NOCASE AND type IN ('table', 'view')");
+            sqlite3_bind_text(k.st, 1, t.constData(), int(t.size()), SQLITE_STATIC);
+            if (k.ok() && k.step())
+                *type = k.text(0);
+            Query c(d, "SELECT name, type FROM pragma_table_info(?)");
+            sqlite3_bind_text(c.st, 1, t.constData(), int(t.size()), SQLITE_STATIC);
+            while (c.ok() && c.step())
+                out->insert(c.text(0).toLower(), c.text(1).toUpper());
+        };
+        QHash<QString, QString> want, got;
+        QString wantKind, gotKind;
+        columnsOf(ref, &want, &wantKind);
+        columnsOf(db, &got, &gotKind);
+        if (gotKind != QLatin1String("table"))
+            continue; // reported above (a view) or by the caller (missing)
+        QStringList cols = want.keys();
+        cols.sort();
+        for (const QString& c : cols) {
+            if (!got.contains(c))
+                problems << QStringLiteral("table '%1' has no column '%2'").arg(table, c);
+            else if (got.value(c) != want.value(c))
+                problems << QStringLiteral("column %1.%2 is declared %3, not %4")
+                                .arg(table, c, got.value(c).isEmpty() ? QStringLiteral("without a type") : got.value(c),
+                                     want.value(c));
+        }
+    }
+    sqlite3_close(ref);
+    return problems.join(QLatin1String("; "));
+}
+
 } // namespace
 
 SqliteStoreReader::~SqliteStoreReader()
@@ -104,12 +179,19 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
                              nullptr);
     if (rc != SQLITE_OK)
         return bail(store::describeError(r->m_db, rc));
-    sqlite3_busy_timeout(r->m_db, 5000);
-    sqlite3_exec(r->m_db, "PRAGMA cache_size=-32768", nullptr, nullptr, nullptr);
+    // The file may come from anyone: nothing in its schema may run, and every setting is checked.
+    QString hardenError;
+    if (!store::hardenConnection(r->m_db, &hardenError))
+        return bail(hardenError);
+    if ((rc = sqlite3_busy_timeout(r->m_db, 5000)) != SQLITE_OK)
+        return bail(store::describeError(r->m_db, rc));
+    if (!store::exec(r->m_db, "PRAGMA cache_size=-32768", &hardenError))
+        return bail(hardenError);
 
     QStringList tables;
     {
-        Query q(r->m_db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+        // Views too: a view standing in for a table is refused below with a clear message.
+        Query q(r->m_db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name");
         if (!q.ok())
             return bail(store::describeError(r->m_db, q.rc));
         while (q.step())
@@ -120,8 +202,9 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
     int version = 0;
     {
         Query q(r->m_db, "PRAGMA user_version");
-        if (q.ok() && q.step())
-            version = int(q.i64(0));
+        if (!q.ok() || !q.step())
+            return bail(store::describeError(r->m_db, q.rc));
+        version = int(q.i64(0));
     }
     for (const QString& t : store::requiredTables()) {
         if (!tables.contains(t))
@@ -134,6 +217,9 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
                         .arg(store::kSchemaVersion));
     if (version < 1)
         return bail(QStringLiteral("an unfinished or foreign store (schema version %1)").arg(version));
+    const QString crafted = checkSchema(r->m_db);
+    if (!crafted.isEmpty())
+        return bail(QStringLiteral("not a store Chronoscope wrote, refused: %1").arg(crafted));
     {
         Query q(r->m_db, "SELECT id, name FROM types");
         if (!q.ok())
@@ -186,6 +272,15 @@ StoreInfo SqliteStoreReader::info()
             s.warnings << QStringLiteral("%1: %2").arg(m_path, store::describeError(m_db, q.rc));
         }
     }
+    if (!summaryTrusted()) {
+        s.warnings << m_summaryProblem;
+        s.events = m_actual.events;
+        s.firstPosition = m_actual.firstPosition;
+        s.lastPosition = m_actual.lastPosition;
+        s.streams = streams().size();
+    }
+    if (m_badRows > 0)
+        s.warnings << badRowsMessage();
     {
         Query q(m_db, "SELECT file, line, message FROM issues ORDER BY rowid LIMIT 1000");
         while (q.ok() && q.step()) {
@@ -201,9 +296,73 @@ StoreInfo SqliteStoreReader::info()
     return s;
 }
 
+bool SqliteStoreReader::summaryTrusted()
+{
+    if (m_summaryChecked)
+        return m_summaryProblem.isEmpty();
+    m_summaryChecked = true;
+    // The summary is only believed when it agrees with the events table on what is cheap to check: the number
+    // of rows (SQLite counts the smallest index) and the position range (both ends of the rowid B-tree), and
+    // when no stream claims a negative count.
+    Query sum(m_db, "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM streams");
+    // Three statements: SQLite's count and min/max shortcuts only apply to a query with that one aggregate
+    // (together they would scan the whole table).
+    Query act(m_db, "SELECT COUNT(*) FROM events");
+    Query lo(m_db, "SELECT MIN(position) FROM events");
+    Query hi(m_db, "SELECT MAX(position) FROM events");
+    if (!sum.ok() || !sum.step() || !act.ok() || !act.step() || !lo.ok() || !lo.step() || !hi.ok() || !hi.step()) {
+        m_summaryProblem = QStringLiteral("%1: the summary cannot be checked against the events table (%2)")
+                               .arg(m_path, QString::fromUtf8(sqlite3_errmsg(m_db)));
+        return false;
+    }
+    const qint64 sumEvents = qint64(sqlite3_column_double(sum.st, 0));
+    m_actual.events = act.i64(0);
+    m_actual.firstPosition = lo.i64(0);
+    m_actual.lastPosition = hi.i64(0);
+    const bool agree = sumEvents == m_actual.events && (sum.isNull(3) || sum.i64(3) >= 0) &&
+                       (m_actual.events == 0 || (sum.i64(1) == m_actual.firstPosition && sum.i64(2) == m_actual.lastPosition));
+    if (!agree)
+        m_summaryProblem = QStringLiteral("%1: the streams summary table disagrees with the events table (summary: %2 "
+                                          "events at positions %3..%4; events table: %5 rows at positions %6..%7); "
+                                          "counts and ranges are recomputed from the events table")
+                               .arg(m_path)
+                               .arg(sumEvents)
+                               .arg(sum.i64(1))
+                               .arg(sum.i64(2))
+                               .arg(m_actual.events)
+                               .arg(m_actual.firstPosition)
+                               .arg(m_actual.lastPosition);
+    return agree;
+}
+
+QString SqliteStoreReader::badRowsMessage() const
+{
+    return QStringLiteral("%1: %2 row(s) of the events table are not shown: %3").arg(m_path).arg(m_badRows).arg(m_firstBadRow);
+}
+
 QList<StreamInfo> SqliteStoreReader::streams()
 {
     QList<StreamInfo> out;
+    if (!summaryTrusted()) {
+        // Recomputed from the events (one scan of the (stream, version) index and a lookup per stream's ends).
+        Query q(m_db, "SELECT s.id, s.name, COUNT(*), MIN(e.version), MAX(e.version), MIN(e.position), MAX(e.position), "
+                      "MIN(e.time), MAX(e.time) FROM events e JOIN streams s ON s.id = e.stream "
+                      "WHERE typeof(e.stream) = 'integer' AND typeof(e.version) = 'integer' GROUP BY e.stream ORDER BY s.name");
+        while (q.ok() && q.step()) {
+            StreamInfo s;
+            s.stream = q.text(1);
+            rememberStream(q.i64(0), s.stream);
+            s.events = q.i64(2);
+            s.firstVersion = q.i64(3);
+            s.lastVersion = q.i64(4);
+            s.firstPosition = q.i64(5);
+            s.lastPosition = q.i64(6);
+            s.firstTime = q.time(7);
+            s.lastTime = q.time(8);
+            out.append(s);
+        }
+        return out;
+    }
     Query q(m_db, "SELECT id, name, events, first_version, last_version, first_position, last_position, first_time, "
                   "last_time FROM streams ORDER BY name");
     while (q.ok() && q.step()) {
@@ -399,12 +558,40 @@ bool SqliteStoreReader::read(const EventQuery& query, const EventCallback& sink,
     const QString fixedStream = query.stream;
     static const QByteArray emptyObject("{}");
     static const QByteArray null("null");
+    qint64 badHere = 0;
+    QString firstBadHere;
     while (q.step()) {
+        // A row whose ids or numbers are not integers, or whose stream or type id names nothing, cannot be shown
+        // truthfully: it is counted and reported (the error of this read, and info()'s warnings), never guessed.
+        QString bad;
+        static const char* const names[] = {"position", "stream", "version", "type"};
+        for (int c = 0; c < 4 && bad.isEmpty(); ++c)
+            if (sqlite3_column_type(q.st, c) != SQLITE_INTEGER)
+                bad = QStringLiteral("its %1 is %2, not an integer").arg(QLatin1String(names[c]), describeValue(q.st, c));
+        if (bad.isEmpty() && !q.isNull(4) && sqlite3_column_type(q.st, 4) != SQLITE_INTEGER)
+            bad = QStringLiteral("its time is %1, not an integer").arg(describeValue(q.st, 4));
         Event e;
+        if (bad.isEmpty()) {
+            e.stream = fixedStream.isEmpty() ? streamName(q.i64(1)) : fixedStream;
+            if (e.stream.isEmpty() && !streamKnown(q.i64(1)))
+                bad = QStringLiteral("its stream id %1 names no stream of the streams table").arg(q.i64(1));
+        }
+        if (bad.isEmpty()) {
+            e.type = typeName(q.i64(3));
+            if (e.type.isEmpty() && !typeKnown(q.i64(3)))
+                bad = QStringLiteral("its type id %1 names no type of the types table").arg(q.i64(3));
+        }
+        if (!bad.isEmpty()) {
+            const QString where = QStringLiteral("the row at position %1: %2").arg(describeValue(q.st, 0), bad);
+            if (firstBadHere.isEmpty())
+                firstBadHere = where;
+            if (m_firstBadRow.isEmpty())
+                m_firstBadRow = where;
+            ++badHere;
+            continue;
+        }
         e.position = q.i64(0);
-        e.stream = fixedStream.isEmpty() ? streamName(q.i64(1)) : fixedStream;
         e.version = q.i64(2);
-        e.type = typeName(q.i64(3));
         e.time = q.time(4);
         if (!q.isNull(5))
             e.id = q.text(5);
@@ -412,13 +599,37 @@ bool SqliteStoreReader::read(const EventQuery& query, const EventCallback& sink,
         e.metadata = q.isNull(7) ? emptyObject : q.bytes(7);
         e.dataIsJson = (sqlite3_column_int(q.st, 8) & store::kFlagDataNotJson) == 0;
         if (!sink(e))
-            return true;
+            return reportBadRows(badHere, firstBadHere, error);
     }
     if (q.rc != SQLITE_DONE) {
         setError(error, q.rc);
         return false;
     }
-    return true;
+    return reportBadRows(badHere, firstBadHere, error);
+}
+
+bool SqliteStoreReader::reportBadRows(qint64 badHere, const QString& firstBadHere, QString* error)
+{
+    if (badHere == 0)
+        return true;
+    m_badRows = std::max(m_badRows, badHere);
+    if (error)
+        *error = QStringLiteral("%1: %2 row(s) of the events table were not shown (the first: %3); the other events "
+                                "were read")
+                     .arg(m_path)
+                     .arg(badHere)
+                     .arg(firstBadHere);
+    return false;
+}
+
+bool SqliteStoreReader::streamKnown(qint64 id) const
+{
+    return id >= 0 && size_t(id) < m_streamKnown.size() && m_streamKnown[size_t(id)] && !m_streamNames[size_t(id)].isNull();
+}
+
+bool SqliteStoreReader::typeKnown(qint64 id) const
+{
+    return id >= 0 && size_t(id) < m_typeKnown.size() && m_typeKnown[size_t(id)] && !m_typeNames[size_t(id)].isNull();
 }
 
 qint64 SqliteStoreReader::count(const EventQuery& query, QString* error)
@@ -428,7 +639,7 @@ qint64 SqliteStoreReader::count(const EventQuery& query, QString* error)
         return -1;
     if (f.empty)
         return 0;
-    if (f.onlyStream) {
+    if (f.onlyStream && summaryTrusted()) {
         // Served by the stream summary, never by counting events.
         Query q(m_db, f.streamId ? "SELECT events FROM streams WHERE id=?" : "SELECT TOTAL(events) FROM streams");
         if (f.streamId)

@@ -46,6 +46,18 @@ private:
     QString typeName(qint64 id);
     std::optional<qint64> streamId(const QString& name, qint64* firstVersion = nullptr, qint64* lastVersion = nullptr);
     void setError(QString* error, int rc) const;
+    /// False when the streams summary disagrees with the events table (then figures are recomputed).
+    bool summaryTrusted();
+    QString badRowsMessage() const;
+    bool reportBadRows(qint64 badHere, const QString& firstBadHere, QString* error);
+    bool streamKnown(qint64 id) const;
+    bool typeKnown(qint64 id) const;
+
+    bool m_summaryChecked = false;
+    QString m_summaryProblem;   ///< why the summary is not trusted (empty: it is)
+    StoreInfo m_actual;         ///< events/positions counted in the events table
+    qint64 m_badRows = 0;       ///< rows a read could not show (most in one read)
+    QString m_firstBadRow;
 
     sqlite3* m_db = nullptr;
     QString m_path;

@@ -78,7 +78,7 @@ bool exec(sqlite3* db, const char* sql, QString* error)
     const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg);
     if (rc != SQLITE_OK) {
         if (error)
-            *error = msg ? QString::fromUtf8(msg) : describeError(db, rc);
+            *error = describeError(db, rc); // the raw message too, with words for damage, a full disk, ...
         sqlite3_free(msg);
         return false;
     }
@@ -109,6 +109,112 @@ QString describeError(sqlite3* db, int rc)
     default:
         return raw;
     }
+}
+
+bool hardenConnection(sqlite3* db, QString* error)
+{
+    struct Setting
+    {
+        int op;
+        int value;
+        const char* name;
+    };
+    static const Setting settings[] = {
+        {SQLITE_DBCONFIG_DEFENSIVE, 1, "SQLITE_DBCONFIG_DEFENSIVE"},
+        {SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, "SQLITE_DBCONFIG_TRUSTED_SCHEMA"},
+        {SQLITE_DBCONFIG_WRITABLE_SCHEMA, 0, "SQLITE_DBCONFIG_WRITABLE_SCHEMA"},
+        {SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, "SQLITE_DBCONFIG_ENABLE_TRIGGER"},
+        {SQLITE_DBCONFIG_ENABLE_VIEW, 0, "SQLITE_DBCONFIG_ENABLE_VIEW"},
+        {SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, "SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION"},
+    };
+    auto fail = [&](const QString& what) {
+        if (error)
+            *error = QStringLiteral("cannot make the connection safe for an untrusted file (%1)").arg(what);
+        return false;
+    };
+    if (!db)
+        return fail(QStringLiteral("no connection"));
+    for (const Setting& s : settings) {
+        int now = -1;
+        const int rc = sqlite3_db_config(db, s.op, s.value, &now);
+        if (rc != SQLITE_OK || now != s.value)
+            return fail(QStringLiteral("%1 = %2 did not take: %3").arg(QLatin1String(s.name)).arg(s.value).arg(
+                QString::fromUtf8(sqlite3_errstr(rc))));
+    }
+    // The pragma spellings too (same flags), each checked: the statement must succeed and read back as set.
+    struct Pragma
+    {
+        const char* set;
+        const char* get;
+        int want;
+    };
+    static const Pragma pragmas[] = {
+        {"PRAGMA trusted_schema=OFF", "PRAGMA trusted_schema", 0},
+        {"PRAGMA writable_schema=OFF", "PRAGMA writable_schema", 0},
+        {"PRAGMA cell_size_check=ON", "PRAGMA cell_size_check", 1},
+        {"PRAGMA mmap_size=0", "PRAGMA mmap_size", 0},
+    };
+    for (const Pragma& p : pragmas) {
+        QString err;
+        if (!exec(db, p.set, &err))
+            return fail(QStringLiteral("%1: %2").arg(QLatin1String(p.set), err));
+        sqlite3_stmt* st = nullptr;
+        int got = -1;
+        int rc = sqlite3_prepare_v2(db, p.get, -1, &st, nullptr);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+            got = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (got != p.want)
+            return fail(QStringLiteral("%1 reads %2 after it was set (%3)")
+                            .arg(QLatin1String(p.get))
+                            .arg(got)
+                            .arg(QString::fromUtf8(sqlite3_errmsg(db))));
+    }
+    // Nothing of ours attaches another file; a crafted statement never runs, but the door stays shut.
+    sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+    return true;
+}
+
+QString suspiciousSchema(sqlite3* db, const QByteArray& table)
+{
+    sqlite3_stmt* st = nullptr;
+    // sqlite_master is read as data: with views and triggers disabled nothing in it runs.
+    if (sqlite3_prepare_v2(db, "SELECT type, name FROM sqlite_master WHERE (type='view' AND name=?1 COLLATE NOCASE) "
+                               "OR (type='trigger' AND tbl_name=?1 COLLATE NOCASE) ORDER BY type DESC, name",
+                           -1, &st, nullptr) != SQLITE_OK) {
+        const QString msg = QString::fromUtf8(sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return QStringLiteral("its schema cannot be read (%1)").arg(msg);
+    }
+    sqlite3_bind_text(st, 1, table.constData(), int(table.size()), SQLITE_TRANSIENT);
+    QStringList found;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const QString type = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+        const QString name = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+        if (type == QLatin1String("view"))
+            found << QStringLiteral("'%1' is a view, not a table").arg(name);
+        else
+            found << QStringLiteral("a trigger '%1' is defined on '%2'").arg(name, QString::fromUtf8(table));
+    }
+    if (rc != SQLITE_DONE)
+        found << QStringLiteral("its schema cannot be read (%1)").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+    sqlite3_finalize(st);
+    return found.join(QLatin1String("; "));
+}
+
+char declaredAffinity(const QString& declaredType)
+{
+    const QString t = declaredType.toUpper();
+    if (t.contains(QLatin1String("INT")))
+        return 'i';
+    if (t.contains(QLatin1String("CHAR")) || t.contains(QLatin1String("CLOB")) || t.contains(QLatin1String("TEXT")))
+        return 't';
+    if (t.isEmpty() || t.contains(QLatin1String("BLOB")))
+        return 'b';
+    if (t.contains(QLatin1String("REAL")) || t.contains(QLatin1String("FLOA")) || t.contains(QLatin1String("DOUB")))
+        return 'r';
+    return 'n';
 }
 
 } // namespace chronoscope::store

@@ -36,4 +36,20 @@ bool exec(sqlite3* db, const char* sql, QString* error);
 /// The last SQLite error of db, in words a user understands for the common failures.
 QString describeError(sqlite3* db, int rc);
 
+/// Makes a connection safe for a file that someone else may have crafted, as SQLite's "Defense Against the
+/// Dark Arts" advises (https://sqlite.org/security.html): SQLITE_DBCONFIG_DEFENSIVE on, trusted_schema off
+/// (functions with side effects cannot run from the file's schema), writable_schema off, triggers, views and
+/// extension loading off. Every setting is read back: false with *error when one did not take. Call it right
+/// after sqlite3_open_v2, before the first statement touches the file.
+bool hardenConnection(sqlite3* db, QString* error);
+
+/// Schema objects of a file that the caller does not expect next to `table` (for clear errors on crafted files):
+/// "<table> is a view, not a table" / "a trigger <name> is defined on <table>". Empty when the table is a plain
+/// table without triggers (or does not exist: the caller says that).
+QString suspiciousSchema(sqlite3* db, const QByteArray& table);
+
+/// SQLite's type affinity of a declared column type (sqlite.org/datatype3.html 3.1): 'i'nteger, 't'ext,
+/// 'b'lob (none), 'r'eal, 'n'umeric.
+char declaredAffinity(const QString& declaredType);
+
 } // namespace chronoscope::store

@@ -308,10 +308,16 @@ std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QSt
                              nullptr);
     if (rc != SQLITE_OK)
         return bail(store::describeError(w->d->db, rc));
+    // An existing file may have been crafted: no trigger of it may fire on our inserts (store::hardenConnection).
+    QString hardenError;
+    if (!store::hardenConnection(w->d->db, &hardenError))
+        return bail(hardenError);
     sqlite3_busy_timeout(w->d->db, 5000);
     sqlite3* db = w->d->db;
     // Appends update two indexes: a bigger page cache keeps their B-trees in memory.
-    store::exec(db, durable ? "PRAGMA cache_size=-65536" : "PRAGMA cache_size=-65536; PRAGMA synchronous=OFF", nullptr);
+    if (!store::exec(db, durable ? "PRAGMA cache_size=-65536" : "PRAGMA cache_size=-65536; PRAGMA synchronous=OFF",
+                     &hardenError))
+        return bail(hardenError);
 
     // Only a store Chronoscope wrote may be appended to: check the version and the format marker.
     sqlite3_stmt* st = nullptr;

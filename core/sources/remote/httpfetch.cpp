@@ -30,7 +30,54 @@ QUrl ensureCoreApplication(const QUrl& base)
     return base;
 }
 
+// The origin of a URL (RFC 6454): scheme, host and port, the port made explicit.
+bool sameOrigin(const QUrl& a, const QUrl& b)
+{
+    auto defaultPort = [](const QUrl& u) { return u.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0 ? 443 : 80; };
+    return a.scheme().compare(b.scheme(), Qt::CaseInsensitive) == 0 &&
+           a.host().compare(b.host(), Qt::CaseInsensitive) == 0 && a.port(defaultPort(a)) == b.port(defaultPort(b));
+}
+
+constexpr const char* kRefusedRedirect = "chronoscope.refusedRedirect";
+// Qt's own buffer of a reply: when full, Qt stops reading the socket until we take data out, so a server that
+// sends faster than we read cannot grow the process (our own buffers are bounded by the limits below).
+constexpr qint64 kReplyBuffer = 1LL << 20;
+
+QString sizeText(qint64 bytes)
+{
+    if (bytes % (1LL << 30) == 0)
+        return QStringLiteral("%1 GiB").arg(bytes >> 30);
+    if (bytes % (1LL << 20) == 0)
+        return QStringLiteral("%1 MiB").arg(bytes >> 20);
+    if (bytes % (1LL << 10) == 0)
+        return QStringLiteral("%1 KiB").arg(bytes >> 10);
+    return QStringLiteral("%1 bytes").arg(bytes);
+}
+
 } // namespace
+
+qint64 HttpSession::parseSize(const QString& text)
+{
+    QString t = text.trimmed().toUpper();
+    if (t.endsWith(u'B'))
+        t.chop(1);
+    if (t.endsWith(u'I'))
+        t.chop(1); // "MiB"
+    int shift = 0;
+    if (t.endsWith(u'K'))
+        shift = 10;
+    else if (t.endsWith(u'M'))
+        shift = 20;
+    else if (t.endsWith(u'G'))
+        shift = 30;
+    if (shift)
+        t.chop(1);
+    bool ok = false;
+    const qint64 n = t.toLongLong(&ok);
+    if (!ok || n <= 0 || n > (qint64(1) << (62 - shift)))
+        return -1;
+    return n << shift;
+}
 
 QString displayUrl(const QUrl& url)
 {
@@ -51,7 +98,33 @@ HttpSession::HttpSession(const RemoteEndpoint& ep, const QUrl& base, QString* er
     : m_ep(ep), m_base(ensureCoreApplication(base))
 {
     m_nam = std::make_unique<QNetworkAccessManager>();
-    m_nam->setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+    // Redirects are checked one by one (send()): only those to the same origin are followed.
+    m_nam->setRedirectPolicy(QNetworkRequest::UserVerifiedRedirectPolicy);
+    struct Limit
+    {
+        const char* key;
+        const char* env;
+        qint64* value;
+    };
+    for (const Limit& l : {Limit{"maxresponse", "CHRONOSCOPE_MAX_RESPONSE", &m_maxResponse},
+                           Limit{"maxevent", "CHRONOSCOPE_MAX_EVENT", &m_maxEvent}}) {
+        QString text = ep.option(QLatin1String(l.key));
+        QString from = QStringLiteral("?%1=").arg(QLatin1String(l.key));
+        if (text.isEmpty()) {
+            text = qEnvironmentVariable(l.env);
+            from = QStringLiteral("$%1").arg(QLatin1String(l.env));
+        }
+        if (text.isEmpty())
+            continue;
+        const qint64 n = parseSize(text);
+        if (n < 0) {
+            if (error)
+                *error = QStringLiteral("%1: %2 '%3' is not a size (a number of bytes, optionally with K, M or G)")
+                             .arg(ep.display, from, text);
+            return;
+        }
+        *l.value = n;
+    }
     m_ssl = QSslConfiguration::defaultConfiguration();
     m_ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
     const QString caFile = ep.option(QStringLiteral("tlscafile"));
@@ -88,7 +161,28 @@ QNetworkReply* HttpSession::send(const QByteArray& verb, const QUrl& url, const 
         req.setSslConfiguration(m_ssl);
     for (auto it = headers.cbegin(); it != headers.cend(); ++it)
         req.setRawHeader(it.key(), it.value());
-    return m_nam->sendCustomRequest(req, verb, body);
+    req.setMaximumRedirectsAllowed(5);
+    QNetworkReply* reply = m_nam->sendCustomRequest(req, verb, body);
+    reply->setReadBufferSize(kReplyBuffer);
+    // Qt starts the transfer from this thread's event loop (a queued call made by sendCustomRequest), and a size
+    // set before that start does not reach its network thread: set it again from a call queued behind the start,
+    // which reaches that thread before the answer can, and when the answer's headers come.
+    QMetaObject::invokeMethod(reply, [reply] { reply->setReadBufferSize(kReplyBuffer); }, Qt::QueuedConnection);
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply] { reply->setReadBufferSize(kReplyBuffer); });
+    // Same-origin redirect policy: a redirect to another scheme, host or port is refused, never followed, so
+    // the Authorization header (Basic or Bearer) only ever goes to the address the user gave. Connected here,
+    // not in await(), so a request sent ahead (prefetch) is judged as soon as its redirect arrives.
+    const QUrl from = url;
+    QObject::connect(reply, &QNetworkReply::redirected, reply, [reply, from](const QUrl& to) {
+        const QUrl target = from.resolved(to);
+        if (sameOrigin(from, target)) {
+            Q_EMIT reply->redirectAllowed();
+            return;
+        }
+        reply->setProperty(kRefusedRedirect, displayUrl(target));
+        reply->abort();
+    });
+    return reply;
 }
 
 void HttpSession::discard(QNetworkReply* reply)
@@ -120,14 +214,37 @@ HttpResponse HttpSession::await(QNetworkReply* reply, int timeoutMs, const LineS
     QByteArray pending;
     QStringList sslErrors;
     bool sinkStopped = false;
-    auto drain = [&](bool final) {
-        if (reply->isOpen())
-            pending += reply->readAll();
+    QString limitError;
+    auto statusNow = [&] { return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(); };
+    auto overLimit = [&](const QString& what) {
+        limitError = what;
+        reply->abort();
+    };
+    // Lines of a 2xx streamed answer go to the sink as they complete; any other answer is collected into body.
+    // Both are bounded: a line by maxEvent, a body by maxResponse.
+    auto absorb = [&](bool final) {
+        if (!limitError.isEmpty() || sinkStopped)
+            return;
+        const QByteArray chunk = reply->isOpen() ? reply->readAll() : QByteArray();
+        const int status = statusNow();
+        if (!lines || status < 200 || status >= 300) {
+            if (out.body.size() + chunk.size() > m_maxResponse) {
+                overLimit(QStringLiteral("the answer is larger than the limit of %1 held in memory (set a larger one "
+                                         "with ?maxResponse=SIZE or $CHRONOSCOPE_MAX_RESPONSE)")
+                              .arg(sizeText(m_maxResponse)));
+                return;
+            }
+            out.body += chunk;
+            return;
+        }
+        pending += chunk;
         qsizetype start = 0;
         for (;;) {
             const qsizetype nl = pending.indexOf('\n', start);
             if (nl < 0)
                 break;
+            if (nl - start > m_maxEvent)
+                break; // reported below
             QByteArray line = pending.mid(start, nl - start);
             start = nl + 1;
             if (line.endsWith('\r'))
@@ -138,19 +255,34 @@ HttpResponse HttpSession::await(QNetworkReply* reply, int timeoutMs, const LineS
             }
         }
         pending.remove(0, start);
+        const qsizetype nextEnd = pending.indexOf('\n');
+        if (!sinkStopped && (nextEnd > m_maxEvent || (nextEnd < 0 && pending.size() > m_maxEvent))) {
+            pending.clear();
+            overLimit(QStringLiteral("one line (event) of the answer is longer than the per-event limit of %1 (set a "
+                                     "larger one with ?maxEvent=SIZE or $CHRONOSCOPE_MAX_EVENT)")
+                          .arg(sizeText(m_maxEvent)));
+            return;
+        }
         if (final && !sinkStopped && !pending.trimmed().isEmpty()) {
             // NDJSON lines end with a newline: a last line without one was cut off, whatever the transport says.
             out.unterminated = pending;
             pending.clear();
         }
     };
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, &loop, [&] {
+        // A body announced larger than the limit is refused before a byte of it is read.
+        const qint64 announced = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
+        if ((!lines || statusNow() < 200 || statusNow() >= 300) && announced > m_maxResponse)
+            overLimit(QStringLiteral("the answer announces %1 bytes, more than the limit of %2 held in memory (set a "
+                                     "larger one with ?maxResponse=SIZE or $CHRONOSCOPE_MAX_RESPONSE)")
+                          .arg(announced)
+                          .arg(sizeText(m_maxResponse)));
+    });
     QObject::connect(reply, &QNetworkReply::readyRead, &loop, [&] {
         idle.restart();
-        if (lines && !sinkStopped) {
-            drain(false);
-            if (sinkStopped)
-                reply->abort();
-        }
+        absorb(false);
+        if (sinkStopped)
+            reply->abort();
     });
     QObject::connect(reply, &QNetworkReply::sslErrors, &loop, [&](const QList<QSslError>& errs) {
         for (const QSslError& e : errs)
@@ -170,7 +302,9 @@ HttpResponse HttpSession::await(QNetworkReply* reply, int timeoutMs, const LineS
         }
     });
     tick.start();
-    if (!reply->isFinished())
+    // What arrived before this call (a request sent ahead) is taken first; Qt resumes reading as it drains.
+    absorb(false);
+    if (!reply->isFinished() && limitError.isEmpty() && !sinkStopped)
         loop.exec(QEventLoop::ExcludeUserInputEvents);
     tick.stop();
 
@@ -178,14 +312,22 @@ HttpResponse HttpSession::await(QNetworkReply* reply, int timeoutMs, const LineS
     out.netError = reply->error();
     for (const auto& h : reply->rawHeaderPairs())
         out.headers.insert(h.first.toLower(), h.second);
+    const QString refusedRedirect = reply->property(kRefusedRedirect).toString();
     const bool brokenTransfer = out.netError != QNetworkReply::NoError && out.netError != QNetworkReply::OperationCanceledError &&
                                 out.netError < QNetworkReply::ContentAccessDenied;
-    if (lines && !sinkStopped && out.status >= 200 && out.status < 300)
-        drain(!brokenTransfer && !out.cancelled && !out.timedOut);  // a cut-off last line is never delivered
-    else if ((!lines || out.status >= 300 || out.status == 0) && reply->isOpen())
-        out.body = reply->readAll();
+    if (limitError.isEmpty() && refusedRedirect.isEmpty() && !sinkStopped)
+        absorb(!brokenTransfer && !out.cancelled && !out.timedOut);  // a cut-off last line is never delivered
     out.stoppedBySink = sinkStopped;
-    if (out.cancelled) {
+    if (!refusedRedirect.isEmpty()) {
+        out.redirectRefused = true;
+        out.error = QStringLiteral("the server redirected to %1, another host, port or scheme; Chronoscope follows "
+                                   "redirects only within the address you gave, so credentials never go elsewhere "
+                                   "(open that address directly if you trust it)")
+                        .arg(refusedRedirect);
+    } else if (!limitError.isEmpty()) {
+        out.overLimit = true;
+        out.error = limitError;
+    } else if (out.cancelled) {
         out.error = QStringLiteral("cancelled");
     } else if (out.timedOut) {
         out.error = QStringLiteral("no answer for %1 s").arg(timeoutMs / 1000.0);
@@ -209,8 +351,8 @@ HttpResponse HttpSession::requestWithRetry(const QByteArray& verb, const QUrl& u
 {
     for (int attempt = 0;; ++attempt) {
         HttpResponse r = request(verb, url, headers, body, timeoutMs);
-        if (r.cancelled || r.ok())
-            return r;
+        if (r.cancelled || r.ok() || r.overLimit || r.redirectRefused)
+            return r;  // a limit or a refused redirect is the same on every attempt
         const bool transient = r.timedOut || r.status == 500 || r.status == 502 || r.status == 503 || r.status == 504 ||
                                (r.status == 0 && (r.netError == QNetworkReply::ConnectionRefusedError ||
                                                   r.netError == QNetworkReply::RemoteHostClosedError ||
@@ -237,6 +379,8 @@ QString HttpSession::describeFailure(const HttpResponse& r, const QUrl& url) con
     const QString what = url.path(QUrl::FullyDecoded);
     if (r.cancelled)
         return QStringLiteral("Reading %1 was cancelled").arg(where);
+    if (r.overLimit || r.redirectRefused)
+        return QStringLiteral("%1: %2 (%3)").arg(where, r.error, what);
     if (r.timedOut)
         return QStringLiteral("%1: the server did not answer for %2 s (%3); tried %4 times")
             .arg(where)

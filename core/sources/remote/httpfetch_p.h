@@ -25,6 +25,8 @@ struct HttpResponse
     bool cancelled = false;
     bool timedOut = false;
     bool stoppedBySink = false;              ///< the line sink asked to stop
+    bool overLimit = false;                  ///< stopped by a size limit (error says which)
+    bool redirectRefused = false;            ///< the server redirected to another origin (error says where)
     QByteArray unterminated;                 ///< a last line without its newline (never given to the sink)
     bool ok() const { return error.isEmpty() && status >= 200 && status < 300; }
 };
@@ -59,11 +61,24 @@ public:
     QString describeFailure(const HttpResponse& r, const QUrl& url) const;
     QUrl base() const { return m_base; }
 
+    /// Most bytes of one answer held in memory (a page, a JSON document). URI key maxResponse, else
+    /// $CHRONOSCOPE_MAX_RESPONSE, else kDefaultMaxResponse. A number of bytes with an optional K, M or G.
+    qint64 maxResponseBytes() const { return m_maxResponse; }
+    /// Most bytes of one event (one NDJSON line, or one entry's data and metadata). URI key maxEvent, else
+    /// $CHRONOSCOPE_MAX_EVENT, else kDefaultMaxEvent.
+    qint64 maxEventBytes() const { return m_maxEvent; }
+    static constexpr qint64 kDefaultMaxResponse = 128LL << 20;
+    static constexpr qint64 kDefaultMaxEvent = 16LL << 20;
+    /// "12M" -> 12582912; -1 when the text is not a size.
+    static qint64 parseSize(const QString& text);
+
 private:
     const RemoteEndpoint& m_ep;
     QUrl m_base;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     QSslConfiguration m_ssl;
+    qint64 m_maxResponse = kDefaultMaxResponse;
+    qint64 m_maxEvent = kDefaultMaxEvent;
 };
 
 /// The URL without user info and with secret-like query items removed (for messages).

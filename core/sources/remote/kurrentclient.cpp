@@ -286,6 +286,32 @@ private:
             return false;
         }
         *feed = doc.object();
+        // One event's body is bounded like one NDJSON line of the other HTTP client (maxEvent).
+        for (const QJsonValue& v : feed->value(QStringLiteral("entries")).toArray()) {
+            const QJsonObject o = v.toObject();
+            qint64 bytes = 0;
+            for (const QString& key : {QStringLiteral("data"), QStringLiteral("metaData")}) {
+                const QJsonValue x = o.value(key);
+                if (x.isString())
+                    bytes += x.toString().toUtf8().size();
+                else if (x.isObject())
+                    bytes += QJsonDocument(x.toObject()).toJson(QJsonDocument::Compact).size();
+                else if (x.isArray())
+                    bytes += QJsonDocument(x.toArray()).toJson(QJsonDocument::Compact).size();
+            }
+            if (bytes > m_http->maxEventBytes()) {
+                if (error)
+                    *error = QStringLiteral("%1: event %2@%3 on the page %4 is %5 bytes, more than the per-event limit of "
+                                            "%6 bytes (set a larger one with ?maxEvent=SIZE or $CHRONOSCOPE_MAX_EVENT); "
+                                            "the events read before it are kept")
+                                 .arg(m_ep.display)
+                                 .arg(o.value(QStringLiteral("eventNumber")).toInteger())
+                                 .arg(o.value(QStringLiteral("streamId")).toString(), displayUrl(u))
+                                 .arg(bytes)
+                                 .arg(m_http->maxEventBytes());
+                return false;
+            }
+        }
         return true;
     }
 

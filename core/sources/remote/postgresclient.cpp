@@ -4,6 +4,7 @@
 // connection resumes exactly where it stopped.
 
 #include "sources/remote/remoteclients_p.h"
+#include "sources/eventsourcingsqlite.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -112,30 +113,6 @@ QString globCondition(const QString& glob, const QString& column, int param, QBy
     re += u'$';
     *value = re.toUtf8();
     return QStringLiteral("%1 ~ $%2").arg(column).arg(param);
-}
-
-QByteArray inflateMaybe(const QByteArray& in, bool* ok)
-{
-    *ok = false;
-    z_stream zs{};
-    if (inflateInit(&zs) != Z_OK)
-        return {};
-    QByteArray out;
-    char buf[16384];
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = uInt(in.size());
-    int rc = Z_OK;
-    while (rc == Z_OK) {
-        zs.next_out = reinterpret_cast<Bytef*>(buf);
-        zs.avail_out = sizeof buf;
-        rc = inflate(&zs, Z_NO_FLUSH);
-        out.append(buf, qsizetype(sizeof buf - zs.avail_out));
-        if (out.size() > 64 * 1024 * 1024)
-            break;
-    }
-    inflateEnd(&zs);
-    *ok = rc == Z_STREAM_END;
-    return out;
 }
 
 class PostgresClient : public RemoteClient
@@ -514,6 +491,20 @@ private:
             return false;
         }
         setupLayout();
+        if (m_layout == u"eventsourcing-postgresql") {
+            // The same decoder as the SQLite reader (core/sources/eventsourcingsqlite.h), with the key the
+            // application itself reads: $CIPHER_KEY (a URI query item named like a key would be taken as the
+            // database password, so the key never travels in the URI).
+            const QByteArray base64 = qgetenv("CIPHER_KEY");
+            QByteArray key;
+            QString why;
+            if (!EventsourcingDecoder::parseCipherKey(base64, &key, &why)) {
+                if (error)
+                    *error = QStringLiteral("%1: %2").arg(m_ep.display, why);
+                return false;
+            }
+            m_esDecoder = std::make_unique<EventsourcingDecoder>(key);
+        }
         return true;
     }
 
@@ -719,37 +710,22 @@ private:
     void decodeEventsourcing(const QByteArray& hexText, Event& e)
     {
         // bytea arrives in hex text form: \x7b22...
-        QByteArray state = hexText.startsWith("\\x") ? QByteArray::fromHex(hexText.mid(2)) : hexText;
-        if (!state.startsWith('{')) {
-            bool ok = false;
-            const QByteArray inflated = inflateMaybe(state, &ok);
-            if (ok)
-                state = inflated;
-        }
-        const qsizetype cut = std::max(e.type.lastIndexOf(u'.'), e.type.lastIndexOf(u':'));
-        e.metadata = "{\"topic\":" + jsonString(e.type) + '}';
-        if (cut >= 0)
-            e.type = e.type.mid(cut + 1);
-        if (!state.startsWith('{')) {
-            e.data = jsonString(QStringLiteral("<encrypted or unreadable state, %1 bytes: set CIPHER_KEY and open "
-                                               "it with the eventsourcing layout reader>")
-                                    .arg(state.size()));
-            e.dataIsJson = false;
-            return;
-        }
-        setData(e, state);
-        if (e.dataIsJson) {
-            const QJsonObject o = QJsonDocument::fromJson(e.data).object();
-            QJsonValue ts = o.value(QStringLiteral("timestamp"));
-            if (ts.isObject())
-                ts = ts.toObject().value(QStringLiteral("_data_"));
-            if (ts.isString())
-                if (auto t = parseTime(ts.toString()))
-                    e.time = *t;
+        const QByteArray state = hexText.startsWith("\\x") ? QByteArray::fromHex(hexText.mid(2)) : hexText;
+        const QString topic = e.type;
+        QString why;
+        if (!m_esDecoder)
+            m_esDecoder = std::make_unique<EventsourcingDecoder>();
+        if (m_esDecoder->decodeEvent(topic, state, &e, &why) == EventsourcingDecoder::StateError::NeedsKey && !m_warnedKey) {
+            m_warnedKey = true;
+            qWarning().noquote() << QStringLiteral("%1: the events are encrypted (eventsourcing's AES-GCM "
+                                                            "cipher); set CIPHER_KEY to the application's base64 key")
+                                                 .arg(m_ep.display);
         }
     }
 
     PGconn* m_conn = nullptr;
+    std::unique_ptr<EventsourcingDecoder> m_esDecoder;
+    bool m_warnedKey = false;
     QString m_layout, m_layoutName, m_table, m_posCol, m_streamCol, m_timeCol, m_select, m_extraWhere, m_tailWhere;
     bool m_timeHasZone = true;
     QStringList m_columns;
