@@ -201,6 +201,25 @@ private Q_SLOTS:
         QVERIFY(m_server.get(QStringLiteral("/_mock/stats")).object().value(QStringLiteral("streamPages")).toInt() >= 2);
     }
 
+    void embeddedBodiesKeepNumberTexts()
+    {
+        // Some servers embed a JSON body as JSON rather than as text: its numbers must come out as written.
+        const QByteArray body = "{\"price\":1.10,\"refund\":-205.0,\"big\":12345678901234567890123,\"huge\":1e400}";
+        QJsonObject item{{QStringLiteral("stream"), QStringLiteral("numbers-1")}, {QStringLiteral("type"), QStringLiteral("Priced")},
+                         {QStringLiteral("dataEmbedded"), QString::fromUtf8(body)}};
+        m_server.post(QStringLiteral("/_mock/append"), QJsonDocument(QJsonArray{item}));
+        QString error;
+        auto c = client(uri(), &error);
+        RemoteScope s;
+        s.streams = QStringLiteral("numbers-1");
+        bool ok = false;
+        const QList<Event> got = readAll(c.get(), s, &ok, &error);
+        QVERIFY2(ok, qPrintable(error));
+        QCOMPARE(got.size(), qsizetype(1));
+        QCOMPARE(got.first().data, body);
+        QVERIFY(got.first().dataIsJson);
+    }
+
     void tailLongPollsWithEtag()
     {
         QString error;

@@ -3,6 +3,8 @@
 // entries, which the live tail polls with ES-LongPoll and an ETag. $all positions are opaque, so links
 // are always followed, never built, except for event-number pages of a stream (used for "last N").
 
+#include "diff/jsonvalue.h"
+#include "diff/mergepatch.h"
 #include "sources/remote/httpfetch_p.h"
 #include "sources/remote/remoteclients_p.h"
 
@@ -285,19 +287,20 @@ private:
                              .arg(r.body.size() > 0 && !r.body.trimmed().endsWith('}') ? QStringLiteral(", it looks truncated") : QString());
             return false;
         }
-        *feed = doc.object();
+        // Read again keeping each number's text: bodies embedded as JSON (not as text) are written out
+        // as the server sent them, never through a double.
+        const std::optional<QJsonValue> kept = parseJsonStrict(r.body);
+        *feed = kept && kept->isObject() ? kept->toObject() : doc.object();
         // One event's body is bounded like one NDJSON line of the other HTTP client (maxEvent).
         for (const QJsonValue& v : feed->value(QStringLiteral("entries")).toArray()) {
             const QJsonObject o = v.toObject();
             qint64 bytes = 0;
             for (const QString& key : {QStringLiteral("data"), QStringLiteral("metaData")}) {
                 const QJsonValue x = o.value(key);
-                if (x.isString())
-                    bytes += x.toString().toUtf8().size();
-                else if (x.isObject())
-                    bytes += QJsonDocument(x.toObject()).toJson(QJsonDocument::Compact).size();
-                else if (x.isArray())
-                    bytes += QJsonDocument(x.toArray()).toJson(QJsonDocument::Compact).size();
+                if (isJsonString(x))
+                    bytes += jsonStringValue(x).toUtf8().size();
+                else if (x.isObject() || x.isArray())
+                    bytes += toJsonText(x).size();
             }
             if (bytes > m_http->maxEventBytes()) {
                 if (error)
@@ -401,8 +404,8 @@ private:
                 continue;
             const QJsonValue data = o.value(QStringLiteral("data"));
             const bool isJson = o.value(QStringLiteral("isJson")).toBool(true);
-            if (data.isString()) {
-                const QByteArray text = data.toString().toUtf8();
+            if (isJsonString(data)) {
+                const QByteArray text = jsonStringValue(data).toUtf8();
                 if (isJson)
                     setData(e, text);
                 else {
@@ -413,14 +416,13 @@ private:
                 e.data = "null";
             } else {
                 // Some versions embed JSON bodies as JSON rather than as text.
-                const QByteArray wrapped = QJsonDocument(QJsonArray{data}).toJson(QJsonDocument::Compact);
-                e.data = wrapped.mid(1, wrapped.size() - 2);
+                e.data = toJsonText(data);
             }
             const QJsonValue meta = o.value(QStringLiteral("metaData"));
-            if (meta.isString())
-                setMetadata(e, meta.toString().toUtf8());
+            if (isJsonString(meta))
+                setMetadata(e, jsonStringValue(meta).toUtf8());
             else if (meta.isObject())
-                e.metadata = QJsonDocument(meta.toObject()).toJson(QJsonDocument::Compact);
+                e.metadata = toJsonText(meta);
             else
                 e.metadata = "{}";
             if (isAll())
