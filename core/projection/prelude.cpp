@@ -14,11 +14,11 @@ const char* projectionPreludeSource()
 // Built-ins the runtime relies on, captured before the projection's script runs: a script that replaces
 // Map.prototype.forEach, Object.keys or Function.prototype.call changes its own code, never how the
 // runtime keeps partitions, serializes states or records emits.
-var call = Function.prototype.call;
-function uncurry(f) { return call.bind(f); }
+var fnCall = Function.prototype.call;
+function uncurry(f) { return fnCall.bind(f); }
 var apply = uncurry(Function.prototype.apply);
 var FunctionCtor = Function, ErrorCtor = Error, TypeErrorCtor = TypeError, RangeErrorCtor = RangeError;
-var MapCtor = Map, ProxyCtor = Proxy, reflectConstruct = Reflect.construct;
+var MapCtor = Map, reflectConstruct = Reflect.construct, setPrototypeOf = Object.setPrototypeOf;
 var mapGet = uncurry(Map.prototype.get), mapSet = uncurry(Map.prototype.set), mapHas = uncurry(Map.prototype.has);
 var mapForEach = uncurry(Map.prototype.forEach);
 var objectKeys = Object.keys, objectCreate = Object.create, defineProperty = Object.defineProperty;
@@ -88,11 +88,16 @@ guardStringResult("padEnd", function (s, a) { return +a[0] || 0; });
     var Ctor = global[name];
     if (typeof Ctor !== "function") return;
     var per = Ctor.BYTES_PER_ELEMENT || 1;
-    var guarded = new ProxyCtor(Ctor, { construct: function (target, args, newTarget) {
-        var n = typeof args[0] === "number" ? args[0] * per : lengthOf(args[0]) * per;
+    // A plain function (QV4's Proxy breaks instanceof): same prototype, statics inherited from the original.
+    var guarded = function () {
+        var a0 = arguments[0];
+        var n = typeof a0 === "number" ? a0 * per : lengthOf(a0) * per;
         if (n > maxChars) throw limitError("new " + name + "() of " + n + " bytes: at most " + maxChars + " are allowed");
-        return reflectConstruct(target, args, newTarget);
-    } });
+        return reflectConstruct(Ctor, arguments);
+    };
+    guarded.prototype = Ctor.prototype;
+    setPrototypeOf(guarded, Ctor);
+    defineProperty(Ctor.prototype, "constructor", { value: guarded, writable: true, configurable: true, enumerable: false });
     defineProperty(global, name, { value: guarded, writable: true, configurable: true, enumerable: false });
 });
 
