@@ -15,6 +15,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <atomic>
+#include <thread>
+
 using namespace chronoscope;
 
 namespace {
@@ -115,6 +118,7 @@ private Q_SLOTS:
     void engineCallsAreBounded_data();
     void engineCallsAreBounded();
     void stateReadsAreBounded();
+    void memoryBackstopIsChargedToOneEngine();
     void replacedBuiltinsDoNotChangeTheRuntime_data();
     void replacedBuiltinsDoNotChangeTheRuntime();
     void hugeStateIsStopped();
@@ -738,6 +742,47 @@ void TestProjection::stateReadsAreBounded()
     QCOMPARE(show(emitted.value(1).body), QStringLiteral(R"({"p":2})"));
     QCOMPARE(r.projection->takeLogs(&total).value(0).text, QStringLiteral("saw 1"));
     QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
+}
+
+// The process-growth backstop only charges a call while it is the only engine call running: another engine that
+// allocates meanwhile (its own call, on another thread) does not stop this one.
+void TestProjection::memoryBackstopIsChargedToOneEngine()
+{
+#ifndef Q_OS_LINUX
+    QSKIP("the process-growth backstop reads /proc/self/statm (Linux only)");
+#endif
+    ProjectionLimits limits;
+    limits.handlerTimeoutMs = 10000;
+    limits.maxHandlerMemoryBytes = 64LL * 1024 * 1024;
+    ProjectionLimits bigLimits = limits;  // B may grow by 200 MB; A, busy meanwhile, by 64 MB
+    bigLimits.maxHandlerMemoryBytes = 1024LL * 1024 * 1024;
+    ProjectionError errA, errB;
+    JsProjection::Outcome outA = JsProjection::Outcome::Failed, outB = JsProjection::Outcome::Failed;
+    std::atomic<bool> aStarted{false};
+    std::thread a([&] {
+        auto p = JsProjection::fromSource(R"(fromAll().when({ $any: function (s) {
+            var t = Date.now(); while (Date.now() - t < 1500) {} s.done = true; } }))", QStringLiteral("busy.js"), limits, &errA);
+        if (!p)
+            return;
+        aStarted = true;
+        outA = p->process(shopEvents().first(), nullptr, &errA);
+    });
+    std::thread b([&] {
+        auto p = JsProjection::fromSource(R"(fromAll().when({ $any: function (s) {
+            s.big = []; for (var i = 0; i < 25; i++) s.big.push('x'.repeat(4 * 1024 * 1024 + i)); } }))",
+                                          QStringLiteral("big.js"), bigLimits, &errB);
+        if (!p)
+            return;
+        while (!aStarted)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        outB = p->process(shopEvents().first(), nullptr, &errB);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // keep its memory while A runs on
+    });
+    a.join();
+    b.join();
+    QVERIFY2(outB == JsProjection::Outcome::Handled, qPrintable(errB.message));
+    QVERIFY2(outA == JsProjection::Outcome::Handled, qPrintable(errA.message));
 }
 
 void TestProjection::replacedBuiltinsDoNotChangeTheRuntime_data()

@@ -404,8 +404,11 @@ bool JsProjection::checkCall(const QJSValue& r, const Event* e, ProjectionError*
             err.type = e->type;
         }
         err.message = fired == HandlerWatchdog::Time
-            ? QStringLiteral("%1: interrupted after %2 ms in handler %3%4 (a handler may run at most %5 ms)")
-                  .arg(m_fileName).arg(m_watchdog->elapsedMs()).arg(err.handler, where(e)).arg(m_watchdog->timeoutMs())
+            ? QStringLiteral("%1: interrupted after %2 ms in handler %3%4 (%5 may run at most %6 ms)")
+                  .arg(m_fileName).arg(m_watchdog->elapsedMs()).arg(err.handler, where(e))
+                  .arg(err.handler == QLatin1String("state serialization") ? QStringLiteral("serializing the state")
+                                                                           : QStringLiteral("a handler"))
+                  .arg(m_watchdog->timeoutMs())
             : QStringLiteral("%1: interrupted in handler %2%3: it made the process grow by more than %4")
                   .arg(m_fileName, err.handler, where(e), mb(m_limits.maxHandlerMemoryBytes));
         m_lastError.call();  // drop whatever the prelude recorded
@@ -517,9 +520,11 @@ bool JsProjection::setWatchPredicate(const QString& text, ProjectionError* error
     if (!invoke(QStringLiteral("compileWatch"), {QJSValue(trimmed)}, nullptr, error)) {
         if (error->kind == ProjectionError::Runtime) {
             error->kind = ProjectionError::Predicate;
+            QString why = error->message.section(QStringLiteral(": "), 1);
+            why.remove(QStringLiteral(" in handler watch predicate"));
             error->message = QStringLiteral("the watch predicate is not a single JavaScript expression: %1 (it is an "
                                             "expression over `state` and `event`, e.g. state.balance < 0, or a "
-                                            "function text)").arg(error->message.section(QStringLiteral(": "), 1));
+                                            "function text)").arg(why);
         }
         error->handler = QStringLiteral("watch predicate");
         return false;
@@ -530,9 +535,9 @@ bool JsProjection::setWatchPredicate(const QString& text, ProjectionError* error
 
 qint64 JsProjection::serializeTimeoutMs() const
 {
-    // Serializing a state near the size limit legitimately takes a while (about 10 MB/s is a slow machine's pace);
-    // a toJSON() that never returns does not get more than that.
-    return m_limits.handlerTimeoutMs + m_limits.maxStateBytes / 10000;
+    // Serializing a state near the size limit legitimately takes a while (25 MB/s, counting included, is a slow
+    // machine's pace); a toJSON() that never returns gets no more than that.
+    return m_limits.handlerTimeoutMs + m_limits.maxStateBytes / 25000;
 }
 
 bool JsProjection::serialize(QByteArray* out, qint64 position, ProjectionError* error)
