@@ -470,7 +470,7 @@ void ProjectionsDock::addOrUpdate(const QString& name, const QString& path, cons
 {
     Entry* e = entry(name);
     if (!e) {
-        m_entries.append({name, path, source, false, {}, {}});
+        m_entries.append({name, path, source, false, {}, {}, {}});
         e = &m_entries.last();
     }
     e->path = path;
