@@ -822,15 +822,17 @@ void TestProjection::replacedBuiltinsDoNotChangeTheRuntime()
 
 void TestProjection::hugeStateIsStopped()
 {
-    // The limit counts characters of the JSON text: 11 strings of 10 M characters in one event pass 100 MB. The
-    // count stops the serialization before the text is made.
+    // The limit counts characters of the JSON text: 5 strings of 2 M characters in one event pass 8 MB. The count
+    // stops the serialization before the text is made.
+    ProjectionLimits eight;
+    eight.maxStateBytes = 8 * 1024 * 1024;
     Run r = load(R"(fromStream('order-1').when({ OrderPlaced: function (s) {
-        s.big = []; for (var i = 0; i < 11; i++) s.big.push('x'.repeat(10 * 1024 * 1024)); } }))");
+        s.big = []; for (var i = 0; i < 5; i++) s.big.push('x'.repeat(2 * 1024 * 1024)); } }))", shopEvents(), eight);
     QVERIFY(r.projection);
     ProjectionSnapshot snap;
     QVERIFY(!r.replay->stateAt(kNoLimit, &snap, &r.error));
     QVERIFY2(r.error.kind == ProjectionError::StateTooLarge, qPrintable(r.error.message));
-    QVERIFY2(r.error.message.contains(QLatin1String("beyond 100 MB")), qPrintable(r.error.message));
+    QVERIFY2(r.error.message.contains(QLatin1String("beyond 8 MB")), qPrintable(r.error.message));
     // One string beyond the limit is refused where it is made (String.prototype.repeat is guarded).
     Run one = load(R"(fromStream('order-1').when({ OrderPlaced: function (s) { s.big = 'x'.repeat(110 * 1024 * 1024); } }))");
     QVERIFY(!one.replay->stateAt(kNoLimit, &snap, &one.error));

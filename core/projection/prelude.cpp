@@ -103,23 +103,33 @@ guardStringResult("padEnd", function (s, a) { return +a[0] || 0; });
 
 // JSON text size, counted value by value while JSON.stringify runs (after toJSON, before the text is
 // built): a state or value larger than the budget stops it early instead of making gigabytes of text.
+// One shared replacer (no closure per call: states are serialized per event while comparing).
+var countLeft = 0, countOver = null;
+function countJson(key, value) {
+    // A lower bound of the text this value adds (escapes and long numbers add more; the text's exact size is
+    // checked afterwards), except an array's length, counted before its elements are visited.
+    var t = typeof value;
+    var n = isArray(this) ? 1 : key.length + 3;
+    if (t === "string") n += value.length + 2;
+    else if (t === "object" && value !== null) n += isArray(value) ? 2 + lengthOf(value) : 2;
+    else n += 1;
+    if ((countLeft -= n) < 0) throw countOver();
+    return value;
+}
 function jsonCounter(budget, onOver) {
     var left = budget;
     return function (key, value) {
-        // A lower bound of the text this value adds (escapes and long numbers add more; the text's exact
-        // size is checked afterwards), except an array's length, counted before its elements are visited.
-        var t = typeof value;
-        var n = isArray(this) ? 1 : StringCtor(key).length + 3;
-        if (t === "string") n += value.length + 2;
-        else if (t === "object" && value !== null) n += isArray(value) ? 2 + lengthOf(value) : 2;
-        else n += 1;
-        left -= n;
-        if (left < 0) throw onOver();
-        return value;
+        var savedLeft = countLeft, savedOver = countOver;
+        countLeft = left; countOver = onOver;
+        try { return apply(countJson, this, [StringCtor(key), value]); }
+        finally { left = countLeft; countLeft = savedLeft; countOver = savedOver; }
     };
 }
 function boundedStringify(value, budget, onOver) {
-    return jsonStringify(value, jsonCounter(budget, onOver));
+    var savedLeft = countLeft, savedOver = countOver;  // a toJSON may stringify while we count
+    countLeft = budget; countOver = onOver;
+    try { return jsonStringify(value, countJson); }
+    finally { countLeft = savedLeft; countOver = savedOver; }
 }
 // The projection's own JSON.stringify gets the same bound; JSON.stringify and JSON.parse cannot be
 // replaced (the runtime relies on them: a replaced one would silently change what a state shows).
