@@ -549,6 +549,10 @@ void TestProjection::definitionErrors_data()
                             << "cannot load modules";
     QTest::newRow("dynamic import") << "fromAll().when({ $any: function () { import('/etc/passwd'); } });"
                                     << int(ProjectionError::Syntax) << 1 << "cannot load modules";
+    QTest::newRow("$deleted without foreachStream") << "fromAll().partitionBy(function (e) { return e.streamId; })\n"
+                                                       "  .when({ $deleted: function () {} });"
+                                                    << int(ProjectionError::Definition) << 0
+                                                    << "Deleted stream notifications are only supported with foreachStream()";
     QTest::newRow("require at top level") << "var fs = require('fs');\nfromAll();" << int(ProjectionError::Definition)
                                           << 1 << "require() is not available";
 }

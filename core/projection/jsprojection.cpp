@@ -263,6 +263,15 @@ bool JsProjection::load(const QString& source, const QString& fileName, const Pr
                              .arg(m_fileName, typed.isEmpty() ? d.eventTypes.constFirst() : typed);
         return false;
     }
+    // Same place in the server (ReaderStrategy.Create): a $deleted handler needs foreachStream().
+    if (d.hasDeleted && !d.byStream) {
+        error->kind = ProjectionError::Definition;
+        error->file = m_fileName;
+        error->handler = QStringLiteral("$deleted");
+        error->message = QStringLiteral("%1: Deleted stream notifications are only supported with foreachStream() "
+                                        "(the server refuses a $deleted handler without it)").arg(m_fileName);
+        return false;
+    }
     if (d.byStream && d.byCustomPartition) {
         error->kind = ProjectionError::Definition;
         error->file = m_fileName;
