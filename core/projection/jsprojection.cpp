@@ -418,7 +418,8 @@ bool JsProjection::checkCall(const QJSValue& r, const Event* e, ProjectionError*
                   .arg(err.handler == QLatin1String("state serialization") ? QStringLiteral("serializing the state")
                                                                            : QStringLiteral("a handler"))
                   .arg(m_watchdog->timeoutMs())
-            : QStringLiteral("%1: interrupted in handler %2%3: it made the process grow by more than %4")
+            : QStringLiteral("%1: interrupted in handler %2%3: it made the process grow by more than %4 (while it "
+                             "was the only projection call running)")
                   .arg(m_fileName, err.handler, where(e), mb(m_limits.maxHandlerMemoryBytes));
         m_lastError.call();  // drop whatever the prelude recorded
         *error = err;

@@ -27,7 +27,7 @@ var isArray = Array.isArray;
 var arrayPush = uncurry(Array.prototype.push), arraySlice = uncurry(Array.prototype.slice);
 var arrayJoin = uncurry(Array.prototype.join);
 var StringCtor = String, strIndexOf = uncurry(String.prototype.indexOf), strSubstring = uncurry(String.prototype.substring);
-var strTrim = uncurry(String.prototype.trim), strSplit = uncurry(String.prototype.split);
+var strTrim = uncurry(String.prototype.trim);
 var regexTest = uncurry(RegExp.prototype.test);
 var DateCtor = Date, dateToISOString = uncurry(Date.prototype.toISOString);
 var jsonStringify = JSON.stringify, jsonParse = JSON.parse;
