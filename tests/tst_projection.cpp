@@ -15,6 +15,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <atomic>
+#include <thread>
+
 using namespace chronoscope;
 
 namespace {
@@ -97,7 +100,13 @@ private Q_SLOTS:
     void apiForms();
     void eventFields();
     void nonJsonPayload();
-    void handlerOrderTypeElseAny();
+    void handlerOrderV8Option();
+    void serverHandlerRules_data();
+    void serverHandlerRules();
+    void typeHandlerBeforeAnyIsRefused_data();
+    void typeHandlerBeforeAnyIsRefused();
+    void mixedHandlersWarning_data();
+    void mixedHandlersWarning();
     void wouldEmitIsRecordedNotWritten();
     void logLines();
     void deletedNotification();
@@ -106,6 +115,12 @@ private Q_SLOTS:
     void sandbox_data();
     void sandbox();
     void infiniteLoopIsInterrupted();
+    void engineCallsAreBounded_data();
+    void engineCallsAreBounded();
+    void stateReadsAreBounded();
+    void memoryBackstopIsChargedToOneEngine();
+    void replacedBuiltinsDoNotChangeTheRuntime_data();
+    void replacedBuiltinsDoNotChangeTheRuntime();
     void hugeStateIsStopped();
     void nonJsonStateIsReported();
     void seekMatchesFullReplay();
@@ -120,6 +135,8 @@ private Q_SLOTS:
     void watchEventPredicates_data();
     void watchEventPredicates();
     void watchBadPredicate();
+    void watchPredicateIsContained_data();
+    void watchPredicateIsContained();
 };
 
 void TestProjection::apiForms_data()
@@ -176,10 +193,10 @@ void TestProjection::apiForms_data()
         << R"(fromCategory('order').partitionBy(function (e) { return e.body.amount ? e.body.amount : null; }).when({
               $any: function (s, e) { return { p: e.partition }; } }))"
         << kNoLimit << R"({"partitions":{"10":{"p":"10"},"20":{"p":"20"}}})" << "";
-    QTest::newRow("$any then type handler")
+    QTest::newRow("$any listed first: only the typed events arrive, to their handler")
         << R"(fromStream('order-1').when({ $init: function () { return []; },
               $any: function (s, e) { s.push('any'); }, OrderShipped: function (s, e) { s.push('shipped'); } }))"
-        << kNoLimit << R"(["any","any","shipped"])" << "";
+        << kNoLimit << R"(["shipped"])" << "";
     QTest::newRow("undefined keeps mutated, object replaces")
         << R"(fromStream('order-1').when({ $init: function () { return { a: 1 }; },
               OrderPlaced: function (s) { s.a++; },
@@ -229,9 +246,12 @@ void TestProjection::apiForms_data()
               .transformBy(function (s) { return s.a * 10; }))"
         << kNoLimit << R"({"partitions":{"payment-1":{"a":10},"payment-2":{"a":20}}})"
         << R"({"payment-1":100,"payment-2":200})";
+    // on_any() then on_event(): as when({$any, Misc}), only Misc arrives, and it runs its own handler.
     QTest::newRow("on_event and on_any globals")
         << R"(fromAll(); on_any(function (s) { s.n = (s.n || 0) + 1; }); on_event('Misc', function (s) { s.misc = true; });)"
-        << kNoLimit << R"({"n":8,"misc":true})" << "";
+        << kNoLimit << R"({"misc":true})" << "";
+    QTest::newRow("on_any alone gets every event")
+        << R"(fromAll(); on_any(function (s) { s.n = (s.n || 0) + 1; });)" << kNoLimit << R"({"n":8})" << "";
     QTest::newRow("helper functions at top level")
         << R"(function add(s, k) { s[k] = (s[k] || 0) + 1; }
               var counter = 0;
@@ -299,16 +319,141 @@ void TestProjection::nonJsonPayload()
     QCOMPARE(show(snap.state), QStringLiteral(R"({"$e":"plain text, not JSON"})"));
 }
 
-void TestProjection::handlerOrderTypeElseAny()
+void TestProjection::handlerOrderV8Option()
 {
     ProjectionLimits limits;
-    limits.handlerOrder = HandlerOrder::TypeElseAny;
+    limits.handlerOrder = HandlerOrder::V8AnyThenType;
     Run r = load(R"(fromStream('order-1').when({ $init: function () { return []; },
               $any: function (s, e) { s.push('any'); }, OrderShipped: function (s, e) { s.push('shipped'); } }))",
                  shopEvents(), limits);
     ProjectionSnapshot snap;
     QVERIFY(r.replay->stateAt(kNoLimit, &snap, &r.error));
     QCOMPARE(show(snap.state), QStringLiteral(R"(["any","shipped"])"));
+}
+
+// Which events reach the handlers and which handler runs, as KurrentDB builds the source definition from the
+// when() keys in order (SourceDefinitionBuilder, ReaderStrategy, JintProjectionStateHandler). Each handler
+// appends "name@position" to the state, so the trace shows both what was delivered and what ran.
+void TestProjection::serverHandlerRules_data()
+{
+    QTest::addColumn<QString>("handlers");  // the when({...}) body, or a script of on_any/on_event calls
+    QTest::addColumn<bool>("v8");
+    QTest::addColumn<QString>("trace");
+    const QString any = QStringLiteral("$any: function (s, e) { s.push('any@' + e.position); }");
+    auto typed = [](const char* type) {
+        return QStringLiteral("%1: function (s, e) { s.push('%1@' + e.position); }").arg(QLatin1String(type));
+    };
+    const QString init = QStringLiteral("$init: function () { return []; }");
+    QTest::newRow("only $any: every event") << init + "," + any << false
+        << R"(["any@1","any@2","any@3","any@4","any@5","any@6","any@7","any@8"])";
+    QTest::newRow("only type handlers: their types") << init + "," + typed("OrderPlaced") + "," + typed("PaymentFailed") << false
+        << R"(["OrderPlaced@1","OrderPlaced@2","PaymentFailed@3","OrderPlaced@6"])";
+    QTest::newRow("$any first: only listed types, each to its handler")
+        << init + "," + any + "," + typed("OrderPlaced") + "," + typed("PaymentFailed") << false
+        << R"(["OrderPlaced@1","OrderPlaced@2","PaymentFailed@3","OrderPlaced@6"])";
+    QTest::newRow("$any first, V8 order: listed types, $any then the type handler")
+        << init + "," + any + "," + typed("OrderPlaced") + "," + typed("PaymentFailed") << true
+        << R"(["any@1","OrderPlaced@1","any@2","OrderPlaced@2","any@3","PaymentFailed@3","any@6","OrderPlaced@6"])";
+    QTest::newRow("only $any, V8 order: every event") << init + "," + any << true
+        << R"(["any@1","any@2","any@3","any@4","any@5","any@6","any@7","any@8"])";
+    QTest::newRow("$init after $any does not count") << any + "," + init << false
+        << R"(["any@1","any@2","any@3","any@4","any@5","any@6","any@7","any@8"])";
+    QTest::newRow("$created between $any and a type handler: only the type")
+        << init + "," + any + ",$created: function (s, e) { s.push('created@' + e.position); }," + typed("OrderCancelled")
+        << false << R"(["OrderCancelled@8"])";  // unpartitioned: $created never runs
+    QTest::newRow("$created after $any: every event")
+        << init + "," + any + ",$created: function (s, e) { s.push('created@' + e.position); }" << false
+        << R"(["any@1","any@2","any@3","any@4","any@5","any@6","any@7","any@8"])";
+    QTest::newRow("$initShared does not count")
+        << "$initShared: function () { return {}; }," + init + ","
+           "$any: function (s, e) { s[0].push('any@' + e.position); }, OrderShipped: function (s, e) { s[0].push('OrderShipped@' + e.position); }"
+        << false << R"({"state":["OrderShipped@4"],"shared":{}})";
+    QTest::newRow("on_any then on_event: only the type")
+        << QStringLiteral("on_any(function (s, e) { (s.t = s.t || []).push('any@' + e.position); }); "
+                          "on_event('OrderShipped', function (s, e) { (s.t = s.t || []).push('OrderShipped@' + e.position); });")
+        << false << R"({"t":["OrderShipped@4"]})";
+    QTest::newRow("on_any alone: every event")
+        << QStringLiteral("on_any(function (s, e) { (s.t = s.t || []).push(e.position); });")
+        << false << R"({"t":[1,2,3,4,5,6,7,8]})";
+    QTest::newRow("no handlers: every event, the state is its body") << QString() << false << R"({"sku":"B"})";
+}
+
+void TestProjection::serverHandlerRules()
+{
+    QFETCH(QString, handlers);
+    QFETCH(bool, v8);
+    QFETCH(QString, trace);
+    const QString script = handlers.startsWith(QLatin1String("on_")) ? QStringLiteral("fromAll(); ") + handlers
+                                                                     : QStringLiteral("fromAll().when({ %1 });").arg(handlers);
+    ProjectionLimits limits;
+    limits.handlerOrder = v8 ? HandlerOrder::V8AnyThenType : HandlerOrder::TypeElseAny;
+    Run r = load(script, shopEvents(), limits);
+    QVERIFY2(r.projection, qPrintable(r.error.message));
+    ProjectionSnapshot snap;
+    QVERIFY2(r.replay->stateAt(kNoLimit, &snap, &r.error), qPrintable(r.error.message));
+    QCOMPARE(show(snap.view()), show(parseJsonValue(trace.toUtf8())));
+}
+
+void TestProjection::typeHandlerBeforeAnyIsRefused_data()
+{
+    QTest::addColumn<QString>("script");
+    QTest::addColumn<bool>("v8");
+    QTest::addColumn<QString>("type");  // the type handler named in the message
+    QTest::newRow("type then $any") << "fromAll().when({ OrderPlaced: function () {}, $any: function () {} });"
+                                    << false << "OrderPlaced";
+    QTest::newRow("V8 order refuses it too") << "fromAll().when({ OrderPlaced: function () {}, $any: function () {} });"
+                                             << true << "OrderPlaced";
+    QTest::newRow("$init, two types, $any") << "fromCategory('order').when({ $init: function () { return {}; },\n"
+                                               " A: function () {}, B: function () {}, $any: function () {} });"
+                                            << false << "B";
+    QTest::newRow("$any, type, $any again via on_any")
+        << "fromAll(); on_any(function () {}); on_event('X', function () {}); on_any(function () {});" << false << "X";
+    QTest::newRow("partitioned") << "fromAll().foreachStream().when({ X: function () {}, $deleted: function () {},\n"
+                                    " $any: function () {} });" << false << "X";
+}
+
+void TestProjection::typeHandlerBeforeAnyIsRefused()
+{
+    QFETCH(QString, script);
+    QFETCH(bool, v8);
+    QFETCH(QString, type);
+    ProjectionLimits limits;
+    limits.handlerOrder = v8 ? HandlerOrder::V8AnyThenType : HandlerOrder::TypeElseAny;
+    ProjectionError err;
+    QVERIFY(!JsProjection::fromSource(script, QStringLiteral("order.js"), limits, &err));
+    QCOMPARE(err.kind, ProjectionError::Definition);
+    QVERIFY2(err.message.startsWith(QLatin1String("order.js: Both AllEvents and specific event filters cannot be set")),
+             qPrintable(err.message));
+    QVERIFY2(err.message.contains(QStringLiteral("'%1' is listed before $any").arg(type)), qPrintable(err.message));
+}
+
+void TestProjection::mixedHandlersWarning_data()
+{
+    QTest::addColumn<QString>("script");
+    QTest::addColumn<bool>("v8");
+    QTest::addColumn<QString>("warning");  // "" when none
+    QTest::newRow("mixed") << "fromAll().when({ $any: function () {}, A: function () {}, B: function () {} });" << false
+                           << "$any is listed before type handlers, so only events of types A, B are delivered; other events "
+                              "never reach $any, and each delivered event runs its own type handler, so $any runs for none";
+    QTest::newRow("mixed, V8 order") << "fromAll().when({ $any: function () {}, A: function () {} });" << true
+                                     << "$any is listed before type handlers, so only events of types A are delivered; "
+                                        "other events never reach $any";
+    QTest::newRow("only $any") << "fromAll().when({ $init: function () { return {}; }, $any: function () {} });" << false << "";
+    QTest::newRow("only types") << "fromAll().when({ A: function () {} });" << false << "";
+    QTest::newRow("no handlers") << "fromAll().when({});" << false << "";
+}
+
+void TestProjection::mixedHandlersWarning()
+{
+    QFETCH(QString, script);
+    QFETCH(bool, v8);
+    QFETCH(QString, warning);
+    ProjectionLimits limits;
+    limits.handlerOrder = v8 ? HandlerOrder::V8AnyThenType : HandlerOrder::TypeElseAny;
+    ProjectionError err;
+    auto p = JsProjection::fromSource(script, QStringLiteral("w.js"), limits, &err);
+    QVERIFY2(p, qPrintable(err.message));
+    QCOMPARE(p->definition().handlerWarning(), warning);
 }
 
 void TestProjection::wouldEmitIsRecordedNotWritten()
@@ -404,6 +549,10 @@ void TestProjection::definitionErrors_data()
                             << "cannot load modules";
     QTest::newRow("dynamic import") << "fromAll().when({ $any: function () { import('/etc/passwd'); } });"
                                     << int(ProjectionError::Syntax) << 1 << "cannot load modules";
+    QTest::newRow("$deleted without foreachStream") << "fromAll().partitionBy(function (e) { return e.streamId; })\n"
+                                                       "  .when({ $deleted: function () {} });"
+                                                    << int(ProjectionError::Definition) << 0
+                                                    << "Deleted stream notifications are only supported with foreachStream()";
     QTest::newRow("require at top level") << "var fs = require('fs');\nfromAll();" << int(ProjectionError::Definition)
                                           << 1 << "require() is not available";
 }
@@ -478,7 +627,7 @@ void TestProjection::infiniteLoopIsInterrupted()
 {
     ProjectionLimits limits;
     limits.handlerTimeoutMs = 300;
-    Run r = load("fromAll().when({\n  $init: function () { return { n: 0 }; },\n  $any: function (s) { s.n++; },\n"
+    Run r = load("fromAll().when({\n  $init: function () { return { n: 0 }; },\n  OrderPlaced: function (s) { s.n++; },\n"
                  "  PaymentFailed: function (s, e) { while (true) {} }\n});", shopEvents(), limits);
     QVERIFY(r.projection);
     QElapsedTimer t;
@@ -508,16 +657,191 @@ void TestProjection::infiniteLoopIsInterrupted()
     QCOMPARE(w.error.handler, QStringLiteral("watch predicate"));
 }
 
+// Every call into the engine is bounded in time, and built-ins that cannot be interrupted refuse oversized work
+// before they start. Each row must end in seconds with a clear error (limits: 500 ms, 1 MB of state).
+void TestProjection::engineCallsAreBounded_data()
+{
+    QTest::addColumn<QString>("script");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("needle");
+    QTest::newRow("toJSON on Object.prototype loops while the state is shown")
+        << "Object.prototype.toJSON = function () { for (;;) {} };\n"
+           "fromAll().when({ $init: function () { return { n: 0 }; }, $any: function (s) { s.n++; } });"
+        << int(ProjectionError::Timeout) << "in handler state serialization";
+    QTest::newRow("huge array fill") << "fromAll().when({ $any: function (s) { s.a = new Array(3e8).fill(); } });"
+                                     << int(ProjectionError::Memory) << "Array.prototype.fill() on 300000000 elements";
+    QTest::newRow("huge-length array in the state")
+        << "fromAll().when({ $any: function (s) { var a = []; a.length = 4294967295; s.a = a; } });"
+        << int(ProjectionError::StateTooLarge) << "grew beyond 1 MB";
+    QTest::newRow("JSON.stringify of a huge-length array")
+        << "fromAll().when({ $any: function (s) { var a = []; a.length = 4294967295; s.t = JSON.stringify(a).length; } });"
+        << int(ProjectionError::Memory) << "JSON.stringify() of more than";
+    QTest::newRow("join of a huge-length array")
+        << "fromAll().when({ $any: function (s) { var a = []; a.length = 4294967295; s.t = String(a).length; } });"
+        << int(ProjectionError::Memory) << "Array.prototype.join()";
+    QTest::newRow("Array.from a huge length")
+        << "fromAll().when({ $any: function (s) { s.n = Array.from({ length: 4294967295 }).length; } });"
+        << int(ProjectionError::Memory) << "Array.from()";
+    QTest::newRow("huge typed array") << "fromAll().when({ $any: function (s) { s.n = new Float64Array(1e9).length; } });"
+                                      << int(ProjectionError::Memory) << "new Float64Array()";
+    QTest::newRow("replaced JSON.stringify") << "JSON.stringify = function () { return undefined; };\nfromAll().when({});"
+                                             << int(ProjectionError::Definition) << "JSON.stringify cannot be replaced";
+    QTest::newRow("redefined JSON.parse")
+        << "Object.defineProperty(JSON, 'parse', { value: function () { return {}; } });\nfromAll().when({});"
+        << int(ProjectionError::Definition) << "TypeError";
+    QTest::newRow("log of a huge-length array is cut, a loop in toJSON is interrupted")
+        << "fromAll().when({ $any: function (s) { var a = []; a.length = 4294967295; log(a);\n"
+           "  log({ toJSON: function () { for (;;) {} } }); } });"
+        << int(ProjectionError::Timeout) << "in handler $any for event at position 1";
+}
+
+void TestProjection::engineCallsAreBounded()
+{
+    QFETCH(QString, script);
+    QFETCH(int, kind);
+    QFETCH(QString, needle);
+    ProjectionLimits limits;
+    limits.handlerTimeoutMs = 500;
+    limits.maxStateBytes = 1024 * 1024;
+    QElapsedTimer t;
+    t.start();
+    Run r = load(script, shopEvents(), limits);
+    ProjectionError err = r.error;
+    if (r.projection) {
+        ProjectionSnapshot snap;
+        QVERIFY(!r.replay->stateAt(kNoLimit, &snap, &err));
+    }
+    QVERIFY2(t.elapsed() < 10000, qPrintable(QString::number(t.elapsed())));
+    QVERIFY2(int(err.kind) == kind, qPrintable(ProjectionError::kindName(err.kind) + QStringLiteral(": ") + err.message));
+    QVERIFY2(err.message.contains(needle), qPrintable(err.message));
+    QVERIFY2(err.message.startsWith(QLatin1String("test.js")), qPrintable(err.message));
+}
+
+// Reads the runtime makes on the projection's behalf (a partition's or the shared state, records) are bounded too.
+void TestProjection::stateReadsAreBounded()
+{
+    ProjectionLimits limits;
+    limits.handlerTimeoutMs = 300;
+    limits.maxStateBytes = 1024 * 1024;
+    Run r = load(R"(var count = 0; fromAll().foreachStream().when({ $initShared: function () { return {}; },
+        $any: function (s, e) { count++; emit('out', 'Seen', { p: count }); log('saw', count);
+                                if (count === 2) Object.prototype.toJSON = function () { for (;;) {} }; } }))",
+                 shopEvents(), limits);
+    QVERIFY2(r.projection, qPrintable(r.error.message));
+    ProjectionError err;
+    QString part;
+    QElapsedTimer t;
+    t.start();
+    for (int i = 0; i < 2; ++i)
+        QCOMPARE(r.projection->process(shopEvents().at(i), &part, &err), JsProjection::Outcome::Handled);
+    QVERIFY(r.projection->partitionState(QStringLiteral("order-1"), &err).isEmpty());
+    QCOMPARE(err.kind, ProjectionError::Timeout);
+    err = {};
+    QVERIFY(r.projection->sharedState(&err).isEmpty());
+    QCOMPARE(err.kind, ProjectionError::Timeout);
+    // Records are taken as they were kept: the projection's toJSON does not run.
+    qint64 total = 0;
+    const QList<EmittedEvent> emitted = r.projection->takeEmitted(&total);
+    QCOMPARE(total, 2);
+    QCOMPARE(show(emitted.value(1).body), QStringLiteral(R"({"p":2})"));
+    QCOMPARE(r.projection->takeLogs(&total).value(0).text, QStringLiteral("saw 1"));
+    QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
+}
+
+// The process-growth backstop only charges a call while it is the only engine call running: another engine that
+// allocates meanwhile (its own call, on another thread) does not stop this one.
+void TestProjection::memoryBackstopIsChargedToOneEngine()
+{
+#ifndef Q_OS_LINUX
+    QSKIP("the process-growth backstop reads /proc/self/statm (Linux only)");
+#endif
+    ProjectionLimits limits;
+    limits.handlerTimeoutMs = 10000;
+    limits.maxHandlerMemoryBytes = 64LL * 1024 * 1024;
+    ProjectionLimits bigLimits = limits;  // B may grow by 200 MB; A, busy meanwhile, by 64 MB
+    bigLimits.maxHandlerMemoryBytes = 1024LL * 1024 * 1024;
+    ProjectionError errA, errB;
+    JsProjection::Outcome outA = JsProjection::Outcome::Failed, outB = JsProjection::Outcome::Failed;
+    std::atomic<bool> aStarted{false};
+    std::thread a([&] {
+        auto p = JsProjection::fromSource(R"(fromAll().when({ $any: function (s) {
+            var t = Date.now(); while (Date.now() - t < 1500) {} s.done = true; } }))", QStringLiteral("busy.js"), limits, &errA);
+        if (!p)
+            return;
+        aStarted = true;
+        outA = p->process(shopEvents().first(), nullptr, &errA);
+    });
+    std::thread b([&] {
+        auto p = JsProjection::fromSource(R"(fromAll().when({ $any: function (s) {
+            s.big = []; for (var i = 0; i < 25; i++) s.big.push('x'.repeat(4 * 1024 * 1024 + i)); } }))",
+                                          QStringLiteral("big.js"), bigLimits, &errB);
+        if (!p)
+            return;
+        while (!aStarted)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        outB = p->process(shopEvents().first(), nullptr, &errB);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // keep its memory while A runs on
+    });
+    a.join();
+    b.join();
+    QVERIFY2(outB == JsProjection::Outcome::Handled, qPrintable(errB.message));
+    QVERIFY2(outA == JsProjection::Outcome::Handled, qPrintable(errA.message));
+}
+
+void TestProjection::replacedBuiltinsDoNotChangeTheRuntime_data()
+{
+    QTest::addColumn<QString>("prologue");
+    QTest::newRow("Map.prototype.forEach") << "Map.prototype.forEach = function () {};";
+    QTest::newRow("Map.prototype.get/set/has")
+        << "Map.prototype.get = function () { return 0; }; Map.prototype.set = function () {}; Map.prototype.has = function () { return false; };";
+    QTest::newRow("Map") << "Map = function () { return {}; };";
+    QTest::newRow("Object.keys") << "Object.keys = function () { return []; };";
+    QTest::newRow("Function.prototype.call/apply")
+        << "Function.prototype.call = function () { return 0; }; Function.prototype.apply = function () { return 0; };";
+    QTest::newRow("Array.prototype.push/slice/join")
+        << "Array.prototype.push = function () {}; Array.prototype.slice = function () { return []; }; Array.prototype.join = function () { return ''; };";
+    QTest::newRow("Array.isArray and String") << "Array.isArray = function () { return true; }; String = function () { return ''; };";
+}
+
+void TestProjection::replacedBuiltinsDoNotChangeTheRuntime()
+{
+    QFETCH(QString, prologue);
+    const QString script = prologue + QStringLiteral(R"(
+        fromCategory('order').foreachStream().when({ $init: function () { return { n: 0 }; },
+            $any: function (s, e) { s.n += 1; emit('copy', 'Seen', { at: e.position }); log('at', e.position); } }))");
+    Run r = load(script);
+    QVERIFY2(r.projection, qPrintable(r.error.message));
+    ReplayTuning tuning;
+    ProjectionSnapshot snap;
+    QVERIFY2(r.replay->stateAt(kNoLimit, &snap, &r.error), qPrintable(r.error.message));
+    QCOMPARE(show(snap.view()), QStringLiteral(R"({"partitions":{"order-1":{"n":2},"order-2":{"n":2}}})"));
+    qint64 total = 0;
+    QCOMPARE(r.replay->takeEmitted(&total).size(), 4);
+    QCOMPARE(r.replay->takeLogs(&total).value(0).text, QStringLiteral("at 1"));
+    // And through a checkpoint: restore and seek back.
+    QVERIFY2(r.replay->stateAt(4, &snap, &r.error), qPrintable(r.error.message));
+    QCOMPARE(show(snap.partition(QStringLiteral("order-1"))), QStringLiteral(R"({"n":2})"));
+}
+
 void TestProjection::hugeStateIsStopped()
 {
-    // 60 M UTF-16 code units ≈ 120 MB of string: beyond the default 100 MB serialized limit? The limit counts
-    // characters of the JSON text, so build 110 M characters in one event.
-    Run r = load(R"(fromStream('order-1').when({ OrderPlaced: function (s) { s.big = 'x'.repeat(110 * 1024 * 1024); } }))");
+    // The limit counts characters of the JSON text: 5 strings of 2 M characters in one event pass 8 MB. The count
+    // stops the serialization before the text is made.
+    ProjectionLimits eight;
+    eight.maxStateBytes = 8 * 1024 * 1024;
+    Run r = load(R"(fromStream('order-1').when({ OrderPlaced: function (s) {
+        s.big = []; for (var i = 0; i < 5; i++) s.big.push('x'.repeat(2 * 1024 * 1024)); } }))", shopEvents(), eight);
     QVERIFY(r.projection);
     ProjectionSnapshot snap;
     QVERIFY(!r.replay->stateAt(kNoLimit, &snap, &r.error));
     QVERIFY2(r.error.kind == ProjectionError::StateTooLarge, qPrintable(r.error.message));
-    QVERIFY2(r.error.message.contains(QLatin1String("beyond 100 MB")), qPrintable(r.error.message));
+    QVERIFY2(r.error.message.contains(QLatin1String("beyond 8 MB")), qPrintable(r.error.message));
+    // One string beyond the limit is refused where it is made (String.prototype.repeat is guarded).
+    Run one = load(R"(fromStream('order-1').when({ OrderPlaced: function (s) { s.big = 'x'.repeat(110 * 1024 * 1024); } }))");
+    QVERIFY(!one.replay->stateAt(kNoLimit, &snap, &one.error));
+    QVERIFY2(one.error.kind == ProjectionError::Memory, qPrintable(one.error.message));
+    QCOMPARE(one.error.position, 1);
     // A state that grows a little per event hits the limit at a checkpoint (small limit here to keep it fast).
     ProjectionLimits limits;
     limits.maxStateBytes = 1000;
@@ -621,7 +945,8 @@ void TestProjection::blame()
         OrderPlaced: function (s, e) { s.count++; s.status = 'placed'; },
         OrderShipped: function (s) { s.status = 'shipped'; },
         OrderCancelled: function (s) { s.status = 'cancelled'; },
-        $any: function (s) { s.touched = true; } }))";
+        PaymentFailed: function (s) { s.touched = true; },
+        PaymentSucceeded: function (s) { s.touched = true; } }))";
     ReplayTuning tuning;
     tuning.checkpointEveryHandled = 2;  // the answers lie in different checkpoint intervals
     Run r = load(script, shopEvents(), {}, tuning);
@@ -638,7 +963,7 @@ void TestProjection::blame()
     QCOMPARE(b.event.position, 1);
     QVERIFY(r.replay->blame(kNoLimit, QStringLiteral("/partitions/B"), &b, &r.error));
     QCOMPARE(b.event.position, 8);
-    // $any touches `touched` on every event, but it only changes on the first of a partition.
+    // Both payment handlers set `touched`, but it only changes on the first of the partition.
     QVERIFY(r.replay->blame(kNoLimit, QStringLiteral("/partitions/pay/touched"), &b, &r.error));
     QCOMPARE(b.event.position, 3);
     // A value nothing ever set.
@@ -650,7 +975,7 @@ void TestProjection::blame()
     QVERIFY(!r.replay->blame(kNoLimit, QStringLiteral("total"), &b, &r.error));
 
     Run u = load(R"(fromAll().when({ $init: function () { return { total: 0, n: 0 }; },
-        OrderPlaced: function (s, e) { s.total += e.data.amount; }, $any: function (s) { s.n++; } }))",
+        OrderPlaced: function (s, e) { s.total += e.data.amount; s.n++; }, OrderCancelled: function (s) { s.n++; } }))",
                  shopEvents(), {}, tuning);
     QVERIFY(u.replay->blame(kNoLimit, QStringLiteral("/total"), &b, &u.error));
     QCOMPARE(b.event.position, 6);
@@ -935,6 +1260,61 @@ void TestProjection::watchBadPredicate()
     QCOMPARE(r.error.kind, ProjectionError::Predicate);
     QVERIFY2(r.error.message.contains(QLatin1String("watch predicate")), qPrintable(r.error.message));
     QCOMPARE(r.error.position, 1);
+}
+
+// A predicate is compiled as a function of (state, event) and runs only under the watchdog: nothing of it runs
+// when it is set, and a text that is not one expression is refused.
+void TestProjection::watchPredicateIsContained_data()
+{
+    QTest::addColumn<QString>("predicate");
+    QTest::addColumn<int>("kind");        // 0: succeeds
+    QTest::addColumn<QString>("needle");  // in the error, or "found at N"
+    QTest::newRow("endless immediately invoked function") << "(function(){for(;;);})()" << int(ProjectionError::Timeout)
+                                                         << "interrupted after";
+    QTest::newRow("escape from the wrapper") << "1), x = 1, (1" << int(ProjectionError::Predicate)
+                                             << "not a single JavaScript expression";
+    QTest::newRow("escape from the function") << "1); }); x = 1; (function () { return (1" << int(ProjectionError::Predicate)
+                                              << "not a single JavaScript expression";
+    QTest::newRow("statement") << "x = 1; true" << int(ProjectionError::Predicate) << "not a single JavaScript expression";
+    QTest::newRow("endless function text") << "function (state, event) { for (;;) {} }" << int(ProjectionError::Timeout)
+                                           << "watch predicate";
+    QTest::newRow("huge work in a predicate") << "new Array(3e8).fill(0).length > 0" << int(ProjectionError::Memory)
+                                              << "Array.prototype.fill()";
+    QTest::newRow("normal expression") << "state.n === 3" << 0 << "found at 3";
+    QTest::newRow("normal function text") << "function (state, event) { return event.eventType === 'OrderShipped'; }"
+                                          << 0 << "found at 4";
+    QTest::newRow("comma expression is one expression") << "(0, state.n === 2)" << 0 << "found at 2";
+    QTest::newRow("line comment at the end") << "state.n === 5 // five" << 0 << "found at 5";
+}
+
+void TestProjection::watchPredicateIsContained()
+{
+    QFETCH(QString, predicate);
+    QFETCH(int, kind);
+    QFETCH(QString, needle);
+    ProjectionLimits limits;
+    limits.handlerTimeoutMs = 300;
+    Run r = load(R"(fromAll().when({ $init: function () { return { n: 0 }; },
+        $any: function (s) { s.n++; s.x = typeof x; } }))", shopEvents(), limits);
+    QVERIFY(r.projection);
+    QElapsedTimer t;
+    t.start();
+    WatchHit hit;
+    const bool ok = r.replay->watch(predicate, 0, false, false, &hit, &r.error);
+    QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
+    if (kind == 0) {
+        QVERIFY2(ok, qPrintable(r.error.message));
+        QVERIFY(hit.found);
+        QCOMPARE(QStringLiteral("found at %1").arg(hit.event.position), needle);
+    } else {
+        QVERIFY(!ok);
+        QVERIFY2(int(r.error.kind) == kind, qPrintable(r.error.message));
+        QVERIFY2(r.error.message.contains(needle), qPrintable(r.error.message));
+    }
+    // Nothing the predicate text said ran outside it: no global x, and the projection still works.
+    ProjectionSnapshot snap;
+    QVERIFY2(r.replay->stateAt(kNoLimit, &snap, &r.error), qPrintable(r.error.message));
+    QCOMPARE(show(snap.state), QStringLiteral(R"({"n":8,"x":"undefined"})"));
 }
 
 QTEST_GUILESS_MAIN(TestProjection)

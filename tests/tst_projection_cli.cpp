@@ -72,6 +72,9 @@ private Q_SLOTS:
     void outputShapes();
     void signalEndsEndlessProjection_data();
     void signalEndsEndlessProjection();
+    void serverHandlerRulesWarnAndRefuse();
+    void endlessPredicateExitsWith2_data();
+    void endlessPredicateExitsWith2();
 
 private:
     QString write(const QString& name, const QByteArray& text);
@@ -245,6 +248,16 @@ void TestProjectionCli::badProjectionsExitWith2_data()
                            << QStringLiteral("fetch() is not available");
     QTest::newRow("XMLHttpRequest") << QByteArray("fromAll().when({ $any: function () { new XMLHttpRequest(); } });")
                                     << QStringLiteral("XMLHttpRequest is not available");
+    QTest::newRow("toJSON loops") << QByteArray("Object.prototype.toJSON = function () { for (;;) {} };\n"
+                                                "fromAll().when({ $any: function (s) { s.n = 1; } });")
+                                  << QStringLiteral("interrupted after");
+    QTest::newRow("huge array fill") << QByteArray("fromAll().when({ Withdrawn: function (s) { s.a = new Array(3e8).fill(); } });")
+                                     << QStringLiteral("Array.prototype.fill() on 300000000 elements");
+    QTest::newRow("replaced JSON.stringify") << QByteArray("JSON.stringify = function () {};\nfromAll().when({});")
+                                             << QStringLiteral("bad.js:1: TypeError: JSON.stringify cannot be replaced");
+    QTest::newRow("type handler before $any")
+        << QByteArray("fromAll().when({ Withdrawn: function () {}, $any: function () {} });")
+        << QStringLiteral("bad.js: Both AllEvents and specific event filters cannot be set");
     QTest::newRow("no selector") << QByteArray("when({});") << QStringLiteral("bad.js");
     QTest::newRow("missing file") << QByteArray() << QStringLiteral("cannot read the projection file");
 }
@@ -255,7 +268,8 @@ void TestProjectionCli::badProjectionsExitWith2()
     QFETCH(QString, needle);
     const QString f = script.isEmpty() ? m_dir.filePath(QStringLiteral("missing.js")) : write(QStringLiteral("bad.js"), script);
     // watch only serializes the state it stops at: a state that is not JSON shows in divergence (and state).
-    const bool watchSeesIt = QByteArray(QTest::currentDataTag()) != "non-JSON state";
+    const bool watchSeesIt = QByteArray(QTest::currentDataTag()) != "non-JSON state" &&
+                             QByteArray(QTest::currentDataTag()) != "toJSON loops";
     for (const QStringList& args : {
              QStringList{QStringLiteral("watch"), m_store, QStringLiteral("--projection"), f, QStringLiteral("--until"),
                          QStringLiteral("false"), QStringLiteral("--timeout-ms"), QStringLiteral("200")},
@@ -431,6 +445,67 @@ void TestProjectionCli::signalEndsEndlessProjection()
     QCOMPARE(p.exitStatus(), QProcess::NormalExit);
     QCOMPARE(p.exitCode(), 128 + signal);
     QVERIFY(p.readAllStandardOutput().isEmpty());
+}
+
+// The server's rules by default: a type handler before $any is refused, $any listed first gets only the listed
+// types (and never runs for them), which state --projection says on stderr; --v8-handler-order is the old order.
+void TestProjectionCli::serverHandlerRulesWarnAndRefuse()
+{
+    const QString mixed = write(QStringLiteral("mixed.js"), R"(fromCategory('acct').when({
+        $init: function () { return { trace: [] }; },
+        $any: function (s, e) { s.trace.push('any@' + e.sequenceNumber); },
+        Withdrawn: function (s, e) { s.trace.push('Withdrawn@' + e.sequenceNumber); } });)");
+    Result r = cli({QStringLiteral("state"), m_store, QStringLiteral("--projection"), mixed});
+    QVERIFY2(r.exit == 0, r.err.constData());
+    QVERIFY2(r.err.contains("chronoscope-cli: warning: ") && r.err.contains("mixed.js: $any is listed before type handlers, "
+                            "so only events of types Withdrawn are delivered; other events never reach $any"),
+             r.err.constData());
+    QVERIFY2(r.out.contains(R"(["Withdrawn@1","Withdrawn@1","Withdrawn@3"])"), r.out.constData());
+    QVERIFY(!r.out.contains("any@"));
+    r = cli({QStringLiteral("state"), m_store, QStringLiteral("--projection"), mixed, QStringLiteral("--v8-handler-order")});
+    QVERIFY2(r.exit == 0, r.err.constData());
+    QVERIFY2(r.out.contains(R"(["any@1","Withdrawn@1","any@1","Withdrawn@1","any@3","Withdrawn@3"])"), r.out.constData());
+    QVERIFY(r.err.contains("never reach $any"));
+    // No warning when $any is alone.
+    const QString alone = write(QStringLiteral("alone.js"), "fromAll().when({ $any: function (s) { s.n = 1; } });");
+    r = cli({QStringLiteral("state"), m_store, QStringLiteral("--projection"), alone});
+    QVERIFY2(r.exit == 0, r.err.constData());
+    QVERIFY2(!r.err.contains("warning"), r.err.constData());
+    // Refused for every projection command, also under the old order.
+    const QString refused = write(QStringLiteral("refused.js"), "fromAll().when({ Withdrawn: function () {}, $any: function () {} });");
+    for (const QStringList& extra : {QStringList{}, QStringList{QStringLiteral("--v8-handler-order")}}) {
+        r = cli(QStringList{QStringLiteral("state"), m_store, QStringLiteral("--projection"), refused} + extra);
+        QCOMPARE(r.exit, 2);
+        QVERIFY2(r.err.contains("refused.js: Both AllEvents and specific event filters cannot be set: the type handler "
+                                "'Withdrawn' is listed before $any"), r.err.constData());
+        QVERIFY(r.out.isEmpty());
+    }
+    // The old option name is gone (its behaviour is the default now).
+    QCOMPARE(cli({QStringLiteral("state"), m_store, QStringLiteral("--projection"), alone, QStringLiteral("--type-else-any")}).exit, 1);
+}
+
+void TestProjectionCli::endlessPredicateExitsWith2_data()
+{
+    QTest::addColumn<QString>("predicate");
+    QTest::addColumn<QString>("needle");
+    QTest::newRow("endless call") << "(function(){for(;;);})()" << "interrupted after";
+    QTest::newRow("escape") << "1), x = 1, (1" << "not a single JavaScript expression";
+    QTest::newRow("endless function text") << "function (state) { while (true) {} }" << "in handler watch predicate";
+}
+
+void TestProjectionCli::endlessPredicateExitsWith2()
+{
+    QFETCH(QString, predicate);
+    QFETCH(QString, needle);
+    const QString f = write(QStringLiteral("count.js"), "fromAll().when({ $any: function (s) { s.n = (s.n || 0) + 1; } });");
+    QElapsedTimer t;
+    t.start();
+    const Result r = cli({QStringLiteral("watch"), m_store, QStringLiteral("--projection"), f, QStringLiteral("--until"),
+                          predicate, QStringLiteral("--timeout-ms"), QStringLiteral("300")});
+    QVERIFY2(t.elapsed() < 20000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(r.exit, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(needle), r.err.constData());
+    QVERIFY(r.out.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestProjectionCli)

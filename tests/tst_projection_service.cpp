@@ -47,6 +47,8 @@ private Q_SLOTS:
     void staleStateRequestsAreSkipped();
     void cancelStopsALongRun();
     void destroyingStopsAFirstPass();
+    void serverRulesAndContainedPredicates_data();
+    void serverRulesAndContainedPredicates();
 };
 
 void TestProjectionService::loadStateDivergenceWatch()
@@ -152,6 +154,59 @@ void TestProjectionService::destroyingStopsAFirstPass()
     t.start();
     service.reset();
     QVERIFY2(t.elapsed() < 3000, qPrintable(QString::number(t.elapsed())));
+}
+
+// The service (the app's path) runs projections as the server does by default, refuses a type handler before
+// $any, and reports an endless or escaping watch predicate through failed() instead of hanging its worker.
+void TestProjectionService::serverRulesAndContainedPredicates_data()
+{
+    QTest::addColumn<QString>("predicate");
+    QTest::addColumn<int>("kind");
+    QTest::newRow("endless call") << "(function(){for(;;);})()" << int(ProjectionError::Timeout);
+    QTest::newRow("escape") << "1), x = 1, (1" << int(ProjectionError::Predicate);
+    QTest::newRow("endless function text") << "function (state) { for (;;) {} }" << int(ProjectionError::Timeout);
+}
+
+void TestProjectionService::serverRulesAndContainedPredicates()
+{
+    QFETCH(QString, predicate);
+    QFETCH(int, kind);
+    ProjectionService service;
+    ProjectionLimits limits;
+    limits.handlerTimeoutMs = 300;
+    service.setLimits(limits);
+    service.setReader(std::make_unique<MemoryReader>(accountEvents(12)));
+    QSignalSpy loaded(&service, &ProjectionService::loaded);
+    QSignalSpy state(&service, &ProjectionService::stateReady);
+    QSignalSpy watch(&service, &ProjectionService::watchReady);
+    QSignalSpy failed(&service, &ProjectionService::failed);
+    service.load(QStringLiteral("mixed"), QStringLiteral(R"(fromAll().when({ $init: function () { return { any: 0, w: 0 }; },
+        $any: function (s) { s.any++; }, Withdrawn: function (s) { s.w++; } }))"), QStringLiteral("mixed.js"));
+    QTRY_COMPARE(loaded.count(), 1);
+    const auto def = loaded.at(0).at(2).value<ProjectionDefinition>();
+    QVERIFY(def.handlerWarning().contains(QLatin1String("only events of types Withdrawn are delivered")));
+    service.requestState(QStringLiteral("mixed"), kNoLimit);
+    QTRY_COMPARE(state.count(), 1);
+    QCOMPARE(state.at(0).at(2).value<ProjectionSnapshot>().state.toObject(), (QJsonObject{{"any", 0}, {"w", 3}}));
+
+    service.load(QStringLiteral("refused"), QStringLiteral("fromAll().when({ Withdrawn: function () {}, $any: function () {} })"),
+                 QStringLiteral("refused.js"));
+    QTRY_COMPARE(failed.count(), 1);
+    QVERIFY(failed.at(0).at(2).value<ProjectionError>().message.contains(
+        QLatin1String("Both AllEvents and specific event filters cannot be set")));
+
+    QElapsedTimer t;
+    t.start();
+    service.requestWatch(QStringLiteral("mixed"), predicate, 0, false, false);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 2, 10000);
+    QVERIFY2(t.elapsed() < 10000, qPrintable(QString::number(t.elapsed())));
+    const auto err = failed.at(1).at(2).value<ProjectionError>();
+    QVERIFY2(int(err.kind) == kind, qPrintable(err.message));
+    QCOMPARE(watch.count(), 0);
+    // The worker is free again.
+    service.requestWatch(QStringLiteral("mixed"), QStringLiteral("state.w === 2"), 0, false, false);
+    QTRY_COMPARE(watch.count(), 1);
+    QVERIFY(watch.at(0).at(2).value<WatchHit>().found);
 }
 
 QTEST_GUILESS_MAIN(TestProjectionService)

@@ -56,6 +56,7 @@ private Q_SLOTS:
     void watchMovesTheCursor();
     void watchpointsMarkTheTimeline();
     void stateInspectorShowsAProjection();
+    void mixedHandlersAreWarnedInTheEditor();
 
 private:
     ReplayController* m_controller = nullptr;
@@ -342,6 +343,34 @@ void TestViewsProjections::stateInspectorShowsAProjection()
     QVERIFY(inspector.setCurrentSource(QString()));
     QCOMPARE(backToDefault.count(), 1);
     QVERIFY(!link->active());
+}
+
+// $any listed before type handlers: the editor's status line says which events never reach $any (the server's rule).
+void TestViewsProjections::mixedHandlersAreWarnedInTheEditor()
+{
+    QSignalSpy loaded(m_dock, &ProjectionsDock::projectionLoaded);
+    m_dock->loadSource(QStringLiteral("mixed.js"),
+                       QStringLiteral("fromAll().when({ $init: function () { return { n: 0 }; },\n"
+                                      "  $any: function (s) { s.n++; }, OrderPlaced: function (s) { s.placed = true; },\n"
+                                      "  OrderPaid: function (s) { s.paid = true; } });"));
+    QTRY_COMPARE(loaded.count(), 1);
+    QTRY_VERIFY(m_dock->statusLabel()->text().contains(QLatin1String("never reach $any")));
+    QVERIFY2(m_dock->statusLabel()->text().contains(QLatin1String("only events of types OrderPlaced, OrderPaid are delivered")),
+             qPrintable(m_dock->statusLabel()->text()));
+    // Fixed in the editor (only $any) and reloaded: the warning goes.
+    m_dock->editor()->setPlainText(QString::fromLatin1(kCount));
+    m_dock->editor()->setFocus();
+    QTest::keyClick(m_dock->editor(), Qt::Key_R, Qt::ControlModifier);
+    QTRY_COMPARE(loaded.count(), 2);
+    QTRY_VERIFY(!m_dock->statusLabel()->text().contains(QLatin1String("$any")));
+    QVERIFY(m_dock->statusLabel()->text().contains(QLatin1String("mixed.js: fromAll()")));
+    // Selecting the warned one again shows it again.
+    m_dock->loadSource(QStringLiteral("mixed2.js"),
+                       QStringLiteral("fromAll().when({ $any: function (s) {}, OrderPaid: function (s) {} });"));
+    QTRY_COMPARE(loaded.count(), 3);
+    m_dock->selectProjection(QStringLiteral("mixed.js"));
+    m_dock->selectProjection(QStringLiteral("mixed2.js"));
+    QTRY_VERIFY(m_dock->statusLabel()->text().contains(QLatin1String("only events of types OrderPaid are delivered")));
 }
 
 QTEST_MAIN(TestViewsProjections)

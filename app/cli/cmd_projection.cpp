@@ -30,10 +30,16 @@ QList<OptionSpec> limitOptions()
         {QStringLiteral("timeout-ms"), QStringLiteral("MS"),
          QStringLiteral("longest a projection's handlers may run for one event (default 2000)")},
         {QStringLiteral("max-state-mb"), QStringLiteral("MB"),
-         QStringLiteral("largest serialized projection state (default 100)")},
-        {QStringLiteral("type-else-any"), {},
-         QStringLiteral("run only the type handler when there is one, else $any (KurrentDB's current runtime); "
-                        "default: $any, then the type handler (the classic prelude)")},
+         QStringLiteral("largest serialized projection state, and largest result of one built-in call (default 100)")},
+        {QStringLiteral("max-array-length"), QStringLiteral("N"),
+         QStringLiteral("longest array a built-in that cannot be interrupted (fill, join, sort, ...) may work on "
+                        "(default 1000000)")},
+        {QStringLiteral("max-memory-mb"), QStringLiteral("MB"),
+         QStringLiteral("Linux: stop a call into a projection that makes the process grow by more than this "
+                        "(default 2048; 0: off)")},
+        {QStringLiteral("v8-handler-order"), {},
+         QStringLiteral("run every $any, then the type handler, as servers before the Jint runtime (the V8 prelude) "
+                        "did; default: the type handler if there is one, else $any, as current servers do")},
     };
 }
 
@@ -42,13 +48,25 @@ std::optional<ProjectionLimits> limitsFrom(Invocation& inv)
     ProjectionLimits l;
     const auto timeout = inv.integer(QStringLiteral("timeout-ms"), l.handlerTimeoutMs, 1);
     const auto state = inv.integer(QStringLiteral("max-state-mb"), l.maxStateBytes / (1024 * 1024), 1);
-    if (!timeout || !state)
+    const auto array = inv.integer(QStringLiteral("max-array-length"), l.maxArrayLength, 1);
+    const auto memory = inv.integer(QStringLiteral("max-memory-mb"), l.maxHandlerMemoryBytes / (1024 * 1024), 0);
+    if (!timeout || !state || !array || !memory)
         return std::nullopt;
     l.handlerTimeoutMs = *timeout;
     l.maxStateBytes = *state * 1024 * 1024;
-    if (inv.has(QStringLiteral("type-else-any")))
-        l.handlerOrder = HandlerOrder::TypeElseAny;
+    l.maxArrayLength = *array;
+    l.maxHandlerMemoryBytes = *memory * 1024 * 1024;
+    if (inv.has(QStringLiteral("v8-handler-order")))
+        l.handlerOrder = HandlerOrder::V8AnyThenType;
     return l;
+}
+
+/// The server's delivery rule surprises people: say on stderr which events never reach $any.
+void warnAboutHandlers(const JsProjection& p)
+{
+    const QString w = p.definition().handlerWarning();
+    if (!w.isEmpty())
+        std::fprintf(stderr, "chronoscope-cli: warning: %s: %s\n", qPrintable(p.fileName()), qPrintable(w));
 }
 
 int projectionError(const ProjectionError& e)
@@ -157,12 +175,14 @@ std::optional<Loaded> loadAll(Invocation& inv, bool wantB, int* exit)
         *exit = projectionError(err);
         return std::nullopt;
     }
+    warnAboutHandlers(*l.a);
     if (wantB) {
         l.b = JsProjection::fromFile(fileB, *limits, &err);
         if (!l.b) {
             *exit = projectionError(err);
             return std::nullopt;
         }
+        warnAboutHandlers(*l.b);
     }
     l.reader = inv.openReader(inv.positional().first(), exit);
     if (!l.reader)

@@ -119,22 +119,41 @@ bool Comparison::step(const Event& e, bool compare, bool* handled, bool* differe
         return true;
     m_probeChars += sa.size() + sb.size();
     // Until now every partition was equal on both sides, so only the touched ones can differ.
+    const char* failedSide = nullptr;
+    ProjectionError readError;
+    auto stateOf = [&](JsProjection& p, const char* side, const QString& part) {
+        const QString text = p.partitionState(part, &readError);
+        if (readError.isError() && !failedSide)
+            failedSide = side;
+        return text;
+    };
     auto differs = [&](const QString& part) {
-        const QString ta = (ha && pa == part) ? sa : m_a.partitionState(part);
-        const QString tb = (hb && pb == part) ? sb : m_b.partitionState(part);
-        return !sameJson(ta, tb);
+        const QString ta = (ha && pa == part) ? sa : stateOf(m_a, "projection A: ", part);
+        const QString tb = (hb && pb == part) ? sb : stateOf(m_b, "projection B: ", part);
+        return !failedSide && !sameJson(ta, tb);
     };
     if (ha && differs(pa)) {
         *different = true;
         *diffPart = pa;
-    } else if (hb && (!ha || pb != pa) && differs(pb)) {
+    } else if (!failedSide && hb && (!ha || pb != pa) && differs(pb)) {
         *different = true;
         *diffPart = pb;
-    } else if ((m_a.definition().biState || m_b.definition().biState) &&
-               !sameJson(m_a.sharedState(), m_b.sharedState())) {
+    } else if (!failedSide && (m_a.definition().biState || m_b.definition().biState)) {
         // Bi-state: any handler may change the shared state.
-        *different = true;
-        *diffPart = QString();
+        const QString xa = m_a.sharedState(&readError);
+        if (readError.isError())
+            failedSide = "projection A: ";
+        const QString xb = failedSide ? QString() : m_b.sharedState(&readError);
+        if (!failedSide && readError.isError())
+            failedSide = "projection B: ";
+        if (!failedSide && !sameJson(xa, xb)) {
+            *different = true;
+            *diffPart = QString();
+        }
+    }
+    if (failedSide) {
+        *m_error = readError;
+        return fail(failedSide);
     }
     return true;
 }

@@ -85,6 +85,18 @@ QString ProjectionDefinition::describe() const
     return s;
 }
 
+QString ProjectionDefinition::handlerWarning() const
+{
+    if (!hasAny || eventTypes.isEmpty())
+        return {};
+    // Loaded at all means $any came first (the other order is refused): the type handlers turned "all events" off.
+    QString w = QStringLiteral("$any is listed before type handlers, so only events of types %1 are delivered; "
+                               "other events never reach $any").arg(eventTypes.join(QStringLiteral(", ")));
+    if (handlerOrder == HandlerOrder::TypeElseAny)
+        w += QStringLiteral(", and each delivered event runs its own type handler, so $any runs for none");
+    return w;
+}
+
 QJsonValue ProjectionSnapshot::view() const
 {
     if (!partitioned && !biState)
@@ -157,14 +169,16 @@ bool JsProjection::load(const QString& source, const QString& fileName, const Pr
                              .arg(preludeFn.property(QStringLiteral("lineNumber")).toInt());
         return false;
     }
-    m_host = preludeFn.call({m_engine->globalObject()});
+    m_watchdog->arm();
+    m_host = preludeFn.call({m_engine->globalObject(), QJSValue(double(std::max<qint64>(1, limits.maxArrayLength))),
+                             QJSValue(double(std::max<qint64>(1, limits.maxStateBytes)))});
+    m_watchdog->disarm();
     if (m_host.isError() || !m_host.isObject()) {
         error->kind = ProjectionError::Load;
         error->message = QStringLiteral("internal error starting the projection prelude: %1").arg(m_host.toString());
         return false;
     }
     m_process = m_host.property(QStringLiteral("process"));
-    m_serialize = m_host.property(QStringLiteral("serialize"));
     m_lastError = m_host.property(QStringLiteral("lastError"));
     m_handlerName = m_host.property(QStringLiteral("handlerName"));
 
@@ -192,11 +206,13 @@ bool JsProjection::load(const QString& source, const QString& fileName, const Pr
         return false;
     }
 
-    const QJSValue def = m_host.property(QStringLiteral("finishDefinition"))
-                             .call({QJSValue(limits.handlerOrder == HandlerOrder::TypeElseAny ? 1 : 0),
-                                    QJSValue(limits.maxRecordedEmits), QJSValue(limits.maxRecordedLogLines)});
-    if (def.isError()) {
-        *error = errorFromJs(def, nullptr, ProjectionError::Load);
+    QJSValue def;
+    if (!invoke(QStringLiteral("finishDefinition"),
+                {QJSValue(limits.handlerOrder == HandlerOrder::V8AnyThenType), QJSValue(limits.maxRecordedEmits),
+                 QJSValue(limits.maxRecordedLogLines)},
+                &def, error)) {
+        if (error->kind == ProjectionError::Runtime)
+            error->kind = ProjectionError::Definition;
         return false;
     }
     ProjectionDefinition& d = m_definition;
@@ -219,6 +235,8 @@ bool JsProjection::load(const QString& source, const QString& fileName, const Pr
     d.hasCreated = def.property(QStringLiteral("hasCreated")).toBool();
     d.hasDeleted = def.property(QStringLiteral("hasDeleted")).toBool();
     d.eventTypes = toStringList(def.property(QStringLiteral("eventTypes")));
+    d.allEvents = def.property(QStringLiteral("allEvents")).toBool();
+    d.handlerOrder = limits.handlerOrder;
     d.transforms = def.property(QStringLiteral("transforms")).toInt();
     d.outputState = def.property(QStringLiteral("outputState")).toBool();
     d.includeLinks = def.property(QStringLiteral("includeLinks")).toBool();
@@ -229,6 +247,29 @@ bool JsProjection::load(const QString& source, const QString& fileName, const Pr
         error->file = m_fileName;
         error->message = QStringLiteral("%1: the projection selects no events: start it with fromAll(), fromStream(…), "
                                         "fromStreams(…), fromCategory(…) or fromStreamsMatching(…)").arg(m_fileName);
+        return false;
+    }
+    // KurrentDB's ReaderStrategy refuses a source definition with "all events" and a type filter, which is what
+    // when() builds when a type handler comes before $any (see docs/projections.md).
+    if (d.allEvents && !d.eventTypes.isEmpty()) {
+        const QString typed = def.property(QStringLiteral("typeBeforeAny")).toString();
+        error->kind = ProjectionError::Definition;
+        error->file = m_fileName;
+        error->handler = QStringLiteral("$any");
+        error->message = QStringLiteral("%1: Both AllEvents and specific event filters cannot be set: the type handler "
+                                        "'%2' is listed before $any, and the server refuses such a projection (list "
+                                        "$any first to receive only events of the handled types, or drop the type "
+                                        "handlers to receive every event)")
+                             .arg(m_fileName, typed.isEmpty() ? d.eventTypes.constFirst() : typed);
+        return false;
+    }
+    // Same place in the server (ReaderStrategy.Create): a $deleted handler needs foreachStream().
+    if (d.hasDeleted && !d.byStream) {
+        error->kind = ProjectionError::Definition;
+        error->file = m_fileName;
+        error->handler = QStringLiteral("$deleted");
+        error->message = QStringLiteral("%1: Deleted stream notifications are only supported with foreachStream() "
+                                        "(the server refuses a $deleted handler without it)").arg(m_fileName);
         return false;
     }
     if (d.byStream && d.byCustomPartition) {
@@ -342,6 +383,20 @@ ProjectionError JsProjection::errorFromJs(const QJSValue& v, const Event* e, Pro
     return err;
 }
 
+bool JsProjection::invoke(const QString& hostFunction, const QJSValueList& args, QJSValue* result,
+                          ProjectionError* error, const Event* event, qint64 timeoutMs)
+{
+    const QJSValue fn = m_host.property(hostFunction);
+    m_watchdog->arm(timeoutMs);
+    const QJSValue r = fn.call(args);
+    ProjectionError local;
+    if (!checkCall(r, event, error ? error : &local))
+        return false;
+    if (result)
+        *result = r;
+    return true;
+}
+
 bool JsProjection::checkCall(const QJSValue& r, const Event* e, ProjectionError* error)
 {
     const HandlerWatchdog::Reason fired = m_watchdog->disarm();
@@ -358,9 +413,13 @@ bool JsProjection::checkCall(const QJSValue& r, const Event* e, ProjectionError*
             err.type = e->type;
         }
         err.message = fired == HandlerWatchdog::Time
-            ? QStringLiteral("%1: interrupted after %2 ms in handler %3%4 (a handler may run at most %5 ms)")
-                  .arg(m_fileName).arg(m_watchdog->elapsedMs()).arg(err.handler, where(e)).arg(m_watchdog->timeoutMs())
-            : QStringLiteral("%1: interrupted in handler %2%3: it made the process grow by more than %4")
+            ? QStringLiteral("%1: interrupted after %2 ms in handler %3%4 (%5 may run at most %6 ms)")
+                  .arg(m_fileName).arg(m_watchdog->elapsedMs()).arg(err.handler, where(e))
+                  .arg(err.handler == QLatin1String("state serialization") ? QStringLiteral("serializing the state")
+                                                                           : QStringLiteral("a handler"))
+                  .arg(m_watchdog->timeoutMs())
+            : QStringLiteral("%1: interrupted in handler %2%3: it made the process grow by more than %4 (while it "
+                             "was the only projection call running)")
                   .arg(m_fileName, err.handler, where(e), mb(m_limits.maxHandlerMemoryBytes));
         m_lastError.call();  // drop whatever the prelude recorded
         *error = err;
@@ -371,7 +430,13 @@ bool JsProjection::checkCall(const QJSValue& r, const Event* e, ProjectionError*
         return false;
     }
     if (r.isNumber() && r.toInt() == kFailed) {
-        *error = errorFromJs(m_lastError.call(), e, ProjectionError::Runtime);
+        const QJSValue record = m_lastError.call();
+        ProjectionError::Kind kind = ProjectionError::Runtime;
+        if (record.property(QStringLiteral("limit")).toBool())
+            kind = ProjectionError::Memory;
+        else if (record.property(QStringLiteral("tooLarge")).toBool())
+            kind = ProjectionError::StateTooLarge;
+        *error = errorFromJs(record, e, kind);
         return false;
     }
     return true;
@@ -430,8 +495,7 @@ void JsProjection::setTrackedPath(const std::optional<QString>& partition, bool 
     QJSValue list = m_engine->newArray(quint32(tokens.size()));
     for (int i = 0; i < tokens.size(); ++i)
         list.setProperty(quint32(i), tokens.at(i));
-    m_host.property(QStringLiteral("setTrack"))
-        .call({partition ? QJSValue(*partition) : m_null, QJSValue(shared), list});
+    invoke(QStringLiteral("setTrack"), {partition ? QJSValue(*partition) : m_null, QJSValue(shared), list}, nullptr, nullptr);
     m_hasTrack = true;
 }
 
@@ -460,56 +524,70 @@ bool JsProjection::setWatchPredicate(const QString& text, ProjectionError* error
         error->message = QStringLiteral("the watch predicate is empty");
         return false;
     }
-    // A function text is used as is; anything else is an expression over `state` and `event`.
-    QJSValue fn = m_engine->evaluate(QStringLiteral("(%1\n)").arg(trimmed), QStringLiteral("watch predicate"));
-    if (fn.isError() || !fn.isCallable())
-        fn = m_engine->evaluate(QStringLiteral("(function (state, event) { return (%1\n); })").arg(trimmed),
-                                QStringLiteral("watch predicate"));
-    if (fn.isError() || !fn.isCallable()) {
-        error->kind = ProjectionError::Predicate;
-        error->message = QStringLiteral("the watch predicate is not valid JavaScript: %1 (it is an expression over "
-                                        "`state` and `event`, e.g. state.balance < 0)").arg(fn.toString());
+    // Compiled inside the engine as the body of a function of (state, event), under the watchdog: nothing of the
+    // text runs before the first event, and the prelude refuses a text that is not one expression (see compileWatch).
+    m_hasWatch = false;
+    if (!invoke(QStringLiteral("compileWatch"), {QJSValue(trimmed)}, nullptr, error)) {
+        if (error->kind == ProjectionError::Runtime) {
+            error->kind = ProjectionError::Predicate;
+            QString why = error->message.section(QStringLiteral(": "), 1);
+            why.remove(QStringLiteral(" in handler watch predicate"));
+            error->message = QStringLiteral("the watch predicate is not a single JavaScript expression: %1 (it is an "
+                                            "expression over `state` and `event`, e.g. state.balance < 0, or a "
+                                            "function text)").arg(why);
+        }
+        error->handler = QStringLiteral("watch predicate");
         return false;
     }
-    m_host.property(QStringLiteral("setWatch")).call({fn});
     m_hasWatch = true;
     return true;
 }
 
+qint64 JsProjection::serializeTimeoutMs() const
+{
+    // Serializing a state near the size limit legitimately takes a while (25 MB/s, counting included, is a slow
+    // machine's pace); a toJSON() that never returns gets no more than that.
+    return m_limits.handlerTimeoutMs + m_limits.maxStateBytes / 25000;
+}
+
 bool JsProjection::serialize(QByteArray* out, qint64 position, ProjectionError* error)
 {
-    // Serializing a state near the size limit legitimately takes seconds; a toJSON() that never returns does not.
-    m_watchdog->arm(std::max<qint64>(20000, 10 * m_limits.handlerTimeoutMs));
-    const QJSValue r = m_serialize.call();
-    if (!checkCall(r, nullptr, error)) {
-        if (error->kind == ProjectionError::Runtime) {
-            error->kind = ProjectionError::StateNotJson;
-            error->position = position;
-            error->message = QStringLiteral("%1: the state after position %2 cannot be serialized as JSON: %3")
-                                 .arg(m_fileName).arg(position).arg(error->message.section(QStringLiteral(": "), 1));
-        }
+    QJSValue r;
+    const bool ok = invoke(QStringLiteral("serialize"), {}, &r, error, nullptr, serializeTimeoutMs());
+    const qint64 chars = ok ? qint64(r.toString().size()) : 0;
+    if (!ok && error->kind == ProjectionError::Runtime) {
+        error->kind = ProjectionError::StateNotJson;
+        error->position = position;
+        error->message = QStringLiteral("%1: the state after position %2 cannot be serialized as JSON: %3")
+                             .arg(m_fileName).arg(position).arg(error->message.section(QStringLiteral(": "), 1));
         return false;
     }
-    const QString text = r.toString();
-    if (qint64(text.size()) > m_limits.maxStateBytes) {
+    // Counted while the text is made (the prelude stops before it passes the limit), then measured exactly.
+    if ((!ok && error->kind == ProjectionError::StateTooLarge) || chars > m_limits.maxStateBytes) {
         error->kind = ProjectionError::StateTooLarge;
         error->file = m_fileName;
         error->position = position;
-        error->message = QStringLiteral("%1: the projection's state grew beyond %2 (serialized: %3) after position %4; "
+        error->message = QStringLiteral("%1: the projection's state grew beyond %2%3 after position %4; "
                                         "stopped (a projection keeps a summary, not a copy of the log)")
-                             .arg(m_fileName, mb(m_limits.maxStateBytes), mb(text.size())).arg(position);
+                             .arg(m_fileName, mb(m_limits.maxStateBytes),
+                                  ok ? QStringLiteral(" (serialized: %1)").arg(mb(chars)) : QString())
+                             .arg(position);
         return false;
     }
-    *out = text.toUtf8();
+    if (!ok) {
+        error->position = position;
+        return false;
+    }
+    *out = r.toString().toUtf8();
     return true;
 }
 
 bool JsProjection::restore(const QByteArray& serialized, ProjectionError* error)
 {
-    const QJSValue r = m_host.property(QStringLiteral("restore")).call({QJSValue(QString::fromUtf8(serialized))});
-    if (r.isError()) {
+    if (!invoke(QStringLiteral("restore"), {QJSValue(QString::fromUtf8(serialized))}, nullptr, error, nullptr,
+                serializeTimeoutMs())) {
         error->kind = ProjectionError::Load;
-        error->message = QStringLiteral("%1: cannot restore a checkpoint: %2").arg(m_fileName, r.toString());
+        error->message = QStringLiteral("%1: cannot restore a checkpoint: %2").arg(m_fileName, error->message);
         return false;
     }
     return true;
@@ -517,7 +595,7 @@ bool JsProjection::restore(const QByteArray& serialized, ProjectionError* error)
 
 void JsProjection::reset()
 {
-    m_host.property(QStringLiteral("reset")).call();
+    invoke(QStringLiteral("reset"), {}, nullptr, nullptr);
 }
 
 bool JsProjection::snapshotFrom(const QByteArray& serialized, ProjectionSnapshot* out, ProjectionError* error)
@@ -539,11 +617,9 @@ bool JsProjection::snapshotFrom(const QByteArray& serialized, ProjectionSnapshot
     out->shared = m_definition.biState ? o.value(QStringLiteral("shared")) : QJsonValue(QJsonValue::Undefined);
     out->result = QJsonValue(QJsonValue::Undefined);
     if (m_definition.transforms > 0) {
-        QJSValue transform = m_host.property(QStringLiteral("transform"));
         auto apply = [&](const QJsonValue& state, QJsonValue* result) {
-            m_watchdog->arm();
-            const QJSValue r = transform.call({QJSValue(QString::fromUtf8(toJsonText(state)))});
-            if (!checkCall(r, nullptr, error))
+            QJSValue r;
+            if (!invoke(QStringLiteral("transform"), {QJSValue(QString::fromUtf8(toJsonText(state)))}, &r, error))
                 return false;
             *result = parseJsonValue(r.toString().toUtf8());
             return true;
@@ -567,39 +643,59 @@ bool JsProjection::snapshotFrom(const QByteArray& serialized, ProjectionSnapshot
 
 QString JsProjection::lastPartition()
 {
-    return m_host.property(QStringLiteral("lastPartition")).call().toString();
+    QJSValue r;
+    return invoke(QStringLiteral("lastPartition"), {}, &r, nullptr) ? r.toString() : QString();
 }
 
-QString JsProjection::partitionState(const QString& partition)
+QString JsProjection::partitionState(const QString& partition, ProjectionError* error)
 {
-    const QJSValue r = m_host.property(QStringLiteral("partitionState")).call({QJSValue(partition)});
-    return r.isError() ? QString() : r.toString();
+    QJSValue r;
+    if (!invoke(QStringLiteral("partitionState"), {QJSValue(partition)}, &r, error, nullptr, serializeTimeoutMs()))
+        return {};
+    return r.toString();
 }
 
-QString JsProjection::sharedState()
+QString JsProjection::sharedState(ProjectionError* error)
 {
     if (!m_definition.biState)
         return {};
-    const QJSValue r = m_host.property(QStringLiteral("sharedState")).call();
-    return r.isError() ? QString() : r.toString();
+    QJSValue r;
+    if (!invoke(QStringLiteral("sharedState"), {}, &r, error, nullptr, serializeTimeoutMs()))
+        return {};
+    return r.toString();
 }
+
+namespace {
+
+QJsonValue jsonOrNull(const QJSValue& text)
+{
+    return text.isString() ? parseJsonValue(text.toString().toUtf8()) : QJsonValue(QJsonValue::Null);
+}
+
+} // namespace
 
 QList<EmittedEvent> JsProjection::takeEmitted(qint64* total)
 {
-    const QJSValue r = m_host.property(QStringLiteral("takeEmitted")).call();
-    const QJsonObject o = QJsonDocument::fromJson(r.toString().toUtf8()).object();
+    QJSValue r;
     if (total)
-        *total = qint64(o.value(QStringLiteral("total")).toDouble());
+        *total = 0;
+    if (!invoke(QStringLiteral("takeEmitted"), {}, &r, nullptr))
+        return {};
+    if (total)
+        *total = qint64(r.property(QStringLiteral("total")).toNumber());
+    const QJSValue items = r.property(QStringLiteral("items"));
+    const quint32 n = items.property(QStringLiteral("length")).toUInt();
     QList<EmittedEvent> out;
-    for (const QJsonValue& v : o.value(QStringLiteral("items")).toArray()) {
-        const QJsonObject i = v.toObject();
+    out.reserve(int(n));
+    for (quint32 i = 0; i < n; ++i) {
+        const QJSValue x = items.property(i);
         EmittedEvent e;
-        e.kind = i.value(QStringLiteral("kind")).toString();
-        e.position = qint64(i.value(QStringLiteral("position")).toDouble());
-        e.stream = i.value(QStringLiteral("stream")).toString();
-        e.type = i.value(QStringLiteral("type")).toString();
-        e.body = i.value(QStringLiteral("body"));
-        e.metadata = i.value(QStringLiteral("metadata"));
+        e.kind = x.property(QStringLiteral("kind")).toString();
+        e.position = qint64(x.property(QStringLiteral("position")).toNumber());
+        e.stream = x.property(QStringLiteral("stream")).toString();
+        e.type = x.property(QStringLiteral("type")).toString();
+        e.body = jsonOrNull(x.property(QStringLiteral("body")));
+        e.metadata = jsonOrNull(x.property(QStringLiteral("metadata")));
         out << e;
     }
     return out;
@@ -607,14 +703,21 @@ QList<EmittedEvent> JsProjection::takeEmitted(qint64* total)
 
 QList<ProjectionLogLine> JsProjection::takeLogs(qint64* total)
 {
-    const QJSValue r = m_host.property(QStringLiteral("takeLogs")).call();
-    const QJsonObject o = QJsonDocument::fromJson(r.toString().toUtf8()).object();
+    QJSValue r;
     if (total)
-        *total = qint64(o.value(QStringLiteral("total")).toDouble());
+        *total = 0;
+    if (!invoke(QStringLiteral("takeLogs"), {}, &r, nullptr))
+        return {};
+    if (total)
+        *total = qint64(r.property(QStringLiteral("total")).toNumber());
+    const QJSValue items = r.property(QStringLiteral("items"));
+    const quint32 n = items.property(QStringLiteral("length")).toUInt();
     QList<ProjectionLogLine> out;
-    for (const QJsonValue& v : o.value(QStringLiteral("items")).toArray()) {
-        const QJsonObject i = v.toObject();
-        out << ProjectionLogLine{qint64(i.value(QStringLiteral("position")).toDouble()), i.value(QStringLiteral("text")).toString()};
+    out.reserve(int(n));
+    for (quint32 i = 0; i < n; ++i) {
+        const QJSValue x = items.property(i);
+        out << ProjectionLogLine{qint64(x.property(QStringLiteral("position")).toNumber()),
+                                 x.property(QStringLiteral("text")).toString()};
     }
     return out;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // One JavaScript projection in its own QJSEngine: the KurrentDB projection API, a sandbox (no file,
-// network or module access; a watchdog interrupts slow or memory-hungry handlers; the serialized state
-// has a size limit), and the per-event driver. Single-threaded: create and use it on one thread
+// network or module access; a watchdog bounds every call into the engine; built-ins that run to
+// completion refuse oversized work; the state's JSON has a size limit), and the per-event driver. Single-threaded: create and use it on one thread
 // (a worker thread in the app). Knows nothing about readers or seeking: see ProjectionReplay.
 
 #include "projection/projectiontypes.h"
@@ -67,10 +67,10 @@ public:
 
     /// Turns a serialize() text into a snapshot (applies transformBy/filterBy for the result).
     bool snapshotFrom(const QByteArray& serialized, ProjectionSnapshot* out, ProjectionError* error);
-    /// The state of one partition now, serialized ("" when the partition does not exist).
-    QString partitionState(const QString& partition);
-    /// The shared state of a bi-state projection now, serialized ("" when it has none).
-    QString sharedState();
+    /// The state of one partition now, serialized ("" when the partition does not exist, or on failure with *error).
+    QString partitionState(const QString& partition, ProjectionError* error = nullptr);
+    /// The shared state of a bi-state projection now, serialized ("" when it has none, or on failure with *error).
+    QString sharedState(ProjectionError* error = nullptr);
 
     /// "Would emit" records and log() lines since the last take; *total counts those not kept too.
     QList<EmittedEvent> takeEmitted(qint64* total = nullptr);
@@ -80,6 +80,11 @@ private:
     JsProjection() = default;
     bool load(const QString& source, const QString& fileName, const ProjectionLimits& limits, ProjectionError* error);
     QJSValue callProcess(int mode, const Event& event);
+    /// Every call into the engine goes through here or callProcess(): under the watchdog (timeoutMs 0: the
+    /// handler limit), failures and interrupts turned into *error (may be null).
+    bool invoke(const QString& hostFunction, const QJSValueList& args, QJSValue* result, ProjectionError* error,
+                const Event* event = nullptr, qint64 timeoutMs = 0);
+    qint64 serializeTimeoutMs() const;
     bool checkCall(const QJSValue& result, const Event* event, ProjectionError* error);
     ProjectionError errorFromJs(const QJSValue& jsError, const Event* event, ProjectionError::Kind kind);
     int lineFromStack(const QString& stack) const;
@@ -89,7 +94,6 @@ private:
     std::unique_ptr<HandlerWatchdog> m_watchdog;
     QJSValue m_host;
     QJSValue m_process;
-    QJSValue m_serialize;
     QJSValue m_lastError;
     QJSValue m_handlerName;
     QJSValue m_null;

@@ -12,20 +12,21 @@
 
 namespace chronoscope {
 
-/// Which handlers run for an event when a projection defines both `$any` and a handler for its type.
+/// Which handlers run for a delivered event when a projection defines both `$any` and a handler for its type.
 enum class HandlerOrder {
-    AnyThenType,   ///< the classic server prelude (and FORMATS.md): every `$any`, then the type handler
-    TypeElseAny,   ///< KurrentDB's current (Jint) runtime: the type handler if there is one, else `$any`
+    TypeElseAny,    ///< current servers (KurrentDB's Jint runtime): the type handler if there is one, else `$any`
+    V8AnyThenType,  ///< servers before the Jint runtime (the V8 prelude): every `$any`, then the type handler
 };
 
 struct ProjectionLimits
 {
     qint64 handlerTimeoutMs = 2000;            ///< one event's handlers (or one predicate call) may run this long
     qint64 maxStateBytes = 100LL * 1024 * 1024;///< serialized state (all partitions) beyond this stops the projection
-    qint64 maxHandlerMemoryBytes = 2LL * 1024 * 1024 * 1024; ///< process growth during one handler call beyond this interrupts it
+    qint64 maxHandlerMemoryBytes = 2LL * 1024 * 1024 * 1024; ///< backstop (Linux): process growth during one call beyond this interrupts it
+    qint64 maxArrayLength = 1000000;           ///< longest array a built-in that runs to completion (fill, join, sort/8, …) may work on
     int maxRecordedEmits = 10000;              ///< "would emit" records kept (the count goes on)
     int maxRecordedLogLines = 10000;           ///< log() lines kept (the count goes on)
-    HandlerOrder handlerOrder = HandlerOrder::AnyThenType;
+    HandlerOrder handlerOrder = HandlerOrder::TypeElseAny;
 };
 
 /// Why a projection stopped. Every error names the file, and where known the line and the event.
@@ -60,15 +61,21 @@ struct ProjectionDefinition
     bool hasCreated = false;
     bool hasDeleted = false;
     QStringList eventTypes;     ///< per-type handlers, in declaration order
+    /// The source definition's "all events" (KurrentDB's SourceDefinitionBuilder): true with no type handler;
+    /// false when type handlers are listed (then only eventTypes are delivered, also to `$any`).
+    bool allEvents = true;
+    HandlerOrder handlerOrder = HandlerOrder::TypeElseAny;  ///< the order it was loaded with
     int transforms = 0;         ///< transformBy / filterBy count
     bool outputState = false;
     bool includeLinks = false;  ///< options({$includeLinks: true})
     QString resultStreamName;
 
     bool partitioned() const { return byStream || byCustomPartition; }
-    /// True when only events of eventTypes can change the state (no $any, no default handler).
-    bool onlyTypedHandlers() const { return !hasAny && !eventTypes.isEmpty(); }
+    /// True when only events of eventTypes are delivered (the source definition is not "all events").
+    bool onlyTypedHandlers() const { return !allEvents; }
     QString describe() const;   ///< "fromCategory('order').foreachStream()" (for messages and the CLI)
+    /// When `$any` is mixed with type handlers: which events never reach `$any` ("" otherwise).
+    QString handlerWarning() const;
 };
 
 /// One emit / linkTo / copyTo / linkStreamTo call: recorded and shown, never written.

@@ -2,6 +2,7 @@
 
 #include <QJSEngine>
 
+#include <atomic>
 #include <cstdio>
 #include <unistd.h>
 
@@ -10,6 +11,9 @@ namespace chronoscope {
 namespace {
 // Polling often enough that a 2 s limit is met within a few percent, rarely enough to cost nothing.
 constexpr auto kPoll = std::chrono::milliseconds(10);
+// Calls armed across the process right now (every engine, every thread). The process's growth can only be
+// charged to one engine while that engine's call is the only one running.
+std::atomic<int> g_armedCalls{0};
 }
 
 HandlerWatchdog::HandlerWatchdog(QJSEngine* engine, qint64 timeoutMs, qint64 maxMemoryGrowthBytes)
@@ -32,6 +36,8 @@ void HandlerWatchdog::arm(qint64 timeoutMs)
 {
     std::lock_guard lock(m_mutex);
     m_currentTimeoutMs = timeoutMs > 0 ? timeoutMs : m_timeoutMs;
+    if (!m_armed)
+        g_armedCalls.fetch_add(1);
     m_armed = true;
     ++m_generation;
     m_fired = NotFired;
@@ -43,6 +49,8 @@ HandlerWatchdog::Reason HandlerWatchdog::disarm()
     Reason fired;
     {
         std::lock_guard lock(m_mutex);
+        if (m_armed)
+            g_armedCalls.fetch_sub(1);
         m_armed = false;
         fired = m_fired;
         m_fired = NotFired;
@@ -84,8 +92,14 @@ void HandlerWatchdog::loop()
             continue;
         const auto now = std::chrono::steady_clock::now();
         const qint64 ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - m_start).count();
-        // Only calls that last longer than one poll are worth a look at memory.
-        if (seenGeneration != m_generation) {
+        // Only calls that last longer than one poll are worth a look at memory, and only while this engine's call
+        // is the only one in the process (otherwise the growth is not this engine's): the baseline is taken
+        // again once it is alone.
+        const bool alone = g_armedCalls.load() == 1;
+        if (!alone) {
+            seenGeneration = 0;  // generations start at 1: the next poll alone takes a new baseline
+            baseline = 0;
+        } else if (seenGeneration != m_generation) {
             seenGeneration = m_generation;
             baseline = m_maxGrowth > 0 ? residentBytes() : 0;
         } else if (m_maxGrowth > 0 && baseline > 0 && residentBytes() - baseline > m_maxGrowth) {

@@ -1,6 +1,7 @@
 #pragma once
-// Interrupts a QJSEngine whose handler runs too long or makes the process grow too much.
-// One polling thread per watchdog; arming and disarming around a call cost a clock read and a lock.
+// Interrupts a QJSEngine whose call runs too long, or (Linux, backstop) makes the process grow too much
+// while it is the only call running in the process. One polling thread per watchdog; arming and
+// disarming around a call cost a clock read and a lock.
 
 #include <QtGlobal>
 

@@ -236,11 +236,13 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
             e->ok = true;
             e->error = {};
             e->description = d.describe();
+            e->warning = d.handlerWarning();
         }
         refreshList();
         if (name == currentName()) {
             m_editor->setExtraSelections({});
-            m_status->setText(tr("%1: %2").arg(name, d.describe()));
+            if (const Entry* e = entry(name))
+                m_status->setText(loadedStatus(*e));
             requestState();
         }
         Q_EMIT projectionLoaded(name);
@@ -464,7 +466,7 @@ void ProjectionsDock::addOrUpdate(const QString& name, const QString& path, cons
 {
     Entry* e = entry(name);
     if (!e) {
-        m_entries.append({name, path, source, false, {}, {}});
+        m_entries.append({name, path, source, false, {}, {}, {}});
         e = &m_entries.last();
     }
     e->path = path;
@@ -554,7 +556,7 @@ void ProjectionsDock::showEntry(const QString& text)
     if (m_editor->toPlainText() != e->source)
         m_editor->setPlainText(e->source);
     m_editor->setExtraSelections({});
-    m_status->setText(e->ok ? tr("%1: %2").arg(e->name, e->description) : QString());
+    m_status->setText(e->ok ? loadedStatus(*e) : QString());
     if (e->error.isError()) {
         m_status->setText(QStringLiteral("<span style='color:#c0392b'>%1</span>").arg(e->error.message.toHtmlEscaped()));
         markError(e->error);
@@ -562,6 +564,15 @@ void ProjectionsDock::showEntry(const QString& text)
         return;
     }
     requestState();
+}
+
+QString ProjectionsDock::loadedStatus(const Entry& e) const
+{
+    const QString head = tr("%1: %2").arg(e.name, e.description);
+    if (e.warning.isEmpty())
+        return head;
+    // The server's delivery rule surprises people (docs/projections.md): say it where the script is edited.
+    return head.toHtmlEscaped() + QStringLiteral("<br><span style='color:#b9770e'>⚠ %1</span>").arg(e.warning.toHtmlEscaped());
 }
 
 void ProjectionsDock::requestState()

@@ -112,7 +112,9 @@ private:
         bool ok = false;
         ProjectionError error;
         QString description;  ///< the selector, e.g. fromCategory('order').foreachStream()
+        QString warning;      ///< $any mixed with type handlers: which events never reach $any
     };
+    QString loadedStatus(const Entry& e) const;
     Entry* entry(const QString& name);
     void addOrUpdate(const QString& name, const QString& path, const QString& source);
     void refreshList();
