@@ -68,6 +68,7 @@ private Q_SLOTS:
     void badProjectionsExitWith2_data();
     void badProjectionsExitWith2();
     void stateAndDiffWithProjection();
+    void projectionNumbersAsJavaScriptWroteThem();
     void outputShapes_data();
     void outputShapes();
     void signalEndsEndlessProjection_data();
@@ -506,6 +507,16 @@ void TestProjectionCli::endlessPredicateExitsWith2()
     QCOMPARE(r.exit, 2);
     QVERIFY2(QString::fromUtf8(r.err).contains(needle), r.err.constData());
     QVERIFY(r.out.isEmpty());
+}
+
+// A JS state's numbers come out as JavaScript writes them (1e-7), not rewritten by Qt's writer (1e-07).
+void TestProjectionCli::projectionNumbersAsJavaScriptWroteThem()
+{
+    const QString f = write(QStringLiteral("numbers.js"),
+                            "fromAll().when({ $any: function (s) { s.small = 1e-7; s.sum = 0.1 + 0.2; s.big = 1e21; } });");
+    const Result r = cli({QStringLiteral("state"), m_store, QStringLiteral("--projection"), f});
+    QVERIFY2(r.exit == 0, r.err.constData());
+    QCOMPARE(r.out.trimmed(), QByteArray("{\"big\":1e+21,\"small\":1e-7,\"sum\":0.30000000000000004}"));
 }
 
 QTEST_GUILESS_MAIN(TestProjectionCli)

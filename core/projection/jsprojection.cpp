@@ -1,5 +1,6 @@
 #include "projection/jsprojection.h"
 
+#include "diff/jsonvalue.h"
 #include "diff/mergepatch.h"
 #include "projection/prelude.h"
 #include "projection/watchdog.h"
@@ -310,7 +311,7 @@ QJSValue JsProjection::callProcess(int mode, const Event& e)
         body = QString::fromUtf8(e.data);
     } else {
         // The canonical model keeps a non-JSON payload as a JSON string: hand the raw text over.
-        body = parseJsonValue(e.data).toString();
+        body = jsonStringValue(parseJsonValue(e.data));
     }
     const int dash = e.stream.indexOf(QLatin1Char('-'));
     const QJSValue category = dash > 0 ? QJSValue(e.stream.left(dash)) : m_null;
@@ -600,15 +601,19 @@ void JsProjection::reset()
 
 bool JsProjection::snapshotFrom(const QByteArray& serialized, ProjectionSnapshot* out, ProjectionError* error)
 {
-    QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(serialized, &pe);
-    if (!doc.isObject()) {
+    // Read with the number-keeping parser so the state shows the numbers as JavaScript wrote them (1e-7, not
+    // Qt's 1e-07).
+    const std::optional<QJsonValue> doc = parseJsonStrict(serialized);
+    if (!doc || !doc->isObject()) {
+        QJsonParseError pe;
+        QJsonDocument::fromJson(serialized, &pe);
         error->kind = ProjectionError::StateNotJson;
         error->file = m_fileName;
-        error->message = QStringLiteral("%1: the state cannot be read back as JSON: %2").arg(m_fileName, pe.errorString());
+        error->message = QStringLiteral("%1: the state cannot be read back as JSON: %2")
+                             .arg(m_fileName, doc ? QStringLiteral("not an object") : pe.errorString());
         return false;
     }
-    const QJsonObject o = doc.object();
+    const QJsonObject o = doc->toObject();
     out->partitioned = m_definition.partitioned();
     out->biState = m_definition.biState;
     out->state = out->partitioned ? o.value(QStringLiteral("parts")) : o.value(QStringLiteral("root"));
