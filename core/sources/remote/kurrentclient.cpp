@@ -274,9 +274,12 @@ private:
 
     bool parseFeed(const HttpResponse& r, const QUrl& u, QJsonObject* feed, QString* error)
     {
-        QJsonParseError pe;
-        const QJsonDocument doc = QJsonDocument::fromJson(r.body, &pe);
-        if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
+        // Read keeping each number's text: bodies embedded as JSON (not as text) are written out as the
+        // server sent them, never through a double (and 1e400 is a number, not an error).
+        const std::optional<QJsonValue> kept = parseJsonStrict(r.body);
+        if (!kept || !kept->isObject()) {
+            QJsonParseError pe;
+            QJsonDocument::fromJson(r.body, &pe);
             if (error)
                 *error = QStringLiteral("%1: the page %2 is not valid JSON (%3 at byte %4 of %5)%6; the events read "
                                         "before it are kept")
@@ -287,10 +290,7 @@ private:
                              .arg(r.body.size() > 0 && !r.body.trimmed().endsWith('}') ? QStringLiteral(", it looks truncated") : QString());
             return false;
         }
-        // Read again keeping each number's text: bodies embedded as JSON (not as text) are written out
-        // as the server sent them, never through a double.
-        const std::optional<QJsonValue> kept = parseJsonStrict(r.body);
-        *feed = kept && kept->isObject() ? kept->toObject() : doc.object();
+        *feed = kept->toObject();
         // One event's body is bounded like one NDJSON line of the other HTTP client (maxEvent).
         for (const QJsonValue& v : feed->value(QStringLiteral("entries")).toArray()) {
             const QJsonObject o = v.toObject();
