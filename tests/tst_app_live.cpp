@@ -21,6 +21,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <hiredis.h>
 
@@ -118,6 +119,13 @@ private Q_SLOTS:
         QVERIFY(xadd(m_port, key(QStringLiteral("a-1")), "Shipped", 4));
         QTRY_COMPARE(w.index()->size(), qint64(5));
         QCOMPARE(w.index()->entries[0].position, before->entries[0].position); // extended, rows kept
+        // Appended in place, not copied: the same index object, its first entry where it was. The new events
+        // were read on the tail thread, never on the GUI thread.
+        QCOMPARE(w.index().get(), before.get());
+        QVERIFY(live->tailReads() > 0);
+        QVERIFY(live->lastTailReadThread() != nullptr);
+        QVERIFY(live->lastTailReadThread() != QThread::currentThread());
+        QVERIFY(live->lastTailReadThread() != w.thread());
         QCOMPARE(w.index()->types, QStringList({QStringLiteral("Placed"), QStringLiteral("Shipped")}));
         QCOMPARE(w.index()->typeCounts[1], qint64(2));
         QCOMPARE(w.index()->streamInfos[0].events, qint64(5));
@@ -133,7 +141,8 @@ private Q_SLOTS:
         QCOMPARE(w.index()->streams, QStringList({m_prefix + QStringLiteral("a-0"), m_prefix + QStringLiteral("a-1")}));
         QCOMPARE(w.index()->laneRows[0].size(), size_t(1));
         QCOMPARE(w.index()->laneRows[1].size(), size_t(5));
-        QCOMPARE(w.index()->entries[w.index()->laneRows[0][0]].lane, quint32(0));
+        QCOMPARE(w.index()->laneOfRow(w.index()->laneRows[0][0]), 0);
+        QCOMPARE(w.index().get(), before.get());
         QCOMPARE(w.index()->laneOf(m_prefix + QStringLiteral("a-1")), 1);
         QTRY_COMPARE(w.controller()->cursor(), w.index()->info.lastPosition);
 

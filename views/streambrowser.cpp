@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include <set>
+#include <utility>
 
 namespace chronoscope {
 
@@ -115,6 +116,7 @@ void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
 {
     m_throttle->stop();
     m_pending.reset();
+    m_pendingChange = {};
     m_updating = true;
     m_model->setIndex(std::move(index));
     // Few categories and streams: open them all; many: leave them closed so the list stays scannable
@@ -125,11 +127,35 @@ void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
     applyFilter();
 }
 
-void StreamBrowser::updateIndex(std::shared_ptr<const TimelineIndex> index)
+void StreamBrowser::updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
 {
     const auto shown = m_model->timelineIndex();
     if (!shown || !index) {
         setIndex(std::move(index));
+        return;
+    }
+    if (change.known && index == shown) {
+        // Grown in place (a live tail): collect the lanes with new events; new streams apply at once (the
+        // lanes after them moved, and the timeline must not wait for our lane list).
+        QSet<int> lanes;
+        for (int l : std::as_const(m_pendingChange.changedLanes))
+            lanes.insert(change.laneAfter(l));
+        for (int l : change.changedLanes)
+            lanes.insert(l);
+        m_pendingChange.known = true;
+        m_pendingChange.changedLanes = QList<int>(lanes.begin(), lanes.end());
+        std::sort(m_pendingChange.changedLanes.begin(), m_pendingChange.changedLanes.end());
+        if (!change.newLanes.isEmpty()) {
+            m_throttle->stop();
+            TimelineAppend now = m_pendingChange;
+            now.newLanes = change.newLanes;
+            m_pendingChange = {};
+            m_pending.reset();
+            updateKeepingView(std::move(index), now);
+        } else if (!m_throttle->isActive()) {
+            m_pending = std::move(index);
+            m_throttle->start();
+        }
         return;
     }
     m_pending = std::move(index);
@@ -148,11 +174,22 @@ void StreamBrowser::applyPendingIndex()
     const auto shown = m_model->timelineIndex();
     std::shared_ptr<const TimelineIndex> index = std::move(m_pending);
     m_pending.reset();
+    if (m_pendingChange.known && index == shown) {
+        const TimelineAppend change = std::exchange(m_pendingChange, {});
+        m_model->updateIndex(std::move(index), change); // dataChanged on the rows that changed
+        return;
+    }
     if (!shown || index->streams.size() == shown->streams.size()) {
         m_model->updateIndex(std::move(index)); // dataChanged only: selection and expansion stay by themselves
         return;
     }
-    // A reset follows: remember the selection, the current stream and the open categories by name.
+    updateKeepingView(std::move(index), {});
+}
+
+void StreamBrowser::updateKeepingView(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
+{
+    // New streams: rows are inserted (or, for a new category, the tree is reset). Remember the selection,
+    // the current stream and the open categories by name, and put them back.
     QStringList selectedStreams, selectedCategories, expanded;
     const auto rows = m_view->selectionModel()->selectedRows();
     for (const QModelIndex& r : rows) {
@@ -168,7 +205,7 @@ void StreamBrowser::applyPendingIndex()
     const QString current = m_view->currentIndex().data(StreamTreeModel::StreamRole).toString();
 
     m_updating = true;
-    m_model->updateIndex(std::move(index));
+    m_model->updateIndex(std::move(index), change);
     auto categoryRow = [this](const QString& name) {
         for (int c = 0; c < m_proxy->rowCount(); ++c)
             if (m_proxy->index(c, 0).data(StreamTreeModel::CategoryRole).toString() == name)

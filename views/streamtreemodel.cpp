@@ -6,6 +6,7 @@
 #include <QLocale>
 #include <QMap>
 
+#include <algorithm>
 #include <utility>
 
 namespace chronoscope {
@@ -26,10 +27,56 @@ void StreamTreeModel::setIndex(std::shared_ptr<const TimelineIndex> index)
     endResetModel();
 }
 
-void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index)
+void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
 {
     if (!m_index || !index) {
         setIndex(std::move(index));
+        return;
+    }
+    if (change.known && index == m_index) {
+        // Grown in place: the change says which lanes are new and which have new events.
+        bool reset = false;
+        for (int lane : change.newLanes) {
+            // Lanes from `lane` on move down by one (ascending order: each insert is numbered as after it).
+            for (auto& cat : m_categories)
+                for (int& l : cat.lanes)
+                    if (l >= lane)
+                        ++l;
+            QSet<int> pinned;
+            for (int l : std::as_const(m_pinned))
+                pinned.insert(l >= lane ? l + 1 : l);
+            m_pinned = pinned;
+            m_rowOfLane.insert(m_rowOfLane.begin() + std::min<qsizetype>(lane, qsizetype(m_rowOfLane.size())), {-1, -1});
+            const QString name = Event::categoryOf(m_index->streams[lane]);
+            const auto at = std::lower_bound(m_categories.begin(), m_categories.end(), name,
+                                             [](const Category& c, const QString& n) { return c.name < n; });
+            if (at == m_categories.end() || at->name != name) {
+                reset = true;  // a new category: top-level rows move, and with them every child's parent
+                continue;
+            }
+            if (reset)
+                continue;
+            const int c = int(at - m_categories.begin());
+            const int row = int(std::lower_bound(at->lanes.begin(), at->lanes.end(), lane) - at->lanes.begin());
+            beginInsertRows(this->index(c, 0), row, row);
+            at->lanes.insert(row, lane);
+            for (int i = row; i < at->lanes.size(); ++i)
+                m_rowOfLane[size_t(at->lanes[i])] = {c, i};
+            endInsertRows();
+        }
+        if (reset) {
+            beginResetModel();
+            rebuild();
+            endResetModel();
+            return;
+        }
+        // Counts and times: only the categories with new events, and in each only the rows that changed.
+        QMap<int, QList<int>> rowsByCategory;
+        for (int lane : change.changedLanes)
+            if (lane >= 0 && size_t(lane) < m_rowOfLane.size() && m_rowOfLane[size_t(lane)].first >= 0)
+                rowsByCategory[m_rowOfLane[size_t(lane)].first].append(m_rowOfLane[size_t(lane)].second);
+        for (auto it = rowsByCategory.cbegin(); it != rowsByCategory.cend(); ++it)
+            refreshCategory(it.key(), it.value());
         return;
     }
     const std::shared_ptr<const TimelineIndex> old = std::exchange(m_index, std::move(index));
@@ -49,37 +96,44 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index)
     }
     // Same streams (extended() only adds): refresh the category totals, signal only the rows that moved.
     for (int c = 0; c < m_categories.size(); ++c) {
-        Category& cat = m_categories[c];
-        int firstChanged = -1, lastChanged = -1;
-        cat.events = 0;
-        cat.firstTime = cat.lastTime = kNoTime;
+        const Category& cat = m_categories[c];
+        QList<int> changed;
         for (int i = 0; i < cat.lanes.size(); ++i) {
             const StreamInfo& s = m_index->streamInfos[cat.lanes[i]];
             const StreamInfo& was = old->streamInfos[cat.lanes[i]];
             if (s.events != was.events || s.firstTime != was.firstTime || s.lastTime != was.lastTime
-                || s.lastVersion != was.lastVersion) {
-                if (firstChanged < 0)
-                    firstChanged = i;
-                lastChanged = i;
-            }
-            cat.events += s.events;
-            if (s.firstTime != kNoTime && (cat.firstTime == kNoTime || s.firstTime < cat.firstTime))
-                cat.firstTime = s.firstTime;
-            if (s.lastTime != kNoTime && (cat.lastTime == kNoTime || s.lastTime > cat.lastTime))
-                cat.lastTime = s.lastTime;
+                || s.lastVersion != was.lastVersion)
+                changed.append(i);
         }
-        if (firstChanged < 0)
-            continue;
-        const QModelIndex parent = this->index(c, 0);
-        Q_EMIT dataChanged(parent, parent.siblingAtColumn(ColumnCount - 1));
-        Q_EMIT dataChanged(this->index(firstChanged, 0, parent), this->index(lastChanged, ColumnCount - 1, parent));
+        if (!changed.isEmpty())
+            refreshCategory(c, changed);
     }
+}
+
+void StreamTreeModel::refreshCategory(int c, const QList<int>& changedRows)
+{
+    // The totals of one category, from its streams (what the lanes hold now).
+    Category& cat = m_categories[c];
+    cat.events = 0;
+    cat.firstTime = cat.lastTime = kNoTime;
+    for (int lane : std::as_const(cat.lanes)) {
+        const StreamInfo& s = m_index->streamInfos[lane];
+        cat.events += s.events;
+        if (s.firstTime != kNoTime && (cat.firstTime == kNoTime || s.firstTime < cat.firstTime))
+            cat.firstTime = s.firstTime;
+        if (s.lastTime != kNoTime && (cat.lastTime == kNoTime || s.lastTime > cat.lastTime))
+            cat.lastTime = s.lastTime;
+    }
+    const QModelIndex parent = this->index(c, 0);
+    Q_EMIT dataChanged(parent, parent.siblingAtColumn(ColumnCount - 1));
+    const auto [first, last] = std::minmax_element(changedRows.begin(), changedRows.end());
+    Q_EMIT dataChanged(this->index(*first, 0, parent), this->index(*last, ColumnCount - 1, parent));
 }
 
 void StreamTreeModel::rebuild()
 {
     m_categories.clear();
-    m_rowOfLane.clear();
+    m_rowOfLane.assign(m_index ? size_t(m_index->streams.size()) : 0, {-1, -1});
     if (m_index) {
         QMap<QString, Category> byName;
         for (int lane = 0; lane < m_index->streamInfos.size(); ++lane) {
@@ -95,7 +149,7 @@ void StreamTreeModel::rebuild()
         for (auto it = byName.begin(); it != byName.end(); ++it) {
             it->name = it.key();
             for (int i = 0; i < it->lanes.size(); ++i)
-                m_rowOfLane.insert(it->lanes[i], {int(m_categories.size()), i});
+                m_rowOfLane[size_t(it->lanes[i])] = {int(m_categories.size()), i};
             m_categories.append(*it);
         }
     }
@@ -103,13 +157,13 @@ void StreamTreeModel::rebuild()
 
 void StreamTreeModel::setPinned(int lane, bool pinned)
 {
-    if (pinned == m_pinned.contains(lane) || !m_rowOfLane.contains(lane))
+    if (pinned == m_pinned.contains(lane) || lane < 0 || size_t(lane) >= m_rowOfLane.size() || m_rowOfLane[size_t(lane)].first < 0)
         return;
     if (pinned)
         m_pinned.insert(lane);
     else
         m_pinned.remove(lane);
-    const auto [cat, row] = m_rowOfLane.value(lane);
+    const auto [cat, row] = m_rowOfLane[size_t(lane)];
     const QModelIndex i = index(row, 0, index(cat, 0));
     Q_EMIT dataChanged(i, i.siblingAtColumn(ColumnCount - 1));
 }
@@ -126,9 +180,9 @@ QModelIndex StreamTreeModel::indexOfStream(const QString& stream) const
     if (!m_index)
         return {};
     const int lane = m_index->laneOf(stream);
-    if (!m_rowOfLane.contains(lane))
+    if (lane < 0 || size_t(lane) >= m_rowOfLane.size() || m_rowOfLane[size_t(lane)].first < 0)
         return {};
-    const auto [cat, row] = m_rowOfLane.value(lane);
+    const auto [cat, row] = m_rowOfLane[size_t(lane)];
     return index(row, 0, index(cat, 0));
 }
 

@@ -25,8 +25,11 @@ public:
     /// A different store: rebuilds the tree and clears the pins.
     void setIndex(std::shared_ptr<const TimelineIndex> index);
     /// The same store, grown (a live tail). Without new streams only counts and times change: dataChanged for
-    /// the rows that changed, no reset. New streams renumber lanes: a reset, with the pins kept by name.
-    void updateIndex(std::shared_ptr<const TimelineIndex> index);
+    /// the rows that changed, no reset. With `change` (the index grown in place by TimelineIndex::append())
+    /// only the lanes it names are looked at, and a new stream of a known category is inserted as a row
+    /// (lanes after it move down, pins follow); a new category, or a different index object, resets the
+    /// tree with the pins kept by name.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change = {});
     std::shared_ptr<const TimelineIndex> timelineIndex() const { return m_index; }
 
     void setPinned(int lane, bool pinned);
@@ -47,6 +50,7 @@ public:
 
 private:
     void rebuild();
+    void refreshCategory(int category, const QList<int>& changedRows);
     struct Category
     {
         QString name;
@@ -57,7 +61,7 @@ private:
     };
     std::shared_ptr<const TimelineIndex> m_index;
     QList<Category> m_categories;
-    QHash<int, QPair<int, int>> m_rowOfLane; ///< lane -> (category row, row within it)
+    std::vector<QPair<int, int>> m_rowOfLane; ///< lane -> (category row, row within it)
     QSet<int> m_pinned;
 };
 

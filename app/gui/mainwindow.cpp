@@ -119,7 +119,7 @@ MainWindow::MainWindow(QWidget* parent)
         m_fetchRequest = m_lookup->fetch(p);
         const qint64 row = m_index ? m_index->rowOfPosition(p) : -1;
         if (row >= 0)
-            m_timeline->ensureLaneVisible(int(m_index->entries[size_t(row)].lane));
+            m_timeline->ensureLaneVisible(m_index->laneOfRow(row));
     });
     connect(m_controller, &ReplayController::gapSkipped, this, [this](qint64 ms) {
         statusBar()->showMessage(tr("Real time: skipped %1 s with no events").arg(ms / 1000), 3000);
@@ -481,13 +481,12 @@ void MainWindow::applyOpen(const OpenResult& r)
     Q_EMIT storeOpened(r.displayUri);
 }
 
-void MainWindow::extendIndex(std::shared_ptr<const TimelineIndex> index)
+void MainWindow::indexGrew(const TimelineAppend& change)
 {
-    m_index = std::move(index);
     m_controller->updateIndex(m_index);
-    m_timeline->updateIndex(m_index);
-    m_browser->updateIndex(m_index); // counts throttled; new streams at once, pins and selection kept
-    m_eventTable->updateIndex(m_index);
+    m_timeline->updateIndex(m_index, change);
+    m_browser->updateIndex(m_index, change); // counts throttled; new streams at once, pins and selection kept
+    m_eventTable->updateIndex(m_index, change);
     m_controls->indexChanged();
     updateStatus();
 }
@@ -589,7 +588,7 @@ QString MainWindow::stateStream() const
     const qint64 row = m_controller->cursorRow();
     if (!m_index || row < 0)
         return {};
-    return m_index->streams[int(m_index->entries[size_t(row)].lane)];
+    return m_index->streams[m_index->laneOfRow(row)];
 }
 
 void MainWindow::requestState()
