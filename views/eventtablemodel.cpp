@@ -100,7 +100,7 @@ void EventTableModel::rebuild()
             const auto& entries = m_index->entries;
             auto accept = [&](quint32 row) {
                 const auto& e = entries[row];
-                return laneOk[m_index->laneOfStream[e.stream]] && (type < 0 || int(e.type) == type);
+                return laneOk[e.lane] && (type < 0 || int(e.type) == type);
             };
             if (m_byTime) {
                 for (quint32 row : m_index->byTime)
@@ -215,7 +215,7 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
         case TimeColumn:
             return m_index->timeKnown ? formatTime(e.time) : QString();
         case StreamColumn:
-            return m_index->streams[int(m_index->laneOfStream[e.stream])];
+            return m_index->streams[int(e.lane)];
         case VersionColumn:
             return e.version;
         case TypeColumn:

@@ -135,27 +135,36 @@ void StreamBrowser::updateIndex(std::shared_ptr<const TimelineIndex> index, cons
         return;
     }
     if (change.known && index == shown) {
-        // Grown in place (a live tail): collect the lanes with new events; new streams apply at once (the
-        // lanes after them moved, and the timeline must not wait for our lane list).
-        QSet<int> lanes;
-        for (int l : std::as_const(m_pendingChange.changedLanes))
-            lanes.insert(change.laneAfter(l));
+        // Grown in place (a live tail): collect the lanes with new events for the next throttled refresh.
+        // New streams apply at once: lane numbers never change, so a new stream of a known category is a
+        // row inserted (selection and expansion stay by themselves); only a new category resets the tree.
+        QSet<int> lanes(m_pendingChange.changedLanes.begin(), m_pendingChange.changedLanes.end());
         for (int l : change.changedLanes)
             lanes.insert(l);
         m_pendingChange.known = true;
         m_pendingChange.changedLanes = QList<int>(lanes.begin(), lanes.end());
         std::sort(m_pendingChange.changedLanes.begin(), m_pendingChange.changedLanes.end());
-        if (!change.newLanes.isEmpty()) {
-            m_throttle->stop();
-            TimelineAppend now = m_pendingChange;
-            now.newLanes = change.newLanes;
-            m_pendingChange = {};
-            m_pending.reset();
-            updateKeepingView(std::move(index), now);
-        } else if (!m_throttle->isActive()) {
+        if (change.newLanes.isEmpty()) {
             m_pending = std::move(index);
-            m_throttle->start();
+            if (!m_throttle->isActive())
+                m_throttle->start();
+            return;
         }
+        m_throttle->stop();
+        TimelineAppend now = std::exchange(m_pendingChange, {});
+        now.newLanes = change.newLanes;
+        m_pending.reset();
+        bool newCategory = false;
+        for (int l : change.newLanes)
+            newCategory = newCategory || !m_model->hasCategory(Event::categoryOf(index->streams[l]));
+        if (newCategory) {
+            updateKeepingView(std::move(index), now);
+            return;
+        }
+        const bool shown = newLanesShown(*index, change.newLanes);
+        m_model->updateIndex(std::move(index), now);
+        if (shown)
+            emitLanes();
         return;
     }
     m_pending = std::move(index);
@@ -231,6 +240,32 @@ void StreamBrowser::updateKeepingView(std::shared_ptr<const TimelineIndex> index
     m_view->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_updating = false;
     emitLanes(); // same streams, new lane numbers
+}
+
+bool StreamBrowser::newLanesShown(const TimelineIndex& index, const QList<int>& newLanes) const
+{
+    // Whether the timeline's lane list must grow: with no selection, no filter and no pins it is "every
+    // lane" (the timeline reads them from the index); a selected category, a matching filter or an explicit
+    // list of every lane (pins, no selection) takes new streams in.
+    const auto rows = m_view->selectionModel()->selectedRows();
+    if (!rows.isEmpty()) {
+        for (const QModelIndex& r : rows) {
+            const QString category = r.data(StreamTreeModel::CategoryRole).toString();
+            if (!r.data(StreamTreeModel::StreamRole).toString().isEmpty())
+                continue;
+            for (int l : newLanes)
+                if (Event::categoryOf(index.streams[l]) == category)
+                    return true;
+        }
+        return false;
+    }
+    if (m_proxy->isFiltering()) {
+        for (int l : newLanes)
+            if (m_proxy->matches(index.streams[l]))
+                return true;
+        return false;
+    }
+    return !m_model->pinnedLanes().isEmpty();
 }
 
 void StreamBrowser::setPattern(const QString& pattern, bool regex)
@@ -315,20 +350,20 @@ QList<int> StreamBrowser::lanes() const
         QList<int> chosen;
         for (const QModelIndex& r : rows)
             chosen += m_model->lanesOf(m_proxy->mapToSource(r));
-        std::sort(chosen.begin(), chosen.end());
+        index->sortLanes(chosen);
         for (int l : chosen)
             add(l);
         return out;
     }
     if (!m_proxy->isFiltering())
         return out.size() == 0 ? QList<int>{} : [&] {
-            for (int l = 0; l < index->streams.size(); ++l)
-                add(l);
+            for (quint32 l : index->laneOrder)
+                add(int(l));
             return out;
         }();
-    for (int l = 0; l < index->streams.size(); ++l)
-        if (m_proxy->matches(index->streams[l]))
-            add(l);
+    for (quint32 l : index->laneOrder)
+        if (m_proxy->matches(index->streams[int(l)]))
+            add(int(l));
     if (out.isEmpty())
         out.append(-1); // the filter matches nothing: show no lanes rather than all
     return out;

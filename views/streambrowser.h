@@ -56,6 +56,7 @@ private:
     void emitLanes();
     void applyPendingIndex();
     void updateKeepingView(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change);
+    bool newLanesShown(const TimelineIndex& index, const QList<int>& newLanes) const;
 
     ReplayController* m_controller;
     StreamTreeModel* m_model;

@@ -37,27 +37,20 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
         // Grown in place: the change says which lanes are new and which have new events.
         bool reset = false;
         for (int lane : change.newLanes) {
-            // Lanes from `lane` on move down by one (ascending order: each insert is numbered as after it).
-            for (auto& cat : m_categories)
-                for (int& l : cat.lanes)
-                    if (l >= lane)
-                        ++l;
-            QSet<int> pinned;
-            for (int l : std::as_const(m_pinned))
-                pinned.insert(l >= lane ? l + 1 : l);
-            m_pinned = pinned;
-            m_rowOfLane.insert(m_rowOfLane.begin() + std::min<qsizetype>(lane, qsizetype(m_rowOfLane.size())), {-1, -1});
+            // A new stream keeps the lane number it got; its row goes to its place (name order) in its category.
+            m_rowOfLane.resize(std::max(m_rowOfLane.size(), size_t(lane) + 1), {-1, -1});
             const QString name = Event::categoryOf(m_index->streams[lane]);
             const auto at = std::lower_bound(m_categories.begin(), m_categories.end(), name,
                                              [](const Category& c, const QString& n) { return c.name < n; });
-            if (at == m_categories.end() || at->name != name) {
+            if (reset || at == m_categories.end() || at->name != name) {
                 reset = true;  // a new category: top-level rows move, and with them every child's parent
                 continue;
             }
-            if (reset)
-                continue;
             const int c = int(at - m_categories.begin());
-            const int row = int(std::lower_bound(at->lanes.begin(), at->lanes.end(), lane) - at->lanes.begin());
+            const int rank = m_index->rankOfLane(lane);
+            const int row = int(std::lower_bound(at->lanes.begin(), at->lanes.end(), rank,
+                                                 [this](int l, int r) { return m_index->rankOfLane(l) < r; })
+                                - at->lanes.begin());
             beginInsertRows(this->index(c, 0), row, row);
             at->lanes.insert(row, lane);
             for (int i = row; i < at->lanes.size(); ++i)
@@ -110,6 +103,13 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
     }
 }
 
+bool StreamTreeModel::hasCategory(const QString& name) const
+{
+    const auto at = std::lower_bound(m_categories.begin(), m_categories.end(), name,
+                                     [](const Category& c, const QString& n) { return c.name < n; });
+    return at != m_categories.end() && at->name == name;
+}
+
 void StreamTreeModel::refreshCategory(int c, const QList<int>& changedRows)
 {
     // The totals of one category, from its streams (what the lanes hold now).
@@ -124,10 +124,21 @@ void StreamTreeModel::refreshCategory(int c, const QList<int>& changedRows)
         if (s.lastTime != kNoTime && (cat.lastTime == kNoTime || s.lastTime > cat.lastTime))
             cat.lastTime = s.lastTime;
     }
+    // Only the count and time columns changed: leaving the name column out keeps a proxy sorted or
+    // filtered by name from sorting and filtering the rows again (a category may hold 100,000 streams).
     const QModelIndex parent = this->index(c, 0);
-    Q_EMIT dataChanged(parent, parent.siblingAtColumn(ColumnCount - 1));
-    const auto [first, last] = std::minmax_element(changedRows.begin(), changedRows.end());
-    Q_EMIT dataChanged(this->index(*first, 0, parent), this->index(*last, ColumnCount - 1, parent));
+    Q_EMIT dataChanged(parent.siblingAtColumn(EventsColumn), parent.siblingAtColumn(ColumnCount - 1));
+    // One signal per run of adjacent rows, not one spanning the first to the last changed row: views
+    // visit every row of a range (QTreeView computes its rectangle), and changes are spread over the category.
+    QList<int> rows = changedRows;
+    std::sort(rows.begin(), rows.end());
+    for (qsizetype i = 0; i < rows.size();) {
+        qsizetype j = i;
+        while (j + 1 < rows.size() && rows[j + 1] <= rows[j] + 1)
+            ++j;
+        Q_EMIT dataChanged(this->index(rows[i], EventsColumn, parent), this->index(rows[j], ColumnCount - 1, parent));
+        i = j + 1;
+    }
 }
 
 void StreamTreeModel::rebuild()
@@ -136,7 +147,8 @@ void StreamTreeModel::rebuild()
     m_rowOfLane.assign(m_index ? size_t(m_index->streams.size()) : 0, {-1, -1});
     if (m_index) {
         QMap<QString, Category> byName;
-        for (int lane = 0; lane < m_index->streamInfos.size(); ++lane) {
+        for (quint32 ordered : m_index->laneOrder) {  // name order, so each category's rows are too
+            const int lane = int(ordered);
             const StreamInfo& s = m_index->streamInfos[lane];
             Category& c = byName[Event::categoryOf(s.stream)];
             c.lanes.append(lane);
@@ -171,7 +183,8 @@ void StreamTreeModel::setPinned(int lane, bool pinned)
 QList<int> StreamTreeModel::pinnedLanes() const
 {
     QList<int> out(m_pinned.begin(), m_pinned.end());
-    std::sort(out.begin(), out.end());
+    if (m_index)
+        m_index->sortLanes(out);
     return out;
 }
 
@@ -265,8 +278,8 @@ QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
     case SortRole:
         switch (index.column()) {
         case NameColumn:
-            // Lanes are already in natural name order; sorting by lane keeps order-2 before order-10.
-            return isCategory ? QVariant(cat.name) : QVariant(lane);
+            // The lane's place in natural name order: order-2 before order-10.
+            return isCategory ? QVariant(cat.name) : QVariant(m_index->rankOfLane(lane));
         case EventsColumn:
             return events;
         case FirstColumn:

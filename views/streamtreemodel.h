@@ -34,6 +34,7 @@ public:
 
     void setPinned(int lane, bool pinned);
     bool isPinned(int lane) const { return m_pinned.contains(lane); }
+    bool hasCategory(const QString& name) const;
     /// Pinned lanes in stream-name order.
     QList<int> pinnedLanes() const;
     /// Model index of a stream's row.

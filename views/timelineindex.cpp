@@ -62,13 +62,35 @@ qint64 TimelineIndex::laneLowerBound(int lane, qint64 t) const
 
 void TimelineIndex::finish()
 {
-    m_streamByName.clear();
+    m_laneByName.clear();
     m_typeByName.clear();
-    // Stream ids are the lanes' stream ids: the name of id k is streams[laneOfStream[k]].
-    for (size_t id = 0; id < laneOfStream.size(); ++id)
-        m_streamByName.insert(streams[int(laneOfStream[id])], int(id));
+    for (int i = 0; i < streams.size(); ++i)
+        m_laneByName.insert(streams[i], i);
     for (int i = 0; i < types.size(); ++i)
         m_typeByName.insert(types[i], i);
+    // Display order: natural name order (order-2 before order-10), as people number their aggregates.
+    laneOrder.resize(size_t(streams.size()));
+    for (size_t i = 0; i < laneOrder.size(); ++i)
+        laneOrder[i] = quint32(i);
+    std::sort(laneOrder.begin(), laneOrder.end(), [this](quint32 a, quint32 b) { return naturalLess(streams[int(a)], streams[int(b)]); });
+    m_rankCache.clear();
+}
+
+int TimelineIndex::rankOfLane(int lane) const
+{
+    if (lane < 0 || size_t(lane) >= laneOrder.size())
+        return -1;
+    if (m_rankCache.size() != laneOrder.size()) {
+        m_rankCache.assign(laneOrder.size(), 0);
+        for (size_t k = 0; k < laneOrder.size(); ++k)
+            m_rankCache[laneOrder[k]] = int(k);
+    }
+    return m_rankCache[size_t(lane)];
+}
+
+void TimelineIndex::sortLanes(QList<int>& lanes) const
+{
+    std::sort(lanes.begin(), lanes.end(), [this](int a, int b) { return rankOfLane(a) < rankOfLane(b); });
 }
 
 namespace {
@@ -80,13 +102,12 @@ void computeLanes(TimelineIndex& index)
     const int laneCount = int(index.streams.size());
     index.laneRows.assign(size_t(laneCount), {});
     std::vector<quint32> laneSizes(static_cast<size_t>(laneCount), 0);
-    const auto& laneOf = index.laneOfStream;
     for (size_t r = 0; r < entries.size(); ++r)
-        ++laneSizes[laneOf[entries[r].stream]];
+        ++laneSizes[entries[r].lane];
     for (int l = 0; l < laneCount; ++l)
         index.laneRows[size_t(l)].reserve(laneSizes[size_t(l)]);
     for (quint32 row : index.byTime)
-        index.laneRows[laneOf[entries[row].stream]].push_back(row);
+        index.laneRows[entries[row].lane].push_back(row);
     index.sortedTimes.resize(index.byTime.size());
     for (size_t k = 0; k < index.byTime.size(); ++k)
         index.sortedTimes[k] = entries[index.byTime[k]].time;
@@ -190,7 +211,7 @@ void TimelineIndexBuilder::add(const Event& e)
         auto it = m_laneIds.find(e.stream);
         if (it == m_laneIds.end()) {
             it = m_laneIds.insert(e.stream, int(m_index->streams.size()));
-            m_index->streams.append(e.stream);  // by id until finish() sorts the lanes
+            m_index->streams.append(e.stream);
         }
         m_lastLane = *it;
     }
@@ -204,7 +225,7 @@ void TimelineIndexBuilder::add(const Event& e)
         }
         m_lastTypeId = *it;
     }
-    entry.stream = quint32(m_lastLane);
+    entry.lane = quint32(m_lastLane);
     entry.type = quint32(m_lastTypeId);
     ++m_index->typeCounts[size_t(m_lastTypeId)];
     m_entries.push_back(entry);
@@ -219,21 +240,8 @@ std::shared_ptr<const TimelineIndex> TimelineIndexBuilder::finish()
     if (!std::is_sorted(entries.begin(), entries.end(), byPosition))
         std::stable_sort(entries.begin(), entries.end(), byPosition);
 
-    // Lanes in stream-name order, as the stream browser lists them; entries keep their stream ids.
+    // Lanes keep the order of first appearance; finish() puts them in name order for display (laneOrder).
     const int laneCount = int(index->streams.size());
-    QList<int> order(laneCount);
-    for (int i = 0; i < laneCount; ++i)
-        order[i] = i;
-    // Natural order (order-2 before order-10), as people number their aggregates.
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return naturalLess(index->streams[a], index->streams[b]); });
-    index->laneOfStream.assign(size_t(laneCount), 0);
-    QStringList names;
-    names.reserve(laneCount);
-    for (int i = 0; i < laneCount; ++i) {
-        index->laneOfStream[size_t(order[i])] = quint32(i);
-        names.append(index->streams[order[i]]);
-    }
-    index->streams = names;
 
     index->byTime.resize(entries.size());
     for (size_t i = 0; i < entries.size(); ++i)
@@ -285,7 +293,7 @@ TimelineAppend TimelineIndex::append(const QList<Event>& events)
     d.lastTimeBefore = isEmpty() ? 0 : lastTime();
     d.firstTimeSlotChanged = qint64(byTime.size());
     qint64 lastPosition = entries.empty() ? 0 : entries.back().position;
-    QList<int> newStreams, changedStreams;  // stream ids: lanes may still move while the batch is added
+    QList<int> changedLanes;
     for (const Event& e : events) {
         if (e.position <= lastPosition)
             continue; // already indexed (a page read twice, or a commit seen before)
@@ -294,23 +302,22 @@ TimelineAppend TimelineIndex::append(const QList<Event>& events)
         entry.position = e.position;
         entry.version = e.version;
         entry.time = (e.time == kNoTime || !timeKnown) ? e.position : e.time;
-        auto id = m_streamByName.constFind(e.stream);
-        if (id == m_streamByName.constEnd()) {
-            // A new stream takes its place in name order: the lanes after it move down by one. Entries hold
-            // stream ids, so only the per-lane lists move (pointers), never the events.
-            const int lane = int(std::lower_bound(streams.cbegin(), streams.cend(), e.stream, naturalLess) - streams.cbegin());
-            for (quint32& l : laneOfStream)
-                if (int(l) >= lane)
-                    ++l;
-            id = m_streamByName.insert(e.stream, int(laneOfStream.size()));
-            laneOfStream.push_back(quint32(lane));
-            streams.insert(lane, e.stream);
+        auto lane = m_laneByName.constFind(e.stream);
+        if (lane == m_laneByName.constEnd()) {
+            // A new stream gets the next lane number (nothing indexed or shown is renumbered) and its place
+            // in the display order.
+            lane = m_laneByName.insert(e.stream, int(streams.size()));
+            streams.append(e.stream);
             StreamInfo s;
             s.stream = e.stream;
-            streamInfos.insert(lane, s);
-            laneRows.insert(laneRows.begin() + lane, std::vector<quint32>{});
-            lanePoints.insert(lanePoints.begin() + lane, std::vector<LanePoint>{});
-            newStreams.append(*id);
+            streamInfos.append(s);
+            laneRows.emplace_back();
+            lanePoints.emplace_back();
+            const auto at = std::lower_bound(laneOrder.begin(), laneOrder.end(), e.stream,
+                                             [this](quint32 l, const QString& name) { return naturalLess(streams[int(l)], name); });
+            laneOrder.insert(at, quint32(*lane));
+            m_rankCache.clear();
+            d.newLanes.append(*lane);
         }
         auto type = m_typeByName.constFind(e.type);
         if (type == m_typeByName.constEnd()) {
@@ -318,13 +325,13 @@ TimelineAppend TimelineIndex::append(const QList<Event>& events)
             types.append(e.type);
             typeCounts.push_back(0);
         }
-        entry.stream = quint32(*id);
+        entry.lane = quint32(*lane);
         entry.type = quint32(*type);
         ++typeCounts[entry.type];
         const auto row = quint32(entries.size());
         entries.push_back(entry);
-        if (changedStreams.isEmpty() || changedStreams.last() != *id)
-            changedStreams.append(*id);
+        if (changedLanes.isEmpty() || changedLanes.last() != *lane)
+            changedLanes.append(*lane);
 
         // Time order: after every equal time (rows break ties, and this row is the largest).
         if (sortedTimes.empty() || entry.time >= sortedTimes.back()) {
@@ -337,9 +344,8 @@ TimelineAppend TimelineIndex::append(const QList<Event>& events)
             byTime.insert(byTime.begin() + slot, row);
             d.firstTimeSlotChanged = std::min<qint64>(d.firstTimeSlotChanged, qint64(slot));
         }
-        const int lane = int(laneOfStream[entry.stream]);
-        auto& rows = laneRows[size_t(lane)];
-        auto& points = lanePoints[size_t(lane)];
+        auto& rows = laneRows[size_t(*lane)];
+        auto& points = lanePoints[size_t(*lane)];
         if (points.empty() || entry.time >= points.back().time) {
             rows.push_back(row);
             points.push_back({entry.time, entry.type});
@@ -350,7 +356,7 @@ TimelineAppend TimelineIndex::append(const QList<Event>& events)
             points.insert(at, {entry.time, entry.type});
             rows.insert(rows.begin() + k, row);
         }
-        StreamInfo& s = streamInfos[lane];
+        StreamInfo& s = streamInfos[*lane];
         if (s.events == 0) {
             s.firstVersion = s.lastVersion = entry.version;
             s.firstPosition = s.lastPosition = entry.position;
@@ -366,12 +372,7 @@ TimelineAppend TimelineIndex::append(const QList<Event>& events)
     if (entries.size() == size_t(d.rowsBefore))
         return d;
     ++generation;
-    for (int id : std::as_const(newStreams))
-        d.newLanes.append(int(laneOfStream[size_t(id)]));
-    std::sort(d.newLanes.begin(), d.newLanes.end());
-    QSet<int> changed;
-    for (int id : std::as_const(changedStreams))
-        changed.insert(int(laneOfStream[size_t(id)]));
+    const QSet<int> changed(changedLanes.begin(), changedLanes.end());
     d.changedLanes = QList<int>(changed.begin(), changed.end());
     std::sort(d.changedLanes.begin(), d.changedLanes.end());
 
@@ -425,7 +426,7 @@ std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, con
 
 namespace {
 constexpr quint32 kIndexMagic = 0x43534958; // "CSIX"
-constexpr quint32 kIndexFormat = 2; // 2: entries hold stream ids, laneOfStream maps them to lanes
+constexpr quint32 kIndexFormat = 1;
 
 template<typename T>
 void writeVector(QDataStream& out, const std::vector<T>& v)
@@ -464,7 +465,6 @@ bool saveTimelineIndex(const TimelineIndex& index, const QString& path, const QB
         << i.timeKnown << i.warnings << index.timeKnown;
     out << index.streams << index.types;
     writeVector(out, index.typeCounts);
-    writeVector(out, index.laneOfStream);
     out << quint64(index.entries.size());
     for (const auto& chunk : index.entries.chunks())
         out.writeRawData(reinterpret_cast<const char*>(chunk.data()), int(chunk.size() * sizeof(TimelineIndex::Entry)));
@@ -503,21 +503,14 @@ std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString& path, cons
     in >> index->streams >> index->types;
     const quint64 limit = quint64(file.size());
     std::vector<TimelineIndex::Entry> e;
-    if (in.status() != QDataStream::Ok || !readVector(in, index->typeCounts, limit) || !readVector(in, index->laneOfStream, limit)
-        || !readVector(in, e, limit) || !readVector(in, index->byTime, limit))
+    if (in.status() != QDataStream::Ok || !readVector(in, index->typeCounts, limit) || !readVector(in, e, limit)
+        || !readVector(in, index->byTime, limit))
         return fail(QStringLiteral("truncated or damaged index file"));
     // Check everything the binary searches and array lookups rely on: a damaged cache must never crash.
-    if (index->byTime.size() != e.size() || index->typeCounts.size() != size_t(index->types.size())
-        || index->laneOfStream.size() != size_t(index->streams.size()))
+    if (index->byTime.size() != e.size() || index->typeCounts.size() != size_t(index->types.size()))
         return fail(QStringLiteral("inconsistent index file"));
-    std::vector<bool> laneSeen(index->laneOfStream.size(), false);
-    for (quint32 lane : index->laneOfStream) {
-        if (lane >= laneSeen.size() || laneSeen[lane])
-            return fail(QStringLiteral("inconsistent index file"));
-        laneSeen[lane] = true;
-    }
     for (size_t k = 0; k < e.size(); ++k) {
-        if (e[k].stream >= quint32(index->streams.size()) || e[k].type >= quint32(index->types.size())
+        if (e[k].lane >= quint32(index->streams.size()) || e[k].type >= quint32(index->types.size())
             || (k > 0 && e[k - 1].position >= e[k].position))
             return fail(QStringLiteral("inconsistent index file"));
         const quint32 r = index->byTime[k];

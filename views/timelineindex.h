@@ -138,21 +138,11 @@ struct TimelineAppend
     /// The first slot of byTime (and sortedTimes) that changed: rowsBefore when every new event came
     /// after the others in time, smaller when a time went back and rows were inserted.
     qint64 firstTimeSlotChanged = 0;
-    QList<int> newLanes;         ///< lanes (numbered after the append, ascending) of streams seen for the first time
-    QList<int> changedLanes;     ///< lanes (numbered after the append, ascending) with new events, new ones included
+    QList<int> newLanes;         ///< lanes of streams seen for the first time (ascending: they come after the others)
+    QList<int> changedLanes;     ///< lanes with new events, new ones included (ascending)
     bool known = false;          ///< false: a default value, nothing is known about the change (views start over)
 
     bool isEmpty() const { return known && newLanes.isEmpty() && changedLanes.isEmpty(); }
-    /// A lane number from before the append, numbered as after it (new streams take their place in name
-    /// order, so the lanes after them move down by one each).
-    int laneAfter(int laneBefore) const
-    {
-        int lane = laneBefore;
-        for (int added : newLanes)
-            if (added <= lane)
-                ++lane;
-        return lane;
-    }
 };
 
 struct TimelineIndex
@@ -162,14 +152,16 @@ struct TimelineIndex
         qint64 position = 0;
         qint64 time = 0;     ///< ms since epoch; the position itself when the store keeps no time
         qint64 version = 0;
-        quint32 stream = 0;  ///< stream id (order of first appearance, never renumbered): laneOfStream gives its lane
+        quint32 lane = 0;    ///< index into streams (a stream's lane number never changes)
         quint32 type = 0;    ///< index into types
     };
 
     StoreInfo info;
     QList<StreamInfo> streamInfos;   ///< one per lane, same order as streams
-    QStringList streams;             ///< lane -> stream name, in natural name order
-    std::vector<quint32> laneOfStream; ///< stream id -> lane (a new stream moves the lanes after it, not the entries)
+    /// lane -> stream name, lanes numbered in order of first appearance: a stream keeps its number when
+    /// others arrive, so a live tail never renumbers what is indexed or shown.
+    QStringList streams;
+    std::vector<quint32> laneOrder;  ///< every lane once, in natural name order (order-2 before order-10): the display order
     QStringList types;               ///< type id -> type name, ordered by first appearance
     std::vector<qint64> typeCounts;  ///< events per type
     bool timeKnown = true;
@@ -195,13 +187,14 @@ struct TimelineIndex
     /// Bumped by every append(): views holding this index can tell it grew.
     quint64 generation = 0;
 
-    int laneOf(const QString& stream) const
-    {
-        const int id = m_streamByName.value(stream, -1);
-        return id < 0 ? -1 : int(laneOfStream[size_t(id)]);
-    }
+    int laneOf(const QString& stream) const { return m_laneByName.value(stream, -1); }
     /// The lane of the event in entries[row].
-    int laneOfRow(qint64 row) const { return int(laneOfStream[entries[size_t(row)].stream]); }
+    int laneOfRow(qint64 row) const { return int(entries[size_t(row)].lane); }
+    /// Where a lane is in laneOrder (its row when every lane is shown). O(1) after the first call following
+    /// a change of the streams (O(streams) then).
+    int rankOfLane(int lane) const;
+    /// Sorts lanes into display (natural name) order.
+    void sortLanes(QList<int>& lanes) const;
     int typeOf(const QString& type) const { return m_typeByName.value(type, -1); }
     /// Entry index of the event at exactly `position`, or -1.
     qint64 rowOfPosition(qint64 position) const;
@@ -220,18 +213,20 @@ struct TimelineIndex
     /// A live tail, in place: adds `events` (those after the last indexed position; others are skipped)
     /// without reading the store again and without copying what is indexed. Every ordering is appended
     /// to; a time that goes back inserts its row at its place in byTime and in its lane; a new stream
-    /// takes its lane in name order (the lanes after it move down by one; entries keep their stream ids).
+    /// gets the next lane number and its place in laneOrder (no other lane or entry changes).
     /// Rows of the events already indexed keep their numbers, so a cursor or a selection stays valid.
-    /// Cost: O(events) plus, per new stream, O(streams); never O(indexed events) except the memmove of
-    /// byTime when a time goes back. Not thread-safe: one thread (the GUI's) appends and reads.
+    /// Cost: O(events); a new stream adds an insertion into laneOrder (a memmove of 4 bytes per stream), a
+    /// time going back the insertion into byTime and sortedTimes (a memmove of 12 bytes per event).
+    /// Not thread-safe: one thread (the GUI's) appends and reads.
     TimelineAppend append(const QList<Event>& events);
     /// A copy with `events` appended (tests; the live tail appends in place).
     std::shared_ptr<const TimelineIndex> extended(const QList<Event>& events) const;
 
 private:
     friend class TimelineIndexBuilder;
-    QHash<QString, int> m_streamByName;  ///< name -> stream id
+    QHash<QString, int> m_laneByName;
     QHash<QString, int> m_typeByName;
+    mutable std::vector<int> m_rankCache;  ///< lane -> rank in laneOrder, rebuilt when laneOrder grew
 };
 
 /// Assembles an index from events given one at a time (position order), e.g. straight from a generator

@@ -103,14 +103,6 @@ void TimelineWidget::updateIndex(std::shared_ptr<const TimelineIndex> index, con
     const bool hadAll = wasEmpty || (m_map.start <= oldFirst && m_map.end >= oldLast);
     const bool hadEnd = !wasEmpty && m_map.end >= oldLast;
     m_index = std::move(index);
-    if (inPlace && !change.newLanes.isEmpty()) {
-        // New streams took their lanes in name order: the lanes shown keep showing the same streams.
-        for (int& lane : m_lanes)
-            if (lane >= 0)
-                lane = change.laneAfter(lane);
-        for (int& lane : m_pinned)
-            lane = change.laneAfter(lane);
-    }
     if (inPlace && m_failurePrefix.size() == size_t(change.rowsBefore) + 1) {
         // Only what the append touched: new types, and the prefix counts from the first byTime slot that
         // changed (the end, unless a time went back).
@@ -160,9 +152,9 @@ QList<int> TimelineWidget::lanes() const
     if (!m_lanes.isEmpty() || !m_index)
         return m_lanes;
     QList<int> all;
-    all.reserve(m_index->streams.size());
-    for (int i = 0; i < m_index->streams.size(); ++i)
-        all.append(i);
+    all.reserve(qsizetype(m_index->laneOrder.size()));
+    for (quint32 lane : m_index->laneOrder)
+        all.append(int(lane));
     return all;
 }
 
@@ -315,12 +307,12 @@ int TimelineWidget::laneAt(int y) const
     const int i = laneIndexAt(y, m_layout);
     if (i < 0)
         return -1;
-    return m_lanes.isEmpty() ? i : m_lanes[i];
+    return m_lanes.isEmpty() ? int(m_index->laneOrder[size_t(i)]) : m_lanes[i];
 }
 
 int TimelineWidget::yForLane(int lane) const
 {
-    const int i = m_lanes.isEmpty() ? lane : int(m_lanes.indexOf(lane));
+    const int i = m_lanes.isEmpty() ? (m_index ? m_index->rankOfLane(lane) : -1) : int(m_lanes.indexOf(lane));
     if (i < 0)
         return -1;
     const int y = m_layout.lanes.top() + i * kLaneHeight - m_vscroll->value() + kLaneHeight / 2;
@@ -329,7 +321,7 @@ int TimelineWidget::yForLane(int lane) const
 
 void TimelineWidget::ensureLaneVisible(int lane)
 {
-    const int i = m_lanes.isEmpty() ? lane : int(m_lanes.indexOf(lane));
+    const int i = m_lanes.isEmpty() ? (m_index ? m_index->rankOfLane(lane) : -1) : int(m_lanes.indexOf(lane));
     if (i < 0)
         return;
     const int top = i * kLaneHeight;
@@ -502,7 +494,7 @@ void TimelineWidget::paintLaneImage(const Layout& l)
         const int yTop = int(std::lround((i * kLaneHeight - m_vscroll->value()) * dpr));
         if (yTop >= imgSize.height())
             break;
-        const int lane = m_lanes.isEmpty() ? i : m_lanes[i];
+        const int lane = m_lanes.isEmpty() ? int(m_index->laneOrder[size_t(i)]) : m_lanes[i];
         const auto& points = m_index->lanePoints[size_t(lane)];
         auto timeLess = [](const TimelineIndex::LanePoint& pt, qint64 v) { return pt.time < v; };
         const auto lo = std::lower_bound(points.begin(), points.end(), tStart, timeLess);
@@ -576,7 +568,7 @@ void TimelineWidget::paintLanes(QPainter& p, const Layout& l)
         const int y = l.lanes.top() + i * kLaneHeight - m_vscroll->value();
         if (y >= l.lanes.bottom())
             break;
-        const int lane = m_lanes.isEmpty() ? i : m_lanes[i];
+        const int lane = m_lanes.isEmpty() ? int(m_index->laneOrder[size_t(i)]) : m_lanes[i];
         const QRect row(0, y, l.lanes.width(), kLaneHeight);
         if (lane == selectedLane)
             p.fillRect(row, mix(pal.color(QPalette::Base), pal.color(QPalette::Highlight), 0.18));

@@ -203,7 +203,7 @@ int main(int argc, char** argv)
     std::vector<double> jumps;
     for (int i = 0; i < 200; ++i) {
         const auto& e = index->entries[size_t(QRandomGenerator::global()->bounded(index->size()))];
-        jumps.push_back(stateAt(index->streams[int(index->laneOfStream[e.stream])], e.position));
+        jumps.push_back(stateAt(index->streams[int(e.lane)], e.position));
     }
     std::printf("cursor jump -> state shown: median %.2f ms p95 %.2f ms p99 %.2f ms max %.2f ms (budget 50)\n",
                 percentile(jumps, 0.5), percentile(jumps, 0.95), percentile(jumps, 0.99), percentile(jumps, 1.0));
@@ -226,7 +226,7 @@ int main(int argc, char** argv)
         QPainter p(&image);
         timeline.render(p, image.size());
         p.end();
-        scrub.push_back(stateAt(index->streams[int(index->laneOfStream[e.stream])], e.position));
+        scrub.push_back(stateAt(index->streams[int(e.lane)], e.position));
     }
     std::printf("scrub end to end (%d steps): state median %.2f ms p95 %.2f ms\n", scrubSteps, percentile(scrub, 0.5),
                 percentile(scrub, 0.95));
