@@ -69,7 +69,7 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
             if (lane >= 0 && size_t(lane) < m_rowOfLane.size() && m_rowOfLane[size_t(lane)].first >= 0)
                 rowsByCategory[m_rowOfLane[size_t(lane)].first].append(m_rowOfLane[size_t(lane)].second);
         for (auto it = rowsByCategory.cbegin(); it != rowsByCategory.cend(); ++it)
-            refreshCategory(it.key(), it.value());
+            refreshCategory(it.key(), it.value(), true);
         return;
     }
     const std::shared_ptr<const TimelineIndex> old = std::exchange(m_index, std::move(index));
@@ -99,7 +99,7 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
                 changed.append(i);
         }
         if (!changed.isEmpty())
-            refreshCategory(c, changed);
+            refreshCategory(c, changed, false);
     }
 }
 
@@ -110,19 +110,33 @@ bool StreamTreeModel::hasCategory(const QString& name) const
     return at != m_categories.end() && at->name == name;
 }
 
-void StreamTreeModel::refreshCategory(int c, const QList<int>& changedRows)
+void StreamTreeModel::refreshCategory(int c, const QList<int>& changedRows, bool incremental)
 {
-    // The totals of one category, from its streams (what the lanes hold now).
+    // The totals of one category. A grown index only adds events, so its streams' counts only grow and
+    // their first/last times only widen: the changed streams alone update the totals (a category may hold
+    // 100,000 streams). Otherwise they are summed again from every stream.
     Category& cat = m_categories[c];
-    cat.events = 0;
-    cat.firstTime = cat.lastTime = kNoTime;
-    for (int lane : std::as_const(cat.lanes)) {
+    if (m_counted.size() < size_t(m_index->streams.size()))
+        m_counted.resize(size_t(m_index->streams.size()), 0);
+    auto account = [&](int lane) {
         const StreamInfo& s = m_index->streamInfos[lane];
-        cat.events += s.events;
+        cat.events += s.events - m_counted[size_t(lane)];
+        m_counted[size_t(lane)] = s.events;
         if (s.firstTime != kNoTime && (cat.firstTime == kNoTime || s.firstTime < cat.firstTime))
             cat.firstTime = s.firstTime;
         if (s.lastTime != kNoTime && (cat.lastTime == kNoTime || s.lastTime > cat.lastTime))
             cat.lastTime = s.lastTime;
+    };
+    if (incremental) {
+        for (int row : changedRows)
+            account(cat.lanes[row]);
+    } else {
+        cat.events = 0;
+        cat.firstTime = cat.lastTime = kNoTime;
+        for (int lane : std::as_const(cat.lanes)) {
+            m_counted[size_t(lane)] = 0;
+            account(lane);
+        }
     }
     // Only the count and time columns changed: leaving the name column out keeps a proxy sorted or
     // filtered by name from sorting and filtering the rows again (a category may hold 100,000 streams).
@@ -145,6 +159,7 @@ void StreamTreeModel::rebuild()
 {
     m_categories.clear();
     m_rowOfLane.assign(m_index ? size_t(m_index->streams.size()) : 0, {-1, -1});
+    m_counted.assign(m_index ? size_t(m_index->streams.size()) : 0, 0);
     if (m_index) {
         QMap<QString, Category> byName;
         for (quint32 ordered : m_index->laneOrder) {  // name order, so each category's rows are too
@@ -153,6 +168,7 @@ void StreamTreeModel::rebuild()
             Category& c = byName[Event::categoryOf(s.stream)];
             c.lanes.append(lane);
             c.events += s.events;
+            m_counted[size_t(lane)] = s.events;
             if (s.firstTime != kNoTime && (c.firstTime == kNoTime || s.firstTime < c.firstTime))
                 c.firstTime = s.firstTime;
             if (s.lastTime != kNoTime && (c.lastTime == kNoTime || s.lastTime > c.lastTime))

@@ -51,7 +51,9 @@ public:
 
 private:
     void rebuild();
-    void refreshCategory(int category, const QList<int>& changedRows);
+    /// Totals of a category and dataChanged for its changed rows; `incremental`: only those rows' streams
+    /// are added in (a grown index), otherwise every stream of the category is summed.
+    void refreshCategory(int category, const QList<int>& changedRows, bool incremental);
     struct Category
     {
         QString name;
@@ -63,6 +65,7 @@ private:
     std::shared_ptr<const TimelineIndex> m_index;
     QList<Category> m_categories;
     std::vector<QPair<int, int>> m_rowOfLane; ///< lane -> (category row, row within it)
+    std::vector<qint64> m_counted;            ///< lane -> its events already in its category's total
     QSet<int> m_pinned;
 };
 
