@@ -38,7 +38,7 @@ private:
         for (size_t l = 0; l < full->lanePoints.size(); ++l)
             for (size_t k = 0; k < full->lanePoints[l].size(); ++k)
             QCOMPARE(ext->lanePoints[l][k].time, full->lanePoints[l][k].time);
-        for (int l = 0; l < full->streamInfos.size(); ++l) {
+        for (size_t l = 0; l < full->streamInfos.size(); ++l) {
             QCOMPARE(ext->streamInfos[l].stream, full->streamInfos[l].stream);
             QCOMPARE(ext->streamInfos[l].events, full->streamInfos[l].events);
             QCOMPARE(ext->streamInfos[l].lastVersion, full->streamInfos[l].lastVersion);

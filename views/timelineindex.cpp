@@ -62,10 +62,11 @@ qint64 TimelineIndex::laneLowerBound(int lane, qint64 t) const
 
 void TimelineIndex::finish()
 {
-    m_laneByName.clear();
+    for (auto& shard : m_laneByName)
+        shard.clear();
     m_typeByName.clear();
     for (int i = 0; i < streams.size(); ++i)
-        m_laneByName.insert(streams[i], i);
+        m_laneByName[shardOf(streams[i])].insert(streams[i], i);
     for (int i = 0; i < types.size(); ++i)
         m_typeByName.insert(types[i], i);
     // Display order: natural name order (order-2 before order-10), as people number their aggregates.
@@ -122,7 +123,7 @@ void computeLanes(TimelineIndex& index)
 
     // Stream summaries from the events themselves, so they agree with what the lanes show.
     index.streamInfos.clear();
-    index.streamInfos.reserve(laneCount);
+    index.streamInfos.reserve(size_t(laneCount));
     for (int l = 0; l < laneCount; ++l) {
         StreamInfo s;
         s.stream = index.streams[l];
@@ -145,7 +146,7 @@ void computeLanes(TimelineIndex& index)
             s.firstTime = entries[rows.front()].time;
             s.lastTime = entries[rows.back()].time;
         }
-        index.streamInfos.append(s);
+        index.streamInfos.push_back(s);
     }
 }
 
@@ -302,15 +303,16 @@ TimelineAppend TimelineIndex::append(const QList<Event>& events)
         entry.position = e.position;
         entry.version = e.version;
         entry.time = (e.time == kNoTime || !timeKnown) ? e.position : e.time;
-        auto lane = m_laneByName.constFind(e.stream);
-        if (lane == m_laneByName.constEnd()) {
+        QHash<QString, int>& shard = m_laneByName[shardOf(e.stream)];
+        auto lane = shard.constFind(e.stream);
+        if (lane == shard.constEnd()) {
             // A new stream gets the next lane number (nothing indexed or shown is renumbered) and its place
             // in the display order.
-            lane = m_laneByName.insert(e.stream, int(streams.size()));
+            lane = shard.insert(e.stream, int(streams.size()));
             streams.append(e.stream);
             StreamInfo s;
             s.stream = e.stream;
-            streamInfos.append(s);
+            streamInfos.push_back(s);
             laneRows.emplace_back();
             lanePoints.emplace_back();
             const auto at = std::lower_bound(laneOrder.begin(), laneOrder.end(), e.stream,

@@ -10,6 +10,7 @@
 #include <QHash>
 #include <QStringList>
 
+#include <array>
 #include <cstddef>
 #include <iterator>
 #include <memory>
@@ -157,7 +158,9 @@ struct TimelineIndex
     };
 
     StoreInfo info;
-    QList<StreamInfo> streamInfos;   ///< one per lane, same order as streams
+    /// One per lane, same order as streams. A std::vector: growing it moves the names (a QList would copy
+    /// every StreamInfo, 200k of them in a big store, in one go on the GUI thread).
+    std::vector<StreamInfo> streamInfos;
     /// lane -> stream name, lanes numbered in order of first appearance: a stream keeps its number when
     /// others arrive, so a live tail never renumbers what is indexed or shown.
     QStringList streams;
@@ -187,7 +190,7 @@ struct TimelineIndex
     /// Bumped by every append(): views holding this index can tell it grew.
     quint64 generation = 0;
 
-    int laneOf(const QString& stream) const { return m_laneByName.value(stream, -1); }
+    int laneOf(const QString& stream) const { return m_laneByName[shardOf(stream)].value(stream, -1); }
     /// The lane of the event in entries[row].
     int laneOfRow(qint64 row) const { return int(entries[size_t(row)].lane); }
     /// Where a lane is in laneOrder (its row when every lane is shown). O(1) after the first call following
@@ -224,7 +227,11 @@ struct TimelineIndex
 
 private:
     friend class TimelineIndexBuilder;
-    QHash<QString, int> m_laneByName;
+    // Stream name -> lane, in 64 hashes by the name's hash: when one fills up and rehashes it moves 1/64 of
+    // the names, so a live tail crossing 131,072 streams does not stall the window on one big rehash.
+    static constexpr int kShards = 64;
+    static size_t shardOf(const QString& name) { return qHash(name) & (kShards - 1); }
+    std::array<QHash<QString, int>, kShards> m_laneByName;
     QHash<QString, int> m_typeByName;
     mutable std::vector<int> m_rankCache;  ///< lane -> rank in laneOrder, rebuilt when laneOrder grew
 };
