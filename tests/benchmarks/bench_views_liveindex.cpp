@@ -110,6 +110,11 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
     });
     window.resize(1600, 1000);
     window.show();
+    // BENCH_HIDE=timeline,browser,table: leave views out of the window to see which one a stall comes from.
+    const QString hide = qEnvironmentVariable("BENCH_HIDE");
+    timeline->setVisible(!hide.contains(QLatin1String("timeline")));
+    browser->setVisible(!hide.contains(QLatin1String("browser")));
+    table->setVisible(!hide.contains(QLatin1String("table")));
     timeline->setIndex(index);
     browser->setIndex(index);
     table->setIndex(index);
