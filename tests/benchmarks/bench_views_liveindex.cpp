@@ -245,13 +245,49 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
     return f;
 }
 
+/// Times every event the GUI thread delivers (outermost only): with BENCH_SLICES set, the longest ones are
+/// printed with their receiver and event type, to see what a stall is made of.
+class TimedApplication : public QApplication
+{
+public:
+    using QApplication::QApplication;
+    bool notify(QObject* receiver, QEvent* event) override
+    {
+        if (m_on && m_depth > 0 && event->type() == QEvent::Paint) {
+            QElapsedTimer t;
+            t.start();
+            const bool r = QApplication::notify(receiver, event);
+            const double ms = double(t.nsecsElapsed()) / 1e6;
+            if (ms > 2)
+                std::printf("    paint %.1f ms: %s\n", ms, receiver->metaObject()->className());
+            return r;
+        }
+        if (m_depth > 0 || !m_on)
+            return QApplication::notify(receiver, event);
+        ++m_depth;
+        QElapsedTimer t;
+        t.start();
+        const QString what = QStringLiteral("%1 (%2) event %3")
+                                 .arg(QString::fromLatin1(receiver->metaObject()->className()), receiver->objectName())
+                                 .arg(int(event->type()));
+        const bool r = QApplication::notify(receiver, event);
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        --m_depth;
+        if (ms > 8)
+            std::printf("  slice %.1f ms: %s\n", ms, qPrintable(what));
+        return r;
+    }
+    bool m_on = qEnvironmentVariableIsSet("BENCH_SLICES");
+    int m_depth = 0;
+};
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     QList<qint64> sizes{100000, 1000000};
     int streams = 0, rate = 2000, newStreams = 20, refreshMs = 100;
     double seconds = 10;
