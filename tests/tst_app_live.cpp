@@ -10,6 +10,7 @@
 #include "replaycontroller.h"
 #include "sources/sourceregistry.h"
 #include "store/sqlitestore.h"
+#include "timelinewidget.h"
 
 #include "fixtures/mockserver.h"
 #include "fixtures/remotefixture.h"
@@ -21,6 +22,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <hiredis.h>
 
@@ -118,6 +120,13 @@ private Q_SLOTS:
         QVERIFY(xadd(m_port, key(QStringLiteral("a-1")), "Shipped", 4));
         QTRY_COMPARE(w.index()->size(), qint64(5));
         QCOMPARE(w.index()->entries[0].position, before->entries[0].position); // extended, rows kept
+        // Appended in place, not copied: the same index object, its first entry where it was. The new events
+        // were read on the tail thread, never on the GUI thread.
+        QCOMPARE(w.index().get(), before.get());
+        QVERIFY(live->tailReads() > 0);
+        QVERIFY(live->lastTailReadThread() != nullptr);
+        QVERIFY(live->lastTailReadThread() != QThread::currentThread());
+        QVERIFY(live->lastTailReadThread() != w.thread());
         QCOMPARE(w.index()->types, QStringList({QStringLiteral("Placed"), QStringLiteral("Shipped")}));
         QCOMPARE(w.index()->typeCounts[1], qint64(2));
         QCOMPARE(w.index()->streamInfos[0].events, qint64(5));
@@ -127,14 +136,18 @@ private Q_SLOTS:
         QCOMPARE(w.eventTable()->model()->totalRows(), qint64(5));
         QTRY_VERIFY2(statusText(w).contains(QStringLiteral("following, 5 events")), qPrintable(statusText(w)));
 
-        // A new stream: it gets a lane in name order, every lane's rows stay right.
+        // A new stream: it gets the next lane number (a-1 keeps lane 0) and its place in name order for
+        // display; every lane's rows stay right, and it is the same index object.
         QVERIFY(xadd(m_port, key(QStringLiteral("a-0")), "Placed", 5));
         QTRY_COMPARE(w.index()->size(), qint64(6));
-        QCOMPARE(w.index()->streams, QStringList({m_prefix + QStringLiteral("a-0"), m_prefix + QStringLiteral("a-1")}));
-        QCOMPARE(w.index()->laneRows[0].size(), size_t(1));
-        QCOMPARE(w.index()->laneRows[1].size(), size_t(5));
-        QCOMPARE(w.index()->entries[w.index()->laneRows[0][0]].lane, quint32(0));
-        QCOMPARE(w.index()->laneOf(m_prefix + QStringLiteral("a-1")), 1);
+        QCOMPARE(w.index()->streams, QStringList({m_prefix + QStringLiteral("a-1"), m_prefix + QStringLiteral("a-0")}));
+        QCOMPARE(w.index()->laneOrder, (std::vector<quint32>{1, 0}));
+        QCOMPARE(w.timeline()->lanes(), (QList<int>{1, 0}));
+        QCOMPARE(w.index()->laneRows[1].size(), size_t(1));
+        QCOMPARE(w.index()->laneRows[0].size(), size_t(5));
+        QCOMPARE(w.index()->laneOfRow(w.index()->laneRows[1][0]), 1);
+        QCOMPARE(w.index().get(), before.get());
+        QCOMPARE(w.index()->laneOf(m_prefix + QStringLiteral("a-1")), 0);
         QTRY_COMPARE(w.controller()->cursor(), w.index()->info.lastPosition);
 
         // Moving the cursor by hand turns Follow head off; the cursor then stays.

@@ -135,26 +135,86 @@ private Q_SLOTS:
         QCOMPARE(browser.pinnedLanes(), (QList<int>{1, 2}));
         QCOMPARE(lanes.size(), 0); // no lane moved
 
-        // A new stream: applied at once, lanes renumbered, pins/selection/expansion kept by name.
+        // A new stream: applied at once, a lane of its own (no lane renumbered), pins/selection/expansion kept.
         const auto withNew = browser.model()->timelineIndex()->extended({at(makeEvent("order-10", 0, "OrderPlaced", kT0 + 70000, {}), 100)});
         browser.updateIndex(withNew);
         QCOMPARE(browser.model()->timelineIndex(), withNew);
         const QList<int> pinned{withNew->laneOf("order-2"), withNew->laneOf("payment-1")};
         QCOMPARE(browser.pinnedLanes(), pinned);
-        QCOMPARE(pinned, (QList<int>{1, 3})); // natural order: order-1, order-2, order-10, payment-1
+        QCOMPARE(pinned, (QList<int>{1, 2}));
+        QCOMPARE(withNew->laneOf("order-10"), 3);
+        QCOMPARE(withNew->laneOrder, (std::vector<quint32>{0, 1, 3, 2})); // order-1, order-2, order-10, payment-1
         const auto rows = browser.view()->selectionModel()->selectedRows();
         QCOMPARE(rows.size(), 1);
         QCOMPARE(rows.first().data(StreamTreeModel::StreamRole).toString(), QStringLiteral("order-2"));
         QVERIFY(browser.view()->isExpanded(browser.view()->model()->index(0, 0)));
         QVERIFY(!browser.view()->isExpanded(browser.view()->model()->index(1, 0)));
         QCOMPARE(lanes.size(), 1);
-        QCOMPARE(browser.lanes(), (QList<int>{1, 3})); // pinned, then the selection (order-2, already in)
+        QCOMPARE(browser.lanes(), (QList<int>{1, 2})); // pinned, then the selection (order-2, already in)
 
         // Opening another store starts over.
         browser.setIndex(base);
         QVERIFY(browser.pinnedLanes().isEmpty());
     }
 
+
+    void streamBrowserGrowsInPlace()
+    {
+        // The live tail grows the window's index in place and hands the views the change: the tree gets the
+        // new stream as an inserted row (no reset), counts change without a reset, and pins, selection
+        // and expansion stay; a new category resets, keeping them by name.
+        const QList<Event> all = MemoryReader(shopEvents()).readAll({});
+        StreamBrowser browser(nullptr);
+        QAbstractItemModelTester tester(browser.view()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        auto index = std::make_shared<TimelineIndex>(*indexOf(all.mid(0, 5)));
+        browser.setIndex(index);
+        browser.view()->expandAll();
+        browser.selectStream("order-2");
+        browser.togglePinSelected();
+        QCOMPARE(browser.pinnedLanes(), (QList<int>{1}));
+        QSignalSpy resets(browser.model(), &QAbstractItemModel::modelReset);
+        QSignalSpy inserted(browser.model(), &QAbstractItemModel::rowsInserted);
+        QSignalSpy lanes(&browser, &StreamBrowser::lanesChanged);
+
+        // Known streams: counts follow within the throttle interval, without a reset.
+        TimelineAppend change = index->append(all.mid(5));
+        browser.updateIndex(index, change);
+        QSignalSpy changed(browser.model(), &QAbstractItemModel::dataChanged);
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->index(0, StreamTreeModel::EventsColumn).data().toString(), QStringLiteral("5"),
+                                  3 * StreamBrowser::kUpdateIntervalMs); // order: 3 + 2
+        QCOMPARE(browser.model()->indexOfStream("order-2").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), "2");
+        QVERIFY(!changed.isEmpty());
+        QCOMPARE(resets.size(), 0);
+
+        // A new stream of a known category: one row inserted at its place in name order, at once.
+        change = index->append({at(makeEvent("order-10", 0, "OrderPlaced", kT0 + 70000, {}), 100),
+                                at(makeEvent("order-1", 3, "OrderDelivered", kT0 + 71000, {}), 101)});
+        QCOMPARE(change.newLanes, (QList<int>{3}));
+        browser.updateIndex(index, change);
+        QCOMPARE(resets.size(), 0);
+        QCOMPARE(inserted.size(), 1);
+        const QModelIndex order = browser.model()->index(0, 0);
+        QCOMPARE(browser.model()->rowCount(order), 3);
+        QCOMPARE(browser.model()->index(2, 0, order).data(StreamTreeModel::StreamRole).toString(), QStringLiteral("order-10"));
+        QCOMPARE(browser.model()->indexOfStream("order-10").row(), 2);
+        QCOMPARE(browser.model()->indexOfStream("order-1").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), "4");
+        QCOMPARE(browser.pinnedLanes(), (QList<int>{1}));
+        const auto rows = browser.view()->selectionModel()->selectedRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().data(StreamTreeModel::StreamRole).toString(), QStringLiteral("order-2"));
+        // The selection (order-2) does not take the new stream: the lanes shown did not change.
+        QCOMPARE(lanes.size(), 0);
+
+        // A new category: a reset, with pins, selection and expansion kept.
+        change = index->append({at(makeEvent("refund-1", 0, "Refunded", kT0 + 72000, {}), 102)});
+        browser.updateIndex(index, change);
+        QCOMPARE(resets.size(), 1);
+        QCOMPARE(browser.pinnedLanes(), (QList<int>{1}));
+        QCOMPARE(browser.view()->selectionModel()->selectedRows().value(0).data(StreamTreeModel::StreamRole).toString(),
+                 QStringLiteral("order-2"));
+        QVERIFY(browser.model()->indexOfStream("refund-1").isValid());
+        QCOMPARE(browser.lanes(), (QList<int>{1}));
+    }
     void streamFilter_data()
     {
         QTest::addColumn<QString>("pattern");

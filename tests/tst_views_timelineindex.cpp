@@ -4,6 +4,7 @@
 #include "views_fixtures.h"
 
 #include <QFile>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -13,6 +14,58 @@ using namespace chronoscope::fixtures;
 class TstViewsTimelineIndex : public QObject
 {
     Q_OBJECT
+private:
+    /// Every ordering, lookup and summary of `ext` equals the index built from all events at once.
+    static void compareWithFullBuild(const TimelineIndex& extRef, const TimelineIndex& fullRef)
+    {
+        const TimelineIndex* ext = &extRef;
+        const TimelineIndex* full = &fullRef;
+        QCOMPARE(ext->size(), full->size());
+        QCOMPARE(ext->streams, full->streams);
+        QCOMPARE(ext->types, full->types);
+        QCOMPARE(ext->typeCounts, full->typeCounts);
+        for (size_t i = 0; i < full->entries.size(); ++i) {
+            QCOMPARE(ext->entries[i].position, full->entries[i].position);
+            QCOMPARE(ext->entries[i].time, full->entries[i].time);
+            QCOMPARE(ext->entries[i].lane, full->entries[i].lane);
+            QCOMPARE(ext->laneOfRow(qint64(i)), full->laneOfRow(qint64(i)));
+            QCOMPARE(ext->entries[i].type, full->entries[i].type);
+        }
+        QCOMPARE(ext->byTime, full->byTime);
+        QCOMPARE(ext->sortedTimes, full->sortedTimes);
+        QCOMPARE(ext->laneRows, full->laneRows);
+        QCOMPARE(ext->lanePoints.size(), full->lanePoints.size());
+        for (size_t l = 0; l < full->lanePoints.size(); ++l)
+            for (size_t k = 0; k < full->lanePoints[l].size(); ++k)
+            QCOMPARE(ext->lanePoints[l][k].time, full->lanePoints[l][k].time);
+        for (size_t l = 0; l < full->streamInfos.size(); ++l) {
+            QCOMPARE(ext->streamInfos[l].stream, full->streamInfos[l].stream);
+            QCOMPARE(ext->streamInfos[l].events, full->streamInfos[l].events);
+            QCOMPARE(ext->streamInfos[l].lastVersion, full->streamInfos[l].lastVersion);
+            QCOMPARE(ext->streamInfos[l].lastPosition, full->streamInfos[l].lastPosition);
+            QCOMPARE(ext->streamInfos[l].lastTime, full->streamInfos[l].lastTime);
+            QCOMPARE(ext->streamInfos[l].firstTime, full->streamInfos[l].firstTime);
+            QCOMPARE(ext->streamInfos[l].firstVersion, full->streamInfos[l].firstVersion);
+            QCOMPARE(ext->streamInfos[l].firstPosition, full->streamInfos[l].firstPosition);
+        }
+        for (const QString& s : full->streams)
+            QCOMPARE(ext->laneOf(s), full->laneOf(s));
+        QCOMPARE(ext->info.events, full->info.events);
+        QCOMPARE(ext->info.lastPosition, full->info.lastPosition);
+        QCOMPARE(ext->lastTime(), full->lastTime());
+        QCOMPARE(ext->firstTime(), full->firstTime());
+        QCOMPARE(ext->info.streams, full->info.streams);
+        QCOMPARE(ext->laneOrder, full->laneOrder);
+        for (int l = 0; l < full->streams.size(); ++l)
+            QCOMPARE(ext->rankOfLane(l), full->rankOfLane(l));
+    }
+
+    static QList<Event> withPositions(const QList<Event>& events)
+    {
+        MemoryReader reader(events);
+        return reader.readAll({});
+    }
+
 private Q_SLOTS:
     void naturalOrder_data()
     {
@@ -43,8 +96,14 @@ private Q_SLOTS:
         for (int i : {10, 2, 1})
             ev << makeEvent(QStringLiteral("order-%1").arg(i), 0, "X", kT0 + i, {});
         auto index = indexOf(ev);
-        QCOMPARE(index->streams, (QStringList{"order-1", "order-2", "order-10"}));
-        QCOMPARE(index->entries[0].lane, 2u); // the first event (order-10) points at its lane after sorting
+        // Lanes are numbered as streams appear (a live tail never renumbers them); laneOrder is the display order.
+        QCOMPARE(index->streams, (QStringList{"order-10", "order-2", "order-1"}));
+        QCOMPARE(index->laneOrder, (std::vector<quint32>{2, 1, 0}));
+        QCOMPARE(index->rankOfLane(0), 2);
+        QCOMPARE(index->laneOfRow(0), 0);
+        QList<int> lanes{0, 1, 2};
+        index->sortLanes(lanes);
+        QCOMPARE(lanes, (QList<int>{2, 1, 0}));
     }
 
     void extendedEqualsAFullBuild_data()
@@ -77,37 +136,88 @@ private Q_SLOTS:
         const auto base = indexOf(all.mid(0, split));
         QVERIFY(full && base);
         const auto ext = base->extended(all.mid(split - overlap));
-        QCOMPARE(ext->size(), full->size());
-        QCOMPARE(ext->streams, full->streams);
-        QCOMPARE(ext->types, full->types);
-        QCOMPARE(ext->typeCounts, full->typeCounts);
-        for (size_t i = 0; i < full->entries.size(); ++i) {
-            QCOMPARE(ext->entries[i].position, full->entries[i].position);
-            QCOMPARE(ext->entries[i].time, full->entries[i].time);
-            QCOMPARE(ext->entries[i].lane, full->entries[i].lane);
-            QCOMPARE(ext->entries[i].type, full->entries[i].type);
-        }
-        QCOMPARE(ext->byTime, full->byTime);
-        QCOMPARE(ext->sortedTimes, full->sortedTimes);
-        QCOMPARE(ext->laneRows, full->laneRows);
-        QCOMPARE(ext->lanePoints.size(), full->lanePoints.size());
-        for (size_t l = 0; l < full->lanePoints.size(); ++l)
-            for (size_t k = 0; k < full->lanePoints[l].size(); ++k)
-                QCOMPARE(ext->lanePoints[l][k].time, full->lanePoints[l][k].time);
-        for (int l = 0; l < full->streamInfos.size(); ++l) {
-            QCOMPARE(ext->streamInfos[l].stream, full->streamInfos[l].stream);
-            QCOMPARE(ext->streamInfos[l].events, full->streamInfos[l].events);
-            QCOMPARE(ext->streamInfos[l].lastVersion, full->streamInfos[l].lastVersion);
-            QCOMPARE(ext->streamInfos[l].lastPosition, full->streamInfos[l].lastPosition);
-            QCOMPARE(ext->streamInfos[l].lastTime, full->streamInfos[l].lastTime);
-        }
-        for (const QString& s : full->streams)
-            QCOMPARE(ext->laneOf(s), full->laneOf(s));
-        QCOMPARE(ext->info.events, full->info.events);
-        QCOMPARE(ext->info.lastPosition, full->info.lastPosition);
-        QCOMPARE(ext->lastTime(), full->lastTime());
+        compareWithFullBuild(*ext, *full);
+        if (QTest::currentTestFailed())
+            return;
         // The base is untouched (views may still hold it).
         QCOMPARE(base->size(), qint64(split));
+    }
+
+    void appendInPlace_data()
+    {
+        QTest::addColumn<QList<Event>>("events");
+        QTest::addColumn<int>("split"); // events in the base index; the rest arrive in batches
+        QTest::addColumn<int>("batch"); // events per append() call
+        QList<Event> later = shopEvents();
+        later << makeEvent("order-1", 3, "OrderDelivered", kT0 + 70000, {}) << makeEvent("order-2", 2, "OrderArchived", kT0 + 80000, {});
+        QTest::newRow("known streams, one at a time") << later << 7 << 1;
+        QList<Event> mixed = shopEvents();
+        mixed << makeEvent("order-0", 0, "OrderPlaced", kT0 + 70000, {}) << makeEvent("refund-1", 0, "Refunded", kT0 + 500, {})
+              << makeEvent("order-10", 0, "OrderPlaced", kT0 + 100, {}) << makeEvent("order-1", 3, "Late", kT0 + 500, {})
+              << makeEvent("a-1", 0, "First", kT0 - 5000, {}) << makeEvent("zz", 0, "Last", kT0 + 90000, {});
+        QTest::newRow("new streams before, between and after, times going back, one at a time") << mixed << 7 << 1;
+        QTest::newRow("the same in one batch") << mixed << 7 << 100;
+        QTest::newRow("from empty, in pairs") << mixed << 0 << 2;
+        // Past the first chunk of entries (65,536), with new streams and times going back now and then.
+        QList<Event> many;
+        for (int i = 0; i < 70000; ++i)
+            many << makeEvent(QStringLiteral("item-%1").arg(i % 300 + (i > 60000 ? i / 1000 : 0)), i / 300,
+                              i % 97 == 0 ? "Failed" : "Updated", kT0 + i * 10 - (i % 1000 == 999 ? 20000 : 0), {});
+        QTest::newRow("70,000 events across a chunk boundary, batches of 2,000") << many << 60000 << 2000;
+    }
+
+    void appendInPlace()
+    {
+        // The live tail's append: in place (the same object, nothing moved or copied: the first entry stays at
+        // its address), and the result is exactly the index of all events built at once.
+        QFETCH(QList<Event>, events);
+        QFETCH(int, split);
+        QFETCH(int, batch);
+        const QList<Event> all = withPositions(events);
+        const auto full = indexOf(all);
+        const auto base = indexOf(all.mid(0, split));
+        QVERIFY(full && base);
+        auto index = std::make_shared<TimelineIndex>(*base);
+        const TimelineIndex::Entry* first = index->entries.firstAddress();
+        quint64 generation = index->generation;
+        for (int from = split; from < all.size(); from += batch) {
+            const QList<Event> page = all.mid(from, batch);
+            const qint64 rowsBefore = index->size();
+            const QStringList streamsBefore = index->streams;
+            const TimelineAppend change = index->append(page);
+            QVERIFY(change.known);
+            QCOMPARE(change.rowsBefore, rowsBefore);
+            QCOMPARE(index->size(), rowsBefore + page.size());
+            QCOMPARE(index->generation, ++generation);
+            // What the change says: the new streams' lanes (after the others), the lanes with new events;
+            // no lane was renumbered.
+            QSet<QString> pageStreams;
+            for (const Event& e : page)
+                pageStreams.insert(e.stream);
+            QList<int> changed;
+            QList<int> added;
+            for (const QString& st : std::as_const(pageStreams)) {
+                changed << index->laneOf(st);
+                if (!streamsBefore.contains(st))
+                    added << index->laneOf(st);
+            }
+            std::sort(changed.begin(), changed.end());
+            std::sort(added.begin(), added.end());
+            QCOMPARE(change.changedLanes, changed);
+            QCOMPARE(change.newLanes, added);
+            QCOMPARE(index->streams.mid(0, streamsBefore.size()), streamsBefore);
+            for (int lane : std::as_const(added))
+                QVERIFY(lane >= streamsBefore.size());
+            if (rowsBefore > 0 && first)
+                QCOMPARE(index->entries.firstAddress(), first);
+            if (!first)
+                first = index->entries.firstAddress();
+        }
+        compareWithFullBuild(*index, *full);
+        // Nothing new (a page seen twice): no change.
+        const TimelineAppend again = index->append(all.mid(all.size() - 3));
+        QVERIFY(again.isEmpty());
+        QCOMPARE(index->size(), full->size());
     }
 
     void cacheRoundTrip()
@@ -129,6 +239,7 @@ private Q_SLOTS:
             QCOMPARE(loaded->entries[i].position, index->entries[i].position);
             QCOMPARE(loaded->entries[i].time, index->entries[i].time);
             QCOMPARE(loaded->entries[i].lane, index->entries[i].lane);
+            QCOMPARE(loaded->laneOfRow(qint64(i)), index->laneOfRow(qint64(i)));
         }
         QCOMPARE(loaded->info.events, 7);
         QCOMPARE(loaded->streamInfos[0].events, index->streamInfos[0].events);

@@ -16,11 +16,29 @@ void EventTableModel::setIndex(std::shared_ptr<const TimelineIndex> index)
     rebuild();
 }
 
-void EventTableModel::updateIndex(std::shared_ptr<const TimelineIndex> index)
+void EventTableModel::updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
 {
-    // Position order without a filter: the rows shown keep their numbers and the new events come after
-    // them, so rows are inserted rather than the model reset (the view keeps its scroll and selection).
-    if (m_index && index && !m_filtered && !m_byTime && !m_descending && index->size() >= m_index->size()) {
+    // Position order: the rows shown keep their numbers and the new events come after them, so rows are
+    // inserted rather than the model reset (the view keeps its scroll and selection). With a filter, the
+    // index grown in place tells which entries are new: only those are matched.
+    const bool inPlace = change.known && index && index == m_index;
+    if (m_index && index && !m_byTime && !m_descending && (!m_filtered || inPlace) && index->size() >= m_index->size()) {
+        if (m_filtered) {
+            const bool wildcard = m_streamPattern.contains(QLatin1Char('*')) || m_streamPattern.contains(QLatin1Char('?'))
+                                  || m_streamPattern.contains(QLatin1Char('['));
+            const int type = m_type.isEmpty() ? -1 : index->typeOf(m_type);
+            if (m_type.isEmpty() || type >= 0) {
+                for (qint64 row = change.rowsBefore; row < index->size(); ++row) {
+                    const auto& e = index->entries[size_t(row)];
+                    if (type >= 0 && int(e.type) != type)
+                        continue;
+                    const QString& s = index->streams[index->laneOfRow(row)];
+                    if (m_streamPattern.isEmpty()
+                        || (wildcard ? globMatch(m_streamPattern, s) : s.contains(m_streamPattern, Qt::CaseInsensitive)))
+                        m_rows.push_back(quint32(row));
+                }
+            }
+        }
         m_index = std::move(index);
         const int target = int(std::min<qint64>(totalRows(), kPageSize));
         if (target > m_loaded) {

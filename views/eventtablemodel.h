@@ -25,7 +25,8 @@ public:
 
     void setIndex(std::shared_ptr<const TimelineIndex> index);
     /// The same store with more events (a live tail): keeps the filter.
-    void updateIndex(std::shared_ptr<const TimelineIndex> index);
+    /// `change`: what TimelineIndex::append() added when the same index grew in place.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change = {});
     /// Stream glob (empty: all; no wildcard: substring) and exact type name (empty: all).
     void setFilter(const QString& streamPattern, const QString& type);
     QString streamFilter() const { return m_streamPattern; }

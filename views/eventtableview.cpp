@@ -86,7 +86,7 @@ void EventTableView::setIndex(std::shared_ptr<const TimelineIndex> index)
     applyFilter();
 }
 
-void EventTableView::updateIndex(std::shared_ptr<const TimelineIndex> index)
+void EventTableView::updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
 {
     if (index && int(index->types.size()) + 1 != m_type->count()) {
         const QSignalBlocker block(m_type);
@@ -99,7 +99,7 @@ void EventTableView::updateIndex(std::shared_ptr<const TimelineIndex> index)
             m_type->addItem(t, t);
         m_type->setCurrentIndex(std::max(0, m_type->findData(current)));
     }
-    m_model->updateIndex(std::move(index));
+    m_model->updateIndex(std::move(index), change);
     m_count->setText(tr("%1 events").arg(QLocale().toString(m_model->totalRows())));
     if (m_follow->isChecked())
         followTo(m_controller->cursor());

@@ -25,7 +25,8 @@ public:
 
     void setIndex(std::shared_ptr<const TimelineIndex> index);
     /// More events at the end of the same store (a live tail): the filters stay.
-    void updateIndex(std::shared_ptr<const TimelineIndex> index);
+    /// `change`: what TimelineIndex::append() added when the same index grew in place.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change = {});
     EventTableModel* model() const { return m_model; }
     QTableView* view() const { return m_view; }
     QLineEdit* streamFilter() const { return m_stream; }

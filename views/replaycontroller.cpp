@@ -294,7 +294,7 @@ void ReplayController::jumpToEvent(qint64 position)
     const qint64 row = m_index->rowOfPosition(position);
     if (row < 0)
         return;
-    setSelectedStream(m_index->streams[int(m_index->entries[size_t(row)].lane)]);
+    setSelectedStream(m_index->streams[m_index->laneOfRow(row)]);
     selectEvent(position);
     moveToRow(row);
 }

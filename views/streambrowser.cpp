@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include <set>
+#include <utility>
 
 namespace chronoscope {
 
@@ -115,6 +116,7 @@ void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
 {
     m_throttle->stop();
     m_pending.reset();
+    m_pendingChange = {};
     m_updating = true;
     m_model->setIndex(std::move(index));
     // Few categories and streams: open them all; many: leave them closed so the list stays scannable
@@ -125,11 +127,44 @@ void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
     applyFilter();
 }
 
-void StreamBrowser::updateIndex(std::shared_ptr<const TimelineIndex> index)
+void StreamBrowser::updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
 {
     const auto shown = m_model->timelineIndex();
     if (!shown || !index) {
         setIndex(std::move(index));
+        return;
+    }
+    if (change.known && index == shown) {
+        // Grown in place (a live tail): collect the lanes with new events for the next throttled refresh.
+        // New streams apply at once: lane numbers never change, so a new stream of a known category is a
+        // row inserted (selection and expansion stay by themselves); only a new category resets the tree.
+        QSet<int> lanes(m_pendingChange.changedLanes.begin(), m_pendingChange.changedLanes.end());
+        for (int l : change.changedLanes)
+            lanes.insert(l);
+        m_pendingChange.known = true;
+        m_pendingChange.changedLanes = QList<int>(lanes.begin(), lanes.end());
+        std::sort(m_pendingChange.changedLanes.begin(), m_pendingChange.changedLanes.end());
+        if (change.newLanes.isEmpty()) {
+            m_pending = std::move(index);
+            if (!m_throttle->isActive())
+                m_throttle->start();
+            return;
+        }
+        m_throttle->stop();
+        TimelineAppend now = std::exchange(m_pendingChange, {});
+        now.newLanes = change.newLanes;
+        m_pending.reset();
+        bool newCategory = false;
+        for (int l : change.newLanes)
+            newCategory = newCategory || !m_model->hasCategory(Event::categoryOf(index->streams[l]));
+        if (newCategory) {
+            updateKeepingView(std::move(index), now);
+            return;
+        }
+        const bool shown = newLanesShown(*index, change.newLanes);
+        m_model->updateIndex(std::move(index), now);
+        if (shown)
+            emitLanes();
         return;
     }
     m_pending = std::move(index);
@@ -148,11 +183,22 @@ void StreamBrowser::applyPendingIndex()
     const auto shown = m_model->timelineIndex();
     std::shared_ptr<const TimelineIndex> index = std::move(m_pending);
     m_pending.reset();
+    if (m_pendingChange.known && index == shown) {
+        const TimelineAppend change = std::exchange(m_pendingChange, {});
+        m_model->updateIndex(std::move(index), change); // dataChanged on the rows that changed
+        return;
+    }
     if (!shown || index->streams.size() == shown->streams.size()) {
         m_model->updateIndex(std::move(index)); // dataChanged only: selection and expansion stay by themselves
         return;
     }
-    // A reset follows: remember the selection, the current stream and the open categories by name.
+    updateKeepingView(std::move(index), {});
+}
+
+void StreamBrowser::updateKeepingView(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
+{
+    // New streams: rows are inserted (or, for a new category, the tree is reset). Remember the selection,
+    // the current stream and the open categories by name, and put them back.
     QStringList selectedStreams, selectedCategories, expanded;
     const auto rows = m_view->selectionModel()->selectedRows();
     for (const QModelIndex& r : rows) {
@@ -168,7 +214,7 @@ void StreamBrowser::applyPendingIndex()
     const QString current = m_view->currentIndex().data(StreamTreeModel::StreamRole).toString();
 
     m_updating = true;
-    m_model->updateIndex(std::move(index));
+    m_model->updateIndex(std::move(index), change);
     auto categoryRow = [this](const QString& name) {
         for (int c = 0; c < m_proxy->rowCount(); ++c)
             if (m_proxy->index(c, 0).data(StreamTreeModel::CategoryRole).toString() == name)
@@ -194,6 +240,32 @@ void StreamBrowser::applyPendingIndex()
     m_view->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_updating = false;
     emitLanes(); // same streams, new lane numbers
+}
+
+bool StreamBrowser::newLanesShown(const TimelineIndex& index, const QList<int>& newLanes) const
+{
+    // Whether the timeline's lane list must grow: with no selection, no filter and no pins it is "every
+    // lane" (the timeline reads them from the index); a selected category, a matching filter or an explicit
+    // list of every lane (pins, no selection) takes new streams in.
+    const auto rows = m_view->selectionModel()->selectedRows();
+    if (!rows.isEmpty()) {
+        for (const QModelIndex& r : rows) {
+            const QString category = r.data(StreamTreeModel::CategoryRole).toString();
+            if (!r.data(StreamTreeModel::StreamRole).toString().isEmpty())
+                continue;
+            for (int l : newLanes)
+                if (Event::categoryOf(index.streams[l]) == category)
+                    return true;
+        }
+        return false;
+    }
+    if (m_proxy->isFiltering()) {
+        for (int l : newLanes)
+            if (m_proxy->matches(index.streams[l]))
+                return true;
+        return false;
+    }
+    return !m_model->pinnedLanes().isEmpty();
 }
 
 void StreamBrowser::setPattern(const QString& pattern, bool regex)
@@ -278,20 +350,20 @@ QList<int> StreamBrowser::lanes() const
         QList<int> chosen;
         for (const QModelIndex& r : rows)
             chosen += m_model->lanesOf(m_proxy->mapToSource(r));
-        std::sort(chosen.begin(), chosen.end());
+        index->sortLanes(chosen);
         for (int l : chosen)
             add(l);
         return out;
     }
     if (!m_proxy->isFiltering())
         return out.size() == 0 ? QList<int>{} : [&] {
-            for (int l = 0; l < index->streams.size(); ++l)
-                add(l);
+            for (quint32 l : index->laneOrder)
+                add(int(l));
             return out;
         }();
-    for (int l = 0; l < index->streams.size(); ++l)
-        if (m_proxy->matches(index->streams[l]))
-            add(l);
+    for (quint32 l : index->laneOrder)
+        if (m_proxy->matches(index->streams[int(l)]))
+            add(int(l));
     if (out.isEmpty())
         out.append(-1); // the filter matches nothing: show no lanes rather than all
     return out;

@@ -29,7 +29,8 @@ public:
     void setIndex(std::shared_ptr<const TimelineIndex> index);
     /// The same store, grown (a live tail). New streams apply at once (they renumber lanes) keeping pins,
     /// selection and expanded categories; otherwise counts and times refresh at most twice a second.
-    void updateIndex(std::shared_ptr<const TimelineIndex> index);
+    /// `change`: what TimelineIndex::append() added to the same index (only those lanes are looked at).
+    void updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change = {});
     static constexpr int kUpdateIntervalMs = 500;
     /// The lanes the timeline should show: pinned first, then the selection (or, with no selection,
     /// every stream the search matches). Empty: all streams.
@@ -54,6 +55,8 @@ private:
     void applyFilter();
     void emitLanes();
     void applyPendingIndex();
+    void updateKeepingView(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change);
+    bool newLanesShown(const TimelineIndex& index, const QList<int>& newLanes) const;
 
     ReplayController* m_controller;
     StreamTreeModel* m_model;
@@ -66,6 +69,7 @@ private:
     QPushButton* m_showAll;
     QTimer* m_throttle;
     std::shared_ptr<const TimelineIndex> m_pending;
+    TimelineAppend m_pendingChange;  ///< grown in place: the lanes with new events not yet shown
     bool m_updating = false;
 };
 

@@ -6,6 +6,7 @@
 #include <QLocale>
 #include <QMap>
 
+#include <algorithm>
 #include <utility>
 
 namespace chronoscope {
@@ -26,10 +27,49 @@ void StreamTreeModel::setIndex(std::shared_ptr<const TimelineIndex> index)
     endResetModel();
 }
 
-void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index)
+void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
 {
     if (!m_index || !index) {
         setIndex(std::move(index));
+        return;
+    }
+    if (change.known && index == m_index) {
+        // Grown in place: the change says which lanes are new and which have new events.
+        bool reset = false;
+        for (int lane : change.newLanes) {
+            // A new stream keeps the lane number it got; its row goes to its place (name order) in its category.
+            m_rowOfLane.resize(std::max(m_rowOfLane.size(), size_t(lane) + 1), {-1, -1});
+            const QString name = Event::categoryOf(m_index->streams[lane]);
+            const auto at = std::lower_bound(m_categories.begin(), m_categories.end(), name,
+                                             [](const Category& c, const QString& n) { return c.name < n; });
+            if (reset || at == m_categories.end() || at->name != name) {
+                reset = true;  // a new category: top-level rows move, and with them every child's parent
+                continue;
+            }
+            const int c = int(at - m_categories.begin());
+            const int rank = m_index->rankOfLane(lane);
+            const int row = int(std::lower_bound(at->lanes.begin(), at->lanes.end(), rank,
+                                                 [this](int l, int r) { return m_index->rankOfLane(l) < r; })
+                                - at->lanes.begin());
+            beginInsertRows(this->index(c, 0), row, row);
+            at->lanes.insert(row, lane);
+            for (int i = row; i < at->lanes.size(); ++i)
+                m_rowOfLane[size_t(at->lanes[i])] = {c, i};
+            endInsertRows();
+        }
+        if (reset) {
+            beginResetModel();
+            rebuild();
+            endResetModel();
+            return;
+        }
+        // Counts and times: only the categories with new events, and in each only the rows that changed.
+        QMap<int, QList<int>> rowsByCategory;
+        for (int lane : change.changedLanes)
+            if (lane >= 0 && size_t(lane) < m_rowOfLane.size() && m_rowOfLane[size_t(lane)].first >= 0)
+                rowsByCategory[m_rowOfLane[size_t(lane)].first].append(m_rowOfLane[size_t(lane)].second);
+        for (auto it = rowsByCategory.cbegin(); it != rowsByCategory.cend(); ++it)
+            refreshCategory(it.key(), it.value(), true);
         return;
     }
     const std::shared_ptr<const TimelineIndex> old = std::exchange(m_index, std::move(index));
@@ -49,44 +89,86 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index)
     }
     // Same streams (extended() only adds): refresh the category totals, signal only the rows that moved.
     for (int c = 0; c < m_categories.size(); ++c) {
-        Category& cat = m_categories[c];
-        int firstChanged = -1, lastChanged = -1;
-        cat.events = 0;
-        cat.firstTime = cat.lastTime = kNoTime;
+        const Category& cat = m_categories[c];
+        QList<int> changed;
         for (int i = 0; i < cat.lanes.size(); ++i) {
             const StreamInfo& s = m_index->streamInfos[cat.lanes[i]];
             const StreamInfo& was = old->streamInfos[cat.lanes[i]];
             if (s.events != was.events || s.firstTime != was.firstTime || s.lastTime != was.lastTime
-                || s.lastVersion != was.lastVersion) {
-                if (firstChanged < 0)
-                    firstChanged = i;
-                lastChanged = i;
-            }
-            cat.events += s.events;
-            if (s.firstTime != kNoTime && (cat.firstTime == kNoTime || s.firstTime < cat.firstTime))
-                cat.firstTime = s.firstTime;
-            if (s.lastTime != kNoTime && (cat.lastTime == kNoTime || s.lastTime > cat.lastTime))
-                cat.lastTime = s.lastTime;
+                || s.lastVersion != was.lastVersion)
+                changed.append(i);
         }
-        if (firstChanged < 0)
-            continue;
-        const QModelIndex parent = this->index(c, 0);
-        Q_EMIT dataChanged(parent, parent.siblingAtColumn(ColumnCount - 1));
-        Q_EMIT dataChanged(this->index(firstChanged, 0, parent), this->index(lastChanged, ColumnCount - 1, parent));
+        if (!changed.isEmpty())
+            refreshCategory(c, changed, false);
+    }
+}
+
+bool StreamTreeModel::hasCategory(const QString& name) const
+{
+    const auto at = std::lower_bound(m_categories.begin(), m_categories.end(), name,
+                                     [](const Category& c, const QString& n) { return c.name < n; });
+    return at != m_categories.end() && at->name == name;
+}
+
+void StreamTreeModel::refreshCategory(int c, const QList<int>& changedRows, bool incremental)
+{
+    // The totals of one category. A grown index only adds events, so its streams' counts only grow and
+    // their first/last times only widen: the changed streams alone update the totals (a category may hold
+    // 100,000 streams). Otherwise they are summed again from every stream.
+    Category& cat = m_categories[c];
+    if (m_counted.size() < size_t(m_index->streams.size()))
+        m_counted.resize(size_t(m_index->streams.size()), 0);
+    auto account = [&](int lane) {
+        const StreamInfo& s = m_index->streamInfos[lane];
+        cat.events += s.events - m_counted[size_t(lane)];
+        m_counted[size_t(lane)] = s.events;
+        if (s.firstTime != kNoTime && (cat.firstTime == kNoTime || s.firstTime < cat.firstTime))
+            cat.firstTime = s.firstTime;
+        if (s.lastTime != kNoTime && (cat.lastTime == kNoTime || s.lastTime > cat.lastTime))
+            cat.lastTime = s.lastTime;
+    };
+    if (incremental) {
+        for (int row : changedRows)
+            account(cat.lanes[row]);
+    } else {
+        cat.events = 0;
+        cat.firstTime = cat.lastTime = kNoTime;
+        for (int lane : std::as_const(cat.lanes)) {
+            m_counted[size_t(lane)] = 0;
+            account(lane);
+        }
+    }
+    // Only the count and time columns changed: leaving the name column out keeps a proxy sorted or
+    // filtered by name from sorting and filtering the rows again (a category may hold 100,000 streams).
+    const QModelIndex parent = this->index(c, 0);
+    Q_EMIT dataChanged(parent.siblingAtColumn(EventsColumn), parent.siblingAtColumn(ColumnCount - 1));
+    // One signal per run of adjacent rows, not one spanning the first to the last changed row: views
+    // visit every row of a range (QTreeView computes its rectangle), and changes are spread over the category.
+    QList<int> rows = changedRows;
+    std::sort(rows.begin(), rows.end());
+    for (qsizetype i = 0; i < rows.size();) {
+        qsizetype j = i;
+        while (j + 1 < rows.size() && rows[j + 1] <= rows[j] + 1)
+            ++j;
+        Q_EMIT dataChanged(this->index(rows[i], EventsColumn, parent), this->index(rows[j], ColumnCount - 1, parent));
+        i = j + 1;
     }
 }
 
 void StreamTreeModel::rebuild()
 {
     m_categories.clear();
-    m_rowOfLane.clear();
+    m_rowOfLane.assign(m_index ? size_t(m_index->streams.size()) : 0, {-1, -1});
+    m_counted.assign(m_index ? size_t(m_index->streams.size()) : 0, 0);
     if (m_index) {
         QMap<QString, Category> byName;
-        for (int lane = 0; lane < m_index->streamInfos.size(); ++lane) {
+        for (quint32 ordered : m_index->laneOrder) {  // name order, so each category's rows are too
+            const int lane = int(ordered);
             const StreamInfo& s = m_index->streamInfos[lane];
             Category& c = byName[Event::categoryOf(s.stream)];
             c.lanes.append(lane);
             c.events += s.events;
+            m_counted[size_t(lane)] = s.events;
             if (s.firstTime != kNoTime && (c.firstTime == kNoTime || s.firstTime < c.firstTime))
                 c.firstTime = s.firstTime;
             if (s.lastTime != kNoTime && (c.lastTime == kNoTime || s.lastTime > c.lastTime))
@@ -95,7 +177,7 @@ void StreamTreeModel::rebuild()
         for (auto it = byName.begin(); it != byName.end(); ++it) {
             it->name = it.key();
             for (int i = 0; i < it->lanes.size(); ++i)
-                m_rowOfLane.insert(it->lanes[i], {int(m_categories.size()), i});
+                m_rowOfLane[size_t(it->lanes[i])] = {int(m_categories.size()), i};
             m_categories.append(*it);
         }
     }
@@ -103,13 +185,13 @@ void StreamTreeModel::rebuild()
 
 void StreamTreeModel::setPinned(int lane, bool pinned)
 {
-    if (pinned == m_pinned.contains(lane) || !m_rowOfLane.contains(lane))
+    if (pinned == m_pinned.contains(lane) || lane < 0 || size_t(lane) >= m_rowOfLane.size() || m_rowOfLane[size_t(lane)].first < 0)
         return;
     if (pinned)
         m_pinned.insert(lane);
     else
         m_pinned.remove(lane);
-    const auto [cat, row] = m_rowOfLane.value(lane);
+    const auto [cat, row] = m_rowOfLane[size_t(lane)];
     const QModelIndex i = index(row, 0, index(cat, 0));
     Q_EMIT dataChanged(i, i.siblingAtColumn(ColumnCount - 1));
 }
@@ -117,7 +199,8 @@ void StreamTreeModel::setPinned(int lane, bool pinned)
 QList<int> StreamTreeModel::pinnedLanes() const
 {
     QList<int> out(m_pinned.begin(), m_pinned.end());
-    std::sort(out.begin(), out.end());
+    if (m_index)
+        m_index->sortLanes(out);
     return out;
 }
 
@@ -126,9 +209,9 @@ QModelIndex StreamTreeModel::indexOfStream(const QString& stream) const
     if (!m_index)
         return {};
     const int lane = m_index->laneOf(stream);
-    if (!m_rowOfLane.contains(lane))
+    if (lane < 0 || size_t(lane) >= m_rowOfLane.size() || m_rowOfLane[size_t(lane)].first < 0)
         return {};
-    const auto [cat, row] = m_rowOfLane.value(lane);
+    const auto [cat, row] = m_rowOfLane[size_t(lane)];
     return index(row, 0, index(cat, 0));
 }
 
@@ -211,8 +294,8 @@ QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
     case SortRole:
         switch (index.column()) {
         case NameColumn:
-            // Lanes are already in natural name order; sorting by lane keeps order-2 before order-10.
-            return isCategory ? QVariant(cat.name) : QVariant(lane);
+            // The lane's place in natural name order: order-2 before order-10.
+            return isCategory ? QVariant(cat.name) : QVariant(m_index->rankOfLane(lane));
         case EventsColumn:
             return events;
         case FirstColumn:

@@ -25,12 +25,16 @@ public:
     /// A different store: rebuilds the tree and clears the pins.
     void setIndex(std::shared_ptr<const TimelineIndex> index);
     /// The same store, grown (a live tail). Without new streams only counts and times change: dataChanged for
-    /// the rows that changed, no reset. New streams renumber lanes: a reset, with the pins kept by name.
-    void updateIndex(std::shared_ptr<const TimelineIndex> index);
+    /// the rows that changed, no reset. With `change` (the index grown in place by TimelineIndex::append())
+    /// only the lanes it names are looked at, and a new stream of a known category is inserted as a row
+    /// (lanes after it move down, pins follow); a new category, or a different index object, resets the
+    /// tree with the pins kept by name.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change = {});
     std::shared_ptr<const TimelineIndex> timelineIndex() const { return m_index; }
 
     void setPinned(int lane, bool pinned);
     bool isPinned(int lane) const { return m_pinned.contains(lane); }
+    bool hasCategory(const QString& name) const;
     /// Pinned lanes in stream-name order.
     QList<int> pinnedLanes() const;
     /// Model index of a stream's row.
@@ -47,6 +51,9 @@ public:
 
 private:
     void rebuild();
+    /// Totals of a category and dataChanged for its changed rows; `incremental`: only those rows' streams
+    /// are added in (a grown index), otherwise every stream of the category is summed.
+    void refreshCategory(int category, const QList<int>& changedRows, bool incremental);
     struct Category
     {
         QString name;
@@ -57,7 +64,8 @@ private:
     };
     std::shared_ptr<const TimelineIndex> m_index;
     QList<Category> m_categories;
-    QHash<int, QPair<int, int>> m_rowOfLane; ///< lane -> (category row, row within it)
+    std::vector<QPair<int, int>> m_rowOfLane; ///< lane -> (category row, row within it)
+    std::vector<qint64> m_counted;            ///< lane -> its events already in its category's total
     QSet<int> m_pinned;
 };
 

@@ -6,6 +6,7 @@
 #include <QDataStream>
 #include <QFile>
 #include <QSaveFile>
+#include <QSet>
 
 #include <algorithm>
 #include <limits>
@@ -61,12 +62,36 @@ qint64 TimelineIndex::laneLowerBound(int lane, qint64 t) const
 
 void TimelineIndex::finish()
 {
-    m_laneByName.clear();
+    for (auto& shard : m_laneByName)
+        shard.clear();
     m_typeByName.clear();
     for (int i = 0; i < streams.size(); ++i)
-        m_laneByName.insert(streams[i], i);
+        m_laneByName[shardOf(streams[i])].insert(streams[i], i);
     for (int i = 0; i < types.size(); ++i)
         m_typeByName.insert(types[i], i);
+    // Display order: natural name order (order-2 before order-10), as people number their aggregates.
+    laneOrder.resize(size_t(streams.size()));
+    for (size_t i = 0; i < laneOrder.size(); ++i)
+        laneOrder[i] = quint32(i);
+    std::sort(laneOrder.begin(), laneOrder.end(), [this](quint32 a, quint32 b) { return naturalLess(streams[int(a)], streams[int(b)]); });
+    m_rankCache.clear();
+}
+
+int TimelineIndex::rankOfLane(int lane) const
+{
+    if (lane < 0 || size_t(lane) >= laneOrder.size())
+        return -1;
+    if (m_rankCache.size() != laneOrder.size()) {
+        m_rankCache.assign(laneOrder.size(), 0);
+        for (size_t k = 0; k < laneOrder.size(); ++k)
+            m_rankCache[laneOrder[k]] = int(k);
+    }
+    return m_rankCache[size_t(lane)];
+}
+
+void TimelineIndex::sortLanes(QList<int>& lanes) const
+{
+    std::sort(lanes.begin(), lanes.end(), [this](int a, int b) { return rankOfLane(a) < rankOfLane(b); });
 }
 
 namespace {
@@ -78,8 +103,8 @@ void computeLanes(TimelineIndex& index)
     const int laneCount = int(index.streams.size());
     index.laneRows.assign(size_t(laneCount), {});
     std::vector<quint32> laneSizes(static_cast<size_t>(laneCount), 0);
-    for (const auto& e : entries)
-        ++laneSizes[e.lane];
+    for (size_t r = 0; r < entries.size(); ++r)
+        ++laneSizes[entries[r].lane];
     for (int l = 0; l < laneCount; ++l)
         index.laneRows[size_t(l)].reserve(laneSizes[size_t(l)]);
     for (quint32 row : index.byTime)
@@ -98,7 +123,7 @@ void computeLanes(TimelineIndex& index)
 
     // Stream summaries from the events themselves, so they agree with what the lanes show.
     index.streamInfos.clear();
-    index.streamInfos.reserve(laneCount);
+    index.streamInfos.reserve(size_t(laneCount));
     for (int l = 0; l < laneCount; ++l) {
         StreamInfo s;
         s.stream = index.streams[l];
@@ -121,7 +146,7 @@ void computeLanes(TimelineIndex& index)
             s.firstTime = entries[rows.front()].time;
             s.lastTime = entries[rows.back()].time;
         }
-        index.streamInfos.append(s);
+        index.streamInfos.push_back(s);
     }
 }
 
@@ -172,7 +197,7 @@ TimelineIndexBuilder::TimelineIndexBuilder(const StoreInfo& info, qint64 expecte
     m_index->info = info;
     m_index->timeKnown = info.timeKnown;
     if (expectedEvents > 0)
-        m_index->entries.reserve(size_t(expectedEvents));
+        m_entries.reserve(size_t(expectedEvents));
 }
 
 void TimelineIndexBuilder::add(const Event& e)
@@ -204,35 +229,20 @@ void TimelineIndexBuilder::add(const Event& e)
     entry.lane = quint32(m_lastLane);
     entry.type = quint32(m_lastTypeId);
     ++m_index->typeCounts[size_t(m_lastTypeId)];
-    m_index->entries.push_back(entry);
+    m_entries.push_back(entry);
 }
 
 std::shared_ptr<const TimelineIndex> TimelineIndexBuilder::finish()
 {
     auto index = m_index;
-    auto& entries = index->entries;
+    auto& entries = m_entries;
     // Sources deliver position order; make sure (a corrupt source must not break the binary searches).
     auto byPosition = [](const auto& a, const auto& b) { return a.position < b.position; };
     if (!std::is_sorted(entries.begin(), entries.end(), byPosition))
         std::stable_sort(entries.begin(), entries.end(), byPosition);
 
-    // Lanes in stream-name order, as the stream browser lists them.
+    // Lanes keep the order of first appearance; finish() puts them in name order for display (laneOrder).
     const int laneCount = int(index->streams.size());
-    QList<int> order(laneCount);
-    for (int i = 0; i < laneCount; ++i)
-        order[i] = i;
-    // Natural order (order-2 before order-10), as people number their aggregates.
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return naturalLess(index->streams[a], index->streams[b]); });
-    std::vector<quint32> remap(static_cast<size_t>(laneCount));
-    QStringList names;
-    names.reserve(laneCount);
-    for (int i = 0; i < laneCount; ++i) {
-        remap[size_t(order[i])] = quint32(i);
-        names.append(index->streams[order[i]]);
-    }
-    index->streams = names;
-    for (auto& e : entries)
-        e.lane = remap[e.lane];
 
     index->byTime.resize(entries.size());
     for (size_t i = 0; i < entries.size(); ++i)
@@ -242,33 +252,49 @@ std::shared_ptr<const TimelineIndex> TimelineIndexBuilder::finish()
     };
     if (!std::is_sorted(index->byTime.begin(), index->byTime.end(), timeOrder))
         std::sort(index->byTime.begin(), index->byTime.end(), timeOrder);
+    index->entries.assign(entries);
+    entries = {};
 
     computeLanes(*index);
     index->finish();
     StoreInfo& info = index->info;
-    info.events = qint64(entries.size());
+    info.events = qint64(index->entries.size());
     info.streams = laneCount;
-    if (!entries.empty()) {
-        info.firstPosition = entries.front().position;
-        info.lastPosition = entries.back().position;
+    if (!index->entries.empty()) {
+        info.firstPosition = index->entries.front().position;
+        info.lastPosition = index->entries.back().position;
         if (index->timeKnown) {
             info.firstTime = index->firstTime();
             info.lastTime = index->lastTime();
         }
     }
     m_index = std::make_shared<TimelineIndex>();
+    m_laneIds.clear();
+    m_typeIds.clear();
+    m_lastLane = m_lastTypeId = -1;
     return index;
 }
 
 std::shared_ptr<const TimelineIndex> TimelineIndex::extended(const QList<Event>& events) const
 {
     auto index = std::make_shared<TimelineIndex>(*this);
+    index->append(events);
+    return index;
+}
+
+TimelineAppend TimelineIndex::append(const QList<Event>& events)
+{
+    TimelineAppend d;
+    d.known = true;
+    d.rowsBefore = size();
+    d.lanesBefore = int(streams.size());
+    d.typesBefore = int(types.size());
+    d.wasEmpty = isEmpty();
+    d.firstTimeBefore = isEmpty() ? 0 : firstTime();
+    d.lastTimeBefore = isEmpty() ? 0 : lastTime();
+    d.firstTimeSlotChanged = qint64(byTime.size());
     qint64 lastPosition = entries.empty() ? 0 : entries.back().position;
-    const qint64 lastTimeBefore = byTime.empty() ? std::numeric_limits<qint64>::min() : lastTime();
-    const int lanesBefore = int(streams.size());
-    bool inOrder = true;
-    qint64 previousTime = lastTimeBefore;
-    std::vector<quint32> newRows;
+    QList<int> changedLanes;
     for (const Event& e : events) {
         if (e.position <= lastPosition)
             continue; // already indexed (a page read twice, or a commit seen before)
@@ -276,87 +302,92 @@ std::shared_ptr<const TimelineIndex> TimelineIndex::extended(const QList<Event>&
         Entry entry;
         entry.position = e.position;
         entry.version = e.version;
-        entry.time = (e.time == kNoTime || !index->timeKnown) ? e.position : e.time;
-        auto lane = index->m_laneByName.constFind(e.stream);
-        if (lane == index->m_laneByName.constEnd()) {
-            lane = index->m_laneByName.insert(e.stream, int(index->streams.size()));
-            index->streams.append(e.stream);
+        entry.time = (e.time == kNoTime || !timeKnown) ? e.position : e.time;
+        QHash<QString, int>& shard = m_laneByName[shardOf(e.stream)];
+        auto lane = shard.constFind(e.stream);
+        if (lane == shard.constEnd()) {
+            // A new stream gets the next lane number (nothing indexed or shown is renumbered) and its place
+            // in the display order.
+            lane = shard.insert(e.stream, int(streams.size()));
+            streams.append(e.stream);
+            StreamInfo s;
+            s.stream = e.stream;
+            streamInfos.push_back(s);
+            laneRows.emplace_back();
+            lanePoints.emplace_back();
+            const auto at = std::lower_bound(laneOrder.begin(), laneOrder.end(), e.stream,
+                                             [this](quint32 l, const QString& name) { return naturalLess(streams[int(l)], name); });
+            laneOrder.insert(at, quint32(*lane));
+            m_rankCache.clear();
+            d.newLanes.append(*lane);
         }
-        auto type = index->m_typeByName.constFind(e.type);
-        if (type == index->m_typeByName.constEnd()) {
-            type = index->m_typeByName.insert(e.type, int(index->types.size()));
-            index->types.append(e.type);
-            index->typeCounts.push_back(0);
+        auto type = m_typeByName.constFind(e.type);
+        if (type == m_typeByName.constEnd()) {
+            type = m_typeByName.insert(e.type, int(types.size()));
+            types.append(e.type);
+            typeCounts.push_back(0);
         }
         entry.lane = quint32(*lane);
         entry.type = quint32(*type);
-        ++index->typeCounts[entry.type];
-        if (entry.time < previousTime)
-            inOrder = false;
-        previousTime = entry.time;
-        newRows.push_back(quint32(index->entries.size()));
-        index->entries.push_back(entry);
-    }
-    if (newRows.empty())
-        return index;
+        ++typeCounts[entry.type];
+        const auto row = quint32(entries.size());
+        entries.push_back(entry);
+        if (changedLanes.isEmpty() || changedLanes.last() != *lane)
+            changedLanes.append(*lane);
 
-    if (int(index->streams.size()) == lanesBefore && inOrder) {
-        // Appending keeps every ordering sorted: later times, and rows after all earlier rows.
-        for (quint32 row : newRows) {
-            const Entry& e = index->entries[row];
-            index->byTime.push_back(row);
-            index->sortedTimes.push_back(e.time);
-            index->laneRows[e.lane].push_back(row);
-            index->lanePoints[e.lane].push_back({e.time, e.type});
-            StreamInfo& s = index->streamInfos[int(e.lane)];
-            if (s.events == 0) {
-                s.firstVersion = s.lastVersion = e.version;
-                s.firstPosition = e.position;
-                s.firstTime = e.time;
-            }
-            ++s.events;
-            s.firstVersion = std::min(s.firstVersion, e.version);
-            s.lastVersion = std::max(s.lastVersion, e.version);
-            s.lastPosition = e.position;
-            s.lastTime = e.time;
+        // Time order: after every equal time (rows break ties, and this row is the largest).
+        if (sortedTimes.empty() || entry.time >= sortedTimes.back()) {
+            byTime.push_back(row);
+            sortedTimes.push_back(entry.time);
+        } else {
+            const auto at = std::upper_bound(sortedTimes.begin(), sortedTimes.end(), entry.time);
+            const auto slot = at - sortedTimes.begin();
+            sortedTimes.insert(at, entry.time);
+            byTime.insert(byTime.begin() + slot, row);
+            d.firstTimeSlotChanged = std::min<qint64>(d.firstTimeSlotChanged, qint64(slot));
         }
-    } else {
-        // A new stream takes its place in name order (lane numbers move), or time went back: re-sort in memory.
-        const int laneCount = int(index->streams.size());
-        QList<int> order(laneCount);
-        for (int i = 0; i < laneCount; ++i)
-            order[i] = i;
-        std::sort(order.begin(), order.end(), [&](int a, int b) { return naturalLess(index->streams[a], index->streams[b]); });
-        std::vector<quint32> remap(static_cast<size_t>(laneCount));
-        QStringList names;
-        names.reserve(laneCount);
-        for (int i = 0; i < laneCount; ++i) {
-            remap[size_t(order[i])] = quint32(i);
-            names.append(index->streams[order[i]]);
+        auto& rows = laneRows[size_t(*lane)];
+        auto& points = lanePoints[size_t(*lane)];
+        if (points.empty() || entry.time >= points.back().time) {
+            rows.push_back(row);
+            points.push_back({entry.time, entry.type});
+        } else {
+            const auto at = std::upper_bound(points.begin(), points.end(), entry.time,
+                                             [](qint64 t, const LanePoint& p) { return t < p.time; });
+            const auto k = at - points.begin();
+            points.insert(at, {entry.time, entry.type});
+            rows.insert(rows.begin() + k, row);
         }
-        index->streams = names;
-        for (auto& e : index->entries)
-            e.lane = remap[e.lane];
-        auto& all = index->entries;
-        for (quint32 row : newRows)
-            index->byTime.push_back(row);
-        std::stable_sort(index->byTime.begin(), index->byTime.end(), [&all](quint32 a, quint32 b) {
-            return all[a].time != all[b].time ? all[a].time < all[b].time : a < b;
-        });
-        computeLanes(*index);
-        index->finish();
+        StreamInfo& s = streamInfos[*lane];
+        if (s.events == 0) {
+            s.firstVersion = s.lastVersion = entry.version;
+            s.firstPosition = s.lastPosition = entry.position;
+            s.firstTime = s.lastTime = entry.time;
+        }
+        ++s.events;
+        s.firstVersion = std::min(s.firstVersion, entry.version);
+        s.lastVersion = std::max(s.lastVersion, entry.version);
+        s.lastPosition = std::max(s.lastPosition, entry.position);
+        s.firstTime = points.front().time;
+        s.lastTime = points.back().time;
     }
-    StoreInfo& info = index->info;
-    info.events = index->size();
-    info.streams = index->streams.size();
-    info.lastPosition = index->entries.back().position;
+    if (entries.size() == size_t(d.rowsBefore))
+        return d;
+    ++generation;
+    const QSet<int> changed(changedLanes.begin(), changedLanes.end());
+    d.changedLanes = QList<int>(changed.begin(), changed.end());
+    std::sort(d.changedLanes.begin(), d.changedLanes.end());
+
+    info.events = size();
+    info.streams = streams.size();
+    info.lastPosition = entries.back().position;
     if (info.firstPosition <= 0)
-        info.firstPosition = index->entries.front().position;
-    if (index->timeKnown) {
-        info.firstTime = index->firstTime();
-        info.lastTime = index->lastTime();
+        info.firstPosition = entries.front().position;
+    if (timeKnown) {
+        info.firstTime = firstTime();
+        info.lastTime = lastTime();
     }
-    return index;
+    return d;
 }
 
 std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, const CancelToken& cancel,
@@ -436,7 +467,9 @@ bool saveTimelineIndex(const TimelineIndex& index, const QString& path, const QB
         << i.timeKnown << i.warnings << index.timeKnown;
     out << index.streams << index.types;
     writeVector(out, index.typeCounts);
-    writeVector(out, index.entries);
+    out << quint64(index.entries.size());
+    for (const auto& chunk : index.entries.chunks())
+        out.writeRawData(reinterpret_cast<const char*>(chunk.data()), int(chunk.size() * sizeof(TimelineIndex::Entry)));
     writeVector(out, index.byTime);
     if (out.status() != QDataStream::Ok || !file.commit()) {
         if (error)
@@ -471,11 +504,11 @@ std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString& path, cons
         >> i.timeKnown >> i.warnings >> index->timeKnown;
     in >> index->streams >> index->types;
     const quint64 limit = quint64(file.size());
-    if (in.status() != QDataStream::Ok || !readVector(in, index->typeCounts, limit) || !readVector(in, index->entries, limit)
+    std::vector<TimelineIndex::Entry> e;
+    if (in.status() != QDataStream::Ok || !readVector(in, index->typeCounts, limit) || !readVector(in, e, limit)
         || !readVector(in, index->byTime, limit))
         return fail(QStringLiteral("truncated or damaged index file"));
     // Check everything the binary searches and array lookups rely on: a damaged cache must never crash.
-    const auto& e = index->entries;
     if (index->byTime.size() != e.size() || index->typeCounts.size() != size_t(index->types.size()))
         return fail(QStringLiteral("inconsistent index file"));
     for (size_t k = 0; k < e.size(); ++k) {
@@ -486,6 +519,7 @@ std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString& path, cons
         if (r >= e.size() || (k > 0 && e[index->byTime[k - 1]].time > e[r].time))
             return fail(QStringLiteral("inconsistent index file"));
     }
+    index->entries.assign(e);
     computeLanes(*index);
     index->finish();
     return index;

@@ -93,20 +93,35 @@ void TimelineWidget::setIndex(std::shared_ptr<const TimelineIndex> index)
     fitAll();
 }
 
-void TimelineWidget::updateIndex(std::shared_ptr<const TimelineIndex> index)
+void TimelineWidget::updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
 {
-    const bool hadAll = !m_index || m_index->isEmpty()
-                        || (m_map.start <= double(m_index->firstTime()) && m_map.end >= double(m_index->lastTime()));
-    const bool hadEnd = m_index && !m_index->isEmpty() && m_map.end >= double(m_index->lastTime());
+    // Appended in place: the index no longer knows its old extent, the change does.
+    const bool inPlace = change.known && index && index == m_index;
+    const bool wasEmpty = inPlace ? change.wasEmpty : (!m_index || m_index->isEmpty());
+    const double oldFirst = inPlace ? double(change.firstTimeBefore) : (wasEmpty ? 0.0 : double(m_index->firstTime()));
+    const double oldLast = inPlace ? double(change.lastTimeBefore) : (wasEmpty ? 0.0 : double(m_index->lastTime()));
+    const bool hadAll = wasEmpty || (m_map.start <= oldFirst && m_map.end >= oldLast);
+    const bool hadEnd = !wasEmpty && m_map.end >= oldLast;
     m_index = std::move(index);
-    m_failureType.clear();
-    m_failurePrefix.clear();
-    if (m_index) {
-        for (const QString& t : m_index->types)
-            m_failureType.push_back(isFailureType(t) ? 1 : 0);
+    if (inPlace && m_failurePrefix.size() == size_t(change.rowsBefore) + 1) {
+        // Only what the append touched: new types, and the prefix counts from the first byTime slot that
+        // changed (the end, unless a time went back).
+        for (int t = int(m_failureType.size()); t < m_index->types.size(); ++t)
+            m_failureType.push_back(isFailureType(m_index->types[t]) ? 1 : 0);
+        const size_t from = size_t(std::max<qint64>(0, change.firstTimeSlotChanged));
         m_failurePrefix.resize(m_index->byTime.size() + 1, 0);
-        for (size_t k = 0; k < m_index->byTime.size(); ++k)
+        for (size_t k = from; k < m_index->byTime.size(); ++k)
             m_failurePrefix[k + 1] = m_failurePrefix[k] + quint32(m_failureType[m_index->entries[m_index->byTime[k]].type]);
+    } else {
+        m_failureType.clear();
+        m_failurePrefix.clear();
+        if (m_index) {
+            for (const QString& t : m_index->types)
+                m_failureType.push_back(isFailureType(t) ? 1 : 0);
+            m_failurePrefix.resize(m_index->byTime.size() + 1, 0);
+            for (size_t k = 0; k < m_index->byTime.size(); ++k)
+                m_failurePrefix[k + 1] = m_failurePrefix[k] + quint32(m_failureType[m_index->entries[m_index->byTime[k]].type]);
+        }
     }
     updateScrollBar();
     if (!m_index || m_index->isEmpty())
@@ -137,9 +152,9 @@ QList<int> TimelineWidget::lanes() const
     if (!m_lanes.isEmpty() || !m_index)
         return m_lanes;
     QList<int> all;
-    all.reserve(m_index->streams.size());
-    for (int i = 0; i < m_index->streams.size(); ++i)
-        all.append(i);
+    all.reserve(qsizetype(m_index->laneOrder.size()));
+    for (quint32 lane : m_index->laneOrder)
+        all.append(int(lane));
     return all;
 }
 
@@ -292,12 +307,12 @@ int TimelineWidget::laneAt(int y) const
     const int i = laneIndexAt(y, m_layout);
     if (i < 0)
         return -1;
-    return m_lanes.isEmpty() ? i : m_lanes[i];
+    return m_lanes.isEmpty() ? int(m_index->laneOrder[size_t(i)]) : m_lanes[i];
 }
 
 int TimelineWidget::yForLane(int lane) const
 {
-    const int i = m_lanes.isEmpty() ? lane : int(m_lanes.indexOf(lane));
+    const int i = m_lanes.isEmpty() ? (m_index ? m_index->rankOfLane(lane) : -1) : int(m_lanes.indexOf(lane));
     if (i < 0)
         return -1;
     const int y = m_layout.lanes.top() + i * kLaneHeight - m_vscroll->value() + kLaneHeight / 2;
@@ -306,7 +321,7 @@ int TimelineWidget::yForLane(int lane) const
 
 void TimelineWidget::ensureLaneVisible(int lane)
 {
-    const int i = m_lanes.isEmpty() ? lane : int(m_lanes.indexOf(lane));
+    const int i = m_lanes.isEmpty() ? (m_index ? m_index->rankOfLane(lane) : -1) : int(m_lanes.indexOf(lane));
     if (i < 0)
         return;
     const int top = i * kLaneHeight;
@@ -479,7 +494,7 @@ void TimelineWidget::paintLaneImage(const Layout& l)
         const int yTop = int(std::lround((i * kLaneHeight - m_vscroll->value()) * dpr));
         if (yTop >= imgSize.height())
             break;
-        const int lane = m_lanes.isEmpty() ? i : m_lanes[i];
+        const int lane = m_lanes.isEmpty() ? int(m_index->laneOrder[size_t(i)]) : m_lanes[i];
         const auto& points = m_index->lanePoints[size_t(lane)];
         auto timeLess = [](const TimelineIndex::LanePoint& pt, qint64 v) { return pt.time < v; };
         const auto lo = std::lower_bound(points.begin(), points.end(), tStart, timeLess);
@@ -553,7 +568,7 @@ void TimelineWidget::paintLanes(QPainter& p, const Layout& l)
         const int y = l.lanes.top() + i * kLaneHeight - m_vscroll->value();
         if (y >= l.lanes.bottom())
             break;
-        const int lane = m_lanes.isEmpty() ? i : m_lanes[i];
+        const int lane = m_lanes.isEmpty() ? int(m_index->laneOrder[size_t(i)]) : m_lanes[i];
         const QRect row(0, y, l.lanes.width(), kLaneHeight);
         if (lane == selectedLane)
             p.fillRect(row, mix(pal.color(QPalette::Base), pal.color(QPalette::Highlight), 0.18));
@@ -682,7 +697,7 @@ void TimelineWidget::paintMarkers(QPainter& p, const Layout& l)
         const qint64 row = sel > 0 ? m_index->rowOfPosition(sel) : -1;
         if (row >= 0) {
             const auto& e = m_index->entries[size_t(row)];
-            const int y = yForLane(int(e.lane));
+            const int y = yForLane(m_index->laneOfRow(row));
             const double x = m_map.xAt(double(e.time));
             if (y >= 0 && x >= l.plotLeft && x <= l.plotLeft + l.plotWidth) {
                 p.setBrush(Qt::NoBrush);
@@ -775,17 +790,19 @@ QString TimelineWidget::tooltipAt(const QPoint& pos) const
         return markerText();
     const qint64 position = eventAt(pos);
     if (position > 0) {
-        const auto& e = m_index->entries[size_t(m_index->rowOfPosition(position))];
+        const qint64 hitRow = m_index->rowOfPosition(position);
+        const auto& e = m_index->entries[size_t(hitRow)];
+        const int lane = m_index->laneOfRow(hitRow);
         const QString when = m_index->timeKnown ? formatTime(e.time) : tr("(no time in this store)");
         // Count the events under the same pixel column so a dense column does not hide its size.
-        const auto& rows = m_index->laneRows[e.lane];
+        const auto& rows = m_index->laneRows[size_t(lane)];
         const double t0 = m_map.timeAt(std::floor(m_map.xAt(double(e.time))));
         const double t1 = t0 + m_map.unitsPerPixel();
         auto less = [&](quint32 row, qint64 v) { return m_index->entries[row].time < v; };
         const auto a = std::lower_bound(rows.begin(), rows.end(), qint64(std::ceil(t0)), less);
         const auto b = std::lower_bound(a, rows.end(), qint64(std::ceil(t1)), less);
         QString text = QStringLiteral("<b>%1</b><br>%2 v%3<br>%4<br>position %5")
-                           .arg(m_index->types[int(e.type)].toHtmlEscaped(), m_index->streams[int(e.lane)].toHtmlEscaped())
+                           .arg(m_index->types[int(e.type)].toHtmlEscaped(), m_index->streams[lane].toHtmlEscaped())
                            .arg(e.version)
                            .arg(when)
                            .arg(e.position);

@@ -34,7 +34,9 @@ public:
     void setIndex(std::shared_ptr<const TimelineIndex> index);
     /// More events at the end of the same store (a live tail): zoom, lanes and selection stay; a view
     /// that showed the old end moves along so the new events are in sight.
-    void updateIndex(std::shared_ptr<const TimelineIndex> index);
+    /// `change`: what TimelineIndex::append() added (the same index grown in place); a default one means
+    /// another index object: everything derived from it is recomputed.
+    void updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change = {});
     std::shared_ptr<const TimelineIndex> index() const { return m_index; }
 
     /// Lanes to show, in order (indices into index()->streams). Empty list: every stream; {-1}: none.

@@ -13,6 +13,7 @@
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QStatusBar>
+#include <QPointer>
 #include <QThread>
 
 namespace chronoscope {
@@ -22,12 +23,51 @@ namespace {
 // page is a commit. Re-reading the tail at most this often keeps the window responsive either way.
 constexpr int kReadingRefreshMs = 400;
 constexpr int kFollowingRefreshMs = 100;
+// At most this many new events per batch: a backlog (a long read, a burst) arrives as several batches, so
+// one append on the GUI thread stays short (about 1 ms per 10k events) whatever the backlog.
+constexpr int kMaxBatch = 20000;
 }
 
-LiveController::LiveController(MainWindow* window)
-    : QObject(window), m_window(window), m_label(new QLabel(window)), m_followHead(new QAction(tr("Follow &Head"), this)),
-      m_saveCapture(new QAction(tr("Save &Capture As…"), this)), m_stop(new QAction(tr("S&top Remote Read"), this))
+// Reads the events after a position from its own reader of the cache, on the tail thread (never the GUI
+// thread), and hands them to the controller without their payloads (the index keeps none).
+class TailReader
 {
+public:
+    explicit TailReader(std::unique_ptr<EventReader> reader) : m_reader(std::move(reader)) {}
+
+    void read(quint64 epoch, qint64 from, const QPointer<LiveController>& to)
+    {
+        EventQuery q;
+        q.fromPosition = from;
+        q.limit = kMaxBatch;
+        QList<Event> events;
+        QString error;
+        const bool ok = m_reader->read(q, [&](const Event& e) {
+            Event light = e;
+            light.data.clear();
+            light.metadata.clear();
+            events.append(std::move(light));
+            return true;
+        }, &error);
+        QThread* thread = QThread::currentThread();
+        QMetaObject::invokeMethod(to, [to, epoch, events, ok, error, thread] {
+            if (to)
+                to->tailRead(epoch, events, ok, error, thread);
+        }, Qt::QueuedConnection);
+    }
+
+private:
+    std::unique_ptr<EventReader> m_reader;
+};
+
+LiveController::LiveController(MainWindow* window)
+    : QObject(window), m_window(window), m_tailThread(new QThread), m_tailHost(new QObject), m_label(new QLabel(window)),
+      m_followHead(new QAction(tr("Follow &Head"), this)), m_saveCapture(new QAction(tr("Save &Capture As…"), this)),
+      m_stop(new QAction(tr("S&top Remote Read"), this))
+{
+    m_tailThread->setObjectName(QStringLiteral("live tail"));
+    m_tailHost->moveToThread(m_tailThread);
+    m_tailThread->start();
     m_stop->setObjectName(QStringLiteral("stopRemoteAction"));
     m_stop->setEnabled(false);
     connect(m_stop, &QAction::triggered, this, &LiveController::stop);
@@ -57,6 +97,11 @@ LiveController::LiveController(MainWindow* window)
 
 LiveController::~LiveController()
 {
+    stopTail();
+    m_tailThread->quit();
+    m_tailThread->wait();
+    delete m_tailHost;
+    delete m_tailThread;
     if (m_session)
         m_session->cancel();
     if (m_saveThread) {
@@ -70,7 +115,7 @@ void LiveController::start(const QString& uri, const RemoteScope& scope, bool fo
     stop();
     delete m_session; // waits for the previous worker, which stop() has cancelled
     m_session = new RemoteSession(this);
-    m_tailReader.reset();
+    stopTail();
     m_display = redactUri(uri);
     m_follow = follow;
     m_shown = false;
@@ -133,16 +178,20 @@ void LiveController::committed()
         stop();
         return;
     }
+    // The window's index is this controller's to grow: one copy of the first page, then appends in place.
+    auto live = std::make_shared<TimelineIndex>(*index);
     OpenResult r;
     r.uri = m_display;
     r.displayUri = m_display;
     r.reader = std::shared_ptr<EventReader>(std::move(reader));
-    r.index = index;
+    r.index = live;
     r.elapsedMs = m_clock.elapsed();
     m_applying = true;
     m_window->applyOpen(r);
     m_applying = false;
-    m_tailReader = std::move(tail);
+    stopTail();
+    m_index = live;
+    m_tail = std::make_shared<TailReader>(std::move(tail));
     m_shown = true;
     setState(m_state);
     if (index->size() < m_committedEvents)
@@ -151,31 +200,53 @@ void LiveController::committed()
 
 void LiveController::refresh()
 {
-    if (!m_shown || !m_tailReader || !m_window->m_index)
+    if (!m_shown || !m_tail || !m_index || m_window->m_index != m_index)
         return;
-    const std::shared_ptr<const TimelineIndex> base = m_window->m_index;
-    EventQuery q;
-    q.fromPosition = base->isEmpty() ? 0 : base->entries.back().position + 1;
-    QString error;
-    QList<Event> events;
-    const bool ok = m_tailReader->read(q, [&](const Event& e) {
-        Event light = e;
-        light.data.clear(); // the index keeps no payloads
-        light.metadata.clear();
-        events.append(light);
-        return true;
-    }, &error);
+    if (m_reading) {
+        m_readAgain = true;  // one batch at a time; this commit is read when the batch in flight is in
+        return;
+    }
+    m_reading = true;
+    const qint64 from = m_index->isEmpty() ? 0 : m_index->entries.back().position + 1;
+    QPointer<LiveController> self(this);
+    std::shared_ptr<TailReader> tail = m_tail;  // kept alive by the read even if the tail stops meanwhile
+    const quint64 epoch = m_epoch;
+    QMetaObject::invokeMethod(m_tailHost, [tail, epoch, from, self] { tail->read(epoch, from, self); }, Qt::QueuedConnection);
+}
+
+void LiveController::tailRead(quint64 epoch, const QList<Event>& events, bool ok, const QString& error, QThread* thread)
+{
+    if (epoch != m_epoch)
+        return;  // read for a tail that has stopped (another store, another session)
+    m_reading = false;
+    m_lastReadThread = thread;
+    ++m_tailReads;
     if (!ok) {
         m_window->statusBar()->showMessage(tr("%1: could not read the new events: %2").arg(m_display, error), 8000);
         return;
     }
-    if (!events.isEmpty()) {
-        m_window->extendIndex(base->extended(events));
-        if (m_followHead->isChecked())
-            moveToHead();
-        Q_EMIT indexExtended(m_window->m_index->size());
+    if (!events.isEmpty() && m_index && m_window->m_index == m_index) {
+        const TimelineAppend change = m_index->append(events);
+        if (!change.isEmpty()) {
+            m_window->indexGrew(change);
+            if (m_followHead->isChecked())
+                moveToHead();
+            Q_EMIT indexExtended(m_index->size());
+        }
     }
     setState(m_state);
+    if (m_readAgain || events.size() >= kMaxBatch) {
+        m_readAgain = false;
+        refresh();
+    }
+}
+
+void LiveController::stopTail()
+{
+    ++m_epoch;
+    m_reading = m_readAgain = false;
+    m_tail.reset();  // the reader goes with the last read that holds it, on the tail thread
+    m_index.reset();
 }
 
 void LiveController::moveToHead()
@@ -219,7 +290,7 @@ void LiveController::storeOpened()
         // Another store replaced the remote one: its session ends and the status goes.
         stop();
         m_shown = false;
-        m_tailReader.reset();
+        stopTail();
         const QSignalBlocker block(m_followHead);
         m_followHead->setChecked(false);
         m_followHead->setEnabled(false);

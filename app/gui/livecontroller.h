@@ -16,11 +16,14 @@
 class QAction;
 class QLabel;
 class QProgressDialog;
+class QThread;
 
 namespace chronoscope {
 
 class EventReader;
 class MainWindow;
+class TailReader;
+struct TimelineIndex;
 
 class LiveController : public QObject
 {
@@ -48,6 +51,10 @@ public:
     QAction* stopAction() const { return m_stop; }
     RemoteSession* session() const { return m_session; }
     bool isSaving() const { return m_saveThread != nullptr; }
+    /// The thread that read the last batch of new events (never the GUI thread); null before the first.
+    QThread* lastTailReadThread() const { return m_lastReadThread; }
+    /// Batches of new events read and appended so far (tests, benchmarks).
+    qint64 tailReads() const { return m_tailReads; }
 
     /// Writes what the open remote store (or cache/capture file) holds so far as a native store at `path`,
     /// on a worker thread; captureFinished tells the outcome. False when nothing could be started.
@@ -66,16 +73,29 @@ Q_SIGNALS:
     void captureFinished(bool ok, const QString& path, const QString& error);
 
 private:
+    friend class TailReader;
     void setState(State s, const QString& message = {});
     void committed();
     void refresh();
+    void tailRead(quint64 epoch, const QList<chronoscope::Event>& events, bool ok, const QString& error, QThread* thread);
+    void stopTail();
     void finished(bool ok, const QString& error);
     void moveToHead();
     qint64 shownEvents() const;
 
     MainWindow* m_window;
     RemoteSession* m_session = nullptr;
-    std::unique_ptr<EventReader> m_tailReader; ///< reads the events after the index's last position
+    // New events are read on m_tailThread by a TailReader (its own reader of the cache), one batch at a
+    // time; the GUI thread only appends them to m_index, in place (TimelineIndex::append()).
+    QThread* m_tailThread;
+    QObject* m_tailHost;                      ///< lives on m_tailThread: reads are queued to it
+    std::shared_ptr<TailReader> m_tail;
+    std::shared_ptr<TimelineIndex> m_index;  ///< the window's index (the one this controller appends to)
+    quint64 m_epoch = 0;                      ///< bumped when the tail stops: a late batch is dropped
+    bool m_reading = false;                   ///< a batch is being read
+    bool m_readAgain = false;                 ///< a commit arrived meanwhile: read again when it is in
+    QThread* m_lastReadThread = nullptr;
+    qint64 m_tailReads = 0;
     QString m_display;
     QString m_layout;
     QElapsedTimer m_clock;

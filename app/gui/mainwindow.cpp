@@ -86,7 +86,9 @@ MainWindow::MainWindow(QWidget* parent)
     // The state dock can show a loaded projection instead of the stream's merged state (its chooser).
     connect(projectionsDock->attachStateInspector(m_stateInspector), &ProjectionStateLink::defaultChosen, this,
             &MainWindow::requestState);
-    connect(projectionsDock->attachDiffInspector(m_diffInspector), &ProjectionDiffLink::deactivated, this, &MainWindow::requestDiff);
+    ProjectionDiffLink* diffLink = projectionsDock->attachDiffInspector(m_diffInspector);
+    connect(diffLink, &ProjectionDiffLink::deactivated, this, &MainWindow::requestDiff);
+    connect(diffLink, &ProjectionDiffLink::blameShown, this, &MainWindow::blameShown);
     if (QDockWidget* projections = addPanel(tr("Projections"), projectionsDock, Qt::RightDockWidgetArea)) {
         if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock"))) {
             tabifyDockWidget(state, projections);
@@ -117,7 +119,7 @@ MainWindow::MainWindow(QWidget* parent)
         m_fetchRequest = m_lookup->fetch(p);
         const qint64 row = m_index ? m_index->rowOfPosition(p) : -1;
         if (row >= 0)
-            m_timeline->ensureLaneVisible(int(m_index->entries[size_t(row)].lane));
+            m_timeline->ensureLaneVisible(m_index->laneOfRow(row));
     });
     connect(m_controller, &ReplayController::gapSkipped, this, [this](qint64 ms) {
         statusBar()->showMessage(tr("Real time: skipped %1 s with no events").arg(ms / 1000), 3000);
@@ -128,6 +130,15 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(m_controls, &ReplayControls::goToRequested, this, &MainWindow::goToDialog);
     connect(m_diffInspector, &DiffInspector::blameRequested, this, [this](const QString& path) {
+        // The Diff dock shows either two projections (their link blames in the projection) or the stream's
+        // states at A and B; a path of one is meaningless in the other.
+        auto* projections = findChild<ProjectionsDock*>();
+        if (projections && projections->diffLink() && projections->diffLink()->active()) {
+            m_blameRequest = 0;
+            if (!projections->diffLink()->blame(path))
+                m_diffInspector->setBlameResult(tr("Wait for the comparison to be shown, then click a path."));
+            return;
+        }
         if (!m_service || m_diffStream.isEmpty() || m_controller->markerB() <= 0)
             return;
         m_blameRequest = m_service->requestBlame(m_diffStream, path, Point::atPosition(m_controller->markerB()));
@@ -437,6 +448,8 @@ void MainWindow::applyOpen(const OpenResult& r)
     m_service = nullptr;
     m_lookup = nullptr;
     m_stateRequest = m_diffRequest = m_blameRequest = m_fetchRequest = m_searchRequest = 0;
+    m_diffStream.clear();
+    m_stateStreamShown.clear();
     m_reader = r.reader;
     m_index = r.index;
     m_displayUri = r.displayUri;
@@ -468,13 +481,12 @@ void MainWindow::applyOpen(const OpenResult& r)
     Q_EMIT storeOpened(r.displayUri);
 }
 
-void MainWindow::extendIndex(std::shared_ptr<const TimelineIndex> index)
+void MainWindow::indexGrew(const TimelineAppend& change)
 {
-    m_index = std::move(index);
     m_controller->updateIndex(m_index);
-    m_timeline->updateIndex(m_index);
-    m_browser->updateIndex(m_index); // counts throttled; new streams at once, pins and selection kept
-    m_eventTable->updateIndex(m_index);
+    m_timeline->updateIndex(m_index, change);
+    m_browser->updateIndex(m_index, change); // counts throttled; new streams at once, pins and selection kept
+    m_eventTable->updateIndex(m_index, change);
     m_controls->indexChanged();
     updateStatus();
 }
@@ -529,7 +541,8 @@ void MainWindow::wireServices()
                                             .arg(e.version)
                                             .arg(e.position)
                                             .arg(formatTime(e.time)));
-        m_controller->selectEvent(e.position);
+        // The whole window goes to that event: cursor, state, event table and the event panel.
+        m_controller->jumpToEvent(e.position);
         Q_EMIT blameShown(e.position);
     });
     connect(m_service, &ReplayService::failed, this, [this](quint64 id, const QString& message) {
@@ -575,7 +588,7 @@ QString MainWindow::stateStream() const
     const qint64 row = m_controller->cursorRow();
     if (!m_index || row < 0)
         return {};
-    return m_index->streams[int(m_index->entries[size_t(row)].lane)];
+    return m_index->streams[m_index->laneOfRow(row)];
 }
 
 void MainWindow::requestState()
@@ -657,6 +670,9 @@ bool MainWindow::isIdle() const
         return false;
     if (m_service && (m_service->isPending(m_stateRequest) || m_service->isPending(m_diffRequest)
                       || m_service->isPending(m_blameRequest)))
+        return false;
+    if (const auto* projections = findChild<ProjectionsDock*>(); projections && projections->diffLink()
+                                                                && projections->diffLink()->isBlaming())
         return false;
     return m_fetchRequest == 0;
 }

@@ -99,8 +99,9 @@ private:
     void applyDefaultDockSizes();
     void wireServices();
     void applyOpen(const OpenResult& r);
-    /// The same store with more events at its end (live tail): every view keeps its place.
-    void extendIndex(std::shared_ptr<const TimelineIndex> index);
+    /// The open index grew in place (live tail, TimelineIndex::append()): every view takes in the change
+    /// and keeps its place.
+    void indexGrew(const TimelineAppend& change);
     void addRecent(const QString& displayUri);
     void rebuildRecentMenu();
     void requestState();

@@ -41,8 +41,22 @@ public:
     void setReader(std::shared_ptr<EventReader> reader)
     {
         m_reader = std::move(reader);
-        for (auto& [name, l] : m_loaded)
-            l.replay = m_reader ? std::make_unique<ProjectionReplay>(l.projection.get(), m_reader.get()) : nullptr;
+        // Another store: every projection starts over from a fresh engine. Keeping the engine would carry
+        // the old store's state (and any top-level variables of the script) into the new one: a new
+        // ProjectionReplay assumes its engine is at $init.
+        for (auto it = m_loaded.begin(); it != m_loaded.end();) {
+            Loaded& l = it->second;
+            l.replay.reset();
+            ProjectionError err;
+            l.projection = JsProjection::fromSource(l.source, l.fileName, m_limits, &err);
+            if (!l.projection) {
+                it = m_loaded.erase(it);  // it compiled before; a failure here is reported when it is next asked for
+                continue;
+            }
+            if (m_reader)
+                l.replay = std::make_unique<ProjectionReplay>(l.projection.get(), m_reader.get());
+            ++it;
+        }
     }
 
     void load(quint64 id, const QString& name, const QString& source, const QString& fileName)
@@ -140,6 +154,20 @@ public:
         answer([id, result](ProjectionService* s) { Q_EMIT s->divergenceReady(id, result); });
     }
 
+    void blame(quint64 id, const QString& name, qint64 position, const QString& pointer)
+    {
+        Loaded* l = nullptr;
+        if (!ready(id, name, &l))
+            return;
+        ProjectionBlame result;
+        ProjectionError err;
+        if (!l->replay->blame(position, pointer, &result, &err, freshToken(), progressFor(id))) {
+            answer([id, name, err](ProjectionService* s) { Q_EMIT s->failed(id, name, err); });
+            return;
+        }
+        answer([id, name, result](ProjectionService* s) { Q_EMIT s->blameReady(id, name, result); });
+    }
+
     void watch(quint64 id, const QString& name, const QString& predicate, qint64 from, bool backward, bool level)
     {
         Loaded* l = nullptr;
@@ -234,6 +262,13 @@ quint64 ProjectionService::requestWatch(const QString& name, const QString& pred
     m_worker->post([w = m_worker, id, name, predicate, from, backward, level] {
         w->watch(id, name, predicate, from, backward, level);
     });
+    return id;
+}
+
+quint64 ProjectionService::requestBlame(const QString& name, qint64 position, const QString& pointer)
+{
+    const quint64 id = m_nextId++;
+    m_worker->post([w = m_worker, id, name, position, pointer] { w->blame(id, name, position, pointer); });
     return id;
 }
 

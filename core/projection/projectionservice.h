@@ -41,6 +41,9 @@ public:
     quint64 requestDivergence(const QString& nameA, const QString& nameB);
     /// watchReady() or failed().
     quint64 requestWatch(const QString& name, const QString& predicate, qint64 from, bool backward, bool level);
+    /// The event whose handlers last changed `pointer` (RFC 6901, into ProjectionSnapshot::view()) at or
+    /// before `position`: blameReady() or failed().
+    quint64 requestBlame(const QString& name, qint64 position, const QString& pointer);
     /// Stops the running divergence or watch (its request fails with kind Cancelled).
     void cancel();
 
@@ -50,6 +53,7 @@ Q_SIGNALS:
                     const QList<chronoscope::ProjectionLogLine>& logs, const QList<chronoscope::EmittedEvent>& emitted);
     void divergenceReady(quint64 id, const chronoscope::DivergenceResult& result);
     void watchReady(quint64 id, const QString& name, const chronoscope::WatchHit& hit);
+    void blameReady(quint64 id, const QString& name, const chronoscope::ProjectionBlame& blame);
     /// Any request that did not succeed (load errors too).
     void failed(quint64 id, const QString& name, const chronoscope::ProjectionError& error);
     void progress(quint64 id, qint64 done, qint64 total);

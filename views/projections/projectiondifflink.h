@@ -29,11 +29,17 @@ public:
     QString projectionB() const { return m_b; }
     /// A projection was (re)loaded in the dock: reload it here if it is A or B.
     void projectionReloaded(const QString& name);
+    /// A path of the shown diff was clicked: find the event whose handlers last changed it in the
+    /// projection that holds it (B, or A when the path exists only there) at the diff's position; the
+    /// cursor then moves to that event (blameShown). False when no projection diff is shown.
+    bool blame(const QString& path);
+    bool isBlaming() const { return m_blameRequest != 0; }
 
 Q_SIGNALS:
     /// Turned off: the window shows the stream diff again.
     void deactivated();
     void diffShown(const QString& a, const QString& b, qint64 position);
+    void blameShown(qint64 position);
 
 private:
     void ensureLoaded(const QString& name, QString* loadedSource);
@@ -51,6 +57,10 @@ private:
     quint64 m_requestA = 0, m_requestB = 0;
     bool m_haveA = false, m_haveB = false;
     ProjectionSnapshot m_snapA, m_snapB;
+    bool m_shown = false;          ///< m_snapA/m_snapB are the diff on screen
+    quint64 m_blameRequest = 0;
+    QString m_blamePath, m_blameProjection;
+    QString m_blameText;           ///< kept across the diff the cursor move brings
 };
 
 } // namespace chronoscope

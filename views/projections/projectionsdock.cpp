@@ -428,9 +428,19 @@ void ProjectionsDock::setReader(std::unique_ptr<EventReader> reader)
         QString error;
         m_diffLink->setReader(reader->clone(&error));
     }
-    m_service->setReader(std::move(reader));
+    m_service->setReader(std::move(reader));  // every engine starts over (and a running divergence/watch stops)
+    // Nothing computed on the previous store stays on screen or is answered any more: state, log, the
+    // divergence or watch result, the watchpoints' matches (positions of another store).
+    m_stateRequest = 0;
+    if (m_longRequest != 0) {
+        m_longRequest = 0;
+        m_watchRunning = -1;
+        setBusy(false);
+    }
     m_console->clear();
-    clearMatches();  // positions of another store
+    m_status->clear();
+    m_state->setMessage(tr("<i>Load a projection (Open…) to see its state at the cursor.</i>"));
+    clearMatches();
     requestState();
 }
 

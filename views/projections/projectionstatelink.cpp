@@ -83,6 +83,7 @@ QString ProjectionStateLink::key(const QString& projection, const QString& parti
 void ProjectionStateLink::setReader(std::unique_ptr<EventReader> reader)
 {
     m_hasReader = reader != nullptr;
+    m_request = m_beforeRequest = 0;  // answers about the previous store are dropped
     m_service->setReader(std::move(reader));
     m_partitions.clear();
     refreshSources();
