@@ -1,5 +1,7 @@
 #include "sources/remote/remoteclient.h"
 
+#include "model/glob.h"
+
 #include "util/jsontext.h"
 
 #include "sources/remote/remoteclients_p.h"
@@ -230,13 +232,12 @@ void setMetadata(Event& e, const QByteArray& payload)
 
 QString globPrefix(const QString& glob, bool* hasWildcard)
 {
-    qsizetype i = 0;
-    for (; i < glob.size(); ++i)
-        if (glob[i] == u'*' || glob[i] == u'?' || glob[i] == u'[')
-            break;
+    // The grammar's own parser (model/glob.h), so "\\*" is a literal star and "a[b" a plain name.
+    bool exact = false;
+    const QString prefix = glob::literalPrefix(glob, &exact);
     if (hasWildcard)
-        *hasWildcard = i < glob.size();
-    return glob.left(i);
+        *hasWildcard = !exact;
+    return prefix;
 }
 
 QByteArray sha256Hex(const QByteArray& bytes)
