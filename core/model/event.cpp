@@ -298,13 +298,13 @@ std::optional<TimeMs> parseTime(std::string_view s, QString* why)
         s.remove_prefix(1);
     while (!s.empty() && isAsciiSpace(s.back()))
         s.remove_suffix(1);
-    const QString kShapes = QStringLiteral("not a time (expected RFC 3339 like 2026-01-05T10:00:00Z, "
-                                           "YYYY-MM-DD HH:MM:SS as UTC, or epoch seconds or milliseconds)");
+    const QString kShapes = QStringLiteral("expected RFC 3339 like 2026-01-05T10:00:00Z, YYYY-MM-DD HH:MM:SS as "
+                                           "UTC, or epoch seconds or milliseconds");
     if (s.empty())
         return refuse(why, QStringLiteral("empty (no time given)"));
     for (char c : s)
         if (uchar(c) >= 0x80)
-            return refuse(why, QStringLiteral("not a time: it has a non-ASCII character (only ASCII digits are read)"));
+            return refuse(why, QStringLiteral("it has a non-ASCII character; only ASCII digits are read"));
 
     if (s.size() < 5 || s[4] != '-') {
         QString epochWhy;
@@ -401,8 +401,7 @@ std::optional<TimeMs> parseTime(QStringView text, QString* why)
     // Only ASCII is ever a digit here: a digit of another script is refused, not read as its value.
     for (QChar c : text)
         if (c.unicode() >= 0x80)
-            return refuse(why, QStringLiteral("not a time: it has the non-ASCII character U+%1 (only ASCII digits "
-                                              "are read)")
+            return refuse(why, QStringLiteral("it has the non-ASCII character U+%1; only ASCII digits are read")
                                    .arg(QString::number(c.unicode(), 16).toUpper().rightJustified(4, u'0')));
     const QByteArray ascii = text.toLatin1();
     return parseTime(std::string_view(ascii.constData(), size_t(ascii.size())), why);

@@ -108,7 +108,8 @@ QString formatTime(TimeMs t);
 /// alone), "YYYY-MM-DD HH:MM:SS" (no zone: UTC), integer epoch seconds (fewer than 12 digits) or
 /// milliseconds, and decimal epoch seconds (`1767607200.5`, `1.7676072e9`). Refuses impossible dates
 /// (2026-02-31), fields out of range (hour 24, offset +99:99), non-ASCII digits and anything outside
-/// the years 0000 to 9999; then returns nullopt and, with `why`, says what is wrong.
+/// the years 0000 to 9999; then returns nullopt and, with `why`, says what is wrong (a clause for
+/// "'X' is not a time: <why>").
 std::optional<TimeMs> parseTime(QStringView text, QString* why = nullptr);
 /// The same on UTF-8 (or ASCII) bytes, without building a QString (the importer's path).
 std::optional<TimeMs> parseTime(std::string_view text, QString* why = nullptr);

@@ -38,12 +38,11 @@ bool RemoteScope::fromParams(const QHash<QString, QString>& params, RemoteScope*
         const QString v = params.value(QLatin1String(key)).trimmed();
         if (v.isEmpty())
             return true;
-        const auto t = parseTime(v);
+        QString why;
+        const auto t = parseTime(v, &why);
         if (!t) {
             if (error)
-                *error = QStringLiteral("--%1 %2: not a time (use ISO 8601 like 2026-01-05T10:00:00Z, or epoch "
-                                        "seconds/milliseconds)")
-                             .arg(QLatin1String(key), v);
+                *error = QStringLiteral("--%1 %2: not a time: %3").arg(QLatin1String(key), v, why);
             return false;
         }
         *out = *t;
