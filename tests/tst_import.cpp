@@ -406,15 +406,9 @@ private Q_SLOTS:
             << QStringList{":2: stream a is at the largest version (9223372036854775807): an event without a version has "
                            "no next version; the event is skipped",
                            ":3: stream a is at the largest version"};
-        // (Largest first, then smallest, is tst_store's versionAndPositionLimits: on the old writer that
-        // order loops over all 2^64 versions, so it is not run through a whole import here.)
-        QTest::newRow("smallest, largest and zero versions in one stream")
-            << QByteArray(R"({"stream":"a","version":-9223372036854775808,"type":"T"})" "\n"
-                          R"({"stream":"a","version":9223372036854775807,"type":"T"})" "\n"
-                          R"({"stream":"a","version":0,"type":"T"})" "\n"
-                          R"({"stream":"a","version":9223372036854775807,"type":"Dup"})" "\n")
-            << QStringList{"a|-9223372036854775808|", "a|9223372036854775807|", "a|0|"} << 1
-            << QStringList{":4: duplicate: stream a already has version 9223372036854775807"};
+        // Extreme versions in one stream (2^63-1, -2^63, 0, duplicates) are tst_store's
+        // versionAndPositionLimits, which stops early on the old writer: through a whole import the old
+        // writer's duplicate set loops over 2^64 versions and grows without bound instead of failing.
         QTest::newRow("duplicate of the largest version")
             << QByteArray(R"({"stream":"a","version":9223372036854775807,"type":"T"})" "\n"
                           R"({"stream":"a","version":9223372036854775807,"type":"Dup"})" "\n" + good + "\n")
