@@ -93,6 +93,7 @@ QByteArray redisMatchPattern(const QString& g, bool* none)
             break;
         case Token::Set: {
             QByteArray members;
+            bool seen[128] = {};
             bool ascii = !t.negated;
             qsizetype m = t.from;
             char32_t lo, hi;
@@ -104,8 +105,11 @@ QByteArray redisMatchPattern(const QString& g, bool* none)
                     break;
                 }
                 for (char32_t c = lo; c <= hi; ++c)
-                    if (!members.contains(char(c)))
-                        members += QByteArray("\\") + char(c);
+                    if (!seen[c]) {
+                        seen[c] = true;
+                        members += '\\';
+                        members += char(c);
+                    }
             }
             if (!ascii) {
                 out += '?';
