@@ -155,6 +155,15 @@ private Q_SLOTS:
         QTest::newRow("bad number") << QStringList{"events", s, "--limit", "ten"} << "'ten' is not a whole number";
         QTest::newRow("negative limit") << QStringList{"events", s, "--limit", "-1"} << "less than 0";
         QTest::newRow("bad time") << QStringList{"events", s, "--since", "yesterday"} << "'yesterday' is not a time";
+        // Impossible dates and out-of-range fields are refused with the reason, never rolled over.
+        QTest::newRow("impossible date") << QStringList{"events", s, "--since", "2026-02-31T00:00:00Z"}
+                                         << "'2026-02-31T00:00:00Z' is not a time: no such date: February 2026 has 28 days";
+        QTest::newRow("impossible date in a point") << QStringList{"state", s, "--stream", "a", "--at-time", "2026-04-31"}
+                                                    << "April 2026 has 30 days";
+        QTest::newRow("offset out of range") << QStringList{"events", s, "--until", "2026-03-03T10:00:00+99:99"}
+                                             << "the offset +99:99 is out of range";
+        QTest::newRow("non-ASCII digits") << QStringList{"events", s, "--since", QString::fromUtf8("2026-03-03T10:00:00.\u0661Z")}
+                                          << "non-ASCII character U+0661";
         QTest::newRow("repeated flag") << QStringList{"events", s, "--stream", "a", "--stream", "b"} << "more than once";
         QTest::newRow("state without stream") << QStringList{"state", s} << "--stream S is required";
         QTest::newRow("two points") << QStringList{"state", s, "--stream", "a", "--at-version", "1", "--at-position", "3"}

@@ -389,6 +389,96 @@ private Q_SLOTS:
         QCOMPARE(fileHash(in), before);
     }
 
+    // Numbers, names and times that used to be misread (UBSan, the mutated inputs of issue 8): each bad
+    // line is refused or reported with its file:line, the rest of the file is imported, nothing wraps.
+    void edgesPerLine_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QStringList>("stored");   // "stream|version|time" of each stored event, in order
+        QTest::addColumn<int>("skipped");
+        QTest::addColumn<QStringList>("messages");
+        const QByteArray good = R"({"stream":"b","type":"T"})";
+        QTest::newRow("version 2^63 is out of range")
+            << QByteArray(R"({"stream":"a","version":9223372036854775808,"type":"T"})" "\n" + good + "\n")
+            << QStringList{"b|0|"} << 1 << QStringList{":1: the version 9223372036854775808 is out of range"};
+        QTest::newRow("version below -2^63 is out of range")
+            << QByteArray(R"({"stream":"a","version":-9223372036854775809,"type":"T"})" "\n" + good + "\n")
+            << QStringList{"b|0|"} << 1 << QStringList{":1: the version -9223372036854775809 is out of range"};
+        QTest::newRow("version as a string beyond 2^63")
+            << QByteArray(R"({"stream":"a","version":"99999999999999999999","type":"T"})" "\n" + good + "\n")
+            << QStringList{"b|0|"} << 1 << QStringList{":1: the version \"99999999999999999999\" is not an integer"};
+        QTest::newRow("no next version after 2^63-1")
+            << QByteArray(R"({"stream":"a","version":9223372036854775807,"type":"T"})" "\n"
+                          R"({"stream":"a","type":"T"})" "\n" R"({"stream":"a","type":"T"})" "\n" + good + "\n")
+            << QStringList{"a|9223372036854775807|", "b|0|"} << 2
+            << QStringList{":2: stream a is at the largest version (9223372036854775807): an event without a version has "
+                           "no next version; the event is skipped",
+                           ":3: stream a is at the largest version"};
+        // Extreme versions in one stream (2^63-1, -2^63, 0, duplicates) are tst_store's
+        // versionAndPositionLimits, which stops early on the old writer: through a whole import the old
+        // writer's duplicate set loops over 2^64 versions and grows without bound instead of failing.
+        QTest::newRow("duplicate of the largest version")
+            << QByteArray(R"({"stream":"a","version":9223372036854775807,"type":"T"})" "\n"
+                          R"({"stream":"a","version":9223372036854775807,"type":"Dup"})" "\n" + good + "\n")
+            << QStringList{"a|9223372036854775807|", "b|0|"} << 1
+            << QStringList{":2: duplicate: stream a already has version 9223372036854775807; the first one is kept"};
+        QTest::newRow("position 2^63-1 leaves no next position")
+            << QByteArray(R"({"stream":"a","position":9223372036854775807,"type":"T"})" "\n" + good + "\n" + good + "\n")
+            << QStringList{"a|0|"} << 2 << QStringList{":2: the previous event has the largest position", ":3: the previous event"};
+        QTest::newRow("unpaired surrogates do not merge streams")
+            << QByteArray(R"({"stream":"\ud800","type":"T"})" "\n" R"({"stream":"\udc00","type":"T"})" "\n"
+                          R"({"stream":"x\ud800y","type":"T"})" "\n" R"({"stream":"\ud800\u0041","type":"T"})" "\n"
+                          R"({"stream":"\ud83d\ude00","type":"T"})" "\n" R"({"stream":"\\ud800","type":"T"})" "\n")
+            << QStringList{QString::fromUtf8("\xF0\x9F\x98\x80|0|"), QStringLiteral("\\ud800|0|")} << 4
+            << QStringList{":1: the stream name \"\\ud800\" has an unpaired UTF-16 surrogate escape", ":2: the stream name",
+                           ":3: the stream name", ":4: the stream name"};
+        QTest::newRow("impossible date")
+            << QByteArray(R"({"stream":"a","type":"T","time":"2026-02-31T00:00:00Z"})" "\n")
+            << QStringList{"a|0|"} << 0
+            << QStringList{":1: the time \"2026-02-31T00:00:00Z\" is not understood (no such date: February 2026 has 28 "
+                           "days); the event is kept without a time"};
+        QTest::newRow("leap day") << QByteArray(R"({"stream":"a","type":"T","time":"2024-02-29T12:00:00Z"})" "\n")
+                                  << QStringList{"a|0|2024-02-29T12:00:00.000Z"} << 0 << QStringList{};
+        QTest::newRow("non-ASCII fraction digits")
+            << QByteArray("{\"stream\":\"a\",\"type\":\"T\",\"time\":\"2026-01-05T10:00:00.\xd9\xa1\xd9\xa2\xd9\xa3Z\"}\n")
+            << QStringList{"a|0|"} << 0 << QStringList{":1: the time", "non-ASCII"};
+        QTest::newRow("offset +99:99")
+            << QByteArray(R"({"stream":"a","type":"T","time":"2026-01-05T10:00:00+99:99"})" "\n")
+            << QStringList{"a|0|"} << 0 << QStringList{":1: the time \"2026-01-05T10:00:00+99:99\" is not understood (the offset +99:99 is out of range"};
+        QTest::newRow("epoch -2^63")
+            << QByteArray(R"({"stream":"a","type":"T","time":-9223372036854775808})" "\n")
+            << QStringList{"a|0|"} << 0 << QStringList{":1: the time -9223372036854775808 is not understood (out of range"};
+        QTest::newRow("epoch with an exponent out of range")
+            << QByteArray(R"({"stream":"a","type":"T","time":1e300})" "\n")
+            << QStringList{"a|0|"} << 0 << QStringList{":1: the time 1e300 is not understood (out of range"};
+        QTest::newRow("decimal epoch seconds are exact")
+            << QByteArray(R"({"stream":"a","type":"T","time":1767607200.123})" "\n" R"({"stream":"a","type":"T","time":"1767607200.001"})" "\n")
+            << QStringList{"a|0|2026-01-05T10:00:00.123Z", "a|1|2026-01-05T10:00:00.001Z"} << 0 << QStringList{};
+    }
+    void edgesPerLine()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QStringList, stored);
+        QFETCH(int, skipped);
+        QFETCH(QStringList, messages);
+        ImportSummary s;
+        QString err;
+        const QString in = writeFile(QStringLiteral("edge-%1.ndjson").arg(++m_counter), content);
+        const QString out = newStorePath();
+        QVERIFY2(importFiles({in}, out, {}, &s, &err), qPrintable(err));
+        const QString text = issuesText(s);
+        QCOMPARE(s.skipped, skipped);
+        for (const QString& m : messages)
+            QVERIFY2(text.contains(m), qPrintable(QStringLiteral("missing '%1' in:\n%2").arg(m, text)));
+        auto r = SqliteStoreReader::open(out, &err);
+        QVERIFY2(r, qPrintable(err));
+        QStringList got;
+        for (const Event& e : r->readAll({}))
+            got << QStringLiteral("%1|%2|%3").arg(e.stream).arg(e.version).arg(formatTime(e.time));
+        QCOMPARE(got, stored);
+        QCOMPARE(r->info().events, qint64(stored.size()));
+    }
+
     void notJsonIsFatal_data()
     {
         QTest::addColumn<QByteArray>("content");

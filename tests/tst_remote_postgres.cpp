@@ -4,6 +4,7 @@
 
 #include "sources/remote/remoteclient.h"
 
+#include "fixtures/globcases.h"
 #include "fixtures/remotefixture.h"
 
 #include <QJsonDocument>
@@ -122,6 +123,7 @@ class TestRemotePostgres : public QObject
     QString m_db, m_layoutsDb;
     QList<Expected> m_expected;
     TimeMs m_base = 0;
+    QHash<QString, QString> m_globDb;  ///< server encoding -> database holding testing::globNames()
 
     PGconn* connectTo(const QString& db)
     {
@@ -224,6 +226,28 @@ private Q_SLOTS:
         for (Expected& e : m_expected)
             e.time = m_base + e.position * 60000;
         PQfinish(c);
+
+        // The glob table's names, one message each, in a UTF8 database and in a SQL_ASCII one (where a
+        // character is a byte to the server, so the glob can only be filtered here).
+        for (const QString& encoding : {QStringLiteral("UTF8"), QStringLiteral("SQL_ASCII")}) {
+            const QString db = QStringLiteral("tst_glob_%1_%2").arg(encoding.toLower(), suffix);
+            m_globDb.insert(encoding, db);
+            PGconn* a = connectTo(QStringLiteral("postgres"));
+            run(a, QStringLiteral("DROP DATABASE IF EXISTS %1").arg(db));
+            QVERIFY(run(a, QStringLiteral("CREATE DATABASE %1 TEMPLATE template0 ENCODING '%2' LC_COLLATE 'C' LC_CTYPE 'C'")
+                               .arg(db, encoding)));
+            PQfinish(a);
+            PGconn* g = connectTo(db);
+            QVERIFY(run(g, QStringLiteral("CREATE TABLE messages (global_position bigint PRIMARY KEY, stream_name text NOT "
+                                          "NULL, position bigint NOT NULL, type text NOT NULL, time timestamp NOT NULL, "
+                                          "id uuid, data jsonb, metadata jsonb)")));
+            const QStringList names = testing::globNames();
+            for (int i = 0; i < names.size(); ++i)
+                QVERIFY(run(g, QStringLiteral("INSERT INTO messages VALUES ($1, $2, 0, 'T', timestamp '2026-01-05 10:00:00' "
+                                              "+ $1::bigint * interval '1 minute', NULL, '{}', '{}')"),
+                            {QByteArray::number(i + 1), names[i].toUtf8()}));
+            PQfinish(g);
+        }
     }
 
     void cleanupTestCase()
@@ -231,6 +255,8 @@ private Q_SLOTS:
         if (!m_port)
             return;
         PGconn* admin = connectTo(QStringLiteral("postgres"));
+        for (const QString& db : std::as_const(m_globDb))
+            run(admin, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(db));
         run(admin, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_db));
         run(admin, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_layoutsDb));
         PQfinish(admin);
@@ -322,6 +348,77 @@ private Q_SLOTS:
         for (const Event& e : got)
             positions << e.position;
         QCOMPARE(positions, want);
+    }
+
+    // The shared glob table (tests/fixtures/globcases.h): the server selects exactly what the local
+    // matcher selects, in a UTF8 database (the glob translated to SQL) and a SQL_ASCII one (filtered here).
+    void globTable_data()
+    {
+        QTest::addColumn<QString>("encoding");
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QStringList>("names");
+        for (const QString& encoding : {QStringLiteral("UTF8"), QStringLiteral("SQL_ASCII")})
+            for (const testing::GlobCase& c : testing::globCases())
+                QTest::addRow("%s %s", qPrintable(encoding), c.tag) << encoding << c.pattern << c.names;
+    }
+    void globTable()
+    {
+        QFETCH(QString, encoding);
+        QFETCH(QString, pattern);
+        QFETCH(QStringList, names);
+        QString error;
+        auto c = client(uri(m_globDb.value(encoding)), &error);
+        QVERIFY2(c, qPrintable(error));
+        c->setPageSize(2, 3);  // small pages: some are filtered out whole
+        RemoteScope s;
+        s.streams = pattern;
+        bool ok = false;
+        const QList<Event> got = readAll(c.get(), s, &ok, &error);
+        QVERIFY2(ok, qPrintable(error));
+        QStringList streams;
+        for (const Event& e : got)
+            streams << e.stream;
+        streams.sort();
+        QCOMPARE(streams, names);
+    }
+
+    // --last N with a glob: the N newest matching events, whether the server or this side decides the glob.
+    void globWindow_data()
+    {
+        QTest::addColumn<QString>("encoding");
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<int>("last");
+        for (const QString& encoding : {QStringLiteral("UTF8"), QStringLiteral("SQL_ASCII")}) {
+            QTest::addRow("%s one character, last 3", qPrintable(encoding)) << encoding << "g-?" << 3;
+            QTest::addRow("%s negated set, last 4", qPrintable(encoding)) << encoding << "g-[!0-3a-z]" << 4;
+            QTest::addRow("%s fewer than asked", qPrintable(encoding)) << encoding << "G-*" << 10;
+            QTest::addRow("%s none", qPrintable(encoding)) << encoding << "q-*" << 2;
+        }
+    }
+    void globWindow()
+    {
+        QFETCH(QString, encoding);
+        QFETCH(QString, pattern);
+        QFETCH(int, last);
+        QStringList want;
+        for (const QString& n : testing::globNames())
+            if (globMatch(pattern, n))
+                want << n;
+        want = want.mid(std::max<qsizetype>(0, want.size() - last));
+        QString error;
+        auto c = client(uri(m_globDb.value(encoding)), &error);
+        QVERIFY2(c, qPrintable(error));
+        c->setPageSize(2, 2);
+        RemoteScope s;
+        s.streams = pattern;
+        s.last = last;
+        bool ok = false;
+        const QList<Event> got = readAll(c.get(), s, &ok, &error);
+        QVERIFY2(ok, qPrintable(error));
+        QStringList streams;
+        for (const Event& e : got)
+            streams << e.stream;
+        QCOMPARE(streams, want);
     }
 
     void pagesAreSmallFirstThenBig()

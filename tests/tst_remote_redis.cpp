@@ -2,6 +2,7 @@
 
 #include "sources/remote/remoteclient.h"
 
+#include "fixtures/globcases.h"
 #include "fixtures/remotefixture.h"
 
 #include <QJsonArray>
@@ -68,6 +69,9 @@ class TestRemoteRedis : public QObject
     QString m_prefix;
     QList<Written> m_written;
     const quint64 m_base = 1767607200000ULL;  // 2026-01-05T10:00:00Z
+
+    /// Apart from m_prefix, so the other tests' "*" globs do not see the glob table's keys.
+    QString globPrefix() const { return QStringLiteral("g%1.").arg(QCoreApplication::applicationPid()); }
 
     redisContext* connectRaw(int port)
     {
@@ -137,6 +141,9 @@ private Q_SLOTS:
             m_written.append({key, ms, seq, type, data});
             ++i;
         }
+        // The glob table's names (tests/fixtures/globcases.h), one entry each, under their own prefix.
+        for (const QString& n : testing::globNames())
+            QVERIFY(cmd(c, {"XADD", (globPrefix() + n).toUtf8(), "*", "type", "T", "data", "{}"}));
         QVERIFY(cmd(c, {"HSET", (m_prefix + QStringLiteral("profile-1")).toUtf8(), "name", "x"}));
         QVERIFY(cmd(c, {"SET", (m_prefix + QStringLiteral("other-1")).toUtf8(), "plain"}));
         redisFree(c);
@@ -145,12 +152,14 @@ private Q_SLOTS:
     void cleanupTestCase()
     {
         if (redisContext* c = connectRaw(m_port)) {
-            auto* r = static_cast<redisReply*>(redisCommand(c, "KEYS %s*", m_prefix.toUtf8().constData()));
-            if (r && r->type == REDIS_REPLY_ARRAY)
-                for (size_t i = 0; i < r->elements; ++i)
-                    freeReplyObject(redisCommand(c, "DEL %s", r->element[i]->str));
-            if (r)
-                freeReplyObject(r);
+            for (const QString& prefix : {m_prefix, globPrefix()}) {
+                auto* r = static_cast<redisReply*>(redisCommand(c, "KEYS %s*", prefix.toUtf8().constData()));
+                if (r && r->type == REDIS_REPLY_ARRAY)
+                    for (size_t i = 0; i < r->elements; ++i)
+                        freeReplyObject(redisCommand(c, "DEL %b", r->element[i]->str, r->element[i]->len));
+                if (r)
+                    freeReplyObject(r);
+            }
             redisFree(c);
         }
     }
@@ -236,6 +245,42 @@ private Q_SLOTS:
             ids << e.id;
         QVERIFY2(ok, qPrintable(error));
         QCOMPARE(ids, want);
+    }
+
+    // The shared glob table: SCAN MATCH (Redis's own byte-wise grammar) plus the local matcher select
+    // exactly what the local matcher alone selects.
+    void globTable_data()
+    {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QStringList>("names");
+        for (const testing::GlobCase& c : testing::globCases())
+            QTest::newRow(c.tag) << c.pattern << c.names;
+    }
+    void globTable()
+    {
+        QFETCH(QString, pattern);
+        QFETCH(QStringList, names);
+        const QString prefix = globPrefix();
+        QString error;
+        auto c = client(uri(), &error);
+        QVERIFY2(c, qPrintable(error));
+        RemoteScope s;
+        s.streams = prefix + pattern;
+        bool ok = false;
+        const QList<Event> got = readAll(c.get(), s, &ok, &error);
+        QStringList streams;
+        for (const Event& e : got)
+            streams << e.stream.mid(prefix.size());
+        streams.sort();
+        if (names.isEmpty() && !ok) {
+            // Nothing matches: said so, by name.
+            QVERIFY2(error.contains(QLatin1String("no stream keys match")) || error.contains(QLatin1String("there is no key named")),
+                     qPrintable(error));
+            QVERIFY2(error.contains(s.streams), qPrintable(error));
+            return;
+        }
+        QVERIFY2(ok, qPrintable(error));
+        QCOMPARE(streams, names);
     }
 
     void entryLayouts()

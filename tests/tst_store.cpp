@@ -17,6 +17,8 @@
 #include <QTest>
 
 #include <sqlite3.h>
+#include <limits>
+#include <optional>
 #include <unistd.h>
 
 using namespace chronoscope;
@@ -462,6 +464,66 @@ private Q_SLOTS:
         QCOMPARE(positions, (QList<qint64>{1, 2, 3, 4, 100, 101}));
         QCOMPARE(versions, (QList<qint64>{0, 1, 5, 3, 7, 8}));
         QCOMPARE(r->count({}), 6);
+    }
+
+    // Versions and positions at the ends of qint64: never wrapped (UBSan), one refused event never fails
+    // the store, and duplicates are still found after the extremes.
+    void versionAndPositionLimits_data()
+    {
+        QTest::addColumn<bool>("bulk");
+        QTest::newRow("bulk") << true;
+        QTest::newRow("indexed") << false;
+    }
+    void versionAndPositionLimits()
+    {
+        QFETCH(bool, bulk);
+        constexpr qint64 kMax = std::numeric_limits<qint64>::max(), kMin = std::numeric_limits<qint64>::min();
+        const QString path = m_dir.filePath(QStringLiteral("limits-%1.chronoscope").arg(bulk));
+        StoreWriter::Options o;
+        o.bulk = bulk;
+        QString err;
+        auto w = StoreWriter::create(path, o, &err);
+        QVERIFY(w);
+        auto raw = [&](const char* stream, std::optional<qint64> version, qint64 position = 0) {
+            StoreWriter::RawEvent e;
+            e.stream = QByteArrayView(stream);
+            e.hasVersion = version.has_value();
+            e.version = version.value_or(0);
+            e.position = position;
+            e.type = QByteArrayView("T");
+            err.clear();
+            return w->appendRaw(e, &err);
+        };
+        using St = StoreWriter::Status;
+        QCOMPARE(raw("a", kMax), St::Ok);
+        // The next version of 2^63 - 1 does not exist: this event is refused, the writer goes on.
+        const St next = raw("a", std::nullopt);
+        QVERIFY2(next != St::Ok && next != St::Error, qPrintable(err));
+        QVERIFY2(err.contains("largest version"), qPrintable(err));
+        QCOMPARE(raw("a", kMin), St::Ok);
+        QCOMPARE(raw("a", 0), St::Ok);          // between the extremes, but new
+        QCOMPARE(raw("a", kMax), St::Duplicate);
+        QCOMPARE(raw("a", kMin), St::Duplicate);
+        QCOMPARE(raw("a", 0), St::Duplicate);
+        QCOMPARE(raw("b", 5, kMax), St::Ok);     // the source's position 2^63 - 1
+        const St after = raw("c", 0);          // no position after it
+        QVERIFY2(after != St::Ok && after != St::Error, qPrintable(err));
+        QVERIFY2(err.contains("largest position"), qPrintable(err));
+        QVERIFY2(w->finish(&err), qPrintable(err));
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY2(r, qPrintable(err));
+        QList<qint64> versions, positions;
+        for (const Event& e : r->readAll({})) {
+            versions << e.version;
+            positions << e.position;
+        }
+        QCOMPARE(versions, (QList<qint64>{kMax, kMin, 0, 5}));
+        QCOMPARE(positions, (QList<qint64>{1, 2, 3, kMax}));
+        const QList<StreamInfo> streams = r->streams();
+        QCOMPARE(streams.size(), 2);
+        QCOMPARE(streams[0].firstVersion, kMin);
+        QCOMPARE(streams[0].lastVersion, kMax);
+        QCOMPARE(streams[0].events, 3);
     }
 
     void appendMode()

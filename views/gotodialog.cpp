@@ -112,8 +112,9 @@ bool GoToDialog::validate(QString* message) const
             *message = tr("This store records no event times; go to a position instead.");
             return false;
         }
-        if (!parseTime(m_time->text().trimmed())) {
-            *message = tr("“%1” is not a date-time. Use ISO 8601, e.g. 2026-01-05T10:00:00Z.").arg(m_time->text().trimmed());
+        QString why;
+        if (!parseTime(m_time->text().trimmed(), &why)) {
+            *message = tr("“%1” is not a date-time: %2.").arg(m_time->text().trimmed(), why);
             return false;
         }
         return true;

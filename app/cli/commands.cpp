@@ -159,9 +159,10 @@ std::optional<TimeMs> Invocation::time(const QString& option)
     if (!has(option))
         return kNoTime;
     const QString text = value(option);
-    const std::optional<TimeMs> t = parseTime(text);
+    QString why;
+    const std::optional<TimeMs> t = parseTime(text, &why);
     if (!t) {
-        usageError(QStringLiteral("--%1: '%2' is not a time (expected %3)").arg(option, text, timeHelp()));
+        usageError(QStringLiteral("--%1: '%2' is not a time: %3").arg(option, text, why));
         return std::nullopt;
     }
     return t;

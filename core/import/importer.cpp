@@ -19,6 +19,7 @@
 #include <thread>
 #include <array>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -200,79 +201,77 @@ const std::unordered_map<std::string, Candidate>& lowerCandidates()
 // ---------------------------------------------------------------------------------------------
 // Values.
 
+/// A JSON integer in the range of qint64; nullopt for anything else (a fraction, an exponent, a value
+/// that does not fit: 9223372036854775808 must not wrap to -2^63).
 std::optional<qint64> parseInteger(std::string_view s)
 {
-    if (s.empty() || s.size() > 19)
+    if (s.empty())
         return std::nullopt;
     size_t i = 0;
-    bool negative = false;
-    if (s[0] == '-') {
-        negative = true;
-        i = 1;
-        if (s.size() == 1)
-            return std::nullopt;
-    }
+    const bool negative = s[0] == '-';
+    if (negative && s.size() == 1)
+        return std::nullopt;
+    i = negative ? 1 : 0;
+    // Accumulated as a negative number: its range reaches -2^63, the positive one stops at 2^63 - 1.
+    constexpr qint64 kMin = std::numeric_limits<qint64>::min();
     qint64 v = 0;
     for (; i < s.size(); ++i) {
         if (s[i] < '0' || s[i] > '9')
             return std::nullopt;
-        v = v * 10 + (s[i] - '0');
+        const int digit = s[i] - '0';
+        if (v < (kMin + digit) / 10)
+            return std::nullopt;
+        v = v * 10 - digit;
     }
-    return negative ? -v : v;
+    if (negative)
+        return v;
+    if (v == kMin)
+        return std::nullopt;
+    return -v;
 }
 
-qint64 daysFromCivil(qint64 y, unsigned m, unsigned d)
+/// Whether a JSON string's text (escapes not yet decoded) has a \u escape of a lone surrogate: decoded
+/// it would become U+FFFD and different names would merge into one.
+bool hasLoneSurrogate(std::string_view raw)
 {
-    y -= m <= 2;
-    const qint64 era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = unsigned(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + qint64(doe) - 719468;
-}
-
-// The common shape, "2026-01-05T10:00:00.123Z", without building a QString; anything else goes to parseTime().
-std::optional<TimeMs> fastIsoTime(std::string_view s)
-{
-    auto num = [&s](size_t at, size_t n, int& out) {
-        if (at + n > s.size())
+    auto hex = [&raw](size_t at, unsigned& out) {
+        if (at + 4 > raw.size())
             return false;
-        int v = 0;
-        for (size_t i = 0; i < n; ++i) {
-            const char c = s[at + i];
-            if (c < '0' || c > '9')
+        out = 0;
+        for (size_t k = at; k < at + 4; ++k) {
+            const char c = raw[k];
+            const unsigned d = c >= '0' && c <= '9' ? unsigned(c - '0')
+                               : c >= 'a' && c <= 'f' ? unsigned(c - 'a' + 10)
+                               : c >= 'A' && c <= 'F' ? unsigned(c - 'A' + 10)
+                                                      : 16u;
+            if (d > 15)
                 return false;
-            v = v * 10 + (c - '0');
+            out = out * 16 + d;
         }
-        out = v;
         return true;
     };
-    int y, mo, d, h, mi, sec;
-    if (s.size() < 20 || !num(0, 4, y) || s[4] != '-' || !num(5, 2, mo) || s[7] != '-' || !num(8, 2, d) ||
-        (s[10] != 'T' && s[10] != ' ') || !num(11, 2, h) || s[13] != ':' || !num(14, 2, mi) || s[16] != ':' ||
-        !num(17, 2, sec))
-        return std::nullopt;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-        return std::nullopt;
-    size_t i = 19;
-    int ms = 0;
-    if (i < s.size() && s[i] == '.') {
-        ++i;
-        int n = 0;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-            if (n < 3)
-                ms = ms * 10 + (s[i] - '0');
-            ++n;
-            ++i;
+    for (size_t i = 0; i + 1 < raw.size(); ++i) {
+        if (raw[i] != '\\')
+            continue;
+        if (raw[i + 1] != 'u') {
+            ++i;  // an escaped character, maybe a backslash
+            continue;
         }
-        if (n == 0)
-            return std::nullopt;
-        for (int k = n; k < 3; ++k)
-            ms *= 10;
+        unsigned cu = 0;
+        if (!hex(i + 2, cu))
+            return true;  // not valid JSON anyway
+        i += 5;
+        if (cu >= 0xDC00 && cu <= 0xDFFF)
+            return true;
+        if (cu >= 0xD800 && cu <= 0xDBFF) {
+            unsigned lo = 0;
+            if (i + 2 >= raw.size() || raw[i + 1] != '\\' || raw[i + 2] != 'u' || !hex(i + 3, lo) || lo < 0xDC00 ||
+                lo > 0xDFFF)
+                return true;
+            i += 6;
+        }
     }
-    if (i + 1 != s.size() || s[i] != 'Z')
-        return std::nullopt;
-    return daysFromCivil(y, unsigned(mo), unsigned(d)) * 86400000LL + h * 3600000LL + mi * 60000LL + sec * 1000LL + ms;
+    return false;
 }
 
 const char* kindName(char kind)
@@ -945,6 +944,16 @@ void Importer::processObject(std::vector<Member>& members, qint64 line)
                   true);
         return;
     }
+    if (member(FStream)->kind == '"' && hasLoneSurrogate(member(FStream)->value)) {
+        // Decoded, the half pair would become U+FFFD, the same name as every other such stream's.
+        issue(line,
+              QStringLiteral("the stream name %1 has an unpaired UTF-16 surrogate escape (\\uD800 to \\uDFFF "
+                             "without its other half): it is not Unicode text and would merge with other streams")
+                  .arg(QString::fromUtf8(member(FStream)->value.data(),
+                                         qsizetype(std::min<size_t>(member(FStream)->value.size(), 80)))),
+              true);
+        return;
+    }
     e.stream = QByteArrayView(stream->data(), qsizetype(stream->size()));
     if (const auto type = textOf(member(FType), m_typeText))
         e.type = QByteArrayView(type->data(), qsizetype(type->size()));
@@ -958,7 +967,15 @@ void Importer::processObject(std::vector<Member>& members, qint64 line)
         if (const auto t = textOf(m, m_scratch[0]))
             v = parseInteger(*t);
         if (!v) {
-            issue(line, QStringLiteral("the version %1 is not an integer").arg(QString::fromUtf8(m->value.data(), qsizetype(std::min<size_t>(m->value.size(), 40)))), true);
+            const QString shown = QString::fromUtf8(m->value.data(), qsizetype(std::min<size_t>(m->value.size(), 40)));
+            const std::string_view digits = m->kind == 'n' ? m->value : std::string_view();
+            const bool integral = !digits.empty() && digits.find_first_of(".eE") == std::string_view::npos;
+            issue(line,
+                  integral ? QStringLiteral("the version %1 is out of range (-9223372036854775808 to "
+                                            "9223372036854775807)")
+                                 .arg(shown)
+                           : QStringLiteral("the version %1 is not an integer").arg(shown),
+                  true);
             return;
         }
         e.version = *v;
@@ -978,26 +995,17 @@ void Importer::processObject(std::vector<Member>& members, qint64 line)
 
     if (const Member* m = member(FTime)) {
         std::optional<TimeMs> t;
-        if (m->kind == '"') {
-            const auto s = textOf(m, m_timeText);
-            t = fastIsoTime(*s);
-            if (!t)
-                t = parseTime(QString::fromUtf8(s->data(), qsizetype(s->size())));
-        } else if (m->kind == 'n') {
-            if (m->value.find_first_of(".eE") != std::string_view::npos) {
-                bool ok = false;
-                const double seconds = QByteArray(m->value.data(), qsizetype(m->value.size())).toDouble(&ok);
-                if (ok)
-                    t = TimeMs(seconds * 1000.0);
-            } else {
-                t = parseTime(QString::fromLatin1(m->value.data(), qsizetype(m->value.size())));
-            }
-        }
+        // The one time parser, on the bytes: a string as written, a number as epoch seconds/milliseconds.
+        QString why;
+        if (m->kind == '"' || m->kind == 'n')
+            t = parseTime(m->kind == 'n' ? m->value : *textOf(m, m_timeText), &why);
         if (t)
             e.time = *t;
         else if (m->kind != 'z')
-            issue(line, QStringLiteral("the time %1 is not understood; the event is kept without a time")
-                            .arg(QString::fromUtf8(m->value.data(), qsizetype(std::min<size_t>(m->value.size(), 60)))),
+            issue(line,
+                  QStringLiteral("the time %1 is not understood (%2); the event is kept without a time")
+                      .arg(QString::fromUtf8(m->value.data(), qsizetype(std::min<size_t>(m->value.size(), 60))),
+                           why.isEmpty() ? QStringLiteral("not a string or a number") : why),
                   false);
     }
 
@@ -1201,13 +1209,13 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
             e.time = r.time;
             e.dataIsJson = r.dataIsJson;
             if (r.position > 0 && useSourcePositions) {
-                if (r.position < writer.nextPosition()) {
+                if (r.position <= writer.lastPosition()) {
                     useSourcePositions = false;
                     issue(file, r.line,
                           QStringLiteral("position %1 is not after the previous event's position %2; from here on "
                                          "events are numbered in import order")
                               .arg(r.position)
-                              .arg(writer.nextPosition() - 1),
+                              .arg(writer.lastPosition()),
                           false);
                 } else {
                     e.position = r.position;
@@ -1221,6 +1229,8 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
                 issue(file, r.line,
                       QStringLiteral("duplicate: %1; the first one is kept").arg(ae.startsWith(prefix) ? ae.mid(prefix.size()) : ae),
                       true);
+            } else if (st == StoreWriter::Status::Refused) {
+                issue(file, r.line, QStringLiteral("%1; the event is skipped").arg(ae.startsWith(prefix) ? ae.mid(prefix.size()) : ae), true);
             } else {
                 writeError = ae;
                 break;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string_view>
 
 namespace chronoscope {
 
@@ -102,11 +103,20 @@ void appendJsonString(QByteArray& out, QStringView s);
 
 /// ISO 8601 UTC with milliseconds: 2026-01-05T10:00:00.123Z ("" for kNoTime).
 QString formatTime(TimeMs t);
-/// Parses RFC 3339 / ISO 8601 (any fraction digits, Z or offset, date only),
-/// "YYYY-MM-DD HH:MM:SS" (taken as UTC), or integer epoch seconds/milliseconds. nullopt when unparsable.
-std::optional<TimeMs> parseTime(QStringView text);
+/// The one time parser (every source, the importer and every option use it; docs/cli.md "Times").
+/// Accepts RFC 3339 / ISO 8601 (any number of fraction digits, `Z`, `+HH`, `+HHMM` or `+HH:MM`, a date
+/// alone), "YYYY-MM-DD HH:MM:SS" (no zone: UTC), integer epoch seconds (fewer than 12 digits) or
+/// milliseconds, and decimal epoch seconds (`1767607200.5`, `1.7676072e9`). Refuses impossible dates
+/// (2026-02-31), fields out of range (hour 24, offset +99:99), non-ASCII digits and anything outside
+/// the years 0000 to 9999; then returns nullopt and, with `why`, says what is wrong (a clause for
+/// "'X' is not a time: <why>").
+std::optional<TimeMs> parseTime(QStringView text, QString* why = nullptr);
+/// The same on UTF-8 (or ASCII) bytes, without building a QString (the importer's path).
+std::optional<TimeMs> parseTime(std::string_view text, QString* why = nullptr);
 
-/// Glob (*, ?, [..]) match used by --match and the stream browser.
+/// Glob match used by --match, --streams and the stream browser, the reference every source follows
+/// (docs/remote.md "Stream globs"; the grammar is in model/glob.h): `*` any run of characters, `?` one
+/// character, `[a-z]` `[!a-z]` `[^a-z]` sets, `\x` the character x itself. Case-sensitive, by code point.
 bool globMatch(QStringView pattern, QStringView text);
 
 } // namespace chronoscope

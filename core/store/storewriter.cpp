@@ -27,7 +27,7 @@ namespace chronoscope {
 
 namespace {
 
-constexpr qint64 kNoVersion = std::numeric_limits<qint64>::max();
+constexpr qint64 kMaxInt64 = std::numeric_limits<qint64>::max();
 // Bulk loads commit this often: the file is a .partial nobody reads, so the only point is to keep
 // the set of dirty pages SQLite holds in memory bounded.
 constexpr qint64 kBulkCommitEvery = 250000;
@@ -123,7 +123,8 @@ struct StreamState
     bool contiguous = true;
     std::unique_ptr<std::unordered_set<qint64>> versions;
     bool dirty = false;
-    qint64 minNewVersion = kNoVersion;  ///< smallest version appended in this session (checkpoint invalidation)
+    bool touched = false;               ///< appended to in this session (checkpoints to redo)
+    qint64 minNewVersion = 0;           ///< smallest version appended in this session (checkpoint invalidation)
 };
 
 struct Stmt
@@ -179,6 +180,12 @@ struct StoreWriter::Impl
         if (db)
             sqlite3_close_v2(db);
         db = nullptr;
+    }
+
+    /// The index of a known stream, -1 for a new one.
+    qint64 find(std::string_view name) const
+    {
+        return streamIndex.find(name, hashName(name), [this](qint64 i) { return std::string_view(streams[size_t(i)].name); });
     }
 
     StreamState& stream(std::string_view name)
@@ -428,29 +435,50 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
         fail(error, QStringLiteral("the store is already closed"));
         return Status::Error;
     }
+    if (e.position <= 0 && m_lastPosition == kMaxInt64) {
+        fail(error, QStringLiteral("the previous event has the largest position (%1): there is no next one").arg(m_lastPosition));
+        return Status::Refused;
+    }
     const qint64 position = e.position > 0 ? e.position : m_lastPosition + 1;
     if (position <= m_lastPosition) {
         fail(error, QStringLiteral("event position %1 is not after the previous position %2").arg(position).arg(m_lastPosition));
         return Status::Error;
     }
+    const std::string_view name(e.stream.data(), size_t(e.stream.size()));
+    if (!e.hasVersion) {
+        // The next version of a stream at the largest version would wrap to -2^63: refused, not wrapped.
+        const qint64 known = d->find(name);
+        if (known >= 0 && d->streams[size_t(known)].events > 0 && d->streams[size_t(known)].lastVersion == kMaxInt64) {
+            fail(error, QStringLiteral("stream %1 is at the largest version (%2): an event without a version has no "
+                                       "next version")
+                            .arg(QString::fromUtf8(e.stream))
+                            .arg(kMaxInt64));
+            return Status::Refused;
+        }
+    }
     if (!beginIfNeeded(error))
         return Status::Error;
 
-    StreamState& s = d->stream(std::string_view(e.stream.data(), size_t(e.stream.size())));
+    StreamState& s = d->stream(name);
     const qint64 version = e.hasVersion ? e.version : (s.events == 0 ? 0 : s.lastVersion + 1);
 
     if (!d->indexesBuilt && s.events > 0) {
         bool duplicate = false;
         if (s.contiguous) {
-            if (version == s.lastVersion + 1) {
+            if (s.lastVersion != kMaxInt64 && version == s.lastVersion + 1) {
                 // the common case: the next version
             } else if (version >= s.firstVersion && version <= s.lastVersion) {
                 duplicate = true;
             } else {
                 s.versions = std::make_unique<std::unordered_set<qint64>>();
                 s.versions->reserve(size_t(s.events) + 16);
-                for (qint64 v = s.firstVersion; v <= s.lastVersion; ++v)
+                // first..last are exactly the versions so far (contiguous); the loop stops at last
+                // without computing last + 1, which would overflow at 2^63 - 1.
+                for (qint64 v = s.firstVersion;; ++v) {
                     s.versions->insert(v);
+                    if (v == s.lastVersion)
+                        break;
+                }
                 s.contiguous = false;
                 s.versions->insert(version);
             }
@@ -504,7 +532,8 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
     ++s.events;
     s.lastPosition = position;
     s.dirty = true;
-    s.minNewVersion = std::min(s.minNewVersion, version);
+    s.minNewVersion = s.touched ? std::min(s.minNewVersion, version) : version;
+    s.touched = true;
     m_lastPosition = position;
     ++m_eventCount;
     if (!m_appendMode && ++d->sinceCommit >= kBulkCommitEvery) {
@@ -621,10 +650,10 @@ bool StoreWriter::writeCheckpoints(QString* error)
         return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
 
     for (StreamState& s : d->streams) {
-        if (s.minNewVersion == kNoVersion)
+        if (!s.touched)
             continue;
         const qint64 touchedFrom = s.minNewVersion;
-        s.minNewVersion = kNoVersion;
+        s.touched = false;
         if (m_appendMode) {
             // Events inserted below an existing checkpoint make it (and every later one) stale.
             sqlite3_bind_int64(del.st, 1, s.id);

@@ -36,7 +36,10 @@ public:
         QByteArrayView metadata;        ///< compact JSON text; empty means {}
         bool dataIsJson = true;
     };
-    enum class Status { Ok, Duplicate, Error };
+    /// Duplicate: (stream, version) is taken; Refused: this one event cannot be stored (no next version or
+    /// position after 2^63 - 1); both leave the store as it was and the next event may follow. Error: the
+    /// store itself failed.
+    enum class Status { Ok, Duplicate, Refused, Error };
 
     ~StoreWriter();
 
@@ -58,6 +61,8 @@ public:
     bool lastWasDuplicate() const { return m_lastDuplicate; }
     /// The global position the next event with position 0 gets.
     qint64 nextPosition() const { return m_lastPosition + 1; }
+    /// The last global position written (0 before the first); unlike nextPosition() defined at 2^63 - 1.
+    qint64 lastPosition() const { return m_lastPosition; }
 
     bool commit(QString* error = nullptr);  ///< make appended events visible to readers
     bool finish(QString* error = nullptr);  ///< indexes, stream summary, checkpoints, meta, user_version, rename

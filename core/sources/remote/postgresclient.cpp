@@ -6,8 +6,12 @@
 #include "sources/remote/remoteclients_p.h"
 #include "sources/eventsourcingsqlite.h"
 
+#include "model/glob.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
+
+#include <limits>
 
 #ifdef CHRONOSCOPE_HAVE_LIBPQ
 #include <libpq-fe.h>
@@ -64,55 +68,161 @@ QString quoteIdent(const QString& s)
     return u'"' + q + u'"';
 }
 
-/// Glob -> SQL condition on `column`, with the pattern as parameter text.
-/// Exact names use '=', plain * and ? become LIKE, character classes a POSIX regex.
-QString globCondition(const QString& glob, const QString& column, int param, QByteArray* value)
+/// A stream glob as a SQL condition (docs/remote.md "Stream globs"). It selects exactly the names
+/// globMatch() selects where the server can say so, else more (exact = false), and the rows are then
+/// filtered here. The pattern travels as a parameter, never inside the SQL text.
+struct SqlGlob
 {
-    bool wild = false;
-    globPrefix(glob, &wild);
-    if (!wild) {
-        *value = glob.toUtf8();
-        return QStringLiteral("%1 = $%2").arg(column).arg(param);
+    QString condition;      ///< empty: no condition
+    QByteArray value;       ///< the parameter, when usesValue
+    bool usesValue = false;
+    bool exact = true;
+};
+
+bool isStorable(char32_t c)
+{
+    // PostgreSQL text holds neither NUL nor UTF-16 surrogates: a glob character among them matches no row.
+    return c != 0 && (c < 0xD800 || c > 0xDFFF);
+}
+
+void appendUtf16(QString& out, char32_t c)
+{
+    if (c > 0xffff) {
+        out += QChar(QChar::highSurrogate(c));
+        out += QChar(QChar::lowSurrogate(c));
+    } else {
+        out += QChar(char16_t(c));
     }
-    if (!glob.contains(u'[')) {
-        QString like;
-        for (QChar c : glob) {
-            if (c == u'*')
-                like += u'%';
-            else if (c == u'?')
-                like += u'_';
-            else if (c == u'%' || c == u'_' || c == u'\\')
-                like += u'\\' + QString(c);
-            else
-                like += c;
+}
+
+/// One character of a PostgreSQL advanced regular expression: letters and digits as they are, anything
+/// else as a character-entry escape (\uXXXX, \UXXXXXXXX), which means the character itself inside and
+/// outside brackets (PostgreSQL docs 9.7.3.3, "Regular Expression Escapes").
+void appendRegexChar(QString& re, char32_t c)
+{
+    if ((c >= U'0' && c <= U'9') || (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z'))
+        re += QChar(char16_t(c));
+    else if (c <= 0xffff)
+        re += QStringLiteral("\\u%1").arg(uint(c), 4, 16, QLatin1Char('0'));
+    else
+        re += QStringLiteral("\\U%1").arg(uint(c), 8, 16, QLatin1Char('0'));
+}
+
+/// The members of a set as a bracket body (without the brackets): reversed ranges dropped (they match
+/// nothing, and PostgreSQL refuses them), NUL and surrogates cut out (no row holds them).
+QString bracketBody(QStringView glob, const glob::Token& set)
+{
+    QString body;
+    auto add = [&body](char32_t lo, char32_t hi) {
+        if (lo > hi)
+            return;
+        appendRegexChar(body, lo);
+        if (hi != lo) {
+            body += u'-';
+            appendRegexChar(body, hi);
         }
-        *value = like.toUtf8();
-        return QStringLiteral("%1 LIKE $%2").arg(column).arg(param);
-    }
-    QString re = QStringLiteral("^");
-    bool inClass = false;
-    for (QChar c : glob) {
-        if (inClass) {
-            if (c == u']')
-                inClass = false;
-            re += c;
+    };
+    qsizetype at = set.from;
+    char32_t lo, hi;
+    while (glob::nextMember(glob, set, at, lo, hi)) {
+        if (lo > hi)
             continue;
+        lo = std::max<char32_t>(lo, 1);
+        if (lo < 0xD800)
+            add(lo, std::min<char32_t>(hi, 0xD7FF));
+        if (hi > 0xDFFF)
+            add(std::max<char32_t>(lo, 0xE000), hi);
+    }
+    return body;
+}
+
+SqlGlob globCondition(const QString& glob, const QString& column, int param, bool utf8Server)
+{
+    using glob::Token;
+    SqlGlob out;
+    const QString never = QStringLiteral("FALSE");
+    QList<Token> tokens;
+    bool hasSet = false, allLiteral = true;
+    for (qsizetype at = 0; at < glob.size();) {
+        tokens << glob::nextToken(glob, at);
+        hasSet = hasSet || tokens.last().kind == Token::Set;
+        allLiteral = allLiteral && tokens.last().kind == Token::Literal;
+    }
+    for (const Token& t : tokens)
+        if (t.kind == Token::Literal && !isStorable(t.ch)) {
+            out.condition = never;
+            return out;
         }
-        if (c == u'*')
-            re += QStringLiteral(".*");
-        else if (c == u'?')
-            re += u'.';
-        else if (c == u'[') {
-            inClass = true;
-            re += c;
-        } else if (QStringLiteral(".^$+(){}|\\").contains(c))
-            re += u'\\' + QString(c);
-        else
-            re += c;
+    out.usesValue = true;
+    if (allLiteral) {
+        QString name;
+        for (const Token& t : tokens)
+            appendUtf16(name, t.ch);
+        out.value = name.toUtf8();
+        out.condition = QStringLiteral("%1 = $%2").arg(column).arg(param);
+        return out;
+    }
+    auto likeLiteral = [](QString& like, char32_t c) {
+        if (c == U'%' || c == U'_' || c == U'\\')
+            like += u'\\';
+        appendUtf16(like, c);
+    };
+    if (!utf8Server) {
+        // Outside UTF8 a LIKE '_' or a regex '.' is a byte, not a character: only the literal prefix is
+        // sent, as far as it is ASCII, and globMatch decides.
+        out.exact = false;
+        QString like;
+        for (const Token& t : tokens) {
+            if (t.kind != Token::Literal || t.ch >= 0x80)
+                break;
+            likeLiteral(like, t.ch);
+        }
+        if (like.isEmpty()) {
+            out.usesValue = false;
+            return out;
+        }
+        out.value = (like + u'%').toUtf8();
+        out.condition = QStringLiteral("%1 LIKE $%2").arg(column).arg(param);
+        return out;
+    }
+    if (!hasSet) {
+        // LIKE: '%' any run, '_' one character (PostgreSQL docs 9.7.1), '\' escapes.
+        QString like;
+        for (const Token& t : tokens) {
+            if (t.kind == Token::AnyString)
+                like += u'%';
+            else if (t.kind == Token::AnyChar)
+                like += u'_';
+            else
+                likeLiteral(like, t.ch);
+        }
+        out.value = like.toUtf8();
+        out.condition = QStringLiteral("%1 LIKE $%2").arg(column).arg(param);
+        return out;
+    }
+    // A set: an anchored advanced regular expression, case-sensitive (~); a range is by code point.
+    QString re = QStringLiteral("^");
+    for (const Token& t : tokens) {
+        switch (t.kind) {
+        case Token::AnyString: re += QStringLiteral(".*"); break;
+        case Token::AnyChar: re += u'.'; break;
+        case Token::Literal: appendRegexChar(re, t.ch); break;
+        case Token::Set: {
+            const QString body = bracketBody(glob, t);
+            if (body.isEmpty() && !t.negated) {
+                out.condition = never;  // a set without members matches no character
+                out.usesValue = false;
+                return out;
+            }
+            re += body.isEmpty() ? QStringLiteral(".") : (t.negated ? QStringLiteral("[^") : QStringLiteral("[")) + body + u']';
+            break;
+        }
+        }
     }
     re += u'$';
-    *value = re.toUtf8();
-    return QStringLiteral("%1 ~ $%2").arg(column).arg(param);
+    out.value = re.toUtf8();
+    out.condition = QStringLiteral("%1 ~ $%2").arg(column).arg(param);
+    return out;
 }
 
 class PostgresClient : public RemoteClient
@@ -147,19 +257,23 @@ public:
                 m_cursor = headPosition(error);
                 return m_cursor >= 0;
             }
-            // The window's first position: the N-th newest matching one, found on the server.
-            const QString sql = QStringLiteral("SELECT min(p) FROM (SELECT %1 AS p FROM %2 WHERE %3 ORDER BY %1 DESC "
-                                               "LIMIT %4) s")
-                                    .arg(m_posCol, m_table, whereClause(false, false))
-                                    .arg(scope.last);
-            PgResult r;
-            if (!exec(sql, m_filterValues, &r, error))
+            if (m_globExact) {
+                // The window's first position: the N-th newest matching one, found on the server.
+                const QString sql = QStringLiteral("SELECT min(p) FROM (SELECT %1 AS p FROM %2 WHERE %3 ORDER BY %1 "
+                                                   "DESC LIMIT %4) s")
+                                        .arg(m_posCol, m_table, whereClause(false, false))
+                                        .arg(scope.last);
+                PgResult r;
+                if (!exec(sql, m_filterValues, &r, error))
+                    return false;
+                start = r.rows() == 0 || r.isNull(0, 0) ? -1 : r.integer(0, 0) - 1;
+            } else if (!windowStartHere(scope.last, &start, error)) {
                 return false;
-            if (r.rows() == 0 || r.isNull(0, 0)) {
+            }
+            if (start < 0) {
                 m_cursor = headPosition(error);
                 return m_cursor >= 0;
             }
-            start = r.integer(0, 0) - 1;
         }
         qint64 total = -1;
         {
@@ -179,8 +293,12 @@ public:
             if (!fetchPage(pageSize(first), true, &page, error))
                 return false;
             first = false;
-            if (page.isEmpty())
+            if (page.isEmpty()) {
+                // Every row of the page may have been filtered out here; the end is a page without rows.
+                if (m_serverRows > 0)
+                    continue;
                 break;
+            }
             done += page.size();
             if (total >= 0)
                 total = std::max(total, done);
@@ -202,7 +320,7 @@ public:
             if (!fetchPage(m_pageSize, false, &page, error))
                 return false;
             if (page.isEmpty()) {
-                if (!sleepUnlessCancelled(pollMs))
+                if (m_serverRows == 0 && !sleepUnlessCancelled(pollMs))
                     break;
                 continue;
             }
@@ -578,10 +696,17 @@ private:
         m_filters.clear();
         m_filterValues.clear();
         int param = 3;  // $1 = after, $2 = limit in page queries
+        m_globExact = true;
         if (!scope.streams.isEmpty()) {
-            QByteArray v;
-            m_filters << globCondition(scope.streams, m_streamCol, param++, &v);
-            m_filterValues << v;
+            const char* encoding = PQparameterStatus(m_conn, "server_encoding");
+            const SqlGlob g = globCondition(scope.streams, m_streamCol, param, encoding && qstrcmp(encoding, "UTF8") == 0);
+            if (!g.condition.isEmpty())
+                m_filters << g.condition;
+            if (g.usesValue) {
+                m_filterValues << g.value;
+                ++param;
+            }
+            m_globExact = g.exact;
         }
         if (!m_timeCol.isEmpty()) {
             const QString ts = m_timeHasZone ? QStringLiteral("to_timestamp($%1::bigint / 1000.0)")
@@ -618,6 +743,38 @@ private:
                 where.replace(QStringLiteral("$%1").arg(i + 3), QStringLiteral("$%1").arg(i + 1));
         }
         return where;
+    }
+
+    /// The window's first position when the glob is decided here: before the N-th newest row whose name
+    /// globMatch() accepts (or the oldest, when fewer match), read backwards in keyset pages of
+    /// (position, name). -1 when none matches.
+    bool windowStartHere(qint64 n, qint64* start, QString* error)
+    {
+        *start = -1;
+        qint64 before = std::numeric_limits<qint64>::max(), found = 0;
+        for (;;) {
+            QStringList parts{QStringLiteral("%1 < $1").arg(m_posCol)};
+            parts += m_filters;
+            const QString sql = QStringLiteral("SELECT %1, %2 FROM %3 WHERE %4 ORDER BY %1 DESC LIMIT $2")
+                                    .arg(m_posCol, m_streamCol, m_table, parts.join(QLatin1String(" AND ")));
+            QList<QByteArray> params{QByteArray::number(before), QByteArray::number(m_pageSize)};
+            params += m_filterValues;
+            PgResult r;
+            if (!exec(sql, params, &r, error))
+                return false;
+            for (int i = 0; i < r.rows(); ++i) {
+                before = r.integer(i, 0);
+                if (globMatch(m_scope.streams, r.text(i, 1))) {
+                    *start = before - 1;
+                    if (++found == n)
+                        return true;
+                }
+            }
+            if (r.rows() < m_pageSize)
+                return true;
+            if (isCancelled())
+                return cancelled(error);
+        }
     }
 
     qint64 headPosition(QString* error)
@@ -667,8 +824,10 @@ private:
         params << QByteArray::number(m_cursor) << QByteArray::number(limit);
         params += m_filterValues;
         PgResult r;
+        m_serverRows = 0;
         if (!exec(sql, params, &r, error))
             return false;
+        m_serverRows = r.rows();
         page->clear();
         page->reserve(r.rows());
         for (int i = 0; i < r.rows(); ++i) {
@@ -698,6 +857,10 @@ private:
 
     bool matchesClientSide(const Event& e) const
     {
+        // The glob's pushdown may select more than the glob (docs/remote.md "Stream globs"): the local
+        // matcher, the reference, decides.
+        if (!m_globExact && !m_scope.streams.isEmpty() && !globMatch(m_scope.streams, e.stream))
+            return false;
         if (!m_timeCol.isEmpty())
             return true;  // pushed down
         if (m_scope.since != kNoTime && (e.time == kNoTime || e.time < m_scope.since))
@@ -733,6 +896,8 @@ private:
     QList<QByteArray> m_filterValues;
     RemoteScope m_scope;
     qint64 m_cursor = 0;
+    bool m_globExact = true;  ///< the SQL selects exactly the glob's streams (else globMatch filters here)
+    int m_serverRows = 0;     ///< rows the last page query returned, before any filtering here
     QString m_lastSqlState;
 };
 

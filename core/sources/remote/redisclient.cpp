@@ -4,9 +4,12 @@
 
 #include "sources/remote/remoteclients_p.h"
 
+#include "model/glob.h"
+
 #include <QElapsedTimer>
 
 #include <algorithm>
+#include <cctype>
 #include <queue>
 
 #ifdef CHRONOSCOPE_HAVE_HIREDIS
@@ -47,6 +50,96 @@ struct Reply
             freeReplyObject(r);
     }
 };
+
+/// A stream glob as a Redis MATCH pattern that selects at least the keys globMatch() selects (docs/remote.md
+/// "Stream globs"); the keys SCAN returns are then filtered with globMatch. Redis matches bytes of the key
+/// (stringmatchlen in src/util.c): '?' is one byte, a set holds bytes, '^' negates and '!' does not, '\'
+/// escapes. So a character is sent as its UTF-8 bytes, every ASCII punctuation escaped; '?' (one character
+/// of 1 to 4 bytes) becomes "?*"; a set of ASCII characters is sent member by member, escaped; a negated
+/// set or one with other characters becomes "?*". Empty when the glob matches no key at all.
+QByteArray redisMatchPattern(const QString& g, bool* none)
+{
+    using glob::Token;
+    *none = false;
+    QByteArray out;
+    int stars = 0;
+    auto star = [&] {
+        if (!out.endsWith('*') || out.endsWith("\\*")) {
+            out += '*';
+            ++stars;
+        }
+    };
+    for (qsizetype at = 0; at < g.size();) {
+        const Token t = glob::nextToken(g, at);
+        switch (t.kind) {
+        case Token::AnyString: star(); break;
+        case Token::AnyChar:
+            out += '?';
+            star();
+            break;
+        case Token::Literal:
+            if (t.ch < 0x80) {
+                if (!std::isalnum(int(t.ch)))
+                    out += '\\';
+                out += char(t.ch);
+            } else if (t.ch >= 0xD800 && t.ch <= 0xDFFF) {
+                // Not Unicode text: no key decodes to it; the superset keeps the matcher the judge.
+                out += '?';
+                star();
+            } else {
+                char32_t c = t.ch;
+                out += QString::fromUcs4(&c, 1).toUtf8();
+            }
+            break;
+        case Token::Set: {
+            QByteArray members;
+            bool seen[128] = {};
+            bool ascii = !t.negated;
+            qsizetype m = t.from;
+            char32_t lo, hi;
+            while (ascii && glob::nextMember(g, t, m, lo, hi)) {
+                if (lo > hi)
+                    continue;  // a reversed range matches nothing
+                if (hi >= 0x80) {
+                    ascii = false;
+                    break;
+                }
+                for (char32_t c = lo; c <= hi; ++c)
+                    if (!seen[c]) {
+                        seen[c] = true;
+                        members += '\\';
+                        members += char(c);
+                    }
+            }
+            if (!ascii) {
+                out += '?';
+                star();
+            } else if (members.isEmpty()) {
+                *none = true;
+                return {};
+            } else {
+                out += '[' + members + ']';
+            }
+            break;
+        }
+        }
+    }
+    // Redis gives up (no match) on patterns that nest too deeply; a glob with that many stars is sent as
+    // its literal prefix.
+    if (stars > 64) {
+        out.clear();
+        for (qsizetype at = 0; at < g.size();) {
+            const Token t = glob::nextToken(g, at);
+            if (t.kind != Token::Literal || t.ch >= 0x80)
+                break;
+            if (!std::isalnum(int(t.ch)))
+                out += '\\';
+            out += char(t.ch);
+        }
+        out += '*';
+    }
+    return out;
+}
 
 struct EntryId
 {
@@ -384,8 +477,12 @@ private:
                 break;
             cursor = QByteArray(r.r->element[0]->str, qsizetype(r.r->element[0]->len));
             redisReply* arr = r.r->element[1];
-            for (size_t i = 0; i < arr->elements; ++i)
-                *keys << QString::fromUtf8(arr->element[i]->str, int(arr->element[i]->len));
+            for (size_t i = 0; i < arr->elements; ++i) {
+                // MATCH may return more than the glob (redisMatchPattern): the local matcher decides.
+                const QString key = QString::fromUtf8(arr->element[i]->str, int(arr->element[i]->len));
+                if (m_scope.streams.isEmpty() || globMatch(m_scope.streams, key))
+                    *keys << key;
+            }
             if (isCancelled())
                 return false;
         } while (cursor != "0" && (maxKeys < 0 || keys->size() < maxKeys));
@@ -416,14 +513,16 @@ private:
             }
             names << m_scope.streams;
         } else {
-            const QByteArray pattern = m_scope.streams.isEmpty() ? QByteArray("*") : m_scope.streams.toUtf8();
-            if (!scan(pattern, true, -1, &names, error))
+            bool none = false;
+            const QByteArray pattern = m_scope.streams.isEmpty() ? QByteArray("*") : redisMatchPattern(m_scope.streams, &none);
+            if (!none && !scan(pattern, true, -1, &names, error))
                 return false;
             if (names.isEmpty()) {
                 // Say what is there instead, so a wrong glob or a non-stream layout is obvious.
                 QStringList others;
                 QString err;
-                scan(pattern, false, 20, &others, &err);
+                if (!none)
+                    scan(pattern, false, 20, &others, &err);
                 QStringList described;
                 for (const QString& k : others.mid(0, 5)) {
                     QString type;
@@ -432,10 +531,10 @@ private:
                 }
                 if (error)
                     *error = others.isEmpty()
-                                 ? QStringLiteral("%1: no stream keys match '%2'").arg(m_ep.display, QString::fromUtf8(pattern))
+                                 ? QStringLiteral("%1: no stream keys match '%2'").arg(m_ep.display, m_scope.streams)
                                  : QStringLiteral("%1: no stream keys match '%2'; keys of other types do (%3): "
                                                   "Chronoscope reads Redis Streams (XADD) only")
-                                       .arg(m_ep.display, QString::fromUtf8(pattern), described.join(QLatin1String(", ")));
+                                       .arg(m_ep.display, m_scope.streams, described.join(QLatin1String(", ")));
                 return false;
             }
         }
@@ -453,10 +552,12 @@ private:
     bool discoverNewKeys(QString* error)
     {
         QStringList names;
-        const QByteArray pattern = m_scope.streams.isEmpty() ? QByteArray("*") : m_scope.streams.toUtf8();
-        bool wild = false;
+        bool wild = false, none = false;
         globPrefix(m_scope.streams, &wild);
         if (!m_scope.streams.isEmpty() && !wild)
+            return true;
+        const QByteArray pattern = m_scope.streams.isEmpty() ? QByteArray("*") : redisMatchPattern(m_scope.streams, &none);
+        if (none)
             return true;
         if (!scan(pattern, true, -1, &names, error))
             return isCancelled();

@@ -1,5 +1,7 @@
 #include "sources/remote/remoteclient.h"
 
+#include "model/glob.h"
+
 #include "util/jsontext.h"
 
 #include "sources/remote/remoteclients_p.h"
@@ -36,12 +38,11 @@ bool RemoteScope::fromParams(const QHash<QString, QString>& params, RemoteScope*
         const QString v = params.value(QLatin1String(key)).trimmed();
         if (v.isEmpty())
             return true;
-        const auto t = parseTime(v);
+        QString why;
+        const auto t = parseTime(v, &why);
         if (!t) {
             if (error)
-                *error = QStringLiteral("--%1 %2: not a time (use ISO 8601 like 2026-01-05T10:00:00Z, or epoch "
-                                        "seconds/milliseconds)")
-                             .arg(QLatin1String(key), v);
+                *error = QStringLiteral("--%1 %2: not a time: %3").arg(QLatin1String(key), v, why);
             return false;
         }
         *out = *t;
@@ -230,13 +231,12 @@ void setMetadata(Event& e, const QByteArray& payload)
 
 QString globPrefix(const QString& glob, bool* hasWildcard)
 {
-    qsizetype i = 0;
-    for (; i < glob.size(); ++i)
-        if (glob[i] == u'*' || glob[i] == u'?' || glob[i] == u'[')
-            break;
+    // The grammar's own parser (model/glob.h), so "\\*" is a literal star and "a[b" a plain name.
+    bool exact = false;
+    const QString prefix = glob::literalPrefix(glob, &exact);
     if (hasWildcard)
-        *hasWildcard = i < glob.size();
-    return glob.left(i);
+        *hasWildcard = !exact;
+    return prefix;
 }
 
 QByteArray sha256Hex(const QByteArray& bytes)

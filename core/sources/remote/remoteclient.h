@@ -122,7 +122,8 @@ void setData(Event& e, const QByteArray& payload);
 void setMetadata(Event& e, const QByteArray& payload);
 /// A JSON string literal for text.
 QByteArray jsonString(const QString& text);
-/// The literal prefix of a glob (up to its first wildcard), and whether the glob has any wildcard.
+/// The literal prefix of a glob (up to its first wildcard, escapes resolved), and whether the glob is
+/// more than a plain name (a wildcard or an escape): without one the glob's text is the one name it matches.
 QString globPrefix(const QString& glob, bool* hasWildcard = nullptr);
 /// Lower-case hex SHA-256.
 QByteArray sha256Hex(const QByteArray& bytes);
