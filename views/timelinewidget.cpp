@@ -1,4 +1,6 @@
 #include "timelinewidget.h"
+#include <QElapsedTimer>
+#include <cstdio>
 
 #include "replaycontroller.h"
 #include "typecolors.h"
@@ -356,11 +358,13 @@ void TimelineWidget::render(QPainter& p, const QSize& size)
         p.drawText(QRect(QPoint(0, 0), size), Qt::AlignCenter, tr("No store open"));
         return;
     }
-    paintAxis(p, l);
-    paintOverview(p, l);
-    paintLanes(p, l);
-    paintLegend(p, l);
-    paintMarkers(p, l);
+    QElapsedTimer dbg; dbg.start(); qint64 m[5];
+    paintAxis(p, l); m[0]=dbg.nsecsElapsed();
+    paintOverview(p, l); m[1]=dbg.nsecsElapsed();
+    paintLanes(p, l); m[2]=dbg.nsecsElapsed();
+    paintLegend(p, l); m[3]=dbg.nsecsElapsed();
+    paintMarkers(p, l); m[4]=dbg.nsecsElapsed();
+    if (qEnvironmentVariableIsSet("TLDBG")) fprintf(stderr, "tl axis %.2f ov %.2f lanes %.2f legend %.2f markers %.2f\n", m[0]/1e6,(m[1]-m[0])/1e6,(m[2]-m[1])/1e6,(m[3]-m[2])/1e6,(m[4]-m[3])/1e6);
 }
 
 void TimelineWidget::paintAxis(QPainter& p, const Layout& l)
@@ -483,6 +487,9 @@ void TimelineWidget::paintLaneImage(const Layout& l)
     for (int i = 0; i < m_index->types.size(); ++i)
         colors.append(typeColor(i, m_index->types[i]).rgba());
 
+    uchar* const bits = m_laneImage.bits(); // detaches once, here
+    const qsizetype stride = m_laneImage.bytesPerLine();
+    std::vector<int> barTops;
     std::vector<qint32> counts(size_t(w), 0);
     std::vector<quint32> firstType(size_t(w), 0);
     const int firstLane = m_vscroll->value() / kLaneHeight;
@@ -534,18 +541,34 @@ void TimelineWidget::paintLaneImage(const Layout& l)
         const int tickHalf = std::max(1, int(std::lround(dpr)));
         const double logMax = std::log1p(double(std::max(maxC, 1)));
         const bool ticks = maxC <= 1;
+        // Bar tops by count, computed once per count seen (most columns of a lane share a few counts).
+        barTops.clear();
+        auto barTopFor = [&](int k) {
+            if (ticks)
+                return top;
+            if (size_t(k) < 64) {
+                if (barTops.size() < 64)
+                    barTops.assign(64, -1);
+                int& cached = barTops[size_t(k)];
+                if (cached < 0)
+                    cached = bottom - std::max(int(3 * dpr), int((bottom - top) * (0.3 + 0.7 * std::log1p(double(k)) / logMax)));
+                return cached;
+            }
+            return bottom - std::max(int(3 * dpr), int((bottom - top) * (0.3 + 0.7 * std::log1p(double(k)) / logMax)));
+        };
+        const int yLast = std::min(bottom, imgSize.height() - 1);
         for (int c = 0; c < w; ++c) {
             const int k = counts[size_t(c)];
             if (k == 0)
                 continue;
             const QRgb color = colors[int(firstType[size_t(c)])];
-            int barTop = top;
-            if (!ticks)
-                barTop = bottom - std::max(int(3 * dpr), int((bottom - top) * (0.3 + 0.7 * std::log1p(double(k)) / logMax)));
+            const int barTop = barTopFor(k);
             const int x0 = ticks ? std::max(0, c - tickHalf) : c;
             const int x1 = ticks ? std::min(w - 1, c + tickHalf) : c;
-            for (int y = std::max(0, barTop); y <= std::min(bottom, imgSize.height() - 1); ++y) {
-                QRgb* line = reinterpret_cast<QRgb*>(m_laneImage.scanLine(y));
+            // Straight into the pixels: QImage::scanLine() checks for a detach on every call.
+            uchar* row = bits + qsizetype(std::max(0, barTop)) * stride;
+            for (int y = std::max(0, barTop); y <= yLast; ++y, row += stride) {
+                QRgb* line = reinterpret_cast<QRgb*>(row);
                 for (int x = x0; x <= x1; ++x)
                     line[x] = color;
             }
@@ -596,7 +619,7 @@ void TimelineWidget::paintLanes(QPainter& p, const Layout& l)
     p.drawLine(kGutterWidth - 4, l.lanes.top(), kGutterWidth - 4, l.lanes.bottom());
     if (!m_laneImageValid || m_laneImage.devicePixelRatio() != m_dpr
         || m_laneImage.size() != QSize(int(std::ceil(l.plotWidth * m_dpr)), int(std::ceil(l.lanes.height() * m_dpr))))
-        paintLaneImage(l);
+    { QElapsedTimer t2; t2.start(); paintLaneImage(l); if (qEnvironmentVariableIsSet("TLDBG")) fprintf(stderr, "  laneimage %.2f\n", t2.nsecsElapsed()/1e6); }
     p.drawImage(QPoint(l.plotLeft, l.lanes.top()), m_laneImage);
     if (n == 0) {
         p.setPen(pal.color(QPalette::PlaceholderText));

@@ -17,6 +17,7 @@
 #include "timelinewidget.h"
 
 #include <QApplication>
+#include <QPaintEvent>
 #include <QElapsedTimer>
 #include <QHBoxLayout>
 #include <QRandomGenerator>
@@ -29,6 +30,8 @@
 #include <cstdio>
 #include <functional>
 #include <thread>
+
+#include <time.h>
 
 using namespace chronoscope;
 
@@ -245,6 +248,14 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
     return f;
 }
 
+/// CPU time of the calling thread: a slice much longer than its CPU time was the thread waiting for a core.
+double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+}
+
 /// Times every event the GUI thread delivers (outermost only): with BENCH_SLICES set, the longest ones are
 /// printed with their receiver and event type, to see what a stall is made of.
 class TimedApplication : public QApplication
@@ -256,10 +267,14 @@ public:
         if (m_on && m_depth > 0 && event->type() == QEvent::Paint) {
             QElapsedTimer t;
             t.start();
+            const double cpu0 = threadCpuMs();
+            const QRect rect = static_cast<QPaintEvent*>(event)->rect();
             const bool r = QApplication::notify(receiver, event);
             const double ms = double(t.nsecsElapsed()) / 1e6;
             if (ms > 2)
-                std::printf("    paint %.1f ms: %s\n", ms, receiver->metaObject()->className());
+                std::printf("    paint %.1f ms (cpu %.1f): %s in %s, %dx%d\n", ms, threadCpuMs() - cpu0,
+                            receiver->metaObject()->className(),
+                            receiver->parent() ? receiver->parent()->metaObject()->className() : "-", rect.width(), rect.height());
             return r;
         }
         if (m_depth > 0 || !m_on)
@@ -270,11 +285,12 @@ public:
         const QString what = QStringLiteral("%1 (%2) event %3")
                                  .arg(QString::fromLatin1(receiver->metaObject()->className()), receiver->objectName())
                                  .arg(int(event->type()));
+        const double cpu0 = threadCpuMs();
         const bool r = QApplication::notify(receiver, event);
         const double ms = double(t.nsecsElapsed()) / 1e6;
         --m_depth;
         if (ms > 8)
-            std::printf("  slice %.1f ms: %s\n", ms, qPrintable(what));
+            std::printf("  slice %.1f ms (cpu %.1f): %s\n", ms, threadCpuMs() - cpu0, qPrintable(what));
         return r;
     }
     bool m_on = qEnvironmentVariableIsSet("BENCH_SLICES");
