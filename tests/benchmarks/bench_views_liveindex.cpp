@@ -125,8 +125,15 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
     QCoreApplication::processEvents();
     {
         // The first append after the open regrows the containers the builder left at their exact size
-        // (byTime, sortedTimes, the stream list): timed apart, as it happens once per open.
-        const QList<Event> first{makeEvent(n, streams)};
+        // (byTime, sortedTimes, and with a new stream the per-stream lists): timed apart, as it happens once
+        // per open (and again only when one of them doubles).
+        QList<Event> first{makeEvent(n, streams)};
+        if (newStreamsPerSecond > 0) {
+            Event fresh = makeEvent(n, streams);
+            fresh.stream = QStringLiteral("item-first");
+            fresh.version = 0;
+            first.last() = fresh;
+        }
         QElapsedTimer t;
         t.start();
         const TimelineAppend change = index->append(first);
