@@ -1,6 +1,4 @@
 #include "timelinewidget.h"
-#include <QElapsedTimer>
-#include <cstdio>
 
 #include "replaycontroller.h"
 #include "typecolors.h"
@@ -358,13 +356,11 @@ void TimelineWidget::render(QPainter& p, const QSize& size)
         p.drawText(QRect(QPoint(0, 0), size), Qt::AlignCenter, tr("No store open"));
         return;
     }
-    QElapsedTimer dbg; dbg.start(); qint64 m[5];
-    paintAxis(p, l); m[0]=dbg.nsecsElapsed();
-    paintOverview(p, l); m[1]=dbg.nsecsElapsed();
-    paintLanes(p, l); m[2]=dbg.nsecsElapsed();
-    paintLegend(p, l); m[3]=dbg.nsecsElapsed();
-    paintMarkers(p, l); m[4]=dbg.nsecsElapsed();
-    if (qEnvironmentVariableIsSet("TLDBG")) fprintf(stderr, "tl axis %.2f ov %.2f lanes %.2f legend %.2f markers %.2f\n", m[0]/1e6,(m[1]-m[0])/1e6,(m[2]-m[1])/1e6,(m[3]-m[2])/1e6,(m[4]-m[3])/1e6);
+    paintAxis(p, l);
+    paintOverview(p, l);
+    paintLanes(p, l);
+    paintLegend(p, l);
+    paintMarkers(p, l);
 }
 
 void TimelineWidget::paintAxis(QPainter& p, const Layout& l)
@@ -619,7 +615,7 @@ void TimelineWidget::paintLanes(QPainter& p, const Layout& l)
     p.drawLine(kGutterWidth - 4, l.lanes.top(), kGutterWidth - 4, l.lanes.bottom());
     if (!m_laneImageValid || m_laneImage.devicePixelRatio() != m_dpr
         || m_laneImage.size() != QSize(int(std::ceil(l.plotWidth * m_dpr)), int(std::ceil(l.lanes.height() * m_dpr))))
-    { QElapsedTimer t2; t2.start(); paintLaneImage(l); if (qEnvironmentVariableIsSet("TLDBG")) fprintf(stderr, "  laneimage %.2f\n", t2.nsecsElapsed()/1e6); }
+        paintLaneImage(l);
     p.drawImage(QPoint(l.plotLeft, l.lanes.top()), m_laneImage);
     if (n == 0) {
         p.setPen(pal.color(QPalette::PlaceholderText));
