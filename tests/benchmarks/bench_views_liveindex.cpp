@@ -19,9 +19,9 @@
 #include "timelinewidget.h"
 
 #include <QApplication>
-#include <QPaintEvent>
 #include <QElapsedTimer>
 #include <QHBoxLayout>
+#include <QPaintEvent>
 #include <QRandomGenerator>
 #include <QTimer>
 #include <QVBoxLayout>
