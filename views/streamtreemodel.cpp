@@ -48,8 +48,7 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
                 continue;
             }
             const int c = int(at - m_categories.begin());
-            // By name (the display order), not by rankOfLane(): the index drops its rank cache on every
-            // new stream and rebuilding it costs a pass over every lane.
+            // Its place by name (the display order of laneOrder).
             const QString& stream = m_index->streams[lane];
             const int row = int(std::lower_bound(at->lanes.begin(), at->lanes.end(), stream,
                                                  [this](int l, const QString& s) { return naturalLess(m_index->streams[l], s); })
