@@ -30,6 +30,19 @@ void wheel(QWidget* w, QPoint at, int delta, Qt::KeyboardModifiers mods = {})
     QApplication::sendEvent(w, &e);
 }
 
+/// Counts the paint events a widget receives.
+class PaintCounter : public QObject
+{
+public:
+    int paints = 0;
+    bool eventFilter(QObject*, QEvent* e) override
+    {
+        if (e->type() == QEvent::Paint)
+            ++paints;
+        return false;
+    }
+};
+
 } // namespace
 
 class TstViewsTimeline : public QObject
@@ -169,6 +182,80 @@ private Q_SLOTS:
         QVERIFY(t.yForLane(299) > 0);
         QCOMPARE(t.yForLane(0), -1);
         renderOf(t, QSize(900, 400));
+    }
+
+    void liveBatchPaintsOnceAndLikeAFreshOpen_data()
+    {
+        QTest::addColumn<int>("events");
+        QTest::addColumn<int>("streams");
+        QTest::addColumn<int>("split");
+        QTest::addColumn<QString>("kind");
+        // Crowded lanes (bars of many heights), sparse lanes (ticks), a new stream, a time that goes back,
+        // a batch of one, and a huge batch (more than the loaded part).
+        QTest::newRow("crowded, 200 new") << 20000 << 3 << 19800 << "";
+        QTest::newRow("sparse, 20 new") << 400 << 40 << 380 << "";
+        QTest::newRow("new stream") << 5000 << 4 << 4900 << "newStream";
+        QTest::newRow("time goes back") << 5000 << 4 << 4900 << "backInTime";
+        QTest::newRow("one event") << 5000 << 4 << 4999 << "";
+        QTest::newRow("bigger than loaded") << 30000 << 5 << 100 << "";
+    }
+
+    void liveBatchPaintsOnceAndLikeAFreshOpen()
+    {
+        // The live tail: the index grows in place and the views are told what changed. The shown timeline
+        // repaints once for the whole batch (index, range and cursor updates coalesce), and what it paints
+        // is exactly what a fresh window opened on all the events shows at the same range and cursor (the
+        // lane image, the overview's failure counts and the bar heights are derived again, not stale).
+        QFETCH(int, events);
+        QFETCH(int, streams);
+        QFETCH(int, split);
+        QFETCH(QString, kind);
+        QList<Event> all = MemoryReader(manyEvents(events, streams, 7)).readAll({});
+        if (kind == QLatin1String("newStream"))
+            all[split + 5].stream = QStringLiteral("item-new");
+        if (kind == QLatin1String("backInTime"))
+            all[split + 5].time = all[split / 2].time + 3;
+        auto index = std::const_pointer_cast<TimelineIndex>(indexOf(all.mid(0, split)));
+        QVERIFY(index);
+        ReplayController c;
+        c.setIndex(index);
+        TimelineWidget t(&c);
+        t.resize(1000, 500);
+        t.setIndex(index);
+        t.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&t));
+        c.setCursor(index->info.lastPosition);
+        c.flush();
+        QCoreApplication::processEvents();
+
+        PaintCounter counter;
+        t.installEventFilter(&counter);
+        const TimelineAppend change = index->append(all.mid(split));
+        QVERIFY(change.known);
+        c.updateIndex(index);
+        t.updateIndex(index, change);
+        c.setCursor(index->info.lastPosition); // following the head
+        c.flush();
+        QTRY_VERIFY(counter.paints >= 1);
+        QTest::qWait(50); // nothing more is queued for this batch
+        QCOMPARE(counter.paints, 1);
+        QVERIFY(t.mapping().end >= double(index->lastTime())); // the new end is in view
+
+        const auto fresh = indexOf(all);
+        QVERIFY(fresh);
+        QCOMPARE(fresh->size(), index->size());
+        ReplayController c2;
+        c2.setIndex(fresh);
+        c2.setCursor(c.cursor());
+        c2.flush();
+        TimelineWidget t2(&c2);
+        t2.resize(t.size());
+        t2.setIndex(fresh);
+        t2.setVisibleRange(t.mapping().start, t.mapping().end);
+        const QImage live = renderOf(t, t.size());
+        const QImage reopened = renderOf(t2, t2.size());
+        QCOMPARE(live.size(), reopened.size());
+        QVERIFY2(live == reopened, "the timeline after a live batch differs from a fresh open of the same events");
     }
 
     void zoomPanSelect()

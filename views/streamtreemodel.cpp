@@ -36,6 +36,7 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
     if (change.known && index == m_index) {
         // Grown in place: the change says which lanes are new and which have new events.
         bool reset = false;
+        QMap<int, int> renumberFrom; // category -> first row whose number changed
         for (int lane : change.newLanes) {
             // A new stream keeps the lane number it got; its row goes to its place (name order) in its category.
             m_rowOfLane.resize(std::max(m_rowOfLane.size(), size_t(lane) + 1), {-1, -1});
@@ -47,15 +48,26 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
                 continue;
             }
             const int c = int(at - m_categories.begin());
-            const int rank = m_index->rankOfLane(lane);
-            const int row = int(std::lower_bound(at->lanes.begin(), at->lanes.end(), rank,
-                                                 [this](int l, int r) { return m_index->rankOfLane(l) < r; })
+            // Its place by name (the display order of laneOrder).
+            const QString& stream = m_index->streams[lane];
+            const int row = int(std::lower_bound(at->lanes.begin(), at->lanes.end(), stream,
+                                                 [this](int l, const QString& s) { return naturalLess(m_index->streams[l], s); })
                                 - at->lanes.begin());
             beginInsertRows(this->index(c, 0), row, row);
             at->lanes.insert(row, lane);
-            for (int i = row; i < at->lanes.size(); ++i)
-                m_rowOfLane[size_t(at->lanes[i])] = {c, i};
             endInsertRows();
+            // The rows after it moved down: renumbered once per category after the batch (a category may
+            // hold 200,000 streams); nothing reads m_rowOfLane in between.
+            auto from = renumberFrom.find(c);
+            if (from == renumberFrom.end())
+                renumberFrom.insert(c, row);
+            else
+                *from = std::min(*from, row);
+        }
+        for (auto it = renumberFrom.cbegin(); !reset && it != renumberFrom.cend(); ++it) {
+            const Category& cat = m_categories[it.key()];
+            for (int i = it.value(); i < cat.lanes.size(); ++i)
+                m_rowOfLane[size_t(cat.lanes[i])] = {it.key(), i};
         }
         if (reset) {
             beginResetModel();

@@ -63,11 +63,11 @@ TimelineWidget::TimelineWidget(ReplayController* controller, QWidget* parent)
                     return;
                 }
             }
-            update();
+            updateAroundScrollBar();
         });
-        connect(m_controller, &ReplayController::markersChanged, this, qOverload<>(&QWidget::update));
-        connect(m_controller, &ReplayController::selectedEventChanged, this, qOverload<>(&QWidget::update));
-        connect(m_controller, &ReplayController::selectedStreamChanged, this, qOverload<>(&QWidget::update));
+        connect(m_controller, &ReplayController::markersChanged, this, &TimelineWidget::updateAroundScrollBar);
+        connect(m_controller, &ReplayController::selectedEventChanged, this, &TimelineWidget::updateAroundScrollBar);
+        connect(m_controller, &ReplayController::selectedStreamChanged, this, &TimelineWidget::updateAroundScrollBar);
     }
 }
 
@@ -230,7 +230,17 @@ void TimelineWidget::zoomOut()
 void TimelineWidget::changed()
 {
     m_laneImageValid = false;
-    update();
+    updateAroundScrollBar();
+}
+
+void TimelineWidget::updateAroundScrollBar()
+{
+    // Everything but the lane scroll bar: a child under an updated area is painted again too, and its
+    // value and range did not change (the scroll bar repaints itself when they do).
+    if (m_vscroll->isVisible())
+        update(QRegion(rect()).subtracted(m_vscroll->geometry()));
+    else
+        update();
 }
 
 TimelineWidget::Layout TimelineWidget::layoutFor(const QSize& size) const
@@ -449,19 +459,29 @@ void TimelineWidget::paintOverview(QPainter& p, const Layout& l)
     for (int c = 0; c < w; ++c)
         if (m_overviewCounts[size_t(c)] >= 4)
             maxShare = std::max(maxShare, double(m_overviewFailures[size_t(c)]) / double(m_overviewCounts[size_t(c)]));
+    // The bars go into an image pixel by pixel (one QPainter::fillRect per column cost about a millisecond
+    // per repaint at 1,000 columns); drawn at the row's logical size like the rectangles were.
+    QImage bars(w, r.height(), QImage::Format_ARGB32_Premultiplied);
+    bars.fill(Qt::transparent);
+    uchar* const bits = bars.bits();
+    const qsizetype stride = bars.bytesPerLine();
+    const QRgb barRgb = bar.rgba(), failureRgb = failure.rgba();
+    const int base = r.height() - 4; // the last row of a bar: r.bottom() - 3, relative to r.top()
     for (int c = 0; c < w; ++c) {
         const qint64 n = m_overviewCounts[size_t(c)];
         if (n == 0)
             continue;
         const int bh = std::max(2, int(h * std::log1p(double(n)) / logMax));
-        p.fillRect(QRect(l.plotLeft + c, r.bottom() - 2 - bh, 1, bh), bar);
+        int fh = 0;
         const qint64 f = m_overviewFailures[size_t(c)];
         if (f > 0) {
             const double share = double(f) / double(n) / (maxShare > 0 ? maxShare : 1.0);
-            const int fh = std::clamp(int(double(bh) * share), 1, bh);
-            p.fillRect(QRect(l.plotLeft + c, r.bottom() - 2 - fh, 1, fh), failure);
+            fh = std::clamp(int(double(bh) * share), 1, bh);
         }
+        for (int y = std::max(0, base - bh + 1); y <= base; ++y)
+            reinterpret_cast<QRgb*>(bits + qsizetype(y) * stride)[c] = y > base - fh ? failureRgb : barRgb;
     }
+    p.drawImage(QPoint(l.plotLeft, r.top()), bars);
     p.setPen(pal.color(QPalette::Mid));
     p.drawLine(r.bottomLeft(), r.bottomRight());
 }
@@ -483,6 +503,9 @@ void TimelineWidget::paintLaneImage(const Layout& l)
     for (int i = 0; i < m_index->types.size(); ++i)
         colors.append(typeColor(i, m_index->types[i]).rgba());
 
+    uchar* const bits = m_laneImage.bits(); // detaches once, here
+    const qsizetype stride = m_laneImage.bytesPerLine();
+    std::vector<int> barTops;
     std::vector<qint32> counts(size_t(w), 0);
     std::vector<quint32> firstType(size_t(w), 0);
     const int firstLane = m_vscroll->value() / kLaneHeight;
@@ -534,18 +557,34 @@ void TimelineWidget::paintLaneImage(const Layout& l)
         const int tickHalf = std::max(1, int(std::lround(dpr)));
         const double logMax = std::log1p(double(std::max(maxC, 1)));
         const bool ticks = maxC <= 1;
+        // Bar tops by count, computed once per count seen (most columns of a lane share a few counts).
+        barTops.clear();
+        auto barTopFor = [&](int k) {
+            if (ticks)
+                return top;
+            if (size_t(k) < 64) {
+                if (barTops.size() < 64)
+                    barTops.assign(64, -1);
+                int& cached = barTops[size_t(k)];
+                if (cached < 0)
+                    cached = bottom - std::max(int(3 * dpr), int((bottom - top) * (0.3 + 0.7 * std::log1p(double(k)) / logMax)));
+                return cached;
+            }
+            return bottom - std::max(int(3 * dpr), int((bottom - top) * (0.3 + 0.7 * std::log1p(double(k)) / logMax)));
+        };
+        const int yLast = std::min(bottom, imgSize.height() - 1);
         for (int c = 0; c < w; ++c) {
             const int k = counts[size_t(c)];
             if (k == 0)
                 continue;
             const QRgb color = colors[int(firstType[size_t(c)])];
-            int barTop = top;
-            if (!ticks)
-                barTop = bottom - std::max(int(3 * dpr), int((bottom - top) * (0.3 + 0.7 * std::log1p(double(k)) / logMax)));
+            const int barTop = barTopFor(k);
             const int x0 = ticks ? std::max(0, c - tickHalf) : c;
             const int x1 = ticks ? std::min(w - 1, c + tickHalf) : c;
-            for (int y = std::max(0, barTop); y <= std::min(bottom, imgSize.height() - 1); ++y) {
-                QRgb* line = reinterpret_cast<QRgb*>(m_laneImage.scanLine(y));
+            // Straight into the pixels: QImage::scanLine() checks for a detach on every call.
+            uchar* row = bits + qsizetype(std::max(0, barTop)) * stride;
+            for (int y = std::max(0, barTop); y <= yLast; ++y, row += stride) {
+                QRgb* line = reinterpret_cast<QRgb*>(row);
                 for (int x = x0; x <= x1; ++x)
                     line[x] = color;
             }

@@ -117,6 +117,7 @@ private:
     double timeOfPosition(qint64 position) const;
     QString tooltipAt(const QPoint& pos) const;
     void changed();
+    void updateAroundScrollBar();
 
     ReplayController* m_controller;
     std::shared_ptr<const TimelineIndex> m_index;

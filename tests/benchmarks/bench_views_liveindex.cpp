@@ -4,7 +4,9 @@
 // (TimelineIndex::append()) and updates the views of the window: ReplayController (following the head),
 // TimelineWidget, StreamBrowser and EventTableView, all shown (offscreen) so they also repaint.
 // Printed per N: the time per refresh on the GUI thread (append + views' updates) and the longest stall
-// of the GUI thread's event loop over the run (a 1 ms heartbeat timer: its longest gap, paints included).
+// of the GUI thread's event loop over the run (a 1 ms heartbeat timer: its longest gap, paints included),
+// and the longest GUI-thread event in CPU time (the window's own work in one go; on a loaded machine the
+// stall adds whatever time the thread waited for a core).
 // For comparison, the old way (TimelineIndex::extended(): copy the index, then append) per refresh.
 //
 //   bench_views_liveindex [--events 100000,1000000] [--streams S (default N/5)] [--rate 2000]
@@ -19,6 +21,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QHBoxLayout>
+#include <QPaintEvent>
 #include <QRandomGenerator>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -29,6 +32,8 @@
 #include <cstdio>
 #include <functional>
 #include <thread>
+
+#include <time.h>
 
 using namespace chronoscope;
 
@@ -58,6 +63,13 @@ double medianMs(const std::function<void()>& f, int runs = 5)
     return ms[ms.size() / 2];
 }
 
+/// The most CPU time one GUI-thread event took (outermost events only; a paint of the window included)
+/// while tracking is on: what the window's own work costs, whatever the machine's load adds to the stall.
+double g_longestSliceCpu = 0;
+bool g_trackSlices = false;
+
+double threadCpuMs();
+
 struct Figures
 {
     qint64 loaded = 0;
@@ -68,6 +80,7 @@ struct Figures
     double median = 0, p99 = 0, max = 0;  ///< per refresh, GUI thread: append + views' updates
     double stall = 0;                     ///< longest gap of the 1 ms heartbeat, minus its interval
     double idleStall = 0;                 ///< the same over 2 s with nothing arriving (the machine's noise)
+    double sliceCpu = 0;                  ///< the longest GUI-thread event in CPU time over the run
     double copyPerRefresh = 0;            ///< the old way: extended() of the loaded index with one batch
     double firstAppend = 0;               ///< the first append after the open (containers regrow once)
 };
@@ -122,8 +135,15 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
     QCoreApplication::processEvents();
     {
         // The first append after the open regrows the containers the builder left at their exact size
-        // (byTime, sortedTimes, the stream list): timed apart, as it happens once per open.
-        const QList<Event> first{makeEvent(n, streams)};
+        // (byTime, sortedTimes, and with a new stream the per-stream lists): timed apart, as it happens once
+        // per open (and again only when one of them doubles).
+        QList<Event> first{makeEvent(n, streams)};
+        if (newStreamsPerSecond > 0) {
+            Event fresh = makeEvent(n, streams);
+            fresh.stream = QStringLiteral("item-first");
+            fresh.version = 0;
+            first.last() = fresh;
+        }
         QElapsedTimer t;
         t.start();
         const TimelineAppend change = index->append(first);
@@ -220,6 +240,8 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
         last = now;
     });
     heartbeat.start();
+    g_longestSliceCpu = 0;
+    g_trackSlices = true;
     QEventLoop loop;
     QTimer done;
     QObject::connect(&done, &QTimer::timeout, [&] {
@@ -233,8 +255,10 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
     reader.join();
     QCoreApplication::processEvents();
     heartbeat.stop();
+    g_trackSlices = false;
 
     f.stall = longest;
+    f.sliceCpu = g_longestSliceCpu;
     f.refreshes = int(perRefresh.size());
     std::sort(perRefresh.begin(), perRefresh.end());
     if (!perRefresh.empty()) {
@@ -243,6 +267,14 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
         f.max = perRefresh.back();
     }
     return f;
+}
+
+/// CPU time of the calling thread: a slice much longer than its CPU time was the thread waiting for a core.
+double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
 /// Times every event the GUI thread delivers (outermost only): with BENCH_SLICES set, the longest ones are
@@ -256,10 +288,22 @@ public:
         if (m_on && m_depth > 0 && event->type() == QEvent::Paint) {
             QElapsedTimer t;
             t.start();
+            const double cpu0 = threadCpuMs();
+            const QRect rect = static_cast<QPaintEvent*>(event)->rect();
             const bool r = QApplication::notify(receiver, event);
             const double ms = double(t.nsecsElapsed()) / 1e6;
             if (ms > 2)
-                std::printf("    paint %.1f ms: %s\n", ms, receiver->metaObject()->className());
+                std::printf("    paint %.1f ms (cpu %.1f): %s in %s, %dx%d\n", ms, threadCpuMs() - cpu0,
+                            receiver->metaObject()->className(),
+                            receiver->parent() ? receiver->parent()->metaObject()->className() : "-", rect.width(), rect.height());
+            return r;
+        }
+        if (m_depth == 0 && !m_on && g_trackSlices) {
+            ++m_depth;
+            const double cpu0 = threadCpuMs();
+            const bool r = QApplication::notify(receiver, event);
+            g_longestSliceCpu = std::max(g_longestSliceCpu, threadCpuMs() - cpu0);
+            --m_depth;
             return r;
         }
         if (m_depth > 0 || !m_on)
@@ -270,11 +314,14 @@ public:
         const QString what = QStringLiteral("%1 (%2) event %3")
                                  .arg(QString::fromLatin1(receiver->metaObject()->className()), receiver->objectName())
                                  .arg(int(event->type()));
+        const double cpu0 = threadCpuMs();
         const bool r = QApplication::notify(receiver, event);
         const double ms = double(t.nsecsElapsed()) / 1e6;
+        if (g_trackSlices)
+            g_longestSliceCpu = std::max(g_longestSliceCpu, threadCpuMs() - cpu0);
         --m_depth;
         if (ms > 8)
-            std::printf("  slice %.1f ms: %s\n", ms, qPrintable(what));
+            std::printf("  slice %.1f ms (cpu %.1f): %s\n", ms, threadCpuMs() - cpu0, qPrintable(what));
         return r;
     }
     bool m_on = qEnvironmentVariableIsSet("BENCH_SLICES");
@@ -311,13 +358,14 @@ int main(int argc, char** argv)
     }
     std::printf("live tail: %d events/s (%d new streams/s), a refresh every %d ms, %.0f s per run\n", rate, newStreams,
                 refreshMs, seconds);
-    std::printf("%10s %8s %6s %10s | %-36s | %-17s | %-15s | %-13s | %s\n", "loaded", "streams", "runs", "appended",
-                "per refresh (GUI): median / p99 / max", "longest GUI stall", "idle: same", "first append", "old: extended() copy per refresh");
+    std::printf("%10s %8s %6s %10s | %-36s | %-17s | %-15s | %-17s | %-13s | %s\n", "loaded", "streams", "runs", "appended",
+                "per refresh (GUI): median / p99 / max", "longest GUI stall", "idle: same", "longest slice CPU", "first append",
+                "old: extended() copy per refresh");
     for (qint64 n : sizes) {
         const Figures f = runLive(n, streams > 0 ? streams : int(std::max<qint64>(1, n / 5)), rate, seconds, newStreams, refreshMs);
-        std::printf("%10lld %8d %6d %10lld | %8.2f / %6.2f / %6.2f ms          | %8.2f ms       | %8.2f ms     | %8.2f ms   | %8.1f ms\n",
-                    f.loaded, f.streams, f.refreshes, f.appended, f.median, f.p99, f.max, f.stall, f.idleStall, f.firstAppend,
-                    f.copyPerRefresh);
+        std::printf("%10lld %8d %6d %10lld | %8.2f / %6.2f / %6.2f ms          | %8.2f ms       | %8.2f ms     | %8.2f ms       | %8.2f ms   | %8.1f ms\n",
+                    f.loaded, f.streams, f.refreshes, f.appended, f.median, f.p99, f.max, f.stall, f.idleStall, f.sliceCpu,
+                    f.firstAppend, f.copyPerRefresh);
         std::fflush(stdout);
     }
     return 0;
