@@ -46,7 +46,10 @@ protected:
     QByteArray rowFilter() const override
     {
         // Emmett's own readers skip archived messages; commands ('C') share the table but are not events.
-        QByteArray f = "stream_id IS NOT NULL AND typeof(stream_position) = 'integer'";
+        // global_position is the order and the identity of an event: a row without an integer one (possible
+        // when the column is not the INTEGER PRIMARY KEY Emmett declares) has no place in the store.
+        QByteArray f = "typeof(global_position) = 'integer' AND stream_id IS NOT NULL AND "
+                       "typeof(stream_position) = 'integer'";
         if (m_hasKind)
             f += " AND coalesce(message_kind, 'E') = 'E'";
         if (m_hasArchived)
@@ -56,7 +59,8 @@ protected:
     QString rowFilterMeaning() const override
     {
         return QStringLiteral("they are commands or other non-event messages (message_kind other than 'E'), "
-                              "archived (is_archived), or lack a stream_id or an integer stream_position");
+                              "archived (is_archived), or lack an integer global_position, a stream_id or an integer "
+                              "stream_position");
     }
     bool timeKnown() const override { return m_hasCreated; }
 

@@ -1,0 +1,79 @@
+// Behaviours fixed after the libFuzzer harnesses (tests/fuzz, docs/fuzzing.md) found them. Each case here
+// is the readable form of an input kept in tests/fuzz/regressions/<harness>/, which the fuzz stage of
+// `.ci/dev test` replays under the sanitizers.
+#include "sources/sourceregistry.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+
+using namespace chronoscope;
+
+namespace {
+
+void execSql(const QString& path, const QByteArray& sql)
+{
+    sqlite3* db = nullptr;
+    QVERIFY(sqlite3_open(path.toUtf8().constData(), &db) == SQLITE_OK);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.constData(), nullptr, nullptr, &err);
+    const QByteArray msg = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    QVERIFY2(rc == SQLITE_OK, msg.constData());
+}
+
+} // namespace
+
+class TstFuzzRegressions : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+private Q_SLOTS:
+    // fuzz_sqlite, regressions/sqlite/emmett-null-global-position: an emt_messages table whose
+    // global_position is not the INTEGER PRIMARY KEY (a crafted or damaged file) held rows without an integer
+    // position; they were all shown at position 0, out of order. They must be left out and reported.
+    void emmettRowsWithoutPosition_data()
+    {
+        QTest::addColumn<QByteArray>("badPosition");
+        QTest::newRow("null") << QByteArray("NULL");
+        QTest::newRow("text") << QByteArray("'seven'");
+        QTest::newRow("real") << QByteArray("2.5");
+        QTest::newRow("blob") << QByteArray("x'07'");
+    }
+    void emmettRowsWithoutPosition()
+    {
+        QFETCH(QByteArray, badPosition);
+        const QString path = m_dir.filePath(QStringLiteral("emmett-%1.sqlite").arg(QTest::currentDataTag()));
+        execSql(path, "CREATE TABLE emt_messages(global_position INTEGER, stream_id TEXT, stream_position BIGINT, "
+                      "message_type TEXT, message_data TEXT);"
+                      "INSERT INTO emt_messages VALUES (1, 'a-1', 1, 'Opened', '{\"n\":1}');"
+                      "INSERT INTO emt_messages VALUES (" + badPosition + ", 'a-1', 2, 'Bad', '{}');"
+                      "INSERT INTO emt_messages VALUES (3, 'b-1', 1, 'Opened', '{\"n\":3}');");
+        QString error;
+        auto reader = openSource(path, {}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        const QList<Event> events = reader->readAll({}, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(events.size(), 2);
+        QCOMPARE(events[0].position, qint64(1));
+        QCOMPARE(events[1].position, qint64(3));
+        QCOMPARE(reader->count({}, &error), qint64(2));
+        const StoreInfo info = reader->info();
+        QCOMPARE(info.events, qint64(2));
+        const QString warnings = info.warnings.join(u'\n');
+        QVERIFY2(warnings.contains(QLatin1String("1 row(s) of emt_messages are not shown")) &&
+                     warnings.contains(QLatin1String("integer global_position")),
+                 qPrintable(warnings));
+        qint64 inStreams = 0;
+        for (const StreamInfo& s : reader->streams())
+            inStreams += s.events;
+        QCOMPARE(inStreams, qint64(2));
+    }
+};
+
+QTEST_GUILESS_MAIN(TstFuzzRegressions)
+#include "tst_fuzz_regressions.moc"
