@@ -1,7 +1,10 @@
 // Behaviours fixed after the libFuzzer harnesses (tests/fuzz, docs/fuzzing.md) found them. Each case here
 // is the readable form of an input kept in tests/fuzz/regressions/<harness>/, which the fuzz stage of
 // `.ci/dev test` replays under the sanitizers.
+#include "import/importer.h"
 #include "sources/sourceregistry.h"
+
+#include <QFile>
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -72,6 +75,51 @@ private Q_SLOTS:
         for (const StreamInfo& s : reader->streams())
             inStreams += s.events;
         QCOMPARE(inStreams, qint64(2));
+    }
+
+    // fuzz_sqlite, regressions/sqlite/native-types-index-mismatch: a type filter the cached type names did not
+    // know was looked up with SQL; when SQL matched a row whose name is not the asked one (a damaged
+    // index, or a NOCASE column in a crafted file) the reader dereferenced a missing hash entry (UBSan:
+    // member access within null pointer; a crash in a release build). Types must match exactly.
+    void nativeTypeFilterMatchesExactly_data()
+    {
+        QTest::addColumn<QStringList>("types");
+        QTest::addColumn<qint64>("expected");
+        QTest::newRow("exact") << QStringList{QStringLiteral("Created")} << qint64(2);
+        QTest::newRow("other case") << QStringList{QStringLiteral("CREATED")} << qint64(0);
+        QTest::newRow("other case and exact") << QStringList{QStringLiteral("PAID"), QStringLiteral("Paid")} << qint64(1);
+        QTest::newRow("unknown") << QStringList{QStringLiteral("Nope")} << qint64(0);
+    }
+    void nativeTypeFilterMatchesExactly()
+    {
+        QFETCH(QStringList, types);
+        QFETCH(qint64, expected);
+        const QString ndjson = m_dir.filePath(QStringLiteral("types.ndjson"));
+        const QString path = m_dir.filePath(QStringLiteral("types-%1.chronoscope").arg(QTest::currentDataTag()));
+        {
+            QFile f(ndjson);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(R"({"stream":"a-1","type":"Created","version":0,"data":{}})" "\n"
+                    R"({"stream":"a-1","type":"Paid","version":1,"data":{}})" "\n"
+                    R"({"stream":"b-1","type":"Created","version":0,"data":{}})" "\n");
+        }
+        ImportSummary summary;
+        QString error;
+        QVERIFY2(importFiles({ndjson}, path, {}, &summary, &error, true), qPrintable(error));
+        // The same names, compared without case by SQL (the store's own schema compares them exactly).
+        execSql(path, "ALTER TABLE types RENAME TO old_types;"
+                      "CREATE TABLE types(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE);"
+                      "INSERT INTO types SELECT id, name FROM old_types; DROP TABLE old_types;");
+        auto reader = openSource(path, {}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        EventQuery q;
+        q.types = types;
+        const QList<Event> events = reader->readAll(q, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(qint64(events.size()), expected);
+        for (const Event& e : events)
+            QVERIFY2(types.contains(e.type), qPrintable(e.type));
+        QCOMPARE(reader->count(q, &error), expected);
     }
 };
 

@@ -339,8 +339,13 @@ bool SqliteStoreReader::buildFilter(const EventQuery& q, Filter* f, QString*)
                 sqlite3_bind_text(tq.st, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
                 if (!(tq.ok() && tq.step()))
                     continue;
-                typeName(tq.i64(0));
+                // Types match exactly, as everywhere else. SQL may have matched otherwise (a NOCASE column in a
+                // foreign-made file, a damaged index): then the id's name is not t and t is no type here.
+                if (typeName(tq.i64(0)) != t)
+                    continue;
                 it = m_typeIds.constFind(t);
+                if (it == m_typeIds.cend())
+                    continue;
             }
             in += n++ ? ",?" : "?";
             f->binds.push_back(*it);
