@@ -4,6 +4,8 @@
 #include "import/importer.h"
 #include "sources/sourceregistry.h"
 
+#include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 
 #include <QTemporaryDir>
@@ -25,6 +27,28 @@ void execSql(const QString& path, const QByteArray& sql)
     sqlite3_free(err);
     sqlite3_close(db);
     QVERIFY2(rc == SQLITE_OK, msg.constData());
+}
+
+// Sets the SQLite header's write and read version bytes (offsets 18 and 19; 2 = WAL).
+void setVersionBytes(const QString& path, char writeVersion, char readVersion)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    QVERIFY(f.seek(18));
+    const char bytes[2] = {writeVersion, readVersion};
+    QVERIFY(f.write(bytes, 2) == 2);
+}
+
+/// Every file of a folder with its size and content hash.
+QStringList folderState(const QString& dir)
+{
+    QStringList out;
+    for (const QFileInfo& fi : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDir::Name)) {
+        QFile f(fi.filePath());
+        f.open(QIODevice::ReadOnly);
+        out << fi.fileName() + u' ' + QString::fromLatin1(QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha1).toHex());
+    }
+    return out;
 }
 
 } // namespace
@@ -120,6 +144,49 @@ private Q_SLOTS:
         for (const Event& e : events)
             QVERIFY2(types.contains(e.type), qPrintable(e.type));
         QCOMPARE(reader->count(q, &error), expected);
+    }
+
+    // fuzz_sqlite, regressions/sqlite/wal-read-version-only: a file whose header says WAL in the read version
+    // (byte 19) but not in the write version (byte 18) was opened without "immutable", so SQLite created
+    // -wal and -shm files next to the user's file. Opening any store must leave its folder as it was.
+    void openingCreatesNothing_data()
+    {
+        QTest::addColumn<QString>("layout");
+        QTest::addColumn<int>("writeVersion");
+        QTest::addColumn<int>("readVersion");
+        QTest::newRow("emmett, read version 2 only") << QStringLiteral("emmett") << 1 << 2;
+        QTest::newRow("emmett, WAL") << QStringLiteral("emmett") << 2 << 2;
+        QTest::newRow("emmett, rollback journal") << QStringLiteral("emmett") << 1 << 1;
+    }
+    void openingCreatesNothing()
+    {
+        QFETCH(QString, layout);
+        QFETCH(int, writeVersion);
+        QFETCH(int, readVersion);
+        const QString dir = m_dir.filePath(QStringLiteral("untouched-%1").arg(QTest::currentDataTag()).replace(u' ', u'_'));
+        QVERIFY(QDir().mkpath(dir));
+        const QString path = dir + QStringLiteral("/store.sqlite");
+        if (layout == QLatin1String("emmett")) {
+            execSql(path, "CREATE TABLE emt_messages(global_position INTEGER PRIMARY KEY, stream_id TEXT, "
+                          "stream_position BIGINT, message_type TEXT, message_data TEXT);"
+                          "INSERT INTO emt_messages VALUES (1, 'a-1', 1, 'Opened', '{}');"
+                          "INSERT INTO emt_messages VALUES (2, 'a-1', 2, 'Closed', '{}');"
+                          "INSERT INTO emt_messages VALUES (3, 'b-1', 1, 'Opened', '{}');");
+        }
+        setVersionBytes(path, char(writeVersion), char(readVersion));
+        const QStringList before = folderState(dir);
+        {
+            QString error;
+            auto reader = openSource(path, {}, &error);
+            QVERIFY2(reader, qPrintable(error));
+            QCOMPARE(reader->readAll({}, &error).size(), 3);
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+            QCOMPARE(reader->info().events, qint64(3));
+            auto copy = reader->clone(&error);
+            QVERIFY2(copy, qPrintable(error));
+            QCOMPARE(copy->streams().size(), 2);
+        }
+        QCOMPARE(folderState(dir), before);
     }
 };
 
