@@ -146,9 +146,10 @@ private Q_SLOTS:
         QCOMPARE(reader->count(q, &error), expected);
     }
 
-    // fuzz_sqlite, regressions/sqlite/wal-read-version-only: a file whose header says WAL in the read version
-    // (byte 19) but not in the write version (byte 18) was opened without "immutable", so SQLite created
-    // -wal and -shm files next to the user's file. Opening any store must leave its folder as it was.
+    // fuzz_sqlite, regressions/sqlite/wal-read-version-only and native-wal: a file whose header says WAL in
+    // the read version (byte 19) but not in the write version (byte 18) was opened without "immutable", so
+    // SQLite created -wal and -shm files next to the user's file. Opening any store must leave its folder
+    // as it was.
     void openingCreatesNothing_data()
     {
         QTest::addColumn<QString>("layout");
@@ -157,6 +158,11 @@ private Q_SLOTS:
         QTest::newRow("emmett, read version 2 only") << QStringLiteral("emmett") << 1 << 2;
         QTest::newRow("emmett, WAL") << QStringLiteral("emmett") << 2 << 2;
         QTest::newRow("emmett, rollback journal") << QStringLiteral("emmett") << 1 << 1;
+        // The native reader opened every file with a plain "?mode=ro" (found by the same harness once the
+        // layouts were fixed): a store left in WAL mode by another tool got -wal and -shm files.
+        QTest::newRow("native, WAL") << QStringLiteral("native") << 2 << 2;
+        QTest::newRow("native, read version 2 only") << QStringLiteral("native") << 1 << 2;
+        QTest::newRow("native, rollback journal") << QStringLiteral("native") << 1 << 1;
     }
     void openingCreatesNothing()
     {
@@ -172,6 +178,18 @@ private Q_SLOTS:
                           "INSERT INTO emt_messages VALUES (1, 'a-1', 1, 'Opened', '{}');"
                           "INSERT INTO emt_messages VALUES (2, 'a-1', 2, 'Closed', '{}');"
                           "INSERT INTO emt_messages VALUES (3, 'b-1', 1, 'Opened', '{}');");
+        }
+        if (layout == QLatin1String("native")) {
+            const QString ndjson = m_dir.filePath(QStringLiteral("untouched.ndjson"));
+            QFile f(ndjson);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(R"({"stream":"a-1","type":"Opened","version":0,"data":{}})" "\n"
+                    R"({"stream":"a-1","type":"Closed","version":1,"data":{}})" "\n"
+                    R"({"stream":"b-1","type":"Opened","version":0,"data":{}})" "\n");
+            f.close();
+            ImportSummary summary;
+            QString error;
+            QVERIFY2(importFiles({ndjson}, path, {}, &summary, &error, true), qPrintable(error));
         }
         setVersionBytes(path, char(writeVersion), char(readVersion));
         const QStringList before = folderState(dir);

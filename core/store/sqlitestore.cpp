@@ -1,5 +1,6 @@
 #include "store/sqlitestore.h"
 
+#include "sources/sqlitelayout.h"
 #include "store/storeschema.h"
 
 #include <QFile>
@@ -99,7 +100,9 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
     std::unique_ptr<SqliteStoreReader> r(new SqliteStoreReader);
     r->m_path = path;
     r->m_location = path;
-    const QByteArray uri = store::sqliteUri(path, "ro");
+    // Not a plain "?mode=ro": on a WAL-mode file that creates -wal/-shm files next to the store (the native
+    // writer never uses WAL, but other tools may leave a store in WAL mode). See sqliteReadOnlyUri().
+    const QByteArray uri = sqliteReadOnlyUri(path, &r->m_openNote);
     int rc = sqlite3_open_v2(uri.constData(), &r->m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
                              nullptr);
     if (rc != SQLITE_OK)
@@ -171,6 +174,8 @@ StoreInfo SqliteStoreReader::info()
     StoreInfo s;
     s.layout = m_layout;
     s.location = m_location;
+    if (!m_openNote.isEmpty())
+        s.warnings << m_openNote;
     {
         Query q(m_db, "SELECT COUNT(*), TOTAL(events), MIN(first_position), MAX(last_position), MIN(first_time), "
                       "MAX(last_time), COUNT(first_time) FROM streams");
