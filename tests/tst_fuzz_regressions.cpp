@@ -206,6 +206,50 @@ private Q_SLOTS:
         }
         QCOMPARE(folderState(dir), before);
     }
+
+    // fuzz_sqlite, regressions/sqlite/native-position-not-rowid: a native store whose schema does not make
+    // events.position (or streams.id, types.id) the INTEGER PRIMARY KEY is intact for SQLite, but its rows
+    // hold NULL there: every event was read at position 0 (or under stream/type id 0). Such a file is refused
+    // with a message naming the column.
+    void nativeKeysMustBeRowids_data()
+    {
+        QTest::addColumn<QString>("table");
+        QTest::addColumn<QString>("column");
+        QTest::newRow("events.position") << QStringLiteral("events") << QStringLiteral("position");
+        QTest::newRow("streams.id") << QStringLiteral("streams") << QStringLiteral("id");
+        QTest::newRow("types.id") << QStringLiteral("types") << QStringLiteral("id");
+    }
+    void nativeKeysMustBeRowids()
+    {
+        QFETCH(QString, table);
+        QFETCH(QString, column);
+        const QString ndjson = m_dir.filePath(QStringLiteral("keys.ndjson"));
+        const QString path = m_dir.filePath(QStringLiteral("keys-%1.chronoscope").arg(table));
+        {
+            QFile f(ndjson);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(R"({"stream":"a-1","type":"Opened","version":0,"data":{"n":1}})" "\n"
+                    R"({"stream":"b-1","type":"Closed","version":0,"data":{"n":2}})" "\n");
+        }
+        ImportSummary summary;
+        QString error;
+        QVERIFY2(importFiles({ndjson}, path, {}, &summary, &error, true), qPrintable(error));
+        {
+            // Before: the file opens and events have their positions.
+            auto reader = openSource(path, {}, &error);
+            QVERIFY2(reader, qPrintable(error));
+            const QList<Event> events = reader->readAll({}, &error);
+            QCOMPARE(events.size(), 2);
+            QCOMPARE(events[1].position, qint64(2));
+        }
+        execSql(path, "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql = replace(sql, 'INTEGER PRIMARY KEY', "
+                      "'INTEGER') WHERE type = 'table' AND name = '" + table.toUtf8() + "';");
+        error.clear();
+        QVERIFY(!openSource(path, {}, &error));
+        QVERIFY2(error.contains(path) && error.contains(QStringLiteral("%1.%2 is not the table's INTEGER PRIMARY KEY")
+                                                             .arg(table, column)),
+                 qPrintable(error));
+    }
 };
 
 QTEST_GUILESS_MAIN(TstFuzzRegressions)
