@@ -43,10 +43,13 @@ void setVersionBytes(const QString& path, char writeVersion, char readVersion)
 QStringList folderState(const QString& dir)
 {
     QStringList out;
-    for (const QFileInfo& fi : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDir::Name)) {
+    for (const QFileInfo& fi :
+         QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDir::Name)) {
         QFile f(fi.filePath());
         f.open(QIODevice::ReadOnly);
-        out << fi.fileName() + u' ' + QString::fromLatin1(QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha1).toHex());
+        out << fi.fileName() + u' ' +
+                   QString::fromLatin1(
+                       QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha1).toHex());
     }
     return out;
 }
@@ -75,11 +78,14 @@ private Q_SLOTS:
     {
         QFETCH(QByteArray, badPosition);
         const QString path = m_dir.filePath(QStringLiteral("emmett-%1.sqlite").arg(QTest::currentDataTag()));
-        execSql(path, "CREATE TABLE emt_messages(global_position INTEGER, stream_id TEXT, stream_position BIGINT, "
-                      "message_type TEXT, message_data TEXT);"
-                      "INSERT INTO emt_messages VALUES (1, 'a-1', 1, 'Opened', '{\"n\":1}');"
-                      "INSERT INTO emt_messages VALUES (" + badPosition + ", 'a-1', 2, 'Bad', '{}');"
-                      "INSERT INTO emt_messages VALUES (3, 'b-1', 1, 'Opened', '{\"n\":3}');");
+        execSql(path,
+                "CREATE TABLE emt_messages(global_position INTEGER, stream_id TEXT, stream_position BIGINT, "
+                "message_type TEXT, message_data TEXT);"
+                "INSERT INTO emt_messages VALUES (1, 'a-1', 1, 'Opened', '{\"n\":1}');"
+                "INSERT INTO emt_messages VALUES (" +
+                    badPosition +
+                    ", 'a-1', 2, 'Bad', '{}');"
+                    "INSERT INTO emt_messages VALUES (3, 'b-1', 1, 'Opened', '{\"n\":3}');");
         QString error;
         auto reader = openSource(path, {}, &error);
         QVERIFY2(reader, qPrintable(error));
@@ -101,8 +107,8 @@ private Q_SLOTS:
         QCOMPARE(inStreams, qint64(2));
     }
 
-    // fuzz_sqlite, regressions/sqlite/native-types-index-mismatch: a type filter the cached type names did not
-    // know was looked up with SQL; when SQL matched a row whose name is not the asked one (a damaged
+    // fuzz_sqlite, regressions/sqlite/native-types-index-mismatch: a type filter the cached type names did
+    // not know was looked up with SQL; when SQL matched a row whose name is not the asked one (a damaged
     // index, or a NOCASE column in a crafted file) the reader dereferenced a missing hash entry (UBSan:
     // member access within null pointer; a crash in a release build). Types must match exactly.
     void nativeTypeFilterMatchesExactly_data()
@@ -111,7 +117,8 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("expected");
         QTest::newRow("exact") << QStringList{QStringLiteral("Created")} << qint64(2);
         QTest::newRow("other case") << QStringList{QStringLiteral("CREATED")} << qint64(0);
-        QTest::newRow("other case and exact") << QStringList{QStringLiteral("PAID"), QStringLiteral("Paid")} << qint64(1);
+        QTest::newRow("other case and exact")
+            << QStringList{QStringLiteral("PAID"), QStringLiteral("Paid")} << qint64(1);
         QTest::newRow("unknown") << QStringList{QStringLiteral("Nope")} << qint64(0);
     }
     void nativeTypeFilterMatchesExactly()
@@ -119,13 +126,17 @@ private Q_SLOTS:
         QFETCH(QStringList, types);
         QFETCH(qint64, expected);
         const QString ndjson = m_dir.filePath(QStringLiteral("types.ndjson"));
-        const QString path = m_dir.filePath(QStringLiteral("types-%1.chronoscope").arg(QTest::currentDataTag()));
+        const QString path =
+            m_dir.filePath(QStringLiteral("types-%1.chronoscope").arg(QTest::currentDataTag()));
         {
             QFile f(ndjson);
             QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-            f.write(R"({"stream":"a-1","type":"Created","version":0,"data":{}})" "\n"
-                    R"({"stream":"a-1","type":"Paid","version":1,"data":{}})" "\n"
-                    R"({"stream":"b-1","type":"Created","version":0,"data":{}})" "\n");
+            f.write(R"({"stream":"a-1","type":"Created","version":0,"data":{}})"
+                    "\n"
+                    R"({"stream":"a-1","type":"Paid","version":1,"data":{}})"
+                    "\n"
+                    R"({"stream":"b-1","type":"Created","version":0,"data":{}})"
+                    "\n");
         }
         ImportSummary summary;
         QString error;
@@ -169,7 +180,8 @@ private Q_SLOTS:
         QFETCH(QString, layout);
         QFETCH(int, writeVersion);
         QFETCH(int, readVersion);
-        const QString dir = m_dir.filePath(QStringLiteral("untouched-%1").arg(QTest::currentDataTag()).replace(u' ', u'_'));
+        const QString dir =
+            m_dir.filePath(QStringLiteral("untouched-%1").arg(QTest::currentDataTag()).replace(u' ', u'_'));
         QVERIFY(QDir().mkpath(dir));
         const QString path = dir + QStringLiteral("/store.sqlite");
         if (layout == QLatin1String("emmett")) {
@@ -183,9 +195,12 @@ private Q_SLOTS:
             const QString ndjson = m_dir.filePath(QStringLiteral("untouched.ndjson"));
             QFile f(ndjson);
             QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-            f.write(R"({"stream":"a-1","type":"Opened","version":0,"data":{}})" "\n"
-                    R"({"stream":"a-1","type":"Closed","version":1,"data":{}})" "\n"
-                    R"({"stream":"b-1","type":"Opened","version":0,"data":{}})" "\n");
+            f.write(R"({"stream":"a-1","type":"Opened","version":0,"data":{}})"
+                    "\n"
+                    R"({"stream":"a-1","type":"Closed","version":1,"data":{}})"
+                    "\n"
+                    R"({"stream":"b-1","type":"Opened","version":0,"data":{}})"
+                    "\n");
             f.close();
             ImportSummary summary;
             QString error;
@@ -228,8 +243,10 @@ private Q_SLOTS:
         {
             QFile f(ndjson);
             QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-            f.write(R"({"stream":"a-1","type":"Opened","version":0,"data":{"n":1}})" "\n"
-                    R"({"stream":"b-1","type":"Closed","version":0,"data":{"n":2}})" "\n");
+            f.write(R"({"stream":"a-1","type":"Opened","version":0,"data":{"n":1}})"
+                    "\n"
+                    R"({"stream":"b-1","type":"Closed","version":0,"data":{"n":2}})"
+                    "\n");
         }
         ImportSummary summary;
         QString error;
@@ -242,12 +259,16 @@ private Q_SLOTS:
             QCOMPARE(events.size(), 2);
             QCOMPARE(events[1].position, qint64(2));
         }
-        execSql(path, "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql = replace(sql, 'INTEGER PRIMARY KEY', "
-                      "'INTEGER') WHERE type = 'table' AND name = '" + table.toUtf8() + "';");
+        execSql(
+            path,
+            "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql = replace(sql, 'INTEGER PRIMARY KEY', "
+            "'INTEGER') WHERE type = 'table' AND name = '" +
+                table.toUtf8() + "';");
         error.clear();
         QVERIFY(!openSource(path, {}, &error));
-        QVERIFY2(error.contains(path) && error.contains(QStringLiteral("%1.%2 is not the table's INTEGER PRIMARY KEY")
-                                                             .arg(table, column)),
+        QVERIFY2(error.contains(path) &&
+                     error.contains(
+                         QStringLiteral("%1.%2 is not the table's INTEGER PRIMARY KEY").arg(table, column)),
                  qPrintable(error));
     }
 };

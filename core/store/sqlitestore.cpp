@@ -131,11 +131,11 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
             return bail(QStringLiteral("not a Chronoscope store (table '%1' is missing; tables found: %2)")
                             .arg(t, tables.isEmpty() ? QStringLiteral("(none)") : tables.join(QLatin1String(", "))));
     }
-    // Positions and ids are the tables' INTEGER PRIMARY KEYs (rowids, never NULL, unique). A file whose schema
-    // says otherwise (crafted or damaged) would have every event read at position 0 or under stream id 0.
+    // Positions and ids are the tables' INTEGER PRIMARY KEYs (rowids, never NULL, unique). A file whose
+    // schema says otherwise (crafted or damaged) would have every event read at position 0 or stream id 0.
     for (const auto& [table, column] : {std::pair{"events", "position"}, {"streams", "id"}, {"types", "id"}}) {
-        Query q(r->m_db, QByteArray("SELECT group_concat(name || ' ' || upper(type), ',') FROM pragma_table_info('") +
-                             table + "') WHERE pk > 0");
+        Query q(r->m_db, QByteArray("SELECT group_concat(name || ' ' || upper(type), ',') FROM "
+                                    "pragma_table_info('") + table + "') WHERE pk > 0");
         if (!(q.ok() && q.step() && q.text(0) == QLatin1String(column) + QLatin1String(" INTEGER")))
             return bail(QStringLiteral("not a Chronoscope store (%1.%2 is not the table's INTEGER PRIMARY KEY)")
                             .arg(QLatin1String(table), QLatin1String(column)));

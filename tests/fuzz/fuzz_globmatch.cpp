@@ -32,9 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     const bool m = globMatch(pattern, text);
     FUZZ_CHECK(globMatch(QStringLiteral("*"), text), "'*' does not match '%s'", qPrintable(text));
     if (!hasMeta(pattern)) {
-        FUZZ_CHECK(m == (pattern == text), "literal pattern '%s' vs '%s': %d", qPrintable(pattern), qPrintable(text),
-                   int(m));
-        FUZZ_CHECK(globMatch(pattern, pattern), "literal pattern '%s' does not match itself", qPrintable(pattern));
+        FUZZ_CHECK(m == (pattern == text), "literal pattern '%s' vs '%s': %d", qPrintable(pattern),
+                   qPrintable(text), int(m));
+        FUZZ_CHECK(globMatch(pattern, pattern), "literal pattern '%s' does not match itself",
+                   qPrintable(pattern));
         const bool contains = text.contains(pattern);
         FUZZ_CHECK(globMatch(u'*' + pattern + u'*', text) == contains, "'*%s*' vs '%s' should be %d",
                    qPrintable(pattern), qPrintable(text), int(contains));

@@ -72,14 +72,14 @@ void scanLine(const char* begin, const char* end)
     const js::Result plain = js::scanValue(begin, end, &spaced);
     checkResult(plain, begin, end);
     FUZZ_CHECK(top.status == plain.status, "scanTopValue and scanValue disagree on the status");
-    if (top.status != js::Status::Complete)
-        return;
+    if (top.status != js::Status::Complete) return;
     FUZZ_CHECK(top.end == plain.end, "scanTopValue and scanValue disagree on the end");
     FUZZ_CHECK(isObject == (*begin == '{'), "isObject wrong");
 
     std::string decoded;
     for (const js::Member& m : members) {
-        FUZZ_CHECK(m.key.data() > begin && m.key.data() + m.key.size() < top.end, "member key outside the value");
+        FUZZ_CHECK(m.key.data() > begin && m.key.data() + m.key.size() < top.end,
+                   "member key outside the value");
         FUZZ_CHECK(m.value.data() > begin && m.value.data() + m.value.size() < top.end,
                    "member value outside the value");
         bool memberSpaced = false;
@@ -88,7 +88,8 @@ void scanLine(const char* begin, const char* end)
                    "a member's value does not rescan to its own end");
         FUZZ_CHECK(memberSpaced == m.spaced, "member spaced flag differs from a rescan");
         const char first = m.value.front();
-        const char kind = (first == '-' || (first >= '0' && first <= '9')) ? 'n' : (first == 'n' ? 'z' : first);
+        const char kind =
+            (first == '-' || (first >= '0' && first <= '9')) ? 'n' : (first == 'n' ? 'z' : first);
         FUZZ_CHECK(m.kind == kind, "member kind '%c' for a value starting with '%c'", m.kind, first);
         js::decodeString(m.key, decoded);
         FUZZ_CHECK(validUtf8(decoded), "decodeString wrote invalid UTF-8");
@@ -124,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     std::string buf(reinterpret_cast<const char*>(data), size);
     buf += '\n';
     const char* const begin = buf.data();
-    const char* const end = begin + size;  // the sentinel stays outside the scanned range...
+    const char* const end = begin + size; // the sentinel stays outside the scanned range...
 
     // NDJSON: every line on its own, as importer.cpp splits them.
     const char* line = begin;
@@ -136,8 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         const char* s = line;
         while (s < nl && js::isSpace(*s))
             ++s;
-        if (s < nl)
-            scanLine(s, nl + 1);
+        if (s < nl) scanLine(s, nl + 1);
         line = nl + 1;
     }
 
@@ -151,8 +151,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         bool scannerAccepts = whole.status == js::Status::Complete;
         if (scannerAccepts)
             for (const char* t = whole.end; t < end; ++t)
-                if (!js::isSpace(*t))
-                    scannerAccepts = false;
+                if (!js::isSpace(*t)) scannerAccepts = false;
         QByteArray minified;
         QString why;
         const bool minifierAccepts = compactJson(begin, qsizetype(size), &minified, &why);

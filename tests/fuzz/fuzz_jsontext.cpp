@@ -42,27 +42,23 @@ int depthOf(const QByteArray& s)
 // True when the text holds a \uD800-\uDFFF escape that is not part of a high+low pair.
 bool hasLoneSurrogateEscape(const QByteArray& s)
 {
-    auto unitAt = [&s](qsizetype i) -> int {  // the code unit of a "\uXXXX" at i, -1 if none
-        if (i + 6 > s.size() || s[i] != '\\' || s[i + 1] != 'u')
-            return -1;
+    auto unitAt = [&s](qsizetype i) -> int { // the code unit of a "\uXXXX" at i, -1 if none
+        if (i + 6 > s.size() || s[i] != '\\' || s[i + 1] != 'u') return -1;
         bool ok = false;
         const int v = s.mid(i + 2, 4).toInt(&ok, 16);
         return ok ? v : -1;
     };
     for (qsizetype i = 0; i < s.size(); ++i) {
-        if (s[i] != '\\')
-            continue;
+        if (s[i] != '\\') continue;
         const int u = unitAt(i);
         if (u >= 0xD800 && u <= 0xDBFF) {
             const int lo = unitAt(i + 6);
-            if (lo < 0xDC00 || lo > 0xDFFF)
-                return true;
+            if (lo < 0xDC00 || lo > 0xDFFF) return true;
             i += 11;
             continue;
         }
-        if (u >= 0xDC00 && u <= 0xDFFF)
-            return true;
-        ++i;  // skip the escaped character
+        if (u >= 0xDC00 && u <= 0xDFFF) return true;
+        ++i; // skip the escaped character
     }
     return false;
 }

@@ -34,14 +34,15 @@ void checkDiffApplies(const QJsonValue& from, const QJsonValue& to, const char* 
                qPrintable(error), QJsonDocument(patch).toJson(QJsonDocument::Compact).left(300).constData());
     FUZZ_CHECK(doc == to, "%s: applying the diff gives %s, expected %s", what, show(doc).constData(),
                show(to).constData());
-    if (from == to)
-        FUZZ_CHECK(patch.isEmpty(), "%s: equal values give a non-empty diff", what);
+    if (from == to) FUZZ_CHECK(patch.isEmpty(), "%s: equal values give a non-empty diff", what);
     for (const QJsonValue& op : patch) {
         const QString path = op.toObject().value(QStringLiteral("path")).toString();
         QString perr;
         const auto tokens = parseJsonPointer(path, &perr);
-        FUZZ_CHECK(tokens.has_value(), "%s: diff path %s does not parse (%s)", what, qPrintable(path), qPrintable(perr));
-        FUZZ_CHECK(makeJsonPointer(*tokens) == path, "%s: pointer %s does not print back", what, qPrintable(path));
+        FUZZ_CHECK(tokens.has_value(), "%s: diff path %s does not parse (%s)", what, qPrintable(path),
+                   qPrintable(perr));
+        FUZZ_CHECK(makeJsonPointer(*tokens) == path, "%s: pointer %s does not print back", what,
+                   qPrintable(path));
     }
 }
 
@@ -72,9 +73,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         const QJsonObject result = merged.toObject();
         for (auto it = patch.constBegin(); it != patch.constEnd(); ++it) {
             if (it.value().isNull())
-                FUZZ_CHECK(!result.contains(it.key()), "member %s set to null is still there", qPrintable(it.key()));
+                FUZZ_CHECK(!result.contains(it.key()), "member %s set to null is still there",
+                           qPrintable(it.key()));
             else
-                FUZZ_CHECK(result.contains(it.key()), "member %s of the patch is missing", qPrintable(it.key()));
+                FUZZ_CHECK(result.contains(it.key()), "member %s of the patch is missing",
+                           qPrintable(it.key()));
         }
     }
     QJsonValue twice = merged;

@@ -20,7 +20,7 @@ constexpr qint64 kLastPrintable = 253402300799999LL;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
-    if (size > 256)  // times are short; long inputs only slow the search down
+    if (size > 256) // times are short; long inputs only slow the search down
         return 0;
     const QString text = QString::fromUtf8(reinterpret_cast<const char*>(data), qsizetype(size));
     const std::optional<TimeMs> t = parseTime(text);
@@ -29,8 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (t && *t >= kFirstPrintable && *t <= kLastPrintable) {
         const QString printed = formatTime(*t);
         const std::optional<TimeMs> back = parseTime(printed);
-        FUZZ_CHECK(back && *back == *t, "'%s' parsed as %lld, printed as %s, parsed back as %lld", qPrintable(text),
-                   static_cast<long long>(*t), qPrintable(printed), back ? static_cast<long long>(*back) : -1LL);
+        FUZZ_CHECK(back && *back == *t, "'%s' parsed as %lld, printed as %s, parsed back as %lld",
+                   qPrintable(text), static_cast<long long>(*t), qPrintable(printed),
+                   back ? static_cast<long long>(*back) : -1LL);
     }
     return 0;
 }

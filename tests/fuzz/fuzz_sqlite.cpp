@@ -22,7 +22,7 @@ using namespace chronoscope;
 
 namespace {
 
-constexpr qint64 kMaxEvents = 2000;  // per read: keeps one run short whatever the file claims
+constexpr qint64 kMaxEvents = 2000; // per read: keeps one run short whatever the file claims
 
 // 32 bytes 0..31, base64: the key the eventsourcing seeds' encrypted states were made with.
 const char* const kCipherKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -70,7 +70,7 @@ ReadResult readChecked(EventReader& reader, const EventQuery& query, const QStri
             else if (query.backward ? e.position >= last : e.position <= last)
                 ordered = false;
             last = e.position;
-            (void)e.toCanonicalJson();  // what the CLI prints: exercises every field
+            (void)e.toCanonicalJson(); // what the CLI prints: exercises every field
             return ++r.events < kMaxEvents;
         },
         &r.error);
@@ -118,8 +118,7 @@ void exercise(EventReader& reader, const QString& path)
         (void)reader.eventAt(all.firstPosition, &error);
     }
     QString error;
-    if (auto copy = reader.clone(&error))
-        (void)copy->streams();
+    if (auto copy = reader.clone(&error)) (void)copy->streams();
 }
 
 } // namespace
@@ -135,8 +134,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     static const QByteArray kHeader("SQLite format 3\0", 16);
     QByteArray file = fuzz::bytes(data, size);
-    if (file.size() < kHeader.size())
-        return 0;
+    if (file.size() < kHeader.size()) return 0;
     file.replace(0, kHeader.size(), kHeader);
 
     const QDir dir(workDir().path());

@@ -11,14 +11,14 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define FUZZ_CHECK(cond, ...)                                                                    \
-    do {                                                                                         \
-        if (!(cond)) {                                                                           \
-            std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n  ", __FILE__, __LINE__, #cond); \
-            std::fprintf(stderr, __VA_ARGS__);                                                   \
-            std::fprintf(stderr, "\n");                                                          \
-            std::abort();                                                                        \
-        }                                                                                        \
+#define FUZZ_CHECK(cond, ...)                                                                                \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n  ", __FILE__, __LINE__, #cond);           \
+            std::fprintf(stderr, __VA_ARGS__);                                                               \
+            std::fprintf(stderr, "\n");                                                                      \
+            std::abort();                                                                                    \
+        }                                                                                                    \
     } while (0)
 
 namespace fuzz {
@@ -33,8 +33,7 @@ inline QByteArray bytes(const uint8_t* data, size_t size)
 inline std::pair<QByteArray, QByteArray> split(const QByteArray& in, char sep)
 {
     const qsizetype at = in.indexOf(sep);
-    if (at < 0)
-        return {in, QByteArray()};
+    if (at < 0) return {in, QByteArray()};
     return {in.left(at), in.mid(at + 1)};
 }
 
@@ -44,8 +43,7 @@ inline void ensureApp()
     static int argc = 1;
     static char name[] = "chronoscope-fuzz";
     static char* argv[] = {name, nullptr};
-    if (!QCoreApplication::instance())
-        new QCoreApplication(argc, argv);
+    if (!QCoreApplication::instance()) new QCoreApplication(argc, argv);
 }
 
 } // namespace fuzz
