@@ -166,20 +166,26 @@ private Q_SLOTS:
         QTest::addColumn<QString>("layout");
         QTest::addColumn<int>("writeVersion");
         QTest::addColumn<int>("readVersion");
-        QTest::newRow("emmett, read version 2 only") << QStringLiteral("emmett") << 1 << 2;
-        QTest::newRow("emmett, WAL") << QStringLiteral("emmett") << 2 << 2;
-        QTest::newRow("emmett, rollback journal") << QStringLiteral("emmett") << 1 << 1;
+        QTest::addColumn<int>("cutAt"); // keep only this many bytes (0: the whole file)
+        QTest::newRow("emmett, read version 2 only") << QStringLiteral("emmett") << 1 << 2 << 0;
+        QTest::newRow("emmett, WAL") << QStringLiteral("emmett") << 2 << 2 << 0;
+        QTest::newRow("emmett, rollback journal") << QStringLiteral("emmett") << 1 << 1 << 0;
+        // regressions/sqlite/short-wal-header: the check needed the whole 100-byte header, SQLite only
+        // byte 19.
+        QTest::newRow("35 bytes, read version 2") << QStringLiteral("emmett") << 2 << 2 << 35;
+        QTest::newRow("20 bytes, read version 2") << QStringLiteral("emmett") << 2 << 2 << 20;
         // The native reader opened every file with a plain "?mode=ro" (found by the same harness once the
         // layouts were fixed): a store left in WAL mode by another tool got -wal and -shm files.
-        QTest::newRow("native, WAL") << QStringLiteral("native") << 2 << 2;
-        QTest::newRow("native, read version 2 only") << QStringLiteral("native") << 1 << 2;
-        QTest::newRow("native, rollback journal") << QStringLiteral("native") << 1 << 1;
+        QTest::newRow("native, WAL") << QStringLiteral("native") << 2 << 2 << 0;
+        QTest::newRow("native, read version 2 only") << QStringLiteral("native") << 1 << 2 << 0;
+        QTest::newRow("native, rollback journal") << QStringLiteral("native") << 1 << 1 << 0;
     }
     void openingCreatesNothing()
     {
         QFETCH(QString, layout);
         QFETCH(int, writeVersion);
         QFETCH(int, readVersion);
+        QFETCH(int, cutAt);
         const QString dir =
             m_dir.filePath(QStringLiteral("untouched-%1").arg(QTest::currentDataTag()).replace(u' ', u'_'));
         QVERIFY(QDir().mkpath(dir));
@@ -207,8 +213,13 @@ private Q_SLOTS:
             QVERIFY2(importFiles({ndjson}, path, {}, &summary, &error, true), qPrintable(error));
         }
         setVersionBytes(path, char(writeVersion), char(readVersion));
+        if (cutAt > 0) QVERIFY(QFile::resize(path, cutAt));
         const QStringList before = folderState(dir);
-        {
+        if (cutAt > 0) {
+            QString error;
+            QVERIFY(!openSource(path, {}, &error));
+            QVERIFY2(error.contains(path), qPrintable(error));
+        } else {
             QString error;
             auto reader = openSource(path, {}, &error);
             QVERIFY2(reader, qPrintable(error));

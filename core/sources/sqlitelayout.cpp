@@ -39,7 +39,8 @@ QByteArray sqliteReadOnlyUri(const QString& path, QString* note)
     // (lockBtree() in SQLite's btree.c), whatever byte 18 (the write version) says. A read-only connection
     // to such a file creates -wal and -shm files next to it unless they exist; "immutable" reads the main
     // file alone, which is complete whenever the WAL holds nothing (a cleanly closed database).
-    if (header.size() < 100 || quint8(header[19]) != 2)
+    // SQLite looks at byte 19 even in a file shorter than the 100-byte header.
+    if (header.size() < 20 || quint8(header[19]) != 2)
         return uri;
     const QFileInfo wal(path + QLatin1String("-wal"));
     const QFileInfo shm(path + QLatin1String("-shm"));
