@@ -99,7 +99,7 @@ private Q_SLOTS:
         QCOMPARE(info.events, qint64(2));
         const QString warnings = info.warnings.join(u'\n');
         QVERIFY2(warnings.contains(QLatin1String("1 row(s) of emt_messages are not shown")) &&
-                     warnings.contains(QLatin1String("integer global_position")),
+                     warnings.contains(QLatin1String("global_position")),
                  qPrintable(warnings));
         qint64 inStreams = 0;
         for (const StreamInfo& s : reader->streams())

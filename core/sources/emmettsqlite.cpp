@@ -46,10 +46,10 @@ protected:
     QByteArray rowFilter() const override
     {
         // Emmett's own readers skip archived messages; commands ('C') share the table but are not events.
-        // global_position is the order and the identity of an event: a row without an integer one (possible
-        // when the column is not the INTEGER PRIMARY KEY Emmett declares) has no place in the store.
-        QByteArray f = "typeof(global_position) = 'integer' AND stream_id IS NOT NULL AND "
-                       "typeof(stream_position) = 'integer'";
+        // Emmett numbers messages from 1 (global) and streams from 1: a negative number is damage, and is left
+        // out everywhere (reads, counts, summaries) and reported, never shown in some views and not others.
+        QByteArray f = "stream_id IS NOT NULL AND typeof(stream_position) = 'integer' AND stream_position >= 0 AND "
+                       "typeof(global_position) = 'integer' AND global_position >= 0";
         if (m_hasKind)
             f += " AND coalesce(message_kind, 'E') = 'E'";
         if (m_hasArchived)
@@ -59,8 +59,8 @@ protected:
     QString rowFilterMeaning() const override
     {
         return QStringLiteral("they are commands or other non-event messages (message_kind other than 'E'), "
-                              "archived (is_archived), or lack an integer global_position, a stream_id or an integer "
-                              "stream_position");
+                              "archived (is_archived), lack a stream_id, or have a stream_position or global_position that is "
+                              "not an integer >= 0");
     }
     bool timeKnown() const override { return m_hasCreated; }
 
