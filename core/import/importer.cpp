@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QScopeGuard>
 
 #include <zlib.h>
 
@@ -556,6 +557,8 @@ bool Importer::importFile(const QString& path, int fileIndex, QString* error)
     if (!in.open(path, error))
         return false;
     m_in = &in;
+    // Every return below must drop the pointer: finishBatches() reads m_in after this function returned.
+    const auto forgetInput = qScopeGuard([this] { m_in = nullptr; });
     m_file = path;
     m_buf.clear();
     m_begin = m_end = 0;

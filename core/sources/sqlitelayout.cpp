@@ -201,10 +201,12 @@ QByteArray sqliteReadOnlyUri(const QString& path, QString* note)
     QByteArray header;
     if (f.open(QIODevice::ReadOnly))
         header = f.read(100);
-    // Byte 18 ("read version") is 2 for a WAL-mode database. A read-only connection to such a file creates
-    // -wal and -shm files next to it unless they exist; "immutable" reads the main file alone, which is
-    // complete whenever the WAL holds nothing (a cleanly closed database).
-    if (header.size() < 100 || quint8(header[18]) != 2)
+    // Byte 19 (the "read version") is 2 for a WAL-mode database: SQLite opens the WAL when page1[19] == 2
+    // (lockBtree() in SQLite's btree.c), whatever byte 18 (the write version) says. A read-only connection
+    // to such a file creates -wal and -shm files next to it unless they exist; "immutable" reads the main
+    // file alone, which is complete whenever the WAL holds nothing (a cleanly closed database).
+    // SQLite looks at byte 19 even in a file shorter than the 100-byte header.
+    if (header.size() < 20 || quint8(header[19]) != 2)
         return uri;
     const QFileInfo wal(path + QLatin1String("-wal"));
     const QFileInfo shm(path + QLatin1String("-shm"));

@@ -1,5 +1,6 @@
 #include "store/sqlitestore.h"
 
+#include "sources/sqlitelayout.h"
 #include "store/storeschema.h"
 
 #include <QFile>
@@ -174,7 +175,9 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
     std::unique_ptr<SqliteStoreReader> r(new SqliteStoreReader);
     r->m_path = path;
     r->m_location = path;
-    const QByteArray uri = store::sqliteUri(path, "ro");
+    // Not a plain "?mode=ro": on a WAL-mode file that creates -wal/-shm files next to the store (the native
+    // writer never uses WAL, but other tools may leave a store in WAL mode). See sqliteReadOnlyUri().
+    const QByteArray uri = sqliteReadOnlyUri(path, &r->m_openNote);
     int rc = sqlite3_open_v2(uri.constData(), &r->m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
                              nullptr);
     if (rc != SQLITE_OK)
@@ -210,6 +213,15 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
         if (!tables.contains(t))
             return bail(QStringLiteral("not a Chronoscope store (table '%1' is missing; tables found: %2)")
                             .arg(t, tables.isEmpty() ? QStringLiteral("(none)") : tables.join(QLatin1String(", "))));
+    }
+    // Positions and ids are the tables' INTEGER PRIMARY KEYs (rowids, never NULL, unique). A file whose
+    // schema says otherwise (crafted or damaged) would have every event read at position 0 or stream id 0.
+    for (const auto& [table, column] : {std::pair{"events", "position"}, {"streams", "id"}, {"types", "id"}}) {
+        Query q(r->m_db, QByteArray("SELECT group_concat(name || ' ' || upper(type), ',') FROM "
+                                    "pragma_table_info('") + table + "') WHERE pk > 0");
+        if (!(q.ok() && q.step() && q.text(0) == QLatin1String(column) + QLatin1String(" INTEGER")))
+            return bail(QStringLiteral("not a Chronoscope store (%1.%2 is not the table's INTEGER PRIMARY KEY)")
+                            .arg(QLatin1String(table), QLatin1String(column)));
     }
     if (version > store::kSchemaVersion)
         return bail(QStringLiteral("written by a newer Chronoscope (schema version %1; this version reads up to %2)")
@@ -257,6 +269,8 @@ StoreInfo SqliteStoreReader::info()
     StoreInfo s;
     s.layout = m_layout;
     s.location = m_location;
+    if (!m_openNote.isEmpty())
+        s.warnings << m_openNote;
     {
         Query q(m_db, "SELECT COUNT(*), TOTAL(events), MIN(first_position), MAX(last_position), MIN(first_time), "
                       "MAX(last_time), COUNT(first_time) FROM streams");
@@ -498,8 +512,13 @@ bool SqliteStoreReader::buildFilter(const EventQuery& q, Filter* f, QString*)
                 sqlite3_bind_text(tq.st, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
                 if (!(tq.ok() && tq.step()))
                     continue;
-                typeName(tq.i64(0));
+                // Types match exactly, as everywhere else. SQL may have matched otherwise (a NOCASE column in a
+                // foreign-made file, a damaged index): then the id's name is not t and t is no type here.
+                if (typeName(tq.i64(0)) != t)
+                    continue;
                 it = m_typeIds.constFind(t);
+                if (it == m_typeIds.cend())
+                    continue;
             }
             in += n++ ? ",?" : "?";
             f->binds.push_back(*it);

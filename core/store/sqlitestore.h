@@ -65,6 +65,7 @@ private:
     std::optional<bool> m_mergeNumbersAsWritten;
     QString m_layout = QStringLiteral("chronoscope");
     QString m_location;
+    QString m_openNote;  ///< from sqliteReadOnlyUri(): WAL content that could not be read without writing
     void rememberStream(qint64 id, const QString& name);
     void loadAllStreamNames();
 

@@ -325,7 +325,8 @@ bool registerRemoteKinds()
     for (const auto& [name, schemes] : kinds) {
         SourceKind k;
         k.name = name;
-        k.probe = [schemes](const SourceProbe& p) { return schemes.contains(p.scheme) ? 100 : 0; };
+        // An init-capture: clang < 16 cannot capture a structured binding (the fuzz preset uses clang 14).
+        k.probe = [schemes = schemes](const SourceProbe& p) { return schemes.contains(p.scheme) ? 100 : 0; };
         k.open = openRemote;
         SourceRegistry::add(std::move(k));
     }
