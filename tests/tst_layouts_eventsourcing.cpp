@@ -4,6 +4,7 @@
 // was produced by Python's own zlib and `cryptography` AESGCM following eventsourcing's cipher code.
 #include "sources/eventsourcingsqlite.h"
 #include "sources/sourceregistry.h"
+#include "fixtures/eventsourcing_encoding.h"
 #include "tst_layouts_support.h"
 
 #include <QJsonDocument>
@@ -112,41 +113,6 @@ QList<Event> expectedEvents()
                       R"({"topic":"shop.domain:Order.Cancelled","timestamp":"2026-01-06T08:00:00+01:00"})",
                       "2026-01-06T07:00:00Z"),
     };
-}
-
-QByteArray zlibCompress(const QByteArray& in)
-{
-    uLongf n = compressBound(uLong(in.size()));
-    QByteArray out(qsizetype(n), Qt::Uninitialized);
-    if (compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(in.constData()),
-                  uLong(in.size()), Z_DEFAULT_COMPRESSION) != Z_OK)
-        qFatal("zlib failed");
-    out.truncate(qsizetype(n));
-    return out;
-}
-
-// eventsourcing's AESCipher.encrypt: a random 96-bit nonce, AES-GCM, stored as nonce | tag | ciphertext.
-QByteArray aesGcmEncrypt(const QByteArray& key, const QByteArray& plain, const QByteArray& fixedNonce = {})
-{
-    unsigned char nonce[12];
-    RAND_bytes(nonce, sizeof nonce);
-    if (fixedNonce.size() == 12)
-        memcpy(nonce, fixedNonce.constData(), 12);
-    const EVP_CIPHER* cipher = key.size() == 16 ? EVP_aes_128_gcm() : key.size() == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
-    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-    QByteArray ct(plain.size() + 16, Qt::Uninitialized);
-    unsigned char tag[16];
-    int len = 0, fin = 0;
-    EVP_EncryptInit_ex(ctx, cipher, nullptr, nullptr, nullptr);
-    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr);
-    EVP_EncryptInit_ex(ctx, nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.constData()), nonce);
-    EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(ct.data()), &len,
-                      reinterpret_cast<const unsigned char*>(plain.constData()), int(plain.size()));
-    EVP_EncryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(ct.data()) + len, &fin);
-    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag);
-    EVP_CIPHER_CTX_free(ctx);
-    ct.truncate(len + fin);
-    return QByteArray(reinterpret_cast<const char*>(nonce), 12) + QByteArray(reinterpret_cast<const char*>(tag), 16) + ct;
 }
 
 struct Codec

@@ -214,15 +214,6 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
             return bail(QStringLiteral("not a Chronoscope store (table '%1' is missing; tables found: %2)")
                             .arg(t, tables.isEmpty() ? QStringLiteral("(none)") : tables.join(QLatin1String(", "))));
     }
-    // Positions and ids are the tables' INTEGER PRIMARY KEYs (rowids, never NULL, unique). A file whose
-    // schema says otherwise (crafted or damaged) would have every event read at position 0 or stream id 0.
-    for (const auto& [table, column] : {std::pair{"events", "position"}, {"streams", "id"}, {"types", "id"}}) {
-        Query q(r->m_db, QByteArray("SELECT group_concat(name || ' ' || upper(type), ',') FROM "
-                                    "pragma_table_info('") + table + "') WHERE pk > 0");
-        if (!(q.ok() && q.step() && q.text(0) == QLatin1String(column) + QLatin1String(" INTEGER")))
-            return bail(QStringLiteral("not a Chronoscope store (%1.%2 is not the table's INTEGER PRIMARY KEY)")
-                            .arg(QLatin1String(table), QLatin1String(column)));
-    }
     if (version > store::kSchemaVersion)
         return bail(QStringLiteral("written by a newer Chronoscope (schema version %1; this version reads up to %2)")
                         .arg(version)
@@ -232,6 +223,16 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
     const QString crafted = checkSchema(r->m_db);
     if (!crafted.isEmpty())
         return bail(QStringLiteral("not a store Chronoscope wrote, refused: %1").arg(crafted));
+    // (After the schema check, which names views, triggers and mistyped columns first.)
+    // Positions and ids are the tables' INTEGER PRIMARY KEYs (rowids, never NULL, unique). A file whose
+    // schema says otherwise (crafted or damaged) would have every event read at position 0 or stream id 0.
+    for (const auto& [table, column] : {std::pair{"events", "position"}, {"streams", "id"}, {"types", "id"}}) {
+        Query q(r->m_db, QByteArray("SELECT group_concat(name || ' ' || upper(type), ',') FROM "
+                                    "pragma_table_info('") + table + "') WHERE pk > 0");
+        if (!(q.ok() && q.step() && q.text(0) == QLatin1String(column) + QLatin1String(" INTEGER")))
+            return bail(QStringLiteral("not a Chronoscope store (%1.%2 is not the table's INTEGER PRIMARY KEY)")
+                            .arg(QLatin1String(table), QLatin1String(column)));
+    }
     {
         Query q(r->m_db, "SELECT id, name FROM types");
         if (!q.ok())
@@ -357,11 +358,8 @@ QString SqliteStoreReader::badRowsMessage() const
 QList<StreamInfo> SqliteStoreReader::streams()
 {
     QList<StreamInfo> out;
-    if (!summaryTrusted()) {
-        // Recomputed from the events (one scan of the (stream, version) index and a lookup per stream's ends).
-        Query q(m_db, "SELECT s.id, s.name, COUNT(*), MIN(e.version), MAX(e.version), MIN(e.position), MAX(e.position), "
-                      "MIN(e.time), MAX(e.time) FROM events e JOIN streams s ON s.id = e.stream "
-                      "WHERE typeof(e.stream) = 'integer' AND typeof(e.version) = 'integer' GROUP BY e.stream ORDER BY s.name");
+    // Both queries give (id, name, events, first/last version, first/last position, first/last time).
+    auto readRows = [&](Query& q) {
         while (q.ok() && q.step()) {
             StreamInfo s;
             s.stream = q.text(1);
@@ -375,23 +373,18 @@ QList<StreamInfo> SqliteStoreReader::streams()
             s.lastTime = q.time(8);
             out.append(s);
         }
+    };
+    if (!summaryTrusted()) {
+        // Recomputed from the events (one scan of the (stream, version) index and a lookup per stream's ends).
+        Query q(m_db, "SELECT s.id, s.name, COUNT(*), MIN(e.version), MAX(e.version), MIN(e.position), MAX(e.position), "
+                      "MIN(e.time), MAX(e.time) FROM events e JOIN streams s ON s.id = e.stream "
+                      "WHERE typeof(e.stream) = 'integer' AND typeof(e.version) = 'integer' GROUP BY e.stream ORDER BY s.name");
+        readRows(q);
         return out;
     }
     Query q(m_db, "SELECT id, name, events, first_version, last_version, first_position, last_position, first_time, "
                   "last_time FROM streams ORDER BY name");
-    while (q.ok() && q.step()) {
-        StreamInfo s;
-        s.stream = q.text(1);
-        rememberStream(q.i64(0), s.stream);
-        s.events = q.i64(2);
-        s.firstVersion = q.i64(3);
-        s.lastVersion = q.i64(4);
-        s.firstPosition = q.i64(5);
-        s.lastPosition = q.i64(6);
-        s.firstTime = q.time(7);
-        s.lastTime = q.time(8);
-        out.append(s);
-    }
+    readRows(q);
     return out;
 }
 
