@@ -81,16 +81,22 @@ void TimelineWidget::setIndex(std::shared_ptr<const TimelineIndex> index)
     m_failureType.clear();
     m_failurePrefix.clear();
     if (m_index) {
-        for (const QString& t : m_index->types)
-            m_failureType.push_back(isFailureType(t) ? 1 : 0);
-        // Prefix counts make "failures in this pixel column" two lookups at any zoom.
-        m_failurePrefix.resize(m_index->byTime.size() + 1, 0);
-        for (size_t k = 0; k < m_index->byTime.size(); ++k)
-            m_failurePrefix[k + 1] = m_failurePrefix[k] + quint32(m_failureType[m_index->entries[m_index->byTime[k]].type]);
+        extendFailureCounts(0);
     }
     m_vscroll->setValue(0);
     updateScrollBar(); // the legend's height depends on the store's types
     fitAll();
+}
+
+void TimelineWidget::extendFailureCounts(size_t fromSlot)
+{
+    // Types not seen yet get their failure flag; the prefix counts ("failures in this pixel column" is two
+    // lookups at any zoom) are recomputed from the first byTime slot that changed.
+    for (int t = int(m_failureType.size()); t < m_index->types.size(); ++t)
+        m_failureType.push_back(isFailureType(m_index->types[t]) ? 1 : 0);
+    m_failurePrefix.resize(m_index->byTime.size() + 1, 0);
+    for (size_t k = fromSlot; k < m_index->byTime.size(); ++k)
+        m_failurePrefix[k + 1] = m_failurePrefix[k] + quint32(m_failureType[m_index->entries[m_index->byTime[k]].type]);
 }
 
 void TimelineWidget::updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
@@ -106,22 +112,12 @@ void TimelineWidget::updateIndex(std::shared_ptr<const TimelineIndex> index, con
     if (inPlace && m_failurePrefix.size() == size_t(change.rowsBefore) + 1) {
         // Only what the append touched: new types, and the prefix counts from the first byTime slot that
         // changed (the end, unless a time went back).
-        for (int t = int(m_failureType.size()); t < m_index->types.size(); ++t)
-            m_failureType.push_back(isFailureType(m_index->types[t]) ? 1 : 0);
-        const size_t from = size_t(std::max<qint64>(0, change.firstTimeSlotChanged));
-        m_failurePrefix.resize(m_index->byTime.size() + 1, 0);
-        for (size_t k = from; k < m_index->byTime.size(); ++k)
-            m_failurePrefix[k + 1] = m_failurePrefix[k] + quint32(m_failureType[m_index->entries[m_index->byTime[k]].type]);
+        extendFailureCounts(size_t(std::max<qint64>(0, change.firstTimeSlotChanged)));
     } else {
         m_failureType.clear();
         m_failurePrefix.clear();
-        if (m_index) {
-            for (const QString& t : m_index->types)
-                m_failureType.push_back(isFailureType(t) ? 1 : 0);
-            m_failurePrefix.resize(m_index->byTime.size() + 1, 0);
-            for (size_t k = 0; k < m_index->byTime.size(); ++k)
-                m_failurePrefix[k + 1] = m_failurePrefix[k] + quint32(m_failureType[m_index->entries[m_index->byTime[k]].type]);
-        }
+        if (m_index)
+            extendFailureCounts(0);
     }
     updateScrollBar();
     if (!m_index || m_index->isEmpty())

@@ -96,6 +96,7 @@ protected:
     bool event(QEvent*) override;
 
 private:
+    void extendFailureCounts(size_t fromSlot);
     struct Layout
     {
         QRect axis, overview, lanes, legend, gutter;
