@@ -22,6 +22,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "fixtures/stopwithsignal.h"
 #include "number_texts.h"
 
 #include <sqlite3.h>
@@ -779,18 +780,8 @@ private Q_SLOTS:
         QVERIFY(p.waitForStarted());
         QTest::qWait(1000); // well into the work
         QCOMPARE(p.state(), QProcess::Running);
-        QElapsedTimer timer;
-        timer.start();
-        ::kill(pid_t(p.processId()), signal);
-        const bool ended = p.waitForFinished(10000);
-        if (!ended) {
-            p.kill();
-            p.waitForFinished();
-        }
-        QVERIFY2(ended, "still running 10 s after the signal");
-        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
-        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(p.exitCode(), 128 + signal);
+        const QString stopped = stopWithSignal(p, signal);
+        QVERIFY2(stopped.isEmpty(), qPrintable(stopped));
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList());
         QDirIterator it(cache.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
         while (it.hasNext()) {

@@ -155,10 +155,7 @@ private Q_SLOTS:
     // The glob table every source runs (tests/fixtures/globcases.h): the local matcher is the reference.
     void globTable_data()
     {
-        QTest::addColumn<QString>("pattern");
-        QTest::addColumn<QStringList>("names");
-        for (const testing::GlobCase& c : testing::globCases())
-            QTest::newRow(c.tag) << c.pattern << c.names;
+        testing::addGlobTableRows();
     }
     void globTable()
     {

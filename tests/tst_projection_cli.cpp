@@ -3,6 +3,8 @@
 
 #include "diff/mergepatch.h"
 #include "sources/sourceregistry.h"
+
+#include "fixtures/stopwithsignal.h"
 #include "store/storewriter.h"
 
 #include <QCryptographicHash>
@@ -433,18 +435,8 @@ void TestProjectionCli::signalEndsEndlessProjection()
     QVERIFY(p.waitForStarted());
     QTest::qWait(1500); // the engine is loaded and inside the loop
     QCOMPARE(p.state(), QProcess::Running);
-    QElapsedTimer timer;
-    timer.start();
-    ::kill(pid_t(p.processId()), signal);
-    const bool ended = p.waitForFinished(10000);
-    if (!ended) {
-        p.kill();
-        p.waitForFinished();
-    }
-    QVERIFY2(ended, "still running 10 s after the signal");
-    QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
-    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
-    QCOMPARE(p.exitCode(), 128 + signal);
+    const QString stopped = stopWithSignal(p, signal);
+    QVERIFY2(stopped.isEmpty(), qPrintable(stopped));
     QVERIFY(p.readAllStandardOutput().isEmpty());
 }
 

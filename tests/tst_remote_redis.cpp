@@ -251,10 +251,7 @@ private Q_SLOTS:
     // exactly what the local matcher alone selects.
     void globTable_data()
     {
-        QTest::addColumn<QString>("pattern");
-        QTest::addColumn<QStringList>("names");
-        for (const testing::GlobCase& c : testing::globCases())
-            QTest::newRow(c.tag) << c.pattern << c.names;
+        testing::addGlobTableRows();
     }
     void globTable()
     {
