@@ -3,6 +3,9 @@
 // process), so nothing is set up here that a command does not need: no event loop, no QML engine.
 
 #include "commands.h"
+#include "completion.h"
+
+#include "chronoscope_version.h"
 
 #include <QCoreApplication>
 
@@ -10,7 +13,7 @@
 
 using namespace chronoscope::cli;
 
-namespace {
+namespace chronoscope::cli {
 
 const QList<OptionSpec>& globalOptions()
 {
@@ -20,6 +23,10 @@ const QList<OptionSpec>& globalOptions()
     };
     return options;
 }
+
+} // namespace chronoscope::cli
+
+namespace {
 
 QString optionLine(const OptionSpec& o)
 {
@@ -41,6 +48,9 @@ void printGeneralHelp(FILE* to)
     for (const CommandSpec& c : CommandRegistry::all())
         text += QStringLiteral("  %1  %2\n").arg(c.name, -8).arg(c.summary);
     text += QStringLiteral(
+        "\nOptions:\n"
+        "  -h, --help     show this help; COMMAND --help shows the command's options\n"
+        "      --version  print the version and exit\n"
         "\nURI: a store file (.chronoscope/.sqlite, any extension), a foreign SQLite layout, NDJSON/JSON/\n"
         "CloudEvents (optionally .gz), or a remote store URI. Run 'chronoscope-cli COMMAND --help' for details.\n");
     std::fputs(qPrintable(text), to);
@@ -90,6 +100,13 @@ int main(int argc, char** argv)
         return ExitUsage;
     }
     const QString name = args.takeFirst();
+    if (name == QLatin1String("--version")) {
+        std::printf("chronoscope-cli %s\n", CHRONOSCOPE_VERSION_STRING);
+        return finishProcess({}, ExitOk);
+    }
+    // Hidden: what the shell completion scripts call on Tab (completion.h); not a command of its own in --help.
+    if (name == QLatin1String("complete"))
+        return finishProcess(name, runComplete(args));
     if (name == QLatin1String("--help") || name == QLatin1String("-h") || name == QLatin1String("help")) {
         if (!args.isEmpty()) {
             if (const auto c = CommandRegistry::find(args.first())) {

@@ -1,5 +1,9 @@
-// chronoscope [URI]: the desktop app. With no argument it opens the bundled demo store (or the last store,
-// when "Reopen last store on start" is on). --screenshot FILE renders the window at 1600x1000 and exits.
+// chronoscope [URI...]: the desktop app. With no argument it opens the bundled demo store (or the last store,
+// when "Reopen last store on start" is on). Several arguments (a selection opened from the file manager, whose
+// desktop entry passes %U): the first opens in the main window, each further one in a window of its own,
+// cascaded, in the order given. file:// URIs become paths; other URIs (remote stores) go through as they are.
+// --screenshot FILE renders the window at 1600x1000 and exits (one URI at most).
+#include "chronoscope_version.h"
 #include "livecontroller.h"
 #include "mainwindow.h"
 #include "replaycontroller.h"
@@ -11,11 +15,13 @@
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QPointer>
 #include <QSettings>
 #include <QUrlQuery>
 #include <QTimer>
 
 #include <cstdio>
+#include <vector>
 
 using namespace chronoscope;
 
@@ -40,6 +46,28 @@ void followRemote(MainWindow& window, const QString& uri)
     window.live()->start(uri, scope, true, MainWindow::cacheDir());
 }
 
+// What the file manager or a shell gives, as MainWindow::open() takes it: a file:// URI (desktop entries
+// with %U get those) becomes a local path, so the recent list and the title show the path people know.
+QString openArgument(const QString& argument)
+{
+    if (argument.startsWith(QLatin1String("file:"), Qt::CaseInsensitive)) {
+        const QUrl url(argument);
+        if (url.isLocalFile())
+            return url.toLocalFile();
+    }
+    return argument;
+}
+
+void openIn(MainWindow& window, const QString& uri, bool follow)
+{
+    if (uri.isEmpty())
+        window.openDemo();
+    else if (follow)
+        followRemote(window, uri);
+    else
+        window.open(uri);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -48,14 +76,17 @@ int main(int argc, char** argv)
     QApplication::setOrganizationName(QStringLiteral("Chronoscope"));
     QApplication::setApplicationName(QStringLiteral("chronoscope"));
     QApplication::setApplicationDisplayName(QStringLiteral("Chronoscope"));
-    QApplication::setApplicationVersion(QStringLiteral(CHRONOSCOPE_VERSION));
+    QApplication::setApplicationVersion(QStringLiteral(CHRONOSCOPE_VERSION_STRING));
     QApplication::setDesktopFileName(QStringLiteral("chronoscope"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Explore event-sourced systems: timelines, time-travel replay, state and diffs."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("uri"), QStringLiteral("Store to open (file or URI). Default: the demo store."), QStringLiteral("[uri]"));
+    parser.addPositionalArgument(QStringLiteral("uri"),
+                                 QStringLiteral("Stores to open (paths, file:// or remote store URIs). The first opens in the main "
+                                                "window, each further one in a window of its own. Default: the demo store."),
+                                 QStringLiteral("[uri...]"));
     QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render the window to a PNG at 1600x1000 and exit."), QStringLiteral("file"));
     QCommandLineOption stream(QStringLiteral("stream"), QStringLiteral("With --screenshot: select this stream."), QStringLiteral("stream"));
     QCommandLineOption atPosition(QStringLiteral("at-position"), QStringLiteral("With --screenshot: put the cursor at this global position."), QStringLiteral("position"));
@@ -75,20 +106,35 @@ int main(int argc, char** argv)
     const bool shooting = parser.isSet(screenshot);
     window.setInteractive(!shooting);
 
-    QString uri = parser.positionalArguments().value(0);
+    QStringList uris;
+    for (const QString& argument : parser.positionalArguments())
+        uris << openArgument(argument);
     const QSettings settings;
-    if (uri.isEmpty() && settings.value(QStringLiteral("reopenLast"), false).toBool())
-        uri = settings.value(QStringLiteral("lastStore")).toString();
+    if (uris.isEmpty() && settings.value(QStringLiteral("reopenLast"), false).toBool())
+        uris << settings.value(QStringLiteral("lastStore")).toString();
+    const QString uri = uris.value(0);
 
     if (!shooting) {
         window.show();
-        if (uri.isEmpty())
-            window.openDemo();
-        else if (parser.isSet(follow))
-            followRemote(window, uri);
-        else
-            window.open(uri);
-        return app.exec();
+        openIn(window, uri, parser.isSet(follow));
+        // Each further store gets its own window (deleted when closed; the app ends with the last window).
+        std::vector<QPointer<MainWindow>> more;
+        for (qsizetype i = 1; i < uris.size(); ++i) {
+            auto* w = new MainWindow;
+            w->setAttribute(Qt::WA_DeleteOnClose);
+            w->move(window.pos() + QPoint(40, 40) * int(i));
+            w->show();
+            openIn(*w, uris[i], parser.isSet(follow));
+            more.emplace_back(w);
+        }
+        const int rc = app.exec();
+        for (const QPointer<MainWindow>& w : more)
+            delete w.data();
+        return rc;
+    }
+    if (uris.size() > 1) {
+        std::fprintf(stderr, "chronoscope: --screenshot renders one store; %lld given\n", static_cast<long long>(uris.size()));
+        return 1;
     }
 
     // Screenshot mode: open, apply --stream / --at-position / --diff, wait for every view to settle, render.
@@ -157,11 +203,6 @@ int main(int argc, char** argv)
         });
         poll->start(50);
     });
-    if (uri.isEmpty())
-        window.openDemo();
-    else if (parser.isSet(follow))
-        followRemote(window, uri);
-    else
-        window.open(uri);
+    openIn(window, uri, parser.isSet(follow));
     return app.exec();
 }

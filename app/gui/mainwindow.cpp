@@ -176,7 +176,12 @@ MainWindow::~MainWindow()
 
 QString MainWindow::bundledDemoPath()
 {
-    return QCoreApplication::applicationDirPath() + QStringLiteral("/../resources/demo.chronoscope");
+    // The build tree (<build>/app/chronoscope, <build>/resources/) or an installed tree (<prefix>/bin/chronoscope,
+    // <prefix>/share/chronoscope/, docs/packaging.md); relative to the executable so an unpacked package works too.
+    const QString dir = QCoreApplication::applicationDirPath();
+    const QString built = dir + QStringLiteral("/../resources/demo.chronoscope");
+    const QString installed = dir + QStringLiteral("/../share/chronoscope/demo.chronoscope");
+    return QFileInfo::exists(built) || !QFileInfo::exists(installed) ? built : installed;
 }
 
 QString MainWindow::cacheDir()
