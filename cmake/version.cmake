@@ -8,6 +8,7 @@
 #
 # The result is already a valid Debian version (digits first, only [0-9A-Za-z.+~]), so the package and
 # `--version` say the same thing. Sets CHRONOSCOPE_VERSION, CHRONOSCOPE_GIT_DESCRIBE, CHRONOSCOPE_COMMIT_DATE
+# (RFC 2822, for the Debian changelog), CHRONOSCOPE_RELEASE_DATE (YYYY-MM-DD), CHRONOSCOPE_APP_ID
 # and writes ${CMAKE_BINARY_DIR}/generated/chronoscope_version.h (only rewritten when the text changes, so a
 # new commit recompiles the two main.cpp files and nothing else).
 
@@ -42,6 +43,9 @@ if(GIT_FOUND AND EXISTS ${PROJECT_SOURCE_DIR}/.git)
         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} OUTPUT_VARIABLE _count OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
       set(CHRONOSCOPE_VERSION "${PROJECT_VERSION}+git${_count}.g${_describe}${_dirty}")
     endif()
+    execute_process(COMMAND ${GIT_EXECUTABLE} log -1 --format=%cs
+      WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} OUTPUT_VARIABLE CHRONOSCOPE_RELEASE_DATE
+      OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
     execute_process(COMMAND ${GIT_EXECUTABLE} log -1 --format=%cD
       WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} OUTPUT_VARIABLE CHRONOSCOPE_COMMIT_DATE
       OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
@@ -75,7 +79,10 @@ if(NOT CHRONOSCOPE_VERSION MATCHES "^[0-9]")
 endif()
 if(NOT CHRONOSCOPE_COMMIT_DATE)
   string(TIMESTAMP CHRONOSCOPE_COMMIT_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
+  string(TIMESTAMP CHRONOSCOPE_RELEASE_DATE "%Y-%m-%d" UTC)
 endif()
+# The desktop id: names the .desktop file, the AppStream component, the icon and the app's Wayland app id.
+set(CHRONOSCOPE_APP_ID io.github.chronoscope.Chronoscope)
 message(STATUS "Chronoscope version ${CHRONOSCOPE_VERSION} (git describe: ${CHRONOSCOPE_GIT_DESCRIBE})")
 
 configure_file(${CMAKE_CURRENT_LIST_DIR}/chronoscope_version.h.in ${CMAKE_BINARY_DIR}/generated/chronoscope_version.h @ONLY)

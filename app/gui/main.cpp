@@ -77,7 +77,7 @@ int main(int argc, char** argv)
     QApplication::setApplicationName(QStringLiteral("chronoscope"));
     QApplication::setApplicationDisplayName(QStringLiteral("Chronoscope"));
     QApplication::setApplicationVersion(QStringLiteral(CHRONOSCOPE_VERSION_STRING));
-    QApplication::setDesktopFileName(QStringLiteral("chronoscope"));
+    QApplication::setDesktopFileName(QStringLiteral(CHRONOSCOPE_APP_ID)); // the installed .desktop file
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Explore event-sourced systems: timelines, time-travel replay, state and diffs."));
