@@ -54,7 +54,7 @@ dpkg-deb -x "$deb" "$root"
         "usr/share/metainfo/$APPID.metainfo.xml" "usr/share/mime/packages/$APPID.xml" \
         usr/share/zsh/vendor-completions/_chronoscope
     (cd "$SOURCE/resources/projections" && ls -1 -- *.js) | sed 's|^|usr/share/chronoscope/projections/|'
-    find "$SOURCE/resources" -name '*.chronostory.json' -printf 'usr/share/chronoscope/%f\n'
+    (cd "$SOURCE/resources" && find . -name '*.chronostory.json' | sed 's|^\./|usr/share/chronoscope/|')
 } | sort >"$scratch/expected"
 missing=$(comm -23 "$scratch/expected" "$scratch/files")
 [[ -z $missing ]] || fail "missing from the package: $missing"
