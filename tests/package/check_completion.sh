@@ -73,6 +73,11 @@ expect_bash "a missing store" none "" -- chronoscope-cli state "$scratch/missing
 expect_bash "a remote store is not contacted" none "" -- chronoscope-cli state redis://192.0.2.1:6379/0 --stream pay
 printf 'not sqlite\n' >"$scratch/junk.chronoscope"
 expect_bash "a file that is no store" none "" -- chronoscope-cli state "$scratch/junk.chronoscope" --stream pay
+# A name with a space and a quote: quoted for the shell, so the inserted word is the name.
+printf '%s\n' '{"stream":"odd name'"'"'s","type":"X","version":0,"data":{}}' '{"stream":"odd-1","type":"X","version":0,"data":{}}' >"$scratch/odd.ndjson"
+"$CLI" import "$scratch/odd.ndjson" -o "$scratch/odd.chronoscope" >/dev/null
+expect_bash "a name with a space is quoted" only $'odd\\ name\\\'s\nodd-1' -- chronoscope-cli state "$scratch/odd.chronoscope" --stream odd
+
 # Files: positional arguments, -o, and *.js for --projection.
 expect_bash "store argument" has "small.chronoscope" -- chronoscope-cli info sma
 expect_bash "folder with a space" has "dir with space" -- chronoscope-cli info di
