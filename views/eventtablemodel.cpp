@@ -33,13 +33,15 @@ void EventTableModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
         rebuild();
         return;
     }
-    const qint64 before = totalRows();
+    // The rows the model has announced so far (the index itself may have grown already, in place).
+    const qint64 before = m_count;
+    std::vector<quint32> matched;
     if (m_filtered) {
         const bool wildcard = m_streamPattern.contains(QLatin1Char('*')) || m_streamPattern.contains(QLatin1Char('?'))
                               || m_streamPattern.contains(QLatin1Char('['));
         const int type = m_type.isEmpty() ? -1 : index->typeOf(m_type);
         if (m_type.isEmpty() || type >= 0) {
-            for (qint64 k = change.rowsBefore; k < index->size(); ++k) {
+            for (qint64 k = inPlace ? change.rowsBefore : m_index->size(); k < index->size(); ++k) {
                 // Time order: the new slots at the end of byTime are the new entries in time order.
                 const quint32 row = m_byTime ? index->byTime[size_t(k)] : quint32(k);
                 const auto& e = index->entries[row];
@@ -48,31 +50,49 @@ void EventTableModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
                 const QString& s = index->streams[int(e.lane)];
                 if (m_streamPattern.isEmpty()
                     || (wildcard ? globMatch(m_streamPattern, s) : s.contains(m_streamPattern, Qt::CaseInsensitive)))
-                    m_rows.push_back(row);
+                    matched.push_back(row);
             }
         }
     }
     m_index = std::move(index);
-    const qint64 added = totalRows() - before;
+    const qint64 added = m_filtered ? qint64(matched.size()) : m_index->size() - before;
     if (added <= 0)
         return;
+    // The rows and the count change together, inside the signals that announce them.
+    auto grow = [&] {
+        m_rows.insert(m_rows.end(), matched.begin(), matched.end());
+        m_count += added;
+    };
     if (!m_descending) {
         // The new rows come last: shown at once only to fill the first page (like a fresh open); beyond,
         // fetchMore() or following the cursor brings them in.
-        if (m_first + m_loaded == before && m_loaded < kPageSize)
-            insertAtEnd(int(std::min<qint64>(added, kPageSize - m_loaded)));
+        const int shown = m_first + m_loaded == before && m_loaded < kPageSize ? int(std::min<qint64>(added, kPageSize - m_loaded)) : 0;
+        if (shown == 0) {
+            grow();
+            return;
+        }
+        m_fetching = true;
+        beginInsertRows({}, m_loaded, m_loaded + shown - 1);
+        grow();
+        m_loaded += shown;
+        endInsertRows();
+        m_fetching = false;
         return;
     }
     // Newest first: the new rows come first, and every row's number in the order moves by `added`.
-    if (m_first > 0 || added > kWindowRows) {
-        if (m_first > 0)
-            m_first += added; // the same events stay in the window, under the same model rows
-        else
-            rebuild();
+    if (m_first > 0) {
+        grow();
+        m_first += added; // the same events stay in the window, under the same model rows
+        return;
+    }
+    if (added > kWindowRows) {
+        grow();
+        moveWindow(0, kPageSize);
         return;
     }
     m_fetching = true;
     beginInsertRows({}, 0, int(added) - 1);
+    grow();
     m_loaded += int(added);
     endInsertRows();
     m_fetching = false;
@@ -140,7 +160,8 @@ void EventTableModel::rebuild()
             }
         }
     }
-    m_loaded = int(std::min<qint64>(kPageSize, totalRows()));
+    m_count = m_filtered ? qint64(m_rows.size()) : (m_index ? m_index->size() : 0);
+    m_loaded = int(std::min<qint64>(kPageSize, m_count));
     endResetModel();
     m_fetching = false;
 }
@@ -157,9 +178,7 @@ void EventTableModel::moveWindow(qint64 first, int rows)
 
 qint64 EventTableModel::totalRows() const
 {
-    if (!m_index)
-        return 0;
-    return m_filtered ? qint64(m_rows.size()) : m_index->size();
+    return m_count;
 }
 
 quint32 EventTableModel::entryAt(qint64 orderRow) const

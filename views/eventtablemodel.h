@@ -87,6 +87,7 @@ private:
     bool m_descending = false;
     bool m_filtered = false;
     std::vector<quint32> m_rows; ///< only when filtered: matching entries in the current order
+    qint64 m_count = 0; ///< rows in the order (totalRows()): announced to views, even while the index grows in place
     qint64 m_first = 0; ///< the order row of model row 0
     int m_loaded = 0;   ///< rows in the window (rowCount())
     bool m_fetching = false; ///< a view may ask for more while rows are being inserted
