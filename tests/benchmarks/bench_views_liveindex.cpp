@@ -22,11 +22,11 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
-#include <QHeaderView>
-#include <QTableView>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QPaintEvent>
 #include <QRandomGenerator>
+#include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
 
