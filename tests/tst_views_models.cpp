@@ -4,6 +4,7 @@
 #include "diffmodel.h"
 #include "eventinspector.h"
 #include "eventtablemodel.h"
+#include "eventtableview.h"
 #include "jsonpointer.h"
 #include "jsontreemodel.h"
 #include "replaycontroller.h"
@@ -17,6 +18,10 @@
 #include "replay/replayengine.h"
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
+#include <QHeaderView>
+#include <QScrollBar>
+#include <QTableView>
 #include <QJsonArray>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
@@ -375,6 +380,261 @@ private Q_SLOTS:
         model.setFilter("item-3", "");
         // Position 1500 is in item-1 (position p is in item-((p-1)%7)); the nearest item-3 event before it is 1495.
         QCOMPARE(model.positionAt(model.rowNearPosition(1500)), 1495);
+    }
+
+    void eventTableFollowsLiveHeadInABoundedWindow()
+    {
+        // A live tail with the table following the cursor at the head: each refresh hands the view the
+        // batch's rows and drops as many at the window's start, so its header (one section per row, all
+        // walked on every change) never holds more than kWindowRows, whatever the events loaded; no reset
+        // after the first jump; the current row is the newest event.
+        const QList<Event> all = MemoryReader(manyEvents(13000, 50)).readAll({});
+        auto index = std::const_pointer_cast<TimelineIndex>(indexOf(all.mid(0, 7000)));
+        ReplayController controller;
+        controller.setIndex(index);
+        EventTableView table(&controller);
+        table.setIndex(index);
+        table.resize(600, 400);
+        table.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&table));
+        controller.setCursor(index->info.lastPosition);
+        controller.flush();
+        QCoreApplication::processEvents();
+        QCOMPARE(table.model()->positionAt(table.view()->currentIndex().row()), index->info.lastPosition);
+
+        QSignalSpy resets(table.model(), &QAbstractItemModel::modelReset);
+        QSignalSpy inserted(table.model(), &QAbstractItemModel::rowsInserted);
+        const int batch = 200;
+        for (int from = 7000; from < all.size(); from += batch) {
+            inserted.clear();
+            const TimelineAppend change = index->append(all.mid(from, batch));
+            controller.updateIndex(index);
+            table.updateIndex(index, change);
+            controller.setCursor(index->info.lastPosition); // following the head
+            controller.flush();
+            QCoreApplication::processEvents();
+            qint64 rows = 0;
+            for (const auto& args : std::as_const(inserted))
+                rows += args.at(2).toInt() - args.at(1).toInt() + 1;
+            QVERIFY2(rows <= batch + EventTableModel::kPageSize, qPrintable(QString::number(rows)));
+            QVERIFY(table.model()->rowCount() <= EventTableModel::kWindowRows);
+            QVERIFY(table.view()->verticalHeader()->count() <= EventTableModel::kWindowRows);
+            QCOMPARE(table.model()->positionAt(table.view()->currentIndex().row()), index->info.lastPosition);
+        }
+        QCOMPARE(resets.size(), 0);
+        QCOMPARE(table.model()->totalRows(), qint64(all.size()));
+        QCOMPARE(table.model()->windowStart() + table.model()->rowCount(), qint64(all.size()));
+    }
+
+    void eventTableViewKeepsItsPlaceWhenTheWindowMoves()
+    {
+        // Scrolled to the bottom of a full window, the view asks for more: rows come in at the end and as
+        // many leave at the start, and the view scrolls by as many rows, so the events on screen stay put;
+        // scrolled to the top, the rows before come back the same way.
+        ReplayController controller;
+        auto index = indexOf(manyEvents(3 * EventTableModel::kWindowRows, 7));
+        controller.setIndex(index);
+        EventTableView table(&controller);
+        table.followCursor()->setChecked(false);
+        table.setIndex(index);
+        table.resize(600, 400);
+        table.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&table));
+        QScrollBar* bar = table.view()->verticalScrollBar();
+        auto topPosition = [&] { return table.model()->positionAt(table.view()->rowAt(0)); };
+        while (table.model()->windowStart() == 0) {
+            bar->setValue(bar->maximum());
+            QCoreApplication::processEvents();
+        }
+        QVERIFY(table.model()->rowCount() <= EventTableModel::kWindowRows);
+        for (int k = 0; k < 3; ++k) {
+            bar->setValue(bar->maximum() - 1);
+            QCoreApplication::processEvents();
+            const qint64 before = topPosition(), start = table.model()->windowStart();
+            bar->setValue(bar->maximum());
+            QCoreApplication::processEvents();
+            QVERIFY(table.model()->windowStart() > start);
+            QCOMPARE(topPosition(), before + 1); // one step down, and nothing else moved
+        }
+        const qint64 start = table.model()->windowStart();
+        bar->setValue(1);
+        QCoreApplication::processEvents();
+        const qint64 before = topPosition();
+        bar->setValue(0);
+        QCoreApplication::processEvents();
+        QVERIFY(table.model()->windowStart() < start);
+        QCOMPARE(topPosition(), before - 1);
+    }
+
+    void eventTableWindowMoves_data()
+    {
+        QTest::addColumn<QString>("move");
+        QTest::addColumn<bool>("descending");
+        QTest::newRow("scroll down past the window") << "down" << false;
+        QTest::newRow("scroll down, newest first") << "down" << true;
+        QTest::newRow("scroll down, then back up") << "up" << false;
+        QTest::newRow("jump far") << "jump" << false;
+        QTest::newRow("jump far, newest first") << "jump" << true;
+    }
+
+    void eventTableWindowMoves()
+    {
+        // The rows shown are always the window [windowStart(), windowStart() + rowCount()) of the table's
+        // order, at most kWindowRows long, however it got there.
+        QFETCH(QString, move);
+        QFETCH(bool, descending);
+        const int n = 3 * EventTableModel::kWindowRows + 77;
+        EventTableModel model;
+        // The model tester checks every row on every change: on while the window moves, not while it fills.
+        std::unique_ptr<QAbstractItemModelTester> tester;
+        auto test = [&](bool on) {
+            tester.reset(on ? new QAbstractItemModelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest) : nullptr);
+        };
+        model.setIndex(indexOf(manyEvents(n, 7)));
+        if (descending)
+            model.sort(EventTableModel::PositionColumn, Qt::DescendingOrder);
+        QSignalSpy shifted(&model, &EventTableModel::windowShifted);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        auto positionOfOrderRow = [&](qint64 orderRow) { return descending ? n - orderRow : orderRow + 1; };
+        if (move == QLatin1String("down") || move == QLatin1String("up")) {
+            while (model.rowCount() < EventTableModel::kWindowRows)
+                model.fetchMore({});
+            QCOMPARE(model.windowStart(), 0);
+            test(true);
+            for (int k = 0; k < 3; ++k)
+                model.fetchMore({});
+            test(false);
+            while (model.canFetchMore({}))
+                model.fetchMore({});
+            QCOMPARE(model.rowCount(), EventTableModel::kWindowRows);
+            QCOMPARE(model.windowStart() + model.rowCount(), qint64(n));
+            QVERIFY(!shifted.isEmpty());
+            int dropped = 0;
+            for (const auto& args : std::as_const(shifted))
+                dropped += args.at(0).toInt();
+            QCOMPARE(qint64(dropped), model.windowStart());
+            if (move == QLatin1String("up")) {
+                test(true);
+                for (int k = 0; k < 3; ++k)
+                    model.fetchPrevious();
+                test(false);
+                while (model.canFetchPrevious())
+                    model.fetchPrevious();
+                QCOMPARE(model.windowStart(), 0);
+                QCOMPARE(model.rowCount(), EventTableModel::kWindowRows);
+                QVERIFY(model.canFetchMore({}));
+            }
+        } else {
+            test(true);
+            const qint64 target = positionOfOrderRow(2 * EventTableModel::kWindowRows + 5);
+            const int row = model.rowOfPosition(target);
+            QVERIFY(row >= 0);
+            QCOMPARE(model.positionAt(row), target);
+            QCOMPARE(resets.size(), 1); // a far jump moves the window in one go
+            QVERIFY(model.windowStart() > 0);
+        }
+        QVERIFY(model.rowCount() <= EventTableModel::kWindowRows);
+        for (int r : {0, model.rowCount() / 2, model.rowCount() - 1})
+            QCOMPARE(model.index(r, EventTableModel::PositionColumn).data().toLongLong(), positionOfOrderRow(model.windowStart() + r));
+    }
+
+    void eventTableGrowsInPlace_data()
+    {
+        QTest::addColumn<QString>("streamFilter");
+        QTest::addColumn<int>("column");
+        QTest::addColumn<bool>("descending");
+        QTest::newRow("position order") << QString() << int(EventTableModel::PositionColumn) << false;
+        QTest::newRow("newest first") << QString() << int(EventTableModel::PositionColumn) << true;
+        QTest::newRow("filtered") << QStringLiteral("item-1") << int(EventTableModel::PositionColumn) << false;
+        QTest::newRow("filtered, newest first") << QStringLiteral("item-1") << int(EventTableModel::PositionColumn) << true;
+        QTest::newRow("by time, filtered") << QStringLiteral("item-2") << int(EventTableModel::TimeColumn) << false;
+    }
+
+    void eventTableGrowsInPlace()
+    {
+        // The index grown in place (a live tail): every order and filter takes the new events without a
+        // reset, and the rows are those a fresh model over all the events shows.
+        QFETCH(QString, streamFilter);
+        QFETCH(int, column);
+        QFETCH(bool, descending);
+        const QList<Event> all = MemoryReader(manyEvents(900, 3)).readAll({});
+        auto index = std::const_pointer_cast<TimelineIndex>(indexOf(all.mid(0, 600)));
+        EventTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setIndex(index);
+        model.sort(column, descending ? Qt::DescendingOrder : Qt::AscendingOrder);
+        model.setFilter(streamFilter, {});
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        for (int from = 600; from < all.size(); from += 100)
+            model.updateIndex(index, index->append(all.mid(from, 100)));
+        QCOMPARE(resets.size(), 0);
+        EventTableModel fresh;
+        fresh.setIndex(indexOf(all));
+        fresh.sort(column, descending ? Qt::DescendingOrder : Qt::AscendingOrder);
+        fresh.setFilter(streamFilter, {});
+        QCOMPARE(model.totalRows(), fresh.totalRows());
+        while (model.canFetchMore({}))
+            model.fetchMore({});
+        while (fresh.canFetchMore({}))
+            fresh.fetchMore({});
+        QCOMPARE(model.rowCount(), fresh.rowCount());
+        for (int r = 0; r < model.rowCount(); ++r)
+            QCOMPARE(model.positionAt(r), fresh.positionAt(r));
+    }
+
+    void streamBrowserNewStreamsOneInsertPerCategory()
+    {
+        // New streams of known categories: one insert per category per refresh, at the end of its rows (so
+        // the proxy renumbers nothing), shown in name order all the same; and count updates signal the
+        // appended rows one by one, not as a range spanning the category in the order shown.
+        QList<Event> all;
+        for (int i = 0; i < 400; ++i)
+            all << makeEvent(QStringLiteral("%1-%2").arg(i % 2 ? "order" : "item").arg(i * 10), 0, "Created", kT0 + i * 1000, {});
+        all = MemoryReader(all).readAll({});
+        auto index = std::const_pointer_cast<TimelineIndex>(indexOf(all));
+        StreamBrowser browser(nullptr);
+        QAbstractItemModelTester tester(browser.view()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        browser.setIndex(index);
+        QSignalSpy sourceInserts(browser.model(), &QAbstractItemModel::rowsInserted);
+        QSignalSpy resets(browser.model(), &QAbstractItemModel::modelReset);
+        QList<Event> batch;
+        for (int k : {55, 1005, 3, 2999, 777})
+            for (const char* category : {"item", "order"})
+                batch << at(makeEvent(QStringLiteral("%1-%2").arg(category).arg(k), 0, "Created", kT0 + 500000 + k, {}),
+                            all.size() + batch.size() + 1);
+        const TimelineAppend change = index->append(batch);
+        QCOMPARE(change.newLanes.size(), 10);
+        browser.updateIndex(index, change);
+        QCOMPARE(resets.size(), 0);
+        QCOMPARE(sourceInserts.size(), 2); // one per category
+        for (const auto& args : std::as_const(sourceInserts))
+            QCOMPARE(args.at(2).toInt() - args.at(1).toInt() + 1, 5);
+        const QAbstractItemModel* shown = browser.view()->model();
+        for (int c = 0; c < shown->rowCount(); ++c) {
+            const QModelIndex category = shown->index(c, 0);
+            QCOMPARE(shown->rowCount(category), 205);
+            for (int r = 1; r < shown->rowCount(category); ++r)
+                QVERIFY(naturalLess(shown->index(r - 1, 0, category).data(StreamTreeModel::StreamRole).toString(),
+                                    shown->index(r, 0, category).data(StreamTreeModel::StreamRole).toString()));
+        }
+
+        // One more event on each new stream: the throttled count refresh signals those rows alone.
+        QSignalSpy changed(shown, &QAbstractItemModel::dataChanged);
+        QList<Event> more;
+        for (int k : {55, 1005, 3, 2999, 777})
+            for (const char* category : {"item", "order"})
+                more << at(makeEvent(QStringLiteral("%1-%2").arg(category).arg(k), 1, "Updated", kT0 + 600000 + k, {}),
+                           all.size() + batch.size() + more.size() + 1);
+        browser.updateIndex(index, index->append(more));
+        QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty(), 3 * StreamBrowser::kUpdateIntervalMs);
+        int streamRows = 0;
+        for (const auto& args : std::as_const(changed)) {
+            const QModelIndex top = args.at(0).value<QModelIndex>(), bottom = args.at(1).value<QModelIndex>();
+            if (top.parent().isValid())
+                streamRows += bottom.row() - top.row() + 1;
+        }
+        QCOMPARE(streamRows, 10);
+        QCOMPARE(browser.model()->indexOfStream("item-2999").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), "2");
     }
 
     void jsonTree()

@@ -200,6 +200,38 @@ private Q_SLOTS:
         QTest::newRow("bigger than loaded") << 30000 << 5 << 100 << "";
     }
 
+    void liveBatchesCoalesceIntoOnePaint()
+    {
+        // Several batches in a row (a backlog read in pieces), each with the cursor following the head:
+        // one paint for all of them, when the coalescing timer fires, not one per batch.
+        const QList<Event> all = MemoryReader(manyEvents(6000, 5, 7)).readAll({});
+        auto index = std::const_pointer_cast<TimelineIndex>(indexOf(all.mid(0, 5000)));
+        ReplayController c;
+        c.setIndex(index);
+        TimelineWidget t(&c);
+        t.resize(1000, 500);
+        t.setIndex(index);
+        t.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&t));
+        QCoreApplication::processEvents();
+        PaintCounter counter;
+        t.installEventFilter(&counter);
+        const int before = t.liveRepaints();
+        for (int from = 5000; from < all.size(); from += 200) {
+            const TimelineAppend change = index->append(all.mid(from, 200));
+            c.updateIndex(index);
+            t.updateIndex(index, change);
+            c.setCursor(index->info.lastPosition);
+            c.flush();
+        }
+        QCOMPARE(counter.paints, 0);
+        QTRY_COMPARE(t.liveRepaints(), before + 1);
+        QTRY_COMPARE(counter.paints, 1);
+        QTest::qWait(2 * TimelineWidget::kLiveRepaintMs);
+        QCOMPARE(counter.paints, 1);
+        QVERIFY(t.mapping().end >= double(index->lastTime()));
+    }
+
     void liveBatchPaintsOnceAndLikeAFreshOpen()
     {
         // The live tail: the index grows in place and the views are told what changed. The shown timeline

@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QScrollBar>
 #include <QSignalBlocker>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -52,6 +53,18 @@ EventTableView::EventTableView(ReplayController* controller, QWidget* parent)
     layout->addLayout(filters);
     layout->addWidget(m_view, 1);
 
+    // The model shows a window of the rows (see EventTableModel): when it moves without a reset, the view
+    // scrolls by as many rows so the same events stay under the pointer; scrolled to the top, it asks for
+    // the rows before (fetchMore() asks for those after by itself).
+    connect(m_model, &EventTableModel::windowShifted, this, [this](int rows) {
+        QScrollBar* bar = m_view->verticalScrollBar();
+        const int step = m_view->verticalScrollMode() == QAbstractItemView::ScrollPerItem ? 1 : m_view->verticalHeader()->defaultSectionSize();
+        bar->setValue(bar->value() - rows * step);
+    });
+    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+        if (value == m_view->verticalScrollBar()->minimum() && m_model->canFetchPrevious())
+            m_model->fetchPrevious();
+    });
     connect(m_stream, &QLineEdit::textChanged, this, &EventTableView::applyFilter);
     connect(m_type, &QComboBox::currentIndexChanged, this, &EventTableView::applyFilter);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& cur) {

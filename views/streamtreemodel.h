@@ -26,9 +26,10 @@ public:
     void setIndex(std::shared_ptr<const TimelineIndex> index);
     /// The same store, grown (a live tail). Without new streams only counts and times change: dataChanged for
     /// the rows that changed, no reset. With `change` (the index grown in place by TimelineIndex::append())
-    /// only the lanes it names are looked at, and a new stream of a known category is inserted as a row
-    /// (lanes after it move down, pins follow); a new category, or a different index object, resets the
-    /// tree with the pins kept by name.
+    /// only the lanes it names are looked at, and the new streams of a known category are appended to its
+    /// rows in one insert (so a category's rows are in name order up to the last reset, then in arrival
+    /// order: StreamFilterProxy sorts what is shown); a new category, or a different index object, resets
+    /// the tree with the pins kept by name.
     void updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change = {});
     std::shared_ptr<const TimelineIndex> timelineIndex() const { return m_index; }
 
@@ -58,6 +59,7 @@ private:
     {
         QString name;
         QList<int> lanes;
+        int sortedRows = 0; ///< rows [0, sortedRows) are in name order (as rebuilt); the rest were appended
         qint64 events = 0;
         qint64 firstTime = kNoTime;
         qint64 lastTime = kNoTime;

@@ -7,9 +7,11 @@
 #include <QHelpEvent>
 #include <QLocale>
 #include <QMenu>
+#include <QPaintEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QScrollBar>
+#include <QTimer>
 #include <QToolTip>
 #include <QWheelEvent>
 
@@ -45,8 +47,14 @@ QString formatSpan(double ms)
 } // namespace
 
 TimelineWidget::TimelineWidget(ReplayController* controller, QWidget* parent)
-    : QWidget(parent), m_controller(controller), m_vscroll(new QScrollBar(Qt::Vertical, this))
+    : QWidget(parent), m_controller(controller), m_vscroll(new QScrollBar(Qt::Vertical, this)), m_liveRepaint(new QTimer(this))
 {
+    m_liveRepaint->setSingleShot(true);
+    m_liveRepaint->setInterval(kLiveRepaintMs);
+    connect(m_liveRepaint, &QTimer::timeout, this, [this] {
+        ++m_liveRepaints;
+        updateAroundScrollBar();
+    });
     setMouseTracking(true);
     setMinimumSize(400, 160);
     setFocusPolicy(Qt::ClickFocus);
@@ -109,6 +117,8 @@ void TimelineWidget::updateIndex(std::shared_ptr<const TimelineIndex> index, con
     const bool hadAll = wasEmpty || (m_map.start <= oldFirst && m_map.end >= oldLast);
     const bool hadEnd = !wasEmpty && m_map.end >= oldLast;
     m_index = std::move(index);
+    if (inPlace && !m_liveRepaint->isActive())
+        m_liveRepaint->start(); // before anything below asks for a repaint: it is folded into this one
     if (inPlace && m_failurePrefix.size() == size_t(change.rowsBefore) + 1) {
         // Only what the append touched: new types, and the prefix counts from the first byTime slot that
         // changed (the end, unless a time went back).
@@ -231,6 +241,9 @@ void TimelineWidget::changed()
 
 void TimelineWidget::updateAroundScrollBar()
 {
+    if (m_liveRepaint->isActive())
+        return; // a live tail's repaint is pending: it paints this too
+
     // Everything but the lane scroll bar: a child under an updated area is painted again too, and its
     // value and range did not change (the scroll bar repaints itself when they do).
     if (m_vscroll->isVisible())
@@ -337,9 +350,15 @@ void TimelineWidget::ensureLaneVisible(int lane)
         m_vscroll->setValue(top + kLaneHeight - m_layout.lanes.height());
 }
 
-void TimelineWidget::paintEvent(QPaintEvent*)
+void TimelineWidget::paintEvent(QPaintEvent* e)
 {
     QPainter p(this);
+    if (m_vscroll->isVisible() && m_vscroll->geometry().contains(e->rect())) {
+        // Only behind the lane scroll bar (it repaints itself when its range changes, and is not opaque):
+        // its background, not the whole timeline clipped to a strip.
+        p.fillRect(e->rect(), palette().color(QPalette::Base));
+        return;
+    }
     if (m_layout.lanes.isNull() || m_layout.axis.width() != width())
         updateScrollBar();
     render(p, size());

@@ -14,6 +14,7 @@
 #include <memory>
 
 class QScrollBar;
+class QTimer;
 
 namespace chronoscope {
 
@@ -37,6 +38,13 @@ public:
     /// `change`: what TimelineIndex::append() added (the same index grown in place); a default one means
     /// another index object: everything derived from it is recomputed.
     void updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change = {});
+    /// A live tail's repaints are coalesced: the first change starts a timer of this many ms and every
+    /// repaint asked for meanwhile (new events, the cursor following the head) is one paint when it fires.
+    /// It keeps the timeline's paint (a few ms at any number of events) out of the event-loop turn that
+    /// repaints the rest of the window for the same refresh, and repaints at most 20 times a second.
+    static constexpr int kLiveRepaintMs = 50;
+    /// Paints done for updateIndex() (and what it coalesced); tests.
+    int liveRepaints() const { return m_liveRepaints; }
     std::shared_ptr<const TimelineIndex> index() const { return m_index; }
 
     /// Lanes to show, in order (indices into index()->streams). Empty list: every stream; {-1}: none.
@@ -130,6 +138,8 @@ private:
 
     // Lane pixels are rendered into an image and reused while range, lanes and size stay the same;
     // the cursor, markers and hover are painted over it.
+    QTimer* m_liveRepaint;  ///< running: a live tail's repaint is pending (see kLiveRepaintMs)
+    int m_liveRepaints = 0;
     QImage m_laneImage;
     bool m_laneImageValid = false;
     double m_dpr = 1.0; ///< device pixel ratio of the last paint device

@@ -3,10 +3,12 @@
 // batch (as LiveController's tail thread does) and the GUI thread appends it in place
 // (TimelineIndex::append()) and updates the views of the window: ReplayController (following the head),
 // TimelineWidget, StreamBrowser and EventTableView, all shown (offscreen) so they also repaint.
-// Printed per N: the time per refresh on the GUI thread (append + views' updates) and the longest stall
-// of the GUI thread's event loop over the run (a 1 ms heartbeat timer: its longest gap, paints included),
-// and the longest GUI-thread event in CPU time (the window's own work in one go; on a loaded machine the
-// stall adds whatever time the thread waited for a core).
+// Printed per N: the time per refresh on the GUI thread (append + views' updates: median, p99, max); the
+// stalls of the GUI thread's event loop over the run (a 1 ms heartbeat timer: its longest gap and its p99,
+// paints included); the GUI-thread events in CPU time (the window's own work in one go: longest and p99; on
+// a loaded machine a stall adds whatever time the thread waited for a core, the CPU time does not); the
+// events table's rows (header sections) at the end, which stay bounded by its window.
+// Last, how the median time per refresh grew from the smallest N to the largest.
 // For comparison, the old way (TimelineIndex::extended(): copy the index, then append) per refresh.
 //
 //   bench_views_liveindex [--events 100000,1000000] [--streams S (default N/5)] [--rate 2000]
@@ -21,8 +23,10 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QPaintEvent>
 #include <QRandomGenerator>
+#include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -66,6 +70,7 @@ double medianMs(const std::function<void()>& f, int runs = 5)
 /// The most CPU time one GUI-thread event took (outermost events only; a paint of the window included)
 /// while tracking is on: what the window's own work costs, whatever the machine's load adds to the stall.
 double g_longestSliceCpu = 0;
+std::vector<double> g_sliceCpu;  ///< every outermost GUI-thread event's CPU time while tracking
 bool g_trackSlices = false;
 
 double threadCpuMs();
@@ -79,8 +84,11 @@ struct Figures
     int newStreams = 0;
     double median = 0, p99 = 0, max = 0;  ///< per refresh, GUI thread: append + views' updates
     double stall = 0;                     ///< longest gap of the 1 ms heartbeat, minus its interval
+    double stallP99 = 0;                  ///< its 99th percentile
     double idleStall = 0;                 ///< the same over 2 s with nothing arriving (the machine's noise)
     double sliceCpu = 0;                  ///< the longest GUI-thread event in CPU time over the run
+    double sliceCpuP99 = 0;               ///< its 99th percentile
+    int tableRows = 0;                    ///< the events table's rows (its header's sections) at the end
     double copyPerRefresh = 0;            ///< the old way: extended() of the loaded index with one batch
     double firstAppend = 0;               ///< the first append after the open (containers regrow once)
 };
@@ -231,16 +239,21 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
     clock.start();
     qint64 last = clock.nsecsElapsed();
     double longest = 0;
+    std::vector<double> gaps;
+    gaps.reserve(size_t(seconds * 1000) + 1000);
     QTimer heartbeat;
     heartbeat.setTimerType(Qt::PreciseTimer);
     heartbeat.setInterval(1);
     QObject::connect(&heartbeat, &QTimer::timeout, [&] {
         const qint64 now = clock.nsecsElapsed();
-        longest = std::max(longest, double(now - last) / 1e6 - 1.0);
+        const double gap = std::max(0.0, double(now - last) / 1e6 - 1.0);
+        longest = std::max(longest, gap);
+        gaps.push_back(gap);
         last = now;
     });
     heartbeat.start();
     g_longestSliceCpu = 0;
+    g_sliceCpu.clear();
     g_trackSlices = true;
     QEventLoop loop;
     QTimer done;
@@ -257,8 +270,17 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
     heartbeat.stop();
     g_trackSlices = false;
 
+    auto p99 = [](std::vector<double> v) {
+        if (v.empty())
+            return 0.0;
+        std::sort(v.begin(), v.end());
+        return v[std::min(v.size() - 1, v.size() * 99 / 100)];
+    };
     f.stall = longest;
+    f.stallP99 = p99(gaps);
     f.sliceCpu = g_longestSliceCpu;
+    f.sliceCpuP99 = p99(g_sliceCpu);
+    f.tableRows = table->view()->verticalHeader()->count();
     f.refreshes = int(perRefresh.size());
     std::sort(perRefresh.begin(), perRefresh.end());
     if (!perRefresh.empty()) {
@@ -302,7 +324,9 @@ public:
             ++m_depth;
             const double cpu0 = threadCpuMs();
             const bool r = QApplication::notify(receiver, event);
-            g_longestSliceCpu = std::max(g_longestSliceCpu, threadCpuMs() - cpu0);
+            const double cpu = threadCpuMs() - cpu0;
+            g_longestSliceCpu = std::max(g_longestSliceCpu, cpu);
+            g_sliceCpu.push_back(cpu);
             --m_depth;
             return r;
         }
@@ -317,8 +341,10 @@ public:
         const double cpu0 = threadCpuMs();
         const bool r = QApplication::notify(receiver, event);
         const double ms = double(t.nsecsElapsed()) / 1e6;
-        if (g_trackSlices)
+        if (g_trackSlices) {
             g_longestSliceCpu = std::max(g_longestSliceCpu, threadCpuMs() - cpu0);
+            g_sliceCpu.push_back(threadCpuMs() - cpu0);
+        }
         --m_depth;
         if (ms > 8)
             std::printf("  slice %.1f ms (cpu %.1f): %s\n", ms, threadCpuMs() - cpu0, qPrintable(what));
@@ -358,15 +384,21 @@ int main(int argc, char** argv)
     }
     std::printf("live tail: %d events/s (%d new streams/s), a refresh every %d ms, %.0f s per run\n", rate, newStreams,
                 refreshMs, seconds);
-    std::printf("%10s %8s %6s %10s | %-36s | %-17s | %-15s | %-17s | %-13s | %s\n", "loaded", "streams", "runs", "appended",
-                "per refresh (GUI): median / p99 / max", "longest GUI stall", "idle: same", "longest slice CPU", "first append",
-                "old: extended() copy per refresh");
+    std::printf("%9s %7s %5s %8s %4s | %-30s | %-22s | %-22s | %-8s | %-10s | %-8s | %s\n", "loaded", "streams", "runs",
+                "appended", "new", "per refresh: median/p99/max", "GUI stall: max / p99", "event CPU: max / p99", "idle",
+                "table rows", "1st app.", "old copy/refresh");
+    std::vector<Figures> all;
     for (qint64 n : sizes) {
         const Figures f = runLive(n, streams > 0 ? streams : int(std::max<qint64>(1, n / 5)), rate, seconds, newStreams, refreshMs);
-        std::printf("%10lld %8d %6d %10lld | %8.2f / %6.2f / %6.2f ms          | %8.2f ms       | %8.2f ms     | %8.2f ms       | %8.2f ms   | %8.1f ms\n",
-                    f.loaded, f.streams, f.refreshes, f.appended, f.median, f.p99, f.max, f.stall, f.idleStall, f.sliceCpu,
-                    f.firstAppend, f.copyPerRefresh);
+        std::printf("%9lld %7d %5d %8lld %4d | %6.2f / %6.2f / %6.2f ms  | %7.2f / %6.2f ms     | %7.2f / %6.2f ms     | %5.2f ms | %10d | %5.1f ms | %6.1f ms\n",
+                    f.loaded, f.streams, f.refreshes, f.appended, f.newStreams, f.median, f.p99, f.max, f.stall, f.stallP99,
+                    f.sliceCpu, f.sliceCpuP99, f.idleStall, f.tableRows, f.firstAppend, f.copyPerRefresh);
         std::fflush(stdout);
+        all.push_back(f);
     }
+    if (all.size() >= 2 && all.front().median > 0)
+        std::printf("per refresh, median: %.2f ms at %lld events, %.2f ms at %lld (x%.2f for x%.0f events)\n", all.front().median,
+                    all.front().loaded, all.back().median, all.back().loaded, all.back().median / all.front().median,
+                    double(all.back().loaded) / double(std::max<qint64>(1, all.front().loaded)));
     return 0;
 }
