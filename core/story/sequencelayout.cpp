@@ -54,6 +54,8 @@ SequenceLayout layoutSequence(const QList<SequenceBeat>& beats, qint64 maxGapMs,
                 beats[last.firstBeat].type == b.type) {
                 last.lastBeat = i;
                 ++last.count;
+                if (!b.foldLabel.isEmpty())
+                    last.label = b.foldLabel;
                 continue;
             }
         }

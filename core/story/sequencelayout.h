@@ -19,6 +19,7 @@ struct SequenceBeat
     QString parentActor;   ///< the causation parent's actor; "" when the parent is not in view
     QString type;
     QString label;         ///< the sentence shown on the arrow
+    QString foldLabel;     ///< shown instead when a run is folded ("Stock reserved × 3"); "" : label
     TimeMs time = kNoTime;
     int tone = 0;          ///< story::Tone as int (kept plain so the layout has no dependencies)
 };
@@ -32,7 +33,7 @@ struct SequenceRow
     int firstBeat = -1;    ///< index into the input
     int lastBeat = -1;
     int count = 0;         ///< beats in the row (> 1: folded "× N")
-    QString label;         ///< the first beat's sentence, or the gap text
+    QString label;         ///< the beat's sentence (a folded run: its foldLabel), or the gap text
     qint64 gapMs = 0;      ///< Gap rows
     int tone = 0;
 };

@@ -540,6 +540,7 @@ SequenceLayout StoryEngine::layout(int index, QString* error, qint64 upto)
                 b.parentActor = actorOf(p->stream);
         b.type = e.type;
         b.label = sentence(e);
+        b.foldLabel = Glossary::defaultSentence(e.type);
         b.time = e.time;
         b.tone = int(m_story.glossary.toneOf(e.type));
         beats << b;
@@ -616,8 +617,15 @@ bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto,
                 QString text;
                 if (v.isArray() && !f.value_or(QList<Formatter>{}).isEmpty() == false)
                     text = m_locale.toString(qint64(v.toArray().size())) + QStringLiteral(" items");
-                else if (v.isObject())
-                    text = shortJson(v, 60);
+                else if (v.isObject()) {
+                    // An address or an error: its plain values, comma-separated.
+                    QStringList parts;
+                    const QJsonObject inner = v.toObject();
+                    for (auto in = inner.begin(); in != inner.end(); ++in)
+                        if (!in.value().isObject() && !in.value().isArray() && !in.value().isNull())
+                            parts << formatValue(Value::ofJson(in.value()), {}, m_locale);
+                    text = parts.isEmpty() ? shortJson(v, 60) : parts.join(QStringLiteral(", "));
+                }
                 else
                     text = formatValue(Value::ofJson(v), format.isEmpty() ? QList<Formatter>{} : f.value_or(QList<Formatter>{}),
                                        m_locale);
@@ -660,50 +668,42 @@ bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto,
                 const auto change = makeJsonNumber(text);
                 t.direction = d > 0 ? 1 : -1;
                 t.change = (d > 0 ? QStringLiteral("+") : QStringLiteral("−")) + kpiText(*k, change.value_or(QJsonValue(0)));
-                t.change += QStringLiteral(" since the chapter began");
+                t.change += QStringLiteral(" in this chapter");
             } else {
                 t.change = QStringLiteral("unchanged in this chapter");
             }
         }
         p.kpis << t;
     }
-    // Two versions of a projection side by side from the chapter's start.
+    // Two versions of a projection side by side: the first event where they disagree, up to the chapter's end.
+    // Fresh engines (findDivergence resets them), computed once per chapter.
     if (!c.compareA.isEmpty()) {
-        p.compare.present = true;
-        p.compare.nameA = QFileInfo(c.compareA).fileName();
-        p.compare.nameB = QFileInfo(c.compareB).fileName();
-        Projection* a = projection(c.compareA, error);
-        Projection* b = a ? projection(c.compareB, error) : nullptr;
-        if (!a || !b)
-            return false;
-        DivergenceResult d;
-        ProjectionError perr;
-        if (!findDivergence(*a->js, *b->js, m_reader, &d, &perr, {}, {}, last.position)) {
-            *error = perr.message;
-            return false;
-        }
-        // findDivergence resets both engines: their replays must start over.
-        a->replay = std::make_unique<ProjectionReplay>(a->js.get(), &m_reader);
-        b->replay = std::make_unique<ProjectionReplay>(b->js.get(), &m_reader);
-        if (d.found && !d.initial) {
-            p.compare.divergence = QStringLiteral("First divergence: %1 — %2, %3 (position %4)")
+        auto cached = m_compare.find(index);
+        if (cached == m_compare.end()) {
+            ComparePanel panel;
+            panel.present = true;
+            panel.nameA = QFileInfo(c.compareA).fileName();
+            panel.nameB = QFileInfo(c.compareB).fileName();
+            ProjectionError perr;
+            ProjectionLimits limits;
+            auto a = JsProjection::fromFile(c.compareA, limits, &perr);
+            auto b = a ? JsProjection::fromFile(c.compareB, limits, &perr) : nullptr;
+            DivergenceResult d;
+            if (!a || !b || !findDivergence(*a, *b, m_reader, &d, &perr, {}, {}, r->lastPosition)) {
+                *error = QStringLiteral("chapter '%1' (%2/compare): %3").arg(c.id, c.where, perr.message);
+                return false;
+            }
+            if (d.found && !d.initial)
+                panel.divergence = QStringLiteral("First divergence: %1 — %2, %3 (position %4)")
                                        .arg(sentence(d.event), actorOf(d.event.stream), hhmmss(d.event.time))
                                        .arg(d.event.position);
-        } else if (d.initial) {
-            p.compare.divergence = QStringLiteral("The versions differ before any event (their initial states)");
-        } else {
-            p.compare.divergence = QStringLiteral("The two versions agree up to the chapter's end");
+            else if (d.initial)
+                panel.divergence = QStringLiteral("The versions differ before any event (their initial states)");
+            else
+                panel.divergence = QStringLiteral("The two versions agree up to the chapter's end");
+            cached = m_compare.emplace(index, panel).first;
         }
-        // The states at the chapter's end.
-        QJsonValue va, vb;
-        QString why;
-        if (!projectionAt(c.compareA, QString(), last.position, &va, &why) ||
-            !projectionAt(c.compareB, QString(), last.position, &vb, &why)) {
-            *error = why;
-            return false;
-        }
-        p.compare.valueA = shortJson(va, 400);
-        p.compare.valueB = shortJson(vb, 400);
+        p.compare = cached->second;
     }
     p.caption = caption(index, nullptr, upto);
     p.notes = notes(index, nullptr);

@@ -64,7 +64,6 @@ struct ComparePanel
 {
     bool present = false;
     QString nameA, nameB;  ///< file names
-    QString valueA, valueB;  ///< the states at the chapter's end (compact, shortened), or the divergence
     QString divergence;    ///< "first divergence: <sentence> (position N, 13:52:10)" or "the versions agree"
 };
 
@@ -148,6 +147,7 @@ private:
     QHash<qint64, QJsonValue> m_presented;
     std::map<QString, std::unique_ptr<Projection>> m_projections;
     std::unique_ptr<ReplayEngine> m_replay;
+    std::map<int, ComparePanel> m_compare;
     bool m_correlationsRead = false;
     QHash<QString, QList<Event>> m_correlations;
     QList<StreamInfo> m_streams;

@@ -513,8 +513,8 @@ QString formatValue(const Value& value, const QList<Formatter>& formatters, cons
                 if (!t || relativeTo == kNoTime)
                     return kMissing;
                 const qint64 d = *t - relativeTo;
-                text = d == 0 ? QStringLiteral("at the start")
-                              : (d > 0 ? QStringLiteral("+") : QStringLiteral("−")) + humanDuration(d);
+                // Time since the chapter began: "41 min" ("41 min before" for a time before it).
+                text = d >= 0 ? humanDuration(d) : humanDuration(d) + QStringLiteral(" before");
             }
             haveText = true;
             break;
