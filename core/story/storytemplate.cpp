@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTimeZone>
 
 #include <cmath>
@@ -495,7 +496,13 @@ QString formatValue(const Value& value, const QList<Formatter>& formatters, cons
                 return kMissing;
             const QDateTime dt = utc(*t);
             if (f.kind == Formatter::Kind::Date)
-                text = locale.toString(dt.date(), QLocale::LongFormat);
+            {
+                // The locale's long date without the weekday ("3 March 2026", "3. März 2026", "March 3, 2026").
+                QString format = locale.dateFormat(QLocale::LongFormat);
+                static const QRegularExpression weekday(QStringLiteral("^\\s*dddd[,.]?\\s*|[,.]?\\s*dddd\\s*$"));
+                format.remove(weekday);
+                text = locale.toString(dt.date(), format);
+            }
             else if (f.kind == Formatter::Kind::Time)
                 text = locale.toString(dt.time(), QStringLiteral("HH:mm:ss"));
             else
