@@ -118,12 +118,24 @@ bool StoryEngine::ensureCorrelations(QString* error)
     for (const Chapter& c : m_story.chapters)
         if (c.anchor.kind == Anchor::Kind::Correlation)
             wanted.insert(c.anchor.correlation);
+    QList<QByteArray> needles;
+    for (const QString& id : std::as_const(wanted))
+        needles << id.toUtf8();
     qint64 kept = 0;
     bool tooMany = false;
     const bool ok = m_reader.read(EventQuery{}, [&](const Event& e) {
-        // Cheap pre-filter: the id must appear in the metadata text.
-        if (e.metadata.size() < 10)
-            return true;
+        // Parsing every event's metadata costs a second per million events: first look for the id's text
+        // (metadata with escapes is parsed anyway, an escaped id would not be found literally).
+        if (!e.metadata.contains('\\')) {
+            bool found = false;
+            for (const QByteArray& n : std::as_const(needles))
+                if (e.metadata.contains(n)) {
+                    found = true;
+                    break;
+                }
+            if (!found)
+                return true;
+        }
         const QString id = e.correlationId();
         if (id.isEmpty() || !wanted.contains(id))
             return true;
@@ -152,6 +164,15 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
         *error = QStringLiteral("no chapter %1").arg(index + 1);
         return nullptr;
     }
+    // The indexes every chapter of a kind shares are built with the first chapter resolved, so later
+    // chapters pay only for their own events.
+    if (!m_streamsRead)
+        for (const Chapter& other : m_story.chapters)
+            if (other.anchor.kind == Anchor::Kind::Streams) {
+                m_streams = m_reader.streams();
+                m_streamsRead = true;
+                break;
+            }
     const Chapter& c = m_story.chapters[index];
     ResolvedChapter r;
     r.index = index;
