@@ -838,8 +838,12 @@ bool parseStory(const QByteArray& text, const QString& folder, Story* out, QStri
             if (src.contains("sha256")) {
                 s.sourceSha256 = str(src["sha256"], QStringLiteral("/source/sha256"), 100).toLower();
                 static const QRegularExpression hex(QStringLiteral("^[0-9a-f]{64}$"));
-                if (!hex.match(s.sourceSha256).hasMatch())
-                    fail(QStringLiteral("/source/sha256"), QStringLiteral("must be 64 hexadecimal digits"));
+                // A placeholder ("…optional…") is not a reason to refuse the story: it is ignored, and lint says so.
+                if (!hex.match(s.sourceSha256).hasMatch()) {
+                    s.warnings << QStringLiteral("/source/sha256: '%1' is not 64 hexadecimal digits; the store is not compared")
+                                      .arg(s.sourceSha256);
+                    s.sourceSha256.clear();
+                }
             }
         }
         if (root.contains("glossary"))

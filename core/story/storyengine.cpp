@@ -855,6 +855,14 @@ QStringList StoryEngine::lint()
             QStringList path;
             walk(presented(e), path);
         }
+        for (const QString& id : c.kpis) {
+            QJsonValue v;
+            QString kpiError;
+            if (!kpiAt(id, r->lastPosition, &v, &kpiError))
+                out << QStringLiteral("chapter '%1' (%2): %3").arg(c.id, c.where, kpiError);
+            else if (v.isUndefined())
+                misses << QStringLiteral("KPI '%1' (pointer %2)").arg(id, m_story.kpi(id)->pointer);
+        }
         for (const QString& m : std::as_const(misses))
             out << QStringLiteral("chapter '%1' (%2): %3 finds nothing (shown as —)").arg(c.id, c.where, m);
         QStringList sorted(personal.begin(), personal.end());
