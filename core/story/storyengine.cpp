@@ -9,7 +9,12 @@
 #include "replay/replayengine.h"
 
 #include <QDateTime>
+#include <QCryptographicHash>
+#include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <QStandardPaths>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QRegularExpression>
@@ -109,17 +114,75 @@ bool StoryEngine::readRange(const EventQuery& q, const QStringList& narrow, QLis
     return ok;
 }
 
+namespace {
+
+/// Where the positions of correlation ids found by earlier runs on the same store are kept (the user's
+/// cache, never the store): keyed by the store's file, size and modification time, and its last position.
+QString correlationCachePath(EventReader& reader)
+{
+    const StoreInfo info = reader.info();
+    const QFileInfo file(info.location);
+    if (info.location.isEmpty() || !file.isFile())
+        return {};
+    const QByteArray key = file.canonicalFilePath().toUtf8() + '|' + QByteArray::number(file.size()) + '|' +
+                           QByteArray::number(file.lastModified().toMSecsSinceEpoch()) + '|' +
+                           QByteArray::number(info.lastPosition) + "|story-correlations-1";
+    const QString base = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
+    if (base.isEmpty())
+        return {};
+    return base + QStringLiteral("/story-correlations/") +
+           QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(32)) +
+           QStringLiteral(".json");
+}
+
+} // namespace
+
 bool StoryEngine::ensureCorrelations(QString* error)
 {
     if (m_correlationsRead)
         return true;
-    // One scan for every correlation id the story names (the store keeps no index of metadata).
+    // One scan for every correlation id the story names (the store keeps no index of metadata). What a
+    // scan found is remembered in the user's cache, so later runs on the same store read only those events.
     QSet<QString> wanted;
     for (const Chapter& c : m_story.chapters)
         if (c.anchor.kind == Anchor::Kind::Correlation)
             wanted.insert(c.anchor.correlation);
+    const QString cachePath = correlationCachePath(m_reader);
+    QJsonObject cache;
+    if (!cachePath.isEmpty()) {
+        QFile f(cachePath);
+        if (f.size() < 64 * 1024 * 1024 && f.open(QIODevice::ReadOnly))
+            cache = QJsonDocument::fromJson(f.readAll()).object();
+    }
+    QSet<QString> missing;
+    for (const QString& id : std::as_const(wanted)) {
+        const QJsonValue positions = cache.value(id);
+        if (!positions.isArray()) {
+            missing.insert(id);
+            continue;
+        }
+        QList<Event>& events = m_correlations[id];
+        bool stale = false;
+        for (const QJsonValue& p : positions.toArray()) {
+            QString why;
+            const auto e = m_reader.eventAt(p.toInteger(), &why);
+            if (!e || e->correlationId() != id) {
+                stale = true;  // not what was recorded: scan again
+                break;
+            }
+            events << *e;
+        }
+        if (stale) {
+            events.clear();
+            missing.insert(id);
+        }
+    }
+    if (missing.isEmpty()) {
+        m_correlationsRead = true;
+        return true;
+    }
     QList<QByteArray> needles;
-    for (const QString& id : std::as_const(wanted))
+    for (const QString& id : std::as_const(missing))
         needles << id.toUtf8();
     qint64 kept = 0;
     bool tooMany = false;
@@ -137,7 +200,7 @@ bool StoryEngine::ensureCorrelations(QString* error)
                 return true;
         }
         const QString id = e.correlationId();
-        if (id.isEmpty() || !wanted.contains(id))
+        if (id.isEmpty() || !missing.contains(id))
             return true;
         if (++kept > kMaxBeats * 4) {
             tooMany = true;
@@ -153,6 +216,20 @@ bool StoryEngine::ensureCorrelations(QString* error)
     if (!ok)
         return false;
     m_correlationsRead = true;
+    if (!cachePath.isEmpty()) {
+        for (const QString& id : std::as_const(missing)) {
+            QJsonArray positions;
+            for (const Event& e : m_correlations.value(id))
+                positions.append(e.position);
+            cache.insert(id, positions);
+        }
+        QDir().mkpath(QFileInfo(cachePath).absolutePath());
+        QSaveFile out(cachePath);
+        if (out.open(QIODevice::WriteOnly)) {
+            out.write(QJsonDocument(cache).toJson(QJsonDocument::Compact));
+            out.commit();  // a cache: failing to write it only costs the next run a scan
+        }
+    }
     return true;
 }
 
