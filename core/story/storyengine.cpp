@@ -770,6 +770,9 @@ bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto,
             } else {
                 t.change = QStringLiteral("unchanged in this chapter");
             }
+        } else if (!now.isUndefined() && then.isUndefined()) {
+            t.change = QStringLiteral("new in this chapter");
+            t.direction = 1;
         }
         p.kpis << t;
     }
