@@ -24,7 +24,8 @@ const TimeMs kT0 = 1772548800000LL;
 QList<Event> events()
 {
     QList<Event> out;
-    auto add = [&](const char* stream, const char* type, qint64 dt, const QByteArray& data, const char* id, const char* cause) {
+    auto add = [&](const char* stream, const char* type, qint64 dt, const QByteArray& data, const char* id,
+                   const char* cause) {
         Event e;
         e.position = out.size() + 1;
         e.stream = QLatin1String(stream);
@@ -33,13 +34,15 @@ QList<Event> events()
         e.time = kT0 + dt * 1000;
         e.id = QLatin1String(id);
         e.data = data;
-        e.metadata = "{\"correlationId\":\"A\"" + (cause ? ",\"causationId\":\"" + QByteArray(cause) + "\"" : QByteArray()) + "}";
+        e.metadata = "{\"correlationId\":\"A\"" +
+                     (cause ? ",\"causationId\":\"" + QByteArray(cause) + "\"" : QByteArray()) + "}";
         out << e;
     };
     add("order-1", "OrderPlaced", 0, R"({"email":"anna@example.com","total":12.50})", "e1", nullptr);
     add("payment-1", "PaymentRequested", 1, R"({"amount":12.50})", "e2", "e1");
     for (int i = 0; i < 4; ++i)
-        add("payment-1", "PaymentFailed", 10 + i * 40, R"({"attempt":1,"lastError":{"code":"TIMEOUT","message":"topsecret"}})",
+        add("payment-1", "PaymentFailed", 10 + i * 40,
+            R"({"attempt":1,"lastError":{"code":"TIMEOUT","message":"topsecret"}})",
             QByteArray("f" + QByteArray::number(i)).constData(), "e2");
     add("order-1", "OrderCancelled", 2000, R"({"status":"cancelled"})", "e9", "f3");
     return out;
@@ -103,15 +106,15 @@ void TestViewsStory::paintsAtEverySize()
     auto inked = [&](QRect r) {
         for (int y = r.top(); y <= r.bottom(); ++y)
             for (int x = r.left(); x <= r.right(); ++x)
-                if (qGray(img.pixel(x, y)) < 128)
-                    return true;
+                if (qGray(img.pixel(x, y)) < 128) return true;
         return false;
     };
     QVERIFY(inked(QRect(0, 0, size.width() / 2, size.height() / 8)));
     QVERIFY(inked(QRect(0, size.height() / 8, size.width() / 2, size.height() / 2)));
     const QByteArray dump = qgetenv("STORY_PAGE_DUMP");
     if (!dump.isEmpty())
-        img.save(QDir(QString::fromLocal8Bit(dump)).filePath(QStringLiteral("page-%1x%2.png").arg(size.width()).arg(size.height())));
+        img.save(QDir(QString::fromLocal8Bit(dump))
+                     .filePath(QStringLiteral("page-%1x%2.png").arg(size.width()).arg(size.height())));
 }
 
 void TestViewsStory::svgHasTextButNoHiddenValues()
@@ -149,7 +152,7 @@ void TestViewsStory::pdfHasTitleAndChapterPages()
     QVERIFY(!QFile::exists(path + QStringLiteral(".partial")));
     QByteArray html;
     QVERIFY2(renderHtml(engine, &html, &error), qPrintable(error));
-    QVERIFY(html.count("<svg") >= 2);  // one frame per step
+    QVERIFY(html.count("<svg") >= 2); // one frame per step
     QVERIFY(!html.contains("anna@example.com"));
     QVERIFY(!html.contains("<script src"));
 }

@@ -17,8 +17,7 @@ SequenceLayout layoutSequence(const QList<SequenceBeat>& beats, qint64 maxGapMs,
     QHash<QString, int> index;
     auto lane = [&](const QString& actor) {
         auto it = index.constFind(actor);
-        if (it != index.cend())
-            return *it;
+        if (it != index.cend()) return *it;
         const int i = int(out.actors.size());
         out.actors << actor;
         index.insert(actor, i);
@@ -38,8 +37,7 @@ SequenceLayout layoutSequence(const QList<SequenceBeat>& beats, qint64 maxGapMs,
             gap.firstBeat = gap.lastBeat = i;
             out.rows << gap;
         }
-        if (b.time != kNoTime)
-            previous = b.time;
+        if (b.time != kNoTime) previous = b.time;
         SequenceRow row;
         row.kind = from < 0 ? SequenceRow::Kind::Note : SequenceRow::Kind::Arrow;
         row.from = from < 0 ? to : from;
@@ -54,8 +52,7 @@ SequenceLayout layoutSequence(const QList<SequenceBeat>& beats, qint64 maxGapMs,
                 beats[last.firstBeat].type == b.type) {
                 last.lastBeat = i;
                 ++last.count;
-                if (!b.foldLabel.isEmpty())
-                    last.label = b.foldLabel;
+                if (!b.foldLabel.isEmpty()) last.label = b.foldLabel;
                 continue;
             }
         }

@@ -16,31 +16,31 @@ namespace chronoscope::story {
 struct SequenceBeat
 {
     QString actor;
-    QString parentActor;   ///< the causation parent's actor; "" when the parent is not in view
+    QString parentActor; ///< the causation parent's actor; "" when the parent is not in view
     QString type;
-    QString label;         ///< the sentence shown on the arrow
-    QString foldLabel;     ///< shown instead when a run is folded ("Stock reserved × 3"); "" : label
+    QString label;     ///< the sentence shown on the arrow
+    QString foldLabel; ///< shown instead when a run is folded ("Stock reserved × 3"); "" : label
     TimeMs time = kNoTime;
-    int tone = 0;          ///< story::Tone as int (kept plain so the layout has no dependencies)
+    int tone = 0; ///< story::Tone as int (kept plain so the layout has no dependencies)
 };
 
 struct SequenceRow
 {
     enum class Kind { Arrow, Note, Gap };
     Kind kind = Kind::Arrow;
-    int from = -1;         ///< lifeline index (Arrow: the parent's actor; Note: the own actor)
-    int to = -1;           ///< lifeline index (Arrow and Note: the own actor)
-    int firstBeat = -1;    ///< index into the input
+    int from = -1;      ///< lifeline index (Arrow: the parent's actor; Note: the own actor)
+    int to = -1;        ///< lifeline index (Arrow and Note: the own actor)
+    int firstBeat = -1; ///< index into the input
     int lastBeat = -1;
-    int count = 0;         ///< beats in the row (> 1: folded "× N")
-    QString label;         ///< the beat's sentence (a folded run: its foldLabel), or the gap text
-    qint64 gapMs = 0;      ///< Gap rows
+    int count = 0;    ///< beats in the row (> 1: folded "× N")
+    QString label;    ///< the beat's sentence (a folded run: its foldLabel), or the gap text
+    qint64 gapMs = 0; ///< Gap rows
     int tone = 0;
 };
 
 struct SequenceLayout
 {
-    QStringList actors;    ///< lifelines, in order of first appearance
+    QStringList actors; ///< lifelines, in order of first appearance
     QList<SequenceRow> rows;
 };
 

@@ -9,10 +9,10 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QRegularExpression>
-#include <QSet>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QRegularExpression>
+#include <QSet>
 #include <QUrl>
 
 #include <nlohmann/json.hpp>
@@ -24,10 +24,14 @@ using Json = nlohmann::ordered_json;
 QString toneName(Tone t)
 {
     switch (t) {
-    case Tone::Good: return QStringLiteral("good");
-    case Tone::Warn: return QStringLiteral("warn");
-    case Tone::Bad: return QStringLiteral("bad");
-    case Tone::Neutral: break;
+    case Tone::Good:
+        return QStringLiteral("good");
+    case Tone::Warn:
+        return QStringLiteral("warn");
+    case Tone::Bad:
+        return QStringLiteral("bad");
+    case Tone::Neutral:
+        break;
     }
     return QStringLiteral("neutral");
 }
@@ -37,8 +41,7 @@ QString toneName(Tone t)
 bool pointerGlobMatch(const QString& glob, const QStringList& tokens)
 {
     const auto pattern = parseJsonPointer(glob);
-    if (!pattern)
-        return false;
+    if (!pattern) return false;
     const QStringList& p = *pattern;
     // Classic two-pointer match with backtracking over the last `**`.
     qsizetype pi = 0, ti = 0, starP = -1, starT = 0;
@@ -65,11 +68,9 @@ bool pointerGlobMatch(const QString& glob, const QStringList& tokens)
 QString Glossary::actorOf(const QString& stream) const
 {
     for (const auto& [glob, name] : actors)
-        if (globMatch(glob, stream))
-            return name;
+        if (globMatch(glob, stream)) return name;
     QString c = Event::categoryOf(stream);
-    if (!c.isEmpty())
-        c[0] = c[0].toUpper();
+    if (!c.isEmpty()) c[0] = c[0].toUpper();
     return c;
 }
 
@@ -86,15 +87,13 @@ QString Glossary::defaultSentence(const QString& type)
     for (qsizetype i = 0; i < type.size(); ++i) {
         const QChar c = type[i];
         if (c == u'_' || c == u'.' || c == u'-' || c == u':') {
-            if (!out.endsWith(u' '))
-                out += u' ';
+            if (!out.endsWith(u' ')) out += u' ';
             continue;
         }
         const bool boundary = i > 0 && c.isUpper() &&
                               (type[i - 1].isLower() || type[i - 1].isDigit() ||
                                (i + 1 < type.size() && type[i + 1].isLower() && type[i - 1].isUpper()));
-        if (boundary && !out.endsWith(u' '))
-            out += u' ';
+        if (boundary && !out.endsWith(u' ')) out += u' ';
         out += c;
     }
     out = out.trimmed();
@@ -114,23 +113,20 @@ QString Glossary::defaultSentence(const QString& type)
 const FieldRule* Glossary::ruleFor(const QStringList& tokens) const
 {
     for (const FieldRule& r : fields)
-        if (pointerGlobMatch(r.pointer, tokens))
-            return &r;
+        if (pointerGlobMatch(r.pointer, tokens)) return &r;
     return nullptr;
 }
 
 bool Glossary::isHidden(const QStringList& tokens) const
 {
     for (const QString& h : hide)
-        if (pointerGlobMatch(h, tokens))
-            return true;
+        if (pointerGlobMatch(h, tokens)) return true;
     return false;
 }
 
 QString Glossary::labelFor(const QStringList& tokens) const
 {
-    if (const FieldRule* r = ruleFor(tokens); r && !r->label.isEmpty())
-        return r->label;
+    if (const FieldRule* r = ruleFor(tokens); r && !r->label.isEmpty()) return r->label;
     return tokens.isEmpty() ? QString() : defaultSentence(tokens.last());
 }
 
@@ -160,11 +156,9 @@ QJsonValue maskValue(const QJsonValue& v)
             a[i] = maskValue(a[i]);
         return a;
     }
-    if (isJsonNumber(v))
-        return makeJsonString(maskText(QString::fromLatin1(jsonNumberText(v))));
-    if (isJsonString(v))
-        return makeJsonString(maskText(jsonStringValue(v)));
-    return v;  // true/false/null carry no personal data
+    if (isJsonNumber(v)) return makeJsonString(maskText(QString::fromLatin1(jsonNumberText(v))));
+    if (isJsonString(v)) return makeJsonString(maskText(jsonStringValue(v)));
+    return v; // true/false/null carry no personal data
 }
 
 QJsonValue hashValue(const QJsonValue& v)
@@ -185,10 +179,15 @@ QJsonValue Glossary::presentAt(const QJsonValue& v, QStringList& path, bool* dro
         }
         if (const FieldRule* r = ruleFor(path)) {
             switch (r->redact) {
-            case FieldRule::Redact::Drop: *drop = true; return {};
-            case FieldRule::Redact::Mask: return maskValue(v);
-            case FieldRule::Redact::Hash: return hashValue(v);
-            case FieldRule::Redact::None: break;
+            case FieldRule::Redact::Drop:
+                *drop = true;
+                return {};
+            case FieldRule::Redact::Mask:
+                return maskValue(v);
+            case FieldRule::Redact::Hash:
+                return hashValue(v);
+            case FieldRule::Redact::None:
+                break;
             }
         }
     }
@@ -216,8 +215,7 @@ QJsonValue Glossary::presentAt(const QJsonValue& v, QStringList& path, bool* dro
             bool d = false;
             QJsonValue nv = presentAt(a[i], path, &d);
             path.removeLast();
-            if (!d)
-                out.append(nv);
+            if (!d) out.append(nv);
         }
         return out;
     }
@@ -226,8 +224,7 @@ QJsonValue Glossary::presentAt(const QJsonValue& v, QStringList& path, bool* dro
 
 QJsonValue Glossary::present(const QJsonValue& data) const
 {
-    if (hide.isEmpty() && fields.isEmpty())
-        return data;
+    if (hide.isEmpty() && fields.isEmpty()) return data;
     QStringList path;
     bool drop = false;
     QJsonValue v = presentAt(data, path, &drop);
@@ -236,8 +233,7 @@ QJsonValue Glossary::present(const QJsonValue& data) const
 
 QJsonValue Glossary::presentMetadata(const QJsonValue& metadata) const
 {
-    if (!metadata.isObject())
-        return metadata;
+    if (!metadata.isObject()) return metadata;
     QJsonObject o = metadata.toObject();
     for (auto it = o.begin(); it != o.end();) {
         if (isHidden({QStringLiteral("metadata"), it.key()}))
@@ -256,8 +252,7 @@ void Glossary::collectRedacted(const QJsonValue& data, QStringList* paths) const
             const FieldRule* r = ruleFor(path);
             if (isHidden(path) || (r && r->redact != FieldRule::Redact::None)) {
                 const QString p = makeJsonPointer(path);
-                if (!paths->contains(p))
-                    paths->append(p);
+                if (!paths->contains(p)) paths->append(p);
                 return;
             }
         }
@@ -286,18 +281,15 @@ void Glossary::collectRedacted(const QJsonValue& data, QStringList* paths) const
 const Kpi* Story::kpi(const QString& id) const
 {
     for (const Kpi& k : kpis)
-        if (k.id == id)
-            return &k;
+        if (k.id == id) return &k;
     return nullptr;
 }
 
 QString Story::resolvedSourceUri() const
 {
-    if (sourceUri.isEmpty())
-        return {};
+    if (sourceUri.isEmpty()) return {};
     const qsizetype colon = sourceUri.indexOf(QLatin1String("://"));
-    if (colon > 0 || QDir::isAbsolutePath(sourceUri))
-        return sourceUri;
+    if (colon > 0 || QDir::isAbsolutePath(sourceUri)) return sourceUri;
     return QDir(folder).filePath(sourceUri);
 }
 
@@ -305,21 +297,18 @@ std::optional<qint64> parseDurationMs(const QString& text)
 {
     const QString t = text.trimmed();
     static const QList<QPair<QString, qint64>> units = {
-        {QStringLiteral("ms"), 1}, {QStringLiteral("s"), 1000}, {QStringLiteral("min"), 60000},
+        {QStringLiteral("ms"), 1},    {QStringLiteral("s"), 1000},    {QStringLiteral("min"), 60000},
         {QStringLiteral("m"), 60000}, {QStringLiteral("h"), 3600000}, {QStringLiteral("d"), 86400000}};
     for (const auto& [suffix, factor] : units) {
-        if (!t.endsWith(suffix))
-            continue;
+        if (!t.endsWith(suffix)) continue;
         bool ok = false;
         const double v = t.left(t.size() - suffix.size()).trimmed().toDouble(&ok);
-        if (!ok || v < 0 || v > 1e12)
-            return std::nullopt;
+        if (!ok || v < 0 || v > 1e12) return std::nullopt;
         return qint64(v * double(factor));
     }
     bool ok = false;
     const double v = t.toDouble(&ok);
-    if (!ok || v < 0 || v > 1e12)
-        return std::nullopt;
+    if (!ok || v < 0 || v > 1e12) return std::nullopt;
     return qint64(v * 1000);
 }
 
@@ -349,44 +338,50 @@ QString ptr(const QString& base, size_t index)
 QString typeName(const Json& j)
 {
     switch (j.type()) {
-    case Json::value_t::object: return QStringLiteral("an object");
-    case Json::value_t::array: return QStringLiteral("an array");
-    case Json::value_t::string: return QStringLiteral("a string");
-    case Json::value_t::boolean: return QStringLiteral("true/false");
-    case Json::value_t::null: return QStringLiteral("null");
-    default: return QStringLiteral("a number");
+    case Json::value_t::object:
+        return QStringLiteral("an object");
+    case Json::value_t::array:
+        return QStringLiteral("an array");
+    case Json::value_t::string:
+        return QStringLiteral("a string");
+    case Json::value_t::boolean:
+        return QStringLiteral("true/false");
+    case Json::value_t::null:
+        return QStringLiteral("null");
+    default:
+        return QStringLiteral("a number");
     }
 }
 
 const Json& expectObject(const Json& j, const QString& where)
 {
-    if (!j.is_object())
-        fail(where, QStringLiteral("must be an object, not %1").arg(typeName(j)));
+    if (!j.is_object()) fail(where, QStringLiteral("must be an object, not %1").arg(typeName(j)));
     return j;
 }
 
 QString str(const Json& j, const QString& where, int maxChars = kMaxTextChars)
 {
-    if (!j.is_string())
-        fail(where, QStringLiteral("must be a string, not %1").arg(typeName(j)));
+    if (!j.is_string()) fail(where, QStringLiteral("must be a string, not %1").arg(typeName(j)));
     const std::string& s = j.get_ref<const std::string&>();
     if (qsizetype(s.size()) > qsizetype(maxChars) * 4)
-        fail(where, QStringLiteral("is %1 bytes long; at most %2 characters are allowed").arg(s.size()).arg(maxChars));
+        fail(where, QStringLiteral("is %1 bytes long; at most %2 characters are allowed")
+                        .arg(s.size())
+                        .arg(maxChars));
     QString q = QString::fromStdString(s);
     if (q.size() > maxChars)
-        fail(where, QStringLiteral("is %1 characters long; at most %2 are allowed").arg(q.size()).arg(maxChars));
+        fail(where,
+             QStringLiteral("is %1 characters long; at most %2 are allowed").arg(q.size()).arg(maxChars));
     return q;
 }
 
 qint64 integer(const Json& j, const QString& where, qint64 min, qint64 max)
 {
     if (!j.is_number_integer())
-        fail(where, QStringLiteral("must be a whole number, not %1").arg(j.is_number() ? QStringLiteral("a fraction")
-                                                                                        : typeName(j)));
+        fail(where, QStringLiteral("must be a whole number, not %1")
+                        .arg(j.is_number() ? QStringLiteral("a fraction") : typeName(j)));
     const qint64 v = j.is_number_unsigned() ? qint64(std::min<quint64>(j.get<quint64>(), quint64(max) + 1))
                                             : j.get<qint64>();
-    if (v < min || v > max)
-        fail(where, QStringLiteral("must be between %1 and %2").arg(min).arg(max));
+    if (v < min || v > max) fail(where, QStringLiteral("must be between %1 and %2").arg(min).arg(max));
     return v;
 }
 
@@ -401,8 +396,7 @@ void checkKeys(const Json& o, const QString& where, const QStringList& known, co
 {
     for (auto it = o.begin(); it != o.end(); ++it) {
         const QString k = QString::fromStdString(it.key());
-        if (known.contains(k) || k.startsWith(u'$') || k.startsWith(QLatin1String("x-")))
-            continue;
+        if (known.contains(k) || k.startsWith(u'$') || k.startsWith(QLatin1String("x-"))) continue;
         fail(ptr(where, k), QStringLiteral("unknown key in %1 (known: %2)").arg(what, known.join(u", ")));
     }
 }
@@ -411,8 +405,7 @@ Template parseTemplate(const QString& text, const QString& where)
 {
     QString why;
     auto t = Template::parse(text, &why);
-    if (!t)
-        fail(where, QStringLiteral("template error at %1").arg(why));
+    if (!t) fail(where, QStringLiteral("template error at %1").arg(why));
     return *t;
 }
 
@@ -435,7 +428,9 @@ void parseGlossary(const Json& g, Story* s)
 {
     const QString base = QStringLiteral("/glossary");
     expectObject(g, base);
-    checkKeys(g, base, {QStringLiteral("actors"), QStringLiteral("events"), QStringLiteral("fields"), QStringLiteral("hide")},
+    checkKeys(g, base,
+              {QStringLiteral("actors"), QStringLiteral("events"), QStringLiteral("fields"),
+               QStringLiteral("hide")},
               QStringLiteral("the glossary"));
     Glossary& gl = s->glossary;
     if (g.contains("actors")) {
@@ -451,7 +446,8 @@ void parseGlossary(const Json& g, Story* s)
             const QString type = QString::fromStdString(it.key());
             const QString ew = ptr(w, type);
             expectObject(it.value(), ew);
-            checkKeys(it.value(), ew, {QStringLiteral("say"), QStringLiteral("tone")}, QStringLiteral("an event's wording"));
+            checkKeys(it.value(), ew, {QStringLiteral("say"), QStringLiteral("tone")},
+                      QStringLiteral("an event's wording"));
             EventWording wd;
             if (it.value().contains("say")) {
                 wd.say = str(it.value()["say"], ptr(ew, QStringLiteral("say")));
@@ -459,11 +455,17 @@ void parseGlossary(const Json& g, Story* s)
             }
             if (it.value().contains("tone")) {
                 const QString tone = str(it.value()["tone"], ptr(ew, QStringLiteral("tone")));
-                if (tone == QLatin1String("good")) wd.tone = Tone::Good;
-                else if (tone == QLatin1String("warn")) wd.tone = Tone::Warn;
-                else if (tone == QLatin1String("bad")) wd.tone = Tone::Bad;
-                else if (tone == QLatin1String("neutral")) wd.tone = Tone::Neutral;
-                else fail(ptr(ew, QStringLiteral("tone")), QStringLiteral("'%1' is not a tone (good, warn, bad, neutral)").arg(tone));
+                if (tone == QLatin1String("good"))
+                    wd.tone = Tone::Good;
+                else if (tone == QLatin1String("warn"))
+                    wd.tone = Tone::Warn;
+                else if (tone == QLatin1String("bad"))
+                    wd.tone = Tone::Bad;
+                else if (tone == QLatin1String("neutral"))
+                    wd.tone = Tone::Neutral;
+                else
+                    fail(ptr(ew, QStringLiteral("tone")),
+                         QStringLiteral("'%1' is not a tone (good, warn, bad, neutral)").arg(tone));
             }
             gl.events.insert(type, wd);
         }
@@ -477,7 +479,8 @@ void parseGlossary(const Json& g, Story* s)
             if (!parseJsonPointer(p, &why) || p.isEmpty())
                 fail(fw, QStringLiteral("the key must be a JSON Pointer such as \"/total\""));
             expectObject(it.value(), fw);
-            checkKeys(it.value(), fw, {QStringLiteral("label"), QStringLiteral("format"), QStringLiteral("redact")},
+            checkKeys(it.value(), fw,
+                      {QStringLiteral("label"), QStringLiteral("format"), QStringLiteral("redact")},
                       QStringLiteral("a field"));
             FieldRule r;
             r.pointer = p;
@@ -485,23 +488,26 @@ void parseGlossary(const Json& g, Story* s)
                 r.label = str(it.value()["label"], ptr(fw, QStringLiteral("label")), 200);
             if (it.value().contains("format")) {
                 r.format = str(it.value()["format"], ptr(fw, QStringLiteral("format")), 200);
-                if (!parseFormatters(r.format, &why))
-                    fail(ptr(fw, QStringLiteral("format")), why);
+                if (!parseFormatters(r.format, &why)) fail(ptr(fw, QStringLiteral("format")), why);
             }
             if (it.value().contains("redact")) {
                 const QString red = str(it.value()["redact"], ptr(fw, QStringLiteral("redact")));
-                if (red == QLatin1String("mask")) r.redact = FieldRule::Redact::Mask;
-                else if (red == QLatin1String("drop")) r.redact = FieldRule::Redact::Drop;
-                else if (red == QLatin1String("hash")) r.redact = FieldRule::Redact::Hash;
-                else fail(ptr(fw, QStringLiteral("redact")), QStringLiteral("'%1' is not a redaction (mask, drop, hash)").arg(red));
+                if (red == QLatin1String("mask"))
+                    r.redact = FieldRule::Redact::Mask;
+                else if (red == QLatin1String("drop"))
+                    r.redact = FieldRule::Redact::Drop;
+                else if (red == QLatin1String("hash"))
+                    r.redact = FieldRule::Redact::Hash;
+                else
+                    fail(ptr(fw, QStringLiteral("redact")),
+                         QStringLiteral("'%1' is not a redaction (mask, drop, hash)").arg(red));
             }
             gl.fields.append(r);
         }
     }
     if (g.contains("hide")) {
         const QString w = ptr(base, QStringLiteral("hide"));
-        if (!g["hide"].is_array())
-            fail(w, QStringLiteral("must be an array of pointer globs"));
+        if (!g["hide"].is_array()) fail(w, QStringLiteral("must be an array of pointer globs"));
         for (size_t i = 0; i < g["hide"].size(); ++i) {
             const QString h = str(g["hide"][i], ptr(w, i), 500);
             QString why;
@@ -516,8 +522,9 @@ Fact parseFact(const Json& f, const QString& where, const Story& s)
 {
     expectObject(f, where);
     checkKeys(f, where,
-              {QStringLiteral("stream"), QStringLiteral("kpi"), QStringLiteral("count"), QStringLiteral("projection"),
-               QStringLiteral("pointer"), QStringLiteral("equals"), QStringLiteral("atLeast"), QStringLiteral("atMost")},
+              {QStringLiteral("stream"), QStringLiteral("kpi"), QStringLiteral("count"),
+               QStringLiteral("projection"), QStringLiteral("pointer"), QStringLiteral("equals"),
+               QStringLiteral("atLeast"), QStringLiteral("atMost")},
               QStringLiteral("a fact"));
     Fact fact;
     fact.where = where;
@@ -543,27 +550,27 @@ Fact parseFact(const Json& f, const QString& where, const Story& s)
     if (f.contains("projection")) {
         ++kinds;
         fact.kind = Fact::Kind::Projection;
-        fact.projection = resolvePath(s.folder, str(f["projection"], ptr(where, QStringLiteral("projection")), 4096));
+        fact.projection =
+            resolvePath(s.folder, str(f["projection"], ptr(where, QStringLiteral("projection")), 4096));
     }
     if (kinds != 1)
-        fail(where, kinds ? QStringLiteral("a fact checks one thing: give one of stream, kpi, count, projection")
-                          : QStringLiteral("a fact needs one of stream, kpi, count, projection"));
+        fail(where,
+             kinds ? QStringLiteral("a fact checks one thing: give one of stream, kpi, count, projection")
+                   : QStringLiteral("a fact needs one of stream, kpi, count, projection"));
     if (f.contains("pointer"))
         fact.pointer = pointerArg(f["pointer"], ptr(where, QStringLiteral("pointer")), false);
     else if (fact.kind == Fact::Kind::StreamState || fact.kind == Fact::Kind::Projection)
         fail(where, QStringLiteral("needs a \"pointer\" into the state"));
-    if (f.contains("equals"))
-        fact.equals = toQt(f["equals"]);
+    if (f.contains("equals")) fact.equals = toQt(f["equals"]);
     for (const char* k : {"atLeast", "atMost"}) {
-        if (!f.contains(k))
-            continue;
-        if (!f[k].is_number())
-            fail(ptr(where, QLatin1String(k)), QStringLiteral("must be a number"));
+        if (!f.contains(k)) continue;
+        if (!f[k].is_number()) fail(ptr(where, QLatin1String(k)), QStringLiteral("must be a number"));
         (std::string_view(k) == "atLeast" ? fact.atLeast : fact.atMost) = toQt(f[k]);
     }
     if (!fact.equals && !fact.atLeast && !fact.atMost)
         fail(where, QStringLiteral("needs \"equals\", \"atLeast\" or \"atMost\""));
-    if (fact.kind == Fact::Kind::Count && fact.equals && !fact.equals->isDouble() && !isJsonNumber(*fact.equals))
+    if (fact.kind == Fact::Kind::Count && fact.equals && !fact.equals->isDouble() &&
+        !isJsonNumber(*fact.equals))
         fail(ptr(where, QStringLiteral("equals")), QStringLiteral("a count equals a number"));
     return fact;
 }
@@ -571,11 +578,11 @@ Fact parseFact(const Json& f, const QString& where, const Story& s)
 Anchor parseRange(const Json& r, const QString& w)
 {
     expectObject(r, w);
-    checkKeys(r, w, {QStringLiteral("fromPosition"), QStringLiteral("toPosition"), QStringLiteral("fromTime"),
-                     QStringLiteral("toTime")},
+    checkKeys(r, w,
+              {QStringLiteral("fromPosition"), QStringLiteral("toPosition"), QStringLiteral("fromTime"),
+               QStringLiteral("toTime")},
               QStringLiteral("a range"));
-    if (r.empty())
-        fail(w, QStringLiteral("a range needs fromPosition/toPosition or fromTime/toTime"));
+    if (r.empty()) fail(w, QStringLiteral("a range needs fromPosition/toPosition or fromTime/toTime"));
     Anchor a;
     a.kind = Anchor::Kind::Range;
     if (r.contains("fromPosition"))
@@ -583,18 +590,15 @@ Anchor parseRange(const Json& r, const QString& w)
     if (r.contains("toPosition"))
         a.toPosition = integer(r["toPosition"], ptr(w, QStringLiteral("toPosition")), 0, kNoLimit - 1);
     for (const char* k : {"fromTime", "toTime"}) {
-        if (!r.contains(k))
-            continue;
+        if (!r.contains(k)) continue;
         const QString kw = ptr(w, QLatin1String(k));
         const QString t = str(r[k], kw, 100);
         QString why;
         const auto ms = parseTime(QStringView(t), &why);
-        if (!ms)
-            fail(kw, QStringLiteral("'%1' is not a time: %2").arg(t, why));
+        if (!ms) fail(kw, QStringLiteral("'%1' is not a time: %2").arg(t, why));
         (std::string_view(k) == "fromTime" ? a.fromTime : a.toTime) = *ms;
     }
-    if (a.fromPosition > a.toPosition)
-        fail(w, QStringLiteral("fromPosition is after toPosition"));
+    if (a.fromPosition > a.toPosition) fail(w, QStringLiteral("fromPosition is after toPosition"));
     if (a.fromTime != kNoTime && a.toTime != kNoTime && a.fromTime > a.toTime)
         fail(w, QStringLiteral("fromTime is after toTime"));
     return a;
@@ -605,28 +609,29 @@ Chapter parseChapter(const Json& c, size_t index, Story* s, const QSet<QString>&
     const QString where = ptr(QStringLiteral("/chapters"), index);
     expectObject(c, where);
     checkKeys(c, where,
-              {QStringLiteral("id"), QStringLiteral("title"), QStringLiteral("range"), QStringLiteral("focus"),
-               QStringLiteral("watch"), QStringLiteral("streams"), QStringLiteral("pace"), QStringLiteral("caption"),
-               QStringLiteral("notes"), QStringLiteral("kpis"), QStringLiteral("compare"), QStringLiteral("expect")},
+              {QStringLiteral("id"), QStringLiteral("title"), QStringLiteral("range"),
+               QStringLiteral("focus"), QStringLiteral("watch"), QStringLiteral("streams"),
+               QStringLiteral("pace"), QStringLiteral("caption"), QStringLiteral("notes"),
+               QStringLiteral("kpis"), QStringLiteral("compare"), QStringLiteral("expect")},
               QStringLiteral("a chapter"));
     Chapter ch;
     ch.where = where;
     ch.id = c.contains("id") ? str(c["id"], ptr(where, QStringLiteral("id")), 200)
                              : QStringLiteral("chapter-%1").arg(index + 1);
-    if (ch.id.isEmpty())
-        fail(ptr(where, QStringLiteral("id")), QStringLiteral("must not be empty"));
+    if (ch.id.isEmpty()) fail(ptr(where, QStringLiteral("id")), QStringLiteral("must not be empty"));
     if (ids.contains(ch.id))
-        fail(ptr(where, QStringLiteral("id")), QStringLiteral("another chapter already has the id '%1'").arg(ch.id));
+        fail(ptr(where, QStringLiteral("id")),
+             QStringLiteral("another chapter already has the id '%1'").arg(ch.id));
     ch.title = c.contains("title") ? str(c["title"], ptr(where, QStringLiteral("title")), 500) : ch.id;
     const int anchors = int(c.contains("range")) + int(c.contains("focus")) + int(c.contains("watch"));
     if (anchors > 1)
         fail(where, QStringLiteral("a chapter has one anchor: range, focus or watch, not several"));
-    if (c.contains("range"))
-        ch.anchor = parseRange(c["range"], ptr(where, QStringLiteral("range")));
+    if (c.contains("range")) ch.anchor = parseRange(c["range"], ptr(where, QStringLiteral("range")));
     if (c.contains("focus")) {
         const QString w = ptr(where, QStringLiteral("focus"));
         expectObject(c["focus"], w);
-        checkKeys(c["focus"], w, {QStringLiteral("correlation"), QStringLiteral("streams")}, QStringLiteral("a focus"));
+        checkKeys(c["focus"], w, {QStringLiteral("correlation"), QStringLiteral("streams")},
+                  QStringLiteral("a focus"));
         const Json& f = c["focus"];
         if (f.contains("correlation") == f.contains("streams"))
             fail(w, QStringLiteral("a focus is {\"correlation\": ID} or {\"streams\": [globs]}"));
@@ -647,13 +652,15 @@ Chapter parseChapter(const Json& c, size_t index, Story* s, const QSet<QString>&
     if (c.contains("watch")) {
         const QString w = ptr(where, QStringLiteral("watch"));
         expectObject(c["watch"], w);
-        checkKeys(c["watch"], w, {QStringLiteral("projection"), QStringLiteral("predicate"), QStringLiteral("context")},
+        checkKeys(c["watch"], w,
+                  {QStringLiteral("projection"), QStringLiteral("predicate"), QStringLiteral("context")},
                   QStringLiteral("a watch"));
         const Json& f = c["watch"];
         if (!f.contains("projection") || !f.contains("predicate"))
             fail(w, QStringLiteral("a watch needs \"projection\" and \"predicate\""));
         ch.anchor.kind = Anchor::Kind::Watch;
-        ch.anchor.projection = resolvePath(s->folder, str(f["projection"], ptr(w, QStringLiteral("projection")), 4096));
+        ch.anchor.projection =
+            resolvePath(s->folder, str(f["projection"], ptr(w, QStringLiteral("projection")), 4096));
         ch.anchor.predicate = str(f["predicate"], ptr(w, QStringLiteral("predicate")));
         if (f.contains("context"))
             ch.anchor.context = int(integer(f["context"], ptr(w, QStringLiteral("context")), 0, 1000));
@@ -676,7 +683,8 @@ Chapter parseChapter(const Json& c, size_t index, Story* s, const QSet<QString>&
             if (mode == QLatin1String("realtime"))
                 ch.realtime = true;
             else if (mode != QLatin1String("step"))
-                fail(ptr(w, QStringLiteral("mode")), QStringLiteral("'%1' is not a pace (step, realtime)").arg(mode));
+                fail(ptr(w, QStringLiteral("mode")),
+                     QStringLiteral("'%1' is not a pace (step, realtime)").arg(mode));
         }
         if (p.contains("speed")) {
             if (!p["speed"].is_number() || p["speed"].get<double>() <= 0 || p["speed"].get<double>() > 1e6)
@@ -691,7 +699,8 @@ Chapter parseChapter(const Json& c, size_t index, Story* s, const QSet<QString>&
             else if (p["maxGap"].is_string())
                 ms = parseDurationMs(str(p["maxGap"], mw, 50));
             if (!ms)
-                fail(mw, QStringLiteral("must be a duration such as \"3s\", \"2m\", \"1h\" or a number of seconds"));
+                fail(mw, QStringLiteral(
+                             "must be a duration such as \"3s\", \"2m\", \"1h\" or a number of seconds"));
             ch.maxGapMs = *ms;
         }
     }
@@ -705,35 +714,35 @@ Chapter parseChapter(const Json& c, size_t index, Story* s, const QSet<QString>&
     }
     if (c.contains("kpis")) {
         const QString w = ptr(where, QStringLiteral("kpis"));
-        if (!c["kpis"].is_array())
-            fail(w, QStringLiteral("must be an array of KPI ids"));
+        if (!c["kpis"].is_array()) fail(w, QStringLiteral("must be an array of KPI ids"));
         for (size_t i = 0; i < c["kpis"].size(); ++i) {
             const QString id = str(c["kpis"][i], ptr(w, i), 200);
-            if (!s->kpi(id))
-                fail(ptr(w, i), QStringLiteral("no KPI has the id '%1'").arg(id));
+            if (!s->kpi(id)) fail(ptr(w, i), QStringLiteral("no KPI has the id '%1'").arg(id));
             ch.kpis << id;
         }
     }
     if (c.contains("compare")) {
         const QString w = ptr(where, QStringLiteral("compare"));
         expectObject(c["compare"], w);
-        checkKeys(c["compare"], w, {QStringLiteral("projection"), QStringLiteral("with")}, QStringLiteral("a compare"));
+        checkKeys(c["compare"], w, {QStringLiteral("projection"), QStringLiteral("with")},
+                  QStringLiteral("a compare"));
         if (!c["compare"].contains("projection") || !c["compare"].contains("with"))
             fail(w, QStringLiteral("a compare needs \"projection\" and \"with\""));
-        ch.compareA = resolvePath(s->folder, str(c["compare"]["projection"], ptr(w, QStringLiteral("projection")), 4096));
+        ch.compareA = resolvePath(
+            s->folder, str(c["compare"]["projection"], ptr(w, QStringLiteral("projection")), 4096));
         ch.compareB = resolvePath(s->folder, str(c["compare"]["with"], ptr(w, QStringLiteral("with")), 4096));
     }
     if (c.contains("expect")) {
         const QString w = ptr(where, QStringLiteral("expect"));
-        if (!c["expect"].is_array())
-            fail(w, QStringLiteral("must be an array of facts"));
+        if (!c["expect"].is_array()) fail(w, QStringLiteral("must be an array of facts"));
         for (size_t i = 0; i < c["expect"].size(); ++i)
             ch.expect << parseFact(c["expect"][i], ptr(w, i), *s);
     }
     for (const Template* t : {&ch.captionTemplate, &ch.notesTemplate})
         for (const QString& id : t->kpiIds())
             if (!s->kpi(id))
-                fail(ptr(where, t == &ch.captionTemplate ? QStringLiteral("caption") : QStringLiteral("notes")),
+                fail(ptr(where,
+                         t == &ch.captionTemplate ? QStringLiteral("caption") : QStringLiteral("notes")),
                      QStringLiteral("{kpi(%1)}: no KPI has this id").arg(id));
     return ch;
 }
@@ -747,8 +756,7 @@ bool checkDepth(const QByteArray& text, QString* error)
     int line = 1;
     for (qsizetype i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (c == '\n')
-            ++line;
+        if (c == '\n') ++line;
         if (inString) {
             if (c == '\\')
                 ++i;
@@ -760,8 +768,9 @@ bool checkDepth(const QByteArray& text, QString* error)
             inString = true;
         } else if (c == '{' || c == '[') {
             if (++depth > kMaxStoryDepth) {
-                *error = QStringLiteral("line %1: the story nests deeper than %2 levels; a story file is a shallow "
-                                        "document")
+                *error = QStringLiteral(
+                             "line %1: the story nests deeper than %2 levels; a story file is a shallow "
+                             "document")
                              .arg(line)
                              .arg(kMaxStoryDepth);
                 return false;
@@ -778,11 +787,12 @@ bool checkDepth(const QByteArray& text, QString* error)
 bool parseStory(const QByteArray& text, const QString& folder, Story* out, QString* error)
 {
     if (text.size() > kMaxStoryBytes) {
-        *error = QStringLiteral("the story is %1 bytes; a story file is at most %2 bytes").arg(text.size()).arg(kMaxStoryBytes);
+        *error = QStringLiteral("the story is %1 bytes; a story file is at most %2 bytes")
+                     .arg(text.size())
+                     .arg(kMaxStoryBytes);
         return false;
     }
-    if (!checkDepth(text, error))
-        return false;
+    if (!checkDepth(text, error)) return false;
     Json root;
     try {
         root = Json::parse(text.constData(), text.constData() + text.size());
@@ -800,8 +810,7 @@ bool parseStory(const QByteArray& text, const QString& folder, Story* out, QStri
         }
         QString what = QString::fromStdString(e.what());
         const qsizetype colon = what.lastIndexOf(QLatin1String(": "));
-        if (colon >= 0)
-            what = what.mid(colon + 2);
+        if (colon >= 0) what = what.mid(colon + 2);
         *error = QStringLiteral("not valid JSON at line %1, column %2: %3").arg(line).arg(col).arg(what);
         return false;
     }
@@ -812,45 +821,46 @@ bool parseStory(const QByteArray& text, const QString& folder, Story* out, QStri
         expectObject(root, QStringLiteral(""));
         checkKeys(root, QString(),
                   {QStringLiteral("chronostory"), QStringLiteral("title"), QStringLiteral("audience"),
-                   QStringLiteral("locale"), QStringLiteral("source"), QStringLiteral("glossary"), QStringLiteral("kpis"),
-                   QStringLiteral("chapters")},
+                   QStringLiteral("locale"), QStringLiteral("source"), QStringLiteral("glossary"),
+                   QStringLiteral("kpis"), QStringLiteral("chapters")},
                   QStringLiteral("a story"));
         if (!root.contains("chronostory"))
-            fail(QStringLiteral("/chronostory"), QStringLiteral("missing: a story file starts with \"chronostory\": 1"));
+            fail(QStringLiteral("/chronostory"),
+                 QStringLiteral("missing: a story file starts with \"chronostory\": 1"));
         const qint64 version = integer(root["chronostory"], QStringLiteral("/chronostory"), 1, 1000000);
         if (version != 1)
             fail(QStringLiteral("/chronostory"),
                  QStringLiteral("version %1 is newer than this Chronoscope reads (1)").arg(version));
         s.title = root.contains("title") ? str(root["title"], QStringLiteral("/title"), 500) : QString();
-        if (root.contains("audience"))
-            s.audience = str(root["audience"], QStringLiteral("/audience"), 500);
+        if (root.contains("audience")) s.audience = str(root["audience"], QStringLiteral("/audience"), 500);
         if (root.contains("locale")) {
             s.locale = str(root["locale"], QStringLiteral("/locale"), 50);
             if (QLocale(s.locale).name() == QLatin1String("C") && s.locale != QLatin1String("C"))
-                s.warnings << QStringLiteral("/locale: '%1' is not a locale this system knows; numbers use C").arg(s.locale);
+                s.warnings << QStringLiteral("/locale: '%1' is not a locale this system knows; numbers use C")
+                                  .arg(s.locale);
         }
         if (root.contains("source")) {
             const Json& src = expectObject(root["source"], QStringLiteral("/source"));
             checkKeys(src, QStringLiteral("/source"), {QStringLiteral("uri"), QStringLiteral("sha256")},
                       QStringLiteral("the source"));
-            if (src.contains("uri"))
-                s.sourceUri = str(src["uri"], QStringLiteral("/source/uri"), 4096);
+            if (src.contains("uri")) s.sourceUri = str(src["uri"], QStringLiteral("/source/uri"), 4096);
             if (src.contains("sha256")) {
                 s.sourceSha256 = str(src["sha256"], QStringLiteral("/source/sha256"), 100).toLower();
                 static const QRegularExpression hex(QStringLiteral("^[0-9a-f]{64}$"));
-                // A placeholder ("…optional…") is not a reason to refuse the story: it is ignored, and lint says so.
+                // A placeholder ("…optional…") is not a reason to refuse the story: it is ignored, and lint
+                // says so.
                 if (!hex.match(s.sourceSha256).hasMatch()) {
-                    s.warnings << QStringLiteral("/source/sha256: '%1' is not 64 hexadecimal digits; the store is not compared")
-                                      .arg(s.sourceSha256);
+                    s.warnings
+                        << QStringLiteral(
+                               "/source/sha256: '%1' is not 64 hexadecimal digits; the store is not compared")
+                               .arg(s.sourceSha256);
                     s.sourceSha256.clear();
                 }
             }
         }
-        if (root.contains("glossary"))
-            parseGlossary(root["glossary"], &s);
+        if (root.contains("glossary")) parseGlossary(root["glossary"], &s);
         if (root.contains("kpis")) {
-            if (!root["kpis"].is_array())
-                fail(QStringLiteral("/kpis"), QStringLiteral("must be an array"));
+            if (!root["kpis"].is_array()) fail(QStringLiteral("/kpis"), QStringLiteral("must be an array"));
             for (size_t i = 0; i < root["kpis"].size(); ++i) {
                 const QString w = ptr(QStringLiteral("/kpis"), i);
                 const Json& k = expectObject(root["kpis"][i], w);
@@ -863,17 +873,19 @@ bool parseStory(const QByteArray& text, const QString& folder, Story* out, QStri
                     fail(w, QStringLiteral("a KPI needs \"id\" and \"projection\""));
                 kpi.id = str(k["id"], ptr(w, QStringLiteral("id")), 200);
                 if (kpi.id.isEmpty() || s.kpi(kpi.id))
-                    fail(ptr(w, QStringLiteral("id")), kpi.id.isEmpty() ? QStringLiteral("must not be empty")
-                                                                        : QStringLiteral("another KPI has the id '%1'").arg(kpi.id));
-                kpi.label = k.contains("label") ? str(k["label"], ptr(w, QStringLiteral("label")), 200) : kpi.id;
-                kpi.projection = resolvePath(folder, str(k["projection"], ptr(w, QStringLiteral("projection")), 4096));
+                    fail(ptr(w, QStringLiteral("id")),
+                         kpi.id.isEmpty() ? QStringLiteral("must not be empty")
+                                          : QStringLiteral("another KPI has the id '%1'").arg(kpi.id));
+                kpi.label =
+                    k.contains("label") ? str(k["label"], ptr(w, QStringLiteral("label")), 200) : kpi.id;
+                kpi.projection =
+                    resolvePath(folder, str(k["projection"], ptr(w, QStringLiteral("projection")), 4096));
                 if (k.contains("pointer"))
                     kpi.pointer = pointerArg(k["pointer"], ptr(w, QStringLiteral("pointer")), false);
                 if (k.contains("format")) {
                     kpi.format = str(k["format"], ptr(w, QStringLiteral("format")), 200);
                     QString why;
-                    if (!parseFormatters(kpi.format, &why))
-                        fail(ptr(w, QStringLiteral("format")), why);
+                    if (!parseFormatters(kpi.format, &why)) fail(ptr(w, QStringLiteral("format")), why);
                 }
                 s.kpis << kpi;
             }
@@ -888,14 +900,14 @@ bool parseStory(const QByteArray& text, const QString& folder, Story* out, QStri
             ids.insert(s.chapters.last().id);
         }
     } catch (const Invalid& e) {
-        *error = (e.where.isEmpty() ? QStringLiteral("(the document)") : e.where) + QStringLiteral(": ") + e.what;
+        *error =
+            (e.where.isEmpty() ? QStringLiteral("(the document)") : e.where) + QStringLiteral(": ") + e.what;
         return false;
     } catch (const std::exception& e) {
         *error = QStringLiteral("the story could not be read: %1").arg(QString::fromUtf8(e.what()));
         return false;
     }
-    if (s.title.isEmpty())
-        s.title = QStringLiteral("Untitled story");
+    if (s.title.isEmpty()) s.title = QStringLiteral("Untitled story");
     *out = std::move(s);
     return true;
 }
@@ -909,7 +921,9 @@ bool loadStory(const QString& path, Story* out, QString* error)
     }
     if (f.size() > kMaxStoryBytes) {
         *error = QStringLiteral("%1: the story is %2 bytes; a story file is at most %3 bytes")
-                     .arg(path).arg(f.size()).arg(kMaxStoryBytes);
+                     .arg(path)
+                     .arg(f.size())
+                     .arg(kMaxStoryBytes);
         return false;
     }
     const QByteArray text = f.readAll();

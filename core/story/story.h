@@ -22,16 +22,16 @@ QString toneName(Tone t);
 
 struct FieldRule
 {
-    QString pointer;       ///< a JSON Pointer into event data; `*` (one level) and `**` (any depth) allowed
-    QString label;         ///< "" : the last token split into words
-    QString format;        ///< a formatter chain, e.g. "money:EUR" ("" : as stored)
+    QString pointer; ///< a JSON Pointer into event data; `*` (one level) and `**` (any depth) allowed
+    QString label;   ///< "" : the last token split into words
+    QString format;  ///< a formatter chain, e.g. "money:EUR" ("" : as stored)
     enum class Redact { None, Mask, Drop, Hash };
     Redact redact = Redact::None;
 };
 
 struct EventWording
 {
-    QString say;           ///< a template; "" : the type split into words
+    QString say; ///< a template; "" : the type split into words
     Template sayTemplate;
     Tone tone = Tone::Neutral;
 };
@@ -39,10 +39,10 @@ struct EventWording
 class Glossary
 {
 public:
-    QList<QPair<QString, QString>> actors;  ///< stream glob -> business name, first match wins
+    QList<QPair<QString, QString>> actors; ///< stream glob -> business name, first match wins
     QHash<QString, EventWording> events;
     QList<FieldRule> fields;
-    QStringList hide;                       ///< pointer globs
+    QStringList hide; ///< pointer globs
 
     /// The business name of a stream's actor (default: its category, capitalised).
     QString actorOf(const QString& stream) const;
@@ -72,8 +72,8 @@ struct Kpi
 {
     QString id;
     QString label;
-    QString projection;    ///< absolute path
-    QString pointer;       ///< into ProjectionSnapshot::view() ("" : the whole state)
+    QString projection; ///< absolute path
+    QString pointer;    ///< into ProjectionSnapshot::view() ("" : the whole state)
     QString format;
 };
 
@@ -81,14 +81,14 @@ struct Fact
 {
     enum class Kind { StreamState, Kpi, Count, Projection };
     Kind kind = Kind::Count;
-    QString stream;        ///< StreamState
-    QString kpi;           ///< Kpi
-    QString type;          ///< Count
-    QString projection;    ///< Projection (absolute path)
+    QString stream;     ///< StreamState
+    QString kpi;        ///< Kpi
+    QString type;       ///< Count
+    QString projection; ///< Projection (absolute path)
     QString pointer;
     std::optional<QJsonValue> equals, atLeast, atMost;
-    QJsonValue written;    ///< the fact as written in the story (for check's output)
-    QString where;         ///< "/chapters/1/expect/0"
+    QJsonValue written; ///< the fact as written in the story (for check's output)
+    QString where;      ///< "/chapters/1/expect/0"
 };
 
 struct Anchor
@@ -100,8 +100,8 @@ struct Anchor
     TimeMs fromTime = kNoTime;
     TimeMs toTime = kNoTime;
     QString correlation;
-    QStringList streams;   ///< focus.streams
-    QString projection;    ///< watch (absolute path)
+    QStringList streams; ///< focus.streams
+    QString projection;  ///< watch (absolute path)
     QString predicate;
     int context = 3;
 };
@@ -111,19 +111,19 @@ struct Chapter
     QString id;
     QString title;
     Anchor anchor;
-    QStringList streams;   ///< narrowing globs (empty: none)
+    QStringList streams; ///< narrowing globs (empty: none)
     bool realtime = false;
     double speed = 1;
-    qint64 maxGapMs = -1;  ///< -1: not given (the layout then folds gaps over one minute)
+    qint64 maxGapMs = -1; ///< -1: not given (the layout then folds gaps over one minute)
     QString caption;
     QString notes;
     Template captionTemplate;
     Template notesTemplate;
     QStringList kpis;
-    QString compareA;      ///< absolute paths ("" : no comparison)
+    QString compareA; ///< absolute paths ("" : no comparison)
     QString compareB;
     QList<Fact> expect;
-    QString where;         ///< "/chapters/N"
+    QString where; ///< "/chapters/N"
 };
 
 struct Story
@@ -132,15 +132,15 @@ struct Story
     QString title;
     QString audience;
     QString locale = QStringLiteral("en-GB");
-    QString sourceUri;     ///< as written (relative to the story's folder when relative)
-    QString sourceSha256;  ///< lowercase hex, "" when not given
-    QString folder;        ///< the story file's folder (relative paths resolve against it)
+    QString sourceUri;    ///< as written (relative to the story's folder when relative)
+    QString sourceSha256; ///< lowercase hex, "" when not given
+    QString folder;       ///< the story file's folder (relative paths resolve against it)
     QString path;
     Glossary glossary;
     QList<Kpi> kpis;
     QList<Chapter> chapters;
-    QStringList warnings;  ///< not errors: reported by lint
-    QByteArray text;       ///< the file's bytes (bundled as they are)
+    QStringList warnings; ///< not errors: reported by lint
+    QByteArray text;      ///< the file's bytes (bundled as they are)
 
     const Kpi* kpi(const QString& id) const;
     /// source.uri resolved against the folder (a URI with a scheme stays as it is).
@@ -150,7 +150,7 @@ struct Story
 /// Limits on what a story file may hold (a story is a small text file; these stop hostile ones).
 inline constexpr qint64 kMaxStoryBytes = 64LL * 1024 * 1024;
 inline constexpr int kMaxStoryDepth = 64;
-inline constexpr int kMaxTextChars = 64 * 1024;   ///< one caption, note, sentence or label
+inline constexpr int kMaxTextChars = 64 * 1024; ///< one caption, note, sentence or label
 
 /// Parses and validates. On failure returns false and *error names the JSON pointer (or line and column
 /// for JSON syntax) and says what is wrong.

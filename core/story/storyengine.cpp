@@ -8,17 +8,17 @@
 #include "projection/projectionreplay.h"
 #include "replay/replayengine.h"
 
-#include <QDateTime>
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
-#include <QJsonDocument>
-#include <QSaveFile>
-#include <QStandardPaths>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QSaveFile>
 #include <QSet>
+#include <QStandardPaths>
 #include <QTimeZone>
 
 #include <algorithm>
@@ -35,8 +35,7 @@ struct StoryEngine::Projection
 
 StoryEngine::StoryEngine(const Story& story, EventReader& reader)
     : m_story(story), m_reader(reader), m_locale(story.locale)
-{
-}
+{}
 
 StoryEngine::~StoryEngine() = default;
 
@@ -44,24 +43,19 @@ bool jsonEqualByValue(const QJsonValue& a, const QJsonValue& b)
 {
     if (isJsonNumber(a) && isJsonNumber(b))
         return jsonNumberText(a) == jsonNumberText(b) || jsonNumberToDouble(a) == jsonNumberToDouble(b);
-    if (isJsonNumber(a) != isJsonNumber(b))
-        return false;
+    if (isJsonNumber(a) != isJsonNumber(b)) return false;
     if (a.isObject() && b.isObject()) {
         const QJsonObject x = a.toObject(), y = b.toObject();
-        if (x.size() != y.size())
-            return false;
+        if (x.size() != y.size()) return false;
         for (auto it = x.begin(); it != x.end(); ++it)
-            if (!y.contains(it.key()) || !jsonEqualByValue(it.value(), y.value(it.key())))
-                return false;
+            if (!y.contains(it.key()) || !jsonEqualByValue(it.value(), y.value(it.key()))) return false;
         return true;
     }
     if (a.isArray() && b.isArray()) {
         const QJsonArray x = a.toArray(), y = b.toArray();
-        if (x.size() != y.size())
-            return false;
+        if (x.size() != y.size()) return false;
         for (qsizetype i = 0; i < x.size(); ++i)
-            if (!jsonEqualByValue(x[i], y[i]))
-                return false;
+            if (!jsonEqualByValue(x[i], y[i])) return false;
         return true;
     }
     return a == b;
@@ -72,23 +66,20 @@ namespace {
 bool matchesAny(const QStringList& globs, const QString& stream)
 {
     for (const QString& g : globs)
-        if (globMatch(g, stream))
-            return true;
+        if (globMatch(g, stream)) return true;
     return false;
 }
 
 QString hhmmss(TimeMs t)
 {
-    if (t == kNoTime)
-        return {};
+    if (t == kNoTime) return {};
     return QDateTime::fromMSecsSinceEpoch(t, QTimeZone::utc()).toString(QStringLiteral("HH:mm:ss"));
 }
 
 QString shortJson(const QJsonValue& v, int max = 160)
 {
     QString s = QString::fromUtf8(toJsonText(v));
-    if (s.size() > max)
-        s = s.left(max - 1) + u'…';
+    if (s.size() > max) s = s.left(max - 1) + u'…';
     return s;
 }
 
@@ -97,18 +88,21 @@ QString shortJson(const QJsonValue& v, int max = 160)
 bool StoryEngine::readRange(const EventQuery& q, const QStringList& narrow, QList<Event>* out, QString* error)
 {
     bool tooMany = false;
-    const bool ok = m_reader.read(q, [&](const Event& e) {
-        if (!narrow.isEmpty() && !matchesAny(narrow, e.stream))
+    const bool ok = m_reader.read(
+        q,
+        [&](const Event& e) {
+            if (!narrow.isEmpty() && !matchesAny(narrow, e.stream)) return true;
+            if (out->size() >= kMaxBeats) {
+                tooMany = true;
+                return false;
+            }
+            out->append(e);
             return true;
-        if (out->size() >= kMaxBeats) {
-            tooMany = true;
-            return false;
-        }
-        out->append(e);
-        return true;
-    }, error);
+        },
+        error);
     if (tooMany) {
-        *error = QStringLiteral("more than %1 events; narrow the chapter with \"streams\" or a smaller range").arg(kMaxBeats);
+        *error = QStringLiteral("more than %1 events; narrow the chapter with \"streams\" or a smaller range")
+                     .arg(kMaxBeats);
         return false;
     }
     return ok;
@@ -122,14 +116,12 @@ QString correlationCachePath(EventReader& reader)
 {
     const StoreInfo info = reader.info();
     const QFileInfo file(info.location);
-    if (info.location.isEmpty() || !file.isFile())
-        return {};
+    if (info.location.isEmpty() || !file.isFile()) return {};
     const QByteArray key = file.canonicalFilePath().toUtf8() + '|' + QByteArray::number(file.size()) + '|' +
                            QByteArray::number(file.lastModified().toMSecsSinceEpoch()) + '|' +
                            QByteArray::number(info.lastPosition) + "|story-correlations-1";
     const QString base = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
-    if (base.isEmpty())
-        return {};
+    if (base.isEmpty()) return {};
     return base + QStringLiteral("/story-correlations/") +
            QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(32)) +
            QStringLiteral(".json");
@@ -139,14 +131,12 @@ QString correlationCachePath(EventReader& reader)
 
 bool StoryEngine::ensureCorrelations(QString* error)
 {
-    if (m_correlationsRead)
-        return true;
+    if (m_correlationsRead) return true;
     // One scan for every correlation id the story names (the store keeps no index of metadata). What a
     // scan found is remembered in the user's cache, so later runs on the same store read only those events.
     QSet<QString> wanted;
     for (const Chapter& c : m_story.chapters)
-        if (c.anchor.kind == Anchor::Kind::Correlation)
-            wanted.insert(c.anchor.correlation);
+        if (c.anchor.kind == Anchor::Kind::Correlation) wanted.insert(c.anchor.correlation);
     const QString cachePath = correlationCachePath(m_reader);
     QJsonObject cache;
     if (!cachePath.isEmpty()) {
@@ -167,7 +157,7 @@ bool StoryEngine::ensureCorrelations(QString* error)
             QString why;
             const auto e = m_reader.eventAt(p.toInteger(), &why);
             if (!e || e->correlationId() != id) {
-                stale = true;  // not what was recorded: scan again
+                stale = true; // not what was recorded: scan again
                 break;
             }
             events << *e;
@@ -186,35 +176,36 @@ bool StoryEngine::ensureCorrelations(QString* error)
         needles << id.toUtf8();
     qint64 kept = 0;
     bool tooMany = false;
-    const bool ok = m_reader.read(EventQuery{}, [&](const Event& e) {
-        // Parsing every event's metadata costs a second per million events: first look for the id's text
-        // (metadata with escapes is parsed anyway, an escaped id would not be found literally).
-        if (!e.metadata.contains('\\')) {
-            bool found = false;
-            for (const QByteArray& n : std::as_const(needles))
-                if (e.metadata.contains(n)) {
-                    found = true;
-                    break;
-                }
-            if (!found)
-                return true;
-        }
-        const QString id = e.correlationId();
-        if (id.isEmpty() || !missing.contains(id))
+    const bool ok = m_reader.read(
+        EventQuery{},
+        [&](const Event& e) {
+            // Parsing every event's metadata costs a second per million events: first look for the id's text
+            // (metadata with escapes is parsed anyway, an escaped id would not be found literally).
+            if (!e.metadata.contains('\\')) {
+                bool found = false;
+                for (const QByteArray& n : std::as_const(needles))
+                    if (e.metadata.contains(n)) {
+                        found = true;
+                        break;
+                    }
+                if (!found) return true;
+            }
+            const QString id = e.correlationId();
+            if (id.isEmpty() || !missing.contains(id)) return true;
+            if (++kept > kMaxBeats * 4) {
+                tooMany = true;
+                return false;
+            }
+            m_correlations[id].append(e);
             return true;
-        if (++kept > kMaxBeats * 4) {
-            tooMany = true;
-            return false;
-        }
-        m_correlations[id].append(e);
-        return true;
-    }, error);
+        },
+        error);
     if (tooMany) {
-        *error = QStringLiteral("the correlations named by the story hold more than %1 events").arg(kMaxBeats * 4);
+        *error =
+            QStringLiteral("the correlations named by the story hold more than %1 events").arg(kMaxBeats * 4);
         return false;
     }
-    if (!ok)
-        return false;
+    if (!ok) return false;
     m_correlationsRead = true;
     if (!cachePath.isEmpty()) {
         for (const QString& id : std::as_const(missing)) {
@@ -227,7 +218,7 @@ bool StoryEngine::ensureCorrelations(QString* error)
         QSaveFile out(cachePath);
         if (out.open(QIODevice::WriteOnly)) {
             out.write(QJsonDocument(cache).toJson(QJsonDocument::Compact));
-            out.commit();  // a cache: failing to write it only costs the next run a scan
+            out.commit(); // a cache: failing to write it only costs the next run a scan
         }
     }
     return true;
@@ -235,8 +226,7 @@ bool StoryEngine::ensureCorrelations(QString* error)
 
 const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
 {
-    if (auto it = m_chapters.find(index); it != m_chapters.end())
-        return &it->second;
+    if (auto it = m_chapters.find(index); it != m_chapters.end()) return &it->second;
     if (index < 0 || index >= m_story.chapters.size()) {
         *error = QStringLiteral("no chapter %1").arg(index + 1);
         return nullptr;
@@ -261,8 +251,7 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
         qint64 from = 1;
         if (index > 0) {
             const ResolvedChapter* prev = chapter(index - 1, error);
-            if (!prev)
-                return nullptr;
+            if (!prev) return nullptr;
             from = prev->lastPosition + 1;
         }
         EventQuery q;
@@ -283,8 +272,7 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
         ok = ensureCorrelations(&why);
         if (ok)
             for (const Event& e : m_correlations.value(a.correlation))
-                if (c.streams.isEmpty() || matchesAny(c.streams, e.stream))
-                    r.beats << e;
+                if (c.streams.isEmpty() || matchesAny(c.streams, e.stream)) r.beats << e;
         break;
     }
     case Anchor::Kind::Streams: {
@@ -300,8 +288,7 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
             for (const QString& n : names) {
                 EventQuery q;
                 q.stream = n;
-                if (!(ok = readRange(q, {}, &r.beats, &why)))
-                    break;
+                if (!(ok = readRange(q, {}, &r.beats, &why))) break;
             }
             std::sort(r.beats.begin(), r.beats.end(),
                       [](const Event& x, const Event& y) { return x.position < y.position; });
@@ -310,7 +297,8 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
             ok = readRange(EventQuery{}, {}, &r.beats, &why);
             QList<Event> kept;
             for (const Event& e : std::as_const(r.beats))
-                if (matchesAny(a.streams, e.stream) && (c.streams.isEmpty() || matchesAny(c.streams, e.stream)))
+                if (matchesAny(a.streams, e.stream) &&
+                    (c.streams.isEmpty() || matchesAny(c.streams, e.stream)))
                     kept << e;
             r.beats = kept;
         }
@@ -329,21 +317,21 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
             ok = false;
             break;
         }
-        if (!hit.found)
-            break;  // no beats: reported below
+        if (!hit.found) break; // no beats: reported below
         // `context` events (after narrowing) on each side of the hit.
         QList<Event> before;
         EventQuery q;
         q.toPosition = hit.event.position - 1;
         q.backward = true;
         qint64 scanned = 0;
-        ok = m_reader.read(q, [&](const Event& e) {
-            if (++scanned > 1000000)
-                return false;
-            if (c.streams.isEmpty() || matchesAny(c.streams, e.stream))
-                before.prepend(e);
-            return before.size() < a.context;
-        }, &why);
+        ok = m_reader.read(
+            q,
+            [&](const Event& e) {
+                if (++scanned > 1000000) return false;
+                if (c.streams.isEmpty() || matchesAny(c.streams, e.stream)) before.prepend(e);
+                return before.size() < a.context;
+            },
+            &why);
         r.beats = before;
         r.beats << hit.event;
         EventQuery f;
@@ -351,15 +339,17 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
         int after = 0;
         scanned = 0;
         if (ok && a.context > 0)
-            ok = m_reader.read(f, [&](const Event& e) {
-                if (++scanned > 1000000)
-                    return false;
-                if (c.streams.isEmpty() || matchesAny(c.streams, e.stream)) {
-                    r.beats << e;
-                    ++after;
-                }
-                return after < a.context;
-            }, &why);
+            ok = m_reader.read(
+                f,
+                [&](const Event& e) {
+                    if (++scanned > 1000000) return false;
+                    if (c.streams.isEmpty() || matchesAny(c.streams, e.stream)) {
+                        r.beats << e;
+                        ++after;
+                    }
+                    return after < a.context;
+                },
+                &why);
         break;
     }
     }
@@ -370,31 +360,29 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
     if (r.beats.isEmpty()) {
         *error = QStringLiteral("chapter '%1' (%2) has no beats: no event in the store matches its %3")
                      .arg(c.id, c.where,
-                          a.kind == Anchor::Kind::Range         ? QStringLiteral("range")
-                          : a.kind == Anchor::Kind::Correlation ? QStringLiteral("correlation id '%1'").arg(a.correlation)
-                          : a.kind == Anchor::Kind::Streams     ? QStringLiteral("focus streams")
-                          : a.kind == Anchor::Kind::Watch       ? QStringLiteral("watch (the predicate never became true)")
-                                                                : QStringLiteral("continuation (the previous chapter ends the store)"));
-        if (!c.streams.isEmpty())
-            *error += QStringLiteral(" narrowed to %1").arg(c.streams.join(u", "));
+                          a.kind == Anchor::Kind::Range ? QStringLiteral("range")
+                          : a.kind == Anchor::Kind::Correlation
+                              ? QStringLiteral("correlation id '%1'").arg(a.correlation)
+                          : a.kind == Anchor::Kind::Streams ? QStringLiteral("focus streams")
+                          : a.kind == Anchor::Kind::Watch
+                              ? QStringLiteral("watch (the predicate never became true)")
+                              : QStringLiteral("continuation (the previous chapter ends the store)"));
+        if (!c.streams.isEmpty()) *error += QStringLiteral(" narrowed to %1").arg(c.streams.join(u", "));
         return nullptr;
     }
     r.firstPosition = r.beats.first().position;
     r.lastPosition = r.beats.last().position;
     for (const Event& e : std::as_const(r.beats))
-        if (!e.id.isEmpty())
-            m_byId.insert(e.id, e);
+        if (!e.id.isEmpty()) m_byId.insert(e.id, e);
     return &m_chapters.emplace(index, std::move(r)).first->second;
 }
 
 QJsonValue StoryEngine::presented(const Event& e)
 {
     auto it = m_presented.constFind(e.position);
-    if (it != m_presented.cend())
-        return *it;
+    if (it != m_presented.cend()) return *it;
     const QJsonValue v = m_story.glossary.present(parseJsonValue(e.data));
-    if (m_presented.size() > 100000)
-        m_presented.clear();
+    if (m_presented.size() > 100000) m_presented.clear();
     m_presented.insert(e.position, v);
     return v;
 }
@@ -402,8 +390,7 @@ QJsonValue StoryEngine::presented(const Event& e)
 QString StoryEngine::sentence(const Event& e, QStringList* misses)
 {
     auto it = m_story.glossary.events.constFind(e.type);
-    if (it == m_story.glossary.events.cend() || it->say.isEmpty())
-        return Glossary::defaultSentence(e.type);
+    if (it == m_story.glossary.events.cend() || it->say.isEmpty()) return Glossary::defaultSentence(e.type);
     TemplateContext ctx;
     ctx.event = &e;
     ctx.data = presented(e);
@@ -420,8 +407,7 @@ QString StoryEngine::sentence(const Event& e, QStringList* misses)
 const Event* StoryEngine::causationParent(const Event& e) const
 {
     const QString cause = e.causationId();
-    if (cause.isEmpty())
-        return nullptr;
+    if (cause.isEmpty()) return nullptr;
     auto it = m_byId.constFind(cause);
     return it == m_byId.cend() ? nullptr : &*it;
 }
@@ -432,10 +418,11 @@ StoryEngine::Projection* StoryEngine::projection(const QString& file, QString* e
     if (it == m_projections.end()) {
         auto p = std::make_unique<Projection>();
         ProjectionError perr;
-        ProjectionLimits limits;  // server handler order (TypeElseAny), as everywhere else
+        ProjectionLimits limits; // server handler order (TypeElseAny), as everywhere else
         p->js = JsProjection::fromFile(file, limits, &perr);
         if (!p->js)
-            p->error = perr.message.isEmpty() ? QStringLiteral("%1: cannot load the projection").arg(file) : perr.message;
+            p->error = perr.message.isEmpty() ? QStringLiteral("%1: cannot load the projection").arg(file)
+                                              : perr.message;
         else
             p->replay = std::make_unique<ProjectionReplay>(p->js.get(), &m_reader);
         it = m_projections.emplace(file, std::move(p)).first;
@@ -447,12 +434,11 @@ StoryEngine::Projection* StoryEngine::projection(const QString& file, QString* e
     return it->second.get();
 }
 
-bool StoryEngine::projectionAt(const QString& file, const QString& pointer, qint64 position, QJsonValue* value,
-                               QString* error)
+bool StoryEngine::projectionAt(const QString& file, const QString& pointer, qint64 position,
+                               QJsonValue* value, QString* error)
 {
     Projection* p = projection(file, error);
-    if (!p)
-        return false;
+    if (!p) return false;
     ProjectionSnapshot snap;
     ProjectionError perr;
     if (!p->replay->stateAt(position, &snap, &perr)) {
@@ -479,11 +465,10 @@ bool StoryEngine::kpiAt(const QString& id, qint64 position, QJsonValue* value, Q
     return true;
 }
 
-bool StoryEngine::streamStateAt(const QString& stream, const QString& pointer, qint64 position, QJsonValue* value,
-                                QString* error)
+bool StoryEngine::streamStateAt(const QString& stream, const QString& pointer, qint64 position,
+                                QJsonValue* value, QString* error)
 {
-    if (!m_replay)
-        m_replay = std::make_unique<ReplayEngine>(m_reader);
+    if (!m_replay) m_replay = std::make_unique<ReplayEngine>(m_reader);
     const StateResult r = m_replay->stateAt(stream, Point::atPosition(position));
     if (!r.ok()) {
         *error = r.error;
@@ -497,8 +482,7 @@ bool StoryEngine::streamStateAt(const QString& stream, const QString& pointer, q
 bool StoryEngine::check(int index, QList<FactResult>* out, QString* error)
 {
     const ResolvedChapter* r = chapter(index, error);
-    if (!r)
-        return false;
+    if (!r) return false;
     const Chapter& c = m_story.chapters[index];
     for (const Fact& f : c.expect) {
         FactResult res;
@@ -511,12 +495,13 @@ bool StoryEngine::check(int index, QList<FactResult>* out, QString* error)
         case Fact::Kind::Count: {
             qint64 n = 0;
             for (const Event& e : r->beats)
-                if (e.type == f.type)
-                    ++n;
+                if (e.type == f.type) ++n;
             actual = QJsonValue(n);
             break;
         }
-        case Fact::Kind::StreamState: ok = streamStateAt(f.stream, f.pointer, r->lastPosition, &actual, &why); break;
+        case Fact::Kind::StreamState:
+            ok = streamStateAt(f.stream, f.pointer, r->lastPosition, &actual, &why);
+            break;
         case Fact::Kind::Kpi: {
             ok = kpiAt(f.kpi, r->lastPosition, &actual, &why);
             if (ok && !f.pointer.isEmpty()) {
@@ -525,7 +510,9 @@ bool StoryEngine::check(int index, QList<FactResult>* out, QString* error)
             }
             break;
         }
-        case Fact::Kind::Projection: ok = projectionAt(f.projection, f.pointer, r->lastPosition, &actual, &why); break;
+        case Fact::Kind::Projection:
+            ok = projectionAt(f.projection, f.pointer, r->lastPosition, &actual, &why);
+            break;
         }
         if (!ok) {
             *error = QStringLiteral("%1: %2").arg(f.where, why);
@@ -533,17 +520,14 @@ bool StoryEngine::check(int index, QList<FactResult>* out, QString* error)
         }
         res.actual = actual;
         bool holds = !actual.isUndefined();
-        if (holds && f.equals)
-            holds = jsonEqualByValue(actual, *f.equals);
+        if (holds && f.equals) holds = jsonEqualByValue(actual, *f.equals);
         if (holds && (f.atLeast || f.atMost)) {
             if (!isJsonNumber(actual)) {
                 holds = false;
             } else {
                 const double v = jsonNumberToDouble(actual);
-                if (f.atLeast && v < jsonNumberToDouble(*f.atLeast))
-                    holds = false;
-                if (f.atMost && v > jsonNumberToDouble(*f.atMost))
-                    holds = false;
+                if (f.atLeast && v < jsonNumberToDouble(*f.atLeast)) holds = false;
+                if (f.atMost && v > jsonNumberToDouble(*f.atMost)) holds = false;
             }
         }
         res.holds = holds;
@@ -557,7 +541,8 @@ QString StoryEngine::kpiText(const Kpi& k, const QJsonValue& v) const
     QString ignored;
     const auto f = k.format.isEmpty() ? std::optional<QList<Formatter>>(QList<Formatter>{})
                                       : parseFormatters(k.format, &ignored);
-    return formatValue(v.isUndefined() ? Value::none() : Value::ofJson(v), f.value_or(QList<Formatter>{}), m_locale);
+    return formatValue(v.isUndefined() ? Value::none() : Value::ofJson(v), f.value_or(QList<Formatter>{}),
+                       m_locale);
 }
 
 TemplateContext StoryEngine::context(const ResolvedChapter& ch, const Event* current, qint64 upto)
@@ -579,14 +564,11 @@ TemplateContext StoryEngine::context(const ResolvedChapter& ch, const Event* cur
     const qint64 at = current ? current->position : std::min(upto, ch.lastPosition);
     ctx.kpi = [this, at](const QString& id, QString* format) -> Value {
         const Kpi* k = m_story.kpi(id);
-        if (!k)
-            return Value::none();
-        if (format)
-            *format = k->format;
+        if (!k) return Value::none();
+        if (format) *format = k->format;
         QJsonValue v;
         QString why;
-        if (!kpiAt(id, at, &v, &why) || v.isUndefined())
-            return Value::none();
+        if (!kpiAt(id, at, &v, &why) || v.isUndefined()) return Value::none();
         return Value::ofJson(v);
     };
     return ctx;
@@ -596,15 +578,13 @@ QString StoryEngine::caption(int index, QStringList* misses, qint64 upto)
 {
     QString why;
     const ResolvedChapter* r = chapter(index, &why);
-    if (!r)
-        return {};
+    if (!r) return {};
     const Chapter& c = m_story.chapters[index];
     // The current beat of a caption is the chapter's last beat (or the last one up to `upto`).
     const Event* current = &r->beats.last();
     if (upto != kNoLimit)
         for (const Event& e : r->beats)
-            if (e.position <= upto)
-                current = &e;
+            if (e.position <= upto) current = &e;
     TemplateContext ctx = context(*r, current, upto);
     return renderTemplate(c.captionTemplate, ctx, misses);
 }
@@ -613,8 +593,7 @@ QString StoryEngine::notes(int index, QStringList* misses)
 {
     QString why;
     const ResolvedChapter* r = chapter(index, &why);
-    if (!r)
-        return {};
+    if (!r) return {};
     TemplateContext ctx = context(*r, &r->beats.last(), kNoLimit);
     return renderTemplate(m_story.chapters[index].notesTemplate, ctx, misses);
 }
@@ -622,28 +601,24 @@ QString StoryEngine::notes(int index, QStringList* misses)
 SequenceLayout StoryEngine::layout(int index, QString* error, qint64 upto)
 {
     const ResolvedChapter* r = chapter(index, error);
-    if (!r)
-        return {};
+    if (!r) return {};
     const Chapter& c = m_story.chapters[index];
     QList<SequenceBeat> beats;
     QSet<QString> inView;
     for (const Event& e : r->beats) {
-        if (e.position > upto)
-            break;
+        if (e.position > upto) break;
         SequenceBeat b;
         b.actor = actorOf(e.stream);
         const QString cause = e.causationId();
         if (!cause.isEmpty() && inView.contains(cause))
-            if (const Event* p = causationParent(e))
-                b.parentActor = actorOf(p->stream);
+            if (const Event* p = causationParent(e)) b.parentActor = actorOf(p->stream);
         b.type = e.type;
         b.label = sentence(e);
         b.foldLabel = Glossary::defaultSentence(e.type);
         b.time = e.time;
         b.tone = int(m_story.glossary.toneOf(e.type));
         beats << b;
-        if (!e.id.isEmpty())
-            inView.insert(e.id);
+        if (!e.id.isEmpty()) inView.insert(e.id);
     }
     return layoutSequence(beats, c.maxGapMs >= 0 ? c.maxGapMs : 60000);
 }
@@ -651,8 +626,7 @@ SequenceLayout StoryEngine::layout(int index, QString* error, qint64 upto)
 bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto, int maxCards)
 {
     const ResolvedChapter* r = chapter(index, error);
-    if (!r)
-        return false;
+    if (!r) return false;
     const Chapter& c = m_story.chapters[index];
     ChapterPage p;
     p.storyTitle = m_story.title;
@@ -675,7 +649,8 @@ bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto,
         const QDateTime a = QDateTime::fromMSecsSinceEpoch(first.time, QTimeZone::utc());
         const QDateTime b = QDateTime::fromMSecsSinceEpoch(r->beats.last().time, QTimeZone::utc());
         span = m_locale.toString(a, QStringLiteral("d MMM yyyy, HH:mm")) + QStringLiteral("–") +
-               (a.date() == b.date() ? b.toString(QStringLiteral("HH:mm")) : m_locale.toString(b, QStringLiteral("d MMM HH:mm"))) +
+               (a.date() == b.date() ? b.toString(QStringLiteral("HH:mm"))
+                                     : m_locale.toString(b, QStringLiteral("d MMM HH:mm"))) +
                QStringLiteral(" UTC · ");
     }
     p.subtitle = span + QStringLiteral("%1 %2 · %3 %4")
@@ -685,8 +660,7 @@ bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto,
                             .arg(actors.size() == 1 ? QStringLiteral("actor") : QStringLiteral("actors"));
     if (upto != kNoLimit)
         for (int i = 0; i < p.sequence.rows.size(); ++i)
-            if (p.sequence.rows[i].kind != SequenceRow::Kind::Gap)
-                p.highlightRow = i;
+            if (p.sequence.rows[i].kind != SequenceRow::Kind::Gap) p.highlightRow = i;
     // Cards: the latest beats, newest first.
     for (int i = lastIndex; i >= 0 && p.cards.size() < maxCards; --i) {
         const Event& e = r->beats[i];
@@ -723,22 +697,19 @@ bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto,
                         if (!in.value().isObject() && !in.value().isArray() && !in.value().isNull())
                             parts << formatValue(Value::ofJson(in.value()), {}, m_locale);
                     text = parts.isEmpty() ? shortJson(v, 60) : parts.join(QStringLiteral(", "));
-                }
-                else
-                    text = formatValue(Value::ofJson(v), format.isEmpty() ? QList<Formatter>{} : f.value_or(QList<Formatter>{}),
+                } else
+                    text = formatValue(Value::ofJson(v),
+                                       format.isEmpty() ? QList<Formatter>{} : f.value_or(QList<Formatter>{}),
                                        m_locale);
-                if (v.isNull())
-                    continue;
-                if (text.size() > 60)
-                    text = text.left(59) + u'…';
-                (rule && !rule->label.isEmpty() ? labelled : plain).append({m_story.glossary.labelFor(tokens), text});
+                if (v.isNull()) continue;
+                if (text.size() > 60) text = text.left(59) + u'…';
+                (rule && !rule->label.isEmpty() ? labelled : plain)
+                    .append({m_story.glossary.labelFor(tokens), text});
             }
         }
         card.fields = labelled + plain;
-        if (card.fields.size() > 4)
-            card.fields.resize(4);
-        if (const Event* parent = causationParent(e))
-            card.because = sentence(*parent);
+        if (card.fields.size() > 4) card.fields.resize(4);
+        if (const Event* parent = causationParent(e)) card.because = sentence(*parent);
         p.cards << card;
     }
     // KPIs: the chapter's, with the change since it began.
@@ -765,7 +736,8 @@ bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto,
                 const QByteArray text = QByteArray::number(std::abs(d), 'f', digits);
                 const auto change = makeJsonNumber(text);
                 t.direction = d > 0 ? 1 : -1;
-                t.change = (d > 0 ? QStringLiteral("+") : QStringLiteral("−")) + kpiText(*k, change.value_or(QJsonValue(0)));
+                t.change = (d > 0 ? QStringLiteral("+") : QStringLiteral("−")) +
+                           kpiText(*k, change.value_or(QJsonValue(0)));
                 t.change += QStringLiteral(" in this chapter");
             } else {
                 t.change = QStringLiteral("unchanged in this chapter");
@@ -776,8 +748,8 @@ bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto,
         }
         p.kpis << t;
     }
-    // Two versions of a projection side by side: the first event where they disagree, up to the chapter's end.
-    // Fresh engines (findDivergence resets them), computed once per chapter.
+    // Two versions of a projection side by side: the first event where they disagree, up to the chapter's
+    // end. Fresh engines (findDivergence resets them), computed once per chapter.
     if (!c.compareA.isEmpty()) {
         auto cached = m_compare.find(index);
         if (cached == m_compare.end()) {
@@ -799,7 +771,8 @@ bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto,
                                        .arg(sentence(d.event), actorOf(d.event.stream), hhmmss(d.event.time))
                                        .arg(d.event.position);
             else if (d.initial)
-                panel.divergence = QStringLiteral("The versions differ before any event (their initial states)");
+                panel.divergence =
+                    QStringLiteral("The versions differ before any event (their initial states)");
             else
                 panel.divergence = QStringLiteral("The two versions agree up to the chapter's end");
             cached = m_compare.emplace(index, panel).first;
@@ -816,25 +789,25 @@ bool StoryEngine::markdown(QByteArray* out, QString* error)
 {
     QString md;
     md += QStringLiteral("# %1\n\n").arg(m_story.title);
-    if (!m_story.audience.isEmpty())
-        md += QStringLiteral("*For %1*\n\n").arg(m_story.audience);
+    if (!m_story.audience.isEmpty()) md += QStringLiteral("*For %1*\n\n").arg(m_story.audience);
     auto cell = [](QString s) { return s.replace(u'|', QStringLiteral("\\|")).replace(u'\n', u' '); };
     for (int i = 0; i < m_story.chapters.size(); ++i) {
         ChapterPage p;
-        if (!page(i, &p, error))
-            return false;
+        if (!page(i, &p, error)) return false;
         const ResolvedChapter* r = chapter(i, error);
         md += QStringLiteral("## %1. %2\n\n").arg(i + 1).arg(p.title);
         md += QStringLiteral("*%1*\n\n").arg(p.subtitle);
-        if (!p.caption.isEmpty())
-            md += p.caption + QStringLiteral("\n\n");
+        if (!p.caption.isEmpty()) md += p.caption + QStringLiteral("\n\n");
         if (!p.kpis.isEmpty()) {
             for (const KpiTile& t : p.kpis)
-                md += QStringLiteral("- **%1**: %2%3\n").arg(t.label, t.value, t.change.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(t.change));
+                md += QStringLiteral("- **%1**: %2%3\n")
+                          .arg(t.label, t.value,
+                               t.change.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(t.change));
             md += u'\n';
         }
         if (p.compare.present)
-            md += QStringLiteral("Comparing `%1` with `%2`: %3.\n\n").arg(p.compare.nameA, p.compare.nameB, p.compare.divergence);
+            md += QStringLiteral("Comparing `%1` with `%2`: %3.\n\n")
+                      .arg(p.compare.nameA, p.compare.nameB, p.compare.divergence);
         md += QStringLiteral("| # | Time | Actor | What happened |\n|---:|---|---|---|\n");
         const TimeMs start = r->beats.first().time;
         int shown = 0;
@@ -845,7 +818,11 @@ bool StoryEngine::markdown(QByteArray* out, QString* error)
             }
             md += QStringLiteral("| %1 | %2 | %3 | %4 |\n")
                       .arg(e.position)
-                      .arg(e.time == kNoTime ? QString() : hhmmss(e.time) + (e.time == start ? QString() : QStringLiteral(" (+%1)").arg(humanDuration(e.time - start))),
+                      .arg(e.time == kNoTime
+                               ? QString()
+                               : hhmmss(e.time) + (e.time == start ? QString()
+                                                                   : QStringLiteral(" (+%1)").arg(
+                                                                         humanDuration(e.time - start))),
                            cell(actorOf(e.stream)), cell(sentence(e)));
         }
         md += u'\n';
@@ -863,13 +840,11 @@ QStringList StoryEngine::lint()
     auto luhn = [](const QString& s) {
         int sum = 0, n = 0;
         for (qsizetype i = s.size() - 1; i >= 0; --i) {
-            if (!s[i].isDigit())
-                continue;
+            if (!s[i].isDigit()) continue;
             int d = s[i].digitValue();
             if (n++ % 2 == 1) {
                 d *= 2;
-                if (d > 9)
-                    d -= 9;
+                if (d > 9) d -= 9;
             }
             sum += d;
         }
@@ -897,7 +872,8 @@ QStringList StoryEngine::lint()
                     misses << QStringLiteral("%1 in the sentence of %2").arg(x, e.type);
             }
             // Values shown that look personal and are not redacted.
-            std::function<void(const QJsonValue&, QStringList&)> walk = [&](const QJsonValue& v, QStringList& path) {
+            std::function<void(const QJsonValue&, QStringList&)> walk = [&](const QJsonValue& v,
+                                                                            QStringList& path) {
                 if (v.isObject()) {
                     const QJsonObject o = v.toObject();
                     for (auto it = o.begin(); it != o.end(); ++it) {
@@ -925,7 +901,8 @@ QStringList StoryEngine::lint()
                         // Array indexes as "*" so one warning covers every element.
                         QStringList shape = path;
                         for (QString& t : shape)
-                            if (!t.isEmpty() && std::all_of(t.begin(), t.end(), [](QChar ch) { return ch.isDigit(); }))
+                            if (!t.isEmpty() &&
+                                std::all_of(t.begin(), t.end(), [](QChar ch) { return ch.isDigit(); }))
                                 t = QStringLiteral("*");
                         personal.insert(QStringLiteral("%1 (%2) looks like %3 and is not redacted")
                                             .arg(makeJsonPointer(shape), e.type, kind));

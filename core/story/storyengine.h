@@ -5,9 +5,9 @@
 // Single-threaded; resolved chapters, projections and the correlation index are cached, so the first
 // chapter pays for the scans and later ones are cheap.
 
+#include "store/eventreader.h"
 #include "story/sequencelayout.h"
 #include "story/story.h"
-#include "store/eventreader.h"
 
 #include <QHash>
 
@@ -35,7 +35,7 @@ struct FactResult
     const Chapter* chapter = nullptr;
     const Fact* fact = nullptr;
     bool holds = false;
-    QJsonValue actual;     ///< Undefined when nothing was found
+    QJsonValue actual; ///< Undefined when nothing was found
 };
 
 struct CardModel
@@ -45,44 +45,44 @@ struct CardModel
     QString actor;
     int actorIndex = 0;
     Tone tone = Tone::Neutral;
-    QString time;          ///< "13:41:07"
-    QString relative;      ///< "+1 min 12 s" since the chapter began
-    QList<QPair<QString, QString>> fields;  ///< up to four (label, value)
-    QString because;       ///< the causation parent's sentence ("" when none)
+    QString time;                          ///< "13:41:07"
+    QString relative;                      ///< "+1 min 12 s" since the chapter began
+    QList<QPair<QString, QString>> fields; ///< up to four (label, value)
+    QString because;                       ///< the causation parent's sentence ("" when none)
 };
 
 struct KpiTile
 {
     QString label;
     QString value;
-    QString change;        ///< since the chapter began ("" when unchanged or not numeric)
-    int direction = 0;     ///< -1 down, 0 same, +1 up
+    QString change;    ///< since the chapter began ("" when unchanged or not numeric)
+    int direction = 0; ///< -1 down, 0 same, +1 up
     QString error;
 };
 
 struct ComparePanel
 {
     bool present = false;
-    QString nameA, nameB;  ///< file names
-    QString divergence;    ///< "first divergence: <sentence> (position N, 13:52:10)" or "the versions agree"
+    QString nameA, nameB; ///< file names
+    QString divergence;   ///< "first divergence: <sentence> (position N, 13:52:10)" or "the versions agree"
 };
 
 struct ChapterPage
 {
     QString storyTitle;
     QString audience;
-    int number = 0;        ///< 1-based
+    int number = 0; ///< 1-based
     int count = 0;
     QString id;
     QString title;
-    QString subtitle;      ///< "14:03–14:25 UTC · 52 events · 3 actors"
+    QString subtitle; ///< "14:03–14:25 UTC · 52 events · 3 actors"
     SequenceLayout sequence;
     QList<int> sequenceTones;
-    int highlightRow = -1; ///< the row of the current beat (frames of the HTML)
-    QList<CardModel> cards;    ///< the latest first
+    int highlightRow = -1;  ///< the row of the current beat (frames of the HTML)
+    QList<CardModel> cards; ///< the latest first
     QList<KpiTile> kpis;
     ComparePanel compare;
-    QString caption;       ///< Markdown (rendered templates)
+    QString caption; ///< Markdown (rendered templates)
     QString notes;
 };
 
@@ -107,9 +107,11 @@ public:
     /// The event this one reacts to, when it is among the beats resolved so far.
     const Event* causationParent(const Event& e) const;
 
-    /// A KPI's value after every event with position <= `position` (Undefined when the pointer finds nothing).
+    /// A KPI's value after every event with position <= `position` (Undefined when the pointer finds
+    /// nothing).
     bool kpiAt(const QString& id, qint64 position, QJsonValue* value, QString* error);
-    bool projectionAt(const QString& file, const QString& pointer, qint64 position, QJsonValue* value, QString* error);
+    bool projectionAt(const QString& file, const QString& pointer, qint64 position, QJsonValue* value,
+                      QString* error);
     bool streamStateAt(const QString& stream, const QString& pointer, qint64 position, QJsonValue* value,
                        QString* error);
 
@@ -143,7 +145,7 @@ private:
     EventReader& m_reader;
     QLocale m_locale;
     std::map<int, ResolvedChapter> m_chapters;
-    QHash<QString, Event> m_byId;   ///< beats resolved so far, for causation parents
+    QHash<QString, Event> m_byId; ///< beats resolved so far, for causation parents
     QHash<qint64, QJsonValue> m_presented;
     std::map<QString, std::unique_ptr<Projection>> m_projections;
     std::unique_ptr<ReplayEngine> m_replay;

@@ -35,11 +35,9 @@ QString fileSha256(const QString& path, QString* error)
 
 QString uriWithoutSecrets(const QString& uri)
 {
-    if (!uri.contains(QLatin1String("://")))
-        return uri;
+    if (!uri.contains(QLatin1String("://"))) return uri;
     QUrl u(uri);
-    if (!u.isValid())
-        return uri.left(uri.indexOf(QLatin1String("://")) + 3) + QStringLiteral("…");
+    if (!u.isValid()) return uri.left(uri.indexOf(QLatin1String("://")) + 3) + QStringLiteral("…");
     u.setUserInfo({});
     u.setQuery(QString());
     u.setFragment({});
@@ -55,42 +53,46 @@ std::string s(const QString& q)
 
 QString toneGuess(const QString& type)
 {
-    static const QStringList bad = {QStringLiteral("Failed"), QStringLiteral("Cancelled"), QStringLiteral("Canceled"),
-                                    QStringLiteral("Declined"), QStringLiteral("Rejected"), QStringLiteral("Error")};
-    static const QStringList warn = {QStringLiteral("Retried"), QStringLiteral("Timeout"), QStringLiteral("Released"),
-                                     QStringLiteral("Refund"), QStringLiteral("Delayed"), QStringLiteral("Expired")};
-    static const QStringList good = {QStringLiteral("Completed"), QStringLiteral("Paid"), QStringLiteral("Authorized"),
-                                     QStringLiteral("Captured"), QStringLiteral("Delivered"), QStringLiteral("Confirmed"),
+    static const QStringList bad = {QStringLiteral("Failed"),   QStringLiteral("Cancelled"),
+                                    QStringLiteral("Canceled"), QStringLiteral("Declined"),
+                                    QStringLiteral("Rejected"), QStringLiteral("Error")};
+    static const QStringList warn = {QStringLiteral("Retried"),  QStringLiteral("Timeout"),
+                                     QStringLiteral("Released"), QStringLiteral("Refund"),
+                                     QStringLiteral("Delayed"),  QStringLiteral("Expired")};
+    static const QStringList good = {QStringLiteral("Completed"),  QStringLiteral("Paid"),
+                                     QStringLiteral("Authorized"), QStringLiteral("Captured"),
+                                     QStringLiteral("Delivered"),  QStringLiteral("Confirmed"),
                                      QStringLiteral("Succeeded")};
     for (const QString& w : bad)
-        if (type.contains(w))
-            return QStringLiteral("bad");
+        if (type.contains(w)) return QStringLiteral("bad");
     for (const QString& w : warn)
-        if (type.contains(w))
-            return QStringLiteral("warn");
+        if (type.contains(w)) return QStringLiteral("warn");
     for (const QString& w : good)
-        if (type.contains(w))
-            return QStringLiteral("good");
+        if (type.contains(w)) return QStringLiteral("good");
     return QStringLiteral("neutral");
 }
 
 QString hhmm(TimeMs t)
 {
-    return t == kNoTime ? QString()
-                        : QDateTime::fromMSecsSinceEpoch(t, QTimeZone::utc()).toString(QStringLiteral("HH:mm"));
+    return t == kNoTime
+               ? QString()
+               : QDateTime::fromMSecsSinceEpoch(t, QTimeZone::utc()).toString(QStringLiteral("HH:mm"));
 }
 
 } // namespace
 
-bool draftStory(EventReader& reader, const QString& uri, const QString& correlation, QByteArray* out, QString* error)
+bool draftStory(EventReader& reader, const QString& uri, const QString& correlation, QByteArray* out,
+                QString* error)
 {
     QList<Event> chain;
     QString why;
-    const bool ok = reader.read(EventQuery{}, [&](const Event& e) {
-        if (e.id == correlation || e.correlationId() == correlation)
-            chain << e;
-        return chain.size() < kMaxBeats;
-    }, &why);
+    const bool ok = reader.read(
+        EventQuery{},
+        [&](const Event& e) {
+            if (e.id == correlation || e.correlationId() == correlation) chain << e;
+            return chain.size() < kMaxBeats;
+        },
+        &why);
     if (!ok) {
         *error = why;
         return false;
@@ -131,7 +133,8 @@ bool draftStory(EventReader& reader, const QString& uri, const QString& correlat
             glossary["actors"][s(c + QStringLiteral("-*"))] = s(defaults.actorOf(e.stream));
         }
         if (!glossary["events"].contains(s(e.type)))
-            glossary["events"][s(e.type)] = {{"say", s(Glossary::defaultSentence(e.type))}, {"tone", s(toneGuess(e.type))}};
+            glossary["events"][s(e.type)] = {{"say", s(Glossary::defaultSentence(e.type))},
+                                             {"tone", s(toneGuess(e.type))}};
     }
     glossary["fields"] = Json::object();
     glossary["hide"] = Json::array();
@@ -141,16 +144,16 @@ bool draftStory(EventReader& reader, const QString& uri, const QString& correlat
         const QList<Event>& p = parts[i];
         Json ch;
         ch["id"] = s(QStringLiteral("part-%1").arg(i + 1));
-        ch["title"] = s(QStringLiteral("%1%2: %3")
-                            .arg(hhmm(p.first().time), hhmm(p.first().time).isEmpty() ? QString() : QStringLiteral(" "),
-                                 defaults.actorOf(p.first().stream) + QStringLiteral(" — ") +
-                                     Glossary::defaultSentence(p.first().type).toLower())
-                            .trimmed());
+        ch["title"] =
+            s(QStringLiteral("%1%2: %3")
+                  .arg(hhmm(p.first().time), hhmm(p.first().time).isEmpty() ? QString() : QStringLiteral(" "),
+                       defaults.actorOf(p.first().stream) + QStringLiteral(" — ") +
+                           Glossary::defaultSentence(p.first().type).toLower())
+                  .trimmed());
         ch["range"] = {{"fromPosition", p.first().position}, {"toPosition", p.last().position}};
         QStringList streams;
         for (const Event& e : p)
-            if (!streams.contains(e.stream))
-                streams << e.stream;
+            if (!streams.contains(e.stream)) streams << e.stream;
         Json st = Json::array();
         for (const QString& x : streams)
             st.push_back(s(x));
@@ -171,16 +174,15 @@ bool draftStory(EventReader& reader, const QString& uri, const QString& correlat
     return true;
 }
 
-bool writeBundle(StoryEngine& engine, const QString& sourceUri, const QString& sourceSha256, const QString& output,
-                 BundleResult* result, QString* error, bool overwrite)
+bool writeBundle(StoryEngine& engine, const QString& sourceUri, const QString& sourceSha256,
+                 const QString& output, BundleResult* result, QString* error, bool overwrite)
 {
     const Story& story = engine.story();
-    QMap<qint64, const Event*> events;  // every chapter's beats, once each, in position order
+    QMap<qint64, const Event*> events; // every chapter's beats, once each, in position order
     QList<const ResolvedChapter*> resolved;
     for (int i = 0; i < story.chapters.size(); ++i) {
         const ResolvedChapter* r = engine.chapter(i, error);
-        if (!r)
-            return false;
+        if (!r) return false;
         resolved << r;
     }
     for (const ResolvedChapter* r : resolved)
@@ -189,8 +191,7 @@ bool writeBundle(StoryEngine& engine, const QString& sourceUri, const QString& s
     StoreWriter::Options options;
     options.meta.insert(QStringLiteral("created_by"), QStringLiteral("chronoscope-cli story bundle"));
     auto writer = StoreWriter::create(output, options, error, overwrite);
-    if (!writer)
-        return false;
+    if (!writer) return false;
     QStringList redacted;
     for (const Event* e : std::as_const(events)) {
         Event copy = *e;
@@ -204,8 +205,7 @@ bool writeBundle(StoryEngine& engine, const QString& sourceUri, const QString& s
             appendJsonString(meta, e->correlationId());
         }
         if (!e->causationId().isEmpty()) {
-            if (meta.size() > 1)
-                meta += ',';
+            if (meta.size() > 1) meta += ',';
             meta += "\"causationId\":";
             appendJsonString(meta, e->causationId());
         }
@@ -220,7 +220,8 @@ bool writeBundle(StoryEngine& engine, const QString& sourceUri, const QString& s
     QJsonObject manifest;
     manifest.insert(QStringLiteral("bundle"), 1);
     manifest.insert(QStringLiteral("source"), uriWithoutSecrets(sourceUri));
-    manifest.insert(QStringLiteral("sourceSha256"), sourceSha256.isEmpty() ? QJsonValue() : QJsonValue(sourceSha256));
+    manifest.insert(QStringLiteral("sourceSha256"),
+                    sourceSha256.isEmpty() ? QJsonValue() : QJsonValue(sourceSha256));
     manifest.insert(QStringLiteral("events"), qint64(events.size()));
     QJsonArray positions;
     for (int i = 0; i < resolved.size(); ++i)
@@ -235,8 +236,7 @@ bool writeBundle(StoryEngine& engine, const QString& sourceUri, const QString& s
                     QJsonArray{QStringLiteral("correlationId"), QStringLiteral("causationId")});
     writer->setMeta(QStringLiteral("story"), QString::fromUtf8(story.text));
     writer->setMeta(QStringLiteral("story_manifest"), QString::fromUtf8(toJsonText(manifest)));
-    if (!writer->finish(error))
-        return false;
+    if (!writer->finish(error)) return false;
     result->events = events.size();
     result->redacted = redacted;
     return true;

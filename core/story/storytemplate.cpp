@@ -16,15 +16,14 @@ namespace chronoscope::story {
 
 namespace {
 
-const char* const kFormatterList = "money:CUR, number, percent, date, time, datetime, relative, count, upper, lower";
+const char* const kFormatterList =
+    "money:CUR, number, percent, date, time, datetime, relative, count, upper, lower";
 
 bool validType(const QString& t)
 {
-    if (t.isEmpty())
-        return false;
+    if (t.isEmpty()) return false;
     for (QChar c : t)
-        if (c == u'/' || c == u'(' || c == u')' || c == u'{' || c == u'}' || c == u'|')
-            return false;
+        if (c == u'/' || c == u'(' || c == u')' || c == u'{' || c == u'}' || c == u'|') return false;
     return true;
 }
 
@@ -36,8 +35,7 @@ std::optional<Expr> parseExpr(const QString& raw, QString* error)
     const qsizetype bar = body.indexOf(u'|');
     if (bar >= 0) {
         auto f = parseFormatters(body.mid(bar + 1), error);
-        if (!f)
-            return std::nullopt;
+        if (!f) return std::nullopt;
         e.formatters = *f;
         body = body.left(bar).trimmed();
     }
@@ -50,19 +48,20 @@ std::optional<Expr> parseExpr(const QString& raw, QString* error)
         return true;
     };
     if (body.startsWith(u'/')) {
-        if (!pointerOk(body))
-            return std::nullopt;
+        if (!pointerOk(body)) return std::nullopt;
         e.kind = Expr::Kind::Pointer;
         e.pointer = body;
         return e;
     }
-    static const QStringList eventFields = {QStringLiteral("type"), QStringLiteral("stream"), QStringLiteral("time"),
-                                            QStringLiteral("position"), QStringLiteral("id"), QStringLiteral("version")};
+    static const QStringList eventFields = {QStringLiteral("type"), QStringLiteral("stream"),
+                                            QStringLiteral("time"), QStringLiteral("position"),
+                                            QStringLiteral("id"),   QStringLiteral("version")};
     if (body.startsWith(QLatin1String("event."))) {
         e.kind = Expr::Kind::EventField;
         e.field = body.mid(6);
         if (!eventFields.contains(e.field)) {
-            *error = QStringLiteral("unknown event field '%1' (known: %2)").arg(e.field, eventFields.join(u", "));
+            *error =
+                QStringLiteral("unknown event field '%1' (known: %2)").arg(e.field, eventFields.join(u", "));
             return std::nullopt;
         }
         return e;
@@ -110,8 +109,7 @@ std::optional<Expr> parseExpr(const QString& raw, QString* error)
                 *error = QStringLiteral("sum() takes Type/json/pointer, e.g. sum(PaymentCaptured/captured)");
                 return std::nullopt;
             }
-            if (!pointerOk(arg.mid(slash)))
-                return std::nullopt;
+            if (!pointerOk(arg.mid(slash))) return std::nullopt;
             e.kind = Expr::Kind::Sum;
             e.type = arg.left(slash);
             e.pointer = arg.mid(slash);
@@ -126,8 +124,7 @@ std::optional<Expr> parseExpr(const QString& raw, QString* error)
             e.last = name == QLatin1String("last");
             e.type = arg;
             if (rest.startsWith(u'/')) {
-                if (!pointerOk(rest))
-                    return std::nullopt;
+                if (!pointerOk(rest)) return std::nullopt;
                 e.pointer = rest;
                 return e;
             }
@@ -135,16 +132,18 @@ std::optional<Expr> parseExpr(const QString& raw, QString* error)
                 e.field = rest.mid(1);
                 return e;
             }
-            *error = QStringLiteral("%1(%2) must be followed by .time, .stream, .position, .type, .id, .version or "
-                                    "a JSON Pointer")
+            *error = QStringLiteral(
+                         "%1(%2) must be followed by .time, .stream, .position, .type, .id, .version or "
+                         "a JSON Pointer")
                          .arg(name, arg);
             return std::nullopt;
         }
     }
-    *error = QStringLiteral("unknown template '{%1}' (known: {/json/pointer}, {event.type}, {event.stream}, "
-                            "{event.time}, {event.position}, {actor}, {count}, {count(Type)}, "
-                            "{sum(Type/pointer)}, {duration}, {first(Type).time}, {last(Type).time}, {kpi(id)})")
-                 .arg(raw);
+    *error =
+        QStringLiteral("unknown template '{%1}' (known: {/json/pointer}, {event.type}, {event.stream}, "
+                       "{event.time}, {event.position}, {actor}, {count}, {count(Type)}, "
+                       "{sum(Type/pointer)}, {duration}, {first(Type).time}, {last(Type).time}, {kpi(id)})")
+            .arg(raw);
     return std::nullopt;
 }
 
@@ -153,21 +152,16 @@ bool splitDecimal(const QByteArray& text, bool* negative, QByteArray* intPart, Q
 {
     QByteArray t = text;
     *negative = t.startsWith('-');
-    if (*negative)
-        t = t.mid(1);
-    if (t.isEmpty())
-        return false;
+    if (*negative) t = t.mid(1);
+    if (t.isEmpty()) return false;
     const qsizetype dot = t.indexOf('.');
     *intPart = dot < 0 ? t : t.left(dot);
     *frac = dot < 0 ? QByteArray() : t.mid(dot + 1);
-    if (intPart->isEmpty())
-        return false;
+    if (intPart->isEmpty()) return false;
     for (char c : *intPart)
-        if (c < '0' || c > '9')
-            return false;
+        if (c < '0' || c > '9') return false;
     for (char c : *frac)
-        if (c < '0' || c > '9')
-            return false;
+        if (c < '0' || c > '9') return false;
     return true;
 }
 
@@ -176,16 +170,13 @@ QByteArray plainDecimal(const QJsonValue& v)
 {
     QByteArray t = jsonNumberText(v);
     const qsizetype e = t.indexOf('e') >= 0 ? t.indexOf('e') : t.indexOf('E');
-    if (e < 0)
-        return t;
+    if (e < 0) return t;
     bool ok = false;
     const int exp = t.mid(e + 1).toInt(&ok);
-    if (!ok || std::abs(exp) > 40)
-        return QByteArray::number(jsonNumberToDouble(v), 'f', 6);
+    if (!ok || std::abs(exp) > 40) return QByteArray::number(jsonNumberToDouble(v), 'f', 6);
     QByteArray mant = t.left(e);
     const bool neg = mant.startsWith('-');
-    if (neg)
-        mant = mant.mid(1);
+    if (neg) mant = mant.mid(1);
     qsizetype dot = mant.indexOf('.');
     QByteArray digits = mant;
     int scale = 0;
@@ -216,14 +207,10 @@ QString currencySymbol(const QString& code)
 
 std::optional<TimeMs> asTime(const Value& v)
 {
-    if (v.kind == Value::Kind::Time)
-        return v.ms;
-    if (v.kind != Value::Kind::Json)
-        return std::nullopt;
-    if (isJsonString(v.json))
-        return parseTime(QStringView(jsonStringValue(v.json)));
-    if (isJsonNumber(v.json))
-        return parseTime(QStringView(QString::fromLatin1(jsonNumberText(v.json))));
+    if (v.kind == Value::Kind::Time) return v.ms;
+    if (v.kind != Value::Kind::Json) return std::nullopt;
+    if (isJsonString(v.json)) return parseTime(QStringView(jsonStringValue(v.json)));
+    if (isJsonNumber(v.json)) return parseTime(QStringView(QString::fromLatin1(jsonNumberText(v.json))));
     return std::nullopt;
 }
 
@@ -245,17 +232,12 @@ QString defaultText(const Value& v, const QLocale& locale)
         break;
     }
     const QJsonValue& j = v.json;
-    if (isJsonNumber(j))
-        return QString::fromLatin1(jsonNumberText(j));
-    if (isJsonString(j))
-        return jsonStringValue(j);
-    if (j.isBool())
-        return j.toBool() ? QStringLiteral("yes") : QStringLiteral("no");
-    if (j.isNull())
-        return QStringLiteral("none");
+    if (isJsonNumber(j)) return QString::fromLatin1(jsonNumberText(j));
+    if (isJsonString(j)) return jsonStringValue(j);
+    if (j.isBool()) return j.toBool() ? QStringLiteral("yes") : QStringLiteral("no");
+    if (j.isNull()) return QStringLiteral("none");
     QString text = QString::fromUtf8(toJsonText(j));
-    if (text.size() > 120)
-        text = text.left(119) + u'…';
+    if (text.size() > 120) text = text.left(119) + u'…';
     return text;
 }
 
@@ -271,8 +253,10 @@ std::optional<QList<Formatter>> parseFormatters(const QString& text, QString* er
         if (n.startsWith(QLatin1String("money:"))) {
             f.kind = Formatter::Kind::Money;
             f.arg = n.mid(6).trimmed();
-            if (f.arg.size() != 3 || !std::all_of(f.arg.begin(), f.arg.end(), [](QChar c) { return c.isLetter(); })) {
-                *error = QStringLiteral("money needs a three-letter currency code (money:EUR), not '%1'").arg(n);
+            if (f.arg.size() != 3 ||
+                !std::all_of(f.arg.begin(), f.arg.end(), [](QChar c) { return c.isLetter(); })) {
+                *error =
+                    QStringLiteral("money needs a three-letter currency code (money:EUR), not '%1'").arg(n);
                 return std::nullopt;
             }
         } else if (n == QLatin1String("money")) {
@@ -297,7 +281,8 @@ std::optional<QList<Formatter>> parseFormatters(const QString& text, QString* er
         } else if (n == QLatin1String("lower")) {
             f.kind = Formatter::Kind::Lower;
         } else {
-            *error = QStringLiteral("unknown formatter '%1' (known: %2)").arg(n, QLatin1String(kFormatterList));
+            *error =
+                QStringLiteral("unknown formatter '%1' (known: %2)").arg(n, QLatin1String(kFormatterList));
             return std::nullopt;
         }
         out << f;
@@ -323,8 +308,9 @@ std::optional<Template> Template::parse(const QString& text, QString* error)
             continue;
         }
         if (c == u'}') {
-            *error = QStringLiteral("character %1: '}' without a '{' before it (write '}}' for a literal brace)")
-                         .arg(i + 1);
+            *error =
+                QStringLiteral("character %1: '}' without a '{' before it (write '}}' for a literal brace)")
+                    .arg(i + 1);
             return std::nullopt;
         }
         if (c != u'{') {
@@ -335,7 +321,8 @@ std::optional<Template> Template::parse(const QString& text, QString* error)
         while (j < n && text[j] != u'}' && text[j] != u'{')
             ++j;
         if (j >= n || text[j] == u'{') {
-            *error = QStringLiteral("character %1: '{' is never closed (write '{{' for a literal brace)").arg(i + 1);
+            *error = QStringLiteral("character %1: '{' is never closed (write '{{' for a literal brace)")
+                         .arg(i + 1);
             return std::nullopt;
         }
         QString why;
@@ -351,8 +338,7 @@ std::optional<Template> Template::parse(const QString& text, QString* error)
         t.m_parts.append(Part{{}, true, *e});
         i = j;
     }
-    if (!literal.isEmpty())
-        t.m_parts.append(Part{literal, false, {}});
+    if (!literal.isEmpty()) t.m_parts.append(Part{literal, false, {}});
     return t;
 }
 
@@ -360,23 +346,20 @@ QStringList Template::kpiIds() const
 {
     QStringList ids;
     for (const Part& p : m_parts)
-        if (p.isExpr && p.expr.kind == Expr::Kind::Kpi)
-            ids << p.expr.kpi;
+        if (p.isExpr && p.expr.kind == Expr::Kind::Kpi) ids << p.expr.kpi;
     return ids;
 }
 
 QString humanDuration(qint64 ms)
 {
-    if (ms < 0)
-        ms = -ms;
-    if (ms < 1000)
-        return QStringLiteral("%1 ms").arg(ms);
+    if (ms < 0) ms = -ms;
+    if (ms < 1000) return QStringLiteral("%1 ms").arg(ms);
     const qint64 s = ms / 1000;
-    if (s < 60)
-        return QStringLiteral("%1 s").arg(s);
+    if (s < 60) return QStringLiteral("%1 s").arg(s);
     const qint64 m = s / 60;
     if (m < 60)
-        return s % 60 && m < 10 ? QStringLiteral("%1 min %2 s").arg(m).arg(s % 60) : QStringLiteral("%1 min").arg(m);
+        return s % 60 && m < 10 ? QStringLiteral("%1 min %2 s").arg(m).arg(s % 60)
+                                : QStringLiteral("%1 min").arg(m);
     const qint64 h = m / 60;
     if (h < 48)
         return m % 60 ? QStringLiteral("%1 h %2 min").arg(h).arg(m % 60) : QStringLiteral("%1 h").arg(h);
@@ -388,8 +371,7 @@ QString localeDecimal(const QByteArray& text, const QLocale& locale, int minFrac
 {
     bool neg = false;
     QByteArray ip, frac;
-    if (!splitDecimal(text, &neg, &ip, &frac))
-        return {};
+    if (!splitDecimal(text, &neg, &ip, &frac)) return {};
     while (frac.size() < minFraction)
         frac.append('0');
     // Strip leading zeros of the integer part but keep one.
@@ -400,8 +382,7 @@ QString localeDecimal(const QByteArray& text, const QLocale& locale, int minFrac
     const bool grouping = !(locale.numberOptions() & QLocale::OmitGroupSeparator);
     const qsizetype len = ip.size();
     for (qsizetype i = 0; i < len; ++i) {
-        if (grouping && i > 0 && (len - i) % 3 == 0)
-            grouped += group;
+        if (grouping && i > 0 && (len - i) % 3 == 0) grouped += group;
         grouped += QChar(locale.zeroDigit().at(0).unicode() + (ip[i] - '0'));
     }
     QString out = (neg ? locale.negativeSign() : QString()) + grouped;
@@ -413,12 +394,11 @@ QString localeDecimal(const QByteArray& text, const QLocale& locale, int minFrac
     return out;
 }
 
-QString formatValue(const Value& value, const QList<Formatter>& formatters, const QLocale& locale, TimeMs relativeTo)
+QString formatValue(const Value& value, const QList<Formatter>& formatters, const QLocale& locale,
+                    TimeMs relativeTo)
 {
-    if (value.kind == Value::Kind::None)
-        return kMissing;
-    if (formatters.isEmpty())
-        return defaultText(value, locale);
+    if (value.kind == Value::Kind::None) return kMissing;
+    if (formatters.isEmpty()) return defaultText(value, locale);
     Value v = value;
     QString text;
     bool haveText = false;
@@ -443,8 +423,7 @@ QString formatValue(const Value& value, const QList<Formatter>& formatters, cons
             if (f.kind == Formatter::Kind::Percent) {
                 bool neg = false;
                 QByteArray ip, frac;
-                if (!splitDecimal(dec, &neg, &ip, &frac))
-                    return kMissing;
+                if (!splitDecimal(dec, &neg, &ip, &frac)) return kMissing;
                 while (frac.size() < 2)
                     frac.append('0');
                 ip += frac.left(2);
@@ -460,19 +439,16 @@ QString formatValue(const Value& value, const QList<Formatter>& formatters, cons
                 const QString one = localeDecimal("1.00", locale, 2);
                 const qsizetype at = pattern.indexOf(one);
                 text = at >= 0 ? pattern.replace(at, one.size(), number) : symbol + u' ' + number;
-                if (neg)
-                    text = locale.negativeSign() + text;
+                if (neg) text = locale.negativeSign() + text;
             } else {
                 text = localeDecimal(dec, locale);
             }
-            if (text.isEmpty())
-                return kMissing;
+            if (text.isEmpty()) return kMissing;
             haveText = true;
             break;
         }
         case Formatter::Kind::Count: {
-            if (haveText)
-                break;
+            if (haveText) break;
             if (v.kind == Value::Kind::Json && v.json.isArray())
                 text = locale.toString(qint64(v.json.toArray().size()));
             else if (v.kind == Value::Kind::Json && v.json.isObject())
@@ -481,29 +457,26 @@ QString formatValue(const Value& value, const QList<Formatter>& formatters, cons
                 text = localeDecimal(plainDecimal(v.json), locale);
             else
                 return kMissing;
-            if (text.isEmpty())
-                return kMissing;
+            if (text.isEmpty()) return kMissing;
             haveText = true;
             break;
         }
         case Formatter::Kind::Date:
         case Formatter::Kind::Time:
         case Formatter::Kind::DateTime: {
-            if (haveText)
-                break;
+            if (haveText) break;
             const auto t = asTime(v);
-            if (!t)
-                return kMissing;
+            if (!t) return kMissing;
             const QDateTime dt = utc(*t);
-            if (f.kind == Formatter::Kind::Date)
-            {
-                // The locale's long date without the weekday ("3 March 2026", "3. März 2026", "March 3, 2026").
+            if (f.kind == Formatter::Kind::Date) {
+                // The locale's long date without the weekday ("3 March 2026", "3. März 2026", "March 3,
+                // 2026").
                 QString format = locale.dateFormat(QLocale::LongFormat);
-                static const QRegularExpression weekday(QStringLiteral("^\\s*dddd[,.]?\\s*|[,.]?\\s*dddd\\s*$"));
+                static const QRegularExpression weekday(
+                    QStringLiteral("^\\s*dddd[,.]?\\s*|[,.]?\\s*dddd\\s*$"));
                 format.remove(weekday);
                 text = locale.toString(dt.date(), format);
-            }
-            else if (f.kind == Formatter::Kind::Time)
+            } else if (f.kind == Formatter::Kind::Time)
                 text = locale.toString(dt.time(), QStringLiteral("HH:mm:ss"));
             else
                 text = locale.toString(dt, QStringLiteral("d MMM yyyy, HH:mm:ss")) + QStringLiteral(" UTC");
@@ -511,14 +484,12 @@ QString formatValue(const Value& value, const QList<Formatter>& formatters, cons
             break;
         }
         case Formatter::Kind::Relative: {
-            if (haveText)
-                break;
+            if (haveText) break;
             if (v.kind == Value::Kind::Duration) {
                 text = humanDuration(v.ms);
             } else {
                 const auto t = asTime(v);
-                if (!t || relativeTo == kNoTime)
-                    return kMissing;
+                if (!t || relativeTo == kNoTime) return kMissing;
                 const qint64 d = *t - relativeTo;
                 // Time since the chapter began: "41 min" ("41 min before" for a time before it).
                 text = d >= 0 ? humanDuration(d) : humanDuration(d) + QStringLiteral(" before");
@@ -528,8 +499,7 @@ QString formatValue(const Value& value, const QList<Formatter>& formatters, cons
         }
         case Formatter::Kind::Upper:
         case Formatter::Kind::Lower: {
-            if (!haveText)
-                text = defaultText(v, locale);
+            if (!haveText) text = defaultText(v, locale);
             text = f.kind == Formatter::Kind::Upper ? locale.toUpper(text) : locale.toLower(text);
             haveText = true;
             break;
@@ -542,23 +512,18 @@ QString formatValue(const Value& value, const QList<Formatter>& formatters, cons
 Value evaluate(const Expr& e, const TemplateContext& ctx)
 {
     auto eventField = [&](const Event& ev, const QString& field) -> Value {
-        if (field == QLatin1String("type"))
-            return Value::ofJson(QJsonValue(ev.type));
-        if (field == QLatin1String("stream"))
-            return Value::ofJson(QJsonValue(ev.stream));
+        if (field == QLatin1String("type")) return Value::ofJson(QJsonValue(ev.type));
+        if (field == QLatin1String("stream")) return Value::ofJson(QJsonValue(ev.stream));
         if (field == QLatin1String("time"))
             return ev.time == kNoTime ? Value::none() : Value::ofTime(ev.time);
-        if (field == QLatin1String("position"))
-            return Value::ofJson(QJsonValue(ev.position));
-        if (field == QLatin1String("version"))
-            return Value::ofJson(QJsonValue(ev.version));
+        if (field == QLatin1String("position")) return Value::ofJson(QJsonValue(ev.position));
+        if (field == QLatin1String("version")) return Value::ofJson(QJsonValue(ev.version));
         if (field == QLatin1String("id"))
             return ev.id.isEmpty() ? Value::none() : Value::ofJson(QJsonValue(ev.id));
         return Value::none();
     };
     auto at = [](const QJsonValue& doc, const QString& pointer) -> Value {
-        if (auto v = valueAtPointer(doc, pointer); v && !v->isUndefined())
-            return Value::ofJson(*v);
+        if (auto v = valueAtPointer(doc, pointer); v && !v->isUndefined()) return Value::ofJson(*v);
         return Value::none();
     };
     switch (e.kind) {
@@ -569,12 +534,10 @@ Value evaluate(const Expr& e, const TemplateContext& ctx)
     case Expr::Kind::Actor:
         return ctx.actor.isEmpty() ? Value::none() : Value::ofJson(QJsonValue(ctx.actor));
     case Expr::Kind::Count: {
-        if (!ctx.beats)
-            return Value::none();
+        if (!ctx.beats) return Value::none();
         qint64 n = 0;
         for (const Event& b : *ctx.beats)
-            if (e.type.isEmpty() || b.type == e.type)
-                ++n;
+            if (e.type.isEmpty() || b.type == e.type) ++n;
         return Value::ofJson(QJsonValue(n));
     }
     case Expr::Kind::Duration: {
@@ -584,41 +547,33 @@ Value evaluate(const Expr& e, const TemplateContext& ctx)
         return Value::ofDuration(ctx.beats->last().time - ctx.beats->first().time);
     }
     case Expr::Kind::Sum: {
-        if (!ctx.beats)
-            return Value::none();
+        if (!ctx.beats) return Value::none();
         double sum = 0;
         int fraction = 0;
         bool any = false;
         for (const Event& b : *ctx.beats) {
-            if (b.type != e.type)
-                continue;
+            if (b.type != e.type) continue;
             const QJsonValue data = ctx.present ? ctx.present(b) : parseJsonValue(b.data);
             const auto v = valueAtPointer(data, e.pointer);
-            if (!v || !isJsonNumber(*v))
-                continue;
+            if (!v || !isJsonNumber(*v)) continue;
             any = true;
             sum += jsonNumberToDouble(*v);
             const QByteArray t = plainDecimal(*v);
             const qsizetype dot = t.indexOf('.');
-            if (dot >= 0)
-                fraction = std::max<int>(fraction, int(t.size() - dot - 1));
+            if (dot >= 0) fraction = std::max<int>(fraction, int(t.size() - dot - 1));
         }
-        if (!any)
-            return Value::none();
+        if (!any) return Value::none();
         // The sum has as many decimals as the most precise term: 0.1 + 0.2 shows as 0.3.
         const QByteArray text = QByteArray::number(sum, 'f', std::min(fraction, 12));
-        if (auto n = makeJsonNumber(text))
-            return Value::ofJson(*n);
+        if (auto n = makeJsonNumber(text)) return Value::ofJson(*n);
         return Value::none();
     }
     case Expr::Kind::FirstLast: {
-        if (!ctx.beats)
-            return Value::none();
+        if (!ctx.beats) return Value::none();
         const Event* found = nullptr;
         if (e.last) {
             for (auto it = ctx.beats->crbegin(); it != ctx.beats->crend() && !found; ++it)
-                if (it->type == e.type)
-                    found = &*it;
+                if (it->type == e.type) found = &*it;
         } else {
             for (const Event& b : *ctx.beats)
                 if (b.type == e.type) {
@@ -626,8 +581,7 @@ Value evaluate(const Expr& e, const TemplateContext& ctx)
                     break;
                 }
         }
-        if (!found)
-            return Value::none();
+        if (!found) return Value::none();
         if (!e.pointer.isEmpty())
             return at(ctx.present ? ctx.present(*found) : parseJsonValue(found->data), e.pointer);
         return eventField(*found, e.field);
@@ -653,8 +607,7 @@ QString renderTemplate(const Template& t, const TemplateContext& ctx, QStringLis
             v = ctx.kpi(p.expr.kpi, &format);
             if (formatters.isEmpty() && !format.isEmpty()) {
                 QString ignored;
-                if (auto f = parseFormatters(format, &ignored))
-                    formatters = *f;
+                if (auto f = parseFormatters(format, &ignored)) formatters = *f;
             }
         } else {
             v = evaluate(p.expr, ctx);
@@ -665,14 +618,12 @@ QString renderTemplate(const Template& t, const TemplateContext& ctx, QStringLis
                     const QString format = ctx.fieldFormat(*tokens);
                     QString ignored;
                     if (!format.isEmpty())
-                        if (auto f = parseFormatters(format, &ignored))
-                            formatters = *f;
+                        if (auto f = parseFormatters(format, &ignored)) formatters = *f;
                 }
             }
         }
         const QString text = formatValue(v, formatters, ctx.locale, ctx.chapterStart);
-        if (text == kMissing && misses)
-            *misses << QStringLiteral("{%1}").arg(p.expr.source);
+        if (text == kMissing && misses) *misses << QStringLiteral("{%1}").arg(p.expr.source);
         out += text;
     }
     return out;

@@ -21,7 +21,7 @@ struct Formatter
 {
     enum class Kind { Money, Number, Percent, Date, Time, DateTime, Relative, Count, Upper, Lower };
     Kind kind = Kind::Number;
-    QString arg;  ///< the currency of money:CUR
+    QString arg; ///< the currency of money:CUR
 };
 
 /// A formatter chain "money:EUR|upper". nullopt with *error for an unknown formatter.
@@ -30,23 +30,23 @@ std::optional<QList<Formatter>> parseFormatters(const QString& text, QString* er
 struct Expr
 {
     enum class Kind {
-        Pointer,     ///< {/a/b}: the current event's data
-        EventField,  ///< {event.type|stream|time|position|id|version}
-        Actor,       ///< {actor}
-        Count,       ///< {count} / {count(Type)}
-        Sum,         ///< {sum(Type/ptr)}
-        Duration,    ///< {duration}
-        FirstLast,   ///< {first(Type).time} / {last(Type)/ptr} …
-        Kpi,         ///< {kpi(id)}
+        Pointer,    ///< {/a/b}: the current event's data
+        EventField, ///< {event.type|stream|time|position|id|version}
+        Actor,      ///< {actor}
+        Count,      ///< {count} / {count(Type)}
+        Sum,        ///< {sum(Type/ptr)}
+        Duration,   ///< {duration}
+        FirstLast,  ///< {first(Type).time} / {last(Type)/ptr} …
+        Kpi,        ///< {kpi(id)}
     };
     Kind kind = Kind::Pointer;
-    QString type;        ///< Count/Sum/FirstLast ("" : any type for Count)
-    QString pointer;     ///< Pointer/Sum/FirstLast
-    QString field;       ///< EventField/FirstLast: type, stream, time, position, id, version
-    bool last = false;   ///< FirstLast
+    QString type;      ///< Count/Sum/FirstLast ("" : any type for Count)
+    QString pointer;   ///< Pointer/Sum/FirstLast
+    QString field;     ///< EventField/FirstLast: type, stream, time, position, id, version
+    bool last = false; ///< FirstLast
     QString kpi;
     QList<Formatter> formatters;
-    QString source;      ///< the text between the braces
+    QString source; ///< the text between the braces
 };
 
 class Template
@@ -54,7 +54,7 @@ class Template
 public:
     struct Part
     {
-        QString literal;   ///< used when !isExpr
+        QString literal; ///< used when !isExpr
         bool isExpr = false;
         Expr expr;
     };
@@ -76,7 +76,7 @@ struct Value
     enum class Kind { None, Json, Time, Duration };
     Kind kind = Kind::None;
     QJsonValue json;
-    qint64 ms = 0;  ///< Time: epoch ms; Duration: ms
+    qint64 ms = 0; ///< Time: epoch ms; Duration: ms
 
     static Value none() { return {}; }
     static Value ofJson(const QJsonValue& v) { return {Kind::Json, v, 0}; }
@@ -88,12 +88,12 @@ struct Value
 struct TemplateContext
 {
     const Event* event = nullptr;
-    QJsonValue data;                       ///< the current event's data as presented (hidden removed, redacted)
+    QJsonValue data; ///< the current event's data as presented (hidden removed, redacted)
     QString actor;
     const QList<Event>* beats = nullptr;
-    std::function<QJsonValue(const Event&)> present;        ///< presented data of any beat
-    std::function<Value(const QString& kpi, QString* format)> kpi;  ///< a KPI's value at the current beat
-    std::function<QString(const QStringList& tokens)> fieldFormat;  ///< the glossary's format for a field
+    std::function<QJsonValue(const Event&)> present;               ///< presented data of any beat
+    std::function<Value(const QString& kpi, QString* format)> kpi; ///< a KPI's value at the current beat
+    std::function<QString(const QStringList& tokens)> fieldFormat; ///< the glossary's format for a field
     QLocale locale;
     TimeMs chapterStart = kNoTime;
 };

@@ -39,8 +39,8 @@ struct Clock
     Clock() { wall.start(); }
     void print(const char* what, const char* budget) const
     {
-        std::printf("%-44s wall %8.1f ms  cpu %8.1f ms   (budget %s)\n", what, double(wall.nsecsElapsed()) / 1e6,
-                    cpuMs() - cpu0, budget);
+        std::printf("%-44s wall %8.1f ms  cpu %8.1f ms   (budget %s)\n", what,
+                    double(wall.nsecsElapsed()) / 1e6, cpuMs() - cpu0, budget);
         std::fflush(stdout);
     }
 };
@@ -67,38 +67,44 @@ QByteArray buildStory(EventReader& reader, const QString& projections)
     }
     QByteArray chapters;
     auto add = [&](const QByteArray& c) {
-        if (!chapters.isEmpty())
-            chapters += ",\n";
+        if (!chapters.isEmpty()) chapters += ",\n";
         chapters += c;
     };
     int n = 0;
-    for (const Event& e : completed) {  // 5 correlation chapters
+    for (const Event& e : completed) { // 5 correlation chapters
         const QByteArray id = e.correlationId().toUtf8();
         add("{\"id\":\"corr-" + QByteArray::number(++n) + "\",\"focus\":{\"correlation\":\"" + id +
-            "\"},\"streams\":[\"order-*\",\"payment-*\",\"shipment-*\"],\"caption\":\"{count} events in {duration}\","
-            "\"expect\":[{\"stream\":\"" + e.stream.toUtf8() + "\",\"pointer\":\"/status\",\"equals\":\"completed\"},"
+            "\"},\"streams\":[\"order-*\",\"payment-*\",\"shipment-*\"],\"caption\":\"{count} events in "
+            "{duration}\","
+            "\"expect\":[{\"stream\":\"" +
+            e.stream.toUtf8() +
+            "\",\"pointer\":\"/status\",\"equals\":\"completed\"},"
             "{\"count\":\"OrderPaid\",\"equals\":1},{\"count\":\"PaymentCaptured\",\"atLeast\":1}]}");
     }
-    for (const Event& e : completed.mid(0, 4)) {  // 4 focus.streams chapters
+    for (const Event& e : completed.mid(0, 4)) { // 4 focus.streams chapters
         const QByteArray num = e.stream.mid(6).toUtf8();
         add("{\"id\":\"streams-" + QByteArray::number(++n) + "\",\"focus\":{\"streams\":[\"order-" + num +
             "\",\"payment-" + num + "\"]},\"expect\":[{\"stream\":\"order-" + num +
-            "\",\"pointer\":\"/orderId\",\"equals\":\"order-" + num + "\"},{\"count\":\"OrderPlaced\",\"equals\":1},"
+            "\",\"pointer\":\"/orderId\",\"equals\":\"order-" + num +
+            "\"},{\"count\":\"OrderPlaced\",\"equals\":1},"
             "{\"count\":\"OrderCompleted\",\"equals\":1}]}");
     }
-    for (int k = 0; k < 5; ++k) {  // 5 two-minute windows of payments, with KPIs
+    for (int k = 0; k < 5; ++k) { // 5 two-minute windows of payments, with KPIs
         const TimeMs from = info.firstTime + (k + 1) * (info.lastTime - info.firstTime) / 7;
-        add("{\"id\":\"window-" + QByteArray::number(++n) + "\",\"range\":{\"fromTime\":\"" + iso(from).toUtf8() +
-            "\",\"toTime\":\"" + iso(from + 120000).toUtf8() +
+        add("{\"id\":\"window-" + QByteArray::number(++n) + "\",\"range\":{\"fromTime\":\"" +
+            iso(from).toUtf8() + "\",\"toTime\":\"" + iso(from + 120000).toUtf8() +
             "\"},\"streams\":[\"payment-*\"],\"pace\":{\"mode\":\"realtime\",\"maxGap\":\"10s\"},"
-            "\"kpis\":[\"revenue-v1\",\"revenue-v2\"],\"caption\":\"{count(PaymentCaptured)} payments, {kpi(revenue-v2)}\","
-            "\"expect\":[{\"count\":\"PaymentRequested\",\"atLeast\":1},{\"kpi\":\"revenue-v2\",\"atLeast\":0},"
+            "\"kpis\":[\"revenue-v1\",\"revenue-v2\"],\"caption\":\"{count(PaymentCaptured)} payments, "
+            "{kpi(revenue-v2)}\","
+            "\"expect\":[{\"count\":\"PaymentRequested\",\"atLeast\":1},{\"kpi\":\"revenue-v2\",\"atLeast\":"
+            "0},"
             "{\"kpi\":\"payments\",\"atLeast\":1}]}");
     }
-    for (int k = 0; k < 4; ++k) {  // 4 position ranges, narrowed
+    for (int k = 0; k < 4; ++k) { // 4 position ranges, narrowed
         const qint64 from = (k + 1) * info.lastPosition / 5;
-        add("{\"id\":\"positions-" + QByteArray::number(++n) + "\",\"range\":{\"fromPosition\":" + QByteArray::number(from) +
-            ",\"toPosition\":" + QByteArray::number(from + 1500) + "},\"streams\":[\"order-*\"],"
+        add("{\"id\":\"positions-" + QByteArray::number(++n) + "\",\"range\":{\"fromPosition\":" +
+            QByteArray::number(from) + ",\"toPosition\":" + QByteArray::number(from + 1500) +
+            "},\"streams\":[\"order-*\"],"
             "\"expect\":[{\"count\":\"OrderPlaced\",\"atLeast\":1},{\"count\":\"ItemAdded\",\"atLeast\":1},"
             "{\"count\":\"Nothing\",\"equals\":0}]}");
     }
@@ -110,23 +116,27 @@ QByteArray buildStory(EventReader& reader, const QString& projections)
         "/revenue-per-day.js\",\"predicate\":\"state.payments >= 500\",\"context\":5},"
         "\"expect\":[{\"count\":\"PaymentCaptured\",\"atLeast\":1},{\"kpi\":\"payments\",\"atLeast\":500},"
         "{\"kpi\":\"payments\",\"atMost\":501}]}");
-    const QByteArray kpis = "[{\"id\":\"revenue-v1\",\"label\":\"Revenue (v1)\",\"projection\":\"" + projections.toUtf8() +
-                            "/revenue-per-day.js\",\"pointer\":\"/total\",\"format\":\"money:EUR\"},"
-                            "{\"id\":\"revenue-v2\",\"label\":\"Revenue (v2)\",\"projection\":\"" + projections.toUtf8() +
-                            "/revenue-per-day-v2.js\",\"pointer\":\"/total\",\"format\":\"money:EUR\"},"
-                            "{\"id\":\"payments\",\"label\":\"Payments\",\"projection\":\"" + projections.toUtf8() +
-                            "/revenue-per-day.js\",\"pointer\":\"/payments\",\"format\":\"number\"}]";
-    return "{\"chronostory\":1,\"title\":\"Twenty chapters of the 1M demo\",\"locale\":\"en-GB\",\"glossary\":{"
-           "\"fields\":{\"/total\":{\"label\":\"Total\",\"format\":\"money:EUR\"},\"/customerId\":{\"redact\":\"hash\"}},"
-           "\"hide\":[\"/**/backoffSeconds\"]},\"kpis\":" + kpis + ",\n\"chapters\":[\n" + chapters + "]}\n";
+    const QByteArray kpis =
+        "[{\"id\":\"revenue-v1\",\"label\":\"Revenue (v1)\",\"projection\":\"" + projections.toUtf8() +
+        "/revenue-per-day.js\",\"pointer\":\"/total\",\"format\":\"money:EUR\"},"
+        "{\"id\":\"revenue-v2\",\"label\":\"Revenue (v2)\",\"projection\":\"" +
+        projections.toUtf8() +
+        "/revenue-per-day-v2.js\",\"pointer\":\"/total\",\"format\":\"money:EUR\"},"
+        "{\"id\":\"payments\",\"label\":\"Payments\",\"projection\":\"" +
+        projections.toUtf8() + "/revenue-per-day.js\",\"pointer\":\"/payments\",\"format\":\"number\"}]";
+    return "{\"chronostory\":1,\"title\":\"Twenty chapters of the 1M "
+           "demo\",\"locale\":\"en-GB\",\"glossary\":{"
+           "\"fields\":{\"/total\":{\"label\":\"Total\",\"format\":\"money:EUR\"},\"/"
+           "customerId\":{\"redact\":\"hash\"}},"
+           "\"hide\":[\"/**/backoffSeconds\"]},\"kpis\":" +
+           kpis + ",\n\"chapters\":[\n" + chapters + "]}\n";
 }
 
 } // namespace
 
 int main(int argc, char** argv)
 {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
     QGuiApplication app(argc, argv);
     const QStringList args = app.arguments();
     if (args.size() < 2) {
@@ -158,9 +168,10 @@ int main(int argc, char** argv)
     for (const Chapter& c : story.chapters)
         facts += int(c.expect.size());
     std::printf("store %s: %lld events; story: %lld chapters, %d facts\n", qPrintable(args[1]),
-                static_cast<long long>(reader->info().events), static_cast<long long>(story.chapters.size()), facts);
+                static_cast<long long>(reader->info().events), static_cast<long long>(story.chapters.size()),
+                facts);
 
-    {  // resolve + layout, each chapter in a fresh engine after the first (its caches would hide the cost)
+    { // resolve + layout, each chapter in a fresh engine after the first (its caches would hide the cost)
         StoryEngine engine(story, *reader);
         double worst = 0;
         QString worstId;
@@ -174,15 +185,16 @@ int main(int argc, char** argv)
             const double ms = double(c.wall.nsecsElapsed()) / 1e6;
             const double cpu = cpuMs() - c.cpu0;
             std::printf("  resolve+layout %-14s %6lld beats  wall %7.1f ms  cpu %7.1f ms%s\n",
-                        qPrintable(story.chapters[i].id), static_cast<long long>(engine.chapter(i, &error)->beats.size()),
-                        ms, cpu, i == 0 ? "  (first: builds the correlation index)" : "");
+                        qPrintable(story.chapters[i].id),
+                        static_cast<long long>(engine.chapter(i, &error)->beats.size()), ms, cpu,
+                        i == 0 ? "  (first: builds the correlation index)" : "");
             if (i > 0 && cpu > worst) {
                 worst = cpu;
                 worstId = story.chapters[i].id;
             }
         }
-        std::printf("%-44s cpu %8.1f ms (%s)   (budget 100 ms)\n", "resolve+layout, worst chapter after the first",
-                    worst, qPrintable(worstId));
+        std::printf("%-44s cpu %8.1f ms (%s)   (budget 100 ms)\n",
+                    "resolve+layout, worst chapter after the first", worst, qPrintable(worstId));
     }
     {
         StoryEngine engine(story, *reader);
@@ -193,7 +205,8 @@ int main(int argc, char** argv)
             const double before = cpuMs();
             const bool checked = engine.check(i, &results, &error);
             if (cpuMs() - before > 50)
-                std::printf("  check %-14s cpu %7.1f ms\n", qPrintable(story.chapters[i].id), cpuMs() - before);
+                std::printf("  check %-14s cpu %7.1f ms\n", qPrintable(story.chapters[i].id),
+                            cpuMs() - before);
             if (!checked) {
                 std::fprintf(stderr, "%s\n", qPrintable(error));
                 return 2;
@@ -213,7 +226,9 @@ int main(int argc, char** argv)
             std::fprintf(stderr, "%s\n", qPrintable(error));
             return 2;
         }
-        c.print(qPrintable(QStringLiteral("render --pdf (%1 bytes)").arg(QFileInfo(dir.filePath(QStringLiteral("s.pdf"))).size())), "3 s");
+        c.print(qPrintable(QStringLiteral("render --pdf (%1 bytes)")
+                               .arg(QFileInfo(dir.filePath(QStringLiteral("s.pdf"))).size())),
+                "3 s");
     }
     {
         StoryEngine engine(story, *reader);

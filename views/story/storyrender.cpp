@@ -2,8 +2,8 @@
 
 #include <QAbstractTextDocumentLayout>
 #include <QBuffer>
-#include <QFileInfo>
 #include <QDir>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QImage>
 #include <QPainter>
@@ -106,8 +106,7 @@ void paintSequence(QPainter& p, const QRectF& r, const ChapterPage& page, qreal 
         last = std::min(last, std::max(page.highlightRow, std::min(last, page.highlightRow + 0)));
     int first = std::max(0, last - capacity + 1);
     bool earlier = first > 0;
-    if (earlier)
-        ++first;  // one row for the "earlier" note
+    if (earlier) ++first; // one row for the "earlier" note
     // Lifelines.
     QPen lifeline(kFaint, std::max<qreal>(1, 0.18 * u), Qt::DashLine);
     p.setPen(lifeline);
@@ -119,7 +118,9 @@ void paintSequence(QPainter& p, const QRectF& r, const ChapterPage& page, qreal 
         for (int i = 0; i < first; ++i)
             hidden += std::max(1, s.rows[i].count);
         drawText(p, QRectF(r.left(), y, r.width(), rowH), font(1.45 * u, false, true), kMuted,
-                 QStringLiteral("↑ %1 earlier %2").arg(hidden).arg(hidden == 1 ? QStringLiteral("event") : QStringLiteral("events")),
+                 QStringLiteral("↑ %1 earlier %2")
+                     .arg(hidden)
+                     .arg(hidden == 1 ? QStringLiteral("event") : QStringLiteral("events")),
                  Qt::AlignCenter);
         y += rowH;
     }
@@ -159,7 +160,8 @@ void paintSequence(QPainter& p, const QRectF& r, const ChapterPage& page, qreal 
             const bool leftSide = row.to == lanes - 1 && lanes > 1;
             QRectF text = leftSide ? QRectF(r.left(), y, x2 - r.left() - 1.4 * u, rowH)
                                    : QRectF(x2 + 1.4 * u, y, r.right() - x2 - 1.4 * u, rowH);
-            drawText(p, text, lf, kInk, row.label + count, (leftSide ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
+            drawText(p, text, lf, kInk, row.label + count,
+                     (leftSide ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
             continue;
         }
         QPen pen(tone, std::max<qreal>(1.2, 0.28 * u));
@@ -178,7 +180,8 @@ void paintSequence(QPainter& p, const QRectF& r, const ChapterPage& page, qreal 
             const bool leftSide = row.to == lanes - 1 && lanes > 1;
             QRectF text = leftSide ? QRectF(r.left(), y, x1 - r.left() - 1.0 * u, rowH)
                                    : QRectF(x1 + w + 0.8 * u, y, r.right() - x1 - w - 0.8 * u, rowH);
-            drawText(p, text, lf, kInk, row.label + count, (leftSide ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
+            drawText(p, text, lf, kInk, row.label + count,
+                     (leftSide ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
             continue;
         }
         const qreal dir = x2 > x1 ? 1 : -1;
@@ -204,14 +207,12 @@ void paintCard(QPainter& p, const QRectF& r, const CardModel& c, qreal u)
     // Tone dot and sentence.
     p.setBrush(toneColour(c.tone));
     p.drawEllipse(QRectF(inner.left(), inner.top() + 0.55 * u, 1.2 * u, 1.2 * u));
-    drawText(p, QRectF(inner.left() + 1.9 * u, inner.top(), inner.width() - 1.9 * u, 2.4 * u), font(1.75 * u, true),
-             kInk, c.sentence);
+    drawText(p, QRectF(inner.left() + 1.9 * u, inner.top(), inner.width() - 1.9 * u, 2.4 * u),
+             font(1.75 * u, true), kInk, c.sentence);
     qreal y = inner.top() + 2.5 * u;
     QString meta = c.actor;
-    if (!c.time.isEmpty())
-        meta += QStringLiteral(" · ") + c.time;
-    if (!c.relative.isEmpty())
-        meta += QStringLiteral(" · ") + c.relative;
+    if (!c.time.isEmpty()) meta += QStringLiteral(" · ") + c.time;
+    if (!c.relative.isEmpty()) meta += QStringLiteral(" · ") + c.relative;
     drawText(p, QRectF(inner.left(), y, inner.width(), 2.0 * u), font(1.4 * u), kMuted, meta);
     y += 2.3 * u;
     // Up to four fields, two per line.
@@ -220,10 +221,12 @@ void paintCard(QPainter& p, const QRectF& r, const CardModel& c, qreal u)
         const qreal x = inner.left() + (i % 2) * colW;
         const qreal fy = y + (i / 2) * 3.6 * u;
         drawText(p, QRectF(x, fy, colW - u, 1.6 * u), font(1.2 * u), kMuted, c.fields[i].first.toUpper());
-        drawText(p, QRectF(x, fy + 1.55 * u, colW - u, 1.9 * u), font(1.5 * u, true), kInk, c.fields[i].second);
+        drawText(p, QRectF(x, fy + 1.55 * u, colW - u, 1.9 * u), font(1.5 * u, true), kInk,
+                 c.fields[i].second);
     }
     if (!c.because.isEmpty()) {
-        const qreal by = std::min(inner.bottom() - 1.9 * u, y + ((int(c.fields.size()) + 1) / 2) * 3.6 * u + 0.2 * u);
+        const qreal by =
+            std::min(inner.bottom() - 1.9 * u, y + ((int(c.fields.size()) + 1) / 2) * 3.6 * u + 0.2 * u);
         drawText(p, QRectF(inner.left(), by, inner.width(), 1.9 * u), font(1.35 * u, false, true), kMuted,
                  QStringLiteral("because ← %1").arg(c.because));
     }
@@ -231,8 +234,7 @@ void paintCard(QPainter& p, const QRectF& r, const CardModel& c, qreal u)
 
 void paintKpis(QPainter& p, const QRectF& r, const QList<KpiTile>& kpis, qreal u)
 {
-    if (kpis.isEmpty())
-        return;
+    if (kpis.isEmpty()) return;
     const qreal gap = 1.2 * u;
     const qreal w = (r.width() - gap * (kpis.size() - 1)) / kpis.size();
     for (int i = 0; i < kpis.size(); ++i) {
@@ -242,9 +244,13 @@ void paintKpis(QPainter& p, const QRectF& r, const QList<KpiTile>& kpis, qreal u
         p.setBrush(kPanel);
         p.drawRoundedRect(t, 0.8 * u, 0.8 * u);
         QRectF in = t.adjusted(1.3 * u, 0.8 * u, -1.3 * u, -0.6 * u);
-        drawText(p, QRectF(in.left(), in.top(), in.width(), 1.8 * u), font(1.3 * u), kMuted, k.label.toUpper());
-        drawText(p, QRectF(in.left(), in.top() + 1.9 * u, in.width(), 3.4 * u), font(2.8 * u, true), kInk, k.value);
-        const QColor dc = k.direction > 0 ? toneColour(Tone::Good) : k.direction < 0 ? toneColour(Tone::Bad) : kMuted;
+        drawText(p, QRectF(in.left(), in.top(), in.width(), 1.8 * u), font(1.3 * u), kMuted,
+                 k.label.toUpper());
+        drawText(p, QRectF(in.left(), in.top() + 1.9 * u, in.width(), 3.4 * u), font(2.8 * u, true), kInk,
+                 k.value);
+        const QColor dc = k.direction > 0   ? toneColour(Tone::Good)
+                          : k.direction < 0 ? toneColour(Tone::Bad)
+                                            : kMuted;
         drawText(p, QRectF(in.left(), in.top() + 5.4 * u, in.width(), 1.8 * u), font(1.3 * u), dc, k.change);
     }
 }
@@ -266,8 +272,9 @@ void paintCompare(QPainter& p, const QRectF& r, const ComparePanel& c, qreal u)
 
 QColor actorColour(int index)
 {
-    static const QColor palette[] = {QColor(0x3b, 0x6f, 0xb6), QColor(0x2a, 0x9d, 0x8f), QColor(0xe0, 0x7a, 0x1f),
-                                     QColor(0x7b, 0x5e, 0xa7), QColor(0x8a, 0x9a, 0x2b), QColor(0xc2, 0x57, 0x7a),
+    static const QColor palette[] = {QColor(0x3b, 0x6f, 0xb6), QColor(0x2a, 0x9d, 0x8f),
+                                     QColor(0xe0, 0x7a, 0x1f), QColor(0x7b, 0x5e, 0xa7),
+                                     QColor(0x8a, 0x9a, 0x2b), QColor(0xc2, 0x57, 0x7a),
                                      QColor(0x8c, 0x6d, 0x46), QColor(0x5c, 0x70, 0x80)};
     return palette[std::abs(index) % 8];
 }
@@ -275,10 +282,14 @@ QColor actorColour(int index)
 QColor toneColour(Tone tone)
 {
     switch (tone) {
-    case Tone::Good: return QColor(0x2e, 0x8b, 0x57);
-    case Tone::Warn: return QColor(0xd4, 0x8a, 0x06);
-    case Tone::Bad: return QColor(0xc0, 0x39, 0x2b);
-    case Tone::Neutral: break;
+    case Tone::Good:
+        return QColor(0x2e, 0x8b, 0x57);
+    case Tone::Warn:
+        return QColor(0xd4, 0x8a, 0x06);
+    case Tone::Bad:
+        return QColor(0xc0, 0x39, 0x2b);
+    case Tone::Neutral:
+        break;
     }
     return QColor(0x7a, 0x86, 0x9a);
 }
@@ -297,9 +308,12 @@ void paintChapterPage(QPainter& p, const QRectF& rect, const ChapterPage& page)
     drawText(p, QRectF(r.left(), r.top(), r.width() * 0.7, 2.2 * u), font(1.45 * u), kMuted,
              page.storyTitle.toUpper());
     drawText(p, QRectF(r.left() + r.width() * 0.7, r.top(), r.width() * 0.3, 2.2 * u), font(1.45 * u), kMuted,
-             QStringLiteral("Chapter %1 of %2").arg(page.number).arg(page.count), Qt::AlignRight | Qt::AlignVCenter);
-    drawText(p, QRectF(r.left(), r.top() + 2.4 * u, r.width(), 4.6 * u), font(3.6 * u, true), kInk, page.title);
-    drawText(p, QRectF(r.left(), r.top() + 7.2 * u, r.width(), 2.2 * u), font(1.55 * u), kMuted, page.subtitle);
+             QStringLiteral("Chapter %1 of %2").arg(page.number).arg(page.count),
+             Qt::AlignRight | Qt::AlignVCenter);
+    drawText(p, QRectF(r.left(), r.top() + 2.4 * u, r.width(), 4.6 * u), font(3.6 * u, true), kInk,
+             page.title);
+    drawText(p, QRectF(r.left(), r.top() + 7.2 * u, r.width(), 2.2 * u), font(1.55 * u), kMuted,
+             page.subtitle);
     qreal y = r.top() + 10.4 * u;
     p.setPen(QPen(kFaint, std::max<qreal>(1, 0.15 * u)));
     p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y));
@@ -367,7 +381,8 @@ void paintTitlePage(QPainter& p, const QRectF& rect, const Story& story, const Q
     p.setPen(Qt::NoPen);
     p.setBrush(actorColour(0));
     p.drawRect(QRectF(rect.left(), rect.top(), 1.6 * u, rect.height()));
-    drawText(p, QRectF(r.left(), r.top(), r.width(), 2.4 * u), font(1.7 * u), kMuted, QStringLiteral("A STORY TOLD FROM RECORDED EVENTS"));
+    drawText(p, QRectF(r.left(), r.top(), r.width(), 2.4 * u), font(1.7 * u), kMuted,
+             QStringLiteral("A STORY TOLD FROM RECORDED EVENTS"));
     QTextDocument doc;
     doc.setDocumentMargin(0);
     doc.setDefaultFont(font(5.4 * u, true));
@@ -381,16 +396,19 @@ void paintTitlePage(QPainter& p, const QRectF& rect, const Story& story, const Q
     p.restore();
     qreal y = r.top() + 3.2 * u + doc.size().height() + 1.5 * u;
     if (!story.audience.isEmpty()) {
-        drawText(p, QRectF(r.left(), y, r.width(), 2.8 * u), font(2.0 * u), kMuted, QStringLiteral("For %1").arg(story.audience));
+        drawText(p, QRectF(r.left(), y, r.width(), 2.8 * u), font(2.0 * u), kMuted,
+                 QStringLiteral("For %1").arg(story.audience));
         y += 4.5 * u;
     }
     y += 2 * u;
     for (int i = 0; i < titles.size() && y < r.bottom() - 4 * u; ++i) {
-        drawText(p, QRectF(r.left(), y, 5 * u, 3.0 * u), font(2.2 * u, true), actorColour(0), QString::number(i + 1));
-        drawText(p, QRectF(r.left() + 5 * u, y, r.width() - 5 * u, 3.0 * u), font(2.2 * u, true), kInk, titles[i]);
+        drawText(p, QRectF(r.left(), y, 5 * u, 3.0 * u), font(2.2 * u, true), actorColour(0),
+                 QString::number(i + 1));
+        drawText(p, QRectF(r.left() + 5 * u, y, r.width() - 5 * u, 3.0 * u), font(2.2 * u, true), kInk,
+                 titles[i]);
         if (i < subtitles.size())
-            drawText(p, QRectF(r.left() + 5 * u, y + 3.0 * u, r.width() - 5 * u, 2.2 * u), font(1.5 * u), kMuted,
-                     subtitles[i]);
+            drawText(p, QRectF(r.left() + 5 * u, y + 3.0 * u, r.width() - 5 * u, 2.2 * u), font(1.5 * u),
+                     kMuted, subtitles[i]);
         y += 6.4 * u;
     }
     QString source = QFileInfo(story.sourceUri).fileName();
@@ -402,18 +420,14 @@ void paintTitlePage(QPainter& p, const QRectF& rect, const Story& story, const Q
 
 void ensureGuiApplication()
 {
-    if (QCoreApplication::instance())
-        return;
+    if (QCoreApplication::instance()) return;
     // The offscreen platform warns about a missing XDG_RUNTIME_DIR, which says nothing to a CLI user.
-    static QtMessageHandler previous = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext& ctx,
-                                                                 const QString& msg) {
-        if (msg.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR")))
-            return;
-        if (previous)
-            previous(type, ctx, msg);
-    });
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
+    static QtMessageHandler previous =
+        qInstallMessageHandler([](QtMsgType type, const QMessageLogContext& ctx, const QString& msg) {
+            if (msg.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR"))) return;
+            if (previous) previous(type, ctx, msg);
+        });
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
     static int argc = 1;
     static char arg0[] = "chronoscope";
     static char* argv[] = {arg0, nullptr};
@@ -437,8 +451,7 @@ bool renderPdf(StoryEngine& engine, const QString& path, QString* error)
     QStringList titles, subtitles;
     for (int i = 0; i < story.chapters.size(); ++i) {
         ChapterPage page;
-        if (!engine.page(i, &page, error))
-            return false;
+        if (!engine.page(i, &page, error)) return false;
         titles << page.title;
         subtitles << page.subtitle;
         pages << page;
@@ -480,11 +493,11 @@ bool renderPngs(StoryEngine& engine, const QString& folder, QStringList* written
     const Story& story = engine.story();
     for (int i = 0; i < story.chapters.size(); ++i) {
         ChapterPage page;
-        if (!engine.page(i, &page, error))
-            return false;
+        if (!engine.page(i, &page, error)) return false;
         QString id = story.chapters[i].id;
         id.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]")), QStringLiteral("_"));
-        const QString file = QDir(folder).filePath(QStringLiteral("chapter-%1-%2.png").arg(i + 1, 2, 10, QLatin1Char('0')).arg(id));
+        const QString file = QDir(folder).filePath(
+            QStringLiteral("chapter-%1-%2.png").arg(i + 1, 2, 10, QLatin1Char('0')).arg(id));
         if (!renderChapterImage(page, size).save(file, "PNG")) {
             *error = QStringLiteral("%1: cannot write the image").arg(file);
             return false;
@@ -513,8 +526,7 @@ QByteArray svgOf(const ChapterPage& page)
     QByteArray out = buffer.data();
     // Inline: drop the XML prologue, let the page scale with the window.
     const qsizetype at = out.indexOf("<svg");
-    if (at > 0)
-        out = out.mid(at);
+    if (at > 0) out = out.mid(at);
     static const QRegularExpression dims(QStringLiteral("<svg([^>]*?) width=\"[^\"]*\" height=\"[^\"]*\""));
     QString s = QString::fromUtf8(out);
     s.replace(dims, QStringLiteral("<svg\\1 width=\"100%\""));
@@ -539,30 +551,35 @@ bool renderHtml(StoryEngine& engine, QByteArray* out, QString* error)
     // frame is always the chapter's end), so a 20-chapter story stays a few megabytes.
     const int maxFrames = std::clamp(96 / std::max(1, chapters), 3, 16);
     QByteArray h;
-    h += "<!DOCTYPE html>\n<html lang=\"" + html(story.locale).toUtf8() + "\">\n<head>\n<meta charset=\"utf-8\">\n";
+    h += "<!DOCTYPE html>\n<html lang=\"" + html(story.locale).toUtf8() +
+         "\">\n<head>\n<meta charset=\"utf-8\">\n";
     h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
     h += "<title>" + html(story.title).toUtf8() + "</title>\n";
-    h += "<style>body{margin:0;font-family:'DejaVu Sans',sans-serif;background:#eef1f5;color:#1f2937;display:flex}"
-         "nav{width:16rem;min-height:100vh;background:#fff;border-right:1px solid #e3e8ef;padding:1rem;box-sizing:border-box}"
-         "nav h1{font-size:1rem}nav ol{padding-left:1.2rem}nav a{color:#3b6fb6;text-decoration:none;cursor:pointer}"
+    h += "<style>body{margin:0;font-family:'DejaVu "
+         "Sans',sans-serif;background:#eef1f5;color:#1f2937;display:flex}"
+         "nav{width:16rem;min-height:100vh;background:#fff;border-right:1px solid "
+         "#e3e8ef;padding:1rem;box-sizing:border-box}"
+         "nav h1{font-size:1rem}nav ol{padding-left:1.2rem}nav "
+         "a{color:#3b6fb6;text-decoration:none;cursor:pointer}"
          "nav a.on{font-weight:bold}main{flex:1;padding:1rem}section{display:none}section.on{display:block}"
          ".frame{display:none;background:#fff;box-shadow:0 1px 4px #0002}.frame.on{display:block}"
-         ".bar{color:#5b6778;font-size:.85rem;margin:.5rem 0}.notes{display:none;background:#fffbe6;padding:.5rem 1rem;"
+         ".bar{color:#5b6778;font-size:.85rem;margin:.5rem "
+         "0}.notes{display:none;background:#fffbe6;padding:.5rem 1rem;"
          "margin-top:.5rem;white-space:pre-wrap}body.notes .notes{display:block}</style>\n</head>\n<body>\n";
     h += "<nav><h1>" + html(story.title).toUtf8() + "</h1><ol>";
     for (int i = 0; i < chapters; ++i)
-        h += "<li><a data-ch=\"" + QByteArray::number(i) + "\">" + html(story.chapters[i].title).toUtf8() + "</a></li>";
-    h += "</ol><p class=\"bar\">← → step through the events, n shows the presenter's notes.</p></nav>\n<main>\n";
+        h += "<li><a data-ch=\"" + QByteArray::number(i) + "\">" + html(story.chapters[i].title).toUtf8() +
+             "</a></li>";
+    h += "</ol><p class=\"bar\">← → step through the events, n shows the presenter's "
+         "notes.</p></nav>\n<main>\n";
     for (int i = 0; i < chapters; ++i) {
         const ResolvedChapter* r = engine.chapter(i, error);
-        if (!r)
-            return false;
+        if (!r) return false;
         // The positions at which a frame is drawn: the end of each row of the full chapter's layout.
         const SequenceLayout full = engine.layout(i, error);
         QList<qint64> steps;
         for (const SequenceRow& row : full.rows)
-            if (row.kind != SequenceRow::Kind::Gap)
-                steps << r->beats[row.lastBeat].position;
+            if (row.kind != SequenceRow::Kind::Gap) steps << r->beats[row.lastBeat].position;
         if (steps.size() > maxFrames) {
             QList<qint64> sampled;
             for (int k = 1; k <= maxFrames; ++k)
@@ -572,29 +589,32 @@ bool renderHtml(StoryEngine& engine, QByteArray* out, QString* error)
         h += "<section data-ch=\"" + QByteArray::number(i) + "\">\n";
         for (int k = 0; k < steps.size(); ++k) {
             ChapterPage page;
-            if (!engine.page(i, &page, error, k + 1 == steps.size() ? kNoLimit : steps[k]))
-                return false;
-            if (k + 1 == steps.size())
-                page.highlightRow = -1;
+            if (!engine.page(i, &page, error, k + 1 == steps.size() ? kNoLimit : steps[k])) return false;
+            if (k + 1 == steps.size()) page.highlightRow = -1;
             h += "<div class=\"frame\">" + svgOf(page) + "</div>\n";
         }
-        h += "<div class=\"bar\">Chapter " + QByteArray::number(i + 1) + " of " + QByteArray::number(chapters) +
-             " · <span class=\"step\"></span></div>\n";
+        h += "<div class=\"bar\">Chapter " + QByteArray::number(i + 1) + " of " +
+             QByteArray::number(chapters) + " · <span class=\"step\"></span></div>\n";
         const QString notes = engine.notes(i);
-        if (!notes.isEmpty())
-            h += "<div class=\"notes\">" + html(notes).toUtf8() + "</div>\n";
+        if (!notes.isEmpty()) h += "<div class=\"notes\">" + html(notes).toUtf8() + "</div>\n";
         h += "</section>\n";
     }
     h += "</main>\n<script>\n"
-         "var S=[].slice.call(document.querySelectorAll('section')),A=[].slice.call(document.querySelectorAll('nav a')),c=0,f=0;\n"
-         "function show(){S.forEach(function(s,i){s.classList.toggle('on',i==c);A[i].classList.toggle('on',i==c);"
-         "var F=s.querySelectorAll('.frame');for(var k=0;k<F.length;k++)F[k].classList.toggle('on',i==c&&k==f);"
+         "var "
+         "S=[].slice.call(document.querySelectorAll('section')),A=[].slice.call(document.querySelectorAll('"
+         "nav a')),c=0,f=0;\n"
+         "function "
+         "show(){S.forEach(function(s,i){s.classList.toggle('on',i==c);A[i].classList.toggle('on',i==c);"
+         "var F=s.querySelectorAll('.frame');for(var "
+         "k=0;k<F.length;k++)F[k].classList.toggle('on',i==c&&k==f);"
          "if(i==c)s.querySelector('.step').textContent='step '+(f+1)+' of '+F.length;});}\n"
-         "function go(d){var n=S[c].querySelectorAll('.frame').length;f+=d;if(f>=n){if(c<S.length-1){c++;f=0;}else f=n-1;}"
+         "function go(d){var "
+         "n=S[c].querySelectorAll('.frame').length;f+=d;if(f>=n){if(c<S.length-1){c++;f=0;}else f=n-1;}"
          "else if(f<0){if(c>0){c--;f=S[c].querySelectorAll('.frame').length-1;}else f=0;}show();}\n"
          "document.addEventListener('keydown',function(e){if(e.key=='ArrowRight'||e.key==' ')go(1);"
          "else if(e.key=='ArrowLeft')go(-1);else if(e.key=='n')document.body.classList.toggle('notes');});\n"
-         "A.forEach(function(a,i){a.onclick=function(){c=i;f=S[i].querySelectorAll('.frame').length-1;show();};});\n"
+         "A.forEach(function(a,i){a.onclick=function(){c=i;f=S[i].querySelectorAll('.frame').length-1;show();"
+         "};});\n"
          "f=S[0].querySelectorAll('.frame').length-1;show();\n</script>\n</body>\n</html>\n";
     *out = h;
     return true;
