@@ -1,0 +1,815 @@
+// Story files without a GUI: loading and validation (every error names its JSON pointer), the template
+// language and its formatters, the glossary (sentences, actors, redaction, hidden paths), the sequence
+// layout, and the engine on an in-memory store (anchors, narrowing, continuation, KPIs, facts, lint).
+
+#include "diff/jsonvalue.h"
+#include "diff/mergepatch.h"
+#include "store/memoryreader.h"
+#include "story/sequencelayout.h"
+#include "story/story.h"
+#include "story/storyengine.h"
+#include "story/storyexport.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace chronoscope;
+using namespace chronoscope::story;
+
+namespace {
+
+const TimeMs kT0 = 1772548800000LL; // 2026-03-03T14:40:00Z
+
+Event ev(const char* stream, qint64 version, const char* type, TimeMs t, const QByteArray& data,
+         const char* id, const char* correlation, const char* cause = nullptr)
+{
+    Event e;
+    e.stream = QLatin1String(stream);
+    e.version = version;
+    e.type = QLatin1String(type);
+    e.time = t;
+    e.id = QLatin1String(id);
+    e.data = data;
+    e.metadata = "{\"correlationId\":\"" + QByteArray(correlation) + "\"" +
+                 (cause ? ",\"causationId\":\"" + QByteArray(cause) + "\"" : QByteArray()) + "}";
+    return e;
+}
+
+/// Two orders: order-1 survives a failed payment, order-2 is a quiet one later on.
+QList<Event> shop()
+{
+    QList<Event> events = {
+        ev("order-1", 0, "OrderPlaced", kT0,
+           R"({"customerId":"c-1","email":"anna@example.com","total":1.10})", "e1", "A"),
+        ev("payment-1", 0, "PaymentRequested", kT0 + 1000, R"({"amount":1.10,"card":"4111 1111 1111 1111"})",
+           "e2", "A", "e1"),
+        ev("payment-1", 1, "PaymentFailed", kT0 + 11000,
+           R"({"attempts":1,"lastError":{"code":"TIMEOUT","message":"secret"},"backoffSeconds":30})", "e3",
+           "A", "e2"),
+        ev("payment-1", 2, "PaymentRetried", kT0 + 41000, R"({"attempts":1,"backoffSeconds":30})", "e4", "A",
+           "e3"),
+        ev("payment-1", 3, "PaymentFailed", kT0 + 51000, R"({"attempts":2,"lastError":{"code":"TIMEOUT"}})",
+           "e5", "A", "e4"),
+        ev("payment-1", 4, "PaymentCaptured", kT0 + 60000, R"({"attempts":3,"captured":1.10})", "e6", "A",
+           "e5"),
+        ev("order-1", 1, "OrderPaid", kT0 + 61000, R"({"status":"paid","paid":1.10})", "e7", "A", "e6"),
+        ev("order-2", 0, "OrderPlaced", kT0 + 3600000, R"({"customerId":"c-2","total":1E5})", "e8", "B"),
+        ev("payment-2", 0, "PaymentCaptured", kT0 + 3601000, R"({"captured":-205.0})", "e9", "B", "e8"),
+        ev("order-2", 1, "OrderPaid", kT0 + 3602000, R"({"status":"paid","paid":-205.0})", "e10", "B", "e9"),
+    };
+    for (qsizetype i = 0; i < events.size(); ++i)
+        events[i].position = i + 1;
+    return events;
+}
+
+QByteArray storyText(const QByteArray& chapters, const QByteArray& extra = {})
+{
+    return R"({"chronostory":1,"title":"T","locale":"en-GB",)" + extra + R"("chapters":)" + chapters + "}";
+}
+
+} // namespace
+
+class TestStory : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void invalidStories_data();
+    void invalidStories();
+    void hugeInputsAreRefusedQuickly_data();
+    void hugeInputsAreRefusedQuickly();
+    void validStoryParses();
+    void templates_data();
+    void templates();
+    void formatters_data();
+    void formatters();
+    void defaultSentences_data();
+    void defaultSentences();
+    void pointerGlobs_data();
+    void pointerGlobs();
+    void redactionAndHiding();
+    void layout_data();
+    void layout();
+    void layoutIsDeterministic();
+    void anchors_data();
+    void anchors();
+    void emptyChapterIsAnError();
+    void facts();
+    void kpisAndFailingProjection();
+    void watchAnchor();
+    void pageModelNeverShowsHiddenOrRedacted();
+    void lintFindsMissesAndPersonalData();
+    void bundleIsRedactedBytes();
+    void draftFromCorrelation();
+
+private:
+    QTemporaryDir m_dir;
+    QString writeFile(const QString& name, const QByteArray& bytes)
+    {
+        const QString path = m_dir.filePath(name);
+        QFile f(path);
+        f.open(QIODevice::WriteOnly | QIODevice::Truncate);
+        f.write(bytes);
+        return path;
+    }
+};
+
+void TestStory::invalidStories_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("not json") << QByteArray("{\"chronostory\": 1,\n \"title\": }")
+                              << "not valid JSON at line 2";
+    QTest::newRow("truncated") << QByteArray("{\"chronostory\": 1, \"chapters\": [") << "not valid JSON";
+    QTest::newRow("array root") << QByteArray("[1,2]") << "(the document): must be an object";
+    QTest::newRow("no version") << QByteArray(R"({"chapters":[{}]})") << "/chronostory: missing";
+    QTest::newRow("newer version") << QByteArray(R"({"chronostory":2,"chapters":[{}]})")
+                                   << "/chronostory: version 2 is newer";
+    QTest::newRow("no chapters") << QByteArray(R"({"chronostory":1})") << "/chapters: missing";
+    QTest::newRow("empty chapters") << storyText("[]") << "/chapters: must be a non-empty array";
+    QTest::newRow("unknown anchor key") << storyText(R"([{"id":"a","around":{"position":3}}])")
+                                        << "/chapters/0/around: unknown key in a chapter";
+    QTest::newRow("unknown focus") << storyText(R"([{"id":"a","focus":{"customer":"x"}}])")
+                                   << "/chapters/0/focus/customer: unknown key in a focus";
+    QTest::newRow("two anchors") << storyText(R"([{"range":{"fromPosition":1},"focus":{"correlation":"A"}}])")
+                                 << "/chapters/0: a chapter has one anchor";
+    QTest::newRow("empty range") << storyText(R"([{"range":{}}])") << "/chapters/0/range: a range needs";
+    QTest::newRow("bad time") << storyText(R"([{"range":{"fromTime":"2026-02-31T00:00:00Z"}}])")
+                              << "/chapters/0/range/fromTime: '2026-02-31T00:00:00Z' is not a time";
+    QTest::newRow("reversed range") << storyText(R"([{"range":{"fromPosition":9,"toPosition":2}}])")
+                                    << "fromPosition is after toPosition";
+    QTest::newRow("unbalanced open")
+        << storyText(R"([{"caption":"{count"}])")
+        << "/chapters/0/caption: template error at character 1: '{' is never closed";
+    QTest::newRow("unbalanced close")
+        << storyText(R"([{"caption":"count}"}])")
+        << "/chapters/0/caption: template error at character 6: '}' without a '{'";
+    QTest::newRow("unknown formatter")
+        << storyText(R"([{"caption":"{duration|bold}"}])") << "unknown formatter 'bold'";
+    QTest::newRow("money without currency")
+        << storyText(R"([{"caption":"{/total|money}"}])") << "money needs a currency";
+    QTest::newRow("unknown template")
+        << storyText(R"([{"caption":"{weather}"}])") << "unknown template '{weather}'";
+    QTest::newRow("unknown kpi in caption") << storyText(R"([{"caption":"{kpi(nope)}"}])")
+                                            << "/chapters/0/caption: {kpi(nope)}: no KPI has this id";
+    QTest::newRow("unknown kpi in chapter")
+        << storyText(R"([{"kpis":["nope"]}])") << "/chapters/0/kpis/0: no KPI has the id 'nope'";
+    QTest::newRow("bad say") << storyText(R"([{}])", R"("glossary":{"events":{"X":{"say":"{/a"}}},)")
+                             << "/glossary/events/X/say: template error";
+    QTest::newRow("bad tone") << storyText(R"([{}])", R"("glossary":{"events":{"X":{"tone":"happy"}}},)")
+                              << "/glossary/events/X/tone: 'happy' is not a tone";
+    QTest::newRow("bad redact") << storyText(R"([{}])", R"("glossary":{"fields":{"/a":{"redact":"blur"}}},)")
+                                << "/glossary/fields/~1a/redact: 'blur' is not a redaction";
+    QTest::newRow("bad maxGap") << storyText(R"([{"pace":{"maxGap":"soon"}}])")
+                                << "/chapters/0/pace/maxGap: must be a duration";
+    QTest::newRow("fact without comparison")
+        << storyText(R"([{"expect":[{"count":"X"}]}])") << "/chapters/0/expect/0: needs \"equals\"";
+    QTest::newRow("fact two kinds") << storyText(R"([{"expect":[{"count":"X","kpi":"y","equals":1}]}])")
+                                    << "/chapters/0/expect/0/kpi: no KPI has the id";
+    QTest::newRow("duplicate chapter id") << storyText(R"([{"id":"a"},{"id":"a"}])")
+                                          << "/chapters/1/id: another chapter already has the id 'a'";
+    QTest::newRow("caption not string")
+        << storyText(R"([{"caption":42}])") << "/chapters/0/caption: must be a string, not a number";
+}
+
+void TestStory::invalidStories()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QString, expected);
+    Story s;
+    QString error;
+    QVERIFY(!parseStory(text, QStringLiteral("/tmp"), &s, &error));
+    QVERIFY2(error.contains(expected), qPrintable(error));
+}
+
+void TestStory::hugeInputsAreRefusedQuickly_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("100000 levels") << QByteArray(100000, '[') + QByteArray(100000, ']')
+                                   << "nests deeper than 64 levels";
+    QTest::newRow("100000 levels inside a chapter")
+        << storyText("[{\"caption\":" + QByteArray(100000, '[') + QByteArray(100000, ']') + "}]")
+        << "nests deeper";
+    QTest::newRow("50 MB caption") << storyText("[{\"caption\":\"" + QByteArray(50 * 1024 * 1024, 'x') +
+                                                "\"}]")
+                                   << "/chapters/0/caption: is 52428800 bytes long";
+    QTest::newRow("65 MB file") << QByteArray(65 * 1024 * 1024, ' ') << "a story file is at most";
+}
+
+void TestStory::hugeInputsAreRefusedQuickly()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QString, expected);
+    Story s;
+    QString error;
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!parseStory(text, QStringLiteral("/tmp"), &s, &error));
+    QVERIFY2(error.contains(expected), qPrintable(error));
+}
+
+void TestStory::validStoryParses()
+{
+    const QByteArray text = R"({
+      "chronostory": 1, "title": "T", "audience": "PO", "locale": "de-DE",
+      "source": {"uri": "shop.chronoscope"},
+      "glossary": {"actors": {"order-*": "Order desk", "*": "Everyone"},
+                   "events": {"OrderPlaced": {"say": "{/customerId} ordered {/total}", "tone": "good"}},
+                   "fields": {"/total": {"label": "Total", "format": "money:EUR"}, "/email": {"redact": "mask"}},
+                   "hide": ["/metadata/**", "/**/backoffSeconds"]},
+      "kpis": [{"id": "k", "label": "K", "projection": "p.js", "pointer": "/total", "format": "number"}],
+      "chapters": [
+        {"id": "a", "focus": {"correlation": "A"}, "pace": {"mode": "step"}, "caption": "{count} in {duration}",
+         "expect": [{"stream": "order-1", "pointer": "/status", "equals": "paid"}, {"count": "X", "atMost": 3}]},
+        {"id": "b", "range": {"fromTime": "2026-03-03T13:40:00Z", "toTime": "2026-03-03T14:25:00Z"},
+         "streams": ["payment-*"], "pace": {"mode": "realtime", "speed": 60, "maxGap": "3s"}, "kpis": ["k"]},
+        {"id": "c"},
+        {"watch": {"projection": "w.js", "predicate": "s.x > 1", "context": 2}, "$comment": "ignored"}
+      ]})";
+    Story s;
+    QString error;
+    QVERIFY2(parseStory(text, QStringLiteral("/stories"), &s, &error), qPrintable(error));
+    QCOMPARE(s.chapters.size(), 4);
+    QCOMPARE(s.chapters[0].anchor.kind, Anchor::Kind::Correlation);
+    QCOMPARE(s.chapters[1].anchor.kind, Anchor::Kind::Range);
+    QCOMPARE(s.chapters[1].maxGapMs, 3000);
+    QVERIFY(s.chapters[1].realtime);
+    QCOMPARE(s.chapters[2].anchor.kind, Anchor::Kind::Continue);
+    QCOMPARE(s.chapters[2].id, QStringLiteral("c"));
+    QCOMPARE(s.chapters[3].anchor.kind, Anchor::Kind::Watch);
+    QCOMPARE(s.chapters[3].anchor.context, 2);
+    QCOMPARE(s.chapters[3].anchor.projection, QStringLiteral("/stories/w.js"));
+    QCOMPARE(s.kpis[0].projection, QStringLiteral("/stories/p.js"));
+    QCOMPARE(s.resolvedSourceUri(), QStringLiteral("/stories/shop.chronoscope"));
+    Story placeholder;
+    QVERIFY(parseStory(storyText(R"([{}])", R"("source":{"uri":"x","sha256":"…optional…"},)"),
+                       QStringLiteral("/"), &placeholder, &error));
+    QVERIFY(placeholder.sourceSha256.isEmpty());
+    QVERIFY(placeholder.warnings.join(u' ').contains(QStringLiteral("/source/sha256")));
+    QCOMPARE(s.glossary.actorOf(QStringLiteral("order-9")), QStringLiteral("Order desk"));
+    QCOMPARE(s.glossary.actorOf(QStringLiteral("payment-9")), QStringLiteral("Everyone"));
+    QCOMPARE(Glossary().actorOf(QStringLiteral("payment-9")), QStringLiteral("Payment"));
+}
+
+void TestStory::templates_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<int>("misses");
+    QTest::newRow("pointer") << "{/customerId} ordered"
+                             << "c-1 ordered" << 0;
+    QTest::newRow("kept number as stored") << "{/total}"
+                                           << "1.10" << 0;
+    QTest::newRow("nested pointer") << "{/lastError/code}"
+                                    << "—" << 1;
+    QTest::newRow("event fields") << "{event.type}@{event.stream}#{event.position}"
+                                  << "OrderPlaced@order-1#1" << 0;
+    QTest::newRow("event time") << "{event.time|time}"
+                                << "14:40:00" << 0;
+    QTest::newRow("actor") << "{actor}"
+                           << "Order" << 0;
+    QTest::newRow("count") << "{count} / {count(PaymentFailed)} / {count(Nothing)}"
+                           << "7 / 2 / 0" << 0;
+    QTest::newRow("sum keeps decimals") << "{sum(PaymentCaptured/captured)}"
+                                        << "1.10" << 0;
+    QTest::newRow("sum money") << "{sum(PaymentCaptured/captured)|money:EUR}"
+                               << "€1.10" << 0;
+    QTest::newRow("duration") << "{duration}"
+                              << "1 min 1 s" << 0;
+    QTest::newRow("first last") << "{first(PaymentFailed).time|time}-{last(PaymentFailed)/attempts}"
+                                << "14:40:11-2" << 0;
+    QTest::newRow("first missing") << "{first(Refund).time}"
+                                   << "—" << 1;
+    QTest::newRow("relative") << "{last(OrderPaid).time|relative}"
+                              << "1 min 1 s" << 0;
+    QTest::newRow("escaped braces") << "{{literal}} {count}"
+                                    << "{literal} 7" << 0;
+    QTest::newRow("upper") << "{/customerId|upper}"
+                           << "C-1" << 0;
+    QTest::newRow("missing pointer") << "x{/nothing}y"
+                                     << "x—y" << 1;
+    QTest::newRow("kpi without engine") << "{kpi(k)}"
+                                        << "—" << 1;
+}
+
+void TestStory::templates()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, expected);
+    QFETCH(int, misses);
+    QString error;
+    const auto t = Template::parse(text, &error);
+    QVERIFY2(t, qPrintable(error));
+    const QList<Event> all = shop();
+    const QList<Event> beats = all.mid(0, 7);
+    TemplateContext ctx;
+    ctx.event = &beats[0];
+    ctx.data = parseJsonValue(beats[0].data);
+    ctx.actor = QStringLiteral("Order");
+    ctx.beats = &beats;
+    ctx.locale = QLocale(QStringLiteral("en-GB"));
+    ctx.chapterStart = beats.first().time;
+    QStringList missed;
+    QCOMPARE(renderTemplate(*t, ctx, &missed), expected);
+    QCOMPARE(missed.size(), misses);
+}
+
+void TestStory::formatters_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("format");
+    QTest::addColumn<QString>("locale");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("money en") << QByteArray("1234.5") << "money:EUR"
+                              << "en-GB"
+                              << "€1,234.50";
+    QTest::newRow("money de") << QByteArray("1234.5") << "money:EUR"
+                              << "de-DE" << QStringLiteral("1.234,50\u00a0€");
+    QTest::newRow("money keeps digits") << QByteArray("0.125") << "money:USD"
+                                        << "en-US"
+                                        << "$0.125";
+    QTest::newRow("money negative") << QByteArray("-205.0") << "money:EUR"
+                                    << "en-GB"
+                                    << "-€205.00";
+    QTest::newRow("money big exact") << QByteArray("12345678901234567890.12") << "money:EUR"
+                                     << "en-GB"
+                                     << "€12,345,678,901,234,567,890.12";
+    QTest::newRow("number grouping") << QByteArray("1234567") << "number"
+                                     << "en-GB"
+                                     << "1,234,567";
+    QTest::newRow("number exponent") << QByteArray("1E5") << "number"
+                                     << "en-GB"
+                                     << "100,000";
+    QTest::newRow("number de") << QByteArray("1.10") << "number"
+                               << "de-DE"
+                               << "1,10";
+    QTest::newRow("percent") << QByteArray("0.125") << "percent"
+                             << "en-GB"
+                             << "12.5%";
+    QTest::newRow("count array") << QByteArray("[1,2,3]") << "count"
+                                 << "en-GB"
+                                 << "3";
+    QTest::newRow("date") << QByteArray("\"2026-03-03T13:40:00Z\"") << "date"
+                          << "en-GB"
+                          << "3 March 2026";
+    QTest::newRow("datetime") << QByteArray("\"2026-03-03T13:40:00Z\"") << "datetime"
+                              << "en-GB"
+                              << "3 Mar 2026, 13:40:00 UTC";
+    QTest::newRow("lower") << QByteArray("\"ABC\"") << "lower"
+                           << "en-GB"
+                           << "abc";
+    QTest::newRow("money on text") << QByteArray("\"hello\"") << "money:EUR"
+                                   << "en-GB"
+                                   << "—";
+    QTest::newRow("as stored") << QByteArray("1.10") << ""
+                               << "en-GB"
+                               << "1.10";
+}
+
+void TestStory::formatters()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, format);
+    QFETCH(QString, locale);
+    QFETCH(QString, expected);
+    QString error;
+    const auto f = format.isEmpty() ? std::optional<QList<Formatter>>(QList<Formatter>{})
+                                    : parseFormatters(format, &error);
+    QVERIFY2(f, qPrintable(error));
+    QCOMPARE(formatValue(Value::ofJson(parseJsonValue(json)), *f, QLocale(locale)), expected);
+}
+
+void TestStory::defaultSentences_data()
+{
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("camel") << "PaymentFailed"
+                           << "Payment failed";
+    QTest::newRow("acronym") << "SMSSent"
+                             << "SMS sent";
+    QTest::newRow("snake") << "order_placed"
+                           << "Order placed";
+    QTest::newRow("dotted") << "com.shop.OrderPlaced"
+                            << "Com shop order placed";
+    QTest::newRow("single") << "Created"
+                            << "Created";
+}
+
+void TestStory::defaultSentences()
+{
+    QFETCH(QString, type);
+    QFETCH(QString, expected);
+    QCOMPARE(Glossary::defaultSentence(type), expected);
+}
+
+void TestStory::pointerGlobs_data()
+{
+    QTest::addColumn<QString>("glob");
+    QTest::addColumn<QString>("pointer");
+    QTest::addColumn<bool>("matches");
+    QTest::newRow("exact") << "/a/b"
+                           << "/a/b" << true;
+    QTest::newRow("exact no") << "/a/b"
+                              << "/a/c" << false;
+    QTest::newRow("star one level") << "/a/*/c"
+                                    << "/a/x/c" << true;
+    QTest::newRow("star not two") << "/a/*/c"
+                                  << "/a/x/y/c" << false;
+    QTest::newRow("double star any depth") << "/**/c"
+                                           << "/a/x/y/c" << true;
+    QTest::newRow("double star zero levels") << "/**/c"
+                                             << "/c" << true;
+    QTest::newRow("trailing double star") << "/metadata/**"
+                                          << "/metadata/a/b" << true;
+    QTest::newRow("prefix is not a match") << "/a"
+                                           << "/a/b" << false;
+    QTest::newRow("escaped slash") << "/a~1b"
+                                   << "/a~1b" << true;
+}
+
+void TestStory::pointerGlobs()
+{
+    QFETCH(QString, glob);
+    QFETCH(QString, pointer);
+    QFETCH(bool, matches);
+    QStringList tokens = pointer.mid(1).split(u'/');
+    for (QString& t : tokens)
+        t.replace(QStringLiteral("~1"), QStringLiteral("/"))
+            .replace(QStringLiteral("~0"), QStringLiteral("~"));
+    QCOMPARE(pointerGlobMatch(glob, tokens), matches);
+}
+
+void TestStory::redactionAndHiding()
+{
+    Glossary g;
+    g.fields = {{QStringLiteral("/email"), {}, {}, FieldRule::Redact::Mask},
+                {QStringLiteral("/card"), {}, {}, FieldRule::Redact::Hash},
+                {QStringLiteral("/secret"), {}, {}, FieldRule::Redact::Drop},
+                {QStringLiteral("/items/*/price"), {}, {}, FieldRule::Redact::Mask}};
+    g.hide = {QStringLiteral("/**/backoffSeconds"), QStringLiteral("/lastError/message")};
+    const QJsonValue data = parseJsonValue(
+        R"({"email":"Anna.B@example.com","card":"4111","secret":"x","keep":1.10,"backoffSeconds":3,)"
+        R"("lastError":{"code":"T","message":"m","backoffSeconds":4},"items":[{"price":12.5,"n":"a"}]})");
+    const QJsonValue out = g.present(data);
+    const QByteArray text = toJsonText(out);
+    QCOMPARE(jsonStringValue(out[QStringLiteral("email")]), QStringLiteral("Xxxx.X@xxxxxxx.xxx"));
+    QCOMPARE(jsonStringValue(out[QStringLiteral("card")]).size(), 8);
+    QCOMPARE(g.present(parseJsonValue(R"({"card":"4111"})"))[QStringLiteral("card")],
+             out[QStringLiteral("card")]);
+    QVERIFY(!out.toObject().contains(QStringLiteral("secret")));
+    QVERIFY(!text.contains("backoffSeconds"));
+    QVERIFY(!text.contains("\"m\""));
+    QVERIFY(text.contains("\"keep\":1.10"));
+    QCOMPARE(jsonStringValue(out[QStringLiteral("items")][0][QStringLiteral("price")]),
+             QStringLiteral("##.#"));
+    QStringList paths;
+    g.collectRedacted(data, &paths);
+    QVERIFY(paths.contains(QStringLiteral("/email")));
+    QVERIFY(paths.contains(QStringLiteral("/lastError/backoffSeconds")));
+}
+
+void TestStory::layout_data()
+{
+    // beats: "actor:parent:type:time(s)" separated by spaces; rows: kind letters (A arrow, N note, G gap)
+    // with counts
+    QTest::addColumn<QString>("beats");
+    QTest::addColumn<qint64>("maxGap");
+    QTest::addColumn<QString>("rows");
+    QTest::addColumn<QString>("actors");
+    QTest::newRow("note then arrow") << "O::Placed:0 P:O:Requested:1" << qint64(60000) << "N0>0x1 A0>1x1"
+                                     << "O,P";
+    QTest::newRow("parent actor comes first") << "P:O:Requested:0" << qint64(60000) << "A0>1x1"
+                                              << "O,P";
+    QTest::newRow("fold same type same actors")
+        << "P:P:Failed:0 P:P:Failed:1 P:P:Failed:2" << qint64(60000) << "A0>0x3"
+        << "P";
+    QTest::newRow("no fold across types")
+        << "P:P:Failed:0 P:P:Retried:1 P:P:Failed:2" << qint64(60000) << "A0>0x1 A0>0x1 A0>0x1"
+        << "P";
+    QTest::newRow("gap row") << "O::Placed:0 O:O:Paid:1200" << qint64(60000) << "N0>0x1 G A0>0x1"
+                             << "O";
+    QTest::newRow("gap breaks a fold") << "P:P:Failed:0 P:P:Failed:600" << qint64(60000) << "A0>0x1 G A0>0x1"
+                                       << "P";
+    QTest::newRow("no gaps when off") << "O::Placed:0 O:O:Paid:1200" << qint64(-1) << "N0>0x1 A0>0x1"
+                                      << "O";
+    QTest::newRow("arrow back") << "O::Placed:0 P:O:Req:1 O:P:Paid:2" << qint64(60000)
+                                << "N0>0x1 A0>1x1 A1>0x1"
+                                << "O,P";
+}
+
+void TestStory::layout()
+{
+    QFETCH(QString, beats);
+    QFETCH(qint64, maxGap);
+    QFETCH(QString, rows);
+    QFETCH(QString, actors);
+    QList<SequenceBeat> in;
+    for (const QString& b : beats.split(u' ')) {
+        const QStringList f = b.split(u':');
+        SequenceBeat s;
+        s.actor = f[0];
+        s.parentActor = f[1];
+        s.type = f[2];
+        s.label = f[2];
+        s.time = kT0 + f[3].toLongLong() * 1000;
+        in << s;
+    }
+    const SequenceLayout l = layoutSequence(in, maxGap);
+    QStringList got;
+    for (const SequenceRow& r : l.rows)
+        got << (r.kind == SequenceRow::Kind::Gap
+                    ? QStringLiteral("G")
+                    : QStringLiteral("%1%2>%3x%4")
+                          .arg(QChar(r.kind == SequenceRow::Kind::Arrow ? u'A' : u'N'))
+                          .arg(r.from)
+                          .arg(r.to)
+                          .arg(r.count));
+    QCOMPARE(got.join(u' '), rows);
+    QCOMPARE(l.actors.join(u','), actors);
+    for (const SequenceRow& r : l.rows)
+        if (r.kind == SequenceRow::Kind::Gap)
+            QVERIFY2(r.label.startsWith(QStringLiteral("… ")) && r.label.endsWith(QStringLiteral(" later …")),
+                     qPrintable(r.label));
+}
+
+void TestStory::layoutIsDeterministic()
+{
+    QList<SequenceBeat> in;
+    for (int i = 0; i < 500; ++i) {
+        SequenceBeat b;
+        b.actor = QStringLiteral("A%1").arg(i % 7);
+        b.parentActor = i % 3 ? QStringLiteral("A%1").arg((i + 2) % 7) : QString();
+        b.type = QStringLiteral("T%1").arg(i % 4);
+        b.time = kT0 + i * 20000LL * (i % 5);
+        in << b;
+    }
+    const SequenceLayout a = layoutSequence(in, 60000), b = layoutSequence(in, 60000);
+    QCOMPARE(a.actors, b.actors);
+    QCOMPARE(a.rows.size(), b.rows.size());
+    for (int i = 0; i < a.rows.size(); ++i) {
+        QCOMPARE(a.rows[i].from, b.rows[i].from);
+        QCOMPARE(a.rows[i].count, b.rows[i].count);
+        QCOMPARE(a.rows[i].label, b.rows[i].label);
+    }
+    QCOMPARE(gapText(17 * 60000), QStringLiteral("… 17 min later …"));
+}
+
+void TestStory::anchors_data()
+{
+    QTest::addColumn<QByteArray>("chapters");
+    QTest::addColumn<int>("chapter");
+    QTest::addColumn<QString>("positions");
+    QTest::newRow("range positions") << QByteArray(R"([{"range":{"fromPosition":2,"toPosition":4}}])") << 0
+                                     << "2,3,4";
+    QTest::newRow("range times")
+        << QByteArray(R"([{"range":{"fromTime":"2026-03-03T14:40:11Z","toTime":"2026-03-03T14:40:51Z"}}])")
+        << 0 << "3,4,5";
+    QTest::newRow("correlation") << QByteArray(R"([{"focus":{"correlation":"B"}}])") << 0 << "8,9,10";
+    QTest::newRow("correlation narrowed")
+        << QByteArray(R"([{"focus":{"correlation":"A"},"streams":["order-*"]}])") << 0 << "1,7";
+    QTest::newRow("focus streams") << QByteArray(R"([{"focus":{"streams":["payment-2","order-2"]}}])") << 0
+                                   << "8,9,10";
+    QTest::newRow("range narrowed") << QByteArray(R"([{"range":{"fromPosition":1},"streams":["payment-*"]}])")
+                                    << 0 << "2,3,4,5,6,9";
+    QTest::newRow("continuation") << QByteArray(R"([{"range":{"toPosition":6}},{"streams":["order-*"]}])")
+                                  << 1 << "7,8,10";
+    QTest::newRow("first chapter continues from the start")
+        << QByteArray(R"([{"streams":["order-2"]}])") << 0 << "8,10";
+}
+
+void TestStory::anchors()
+{
+    QFETCH(QByteArray, chapters);
+    QFETCH(int, chapter);
+    QFETCH(QString, positions);
+    Story s;
+    QString error;
+    QVERIFY2(parseStory(storyText(chapters), m_dir.path(), &s, &error), qPrintable(error));
+    MemoryReader reader(shop());
+    StoryEngine engine(s, reader);
+    const ResolvedChapter* r = engine.chapter(chapter, &error);
+    QVERIFY2(r, qPrintable(error));
+    QStringList got;
+    for (const Event& e : r->beats)
+        got << QString::number(e.position);
+    QCOMPARE(got.join(u','), positions);
+}
+
+void TestStory::emptyChapterIsAnError()
+{
+    Story s;
+    QString error;
+    QVERIFY(
+        parseStory(storyText(R"([{"id":"x","focus":{"correlation":"nobody"}}])"), m_dir.path(), &s, &error));
+    MemoryReader reader(shop());
+    StoryEngine engine(s, reader);
+    QVERIFY(!engine.chapter(0, &error));
+    QVERIFY2(error.contains(QStringLiteral("chapter 'x' (/chapters/0) has no beats")) &&
+                 error.contains(QStringLiteral("nobody")),
+             qPrintable(error));
+}
+
+void TestStory::facts()
+{
+    Story s;
+    QString error;
+    QVERIFY2(parseStory(storyText(R"([{"id":"a","focus":{"correlation":"A"},"expect":[
+        {"stream":"order-1","pointer":"/status","equals":"paid"},
+        {"stream":"order-1","pointer":"/total","equals":1.1},
+        {"stream":"payment-1","pointer":"/attempts","equals":2},
+        {"count":"PaymentFailed","equals":2},
+        {"count":"PaymentFailed","atLeast":3},
+        {"count":"PaymentFailed","atMost":2},
+        {"stream":"order-1","pointer":"/nothing","equals":null}]}])"),
+                        m_dir.path(), &s, &error),
+             qPrintable(error));
+    MemoryReader reader(shop());
+    StoryEngine engine(s, reader);
+    QList<FactResult> results;
+    QVERIFY2(engine.check(0, &results, &error), qPrintable(error));
+    QCOMPARE(results.size(), 7);
+    const QList<bool> expected = {true, true, false, true, false, true, false};
+    for (int i = 0; i < results.size(); ++i)
+        QVERIFY2(results[i].holds == expected[i], qPrintable(QStringLiteral("fact %1").arg(i)));
+    QCOMPARE(jsonNumberText(results[1].actual), QByteArray("1.10")); // shown as stored, compared by value
+    QCOMPARE(jsonNumberText(results[2].actual), QByteArray("3"));
+    QVERIFY(results[6].actual.isUndefined());
+}
+
+void TestStory::kpisAndFailingProjection()
+{
+    writeFile(QStringLiteral("revenue.js"), R"(fromAll().when({$init:function(){return {total:0}},
+        PaymentCaptured:function(s,e){s.total=Math.round((s.total+e.data.captured)*100)/100}});)");
+    writeFile(QStringLiteral("throws.js"), R"(fromAll().when({$init:function(){return {n:0}},
+        PaymentFailed:function(s,e){throw new Error('boom')}});)");
+    Story s;
+    QString error;
+    QVERIFY2(
+        parseStory(
+            storyText(
+                R"([{"id":"a","focus":{"correlation":"A"},"kpis":["rev"],
+                "caption":"Revenue {kpi(rev)}","expect":[{"kpi":"rev","equals":1.1}]},
+             {"id":"b","focus":{"correlation":"A"},"kpis":["bad"]}])",
+                R"("kpis":[{"id":"rev","label":"Revenue","projection":"revenue.js","pointer":"/total","format":"money:EUR"},
+                       {"id":"bad","projection":"throws.js","pointer":"/n"}],)"),
+            m_dir.path(), &s, &error),
+        qPrintable(error));
+    MemoryReader reader(shop());
+    StoryEngine engine(s, reader);
+    QList<FactResult> results;
+    QVERIFY2(engine.check(0, &results, &error), qPrintable(error));
+    QVERIFY(results[0].holds);
+    ChapterPage page;
+    QVERIFY2(engine.page(0, &page, &error), qPrintable(error));
+    QCOMPARE(page.caption, QStringLiteral("Revenue €1.10"));
+    QCOMPARE(page.kpis.size(), 1);
+    QCOMPARE(page.kpis[0].value, QStringLiteral("€1.10"));
+    QCOMPARE(page.kpis[0].direction, 1);
+    QVERIFY2(page.kpis[0].change.startsWith(QStringLiteral("+€1.10")), qPrintable(page.kpis[0].change));
+    // The throwing projection: a clear error naming the KPI, not a crash.
+    QVERIFY(!engine.page(1, &page, &error));
+    QVERIFY2(error.contains(QStringLiteral("KPI 'bad'")) && error.contains(QStringLiteral("boom")),
+             qPrintable(error));
+}
+
+void TestStory::watchAnchor()
+{
+    writeFile(QStringLiteral("fails.js"), R"(fromAll().when({$init:function(){return {failed:0}},
+        PaymentFailed:function(s,e){s.failed++}});)");
+    Story s;
+    QString error;
+    QVERIFY2(
+        parseStory(
+            storyText(R"([{"watch":{"projection":"fails.js","predicate":"state.failed >= 2","context":1}},
+             {"watch":{"projection":"fails.js","predicate":"state.failed >= 9"}}])"),
+            m_dir.path(), &s, &error),
+        qPrintable(error));
+    MemoryReader reader(shop());
+    StoryEngine engine(s, reader);
+    const ResolvedChapter* r = engine.chapter(0, &error);
+    QVERIFY2(r, qPrintable(error));
+    QCOMPARE(r->beats.size(), 3);
+    QCOMPARE(r->beats[1].position, 5); // the second failure
+    QVERIFY(!engine.chapter(1, &error));
+    QVERIFY2(error.contains(QStringLiteral("never became true")), qPrintable(error));
+}
+
+void TestStory::pageModelNeverShowsHiddenOrRedacted()
+{
+    Story s;
+    QString error;
+    QVERIFY2(
+        parseStory(
+            storyText(
+                R"([{"focus":{"correlation":"A"}}])",
+                R"("glossary":{"fields":{"/email":{"redact":"mask"},"/card":{"redact":"drop"},"/total":{"label":"Total","format":"money:EUR"}},
+                                     "hide":["/**/backoffSeconds","/lastError/message"],
+                                     "events":{"OrderPlaced":{"say":"{/email} ordered {/total}","tone":"good"}}},)"),
+            m_dir.path(), &s, &error),
+        qPrintable(error));
+    MemoryReader reader(shop());
+    StoryEngine engine(s, reader);
+    ChapterPage page;
+    QVERIFY2(engine.page(0, &page, &error, kNoLimit, 10), qPrintable(error));
+    QString all = page.caption + page.title;
+    for (const CardModel& c : page.cards) {
+        all += c.sentence + c.because;
+        for (const auto& f : c.fields)
+            all += f.first + f.second;
+    }
+    for (const SequenceRow& r : page.sequence.rows)
+        all += r.label;
+    QVERIFY(!all.contains(QStringLiteral("anna")));
+    QVERIFY(!all.contains(QStringLiteral("4111")));
+    QVERIFY(!all.contains(QStringLiteral("secret")));
+    QVERIFY(!all.contains(QStringLiteral("Backoff")));
+    QVERIFY2(all.contains(QStringLiteral("xxxx@xxxxxxx.xxx ordered €1.10")), qPrintable(all));
+    QCOMPARE(page.cards.size(), 7); // newest first
+    QCOMPARE(page.cards[5].sentence, QStringLiteral("Payment requested"));
+    QCOMPARE(page.cards[5].because, page.cards.last().sentence);
+    QCOMPARE(page.cards.first().because, QStringLiteral("Payment captured"));
+}
+
+void TestStory::lintFindsMissesAndPersonalData()
+{
+    Story s;
+    QString error;
+    QVERIFY(parseStory(
+        storyText(R"([{"id":"a","focus":{"correlation":"A"},"caption":"{first(Refund).time} {/nothing}"},
+                                    {"id":"b","focus":{"correlation":"nobody"}}])"),
+        m_dir.path(), &s, &error));
+    MemoryReader reader(shop());
+    StoryEngine engine(s, reader);
+    const QString all = engine.lint().join(u'\n');
+    QVERIFY2(all.contains(QStringLiteral("{first(Refund).time} finds nothing")), qPrintable(all));
+    QVERIFY2(all.contains(QStringLiteral("/email (OrderPlaced) looks like an e-mail address")),
+             qPrintable(all));
+    QVERIFY2(all.contains(QStringLiteral("/card (PaymentRequested) looks like a card number")),
+             qPrintable(all));
+    QVERIFY2(all.contains(QStringLiteral("chapter 'b' (/chapters/1) has no beats")), qPrintable(all));
+}
+
+void TestStory::bundleIsRedactedBytes()
+{
+    Story s;
+    QString error;
+    QVERIFY(parseStory(
+        storyText(
+            R"([{"focus":{"correlation":"A"}}])",
+            R"("glossary":{"fields":{"/email":{"redact":"hash"},"/card":{"redact":"mask"}},"hide":["/lastError/message"]},)"),
+        m_dir.path(), &s, &error));
+    MemoryReader reader(shop());
+    StoryEngine engine(s, reader);
+    const QString out = m_dir.filePath(QStringLiteral("bundle.chronoscope"));
+    BundleResult result;
+    QVERIFY2(writeBundle(engine, QStringLiteral("postgres://user:pw@host/db?password=x"), QString(), out,
+                         &result, &error),
+             qPrintable(error));
+    QCOMPARE(result.events, 7);
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray bytes = f.readAll();
+    QVERIFY(!bytes.contains("anna@example.com"));
+    QVERIFY(!bytes.contains("4111 1111"));
+    QVERIFY(!bytes.contains("secret"));
+    QVERIFY(!bytes.contains(":pw@"));
+    QVERIFY(bytes.contains("OrderPaid"));
+    // A second bundle onto the same path is refused (the bundle is always a new file).
+    QVERIFY(!writeBundle(engine, QStringLiteral("x"), QString(), out, &result, &error));
+}
+
+void TestStory::draftFromCorrelation()
+{
+    MemoryReader reader(shop());
+    QByteArray text;
+    QString error;
+    QVERIFY2(draftStory(reader, QStringLiteral("shop.chronoscope"), QStringLiteral("A"), &text, &error),
+             qPrintable(error));
+    Story s;
+    QVERIFY2(parseStory(text, m_dir.path(), &s, &error), qPrintable(error));
+    // Order desk, then Payments (gap-free), then Order desk again: three chapters.
+    QCOMPARE(s.chapters.size(), 3);
+    StoryEngine engine(s, reader);
+    for (int i = 0; i < s.chapters.size(); ++i) {
+        QList<FactResult> results;
+        QVERIFY2(engine.check(i, &results, &error), qPrintable(error));
+        for (const FactResult& r : results)
+            QVERIFY(r.holds);
+    }
+    QVERIFY(!draftStory(reader, QStringLiteral("x"), QStringLiteral("nobody"), &text, &error));
+    QVERIFY(error.contains(QStringLiteral("nobody")));
+}
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv); // QJSEngine (KPIs, watch) needs one
+    TestStory t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "tst_story.moc"
