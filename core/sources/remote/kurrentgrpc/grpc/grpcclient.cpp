@@ -12,6 +12,7 @@
 #include "serverfeatures.grpc.pb.h"
 #include "streams.grpc.pb.h"
 
+#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
@@ -24,6 +25,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 Q_LOGGING_CATEGORY(lcKurrentGrpc, "chronoscope.remote.kurrentgrpc", QtWarningMsg)
@@ -1031,10 +1033,19 @@ private:
     std::optional<quint64> m_lastRevision;
 };
 
+// gRPC core writes its own diagnostics (handshake failures, ...) to stderr; the client says what went
+// wrong in the user's words, so those go to the debug log instead.
+void grpcLogToQt(gpr_log_func_args* a)
+{
+    qCDebug(lcKurrentGrpc) << "grpc:" << a->message;
+}
+
 } // namespace
 
 std::unique_ptr<RemoteClient> makeGrpcClient(const RemoteEndpoint& ep, const ConnectionSettings& settings, QString*)
 {
+    static std::once_flag once;
+    std::call_once(once, [] { gpr_set_log_function(grpcLogToQt); });
     return std::make_unique<GrpcClient>(ep, settings);
 }
 
