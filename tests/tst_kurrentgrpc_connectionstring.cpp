@@ -54,6 +54,8 @@ private Q_SLOTS:
         QTest::newRow("percent-encoded credentials") << "kurrentdb://ad%40min:p%40ss%2Fword@h:2113" << false << "h:2113"
                                                      << "ad@min" << "p@ss/word" << true << true << "leader"
                                                      << qint64(10000) << qint64(10000);
+        QTest::newRow("user without password (asked for)") << "kurrentdb://admin@h:2113" << false << "h:2113" << "admin" << ""
+                                                           << true << true << "leader" << qint64(10000) << qint64(10000);
         QTest::newRow("trailing slashes and spaces") << "  kurrentdb://h:2113///  " << false << "h:2113" << "" << "" << true
                                                      << true << "leader" << qint64(10000) << qint64(10000);
         QTest::newRow("slash before the query") << "kurrentdb://h:2113/?tls=false" << false << "h:2113" << "" << "" << false

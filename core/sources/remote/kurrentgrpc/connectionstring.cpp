@@ -93,8 +93,17 @@ private:
     {
         static const QRegularExpression re(QStringLiteral("^([^:]+:[^@]+)@"));
         const auto m = re.match(QStringView(m_s).mid(*pos));
-        if (!m.hasMatch())
+        if (!m.hasMatch()) {
+            // Chronoscope's addition: a user without a password (asked for, or $CHRONOSCOPE_PASSWORD).
+            static const QRegularExpression userOnly(QStringLiteral("^([^:@/?,&=]+)@"));
+            const auto u = userOnly.match(QStringView(m_s).mid(*pos));
+            if (u.hasMatch()) {
+                m_out->hasCredentials = true;
+                m_out->user = QUrl::fromPercentEncoding(u.captured(1).trimmed().toUtf8());
+                *pos += int(u.capturedLength(0));
+            }
             return;  // optional
+        }
         const QString creds = m.captured(1).trimmed();
         const qsizetype colon = creds.indexOf(u':');
         m_out->hasCredentials = true;

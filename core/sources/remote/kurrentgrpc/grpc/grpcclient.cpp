@@ -220,12 +220,10 @@ public:
 
     bool read(const RemoteScope& scope, const PageSink& sink, QString* error) override
     {
+        if (!m_atompub && !m_streams && !connect(error))  // connect() is optional before a read
+            return false;
         if (m_atompub)
             return m_atompub->read(scope, sink, error);
-        if (!m_streams) {
-            *error = QStringLiteral("%1: not connected").arg(m_ep.display);
-            return false;
-        }
         m_scope = scope;
         if (!plan(scope, error))
             return false;
@@ -395,7 +393,7 @@ private:
             return false;
         }
         if (m.contains(QLatin1String("DNS"), Qt::CaseInsensitive) || m.contains(QLatin1String("resolve"), Qt::CaseInsensitive)) {
-            *error = QStringLiteral("%1: the host name %2 cannot be resolved (%3)").arg(m_ep.display, m_node.host, m);
+            *error = QStringLiteral("%1: the host %2 could not be found (DNS: %3)").arg(m_ep.display, m_node.host, m);
             return false;
         }
         if (m_s.tls && (m.contains(QLatin1String("CERTIFICATE_VERIFY_FAILED")) ||
@@ -405,18 +403,27 @@ private:
                          .arg(m_ep.display);
             return false;
         }
-        const bool http1 = m.contains(QLatin1String("http1"), Qt::CaseInsensitive);
-        // Before giving up: a server that answers HTTP/1 may run the AtomPub API (older or configured so).
-        if (tryAtomPub()) {
-            m_note = http1 ? QStringLiteral("gRPC is not served there, it answers HTTP/1: reading over AtomPub HTTP")
-                           : QStringLiteral("gRPC is not served there: reading over AtomPub HTTP");
-            qCWarning(lcKurrentGrpc).noquote() << m_ep.display << m_note;
-            return true;
-        }
+        // An answer that is not HTTP/2 ("Trying to connect an http1.x server", "Failed parsing HTTP/2"), or a
+        // TLS server that does not offer h2: an HTTP/1 server. It may run KurrentDB's AtomPub API (older
+        // servers, or configured so): read over that, saying so; its own errors then say what is wrong.
+        const bool http1 = m.contains(QLatin1String("http1"), Qt::CaseInsensitive) ||
+                           m.contains(QLatin1String("parsing HTTP/2"), Qt::CaseInsensitive) ||
+                           m.contains(QLatin1String("ALPN"), Qt::CaseInsensitive);
         if (http1) {
-            *error = QStringLiteral("%1: the server at %2 speaks HTTP/1 only, not gRPC (HTTP/2), and it is not a "
-                                    "KurrentDB AtomPub endpoint either. Is this the KurrentDB port?")
-                         .arg(m_ep.display, where);
+            QString atomError;
+            auto c = remote::makeKurrentClient(m_ep, &atomError);
+            if (c) {
+                c->setPageSize(m_firstPage, m_pageSize);
+                if (c->connect(&atomError)) {
+                    m_atompub = std::move(c);
+                    m_note = QStringLiteral("gRPC is not served there, it answers HTTP/1: reading over AtomPub HTTP");
+                    qCWarning(lcKurrentGrpc).noquote() << m_ep.display << m_note;
+                    return true;
+                }
+            }
+            *error = QStringLiteral("%1 (the server at %2 speaks HTTP/1 only, not gRPC over HTTP/2, so KurrentDB's "
+                                    "AtomPub API was tried; is this the KurrentDB port?)")
+                         .arg(atomError, where);
             return false;
         }
         if (m_s.tls) {
@@ -437,24 +444,6 @@ private:
         }
         *error = QStringLiteral("%1: the server at %2 does not answer gRPC (%3)").arg(m_ep.display, where, m);
         return false;
-    }
-
-    bool tryAtomPub()
-    {
-        RemoteEndpoint ep = m_ep;
-        ep.retries = 0;
-        ep.timeoutMs = std::min(ep.timeoutMs, 3000);
-        QString ignored;
-        auto c = remote::makeKurrentClient(ep, &ignored);
-        if (!c)
-            return false;
-        c->setPageSize(m_firstPage, m_pageSize);
-        if (!c->connect(&ignored)) {
-            qCDebug(lcKurrentGrpc) << "AtomPub probe:" << ignored;
-            return false;
-        }
-        m_atompub = std::move(c);
-        return true;
     }
 
     // A TLS handshake only (no request sent): does the server speak TLS at all?
