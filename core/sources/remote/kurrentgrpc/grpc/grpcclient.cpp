@@ -222,8 +222,12 @@ public:
     {
         if (!m_atompub && !m_streams && !connect(error))  // connect() is optional before a read
             return false;
-        if (m_atompub)
-            return m_atompub->read(scope, sink, error);
+        if (m_atompub) {
+            if (m_atompub->read(scope, sink, error))
+                return true;
+            *error += QStringLiteral(" (%1 speaks HTTP/1 only, not gRPC, so it was read as AtomPub)").arg(m_node.toString());
+            return false;
+        }
         m_scope = scope;
         if (!plan(scope, error))
             return false;
@@ -513,7 +517,6 @@ private:
         const QString glob = scope.streams;
         m_plan.glob = glob;
         m_plan.system = m_ep.optionOn(QStringLiteral("system"), false) || glob.startsWith(u'$');
-        m_plan.resolveLinks = m_ep.optionOn(QStringLiteral("resolvelinks"), true);
         const QString streamRegex = m_ep.option(QStringLiteral("streamregex"));
         const QString typePrefix = m_ep.option(QStringLiteral("typeprefix"));
         const QString typeRegex = m_ep.option(QStringLiteral("typeregex"));
@@ -546,6 +549,9 @@ private:
             m_plan.filter = ReadPlan::TypeRegex;
             m_plan.filterText = QStringLiteral("^[^\\$].*");
         }
+        // A stream read resolves links ($ce-, $et- and link streams: the event shown where it lives); $all
+        // holds the originals already, so it reads the links as they are (and skips them as system events).
+        m_plan.resolveLinks = m_ep.optionOn(QStringLiteral("resolvelinks"), !m_plan.all);
         m_haveReadPlan = true;
         return true;
     }
@@ -747,7 +753,8 @@ private:
         if (!m_plan.all && m_scope.since != kNoTime && !seekStreamSince(&fromRevision, error))
             return false;
         for (;;) {
-            const quint64 count = quint64(pageSize(first));
+            // A $all read from a position starts with the event at it, the last one delivered: one more.
+            const quint64 count = quint64(pageSize(first)) + (fromAll ? 1 : 0);
             first = false;
             QList<Event> page;
             quint64 got = 0;
@@ -761,11 +768,11 @@ private:
                     return true;
                 Got g = convert(r.event());
                 // $all reads from a position include the event at it: the last one already delivered.
+                ++got;
                 if (startedAt && !skippedStart && g.pos == *startedAt) {
                     skippedStart = true;
                     return true;
                 }
-                ++got;
                 if (m_plan.all)
                     fromAll = g.pos;
                 else
@@ -857,7 +864,7 @@ private:
         bool haveNewest = false;
         quint64 newestRevision = 0;
         while (!done) {
-            const quint64 count = quint64(std::clamp<qint64>(n - kept.size(), 1, m_pageSize));
+            const quint64 count = quint64(std::clamp<qint64>(n - kept.size(), 1, m_pageSize)) + (fromAll ? 1 : 0);
             quint64 got = 0;
             bool skippedStart = false;
             bool notFound = false;
@@ -868,11 +875,11 @@ private:
                 if (!r.has_event())
                     return true;
                 Got g = convert(r.event());
+                ++got;
                 if (startedAt && !skippedStart && g.pos == *startedAt) {
                     skippedStart = true;
                     return true;
                 }
-                ++got;
                 if (!haveNewest) {
                     newest = g.pos;
                     newestRevision = g.revision;
