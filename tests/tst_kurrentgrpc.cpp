@@ -54,6 +54,11 @@ class TestKurrentGrpc : public QObject
     {
         return QStringLiteral("kurrentdb://") + creds + QStringLiteral("127.0.0.1:%1?tls=false").arg(m_port) + query;
     }
+    QString secure(const QString& creds, const QString& query = {}) const
+    {
+        return QStringLiteral("kurrentdb://") + creds +
+               QStringLiteral("127.0.0.1:%1?tlsCaFile=").arg(m_tlsPort) + QString::fromLatin1(QUrl::toPercentEncoding(m_ca)) + query;
+    }
     QString live(const QString& query = {}) const
     {
         return QStringLiteral("kurrentdb://admin:changeit@127.0.0.1:%1?tls=false").arg(m_livePort) + query;
@@ -369,7 +374,7 @@ private Q_SLOTS:
         if (uri == u"HTTP1")
             uri = QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(m_http1Port);
         else if (uri.startsWith(QLatin1String("CREDS ")))
-            uri = plain({}, uri.mid(6));
+            uri = secure(uri.mid(6));  // an insecure server checks no credentials (as KurrentDB --insecure)
         else if (!uri.startsWith(QLatin1String("kurrentdb://")))
             uri = plain(uri);
         bool ok = false;
@@ -542,8 +547,8 @@ private Q_SLOTS:
             {QStringLiteral("TLS-TO-PLAIN"), QStringLiteral("kurrentdb://127.0.0.1:%1").arg(m_port)},
             {QStringLiteral("PLAIN-TO-TLS"), QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(m_tlsPort)},
             {QStringLiteral("UNVERIFIED"), QStringLiteral("kurrentdb://127.0.0.1:%1").arg(m_tlsPort)},
-            {QStringLiteral("WRONG"), plain({}, QStringLiteral("admin:wrong@"))},
-            {QStringLiteral("OPS"), plain({}, QStringLiteral("ops:changeit@"))},
+            {QStringLiteral("WRONG"), secure(QStringLiteral("admin:wrong@"))},
+            {QStringLiteral("OPS"), secure(QStringLiteral("ops:changeit@"))},
             {QStringLiteral("NOPE"), plain(QStringLiteral("&streams=nope-1"))},
             {QStringLiteral("GONE"), plain(QStringLiteral("&streams=gone-1"))},
         };
