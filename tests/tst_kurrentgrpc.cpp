@@ -522,6 +522,34 @@ private Q_SLOTS:
         QVERIFY2(tls.exit == 0, tls.err.constData());
     }
 
+    void serverProjections()
+    {
+        QTemporaryDir tmp;
+        const CliResult list = cli({QStringLiteral("projections"), plain()}, tmp.path());
+        QVERIFY2(list.exit == 0, list.err.constData());
+        const QJsonObject p = QJsonDocument::fromJson(list.out.trimmed()).object();
+        QCOMPARE(p.value(QStringLiteral("name")).toString(), QStringLiteral("order-totals"));
+        QCOMPARE(p.value(QStringLiteral("mode")).toString(), QStringLiteral("Continuous"));
+        QCOMPARE(p.value(QStringLiteral("status")).toString(), QStringLiteral("Running"));
+        QCOMPARE(p.value(QStringLiteral("position")).toString(), QStringLiteral("C:2000/P:2000"));
+        QCOMPARE(p.value(QStringLiteral("progress")).toDouble(), 100.0);
+        const CliResult state = cli({QStringLiteral("projections"), plain(), QStringLiteral("--state"), QStringLiteral("order-totals")},
+                                    tmp.path());
+        QVERIFY2(state.exit == 0, state.err.constData());
+        const QJsonObject st = QJsonDocument::fromJson(state.out.trimmed()).object();
+        QCOMPARE(st.value(QStringLiteral("count")).toInt(), 3);
+        QCOMPARE(st.value(QStringLiteral("total")).toDouble(), 1.1);
+        const CliResult missing = cli({QStringLiteral("projections"), plain(), QStringLiteral("--result"), QStringLiteral("nope")},
+                                      tmp.path());
+        QCOMPARE(missing.exit, 2);
+        QVERIFY2(missing.err.contains("the server has no projection 'nope'"), missing.err.constData());
+        const CliResult notKurrent = cli({QStringLiteral("projections"), QStringLiteral("redis://127.0.0.1:1/0")}, tmp.path());
+        QCOMPARE(notKurrent.exit, 1);
+        const CliResult down = cli({QStringLiteral("projections"), QStringLiteral("kurrentdb://127.0.0.1:1?tls=false")}, tmp.path());
+        QCOMPARE(down.exit, 2);
+        QVERIFY2(down.err.contains("connection refused"), down.err.constData());
+    }
+
     void cliErrorsExit2_data()
     {
         QTest::addColumn<QString>("uri");

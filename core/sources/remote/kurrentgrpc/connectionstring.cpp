@@ -322,4 +322,38 @@ QString redactConnectionString(const QString& connectionString)
     return s.left(q) + (kept.isEmpty() ? QString() : u'?' + kept.join(u'&'));
 }
 
+QString withCredentials(const QString& connectionString, const QString& user, const QString& password)
+{
+    QString s = connectionString.trimmed();
+    const qsizetype schemeEnd = s.indexOf(QLatin1String("://"));
+    if (schemeEnd < 0 || user.isEmpty())
+        return s;
+    const qsizetype start = schemeEnd + 3;
+    static const QRegularExpression creds(QStringLiteral("^(?:[^:]+:[^@]+|[^:@/?,&=]+)@"));
+    const auto m = creds.match(QStringView(s).mid(start));
+    if (m.hasMatch())
+        s.remove(start, m.capturedLength(0));
+    QString c = QString::fromLatin1(QUrl::toPercentEncoding(user));
+    if (!password.isEmpty())
+        c += u':' + QString::fromLatin1(QUrl::toPercentEncoding(password));
+    return s.insert(start, c + u'@');
+}
+
+QString withQueryItems(const QString& connectionString, const QStringList& keys, const QList<QPair<QString, QString>>& items)
+{
+    QString s = connectionString.trimmed();
+    const qsizetype q = s.indexOf(u'?', std::max<qsizetype>(0, s.indexOf(QLatin1String("://")) + 3));
+    QStringList kept;
+    if (q >= 0) {
+        for (const QString& item : s.mid(q + 1).split(u'&', Qt::SkipEmptyParts))
+            if (!keys.contains(flat(item.section(u'=', 0, 0))))
+                kept << item;
+        s.truncate(q);
+    }
+    // Values stay readable (a glob keeps its * and [..]); only what would end or confuse a value is encoded.
+    for (const auto& [k, v] : items)
+        kept << k + u'=' + QString::fromLatin1(QUrl::toPercentEncoding(v, "!$'()*+,;=:@/[]^{}|~\\<>"));
+    return kept.isEmpty() ? s : s + u'?' + kept.join(u'&');
+}
+
 } // namespace chronoscope::kurrent

@@ -65,4 +65,9 @@ bool parseConnectionString(const QString& connectionString, ConnectionSettings* 
 /// The string without the password and without secret-like query items; the user is kept.
 QString redactConnectionString(const QString& connectionString);
 
+/// The string with `user[:password]@` set (percent-encoded; replacing any there). Empty user: unchanged.
+QString withCredentials(const QString& connectionString, const QString& user, const QString& password);
+/// The string with the query items `keys` removed and `items` appended (values percent-encoded).
+QString withQueryItems(const QString& connectionString, const QStringList& keys, const QList<QPair<QString, QString>>& items);
+
 } // namespace chronoscope::kurrent

@@ -22,6 +22,26 @@ bool fillEndpoint(const QString& uri, RemoteEndpoint* ep, QString* error);
 /// True when this build has the gRPC client.
 bool haveGrpc();
 
+/// One of the server's projections, as Projections.Statistics tells it.
+struct ServerProjection
+{
+    QString name;
+    QString mode;            ///< Continuous, OneTime, Transient
+    QString status;          ///< Running, Stopped, Faulted, ...
+    QString stateReason;
+    QString position;        ///< the server's text ("C:123/P:123")
+    QString lastCheckpoint;
+    float progress = 0;      ///< percent
+    qint64 eventsProcessedAfterRestart = 0;
+    qint64 bufferedEvents = 0;
+};
+
+/// Lists the server's projections (read-only: Projections.Statistics with mode "all").
+bool listProjections(const QString& uri, QList<ServerProjection>* out, QString* error);
+/// A projection's state (or result) for a partition ("" = the default), as compact JSON text.
+bool projectionState(const QString& uri, const QString& name, const QString& partition, bool result, QByteArray* json,
+                     QString* error);
+
 #ifdef CHRONOSCOPE_HAVE_KURRENTGRPC
 /// In chronoscope_kurrentgrpc (grpc/grpcclient.cpp).
 std::unique_ptr<RemoteClient> makeGrpcClient(const RemoteEndpoint& ep, const ConnectionSettings& settings, QString* error);

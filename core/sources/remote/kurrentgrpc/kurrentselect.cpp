@@ -81,4 +81,18 @@ std::unique_ptr<RemoteClient> makeClient(const RemoteEndpoint& ep, QString* erro
 #endif
 }
 
+#ifndef CHRONOSCOPE_HAVE_KURRENTGRPC
+bool listProjections(const QString& uri, QList<ServerProjection>*, QString* error)
+{
+    *error = QStringLiteral("%1: this build of Chronoscope has no gRPC client; server projections are read over gRPC")
+                 .arg(redactConnectionString(uri));
+    return false;
+}
+
+bool projectionState(const QString& uri, const QString&, const QString&, bool, QByteArray*, QString* error)
+{
+    return listProjections(uri, nullptr, error);
+}
+#endif
+
 } // namespace chronoscope::kurrent

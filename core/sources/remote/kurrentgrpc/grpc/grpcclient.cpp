@@ -9,9 +9,11 @@
 #include "sources/remote/remoteclients_p.h"
 
 #include "gossip.grpc.pb.h"
+#include "projections.grpc.pb.h"
 #include "serverfeatures.grpc.pb.h"
 #include "streams.grpc.pb.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
@@ -200,7 +202,15 @@ public:
         grpc::ClientContext ctx;
         prepare(ctx, m_s.defaultDeadlineMs);
         auto stub = sf::ServerFeatures::NewStub(m_channel);
-        const grpc::Status status = stub->GetSupportedMethods(&ctx, pb::Empty(), &methods);
+        grpc::Status status;
+        {
+            CancelWatch watch(&ctx, m_ep.cancel);  // a server that accepts and never answers: Cancel still works
+            status = stub->GetSupportedMethods(&ctx, pb::Empty(), &methods);
+        }
+        if (isCancelled()) {
+            *error = QStringLiteral("Connecting to %1 was cancelled").arg(m_ep.display);
+            return false;
+        }
         if (status.ok()) {
             m_version = fromStd(methods.event_store_server_version());
             for (const auto& m : methods.methods())
@@ -215,6 +225,85 @@ public:
         }
         m_streams = st::Streams::NewStub(m_channel);
         qCDebug(lcKurrentGrpc) << "connected to" << m_node.toString() << m_version;
+        return true;
+    }
+
+    /// Projections.Statistics (mode all): read-only.
+    bool projections(QList<ServerProjection>* out, QString* error)
+    {
+        if (!ensureGrpc(error))
+            return false;
+        namespace pj = event_store::client::projections;
+        auto stub = pj::Projections::NewStub(m_channel);
+        grpc::ClientContext ctx;
+        prepare(ctx, m_s.defaultDeadlineMs);
+        pj::StatisticsReq req;
+        req.mutable_options()->mutable_all();
+        auto reader = stub->Statistics(&ctx, req);
+        pj::StatisticsResp resp;
+        while (reader->Read(&resp)) {
+            const auto& d = resp.details();
+            ServerProjection p;
+            p.name = fromStd(d.name());
+            p.mode = fromStd(d.mode());
+            p.status = fromStd(d.status());
+            p.stateReason = fromStd(d.statereason());
+            p.position = fromStd(d.position());
+            p.lastCheckpoint = fromStd(d.lastcheckpoint());
+            p.progress = d.progress();
+            p.eventsProcessedAfterRestart = d.eventsprocessedafterrestart();
+            p.bufferedEvents = d.bufferedevents();
+            out->append(p);
+        }
+        const grpc::Status s = reader->Finish();
+        if (!s.ok()) {
+            *error = statusMessage(s, ctx, QStringLiteral("listing the projections"));
+            return false;
+        }
+        return true;
+    }
+
+    /// Projections.State / Result of one projection and partition, as JSON text.
+    bool projectionValue(const QString& name, const QString& partition, bool result, QByteArray* json, QString* error)
+    {
+        if (!ensureGrpc(error))
+            return false;
+        namespace pj = event_store::client::projections;
+        auto stub = pj::Projections::NewStub(m_channel);
+        grpc::ClientContext ctx;
+        prepare(ctx, m_s.defaultDeadlineMs);
+        google::protobuf::Value value;
+        grpc::Status s;
+        if (result) {
+            pj::ResultReq req;
+            req.mutable_options()->set_name(toStd(name));
+            req.mutable_options()->set_partition(toStd(partition));
+            pj::ResultResp resp;
+            s = stub->Result(&ctx, req, &resp);
+            value = resp.result();
+        } else {
+            pj::StateReq req;
+            req.mutable_options()->set_name(toStd(name));
+            req.mutable_options()->set_partition(toStd(partition));
+            pj::StateResp resp;
+            s = stub->State(&ctx, req, &resp);
+            value = resp.state();
+        }
+        if (!s.ok()) {
+            if (s.error_code() == grpc::NOT_FOUND)
+                *error = QStringLiteral("%1: the server has no projection '%2'").arg(m_ep.display, name);
+            else
+                *error = statusMessage(s, ctx, QStringLiteral("reading the %1 of projection '%2'")
+                                                   .arg(result ? QStringLiteral("result") : QStringLiteral("state"), name));
+            return false;
+        }
+        // google.protobuf.Value carries numbers as doubles: they are shown as the server sent them.
+        std::string text;
+        if (!google::protobuf::util::MessageToJsonString(value, &text).ok()) {
+            *error = QStringLiteral("%1: the state of '%2' cannot be written as JSON").arg(m_ep.display, name);
+            return false;
+        }
+        *json = QByteArray::fromStdString(text);
         return true;
     }
 
@@ -249,6 +338,17 @@ public:
     }
 
 private:
+    bool ensureGrpc(QString* error)
+    {
+        if (!m_streams && !m_atompub && !connect(error))
+            return false;
+        if (m_atompub) {
+            *error = QStringLiteral("%1: server projections are read over gRPC, and this server does not serve it").arg(m_ep.display);
+            return false;
+        }
+        return true;
+    }
+
     // ---- channels and calls ---------------------------------------------------------------------
 
     std::shared_ptr<grpc::Channel> makeChannel(const HostPort& node) const
@@ -307,7 +407,11 @@ private:
                 grpc::ClientContext ctx;
                 prepare(ctx, std::max<qint64>(m_s.gossipTimeoutS, 1) * 1000);
                 gs::ClusterInfo info;
-                const grpc::Status status = stub->Read(&ctx, pb::Empty(), &info);
+                grpc::Status status;
+                {
+                    CancelWatch watch(&ctx, m_ep.cancel);
+                    status = stub->Read(&ctx, pb::Empty(), &info);
+                }
                 if (!status.ok()) {
                     // A dead seed: move on to the next one.
                     why << QStringLiteral("%1: %2").arg(seed.toString(), shortTransport(status));
@@ -1038,11 +1142,41 @@ void grpcLogToQt(gpr_log_func_args* a)
 
 } // namespace
 
+namespace {
+
+std::unique_ptr<GrpcClient> makeClientFor(const QString& uri, QString* error)
+{
+    RemoteEndpoint ep;
+    if (!RemoteEndpoint::parse(uri, &ep, error))
+        return nullptr;
+    ConnectionSettings s;
+    if (!settingsOf(ep, &s, error))
+        return nullptr;
+    static std::once_flag once;
+    std::call_once(once, [] { gpr_set_log_function(grpcLogToQt); });
+    return std::make_unique<GrpcClient>(ep, s);
+}
+
+} // namespace
+
 std::unique_ptr<RemoteClient> makeGrpcClient(const RemoteEndpoint& ep, const ConnectionSettings& settings, QString*)
 {
     static std::once_flag once;
     std::call_once(once, [] { gpr_set_log_function(grpcLogToQt); });
     return std::make_unique<GrpcClient>(ep, settings);
+}
+
+bool listProjections(const QString& uri, QList<ServerProjection>* out, QString* error)
+{
+    auto c = makeClientFor(uri, error);
+    return c && c->projections(out, error);
+}
+
+bool projectionState(const QString& uri, const QString& name, const QString& partition, bool result, QByteArray* json,
+                     QString* error)
+{
+    auto c = makeClientFor(uri, error);
+    return c && c->projectionValue(name, partition, result, json, error);
 }
 
 } // namespace chronoscope::kurrent
