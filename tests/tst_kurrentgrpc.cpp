@@ -527,7 +527,9 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const CliResult list = cli({QStringLiteral("projections"), plain()}, tmp.path());
         QVERIFY2(list.exit == 0, list.err.constData());
-        const QJsonObject p = QJsonDocument::fromJson(list.out.trimmed()).object();
+        const QList<QByteArray> lines = list.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        const QJsonObject p = QJsonDocument::fromJson(lines.first()).object();
         QCOMPARE(p.value(QStringLiteral("name")).toString(), QStringLiteral("order-totals"));
         QCOMPARE(p.value(QStringLiteral("mode")).toString(), QStringLiteral("Continuous"));
         QCOMPARE(p.value(QStringLiteral("status")).toString(), QStringLiteral("Running"));
@@ -543,6 +545,31 @@ private Q_SLOTS:
                                       tmp.path());
         QCOMPARE(missing.exit, 2);
         QVERIFY2(missing.err.contains("the server has no projection 'nope'"), missing.err.constData());
+        // Server vs local: the projection's JavaScript replayed up to the server's checkpoint.
+        const QString js = tmp.filePath(QStringLiteral("placed.js"));
+        QFile f(js);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("fromAll().when({\n  $init: function () { return { count: 0 }; },\n"
+                "  OrderPlaced: function (s, e) { s.count += 1; return s; }\n});\n");
+        f.close();
+        const CliResult agree = cli({QStringLiteral("projections"), plain(), QStringLiteral("--compare"), QStringLiteral("orders-placed"),
+                                     QStringLiteral("--projection"), js},
+                                    tmp.path());
+        QVERIFY2(agree.exit == 0, agree.err.constData());
+        const QJsonObject a = QJsonDocument::fromJson(agree.out.trimmed()).object();
+        QVERIFY(a.value(QStringLiteral("agree")).toBool());
+        QCOMPARE(a.value(QStringLiteral("local")).toObject().value(QStringLiteral("count")).toInt(), 2);  // not 3: up to the checkpoint
+        const CliResult differ = cli({QStringLiteral("projections"), plain(), QStringLiteral("--compare"),
+                                      QStringLiteral("orders-placed-stale"), QStringLiteral("--projection"), js},
+                                     tmp.path());
+        QCOMPARE(differ.exit, 3);
+        const QJsonArray patch = QJsonDocument::fromJson(differ.out.trimmed()).object().value(QStringLiteral("patch")).toArray();
+        QCOMPARE(patch.size(), 1);
+        QCOMPARE(patch[0].toObject().value(QStringLiteral("path")).toString(), QStringLiteral("/count"));
+        QCOMPARE(patch[0].toObject().value(QStringLiteral("value")).toInt(), 5);
+        const CliResult noJs = cli({QStringLiteral("projections"), plain(), QStringLiteral("--compare"), QStringLiteral("orders-placed")},
+                                   tmp.path());
+        QCOMPARE(noJs.exit, 1);
         const CliResult notKurrent = cli({QStringLiteral("projections"), QStringLiteral("redis://127.0.0.1:1/0")}, tmp.path());
         QCOMPARE(notKurrent.exit, 1);
         const CliResult down = cli({QStringLiteral("projections"), QStringLiteral("kurrentdb://127.0.0.1:1?tls=false")}, tmp.path());
