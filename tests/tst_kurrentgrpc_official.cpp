@@ -14,9 +14,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMutex>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QMutex>
 #include <QProcess>
 #include <QTest>
 
@@ -44,7 +44,8 @@ QJsonObject view(const Event& e)
     if (e.dataIsJson)
         o.insert(QStringLiteral("data"), QJsonDocument::fromJson("[" + e.data + "]").array().at(0));
     else
-        o.insert(QStringLiteral("data"), QJsonDocument::fromJson("[" + e.data + "]").array().at(0).toString());
+        o.insert(QStringLiteral("data"),
+                 QJsonDocument::fromJson("[" + e.data + "]").array().at(0).toString());
     return o;
 }
 
@@ -69,22 +70,29 @@ class TestKurrentGrpcOfficial : public QObject
     QString m_npm;
     QJsonObject m_official;
 
-    QString uri() const { return QStringLiteral("kurrentdb://admin:changeit@127.0.0.1:%1?tls=false").arg(m_port); }
+    QString uri() const
+    {
+        return QStringLiteral("kurrentdb://admin:changeit@127.0.0.1:%1?tls=false").arg(m_port);
+    }
 
-    QList<Event> chronoscopeRead(const QString& streams, bool* ok, QString* error, std::unique_ptr<RemoteClient>* keep = nullptr)
+    QList<Event> chronoscopeRead(const QString& streams, bool* ok, QString* error,
+                                 std::unique_ptr<RemoteClient>* keep = nullptr)
     {
         RemoteEndpoint ep;
         QList<Event> out;
         *ok = false;
-        if (!RemoteEndpoint::parse(uri(), &ep, error))
-            return out;
+        if (!RemoteEndpoint::parse(uri(), &ep, error)) return out;
         auto c = createRemoteClient(ep, error);
-        if (!c)
-            return out;
+        if (!c) return out;
         c->setPageSize(3, 4);
-        *ok = c->connect(error) && c->read(RemoteScope{streams}, [&](const QList<Event>& p) { out += p; return true; }, error);
-        if (keep)
-            *keep = std::move(c);
+        *ok = c->connect(error) && c->read(
+                                       RemoteScope{streams},
+                                       [&](const QList<Event>& p) {
+                                           out += p;
+                                           return true;
+                                       },
+                                       error);
+        if (keep) *keep = std::move(c);
         return out;
     }
 
@@ -110,8 +118,7 @@ private Q_SLOTS:
         const int plain = testing::remoteFixturePort(QStringLiteral("kurrentgrpc"), &error);
         const QString dir = testing::remoteFixtureDir(QStringLiteral("kurrentgrpc"));
         const QString skip = fileText(dir + QStringLiteral("/skip-reason.txt"));
-        if (!skip.isEmpty())
-            QSKIP(qPrintable(skip));
+        if (!skip.isEmpty()) QSKIP(qPrintable(skip));
         QVERIFY2(plain > 0, qPrintable(error));
         m_port = fileText(dir + QStringLiteral("/port-official")).toInt();
         m_control = fileText(dir + QStringLiteral("/control-official")).toInt();
@@ -122,7 +129,8 @@ private Q_SLOTS:
         // the stand-in to append once it has caught up.
         QProcess node;
         node.setWorkingDirectory(m_npm);
-        node.start(QStringLiteral("node"), {QStringLiteral("kurrentgrpc_official.mjs"), uri(), QString::number(m_control)});
+        node.start(QStringLiteral("node"),
+                   {QStringLiteral("kurrentgrpc_official.mjs"), uri(), QString::number(m_control)});
         QVERIFY(node.waitForFinished(90000));
         QVERIFY2(node.exitCode() == 0, node.readAllStandardError().constData());
         const QByteArray out = node.readAllStandardOutput();
@@ -175,23 +183,27 @@ private Q_SLOTS:
         QVERIFY2(ok, qPrintable(error));
         const QJsonArray theirs = m_official.value(QStringLiteral("subscription")).toArray();
         QVERIFY(theirs.size() >= 9);
-        QCOMPARE(theirs.last().toObject().value(QStringLiteral("type")).toString(), QStringLiteral("LiveMarker"));
+        QCOMPARE(theirs.last().toObject().value(QStringLiteral("type")).toString(),
+                 QStringLiteral("LiveMarker"));
         compare(ours.mid(0, theirs.size()), theirs);
 
         std::atomic<int> seen{0};
         QList<Event> live;
         QMutex mutex;
         std::thread follower([&] {
-            c->tail([&](const QList<Event>& p) {
-                QMutexLocker l(&mutex);
-                live += p;
-                seen += int(p.size());
-                return true;
-            }, &error);
+            c->tail(
+                [&](const QList<Event>& p) {
+                    QMutexLocker l(&mutex);
+                    live += p;
+                    seen += int(p.size());
+                    return true;
+                },
+                &error);
         });
         QNetworkAccessManager nam;
         QNetworkRequest req(QUrl(QStringLiteral("http://127.0.0.1:%1/append").arg(m_control)));
-        QNetworkReply* r = nam.post(req, R"({"stream":"official-chronoscope","type":"LiveMarker","data":{"marker":"ours"}})");
+        QNetworkReply* r = nam.post(
+            req, R"({"stream":"official-chronoscope","type":"LiveMarker","data":{"marker":"ours"}})");
         QEventLoop loop;
         QObject::connect(r, &QNetworkReply::finished, &loop, &QEventLoop::quit);
         loop.exec();

@@ -38,12 +38,18 @@ private Q_SLOTS:
     void validation_data()
     {
         QTest::addColumn<QString>("uri");
-        QTest::addColumn<QString>("error");  // part of validationError(); empty: valid
-        QTest::newRow("the issue's string") << "kurrentdb://admin:changeit@localhost:2113?tls=false" << "";
-        QTest::newRow("several hosts, +discover") << "kurrentdb+discover://n1:2113,n2:2113?nodePreference=follower" << "";
-        QTest::newRow("esdb+discover") << "esdb+discover://cluster.local" << "";
-        QTest::newRow("bad boolean") << "kurrentdb://h?tls=yes" << "Not a valid KurrentDB connection string: Unexpected \"yes\"";
-        QTest::newRow("bad port") << "esdb://h:port" << "expected port number";
+        QTest::addColumn<QString>("error"); // part of validationError(); empty: valid
+        QTest::newRow("the issue's string") << "kurrentdb://admin:changeit@localhost:2113?tls=false"
+                                            << "";
+        QTest::newRow("several hosts, +discover")
+            << "kurrentdb+discover://n1:2113,n2:2113?nodePreference=follower"
+            << "";
+        QTest::newRow("esdb+discover") << "esdb+discover://cluster.local"
+                                       << "";
+        QTest::newRow("bad boolean") << "kurrentdb://h?tls=yes"
+                                     << "Not a valid KurrentDB connection string: Unexpected \"yes\"";
+        QTest::newRow("bad port") << "esdb://h:port"
+                                  << "expected port number";
     }
 
     void validation()
@@ -66,10 +72,15 @@ private Q_SLOTS:
         field(d, 2)->setText(QStringLiteral("ch@nge:it"));
         field(d, 3)->setText(QStringLiteral("order-*"));
         field(d, 6)->setText(QStringLiteral("10"));
-        QCOMPARE(d.uri(), QStringLiteral("kurrentdb+discover://admin@n1:2113,n2:2114?tls=false&streams=old-*"));
-        QCOMPARE(d.uriWithSecret(), QStringLiteral("kurrentdb+discover://admin:ch%40nge%3Ait@n1:2113,n2:2114?tls=false&streams=old-*"));
+        QCOMPARE(d.uri(),
+                 QStringLiteral("kurrentdb+discover://admin@n1:2113,n2:2114?tls=false&streams=old-*"));
+        QCOMPARE(d.uriWithSecret(),
+                 QStringLiteral(
+                     "kurrentdb+discover://admin:ch%40nge%3Ait@n1:2113,n2:2114?tls=false&streams=old-*"));
         const QString open = d.openUri();
-        QCOMPARE(open, QStringLiteral("kurrentdb+discover://admin:ch%40nge%3Ait@n1:2113,n2:2114?tls=false&streams=order-*&last=10"));
+        QCOMPARE(open,
+                 QStringLiteral("kurrentdb+discover://"
+                                "admin:ch%40nge%3Ait@n1:2113,n2:2114?tls=false&streams=order-*&last=10"));
         // What opens it parses back to the same hosts, user and password.
         kurrent::ConnectionSettings s;
         QString error;
@@ -82,7 +93,8 @@ private Q_SLOTS:
         // Only the redacted string is remembered.
         OpenRemoteDialog::rememberUri(d.uriWithSecret());
         QVERIFY(!OpenRemoteDialog::recentUris().join(u' ').contains(QLatin1String("ch%40nge")));
-        QVERIFY(OpenRemoteDialog::recentUris().contains(QStringLiteral("kurrentdb+discover://admin@n1:2113,n2:2114?tls=false&streams=old-*")));
+        QVERIFY(OpenRemoteDialog::recentUris().contains(
+            QStringLiteral("kurrentdb+discover://admin@n1:2113,n2:2114?tls=false&streams=old-*")));
     }
 
     void passwordInTheStringIsKeptForOpening()
@@ -92,7 +104,7 @@ private Q_SLOTS:
         QCOMPARE(d.uri(), QStringLiteral("esdb://admin@h:2113"));
         QCOMPARE(d.uriWithSecret(), QStringLiteral("esdb://admin:changeit@h:2113"));
         field(d, 2)->setText(QStringLiteral("other"));
-        QCOMPARE(d.uriWithSecret(), QStringLiteral("esdb://admin:other@h:2113"));  // the field wins
+        QCOMPARE(d.uriWithSecret(), QStringLiteral("esdb://admin:other@h:2113")); // the field wins
     }
 };
 

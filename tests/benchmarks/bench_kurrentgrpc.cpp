@@ -3,8 +3,8 @@
 // bulk:N, the npm packages from the test fixture's folder) and reads $all with fetchRemote in live-cache
 // mode (the app's path: a commit per page, readable while it fills).
 //   bench_kurrentgrpc [--events N] [--raw]     (--raw: the client alone, pages dropped)
-// Prints one JSON line: events, firstPageMs, seconds, eventsPerSecond, rssBeforeMB, rssPeakDuringMB, processPeakMB,
-// clientCpuSeconds (this process's CPU: the client and the cache, without the stand-in's).
+// Prints one JSON line: events, firstPageMs, seconds, eventsPerSecond, rssBeforeMB, rssPeakDuringMB,
+// processPeakMB, clientCpuSeconds (this process's CPU: the client and the cache, without the stand-in's).
 
 #include "sources/remote/remoteclient.h"
 #include "sources/remote/remotesource.h"
@@ -36,8 +36,7 @@ long peakRssMb()
 long currentRssMb()
 {
     QFile f(QStringLiteral("/proc/self/statm"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
+    if (!f.open(QIODevice::ReadOnly)) return -1;
     return f.readAll().split(' ').value(1).toLong() * 4096 / (1024 * 1024);
 }
 
@@ -54,8 +53,9 @@ int main(int argc, char** argv)
 
     // The npm packages come from the test fixture (installed once into the build tree).
     const QString fixture = QStringLiteral(CHRONOSCOPE_BINARY_DIR "/tests/remote-fixtures/kurrentgrpc");
-    QProcess::execute(QStringLiteral("bash"), {QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/tests/fixtures/remote_kurrentgrpc.sh"),
-                                               QStringLiteral("start"), fixture});
+    QProcess::execute(QStringLiteral("bash"),
+                      {QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/tests/fixtures/remote_kurrentgrpc.sh"),
+                       QStringLiteral("start"), fixture});
     const QString npm = QStringLiteral(CHRONOSCOPE_BINARY_DIR "/tests/remote-fixtures/kurrentgrpc-npm");
     if (!QFile::exists(npm + QStringLiteral("/node_modules/.chronoscope-ready"))) {
         std::fprintf(stderr, "the stand-in's npm packages are missing (%s)\n", qPrintable(npm));
@@ -66,17 +66,19 @@ int main(int argc, char** argv)
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     QElapsedTimer seeding;
     seeding.start();
-    server.start(QStringLiteral("node"), {QStringLiteral("--max-old-space-size=4096"), QStringLiteral("kurrentgrpc_standin.mjs"),
-                                          QStringLiteral("--proto"),
-                                          QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/core/sources/remote/kurrentgrpc/proto"),
-                                          QStringLiteral("--seed"), QStringLiteral("bulk:%1").arg(n)});
+    server.start(QStringLiteral("node"),
+                 {QStringLiteral("--max-old-space-size=4096"), QStringLiteral("kurrentgrpc_standin.mjs"),
+                  QStringLiteral("--proto"),
+                  QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/core/sources/remote/kurrentgrpc/proto"),
+                  QStringLiteral("--seed"), QStringLiteral("bulk:%1").arg(n)});
     if (!server.waitForReadyRead(300000)) {
         std::fprintf(stderr, "the stand-in did not start\n");
         return 2;
     }
-    const int port = QJsonDocument::fromJson(server.readLine()).object().value(QStringLiteral("port")).toInt();
-    std::fprintf(stderr, "stand-in with %lld events on port %d (seeded in %.1f s)\n", static_cast<long long>(n), port,
-                 seeding.elapsed() / 1000.0);
+    const int port =
+        QJsonDocument::fromJson(server.readLine()).object().value(QStringLiteral("port")).toInt();
+    std::fprintf(stderr, "stand-in with %lld events on port %d (seeded in %.1f s)\n",
+                 static_cast<long long>(n), port, seeding.elapsed() / 1000.0);
     const QString uri = QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(port);
 
     const long rssBefore = currentRssMb();
@@ -92,14 +94,15 @@ int main(int argc, char** argv)
         auto c = createRemoteClient(ep, &error);
         c->connect(&error);
         connectedAt.start();
-        c->read({}, [&](const QList<Event>& page) {
-            if (firstPageMs < 0)
-                firstPageMs = connectedAt.nsecsElapsed() / 1e6;
-            events += page.size();
-            if (events % 100000 < page.size())
-                peak = std::max(peak, currentRssMb());
-            return true;
-        }, &error);
+        c->read(
+            {},
+            [&](const QList<Event>& page) {
+                if (firstPageMs < 0) firstPageMs = connectedAt.nsecsElapsed() / 1e6;
+                events += page.size();
+                if (events % 100000 < page.size()) peak = std::max(peak, currentRssMb());
+                return true;
+            },
+            &error);
     } else {
         QTemporaryDir tmp;
         RemoteFetchOptions o;
@@ -107,28 +110,28 @@ int main(int argc, char** argv)
         int pages = 0;
         o.connected = [&](const QString&, const QString&) { connectedAt.start(); };
         o.committed = [&](qint64, qint64) {
-            if (firstPageMs < 0)
-                firstPageMs = connectedAt.nsecsElapsed() / 1e6;
-            if (++pages % 20 == 0)
-                peak = std::max(peak, currentRssMb());
+            if (firstPageMs < 0) firstPageMs = connectedAt.nsecsElapsed() / 1e6;
+            if (++pages % 20 == 0) peak = std::max(peak, currentRssMb());
         };
         RemoteFetchResult r;
         fetchRemote(uri, tmp.filePath(QStringLiteral("cache.chronoscope")), o, &r);
         events = r.events;
-        if (!r.ok)
-            error = r.error;
+        if (!r.ok) error = r.error;
     }
     const double seconds = total.nsecsElapsed() / 1e9;
     rusage self{};
     getrusage(RUSAGE_SELF, &self);
-    const double cpu = self.ru_utime.tv_sec + self.ru_stime.tv_sec + (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+    const double cpu =
+        self.ru_utime.tv_sec + self.ru_stime.tv_sec + (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
     peak = std::max(peak, currentRssMb());
     server.terminate();
     server.waitForFinished(5000);
-    std::printf("{\"source\":\"kurrentdb-grpc%s\",\"events\":%lld,\"firstPageMs\":%.1f,\"seconds\":%.2f,\"eventsPerSecond\":%.0f,"
-                "\"rssBeforeMB\":%ld,\"rssPeakDuringMB\":%ld,\"processPeakMB\":%ld,\"clientCpuSeconds\":%.2f%s%s%s}\n",
-                raw ? " (raw)" : "", static_cast<long long>(events), firstPageMs, seconds, events / std::max(1e-9, seconds),
-                rssBefore, peak, peakRssMb(), cpu, error.isEmpty() ? "" : ",\"error\":\"", qPrintable(error),
-                error.isEmpty() ? "" : "\"");
+    std::printf("{\"source\":\"kurrentdb-grpc%s\",\"events\":%lld,\"firstPageMs\":%.1f,\"seconds\":%.2f,"
+                "\"eventsPerSecond\":%.0f,"
+                "\"rssBeforeMB\":%ld,\"rssPeakDuringMB\":%ld,\"processPeakMB\":%ld,\"clientCpuSeconds\":%.2f%"
+                "s%s%s}\n",
+                raw ? " (raw)" : "", static_cast<long long>(events), firstPageMs, seconds,
+                events / std::max(1e-9, seconds), rssBefore, peak, peakRssMb(), cpu,
+                error.isEmpty() ? "" : ",\"error\":\"", qPrintable(error), error.isEmpty() ? "" : "\"");
     return events == n && error.isEmpty() ? 0 : 1;
 }

@@ -25,15 +25,16 @@ QString nodePreferenceName(NodePreference p);
 
 struct ConnectionSettings
 {
-    QString scheme;                 ///< as written, lowercased ("kurrentdb+discover", "esdb", ...)
-    bool discover = false;          ///< +discover: ask Gossip for the members
+    QString scheme;        ///< as written, lowercased ("kurrentdb+discover", "esdb", ...)
+    bool discover = false; ///< +discover: ask Gossip for the members
     QList<HostPort> hosts;
     bool hasCredentials = false;
     QString user;
-    QString password;               ///< memory only: never logged, never stored
-    bool tls = true;                ///< the official default
+    QString password; ///< memory only: never logged, never stored
+    bool tls = true;  ///< the official default
     bool tlsVerifyCert = true;
-    bool tlsVerifyCertWritten = false; ///< true when the string itself says tlsVerifyCert=... (shown in the status bar)
+    bool tlsVerifyCertWritten =
+        false; ///< true when the string itself says tlsVerifyCert=... (shown in the status bar)
     QString tlsCaFile;
     NodePreference nodePreference = NodePreference::Leader;
     qint64 defaultDeadlineMs = 10000;
@@ -68,6 +69,7 @@ QString redactConnectionString(const QString& connectionString);
 /// The string with `user[:password]@` set (percent-encoded; replacing any there). Empty user: unchanged.
 QString withCredentials(const QString& connectionString, const QString& user, const QString& password);
 /// The string with the query items `keys` removed and `items` appended (values percent-encoded).
-QString withQueryItems(const QString& connectionString, const QStringList& keys, const QList<QPair<QString, QString>>& items);
+QString withQueryItems(const QString& connectionString, const QStringList& keys,
+                       const QList<QPair<QString, QString>>& items);
 
 } // namespace chronoscope::kurrent

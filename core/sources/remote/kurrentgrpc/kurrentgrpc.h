@@ -26,12 +26,12 @@ bool haveGrpc();
 struct ServerProjection
 {
     QString name;
-    QString mode;            ///< Continuous, OneTime, Transient
-    QString status;          ///< Running, Stopped, Faulted, ...
+    QString mode;   ///< Continuous, OneTime, Transient
+    QString status; ///< Running, Stopped, Faulted, ...
     QString stateReason;
-    QString position;        ///< the server's text ("C:123/P:123")
+    QString position; ///< the server's text ("C:123/P:123")
     QString lastCheckpoint;
-    float progress = 0;      ///< percent
+    float progress = 0; ///< percent
     qint64 eventsProcessedAfterRestart = 0;
     qint64 bufferedEvents = 0;
 };
@@ -39,12 +39,13 @@ struct ServerProjection
 /// Lists the server's projections (read-only: Projections.Statistics with mode "all").
 bool listProjections(const QString& uri, QList<ServerProjection>* out, QString* error);
 /// A projection's state (or result) for a partition ("" = the default), as compact JSON text.
-bool projectionState(const QString& uri, const QString& name, const QString& partition, bool result, QByteArray* json,
-                     QString* error);
+bool projectionState(const QString& uri, const QString& name, const QString& partition, bool result,
+                     QByteArray* json, QString* error);
 
 #ifdef CHRONOSCOPE_HAVE_KURRENTGRPC
 /// In chronoscope_kurrentgrpc (grpc/grpcclient.cpp).
-std::unique_ptr<RemoteClient> makeGrpcClient(const RemoteEndpoint& ep, const ConnectionSettings& settings, QString* error);
+std::unique_ptr<RemoteClient> makeGrpcClient(const RemoteEndpoint& ep, const ConnectionSettings& settings,
+                                             QString* error);
 #endif
 
 } // namespace chronoscope::kurrent

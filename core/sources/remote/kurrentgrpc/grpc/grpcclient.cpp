@@ -56,14 +56,13 @@ QString fromStd(const std::string& s)
 
 QString uuidText(const pb::UUID& u)
 {
-    if (u.value_case() == pb::UUID::kString)
-        return fromStd(u.string());
-    if (u.value_case() != pb::UUID::kStructured)
-        return {};
-    const QByteArray hex = QByteArray::number(quint64(u.structured().most_significant_bits()), 16).rightJustified(16, '0') +
-                           QByteArray::number(quint64(u.structured().least_significant_bits()), 16).rightJustified(16, '0');
-    return QString::fromLatin1(hex.mid(0, 8) + '-' + hex.mid(8, 4) + '-' + hex.mid(12, 4) + '-' + hex.mid(16, 4) + '-' +
-                               hex.mid(20));
+    if (u.value_case() == pb::UUID::kString) return fromStd(u.string());
+    if (u.value_case() != pb::UUID::kStructured) return {};
+    const QByteArray hex =
+        QByteArray::number(quint64(u.structured().most_significant_bits()), 16).rightJustified(16, '0') +
+        QByteArray::number(quint64(u.structured().least_significant_bits()), 16).rightJustified(16, '0');
+    return QString::fromLatin1(hex.mid(0, 8) + '-' + hex.mid(8, 4) + '-' + hex.mid(12, 4) + '-' +
+                               hex.mid(16, 4) + '-' + hex.mid(20));
 }
 
 QString trailer(const grpc::ClientContext& ctx, const char* key)
@@ -73,7 +72,8 @@ QString trailer(const grpc::ClientContext& ctx, const char* key)
     if (it == md.end()) {
         const auto& init = ctx.GetServerInitialMetadata();
         const auto jt = init.find(key);
-        return jt == init.end() ? QString() : QString::fromUtf8(jt->second.data(), qsizetype(jt->second.size()));
+        return jt == init.end() ? QString()
+                                : QString::fromUtf8(jt->second.data(), qsizetype(jt->second.size()));
     }
     return QString::fromUtf8(it->second.data(), qsizetype(it->second.size()));
 }
@@ -81,24 +81,42 @@ QString trailer(const grpc::ClientContext& ctx, const char* key)
 const char* codeName(grpc::StatusCode c)
 {
     switch (c) {
-    case grpc::OK: return "OK";
-    case grpc::CANCELLED: return "CANCELLED";
-    case grpc::UNKNOWN: return "UNKNOWN";
-    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::NOT_FOUND: return "NOT_FOUND";
-    case grpc::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::ABORTED: return "ABORTED";
-    case grpc::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::INTERNAL: return "INTERNAL";
-    case grpc::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::DATA_LOSS: return "DATA_LOSS";
-    case grpc::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "error";
+    case grpc::OK:
+        return "OK";
+    case grpc::CANCELLED:
+        return "CANCELLED";
+    case grpc::UNKNOWN:
+        return "UNKNOWN";
+    case grpc::INVALID_ARGUMENT:
+        return "INVALID_ARGUMENT";
+    case grpc::DEADLINE_EXCEEDED:
+        return "DEADLINE_EXCEEDED";
+    case grpc::NOT_FOUND:
+        return "NOT_FOUND";
+    case grpc::ALREADY_EXISTS:
+        return "ALREADY_EXISTS";
+    case grpc::PERMISSION_DENIED:
+        return "PERMISSION_DENIED";
+    case grpc::RESOURCE_EXHAUSTED:
+        return "RESOURCE_EXHAUSTED";
+    case grpc::FAILED_PRECONDITION:
+        return "FAILED_PRECONDITION";
+    case grpc::ABORTED:
+        return "ABORTED";
+    case grpc::OUT_OF_RANGE:
+        return "OUT_OF_RANGE";
+    case grpc::UNIMPLEMENTED:
+        return "UNIMPLEMENTED";
+    case grpc::INTERNAL:
+        return "INTERNAL";
+    case grpc::UNAVAILABLE:
+        return "UNAVAILABLE";
+    case grpc::DATA_LOSS:
+        return "DATA_LOSS";
+    case grpc::UNAUTHENTICATED:
+        return "UNAUTHENTICATED";
+    default:
+        return "error";
     }
 }
 
@@ -142,12 +160,12 @@ struct AllPos
 struct ReadPlan
 {
     bool all = true;
-    QString stream;           // for a stream read
+    QString stream; // for a stream read
     bool resolveLinks = true;
     enum Filter { None, StreamPrefix, StreamRegex, TypePrefix, TypeRegex } filter = None;
-    QString filterText;       // the prefix or the regex
-    QString glob;             // the scope's glob, matched here (the reference matcher)
-    bool system = false;      // system streams and $-types wanted
+    QString filterText;  // the prefix or the regex
+    QString glob;        // the scope's glob, matched here (the reference matcher)
+    bool system = false; // system streams and $-types wanted
 };
 
 class GrpcClient : public RemoteClient
@@ -160,19 +178,21 @@ public:
         m_maxMessage = ok && maxEvent > 0 ? int(std::min<qint64>(maxEvent + (1 << 20), INT_MAX)) : (17 << 20);
     }
 
-    QString layout() const override { return m_atompub ? m_atompub->layout() : QStringLiteral("kurrentdb-grpc"); }
+    QString layout() const override
+    {
+        return m_atompub ? m_atompub->layout() : QStringLiteral("kurrentdb-grpc");
+    }
 
     QString describe() const override
     {
-        if (m_atompub)
-            return m_atompub->describe() + QStringLiteral(" (") + m_note + u')';
-        QString d = QStringLiteral("KurrentDB %1(gRPC) at %2").arg(m_version.isEmpty() ? QString() : m_version + u' ', m_node.toString());
+        if (m_atompub) return m_atompub->describe() + QStringLiteral(" (") + m_note + u')';
+        QString d = QStringLiteral("KurrentDB %1(gRPC) at %2")
+                        .arg(m_version.isEmpty() ? QString() : m_version + u' ', m_node.toString());
         if (m_s.tls && !m_s.tlsVerifyCert)
             d += QStringLiteral(", certificate NOT verified (tlsVerifyCert=false)");
         else if (!m_s.tls)
             d += QStringLiteral(", no TLS");
-        if (!m_note.isEmpty())
-            d += QStringLiteral(" (") + m_note + u')';
+        if (!m_note.isEmpty()) d += QStringLiteral(" (") + m_note + u')';
         return d;
     }
 
@@ -185,14 +205,14 @@ public:
         if (m_s.tls && !m_s.tlsCaFile.isEmpty()) {
             QFile f(m_s.tlsCaFile);
             if (!f.open(QIODevice::ReadOnly)) {
-                *error = QStringLiteral("%1: tlsCaFile %2 cannot be read: %3").arg(m_ep.display, m_s.tlsCaFile, f.errorString());
+                *error = QStringLiteral("%1: tlsCaFile %2 cannot be read: %3")
+                             .arg(m_ep.display, m_s.tlsCaFile, f.errorString());
                 return false;
             }
             m_caPem = f.readAll().toStdString();
         }
         if (m_s.isCluster()) {
-            if (!discover(error))
-                return false;
+            if (!discover(error)) return false;
         } else {
             m_node = m_s.hosts.first();
         }
@@ -204,7 +224,8 @@ public:
         auto stub = sf::ServerFeatures::NewStub(m_channel);
         grpc::Status status;
         {
-            CancelWatch watch(&ctx, m_ep.cancel);  // a server that accepts and never answers: Cancel still works
+            CancelWatch watch(&ctx,
+                              m_ep.cancel); // a server that accepts and never answers: Cancel still works
             status = stub->GetSupportedMethods(&ctx, pb::Empty(), &methods);
         }
         if (isCancelled()) {
@@ -219,7 +240,8 @@ public:
             m_note = QStringLiteral("the server does not answer ServerFeatures: an older version");
         } else if (status.error_code() == grpc::UNAVAILABLE) {
             return transportFailure(status, error);
-        } else if (status.error_code() != grpc::UNAUTHENTICATED && status.error_code() != grpc::PERMISSION_DENIED) {
+        } else if (status.error_code() != grpc::UNAUTHENTICATED &&
+                   status.error_code() != grpc::PERMISSION_DENIED) {
             *error = statusMessage(status, ctx, QStringLiteral("asking for the server's features"));
             return false;
         }
@@ -231,8 +253,7 @@ public:
     /// Projections.Statistics (mode all): read-only.
     bool projections(QList<ServerProjection>* out, QString* error)
     {
-        if (!ensureGrpc(error))
-            return false;
+        if (!ensureGrpc(error)) return false;
         namespace pj = event_store::client::projections;
         auto stub = pj::Projections::NewStub(m_channel);
         grpc::ClientContext ctx;
@@ -264,10 +285,10 @@ public:
     }
 
     /// Projections.State / Result of one projection and partition, as JSON text.
-    bool projectionValue(const QString& name, const QString& partition, bool result, QByteArray* json, QString* error)
+    bool projectionValue(const QString& name, const QString& partition, bool result, QByteArray* json,
+                         QString* error)
     {
-        if (!ensureGrpc(error))
-            return false;
+        if (!ensureGrpc(error)) return false;
         namespace pj = event_store::client::projections;
         auto stub = pj::Projections::NewStub(m_channel);
         grpc::ClientContext ctx;
@@ -293,14 +314,17 @@ public:
             if (s.error_code() == grpc::NOT_FOUND)
                 *error = QStringLiteral("%1: the server has no projection '%2'").arg(m_ep.display, name);
             else
-                *error = statusMessage(s, ctx, QStringLiteral("reading the %1 of projection '%2'")
-                                                   .arg(result ? QStringLiteral("result") : QStringLiteral("state"), name));
+                *error = statusMessage(
+                    s, ctx,
+                    QStringLiteral("reading the %1 of projection '%2'")
+                        .arg(result ? QStringLiteral("result") : QStringLiteral("state"), name));
             return false;
         }
         // google.protobuf.Value carries numbers as doubles: they are shown as the server sent them.
         std::string text;
         if (!google::protobuf::util::MessageToJsonString(value, &text).ok()) {
-            *error = QStringLiteral("%1: the state of '%2' cannot be written as JSON").arg(m_ep.display, name);
+            *error =
+                QStringLiteral("%1: the state of '%2' cannot be written as JSON").arg(m_ep.display, name);
             return false;
         }
         *json = QByteArray::fromStdString(text);
@@ -309,27 +333,24 @@ public:
 
     bool read(const RemoteScope& scope, const PageSink& sink, QString* error) override
     {
-        if (!m_atompub && !m_streams && !connect(error))  // connect() is optional before a read
+        if (!m_atompub && !m_streams && !connect(error)) // connect() is optional before a read
             return false;
         if (m_atompub) {
-            if (m_atompub->read(scope, sink, error))
-                return true;
-            *error += QStringLiteral(" (%1 speaks HTTP/1 only, not gRPC, so it was read as AtomPub)").arg(m_node.toString());
+            if (m_atompub->read(scope, sink, error)) return true;
+            *error += QStringLiteral(" (%1 speaks HTTP/1 only, not gRPC, so it was read as AtomPub)")
+                          .arg(m_node.toString());
             return false;
         }
         m_scope = scope;
-        if (!plan(scope, error))
-            return false;
+        if (!plan(scope, error)) return false;
         m_delivered = 0;
-        if (scope.last >= 0)
-            return readLast(sink, error);
+        if (scope.last >= 0) return readLast(sink, error);
         return readForwards(sink, error);
     }
 
     bool tail(const PageSink& sink, QString* error) override
     {
-        if (m_atompub)
-            return m_atompub->tail(sink, error);
+        if (m_atompub) return m_atompub->tail(sink, error);
         if (!m_haveReadPlan) {
             *error = QStringLiteral("%1: the live subscription needs a read first").arg(m_ep.display);
             return false;
@@ -340,10 +361,11 @@ public:
 private:
     bool ensureGrpc(QString* error)
     {
-        if (!m_streams && !m_atompub && !connect(error))
-            return false;
+        if (!m_streams && !m_atompub && !connect(error)) return false;
         if (m_atompub) {
-            *error = QStringLiteral("%1: server projections are read over gRPC, and this server does not serve it").arg(m_ep.display);
+            *error =
+                QStringLiteral("%1: server projections are read over gRPC, and this server does not serve it")
+                    .arg(m_ep.display);
             return false;
         }
         return true;
@@ -357,7 +379,8 @@ private:
         args.SetMaxReceiveMessageSize(m_maxMessage);
         if (m_s.keepAliveIntervalMs > 0) {
             args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, int(std::min<qint64>(m_s.keepAliveIntervalMs, INT_MAX)));
-            args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, int(std::clamp<qint64>(m_s.keepAliveTimeoutMs, 1, INT_MAX)));
+            args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                        int(std::clamp<qint64>(m_s.keepAliveTimeoutMs, 1, INT_MAX)));
             args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
         }
         // A fresh connection per client: several clients in one process must not share a failed one.
@@ -365,8 +388,7 @@ private:
         if (!m_s.connectionName.isEmpty())
             args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING, toStd(m_s.connectionName));
         const std::string target = toStd(node.toString());
-        if (!m_s.tls)
-            return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+        if (!m_s.tls) return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
         if (!m_s.tlsVerifyCert) {
             // Only when the connection string itself says tlsVerifyCert=false (the status bar says so too).
             grpc::experimental::TlsChannelCredentialsOptions o;
@@ -376,18 +398,17 @@ private:
             return grpc::CreateCustomChannel(target, grpc::experimental::TlsCredentials(o), args);
         }
         grpc::SslCredentialsOptions o;
-        o.pem_root_certs = m_caPem;  // empty: the system's roots
+        o.pem_root_certs = m_caPem; // empty: the system's roots
         return grpc::CreateCustomChannel(target, grpc::SslCredentials(o), args);
     }
 
     void prepare(grpc::ClientContext& ctx, qint64 deadlineMs) const
     {
-        if (deadlineMs > 0)
-            ctx.set_deadline(Clock::now() + std::chrono::milliseconds(deadlineMs));
+        if (deadlineMs > 0) ctx.set_deadline(Clock::now() + std::chrono::milliseconds(deadlineMs));
         if (!m_ep.user.isEmpty() || !m_ep.secret.isEmpty())
-            ctx.AddMetadata("authorization", ("Basic " + (m_ep.user + u':' + m_ep.secret).toUtf8().toBase64()).toStdString());
-        if (!m_s.connectionName.isEmpty())
-            ctx.AddMetadata("connection-name", toStd(m_s.connectionName));
+            ctx.AddMetadata("authorization",
+                            ("Basic " + (m_ep.user + u':' + m_ep.secret).toUtf8().toBase64()).toStdString());
+        if (!m_s.connectionName.isEmpty()) ctx.AddMetadata("connection-name", toStd(m_s.connectionName));
     }
 
     // ---- gossip ---------------------------------------------------------------------------------
@@ -418,26 +439,28 @@ private:
                     continue;
                 }
                 if (pickMember(info, &m_node)) {
-                    m_note = QStringLiteral("%1 chosen by gossip from %2, nodePreference=%3")
-                                 .arg(m_node.toString(), seed.toString(), nodePreferenceName(m_s.nodePreference));
+                    m_note =
+                        QStringLiteral("%1 chosen by gossip from %2, nodePreference=%3")
+                            .arg(m_node.toString(), seed.toString(), nodePreferenceName(m_s.nodePreference));
                     return true;
                 }
                 why << QStringLiteral("%1: no member in an allowed state").arg(seed.toString());
             }
-            if (attempt < attempts && !sleepUnlessCancelled(int(std::clamp<qint64>(m_s.discoveryIntervalMs, 0, 60000))))
+            if (attempt < attempts &&
+                !sleepUnlessCancelled(int(std::clamp<qint64>(m_s.discoveryIntervalMs, 0, 60000))))
                 break;
             if (!why.isEmpty() && why.size() == m_s.hosts.size() && attempt >= 2 && allRefused(why))
-                break;  // every seed refuses: more attempts only make the user wait
+                break; // every seed refuses: more attempts only make the user wait
         }
-        *error = QStringLiteral("%1: no cluster member found by gossip (%2)").arg(m_ep.display, why.join(QLatin1String("; ")));
+        *error = QStringLiteral("%1: no cluster member found by gossip (%2)")
+                     .arg(m_ep.display, why.join(QLatin1String("; ")));
         return false;
     }
 
     static bool allRefused(const QStringList& why)
     {
         for (const QString& w : why)
-            if (!w.contains(QLatin1String("refused")))
-                return false;
+            if (!w.contains(QLatin1String("refused"))) return false;
         return true;
     }
 
@@ -449,22 +472,25 @@ private:
             const auto st = m.state();
             const bool ok = st == S::Follower || st == S::Leader || st == S::ReadOnlyReplica ||
                             st == S::PreReadOnlyReplica || st == S::ReadOnlyLeaderless;
-            if (m.is_alive() && ok && m.has_http_end_point())
-                allowed << &m;
+            if (m.is_alive() && ok && m.has_http_end_point()) allowed << &m;
         }
-        if (allowed.isEmpty())
-            return false;
+        if (allowed.isEmpty()) return false;
         // The official clients: shuffle, then the preferred states first.
         for (qsizetype i = allowed.size() - 1; i > 0; --i)
             allowed.swapItemsAt(i, QRandomGenerator::global()->bounded(int(i + 1)));
         auto rank = [&](const gs::MemberInfo* m) {
             switch (m_s.nodePreference) {
-            case NodePreference::Leader: return m->state() == S::Leader ? 0 : 1;
-            case NodePreference::Follower: return m->state() == S::Follower ? 0 : 1;
+            case NodePreference::Leader:
+                return m->state() == S::Leader ? 0 : 1;
+            case NodePreference::Follower:
+                return m->state() == S::Follower ? 0 : 1;
             case NodePreference::ReadOnlyReplica:
-                return m->state() == S::ReadOnlyReplica ? 0 : m->state() == S::PreReadOnlyReplica ? 1
-                                                         : m->state() == S::ReadOnlyLeaderless   ? 2 : 3;
-            case NodePreference::Random: return 0;
+                return m->state() == S::ReadOnlyReplica      ? 0
+                       : m->state() == S::PreReadOnlyReplica ? 1
+                       : m->state() == S::ReadOnlyLeaderless ? 2
+                                                             : 3;
+            case NodePreference::Random:
+                return 0;
             }
             return 0;
         };
@@ -481,8 +507,7 @@ private:
         const QString m = fromStd(s.error_message());
         if (m.contains(QLatin1String("Connection refused"), Qt::CaseInsensitive))
             return QStringLiteral("connection refused");
-        if (s.error_code() == grpc::DEADLINE_EXCEEDED)
-            return QStringLiteral("no answer in time");
+        if (s.error_code() == grpc::DEADLINE_EXCEEDED) return QStringLiteral("no answer in time");
         return QStringLiteral("%1 %2").arg(QLatin1String(codeName(s.error_code())), m);
     }
 
@@ -494,20 +519,24 @@ private:
         const QString where = m_node.toString();
         qCDebug(lcKurrentGrpc) << "gRPC connect failed:" << m;
         if (m.contains(QLatin1String("Connection refused"), Qt::CaseInsensitive)) {
-            *error = QStringLiteral("%1: no server at %2 (connection refused). Is KurrentDB running, and is %3 its "
-                                    "gRPC/HTTP port (2113 by default)?")
+            *error = QStringLiteral(
+                         "%1: no server at %2 (connection refused). Is KurrentDB running, and is %3 its "
+                         "gRPC/HTTP port (2113 by default)?")
                          .arg(m_ep.display, where)
                          .arg(m_node.port);
             return false;
         }
-        if (m.contains(QLatin1String("DNS"), Qt::CaseInsensitive) || m.contains(QLatin1String("resolve"), Qt::CaseInsensitive)) {
-            *error = QStringLiteral("%1: the host %2 could not be found (DNS: %3)").arg(m_ep.display, m_node.host, m);
+        if (m.contains(QLatin1String("DNS"), Qt::CaseInsensitive) ||
+            m.contains(QLatin1String("resolve"), Qt::CaseInsensitive)) {
+            *error = QStringLiteral("%1: the host %2 could not be found (DNS: %3)")
+                         .arg(m_ep.display, m_node.host, m);
             return false;
         }
         if (m_s.tls && (m.contains(QLatin1String("CERTIFICATE_VERIFY_FAILED")) ||
                         m.contains(QLatin1String("certificate verify failed"), Qt::CaseInsensitive))) {
-            *error = QStringLiteral("%1: the server's TLS certificate could not be verified. Give the CA that signed it "
-                                    "with ?tlsCaFile=PATH (tlsVerifyCert=false turns the check off, if you must)")
+            *error = QStringLiteral(
+                         "%1: the server's TLS certificate could not be verified. Give the CA that signed it "
+                         "with ?tlsCaFile=PATH (tlsVerifyCert=false turns the check off, if you must)")
                          .arg(m_ep.display);
             return false;
         }
@@ -524,20 +553,23 @@ private:
                 c->setPageSize(m_firstPage, m_pageSize);
                 if (c->connect(&atomError)) {
                     m_atompub = std::move(c);
-                    m_note = QStringLiteral("gRPC is not served there, it answers HTTP/1: reading over AtomPub HTTP");
+                    m_note = QStringLiteral(
+                        "gRPC is not served there, it answers HTTP/1: reading over AtomPub HTTP");
                     qCWarning(lcKurrentGrpc).noquote() << m_ep.display << m_note;
                     return true;
                 }
             }
-            *error = QStringLiteral("%1 (the server at %2 speaks HTTP/1 only, not gRPC over HTTP/2, so KurrentDB's "
-                                    "AtomPub API was tried; is this the KurrentDB port?)")
+            *error = QStringLiteral(
+                         "%1 (the server at %2 speaks HTTP/1 only, not gRPC over HTTP/2, so KurrentDB's "
+                         "AtomPub API was tried; is this the KurrentDB port?)")
                          .arg(atomError, where);
             return false;
         }
         if (m_s.tls) {
             if (plaintextAnswers()) {
-                *error = QStringLiteral("%1: TLS handshake with %2 failed: the server does not speak TLS. If it runs "
-                                        "insecure (--insecure), add ?tls=false")
+                *error = QStringLiteral(
+                             "%1: TLS handshake with %2 failed: the server does not speak TLS. If it runs "
+                             "insecure (--insecure), add ?tls=false")
                              .arg(m_ep.display, where);
                 return false;
             }
@@ -545,9 +577,10 @@ private:
             return false;
         }
         if (speaksTls()) {
-            *error = QStringLiteral("%1: the server at %2 speaks TLS, but the connection string says tls=false. "
-                                    "Remove tls=false (TLS is the default)")
-                         .arg(m_ep.display, where);
+            *error =
+                QStringLiteral("%1: the server at %2 speaks TLS, but the connection string says tls=false. "
+                               "Remove tls=false (TLS is the default)")
+                    .arg(m_ep.display, where);
             return false;
         }
         *error = QStringLiteral("%1: the server at %2 does not answer gRPC (%3)").arg(m_ep.display, where, m);
@@ -571,14 +604,13 @@ private:
     {
         QTcpSocket s;
         s.connectToHost(m_node.host, quint16(m_node.port));
-        if (!s.waitForConnected(3000))
-            return false;
+        if (!s.waitForConnected(3000)) return false;
         s.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-        s.write(QByteArray("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9));  // an empty SETTINGS frame
+        s.write(QByteArray("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9)); // an empty SETTINGS frame
         const bool answered = s.waitForReadyRead(3000) && s.bytesAvailable() >= 9;
         const QByteArray head = s.read(9);
         s.abort();
-        return answered && head.size() == 9 && quint8(head[3]) == 0x04;  // the server's SETTINGS
+        return answered && head.size() == 9 && quint8(head[3]) == 0x04; // the server's SETTINGS
     }
 
     QString statusMessage(const grpc::Status& s, const grpc::ClientContext& ctx, const QString& doing) const
@@ -587,20 +619,25 @@ private:
         const QString streamName = trailer(ctx, "stream-name");
         const QString user = m_ep.user.isEmpty() ? QStringLiteral("(no user)") : m_ep.user;
         if (s.error_code() == grpc::UNAUTHENTICATED || exception == u"not-authenticated")
-            return QStringLiteral("%1: the server refused the credentials of user '%2' (wrong user name or password; give "
-                                  "them as user:password@ in the connection string or with $CHRONOSCOPE_USER / "
-                                  "$CHRONOSCOPE_PASSWORD)")
+            return QStringLiteral(
+                       "%1: the server refused the credentials of user '%2' (wrong user name or password; "
+                       "give "
+                       "them as user:password@ in the connection string or with $CHRONOSCOPE_USER / "
+                       "$CHRONOSCOPE_PASSWORD)")
                 .arg(m_ep.display, user);
         if (s.error_code() == grpc::PERMISSION_DENIED || exception == u"access-denied")
-            return QStringLiteral("%1: user '%2' may not read %3 (access denied). Read a stream the user may read with "
-                                  "--streams NAME, or give the user read rights to %3")
+            return QStringLiteral(
+                       "%1: user '%2' may not read %3 (access denied). Read a stream the user may read with "
+                       "--streams NAME, or give the user read rights to %3")
                 .arg(m_ep.display, user, targetName());
         if (exception == u"stream-deleted" || exception == u"stream-tombstoned")
-            return QStringLiteral("%1: the stream '%2' has been deleted (tombstoned); its events cannot be read")
+            return QStringLiteral(
+                       "%1: the stream '%2' has been deleted (tombstoned); its events cannot be read")
                 .arg(m_ep.display, streamName.isEmpty() ? targetName() : streamName);
         if (s.error_code() == grpc::DEADLINE_EXCEEDED)
-            return QStringLiteral("%1: no answer within the deadline of %2 ms while %3 (defaultDeadline=%2 in the "
-                                  "connection string sets it)")
+            return QStringLiteral(
+                       "%1: no answer within the deadline of %2 ms while %3 (defaultDeadline=%2 in the "
+                       "connection string sets it)")
                 .arg(m_ep.display)
                 .arg(m_s.defaultDeadlineMs)
                 .arg(doing);
@@ -611,7 +648,10 @@ private:
             .arg(m_ep.display, QLatin1String(codeName(s.error_code())), doing, fromStd(s.error_message()));
     }
 
-    QString targetName() const { return m_plan.all ? QStringLiteral("$all") : QStringLiteral("'%1'").arg(m_plan.stream); }
+    QString targetName() const
+    {
+        return m_plan.all ? QStringLiteral("$all") : QStringLiteral("'%1'").arg(m_plan.stream);
+    }
 
     // ---- reading --------------------------------------------------------------------------------
 
@@ -625,14 +665,16 @@ private:
         const QString typePrefix = m_ep.option(QStringLiteral("typeprefix"));
         const QString typeRegex = m_ep.option(QStringLiteral("typeregex"));
         if (int(!streamRegex.isEmpty()) + int(!typePrefix.isEmpty()) + int(!typeRegex.isEmpty()) > 1) {
-            *error = QStringLiteral("%1: the server filters $all by one expression: give one of streamRegex, typePrefix "
-                                    "and typeRegex")
+            *error = QStringLiteral(
+                         "%1: the server filters $all by one expression: give one of streamRegex, typePrefix "
+                         "and typeRegex")
                          .arg(m_ep.display);
             return false;
         }
         bool wildcard = false;
         const QString prefix = remote::globPrefix(glob, &wildcard);
-        if (!glob.isEmpty() && !wildcard && streamRegex.isEmpty() && typePrefix.isEmpty() && typeRegex.isEmpty()) {
+        if (!glob.isEmpty() && !wildcard && streamRegex.isEmpty() && typePrefix.isEmpty() &&
+            typeRegex.isEmpty()) {
             m_plan.all = false;
             m_plan.stream = prefix;
         } else if (!streamRegex.isEmpty()) {
@@ -720,9 +762,9 @@ private:
     struct Got
     {
         Event event;
-        AllPos pos;          // of the record read ($all order: the link's when a link was read)
+        AllPos pos;           // of the record read ($all order: the link's when a link was read)
         quint64 revision = 0; // of the record read in the stream read
-        bool keep = true;    // passes the glob and system filters
+        bool keep = true;     // passes the glob and system filters
     };
 
     // Converts one ReadEvent: the event shown where it lives, the link (if any) in the metadata.
@@ -743,7 +785,7 @@ private:
         e.type = meta("type");
         const QString contentType = meta("content-type");
         bool ok = false;
-        const qint64 ticks = meta("created").toLongLong(&ok);  // 100 ns ticks since the Unix epoch
+        const qint64 ticks = meta("created").toLongLong(&ok); // 100 ns ticks since the Unix epoch
         e.time = ok ? ticks / 10000 : kNoTime;
         e.position = qint64(rec.prepare_position()) + 1;
         const bool json = contentType == u"application/json";
@@ -763,15 +805,18 @@ private:
                          ",\"preparePosition\":" + QByteArray::number(rec.prepare_position()) +
                          ",\"contentType\":" + remote::jsonString(contentType);
         if (!json)
-            own += ",\"dataSize\":" + QByteArray::number(qint64(data.size())) + ",\"dataEncoding\":\"base64\"";
+            own +=
+                ",\"dataSize\":" + QByteArray::number(qint64(data.size())) + ",\"dataEncoding\":\"base64\"";
         if (re.has_link() && re.has_event()) {
             const auto& l = re.link();
             const auto lmd = l.metadata().find("type");
-            own += ",\"link\":{\"stream\":" + remote::jsonString(fromStd(l.stream_identifier().stream_name())) +
-                   ",\"revision\":" + QByteArray::number(l.stream_revision()) + ",\"id\":" + remote::jsonString(uuidText(l.id())) +
-                   ",\"type\":" + remote::jsonString(lmd == l.metadata().end() ? QString() : fromStd(lmd->second)) +
-                   ",\"commitPosition\":" + QByteArray::number(l.commit_position()) +
-                   ",\"preparePosition\":" + QByteArray::number(l.prepare_position()) + '}';
+            own +=
+                ",\"link\":{\"stream\":" + remote::jsonString(fromStd(l.stream_identifier().stream_name())) +
+                ",\"revision\":" + QByteArray::number(l.stream_revision()) +
+                ",\"id\":" + remote::jsonString(uuidText(l.id())) + ",\"type\":" +
+                remote::jsonString(lmd == l.metadata().end() ? QString() : fromStd(lmd->second)) +
+                ",\"commitPosition\":" + QByteArray::number(l.commit_position()) +
+                ",\"preparePosition\":" + QByteArray::number(l.prepare_position()) + '}';
         }
         own += '}';
         if (m.metadata.startsWith('{') && m.metadata.size() > 2)
@@ -783,13 +828,10 @@ private:
         g.pos = {read.commit_position(), read.prepare_position()};
         g.revision = read.stream_revision();
         if (m_plan.all) {
-            if (!m_plan.glob.isEmpty() && !globMatch(m_plan.glob, e.stream))
-                g.keep = false;
-            if (!m_plan.system && (e.stream.startsWith(u'$') || e.type.startsWith(u'$')))
-                g.keep = false;
+            if (!m_plan.glob.isEmpty() && !globMatch(m_plan.glob, e.stream)) g.keep = false;
+            if (!m_plan.system && (e.stream.startsWith(u'$') || e.type.startsWith(u'$'))) g.keep = false;
         }
-        if (m_scope.since != kNoTime && e.time != kNoTime && e.time < m_scope.since)
-            g.keep = false;
+        if (m_scope.since != kNoTime && e.time != kNoTime && e.time < m_scope.since) g.keep = false;
         return g;
     }
 
@@ -830,19 +872,20 @@ private:
 
     bool notFoundError(QString* error) const
     {
-        *error = QStringLiteral("%1: there is no stream '%2' on the server (stream not found)").arg(m_ep.display, m_plan.stream);
+        *error = QStringLiteral("%1: there is no stream '%2' on the server (stream not found)")
+                     .arg(m_ep.display, m_plan.stream);
         return false;
     }
 
     bool deliver(QList<Event>& page, const PageSink& sink, QString* error)
     {
-        if (page.isEmpty())
-            return true;
+        if (page.isEmpty()) return true;
         m_delivered += page.size();
         m_lastPosition = page.last().position;
         const bool go = sink(page);
         page.clear();
-        reportProgress(m_delivered, -1, QStringLiteral("%1 events read from %2").arg(m_delivered).arg(m_ep.display));
+        reportProgress(m_delivered, -1,
+                       QStringLiteral("%1 events read from %2").arg(m_delivered).arg(m_ep.display));
         if (!go && error && isCancelled())
             *error = QStringLiteral("Reading %1 was cancelled").arg(m_ep.display);
         return go;
@@ -854,8 +897,7 @@ private:
         std::optional<quint64> fromRevision;
         bool first = true;
         bool stopped = false;
-        if (!m_plan.all && m_scope.since != kNoTime && !seekStreamSince(&fromRevision, error))
-            return false;
+        if (!m_plan.all && m_scope.since != kNoTime && !seekStreamSince(&fromRevision, error)) return false;
         for (;;) {
             // A $all read from a position starts with the event at it, the last one delivered: one more.
             const quint64 count = quint64(pageSize(first)) + (fromAll ? 1 : 0);
@@ -867,44 +909,40 @@ private:
             grpc::ClientContext ctx;
             const auto req = request(false, fromAll, fromRevision, count);
             const std::optional<AllPos> startedAt = fromAll;
-            const grpc::Status s = runRead(req, m_s.defaultDeadlineMs, &notFound, [&](const st::ReadResp& r) {
-                if (!r.has_event())
+            const grpc::Status s = runRead(
+                req, m_s.defaultDeadlineMs, &notFound,
+                [&](const st::ReadResp& r) {
+                    if (!r.has_event()) return true;
+                    Got g = convert(r.event());
+                    // $all reads from a position include the event at it: the last one already delivered.
+                    ++got;
+                    if (startedAt && !skippedStart && g.pos == *startedAt) {
+                        skippedStart = true;
+                        return true;
+                    }
+                    if (m_plan.all)
+                        fromAll = g.pos;
+                    else
+                        fromRevision = g.revision + 1;
+                    m_lastAll = g.pos;
+                    m_lastRevision = g.revision;
+                    if (m_scope.until != kNoTime && g.event.time != kNoTime && g.event.time > m_scope.until) {
+                        stopped = true;
+                        return false;
+                    }
+                    if (g.keep) page.append(std::move(g.event));
                     return true;
-                Got g = convert(r.event());
-                // $all reads from a position include the event at it: the last one already delivered.
-                ++got;
-                if (startedAt && !skippedStart && g.pos == *startedAt) {
-                    skippedStart = true;
-                    return true;
-                }
-                if (m_plan.all)
-                    fromAll = g.pos;
-                else
-                    fromRevision = g.revision + 1;
-                m_lastAll = g.pos;
-                m_lastRevision = g.revision;
-                if (m_scope.until != kNoTime && g.event.time != kNoTime && g.event.time > m_scope.until) {
-                    stopped = true;
-                    return false;
-                }
-                if (g.keep)
-                    page.append(std::move(g.event));
-                return true;
-            }, ctx);
-            if (!deliver(page, sink, error))
-                return !isCancelled();
-            if (notFound)
-                return notFoundError(error);
-            if (stopped)
-                return true;
-            if (!s.ok())
-                return failRead(s, ctx, error);
+                },
+                ctx);
+            if (!deliver(page, sink, error)) return !isCancelled();
+            if (notFound) return notFoundError(error);
+            if (stopped) return true;
+            if (!s.ok()) return failRead(s, ctx, error);
             if (isCancelled()) {
                 *error = QStringLiteral("Reading %1 was cancelled").arg(m_ep.display);
                 return false;
             }
-            if (got < count)
-                return true;
+            if (got < count) return true;
         }
     }
 
@@ -912,41 +950,39 @@ private:
     // (the protocol has no time index).
     bool seekStreamSince(std::optional<quint64>* from, QString* error)
     {
-        auto probe = [&](std::optional<quint64> rev, bool backwards, quint64* gotRev, TimeMs* time, bool* any) {
+        auto probe = [&](std::optional<quint64> rev, bool backwards, quint64* gotRev, TimeMs* time,
+                         bool* any) {
             grpc::ClientContext ctx;
             bool notFound = false;
             *any = false;
-            const grpc::Status s = runRead(request(backwards, std::nullopt, rev, 1), m_s.defaultDeadlineMs, &notFound,
-                                           [&](const st::ReadResp& r) {
-                                               if (!r.has_event())
-                                                   return true;
-                                               const Got g = convert(r.event());
-                                               *gotRev = g.revision;
-                                               *time = g.event.time;
-                                               *any = true;
-                                               return true;
-                                           }, ctx);
-            if (notFound)
-                return notFoundError(error);
-            if (!s.ok())
-                return failRead(s, ctx, error);
+            const grpc::Status s = runRead(
+                request(backwards, std::nullopt, rev, 1), m_s.defaultDeadlineMs, &notFound,
+                [&](const st::ReadResp& r) {
+                    if (!r.has_event()) return true;
+                    const Got g = convert(r.event());
+                    *gotRev = g.revision;
+                    *time = g.event.time;
+                    *any = true;
+                    return true;
+                },
+                ctx);
+            if (notFound) return notFoundError(error);
+            if (!s.ok()) return failRead(s, ctx, error);
             return true;
         };
         quint64 lastRev = 0;
         TimeMs t = kNoTime;
         bool any = false;
-        if (!probe(std::nullopt, true, &lastRev, &t, &any))
-            return false;
+        if (!probe(std::nullopt, true, &lastRev, &t, &any)) return false;
         if (!any || t == kNoTime || t < m_scope.since) {
             *from = any ? lastRev + 1 : 0;
             return true;
         }
-        quint64 lo = 0, hi = lastRev;  // the answer is in [lo, hi]
+        quint64 lo = 0, hi = lastRev; // the answer is in [lo, hi]
         while (lo < hi) {
             const quint64 mid = lo + (hi - lo) / 2;
             quint64 rev = 0;
-            if (!probe(mid, false, &rev, &t, &any))
-                return false;
+            if (!probe(mid, false, &rev, &t, &any)) return false;
             if (!any || t == kNoTime || t >= m_scope.since)
                 hi = mid;
             else
@@ -968,53 +1004,52 @@ private:
         bool haveNewest = false;
         quint64 newestRevision = 0;
         while (!done) {
-            const quint64 count = quint64(std::clamp<qint64>(n - kept.size(), 1, m_pageSize)) + (fromAll ? 1 : 0);
+            const quint64 count =
+                quint64(std::clamp<qint64>(n - kept.size(), 1, m_pageSize)) + (fromAll ? 1 : 0);
             quint64 got = 0;
             bool skippedStart = false;
             bool notFound = false;
             grpc::ClientContext ctx;
             const std::optional<AllPos> startedAt = fromAll;
-            const grpc::Status s = runRead(request(true, fromAll, fromRevision, count), m_s.defaultDeadlineMs, &notFound,
-                                           [&](const st::ReadResp& r) {
-                if (!r.has_event())
+            const grpc::Status s = runRead(
+                request(true, fromAll, fromRevision, count), m_s.defaultDeadlineMs, &notFound,
+                [&](const st::ReadResp& r) {
+                    if (!r.has_event()) return true;
+                    Got g = convert(r.event());
+                    ++got;
+                    if (startedAt && !skippedStart && g.pos == *startedAt) {
+                        skippedStart = true;
+                        return true;
+                    }
+                    if (!haveNewest) {
+                        newest = g.pos;
+                        newestRevision = g.revision;
+                        haveNewest = true;
+                    }
+                    fromAll = g.pos;
+                    if (g.revision == 0 && !m_plan.all) {
+                        fromRevision.reset();
+                        done = true;
+                    } else {
+                        fromRevision = g.revision - 1;
+                    }
+                    if (m_scope.since != kNoTime && g.event.time != kNoTime && g.event.time < m_scope.since) {
+                        done = true;
+                        return false;
+                    }
+                    const bool afterUntil =
+                        m_scope.until != kNoTime && g.event.time != kNoTime && g.event.time > m_scope.until;
+                    if (g.keep && !afterUntil) kept.append(std::move(g.event));
+                    if (kept.size() >= n) {
+                        done = true;
+                        return false;
+                    }
                     return true;
-                Got g = convert(r.event());
-                ++got;
-                if (startedAt && !skippedStart && g.pos == *startedAt) {
-                    skippedStart = true;
-                    return true;
-                }
-                if (!haveNewest) {
-                    newest = g.pos;
-                    newestRevision = g.revision;
-                    haveNewest = true;
-                }
-                fromAll = g.pos;
-                if (g.revision == 0 && !m_plan.all) {
-                    fromRevision.reset();
-                    done = true;
-                } else {
-                    fromRevision = g.revision - 1;
-                }
-                if (m_scope.since != kNoTime && g.event.time != kNoTime && g.event.time < m_scope.since) {
-                    done = true;
-                    return false;
-                }
-                const bool afterUntil = m_scope.until != kNoTime && g.event.time != kNoTime && g.event.time > m_scope.until;
-                if (g.keep && !afterUntil)
-                    kept.append(std::move(g.event));
-                if (kept.size() >= n) {
-                    done = true;
-                    return false;
-                }
-                return true;
-            }, ctx);
-            if (notFound)
-                return notFoundError(error);
-            if (!done && !s.ok())
-                return failRead(s, ctx, error);
-            if (got < count)
-                done = true;
+                },
+                ctx);
+            if (notFound) return notFoundError(error);
+            if (!done && !s.ok()) return failRead(s, ctx, error);
+            if (got < count) done = true;
         }
         std::reverse(kept.begin(), kept.end());
         if (haveNewest) {
@@ -1023,8 +1058,7 @@ private:
         }
         for (qsizetype i = 0; i < kept.size(); i += m_pageSize) {
             QList<Event> page = kept.mid(i, m_pageSize);
-            if (!deliver(page, sink, error))
-                return !isCancelled();
+            if (!deliver(page, sink, error)) return !isCancelled();
         }
         return true;
     }
@@ -1046,7 +1080,8 @@ private:
                 req = request(false, m_lastAll, std::nullopt, std::nullopt);
                 startedAt = m_lastAll;
             } else {
-                req = request(false, std::nullopt, m_lastRevision ? std::optional<quint64>(*m_lastRevision + 1) : std::nullopt,
+                req = request(false, std::nullopt,
+                              m_lastRevision ? std::optional<quint64>(*m_lastRevision + 1) : std::nullopt,
                               std::nullopt);
             }
             auto reader = m_streams->Read(&ctx, req);
@@ -1060,14 +1095,15 @@ private:
                 }
                 if (resp.has_checkpoint()) {
                     // Filtered $all: the server has looked this far; resuming from here skips nothing wanted.
-                    m_lastAll = AllPos{resp.checkpoint().commit_position(), resp.checkpoint().prepare_position()};
+                    m_lastAll =
+                        AllPos{resp.checkpoint().commit_position(), resp.checkpoint().prepare_position()};
                     startedAt = m_lastAll;
-                    skippedStart = true;  // a checkpoint is not an event: nothing at it to skip
-                    reportProgress(m_delivered, -1, QStringLiteral("checkpoint %1").arg(resp.checkpoint().commit_position()));
+                    skippedStart = true; // a checkpoint is not an event: nothing at it to skip
+                    reportProgress(m_delivered, -1,
+                                   QStringLiteral("checkpoint %1").arg(resp.checkpoint().commit_position()));
                     continue;
                 }
-                if (!resp.has_event())
-                    continue;
+                if (!resp.has_event()) continue;
                 Got g = convert(resp.event());
                 if (startedAt && !skippedStart && g.pos == *startedAt) {
                     skippedStart = true;
@@ -1077,12 +1113,10 @@ private:
                 m_lastAll = g.pos;
                 m_lastRevision = g.revision;
                 failures = 0;
-                if (!g.keep)
-                    continue;
+                if (!g.keep) continue;
                 // Catch-up subscriptions also deliver what was written between the read and now: the
                 // positions only go forward, so nothing is shown twice.
-                if (g.event.position <= m_lastPosition)
-                    continue;
+                if (g.event.position <= m_lastPosition) continue;
                 QList<Event> page{std::move(g.event)};
                 if (!deliver(page, sink, nullptr)) {
                     sinkStopped = true;
@@ -1091,25 +1125,27 @@ private:
                 }
             }
             const grpc::Status s = reader->Finish();
-            if (sinkStopped || isCancelled())
-                return true;
+            if (sinkStopped || isCancelled()) return true;
             if (s.error_code() == grpc::UNAVAILABLE && failures < std::max(1, m_ep.retries + 1)) {
                 ++failures;
                 reportProgress(m_delivered, -1, QStringLiteral("subscription lost, subscribing again"));
-                if (!sleepUnlessCancelled(200 * failures))
-                    return true;
+                if (!sleepUnlessCancelled(200 * failures)) return true;
                 continue;
             }
             if (s.ok()) {
-                *error = QStringLiteral("%1: the server ended the subscription to %2 (subscription dropped); the %3 events "
-                                        "read are kept")
-                             .arg(m_ep.display, targetName())
-                             .arg(m_delivered);
+                *error =
+                    QStringLiteral(
+                        "%1: the server ended the subscription to %2 (subscription dropped); the %3 events "
+                        "read are kept")
+                        .arg(m_ep.display, targetName())
+                        .arg(m_delivered);
                 return false;
             }
-            *error = statusMessage(s, ctx, QStringLiteral("following %1 (subscription dropped; the %2 events read are kept)")
-                                               .arg(targetName())
-                                               .arg(m_delivered));
+            *error = statusMessage(
+                s, ctx,
+                QStringLiteral("following %1 (subscription dropped; the %2 events read are kept)")
+                    .arg(targetName())
+                    .arg(m_delivered));
             return false;
         }
     }
@@ -1147,11 +1183,9 @@ namespace {
 std::unique_ptr<GrpcClient> makeClientFor(const QString& uri, QString* error)
 {
     RemoteEndpoint ep;
-    if (!RemoteEndpoint::parse(uri, &ep, error))
-        return nullptr;
+    if (!RemoteEndpoint::parse(uri, &ep, error)) return nullptr;
     ConnectionSettings s;
-    if (!settingsOf(ep, &s, error))
-        return nullptr;
+    if (!settingsOf(ep, &s, error)) return nullptr;
     static std::once_flag once;
     std::call_once(once, [] { gpr_set_log_function(grpcLogToQt); });
     return std::make_unique<GrpcClient>(ep, s);
@@ -1159,7 +1193,8 @@ std::unique_ptr<GrpcClient> makeClientFor(const QString& uri, QString* error)
 
 } // namespace
 
-std::unique_ptr<RemoteClient> makeGrpcClient(const RemoteEndpoint& ep, const ConnectionSettings& settings, QString*)
+std::unique_ptr<RemoteClient> makeGrpcClient(const RemoteEndpoint& ep, const ConnectionSettings& settings,
+                                             QString*)
 {
     static std::once_flag once;
     std::call_once(once, [] { gpr_set_log_function(grpcLogToQt); });
@@ -1172,8 +1207,8 @@ bool listProjections(const QString& uri, QList<ServerProjection>* out, QString* 
     return c && c->projections(out, error);
 }
 
-bool projectionState(const QString& uri, const QString& name, const QString& partition, bool result, QByteArray* json,
-                     QString* error)
+bool projectionState(const QString& uri, const QString& name, const QString& partition, bool result,
+                     QByteArray* json, QString* error)
 {
     auto c = makeClientFor(uri, error);
     return c && c->projectionValue(name, partition, result, json, error);
