@@ -1,5 +1,6 @@
 #include "sources/sourceregistry.h"
 
+#include "sources/remote/kurrentgrpc/connectionstring.h"
 #include "sources/sqlitelayout.h"
 #include "util/filekind.h"
 
@@ -88,6 +89,8 @@ QString redactUri(const QString& uri)
 {
     if (!looksLikeUri(uri))
         return uri;
+    if (kurrent::isKurrentScheme(kurrent::schemeOf(uri)))
+        return kurrent::redactConnectionString(uri);  // several hosts: not a URL
     QUrl url(uri);
     if (!url.isValid())
         return QStringLiteral("<invalid URI>");
@@ -109,6 +112,11 @@ bool probeSource(const QString& uri, SourceProbe* probe, QString* error)
     probe->displayUri = redactUri(uri);
     if (looksLikeUri(uri) && !uri.startsWith(QLatin1String("file://"), Qt::CaseInsensitive)) {
         probe->url = QUrl(uri);
+        if (kurrent::isKurrentScheme(kurrent::schemeOf(uri))) {
+            // A connection string (host1:2113,host2:2113); the KurrentDB kind parses it when opening.
+            probe->scheme = kurrent::schemeOf(uri);
+            return true;
+        }
         if (!probe->url.isValid()) {
             if (error)
                 *error = QStringLiteral("%1 is not a valid URI: %2").arg(probe->displayUri, probe->url.errorString());

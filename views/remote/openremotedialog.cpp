@@ -1,5 +1,6 @@
 #include "remote/openremotedialog.h"
 
+#include "sources/remote/kurrentgrpc/connectionstring.h"
 #include "sources/sourceregistry.h"
 
 #include <QCheckBox>
@@ -92,7 +93,10 @@ OpenRemoteDialog::~OpenRemoteDialog()
 
 QString OpenRemoteDialog::uri() const
 {
-    QUrl url(m_uri->currentText().trimmed());
+    const QString text = m_uri->currentText().trimmed();
+    if (kurrent::isKurrentScheme(kurrent::schemeOf(text)))  // several hosts: not a URL
+        return redactUri(kurrent::withCredentials(text, m_user->text(), {}));
+    QUrl url(text);
     if (!m_user->text().isEmpty())
         url.setUserName(m_user->text());
     url.setPassword({});
@@ -101,7 +105,17 @@ QString OpenRemoteDialog::uri() const
 
 QString OpenRemoteDialog::uriWithSecret() const
 {
-    QUrl url(m_uri->currentText().trimmed());
+    const QString text = m_uri->currentText().trimmed();
+    if (kurrent::isKurrentScheme(kurrent::schemeOf(text))) {
+        if (m_password->text().isEmpty())
+            return kurrent::withCredentials(text, m_user->text(), {});
+        kurrent::ConnectionSettings cs;
+        QString ignored;
+        const QString user = !m_user->text().isEmpty() ? m_user->text()
+                             : kurrent::parseConnectionString(text, &cs, &ignored) ? cs.user : QString();
+        return kurrent::withCredentials(text, user, m_password->text());
+    }
+    QUrl url(text);
     if (!m_user->text().isEmpty())
         url.setUserName(m_user->text());
     if (!m_password->text().isEmpty())
@@ -111,6 +125,22 @@ QString OpenRemoteDialog::uriWithSecret() const
 
 QString OpenRemoteDialog::openUri() const
 {
+    if (kurrent::isKurrentScheme(kurrent::schemeOf(uriWithSecret()))) {
+        const RemoteScope s = scope();
+        QList<QPair<QString, QString>> items;
+        if (!s.streams.isEmpty())
+            items.append({QStringLiteral("streams"), s.streams});
+        if (s.since != kNoTime)
+            items.append({QStringLiteral("since"), formatTime(s.since)});
+        if (s.until != kNoTime)
+            items.append({QStringLiteral("until"), formatTime(s.until)});
+        if (s.last >= 0)
+            items.append({QStringLiteral("last"), QString::number(s.last)});
+        return kurrent::withQueryItems(uriWithSecret(),
+                                       {QStringLiteral("streams"), QStringLiteral("since"), QStringLiteral("until"),
+                                        QStringLiteral("last")},
+                                       items);
+    }
     QUrl url(uriWithSecret());
     QUrlQuery q(url);
     const RemoteScope s = scope();
@@ -150,8 +180,13 @@ QString OpenRemoteDialog::validationError() const
     const QString text = m_uri->currentText().trimmed();
     if (text.isEmpty())
         return tr("Enter the URI of the store.");
+    kurrent::ConnectionSettings cs;
+    QString why;
+    if (kurrent::isKurrentScheme(kurrent::schemeOf(text)) && !kurrent::parseConnectionString(text, &cs, &why))
+        return tr("Not a valid KurrentDB connection string: %1").arg(why);
     const QUrl url(text);
-    if (!url.isValid() || url.host().isEmpty() || !isRemoteScheme(url.scheme()))
+    if (!kurrent::isKurrentScheme(kurrent::schemeOf(text)) &&
+        (!url.isValid() || url.host().isEmpty() || !isRemoteScheme(url.scheme())))
         return tr("Not a remote store URI: use kurrentdb://, esdb://, eventsourcingdb://, postgresql:// or redis://.");
     QHash<QString, QString> params{{QStringLiteral("streams"), m_streams->text()},
                                    {QStringLiteral("since"), m_since->text()},

@@ -4,6 +4,7 @@
 
 #include "util/jsontext.h"
 
+#include "sources/remote/kurrentgrpc/kurrentgrpc.h"
 #include "sources/remote/remoteclients_p.h"
 #include "sources/sourceregistry.h"
 
@@ -89,18 +90,25 @@ bool RemoteEndpoint::parse(const QString& uri, RemoteEndpoint* ep, QString* erro
     ep->prompt = prompt;
     ep->uri = uri;
     ep->display = redactUri(uri);
-    ep->url = QUrl(uri, QUrl::StrictMode);
-    if (!ep->url.isValid() || ep->url.host().isEmpty()) {
-        if (error)
-            *error = QStringLiteral("%1 is not a valid remote URI (expected scheme://host[:port]/...)").arg(ep->display);
-        return false;
+    // KurrentDB connection strings (several hosts, +discover) are not URLs: they have their own parser.
+    const bool kurrentString = kurrent::isKurrentScheme(kurrent::schemeOf(uri));
+    if (kurrentString) {
+        if (!kurrent::fillEndpoint(uri, ep, error))
+            return false;
+    } else {
+        ep->url = QUrl(uri, QUrl::StrictMode);
+        if (!ep->url.isValid() || ep->url.host().isEmpty()) {
+            if (error)
+                *error = QStringLiteral("%1 is not a valid remote URI (expected scheme://host[:port]/...)").arg(ep->display);
+            return false;
+        }
+        ep->scheme = ep->url.scheme().toLower();
+        ep->host = ep->url.host();
+        ep->port = ep->url.port(-1);
+        ep->user = ep->url.userName();
+        ep->secret = ep->url.password();
     }
-    ep->scheme = ep->url.scheme().toLower();
-    ep->host = ep->url.host();
-    ep->port = ep->url.port(-1);
-    ep->user = ep->url.userName();
-    ep->secret = ep->url.password();
-    const QUrlQuery q(ep->url);
+    const QUrlQuery q(kurrentString ? QUrl() : ep->url);
     for (const auto& item : q.queryItems(QUrl::FullyDecoded)) {
         const QString k = item.first.toLower();
         if (isSecretKey(k)) {
@@ -167,8 +175,9 @@ bool RemoteClient::sleepUnlessCancelled(int ms) const
 
 bool isRemoteScheme(const QString& scheme)
 {
-    static const QStringList schemes = {QStringLiteral("kurrentdb"), QStringLiteral("esdb"),
-                                        QStringLiteral("eventstoredb"), QStringLiteral("eventsourcingdb"),
+    if (kurrent::isKurrentScheme(scheme))
+        return true;
+    static const QStringList schemes = {QStringLiteral("eventsourcingdb"),
                                         QStringLiteral("postgresql"), QStringLiteral("postgres"),
                                         QStringLiteral("redis")};
     return schemes.contains(scheme.toLower());
@@ -182,8 +191,9 @@ std::unique_ptr<RemoteClient> createRemoteClient(const RemoteEndpoint& ep, QStri
         c = remote::makePostgresClient(ep, error);
     else if (s == u"redis")
         c = remote::makeRedisClient(ep, error);
-    else if (s == u"kurrentdb" || s == u"esdb" || s == u"eventstoredb")
-        c = remote::makeKurrentClient(ep, error);
+    else if (kurrent::isKurrentScheme(s))
+        c = kurrent::makeClient(ep, error);  // gRPC, or AtomPub with ?protocol=atompub
+
     else if (s == u"eventsourcingdb")
         c = remote::makeEventSourcingDbClient(ep, error);
     else if (error)

@@ -317,7 +317,10 @@ std::unique_ptr<EventReader> openRemote(const SourceProbe& probe, const OpenOpti
 bool registerRemoteKinds()
 {
     const QList<QPair<QString, QStringList>> kinds = {
-        {QStringLiteral("kurrentdb"), {QStringLiteral("kurrentdb"), QStringLiteral("esdb"), QStringLiteral("eventstoredb")}},
+        {QStringLiteral("kurrentdb"),
+         {QStringLiteral("kurrentdb"), QStringLiteral("esdb"), QStringLiteral("eventstoredb"), QStringLiteral("kurrent"),
+          QStringLiteral("kdb"), QStringLiteral("kurrentdb+discover"), QStringLiteral("esdb+discover"),
+          QStringLiteral("eventstoredb+discover"), QStringLiteral("kurrent+discover"), QStringLiteral("kdb+discover")}},
         {QStringLiteral("eventsourcingdb"), {QStringLiteral("eventsourcingdb")}},
         {QStringLiteral("postgresql"), {QStringLiteral("postgresql"), QStringLiteral("postgres")}},
         {QStringLiteral("redis"), {QStringLiteral("redis")}},

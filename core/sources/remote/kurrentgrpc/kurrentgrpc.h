@@ -1,0 +1,51 @@
+#pragma once
+// Internal to the remote sources: the KurrentDB client for a kurrentdb://, esdb:// (… +discover) URI.
+// gRPC (the protocol current servers speak) unless ?protocol=atompub; the gRPC client falls back to the
+// AtomPub one, with a message, when the server answers but serves no gRPC. No protobuf type in here.
+
+#include "sources/remote/kurrentgrpc/connectionstring.h"
+#include "sources/remote/remoteclient.h"
+
+namespace chronoscope::kurrent {
+
+/// The settings of an endpoint whose scheme is a KurrentDB one (parsed again from ep.uri).
+bool settingsOf(const RemoteEndpoint& ep, ConnectionSettings* settings, QString* error);
+
+/// Chooses gRPC or AtomPub for the endpoint. Null with *error when this build has no gRPC and the URI
+/// did not ask for AtomPub.
+std::unique_ptr<RemoteClient> makeClient(const RemoteEndpoint& ep, QString* error);
+
+/// Fills an endpoint from a connection string (several hosts, the official keys). Used by
+/// RemoteEndpoint::parse for these schemes, so the AtomPub client sees host, port, tls and tlsCaFile.
+bool fillEndpoint(const QString& uri, RemoteEndpoint* ep, QString* error);
+
+/// True when this build has the gRPC client.
+bool haveGrpc();
+
+/// One of the server's projections, as Projections.Statistics tells it.
+struct ServerProjection
+{
+    QString name;
+    QString mode;   ///< Continuous, OneTime, Transient
+    QString status; ///< Running, Stopped, Faulted, ...
+    QString stateReason;
+    QString position; ///< the server's text ("C:123/P:123")
+    QString lastCheckpoint;
+    float progress = 0; ///< percent
+    qint64 eventsProcessedAfterRestart = 0;
+    qint64 bufferedEvents = 0;
+};
+
+/// Lists the server's projections (read-only: Projections.Statistics with mode "all").
+bool listProjections(const QString& uri, QList<ServerProjection>* out, QString* error);
+/// A projection's state (or result) for a partition ("" = the default), as compact JSON text.
+bool projectionState(const QString& uri, const QString& name, const QString& partition, bool result,
+                     QByteArray* json, QString* error);
+
+#ifdef CHRONOSCOPE_HAVE_KURRENTGRPC
+/// In chronoscope_kurrentgrpc (grpc/grpcclient.cpp).
+std::unique_ptr<RemoteClient> makeGrpcClient(const RemoteEndpoint& ep, const ConnectionSettings& settings,
+                                             QString* error);
+#endif
+
+} // namespace chronoscope::kurrent

@@ -1,0 +1,7 @@
+include(${CMAKE_CURRENT_SOURCE_DIR}/fixtures/kurrentgrpc_fixture.cmake)
+target_include_directories(tst_kurrentgrpc_official PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(tst_kurrentgrpc_official PRIVATE Qt6::Network)
+if(TARGET chronoscope_kurrentgrpc)
+  target_compile_definitions(tst_kurrentgrpc_official PRIVATE CHRONOSCOPE_TEST_HAVE_GRPC=1)
+endif()
+set_tests_properties(tst_kurrentgrpc_official PROPERTIES FIXTURES_REQUIRED remote_kurrentgrpc TIMEOUT 180)
