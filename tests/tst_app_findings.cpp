@@ -92,7 +92,7 @@ private Q_SLOTS:
         QVERIFY(!found.isEmpty());
         QCOMPARE(found.first().rule, QStringLiteral("burst"));
         QCOMPARE(found.first().subjects.value(0), QStringLiteral("PaymentFailed"));
-        QVERIFY(dock->findingsList()->topLevelItem(0)->text(1).contains(QStringLiteral("PaymentFailed")));
+        QVERIFY(dock->findingsList()->topLevelItem(0)->text(0).contains(QStringLiteral("PaymentFailed")));
         const DemoIncident incident = demoIncident(DemoOptions{});
         QVERIFY(found.first().from >= incident.begin && found.first().to <= incident.end);
         // The overview row marks every finding, numbered by rank.
@@ -220,7 +220,8 @@ private Q_SLOTS:
         if (dir.isEmpty())
             QSKIP("set CHRONOSCOPE_SHOTS=DIR to write the dock's screenshots");
         for (Theme theme : {Theme::Light, Theme::Dark}) {
-            applyTheme(theme);
+            // The window applies the saved theme when it is made.
+            QSettings().setValue(QStringLiteral("theme"), theme == Theme::Dark ? QStringLiteral("dark") : QStringLiteral("light"));
             for (const QSize size : {QSize(1280, 720), QSize(1920, 1080)}) {
                 MainWindow w;
                 w.setInteractive(false);
@@ -236,7 +237,8 @@ private Q_SLOTS:
                 QVERIFY(w.saveScreenshot(path, size));
             }
         }
-        applyTheme(Theme::Light);
+        QSettings().remove(QStringLiteral("theme"));
+        applyTheme(Theme::System);
     }
 };
 

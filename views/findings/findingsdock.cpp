@@ -71,15 +71,14 @@ FindingsDock::FindingsDock(ReplayController* controller, QWidget* parent)
     m_progress->hide();
 
     m_list->setObjectName(QStringLiteral("findingsList"));
-    m_list->setHeaderLabels({tr("#"), tr("Finding"), tr("When (UTC)"), tr("Score")});
+    // One column, two lines a finding (what, then when and how strongly): the title keeps the dock's
+    // whole width, which a narrow dock at 1280x720 needs.
+    m_list->setHeaderHidden(true);
+    m_list->setColumnCount(1);
     m_list->setRootIsDecorated(false);
-    m_list->setUniformRowHeights(true);
     m_list->setAlternatingRowColors(true);
-    m_list->header()->setStretchLastSection(false);
-    m_list->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
-    m_list->header()->setSectionResizeMode(1, QHeaderView::Stretch);
-    m_list->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
-    m_list->header()->setSectionResizeMode(3, QHeaderView::ResizeToContents);
+    m_list->setTextElideMode(Qt::ElideRight);
+    m_list->setWordWrap(false);
     m_list->setFocusPolicy(Qt::StrongFocus);
 
     m_detail->setObjectName(QStringLiteral("findingsDetail"));
@@ -125,9 +124,11 @@ FindingsDock::FindingsDock(ReplayController* controller, QWidget* parent)
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(top);
     split->addWidget(bottom);
-    split->setStretchFactor(0, 3);
+    split->setStretchFactor(0, 4);
     split->setStretchFactor(1, 1);
     split->setChildrenCollapsible(false);
+    split->setSizes({400, 80}); // the notes start small: at 1280x720 the findings need the height
+    m_notesList->setMinimumHeight(40);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(split);
@@ -267,12 +268,13 @@ void FindingsDock::finished(quint64 generation, const QList<Finding>& found, con
     QList<QTreeWidgetItem*> items;
     for (qsizetype i = 0; i < found.size(); ++i) {
         const Finding& f = found[i];
-        auto* item = new QTreeWidgetItem({QString::number(i + 1), f.title, shortRange(f.from, f.to),
-                                          QString::number(f.score, 'f', 0)});
-        item->setToolTip(1, f.explanation);
-        item->setToolTip(2, f.from == kNoTime ? QString() : formatTime(f.from) + QStringLiteral(" – ") + formatTime(f.to));
+        const QString when = f.from == kNoTime ? tr("no time") : shortRange(f.from, f.to) + tr(" UTC");
+        auto* item = new QTreeWidgetItem({QStringLiteral("%1. %2\n%3 · %4 · score %5")
+                                              .arg(i + 1)
+                                              .arg(f.title, when, f.kind)
+                                              .arg(f.score, 0, 'f', 0)});
+        item->setToolTip(0, f.explanation);
         item->setData(0, Qt::DecorationRole, kindColour(f.kind));
-        item->setTextAlignment(3, Qt::AlignRight | Qt::AlignVCenter);
         items << item;
     }
     m_list->addTopLevelItems(items);
