@@ -188,21 +188,37 @@ struct Sample
     int stream;
 };
 
+/// Samples in arrival order, and whether that is also time order (it nearly always is: positions follow
+/// time), so findings() sorts a copy only when it must.
+struct Samples
+{
+    std::vector<Sample> list;
+    bool timeOrdered = true;
+    void push(const Sample& s)
+    {
+        if (!list.empty() && (s.time < list.back().time))
+            timeOrdered = false;
+        list.push_back(s);
+    }
+    size_t size() const { return list.size(); }
+    bool empty() const { return list.empty(); }
+};
+
 struct TypeInfo
 {
     QString name;
     bool failureName = false; // the type's name says it failed
     bool bad = false;         // glossary tone "bad"
     bool retryName = false;   // the type's name says it is a retry
-    std::vector<Sample> all;          // every event of the type with a time
-    std::vector<Sample> fieldFailure; // events of a non-failure type whose status field says it failed
+    Samples all;          // every event of the type with a time
+    Samples fieldFailure; // events of a non-failure type whose status field says it failed
     std::array<qint64, kHistSize> runs{}; // how many (chain, stream) runs reached each count
 };
 
 struct CategoryInfo
 {
     QString name;
-    std::vector<Sample> all;
+    Samples all;
 };
 
 struct RunEntry
@@ -433,7 +449,36 @@ struct FindingsAnalyzer::Impl
     qint64 lastPosition = 0;
     TimeMs minTime = kNoTime, maxTime = kNoTime;
 
+    // Readers hand out the same shared QString for every event of a stream or type (the native store
+    // keeps one per id), so its data pointer finds the id without hashing the name. The pointer is
+    // compared with the name this analyzer keeps, which holds a reference: the buffer cannot be freed and
+    // reused for another name while it is cached.
+    static constexpr size_t kPtrCache = 1 << 16;
+    std::vector<std::pair<const void*, int>> streamCache = std::vector<std::pair<const void*, int>>(kPtrCache, {nullptr, -1});
+    std::vector<std::pair<const void*, int>> typeCache = std::vector<std::pair<const void*, int>>(256, {nullptr, -1});
+    static size_t slotOf(const void* p, size_t size) { return (quintptr(p) >> 4) & (size - 1); }
+
     int typeId(const QString& t)
+    {
+        auto& slot = typeCache[slotOf(t.constData(), typeCache.size())];
+        if (slot.first == t.constData() && slot.second >= 0 && types[size_t(slot.second)].name.constData() == t.constData())
+            return slot.second;
+        const int id = typeIdSlow(t);
+        slot = {t.constData(), id};
+        return id;
+    }
+
+    int streamId(const QString& s)
+    {
+        auto& slot = streamCache[slotOf(s.constData(), streamCache.size())];
+        if (slot.first == s.constData() && slot.second >= 0 && streams[size_t(slot.second)].name.constData() == s.constData())
+            return slot.second;
+        const int id = streamIdSlow(s);
+        slot = {s.constData(), id};
+        return id;
+    }
+
+    int typeIdSlow(const QString& t)
     {
         auto it = typeIds.constFind(t);
         if (it != typeIds.constEnd())
@@ -449,7 +494,7 @@ struct FindingsAnalyzer::Impl
         return int(types.size() - 1);
     }
 
-    int streamId(const QString& s)
+    int streamIdSlow(const QString& s)
     {
         auto it = streamIds.constFind(s);
         if (it != streamIds.constEnd())
@@ -525,10 +570,10 @@ void FindingsAnalyzer::Impl::add(const Event& e)
         minTime = minTime == kNoTime ? e.time : std::min(minTime, e.time);
         maxTime = maxTime == kNoTime ? e.time : std::max(maxTime, e.time);
         const Sample s{e.time, e.position, stream};
-        ti.all.push_back(s);
-        categories[size_t(st.category)].all.push_back(s);
+        ti.all.push(s);
+        categories[size_t(st.category)].all.push(s);
         if (!ti.failureName && !ti.bad && fieldSaysFailed(e.data))
-            ti.fieldFailure.push_back(s);
+            ti.fieldFailure.push(s);
     }
 
     // Integrity within the stream: versions follow each other, time does not go back.
@@ -703,10 +748,19 @@ QList<Finding> FindingsAnalyzer::findings() const
 
     // ---- bursts ------------------------------------------------------------------------------------
     std::vector<Finding> bursts;
-    auto burstsOf = [&](const QString& label, std::vector<Sample> s) {
-        if (qsizetype(s.size()) < kBurstMinEvents || span <= 0)
+    // Time-ordered samples as they are, else a sorted copy (equal times keep position order either way).
+    auto ordered = [&](const Samples& in, std::vector<Sample>& copy) -> const std::vector<Sample>& {
+        if (in.timeOrdered)
+            return in.list;
+        copy = in.list;
+        std::stable_sort(copy.begin(), copy.end(), byTime);
+        return copy;
+    };
+    auto burstsOf = [&](const QString& label, const Samples& samples) {
+        if (qsizetype(samples.size()) < kBurstMinEvents || span <= 0)
             return;
-        std::sort(s.begin(), s.end(), byTime);
+        std::vector<Sample> copy;
+        const std::vector<Sample>& s = ordered(samples, copy);
         const qint64 n = qint64(s.size());
         const qint64 width = std::max<qint64>(kMinute, span / kBuckets);
         const qint64 buckets = span / width + 1;
@@ -778,10 +832,11 @@ QList<Finding> FindingsAnalyzer::findings() const
 
     // ---- silences ----------------------------------------------------------------------------------
     std::vector<Finding> silences;
-    auto silencesOf = [&](const QString& label, bool isCategory, std::vector<Sample> s) {
-        if (qsizetype(s.size()) < kSilenceMinEvents || span <= 0)
+    auto silencesOf = [&](const QString& label, bool isCategory, const Samples& samples) {
+        if (qsizetype(samples.size()) < kSilenceMinEvents || span <= 0)
             return;
-        std::sort(s.begin(), s.end(), byTime);
+        std::vector<Sample> copy;
+        const std::vector<Sample>& s = ordered(samples, copy);
         const qint64 n = qint64(s.size());
         const qint64 minGap = std::max<qint64>(kSilenceMinGap, 10 * span / n);
         // Events of a type often come in clusters (one order ships four items within a second): events less
