@@ -20,6 +20,7 @@
 #include <QRegularExpression>
 #include <QSplitter>
 #include <QThread>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -142,6 +143,12 @@ FindingsDock::FindingsDock(ReplayController* controller, QWidget* parent)
     connect(m_notesList, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) { activateNote(m_notesList->indexOfTopLevelItem(item)); });
     connect(m_notesList, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) { m_unpin->setEnabled(item != nullptr); });
     connect(m_pin, &QPushButton::clicked, this, &FindingsDock::pinNoteFromUi);
+    // A live tail grows the index in place (TimelineIndex::generation): new events reach the findings
+    // within about a second (this check, then the analyzer's update on a worker).
+    auto* live = new QTimer(this);
+    live->setInterval(500);
+    connect(live, &QTimer::timeout, this, &FindingsDock::checkForAppends);
+    live->start();
     connect(m_unpin, &QPushButton::clicked, this, [this] {
         if (QTreeWidgetItem* item = m_notesList->currentItem())
             removeNote(item->data(0, Qt::UserRole).toString());
@@ -171,6 +178,7 @@ void FindingsDock::setStore(const std::shared_ptr<EventReader>& reader, const st
 {
     m_reader = reader;
     m_index = index;
+    m_analyzer.reset();
     m_findings.clear();
     m_list->clear();
     m_detail->clear();
@@ -218,26 +226,44 @@ void FindingsDock::startCompute()
     m_progress->setValue(0);
     m_progress->show();
     const CancelToken cancel = m_cancel;
-    QThread* thread = QThread::create([this, worker, cancel, generation] {
+    m_analyzer.reset();
+    const qint64 total = m_index ? m_index->size() : -1;
+    QThread* thread = QThread::create([this, worker, cancel, generation, total] {
         QElapsedTimer t;
         t.start();
-        QList<Finding> found;
+        // One pass through an analyzer that is kept: a live tail later feeds it only what is appended.
+        auto analyzer = std::make_shared<FindingsAnalyzer>();
+        analyzer->reserve(total);
         QString err;
-        qint64 lastShown = -1;
-        auto progress = [&](qint64 done, qint64 total, const QString&) {
-            const qint64 permille = total > 0 ? 1000 * done / total : 0;
-            if (permille == lastShown)
-                return;
-            lastShown = permille;
-            QMetaObject::invokeMethod(this, [this, permille, generation] {
-                if (generation == m_generation)
-                    m_progress->setValue(int(permille));
-            }, Qt::QueuedConnection);
-        };
-        const bool ok = computeFindings(*worker, FindingsOptions{}, &found, progress, cancel, &err);
+        qint64 done = 0, lastShown = -1;
+        bool cancelled = false;
+        const bool ok = worker->read(EventQuery{}, [&](const Event& e) {
+            if ((done & 0x3ff) == 0 && cancel.isCancelled()) {
+                cancelled = true;
+                return false;
+            }
+            analyzer->add(e);
+            if ((++done & 0x3fff) == 0 && total > 0) {
+                const qint64 permille = std::min<qint64>(1000, 1000 * done / total);
+                if (permille != lastShown) {
+                    lastShown = permille;
+                    QMetaObject::invokeMethod(this, [this, permille, generation] {
+                        if (generation == m_generation)
+                            m_progress->setValue(int(permille));
+                    }, Qt::QueuedConnection);
+                }
+            }
+            return true;
+        }, &err);
+        QList<Finding> found;
+        if (ok && !cancelled)
+            found = analyzer->findings();
+        else if (cancelled)
+            err = tr("cancelled");
         const qint64 ms = t.elapsed();
-        QMetaObject::invokeMethod(this, [this, generation, found, err, ok, ms] {
-            finished(generation, ok ? found : QList<Finding>(), ok ? QString() : err, ms);
+        const bool good = ok && !cancelled;
+        QMetaObject::invokeMethod(this, [this, generation, found, err, good, ms, analyzer] {
+            finished(generation, found, good ? QString() : err, ms, good ? analyzer : nullptr, false);
         }, Qt::QueuedConnection);
     });
     // One worker at a time: a superseded one is cancelled and waited for (it stops within 1,024 events).
@@ -249,7 +275,45 @@ void FindingsDock::startCompute()
     thread->start(QThread::LowPriority);
 }
 
-void FindingsDock::finished(quint64 generation, const QList<Finding>& found, const QString& error, qint64 ms)
+void FindingsDock::checkForAppends()
+{
+    if (m_thread || !m_analyzer || !m_index || !m_reader || m_index->size() == 0)
+        return;
+    if (m_index->generation == m_seenIndexGeneration)
+        return;
+    m_seenIndexGeneration = m_index->generation;
+    const qint64 last = m_index->entries.back().position;
+    const qint64 from = m_analyzer->lastPosition();
+    if (last <= from)
+        return;
+    QString error;
+    std::shared_ptr<EventReader> worker(m_reader->clone(&error));
+    if (!worker)
+        return;
+    const quint64 generation = m_generation;
+    const CancelToken cancel = m_cancel;
+    std::shared_ptr<FindingsAnalyzer> analyzer = m_analyzer;
+    m_thread = QThread::create([this, worker, analyzer, from, cancel, generation] {
+        QElapsedTimer t;
+        t.start();
+        EventQuery q;
+        q.fromPosition = from + 1;
+        QString err;
+        const bool ok = worker->read(q, [&](const Event& e) {
+            analyzer->add(e);
+            return !cancel.isCancelled();
+        }, &err);
+        const QList<Finding> found = analyzer->findings();
+        const qint64 ms = t.elapsed();
+        QMetaObject::invokeMethod(this, [this, generation, found, err, ok, ms, analyzer] {
+            finished(generation, found, ok ? QString() : err, ms, analyzer, true);
+        }, Qt::QueuedConnection);
+    });
+    m_thread->start(QThread::LowPriority);
+}
+
+void FindingsDock::finished(quint64 generation, const QList<Finding>& found, const QString& error, qint64 ms,
+                            const std::shared_ptr<FindingsAnalyzer>& analyzer, bool update)
 {
     if (generation != m_generation)
         return;
@@ -263,6 +327,10 @@ void FindingsDock::finished(quint64 generation, const QList<Finding>& found, con
         m_status->setText(tr("Findings could not be computed: %1").arg(error));
         return;
     }
+    m_analyzer = analyzer;
+    if (m_index && !update)
+        m_seenIndexGeneration = m_index->generation;
+    const int keepRow = update && m_list->currentItem() ? m_list->indexOfTopLevelItem(m_list->currentItem()) : 0;
     m_findings = found;
     m_list->clear();
     QList<QTreeWidgetItem*> items;
@@ -284,10 +352,14 @@ void FindingsDock::finished(quint64 generation, const QList<Finding>& found, con
                                       : tr("%n finding(s), most telling first; click one to go there.", nullptr, int(found.size())));
     if (!m_notesError.isEmpty())
         m_status->setText(m_status->text() + QLatin1Char('\n') + m_notesError);
+    if (update && m_analyzer)
+        m_status->setText(m_status->text() + tr(" Kept up to date with the events that arrive (%1 read).")
+                                                 .arg(QLocale().toString(m_analyzer->eventCount())));
     if (!found.isEmpty()) {
-        const QSignalBlocker block(m_list); // showing the first one's text is not a click
-        m_list->setCurrentItem(m_list->topLevelItem(0));
-        m_detail->setText(found.first().explanation);
+        const QSignalBlocker block(m_list); // showing a finding's text is not a click
+        const int row = std::clamp(keepRow, 0, int(found.size()) - 1);
+        m_list->setCurrentItem(m_list->topLevelItem(row));
+        m_detail->setText(found[row].explanation);
     }
     emitMarks();
     Q_EMIT findingsReady(int(found.size()));

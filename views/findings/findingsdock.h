@@ -68,7 +68,10 @@ Q_SIGNALS:
 
 private:
     void startCompute();
-    void finished(quint64 generation, const QList<Finding>& found, const QString& error, qint64 ms);
+    /// A live tail grew the index: the analyzer takes the new events (on a worker) and the list is redone.
+    void checkForAppends();
+    void finished(quint64 generation, const QList<Finding>& found, const QString& error, qint64 ms,
+                  const std::shared_ptr<FindingsAnalyzer>& analyzer, bool update);
     void rebuildNotes();
     void emitMarks();
     void focusRange(TimeMs from, TimeMs to);
@@ -93,6 +96,8 @@ private:
     QPushButton* m_unpin;
 
     QThread* m_thread = nullptr;
+    std::shared_ptr<FindingsAnalyzer> m_analyzer; ///< touched by one thread at a time (a worker while m_thread)
+    quint64 m_seenIndexGeneration = 0;
     CancelToken m_cancel;
     quint64 m_generation = 0;
 };
