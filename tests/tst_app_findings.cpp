@@ -30,7 +30,8 @@ namespace {
 QByteArray fileHash(const QString& path)
 {
     QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256) : QByteArray();
+    return f.open(QIODevice::ReadOnly) ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256)
+                                       : QByteArray();
 }
 
 } // namespace
@@ -46,12 +47,11 @@ private:
     {
         QSignalSpy opened(&w, &MainWindow::storeOpened);
         w.open(m_store);
-        if (!opened.wait(60000))
-            return false;
+        if (!opened.wait(60000)) return false;
         auto* dock = w.findChild<FindingsDock*>();
-        if (!dock)
-            return false;
-        (void)QTest::qWaitFor([&] { return !dock->isComputing() && dock->findingsList()->topLevelItemCount() > 0; }, 60000);
+        if (!dock) return false;
+        (void)QTest::qWaitFor(
+            [&] { return !dock->isComputing() && dock->findingsList()->topLevelItemCount() > 0; }, 60000);
         (void)QTest::qWaitFor([&] { return w.isIdle(); }, 30000);
         return !dock->isComputing() && dock->findingsList()->topLevelItemCount() > 0 && w.isIdle();
     }
@@ -122,8 +122,7 @@ private Q_SLOTS:
         const QList<Finding> found = dock->findings();
         int row = -1;
         for (int i = 0; i < found.size() && row < 0; ++i)
-            if (found[i].rule == rule)
-                row = i;
+            if (found[i].rule == rule) row = i;
         QVERIFY2(row >= 0, qPrintable(rule));
         const Finding& f = found[row];
         const qint64 cursorBefore = w.controller()->cursor();
@@ -135,10 +134,12 @@ private Q_SLOTS:
 
         // The timeline shows the range, zoomed in (not the whole store).
         const TimeMapping& map = w.timeline()->mapping();
-        QVERIFY2(map.start <= double(f.from) && map.end >= double(f.to),
-                 qPrintable(QStringLiteral("%1..%2 vs %3..%4").arg(map.start).arg(map.end).arg(f.from).arg(f.to)));
+        QVERIFY2(
+            map.start <= double(f.from) && map.end >= double(f.to),
+            qPrintable(QStringLiteral("%1..%2 vs %3..%4").arg(map.start).arg(map.end).arg(f.from).arg(f.to)));
         const double span = std::max(double(f.to - f.from), 60'000.0);
-        QVERIFY2(map.end - map.start <= span * 1.31 + 60'001.0, qPrintable(QString::number(map.end - map.start)));
+        QVERIFY2(map.end - map.start <= span * 1.31 + 60'001.0,
+                 qPrintable(QString::number(map.end - map.start)));
         // The lanes are the finding's streams.
         QCOMPARE(w.timeline()->laneCount(), int(f.streams.size()));
         // The cursor is on its first event, and that event's stream is selected.
@@ -147,7 +148,8 @@ private Q_SLOTS:
         // A finding with a correlation chain lists it in the Event dock.
         if (!f.correlation.isEmpty()) {
             QListWidget* related = w.eventInspector()->relatedList();
-            QTRY_VERIFY_WITH_TIMEOUT(related->count() >= f.eventCount / std::max<qint64>(1, f.streamCount), 20000);
+            QTRY_VERIFY_WITH_TIMEOUT(related->count() >= f.eventCount / std::max<qint64>(1, f.streamCount),
+                                     20000);
             QVERIFY(related->count() >= 2);
         }
         QTRY_VERIFY_WITH_TIMEOUT(w.isIdle(), 30000);
@@ -181,7 +183,8 @@ private Q_SLOTS:
             auto* dock = w.findChild<FindingsDock*>();
             const Finding first = dock->findings().first();
             const int marksBefore = int(w.timeline()->rangeMarks().size());
-            const QString id = dock->addNote(QStringLiteral("13:40 acmepay stops answering"), first.firstPosition, kNoTime, kNoTime);
+            const QString id = dock->addNote(QStringLiteral("13:40 acmepay stops answering"),
+                                             first.firstPosition, kNoTime, kNoTime);
             QVERIFY(!id.isEmpty());
             QCOMPARE(dock->notesList()->topLevelItemCount(), 1);
             QCOMPARE(int(w.timeline()->rangeMarks().size()), marksBefore + 1);
@@ -217,11 +220,11 @@ private Q_SLOTS:
     void screenshots()
     {
         const QString dir = qEnvironmentVariable("CHRONOSCOPE_SHOTS");
-        if (dir.isEmpty())
-            QSKIP("set CHRONOSCOPE_SHOTS=DIR to write the dock's screenshots");
+        if (dir.isEmpty()) QSKIP("set CHRONOSCOPE_SHOTS=DIR to write the dock's screenshots");
         for (Theme theme : {Theme::Light, Theme::Dark}) {
             // The window applies the saved theme when it is made.
-            QSettings().setValue(QStringLiteral("theme"), theme == Theme::Dark ? QStringLiteral("dark") : QStringLiteral("light"));
+            QSettings().setValue(QStringLiteral("theme"),
+                                 theme == Theme::Dark ? QStringLiteral("dark") : QStringLiteral("light"));
             for (const QSize size : {QSize(1280, 720), QSize(1920, 1080)}) {
                 MainWindow w;
                 w.setInteractive(false);
@@ -232,8 +235,12 @@ private Q_SLOTS:
                 click(dock->findingsList(), 0);
                 QTRY_VERIFY_WITH_TIMEOUT(w.isIdle(), 30000);
                 QTest::qWait(200);
-                const QString path = QStringLiteral("%1/findings-%2x%3-%4.png").arg(dir).arg(size.width()).arg(size.height())
-                                         .arg(theme == Theme::Dark ? QStringLiteral("dark") : QStringLiteral("light"));
+                const QString path =
+                    QStringLiteral("%1/findings-%2x%3-%4.png")
+                        .arg(dir)
+                        .arg(size.width())
+                        .arg(size.height())
+                        .arg(theme == Theme::Dark ? QStringLiteral("dark") : QStringLiteral("light"));
                 QVERIFY(w.saveScreenshot(path, size));
             }
         }

@@ -22,11 +22,25 @@ constexpr TimeMs kMin = 60 * 1000;
 
 /// What a row changes in the clean shop log.
 enum class Twist {
-    None, Burst, Silence, Retry, Bounce, VersionGap, VersionReorder, DuplicateId, DanglingCause, TimeBackwards,
-    HashChain, SlowChain, ToneBurst
+    None,
+    Burst,
+    Silence,
+    Retry,
+    Bounce,
+    VersionGap,
+    VersionReorder,
+    DuplicateId,
+    DanglingCause,
+    TimeBackwards,
+    HashChain,
+    SlowChain,
+    ToneBurst
 };
 
-QString idOf(qint64 n) { return QStringLiteral("ev-%1").arg(n, 8, 10, QLatin1Char('0')); }
+QString idOf(qint64 n)
+{
+    return QStringLiteral("ev-%1").arg(n, 8, 10, QLatin1Char('0'));
+}
 
 /// A day of orders, one every 2 minutes: OrderPlaced, PaymentRequested, PaymentAuthorized, OrderPaid, one
 /// correlation chain each (correlation = the first event's id, causation = the event before), plus a
@@ -45,8 +59,7 @@ QList<Event> shopLog(Twist twist, qint64* marked = nullptr)
         e.id = idOf(e.position);
         e.data = data;
         QByteArray meta = "{\"correlationId\":\"" + (corr.isEmpty() ? e.id : corr).toLatin1() + '"';
-        if (!cause.isEmpty())
-            meta += ",\"causationId\":\"" + cause.toLatin1() + '"';
+        if (!cause.isEmpty()) meta += ",\"causationId\":\"" + cause.toLatin1() + '"';
         meta += extraMeta + '}';
         e.metadata = meta;
         out << e;
@@ -55,17 +68,17 @@ QList<Event> shopLog(Twist twist, qint64* marked = nullptr)
     const int orders = 720;
     for (int i = 0; i < orders; ++i) {
         const TimeMs t = kStart + i * 2 * kMin;
-        const QString order = QStringLiteral("order-%1").arg(i), payment = QStringLiteral("payment-%1").arg(i);
+        const QString order = QStringLiteral("order-%1").arg(i),
+                      payment = QStringLiteral("payment-%1").arg(i);
         const QString c = add(order, 0, QStringLiteral("OrderPlaced"), t, {}, {});
         QString prev = add(payment, 0, QStringLiteral("PaymentRequested"), t + 1000, c, c);
-        const bool outage = twist == Twist::Burst && i >= 300 && i < 315; // 30 min
+        const bool outage = twist == Twist::Burst && i >= 300 && i < 315;  // 30 min
         const bool quiet = twist == Twist::Silence && i >= 300 && i < 330; // 1 h
         if (outage) {
             for (int k = 0; k < 4; ++k) {
                 const QString id = add(payment, 1, QStringLiteral("PaymentFailed"), t + 2000 + k, c, prev,
                                        "{\"status\":\"failed\"}");
-                if (marked && *marked == 0)
-                    *marked = out.size();
+                if (marked && *marked == 0) *marked = out.size();
                 prev = id;
                 // versions must stay distinct per stream: failures go to their own streams
                 out.last().stream = QStringLiteral("payment-%1-attempt-%2").arg(i).arg(k);
@@ -74,15 +87,16 @@ QList<Event> shopLog(Twist twist, qint64* marked = nullptr)
             continue;
         }
         if (i % 90 == 45) {
-            prev = add(payment, 1, QStringLiteral("PaymentFailed"), t + 2000, c, prev, "{\"status\":\"failed\"}");
+            prev = add(payment, 1, QStringLiteral("PaymentFailed"), t + 2000, c, prev,
+                       "{\"status\":\"failed\"}");
             add(order, 1, QStringLiteral("OrderCancelled"), t + 3000, c, prev, "{\"status\":\"cancelled\"}");
             continue;
         }
         if (twist == Twist::ToneBurst && i >= 300 && i < 315) {
             for (int k = 0; k < 4; ++k) {
-                add(QStringLiteral("card-%1-%2").arg(i).arg(k), 0, QStringLiteral("CardBounced"), t + 2000 + k, c, prev);
-                if (marked && *marked == 0)
-                    *marked = out.size();
+                add(QStringLiteral("card-%1-%2").arg(i).arg(k), 0, QStringLiteral("CardBounced"),
+                    t + 2000 + k, c, prev);
+                if (marked && *marked == 0) *marked = out.size();
             }
         }
         if (quiet) {
@@ -92,8 +106,7 @@ QList<Event> shopLog(Twist twist, qint64* marked = nullptr)
         if (twist == Twist::Retry && i == 200) {
             for (int k = 0; k < 4; ++k) {
                 prev = add(payment, 1 + k, QStringLiteral("PaymentRetried"), t + 1500 + k * 1000, c, prev);
-                if (marked && *marked == 0)
-                    *marked = out.size();
+                if (marked && *marked == 0) *marked = out.size();
             }
             prev = add(payment, 5, QStringLiteral("PaymentAuthorized"), t + 6000, c, prev);
             add(order, 1, QStringLiteral("OrderPaid"), t + 7000, c, prev);
@@ -103,8 +116,7 @@ QList<Event> shopLog(Twist twist, qint64* marked = nullptr)
             qint64 v = 1;
             for (int k = 0; k < 4; ++k) {
                 prev = add(payment, v++, QStringLiteral("PaymentHeld"), t + 1500 + k * 1000, c, prev);
-                if (marked && *marked == 0)
-                    *marked = out.size();
+                if (marked && *marked == 0) *marked = out.size();
                 prev = add(payment, v++, QStringLiteral("PaymentReleased"), t + 1800 + k * 1000, c, prev);
             }
             prev = add(payment, v++, QStringLiteral("PaymentAuthorized"), t + 9000, c, prev);
@@ -119,24 +131,21 @@ QList<Event> shopLog(Twist twist, qint64* marked = nullptr)
         } else if (twist == Twist::TimeBackwards && i == 200) {
             authTime = t - 5 * kMin;
         }
-        prev = add(payment, authVersion, QStringLiteral("PaymentAuthorized"), authTime, c, prev, "{\"status\":\"authorized\"}", authMeta);
+        prev = add(payment, authVersion, QStringLiteral("PaymentAuthorized"), authTime, c, prev,
+                   "{\"status\":\"authorized\"}", authMeta);
         if ((twist == Twist::VersionGap || twist == Twist::TimeBackwards) && i == 200 && marked)
             *marked = out.size();
-        if (twist == Twist::Silence && i == 299 && marked)
-            *marked = out.size();
+        if (twist == Twist::Silence && i == 299 && marked) *marked = out.size();
         QString cause = prev;
-        if (twist == Twist::DanglingCause && i == 200)
-            cause = QStringLiteral("no-such-event");
+        if (twist == Twist::DanglingCause && i == 200) cause = QStringLiteral("no-such-event");
         if (twist == Twist::DuplicateId && i == 200) {
             add(order, 1, QStringLiteral("OrderPaid"), t + 2000, c, cause);
             out.last().id = idOf(5); // the id of an earlier event
-            if (marked)
-                *marked = out.size();
+            if (marked) *marked = out.size();
             continue;
         }
         TimeMs paidTime = t + 2000;
-        if (twist == Twist::SlowChain && i == 200)
-            paidTime = t + 6 * 60 * kMin; // six hours, not two seconds
+        if (twist == Twist::SlowChain && i == 200) paidTime = t + 6 * 60 * kMin; // six hours, not two seconds
         add(order, 1, QStringLiteral("OrderPaid"), paidTime, c, cause);
         if ((twist == Twist::DanglingCause || twist == Twist::SlowChain) && i == 200 && marked)
             *marked = out.size();
@@ -144,21 +153,19 @@ QList<Event> shopLog(Twist twist, qint64* marked = nullptr)
             // order-200 gets version 5, then version 2: the version goes down within the stream.
             out.last().version = 5;
             add(order, 2, QStringLiteral("OrderShipped"), t + 3000, c, out.last().id);
-            if (marked)
-                *marked = out.size();
+            if (marked) *marked = out.size();
         }
     }
     // Events must be in time order within positions for a store; the slow chain's late event is moved to
     // its place in time, renumbering positions.
     std::stable_sort(out.begin(), out.end(), [](const Event& a, const Event& b) {
-        if (a.time == kNoTime || b.time == kNoTime)
-            return false;
+        if (a.time == kNoTime || b.time == kNoTime) return false;
         return a.time < b.time;
     });
     if (twist == Twist::TimeBackwards) // keep file order for this one: the point is a time that goes back
-        std::stable_sort(out.begin(), out.end(), [](const Event& a, const Event& b) { return a.position < b.position; });
-    if (twist == Twist::HashChain && marked)
-        *marked = 7;
+        std::stable_sort(out.begin(), out.end(),
+                         [](const Event& a, const Event& b) { return a.position < b.position; });
+    if (twist == Twist::HashChain && marked) *marked = 7;
     for (qsizetype i = 0; i < out.size(); ++i) {
         if (marked && out[i].position == *marked) {
             *marked = i + 1;
@@ -167,7 +174,8 @@ QList<Event> shopLog(Twist twist, qint64* marked = nullptr)
         out[i].position = i + 1;
     }
     if (twist == Twist::HashChain) {
-        // An EventSourcingDB capture keeps each event's hash and its predecessor's; position 7 names the wrong one.
+        // An EventSourcingDB capture keeps each event's hash and its predecessor's; position 7 names the
+        // wrong one.
         for (qsizetype i = 0; i < 12; ++i) {
             QByteArray& m = out[i].metadata;
             m.chop(1);
@@ -182,20 +190,18 @@ QString writeStore(const QString& path, const QList<Event>& events)
 {
     QString err;
     auto w = StoreWriter::create(path, StoreWriter::Options{}, &err, true);
-    if (!w)
-        return err;
+    if (!w) return err;
     for (const Event& e : events)
-        if (!w->append(e, &err))
-            return err;
-    if (!w->finish(&err))
-        return err;
+        if (!w->append(e, &err)) return err;
+    if (!w->finish(&err)) return err;
     return {};
 }
 
 QByteArray fileHash(const QString& path)
 {
     QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256) : QByteArray();
+    return f.open(QIODevice::ReadOnly) ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256)
+                                       : QByteArray();
 }
 
 QStringList rulesOf(const QList<Finding>& found)
@@ -218,25 +224,42 @@ private Q_SLOTS:
     void rules_data()
     {
         QTest::addColumn<Twist>("twist");
-        QTest::addColumn<QString>("rule");           // the finding the twist must produce ("" for none)
-        QTest::addColumn<QString>("explains");       // text its explanation must hold
+        QTest::addColumn<QString>("rule");            // the finding the twist must produce ("" for none)
+        QTest::addColumn<QString>("explains");        // text its explanation must hold
         QTest::addColumn<QStringList>("alsoAllowed"); // other rules the twist may cause as well
         QTest::addColumn<bool>("withTones");
 
-        QTest::newRow("clean store: nothing") << Twist::None << QString() << QString() << QStringList() << false;
-        QTest::newRow("burst of PaymentFailed") << Twist::Burst << "burst" << "60 PaymentFailed in" << QStringList{"silence"} << false;
-        QTest::newRow("silence of PaymentAuthorized") << Twist::Silence << "silence" << "PaymentAuthorized for 1 h 02 min" << QStringList() << false;
-        QTest::newRow("retry in one chain") << Twist::Retry << "retry" << "PaymentRetried repeated" << QStringList() << false;
-        QTest::newRow("stream bouncing between two states") << Twist::Bounce << "bounce" << "alternates PaymentHeld and PaymentReleased 8 times" << QStringList() << false;
-        QTest::newRow("version gap") << Twist::VersionGap << "version-gap" << "version 3 follows 0" << QStringList() << false;
-        QTest::newRow("version going down") << Twist::VersionReorder << "version-duplicate" << "version 2 after 5" << QStringList{"version-gap"} << false;
-        QTest::newRow("duplicate event id") << Twist::DuplicateId << "duplicate-id" << "the same id as position 5" << QStringList() << false;
-        QTest::newRow("causation id pointing at no event") << Twist::DanglingCause << "dangling-causation" << "1 causation id(s) point at no event" << QStringList() << false;
-        QTest::newRow("time going backwards in a stream") << Twist::TimeBackwards << "time-backwards" << "5 min earlier" << QStringList() << false;
-        QTest::newRow("broken hash chain") << Twist::HashChain << "hash-chain" << "predecessorhash does not match" << QStringList() << false;
-        QTest::newRow("slow chain") << Twist::SlowChain << "slow-chain" << "1 of 720 chains starting with OrderPlaced" << QStringList() << false;
-        QTest::newRow("glossary tone bad: burst") << Twist::ToneBurst << "burst" << "60 CardBounced in" << QStringList() << true;
-        QTest::newRow("no tone: CardBounced is not a failure") << Twist::ToneBurst << QString() << QString() << QStringList() << false;
+        QTest::newRow("clean store: nothing")
+            << Twist::None << QString() << QString() << QStringList() << false;
+        QTest::newRow("burst of PaymentFailed") << Twist::Burst << "burst"
+                                                << "60 PaymentFailed in" << QStringList{"silence"} << false;
+        QTest::newRow("silence of PaymentAuthorized")
+            << Twist::Silence << "silence"
+            << "PaymentAuthorized for 1 h 02 min" << QStringList() << false;
+        QTest::newRow("retry in one chain") << Twist::Retry << "retry"
+                                            << "PaymentRetried repeated" << QStringList() << false;
+        QTest::newRow("stream bouncing between two states")
+            << Twist::Bounce << "bounce"
+            << "alternates PaymentHeld and PaymentReleased 8 times" << QStringList() << false;
+        QTest::newRow("version gap") << Twist::VersionGap << "version-gap"
+                                     << "version 3 follows 0" << QStringList() << false;
+        QTest::newRow("version going down") << Twist::VersionReorder << "version-duplicate"
+                                            << "version 2 after 5" << QStringList{"version-gap"} << false;
+        QTest::newRow("duplicate event id") << Twist::DuplicateId << "duplicate-id"
+                                            << "the same id as position 5" << QStringList() << false;
+        QTest::newRow("causation id pointing at no event")
+            << Twist::DanglingCause << "dangling-causation"
+            << "1 causation id(s) point at no event" << QStringList() << false;
+        QTest::newRow("time going backwards in a stream") << Twist::TimeBackwards << "time-backwards"
+                                                          << "5 min earlier" << QStringList() << false;
+        QTest::newRow("broken hash chain") << Twist::HashChain << "hash-chain"
+                                           << "predecessorhash does not match" << QStringList() << false;
+        QTest::newRow("slow chain") << Twist::SlowChain << "slow-chain"
+                                    << "1 of 720 chains starting with OrderPlaced" << QStringList() << false;
+        QTest::newRow("glossary tone bad: burst") << Twist::ToneBurst << "burst"
+                                                  << "60 CardBounced in" << QStringList() << true;
+        QTest::newRow("no tone: CardBounced is not a failure")
+            << Twist::ToneBurst << QString() << QString() << QStringList() << false;
     }
 
     void rules()
@@ -260,8 +283,7 @@ private Q_SLOTS:
         auto reader = openSource(path, OpenOptions{}, &error);
         QVERIFY2(reader, qPrintable(error));
         FindingsOptions options;
-        if (withTones)
-            options.tones.insert(QStringLiteral("CardBounced"), QStringLiteral("bad"));
+        if (withTones) options.tones.insert(QStringLiteral("CardBounced"), QStringLiteral("bad"));
         QList<Finding> found;
         QVERIFY2(computeFindings(*reader, options, &found, {}, {}, &error), qPrintable(error));
         reader.reset();
@@ -277,15 +299,17 @@ private Q_SLOTS:
         }
         const Finding* hit = nullptr;
         for (const Finding& f : found)
-            if (f.rule == rule && !hit)
-                hit = &f;
+            if (f.rule == rule && !hit) hit = &f;
         QVERIFY2(hit, qPrintable(all));
         QVERIFY2(hit->explanation.contains(explains), qPrintable(hit->explanation));
         QVERIFY2(marked > 0, "the twist marked the event it changed");
         // The event the twist changed is part of the finding (its first event, or among its events).
         QVERIFY2(hit->firstPosition == marked || hit->positions.contains(marked),
-                 qPrintable(QStringLiteral("marked %1, finding %2..%3 %4").arg(marked).arg(hit->firstPosition)
-                                .arg(hit->lastPosition).arg(all)));
+                 qPrintable(QStringLiteral("marked %1, finding %2..%3 %4")
+                                .arg(marked)
+                                .arg(hit->firstPosition)
+                                .arg(hit->lastPosition)
+                                .arg(all)));
         QVERIFY(hit->score > 0 && hit->score <= 100);
         QVERIFY(!hit->streams.isEmpty());
         for (const QString& r : rulesOf(found))
@@ -319,8 +343,10 @@ private Q_SLOTS:
         }
         QCOMPARE(first.eventCount, qint64(first.positions.size()));
         // The count in the explanation is the count in the store.
-        const qint64 n = reader->count(EventQuery{{}, {QStringLiteral("PaymentFailed")}, 0, kNoLimit, 0, kNoLimit, first.from, first.to});
-        QVERIFY2(first.explanation.startsWith(QString::number(n) + QStringLiteral(" PaymentFailed in ")), qPrintable(first.explanation));
+        const qint64 n = reader->count(EventQuery{
+            {}, {QStringLiteral("PaymentFailed")}, 0, kNoLimit, 0, kNoLimit, first.from, first.to});
+        QVERIFY2(first.explanation.startsWith(QString::number(n) + QStringLiteral(" PaymentFailed in ")),
+                 qPrintable(first.explanation));
     }
 
     void incrementalEqualsOnePass_data()
@@ -392,8 +418,8 @@ private Q_SLOTS:
             for (int i = 0; i < 30; ++i)
                 ev(QStringLiteral("a-%1").arg(i), 0, kStart + i * kMin);
             events[3].data = "{\"status\":\"" + QByteArray(8 * 1024 * 1024, 'x') + "\"}";
-            events[4].metadata = "{\"correlationId\":\"" + QByteArray(2 * 1024 * 1024, 'c') + "\",\"causationId\":\"" +
-                                 QByteArray(1024 * 1024, 'd') + "\"}";
+            events[4].metadata = "{\"correlationId\":\"" + QByteArray(2 * 1024 * 1024, 'c') +
+                                 "\",\"causationId\":\"" + QByteArray(1024 * 1024, 'd') + "\"}";
             events[5].type = QString(100000, u'F');
             events[6].stream = QStringLiteral("s-") + QString(100000, u'x');
         } else if (what == QLatin1String("oddmeta")) {
@@ -442,9 +468,13 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("content");
         QTest::addColumn<bool>("ok");
         QTest::addColumn<QString>("message");
-        QTest::newRow("tones") << QByteArray(R"({"chronostory":1,"glossary":{"events":{"CardBounced":{"say":"x","tone":"bad"},"OrderPlaced":{"tone":"good"}}}})") << true << QString();
+        QTest::newRow("tones")
+            << QByteArray(
+                   R"({"chronostory":1,"glossary":{"events":{"CardBounced":{"say":"x","tone":"bad"},"OrderPlaced":{"tone":"good"}}}})")
+            << true << QString();
         QTest::newRow("no glossary") << QByteArray(R"({"chronostory":1})") << true << QString();
-        QTest::newRow("truncated") << QByteArray(R"({"chronostory":1,"glossary":{)") << false << QStringLiteral("is not a JSON object");
+        QTest::newRow("truncated") << QByteArray(R"({"chronostory":1,"glossary":{)") << false
+                                   << QStringLiteral("is not a JSON object");
         QTest::newRow("an array") << QByteArray("[1,2]") << false << QStringLiteral("is not a JSON object");
         QTest::newRow("missing file") << QByteArray() << false << QStringLiteral("cannot read the story");
     }
@@ -501,10 +531,12 @@ private Q_SLOTS:
         QTest::addColumn<QString>("stderrHas");
         QTest::newRow("all") << QStringList{} << 0 << -1 << QString();
         QTest::newRow("limit 1") << QStringList{"--limit", "1"} << 0 << 1 << QString();
-        QTest::newRow("min-score 101") << QStringList{"--min-score", "101"} << 1 << 0 << "--min-score takes a number";
+        QTest::newRow("min-score 101")
+            << QStringList{"--min-score", "101"} << 1 << 0 << "--min-score takes a number";
         QTest::newRow("min-score 99") << QStringList{"--min-score", "99"} << 0 << 0 << QString();
         QTest::newRow("limit x") << QStringList{"--limit", "x"} << 1 << 0 << "is not a whole number";
-        QTest::newRow("missing story") << QStringList{"--story", "/nonexistent/s.json"} << 2 << 0 << "cannot read the story";
+        QTest::newRow("missing story")
+            << QStringList{"--story", "/nonexistent/s.json"} << 2 << 0 << "cannot read the story";
         QTest::newRow("not a store") << QStringList{"--not-a-store"} << 2 << 0 << "chronoscope-cli findings:";
     }
 
@@ -515,8 +547,7 @@ private Q_SLOTS:
         QFETCH(int, lines);
         QFETCH(QString, stderrHas);
         const QString cli = QStringLiteral(CHRONOSCOPE_BINARY_DIR "/app/chronoscope-cli");
-        if (!QFile::exists(cli))
-            QSKIP("chronoscope-cli is not built");
+        if (!QFile::exists(cli)) QSKIP("chronoscope-cli is not built");
         QTemporaryDir dir;
         QString path = dir.filePath(QStringLiteral("shop.chronoscope"));
         QVERIFY(writeStore(path, shopLog(Twist::Burst)).isEmpty());
@@ -535,8 +566,7 @@ private Q_SLOTS:
         QCOMPARE(p.exitCode(), exitCode);
         QVERIFY2(err.contains(stderrHas), qPrintable(err));
         const QList<QByteArray> rows = out.split('\n').mid(0, out.count('\n'));
-        if (lines >= 0)
-            QCOMPARE(rows.size(), lines);
+        if (lines >= 0) QCOMPARE(rows.size(), lines);
         if (exitCode != 0) {
             QVERIFY(out.isEmpty());
             return;
@@ -550,11 +580,13 @@ private Q_SLOTS:
             QCOMPARE(o.value(QStringLiteral("rank")).toInt(), ++rank);
             QVERIFY(o.value(QStringLiteral("score")).toDouble() <= lastScore);
             lastScore = o.value(QStringLiteral("score")).toDouble();
-            for (const char* key : {"kind", "rule", "title", "explanation", "from", "to", "streams", "positions"})
+            for (const char* key :
+                 {"kind", "rule", "title", "explanation", "from", "to", "streams", "positions"})
                 QVERIFY2(o.contains(QLatin1String(key)), key);
         }
         if (!rows.isEmpty())
-            QCOMPARE(QJsonDocument::fromJson(rows.first()).object().value(QStringLiteral("rule")).toString(), QStringLiteral("burst"));
+            QCOMPARE(QJsonDocument::fromJson(rows.first()).object().value(QStringLiteral("rule")).toString(),
+                     QStringLiteral("burst"));
     }
 };
 

@@ -18,7 +18,8 @@ namespace {
 QByteArray fileHash(const QString& path)
 {
     QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256) : QByteArray();
+    return f.open(QIODevice::ReadOnly) ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256)
+                                       : QByteArray();
 }
 
 bool writeFile(const QString& path, const QByteArray& bytes)
@@ -66,7 +67,8 @@ private Q_SLOTS:
         QCOMPARE(AnnotationSet::storeIdentity(QStringLiteral("kurrentdb://host:2113?tls=false")),
                  QStringLiteral("kurrentdb://host:2113?tls=false"));
         const QString path = AnnotationSet::sidecarPath(AnnotationSet::storeIdentity(m_store));
-        QVERIFY(path.startsWith(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/annotations/")));
+        QVERIFY(path.startsWith(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                                QStringLiteral("/annotations/")));
         QVERIFY(path.endsWith(QStringLiteral(".json")));
         QVERIFY(!path.contains(QStringLiteral("notes.chronoscope"))); // a digest, not the path itself
         QVERIFY(path != AnnotationSet::sidecarPath(QStringLiteral("kurrentdb://host:2113")));
@@ -78,10 +80,14 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("position");
         QTest::addColumn<qint64>("from");
         QTest::addColumn<qint64>("to");
-        QTest::newRow("pinned to an event") << "13:40 acmepay stops answering" << qint64(1) << qint64(1772545200000LL) << qint64(1772545200000LL);
-        QTest::newRow("a time range") << "the outage" << qint64(0) << qint64(1772545200000LL) << qint64(1772547900000LL);
-        QTest::newRow("no time (cqrs-es)") << "version 3 looks wrong" << qint64(7) << qint64(kNoTime) << qint64(kNoTime);
-        QTest::newRow("unicode and quotes") << "Zahlung \"hängt\" — 払い" << qint64(2) << qint64(0) << qint64(0);
+        QTest::newRow("pinned to an event") << "13:40 acmepay stops answering" << qint64(1)
+                                            << qint64(1772545200000LL) << qint64(1772545200000LL);
+        QTest::newRow("a time range")
+            << "the outage" << qint64(0) << qint64(1772545200000LL) << qint64(1772547900000LL);
+        QTest::newRow("no time (cqrs-es)")
+            << "version 3 looks wrong" << qint64(7) << qint64(kNoTime) << qint64(kNoTime);
+        QTest::newRow("unicode and quotes")
+            << "Zahlung \"hängt\" — 払い" << qint64(2) << qint64(0) << qint64(0);
     }
 
     void roundTrip()
@@ -121,13 +127,24 @@ private Q_SLOTS:
     {
         QTest::addColumn<QByteArray>("content");
         QTest::addColumn<QString>("why");
-        QTest::newRow("truncated") << QByteArray(R"({"chronoscopeAnnotations":1,"notes":[{"id":"n1","te)") << "damaged";
+        QTest::newRow("truncated") << QByteArray(R"({"chronoscopeAnnotations":1,"notes":[{"id":"n1","te)")
+                                   << "damaged";
         QTest::newRow("not JSON") << QByteArray("\x89PNG\r\n\x1a\n") << "damaged";
-        QTest::newRow("wrong format") << QByteArray(R"({"chronoscopeAnnotations":2,"notes":[]})") << "not a notes file of format 1";
-        QTest::newRow("notes not a list") << QByteArray(R"({"chronoscopeAnnotations":1,"notes":{}})") << "is not a list";
-        QTest::newRow("note without text") << QByteArray(R"({"chronoscopeAnnotations":1,"notes":[{"id":"n1"}]})") << "without an id or a text";
-        QTest::newRow("impossible time") << QByteArray(R"({"chronoscopeAnnotations":1,"notes":[{"id":"n1","text":"x","from":"2026-02-31T00:00:00Z"}]})") << "is not a time";
-        QTest::newRow("duplicate ids") << QByteArray(R"({"chronoscopeAnnotations":1,"notes":[{"id":"a","text":"x"},{"id":"a","text":"y"}]})") << "two notes have the id a";
+        QTest::newRow("wrong format")
+            << QByteArray(R"({"chronoscopeAnnotations":2,"notes":[]})") << "not a notes file of format 1";
+        QTest::newRow("notes not a list")
+            << QByteArray(R"({"chronoscopeAnnotations":1,"notes":{}})") << "is not a list";
+        QTest::newRow("note without text")
+            << QByteArray(R"({"chronoscopeAnnotations":1,"notes":[{"id":"n1"}]})")
+            << "without an id or a text";
+        QTest::newRow("impossible time")
+            << QByteArray(
+                   R"({"chronoscopeAnnotations":1,"notes":[{"id":"n1","text":"x","from":"2026-02-31T00:00:00Z"}]})")
+            << "is not a time";
+        QTest::newRow("duplicate ids")
+            << QByteArray(
+                   R"({"chronoscopeAnnotations":1,"notes":[{"id":"a","text":"x"},{"id":"a","text":"y"}]})")
+            << "two notes have the id a";
         QTest::newRow("deeply nested") << QByteArray(100000, '[') << "damaged";
     }
 
@@ -164,7 +181,8 @@ private Q_SLOTS:
     void captureMetaRow()
     {
         // What a capture carries in its meta row "annotations" reads back as the same notes.
-        AnnotationSet set = AnnotationSet::fromJson(R"({"chronoscopeAnnotations":1,"notes":[]})", QStringLiteral("a"));
+        AnnotationSet set =
+            AnnotationSet::fromJson(R"({"chronoscopeAnnotations":1,"notes":[]})", QStringLiteral("a"));
         Annotation a;
         a.text = QStringLiteral("13:40 acmepay stops answering");
         a.from = a.to = 1772545200000LL;

@@ -29,7 +29,13 @@ private Q_SLOTS:
     {
         QList<Event> events;
         QString error;
-        QVERIFY(generateDemoEvents(DemoOptions{}, [&](const Event& e) { events << e; return true; }, {}, {}, &error));
+        QVERIFY(generateDemoEvents(
+            DemoOptions{},
+            [&](const Event& e) {
+                events << e;
+                return true;
+            },
+            {}, {}, &error));
         const DemoIncident incident = demoIncident(DemoOptions{});
         qsizetype cut = 0;
         while (cut < events.size() && events[cut].time < incident.begin - 3600 * 1000)
@@ -49,7 +55,8 @@ private Q_SLOTS:
         TimelineIndexBuilder builder(reader->info(), cut);
         for (qsizetype i = 0; i < cut; ++i)
             builder.add(events[i]);
-        auto index = std::const_pointer_cast<TimelineIndex>(builder.finish()); // grown in place below, as the live tail does
+        auto index = std::const_pointer_cast<TimelineIndex>(
+            builder.finish()); // grown in place below, as the live tail does
         QVERIFY(index);
 
         ReplayController controller;
@@ -61,7 +68,8 @@ private Q_SLOTS:
         dock.setStore(reader, index, path);
         QTRY_VERIFY_WITH_TIMEOUT(ready.count() == 1, 30000);
         for (const Finding& f : dock.findings())
-            QVERIFY2(!f.subjects.contains(QStringLiteral("PaymentFailed")) || f.rule != QStringLiteral("burst"),
+            QVERIFY2(!f.subjects.contains(QStringLiteral("PaymentFailed")) ||
+                         f.rule != QStringLiteral("burst"),
                      qPrintable(f.explanation));
 
         // The tail: the rest of the events reach the store and the index (in place, generation bumped).
@@ -105,8 +113,12 @@ private Q_SLOTS:
         }
         std::shared_ptr<EventReader> reader(openSource(path, OpenOptions{}, &error).release());
         TimelineIndexBuilder builder(reader->info());
-        reader->read(EventQuery{}, [&](const Event& e) { builder.add(e); return true; });
-        auto index = std::const_pointer_cast<TimelineIndex>(builder.finish()); // grown in place below, as the live tail does
+        reader->read(EventQuery{}, [&](const Event& e) {
+            builder.add(e);
+            return true;
+        });
+        auto index = std::const_pointer_cast<TimelineIndex>(
+            builder.finish()); // grown in place below, as the live tail does
         ReplayController controller;
         controller.setIndex(index);
         FindingsDock dock(&controller);

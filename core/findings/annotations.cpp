@@ -17,7 +17,10 @@ namespace {
 
 constexpr qint64 kMaxSidecar = 16 * 1024 * 1024; // notes are lines of text: a bigger file is not ours
 
-QJsonValue timeValue(TimeMs t) { return t == kNoTime ? QJsonValue() : QJsonValue(formatTime(t)); }
+QJsonValue timeValue(TimeMs t)
+{
+    return t == kNoTime ? QJsonValue() : QJsonValue(formatTime(t));
+}
 
 bool readTime(const QJsonValue& v, TimeMs* out, QString* why)
 {
@@ -44,14 +47,14 @@ bool readTime(const QJsonValue& v, TimeMs* out, QString* why)
 QString AnnotationSet::storeIdentity(const QString& uri)
 {
     const QFileInfo fi(uri);
-    if (!uri.contains(QStringLiteral("://")) && fi.exists())
-        return fi.canonicalFilePath();
+    if (!uri.contains(QStringLiteral("://")) && fi.exists()) return fi.canonicalFilePath();
     return uri;
 }
 
 QString AnnotationSet::sidecarPath(const QString& identity)
 {
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/annotations");
+    const QString dir =
+        QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/annotations");
     const QByteArray digest = QCryptographicHash::hash(identity.toUtf8(), QCryptographicHash::Sha256).toHex();
     return dir + u'/' + QString::fromLatin1(digest) + QStringLiteral(".json");
 }
@@ -66,11 +69,11 @@ AnnotationSet AnnotationSet::loadFile(const QString& path, const QString& identi
     AnnotationSet empty;
     empty.m_identity = identity;
     QFile f(path);
-    if (!f.exists())
-        return empty;
+    if (!f.exists()) return empty;
     if (!f.open(QIODevice::ReadOnly)) {
         if (error)
-            *error = QStringLiteral("The notes of this store cannot be read (%1): %2").arg(path, f.errorString());
+            *error =
+                QStringLiteral("The notes of this store cannot be read (%1): %2").arg(path, f.errorString());
         return empty;
     }
     if (f.size() > kMaxSidecar) {
@@ -82,8 +85,10 @@ AnnotationSet AnnotationSet::loadFile(const QString& path, const QString& identi
     AnnotationSet set = fromJson(f.readAll(), identity, &why);
     if (!why.isEmpty()) {
         if (error)
-            *error = QStringLiteral("The notes file %1 is damaged (%2); no notes are shown and the file is kept as it is")
-                         .arg(path, why);
+            *error =
+                QStringLiteral(
+                    "The notes file %1 is damaged (%2); no notes are shown and the file is kept as it is")
+                    .arg(path, why);
         return empty;
     }
     return set;
@@ -96,8 +101,7 @@ AnnotationSet AnnotationSet::fromJson(const QByteArray& json, const QString& ide
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
     auto fail = [&](const QString& why) {
-        if (error)
-            *error = why;
+        if (error) *error = why;
         AnnotationSet none;
         none.m_identity = identity;
         return none;
@@ -108,11 +112,11 @@ AnnotationSet AnnotationSet::fromJson(const QByteArray& json, const QString& ide
     if (!doc.isObject() || root.value(QStringLiteral("chronoscopeAnnotations")).toInt() != 1)
         return fail(QStringLiteral("not a notes file of format 1"));
     const QJsonValue notes = root.value(QStringLiteral("notes"));
-    if (!notes.isArray())
-        return fail(QStringLiteral("\"notes\" is not a list"));
+    if (!notes.isArray()) return fail(QStringLiteral("\"notes\" is not a list"));
     for (const QJsonValue& v : notes.toArray()) {
         const QJsonObject o = v.toObject();
-        if (!v.isObject() || !o.value(QStringLiteral("id")).isString() || !o.value(QStringLiteral("text")).isString())
+        if (!v.isObject() || !o.value(QStringLiteral("id")).isString() ||
+            !o.value(QStringLiteral("text")).isString())
             return fail(QStringLiteral("a note without an id or a text"));
         Annotation a;
         a.id = o.value(QStringLiteral("id")).toString();
@@ -121,11 +125,11 @@ AnnotationSet AnnotationSet::fromJson(const QByteArray& json, const QString& ide
         a.eventId = o.value(QStringLiteral("eventId")).toString();
         a.stream = o.value(QStringLiteral("stream")).toString();
         QString why;
-        if (!readTime(o.value(QStringLiteral("from")), &a.from, &why) || !readTime(o.value(QStringLiteral("to")), &a.to, &why) ||
+        if (!readTime(o.value(QStringLiteral("from")), &a.from, &why) ||
+            !readTime(o.value(QStringLiteral("to")), &a.to, &why) ||
             !readTime(o.value(QStringLiteral("created")), &a.created, &why))
             return fail(QStringLiteral("note %1: %2").arg(a.id, why));
-        if (set.find(a.id))
-            return fail(QStringLiteral("two notes have the id %1").arg(a.id));
+        if (set.find(a.id)) return fail(QStringLiteral("two notes have the id %1").arg(a.id));
         set.m_notes << a;
     }
     return set;
@@ -138,12 +142,9 @@ QByteArray AnnotationSet::toJson() const
         QJsonObject o;
         o.insert(QStringLiteral("id"), a.id);
         o.insert(QStringLiteral("text"), a.text);
-        if (a.position > 0)
-            o.insert(QStringLiteral("position"), a.position);
-        if (!a.eventId.isEmpty())
-            o.insert(QStringLiteral("eventId"), a.eventId);
-        if (!a.stream.isEmpty())
-            o.insert(QStringLiteral("stream"), a.stream);
+        if (a.position > 0) o.insert(QStringLiteral("position"), a.position);
+        if (!a.eventId.isEmpty()) o.insert(QStringLiteral("eventId"), a.eventId);
+        if (!a.stream.isEmpty()) o.insert(QStringLiteral("stream"), a.stream);
         o.insert(QStringLiteral("from"), timeValue(a.from));
         o.insert(QStringLiteral("to"), timeValue(a.to));
         o.insert(QStringLiteral("created"), timeValue(a.created));
@@ -156,7 +157,10 @@ QByteArray AnnotationSet::toJson() const
     return QJsonDocument(root).toJson(QJsonDocument::Compact);
 }
 
-bool AnnotationSet::save(QString* error) const { return saveFile(sidecarPath(m_identity), error); }
+bool AnnotationSet::save(QString* error) const
+{
+    return saveFile(sidecarPath(m_identity), error);
+}
 
 bool AnnotationSet::saveFile(const QString& path, QString* error) const
 {
@@ -178,8 +182,7 @@ QString AnnotationSet::add(Annotation note)
             ++n;
         note.id = QStringLiteral("n%1").arg(n);
     }
-    if (note.created == kNoTime)
-        note.created = QDateTime::currentMSecsSinceEpoch();
+    if (note.created == kNoTime) note.created = QDateTime::currentMSecsSinceEpoch();
     m_notes << note;
     return note.id;
 }
@@ -197,8 +200,7 @@ bool AnnotationSet::remove(const QString& id)
 const Annotation* AnnotationSet::find(const QString& id) const
 {
     for (const Annotation& a : m_notes)
-        if (a.id == id)
-            return &a;
+        if (a.id == id) return &a;
     return nullptr;
 }
 

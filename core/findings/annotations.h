@@ -13,19 +13,19 @@ namespace chronoscope {
 
 struct Annotation
 {
-    QString id;               ///< stable, unique within the store's notes ("n1", "n2", … or any text)
-    QString text;             ///< one line
-    qint64 position = 0;      ///< the event it is pinned to (0: a time range only)
-    QString eventId;          ///< that event's id, so the note survives a re-import with other positions
-    QString stream;           ///< that event's stream
-    TimeMs from = kNoTime;    ///< the range (for an event: its time, both ends)
+    QString id;            ///< stable, unique within the store's notes ("n1", "n2", … or any text)
+    QString text;          ///< one line
+    qint64 position = 0;   ///< the event it is pinned to (0: a time range only)
+    QString eventId;       ///< that event's id, so the note survives a re-import with other positions
+    QString stream;        ///< that event's stream
+    TimeMs from = kNoTime; ///< the range (for an event: its time, both ends)
     TimeMs to = kNoTime;
     TimeMs created = kNoTime;
 
     bool operator==(const Annotation& o) const
     {
-        return id == o.id && text == o.text && position == o.position && eventId == o.eventId && stream == o.stream &&
-               from == o.from && to == o.to && created == o.created;
+        return id == o.id && text == o.text && position == o.position && eventId == o.eventId &&
+               stream == o.stream && from == o.from && to == o.to && created == o.created;
     }
 };
 

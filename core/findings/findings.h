@@ -29,19 +29,19 @@ struct Finding
     QString rule;
     /// "burst", "silence", "loop" (retry, bounce), "integrity", "slow-chain".
     QString kind;
-    double score = 0;          ///< 0..100, higher first (docs/findings.md, "Scores")
-    QString title;             ///< a few words: "Burst of PaymentFailed"
-    QString explanation;       ///< one line with the numbers it rests on
-    QStringList subjects;      ///< the types, categories or type pairs concerned
-    TimeMs from = kNoTime;     ///< first event concerned (or the start of a silence)
-    TimeMs to = kNoTime;       ///< last event concerned (or the end of a silence)
-    qint64 firstPosition = 0;  ///< the event to put the cursor on
+    double score = 0;         ///< 0..100, higher first (docs/findings.md, "Scores")
+    QString title;            ///< a few words: "Burst of PaymentFailed"
+    QString explanation;      ///< one line with the numbers it rests on
+    QStringList subjects;     ///< the types, categories or type pairs concerned
+    TimeMs from = kNoTime;    ///< first event concerned (or the start of a silence)
+    TimeMs to = kNoTime;      ///< last event concerned (or the end of a silence)
+    qint64 firstPosition = 0; ///< the event to put the cursor on
     qint64 lastPosition = 0;
-    QStringList streams;       ///< streams involved (at most kMaxListed)
-    qint64 streamCount = 0;    ///< how many streams in all
-    QList<qint64> positions;   ///< events involved, in position order (at most kMaxListed)
-    qint64 eventCount = 0;     ///< how many events in all
-    QString correlation;       ///< the correlation chain to select (empty when the finding has none)
+    QStringList streams;     ///< streams involved (at most kMaxListed)
+    qint64 streamCount = 0;  ///< how many streams in all
+    QList<qint64> positions; ///< events involved, in position order (at most kMaxListed)
+    qint64 eventCount = 0;   ///< how many events in all
+    QString correlation;     ///< the correlation chain to select (empty when the finding has none)
 
     static constexpr int kMaxListed = 100;
 };
@@ -82,7 +82,8 @@ private:
 /// One pass over the whole store (reader on the calling thread; use EventReader::clone() for a worker).
 /// Returns false with *error when the read fails or is cancelled.
 bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<Finding>* out,
-                     const ProgressFn& progress = {}, const CancelToken& cancel = {}, QString* error = nullptr);
+                     const ProgressFn& progress = {}, const CancelToken& cancel = {},
+                     QString* error = nullptr);
 
 /// Reads the tones of a story file's glossary (`glossary.events.<Type>.tone`). A missing or malformed
 /// file gives false and *error; the findings are then computed without tones.

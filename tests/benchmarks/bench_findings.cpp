@@ -38,7 +38,8 @@ int main(int argc, char** argv)
         return 2;
     }
     const StoreInfo info = reader->info();
-    std::printf("store: %s, %lld events, %lld streams\n", qPrintable(args.first()), info.events, info.streams);
+    std::printf("store: %s, %lld events, %lld streams\n", qPrintable(args.first()), info.events,
+                info.streams);
     // CPU time as well as wall time: on a shared machine the wall clock measures the neighbours too.
     auto cpuMs = [] { return double(std::clock()) * 1000.0 / CLOCKS_PER_SEC; };
     std::vector<double> readMs, allMs, readCpu, allCpu;
@@ -48,7 +49,10 @@ int main(int argc, char** argv)
         t.start();
         double c0 = cpuMs();
         qint64 n = 0;
-        reader->read(EventQuery{}, [&](const Event&) { ++n; return true; });
+        reader->read(EventQuery{}, [&](const Event&) {
+            ++n;
+            return true;
+        });
         readMs.push_back(double(t.nsecsElapsed()) / 1e6);
         readCpu.push_back(cpuMs() - c0);
         t.restart();
@@ -59,7 +63,8 @@ int main(int argc, char** argv)
         }
         allMs.push_back(double(t.nsecsElapsed()) / 1e6);
         allCpu.push_back(cpuMs() - c0);
-        std::printf("run %d: read alone %.0f ms (CPU %.0f ms), findings (read + analysis) %.0f ms (CPU %.0f ms), %lld findings\n",
+        std::printf("run %d: read alone %.0f ms (CPU %.0f ms), findings (read + analysis) %.0f ms (CPU %.0f "
+                    "ms), %lld findings\n",
                     r + 1, readMs.back(), readCpu.back(), allMs.back(), allCpu.back(), qint64(found.size()));
     }
     std::sort(readMs.begin(), readMs.end());
@@ -67,7 +72,8 @@ int main(int argc, char** argv)
     std::sort(readCpu.begin(), readCpu.end());
     std::sort(allCpu.begin(), allCpu.end());
     std::printf("median: read alone %.0f ms (CPU %.0f ms), findings %.0f ms (CPU %.0f ms; budget 3000 ms)\n",
-                readMs[readMs.size() / 2], readCpu[readCpu.size() / 2], allMs[allMs.size() / 2], allCpu[allCpu.size() / 2]);
+                readMs[readMs.size() / 2], readCpu[readCpu.size() / 2], allMs[allMs.size() / 2],
+                allCpu[allCpu.size() / 2]);
 
     // Live tail: the analyzer keeps its aggregates; 2,000 appended events, then findings() again.
     FindingsAnalyzer live;
@@ -76,8 +82,7 @@ int main(int argc, char** argv)
     double c1 = cpuMs();
     reader->read(EventQuery{}, [&](const Event& e) {
         live.add(e);
-        if (e.position > info.lastPosition - 2000)
-            tail.push_back(e);
+        if (e.position > info.lastPosition - 2000) tail.push_back(e);
         return true;
     });
     const double feedCpu = cpuMs() - c1;
@@ -94,9 +99,8 @@ int main(int argc, char** argv)
     }
     const double addMs = double(t.nsecsElapsed()) / 1e6;
     const QList<Finding> after = live.findings();
-    std::printf("live tail: 2,000 events added in %.1f ms, findings recomputed in %.0f ms (budget 1000 ms)\n", addMs,
-                double(t.nsecsElapsed()) / 1e6 - addMs);
-    if (!found.isEmpty())
-        std::printf("first finding: %s\n", qPrintable(found.first().explanation));
+    std::printf("live tail: 2,000 events added in %.1f ms, findings recomputed in %.0f ms (budget 1000 ms)\n",
+                addMs, double(t.nsecsElapsed()) / 1e6 - addMs);
+    if (!found.isEmpty()) std::printf("first finding: %s\n", qPrintable(found.first().explanation));
     return 0;
 }

@@ -30,37 +30,35 @@ namespace {
 
 QColor kindColour(const QString& kind)
 {
-    if (kind == QLatin1String("burst"))
-        return QColor(0xd62728);   // the timeline's failure red
-    if (kind == QLatin1String("silence"))
-        return QColor(0x9467bd);
-    if (kind == QLatin1String("integrity"))
-        return QColor(0xff7f0e);
-    if (kind == QLatin1String("loop"))
-        return QColor(0xe377c2);
-    return QColor(0x8c564b);       // slow chains
+    if (kind == QLatin1String("burst")) return QColor(0xd62728); // the timeline's failure red
+    if (kind == QLatin1String("silence")) return QColor(0x9467bd);
+    if (kind == QLatin1String("integrity")) return QColor(0xff7f0e);
+    if (kind == QLatin1String("loop")) return QColor(0xe377c2);
+    return QColor(0x8c564b); // slow chains
 }
 
 const QColor kNoteColour(0x1f77b4);
 
 QString shortRange(TimeMs from, TimeMs to)
 {
-    if (from == kNoTime)
-        return QObject::tr("no time");
+    if (from == kNoTime) return QObject::tr("no time");
     const QDateTime a = QDateTime::fromMSecsSinceEpoch(from, Qt::UTC);
     const QDateTime b = QDateTime::fromMSecsSinceEpoch(to == kNoTime ? from : to, Qt::UTC);
     const QString day = a.toString(QStringLiteral("MMM d "));
     if (a.date() == b.date())
-        return day + a.toString(QStringLiteral("HH:mm")) + QStringLiteral("–") + b.toString(QStringLiteral("HH:mm"));
-    return day + a.toString(QStringLiteral("HH:mm")) + QStringLiteral(" – ") + b.toString(QStringLiteral("MMM d HH:mm"));
+        return day + a.toString(QStringLiteral("HH:mm")) + QStringLiteral("–") +
+               b.toString(QStringLiteral("HH:mm"));
+    return day + a.toString(QStringLiteral("HH:mm")) + QStringLiteral(" – ") +
+           b.toString(QStringLiteral("MMM d HH:mm"));
 }
 
 } // namespace
 
 FindingsDock::FindingsDock(ReplayController* controller, QWidget* parent)
-    : QWidget(parent), m_controller(controller), m_status(new QLabel(this)), m_progress(new QProgressBar(this)),
-      m_list(new QTreeWidget(this)), m_detail(new QLabel(this)), m_notesList(new QTreeWidget(this)),
-      m_pin(new QPushButton(tr("Pin a note…"), this)), m_unpin(new QPushButton(tr("Remove"), this))
+    : QWidget(parent), m_controller(controller), m_status(new QLabel(this)),
+      m_progress(new QProgressBar(this)), m_list(new QTreeWidget(this)), m_detail(new QLabel(this)),
+      m_notesList(new QTreeWidget(this)), m_pin(new QPushButton(tr("Pin a note…"), this)),
+      m_unpin(new QPushButton(tr("Remove"), this))
 {
     setObjectName(QStringLiteral("findings"));
     m_status->setObjectName(QStringLiteral("findingsStatus"));
@@ -95,7 +93,8 @@ FindingsDock::FindingsDock(ReplayController* controller, QWidget* parent)
     m_notesList->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     m_notesList->header()->setStretchLastSection(false);
     m_pin->setObjectName(QStringLiteral("pinNote"));
-    m_pin->setToolTip(tr("Pin a note to the event at the cursor, or to the time range chosen with Shift+drag"));
+    m_pin->setToolTip(
+        tr("Pin a note to the event at the cursor, or to the time range chosen with Shift+drag"));
     m_unpin->setObjectName(QStringLiteral("removeNote"));
     m_pin->setEnabled(false);
     m_unpin->setEnabled(false);
@@ -134,14 +133,18 @@ FindingsDock::FindingsDock(ReplayController* controller, QWidget* parent)
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(split);
 
-    connect(m_list, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) { activate(m_list->indexOfTopLevelItem(item)); });
-    connect(m_list, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) { activate(m_list->indexOfTopLevelItem(item)); });
+    connect(m_list, &QTreeWidget::itemClicked, this,
+            [this](QTreeWidgetItem* item) { activate(m_list->indexOfTopLevelItem(item)); });
+    connect(m_list, &QTreeWidget::itemActivated, this,
+            [this](QTreeWidgetItem* item) { activate(m_list->indexOfTopLevelItem(item)); });
     connect(m_list, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
         const int row = item ? m_list->indexOfTopLevelItem(item) : -1;
         m_detail->setText(row >= 0 && row < m_findings.size() ? m_findings[row].explanation : QString());
     });
-    connect(m_notesList, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) { activateNote(m_notesList->indexOfTopLevelItem(item)); });
-    connect(m_notesList, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) { m_unpin->setEnabled(item != nullptr); });
+    connect(m_notesList, &QTreeWidget::itemClicked, this,
+            [this](QTreeWidgetItem* item) { activateNote(m_notesList->indexOfTopLevelItem(item)); });
+    connect(m_notesList, &QTreeWidget::currentItemChanged, this,
+            [this](QTreeWidgetItem* item) { m_unpin->setEnabled(item != nullptr); });
     connect(m_pin, &QPushButton::clicked, this, &FindingsDock::pinNoteFromUi);
     // A live tail grows the index in place (TimelineIndex::generation): new events reach the findings
     // within about a second (this check, then the analyzer's update on a worker).
@@ -173,8 +176,8 @@ void FindingsDock::attach(TimelineWidget* timeline, StreamBrowser* browser, Even
         connect(this, &FindingsDock::rangeMarksChanged, m_timeline, &TimelineWidget::setRangeMarks);
 }
 
-void FindingsDock::setStore(const std::shared_ptr<EventReader>& reader, const std::shared_ptr<const TimelineIndex>& index,
-                            const QString& displayUri)
+void FindingsDock::setStore(const std::shared_ptr<EventReader>& reader,
+                            const std::shared_ptr<const TimelineIndex>& index, const QString& displayUri)
 {
     m_reader = reader;
     m_index = index;
@@ -196,7 +199,8 @@ void FindingsDock::setStore(const std::shared_ptr<EventReader>& reader, const st
                 if (why.isEmpty())
                     m_notes = set;
                 else
-                    m_notesError = tr("The notes saved in this capture are damaged (%1); none are shown").arg(why);
+                    m_notesError =
+                        tr("The notes saved in this capture are damaged (%1); none are shown").arg(why);
             }
         }
     }
@@ -205,7 +209,10 @@ void FindingsDock::setStore(const std::shared_ptr<EventReader>& reader, const st
     startCompute();
 }
 
-QString FindingsDock::statusText() const { return m_status->text(); }
+QString FindingsDock::statusText() const
+{
+    return m_status->text();
+}
 
 void FindingsDock::startCompute()
 {
@@ -237,24 +244,29 @@ void FindingsDock::startCompute()
         QString err;
         qint64 done = 0, lastShown = -1;
         bool cancelled = false;
-        const bool ok = worker->read(EventQuery{}, [&](const Event& e) {
-            if ((done & 0x3ff) == 0 && cancel.isCancelled()) {
-                cancelled = true;
-                return false;
-            }
-            analyzer->add(e);
-            if ((++done & 0x3fff) == 0 && total > 0) {
-                const qint64 permille = std::min<qint64>(1000, 1000 * done / total);
-                if (permille != lastShown) {
-                    lastShown = permille;
-                    QMetaObject::invokeMethod(this, [this, permille, generation] {
-                        if (generation == m_generation)
-                            m_progress->setValue(int(permille));
-                    }, Qt::QueuedConnection);
+        const bool ok = worker->read(
+            EventQuery{},
+            [&](const Event& e) {
+                if ((done & 0x3ff) == 0 && cancel.isCancelled()) {
+                    cancelled = true;
+                    return false;
                 }
-            }
-            return true;
-        }, &err);
+                analyzer->add(e);
+                if ((++done & 0x3fff) == 0 && total > 0) {
+                    const qint64 permille = std::min<qint64>(1000, 1000 * done / total);
+                    if (permille != lastShown) {
+                        lastShown = permille;
+                        QMetaObject::invokeMethod(
+                            this,
+                            [this, permille, generation] {
+                                if (generation == m_generation) m_progress->setValue(int(permille));
+                            },
+                            Qt::QueuedConnection);
+                    }
+                }
+                return true;
+            },
+            &err);
         QList<Finding> found;
         if (ok && !cancelled)
             found = analyzer->findings();
@@ -262,9 +274,12 @@ void FindingsDock::startCompute()
             err = tr("cancelled");
         const qint64 ms = t.elapsed();
         const bool good = ok && !cancelled;
-        QMetaObject::invokeMethod(this, [this, generation, found, err, good, ms, analyzer] {
-            finished(generation, found, good ? QString() : err, ms, good ? analyzer : nullptr, false);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, generation, found, err, good, ms, analyzer] {
+                finished(generation, found, good ? QString() : err, ms, good ? analyzer : nullptr, false);
+            },
+            Qt::QueuedConnection);
     });
     // One worker at a time: a superseded one is cancelled and waited for (it stops within 1,024 events).
     if (m_thread) {
@@ -277,19 +292,15 @@ void FindingsDock::startCompute()
 
 void FindingsDock::checkForAppends()
 {
-    if (m_thread || !m_analyzer || !m_index || !m_reader || m_index->size() == 0)
-        return;
-    if (m_index->generation == m_seenIndexGeneration)
-        return;
+    if (m_thread || !m_analyzer || !m_index || !m_reader || m_index->size() == 0) return;
+    if (m_index->generation == m_seenIndexGeneration) return;
     m_seenIndexGeneration = m_index->generation;
     const qint64 last = m_index->entries.back().position;
     const qint64 from = m_analyzer->lastPosition();
-    if (last <= from)
-        return;
+    if (last <= from) return;
     QString error;
     std::shared_ptr<EventReader> worker(m_reader->clone(&error));
-    if (!worker)
-        return;
+    if (!worker) return;
     const quint64 generation = m_generation;
     const CancelToken cancel = m_cancel;
     std::shared_ptr<FindingsAnalyzer> analyzer = m_analyzer;
@@ -299,15 +310,21 @@ void FindingsDock::checkForAppends()
         EventQuery q;
         q.fromPosition = from + 1;
         QString err;
-        const bool ok = worker->read(q, [&](const Event& e) {
-            analyzer->add(e);
-            return !cancel.isCancelled();
-        }, &err);
+        const bool ok = worker->read(
+            q,
+            [&](const Event& e) {
+                analyzer->add(e);
+                return !cancel.isCancelled();
+            },
+            &err);
         const QList<Finding> found = analyzer->findings();
         const qint64 ms = t.elapsed();
-        QMetaObject::invokeMethod(this, [this, generation, found, err, ok, ms, analyzer] {
-            finished(generation, found, ok ? QString() : err, ms, analyzer, true);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, generation, found, err, ok, ms, analyzer] {
+                finished(generation, found, ok ? QString() : err, ms, analyzer, true);
+            },
+            Qt::QueuedConnection);
     });
     m_thread->start(QThread::LowPriority);
 }
@@ -315,8 +332,7 @@ void FindingsDock::checkForAppends()
 void FindingsDock::finished(quint64 generation, const QList<Finding>& found, const QString& error, qint64 ms,
                             const std::shared_ptr<FindingsAnalyzer>& analyzer, bool update)
 {
-    if (generation != m_generation)
-        return;
+    if (generation != m_generation) return;
     if (m_thread) {
         m_thread->wait();
         delete m_thread;
@@ -328,9 +344,9 @@ void FindingsDock::finished(quint64 generation, const QList<Finding>& found, con
         return;
     }
     m_analyzer = analyzer;
-    if (m_index && !update)
-        m_seenIndexGeneration = m_index->generation;
-    const int keepRow = update && m_list->currentItem() ? m_list->indexOfTopLevelItem(m_list->currentItem()) : 0;
+    if (m_index && !update) m_seenIndexGeneration = m_index->generation;
+    const int keepRow =
+        update && m_list->currentItem() ? m_list->indexOfTopLevelItem(m_list->currentItem()) : 0;
     m_findings = found;
     m_list->clear();
     QList<QTreeWidgetItem*> items;
@@ -349,9 +365,9 @@ void FindingsDock::finished(quint64 generation, const QList<Finding>& found, con
     const QString took = ms < 1000 ? tr("%1 ms").arg(ms) : tr("%1 s").arg(double(ms) / 1000.0, 0, 'f', 1);
     m_status->setText(found.isEmpty() ? tr("Nothing unusual found (%1 events read in %2).")
                                             .arg(QLocale().toString(m_index ? m_index->size() : 0), took)
-                                      : tr("%n finding(s), most telling first; click one to go there.", nullptr, int(found.size())));
-    if (!m_notesError.isEmpty())
-        m_status->setText(m_status->text() + QLatin1Char('\n') + m_notesError);
+                                      : tr("%n finding(s), most telling first; click one to go there.",
+                                           nullptr, int(found.size())));
+    if (!m_notesError.isEmpty()) m_status->setText(m_status->text() + QLatin1Char('\n') + m_notesError);
     if (update && m_analyzer)
         m_status->setText(m_status->text() + tr(" Kept up to date with the events that arrive (%1 read).")
                                                  .arg(QLocale().toString(m_analyzer->eventCount())));
@@ -367,10 +383,8 @@ void FindingsDock::finished(quint64 generation, const QList<Finding>& found, con
 
 void FindingsDock::focusRange(TimeMs from, TimeMs to)
 {
-    if (!m_timeline || from == kNoTime)
-        return;
-    if (to == kNoTime || to < from)
-        to = from;
+    if (!m_timeline || from == kNoTime) return;
+    if (to == kNoTime || to < from) to = from;
     const double span = double(to - from);
     const double pad = std::max(span * 0.15, 30'000.0);
     m_timeline->setVisibleRange(double(from) - pad, double(to) + pad);
@@ -378,8 +392,7 @@ void FindingsDock::focusRange(TimeMs from, TimeMs to)
 
 void FindingsDock::activate(int row)
 {
-    if (row < 0 || row >= m_findings.size())
-        return;
+    if (row < 0 || row >= m_findings.size()) return;
     const Finding& f = m_findings[row];
     m_detail->setText(f.explanation);
     focusRange(f.from, f.to);
@@ -389,8 +402,7 @@ void FindingsDock::activate(int row)
             escaped << QRegularExpression::escape(s);
         m_browser->setPattern(QStringLiteral("^(%1)$").arg(escaped.join(u'|')), true);
     }
-    if (m_controller && f.firstPosition > 0)
-        m_controller->jumpToEvent(f.firstPosition);
+    if (m_controller && f.firstPosition > 0) m_controller->jumpToEvent(f.firstPosition);
     if (m_inspector && !f.correlation.isEmpty())
         Q_EMIT m_inspector->correlationRequested(f.correlation); // the Event dock lists the chain
     Q_EMIT findingActivated(row);
@@ -398,8 +410,7 @@ void FindingsDock::activate(int row)
 
 void FindingsDock::activateNote(int row)
 {
-    if (row < 0 || row >= m_notes.notes().size())
-        return;
+    if (row < 0 || row >= m_notes.notes().size()) return;
     const Annotation& a = m_notes.notes()[row];
     focusRange(a.from, a.to);
     if (m_controller && a.position > 0)
@@ -410,8 +421,7 @@ void FindingsDock::activateNote(int row)
 
 QString FindingsDock::addNote(const QString& text, qint64 position, TimeMs from, TimeMs to)
 {
-    if (text.trimmed().isEmpty())
-        return {};
+    if (text.trimmed().isEmpty()) return {};
     Annotation a;
     a.text = text.trimmed().split(u'\n').first();
     a.position = position;
@@ -427,14 +437,12 @@ QString FindingsDock::addNote(const QString& text, qint64 position, TimeMs from,
         }
         if (m_reader) {
             QString err;
-            if (const auto e = m_reader->eventAt(position, &err))
-                a.eventId = e->id;
+            if (const auto e = m_reader->eventAt(position, &err)) a.eventId = e->id;
         }
     }
     const QString id = m_notes.add(a);
     QString error;
-    if (!m_notes.save(&error))
-        m_status->setText(error);
+    if (!m_notes.save(&error)) m_status->setText(error);
     rebuildNotes();
     emitMarks();
     Q_EMIT notesChanged();
@@ -443,11 +451,9 @@ QString FindingsDock::addNote(const QString& text, qint64 position, TimeMs from,
 
 bool FindingsDock::removeNote(const QString& id)
 {
-    if (!m_notes.remove(id))
-        return false;
+    if (!m_notes.remove(id)) return false;
     QString error;
-    if (!m_notes.save(&error))
-        m_status->setText(error);
+    if (!m_notes.save(&error)) m_status->setText(error);
     rebuildNotes();
     emitMarks();
     Q_EMIT notesChanged();
@@ -456,8 +462,7 @@ bool FindingsDock::removeNote(const QString& id)
 
 void FindingsDock::pinNoteFromUi()
 {
-    if (!m_reader)
-        return;
+    if (!m_reader) return;
     TimeMs from = kNoTime, to = kNoTime;
     qint64 position = 0;
     QString where;
@@ -469,13 +474,11 @@ void FindingsDock::pinNoteFromUi()
         position = m_controller->cursor();
         where = tr("the event at position %1").arg(position);
     }
-    if (position <= 0 && from == kNoTime)
-        return;
+    if (position <= 0 && from == kNoTime) return;
     bool ok = false;
-    const QString text = QInputDialog::getText(this, tr("Pin a note"), tr("Note on %1:").arg(where), QLineEdit::Normal,
-                                               QString(), &ok);
-    if (ok)
-        addNote(text, position, from, to);
+    const QString text = QInputDialog::getText(this, tr("Pin a note"), tr("Note on %1:").arg(where),
+                                               QLineEdit::Normal, QString(), &ok);
+    if (ok) addNote(text, position, from, to);
 }
 
 void FindingsDock::rebuildNotes()
@@ -484,7 +487,8 @@ void FindingsDock::rebuildNotes()
     for (const Annotation& a : m_notes.notes()) {
         auto* item = new QTreeWidgetItem({a.text, shortRange(a.from, a.to)});
         item->setData(0, Qt::UserRole, a.id);
-        item->setToolTip(0, a.stream.isEmpty() ? a.text : tr("%1\n%2, position %3").arg(a.text, a.stream).arg(a.position));
+        item->setToolTip(
+            0, a.stream.isEmpty() ? a.text : tr("%1\n%2, position %3").arg(a.text, a.stream).arg(a.position));
         m_notesList->addTopLevelItem(item);
     }
     m_unpin->setEnabled(m_notesList->currentItem() != nullptr);
@@ -495,14 +499,13 @@ void FindingsDock::emitMarks()
     QList<TimelineRangeMark> marks;
     for (qsizetype i = 0; i < m_findings.size(); ++i) {
         const Finding& f = m_findings[i];
-        if (f.from == kNoTime)
-            continue;
+        if (f.from == kNoTime) continue;
         marks << TimelineRangeMark{double(f.from), double(f.to), QString::number(i + 1),
-                                   QStringLiteral("%1. %2\n%3").arg(i + 1).arg(f.title, f.explanation), kindColour(f.kind)};
+                                   QStringLiteral("%1. %2\n%3").arg(i + 1).arg(f.title, f.explanation),
+                                   kindColour(f.kind)};
     }
     for (const Annotation& a : m_notes.notes()) {
-        if (a.from == kNoTime)
-            continue;
+        if (a.from == kNoTime) continue;
         marks << TimelineRangeMark{double(a.from), double(a.to), QStringLiteral("✎"), a.text, kNoteColour};
     }
     Q_EMIT rangeMarksChanged(marks);

@@ -42,8 +42,8 @@ public:
     void attach(TimelineWidget* timeline, StreamBrowser* browser, EventInspector* inspector);
     /// A store was opened: its findings are computed on a worker thread (a clone of the reader) and its
     /// notes are read from the sidecar. displayUri is the URI without secrets (it keys the notes).
-    void setStore(const std::shared_ptr<EventReader>& reader, const std::shared_ptr<const TimelineIndex>& index,
-                  const QString& displayUri);
+    void setStore(const std::shared_ptr<EventReader>& reader,
+                  const std::shared_ptr<const TimelineIndex>& index, const QString& displayUri);
 
     QList<Finding> findings() const { return m_findings; }
     bool isComputing() const { return m_thread != nullptr; }
@@ -96,7 +96,8 @@ private:
     QPushButton* m_unpin;
 
     QThread* m_thread = nullptr;
-    std::shared_ptr<FindingsAnalyzer> m_analyzer; ///< touched by one thread at a time (a worker while m_thread)
+    std::shared_ptr<FindingsAnalyzer>
+        m_analyzer; ///< touched by one thread at a time (a worker while m_thread)
     quint64 m_seenIndexGeneration = 0;
     CancelToken m_cancel;
     quint64 m_generation = 0;
