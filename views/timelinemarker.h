@@ -21,6 +21,23 @@ struct TimelineMarker
     }
 };
 
+/// A time range another panel marks on the overview row (findings, notes): a tinted band over the row
+/// with a tab holding a short label; a range of one instant is drawn as a thin line.
+struct TimelineRangeMark
+{
+    double from = 0;      ///< ms since the epoch
+    double to = 0;
+    QString label;        ///< a few characters on the tab ("1", "✎")
+    QString tooltip;      ///< plain text shown when hovering the band
+    QColor colour;
+
+    bool operator==(const TimelineRangeMark& o) const
+    {
+        return from == o.from && to == o.to && label == o.label && tooltip == o.tooltip && colour == o.colour;
+    }
+};
+
 } // namespace chronoscope
 
 Q_DECLARE_METATYPE(chronoscope::TimelineMarker)
+Q_DECLARE_METATYPE(chronoscope::TimelineRangeMark)

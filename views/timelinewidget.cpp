@@ -385,7 +385,62 @@ void TimelineWidget::render(QPainter& p, const QSize& size)
     paintOverview(p, l);
     paintLanes(p, l);
     paintLegend(p, l);
+    paintRangeMarks(p, l);
     paintMarkers(p, l);
+}
+
+void TimelineWidget::setRangeMarks(const QList<TimelineRangeMark>& marks)
+{
+    if (marks == m_rangeMarks)
+        return;
+    m_rangeMarks = marks;
+    update();
+}
+
+void TimelineWidget::paintRangeMarks(QPainter& p, const Layout& l)
+{
+    if (m_rangeMarks.isEmpty())
+        return;
+    p.save();
+    p.setClipRect(QRect(l.plotLeft, l.overview.top(), l.plotWidth, l.overview.height()));
+    const QFontMetrics fm(font());
+    // Tabs of overlapping ranges are set side by side (first mark leftmost), then everything is drawn last
+    // to first, so the first mark (the best finding) is on top.
+    QList<QRectF> tabs;
+    for (const TimelineRangeMark& m : m_rangeMarks) {
+        const double x0 = m_map.xAt(m.from);
+        QRectF tab(x0, l.overview.top() + 3, fm.horizontalAdvance(m.label) + 6, fm.height());
+        for (bool moved = true; moved && !m.label.isEmpty();) {
+            moved = false;
+            for (const QRectF& t : tabs)
+                if (t.intersects(tab)) {
+                    tab.moveLeft(t.right() + 1);
+                    moved = true;
+                }
+        }
+        tabs << tab;
+    }
+    for (qsizetype i = m_rangeMarks.size() - 1; i >= 0; --i) {
+        const TimelineRangeMark& m = m_rangeMarks[i];
+        const double x0 = m_map.xAt(m.from), x1 = std::max(m_map.xAt(m.to), x0 + 2.0);
+        if (x1 < l.plotLeft && tabs[i].right() < l.plotLeft)
+            continue;
+        if (x0 > l.plotLeft + l.plotWidth)
+            continue;
+        const QColor band = m.colour.isValid() ? m.colour : palette().color(QPalette::Highlight);
+        QColor fill = band;
+        fill.setAlpha(40);
+        p.fillRect(QRectF(QPointF(x0, l.overview.top()), QPointF(x1, l.overview.bottom() + 1)), fill);
+        p.fillRect(QRectF(QPointF(x0, l.overview.top()), QPointF(x1, l.overview.top() + 3)), band);
+        if (!m.label.isEmpty()) {
+            p.setPen(Qt::NoPen);
+            p.setBrush(band);
+            p.drawRect(tabs[i]);
+            p.setPen(band.lightnessF() > 0.6 ? Qt::black : Qt::white);
+            p.drawText(tabs[i], Qt::AlignCenter, m.label);
+        }
+    }
+    p.restore();
 }
 
 void TimelineWidget::paintAxis(QPainter& p, const Layout& l)
@@ -886,7 +941,17 @@ bool TimelineWidget::event(QEvent* e)
 {
     if (e->type() == QEvent::ToolTip) {
         auto* help = static_cast<QHelpEvent*>(e);
-        const QString text = tooltipAt(help->pos());
+        QString text = tooltipAt(help->pos());
+        if (text.isEmpty() && m_layout.overview.contains(help->pos())) {
+            // A band of a finding or note on the overview row.
+            QStringList tips;
+            for (const TimelineRangeMark& m : m_rangeMarks) {
+                const double x0 = m_map.xAt(m.from), x1 = std::max(m_map.xAt(m.to), x0 + 2.0);
+                if (help->pos().x() >= x0 - 3 && help->pos().x() <= x1 + 3 && !m.tooltip.isEmpty())
+                    tips << m.tooltip;
+            }
+            text = tips.join(QLatin1Char('\n'));
+        }
         if (text.isEmpty())
             QToolTip::hideText();
         else

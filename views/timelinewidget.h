@@ -9,6 +9,8 @@
 #include "timemapping.h"
 
 #include <QImage>
+
+#include <algorithm>
 #include <QWidget>
 
 #include <memory>
@@ -59,6 +61,9 @@ public:
     /// The time range chosen with Shift+drag (empty when none).
     bool hasSelectionRange() const { return m_selEnd > m_selStart; }
     void setSelectionRange(double start, double end);
+    /// The Shift+drag range (ms since the epoch), start <= end; meaningful when hasSelectionRange().
+    double selectionStart() const { return std::min(m_selStart, m_selEnd); }
+    double selectionEnd() const { return std::max(m_selStart, m_selEnd); }
 
     /// Paints the whole timeline into a painter of the given size (used by paintEvent, benchmarks and tests).
     void render(QPainter& painter, const QSize& size);
@@ -80,6 +85,10 @@ public:
     QList<TimelineMarker> markers() const { return m_markers; }
     /// The markers within a few pixels of x (widget coordinates), nearest first.
     QList<TimelineMarker> markersNear(int x) const;
+    /// Time ranges marked on the overview row by other panels (findings, notes), kept apart from the
+    /// point markers above so each panel replaces only its own.
+    void setRangeMarks(const QList<TimelineRangeMark>& marks);
+    QList<TimelineRangeMark> rangeMarks() const { return m_rangeMarks; }
 
 public Q_SLOTS:
     void fitAll();
@@ -155,6 +164,8 @@ private:
     double m_selStart = 0, m_selEnd = 0;
     QPoint m_hoverPos{-1, -1};
     QList<TimelineMarker> m_markers;
+    QList<TimelineRangeMark> m_rangeMarks;
+    void paintRangeMarks(QPainter& p, const Layout& l);
 };
 
 } // namespace chronoscope

@@ -1,5 +1,7 @@
 #include "livecontroller.h"
 
+#include "findings/annotations.h"
+
 #include "mainwindow.h"
 #include "replaycontroller.h"
 #include "store/sqlitestore.h"
@@ -394,6 +396,10 @@ bool LiveController::saveCaptureTo(const QString& path, bool overwrite)
     if (m_state == State::Reading || m_state == State::Following || m_state == State::Connecting)
         meta.insert(QStringLiteral("remote_complete"), QStringLiteral("false")); // the read goes on
     meta.insert(QStringLiteral("captured_at"), formatTime(QDateTime::currentMSecsSinceEpoch()));
+    // The store's notes go with the capture (meta row "annotations"; docs/findings.md, "Annotations").
+    const AnnotationSet notes = AnnotationSet::load(AnnotationSet::storeIdentity(m_window->m_displayUri));
+    if (!notes.notes().isEmpty())
+        meta.insert(QStringLiteral("annotations"), QString::fromUtf8(notes.toJson()));
 
     const qint64 events = m_window->m_index ? m_window->m_index->size() : 0;
     m_window->statusBar()->showMessage(tr("Saving %1 events to %2…").arg(QLocale().toString(events), path));

@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "findings/findingsdock.h"
 #include "projections/projectiondifflink.h"
 #include "projections/projectionsdock.h"
 #include "projections/projectionstatelink.h"
@@ -95,6 +96,15 @@ MainWindow::MainWindow(QWidget* parent)
             state->raise();
         }
     }
+    // Findings and notes (views/findings): computed when a store opens; a click zooms, filters and moves the cursor.
+    auto* findingsDock = new FindingsDock(m_controller);
+    findingsDock->attach(m_timeline, m_browser, m_eventInspector);
+    if (QDockWidget* findings = addPanel(tr("Findings"), findingsDock, Qt::LeftDockWidgetArea)) {
+        if (auto* streams = findChild<QDockWidget*>(QStringLiteral("streamsDock")))
+            splitDockWidget(streams, findings, Qt::Vertical);
+    }
+    connect(this, &MainWindow::storeOpened, findingsDock,
+            [this, findingsDock] { findingsDock->setStore(m_reader, m_index, m_displayUri); });
     statusBar()->addPermanentWidget(m_live->statusLabel());
     statusBar()->addPermanentWidget(m_cursorLabel);
     statusBar()->addPermanentWidget(m_storeLabel);
@@ -678,6 +688,8 @@ bool MainWindow::isIdle() const
         return false;
     if (const auto* projections = findChild<ProjectionsDock*>(); projections && projections->diffLink()
                                                                 && projections->diffLink()->isBlaming())
+        return false;
+    if (const auto* findings = findChild<FindingsDock*>(); findings && findings->isComputing())
         return false;
     return m_fetchRequest == 0;
 }
