@@ -150,12 +150,17 @@ public:
         const QString registry = QUrlQuery(m_ep.url).queryItemValue(QStringLiteral("schemaRegistry"), QUrl::FullyDecoded);
         m_decoder = std::make_unique<kafka::SchemaDecoder>(m_ep, registry);
         m_mapping.decoder = m_decoder.get();
+        QElapsedTimer timer;
+        timer.start();
         if (!plan(error))
             return false;
+        qCDebug(lcKafka) << "planned" << m_parts.size() << "partitions in" << timer.elapsed() << "ms";
         for (Part& p : m_parts)
             if (!startPart(p, p.start, error))
                 return false;
-        return merge(sink, error);
+        const bool ok = merge(sink, error);
+        qCDebug(lcKafka) << "read in" << timer.elapsed() << "ms";
+        return ok;
     }
 
     bool tail(const PageSink& sink, QString* error) override
@@ -724,6 +729,21 @@ private:
         return true;
     }
 
+    /// What the partition's queue holds now, else the first record within timeoutMs and what came with it.
+    /// (rd_kafka_consume_batch alone waits until the whole batch is there or the time is up.)
+    ssize_t consumeSome(Part& p, std::vector<rd_kafka_message_t*>& msgs, int timeoutMs)
+    {
+        ssize_t n = rd_kafka_consume_batch(p.rkt, p.partition, 0, msgs.data(), msgs.size());
+        if (n != 0)
+            return n;
+        rd_kafka_message_t* first = rd_kafka_consume(p.rkt, p.partition, timeoutMs);
+        if (!first)
+            return 0;
+        msgs[0] = first;
+        n = rd_kafka_consume_batch(p.rkt, p.partition, 0, msgs.data() + 1, msgs.size() - 1);
+        return 1 + std::max<ssize_t>(0, n);
+    }
+
     /// Fetches until the partition has a buffered record or is done. False with *error when it stalls
     /// (the broker went away) or fails.
     bool fill(Part& p, std::vector<rd_kafka_message_t*>& msgs, QString* error)
@@ -736,7 +756,7 @@ private:
                     *error = QStringLiteral("Reading %1 was cancelled").arg(m_ep.display);
                 return false;
             }
-            const ssize_t n = rd_kafka_consume_batch(p.rkt, p.partition, 100, msgs.data(), msgs.size());
+            const ssize_t n = consumeSome(p, msgs, 100);
             if (n > 0)
                 stalled.restart();
             for (ssize_t i = 0; i < n; ++i) {
@@ -796,12 +816,15 @@ private:
             return x.offset > y.offset;
         };
         std::priority_queue<int, std::vector<int>, decltype(later)> heap(later);
+        QElapsedTimer timer;
+        timer.start();
         for (int i = 0; i < m_parts.size(); ++i) {
             if (!fill(m_parts[i], msgs, error))
                 return false;
             if (!m_parts[i].buffer.empty())
                 heap.push(i);
         }
+        qCDebug(lcKafka) << "first records of every partition in" << timer.elapsed() << "ms";
         // Last N overall: the newest N of the merged records, held in a ring until the end.
         std::deque<Event> ring;
         QList<Event> page;

@@ -19,6 +19,15 @@ namespace {
 /// The bytes as text when they are valid UTF-8.
 std::optional<QString> utf8(const QByteArray& bytes)
 {
+    // ASCII (most keys and header values) needs no decoder.
+    bool ascii = true;
+    for (char c : bytes)
+        if (uchar(c) >= 0x80) {
+            ascii = false;
+            break;
+        }
+    if (ascii)
+        return QString::fromLatin1(bytes);
     QStringDecoder dec(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     QString s = dec.decode(bytes);
     if (dec.hasError())
@@ -38,8 +47,9 @@ void addMember(QByteArray& obj, const char* name, const QByteArray& json)
 {
     if (obj.size() > 1)
         obj += ',';
-    appendJsonString(obj, QString::fromLatin1(name));
-    obj += ':';
+    obj += '"';
+    obj += name;  // our own member names: plain ASCII, nothing to escape
+    obj += "\":";
     obj += json;
 }
 
@@ -81,22 +91,23 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
     // Headers, in order; a name given more than once keeps every value (an array).
     Attributes header;
     QByteArray headers = "{";
-    QHash<QByteArray, QList<QByteArray>> seen;
-    QList<QByteArray> order;
+    // Few headers per record: a list scanned, not a hash.
+    QList<QPair<QByteArray, QList<QByteArray>>> seen;
     for (const auto& [name, value] : r.headers) {
         const QByteArray json = value ? bytesJson(*value) : QByteArray("null");
-        if (!seen.contains(name))
-            order << name;
-        seen[name] << json;
+        auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == name; });
+        if (it == seen.end())
+            seen.append({name, {json}});
+        else
+            it->second << json;
         if (!value)
             continue;
         const auto text = utf8(*value);
         if (!text)
             continue;
-        const QByteArray lower = name.toLower();
         auto isName = [&](std::initializer_list<const char*> names) {
             for (const char* n : names)
-                if (lower == QByteArray(n).toLower())
+                if (name.compare(n, Qt::CaseInsensitive) == 0)
                     return true;
             return false;
         };
@@ -115,13 +126,12 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
         else if (isName({"traceparent", "ce_traceparent"}))
             header.traceparent = *text;
     }
-    for (const QByteArray& name : order) {
+    for (const auto& [name, values] : seen) {
         const QString n = utf8(name).value_or(QStringLiteral("base64:") + QString::fromLatin1(base64(name)));
         if (headers.size() > 1)
             headers += ',';
         appendJsonString(headers, n);
         headers += ':';
-        const QList<QByteArray>& values = seen[name];
         if (values.size() == 1)
             headers += values.first();
         else
@@ -129,7 +139,9 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
     }
     headers += '}';
 
-    QByteArray meta = "{";
+    QByteArray meta;
+    meta.reserve(160 + headers.size());
+    meta += '{';
     addMember(meta, "topic", remote::jsonString(r.topic));
     addMember(meta, "partition", QByteArray::number(r.partition));
     addMember(meta, "offset", QByteArray::number(r.offset));
@@ -185,8 +197,12 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
                         ce.traceparent = jsonStringValue(o.value(QLatin1String("traceparent")));
                         QByteArray envelope = "{";
                         for (auto it = o.begin(); it != o.end(); ++it)
-                            if (it.key() != u"data" && it.key() != u"data_base64")
-                                addMember(envelope, it.key().toUtf8().constData(), toJsonText(it.value()));
+                            if (it.key() != u"data" && it.key() != u"data_base64") {
+                                if (envelope.size() > 1)
+                                    envelope += ',';
+                                appendJsonString(envelope, it.key());  // the producer's names: escaped
+                                envelope += ':' + toJsonText(it.value());
+                            }
                         envelope += '}';
                         addMember(meta, "cloudEvent", envelope);
                         if (o.contains(QLatin1String("data")))
