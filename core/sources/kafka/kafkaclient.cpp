@@ -69,8 +69,8 @@ void onError(rd_kafka_t*, int err, const char* reason, void* opaque)
 void onLog(const rd_kafka_t*, int level, const char* fac, const char* buf)
 {
     // librdkafka's own log lines (they hold no secrets) go to the category, not to stderr.
-    if (level <= 4)
-        qCDebug(lcKafka) << fac << buf;
+    Q_UNUSED(level);
+    qCDebug(lcKafka) << fac << buf;
 }
 
 /// Keys the user may not set: they would make the reader part of a group, commit, or create topics.
@@ -326,8 +326,8 @@ private:
         bool haveProtocol = false, haveMechanism = false, haveUser = false, havePassword = false;
         for (const auto& [key, value] : query.queryItems(QUrl::FullyDecoded)) {
             const QString k = key.toLower();
-            if (!k.contains(u'.'))
-                continue;
+            if (!k.contains(u'.') && k != u"debug")
+                continue;  // Chronoscope's own keys (streams, since, timeout, stream, typeHeader, ...)
             if (forbiddenKey(k)) {
                 if (error)
                     *error = QStringLiteral("%1: %2 cannot be set: Chronoscope reads Kafka read-only, without a "
