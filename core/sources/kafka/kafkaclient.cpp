@@ -137,7 +137,20 @@ public:
             return false;
         const bool ok = resolveTopics(md, error);
         rd_kafka_metadata_destroy(md);
-        return ok;
+        if (!ok)
+            return false;
+        // Memory whatever the number of partitions: their prefetch queues together hold about 64 MB at most.
+        int partitions = 0;
+        for (int n : std::as_const(m_partitionCounts))
+            partitions += n;
+        const int perPartitionKb = std::clamp(65536 / std::max(1, partitions), 1024, kPrefetchKb);
+        if (perPartitionKb < kPrefetchKb) {
+            rd_kafka_destroy(m_handle.rk);
+            m_handle.rk = nullptr;
+            if (!createHandle(error, perPartitionKb))
+                return false;
+        }
+        return true;
     }
 
     bool read(const RemoteScope& scope, const PageSink& sink, QString* error) override
@@ -290,7 +303,9 @@ private:
         return true;
     }
 
-    bool createHandle(QString* error)
+    static constexpr int kPrefetchKb = 8192;
+
+    bool createHandle(QString* error, int prefetchKb = kPrefetchKb)
     {
         if (m_handle.rk)
             return true;
@@ -313,7 +328,7 @@ private:
             {QStringLiteral("fetch.wait.max.ms"), QStringLiteral("100")},
             {QStringLiteral("fetch.error.backoff.ms"), QStringLiteral("100")},
             // Bounded memory: each partition's prefetch queue holds a few MB at most.
-            {QStringLiteral("queued.max.messages.kbytes"), QStringLiteral("8192")},
+            {QStringLiteral("queued.max.messages.kbytes"), QString::number(prefetchKb)},
             {QStringLiteral("queued.min.messages"), QStringLiteral("20000")},
             {QStringLiteral("reconnect.backoff.max.ms"), QStringLiteral("1000")},
             {QStringLiteral("log.connection.close"), QStringLiteral("false")},
@@ -802,7 +817,8 @@ private:
             total += p.end - p.start;
         if (m_scope.last >= 0)
             total = std::min(total, m_scope.last);
-        std::vector<rd_kafka_message_t*> msgs(size_t(std::clamp(pageSize(false), 100, 10000)));
+        // Up to 1000 records per partition are mapped ahead of the merge: memory is bounded by partitions x 1000.
+        std::vector<rd_kafka_message_t*> msgs(1000);
         // The canonical order: time, then topic and partition, then offset (Kafka itself has none across partitions).
         auto later = [this](int a, int b) {
             const Part::Pending& x = m_parts[a].buffer.front();
@@ -838,7 +854,13 @@ private:
             want = pageSize(false);
             return more;
         };
+        qint64 merged = 0;
         while (!heap.empty()) {
+            if ((++merged & 1023) == 0 && isCancelled()) {
+                if (error)
+                    *error = QStringLiteral("Reading %1 was cancelled").arg(m_ep.display);
+                return false;
+            }
             const int i = heap.top();
             heap.pop();
             Part& p = m_parts[i];
