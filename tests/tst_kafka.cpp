@@ -43,17 +43,18 @@ ReadResult readAll(const QString& uri, const RemoteScope& scope = {}, std::funct
 {
     ReadResult r;
     RemoteEndpoint ep;
-    if (!RemoteEndpoint::parse(uri, &ep, &r.error))
-        return r;
+    if (!RemoteEndpoint::parse(uri, &ep, &r.error)) return r;
     auto client = createRemoteClient(ep, &r.error);
-    if (!client)
-        return r;
+    if (!client) return r;
     client->setPageSize(50, 500);
     int pages = 0;
-    r.ok = client->read(scope, [&](const QList<Event>& page) {
-        r.events += page;
-        return afterPage ? afterPage(++pages) : true;
-    }, &r.error);
+    r.ok = client->read(
+        scope,
+        [&](const QList<Event>& page) {
+            r.events += page;
+            return afterPage ? afterPage(++pages) : true;
+        },
+        &r.error);
     r.warnings = client->warnings();
     return r;
 }
@@ -64,8 +65,7 @@ Message msg(const QByteArray& topic, int partition, const char* key, const QByte
     Message m;
     m.topic = topic;
     m.partition = partition;
-    if (key)
-        m.key = QByteArray(key);
+    if (key) m.key = QByteArray(key);
     m.value = value;
     m.timestamp = ts;
     m.headers = headers;
@@ -74,11 +74,19 @@ Message msg(const QByteArray& topic, int partition, const char* key, const QByte
 
 // Kafka protocol API keys (the protocol guide, kafka.apache.org/protocol#protocol_api_keys).
 enum ApiKey : int16_t {
-    Produce = 0, Fetch = 1, OffsetCommit = 8, OffsetFetch = 9, FindCoordinator = 10, JoinGroup = 11,
-    Heartbeat = 12, SyncGroup = 14, CreateTopics = 19, InitProducerId = 22
+    Produce = 0,
+    Fetch = 1,
+    OffsetCommit = 8,
+    OffsetFetch = 9,
+    FindCoordinator = 10,
+    JoinGroup = 11,
+    Heartbeat = 12,
+    SyncGroup = 14,
+    CreateTopics = 19,
+    InitProducerId = 22
 };
 
-constexpr qint64 kT0 = 1767607200000;  // 2026-01-05T10:00:00Z
+constexpr qint64 kT0 = 1767607200000; // 2026-01-05T10:00:00Z
 
 /// Encodes an Avro long (zigzag varint).
 QByteArray avroLong(qint64 v)
@@ -122,9 +130,11 @@ private Q_SLOTS:
         QList<Message> ms;
         ms << msg("orders", 0, "order-1", R"({"status":"placed","total":1.10})", kT0 + 0,
                   {{"ce_type", "OrderPlaced"}, {"correlationId", "corr-1"}});
-        ms << msg("orders", 1, "order-2", R"({"status":"placed","total":2.50})", kT0 + 1, {{"type", "OrderPlaced"}});
+        ms << msg("orders", 1, "order-2", R"({"status":"placed","total":2.50})", kT0 + 1,
+                  {{"type", "OrderPlaced"}});
         ms << msg("orders", 0, "order-1", R"({"status":"paid"})", kT0 + 3,
-                  {{"eventType", "OrderPaid"}, {"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}});
+                  {{"eventType", "OrderPaid"},
+                   {"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}});
         ms << msg("orders", 1, "order-2", R"({"status":"paid"})", kT0 + 2, {{"type", "OrderPaid"}});
         Message tomb = msg("orders", 0, "order-1", {}, kT0 + 5);
         tomb.value.reset();
@@ -139,10 +149,12 @@ private Q_SLOTS:
         ps << msg("payments", 0, nullptr, R"({"amount":100.00,"big":12345678901234567890})", kT0 + 100);
         ps << msg("payments", 0, "pay-1", "not json at all", kT0 + 101);
         ps << msg("payments", 0, "pay-1", QByteArray("\xff\x00\x01\xfe", 4), kT0 + 102);
-        ps << msg("payments", 0, "pay-2",
-                  R"({"specversion":"1.0","type":"PaymentTaken","source":"/pay","id":"ce-7","time":"2026-01-05T11:00:00Z","correlationid":"c-9","data":{"amount":7.50}})",
-                  kT0 + 103);
-        ps << msg("payments", 0, "pay-3", R"({"ok":true})", kT0 + 104, {{"bin", QByteArray("\xc3\x28", 2)}, {"ce_type", "Checked"}});
+        ps << msg(
+            "payments", 0, "pay-2",
+            R"({"specversion":"1.0","type":"PaymentTaken","source":"/pay","id":"ce-7","time":"2026-01-05T11:00:00Z","correlationid":"c-9","data":{"amount":7.50}})",
+            kT0 + 103);
+        ps << msg("payments", 0, "pay-3", R"({"ok":true})", kT0 + 104,
+                  {{"bin", QByteArray("\xc3\x28", 2)}, {"ce_type", "Checked"}});
         QVERIFY(m_mock->produce(ps));
     }
 
@@ -157,14 +169,15 @@ private Q_SLOTS:
         QCOMPARE(first.stream, QStringLiteral("order-1"));
         QCOMPARE(first.type, QStringLiteral("OrderPlaced"));
         QCOMPARE(first.time, kT0);
-        QCOMPARE(first.data, QByteArray(R"({"status":"placed","total":1.10})"));  // the number as written
+        QCOMPARE(first.data, QByteArray(R"({"status":"placed","total":1.10})")); // the number as written
         QCOMPARE(first.correlationId(), QStringLiteral("corr-1"));
         const QJsonObject m = obj(first.metadata);
         QCOMPARE(m.value("topic").toString(), QStringLiteral("orders"));
         QCOMPARE(m.value("partition").toInt(), 0);
         QCOMPARE(m.value("offset").toInt(), 0);
         QCOMPARE(m.value("headers").toObject().value("ce_type").toString(), QStringLiteral("OrderPlaced"));
-        // Types from type / eventType headers; traceparent gives correlation (trace id) and causation (parent id).
+        // Types from type / eventType headers; traceparent gives correlation (trace id) and causation (parent
+        // id).
         const Event& paid = r.events[3];
         QCOMPARE(paid.type, QStringLiteral("OrderPaid"));
         QCOMPARE(paid.correlationId(), QStringLiteral("0af7651916cd43dd8448eb211c80319c"));
@@ -188,10 +201,14 @@ private Q_SLOTS:
         QStringList got;
         for (const Event& e : r.events) {
             const QJsonObject m = obj(e.metadata);
-            got << QStringLiteral("%1:%2/%3").arg(e.time - kT0).arg(m.value("partition").toInt()).arg(m.value("offset").toInt());
+            got << QStringLiteral("%1:%2/%3")
+                       .arg(e.time - kT0)
+                       .arg(m.value("partition").toInt())
+                       .arg(m.value("offset").toInt());
         }
         // Times 0,1,2,3,5 then three at 10: partition 0 (offsets 3, 4) before partition 1.
-        QCOMPARE(got, QStringList({"0:0/0", "1:1/0", "2:1/1", "3:0/1", "5:0/2", "10:0/3", "10:0/4", "10:1/2"}));
+        QCOMPARE(got,
+                 QStringList({"0:0/0", "1:1/0", "2:1/1", "3:0/1", "5:0/2", "10:0/3", "10:0/4", "10:1/2"}));
     }
 
     void payloads()
@@ -227,7 +244,8 @@ private Q_SLOTS:
 
     void streamByPartitionAndTypeHeader()
     {
-        const ReadResult r = readAll(m_mock->uri(QStringLiteral("orders?stream=partition&typeHeader=correlationId")));
+        const ReadResult r =
+            readAll(m_mock->uri(QStringLiteral("orders?stream=partition&typeHeader=correlationId")));
         QVERIFY2(r.ok, qPrintable(r.error));
         QCOMPARE(r.events[0].stream, QStringLiteral("orders/0"));
         QCOMPARE(r.events[0].type, QStringLiteral("corr-1"));
@@ -242,17 +260,28 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("until");
         QTest::addColumn<qint64>("last");
         QTest::addColumn<int>("count");
-        QTest::newRow("all") << "orders" << "" << kNoTime << kNoTime << qint64(-1) << 8;
-        QTest::newRow("two topics") << "orders,payments" << "" << kNoTime << kNoTime << qint64(-1) << 13;
-        QTest::newRow("topic glob") << "pay*" << "" << kNoTime << kNoTime << qint64(-1) << 5;
-        QTest::newRow("glob set") << "[op]*" << "" << kNoTime << kNoTime << qint64(-1) << 13;
-        QTest::newRow("empty topic") << "empty" << "" << kNoTime << kNoTime << qint64(-1) << 0;
-        QTest::newRow("since") << "orders" << "" << kT0 + 3 << kNoTime << qint64(-1) << 5;
-        QTest::newRow("until") << "orders" << "" << kNoTime << kT0 + 2 << qint64(-1) << 3;
-        QTest::newRow("window") << "orders" << "" << kT0 + 1 << kT0 + 5 << qint64(-1) << 4;
-        QTest::newRow("last 3") << "orders" << "" << kNoTime << kNoTime << qint64(3) << 3;
-        QTest::newRow("last 0") << "orders" << "" << kNoTime << kNoTime << qint64(0) << 0;
-        QTest::newRow("streams glob") << "orders" << "order-[12]" << kNoTime << kNoTime << qint64(-1) << 5;
+        QTest::newRow("all") << "orders"
+                             << "" << kNoTime << kNoTime << qint64(-1) << 8;
+        QTest::newRow("two topics") << "orders,payments"
+                                    << "" << kNoTime << kNoTime << qint64(-1) << 13;
+        QTest::newRow("topic glob") << "pay*"
+                                    << "" << kNoTime << kNoTime << qint64(-1) << 5;
+        QTest::newRow("glob set") << "[op]*"
+                                  << "" << kNoTime << kNoTime << qint64(-1) << 13;
+        QTest::newRow("empty topic") << "empty"
+                                     << "" << kNoTime << kNoTime << qint64(-1) << 0;
+        QTest::newRow("since") << "orders"
+                               << "" << kT0 + 3 << kNoTime << qint64(-1) << 5;
+        QTest::newRow("until") << "orders"
+                               << "" << kNoTime << kT0 + 2 << qint64(-1) << 3;
+        QTest::newRow("window") << "orders"
+                                << "" << kT0 + 1 << kT0 + 5 << qint64(-1) << 4;
+        QTest::newRow("last 3") << "orders"
+                                << "" << kNoTime << kNoTime << qint64(3) << 3;
+        QTest::newRow("last 0") << "orders"
+                                << "" << kNoTime << kNoTime << qint64(0) << 0;
+        QTest::newRow("streams glob") << "orders"
+                                      << "order-[12]" << kNoTime << kNoTime << qint64(-1) << 5;
     }
 
     void scope()
@@ -275,20 +304,21 @@ private Q_SLOTS:
             QVERIFY(since == kNoTime || e.time >= since);
             QVERIFY(until == kNoTime || e.time <= until);
         }
-        if (last == 3)  // the newest three overall
+        if (last == 3) // the newest three overall
             QCOMPARE(r.events.first().time, kT0 + 10);
     }
 
     void readOnly()
     {
-        // Every request that would write (produce, commit, join a group, find a coordinator, start a producer)
-        // gets a stacked error on every broker; a read that sent one would use it up.
-        const int apis[] = {Produce, OffsetCommit, JoinGroup, SyncGroup, Heartbeat, FindCoordinator,
-                            InitProducerId, OffsetFetch, CreateTopics};
+        // Every request that would write (produce, commit, join a group, find a coordinator, start a
+        // producer) gets a stacked error on every broker; a read that sent one would use it up.
+        const int apis[] = {Produce,         OffsetCommit,   JoinGroup,   SyncGroup,   Heartbeat,
+                            FindCoordinator, InitProducerId, OffsetFetch, CreateTopics};
         for (int broker = 1; broker <= 2; ++broker)
             for (int api : apis)
-                QCOMPARE(rd_kafka_mock_broker_push_request_error_rtts(m_mock->cluster(), broker, int16_t(api), 1,
-                                                                       RD_KAFKA_RESP_ERR_POLICY_VIOLATION, 0),
+                QCOMPARE(rd_kafka_mock_broker_push_request_error_rtts(m_mock->cluster(), broker, int16_t(api),
+                                                                      1, RD_KAFKA_RESP_ERR_POLICY_VIOLATION,
+                                                                      0),
                          RD_KAFKA_RESP_ERR_NO_ERROR);
         const ReadResult r = readAll(m_mock->uri(QStringLiteral("orders,payments")));
         QVERIFY2(r.ok, qPrintable(r.error));
@@ -339,13 +369,26 @@ private Q_SLOTS:
         auto client = createRemoteClient(ep, &err);
         QVERIFY(client);
         QList<Event> got;
-        QVERIFY2(client->read({}, [&](const QList<Event>& p) { got += p; return true; }, &err), qPrintable(err));
+        QVERIFY2(client->read(
+                     {},
+                     [&](const QList<Event>& p) {
+                         got += p;
+                         return true;
+                     },
+                     &err),
+                 qPrintable(err));
         QCOMPARE(got.size(), 1);
         std::thread producer([&] {
             QThread::msleep(200);
             mock.produce({msg("live", 1, "b", R"({"n":1})", 0), msg("live", 0, "a", R"({"n":2})", 0)});
         });
-        QVERIFY2(client->tail([&](const QList<Event>& p) { got += p; return got.size() < 3; }, &err), qPrintable(err));
+        QVERIFY2(client->tail(
+                     [&](const QList<Event>& p) {
+                         got += p;
+                         return got.size() < 3;
+                     },
+                     &err),
+                 qPrintable(err));
         producer.join();
         QCOMPARE(got.size(), 3);
         QCOMPARE(got[2].position, 3);
@@ -358,17 +401,20 @@ private Q_SLOTS:
         QVERIFY(mock.createTopic("py", 1));
         QProcess p;
         // Debian's python3 (python3-confluent-kafka), not another one first on PATH.
-        p.start(QFile::exists("/usr/bin/python3") ? QStringLiteral("/usr/bin/python3") : QStringLiteral("python3"),
-                {QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/tests/fixtures/kafka_produce.py"),
-                                            mock.bootstrap(), QStringLiteral("py")});
+        p.start(QFile::exists("/usr/bin/python3") ? QStringLiteral("/usr/bin/python3")
+                                                  : QStringLiteral("python3"),
+                {QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/tests/fixtures/kafka_produce.py"), mock.bootstrap(),
+                 QStringLiteral("py")});
         QVERIFY(p.waitForStarted());
-        p.write(R"({"key":"cart-1","value":"{\"items\":[1,2],\"price\":9.90}","timestamp":1767607200000,"headers":[["ce_type","CartUpdated"]]})" "\n");
-        p.write(R"({"key":"cart-1","value":null,"timestamp":1767607201000})" "\n");
+        p.write(
+            R"({"key":"cart-1","value":"{\"items\":[1,2],\"price\":9.90}","timestamp":1767607200000,"headers":[["ce_type","CartUpdated"]]})"
+            "\n");
+        p.write(R"({"key":"cart-1","value":null,"timestamp":1767607201000})"
+                "\n");
         p.closeWriteChannel();
         QVERIFY(p.waitForFinished(60000));
         const QByteArray out = p.readAllStandardOutput() + p.readAllStandardError();
-        if (out.contains("No module named"))
-            QSKIP("python3-confluent-kafka is not installed");
+        if (out.contains("No module named")) QSKIP("python3-confluent-kafka is not installed");
         QVERIFY2(out.contains("PRODUCED 2"), out.constData());
         const ReadResult r = readAll(mock.uri(QStringLiteral("py")));
         QVERIFY2(r.ok, qPrintable(r.error));
@@ -383,19 +429,22 @@ private Q_SLOTS:
     {
         kafkatest::MockCluster mock;
         QVERIFY(mock.createTopic("avro", 1));
-        const QByteArray avroBody = avroLong(7) + "order-7" + avroLong(-3);  // {"id":"order-7","qty":-3}
+        const QByteArray avroBody = avroLong(7) + "order-7" + avroLong(-3); // {"id":"order-7","qty":-3}
         QVERIFY(mock.produce({msg("avro", 0, "k", wire(1, avroBody), kT0),
                               msg("avro", 0, "k", wire(2, R"({"a":1.50})"), kT0 + 1),
                               msg("avro", 0, "k", wire(99, avroBody), kT0 + 2),
-                              msg("avro", 0, "k", wire(1, QByteArray("\x09", 1)), kT0 + 3)}));  // truncated
+                              msg("avro", 0, "k", wire(1, QByteArray("\x09", 1)), kT0 + 3)})); // truncated
         QTemporaryDir dir;
         QFile f(dir.filePath("schemas.json"));
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(R"({"1":{"schema":"{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":\"long\"}]}"},
+        f.write(
+            R"({"1":{"schema":"{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":\"long\"}]}"},
                     "2":{"schemaType":"JSON","schema":"{\"type\":\"object\"}"}})");
         f.close();
         QProcess reg;
-        reg.start(QStringLiteral("python3"), {QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/tests/fixtures/kafka_schema_registry.py"), f.fileName()});
+        reg.start(QStringLiteral("python3"),
+                  {QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/tests/fixtures/kafka_schema_registry.py"),
+                   f.fileName()});
         QVERIFY(reg.waitForReadyRead(10000));
         const QByteArray line = reg.readLine().trimmed();
         QVERIFY2(line.startsWith("PORT "), line.constData());
@@ -403,7 +452,8 @@ private Q_SLOTS:
         // Without a registry: detected and shown as such.
         ReadResult plain = readAll(mock.uri(QStringLiteral("avro")));
         QVERIFY2(plain.ok, qPrintable(plain.error));
-        QCOMPARE(obj(plain.events[0].metadata).value("valueFormat").toString(), QStringLiteral("confluent-wire-format"));
+        QCOMPARE(obj(plain.events[0].metadata).value("valueFormat").toString(),
+                 QStringLiteral("confluent-wire-format"));
         QCOMPARE(obj(plain.events[0].metadata).value("schemaId").toInt(), 1);
         QVERIFY(!plain.events[0].dataIsJson);
         // With one: Avro and JSON Schema decoded; an unknown id and a bad value stay undecoded, with why.
@@ -424,13 +474,20 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("what");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("no broker") << "nobroker" << "no Kafka broker answers";
-        QTest::newRow("topic not found") << "missing" << "does not exist";
-        QTest::newRow("unauthorised topic") << "unauthorised" << "not authorised to read the topic 'secret'";
-        QTest::newRow("SASL failure") << "sasl" << "SASL authentication failed";
-        QTest::newRow("TLS failure") << "tls" << "TLS handshake failed";
-        QTest::newRow("group.id refused") << "group" << "read-only";
-        QTest::newRow("bad setting") << "badkey" << "no.such.setting";
+        QTest::newRow("no broker") << "nobroker"
+                                   << "no Kafka broker answers";
+        QTest::newRow("topic not found") << "missing"
+                                         << "does not exist";
+        QTest::newRow("unauthorised topic") << "unauthorised"
+                                            << "not authorised to read the topic 'secret'";
+        QTest::newRow("SASL failure") << "sasl"
+                                      << "SASL authentication failed";
+        QTest::newRow("TLS failure") << "tls"
+                                     << "TLS handshake failed";
+        QTest::newRow("group.id refused") << "group"
+                                          << "read-only";
+        QTest::newRow("bad setting") << "badkey"
+                                     << "no.such.setting";
     }
 
     void faults()
@@ -442,17 +499,20 @@ private Q_SLOTS:
         if (what == u"nobroker") {
             QVERIFY(closed.listen(QHostAddress::LocalHost));
             const quint16 port = closed.serverPort();
-            closed.close();  // a port nothing listens on
+            closed.close(); // a port nothing listens on
             uri = QStringLiteral("kafka://127.0.0.1:%1/orders?timeout=3000").arg(port);
         } else if (what == u"missing") {
             uri = m_mock->uri(QStringLiteral("nope"));
         } else if (what == u"unauthorised") {
             QVERIFY(m_mock->createTopic("secret", 1));
-            rd_kafka_mock_topic_set_error(m_mock->cluster(), "secret", RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+            rd_kafka_mock_topic_set_error(m_mock->cluster(), "secret",
+                                          RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
             uri = m_mock->uri(QStringLiteral("secret"));
         } else if (what == u"sasl") {
             // The mock has no SASL: a SASL client meets a broker that does not offer it.
-            uri = m_mock->uri(QStringLiteral("orders?security.protocol=SASL_PLAINTEXT&sasl.mechanism=PLAIN&timeout=4000"))
+            uri = m_mock
+                      ->uri(QStringLiteral(
+                          "orders?security.protocol=SASL_PLAINTEXT&sasl.mechanism=PLAIN&timeout=4000"))
                       .replace(QLatin1String("kafka://"), QLatin1String("kafka://alice:wrong@"));
         } else if (what == u"tls") {
             // A TLS client against the plain-text mock broker.
@@ -467,7 +527,7 @@ private Q_SLOTS:
         const ReadResult r = readAll(uri);
         QVERIFY(!r.ok);
         QVERIFY2(r.error.contains(expected), qPrintable(r.error));
-        QVERIFY2(!r.error.contains(QLatin1String("wrong")), qPrintable(r.error));  // never the password
+        QVERIFY2(!r.error.contains(QLatin1String("wrong")), qPrintable(r.error)); // never the password
         QVERIFY2(t.elapsed() < 15000, "a fault must end the read promptly");
     }
 
@@ -490,12 +550,13 @@ private Q_SLOTS:
         o.pageSize = 10;
         int pages = 0;
         o.committed = [&](qint64, qint64) {
-            if (++pages == 1)
-                rd_kafka_mock_broker_set_down(mock.cluster(), 1);
+            if (++pages == 1) rd_kafka_mock_broker_set_down(mock.cluster(), 1);
         };
         // Small fetches so the read cannot have everything before the broker goes.
         RemoteFetchResult r;
-        fetchRemote(mock.uri(QStringLiteral("big?timeout=2000&fetch.max.bytes=2000&message.max.bytes=1000&max.partition.fetch.bytes=200&queued.max.messages.kbytes=1&queued.min.messages=1")),
+        fetchRemote(mock.uri(QStringLiteral(
+                        "big?timeout=2000&fetch.max.bytes=2000&message.max.bytes=1000&max.partition.fetch."
+                        "bytes=200&queued.max.messages.kbytes=1&queued.min.messages=1")),
                     path, o, &r);
         QVERIFY(!r.ok);
         QVERIFY2(r.error.contains(QLatin1String("what was read is kept")), qPrintable(r.error));
@@ -530,7 +591,7 @@ private Q_SLOTS:
         const QString uri = m_mock->uri(QStringLiteral("orders?sasl.password=hunter2&sasl.username=u"));
         const QString shown = redactUri(uri);
         QVERIFY(!shown.contains(QLatin1String("hunter2")));
-        QVERIFY(shown.contains(m_mock->bootstrap()));  // every broker of the list stays
+        QVERIFY(shown.contains(m_mock->bootstrap())); // every broker of the list stays
         const QString withUser = QStringLiteral("kafka://u:hunter2@127.0.0.1:1,127.0.0.1:2/t");
         QCOMPARE(redactUri(withUser), QStringLiteral("kafka://u@127.0.0.1:1,127.0.0.1:2/t"));
     }
@@ -542,8 +603,10 @@ private Q_SLOTS:
         QTest::newRow("info") << QStringList{"info"} << QByteArray("\"events\":8");
         QTest::newRow("streams") << QStringList{"streams"} << QByteArray("order-4");
         QTest::newRow("events") << QStringList{"events"} << QByteArray("OrderPaid");
-        QTest::newRow("state") << QStringList{"state", "", "--stream", "order-2"} << QByteArray("\"total\":2.50");
-        QTest::newRow("capture") << QStringList{"capture", "", "-o", "@/capture.chronoscope"} << QByteArray("");
+        QTest::newRow("state") << QStringList{"state", "", "--stream", "order-2"}
+                               << QByteArray("\"total\":2.50");
+        QTest::newRow("capture") << QStringList{"capture", "", "-o", "@/capture.chronoscope"}
+                                 << QByteArray("");
     }
 
     void cli()
@@ -569,7 +632,8 @@ private Q_SLOTS:
         QVERIFY2(out.contains(expected), out.constData());
         if (args[0] == u"capture") {
             QString err;
-            auto reader = SqliteStoreReader::open(cache.path() + QStringLiteral("/capture.chronoscope"), &err);
+            auto reader =
+                SqliteStoreReader::open(cache.path() + QStringLiteral("/capture.chronoscope"), &err);
             QVERIFY2(reader, qPrintable(err));
             QCOMPARE(reader->info().events, 8);
         }

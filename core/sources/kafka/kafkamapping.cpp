@@ -26,29 +26,25 @@ std::optional<QString> utf8(const QByteArray& bytes)
             ascii = false;
             break;
         }
-    if (ascii)
-        return QString::fromLatin1(bytes);
+    if (ascii) return QString::fromLatin1(bytes);
     QStringDecoder dec(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     QString s = dec.decode(bytes);
-    if (dec.hasError())
-        return std::nullopt;
+    if (dec.hasError()) return std::nullopt;
     return s;
 }
 
 /// A header or key value for metadata: a JSON string when it is UTF-8, else {"base64":..,"size":..}.
 QByteArray bytesJson(const QByteArray& bytes)
 {
-    if (const auto s = utf8(bytes))
-        return remote::jsonString(*s);
+    if (const auto s = utf8(bytes)) return remote::jsonString(*s);
     return "{\"base64\":\"" + base64(bytes) + "\",\"size\":" + QByteArray::number(bytes.size()) + '}';
 }
 
 void addMember(QByteArray& obj, const char* name, const QByteArray& json)
 {
-    if (obj.size() > 1)
-        obj += ',';
+    if (obj.size() > 1) obj += ',';
     obj += '"';
-    obj += name;  // our own member names: plain ASCII, nothing to escape
+    obj += name; // our own member names: plain ASCII, nothing to escape
     obj += "\":";
     obj += json;
 }
@@ -57,8 +53,7 @@ void addMember(QByteArray& obj, const char* name, const QByteArray& json)
 bool parseTraceparent(const QString& t, QString* traceId, QString* parentId)
 {
     const QStringList parts = t.trimmed().split(u'-');
-    if (parts.size() < 4 || parts[1].size() != 32 || parts[2].size() != 16)
-        return false;
+    if (parts.size() < 4 || parts[1].size() != 32 || parts[2].size() != 16) return false;
     *traceId = parts[1];
     *parentId = parts[2];
     return true;
@@ -100,15 +95,12 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
             seen.append({name, {json}});
         else
             it->second << json;
-        if (!value)
-            continue;
+        if (!value) continue;
         const auto text = utf8(*value);
-        if (!text)
-            continue;
+        if (!text) continue;
         auto isName = [&](std::initializer_list<const char*> names) {
             for (const char* n : names)
-                if (name.compare(n, Qt::CaseInsensitive) == 0)
-                    return true;
+                if (name.compare(n, Qt::CaseInsensitive) == 0) return true;
             return false;
         };
         if (!options.typeHeader.isEmpty() && name == options.typeHeader.toUtf8())
@@ -128,8 +120,7 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
     }
     for (const auto& [name, values] : seen) {
         const QString n = utf8(name).value_or(QStringLiteral("base64:") + QString::fromLatin1(base64(name)));
-        if (headers.size() > 1)
-            headers += ',';
+        if (headers.size() > 1) headers += ',';
         appendJsonString(headers, n);
         headers += ':';
         if (values.size() == 1)
@@ -147,10 +138,9 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
     addMember(meta, "offset", QByteArray::number(r.offset));
     if (r.timestamp >= 0)
         addMember(meta, "timestampType", r.timestampType == 2 ? "\"LogAppendTime\"" : "\"CreateTime\"");
-    if (r.key && !r.key->isEmpty())
-        addMember(meta, "key", bytesJson(*r.key));
+    if (r.key && !r.key->isEmpty()) addMember(meta, "key", bytesJson(*r.key));
 
-    Attributes ce;  // from a structured CloudEvents value
+    Attributes ce; // from a structured CloudEvents value
     if (!r.value) {
         // A tombstone: the key's entity is deleted. Its data is null, so the state after it is empty.
         e.data = "null";
@@ -198,9 +188,8 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
                         QByteArray envelope = "{";
                         for (auto it = o.begin(); it != o.end(); ++it)
                             if (it.key() != u"data" && it.key() != u"data_base64") {
-                                if (envelope.size() > 1)
-                                    envelope += ',';
-                                appendJsonString(envelope, it.key());  // the producer's names: escaped
+                                if (envelope.size() > 1) envelope += ',';
+                                appendJsonString(envelope, it.key()); // the producer's names: escaped
                                 envelope += ':' + toJsonText(it.value());
                             }
                         envelope += '}';
@@ -231,14 +220,12 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
 
     // Type: a header, a structured CloudEvent's type, else the topic.
     e.type = !header.type.isEmpty() ? header.type : !ce.type.isEmpty() ? ce.type : r.topic;
-    if (!r.value && header.type.isEmpty())
-        e.type = QStringLiteral("$tombstone");
+    if (!r.value && header.type.isEmpty()) e.type = QStringLiteral("$tombstone");
     // Time: the CloudEvents time when there is one that parses, else the record's timestamp.
     e.time = r.timestamp >= 0 ? TimeMs(r.timestamp) : kNoTime;
     const QString ceTime = !header.time.isEmpty() ? header.time : ce.time;
     if (!ceTime.isEmpty()) {
-        if (const auto t = parseTime(ceTime))
-            e.time = *t;
+        if (const auto t = parseTime(ceTime)) e.time = *t;
     }
     const QString ceId = !header.id.isEmpty() ? header.id : ce.id;
     e.id = !ceId.isEmpty() ? ceId : partitionStream + u'@' + QString::number(r.offset);
@@ -249,17 +236,12 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
     const QString tp = !header.traceparent.isEmpty() ? header.traceparent : ce.traceparent;
     QString traceId, parentId;
     if (!tp.isEmpty() && parseTraceparent(tp, &traceId, &parentId)) {
-        if (correlation.isEmpty())
-            correlation = traceId;
-        if (causation.isEmpty())
-            causation = parentId;
+        if (correlation.isEmpty()) correlation = traceId;
+        if (causation.isEmpty()) causation = parentId;
     }
-    if (!correlation.isEmpty())
-        addMember(meta, "correlationId", remote::jsonString(correlation));
-    if (!causation.isEmpty())
-        addMember(meta, "causationId", remote::jsonString(causation));
-    if (headers.size() > 2)
-        addMember(meta, "headers", headers);
+    if (!correlation.isEmpty()) addMember(meta, "correlationId", remote::jsonString(correlation));
+    if (!causation.isEmpty()) addMember(meta, "causationId", remote::jsonString(causation));
+    if (headers.size() > 2) addMember(meta, "headers", headers);
     meta += '}';
     e.metadata = meta;
 }

@@ -19,18 +19,19 @@ struct Record
     QString topic;
     int partition = 0;
     qint64 offset = 0;
-    qint64 timestamp = -1;    ///< ms since the epoch; -1 when the record has none
-    int timestampType = 0;    ///< 0 none, 1 CreateTime, 2 LogAppendTime
+    qint64 timestamp = -1; ///< ms since the epoch; -1 when the record has none
+    int timestampType = 0; ///< 0 none, 1 CreateTime, 2 LogAppendTime
     std::optional<QByteArray> key;
-    std::optional<QByteArray> value;  ///< nullopt: a tombstone
-    QList<QPair<QByteArray, std::optional<QByteArray>>> headers;  ///< in record order; a header value may be null
+    std::optional<QByteArray> value; ///< nullopt: a tombstone
+    QList<QPair<QByteArray, std::optional<QByteArray>>>
+        headers; ///< in record order; a header value may be null
 };
 
 struct MappingOptions
 {
-    bool streamByPartition = false;  ///< ?stream=partition: every record's stream is "topic/partition"
-    QString typeHeader;              ///< ?typeHeader=NAME, tried before the usual names
-    SchemaDecoder* decoder = nullptr;///< Confluent wire format values (null: detected, shown undecoded)
+    bool streamByPartition = false;   ///< ?stream=partition: every record's stream is "topic/partition"
+    QString typeHeader;               ///< ?typeHeader=NAME, tried before the usual names
+    SchemaDecoder* decoder = nullptr; ///< Confluent wire format values (null: detected, shown undecoded)
 };
 
 /// The event for a record: stream, type, time, id, data and metadata. Version and position are the caller's.

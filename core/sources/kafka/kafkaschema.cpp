@@ -21,40 +21,34 @@ namespace chronoscope::kafka {
 
 bool isWireFormat(const QByteArray& value, int* schemaId)
 {
-    if (value.size() < 5 || value[0] != '\0')
-        return false;
+    if (value.size() < 5 || value[0] != '\0') return false;
     const auto* b = reinterpret_cast<const unsigned char*>(value.constData());
     const quint32 id = (quint32(b[1]) << 24) | (quint32(b[2]) << 16) | (quint32(b[3]) << 8) | quint32(b[4]);
-    if (schemaId)
-        *schemaId = int(id);
+    if (schemaId) *schemaId = int(id);
     return true;
 }
 
 struct SchemaDecoder::Schema
 {
-    QString type;  ///< "avro", "json", "protobuf"
+    QString type; ///< "avro", "json", "protobuf"
 #ifdef CHRONOSCOPE_HAVE_AVRO
     avro_schema_t avro = nullptr;
     avro_value_iface_t* iface = nullptr;
     ~Schema()
     {
-        if (iface)
-            avro_value_iface_decref(iface);
-        if (avro)
-            avro_schema_decref(avro);
+        if (iface) avro_value_iface_decref(iface);
+        if (avro) avro_schema_decref(avro);
     }
 #endif
 };
 
 SchemaDecoder::SchemaDecoder(const RemoteEndpoint& kafka, const QString& registry) : m_registry(registry)
 {
-    if (registry.isEmpty())
-        return;
+    if (registry.isEmpty()) return;
     // The registry is its own endpoint: its URL's user and password (or none), never the broker's secret.
     m_ep.cancel = kafka.cancel;
     QString err;
-    if (!RemoteEndpoint::parse(registry, &m_ep, &err))
-        return;
+    if (!RemoteEndpoint::parse(registry, &m_ep, &err)) return;
     m_ep.timeoutMs = kafka.timeoutMs;
     m_ep.retries = kafka.retries;
     QUrl base = m_ep.url;
@@ -67,8 +61,7 @@ SchemaDecoder::~SchemaDecoder() = default;
 
 SchemaDecoder::Schema* SchemaDecoder::schema(int id, QString* why)
 {
-    if (auto it = m_schemas.constFind(id); it != m_schemas.constEnd())
-        return it->get();
+    if (auto it = m_schemas.constFind(id); it != m_schemas.constEnd()) return it->get();
     if (auto it = m_failed.constFind(id); it != m_failed.constEnd()) {
         *why = *it;
         return nullptr;
@@ -82,12 +75,15 @@ SchemaDecoder::Schema* SchemaDecoder::schema(int id, QString* why)
         return fail(QStringLiteral("the schema registry URL %1 is not usable").arg(redactUri(m_registry)));
     QUrl url = m_http->base();
     url.setPath(QStringLiteral("/schemas/ids/%1").arg(id));
-    QHash<QByteArray, QByteArray> headers{{"Accept", "application/vnd.schemaregistry.v1+json, application/json"}};
+    QHash<QByteArray, QByteArray> headers{
+        {"Accept", "application/vnd.schemaregistry.v1+json, application/json"}};
     if (!m_ep.user.isEmpty() || !m_ep.secret.isEmpty())
         headers.insert("Authorization", "Basic " + (m_ep.user + u':' + m_ep.secret).toUtf8().toBase64());
     const remote::HttpResponse r = m_http->requestWithRetry("GET", url, headers, {}, m_ep.timeoutMs);
     if (!r.ok())
-        return fail(QStringLiteral("schema %1 could not be fetched: %2").arg(id).arg(m_http->describeFailure(r, url)));
+        return fail(QStringLiteral("schema %1 could not be fetched: %2")
+                        .arg(id)
+                        .arg(m_http->describeFailure(r, url)));
     const QJsonObject o = QJsonDocument::fromJson(r.body).object();
     const QString text = o.value(QLatin1String("schema")).toString();
     if (text.isEmpty())
@@ -98,7 +94,9 @@ SchemaDecoder::Schema* SchemaDecoder::schema(int id, QString* why)
 #ifdef CHRONOSCOPE_HAVE_AVRO
         const QByteArray t = text.toUtf8();
         if (avro_schema_from_json_length(t.constData(), size_t(t.size()), &s->avro) != 0)
-            return fail(QStringLiteral("schema %1 is not a valid Avro schema: %2").arg(id).arg(QString::fromUtf8(avro_strerror())));
+            return fail(QStringLiteral("schema %1 is not a valid Avro schema: %2")
+                            .arg(id)
+                            .arg(QString::fromUtf8(avro_strerror())));
         s->iface = avro_generic_class_from_schema(s->avro);
         if (!s->iface)
             return fail(QStringLiteral("schema %1: %2").arg(id).arg(QString::fromUtf8(avro_strerror())));
@@ -130,7 +128,9 @@ SchemaDecoder::Decoded SchemaDecoder::decode(const QByteArray& value, int schema
         QString why;
         d.ok = compactJson(body, &d.json, &why);
         if (!d.ok)
-            d.why = QStringLiteral("schema %1 is a JSON Schema but the value is not JSON: %2").arg(schemaId).arg(why);
+            d.why = QStringLiteral("schema %1 is a JSON Schema but the value is not JSON: %2")
+                        .arg(schemaId)
+                        .arg(why);
         return d;
     }
     if (s->type == u"protobuf") {
@@ -148,7 +148,9 @@ SchemaDecoder::Decoded SchemaDecoder::decode(const QByteArray& value, int schema
         }
         char* json = nullptr;
         if (avro_value_read(reader, &v) != 0)
-            d.why = QStringLiteral("the value does not decode with Avro schema %1: %2").arg(schemaId).arg(QString::fromUtf8(avro_strerror()));
+            d.why = QStringLiteral("the value does not decode with Avro schema %1: %2")
+                        .arg(schemaId)
+                        .arg(QString::fromUtf8(avro_strerror()));
         else if (avro_value_to_json(&v, 1, &json) != 0)
             d.why = QString::fromUtf8(avro_strerror());
         else

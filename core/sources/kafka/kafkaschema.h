@@ -28,9 +28,9 @@ public:
     struct Decoded
     {
         bool ok = false;
-        QByteArray json;       ///< compact JSON of the value when ok
-        QString format;        ///< "avro", "json", "protobuf", "unknown"
-        QString why;           ///< when not ok: why the value stays undecoded
+        QByteArray json; ///< compact JSON of the value when ok
+        QString format;  ///< "avro", "json", "protobuf", "unknown"
+        QString why;     ///< when not ok: why the value stays undecoded
     };
     /// Decodes a wire-format value (isWireFormat() true). Schemas are fetched once per id and kept.
     Decoded decode(const QByteArray& value, int schemaId);
@@ -39,11 +39,11 @@ private:
     struct Schema;
     Schema* schema(int id, QString* why);
 
-    RemoteEndpoint m_ep;   ///< the registry's endpoint (its own URL; the broker's secret is not sent there)
+    RemoteEndpoint m_ep; ///< the registry's endpoint (its own URL; the broker's secret is not sent there)
     QString m_registry;
     std::unique_ptr<remote::HttpSession> m_http;
     QHash<int, std::shared_ptr<Schema>> m_schemas;
-    QHash<int, QString> m_failed;  ///< ids whose schema could not be had, with why (asked once)
+    QHash<int, QString> m_failed; ///< ids whose schema could not be had, with why (asked once)
 };
 
 } // namespace chronoscope::kafka

@@ -11,8 +11,8 @@ struct KafkaTopicInfo
 {
     QString name;
     int partitions = 0;
-    qint64 messages = -1;  ///< high minus low watermark summed over partitions (-1 when unknown)
-    QString error;         ///< the broker's error for this topic ("not authorised"), empty when none
+    qint64 messages = -1; ///< high minus low watermark summed over partitions (-1 when unknown)
+    QString error;        ///< the broker's error for this topic ("not authorised"), empty when none
 };
 
 /// Lists the cluster's topics (internal "__" topics left out), sorted by name, with partition and message

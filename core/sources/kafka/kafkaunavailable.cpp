@@ -8,7 +8,8 @@ namespace chronoscope {
 bool listKafkaTopics(const QString&, QList<KafkaTopicInfo>*, QString* error)
 {
     if (error)
-        *error = QStringLiteral("this build of Chronoscope has no Kafka support (librdkafka was not found when it was built)");
+        *error = QStringLiteral(
+            "this build of Chronoscope has no Kafka support (librdkafka was not found when it was built)");
     return false;
 }
 
@@ -17,8 +18,9 @@ namespace remote {
 std::unique_ptr<RemoteClient> makeKafkaClient(const RemoteEndpoint& ep, QString* error)
 {
     if (error)
-        *error = QStringLiteral("%1: this build of Chronoscope has no Kafka support (librdkafka was not found when it "
-                                "was built; install librdkafka-dev and rebuild)")
+        *error = QStringLiteral(
+                     "%1: this build of Chronoscope has no Kafka support (librdkafka was not found when it "
+                     "was built; install librdkafka-dev and rebuild)")
                      .arg(ep.display);
     return nullptr;
 }
