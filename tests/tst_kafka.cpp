@@ -19,6 +19,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 using namespace chronoscope;
@@ -84,6 +86,34 @@ enum ApiKey : int16_t {
     SyncGroup = 14,
     CreateTopics = 19,
     InitProducerId = 22
+};
+
+/// Cancels a client's tail after ms, so a tail that never gets what it waits for fails instead of hanging.
+class Watchdog
+{
+public:
+    Watchdog(RemoteClient* c, int ms)
+        : m_thread([this, c, ms] {
+              std::unique_lock lock(m_mutex);
+              if (!m_cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return m_done; })) c->cancel();
+          })
+    {
+    }
+    ~Watchdog()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_cv.notify_all();
+        m_thread.join();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_done = false;
+    std::thread m_thread;
 };
 
 constexpr qint64 kT0 = 1767607200000; // 2026-01-05T10:00:00Z
@@ -378,6 +408,8 @@ private Q_SLOTS:
                      &err),
                  qPrintable(err));
         QCOMPARE(got.size(), 1);
+        std::optional<Watchdog> guard;
+        guard.emplace(client.get(), 10000);
         std::thread producer([&] {
             QThread::msleep(200);
             mock.produce({msg("live", 1, "b", R"({"n":1})", 0), msg("live", 0, "a", R"({"n":2})", 0)});
@@ -392,6 +424,24 @@ private Q_SLOTS:
         producer.join();
         QCOMPARE(got.size(), 3);
         QCOMPARE(got[2].position, 3);
+        // A topic created while following joins the tail when the URI names topics by a glob.
+        RemoteEndpoint globEp;
+        QVERIFY(RemoteEndpoint::parse(mock.uri(QStringLiteral("live*")), &globEp, &err));
+        auto follower = createRemoteClient(globEp, &err);
+        QList<Event> more;
+        QVERIFY2(follower->read({}, [&](const QList<Event>& p) { more += p; return true; }, &err), qPrintable(err));
+        QCOMPARE(more.size(), 3);
+        Watchdog followerGuard(follower.get(), 10000);
+        std::thread creator([&] {
+            QThread::msleep(100);
+            mock.createTopic("live-late", 1);
+            mock.produce({msg("live-late", 0, "c", R"({"late":true})", 0)});
+        });
+        QVERIFY2(follower->tail([&](const QList<Event>& p) { more += p; return more.size() < 4; }, &err),
+                 qPrintable(err));
+        creator.join();
+        QCOMPARE(more.size(), 4);
+        QCOMPARE(obj(more.last().metadata).value("topic").toString(), QStringLiteral("live-late"));
         QCOMPARE(got.last().stream == QStringLiteral("a") ? got.last().version : got[1].version, 1);
     }
 

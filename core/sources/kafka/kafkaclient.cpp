@@ -188,7 +188,18 @@ public:
         for (Part& p : m_parts)
             fresh += std::exchange(p.overflow, {});
         std::vector<rd_kafka_message_t*> msgs(1000);
+        QElapsedTimer rescan;
+        rescan.start();
         while (!isCancelled()) {
+            if (rescan.elapsed() > 2000) {
+                // Topics matching a glob, and partitions added to a topic, join the tail from their start.
+                QString err;
+                if (!discoverPartitions(&err)) {
+                    if (error) *error = err;
+                    return false;
+                }
+                rescan.restart();
+            }
             for (Part& p : m_parts) {
                 const ssize_t n = rd_kafka_consume_batch(p.rkt, p.partition, 0, msgs.data(), msgs.size());
                 for (ssize_t i = 0; i < n; ++i) {
@@ -214,6 +225,38 @@ public:
                 page << stamp(std::move(pe.event));
             fresh.clear();
             if (!sink(page)) return true;
+        }
+        return true;
+    }
+
+    /// New topics (for a glob) and partitions since the read began, started at their first offset.
+    bool discoverPartitions(QString* error)
+    {
+        const rd_kafka_metadata_t* md = nullptr;
+        if (rd_kafka_metadata(m_handle.rk, 1, nullptr, &md, 1000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            return true;  // the broker is busy or away: librdkafka reconnects, the next round asks again
+        const QStringList before = m_topics;
+        QString ignored;
+        const bool ok = resolveTopics(md, &ignored);
+        rd_kafka_metadata_destroy(md);
+        if (!ok) {
+            m_topics = before;  // a topic deleted meanwhile: keep following the others
+            return true;
+        }
+        for (const QString& topic : std::as_const(m_topics)) {
+            for (int p = 0; p < m_partitionCounts.value(topic); ++p) {
+                const bool known = std::any_of(m_parts.begin(), m_parts.end(), [&](const Part& x) {
+                    return x.topic == topic && x.partition == p;
+                });
+                if (known) continue;
+                Part part;
+                part.topic = topic;
+                part.topicBytes = topic.toUtf8();
+                part.partition = p;
+                part.done = true;
+                m_parts << part;
+                if (!startPart(m_parts.last(), RD_KAFKA_OFFSET_BEGINNING, error)) return false;
+            }
         }
         return true;
     }
