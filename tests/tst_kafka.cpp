@@ -9,7 +9,6 @@
 #include "sources/sourceregistry.h"
 #include "store/sqlitestore.h"
 
-#include "fixtures/kafkamock.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -22,6 +21,9 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+
+#ifdef CHRONOSCOPE_TEST_RDKAFKA  // tests/tst_kafka.cmake, when librdkafka is found
+#include "fixtures/kafkamock.h"
 
 using namespace chronoscope;
 using kafkatest::Message;
@@ -689,6 +691,22 @@ private Q_SLOTS:
         }
     }
 };
+
+#else
+// Built without librdkafka: kafka:// URIs must say so (the stub in core/sources/kafka/kafkaunavailable.cpp).
+class TestKafka : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void withoutLibrdkafkaTheErrorSaysSo()
+    {
+        QList<chronoscope::KafkaTopicInfo> topics;
+        QString error;
+        QVERIFY(!chronoscope::listKafkaTopics(QStringLiteral("kafka://127.0.0.1:9092/t"), &topics, &error));
+        QVERIFY2(error.contains(QLatin1String("no Kafka support")), qPrintable(error));
+    }
+};
+#endif
 
 QTEST_GUILESS_MAIN(TestKafka)
 #include "tst_kafka.moc"
