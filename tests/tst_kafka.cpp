@@ -9,7 +9,6 @@
 #include "sources/sourceregistry.h"
 #include "store/sqlitestore.h"
 
-
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -22,7 +21,7 @@
 #include <mutex>
 #include <thread>
 
-#ifdef CHRONOSCOPE_TEST_RDKAFKA  // tests/tst_kafka.cmake, when librdkafka is found
+#ifdef CHRONOSCOPE_TEST_RDKAFKA // tests/tst_kafka.cmake, when librdkafka is found
 #include "fixtures/kafkamock.h"
 
 using namespace chronoscope;
@@ -99,8 +98,7 @@ public:
               std::unique_lock lock(m_mutex);
               if (!m_cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return m_done; })) c->cancel();
           })
-    {
-    }
+    {}
     ~Watchdog()
     {
         {
@@ -274,6 +272,35 @@ private Q_SLOTS:
         QCOMPARE(r.events[4].type, QStringLiteral("Checked"));
     }
 
+    void hostileRecords()
+    {
+        kafkatest::MockCluster mock;
+        QVERIFY(mock.createTopic("hostile", 1));
+        const QByteArray deep = QByteArray(600, '[') + QByteArray(600, ']'); // deeper than the JSON limit
+        const QByteArray open = QByteArray(100000, '[');                     // never closed
+        QByteArray big = "{\"blob\":\"" + QByteArray(900000, 'x') + "\",\"n\":1.50}";
+        Message badKey = msg("hostile", 0, nullptr, R"({"k":1})", kT0 + 3);
+        badKey.key = QByteArray("\xff\xfe", 2);
+        Message typed = msg("hostile", 0, "k", R"({})", kT0 + 4, {{"ce_type", "X"}});
+        QVERIFY(mock.produce(
+            {msg("hostile", 0, "k", deep, kT0), msg("hostile", 0, "k", open, kT0 + 1),
+             msg("hostile", 0, "k", big, kT0 + 2), badKey, typed,
+             msg("hostile", 0, "k", R"({"specversion":"1.0","type":7,"time":"not a time"})", kT0 + 5)}));
+        const ReadResult r = readAll(mock.uri(QStringLiteral("hostile")));
+        QVERIFY2(r.ok, qPrintable(r.error));
+        QCOMPARE(r.events.size(), 6);
+        QVERIFY(!r.events[0].dataIsJson); // kept as text, not parsed past the limit
+        QVERIFY(!r.events[1].dataIsJson);
+        QVERIFY(r.events[2].dataIsJson);
+        QVERIFY(r.events[2].data.endsWith(R"("n":1.50})"));
+        QCOMPARE(r.events[3].stream, QStringLiteral("base64://4="));
+        QCOMPARE(obj(r.events[3].metadata).value("key").toObject().value("size").toInt(), 2);
+        // A CloudEvent whose type is not a string and whose time does not parse: the topic and the record's
+        // time.
+        QCOMPARE(r.events[5].type, QStringLiteral("hostile"));
+        QCOMPARE(r.events[5].time, kT0 + 5);
+    }
+
     void streamByPartitionAndTypeHeader()
     {
         const ReadResult r =
@@ -431,7 +458,14 @@ private Q_SLOTS:
         QVERIFY(RemoteEndpoint::parse(mock.uri(QStringLiteral("live*")), &globEp, &err));
         auto follower = createRemoteClient(globEp, &err);
         QList<Event> more;
-        QVERIFY2(follower->read({}, [&](const QList<Event>& p) { more += p; return true; }, &err), qPrintable(err));
+        QVERIFY2(follower->read(
+                     {},
+                     [&](const QList<Event>& p) {
+                         more += p;
+                         return true;
+                     },
+                     &err),
+                 qPrintable(err));
         QCOMPARE(more.size(), 3);
         Watchdog followerGuard(follower.get(), 10000);
         std::thread creator([&] {
@@ -439,7 +473,12 @@ private Q_SLOTS:
             mock.createTopic("live-late", 1);
             mock.produce({msg("live-late", 0, "c", R"({"late":true})", 0)});
         });
-        QVERIFY2(follower->tail([&](const QList<Event>& p) { more += p; return more.size() < 4; }, &err),
+        QVERIFY2(follower->tail(
+                     [&](const QList<Event>& p) {
+                         more += p;
+                         return more.size() < 4;
+                     },
+                     &err),
                  qPrintable(err));
         creator.join();
         QCOMPARE(more.size(), 4);

@@ -234,13 +234,13 @@ public:
     {
         const rd_kafka_metadata_t* md = nullptr;
         if (rd_kafka_metadata(m_handle.rk, 1, nullptr, &md, 1000) != RD_KAFKA_RESP_ERR_NO_ERROR)
-            return true;  // the broker is busy or away: librdkafka reconnects, the next round asks again
+            return true; // the broker is busy or away: librdkafka reconnects, the next round asks again
         const QStringList before = m_topics;
         QString ignored;
         const bool ok = resolveTopics(md, &ignored);
         rd_kafka_metadata_destroy(md);
         if (!ok) {
-            m_topics = before;  // a topic deleted meanwhile: keep following the others
+            m_topics = before; // a topic deleted meanwhile: keep following the others
             return true;
         }
         for (const QString& topic : std::as_const(m_topics)) {
