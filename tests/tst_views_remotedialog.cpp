@@ -52,6 +52,31 @@ private Q_SLOTS:
         QTest::newRow("unknown scheme") << "mysql://host/db" << "" << "" << "Not a remote store URI";
         QTest::newRow("bad time") << "redis://h/0" << "last tuesday" << "" << "not a time";
         QTest::newRow("bad last") << "redis://h/0" << "" << "-5" << "whole number";
+        QTest::newRow("kafka broker list") << "kafka://b1:9092,b2:9092/orders,pay*" << "" << "" << "";
+    }
+
+    void kafkaBrokerList()
+    {
+        // A broker list is not a URL host QUrl parses: the dialog keeps every broker, adds the user, password
+        // (only in uriWithSecret) and scope, and shows the Topics button only for kafka://.
+        OpenRemoteDialog d;
+        d.setUri(QStringLiteral("kafka://b1:9092,b2:9093/orders?security.protocol=SASL_SSL"));
+        field(d, 1)->setText(QStringLiteral("alice"));
+        field(d, 2)->setText(QStringLiteral("K-secret"));
+        field(d, 6)->setText(QStringLiteral("10"));
+        QCOMPARE(d.uri(), QStringLiteral("kafka://alice@b1:9092,b2:9093/orders?security.protocol=SASL_SSL"));
+        QVERIFY(d.uriWithSecret().startsWith(QLatin1String("kafka://alice:K-secret@b1:9092,b2:9093/orders")));
+        QVERIFY(d.openUri().contains(QLatin1String(",b2:9093/orders?")));
+        QVERIFY(d.openUri().contains(QLatin1String("last=10")));
+        QCOMPARE(redactUri(d.openUri()).contains(QLatin1String("K-secret")), false);
+        QPushButton* topics = nullptr;
+        for (QPushButton* b : d.findChildren<QPushButton*>())
+            if (b->text().remove(u'&').contains(QLatin1String("Topics")))
+                topics = b;
+        QVERIFY(topics);
+        QVERIFY(!topics->isHidden());
+        d.setUri(QStringLiteral("redis://h/0"));
+        QVERIFY(topics->isHidden());
     }
 
     void validation()

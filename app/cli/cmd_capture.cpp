@@ -159,8 +159,8 @@ const CommandRegistration captureCommand({
     QStringLiteral("save a window of a store (remote or local) as a native store file"),
     QStringLiteral("capture URI [--streams GLOB] [--since T] [--until T] [--last N] -o STORE [--follow] [--force]"),
     QStringLiteral(
-        "Reads the scope from URI (kurrentdb://, esdb://, eventsourcingdb://, postgresql://, redis:// or a\n"
-        "file) page by page into STORE. The scope is pushed down to the server where its protocol allows.\n"
+        "Reads the scope from URI (kurrentdb://, esdb://, eventsourcingdb://, postgresql://, redis://, kafka://\n"
+        "or a file) page by page into STORE. The scope is pushed down to the server where its protocol allows.\n"
         "STORE records the source URI without secrets and the scope in its meta table. A read that fails\n"
         "part way keeps the events read before (exit 2, \"complete\": false). --follow keeps capturing new\n"
         "events until Ctrl-C. Passwords and tokens: in the URI, or $CHRONOSCOPE_PASSWORD / $CHRONOSCOPE_TOKEN\n"

@@ -32,7 +32,7 @@ namespace {
 void followRemote(MainWindow& window, const QString& uri)
 {
     QHash<QString, QString> params;
-    const QUrlQuery query{QUrl(uri)};
+    const QUrlQuery query{QUrl(singleHostUri(uri))};  // a kafka:// broker list parses on its first host
     for (const char* k : {"streams", "since", "until", "last"})
         if (query.hasQueryItem(QLatin1String(k)))
             params.insert(QLatin1String(k), query.queryItemValue(QLatin1String(k), QUrl::FullyDecoded));

@@ -85,12 +85,44 @@ QList<SourceKind> SourceRegistry::kinds()
     return registry();
 }
 
+QString singleHostUri(const QString& uri, QString* extraHosts)
+{
+    if (extraHosts)
+        extraHosts->clear();
+    const qsizetype sep = uri.indexOf(QLatin1String("://"));
+    if (sep < 0 || !looksLikeUri(uri))
+        return uri;
+    const qsizetype from = sep + 3;
+    qsizetype to = from;
+    while (to < uri.size() && uri[to] != u'/' && uri[to] != u'?' && uri[to] != u'#')
+        ++to;
+    const qsizetype at = uri.lastIndexOf(u'@', to - 1);
+    const qsizetype hostFrom = at >= from ? at + 1 : from;
+    const qsizetype comma = uri.indexOf(u',', hostFrom);
+    if (comma < 0 || comma >= to)
+        return uri;
+    if (extraHosts)
+        *extraHosts = uri.mid(comma, to - comma);
+    return uri.left(comma) + uri.mid(to);
+}
+
 QString redactUri(const QString& uri)
 {
     if (!looksLikeUri(uri))
         return uri;
     if (kurrent::isKurrentScheme(kurrent::schemeOf(uri)))
         return kurrent::redactConnectionString(uri);  // several hosts: not a URL
+    QString extra;
+    const QString single = singleHostUri(uri, &extra);
+    if (!extra.isEmpty()) {
+        // Redact the one-host form, then put the other hosts back after the first.
+        const QString r = redactUri(single);
+        const qsizetype sep = r.indexOf(QLatin1String("://"));
+        qsizetype to = sep < 0 ? r.size() : sep + 3;
+        while (to < r.size() && r[to] != u'/' && r[to] != u'?' && r[to] != u'#')
+            ++to;
+        return r.left(to) + extra + r.mid(to);
+    }
     QUrl url(uri);
     if (!url.isValid())
         return QStringLiteral("<invalid URI>");
@@ -111,7 +143,7 @@ bool probeSource(const QString& uri, SourceProbe* probe, QString* error)
     probe->uri = uri;
     probe->displayUri = redactUri(uri);
     if (looksLikeUri(uri) && !uri.startsWith(QLatin1String("file://"), Qt::CaseInsensitive)) {
-        probe->url = QUrl(uri);
+        probe->url = QUrl(singleHostUri(uri));
         if (kurrent::isKurrentScheme(kurrent::schemeOf(uri))) {
             // A connection string (host1:2113,host2:2113); the KurrentDB kind parses it when opening.
             probe->scheme = kurrent::schemeOf(uri);

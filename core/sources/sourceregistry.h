@@ -60,4 +60,8 @@ std::unique_ptr<EventReader> openSource(const QString& uri, const OpenOptions& o
 /// The URI without credentials (user kept, password/token dropped, secret-like query items removed).
 QString redactUri(const QString& uri);
 
+/// A URI with a host list (kafka://b1:9092,b2:9092/topics) with only its first host, which QUrl can parse;
+/// other URIs unchanged. *extraHosts gets the rest (",b2:9092"), empty when there is none.
+QString singleHostUri(const QString& uri, QString* extraHosts = nullptr);
+
 } // namespace chronoscope

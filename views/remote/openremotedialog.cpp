@@ -1,6 +1,7 @@
 #include "remote/openremotedialog.h"
 
 #include "sources/remote/kurrentgrpc/connectionstring.h"
+#include "sources/kafka/kafkatopics.h"
 #include "sources/sourceregistry.h"
 
 #include <QCheckBox>
@@ -10,6 +11,7 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
 #include <QThread>
@@ -21,6 +23,25 @@ namespace chronoscope {
 namespace {
 
 const char* kRecentKey = "remote/recent";
+
+/// The URI as a QUrl, with a broker list (kafka://b1:9092,b2:9092/...) parsed on its first host; withHosts()
+/// puts the others back.
+QUrl parseUri(const QString& text, QString* extraHosts)
+{
+    return QUrl(singleHostUri(text.trimmed(), extraHosts));
+}
+
+QString withHosts(const QUrl& url, const QString& extraHosts)
+{
+    QString s = url.toString();
+    if (extraHosts.isEmpty())
+        return s;
+    qsizetype to = s.indexOf(QLatin1String("://"));
+    to = to < 0 ? s.size() : to + 3;
+    while (to < s.size() && s[to] != u'/' && s[to] != u'?' && s[to] != u'#')
+        ++to;
+    return s.left(to) + extraHosts + s.mid(to);
+}
 
 } // namespace
 
@@ -35,9 +56,11 @@ OpenRemoteDialog::OpenRemoteDialog(QWidget* parent) : QDialog(parent)
     m_uri->addItems(recentUris());
     m_uri->setCurrentText(QString());
     m_uri->lineEdit()->setPlaceholderText(QStringLiteral("postgresql://user@host/db, redis://host:6379/0, "
-                                                         "kurrentdb://host:2113, eventsourcingdb://host:3000"));
+                                                         "kurrentdb://host:2113, eventsourcingdb://host:3000, "
+                                                         "kafka://broker:9092/orders,payments"));
     m_uri->setToolTip(tr("kurrentdb:// (esdb://) ?tls=false&tlsCaFile=PATH, eventsourcingdb:// ?token=…, "
-                         "postgresql:// ?schema=NAME, redis://host/DB"));
+                         "postgresql:// ?schema=NAME, redis://host/DB, kafka://b1:9092,b2:9092/TOPICS "
+                         "?security.protocol=SASL_SSL&stream=partition"));
     where->addRow(tr("&URI:"), m_uri);
     m_user = new QLineEdit;
     m_user->setPlaceholderText(tr("from the URI or $CHRONOSCOPE_USER"));
@@ -73,6 +96,9 @@ OpenRemoteDialog::OpenRemoteDialog(QWidget* parent) : QDialog(parent)
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Open | QDialogButtonBox::Cancel);
     m_ok = buttons->button(QDialogButtonBox::Open);
     m_test = buttons->addButton(tr("&Test connection"), QDialogButtonBox::ActionRole);
+    m_topics = buttons->addButton(tr("T&opics…"), QDialogButtonBox::ActionRole);
+    m_topics->setToolTip(tr("Kafka: pick topics from the cluster's list"));
+    connect(m_topics, &QPushButton::clicked, this, &OpenRemoteDialog::pickTopics);
     layout->addWidget(buttons);
     connect(buttons, &QDialogButtonBox::accepted, this, &OpenRemoteDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -96,11 +122,12 @@ QString OpenRemoteDialog::uri() const
     const QString text = m_uri->currentText().trimmed();
     if (kurrent::isKurrentScheme(kurrent::schemeOf(text)))  // several hosts: not a URL
         return redactUri(kurrent::withCredentials(text, m_user->text(), {}));
-    QUrl url(text);
+    QString extra;
+    QUrl url = parseUri(text, &extra);
     if (!m_user->text().isEmpty())
         url.setUserName(m_user->text());
     url.setPassword({});
-    return url.toString();
+    return withHosts(url, extra);
 }
 
 QString OpenRemoteDialog::uriWithSecret() const
@@ -115,12 +142,13 @@ QString OpenRemoteDialog::uriWithSecret() const
                              : kurrent::parseConnectionString(text, &cs, &ignored) ? cs.user : QString();
         return kurrent::withCredentials(text, user, m_password->text());
     }
-    QUrl url(text);
+    QString extra;
+    QUrl url = parseUri(text, &extra);
     if (!m_user->text().isEmpty())
         url.setUserName(m_user->text());
     if (!m_password->text().isEmpty())
         url.setPassword(m_password->text());
-    return url.toString();
+    return withHosts(url, extra);
 }
 
 QString OpenRemoteDialog::openUri() const
@@ -141,7 +169,8 @@ QString OpenRemoteDialog::openUri() const
                                         QStringLiteral("last")},
                                        items);
     }
-    QUrl url(uriWithSecret());
+    QString extra;
+    QUrl url = parseUri(uriWithSecret(), &extra);
     QUrlQuery q(url);
     const RemoteScope s = scope();
     for (const char* k : {"streams", "since", "until", "last"})
@@ -155,7 +184,7 @@ QString OpenRemoteDialog::openUri() const
     if (s.last >= 0)
         q.addQueryItem(QStringLiteral("last"), QString::number(s.last));
     url.setQuery(q);
-    return url.toString();
+    return withHosts(url, extra);
 }
 
 RemoteScope OpenRemoteDialog::scope() const
@@ -182,12 +211,15 @@ QString OpenRemoteDialog::validationError() const
         return tr("Enter the URI of the store.");
     kurrent::ConnectionSettings cs;
     QString why;
-    if (kurrent::isKurrentScheme(kurrent::schemeOf(text)) && !kurrent::parseConnectionString(text, &cs, &why))
-        return tr("Not a valid KurrentDB connection string: %1").arg(why);
-    const QUrl url(text);
-    if (!kurrent::isKurrentScheme(kurrent::schemeOf(text)) &&
-        (!url.isValid() || url.host().isEmpty() || !isRemoteScheme(url.scheme())))
-        return tr("Not a remote store URI: use kurrentdb://, esdb://, eventsourcingdb://, postgresql:// or redis://.");
+    if (kurrent::isKurrentScheme(kurrent::schemeOf(text))) {
+        if (!kurrent::parseConnectionString(text, &cs, &why))
+            return tr("Not a valid KurrentDB connection string: %1").arg(why);
+    } else {
+        const QUrl url = parseUri(text, nullptr);
+        if (!url.isValid() || url.host().isEmpty() || !isRemoteScheme(url.scheme()))
+            return tr("Not a remote store URI: use kurrentdb://, esdb://, eventsourcingdb://, postgresql://, redis:// "
+                      "or kafka://.");
+    }
     QHash<QString, QString> params{{QStringLiteral("streams"), m_streams->text()},
                                    {QStringLiteral("since"), m_since->text()},
                                    {QStringLiteral("until"), m_until->text()},
@@ -204,6 +236,8 @@ void OpenRemoteDialog::updateState()
     const QString error = validationError();
     m_ok->setEnabled(error.isEmpty());
     m_test->setEnabled(error.isEmpty() && !m_testThread);
+    m_topics->setVisible(m_uri->currentText().trimmed().startsWith(QLatin1String("kafka://"), Qt::CaseInsensitive));
+    m_topics->setEnabled(error.isEmpty() && !m_testThread);
     if (!m_testThread)
         m_status->setText(error);
 }
@@ -240,6 +274,66 @@ void OpenRemoteDialog::testConnection()
         m_status->setText(message);
         m_test->setEnabled(validationError().isEmpty());
         Q_EMIT testFinished(result->first, message);
+    });
+    m_testThread->start();
+}
+
+void OpenRemoteDialog::pickTopics()
+{
+    if (m_testThread || !validationError().isEmpty())
+        return;
+    m_status->setText(tr("Listing the topics of %1…").arg(redactUri(uri())));
+    m_topics->setEnabled(false);
+    const QString target = uriWithSecret();
+    auto result = std::make_shared<std::tuple<bool, QList<KafkaTopicInfo>, QString>>();
+    m_testThread = QThread::create([target, result] {
+        QList<KafkaTopicInfo> topics;
+        QString error;
+        const bool ok = listKafkaTopics(target, &topics, &error);
+        *result = {ok, topics, error};
+    });
+    connect(m_testThread, &QThread::finished, this, [this, result] {
+        m_testThread->deleteLater();
+        m_testThread = nullptr;
+        updateState();
+        const auto& [ok, topics, error] = *result;
+        if (!ok) {
+            m_status->setText(error);
+            return;
+        }
+        m_status->clear();
+        // The picker: one checkable row per topic, the ones already in the URI checked.
+        QString extra;
+        QUrl url = parseUri(m_uri->currentText(), &extra);
+        const QStringList current = url.path().mid(1).split(u',', Qt::SkipEmptyParts);
+        QDialog picker(this);
+        picker.setWindowTitle(tr("Kafka topics"));
+        auto* layout = new QVBoxLayout(&picker);
+        auto* list = new QListWidget;
+        for (const KafkaTopicInfo& t : topics) {
+            QString text = tr("%1 — %n partition(s)", nullptr, t.partitions).arg(t.name);
+            if (!t.error.isEmpty())
+                text += QStringLiteral(", ") + t.error;
+            else if (t.messages >= 0)
+                text += tr(", %n message(s)", nullptr, int(std::min<qint64>(t.messages, INT_MAX)));
+            auto* item = new QListWidgetItem(text, list);
+            item->setData(Qt::UserRole, t.name);
+            item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+            item->setCheckState(current.contains(t.name) ? Qt::Checked : Qt::Unchecked);
+        }
+        layout->addWidget(list);
+        auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+        connect(buttons, &QDialogButtonBox::accepted, &picker, &QDialog::accept);
+        connect(buttons, &QDialogButtonBox::rejected, &picker, &QDialog::reject);
+        layout->addWidget(buttons);
+        if (picker.exec() != QDialog::Accepted)
+            return;
+        QStringList picked;
+        for (int i = 0; i < list->count(); ++i)
+            if (list->item(i)->checkState() == Qt::Checked)
+                picked << list->item(i)->data(Qt::UserRole).toString();
+        url.setPath(u'/' + picked.join(u','));
+        m_uri->setCurrentText(withHosts(url, extra));
     });
     m_testThread->start();
 }

@@ -40,6 +40,10 @@ public:
     /// Adds a URI (redacted before it is stored) to the recent list.
     static void rememberUri(const QString& uri);
 
+    /// Kafka: lists the cluster's topics (with partition and message counts) and lets the user pick some;
+    /// the picked topics become the URI's path. Also what the Topics button does.
+    void pickTopics();
+
     /// Starts the connection test (also what the button does); testFinished reports the result.
     void testConnection();
     /// Remembers the URI (redacted) and closes, when the form is valid.
@@ -61,6 +65,7 @@ private:
     QCheckBox* m_follow;
     QLabel* m_status;
     QPushButton* m_test;
+    QPushButton* m_topics;
     QPushButton* m_ok;
     QThread* m_testThread = nullptr;
     CancelToken m_testCancel;

@@ -96,7 +96,8 @@ bool RemoteEndpoint::parse(const QString& uri, RemoteEndpoint* ep, QString* erro
         if (!kurrent::fillEndpoint(uri, ep, error))
             return false;
     } else {
-        ep->url = QUrl(uri, QUrl::StrictMode);
+        // A host list (kafka://b1:9092,b2:9092/...) is parsed on its first host; the client reads the rest from uri.
+        ep->url = QUrl(singleHostUri(uri), QUrl::StrictMode);
         if (!ep->url.isValid() || ep->url.host().isEmpty()) {
             if (error)
                 *error = QStringLiteral("%1 is not a valid remote URI (expected scheme://host[:port]/...)").arg(ep->display);
@@ -179,7 +180,7 @@ bool isRemoteScheme(const QString& scheme)
         return true;
     static const QStringList schemes = {QStringLiteral("eventsourcingdb"),
                                         QStringLiteral("postgresql"), QStringLiteral("postgres"),
-                                        QStringLiteral("redis")};
+                                        QStringLiteral("redis"), QStringLiteral("kafka")};
     return schemes.contains(scheme.toLower());
 }
 
@@ -196,9 +197,11 @@ std::unique_ptr<RemoteClient> createRemoteClient(const RemoteEndpoint& ep, QStri
 
     else if (s == u"eventsourcingdb")
         c = remote::makeEventSourcingDbClient(ep, error);
+    else if (s == u"kafka")
+        c = remote::makeKafkaClient(ep, error);
     else if (error)
         *error = QStringLiteral("%1: '%2' is not a remote store scheme (kurrentdb, esdb, eventsourcingdb, "
-                                "postgresql, redis)")
+                                "postgresql, redis, kafka)")
                      .arg(ep.display, s);
     return c;
 }

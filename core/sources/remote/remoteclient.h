@@ -85,6 +85,9 @@ public:
     virtual bool tail(const PageSink& sink, QString* error) = 0;
     /// A one-line summary for status bars: "Message DB at localhost:5432/message_store".
     virtual QString describe() const;
+    /// Things the user should know about a read that still succeeded (a Kafka partition truncated by
+    /// retention while it was read, say). Recorded as issues of the cache file.
+    virtual QStringList warnings() const { return {}; }
 
     void cancel() { m_ep.cancel.cancel(); }
     bool isCancelled() const { return m_ep.cancel.isCancelled(); }

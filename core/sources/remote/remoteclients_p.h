@@ -9,5 +9,7 @@ std::unique_ptr<RemoteClient> makePostgresClient(const RemoteEndpoint& ep, QStri
 std::unique_ptr<RemoteClient> makeRedisClient(const RemoteEndpoint& ep, QString* error);
 std::unique_ptr<RemoteClient> makeKurrentClient(const RemoteEndpoint& ep, QString* error);
 std::unique_ptr<RemoteClient> makeEventSourcingDbClient(const RemoteEndpoint& ep, QString* error);
+/// In its own target (core/sources/kafka): a stub naming what is missing when built without librdkafka.
+std::unique_ptr<RemoteClient> makeKafkaClient(const RemoteEndpoint& ep, QString* error);
 
 } // namespace chronoscope::remote

@@ -144,6 +144,8 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
     const bool complete = ok && !result->cancelled;
     writer->setMeta(QStringLiteral("remote_complete"), complete || (options.follow && ok) ? QStringLiteral("true")
                                                                                           : QStringLiteral("false"));
+    for (const QString& w : client->warnings())
+        writer->addIssue(ep.display, 0, w);
     if (duplicates > 0)
         writer->addIssue(ep.display, 0, QStringLiteral("%1 events repeated a stream version already read and were skipped").arg(duplicates));
     if (!ok) {
@@ -324,6 +326,7 @@ bool registerRemoteKinds()
         {QStringLiteral("eventsourcingdb"), {QStringLiteral("eventsourcingdb")}},
         {QStringLiteral("postgresql"), {QStringLiteral("postgresql"), QStringLiteral("postgres")}},
         {QStringLiteral("redis"), {QStringLiteral("redis")}},
+        {QStringLiteral("kafka"), {QStringLiteral("kafka")}},
     };
     for (const auto& [name, schemes] : kinds) {
         SourceKind k;
