@@ -1,5 +1,6 @@
 #include "util/jobtracker.h"
 
+#include <QThread>
 #include <QThreadPool>
 
 namespace chronoscope {
@@ -41,7 +42,7 @@ void JobHandle::post(std::function<void()> fn) const
         Qt::QueuedConnection);
 }
 
-JobTracker::JobTracker(QObject* context, Threads threads) : m_shared(std::make_shared<detail::JobShared>())
+JobTracker::JobTracker(QObject* context, Threads threads, const QString& threadName) : m_shared(std::make_shared<detail::JobShared>())
 {
     m_shared->context = context;
     if (threads == Threads::Dedicated) {
@@ -51,6 +52,8 @@ JobTracker::JobTracker(QObject* context, Threads threads) : m_shared(std::make_s
         m_ownPool->setMaxThreadCount(1);
         m_ownPool->setExpiryTimeout(-1);
         m_pool = m_ownPool.get();
+        if (!threadName.isEmpty())
+            m_pool->start([threadName] { QThread::currentThread()->setObjectName(threadName); });
     } else {
         m_pool = QThreadPool::globalInstance();
     }

@@ -86,8 +86,9 @@ public:
     /// Jobs in no lane are never superseded (only cancel(id), cancelAll() and the destructor stop them).
     static constexpr int NoLane = -1;
 
-    /// Answers are delivered on `context`'s thread, and only while `context` exists.
-    explicit JobTracker(QObject* context, Threads threads = Threads::Shared);
+    /// Answers are delivered on `context`'s thread, and only while `context` exists. A Dedicated
+    /// tracker's thread is named `threadName` (debuggers, crash reports).
+    explicit JobTracker(QObject* context, Threads threads = Threads::Shared, const QString& threadName = {});
     ~JobTracker();
     JobTracker(const JobTracker&) = delete;
     JobTracker& operator=(const JobTracker&) = delete;
