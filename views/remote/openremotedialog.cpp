@@ -11,7 +11,6 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
-#include <QThread>
 #include <QUrlQuery>
 #include <QVBoxLayout>
 
@@ -81,14 +80,7 @@ OpenRemoteDialog::OpenRemoteDialog(QWidget* parent) : QDialog(parent)
     updateState();
 }
 
-OpenRemoteDialog::~OpenRemoteDialog()
-{
-    m_testCancel.cancel();
-    if (m_testThread) {
-        m_testThread->wait();
-        delete m_testThread;
-    }
-}
+OpenRemoteDialog::~OpenRemoteDialog() = default;  // the tracker cancels a test in progress and waits for it
 
 QString OpenRemoteDialog::uri() const
 {
@@ -168,45 +160,38 @@ void OpenRemoteDialog::updateState()
 {
     const QString error = validationError();
     m_ok->setEnabled(error.isEmpty());
-    m_test->setEnabled(error.isEmpty() && !m_testThread);
-    if (!m_testThread)
+    m_test->setEnabled(error.isEmpty() && !testing());
+    if (!testing())
         m_status->setText(error);
 }
 
 void OpenRemoteDialog::testConnection()
 {
-    if (m_testThread || !validationError().isEmpty())
+    if (testing() || !validationError().isEmpty())
         return;
-    m_testCancel = CancelToken();
     m_status->setText(tr("Connecting to %1…").arg(redactUri(uri())));
     m_test->setEnabled(false);
     const QString target = uriWithSecret();
-    const CancelToken cancel = m_testCancel;
-    auto result = std::make_shared<std::pair<bool, QString>>();
-    // connect() blocks (network, timeouts): it runs on its own thread; the dialog stays responsive.
-    m_testThread = QThread::create([target, cancel, result] {
-        RemoteEndpoint ep;
-        ep.cancel = cancel;
-        QString error;
-        if (!RemoteEndpoint::parse(target, &ep, &error)) {
-            *result = {false, error};
-            return;
-        }
-        auto client = createRemoteClient(ep, &error);
-        if (client && client->connect(&error))
-            *result = {true, client->describe()};
-        else
-            *result = {false, error};
-    });
-    connect(m_testThread, &QThread::finished, this, [this, result] {
-        m_testThread->deleteLater();
-        m_testThread = nullptr;
-        const QString message = result->first ? tr("Connected: %1").arg(result->second) : result->second;
-        m_status->setText(message);
-        m_test->setEnabled(validationError().isEmpty());
-        Q_EMIT testFinished(result->first, message);
-    });
-    m_testThread->start();
+    // connect() blocks (network, timeouts): it runs as a job on a thread of its own; the dialog stays responsive.
+    m_testId = m_testJobs.start(
+        JobTracker::NoLane,
+        [target](const JobHandle& job) -> std::pair<bool, QString> {
+            RemoteEndpoint ep;
+            ep.cancel = job.token();
+            QString error;
+            if (!RemoteEndpoint::parse(target, &ep, &error))
+                return {false, error};
+            auto client = createRemoteClient(ep, &error);
+            if (client && client->connect(&error))
+                return {true, client->describe()};
+            return {false, error};
+        },
+        [this](quint64, const std::pair<bool, QString>& result) {
+            const QString message = result.first ? tr("Connected: %1").arg(result.second) : result.second;
+            m_status->setText(message);
+            m_test->setEnabled(validationError().isEmpty());
+            Q_EMIT testFinished(result.first, message);
+        });
 }
 
 void OpenRemoteDialog::setUri(const QString& uri)
