@@ -1,6 +1,6 @@
 # Optional fixture: a store written by the real Emmett npm package (versions from FORMATS.md). The setup
 # always succeeds; when node/npm or the registry are unavailable it writes skip-reason.txt and the test's
-# realEmmettPackage() skips with that reason. node_modules is cached in the build folder, so only the first
+# realEmmettPackage() skips with that reason, or fails when CI=true (CI must check the real package). node_modules is cached in the build folder, so only the first
 # run pays for `npm install`.
 set(_emmett_npm_dir ${CMAKE_CURRENT_BINARY_DIR}/emmett-npm)
 file(MAKE_DIRECTORY ${_emmett_npm_dir})
