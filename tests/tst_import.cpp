@@ -15,6 +15,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "fixtures/unreadablecheck.h"
+
 #include <nlohmann/json.hpp>
 
 #include <QElapsedTimer>
@@ -86,6 +88,30 @@ QList<Event> importContent(const QByteArray& content, ImportSummary* summary, QS
         return {};
     auto r = SqliteStoreReader::open(out, error);
     return r ? r->readAll({}) : QList<Event>{};
+}
+
+/// Run by missingAndUnreadableInputs(), directly or as an unprivileged child process: an unreadable input
+/// is refused with a message naming it, leaves no store (nor its .partial) behind, and openSource() refuses it.
+QString unreadableInputCheck(const QString& path)
+{
+    ImportSummary s;
+    QString err;
+    const QString out = QDir::tempPath() + QStringLiteral("/chronoscope-unreadable-%1.chronoscope").arg(QCoreApplication::applicationPid());
+    if (importFiles({path}, out, {}, &s, &err))
+        return QStringLiteral("importFiles read %1").arg(path);
+    if (!err.contains(QLatin1String("cannot be read")) || !err.contains(path))
+        return QStringLiteral("importFiles: %1").arg(err);
+    if (QFileInfo::exists(out) || QFileInfo::exists(out + QStringLiteral(".partial")))
+        return QStringLiteral("a failed import left %1 behind").arg(out);
+    OpenOptions o;
+    o.cacheDir = QDir::tempPath() + QStringLiteral("/chronoscope-unreadable-cache-%1").arg(QCoreApplication::applicationPid());
+    const bool opened = bool(openSource(path, o, &err));
+    QDir(o.cacheDir).removeRecursively();
+    if (opened)
+        return QStringLiteral("openSource opened %1").arg(path);
+    if (!err.contains(QLatin1String("cannot be read")) || !err.contains(path))
+        return QStringLiteral("openSource: %1").arg(err);
+    return {};
 }
 
 } // namespace
@@ -514,48 +540,11 @@ private Q_SLOTS:
         QVERIFY2(err.contains("is a folder"), qPrintable(err));
         const QString locked = writeFile("locked.ndjson", R"({"stream":"a"})" "\n");
         QVERIFY(QFile::setPermissions(locked, QFileDevice::Permissions()));
-        if (::geteuid() != 0) {
-            qputenv("CHRONOSCOPE_UNREADABLE_PATH", QFile::encodeName(locked));
-            unreadableCheck();
-            qunsetenv("CHRONOSCOPE_UNREADABLE_PATH");
-            return;
-        }
-        // Root reads whatever the permission bits say: check as the unprivileged user "nobody" instead.
-        const QString setpriv = QStandardPaths::findExecutable("setpriv");
-        if (setpriv.isEmpty())
+        bool impossible = false;
+        const QString failure = runUnreadableCheck(unreadableInputCheck, locked, m_dir.path(), &impossible);
+        if (impossible)
             QSKIP("running as root without setpriv: an unreadable file cannot be produced");
-        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::permissions(m_dir.path()) | QFileDevice::ExeOther | QFileDevice::ReadOther));
-        QProcess child;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("CHRONOSCOPE_UNREADABLE_PATH", locked);
-        child.setProcessEnvironment(env);
-        child.setProcessChannelMode(QProcess::MergedChannels);
-        child.start(setpriv, {"--reuid=65534", "--regid=65534", "--clear-groups", QCoreApplication::applicationFilePath(),
-                              "unreadableCheck"});
-        QVERIFY(child.waitForFinished(60000));
-        const QString out = QString::fromLocal8Bit(child.readAll());
-        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0, qPrintable(out));
-        QVERIFY2(out.contains("PASS   : TstImport::unreadableCheck()"), qPrintable(out));
-    }
-    void unreadableCheck()
-    {
-        // Run by missingAndUnreadableInputs(), directly or as an unprivileged child process.
-        const QString path = QFile::decodeName(qgetenv("CHRONOSCOPE_UNREADABLE_PATH"));
-        if (path.isEmpty())
-            QSKIP("helper of missingAndUnreadableInputs()");
-        QVERIFY(::geteuid() != 0);
-        ImportSummary s;
-        QString err;
-        const QString out = QDir::tempPath() + QStringLiteral("/chronoscope-unreadable-%1.chronoscope").arg(QCoreApplication::applicationPid());
-        QVERIFY(!importFiles({path}, out, {}, &s, &err));
-        QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
-        QVERIFY(!QFileInfo::exists(out));
-        QVERIFY(!QFileInfo::exists(out + ".partial"));
-        OpenOptions o;
-        o.cacheDir = QDir::tempPath() + QStringLiteral("/chronoscope-unreadable-cache-%1").arg(QCoreApplication::applicationPid());
-        QVERIFY(!openSource(path, o, &err));
-        QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
-        QDir(o.cacheDir).removeRecursively();
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
     }
 
     void hugePayload()
@@ -1032,5 +1021,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TstImport)
+CHRONOSCOPE_UNREADABLE_MAIN(TstImport, unreadableInputCheck)
 #include "tst_import.moc"

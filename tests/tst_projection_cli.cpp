@@ -289,8 +289,6 @@ void TestProjectionCli::badProjectionsExitWith2()
 
 void TestProjectionCli::stateAndDiffWithProjection()
 {
-    if (cli({QStringLiteral("state"), QStringLiteral("--help")}).exit != 0)
-        QSKIP("the state command is not in this build yet");
     const QString f = write(QStringLiteral("balance2.js"), R"(fromCategory('acct').foreachStream().when({
         $init: function () { return { balance: 0 }; },
         Deposited: function (s, e) { s.balance += e.data.amount; },

@@ -5,6 +5,7 @@
 #include "sources/remote/remoteclient.h"
 
 #include "fixtures/mockserver.h"
+#include "fixtures/watchdog.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -176,17 +177,9 @@ private Q_SLOTS:
         QCOMPARE(got[1].data, QByteArray("{\"n\":2}"));
         QVERIFY(m_server.get(QStringLiteral("/_mock/stats")).object().value(QStringLiteral("observes")).toInt() >= 1);
         // Cancel ends the observation at once.
-        QElapsedTimer t;
-        std::thread canceller([&] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-            t.start();
-            c->cancel();
-        });
-        ok = c->tail([](const QList<Event>&) { return true; }, &error);
-        const qint64 reaction = t.elapsed();
-        canceller.join();
+        const qint64 reaction = testing::cancelReaction(c.get(), 300, [&] { ok = c->tail([](const QList<Event>&) { return true; }, &error); });
         QVERIFY(ok);
-        QVERIFY2(reaction < 200, qPrintable(QStringLiteral("%1 ms").arg(reaction)));
+        QVERIFY2(reaction >= 0 && reaction < testing::kCancelReactionMs, qPrintable(QStringLiteral("%1 ms").arg(reaction)));
     }
 
     void brokenConnectionsResume_data()

@@ -5,6 +5,7 @@
 #include "sources/remote/remoteclient.h"
 
 #include "fixtures/mockserver.h"
+#include "fixtures/watchdog.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -258,17 +259,9 @@ private Q_SLOTS:
         s.streams = QStringLiteral("order-1");
         bool ok = false;
         readAll(c.get(), s, &ok, &error);
-        QElapsedTimer t;
-        std::thread canceller([&] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-            t.start();
-            c->cancel();
-        });
-        ok = c->tail([](const QList<Event>&) { return true; }, &error);
-        const qint64 reaction = t.elapsed();
-        canceller.join();
+        const qint64 reaction = testing::cancelReaction(c.get(), 300, [&] { ok = c->tail([](const QList<Event>&) { return true; }, &error); });
         QVERIFY(ok);
-        QVERIFY2(reaction < 200, qPrintable(QStringLiteral("%1 ms").arg(reaction)));
+        QVERIFY2(reaction >= 0 && reaction < testing::kCancelReactionMs, qPrintable(QStringLiteral("%1 ms").arg(reaction)));
     }
 
     // Same-origin redirect policy (core/sources/remote/httpfetch.cpp): a redirect to another port, host or
@@ -492,19 +485,11 @@ private Q_SLOTS:
         configure({{QStringLiteral("delay"), 5}});
         QString error;
         auto c = client(uri(QStringLiteral("?tls=false&timeout=20000")), &error);
-        QElapsedTimer t;
-        std::thread canceller([&] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-            t.start();
-            c->cancel();
-        });
         bool ok = true;
-        readAll(c.get(), {}, &ok, &error);
-        const qint64 reaction = t.elapsed();
-        canceller.join();
+        const qint64 reaction = testing::cancelReaction(c.get(), 300, [&] { readAll(c.get(), {}, &ok, &error); });
         QVERIFY(!ok);
         QVERIFY2(error.contains(QLatin1String("cancelled")), qPrintable(error));
-        QVERIFY2(reaction < 200, qPrintable(QStringLiteral("%1 ms").arg(reaction)));
+        QVERIFY2(reaction >= 0 && reaction < testing::kCancelReactionMs, qPrintable(QStringLiteral("%1 ms").arg(reaction)));
     }
 
     void tlsCertificateMustVerify()

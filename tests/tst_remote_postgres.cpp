@@ -7,6 +7,7 @@
 #include "fixtures/eventsourcing_encoding.h"
 #include "fixtures/globcases.h"
 #include "fixtures/remotefixture.h"
+#include "fixtures/watchdog.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -28,38 +29,6 @@ using namespace chronoscope;
 namespace {
 
 /// Cancels a client after a delay unless disarmed: keeps a broken tail from hanging the suite.
-class Watchdog
-{
-public:
-    Watchdog(RemoteClient* c, int ms)
-        : m_thread([this, c, ms] {
-              std::unique_lock lock(m_mutex);
-              if (!m_cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return m_done; })) {
-                  m_fired = true;
-                  c->cancel();
-              }
-          })
-    {
-    }
-    ~Watchdog()
-    {
-        {
-            std::lock_guard lock(m_mutex);
-            m_done = true;
-        }
-        m_cv.notify_all();
-        m_thread.join();
-    }
-    bool fired() const { return m_fired; }
-
-private:
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    bool m_done = false;
-    std::atomic<bool> m_fired{false};
-    std::thread m_thread;
-};
-
 struct Expected
 {
     qint64 position;
@@ -422,7 +391,7 @@ private Q_SLOTS:
             PQfinish(w);
         });
         QList<Event> got;
-        Watchdog dog(c.get(), 10000);
+        testing::Watchdog dog(c.get(), 10000);
         ok = c->tail([&](const QList<Event>& page) { got += page; return got.size() < 3; }, &error);
         writer.join();
         QVERIFY2(ok, qPrintable(error));
@@ -442,17 +411,9 @@ private Q_SLOTS:
         bool ok = false;
         readAll(c.get(), {}, &ok, &error);
         QVERIFY(ok);
-        QElapsedTimer t;
-        std::thread canceller([&] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            t.start();
-            c->cancel();
-        });
-        ok = c->tail([](const QList<Event>&) { return true; }, &error);
-        const qint64 reaction = t.elapsed();
-        canceller.join();
+        const qint64 reaction = testing::cancelReaction(c.get(), 200, [&] { ok = c->tail([](const QList<Event>&) { return true; }, &error); });
         QVERIFY(ok);
-        QVERIFY2(reaction < 300, qPrintable(QStringLiteral("tail took %1 ms to stop").arg(reaction)));
+        QVERIFY2(reaction >= 0 && reaction < testing::kCancelReactionMs, qPrintable(QStringLiteral("tail took %1 ms to stop").arg(reaction)));
     }
 
     void lostConnectionResumesExactly_data()

@@ -4,6 +4,7 @@
 
 #include "fixtures/globcases.h"
 #include "fixtures/remotefixture.h"
+#include "fixtures/watchdog.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -25,38 +26,6 @@ struct Written
     quint64 ms, seq;
     QString type;
     QByteArray data;
-};
-
-class Watchdog
-{
-public:
-    Watchdog(RemoteClient* c, int ms)
-        : m_thread([this, c, ms] {
-              std::unique_lock lock(m_mutex);
-              if (!m_cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return m_done; })) {
-                  m_fired = true;
-                  c->cancel();
-              }
-          })
-    {
-    }
-    ~Watchdog()
-    {
-        {
-            std::lock_guard lock(m_mutex);
-            m_done = true;
-        }
-        m_cv.notify_all();
-        m_thread.join();
-    }
-    bool fired() const { return m_fired; }
-
-private:
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    bool m_done = false;
-    std::atomic<bool> m_fired{false};
-    std::thread m_thread;
 };
 
 } // namespace
@@ -328,7 +297,7 @@ private Q_SLOTS:
             redisFree(w);
         });
         QList<Event> got;
-        Watchdog dog(c.get(), 10000);
+        testing::Watchdog dog(c.get(), 10000);
         ok = c->tail([&](const QList<Event>& page) { got += page; return got.size() < 2; }, &error);
         writer.join();
         QVERIFY2(ok, qPrintable(error));
@@ -349,17 +318,9 @@ private Q_SLOTS:
         s.streams = m_prefix + QStringLiteral("order-*");
         bool ok = false;
         readAll(c.get(), s, &ok, &error);
-        QElapsedTimer t;
-        std::thread canceller([&] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-            t.start();
-            c->cancel();
-        });
-        ok = c->tail([](const QList<Event>&) { return true; }, &error);
-        const qint64 reaction = t.elapsed();
-        canceller.join();
+        const qint64 reaction = testing::cancelReaction(c.get(), 300, [&] { ok = c->tail([](const QList<Event>&) { return true; }, &error); });
         QVERIFY(ok);
-        QVERIFY2(reaction < 400, qPrintable(QStringLiteral("%1 ms").arg(reaction)));
+        QVERIFY2(reaction >= 0 && reaction < testing::kCancelReactionMs, qPrintable(QStringLiteral("%1 ms").arg(reaction)));
     }
 
     void faults_data()

@@ -16,6 +16,8 @@
 #include <QStandardPaths>
 #include <QTest>
 
+#include "fixtures/unreadablecheck.h"
+
 #include <sqlite3.h>
 #include <limits>
 #include <optional>
@@ -132,6 +134,22 @@ QByteArray foldMerge(const QList<Event>& events, const QString& stream, qint64 u
         if (e.stream == stream && e.version <= upToVersion)
             applyMergePatch(state, parseJsonValue(e.data));
     return toJsonText(state);
+}
+
+/// Run by unreadableFile(), directly or as an unprivileged child process: an unreadable store file is
+/// refused with a message naming it, by the store reader and by openSource().
+QString unreadableStoreCheck(const QString& path)
+{
+    QString err;
+    if (SqliteStoreReader::open(path, &err))
+        return QStringLiteral("the store reader opened %1").arg(path);
+    if (!err.contains(QLatin1String("cannot be read")) || !err.contains(path))
+        return QStringLiteral("store reader: %1").arg(err);
+    if (openSource(path, {}, &err))
+        return QStringLiteral("openSource opened %1").arg(path);
+    if (!err.contains(QLatin1String("cannot be read")) || !err.contains(path))
+        return QStringLiteral("openSource: %1").arg(err);
+    return {};
 }
 
 } // namespace
@@ -905,44 +923,13 @@ private Q_SLOTS:
         const QString path = m_dir.filePath("locked.chronoscope");
         QVERIFY(writeStore(path, m_events.mid(0, 10)));
         QVERIFY(QFile::setPermissions(path, QFileDevice::Permissions()));
-        if (::geteuid() != 0) {
-            qputenv("CHRONOSCOPE_UNREADABLE_PATH", QFile::encodeName(path));
-            unreadableCheck();
-            qunsetenv("CHRONOSCOPE_UNREADABLE_PATH");
-            return;
-        }
-        // Root reads whatever the permission bits say, so the check runs in a child process as the
-        // unprivileged user "nobody" (uid 65534), which must be able to reach the file's folder.
-        const QString setpriv = QStandardPaths::findExecutable("setpriv");
-        if (setpriv.isEmpty())
+        bool impossible = false;
+        const QString failure = runUnreadableCheck(unreadableStoreCheck, path, m_dir.path(), &impossible);
+        if (impossible)
             QSKIP("running as root without setpriv: an unreadable file cannot be produced");
-        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::permissions(m_dir.path()) | QFileDevice::ExeOther | QFileDevice::ReadOther));
-        QProcess child;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("CHRONOSCOPE_UNREADABLE_PATH", path);
-        child.setProcessEnvironment(env);
-        child.setProcessChannelMode(QProcess::MergedChannels);
-        child.start(setpriv, {"--reuid=65534", "--regid=65534", "--clear-groups", QCoreApplication::applicationFilePath(),
-                              "unreadableCheck"});
-        QVERIFY(child.waitForFinished(60000));
-        const QString out = QString::fromLocal8Bit(child.readAll());
-        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0, qPrintable(out));
-        QVERIFY2(out.contains("PASS   : TstStore::unreadableCheck()"), qPrintable(out));
-    }
-    void unreadableCheck()
-    {
-        // Run by unreadableFile(), directly or as an unprivileged child process.
-        const QString path = QFile::decodeName(qgetenv("CHRONOSCOPE_UNREADABLE_PATH"));
-        if (path.isEmpty())
-            QSKIP("helper of unreadableFile()");
-        QVERIFY(::geteuid() != 0);
-        QString err;
-        QVERIFY(!SqliteStoreReader::open(path, &err));
-        QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
-        QVERIFY(!openSource(path, {}, &err));
-        QVERIFY2(err.contains("cannot be read") && err.contains(path), qPrintable(err));
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
     }
 };
 
-QTEST_GUILESS_MAIN(TstStore)
+CHRONOSCOPE_UNREADABLE_MAIN(TstStore, unreadableStoreCheck)
 #include "tst_store.moc"

@@ -131,17 +131,6 @@ QJsonObject recorded(ProjectionReplay& replay)
             {QStringLiteral("log"), QJsonObject{{QStringLiteral("total"), logTotal}, {QStringLiteral("items"), l}}}};
 }
 
-// QJSEngine needs a QCoreApplication; main() creates none (the other commands do not need one).
-void ensureApplication()
-{
-    if (QCoreApplication::instance())
-        return;
-    static int argc = 1;
-    static char name[] = "chronoscope-cli";
-    static char* argv[] = {name, nullptr};
-    static QCoreApplication app(argc, argv);
-}
-
 struct Loaded
 {
     std::unique_ptr<EventReader> reader;
@@ -167,7 +156,6 @@ std::optional<Loaded> loadAll(Invocation& inv, bool wantB, int* exit)
         *exit = ExitUsage;
         return std::nullopt;
     }
-    ensureApplication();
     Loaded l;
     ProjectionError err;
     l.a = JsProjection::fromFile(fileA, *limits, &err);

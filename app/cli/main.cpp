@@ -9,7 +9,11 @@
 
 #include <QCoreApplication>
 
+#include <cerrno>
 #include <cstdio>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace chronoscope::cli;
 
@@ -81,6 +85,22 @@ int usage(const QString& command, const QString& message)
     return ExitUsage;
 }
 
+// A closed standard descriptor would be reused by the application object's own (its event dispatcher's
+// eventfd), and output meant for stdout would go there. Each closed one is held by /dev/null opened the
+// other way round, so a read or write still fails with EBADF, as on the closed descriptor.
+void holdClosedStandardDescriptors()
+{
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        const int held = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+        if (held >= 0 && held != fd) {
+            dup2(held, fd);
+            close(held);
+        }
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -88,6 +108,13 @@ int main(int argc, char** argv)
     // Used by QStandardPaths for the cache of indexed files; no QCoreApplication instance is needed.
     QCoreApplication::setApplicationName(QStringLiteral("chronoscope"));
     QCoreApplication::setOrganizationName(QStringLiteral("chronoscope"));
+    // The one application object of the process (core never makes one): QJSEngine (projections) and
+    // QNetworkAccessManager (HTTP sources) need it. It costs well under a millisecond and runs no event
+    // loop; it gets no arguments, so Qt reads none of the command line.
+    holdClosedStandardDescriptors();
+    static int appArgc = 1;
+    static char* appArgv[] = {argv[0], nullptr};
+    QCoreApplication app(appArgc, appArgv);
 
     installInterruptHandling();
 

@@ -7,79 +7,53 @@
 namespace chronoscope {
 
 EventLookup::EventLookup(std::shared_ptr<EventReader> reader, QObject* parent)
-    : QObject(parent), m_source(std::move(reader)), m_reader(std::make_shared<std::unique_ptr<EventReader>>())
+    : QObject(parent), m_source(std::move(reader)), m_jobs(this, JobTracker::Threads::Dedicated, QStringLiteral("event lookup"))
 {
     qRegisterMetaType<Event>();
     qRegisterMetaType<QList<Event>>();
-    m_worker = new QObject;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.setObjectName(QStringLiteral("event lookup"));
-    m_thread.start();
 }
 
 EventLookup::~EventLookup()
 {
-    for (auto& t : m_tokens)
-        t.cancel();
+    m_jobs.cancelAll();
     // The clone must die on the thread that made it.
-    auto holder = m_reader;
-    QMetaObject::invokeMethod(m_worker, [holder] { holder->reset(); }, Qt::QueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
+    m_jobs.post([this](const JobHandle&) { m_reader.reset(); });
+    m_jobs.waitForDone();
 }
 
-quint64 EventLookup::submit(Kind kind, std::function<void(EventReader&, const CancelToken&, quint64)> job)
+quint64 EventLookup::submit(Kind kind, std::function<Deliver(EventReader&, const CancelToken&)> job)
 {
-    const quint64 id = ++m_next;
-    m_tokens[kind].cancel();
-    m_tokens[kind] = CancelToken();
-    m_current[kind] = id;
-    const CancelToken token = m_tokens[kind];
-    auto holder = m_reader;
-    auto source = m_source;
-    QPointer<EventLookup> self(this);
-    QMetaObject::invokeMethod(m_worker, [self, holder, source, token, id, job, kind] {
-        if (token.isCancelled())
-            return;
-        if (!*holder) {
-            QString error;
-            *holder = source->clone(&error);
-            if (!*holder) {
-                QMetaObject::invokeMethod(self, [self, id, error] {
-                    if (self)
-                        Q_EMIT self->failed(id, error);
-                }, Qt::QueuedConnection);
-                return;
+    return m_jobs.start(
+        kind,
+        [this, job = std::move(job)](const JobHandle& handle) -> Deliver {
+            if (!m_reader) {
+                QString error;
+                m_reader = m_source->clone(&error);
+                if (!m_reader)
+                    return [this, error](quint64 id) { Q_EMIT failed(id, error); };
             }
-        }
-        Q_UNUSED(kind);
-        job(**holder, token, id);
-    }, Qt::QueuedConnection);
-    return id;
+            return job(*m_reader, handle.token());
+        },
+        [](quint64 id, const Deliver& deliver) { deliver(id); });  // only while the request is current
 }
 
 quint64 EventLookup::fetch(qint64 position)
 {
-    QPointer<EventLookup> self(this);
-    return submit(Fetch, [self, position](EventReader& reader, const CancelToken& token, quint64 id) {
+    return submit(Fetch, [this, position](EventReader& reader, const CancelToken&) -> Deliver {
         QString error;
         const std::optional<Event> e = reader.eventAt(position, &error);
-        QMetaObject::invokeMethod(self, [self, id, e, error, token, position] {
-            if (!self || token.isCancelled() || self->m_current[Fetch] != id)
-                return; // a newer request superseded this one
+        return [this, e, error, position](quint64 id) {
             if (e)
-                Q_EMIT self->eventReady(id, *e);
+                Q_EMIT eventReady(id, *e);
             else
-                Q_EMIT self->failed(id, error.isEmpty() ? tr("There is no event at position %1.").arg(position) : error);
-        }, Qt::QueuedConnection);
+                Q_EMIT failed(id, error.isEmpty() ? tr("There is no event at position %1.").arg(position) : error);
+        };
     });
 }
 
 quint64 EventLookup::findById(const QString& wanted)
 {
-    QPointer<EventLookup> self(this);
-    return submit(Search, [self, wanted](EventReader& reader, const CancelToken& token, quint64 id) {
+    return submit(Search, [this, wanted](EventReader& reader, const CancelToken& token) -> Deliver {
         QList<Event> found;
         qint64 scanned = 0;
         bool truncated = false;
@@ -97,21 +71,18 @@ quint64 EventLookup::findById(const QString& wanted)
             }
             return true;
         }, &error);
-        QMetaObject::invokeMethod(self, [self, id, found, truncated, ok, error, token] {
-            if (!self || token.isCancelled() || self->m_current[Search] != id)
-                return;
+        return [this, found, truncated, ok, error](quint64 id) {
             if (!ok)
-                Q_EMIT self->failed(id, error);
+                Q_EMIT failed(id, error);
             else
-                Q_EMIT self->searchReady(id, found, truncated);
-        }, Qt::QueuedConnection);
+                Q_EMIT searchReady(id, found, truncated);
+        };
     });
 }
 
 quint64 EventLookup::findCorrelated(const QString& correlationId, int limit)
 {
-    QPointer<EventLookup> self(this);
-    return submit(Search, [self, correlationId, limit](EventReader& reader, const CancelToken& token, quint64 id) {
+    return submit(Search, [this, correlationId, limit](EventReader& reader, const CancelToken& token) -> Deliver {
         QList<Event> found;
         qint64 scanned = 0;
         bool truncated = false;
@@ -132,14 +103,12 @@ quint64 EventLookup::findCorrelated(const QString& correlationId, int limit)
             }
             return true;
         }, &error);
-        QMetaObject::invokeMethod(self, [self, id, found, truncated, ok, error, token] {
-            if (!self || token.isCancelled() || self->m_current[Search] != id)
-                return;
+        return [this, found, truncated, ok, error](quint64 id) {
             if (!ok)
-                Q_EMIT self->failed(id, error);
+                Q_EMIT failed(id, error);
             else
-                Q_EMIT self->searchReady(id, found, truncated);
-        }, Qt::QueuedConnection);
+                Q_EMIT searchReady(id, found, truncated);
+        };
     });
 }
 

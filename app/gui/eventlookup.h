@@ -1,13 +1,13 @@
 #pragma once
 // Event lookups for the inspectors, on a worker thread with a reader of its own: the full event at a
 // position (payloads are not in the timeline index), the event with a given id (causation links), and the
-// events sharing a correlation id. A newer request of a kind cancels the older one; stale results are dropped.
+// events sharing a correlation id. A JobTracker lane per kind: a newer request of a kind cancels the older
+// one; stale results are dropped.
 
 #include "model/event.h"
-#include "util/progress.h"
+#include "util/jobtracker.h"
 
 #include <QObject>
-#include <QThread>
 
 #include <memory>
 
@@ -37,16 +37,14 @@ Q_SIGNALS:
     void failed(quint64 id, const QString& message);
 
 private:
-    enum Kind { Fetch, Search, KindCount };
-    quint64 submit(Kind kind, std::function<void(EventReader&, const CancelToken&, quint64)> job);
+    enum Kind { Fetch, Search };
+    /// Runs on the worker thread with the clone; returns what to emit on the lookup's thread (given the id).
+    using Deliver = std::function<void(quint64 id)>;
+    quint64 submit(Kind kind, std::function<Deliver(EventReader&, const CancelToken&)> job);
 
-    QThread m_thread;
-    QObject* m_worker = nullptr;
     std::shared_ptr<EventReader> m_source;
-    std::shared_ptr<std::unique_ptr<EventReader>> m_reader; ///< the clone, touched only on the worker thread
-    quint64 m_next = 0;
-    quint64 m_current[KindCount] = {0, 0};
-    CancelToken m_tokens[KindCount];
+    std::unique_ptr<EventReader> m_reader;  ///< the clone, touched only on the worker thread
+    JobTracker m_jobs;                      ///< last: stops (and waits for) the work first
 };
 
 } // namespace chronoscope

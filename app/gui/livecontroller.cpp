@@ -2,7 +2,7 @@
 
 #include "findings/annotations.h"
 
-#include "mainwindow.h"
+#include <QMainWindow>
 #include "replaycontroller.h"
 #include "store/sqlitestore.h"
 
@@ -62,10 +62,12 @@ private:
     std::unique_ptr<EventReader> m_reader;
 };
 
-LiveController::LiveController(MainWindow* window)
-    : QObject(window), m_window(window), m_tailThread(new QThread), m_tailHost(new QObject), m_label(new QLabel(window)),
+LiveController::LiveController(LiveHost* host)
+    : QObject(host->hostWindow()), m_window(host), m_tailThread(new QThread), m_tailHost(new QObject),
+      m_label(new QLabel(host->hostWindow())),
       m_followHead(new QAction(tr("Follow &Head"), this)), m_saveCapture(new QAction(tr("Save &Capture As…"), this)),
-      m_stop(new QAction(tr("S&top Remote Read"), this))
+      m_stop(new QAction(tr("S&top Remote Read"), this)),
+      m_saveJobs(this, JobTracker::Threads::Dedicated, QStringLiteral("save capture"))
 {
     m_tailThread->setObjectName(QStringLiteral("live tail"));
     m_tailHost->moveToThread(m_tailThread);
@@ -89,10 +91,10 @@ LiveController::LiveController(MainWindow* window)
     m_refresh.setSingleShot(true);
     connect(&m_refresh, &QTimer::timeout, this, &LiveController::refresh);
     // Moving the cursor by hand (anywhere but the head) means the user wants it to stay there.
-    connect(window->controller(), &ReplayController::cursorChanged, this, [this](qint64 position) {
-        if (m_moving || !m_followHead->isChecked() || !m_shown || !m_window->m_index)
+    connect(host->controller(), &ReplayController::cursorChanged, this, [this](qint64 position) {
+        if (m_moving || !m_followHead->isChecked() || !m_shown || !m_window->index())
             return;
-        if (position != m_window->m_index->info.lastPosition)
+        if (position != m_window->index()->info.lastPosition)
             m_followHead->setChecked(false);
     });
 }
@@ -106,10 +108,7 @@ LiveController::~LiveController()
     delete m_tailThread;
     if (m_session)
         m_session->cancel();
-    if (m_saveThread) {
-        m_saveThread->wait();
-        delete m_saveThread;
-    }
+    m_saveJobs.waitForDone();  // a capture being saved is finished, not cut short
 }
 
 void LiveController::start(const QString& uri, const RemoteScope& scope, bool follow, const QString& cacheDir)
@@ -143,7 +142,7 @@ void LiveController::start(const QString& uri, const RemoteScope& scope, bool fo
     });
     connect(m_session, &RemoteSession::finished, this, &LiveController::finished);
     setState(State::Connecting);
-    m_window->statusBar()->showMessage(tr("Connecting to %1…").arg(m_display), 4000);
+    m_window->hostWindow()->statusBar()->showMessage(tr("Connecting to %1…").arg(m_display), 4000);
     m_session->start(uri, scope, follow, cacheDir);
 }
 
@@ -202,7 +201,7 @@ void LiveController::committed()
 
 void LiveController::refresh()
 {
-    if (!m_shown || !m_tail || !m_index || m_window->m_index != m_index)
+    if (!m_shown || !m_tail || !m_index || m_window->index() != m_index)
         return;
     if (m_reading) {
         m_readAgain = true;  // one batch at a time; this commit is read when the batch in flight is in
@@ -224,10 +223,10 @@ void LiveController::tailRead(quint64 epoch, const QList<Event>& events, bool ok
     m_lastReadThread = thread;
     ++m_tailReads;
     if (!ok) {
-        m_window->statusBar()->showMessage(tr("%1: could not read the new events: %2").arg(m_display, error), 8000);
+        m_window->hostWindow()->statusBar()->showMessage(tr("%1: could not read the new events: %2").arg(m_display, error), 8000);
         return;
     }
-    if (!events.isEmpty() && m_index && m_window->m_index == m_index) {
+    if (!events.isEmpty() && m_index && m_window->index() == m_index) {
         const TimelineAppend change = m_index->append(events);
         if (!change.isEmpty()) {
             m_window->indexGrew(change);
@@ -253,10 +252,10 @@ void LiveController::stopTail()
 
 void LiveController::moveToHead()
 {
-    if (!m_window->m_index || m_window->m_index->isEmpty())
+    if (!m_window->index() || m_window->index()->isEmpty())
         return;
     m_moving = true;
-    m_window->controller()->setCursor(m_window->m_index->info.lastPosition);
+    m_window->controller()->setCursor(m_window->index()->info.lastPosition);
     m_window->controller()->flush();
     m_moving = false;
 }
@@ -274,9 +273,7 @@ void LiveController::finished(bool ok, const QString& error)
     if (!ok) {
         setState(State::Disconnected, error);
         if (!m_shown) {
-            m_window->statusBar()->showMessage(tr("Could not open %1").arg(m_display), 8000);
-            m_window->report(tr("Could not open %1").arg(m_display), error);
-            Q_EMIT m_window->openFailed(m_display, error);
+            m_window->liveOpenFailed(m_display, error);
         }
         return;
     }
@@ -300,14 +297,14 @@ void LiveController::storeOpened()
     }
     // Captures come from remote reads: the cache of this session, or a cache/capture file opened later.
     bool remote = m_applying;
-    if (auto* sqlite = dynamic_cast<SqliteStoreReader*>(m_window->m_reader.get()))
+    if (auto* sqlite = dynamic_cast<SqliteStoreReader*>(m_window->reader().get()))
         remote = remote || !sqlite->meta().value(QStringLiteral("source_uri")).isEmpty();
     m_saveCapture->setEnabled(remote);
 }
 
 qint64 LiveController::shownEvents() const
 {
-    return m_shown && m_window->m_index ? m_window->m_index->size() : 0;
+    return m_shown && m_window->index() ? m_window->index()->size() : 0;
 }
 
 QString LiveController::statusText() const
@@ -351,9 +348,9 @@ void LiveController::setState(State s, const QString& message)
 
 void LiveController::saveCaptureDialog()
 {
-    if (!m_window->m_reader || m_saveThread)
+    if (!m_window->reader() || isSaving())
         return;
-    const QString path = QFileDialog::getSaveFileName(m_window, tr("Save Capture As"), QString(),
+    const QString path = QFileDialog::getSaveFileName(m_window->hostWindow(), tr("Save Capture As"), QString(),
                                                       tr("Native stores (*.chronoscope)"));
     if (path.isEmpty())
         return;
@@ -364,20 +361,20 @@ void LiveController::saveCaptureDialog()
 bool LiveController::saveCaptureTo(const QString& path, bool overwrite)
 {
     auto fail = [&](const QString& error) {
-        m_window->statusBar()->showMessage(tr("Capture not saved: %1").arg(error), 10000);
+        m_window->hostWindow()->statusBar()->showMessage(tr("Capture not saved: %1").arg(error), 10000);
         m_window->report(tr("The capture could not be saved"), error);
         Q_EMIT captureFinished(false, path, error);
         return false;
     };
-    if (m_saveThread)
+    if (isSaving())
         return fail(tr("a capture is already being saved"));
-    if (!m_window->m_reader)
+    if (!m_window->reader())
         return fail(tr("no store is open"));
     // Never write over the store being read (the cache of this session).
     if (m_session && QFileInfo(path).absoluteFilePath() == QFileInfo(m_session->cachePath()).absoluteFilePath())
         return fail(tr("%1 is the cache being read; choose another file").arg(path));
     QString error;
-    std::unique_ptr<EventReader> reader = m_window->m_reader->clone(&error);
+    std::unique_ptr<EventReader> reader = m_window->reader()->clone(&error);
     if (!reader)
         return fail(error);
     QHash<QString, QString> meta;
@@ -392,47 +389,45 @@ bool LiveController::saveCaptureTo(const QString& path, bool overwrite)
             meta.insert(QStringLiteral("source_uri"), redactUri(uri));
     }
     if (!meta.contains(QStringLiteral("source_uri")))
-        meta.insert(QStringLiteral("source_uri"), redactUri(m_display.isEmpty() ? m_window->m_displayUri : m_display));
+        meta.insert(QStringLiteral("source_uri"), redactUri(m_display.isEmpty() ? m_window->currentDisplayUri() : m_display));
     if (m_state == State::Reading || m_state == State::Following || m_state == State::Connecting)
         meta.insert(QStringLiteral("remote_complete"), QStringLiteral("false")); // the read goes on
     meta.insert(QStringLiteral("captured_at"), formatTime(QDateTime::currentMSecsSinceEpoch()));
     // The store's notes go with the capture (meta row "annotations"; docs/findings.md, "Annotations").
-    const AnnotationSet notes = AnnotationSet::load(AnnotationSet::storeIdentity(m_window->m_displayUri));
+    const AnnotationSet notes = AnnotationSet::load(AnnotationSet::storeIdentity(m_window->currentDisplayUri()));
     if (!notes.notes().isEmpty())
         meta.insert(QStringLiteral("annotations"), QString::fromUtf8(notes.toJson()));
 
-    const qint64 events = m_window->m_index ? m_window->m_index->size() : 0;
-    m_window->statusBar()->showMessage(tr("Saving %1 events to %2…").arg(QLocale().toString(events), path));
-    if (m_window->m_interactive) {
-        m_saveProgress = new QProgressDialog(tr("Saving %1 events to %2…").arg(QLocale().toString(events), path), QString(), 0, 0, m_window);
+    const qint64 events = m_window->index() ? m_window->index()->size() : 0;
+    m_window->hostWindow()->statusBar()->showMessage(tr("Saving %1 events to %2…").arg(QLocale().toString(events), path));
+    if (m_window->isInteractive()) {
+        m_saveProgress = new QProgressDialog(tr("Saving %1 events to %2…").arg(QLocale().toString(events), path), QString(), 0, 0, m_window->hostWindow());
         m_saveProgress->setWindowTitle(tr("Save Capture"));
         m_saveProgress->setWindowModality(Qt::WindowModal);
         m_saveProgress->setMinimumDuration(300);
     }
     m_saveCapture->setEnabled(false);
     auto shared = std::shared_ptr<EventReader>(std::move(reader));
-    m_saveThread = QThread::create([this, shared, path, meta, overwrite] {
-        QString err;
-        const bool ok = saveCapture(*shared, path, meta, &err, overwrite);
-        QMetaObject::invokeMethod(this, [this, ok, path, err] {
-            if (m_saveThread) {
-                m_saveThread->wait();
-                delete m_saveThread;
-                m_saveThread = nullptr;
-            }
+    m_saveId = m_saveJobs.start(
+        JobTracker::NoLane,
+        [shared, path, meta, overwrite](const JobHandle&) {
+            QString err;
+            const bool ok = saveCapture(*shared, path, meta, &err, overwrite);
+            return std::make_pair(ok, err);
+        },
+        [this, path](quint64, const std::pair<bool, QString>& outcome) {
+            const auto& [ok, err] = outcome;
             if (m_saveProgress)
                 m_saveProgress->deleteLater();
             m_saveCapture->setEnabled(true);
             if (!ok) {
-                m_window->statusBar()->showMessage(tr("Capture not saved: %1").arg(err), 10000);
+                m_window->hostWindow()->statusBar()->showMessage(tr("Capture not saved: %1").arg(err), 10000);
                 m_window->report(tr("The capture could not be saved to %1").arg(path), err);
             } else {
-                m_window->statusBar()->showMessage(tr("Capture saved to %1").arg(path), 8000);
+                m_window->hostWindow()->statusBar()->showMessage(tr("Capture saved to %1").arg(path), 8000);
             }
             Q_EMIT captureFinished(ok, path, err);
-        }, Qt::QueuedConnection);
-    });
-    m_saveThread->start();
+        });
     return true;
 }
 

@@ -4,7 +4,9 @@
 // position (the store is not indexed again), and the cursor follows the head while "Follow head" is on.
 // Also the connection status in the status bar (redacted URI only) and File ▸ Save capture as….
 
+#include "livehost.h"
 #include "sources/remote/remotesource.h"
+#include "util/jobtracker.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -21,7 +23,6 @@ class QThread;
 namespace chronoscope {
 
 class EventReader;
-class MainWindow;
 class TailReader;
 struct TimelineIndex;
 
@@ -32,7 +33,8 @@ public:
     enum class State { Idle, Connecting, Reading, Following, Complete, Disconnected };
     Q_ENUM(State)
 
-    explicit LiveController(MainWindow* window);
+    /// The window is reached only through `host` (LiveHost); the controller is a child of host->hostWindow().
+    explicit LiveController(LiveHost* host);
     ~LiveController() override;
 
     /// Reads `uri`'s scope (the URI may hold a secret: it stays in memory) and shows it as soon as the
@@ -50,7 +52,7 @@ public:
     /// File ▸ Stop Remote Read: enabled while reading or following.
     QAction* stopAction() const { return m_stop; }
     RemoteSession* session() const { return m_session; }
-    bool isSaving() const { return m_saveThread != nullptr; }
+    bool isSaving() const { return m_saveId && m_saveJobs.isCurrent(m_saveId); }
     /// The thread that read the last batch of new events (never the GUI thread); null before the first.
     QThread* lastTailReadThread() const { return m_lastReadThread; }
     /// Batches of new events read and appended so far (tests, benchmarks).
@@ -83,7 +85,7 @@ private:
     void moveToHead();
     qint64 shownEvents() const;
 
-    MainWindow* m_window;
+    LiveHost* m_window;
     RemoteSession* m_session = nullptr;
     // New events are read on m_tailThread by a TailReader (its own reader of the cache), one batch at a
     // time; the GUI thread only appends them to m_index, in place (TimelineIndex::append()).
@@ -111,8 +113,9 @@ private:
     QAction* m_followHead;
     QAction* m_saveCapture;
     QAction* m_stop;
-    QThread* m_saveThread = nullptr;
     QPointer<QProgressDialog> m_saveProgress;
+    quint64 m_saveId = 0;
+    JobTracker m_saveJobs;  ///< "Save capture as…" on a thread of its own; last: the save ends first
 };
 
 } // namespace chronoscope

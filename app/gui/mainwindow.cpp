@@ -694,6 +694,13 @@ bool MainWindow::isIdle() const
     return m_fetchRequest == 0;
 }
 
+void MainWindow::liveOpenFailed(const QString& displayUri, const QString& error)
+{
+    statusBar()->showMessage(tr("Could not open %1").arg(displayUri), 8000);
+    report(tr("Could not open %1").arg(displayUri), error);
+    Q_EMIT openFailed(displayUri, error);
+}
+
 void MainWindow::report(const QString& title, const QString& error)
 {
     if (!m_interactive)

@@ -4,6 +4,7 @@
 // class only wires them to the open store's services (ReplayService, EventLookup) and to each other.
 // Docks added later (projections, remote) plug in through addPanel().
 
+#include "livehost.h"
 #include "openjob.h"
 #include "timelineindex.h"
 
@@ -30,7 +31,7 @@ class StateInspector;
 class StreamBrowser;
 class TimelineWidget;
 
-class MainWindow : public QMainWindow
+class MainWindow : public QMainWindow, private LiveHost
 {
     Q_OBJECT
 public:
@@ -45,7 +46,7 @@ public:
     /// false: no modal dialogs (progress, errors); errors go to the status bar and openFailed (tests, screenshots).
     void setInteractive(bool on) { m_interactive = on; }
 
-    ReplayController* controller() const { return m_controller; }
+    ReplayController* controller() const override { return m_controller; }
     TimelineWidget* timeline() const { return m_timeline; }
     ReplayControls* controls() const { return m_controls; }
     StreamBrowser* streamBrowser() const { return m_browser; }
@@ -53,11 +54,13 @@ public:
     StateInspector* stateInspector() const { return m_stateInspector; }
     DiffInspector* diffInspector() const { return m_diffInspector; }
     EventTableView* eventTable() const { return m_eventTable; }
-    std::shared_ptr<const TimelineIndex> index() const { return m_index; }
+    std::shared_ptr<const TimelineIndex> index() const override { return m_index; }
+    std::shared_ptr<EventReader> reader() const override { return m_reader; }
+    bool isInteractive() const override { return m_interactive; }
     /// Remote sources opened from Open Remote: live tail, connection status, Save capture as….
     LiveController* live() const { return m_live; }
     ReplayService* replayService() const { return m_service; }
-    QString currentDisplayUri() const { return m_displayUri; }
+    QString currentDisplayUri() const override { return m_displayUri; }
     bool isOpening() const { return m_job != nullptr; }
     /// No open, state, diff, blame or event request outstanding (screenshots wait for this).
     bool isIdle() const;
@@ -93,15 +96,17 @@ protected:
     void dropEvent(QDropEvent*) override;
 
 private:
-    friend class LiveController;
+    // LiveHost: what the live controller may reach of the window.
+    QMainWindow* hostWindow() override { return this; }
+    void applyOpen(const OpenResult& r) override;
+    void indexGrew(const TimelineAppend& change) override;
+    void report(const QString& title, const QString& error) override;
+    void liveOpenFailed(const QString& displayUri, const QString& error) override;
+
     void buildMenus();
     void buildDocks();
     void applyDefaultDockSizes();
     void wireServices();
-    void applyOpen(const OpenResult& r);
-    /// The open index grew in place (live tail, TimelineIndex::append()): every view takes in the change
-    /// and keeps its place.
-    void indexGrew(const TimelineAppend& change);
     void addRecent(const QString& displayUri);
     void rebuildRecentMenu();
     void requestState();
@@ -109,7 +114,6 @@ private:
     void updateStatus();
     QString stateStream() const;
     QString describePosition(qint64 position) const;
-    void report(const QString& title, const QString& error);
 
     ReplayController* m_controller;
     TimelineWidget* m_timeline;

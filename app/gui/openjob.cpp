@@ -11,50 +11,41 @@
 namespace chronoscope {
 
 OpenJob::OpenJob(const QString& uri, const QString& cacheDir, const QString& demoPath, QObject* parent)
-    : QObject(parent), m_uri(uri), m_displayUri(redactUri(uri)), m_cacheDir(cacheDir), m_demoPath(demoPath)
+    : QObject(parent), m_uri(uri), m_displayUri(redactUri(uri)), m_cacheDir(cacheDir), m_demoPath(demoPath),
+      m_jobs(this, JobTracker::Threads::Dedicated, QStringLiteral("open"))
 {
     qRegisterMetaType<OpenResult>();
 }
 
-OpenJob::~OpenJob()
-{
-    cancel();
-    if (m_thread) {
-        m_thread->wait();
-        delete m_thread;
-    }
-}
+OpenJob::~OpenJob() = default;  // the tracker stops the work and waits for it
 
 bool OpenJob::isRunning() const
 {
-    return m_thread && m_thread->isRunning();
+    return m_id && m_jobs.isCurrent(m_id);
 }
 
 void OpenJob::cancel()
 {
-    m_cancel.cancel();
+    if (m_id)
+        m_jobs.interrupt(m_id);  // the open stops; finished() still tells it was cancelled
 }
 
 void OpenJob::start()
 {
-    if (m_thread)
+    if (m_id)
         return;
-    QPointer<OpenJob> self(this);
     const QString uri = m_uri, displayUri = m_displayUri, cacheDir = m_cacheDir, demoPath = m_demoPath;
-    const CancelToken cancel = m_cancel;
-    // Progress arrives from the worker much faster than a dialog can show it: pass on at most ~20 a second.
-    auto lastReport = std::make_shared<QElapsedTimer>();
-    lastReport->start();
-    ProgressFn progress = [self, lastReport](qint64 done, qint64 total, const QString& what) {
-        if (lastReport->elapsed() < 50 && done != total)
-            return;
-        lastReport->restart();
-        QMetaObject::invokeMethod(self, [self, done, total, what] {
-            if (self)
-                Q_EMIT self->progress(done, total, what);
-        }, Qt::QueuedConnection);
-    };
-    m_thread = QThread::create([self, uri, displayUri, cacheDir, demoPath, cancel, progress] {
+    m_id = m_jobs.start(JobTracker::NoLane, [this, uri, displayUri, cacheDir, demoPath](const JobHandle& job) {
+        const CancelToken cancel = job.token();
+        // Progress arrives from the worker much faster than a dialog can show it: pass on at most ~20 a second.
+        auto lastReport = std::make_shared<QElapsedTimer>();
+        lastReport->start();
+        ProgressFn progress = [this, job, lastReport](qint64 done, qint64 total, const QString& what) {
+            if (lastReport->elapsed() < 50 && done != total)
+                return;
+            lastReport->restart();
+            job.post([this, done, total, what] { Q_EMIT this->progress(done, total, what); });
+        };
         QElapsedTimer clock;
         clock.start();
         OpenResult r;
@@ -63,18 +54,14 @@ void OpenJob::start()
         auto finish = [&] {
             r.cancelled = cancel.isCancelled();
             r.elapsedMs = clock.elapsed();
-            QMetaObject::invokeMethod(self, [self, r] {
-                if (self)
-                    Q_EMIT self->finished(r);
-            }, Qt::QueuedConnection);
+            return r;
         };
         if (!demoPath.isEmpty() && !QFileInfo::exists(demoPath)) {
             QDir().mkpath(QFileInfo(demoPath).absolutePath());
             QString error;
             if (!generateDemoStore(demoPath, DemoOptions{}, progress, cancel, &error)) {
                 r.error = QObject::tr("Could not create the demo store %1: %2").arg(demoPath, error);
-                finish();
-                return;
+                return finish();
             }
         }
         OpenOptions options;
@@ -85,8 +72,7 @@ void OpenJob::start()
         std::unique_ptr<EventReader> reader = openSource(uri, options, &error);
         if (!reader) {
             r.error = error.isEmpty() ? QObject::tr("%1 could not be opened.").arg(displayUri) : error;
-            finish();
-            return;
+            return finish();
         }
         // A local file's index is kept in the cache, keyed by the file's identity, so a second open of a
         // big store skips reading it all again.
@@ -112,8 +98,7 @@ void OpenJob::start()
             index = buildTimelineIndex(*reader, cancel, progress, &error);
             if (!index) {
                 r.error = QObject::tr("%1: %2").arg(displayUri, error);
-                finish();
-                return;
+                return finish();
             }
             if (!cachePath.isEmpty() && QDir().mkpath(QFileInfo(cachePath).absolutePath())) {
                 QString cacheError;
@@ -122,9 +107,8 @@ void OpenJob::start()
         }
         r.reader = std::shared_ptr<EventReader>(std::move(reader));
         r.index = index;
-        finish();
-    });
-    m_thread->start();
+        return finish();
+    }, [this](quint64, const OpenResult& r) { Q_EMIT finished(r); });
 }
 
 } // namespace chronoscope

@@ -1,14 +1,14 @@
 #pragma once
 // Opening a store off the GUI thread: openSource() (which may import a file into a cache or page a remote
-// store), then the timeline index. Progress is reported to the GUI thread; cancel() stops either step, and
-// a cancelled or failed open never touches the store that is already open.
+// store), then the timeline index, as one JobTracker job on a thread of its own. Progress is reported to the GUI
+// thread; cancel() stops either step (finished() still comes, with cancelled set), and a cancelled or failed
+// open never touches the store that is already open.
 
 #include "sources/sourceregistry.h"
 #include "timelineindex.h"
+#include "util/jobtracker.h"
 
 #include <QObject>
-#include <QPointer>
-#include <QThread>
 
 #include <memory>
 
@@ -37,6 +37,7 @@ public:
 
     void start();
     void cancel();
+    /// Started and finished() not yet emitted.
     bool isRunning() const;
     QString displayUri() const { return m_displayUri; }
 
@@ -49,8 +50,8 @@ private:
     QString m_displayUri;
     QString m_cacheDir;
     QString m_demoPath;
-    CancelToken m_cancel;
-    QThread* m_thread = nullptr;
+    quint64 m_id = 0;
+    JobTracker m_jobs;  ///< last: stops (and waits for) the work first
 };
 
 } // namespace chronoscope

@@ -1,23 +1,23 @@
 #pragma once
-// Projections off the GUI thread: one worker thread owns every loaded JsProjection (a QJSEngine belongs
-// to the thread that made it), its ProjectionReplay and its own reader clone. Requests return an id;
-// results come back as signals on the service's thread with that id, so a view drops answers to
-// requests that are no longer current. A newer state request for a projection makes older queued
-// ones for it be skipped; divergence and watch runs report progress and stop on cancel().
+// Projections off the GUI thread: one worker thread (a JobTracker with a thread of its own) owns every
+// loaded JsProjection (a QJSEngine belongs to the thread that made it), its ProjectionReplay and its own
+// reader. Requests return an id; results come back as signals on the service's thread with that id. State
+// requests for a projection share a JobTracker lane: a newer one cancels the older (queued or running) and
+// the older never answers. Loads always answer; divergence, watch and blame runs report progress and stop
+// on cancel() (they then answer failed() with kind Cancelled).
 
 #include "projection/divergence.h"
 #include "projection/projectionreplay.h"
+#include "util/jobtracker.h"
 
+#include <QHash>
 #include <QObject>
+#include <QSet>
 
-#include <atomic>
+#include <functional>
 #include <memory>
 
-class QThread;
-
 namespace chronoscope {
-
-class ProjectionWorker;
 
 class ProjectionService : public QObject
 {
@@ -44,7 +44,7 @@ public:
     /// The event whose handlers last changed `pointer` (RFC 6901, into ProjectionSnapshot::view()) at or
     /// before `position`: blameReady() or failed().
     quint64 requestBlame(const QString& name, qint64 position, const QString& pointer);
-    /// Stops the running divergence or watch (its request fails with kind Cancelled).
+    /// Stops the divergence, watch and blame runs asked for so far (each fails with kind Cancelled).
     void cancel();
 
 Q_SIGNALS:
@@ -59,11 +59,19 @@ Q_SIGNALS:
     void progress(quint64 id, qint64 done, qint64 total);
 
 private:
-    friend class ProjectionWorker;
-    QThread* m_thread;
-    ProjectionWorker* m_worker;
-    std::atomic<quint64> m_nextId{1};
+    struct WorkerState;
+    /// Runs on the worker thread; returns what to emit on the service's thread (given the request id).
+    using Deliver = std::function<void(quint64 id)>;
+    using Job = std::function<Deliver(WorkerState& worker, const JobHandle& job)>;
+    quint64 submit(int lane, Job job);
+    /// Starts a divergence, watch or blame run (cancel() stops it).
+    quint64 submitLongRun(Job job);
+
+    std::unique_ptr<WorkerState> m_state;  ///< touched only on the worker thread
+    QHash<QString, int> m_stateLanes;      ///< the JobTracker lane of each projection's state requests
+    QSet<quint64> m_longRuns;              ///< divergence, watch and blame runs not yet known to be over
     bool m_hasReader = false;
+    JobTracker m_jobs;                     ///< last: stops (and waits for) the work first
 };
 
 } // namespace chronoscope

@@ -14,26 +14,21 @@ struct ReplayService::WorkerState
 };
 
 ReplayService::ReplayService(std::unique_ptr<EventReader> reader, QObject* parent)
-    : QObject(parent), m_reader(std::move(reader))
+    : QObject(parent), m_reader(std::move(reader)),
+      m_jobs(this, JobTracker::Threads::Dedicated, QStringLiteral("chronoscope-replay"))
 {
     qRegisterMetaType<chronoscope::StateResult>();
     qRegisterMetaType<chronoscope::BlameResult>();
     qRegisterMetaType<chronoscope::EventChange>();
-    m_thread.setObjectName(QStringLiteral("chronoscope-replay"));
-    m_worker = new QObject;
-    m_worker->moveToThread(&m_thread);
-    m_thread.start();
 }
 
 ReplayService::~ReplayService()
 {
-    cancelAll();
+    m_jobs.cancelAll();
     // The engine and the cloned reader were made on the worker thread (a Qt SQL connection must be
-    // closed where it was opened): tear them down there, then stop the thread.
-    QMetaObject::invokeMethod(m_worker, [this] { m_state.reset(); }, Qt::BlockingQueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
-    delete m_worker;
+    // closed where it was opened): tear them down there, after the cancelled work has returned.
+    m_jobs.post([this](const JobHandle&) { m_state.reset(); });
+    m_jobs.waitForDone();
 }
 
 ReplayService::WorkerState& ReplayService::workerState()
@@ -57,39 +52,16 @@ ReplayService::WorkerState& ReplayService::workerState()
 
 quint64 ReplayService::submit(Kind kind, Job job)
 {
-    const quint64 id = ++m_nextId;
-    Slot& slot = m_slots[kind];
-    slot.token.cancel();  // the superseded request stops at its next event
-    slot = Slot{id, CancelToken(), true};
-    const CancelToken token = slot.token;
-    QMetaObject::invokeMethod(
-        m_worker,
-        [this, id, kind, token, job = std::move(job)] {
-            if (token.isCancelled())
-                return;  // superseded while queued: no work at all
+    return m_jobs.start(
+        kind,
+        [this, job = std::move(job)](const JobHandle& handle) -> Deliver {
             WorkerState& ws = workerState();
-            Deliver deliver;
-            if (!ws.engine) {
-                deliver = [this](quint64 rid) { Q_EMIT failed(rid, QStringLiteral("no reader to replay from")); };
-            } else {
-                deliver = job(*ws.engine, token);
-            }
-            if (token.isCancelled())
-                return;
-            // Back on the service's thread; a request superseded in the meantime is dropped there.
-            QMetaObject::invokeMethod(
-                this,
-                [this, id, kind, token, deliver = std::move(deliver)] {
-                    Slot& s = m_slots[kind];
-                    if (s.id != id || !s.pending || token.isCancelled())
-                        return;
-                    s.pending = false;
-                    deliver(id);
-                },
-                Qt::QueuedConnection);
+            if (!ws.engine)
+                return [this](quint64 rid) { Q_EMIT failed(rid, QStringLiteral("no reader to replay from")); };
+            return job(*ws.engine, handle.token());
         },
-        Qt::QueuedConnection);
-    return id;
+        // Back on the service's thread; a request superseded or cancelled meanwhile never gets here.
+        [](quint64 id, const Deliver& deliver) { deliver(id); });
 }
 
 quint64 ReplayService::requestState(const QString& stream, const Point& point)
@@ -134,28 +106,17 @@ quint64 ReplayService::requestChange(const Event& event)
 
 void ReplayService::cancel(quint64 id)
 {
-    for (Slot& s : m_slots) {
-        if (s.id == id && s.pending) {
-            s.token.cancel();
-            s.pending = false;
-        }
-    }
+    m_jobs.cancel(id);
 }
 
 void ReplayService::cancelAll()
 {
-    for (Slot& s : m_slots) {
-        s.token.cancel();
-        s.pending = false;
-    }
+    m_jobs.cancelAll();
 }
 
 bool ReplayService::isPending(quint64 id) const
 {
-    for (const Slot& s : m_slots)
-        if (s.id == id)
-            return s.pending;
-    return false;
+    return m_jobs.isCurrent(id);
 }
 
 } // namespace chronoscope

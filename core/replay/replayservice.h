@@ -1,18 +1,20 @@
 #pragma once
-// ReplayService: the replay engine for the GUI. Work runs on a worker thread of its own, with its own
-// reader (a clone made on that thread) and its own engine (so its checkpoints survive between
-// requests). Every request gets an id. Requests come in kinds (state, diff, blame, change); a newer
-// request of a kind supersedes the older one of that kind: the older one's running work is
-// cancelled and its result is never emitted. Results arrive on the thread the service lives in.
+// ReplayService: the replay engine for the GUI. Work runs on a thread of its own (a JobTracker with a
+// dedicated thread), with its own reader (a clone made on that thread) and its own engine (so its
+// checkpoints survive between requests). Every request gets an id. Requests come in kinds (state, diff,
+// blame, change), one JobTracker lane each: a newer request of a kind supersedes the older one of that
+// kind: the older one's running work is cancelled and its result is never emitted. Results arrive on the
+// thread the service lives in.
 
 #include "diff/blame.h"
 #include "replay/replayengine.h"
+#include "util/jobtracker.h"
 
 #include <QJsonArray>
 #include <QJsonValue>
 #include <QObject>
-#include <QThread>
 
+#include <functional>
 #include <memory>
 
 namespace chronoscope {
@@ -45,13 +47,7 @@ Q_SIGNALS:
     void failed(quint64 id, const QString& message);
 
 private:
-    enum Kind { StateKind, DiffKind, BlameKind, ChangeKind, KindCount };
-    struct Slot
-    {
-        quint64 id = 0;
-        CancelToken token;
-        bool pending = false;
-    };
+    enum Kind { StateKind, DiffKind, BlameKind, ChangeKind };
     struct WorkerState;
     /// Runs on the worker thread; returns what to emit on the service's thread (given the request id).
     using Deliver = std::function<void(quint64 id)>;
@@ -60,12 +56,9 @@ private:
     quint64 submit(Kind kind, Job job);
     WorkerState& workerState();
 
-    QThread m_thread;
-    QObject* m_worker = nullptr;                    ///< lives in m_thread; jobs are queued to it
     std::unique_ptr<EventReader> m_reader;          ///< the reader given; cloned on the worker thread
     std::unique_ptr<WorkerState> m_state;           ///< touched only on the worker thread
-    Slot m_slots[KindCount];
-    quint64 m_nextId = 0;
+    JobTracker m_jobs;                              ///< last: stops (and waits for) the work first
 };
 
 } // namespace chronoscope

@@ -14,7 +14,6 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
-#include <QThread>
 #include <QUrlQuery>
 #include <QVBoxLayout>
 
@@ -108,14 +107,7 @@ OpenRemoteDialog::OpenRemoteDialog(QWidget* parent) : QDialog(parent)
     updateState();
 }
 
-OpenRemoteDialog::~OpenRemoteDialog()
-{
-    m_testCancel.cancel();
-    if (m_testThread) {
-        m_testThread->wait();
-        delete m_testThread;
-    }
-}
+OpenRemoteDialog::~OpenRemoteDialog() = default;  // the tracker cancels a test in progress and waits for it
 
 QString OpenRemoteDialog::uri() const
 {
@@ -235,68 +227,63 @@ void OpenRemoteDialog::updateState()
 {
     const QString error = validationError();
     m_ok->setEnabled(error.isEmpty());
-    m_test->setEnabled(error.isEmpty() && !m_testThread);
+    m_test->setEnabled(error.isEmpty() && !testing());
     m_topics->setVisible(m_uri->currentText().trimmed().startsWith(QLatin1String("kafka://"), Qt::CaseInsensitive));
-    m_topics->setEnabled(error.isEmpty() && !m_testThread);
-    if (!m_testThread)
+    m_topics->setEnabled(error.isEmpty() && !testing());
+    if (!testing())
         m_status->setText(error);
 }
 
 void OpenRemoteDialog::testConnection()
 {
-    if (m_testThread || !validationError().isEmpty())
+    if (testing() || !validationError().isEmpty())
         return;
-    m_testCancel = CancelToken();
     m_status->setText(tr("Connecting to %1…").arg(redactUri(uri())));
     m_test->setEnabled(false);
     const QString target = uriWithSecret();
-    const CancelToken cancel = m_testCancel;
-    auto result = std::make_shared<std::pair<bool, QString>>();
-    // connect() blocks (network, timeouts): it runs on its own thread; the dialog stays responsive.
-    m_testThread = QThread::create([target, cancel, result] {
-        RemoteEndpoint ep;
-        ep.cancel = cancel;
-        QString error;
-        if (!RemoteEndpoint::parse(target, &ep, &error)) {
-            *result = {false, error};
-            return;
-        }
-        auto client = createRemoteClient(ep, &error);
-        if (client && client->connect(&error))
-            *result = {true, client->describe()};
-        else
-            *result = {false, error};
-    });
-    connect(m_testThread, &QThread::finished, this, [this, result] {
-        m_testThread->deleteLater();
-        m_testThread = nullptr;
-        const QString message = result->first ? tr("Connected: %1").arg(result->second) : result->second;
-        m_status->setText(message);
-        m_test->setEnabled(validationError().isEmpty());
-        Q_EMIT testFinished(result->first, message);
-    });
-    m_testThread->start();
+    // connect() blocks (network, timeouts): it runs as a job on a thread of its own; the dialog stays responsive.
+    m_testId = m_testJobs.start(
+        JobTracker::NoLane,
+        [target](const JobHandle& job) -> std::pair<bool, QString> {
+            RemoteEndpoint ep;
+            ep.cancel = job.token();
+            QString error;
+            if (!RemoteEndpoint::parse(target, &ep, &error))
+                return {false, error};
+            auto client = createRemoteClient(ep, &error);
+            if (client && client->connect(&error))
+                return {true, client->describe()};
+            return {false, error};
+        },
+        [this](quint64, const std::pair<bool, QString>& result) {
+            const QString message = result.first ? tr("Connected: %1").arg(result.second) : result.second;
+            m_status->setText(message);
+            m_test->setEnabled(validationError().isEmpty());
+            Q_EMIT testFinished(result.first, message);
+        });
 }
 
 void OpenRemoteDialog::pickTopics()
 {
-    if (m_testThread || !validationError().isEmpty())
+    if (testing() || !validationError().isEmpty())
         return;
     m_status->setText(tr("Listing the topics of %1…").arg(redactUri(uri())));
     m_topics->setEnabled(false);
     const QString target = uriWithSecret();
-    auto result = std::make_shared<std::tuple<bool, QList<KafkaTopicInfo>, QString>>();
-    m_testThread = QThread::create([target, result] {
-        QList<KafkaTopicInfo> topics;
-        QString error;
-        const bool ok = listKafkaTopics(target, &topics, &error);
-        *result = {ok, topics, error};
-    });
-    connect(m_testThread, &QThread::finished, this, [this, result] {
-        m_testThread->deleteLater();
-        m_testThread = nullptr;
+    using Topics = std::tuple<bool, QList<KafkaTopicInfo>, QString>;
+    // Listing asks the cluster's metadata (network, timeouts): a job on the dialog's own thread, like the test.
+    m_testId = m_testJobs.start(
+        JobTracker::NoLane,
+        [target](const JobHandle&) -> Topics {
+            QList<KafkaTopicInfo> topics;
+            QString error;
+            const bool ok = listKafkaTopics(target, &topics, &error);
+            return {ok, topics, error};
+        },
+        [this](quint64, const Topics& result) {
+        m_testId = 0;
         updateState();
-        const auto& [ok, topics, error] = *result;
+        const auto& [ok, topics, error] = result;
         if (!ok) {
             m_status->setText(error);
             return;
@@ -335,7 +322,7 @@ void OpenRemoteDialog::pickTopics()
         url.setPath(u'/' + picked.join(u','));
         m_uri->setCurrentText(withHosts(url, extra));
     });
-    m_testThread->start();
+    updateState();
 }
 
 void OpenRemoteDialog::setUri(const QString& uri)

@@ -3,6 +3,7 @@
 // widgets and in uriWithSecret() (memory); the recent list keeps redacted URIs.
 
 #include "sources/remote/remoteclient.h"
+#include "util/jobtracker.h"
 
 #include <QDialog>
 
@@ -11,7 +12,6 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
-class QThread;
 
 namespace chronoscope {
 
@@ -67,8 +67,9 @@ private:
     QPushButton* m_test;
     QPushButton* m_topics;
     QPushButton* m_ok;
-    QThread* m_testThread = nullptr;
-    CancelToken m_testCancel;
+    bool testing() const { return m_testId && m_testJobs.isCurrent(m_testId); }
+    quint64 m_testId = 0;
+    JobTracker m_testJobs{this, JobTracker::Threads::Dedicated, QStringLiteral("connection test")};  ///< last: ends first
 };
 
 } // namespace chronoscope

@@ -16,20 +16,6 @@ namespace chronoscope::remote {
 
 namespace {
 
-QUrl ensureCoreApplication(const QUrl& base)
-{
-    // QNetworkAccessManager needs an application object; the CLI runs without one (start-up budget),
-    // so the first HTTP request of such a process makes one.
-    if (QCoreApplication::instance())
-        return base;
-    static int argc = 1;
-    static char name[] = "chronoscope";
-    static char* argv[] = {name, nullptr};
-    static QCoreApplication* app = new QCoreApplication(argc, argv);
-    Q_UNUSED(app);
-    return base;
-}
-
 // The origin of a URL (RFC 6454): scheme, host and port, the port made explicit.
 bool sameOrigin(const QUrl& a, const QUrl& b)
 {
@@ -93,10 +79,13 @@ QString displayUrl(const QUrl& url)
     return u.toString();
 }
 
-// The application object must exist before any member (QSslConfiguration loads the TLS backend).
+// The application object must exist before any member (QSslConfiguration loads the TLS backend). Core
+// never makes one: the program's entry point does (app/gui/main.cpp, app/cli/main.cpp, the tests' main).
 HttpSession::HttpSession(const RemoteEndpoint& ep, const QUrl& base, QString* error)
-    : m_ep(ep), m_base(ensureCoreApplication(base))
+    : m_ep(ep), m_base(base)
 {
+    if (!QCoreApplication::instance())
+        qFatal("chronoscope: an HTTP source was opened before the program made its QCoreApplication");
     m_nam = std::make_unique<QNetworkAccessManager>();
     // Redirects are checked one by one (send()): only those to the same origin are followed.
     m_nam->setRedirectPolicy(QNetworkRequest::UserVerifiedRedirectPolicy);

@@ -195,70 +195,72 @@ bool saveCapture(EventReader& from, const QString& path, const QHash<QString, QS
 
 // ---- RemoteSession ------------------------------------------------------------------------------
 
-RemoteSession::RemoteSession(QObject* parent) : QObject(parent) {}
-
-RemoteSession::~RemoteSession()
+RemoteSession::RemoteSession(QObject* parent)
+    : QObject(parent), m_jobs(this, JobTracker::Threads::Dedicated, QStringLiteral("remote-read"))
 {
-    cancel();
-    wait();
 }
+
+RemoteSession::~RemoteSession() = default;  // the tracker stops the read and waits for it
 
 void RemoteSession::start(const QString& uri, const RemoteScope& scope, bool follow, const QString& cacheDir,
                           const QString& cachePath)
 {
-    cancel();
-    wait();
-    m_cancel = CancelToken();
+    // The read this one replaces is dropped (none of its signals arrive any more) and ends before the new
+    // one starts: both may write the same cache file.
+    m_jobs.cancelAll();
+    m_jobs.waitForDone();
     m_display = redactUri(uri);
     m_cachePath = cachePath.isEmpty() ? remoteCachePath(uri, scope, cacheDir) : cachePath;
     {
         QMutexLocker lock(&sessionMutex());
         m_result = {};
     }
-    RemoteFetchOptions o;
-    o.scope = scope;
-    o.live = true;
-    o.follow = follow;
-    o.cancel = m_cancel;
-    o.prompt = m_prompt;
-    o.progress = [this](qint64 done, qint64 total, const QString& what) { Q_EMIT progress(done, total, what); };
-    o.committed = [this](qint64 events, qint64 last) { Q_EMIT pagesCommitted(events, last); };
-    o.connected = [this](const QString& layout, const QString& d) { Q_EMIT connected(layout, d); };
     const QString path = m_cachePath;
+    const CredentialsPrompt prompt = m_prompt;
     // The URI (with its secret) lives only in this closure, in memory, for the worker's lifetime.
-    m_thread = QThread::create([this, uri, path, o] {
-        RemoteFetchResult r;
-        fetchRemote(uri, path, o, &r);
-        {
-            QMutexLocker lock(&sessionMutex());
-            m_result = r;
-        }
-        Q_EMIT finished(r.ok, r.error);
-    });
-    m_thread->setObjectName(QStringLiteral("remote-read"));
-    m_thread->start();
+    m_id = m_jobs.start(
+        JobTracker::NoLane,
+        [this, uri, path, scope, follow, prompt](const JobHandle& job) {
+            RemoteFetchOptions o;
+            o.scope = scope;
+            o.live = true;
+            o.follow = follow;
+            o.cancel = job.token();
+            o.prompt = prompt;
+            o.progress = [this, job](qint64 done, qint64 total, const QString& what) {
+                job.post([this, done, total, what] { Q_EMIT progress(done, total, what); });
+            };
+            o.committed = [this, job](qint64 events, qint64 last) {
+                job.post([this, events, last] { Q_EMIT pagesCommitted(events, last); });
+            };
+            o.connected = [this, job](const QString& layout, const QString& d) {
+                job.post([this, layout, d] { Q_EMIT connected(layout, d); });
+            };
+            RemoteFetchResult r;
+            fetchRemote(uri, path, o, &r);
+            {
+                QMutexLocker lock(&sessionMutex());
+                m_result = r;
+            }
+            return r;
+        },
+        [this](quint64, const RemoteFetchResult& r) { Q_EMIT finished(r.ok, r.error); });
 }
 
 void RemoteSession::cancel()
 {
-    m_cancel.cancel();
+    if (m_id)
+        m_jobs.interrupt(m_id);
 }
 
 bool RemoteSession::isRunning() const
 {
-    return m_thread && m_thread->isRunning();
+    return m_id && m_jobs.isCurrent(m_id);
 }
 
 bool RemoteSession::wait(int ms)
 {
-    if (!m_thread)
-        return true;
-    const bool done = ms < 0 ? m_thread->wait() : m_thread->wait(QDeadlineTimer(ms));
-    if (done) {
-        delete m_thread;
-        m_thread = nullptr;
-    }
-    return done;
+    return m_jobs.waitForDone(ms);
 }
 
 std::unique_ptr<EventReader> RemoteSession::openReader(QString* error) const

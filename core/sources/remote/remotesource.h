@@ -7,9 +7,9 @@
 
 #include "sources/remote/remoteclient.h"
 #include "store/eventreader.h"
+#include "util/jobtracker.h"
 
 #include <QObject>
-#include <QThread>
 
 #include <atomic>
 
@@ -62,8 +62,9 @@ QString remoteCachePath(const QString& uri, const RemoteScope& scope, const QStr
 bool saveCapture(EventReader& from, const QString& path, const QHash<QString, QString>& meta, QString* error,
                  bool overwrite = false);
 
-/// A remote read in a worker thread, for the app: progress and page signals arrive on the thread that
-/// created the session; cancel() stops at once; the cache file stays readable throughout.
+/// A remote read in a worker thread (a JobTracker job on a thread of its own), for the app: every signal
+/// arrives on the thread that created the session, and only for the current read (a restarted session
+/// never hears from the read it replaced); cancel() stops at once; the cache file stays readable throughout.
 class RemoteSession : public QObject
 {
     Q_OBJECT
@@ -75,7 +76,7 @@ public:
     void start(const QString& uri, const RemoteScope& scope, bool follow, const QString& cacheDir = {},
                const QString& cachePath = {});
     void setPrompt(CredentialsPrompt prompt) { m_prompt = std::move(prompt); }
-    /// Stops reading or following; what was read stays in the cache.
+    /// Stops reading or following (finished() still comes); what was read stays in the cache.
     void cancel();
     bool isRunning() const;
     /// Blocks until the worker ends (tests, shutdown).
@@ -94,12 +95,12 @@ Q_SIGNALS:
     void finished(bool ok, const QString& error);
 
 private:
-    QThread* m_thread = nullptr;
-    CancelToken m_cancel;
     CredentialsPrompt m_prompt;
     QString m_cachePath;
     QString m_display;
     RemoteFetchResult m_result;
+    quint64 m_id = 0;
+    JobTracker m_jobs;  ///< last: stops (and waits for) the read first
 };
 
 } // namespace chronoscope
