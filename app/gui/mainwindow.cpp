@@ -4,7 +4,7 @@
 #include "projections/projectionstatelink.h"
 #include "remote/openremotedialog.h"
 
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "diffinspector.h"
 #include "eventinspector.h"
 #include "eventlookup.h"
@@ -19,6 +19,7 @@
 #include "streambrowser.h"
 #include "theme.h"
 #include "timelinewidget.h"
+#include "util/cacheroot.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -37,7 +38,6 @@
 #include <QMimeData>
 #include <QProgressDialog>
 #include <QSettings>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QTimer>
@@ -181,7 +181,7 @@ QString MainWindow::bundledDemoPath()
 
 QString MainWindow::cacheDir()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
+    return cacheRoot();  // util/cacheroot.h: shared with the CLI
 }
 
 QString MainWindow::cacheDemoPath()

@@ -1,7 +1,8 @@
-#include "import/jsonscan.h"
+#include "json/jsonscan.h"
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 
 namespace chronoscope::jsonscan {
 
@@ -144,7 +145,8 @@ inline Result scanString(const char* p, const char* end, bool* escaped)
     }
 }
 
-inline Result scanNumber(const char* p, const char* end)
+// `whole`: the text ends at `end`, so a number running up to it is complete.
+inline Result scanNumber(const char* p, const char* end, bool whole)
 {
     const char* s = p;
     if (s < end && *s == '-')
@@ -177,7 +179,7 @@ inline Result scanNumber(const char* p, const char* end)
         if (s == d)
             return s >= end ? incomplete() : error(s, "a digit must follow the exponent");
     }
-    if (s >= end)
+    if (s >= end && !whole)
         return incomplete(); // more digits may follow
     Result r;
     r.status = Status::Complete;
@@ -200,10 +202,16 @@ inline Result scanLiteral(const char* p, const char* end, const char* word, size
 
 } // namespace
 
-Result scanValue(const char* p, const char* end, bool* spacedOut)
+Result scanValue(const char* p, const char* end, bool* spacedOut, int maxDepth, bool whole)
 {
-    // Explicit stack of open containers: '{' or '['.
-    char stack[kMaxDepth];
+    // Explicit stack of open containers: '{' or '['. A deeper limit than the default takes the heap.
+    char local[kMaxDepth];
+    std::unique_ptr<char[]> large;
+    char* stack = local;
+    if (maxDepth > kMaxDepth) {
+        large = std::make_unique<char[]>(size_t(maxDepth));
+        stack = large.get();
+    }
     int depth = 0;
     bool spaced = false;
     const char* s = p;
@@ -216,8 +224,9 @@ Result scanValue(const char* p, const char* end, bool* spacedOut)
         const char c = *s;
         Result r;
         if (c == '{' || c == '[') {
-            if (depth >= kMaxDepth)
-                return error(s, "JSON nested too deeply (more than 512 levels)");
+            if (depth >= maxDepth)
+                return error(s, maxDepth == kMaxDepth ? "JSON nested too deeply (more than 512 levels)"
+                                                      : "JSON nested too deeply");
             stack[depth++] = c;
             ++s;
             s = skipSpace(s, end, spaced);
@@ -246,7 +255,7 @@ Result scanValue(const char* p, const char* end, bool* spacedOut)
         if (c == '"')
             r = scanString(s + 1, end, nullptr);
         else if (c == '-' || (c >= '0' && c <= '9'))
-            r = scanNumber(s, end);
+            r = scanNumber(s, end, whole && depth == 0);
         else if (c == 't')
             r = scanLiteral(s, end, "true", 4);
         else if (c == 'f')
@@ -361,6 +370,19 @@ Result scanTopValue(const char* p, const char* end, std::vector<Member>& members
         if (s >= end)
             return incomplete();
     }
+}
+
+bool isNumber(const char* p, std::size_t n, bool* integerForm)
+{
+    if (n == 0 || !(*p == '-' || (*p >= '0' && *p <= '9')))
+        return false;
+    const Result r = scanNumber(p, p + n, true);
+    if (r.status != Status::Complete || r.end != p + n)
+        return false;
+    if (integerForm)
+        *integerForm = std::memchr(p, '.', n) == nullptr && std::memchr(p, 'e', n) == nullptr &&
+                       std::memchr(p, 'E', n) == nullptr;
+    return true;
 }
 
 namespace {

@@ -5,7 +5,7 @@
 // request of a kind supersedes the older one of that kind: the older one's running work is
 // cancelled and its result is never emitted. Results arrive on the thread the service lives in.
 
-#include "diff/blame.h"
+#include "replay/blame.h"
 #include "replay/replayengine.h"
 
 #include <QJsonArray>

@@ -2,13 +2,13 @@
 
 #include "sources/sqlitelayout.h"
 #include "util/filekind.h"
+#include "util/inflater.h"
+#include "util/uri.h"
 
 #include <QFile>
 #include <QFileInfo>
 #include <QMutex>
-#include <QUrlQuery>
 
-#include <zlib.h>
 
 namespace chronoscope {
 
@@ -26,34 +26,6 @@ QMutex& registryMutex()
     return m;
 }
 
-bool looksLikeUri(const QString& s)
-{
-    const qsizetype colon = s.indexOf(QLatin1String("://"));
-    if (colon <= 1)
-        return false;
-    for (qsizetype i = 0; i < colon; ++i) {
-        const QChar c = s[i];
-        if (!c.isLetterOrNumber() && c != u'+' && c != u'-' && c != u'.')
-            return false;
-    }
-    return true;
-}
-
-QByteArray gunzipHead(const QByteArray& compressed, int maxOut)
-{
-    QByteArray out(maxOut, Qt::Uninitialized);
-    z_stream zs{};
-    if (inflateInit2(&zs, 15 + 32) != Z_OK)
-        return {};
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-    zs.avail_in = uInt(compressed.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = uInt(out.size());
-    inflate(&zs, Z_SYNC_FLUSH);
-    out.truncate(qsizetype(zs.total_out));
-    inflateEnd(&zs);
-    return out;
-}
 
 void readSqliteTables(SourceProbe* probe)
 {
@@ -82,25 +54,6 @@ QList<SourceKind> SourceRegistry::kinds()
 {
     QMutexLocker lock(&registryMutex());
     return registry();
-}
-
-QString redactUri(const QString& uri)
-{
-    if (!looksLikeUri(uri))
-        return uri;
-    QUrl url(uri);
-    if (!url.isValid())
-        return QStringLiteral("<invalid URI>");
-    url.setPassword({});
-    QUrlQuery q(url);
-    for (const auto& item : q.queryItems()) {
-        const QString k = item.first.toLower();
-        if (k.contains(u"pass") || k.contains(u"token") || k.contains(u"secret") || k.contains(u"key") ||
-            k.contains(u"auth"))
-            q.removeAllQueryItems(item.first);
-    }
-    url.setQuery(q);
-    return url.toString();
 }
 
 bool probeSource(const QString& uri, SourceProbe* probe, QString* error)
@@ -140,7 +93,7 @@ bool probeSource(const QString& uri, SourceProbe* probe, QString* error)
     f.close();
     if (probe->head.startsWith("\x1f\x8b")) {
         probe->gzip = true;
-        probe->head = gunzipHead(probe->head, 64 * 1024);
+        probe->head = Inflater(Inflater::Format::GzipOrZlib).inflateHead(probe->head, 64 * 1024);
     } else if (probe->head.startsWith(QByteArrayLiteral("SQLite format 3\0"))) {
         probe->isSqlite = true;
         readSqliteTables(probe);

@@ -3,13 +3,13 @@
 // never writes to the file, not even a journal.
 
 #include "store/eventreader.h"
+#include "store/sqlitedb.h"
 
 #include <QHash>
 
 #include <vector>
 
 struct sqlite3;
-struct sqlite3_stmt;
 
 namespace chronoscope {
 
@@ -76,7 +76,7 @@ private:
     std::vector<char> m_streamKnown;
     qint64 m_streamMisses = 0;
     bool m_allStreamsLoaded = false;
-    sqlite3_stmt* m_streamNameStmt = nullptr;
+    SqlStatement m_streamNameStmt;
     std::vector<QString> m_typeNames;
     std::vector<char> m_typeKnown;
     QHash<QString, qint64> m_typeIds;
