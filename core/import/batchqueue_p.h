@@ -14,7 +14,6 @@
 
 namespace chronoscope::importer {
 
-// ---------------------------------------------------------------------------------------------
 // The importer is a pipeline of two threads: the parser (reading, scanning, mapping) fills batches of
 // records, the calling thread writes them to the store. Records keep file order, and issues travel
 // in the same stream, so the summary lists them in file order.

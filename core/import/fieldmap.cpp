@@ -10,9 +10,6 @@
 
 namespace chronoscope::importer {
 
-// ---------------------------------------------------------------------------------------------
-// Field mapping.
-
 // The names events carry their fields under in common stores and exports, best first.
 const std::unordered_map<std::string_view, Candidate>& candidates()
 {

@@ -12,9 +12,6 @@
 
 namespace chronoscope::importer {
 
-// ---------------------------------------------------------------------------------------------
-// Input: a plain or gzip-compressed file, read in chunks.
-
 class InputFile
 {
 public:

@@ -15,6 +15,32 @@
 
 namespace chronoscope::importer {
 
+namespace {
+
+// A compact JSON object of the members no canonical field claimed, written to out.
+void unclaimedMembers(const std::vector<Member>& members, std::string& out, std::string& scratch)
+{
+    out.assign(1, '{');
+    for (const Member& x : members) {
+        if (x.claimedBy >= 0)
+            continue;
+        if (out.size() > 1)
+            out += ',';
+        out += '"';
+        out.append(x.key);
+        out += "\":";
+        if (x.spaced) {
+            jsonscan::compact(x.value, scratch);
+            out += scratch;
+        } else {
+            out.append(x.value);
+        }
+    }
+    out += '}';
+}
+
+} // namespace
+
 void Importer::issue(qint64 line, const QString& message, bool skipped)
 {
     Record r;
@@ -611,23 +637,7 @@ void Importer::processObject(std::vector<Member>& members, qint64 line)
                 e.dataIsJson = false;
         }
     } else if (!cloudEvent) {
-        m_dataText.assign(1, '{');
-        for (const Member& x : members) {
-            if (x.claimedBy >= 0)
-                continue;
-            if (m_dataText.size() > 1)
-                m_dataText += ',';
-            m_dataText += '"';
-            m_dataText.append(x.key);
-            m_dataText += "\":";
-            if (x.spaced) {
-                jsonscan::compact(x.value, m_scratch[2]);
-                m_dataText += m_scratch[2];
-            } else {
-                m_dataText.append(x.value);
-            }
-        }
-        m_dataText += '}';
+        unclaimedMembers(members, m_dataText, m_scratch[2]);
         e.data = QByteArrayView(m_dataText.data(), qsizetype(m_dataText.size()));
     } else {
         e.data = QByteArrayView("null", 4);
@@ -642,23 +652,7 @@ void Importer::processObject(std::vector<Member>& members, qint64 line)
             e.metadata = QByteArrayView(m->value.data(), qsizetype(m->value.size()));
         }
     } else if (cloudEvent) {
-        m_metaText.assign(1, '{');
-        for (const Member& x : members) {
-            if (x.claimedBy >= 0)
-                continue;
-            if (m_metaText.size() > 1)
-                m_metaText += ',';
-            m_metaText += '"';
-            m_metaText.append(x.key);
-            m_metaText += "\":";
-            if (x.spaced) {
-                jsonscan::compact(x.value, m_scratch[3]);
-                m_metaText += m_scratch[3];
-            } else {
-                m_metaText.append(x.value);
-            }
-        }
-        m_metaText += '}';
+        unclaimedMembers(members, m_metaText, m_scratch[3]);
         e.metadata = QByteArrayView(m_metaText.data(), qsizetype(m_metaText.size()));
     }
 

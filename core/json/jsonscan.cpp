@@ -145,6 +145,26 @@ inline Result scanString(const char* p, const char* end, bool* escaped)
     }
 }
 
+// A member name and its ':' at s (whitespace before the name already skipped). Complete: end is just
+// after the ':'; *keyEnd (optional) just after the name's closing quote.
+inline Result scanMemberName(const char* s, const char* end, bool& spaced, bool* escaped, const char** keyEnd)
+{
+    if (*s != '"')
+        return error(s, "expected a member name in quotes");
+    Result k = scanString(s + 1, end, escaped);
+    if (k.status != Status::Complete)
+        return k;
+    if (keyEnd)
+        *keyEnd = k.end;
+    s = skipSpace(k.end, end, spaced);
+    if (s >= end)
+        return incomplete();
+    if (*s != ':')
+        return error(s, "expected ':' after a member name");
+    k.end = s + 1;
+    return k;
+}
+
 // `whole`: the text ends at `end`, so a number running up to it is complete.
 inline Result scanNumber(const char* p, const char* end, bool whole)
 {
@@ -238,17 +258,10 @@ Result scanValue(const char* p, const char* end, bool* spacedOut, int maxDepth, 
                 goto afterValue;
             }
             if (c == '{') {
-                if (*s != '"')
-                    return error(s, "expected a member name in quotes");
-                r = scanString(s + 1, end, nullptr);
+                r = scanMemberName(s, end, spaced, nullptr, nullptr);
                 if (r.status != Status::Complete)
                     return r;
-                s = skipSpace(r.end, end, spaced);
-                if (s >= end)
-                    return incomplete();
-                if (*s != ':')
-                    return error(s, "expected ':' after a member name");
-                ++s;
+                s = r.end;
             }
             continue;
         }
@@ -288,17 +301,10 @@ Result scanValue(const char* p, const char* end, bool* spacedOut, int maxDepth, 
                     s = skipSpace(s, end, spaced);
                     if (s >= end)
                         return incomplete();
-                    if (*s != '"')
-                        return error(s, "expected a member name in quotes");
-                    const Result k = scanString(s + 1, end, nullptr);
+                    const Result k = scanMemberName(s, end, spaced, nullptr, nullptr);
                     if (k.status != Status::Complete)
                         return k;
-                    s = skipSpace(k.end, end, spaced);
-                    if (s >= end)
-                        return incomplete();
-                    if (*s != ':')
-                        return error(s, "expected ':' after a member name");
-                    ++s;
+                    s = k.end;
                 }
                 break; // expect the next value
             }
@@ -333,19 +339,13 @@ Result scanTopValue(const char* p, const char* end, std::vector<Member>& members
         return r;
     }
     for (;;) {
-        if (*s != '"')
-            return error(s, "expected a member name in quotes");
         Member m;
-        const Result k = scanString(s + 1, end, &m.keyEscaped);
+        const char* keyEnd = nullptr;
+        const Result k = scanMemberName(s, end, spaced, &m.keyEscaped, &keyEnd);
         if (k.status != Status::Complete)
             return k;
-        m.key = std::string_view(s + 1, size_t(k.end - 1 - (s + 1)));
+        m.key = std::string_view(s + 1, size_t(keyEnd - 1 - (s + 1)));
         s = skipSpace(k.end, end, spaced);
-        if (s >= end)
-            return incomplete();
-        if (*s != ':')
-            return error(s, "expected ':' after a member name");
-        s = skipSpace(s + 1, end, spaced);
         if (s >= end)
             return incomplete();
         const char c = *s;

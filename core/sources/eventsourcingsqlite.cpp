@@ -365,17 +365,11 @@ protected:
                 ids << hex;
             }
             w->add("originator_id IN (" + w->inList(ids) + ")");
-            if (q.fromVersion > 0)
-                w->add("originator_version >= ?", q.fromVersion);
-            if (q.toVersion != kNoLimit)
-                w->add("originator_version <= ?", q.toVersion);
+            w->addRange("originator_version", q.fromVersion, q.toVersion);
         }
         if (!q.types.isEmpty())
             w->add("chronoscope_topic_type(topic) IN (" + w->inList(q.types) + ")");
-        if (q.fromPosition > 0)
-            w->add("rowid >= ?", q.fromPosition);
-        if (q.toPosition != kNoLimit)
-            w->add("rowid <= ?", q.toPosition);
+        w->addRange("rowid", q.fromPosition, q.toPosition);
         // The event time lives inside the (possibly encrypted) state: time ranges are applied after decoding.
         return q.since == kNoTime && q.until == kNoTime;
     }

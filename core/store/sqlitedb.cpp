@@ -9,6 +9,8 @@
 
 #include <sqlite3.h>
 
+#include <limits>
+
 namespace chronoscope {
 
 namespace {
@@ -461,6 +463,14 @@ QByteArray SqlStatement::bytes(int col) const
 
 // ---------------------------------------------------------------------------------------------------------------
 // SqlWhere
+
+void SqlWhere::addRange(const QByteArray& column, qint64 from, qint64 to)
+{
+    if (from > 0)
+        add(column + " >= ?", from);
+    if (to != std::numeric_limits<qint64>::max())
+        add(column + " <= ?", to);
+}
 
 QByteArray SqlWhere::inList(const QStringList& items)
 {

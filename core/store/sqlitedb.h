@@ -137,6 +137,9 @@ struct SqlWhere
         clauses << clause;
         values.push_back(std::move(v));
     }
+    /// A query's range on an integer column: "column >= from" when from > 0, "column <= to" when to is
+    /// not kNoLimit (the largest qint64, model/event.h).
+    void addRange(const QByteArray& column, qint64 from, qint64 to);
     /// "?,?,?" with the strings bound, for an IN list.
     QByteArray inList(const QStringList& items);
     QByteArray sql() const;  ///< "" or " WHERE a AND b"

@@ -645,17 +645,6 @@ qint64 SqliteStoreReader::count(const EventQuery& query, QString* error)
     return -1;
 }
 
-std::optional<Event> SqliteStoreReader::eventAt(qint64 position, QString* error)
-{
-    EventQuery q;
-    q.fromPosition = position;
-    q.toPosition = position;
-    q.limit = 1;
-    std::optional<Event> found;
-    read(q, [&found](const Event& e) { found = e; return false; }, error);
-    return found;
-}
-
 std::optional<Checkpoint> SqliteStoreReader::checkpointBefore(const QString& projection, const QString& stream,
                                                               const Point& point)
 {
