@@ -1,7 +1,7 @@
 // Blame: the event that last changed the value at a JSON Pointer, on streams where the answer is known.
-#include "diff/blame.h"
+#include "replay/blame.h"
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "replay/replayengine.h"
 #include "store/memoryreader.h"
 

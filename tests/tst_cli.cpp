@@ -2,7 +2,7 @@
 // good and bad input: exit codes, JSON shapes, filters, and results checked against folds computed here.
 #include "demo/demogenerator.h"
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 
 #include <QCryptographicHash>
 #include <QDir>

@@ -1,6 +1,6 @@
 // The demo generator: determinism, exact sizes, the incident, causal links and gapless versions.
 #include "demo/demogenerator.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "store/sqlitestore.h"
 
 #include <QDir>

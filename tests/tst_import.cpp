@@ -1,7 +1,7 @@
 // File import: mapping detection, explicit mappings, CloudEvents, gzip, every bad input of issue 2,
 // progress and cancel, and the file source's cache (reuse and invalidation). Real files in a temp dir.
 #include "import/importer.h"
-#include "import/jsonscan.h"
+#include "json/jsonscan.h"
 #include "sources/sourceregistry.h"
 #include "store/sqlitestore.h"
 

@@ -1,6 +1,6 @@
 // Structural JSON diff (RFC 6902 out), the patch applier, and RFC 6901 pointers.
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 
 #include <QJsonArray>
 #include <QJsonObject>

@@ -1,8 +1,8 @@
 // RFC 7386 merge patch, including the RFC's own appendix A examples, and numbers kept as written
-// through parse, merge and write (diff/jsonvalue.h).
-#include "diff/mergepatch.h"
+// through parse, merge and write (json/jsonvalue.h).
+#include "json/mergepatch.h"
 #include "number_texts.h"
-#include "util/jsontext.h"
+#include "json/jsontext.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,7 +1,7 @@
 // JavaScript projections: every API form against hand-computed states, partitions, the sandbox,
 // seeking with checkpoints, blame, first divergence and watchpoints, on crafted in-memory stores.
 
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "projection/divergence.h"
 #include "projection/jsprojection.h"
 #include "projection/projectionreplay.h"

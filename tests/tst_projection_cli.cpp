@@ -1,7 +1,7 @@
 // chronoscope-cli with JavaScript projections, end to end: the real binary (QProcess) on stores this
 // test writes (crafted, and the generated demo), with known answers; bad projections exit with 2.
 
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "sources/sourceregistry.h"
 
 #include "fixtures/stopwithsignal.h"

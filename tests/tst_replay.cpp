@@ -1,6 +1,6 @@
 // The replay engine: point semantics, checkpoints (persisted and in memory), bad data, cancellation.
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "replay/checkpointcache.h"
 #include "replay/replayengine.h"
 #include "store/memoryreader.h"

@@ -1,7 +1,7 @@
 // ReplayService: results arrive on the caller's thread, superseded and cancelled requests stay silent,
 // running work is stopped, failures are reported.
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "replay/replayservice.h"
 #include "store/memoryreader.h"
 #include "store/sqlitestore.h"

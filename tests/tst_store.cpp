@@ -1,6 +1,6 @@
 // The native store file: schema and versioning, every EventReader query against the MemoryReader
 // oracle, stream summaries, checkpoints, the writer's partial-file discipline, append mode, and bad files.
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "sources/sourceregistry.h"
 #include "store/memoryreader.h"
 #include "store/sqlitestore.h"

@@ -2,8 +2,8 @@
 // language and its formatters, the glossary (sentences, actors, redaction, hidden paths), the sequence
 // layout, and the engine on an in-memory store (anchors, narrowing, continuation, KPIs, facts, lint).
 
-#include "diff/jsonvalue.h"
-#include "diff/mergepatch.h"
+#include "json/jsonvalue.h"
+#include "json/mergepatch.h"
 #include "store/memoryreader.h"
 #include "story/sequencelayout.h"
 #include "story/story.h"

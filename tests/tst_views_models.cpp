@@ -13,7 +13,7 @@
 #include "views_fixtures.h"
 
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "number_texts.h"
 #include "replay/replayengine.h"
 

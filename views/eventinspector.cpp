@@ -1,6 +1,6 @@
 #include "eventinspector.h"
 
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "jsontreemodel.h"
 #include "replaycontroller.h"
 

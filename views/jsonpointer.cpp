@@ -1,7 +1,7 @@
 #include "jsonpointer.h"
 
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 
 #include <QJsonArray>
 #include <QJsonObject>

@@ -8,7 +8,7 @@
 #include "commands.h"
 
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "projection/divergence.h"
 #include "projection/projectionreplay.h"
 #include "sources/sourceregistry.h"

@@ -5,7 +5,7 @@
 #include "commands.h"
 
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "model/event.h"
 #include "projection/jsprojection.h"
 #include "projection/projectionreplay.h"

@@ -2,7 +2,7 @@
 #include "commands.h"
 
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "replay/replayengine.h"
 #include "sources/sourceregistry.h"
 

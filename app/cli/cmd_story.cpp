@@ -1,7 +1,7 @@
 // story check|lint|render|draft|bundle: story files (docs/stories.md) against a store.
 #include "commands.h"
 
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "sources/sourceregistry.h"
 #include "story/storyengine.h"
 #include "story/storyexport.h"

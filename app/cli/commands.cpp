@@ -1,6 +1,6 @@
 #include "commands.h"
 
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "sources/sourceregistry.h"
 
 #include <QElapsedTimer>
@@ -386,7 +386,7 @@ void writeJsonLine(const QByteArray& compactJson)
 
 QByteArray jsonText(const QJsonValue& value)
 {
-    // Kept numbers (diff/jsonvalue.h) are written as their text, in both layouts.
+    // Kept numbers (json/jsonvalue.h) are written as their text, in both layouts.
     QByteArray out = g_pretty ? toJsonTextIndented(value) : toJsonText(value);
     while (out.endsWith('\n'))
         out.chop(1);

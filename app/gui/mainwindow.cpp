@@ -5,7 +5,7 @@
 #include "projections/projectionstatelink.h"
 #include "remote/openremotedialog.h"
 
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "diffinspector.h"
 #include "eventinspector.h"
 #include "eventlookup.h"
@@ -20,6 +20,7 @@
 #include "streambrowser.h"
 #include "theme.h"
 #include "timelinewidget.h"
+#include "util/cacheroot.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -38,7 +39,6 @@
 #include <QMimeData>
 #include <QProgressDialog>
 #include <QSettings>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QTimer>
@@ -196,7 +196,7 @@ QString MainWindow::bundledDemoPath()
 
 QString MainWindow::cacheDir()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
+    return cacheRoot();  // util/cacheroot.h: shared with the CLI
 }
 
 QString MainWindow::cacheDemoPath()

@@ -1,6 +1,6 @@
 #include "diff/jsondiff.h"
 
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 
 #include <QHash>
 #include <QJsonObject>

@@ -230,47 +230,6 @@ QByteArray Event::toCanonicalJson() const
     return out;
 }
 
-void appendJsonString(QByteArray& out, QStringView s)
-{
-    // Fast path for plain ASCII (stream names, types, ids): one resize, no UTF-8 conversion.
-    qsizetype i = 0;
-    const qsizetype n = s.size();
-    const char16_t* src = s.utf16();
-    while (i < n) {
-        const char16_t c = src[i];
-        if (c >= 0x80 || c < 0x20 || c == u'"' || c == u'\\')
-            break;
-        ++i;
-    }
-    const qsizetype at = out.size();
-    out.resize(at + i + 1);
-    char* dst = out.data() + at;
-    *dst++ = '"';
-    for (qsizetype k = 0; k < i; ++k)
-        dst[k] = char(src[k]);
-    if (i < s.size()) {
-        const QByteArray utf8 = s.mid(i).toUtf8();
-        for (char c : utf8) {
-            switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-                    out += buf;
-                } else {
-                    out += c;
-                }
-            }
-        }
-    }
-    out += '"';
-}
-
 QString formatTime(TimeMs t)
 {
     if (t == kNoTime)

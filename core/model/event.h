@@ -2,6 +2,8 @@
 // The canonical event and the plain value types every part of Chronoscope speaks.
 // Cheap to copy (implicitly shared Qt members), safe to pass between threads.
 
+#include "json/jsontext.h"  // appendJsonString: how event JSON writes its strings
+
 #include <QByteArray>
 #include <QList>
 #include <QMetaType>
@@ -97,9 +99,6 @@ struct Point
     static Point atPosition(qint64 p) { return {Position, p}; }
     static Point atTime(TimeMs t) { return {Time, t}; }
 };
-
-/// Appends s as a JSON string literal (quoted, escaped, UTF-8) to out. Plain ASCII takes a fast path.
-void appendJsonString(QByteArray& out, QStringView s);
 
 /// ISO 8601 UTC with milliseconds: 2026-01-05T10:00:00.123Z ("" for kNoTime).
 QString formatTime(TimeMs t);

@@ -1,6 +1,6 @@
 #include "projection/divergence.h"
 
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "projection/projectionsource.h"
 
 #include <QElapsedTimer>

@@ -1,7 +1,7 @@
 #include "projection/jsprojection.h"
 
-#include "diff/jsonvalue.h"
-#include "diff/mergepatch.h"
+#include "json/jsonvalue.h"
+#include "json/mergepatch.h"
 #include "projection/prelude.h"
 #include "projection/watchdog.h"
 

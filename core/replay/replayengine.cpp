@@ -1,7 +1,7 @@
 #include "replay/replayengine.h"
 
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "replay/checkpointcache.h"
 
 #include <QJsonObject>

@@ -3,7 +3,7 @@
 // of each event's data in version order, from {}). Synchronous; the CLI calls it directly and
 // ReplayService runs it on a worker thread for the views. See docs/replay.md.
 
-#include "diff/blame.h"
+#include "replay/blame.h"
 #include "model/event.h"
 #include "store/eventreader.h"
 #include "util/progress.h"

@@ -6,7 +6,7 @@
 // kind: the older one's running work is cancelled and its result is never emitted. Results arrive on the
 // thread the service lives in.
 
-#include "diff/blame.h"
+#include "replay/blame.h"
 #include "replay/replayengine.h"
 #include "util/jobtracker.h"
 

@@ -68,10 +68,7 @@ protected:
                 }
             }
             w->add(alternatives.isEmpty() ? QByteArray("0") : alternatives.join(" OR "));
-            if (q.fromVersion > 0)
-                w->add("sequence >= ?", q.fromVersion);
-            if (q.toVersion != kNoLimit)
-                w->add("sequence <= ?", q.toVersion);
+            w->addRange("sequence", q.fromVersion, q.toVersion);
         }
         if (!q.types.isEmpty())
             w->add("event_type IN (" + w->inList(q.types) + ")");

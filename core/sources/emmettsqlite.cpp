@@ -69,17 +69,11 @@ protected:
         bool exact = true;
         if (!q.stream.isEmpty()) {
             w->add("stream_id = ?", q.stream.toUtf8());
-            if (q.fromVersion > 0)
-                w->add("stream_position >= ?", q.fromVersion);
-            if (q.toVersion != kNoLimit)
-                w->add("stream_position <= ?", q.toVersion);
+            w->addRange("stream_position", q.fromVersion, q.toVersion);
         }
         if (!q.types.isEmpty())
             w->add("message_type IN (" + w->inList(q.types) + ")");
-        if (q.fromPosition > 0)
-            w->add("global_position >= ?", q.fromPosition);
-        if (q.toPosition != kNoLimit)
-            w->add("global_position <= ?", q.toPosition);
+        w->addRange("global_position", q.fromPosition, q.toPosition);
         if (q.since != kNoTime || q.until != kNoTime) {
             if (!m_hasCreated) {
                 w->add("0"); // no time column: nothing is inside a time range

@@ -2,11 +2,10 @@
 
 #include "sources/sourceregistry.h"
 #include "sources/sqlitelayout.h"
-
+#include "util/inflater.h"
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
-#include <zlib.h>
 
 #include <algorithm>
 
@@ -47,55 +46,6 @@ bool looksZlib(const QByteArray& b)
 }
 
 } // namespace
-
-// One zlib inflater per reader, reset for each state (a fresh inflateInit per event costs an allocation of
-// its 32 KiB window every time).
-class EventsourcingInflater
-{
-public:
-    EventsourcingInflater() { m_ok = inflateInit(&m_zs) == Z_OK; }
-    ~EventsourcingInflater()
-    {
-        if (m_ok)
-            inflateEnd(&m_zs);
-    }
-    EventsourcingInflater(const EventsourcingInflater&) = delete;
-    EventsourcingInflater& operator=(const EventsourcingInflater&) = delete;
-
-    bool run(const QByteArray& in, QByteArray* out)
-    {
-        if (!m_ok || inflateReset(&m_zs) != Z_OK)
-            return false;
-        m_zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.constData()));
-        m_zs.avail_in = uInt(in.size());
-        out->resize(std::max<qsizetype>(1024, in.size() * 4));
-        qsizetype produced = 0;
-        int rc = Z_OK;
-        for (;;) {
-            m_zs.next_out = reinterpret_cast<Bytef*>(out->data() + produced);
-            m_zs.avail_out = uInt(out->size() - produced);
-            rc = inflate(&m_zs, Z_NO_FLUSH);
-            produced = out->size() - qsizetype(m_zs.avail_out);
-            if (rc == Z_STREAM_END || (rc != Z_OK && rc != Z_BUF_ERROR))
-                break;
-            if (m_zs.avail_out != 0) { // input ended before the stream did
-                rc = Z_DATA_ERROR;
-                break;
-            }
-            if (out->size() >= kMaxInflated) {
-                rc = Z_MEM_ERROR;
-                break;
-            }
-            out->resize(std::min<qsizetype>(out->size() * 2, kMaxInflated));
-        }
-        out->truncate(produced);
-        return rc == Z_STREAM_END;
-    }
-
-private:
-    z_stream m_zs{};
-    bool m_ok = false;
-};
 
 namespace {
 
@@ -190,7 +140,7 @@ QByteArray unwrapTranscoded(const QByteArray& s)
 
 using StateError = EventsourcingDecoder::StateError;
 
-EventsourcingDecoder::EventsourcingDecoder(QByteArray key) : m_key(std::move(key)), m_inflater(std::make_unique<EventsourcingInflater>()) {}
+EventsourcingDecoder::EventsourcingDecoder(QByteArray key) : m_key(std::move(key)), m_inflater(std::make_unique<Inflater>(Inflater::Format::Zlib)) {}
 
 EventsourcingDecoder::~EventsourcingDecoder() = default;
 
@@ -231,7 +181,7 @@ StateError EventsourcingDecoder::decodeState(const QByteArray& raw, QByteArray* 
     const bool zlibLike = looksZlib(raw);
     if (zlibLike) {
         QByteArray inflated;
-        if (m_inflater->run(raw, &inflated)) {
+        if (m_inflater->inflateAll(raw, &inflated, kMaxInflated)) {
             if (compactJson(inflated, json, &jsonWhy))
                 return StateError::None;
             *why = QStringLiteral("the decompressed state is not valid JSON (%1)").arg(jsonWhy);
@@ -264,7 +214,7 @@ StateError EventsourcingDecoder::decodeState(const QByteArray& raw, QByteArray* 
     }
     if (looksZlib(plain)) {
         QByteArray inflated;
-        if (!m_inflater->run(plain, &inflated)) {
+        if (!m_inflater->inflateAll(plain, &inflated, kMaxInflated)) {
             *why = QStringLiteral("the decrypted state is not valid zlib data");
             return StateError::Inflate;
         }
@@ -415,17 +365,11 @@ protected:
                 ids << hex;
             }
             w->add("originator_id IN (" + w->inList(ids) + ")");
-            if (q.fromVersion > 0)
-                w->add("originator_version >= ?", q.fromVersion);
-            if (q.toVersion != kNoLimit)
-                w->add("originator_version <= ?", q.toVersion);
+            w->addRange("originator_version", q.fromVersion, q.toVersion);
         }
         if (!q.types.isEmpty())
             w->add("chronoscope_topic_type(topic) IN (" + w->inList(q.types) + ")");
-        if (q.fromPosition > 0)
-            w->add("rowid >= ?", q.fromPosition);
-        if (q.toPosition != kNoLimit)
-            w->add("rowid <= ?", q.toPosition);
+        w->addRange("rowid", q.fromPosition, q.toPosition);
         // The event time lives inside the (possibly encrypted) state: time ranges are applied after decoding.
         return q.since == kNoTime && q.until == kNoTime;
     }

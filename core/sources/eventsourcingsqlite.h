@@ -3,6 +3,7 @@
 // including zlib-compressed and AES-GCM encrypted states. Layout and mapping: docs/layouts.md.
 
 #include "store/eventreader.h"
+#include "util/inflater.h"
 
 #include <memory>
 
@@ -47,7 +48,7 @@ public:
 
 private:
     QByteArray m_key;
-    std::unique_ptr<class EventsourcingInflater> m_inflater;
+    std::unique_ptr<Inflater> m_inflater;  ///< one per reader, reset for each state
 };
 
 /// "32 lowercase hex digits" (Python's uuid.hex) -> the dashed UUID form; anything else (other spellings included:

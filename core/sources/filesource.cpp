@@ -5,8 +5,8 @@
 #include "import/importer.h"
 #include "sources/sourceregistry.h"
 #include "store/sqlitestore.h"
-#include "store/storecache.h"
 #include "store/storewriter.h"
+#include "util/cacheroot.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -50,7 +50,7 @@ std::unique_ptr<EventReader> openFile(const SourceProbe& probe, const OpenOption
 {
     const QFileInfo fi(probe.path);
     const QString absolute = fi.absoluteFilePath();
-    const QString cacheDir = options.cacheDir.isEmpty() ? defaultCacheDir() : options.cacheDir;
+    const QString cacheDir = cacheRoot(options.cacheDir);
     if (!QDir().mkpath(cacheDir)) {
         *error = QStringLiteral("%1: cannot create the cache folder %2").arg(probe.path, cacheDir);
         return nullptr;

@@ -3,13 +3,13 @@
 #include "sources/remote/kurrentgrpc/connectionstring.h"
 #include "sources/sqlitelayout.h"
 #include "util/filekind.h"
+#include "util/inflater.h"
+#include "util/uri.h"
 
 #include <QFile>
 #include <QFileInfo>
 #include <QMutex>
-#include <QUrlQuery>
 
-#include <zlib.h>
 
 namespace chronoscope {
 
@@ -27,34 +27,6 @@ QMutex& registryMutex()
     return m;
 }
 
-bool looksLikeUri(const QString& s)
-{
-    const qsizetype colon = s.indexOf(QLatin1String("://"));
-    if (colon <= 1)
-        return false;
-    for (qsizetype i = 0; i < colon; ++i) {
-        const QChar c = s[i];
-        if (!c.isLetterOrNumber() && c != u'+' && c != u'-' && c != u'.')
-            return false;
-    }
-    return true;
-}
-
-QByteArray gunzipHead(const QByteArray& compressed, int maxOut)
-{
-    QByteArray out(maxOut, Qt::Uninitialized);
-    z_stream zs{};
-    if (inflateInit2(&zs, 15 + 32) != Z_OK)
-        return {};
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-    zs.avail_in = uInt(compressed.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = uInt(out.size());
-    inflate(&zs, Z_SYNC_FLUSH);
-    out.truncate(qsizetype(zs.total_out));
-    inflateEnd(&zs);
-    return out;
-}
 
 void readSqliteTables(SourceProbe* probe)
 {
@@ -83,59 +55,6 @@ QList<SourceKind> SourceRegistry::kinds()
 {
     QMutexLocker lock(&registryMutex());
     return registry();
-}
-
-QString singleHostUri(const QString& uri, QString* extraHosts)
-{
-    if (extraHosts)
-        extraHosts->clear();
-    const qsizetype sep = uri.indexOf(QLatin1String("://"));
-    if (sep < 0 || !looksLikeUri(uri))
-        return uri;
-    const qsizetype from = sep + 3;
-    qsizetype to = from;
-    while (to < uri.size() && uri[to] != u'/' && uri[to] != u'?' && uri[to] != u'#')
-        ++to;
-    const qsizetype at = uri.lastIndexOf(u'@', to - 1);
-    const qsizetype hostFrom = at >= from ? at + 1 : from;
-    const qsizetype comma = uri.indexOf(u',', hostFrom);
-    if (comma < 0 || comma >= to)
-        return uri;
-    if (extraHosts)
-        *extraHosts = uri.mid(comma, to - comma);
-    return uri.left(comma) + uri.mid(to);
-}
-
-QString redactUri(const QString& uri)
-{
-    if (!looksLikeUri(uri))
-        return uri;
-    if (kurrent::isKurrentScheme(kurrent::schemeOf(uri)))
-        return kurrent::redactConnectionString(uri);  // several hosts: not a URL
-    QString extra;
-    const QString single = singleHostUri(uri, &extra);
-    if (!extra.isEmpty()) {
-        // Redact the one-host form, then put the other hosts back after the first.
-        const QString r = redactUri(single);
-        const qsizetype sep = r.indexOf(QLatin1String("://"));
-        qsizetype to = sep < 0 ? r.size() : sep + 3;
-        while (to < r.size() && r[to] != u'/' && r[to] != u'?' && r[to] != u'#')
-            ++to;
-        return r.left(to) + extra + r.mid(to);
-    }
-    QUrl url(uri);
-    if (!url.isValid())
-        return QStringLiteral("<invalid URI>");
-    url.setPassword({});
-    QUrlQuery q(url);
-    for (const auto& item : q.queryItems()) {
-        const QString k = item.first.toLower();
-        if (k.contains(u"pass") || k.contains(u"token") || k.contains(u"secret") || k.contains(u"key") ||
-            k.contains(u"auth"))
-            q.removeAllQueryItems(item.first);
-    }
-    url.setQuery(q);
-    return url.toString();
 }
 
 bool probeSource(const QString& uri, SourceProbe* probe, QString* error)
@@ -180,7 +99,7 @@ bool probeSource(const QString& uri, SourceProbe* probe, QString* error)
     f.close();
     if (probe->head.startsWith("\x1f\x8b")) {
         probe->gzip = true;
-        probe->head = gunzipHead(probe->head, 64 * 1024);
+        probe->head = Inflater(Inflater::Format::GzipOrZlib).inflateHead(probe->head, 64 * 1024);
     } else if (probe->head.startsWith(QByteArrayLiteral("SQLite format 3\0"))) {
         probe->isSqlite = true;
         readSqliteTables(probe);

@@ -5,6 +5,7 @@
 
 #include "store/eventreader.h"
 #include "util/progress.h"
+#include "util/uri.h"  // redactUri, for every user of a SourceProbe
 
 #include <QHash>
 #include <QUrl>
@@ -31,7 +32,7 @@ struct OpenOptions
 {
     CancelToken cancel;
     ProgressFn progress;
-    QString cacheDir;                  ///< where file/remote caches live; empty = the user cache dir
+    QString cacheDir;                  ///< the cache root (util/cacheroot.h); empty = the default one
     QHash<QString, QString> mapping;   ///< canonical field -> source field ("stream" -> "aggregate")
     QHash<QString, QString> params;    ///< source-specific options (scope: "streams", "since", "last"...)
 };
@@ -56,12 +57,5 @@ bool probeSource(const QString& uri, SourceProbe* probe, QString* error);
 
 /// Opens any source read-only. On failure returns null and *error names what is wrong in the user's words.
 std::unique_ptr<EventReader> openSource(const QString& uri, const OpenOptions& options, QString* error);
-
-/// The URI without credentials (user kept, password/token dropped, secret-like query items removed).
-QString redactUri(const QString& uri);
-
-/// A URI with a host list (kafka://b1:9092,b2:9092/topics) with only its first host, which QUrl can parse;
-/// other URIs unchanged. *extraHosts gets the rest (",b2:9092"), empty when there is none.
-QString singleHostUri(const QString& uri, QString* extraHosts = nullptr);
 
 } // namespace chronoscope

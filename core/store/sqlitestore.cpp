@@ -1,6 +1,6 @@
 #include "store/sqlitestore.h"
 
-#include "sources/sqlitelayout.h"
+#include "store/sqlitedb.h"
 #include "store/storeschema.h"
 
 #include <QFile>
@@ -15,35 +15,11 @@ namespace chronoscope {
 
 namespace {
 
-// RAII for one prepared statement.
-struct Query
+// A nullable time column.
+TimeMs timeAt(const SqlStatement& q, int c)
 {
-    sqlite3_stmt* st = nullptr;
-    int rc = SQLITE_OK;
-    bool prepared = false;
-    Query(sqlite3* db, const char* sql) { prepared = (rc = sqlite3_prepare_v2(db, sql, -1, &st, nullptr)) == SQLITE_OK && st; }
-    Query(sqlite3* db, const QByteArray& sql) : Query(db, sql.constData()) {}
-    ~Query() { sqlite3_finalize(st); }
-    bool ok() const { return prepared; }
-    bool step()
-    {
-        rc = sqlite3_step(st);
-        return rc == SQLITE_ROW;
-    }
-    bool done() const { return rc == SQLITE_DONE || rc == SQLITE_ROW; }
-    qint64 i64(int c) const { return sqlite3_column_int64(st, c); }
-    bool isNull(int c) const { return sqlite3_column_type(st, c) == SQLITE_NULL; }
-    TimeMs time(int c) const { return isNull(c) ? kNoTime : i64(c); }
-    QString text(int c) const
-    {
-        return QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, c)), sqlite3_column_bytes(st, c));
-    }
-    QByteArray bytes(int c) const
-    {
-        const char* p = static_cast<const char*>(sqlite3_column_blob(st, c));
-        return p ? QByteArray(p, sqlite3_column_bytes(st, c)) : QByteArray();
-    }
-};
+    return q.isNull(c) ? kNoTime : q.int64(c);
+}
 
 } // namespace
 
@@ -82,17 +58,17 @@ QString checkSchema(sqlite3* db)
 {
     QStringList problems;
     {
-        Query q(db, "SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('view', 'trigger') ORDER BY type DESC, name");
+        SqlStatement q(db, "SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('view', 'trigger') ORDER BY type DESC, name");
         if (!q.ok())
-            return store::describeError(db, q.rc);
-        while (q.step()) {
+            return store::describeError(db, q.rc());
+        while (q.next()) {
             if (q.text(0) == QLatin1String("view"))
                 problems << QStringLiteral("'%1' is a view, not a table").arg(q.text(1));
             else
                 problems << QStringLiteral("it has a trigger '%1' on '%2'").arg(q.text(1), q.text(2));
         }
         if (!q.done())
-            return store::describeError(db, q.rc);
+            return store::describeError(db, q.rc());
     }
     // The reference: the writer's own CREATE statements, run in a private in-memory database.
     sqlite3* ref = nullptr;
@@ -104,13 +80,13 @@ QString checkSchema(sqlite3* db)
     for (const QString& table : store::requiredTables()) {
         const QByteArray t = table.toUtf8();
         auto columnsOf = [&](sqlite3* d, QHash<QString, QString>* out, QString* type) {
-            Query k(d, "SELECT type FROM sqlite_master WHERE name=? COLLATE NOCASE AND type IN ('table', 'view')");
-            sqlite3_bind_text(k.st, 1, t.constData(), int(t.size()), SQLITE_STATIC);
-            if (k.ok() && k.step())
+            SqlStatement k(d, "SELECT type FROM sqlite_master WHERE name=? COLLATE NOCASE AND type IN ('table', 'view')");
+            k.bindText(1, t);
+            if (k.ok() && k.next())
                 *type = k.text(0);
-            Query c(d, "SELECT name, type FROM pragma_table_info(?)");
-            sqlite3_bind_text(c.st, 1, t.constData(), int(t.size()), SQLITE_STATIC);
-            while (c.ok() && c.step())
+            SqlStatement c(d, "SELECT name, type FROM pragma_table_info(?)");
+            c.bindText(1, t);
+            while (c.ok() && c.next())
                 out->insert(c.text(0).toLower(), c.text(1).toUpper());
         };
         QHash<QString, QString> want, got;
@@ -138,7 +114,7 @@ QString checkSchema(sqlite3* db)
 
 SqliteStoreReader::~SqliteStoreReader()
 {
-    sqlite3_finalize(m_streamNameStmt);
+    m_streamNameStmt.finalize();
     if (m_db)
         sqlite3_close_v2(m_db);
 }
@@ -194,20 +170,20 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
     QStringList tables;
     {
         // Views too: a view standing in for a table is refused below with a clear message.
-        Query q(r->m_db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name");
+        SqlStatement q(r->m_db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name");
         if (!q.ok())
-            return bail(store::describeError(r->m_db, q.rc));
-        while (q.step())
+            return bail(store::describeError(r->m_db, q.rc()));
+        while (q.next())
             tables << q.text(0);
         if (!q.done())
-            return bail(store::describeError(r->m_db, q.rc));
+            return bail(store::describeError(r->m_db, q.rc()));
     }
     int version = 0;
     {
-        Query q(r->m_db, "PRAGMA user_version");
-        if (!q.ok() || !q.step())
-            return bail(store::describeError(r->m_db, q.rc));
-        version = int(q.i64(0));
+        SqlStatement q(r->m_db, "PRAGMA user_version");
+        if (!q.ok() || !q.next())
+            return bail(store::describeError(r->m_db, q.rc()));
+        version = int(q.int64(0));
     }
     for (const QString& t : store::requiredTables()) {
         if (!tables.contains(t))
@@ -227,19 +203,19 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
     // Positions and ids are the tables' INTEGER PRIMARY KEYs (rowids, never NULL, unique). A file whose
     // schema says otherwise (crafted or damaged) would have every event read at position 0 or stream id 0.
     for (const auto& [table, column] : {std::pair{"events", "position"}, {"streams", "id"}, {"types", "id"}}) {
-        Query q(r->m_db, QByteArray("SELECT group_concat(name || ' ' || upper(type), ',') FROM "
+        SqlStatement q(r->m_db, QByteArray("SELECT group_concat(name || ' ' || upper(type), ',') FROM "
                                     "pragma_table_info('") + table + "') WHERE pk > 0");
-        if (!(q.ok() && q.step() && q.text(0) == QLatin1String(column) + QLatin1String(" INTEGER")))
+        if (!(q.ok() && q.next() && q.text(0) == QLatin1String(column) + QLatin1String(" INTEGER")))
             return bail(QStringLiteral("not a Chronoscope store (%1.%2 is not the table's INTEGER PRIMARY KEY)")
                             .arg(QLatin1String(table), QLatin1String(column)));
     }
     {
-        Query q(r->m_db, "SELECT id, name FROM types");
+        SqlStatement q(r->m_db, "SELECT id, name FROM types");
         if (!q.ok())
-            return bail(store::describeError(r->m_db, q.rc));
-        while (q.step()) {
+            return bail(store::describeError(r->m_db, q.rc()));
+        while (q.next()) {
             const QString name = q.text(1);
-            const qint64 id = q.i64(0);
+            const qint64 id = q.int64(0);
             if (id >= 0 && id < kMaxCachedId) {
                 if (size_t(id) >= r->m_typeNames.size()) {
                     r->m_typeNames.resize(size_t(id) + 1);
@@ -251,7 +227,7 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
             r->m_typeIds.insert(name, id);
         }
         if (!q.done())
-            return bail(store::describeError(r->m_db, q.rc));
+            return bail(store::describeError(r->m_db, q.rc()));
     }
     return r;
 }
@@ -259,8 +235,8 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
 QHash<QString, QString> SqliteStoreReader::meta()
 {
     QHash<QString, QString> out;
-    Query q(m_db, "SELECT key, value FROM meta");
-    while (q.ok() && q.step())
+    SqlStatement q(m_db, "SELECT key, value FROM meta");
+    while (q.ok() && q.next())
         out.insert(q.text(0), q.text(1));
     return out;
 }
@@ -273,18 +249,18 @@ StoreInfo SqliteStoreReader::info()
     if (!m_openNote.isEmpty())
         s.warnings << m_openNote;
     {
-        Query q(m_db, "SELECT COUNT(*), TOTAL(events), MIN(first_position), MAX(last_position), MIN(first_time), "
+        SqlStatement q(m_db, "SELECT COUNT(*), TOTAL(events), MIN(first_position), MAX(last_position), MIN(first_time), "
                       "MAX(last_time), COUNT(first_time) FROM streams");
-        if (q.ok() && q.step()) {
-            s.streams = q.i64(0);
-            s.events = qint64(sqlite3_column_double(q.st, 1));
-            s.firstPosition = q.i64(2);
-            s.lastPosition = q.i64(3);
-            s.firstTime = q.time(4);
-            s.lastTime = q.time(5);
-            s.timeKnown = s.streams == 0 || q.i64(6) > 0;
+        if (q.ok() && q.next()) {
+            s.streams = q.int64(0);
+            s.events = qint64(q.real(1));
+            s.firstPosition = q.int64(2);
+            s.lastPosition = q.int64(3);
+            s.firstTime = timeAt(q, 4);
+            s.lastTime = timeAt(q, 5);
+            s.timeKnown = s.streams == 0 || q.int64(6) > 0;
         } else {
-            s.warnings << QStringLiteral("%1: %2").arg(m_path, store::describeError(m_db, q.rc));
+            s.warnings << QStringLiteral("%1: %2").arg(m_path, store::describeError(m_db, q.rc()));
         }
     }
     if (!summaryTrusted()) {
@@ -297,16 +273,16 @@ StoreInfo SqliteStoreReader::info()
     if (m_badRows > 0)
         s.warnings << badRowsMessage();
     {
-        Query q(m_db, "SELECT file, line, message FROM issues ORDER BY rowid LIMIT 1000");
-        while (q.ok() && q.step()) {
+        SqlStatement q(m_db, "SELECT file, line, message FROM issues ORDER BY rowid LIMIT 1000");
+        while (q.ok() && q.next()) {
             QString where = q.text(0);
             if (!q.isNull(1))
-                where += QStringLiteral(":%1").arg(q.i64(1));
+                where += QStringLiteral(":%1").arg(q.int64(1));
             s.warnings << (where.isEmpty() ? q.text(2) : where + QStringLiteral(": ") + q.text(2));
         }
-        Query n(m_db, "SELECT COUNT(*) FROM issues");
-        if (n.ok() && n.step() && n.i64(0) > 1000)
-            s.warnings << QStringLiteral("... and %1 more").arg(n.i64(0) - 1000);
+        SqlStatement n(m_db, "SELECT COUNT(*) FROM issues");
+        if (n.ok() && n.next() && n.int64(0) > 1000)
+            s.warnings << QStringLiteral("... and %1 more").arg(n.int64(0) - 1000);
     }
     return s;
 }
@@ -319,31 +295,31 @@ bool SqliteStoreReader::summaryTrusted()
     // The summary is only believed when it agrees with the events table on what is cheap to check: the number
     // of rows (SQLite counts the smallest index) and the position range (both ends of the rowid B-tree), and
     // when no stream claims a negative count.
-    Query sum(m_db, "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM streams");
+    SqlStatement sum(m_db, "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM streams");
     // Three statements: SQLite's count and min/max shortcuts only apply to a query with that one aggregate
     // (together they would scan the whole table).
-    Query act(m_db, "SELECT COUNT(*) FROM events");
-    Query lo(m_db, "SELECT MIN(position) FROM events");
-    Query hi(m_db, "SELECT MAX(position) FROM events");
-    if (!sum.ok() || !sum.step() || !act.ok() || !act.step() || !lo.ok() || !lo.step() || !hi.ok() || !hi.step()) {
+    SqlStatement act(m_db, "SELECT COUNT(*) FROM events");
+    SqlStatement lo(m_db, "SELECT MIN(position) FROM events");
+    SqlStatement hi(m_db, "SELECT MAX(position) FROM events");
+    if (!sum.ok() || !sum.next() || !act.ok() || !act.next() || !lo.ok() || !lo.next() || !hi.ok() || !hi.next()) {
         m_summaryProblem = QStringLiteral("%1: the summary cannot be checked against the events table (%2)")
                                .arg(m_path, QString::fromUtf8(sqlite3_errmsg(m_db)));
         return false;
     }
-    const qint64 sumEvents = qint64(sqlite3_column_double(sum.st, 0));
-    m_actual.events = act.i64(0);
-    m_actual.firstPosition = lo.i64(0);
-    m_actual.lastPosition = hi.i64(0);
-    const bool agree = sumEvents == m_actual.events && (sum.isNull(3) || sum.i64(3) >= 0) &&
-                       (m_actual.events == 0 || (sum.i64(1) == m_actual.firstPosition && sum.i64(2) == m_actual.lastPosition));
+    const qint64 sumEvents = qint64(sum.real(0));
+    m_actual.events = act.int64(0);
+    m_actual.firstPosition = lo.int64(0);
+    m_actual.lastPosition = hi.int64(0);
+    const bool agree = sumEvents == m_actual.events && (sum.isNull(3) || sum.int64(3) >= 0) &&
+                       (m_actual.events == 0 || (sum.int64(1) == m_actual.firstPosition && sum.int64(2) == m_actual.lastPosition));
     if (!agree)
         m_summaryProblem = QStringLiteral("%1: the streams summary table disagrees with the events table (summary: %2 "
                                           "events at positions %3..%4; events table: %5 rows at positions %6..%7); "
                                           "counts and ranges are recomputed from the events table")
                                .arg(m_path)
                                .arg(sumEvents)
-                               .arg(sum.i64(1))
-                               .arg(sum.i64(2))
+                               .arg(sum.int64(1))
+                               .arg(sum.int64(2))
                                .arg(m_actual.events)
                                .arg(m_actual.firstPosition)
                                .arg(m_actual.lastPosition);
@@ -359,30 +335,30 @@ QList<StreamInfo> SqliteStoreReader::streams()
 {
     QList<StreamInfo> out;
     // Both queries give (id, name, events, first/last version, first/last position, first/last time).
-    auto readRows = [&](Query& q) {
-        while (q.ok() && q.step()) {
+    auto readRows = [&](SqlStatement& q) {
+        while (q.ok() && q.next()) {
             StreamInfo s;
             s.stream = q.text(1);
-            rememberStream(q.i64(0), s.stream);
-            s.events = q.i64(2);
-            s.firstVersion = q.i64(3);
-            s.lastVersion = q.i64(4);
-            s.firstPosition = q.i64(5);
-            s.lastPosition = q.i64(6);
-            s.firstTime = q.time(7);
-            s.lastTime = q.time(8);
+            rememberStream(q.int64(0), s.stream);
+            s.events = q.int64(2);
+            s.firstVersion = q.int64(3);
+            s.lastVersion = q.int64(4);
+            s.firstPosition = q.int64(5);
+            s.lastPosition = q.int64(6);
+            s.firstTime = timeAt(q, 7);
+            s.lastTime = timeAt(q, 8);
             out.append(s);
         }
     };
     if (!summaryTrusted()) {
         // Recomputed from the events (one scan of the (stream, version) index and a lookup per stream's ends).
-        Query q(m_db, "SELECT s.id, s.name, COUNT(*), MIN(e.version), MAX(e.version), MIN(e.position), MAX(e.position), "
+        SqlStatement q(m_db, "SELECT s.id, s.name, COUNT(*), MIN(e.version), MAX(e.version), MIN(e.position), MAX(e.position), "
                       "MIN(e.time), MAX(e.time) FROM events e JOIN streams s ON s.id = e.stream "
                       "WHERE typeof(e.stream) = 'integer' AND typeof(e.version) = 'integer' GROUP BY e.stream ORDER BY s.name");
         readRows(q);
         return out;
     }
-    Query q(m_db, "SELECT id, name, events, first_version, last_version, first_position, last_position, first_time, "
+    SqlStatement q(m_db, "SELECT id, name, events, first_version, last_version, first_position, last_position, first_time, "
                   "last_time FROM streams ORDER BY name");
     readRows(q);
     return out;
@@ -390,16 +366,16 @@ QList<StreamInfo> SqliteStoreReader::streams()
 
 std::optional<qint64> SqliteStoreReader::streamId(const QString& name, qint64* firstVersion, qint64* lastVersion)
 {
-    Query q(m_db, "SELECT id, first_version, last_version FROM streams WHERE name=?");
+    SqlStatement q(m_db, "SELECT id, first_version, last_version FROM streams WHERE name=?");
     const QByteArray utf8 = name.toUtf8();
-    sqlite3_bind_text(q.st, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
-    if (q.ok() && q.step()) {
-        rememberStream(q.i64(0), name);
+    q.bindText(1, utf8);
+    if (q.ok() && q.next()) {
+        rememberStream(q.int64(0), name);
         if (firstVersion)
-            *firstVersion = q.i64(1);
+            *firstVersion = q.int64(1);
         if (lastVersion)
-            *lastVersion = q.i64(2);
-        return q.i64(0);
+            *lastVersion = q.int64(2);
+        return q.int64(0);
     }
     return std::nullopt;
 }
@@ -419,9 +395,9 @@ void SqliteStoreReader::rememberStream(qint64 id, const QString& name)
 void SqliteStoreReader::loadAllStreamNames()
 {
     m_allStreamsLoaded = true;
-    Query q(m_db, "SELECT id, name FROM streams");
-    while (q.ok() && q.step())
-        rememberStream(q.i64(0), q.text(1));
+    SqlStatement q(m_db, "SELECT id, name FROM streams");
+    while (q.ok() && q.next())
+        rememberStream(q.int64(0), q.text(1));
 }
 
 QString SqliteStoreReader::streamName(qint64 id)
@@ -434,14 +410,13 @@ QString SqliteStoreReader::streamName(qint64 id)
             return m_streamNames[size_t(id)];
     }
     // One stream (or one added since the names were loaded: live tail into a cache).
-    if (!m_streamNameStmt && sqlite3_prepare_v2(m_db, "SELECT name FROM streams WHERE id=?", -1, &m_streamNameStmt, nullptr) != SQLITE_OK)
+    if (!m_streamNameStmt.ok() && !m_streamNameStmt.prepare(m_db, "SELECT name FROM streams WHERE id=?"))
         return {};
-    sqlite3_bind_int64(m_streamNameStmt, 1, id);
+    m_streamNameStmt.bindInt(1, id);
     QString name;
-    if (sqlite3_step(m_streamNameStmt) == SQLITE_ROW)
-        name = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(m_streamNameStmt, 0)),
-                                 sqlite3_column_bytes(m_streamNameStmt, 0));
-    sqlite3_reset(m_streamNameStmt);
+    if (m_streamNameStmt.next())
+        name = m_streamNameStmt.text(0);
+    m_streamNameStmt.reset();
     rememberStream(id, name);
     return name;
 }
@@ -451,9 +426,9 @@ QString SqliteStoreReader::typeName(qint64 id)
     if (id >= 0 && size_t(id) < m_typeKnown.size() && m_typeKnown[size_t(id)])
         return m_typeNames[size_t(id)];
     // A type appended after this reader opened (live tail into a cache).
-    Query q(m_db, "SELECT name FROM types WHERE id=?");
-    sqlite3_bind_int64(q.st, 1, id);
-    const QString name = q.ok() && q.step() ? q.text(0) : QString();
+    SqlStatement q(m_db, "SELECT name FROM types WHERE id=?");
+    q.bindInt(1, id);
+    const QString name = q.ok() && q.next() ? q.text(0) : QString();
     if (id >= 0 && id < kMaxCachedId) {
         if (size_t(id) >= m_typeNames.size()) {
             m_typeNames.resize(size_t(id) + 1);
@@ -500,14 +475,14 @@ bool SqliteStoreReader::buildFilter(const EventQuery& q, Filter* f, QString*)
             auto it = m_typeIds.constFind(t);
             if (it == m_typeIds.cend()) {
                 // Maybe appended since open: look it up once.
-                Query tq(m_db, "SELECT id FROM types WHERE name=?");
+                SqlStatement tq(m_db, "SELECT id FROM types WHERE name=?");
                 const QByteArray utf8 = t.toUtf8();
-                sqlite3_bind_text(tq.st, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
-                if (!(tq.ok() && tq.step()))
+                tq.bindText(1, utf8);
+                if (!(tq.ok() && tq.next()))
                     continue;
                 // Types match exactly, as everywhere else. SQL may have matched otherwise (a NOCASE column in a
                 // foreign-made file, a damaged index): then the id's name is not t and t is no type here.
-                if (typeName(tq.i64(0)) != t)
+                if (typeName(tq.int64(0)) != t)
                     continue;
                 it = m_typeIds.constFind(t);
                 if (it == m_typeIds.cend())
@@ -560,41 +535,41 @@ bool SqliteStoreReader::read(const EventQuery& query, const EventCallback& sink,
     sql += query.backward ? " ORDER BY position DESC" : " ORDER BY position";
     if (query.limit > 0)
         sql += " LIMIT " + QByteArray::number(query.limit);
-    Query q(m_db, sql);
+    SqlStatement q(m_db, sql);
     if (!q.ok()) {
-        setError(error, q.rc);
+        setError(error, q.rc());
         return false;
     }
     for (size_t i = 0; i < f.binds.size(); ++i)
-        sqlite3_bind_int64(q.st, int(i + 1), f.binds[i]);
+        q.bindInt(int(i + 1), f.binds[i]);
     const QString fixedStream = query.stream;
     static const QByteArray emptyObject("{}");
     static const QByteArray null("null");
     qint64 badHere = 0;
     QString firstBadHere;
-    while (q.step()) {
+    while (q.next()) {
         // A row whose ids or numbers are not integers, or whose stream or type id names nothing, cannot be shown
         // truthfully: it is counted and reported (the error of this read, and info()'s warnings), never guessed.
         QString bad;
         static const char* const names[] = {"position", "stream", "version", "type"};
         for (int c = 0; c < 4 && bad.isEmpty(); ++c)
-            if (sqlite3_column_type(q.st, c) != SQLITE_INTEGER)
-                bad = QStringLiteral("its %1 is %2, not an integer").arg(QLatin1String(names[c]), describeValue(q.st, c));
-        if (bad.isEmpty() && !q.isNull(4) && sqlite3_column_type(q.st, 4) != SQLITE_INTEGER)
-            bad = QStringLiteral("its time is %1, not an integer").arg(describeValue(q.st, 4));
+            if (q.type(c) != SQLITE_INTEGER)
+                bad = QStringLiteral("its %1 is %2, not an integer").arg(QLatin1String(names[c]), describeValue(q.handle(), c));
+        if (bad.isEmpty() && !q.isNull(4) && q.type(4) != SQLITE_INTEGER)
+            bad = QStringLiteral("its time is %1, not an integer").arg(describeValue(q.handle(), 4));
         Event e;
         if (bad.isEmpty()) {
-            e.stream = fixedStream.isEmpty() ? streamName(q.i64(1)) : fixedStream;
-            if (e.stream.isEmpty() && !streamKnown(q.i64(1)))
-                bad = QStringLiteral("its stream id %1 names no stream of the streams table").arg(q.i64(1));
+            e.stream = fixedStream.isEmpty() ? streamName(q.int64(1)) : fixedStream;
+            if (e.stream.isEmpty() && !streamKnown(q.int64(1)))
+                bad = QStringLiteral("its stream id %1 names no stream of the streams table").arg(q.int64(1));
         }
         if (bad.isEmpty()) {
-            e.type = typeName(q.i64(3));
-            if (e.type.isEmpty() && !typeKnown(q.i64(3)))
-                bad = QStringLiteral("its type id %1 names no type of the types table").arg(q.i64(3));
+            e.type = typeName(q.int64(3));
+            if (e.type.isEmpty() && !typeKnown(q.int64(3)))
+                bad = QStringLiteral("its type id %1 names no type of the types table").arg(q.int64(3));
         }
         if (!bad.isEmpty()) {
-            const QString where = QStringLiteral("the row at position %1: %2").arg(describeValue(q.st, 0), bad);
+            const QString where = QStringLiteral("the row at position %1: %2").arg(describeValue(q.handle(), 0), bad);
             if (firstBadHere.isEmpty())
                 firstBadHere = where;
             if (m_firstBadRow.isEmpty())
@@ -602,19 +577,19 @@ bool SqliteStoreReader::read(const EventQuery& query, const EventCallback& sink,
             ++badHere;
             continue;
         }
-        e.position = q.i64(0);
-        e.version = q.i64(2);
-        e.time = q.time(4);
+        e.position = q.int64(0);
+        e.version = q.int64(2);
+        e.time = timeAt(q, 4);
         if (!q.isNull(5))
             e.id = q.text(5);
         e.data = q.isNull(6) ? null : q.bytes(6);
         e.metadata = q.isNull(7) ? emptyObject : q.bytes(7);
-        e.dataIsJson = (sqlite3_column_int(q.st, 8) & store::kFlagDataNotJson) == 0;
+        e.dataIsJson = (q.int64(8) & store::kFlagDataNotJson) == 0;
         if (!sink(e))
             return reportBadRows(badHere, firstBadHere, error);
     }
-    if (q.rc != SQLITE_DONE) {
-        setError(error, q.rc);
+    if (q.rc() != SQLITE_DONE) {
+        setError(error, q.rc());
         return false;
     }
     return reportBadRows(badHere, firstBadHere, error);
@@ -653,32 +628,21 @@ qint64 SqliteStoreReader::count(const EventQuery& query, QString* error)
         return 0;
     if (f.onlyStream && summaryTrusted()) {
         // Served by the stream summary, never by counting events.
-        Query q(m_db, f.streamId ? "SELECT events FROM streams WHERE id=?" : "SELECT TOTAL(events) FROM streams");
+        SqlStatement q(m_db, f.streamId ? "SELECT events FROM streams WHERE id=?" : "SELECT TOTAL(events) FROM streams");
         if (f.streamId)
-            sqlite3_bind_int64(q.st, 1, f.streamId);
-        if (q.ok() && q.step())
-            return qint64(sqlite3_column_double(q.st, 0));
-        setError(error, q.rc);
+            q.bindInt(1, f.streamId);
+        if (q.ok() && q.next())
+            return qint64(q.real(0));
+        setError(error, q.rc());
         return -1;
     }
-    Query q(m_db, "SELECT COUNT(*) FROM events" + f.where);
+    SqlStatement q(m_db, "SELECT COUNT(*) FROM events" + f.where);
     for (size_t i = 0; i < f.binds.size(); ++i)
-        sqlite3_bind_int64(q.st, int(i + 1), f.binds[i]);
-    if (q.ok() && q.step())
-        return q.i64(0);
-    setError(error, q.rc);
+        q.bindInt(int(i + 1), f.binds[i]);
+    if (q.ok() && q.next())
+        return q.int64(0);
+    setError(error, q.rc());
     return -1;
-}
-
-std::optional<Event> SqliteStoreReader::eventAt(qint64 position, QString* error)
-{
-    EventQuery q;
-    q.fromPosition = position;
-    q.toPosition = position;
-    q.limit = 1;
-    std::optional<Event> found;
-    read(q, [&found](const Event& e) { found = e; return false; }, error);
-    return found;
 }
 
 std::optional<Checkpoint> SqliteStoreReader::checkpointBefore(const QString& projection, const QString& stream,
@@ -691,8 +655,8 @@ std::optional<Checkpoint> SqliteStoreReader::checkpointBefore(const QString& pro
     // states with Qt's number texts (1.10 as 1.1): folding from the events is slower but right.
     if (projection == QLatin1String("merge")) {
         if (!m_mergeNumbersAsWritten) {
-            Query q(m_db, "SELECT value FROM meta WHERE key='checkpoint_numbers'");
-            m_mergeNumbersAsWritten = q.ok() && q.step() && q.text(0) == QLatin1String("as-written");
+            SqlStatement q(m_db, "SELECT value FROM meta WHERE key='checkpoint_numbers'");
+            m_mergeNumbersAsWritten = q.ok() && q.next() && q.text(0) == QLatin1String("as-written");
         }
         if (!*m_mergeNumbersAsWritten)
             return std::nullopt;
@@ -707,22 +671,22 @@ std::optional<Checkpoint> SqliteStoreReader::checkpointBefore(const QString& pro
     case Point::Time: sql += " AND time<=?"; break;
     }
     sql += " ORDER BY version DESC LIMIT 1";
-    Query q(m_db, sql);
+    SqlStatement q(m_db, sql);
     if (!q.ok())
         return std::nullopt;
     const QByteArray p = projection.toUtf8();
-    sqlite3_bind_text(q.st, 1, p.constData(), int(p.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(q.st, 2, *id);
+    q.bindText(1, p);
+    q.bindInt(2, *id);
     if (point.kind != Point::End)
-        sqlite3_bind_int64(q.st, 3, point.value);
-    if (!q.step())
+        q.bindInt(3, point.value);
+    if (!q.next())
         return std::nullopt;
     Checkpoint c;
     c.projection = projection;
     c.stream = stream;
-    c.version = q.i64(0);
-    c.position = q.i64(1);
-    c.time = q.time(2);
+    c.version = q.int64(0);
+    c.position = q.int64(1);
+    c.time = timeAt(q, 2);
     c.state = q.bytes(3);
     return c;
 }

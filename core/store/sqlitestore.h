@@ -3,13 +3,13 @@
 // never writes to the file, not even a journal.
 
 #include "store/eventreader.h"
+#include "store/sqlitedb.h"
 
 #include <QHash>
 
 #include <vector>
 
 struct sqlite3;
-struct sqlite3_stmt;
 
 namespace chronoscope {
 
@@ -28,7 +28,6 @@ public:
     QList<StreamInfo> streams() override;
     bool read(const EventQuery& query, const EventCallback& sink, QString* error = nullptr) override;
     qint64 count(const EventQuery& query, QString* error = nullptr) override;
-    std::optional<Event> eventAt(qint64 position, QString* error = nullptr) override;
     std::optional<Checkpoint> checkpointBefore(const QString& projection, const QString& stream,
                                                const Point& point) override;
     std::unique_ptr<EventReader> clone(QString* error = nullptr) override;
@@ -76,7 +75,7 @@ private:
     std::vector<char> m_streamKnown;
     qint64 m_streamMisses = 0;
     bool m_allStreamsLoaded = false;
-    sqlite3_stmt* m_streamNameStmt = nullptr;
+    SqlStatement m_streamNameStmt;
     std::vector<QString> m_typeNames;
     std::vector<char> m_typeKnown;
     QHash<QString, qint64> m_typeIds;

@@ -1,5 +1,7 @@
 #include "store/storeschema.h"
 
+#include "store/sqlitedb.h"
+
 #include <QStringList>
 #include <QUrl>
 
@@ -158,12 +160,12 @@ bool hardenConnection(sqlite3* db, QString* error)
         QString err;
         if (!exec(db, p.set, &err))
             return fail(QStringLiteral("%1: %2").arg(QLatin1String(p.set), err));
-        sqlite3_stmt* st = nullptr;
         int got = -1;
-        int rc = sqlite3_prepare_v2(db, p.get, -1, &st, nullptr);
-        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-            got = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
+        {
+            SqlStatement st(db, p.get);
+            if (st.ok() && st.next())
+                got = int(st.int64(0));
+        }
         if (got != p.want)
             return fail(QStringLiteral("%1 reads %2 after it was set (%3)")
                             .arg(QLatin1String(p.get))
@@ -177,21 +179,17 @@ bool hardenConnection(sqlite3* db, QString* error)
 
 QString suspiciousSchema(sqlite3* db, const QByteArray& table)
 {
-    sqlite3_stmt* st = nullptr;
     // sqlite_master is read as data: with views and triggers disabled nothing in it runs.
-    if (sqlite3_prepare_v2(db, "SELECT type, name FROM sqlite_master WHERE (type='view' AND name=?1 COLLATE NOCASE) "
-                               "OR (type='trigger' AND tbl_name=?1 COLLATE NOCASE) ORDER BY type DESC, name",
-                           -1, &st, nullptr) != SQLITE_OK) {
-        const QString msg = QString::fromUtf8(sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return QStringLiteral("its schema cannot be read (%1)").arg(msg);
-    }
-    sqlite3_bind_text(st, 1, table.constData(), int(table.size()), SQLITE_TRANSIENT);
+    SqlStatement st(db, "SELECT type, name FROM sqlite_master WHERE (type='view' AND name=?1 COLLATE NOCASE) "
+                        "OR (type='trigger' AND tbl_name=?1 COLLATE NOCASE) ORDER BY type DESC, name");
+    if (!st.ok())
+        return QStringLiteral("its schema cannot be read (%1)").arg(st.prepareError());
+    st.bindText(1, table);
     QStringList found;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const QString type = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-        const QString name = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+    while ((rc = st.step()) == SQLITE_ROW) {
+        const QString type = st.text(0);
+        const QString name = st.text(1);
         if (type == QLatin1String("view"))
             found << QStringLiteral("'%1' is a view, not a table").arg(name);
         else
@@ -199,7 +197,6 @@ QString suspiciousSchema(sqlite3* db, const QByteArray& table)
     }
     if (rc != SQLITE_DONE)
         found << QStringLiteral("its schema cannot be read (%1)").arg(QString::fromUtf8(sqlite3_errmsg(db)));
-    sqlite3_finalize(st);
     return found.join(QLatin1String("; "));
 }
 

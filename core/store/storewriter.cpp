@@ -1,8 +1,9 @@
 #include "store/storewriter.h"
 
-#include "diff/mergepatch.h"
-#include "sources/sourceregistry.h"
+#include "json/mergepatch.h"
+#include "store/sqlitedb.h"
 #include "store/storeschema.h"
+#include "util/uri.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -127,12 +128,8 @@ struct StreamState
     qint64 minNewVersion = 0;           ///< smallest version appended in this session (checkpoint invalidation)
 };
 
-struct Stmt
-{
-    sqlite3_stmt* st = nullptr;
-    ~Stmt() { sqlite3_finalize(st); }
-    bool prepare(sqlite3* db, const char* sql) { return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) == SQLITE_OK; }
-};
+// The writer's statements run once per event or per stream for the whole session.
+constexpr auto kPersistent = SqlStatement::Prepare::Persistent;
 
 void bindText(sqlite3_stmt* st, int i, QByteArrayView v)
 {
@@ -166,17 +163,15 @@ struct StoreWriter::Impl
     bool inTransaction = false;
     bool indexesBuilt = false;          ///< unique (stream, version) index exists: SQLite checks duplicates
     qint64 sinceCommit = 0;
-    Stmt insertEvent;
-    Stmt insertIssue;
+    SqlStatement insertEvent;
+    SqlStatement insertIssue;
 
     ~Impl() { close(); }
 
     void close()
     {
-        sqlite3_finalize(insertEvent.st);
-        insertEvent.st = nullptr;
-        sqlite3_finalize(insertIssue.st);
-        insertIssue.st = nullptr;
+        insertEvent.finalize();
+        insertIssue.finalize();
         if (db)
             sqlite3_close_v2(db);
         db = nullptr;
@@ -285,7 +280,7 @@ std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Opti
     }
     w->d->indexesBuilt = !options.bulk;
     if (!w->d->insertEvent.prepare(w->d->db, "INSERT INTO events(position, stream, version, type, time, id, data, "
-                                             "metadata, flags) VALUES(?,?,?,?,?,?,?,?,?)")) {
+                                             "metadata, flags) VALUES(?,?,?,?,?,?,?,?,?)", kPersistent)) {
         if (error)
             *error = QStringLiteral("%1: %2").arg(path, store::describeError(w->d->db, sqlite3_errcode(w->d->db)));
         w->abort();
@@ -327,19 +322,21 @@ std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QSt
         return bail(hardenError);
 
     // Only a store Chronoscope wrote may be appended to: check the version and the format marker.
-    sqlite3_stmt* st = nullptr;
     int version = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
-    rc = sqlite3_errcode(db);
-    sqlite3_finalize(st);
+    {
+        SqlStatement st(db, "PRAGMA user_version");
+        if (st.ok() && st.next())
+            version = int(st.int64(0));
+        rc = sqlite3_errcode(db);
+    }
     if (version < 0)
         return bail(store::describeError(db, rc));
     QString format;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='format'", -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        format = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-    sqlite3_finalize(st);
+    {
+        SqlStatement st(db, "SELECT value FROM meta WHERE key='format'");
+        if (st.ok() && st.next())
+            format = st.text(0);
+    }
     if (format != QLatin1String(store::kFormatName) || version != store::kSchemaVersion)
         return bail(QStringLiteral("not a Chronoscope store of schema version %1 (found format '%2', version %3); "
                                    "only stores Chronoscope created can be appended to")
@@ -348,53 +345,57 @@ std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QSt
                         .arg(version));
 
     Impl& im = *w->d;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, name, events, first_version, last_version, first_position, last_position, "
-                           "first_time, last_time FROM streams",
-                           -1, &st, nullptr) != SQLITE_OK)
-        return bail(store::describeError(db, sqlite3_errcode(db)));
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        StreamState s;
-        s.id = sqlite3_column_int64(st, 0);
-        s.name.assign(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), size_t(sqlite3_column_bytes(st, 1)));
-        s.events = sqlite3_column_int64(st, 2);
-        s.firstVersion = sqlite3_column_int64(st, 3);
-        s.lastVersion = sqlite3_column_int64(st, 4);
-        s.firstPosition = sqlite3_column_int64(st, 5);
-        s.lastPosition = sqlite3_column_int64(st, 6);
-        s.firstTime = sqlite3_column_type(st, 7) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(st, 7);
-        s.lastTime = sqlite3_column_type(st, 8) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(st, 8);
-        im.nextStreamId = std::max(im.nextStreamId, s.id + 1);
-        im.streamIndex.insert(hashName(s.name), qint64(im.streams.size()));
-        im.streams.push_back(std::move(s));
+    {
+        SqlStatement st(db, "SELECT id, name, events, first_version, last_version, first_position, last_position, "
+                            "first_time, last_time FROM streams");
+        if (!st.ok())
+            return bail(store::describeError(db, sqlite3_errcode(db)));
+        while (st.next()) {
+            StreamState s;
+            s.id = st.int64(0);
+            const QByteArray name = st.bytes(1);
+            s.name.assign(name.constData(), size_t(name.size()));
+            s.events = st.int64(2);
+            s.firstVersion = st.int64(3);
+            s.lastVersion = st.int64(4);
+            s.firstPosition = st.int64(5);
+            s.lastPosition = st.int64(6);
+            s.firstTime = st.isNull(7) ? kNoTime : st.int64(7);
+            s.lastTime = st.isNull(8) ? kNoTime : st.int64(8);
+            im.nextStreamId = std::max(im.nextStreamId, s.id + 1);
+            im.streamIndex.insert(hashName(s.name), qint64(im.streams.size()));
+            im.streams.push_back(std::move(s));
+        }
+        if (st.rc() != SQLITE_DONE)
+            return bail(store::describeError(db, st.rc()));
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return bail(store::describeError(db, rc));
-    if (sqlite3_prepare_v2(db, "SELECT id, name FROM types", -1, &st, nullptr) != SQLITE_OK)
-        return bail(store::describeError(db, sqlite3_errcode(db)));
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const qint64 id = sqlite3_column_int64(st, 0);
-        im.typeIds.emplace(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)),
-                                       size_t(sqlite3_column_bytes(st, 1))),
-                           id);
-        im.nextTypeId = std::max(im.nextTypeId, id + 1);
+    {
+        SqlStatement st(db, "SELECT id, name FROM types");
+        if (!st.ok())
+            return bail(store::describeError(db, sqlite3_errcode(db)));
+        while (st.next()) {
+            const qint64 id = st.int64(0);
+            const QByteArray name = st.bytes(1);
+            im.typeIds.emplace(std::string(name.constData(), size_t(name.size())), id);
+            im.nextTypeId = std::max(im.nextTypeId, id + 1);
+        }
+        if (st.rc() != SQLITE_DONE)
+            return bail(store::describeError(db, st.rc()));
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return bail(store::describeError(db, rc));
-    if (sqlite3_prepare_v2(db, "SELECT MAX(position), COUNT(*) FROM events", -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        w->m_lastPosition = sqlite3_column_int64(st, 0);
-        w->m_eventCount = sqlite3_column_int64(st, 1);
+    {
+        SqlStatement st(db, "SELECT MAX(position), COUNT(*) FROM events");
+        if (st.ok() && st.next()) {
+            w->m_lastPosition = st.int64(0);
+            w->m_eventCount = st.int64(1);
+        }
     }
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='checkpoint_every'", -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        im.options.checkpointEvery = std::max(1, sqlite3_column_int(st, 0));
-    sqlite3_finalize(st);
+    {
+        SqlStatement st(db, "SELECT value FROM meta WHERE key='checkpoint_every'");
+        if (st.ok() && st.next())
+            im.options.checkpointEvery = std::max(1, int(st.int64(0)));
+    }
     if (!im.insertEvent.prepare(db, "INSERT INTO events(position, stream, version, type, time, id, data, metadata, "
-                                    "flags) VALUES(?,?,?,?,?,?,?,?,?)"))
+                                    "flags) VALUES(?,?,?,?,?,?,?,?,?)", kPersistent))
         return bail(store::describeError(db, sqlite3_errcode(db)));
     return w;
 }
@@ -492,7 +493,7 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
         }
     }
 
-    sqlite3_stmt* st = d->insertEvent.st;
+    sqlite3_stmt* st = d->insertEvent.handle();
     sqlite3_bind_int64(st, 1, position);
     sqlite3_bind_int64(st, 2, s.id);
     sqlite3_bind_int64(st, 3, version);
@@ -552,36 +553,36 @@ bool StoreWriter::flushSummaries(QString* error)
 {
     if (!beginIfNeeded(error))
         return false;
-    Stmt up;
+    SqlStatement up;
     if (!up.prepare(d->db, "INSERT OR REPLACE INTO streams(id, name, events, first_version, last_version, "
-                           "first_position, last_position, first_time, last_time) VALUES(?,?,?,?,?,?,?,?,?)"))
+                           "first_position, last_position, first_time, last_time) VALUES(?,?,?,?,?,?,?,?,?)", kPersistent))
         return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
     for (StreamState& s : d->streams) {
         if (!s.dirty)
             continue;
-        sqlite3_bind_int64(up.st, 1, s.id);
-        sqlite3_bind_text(up.st, 2, s.name.data(), int(s.name.size()), SQLITE_STATIC);
-        sqlite3_bind_int64(up.st, 3, s.events);
-        sqlite3_bind_int64(up.st, 4, s.firstVersion);
-        sqlite3_bind_int64(up.st, 5, s.lastVersion);
-        sqlite3_bind_int64(up.st, 6, s.firstPosition);
-        sqlite3_bind_int64(up.st, 7, s.lastPosition);
-        bindTime(up.st, 8, s.firstTime);
-        bindTime(up.st, 9, s.lastTime);
-        const int rc = sqlite3_step(up.st);
-        sqlite3_reset(up.st);
+        sqlite3_bind_int64(up.handle(), 1, s.id);
+        sqlite3_bind_text(up.handle(), 2, s.name.data(), int(s.name.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(up.handle(), 3, s.events);
+        sqlite3_bind_int64(up.handle(), 4, s.firstVersion);
+        sqlite3_bind_int64(up.handle(), 5, s.lastVersion);
+        sqlite3_bind_int64(up.handle(), 6, s.firstPosition);
+        sqlite3_bind_int64(up.handle(), 7, s.lastPosition);
+        bindTime(up.handle(), 8, s.firstTime);
+        bindTime(up.handle(), 9, s.lastTime);
+        const int rc = sqlite3_step(up.handle());
+        sqlite3_reset(up.handle());
         if (rc != SQLITE_DONE)
             return fail(error, store::describeError(d->db, rc));
         s.dirty = false;
     }
-    Stmt ty;
-    if (!ty.prepare(d->db, "INSERT OR IGNORE INTO types(id, name) VALUES(?,?)"))
+    SqlStatement ty;
+    if (!ty.prepare(d->db, "INSERT OR IGNORE INTO types(id, name) VALUES(?,?)", kPersistent))
         return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
     for (const auto& [id, name] : d->newTypes) {
-        sqlite3_bind_int64(ty.st, 1, id);
-        sqlite3_bind_text(ty.st, 2, name.data(), int(name.size()), SQLITE_STATIC);
-        const int rc = sqlite3_step(ty.st);
-        sqlite3_reset(ty.st);
+        sqlite3_bind_int64(ty.handle(), 1, id);
+        sqlite3_bind_text(ty.handle(), 2, name.data(), int(name.size()), SQLITE_STATIC);
+        const int rc = sqlite3_step(ty.handle());
+        sqlite3_reset(ty.handle());
         if (rc != SQLITE_DONE)
             return fail(error, store::describeError(d->db, rc));
     }
@@ -619,10 +620,10 @@ void StoreWriter::addIssue(const QString& file, qint64 line, const QString& mess
 {
     if (m_done || !d->db || !beginIfNeeded(nullptr))
         return;
-    if (!d->insertIssue.st && !d->insertIssue.prepare(d->db, "INSERT INTO issues(file, line, message) VALUES(?,?,?)"))
+    if (!d->insertIssue.ok() && !d->insertIssue.prepare(d->db, "INSERT INTO issues(file, line, message) VALUES(?,?,?)", kPersistent))
         return;
     const QByteArray f = file.toUtf8(), m = message.toUtf8();
-    sqlite3_stmt* st = d->insertIssue.st;
+    sqlite3_stmt* st = d->insertIssue.handle();
     bindText(st, 1, file.isEmpty() ? QByteArrayView() : QByteArrayView(f));
     if (line > 0)
         sqlite3_bind_int64(st, 2, line);
@@ -638,15 +639,15 @@ bool StoreWriter::writeCheckpoints(QString* error)
     const int every = d->options.checkpointEvery;
     if (!beginIfNeeded(error))
         return false;
-    Stmt del, last, countUpTo, events, insert;
-    if (!del.prepare(d->db, "DELETE FROM checkpoints WHERE projection='merge' AND stream=? AND version>=?") ||
+    SqlStatement del, last, countUpTo, events, insert;
+    if (!del.prepare(d->db, "DELETE FROM checkpoints WHERE projection='merge' AND stream=? AND version>=?", kPersistent) ||
         !last.prepare(d->db, "SELECT version, position, time, state FROM checkpoints WHERE projection='merge' AND "
-                             "stream=? ORDER BY version DESC LIMIT 1") ||
-        !countUpTo.prepare(d->db, "SELECT COUNT(*) FROM events WHERE stream=? AND version<=?") ||
+                             "stream=? ORDER BY version DESC LIMIT 1", kPersistent) ||
+        !countUpTo.prepare(d->db, "SELECT COUNT(*) FROM events WHERE stream=? AND version<=?", kPersistent) ||
         !events.prepare(d->db, "SELECT version, position, time, data FROM events WHERE stream=? AND version>? "
-                               "ORDER BY version") ||
+                               "ORDER BY version", kPersistent) ||
         !insert.prepare(d->db, "INSERT OR REPLACE INTO checkpoints(projection, stream, version, position, time, state) "
-                               "VALUES('merge',?,?,?,?,?)"))
+                               "VALUES('merge',?,?,?,?,?)", kPersistent))
         return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
 
     for (StreamState& s : d->streams) {
@@ -656,10 +657,10 @@ bool StoreWriter::writeCheckpoints(QString* error)
         s.touched = false;
         if (m_appendMode) {
             // Events inserted below an existing checkpoint make it (and every later one) stale.
-            sqlite3_bind_int64(del.st, 1, s.id);
-            sqlite3_bind_int64(del.st, 2, touchedFrom);
-            sqlite3_step(del.st);
-            sqlite3_reset(del.st);
+            sqlite3_bind_int64(del.handle(), 1, s.id);
+            sqlite3_bind_int64(del.handle(), 2, touchedFrom);
+            sqlite3_step(del.handle());
+            sqlite3_reset(del.handle());
         }
         if (s.events <= every)
             continue;
@@ -669,51 +670,51 @@ bool StoreWriter::writeCheckpoints(QString* error)
         qint64 ordinal = 0;
         qint64 maxPosition = 0;
         TimeMs maxTime = kNoTime;
-        sqlite3_bind_int64(last.st, 1, s.id);
-        if (sqlite3_step(last.st) == SQLITE_ROW) {
-            fromVersion = sqlite3_column_int64(last.st, 0);
-            maxPosition = sqlite3_column_int64(last.st, 1);
-            maxTime = sqlite3_column_type(last.st, 2) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(last.st, 2);
-            state = parseJsonValue(QByteArray(static_cast<const char*>(sqlite3_column_blob(last.st, 3)),
-                                              sqlite3_column_bytes(last.st, 3)));
-            sqlite3_bind_int64(countUpTo.st, 1, s.id);
-            sqlite3_bind_int64(countUpTo.st, 2, fromVersion);
-            if (sqlite3_step(countUpTo.st) == SQLITE_ROW)
-                ordinal = sqlite3_column_int64(countUpTo.st, 0);
-            sqlite3_reset(countUpTo.st);
+        sqlite3_bind_int64(last.handle(), 1, s.id);
+        if (sqlite3_step(last.handle()) == SQLITE_ROW) {
+            fromVersion = sqlite3_column_int64(last.handle(), 0);
+            maxPosition = sqlite3_column_int64(last.handle(), 1);
+            maxTime = sqlite3_column_type(last.handle(), 2) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(last.handle(), 2);
+            state = parseJsonValue(QByteArray(static_cast<const char*>(sqlite3_column_blob(last.handle(), 3)),
+                                              sqlite3_column_bytes(last.handle(), 3)));
+            sqlite3_bind_int64(countUpTo.handle(), 1, s.id);
+            sqlite3_bind_int64(countUpTo.handle(), 2, fromVersion);
+            if (sqlite3_step(countUpTo.handle()) == SQLITE_ROW)
+                ordinal = sqlite3_column_int64(countUpTo.handle(), 0);
+            sqlite3_reset(countUpTo.handle());
         }
-        sqlite3_reset(last.st);
+        sqlite3_reset(last.handle());
 
-        sqlite3_bind_int64(events.st, 1, s.id);
-        sqlite3_bind_int64(events.st, 2, fromVersion);
+        sqlite3_bind_int64(events.handle(), 1, s.id);
+        sqlite3_bind_int64(events.handle(), 2, fromVersion);
         int rc;
-        while ((rc = sqlite3_step(events.st)) == SQLITE_ROW) {
-            const qint64 version = sqlite3_column_int64(events.st, 0);
-            maxPosition = std::max(maxPosition, sqlite3_column_int64(events.st, 1));
-            if (sqlite3_column_type(events.st, 2) != SQLITE_NULL) {
-                const TimeMs t = sqlite3_column_int64(events.st, 2);
+        while ((rc = sqlite3_step(events.handle())) == SQLITE_ROW) {
+            const qint64 version = sqlite3_column_int64(events.handle(), 0);
+            maxPosition = std::max(maxPosition, sqlite3_column_int64(events.handle(), 1));
+            if (sqlite3_column_type(events.handle(), 2) != SQLITE_NULL) {
+                const TimeMs t = sqlite3_column_int64(events.handle(), 2);
                 if (maxTime == kNoTime || t > maxTime)
                     maxTime = t;
             }
-            const char* data = static_cast<const char*>(sqlite3_column_blob(events.st, 3));
-            const QByteArray text = data ? QByteArray(data, sqlite3_column_bytes(events.st, 3)) : QByteArray("null");
+            const char* data = static_cast<const char*>(sqlite3_column_blob(events.handle(), 3));
+            const QByteArray text = data ? QByteArray(data, sqlite3_column_bytes(events.handle(), 3)) : QByteArray("null");
             applyMergePatch(state, parseJsonValue(text));
             if (++ordinal % every != 0)
                 continue;
             const QByteArray json = toJsonText(state);
-            sqlite3_bind_int64(insert.st, 1, s.id);
-            sqlite3_bind_int64(insert.st, 2, version);
-            sqlite3_bind_int64(insert.st, 3, maxPosition);
-            bindTime(insert.st, 4, maxTime);
-            sqlite3_bind_blob(insert.st, 5, json.constData(), int(json.size()), SQLITE_STATIC);
-            const int irc = sqlite3_step(insert.st);
-            sqlite3_reset(insert.st);
+            sqlite3_bind_int64(insert.handle(), 1, s.id);
+            sqlite3_bind_int64(insert.handle(), 2, version);
+            sqlite3_bind_int64(insert.handle(), 3, maxPosition);
+            bindTime(insert.handle(), 4, maxTime);
+            sqlite3_bind_blob(insert.handle(), 5, json.constData(), int(json.size()), SQLITE_STATIC);
+            const int irc = sqlite3_step(insert.handle());
+            sqlite3_reset(insert.handle());
             if (irc != SQLITE_DONE) {
-                sqlite3_reset(events.st);
+                sqlite3_reset(events.handle());
                 return fail(error, store::describeError(d->db, irc));
             }
         }
-        sqlite3_reset(events.st);
+        sqlite3_reset(events.handle());
         if (rc != SQLITE_DONE)
             return fail(error, store::describeError(d->db, rc));
     }
@@ -745,7 +746,7 @@ bool StoreWriter::finish(QString* error)
     meta.insert(QStringLiteral("schema_version"), QString::number(store::kSchemaVersion));
     meta.insert(QStringLiteral("checkpoint_every"), QString::number(d->options.checkpointEvery));
     if (!m_appendMode) {
-        // "merge" checkpoint states keep every number's text (diff/jsonvalue.h). Appending to a store
+        // "merge" checkpoint states keep every number's text (json/jsonvalue.h). Appending to a store
         // without this key leaves it without: its older checkpoints are lossy and stay unused.
         meta.insert(QStringLiteral("checkpoint_numbers"), QStringLiteral("as-written"));
         meta.insert(QStringLiteral("created_at"), formatTime(QDateTime::currentMSecsSinceEpoch()));
@@ -762,15 +763,15 @@ bool StoreWriter::finish(QString* error)
         if (meta.contains(key))
             meta.insert(key, redactUri(meta.value(key)));
     {
-        Stmt put;
-        if (!put.prepare(d->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)"))
+        SqlStatement put;
+        if (!put.prepare(d->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)", kPersistent))
             return bail(store::describeError(d->db, sqlite3_errcode(d->db)));
         for (auto it = meta.cbegin(); it != meta.cend(); ++it) {
             const QByteArray k = it.key().toUtf8(), v = it.value().toUtf8();
-            sqlite3_bind_text(put.st, 1, k.constData(), int(k.size()), SQLITE_STATIC);
-            sqlite3_bind_text(put.st, 2, v.constData(), int(v.size()), SQLITE_STATIC);
-            const int rc = sqlite3_step(put.st);
-            sqlite3_reset(put.st);
+            sqlite3_bind_text(put.handle(), 1, k.constData(), int(k.size()), SQLITE_STATIC);
+            sqlite3_bind_text(put.handle(), 2, v.constData(), int(v.size()), SQLITE_STATIC);
+            const int rc = sqlite3_step(put.handle());
+            sqlite3_reset(put.handle());
             if (rc != SQLITE_DONE)
                 return bail(store::describeError(d->db, rc));
         }

@@ -1,8 +1,8 @@
 #include "story/story.h"
 
 #include "diff/jsondiff.h"
-#include "diff/jsonvalue.h"
-#include "diff/mergepatch.h"
+#include "json/jsonvalue.h"
+#include "json/mergepatch.h"
 #include "model/glob.h"
 
 #include <QCryptographicHash>

@@ -1,8 +1,8 @@
 #include "story/storyengine.h"
 
 #include "diff/jsondiff.h"
-#include "diff/jsonvalue.h"
-#include "diff/mergepatch.h"
+#include "json/jsonvalue.h"
+#include "json/mergepatch.h"
 #include "projection/divergence.h"
 #include "projection/jsprojection.h"
 #include "projection/projectionreplay.h"

@@ -1,7 +1,7 @@
 #include "story/storyexport.h"
 
-#include "diff/jsonvalue.h"
-#include "diff/mergepatch.h"
+#include "json/jsonvalue.h"
+#include "json/mergepatch.h"
 #include "store/storewriter.h"
 
 #include <QCryptographicHash>

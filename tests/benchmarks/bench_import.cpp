@@ -11,7 +11,7 @@
 //
 // Prints one JSON object: bytes, events, seconds, MB/s, events/s (budget: >= 50 MB/s on 1M events).
 #include "import/importer.h"
-#include "import/jsonscan.h"
+#include "json/jsonscan.h"
 #include "store/sqlitestore.h"
 
 #include <QCoreApplication>

@@ -13,7 +13,7 @@
 // of its states.
 #include "demo/demogenerator.h"
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "replay/replayengine.h"
 #include "store/memoryreader.h"
 #include "store/sqlitestore.h"

@@ -6,7 +6,7 @@
 // Usage: bench_views_timeline [--events N] [--store PATH] [--scrub-steps N]
 // The store is generated once at PATH (default /tmp/chronoscope-bench-<N>.chronoscope) and reused.
 #include "demo/demogenerator.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 #include "eventtablemodel.h"
 #include "jsonpointer.h"
 #include "replay/replayservice.h"

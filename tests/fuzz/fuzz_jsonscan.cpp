@@ -1,4 +1,4 @@
-// Harness for the import scanner (core/import/jsonscan): the input is NDJSON, scanned line by line as the
+// Harness for the import scanner (core/json/jsonscan): the input is NDJSON, scanned line by line as the
 // importer does, and as one whole document. Properties checked for every input:
 // - a result points inside the buffer (end after the start, error position within the text) and an error
 //   has a message;
@@ -10,8 +10,8 @@
 // - decodeString() always writes valid UTF-8.
 #include "fuzz_support.h"
 
-#include "import/jsonscan.h"
-#include "util/jsontext.h"
+#include "json/jsonscan.h"
+#include "json/jsontext.h"
 
 #include <string>
 #include <vector>

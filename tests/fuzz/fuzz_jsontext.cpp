@@ -1,4 +1,4 @@
-// Harness for the shared JSON minifier (core/util/jsontext: compactJson). Properties:
+// Harness for the shared JSON minifier (core/json/jsontext: compactJson). Properties:
 // - accepted text compacts to a fixed point (compacting the output again accepts and changes nothing),
 //   never grows, and drops only whitespace between tokens;
 // - differential against nlohmann::json's strict parser (RFC 8259, UTF-8 checked): whatever nlohmann
@@ -8,7 +8,7 @@
 // - a lower nesting limit is honoured exactly.
 #include "fuzz_support.h"
 
-#include "util/jsontext.h"
+#include "json/jsontext.h"
 
 #include <nlohmann/json.hpp>
 

@@ -10,7 +10,7 @@
 #include "fuzz_support.h"
 
 #include "diff/jsondiff.h"
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

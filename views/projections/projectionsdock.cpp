@@ -6,7 +6,7 @@
 #include "replaycontroller.h"
 #include "stateinspector.h"
 
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -5,9 +5,9 @@
 #include "sources/kafka/kafkaschema.h"
 #include "sources/remote/remoteclient.h"
 
-#include "diff/jsonvalue.h"
-#include "diff/mergepatch.h"
-#include "util/jsontext.h"
+#include "json/jsonvalue.h"
+#include "json/mergepatch.h"
+#include "json/jsontext.h"
 
 #include <QJsonObject>
 #include <QStringDecoder>

@@ -8,7 +8,7 @@
 
 #include "sources/remote/httpfetch_p.h"
 #include "sources/sourceregistry.h"
-#include "util/jsontext.h"
+#include "json/jsontext.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -5,7 +5,7 @@
 
 #include "sources/remote/httpfetch_p.h"
 #include "sources/remote/remoteclients_p.h"
-#include "util/jsontext.h"
+#include "json/jsontext.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

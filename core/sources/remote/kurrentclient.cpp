@@ -3,8 +3,8 @@
 // entries, which the live tail polls with ES-LongPoll and an ETag. $all positions are opaque, so links
 // are always followed, never built, except for event-number pages of a stream (used for "last N").
 
-#include "diff/jsonvalue.h"
-#include "diff/mergepatch.h"
+#include "json/jsonvalue.h"
+#include "json/mergepatch.h"
 #include "sources/remote/httpfetch_p.h"
 #include "sources/remote/remoteclients_p.h"
 

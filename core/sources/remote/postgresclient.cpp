@@ -16,7 +16,6 @@
 #ifdef CHRONOSCOPE_HAVE_LIBPQ
 #include <libpq-fe.h>
 #include <sys/select.h>
-#include <zlib.h>
 #endif
 
 namespace chronoscope::remote {

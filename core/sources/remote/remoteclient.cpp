@@ -2,7 +2,7 @@
 
 #include "model/glob.h"
 
-#include "util/jsontext.h"
+#include "json/jsontext.h"
 
 #include "sources/remote/kurrentgrpc/kurrentgrpc.h"
 #include "sources/remote/remoteclients_p.h"

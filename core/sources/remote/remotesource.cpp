@@ -3,6 +3,7 @@
 #include "sources/sourceregistry.h"
 #include "store/sqlitestore.h"
 #include "store/storewriter.h"
+#include "util/cacheroot.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -11,7 +12,6 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QMutex>
-#include <QStandardPaths>
 #include <QUrlQuery>
 
 namespace chronoscope {
@@ -30,12 +30,7 @@ QMutex& sessionMutex()
 
 QString remoteCachePath(const QString& uri, const RemoteScope& scope, const QString& cacheDir)
 {
-    QString dir = cacheDir;
-    if (dir.isEmpty())
-        dir = QString::fromLocal8Bit(qgetenv("CHRONOSCOPE_CACHE_DIR"));
-    if (dir.isEmpty())
-        dir = QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) + QStringLiteral("/chronoscope");
-    dir += QStringLiteral("/remote");
+    const QString dir = cacheRoot(cacheDir) + QStringLiteral("/remote");
     QDir().mkpath(dir);
     const QByteArray key = redactUri(uri).toUtf8() + '\n' + QJsonDocument(scope.toJson()).toJson(QJsonDocument::Compact);
     const QByteArray hash = QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(24);

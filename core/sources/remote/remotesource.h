@@ -54,7 +54,7 @@ struct RemoteFetchResult
 /// recorded as an issue of the file. Returns false only when nothing usable was written.
 bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptions& options, RemoteFetchResult* result);
 
-/// The cache file for a URI and scope in `cacheDir` (or $CHRONOSCOPE_CACHE_DIR, or the user cache dir).
+/// The cache file for a URI and scope in <cacheRoot(cacheDir)>/remote (util/cacheroot.h).
 /// The name is a hash of the redacted URI and the scope: no secret, no host name in clear.
 QString remoteCachePath(const QString& uri, const RemoteScope& scope, const QString& cacheDir = {});
 

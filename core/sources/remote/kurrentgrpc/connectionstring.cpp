@@ -1,5 +1,7 @@
 #include "sources/remote/kurrentgrpc/connectionstring.h"
 
+#include "util/uri.h"
+
 #include <QRegularExpression>
 #include <QUrl>
 
@@ -290,25 +292,7 @@ bool parseConnectionString(const QString& connectionString, ConnectionSettings* 
 
 QString redactConnectionString(const QString& connectionString)
 {
-    QString s = connectionString.trimmed();
-    const qsizetype schemeEnd = s.indexOf(QLatin1String("://"));
-    if (schemeEnd < 0) return s;
-    const qsizetype start = schemeEnd + 3;
-    static const QRegularExpression creds(QStringLiteral("^([^:]+):[^@]+@"));
-    const auto m = creds.match(QStringView(s).mid(start));
-    if (m.hasMatch()) s.replace(start, m.capturedLength(0), m.captured(1) + u'@');
-    // Query items named like a secret (password=, token=, ...) are dropped, as redactUri() does.
-    const qsizetype q = s.indexOf(u'?', start);
-    if (q < 0) return s;
-    QStringList kept;
-    for (const QString& item : s.mid(q + 1).split(u'&')) {
-        const QString k = item.section(u'=', 0, 0).toLower();
-        if (k.contains(u"pass") || k.contains(u"token") || k.contains(u"secret") || k.contains(u"key") ||
-            k.contains(u"auth"))
-            continue;
-        kept << item;
-    }
-    return s.left(q) + (kept.isEmpty() ? QString() : u'?' + kept.join(u'&'));
+    return redactUriText(connectionString);  // util/uri.h: the same rule as every other URI
 }
 
 QString withCredentials(const QString& connectionString, const QString& user, const QString& password)

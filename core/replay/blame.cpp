@@ -1,4 +1,4 @@
-#include "diff/blame.h"
+#include "replay/blame.h"
 
 #include "replay/replayengine.h"
 

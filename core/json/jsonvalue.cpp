@@ -1,6 +1,6 @@
-#include "diff/jsonvalue.h"
+#include "json/jsonvalue.h"
 
-#include "diff/mergepatch.h"
+#include "json/jsonscan.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -28,10 +28,7 @@ bool isDigit(char c)
     return c >= '0' && c <= '9';
 }
 
-bool isSpace(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+using jsonscan::isSpace;
 
 // Characters that can continue a number token. A valid document never has one right after a number,
 // so the longest run of them is the token; a run that is not one number makes the document invalid.
@@ -40,39 +37,10 @@ bool isNumberChar(char c)
     return isDigit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
 }
 
-// RFC 8259 number grammar over the whole of [p, p + n): -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+// RFC 8259 number grammar over the whole of [p, p + n), from the one grammar (json/jsonscan.h).
 bool isNumberGrammar(const char* p, qsizetype n, bool* integerForm)
 {
-    qsizetype i = 0;
-    if (i < n && p[i] == '-')
-        ++i;
-    if (i >= n || !isDigit(p[i]))
-        return false;
-    if (p[i] == '0')
-        ++i;
-    else
-        while (i < n && isDigit(p[i]))
-            ++i;
-    *integerForm = true;
-    if (i < n && p[i] == '.') {
-        *integerForm = false;
-        ++i;
-        if (i >= n || !isDigit(p[i]))
-            return false;
-        while (i < n && isDigit(p[i]))
-            ++i;
-    }
-    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-        *integerForm = false;
-        ++i;
-        if (i < n && (p[i] == '+' || p[i] == '-'))
-            ++i;
-        if (i >= n || !isDigit(p[i]))
-            return false;
-        while (i < n && isDigit(p[i]))
-            ++i;
-    }
-    return i == n;
+    return jsonscan::isNumber(p, size_t(n), integerForm);
 }
 
 enum class NumberKind { Plain, Kept, NotANumber };
@@ -326,6 +294,17 @@ std::optional<QJsonValue> parseJsonStrict(const QByteArray& text)
     if (trimmed.isEmpty())
         return std::nullopt;
     return parseTrimmed(trimmed);
+}
+
+QJsonValue parseJsonValue(const QByteArray& text)
+{
+    // Most event data has no surrounding white space: then trimmed() shares the text, no copy.
+    const QByteArray trimmed = text.trimmed();
+    if (trimmed.isEmpty())
+        return QJsonValue(QJsonValue::Null);
+    if (auto v = parseJsonStrict(trimmed))
+        return *v;
+    return makeJsonString(QString::fromUtf8(text));
 }
 
 QByteArray toJsonText(const QJsonValue& value)

@@ -22,12 +22,18 @@ namespace chronoscope {
 /// The marker that starts a kept number (and, doubled, an escaped real string).
 inline constexpr char16_t kJsonNumberMark = 0xFDD0;
 
+/// Parses JSON text of any kind (object, array, scalar), every number kept as written.
+/// Empty text gives null; invalid text gives a JSON string of it.
+QJsonValue parseJsonValue(const QByteArray& text);
+/// Compact JSON text of any value (scalars included), kept numbers written as their text.
+QByteArray toJsonText(const QJsonValue& value);
+
 /// Parses JSON text of any kind (object, array, scalar), keeping number texts. nullopt when the text
 /// is not JSON (or nests deeper than Qt's parser allows).
 std::optional<QJsonValue> parseJsonStrict(const QByteArray& text);
 
 /// JSON text in QJsonDocument::Indented layout (objects and arrays end with a newline; scalars are
-/// compact), kept numbers written as their text. toJsonText (diff/mergepatch.h) is the compact one.
+/// compact), kept numbers written as their text. toJsonText is the compact one.
 QByteArray toJsonTextIndented(const QJsonValue& value);
 
 /// Re-indents JSON text the way QJsonDocument::Indented does, numbers unchanged. nullopt when the

@@ -1,4 +1,4 @@
-#include "diff/mergepatch.h"
+#include "json/mergepatch.h"
 
 #include <QJsonObject>
 
@@ -37,17 +37,6 @@ void applyMergePatch(QJsonValue& target, const QJsonValue& patch)
         }
     }
     target = obj;
-}
-
-QJsonValue parseJsonValue(const QByteArray& text)
-{
-    // Most event data has no surrounding white space: then trimmed() shares the text, no copy.
-    const QByteArray trimmed = text.trimmed();
-    if (trimmed.isEmpty())
-        return QJsonValue(QJsonValue::Null);
-    if (auto v = parseJsonStrict(trimmed))
-        return *v;
-    return makeJsonString(QString::fromUtf8(text));
 }
 
 } // namespace chronoscope

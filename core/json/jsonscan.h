@@ -1,9 +1,11 @@
 #pragma once
-// A validating JSON scanner for the import path (internal to core/import). It does not build a tree:
-// it checks one value's grammar (RFC 8259, strict UTF-8) and reports where its members start and end,
-// so the importer can copy `data` and `metadata` through as text. It never recurses, so nesting depth
-// costs no stack: a document nested 100,000 levels deep is refused at kMaxDepth, not a crash.
+// The core's one JSON grammar (RFC 8259, strict UTF-8): a validating scanner that builds no tree. It checks
+// one value and reports where it and its members start and end, so the import copies `data` and `metadata`
+// through as text, the minifier (json/jsontext.h) validates what the layouts and remote clients copy, and
+// the kept-number code (json/jsonvalue.h) checks number texts. It never recurses, so nesting depth costs no
+// stack: a document nested 100,000 levels deep is refused at the depth limit, not a crash.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,8 +35,14 @@ struct Member
     int claimedBy = -1;         ///< importer bookkeeping: which canonical field took it
 };
 
-/// Scans one JSON value starting exactly at p. Incomplete means the input ended inside the value.
-Result scanValue(const char* p, const char* end, bool* spaced = nullptr);
+/// Scans one JSON value starting at p (whitespace before it skipped). Incomplete means the input ended
+/// inside the value. `whole`: [p, end) is all there is, so a number that runs to `end` is complete (in a
+/// stream more digits could follow). Nesting deeper than maxDepth is an error.
+Result scanValue(const char* p, const char* end, bool* spaced = nullptr, int maxDepth = kMaxDepth, bool whole = false);
+
+/// True when [p, p + n) is exactly one number of the RFC 8259 grammar; *integerForm (optional) tells
+/// whether it has neither a fraction nor an exponent.
+bool isNumber(const char* p, std::size_t n, bool* integerForm = nullptr);
 
 /// Scans one JSON value starting at p; when it is an object, fills members with its top-level members
 /// (cleared first). *isObject tells whether it was an object.

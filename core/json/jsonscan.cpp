@@ -1,7 +1,8 @@
-#include "import/jsonscan.h"
+#include "json/jsonscan.h"
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 
 namespace chronoscope::jsonscan {
 
@@ -144,7 +145,28 @@ inline Result scanString(const char* p, const char* end, bool* escaped)
     }
 }
 
-inline Result scanNumber(const char* p, const char* end)
+// A member name and its ':' at s (whitespace before the name already skipped). Complete: end is just
+// after the ':'; *keyEnd (optional) just after the name's closing quote.
+inline Result scanMemberName(const char* s, const char* end, bool& spaced, bool* escaped, const char** keyEnd)
+{
+    if (*s != '"')
+        return error(s, "expected a member name in quotes");
+    Result k = scanString(s + 1, end, escaped);
+    if (k.status != Status::Complete)
+        return k;
+    if (keyEnd)
+        *keyEnd = k.end;
+    s = skipSpace(k.end, end, spaced);
+    if (s >= end)
+        return incomplete();
+    if (*s != ':')
+        return error(s, "expected ':' after a member name");
+    k.end = s + 1;
+    return k;
+}
+
+// `whole`: the text ends at `end`, so a number running up to it is complete.
+inline Result scanNumber(const char* p, const char* end, bool whole)
 {
     const char* s = p;
     if (s < end && *s == '-')
@@ -177,7 +199,7 @@ inline Result scanNumber(const char* p, const char* end)
         if (s == d)
             return s >= end ? incomplete() : error(s, "a digit must follow the exponent");
     }
-    if (s >= end)
+    if (s >= end && !whole)
         return incomplete(); // more digits may follow
     Result r;
     r.status = Status::Complete;
@@ -200,10 +222,16 @@ inline Result scanLiteral(const char* p, const char* end, const char* word, size
 
 } // namespace
 
-Result scanValue(const char* p, const char* end, bool* spacedOut)
+Result scanValue(const char* p, const char* end, bool* spacedOut, int maxDepth, bool whole)
 {
-    // Explicit stack of open containers: '{' or '['.
-    char stack[kMaxDepth];
+    // Explicit stack of open containers: '{' or '['. A deeper limit than the default takes the heap.
+    char local[kMaxDepth];
+    std::unique_ptr<char[]> large;
+    char* stack = local;
+    if (maxDepth > kMaxDepth) {
+        large = std::make_unique<char[]>(size_t(maxDepth));
+        stack = large.get();
+    }
     int depth = 0;
     bool spaced = false;
     const char* s = p;
@@ -216,8 +244,9 @@ Result scanValue(const char* p, const char* end, bool* spacedOut)
         const char c = *s;
         Result r;
         if (c == '{' || c == '[') {
-            if (depth >= kMaxDepth)
-                return error(s, "JSON nested too deeply (more than 512 levels)");
+            if (depth >= maxDepth)
+                return error(s, maxDepth == kMaxDepth ? "JSON nested too deeply (more than 512 levels)"
+                                                      : "JSON nested too deeply");
             stack[depth++] = c;
             ++s;
             s = skipSpace(s, end, spaced);
@@ -229,24 +258,17 @@ Result scanValue(const char* p, const char* end, bool* spacedOut)
                 goto afterValue;
             }
             if (c == '{') {
-                if (*s != '"')
-                    return error(s, "expected a member name in quotes");
-                r = scanString(s + 1, end, nullptr);
+                r = scanMemberName(s, end, spaced, nullptr, nullptr);
                 if (r.status != Status::Complete)
                     return r;
-                s = skipSpace(r.end, end, spaced);
-                if (s >= end)
-                    return incomplete();
-                if (*s != ':')
-                    return error(s, "expected ':' after a member name");
-                ++s;
+                s = r.end;
             }
             continue;
         }
         if (c == '"')
             r = scanString(s + 1, end, nullptr);
         else if (c == '-' || (c >= '0' && c <= '9'))
-            r = scanNumber(s, end);
+            r = scanNumber(s, end, whole && depth == 0);
         else if (c == 't')
             r = scanLiteral(s, end, "true", 4);
         else if (c == 'f')
@@ -279,17 +301,10 @@ Result scanValue(const char* p, const char* end, bool* spacedOut)
                     s = skipSpace(s, end, spaced);
                     if (s >= end)
                         return incomplete();
-                    if (*s != '"')
-                        return error(s, "expected a member name in quotes");
-                    const Result k = scanString(s + 1, end, nullptr);
+                    const Result k = scanMemberName(s, end, spaced, nullptr, nullptr);
                     if (k.status != Status::Complete)
                         return k;
-                    s = skipSpace(k.end, end, spaced);
-                    if (s >= end)
-                        return incomplete();
-                    if (*s != ':')
-                        return error(s, "expected ':' after a member name");
-                    ++s;
+                    s = k.end;
                 }
                 break; // expect the next value
             }
@@ -324,19 +339,13 @@ Result scanTopValue(const char* p, const char* end, std::vector<Member>& members
         return r;
     }
     for (;;) {
-        if (*s != '"')
-            return error(s, "expected a member name in quotes");
         Member m;
-        const Result k = scanString(s + 1, end, &m.keyEscaped);
+        const char* keyEnd = nullptr;
+        const Result k = scanMemberName(s, end, spaced, &m.keyEscaped, &keyEnd);
         if (k.status != Status::Complete)
             return k;
-        m.key = std::string_view(s + 1, size_t(k.end - 1 - (s + 1)));
+        m.key = std::string_view(s + 1, size_t(keyEnd - 1 - (s + 1)));
         s = skipSpace(k.end, end, spaced);
-        if (s >= end)
-            return incomplete();
-        if (*s != ':')
-            return error(s, "expected ':' after a member name");
-        s = skipSpace(s + 1, end, spaced);
         if (s >= end)
             return incomplete();
         const char c = *s;
@@ -361,6 +370,19 @@ Result scanTopValue(const char* p, const char* end, std::vector<Member>& members
         if (s >= end)
             return incomplete();
     }
+}
+
+bool isNumber(const char* p, std::size_t n, bool* integerForm)
+{
+    if (n == 0 || !(*p == '-' || (*p >= '0' && *p <= '9')))
+        return false;
+    const Result r = scanNumber(p, p + n, true);
+    if (r.status != Status::Complete || r.end != p + n)
+        return false;
+    if (integerForm)
+        *integerForm = std::memchr(p, '.', n) == nullptr && std::memchr(p, 'e', n) == nullptr &&
+                       std::memchr(p, 'E', n) == nullptr;
+    return true;
 }
 
 namespace {

@@ -1,0 +1,89 @@
+#pragma once
+// Import threading (internal to core/import): the batches the parsing thread hands to the writing one.
+
+#include "model/event.h"
+
+#include <QtGlobal>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace chronoscope::importer {
+
+// The importer is a pipeline of two threads: the parser (reading, scanning, mapping) fills batches of
+// records, the calling thread writes them to the store. Records keep file order, and issues travel
+// in the same stream, so the summary lists them in file order.
+
+struct Record
+{
+    enum Kind : quint8 { EventRecord, IssueRecord } kind = EventRecord;
+    bool hasVersion = false;
+    bool dataIsJson = true;
+    bool skipped = false;     ///< issue: the event was skipped
+    bool hasId = false;
+    qint64 line = 0;
+    qint64 version = 0;
+    qint64 position = 0;      ///< the source's global position, 0 if none
+    TimeMs time = kNoTime;
+    // Offsets into Batch::arena.
+    quint32 stream = 0, streamLen = 0, type = 0, typeLen = 0, id = 0, idLen = 0;
+    size_t data = 0, dataLen = 0, meta = 0, metaLen = 0; ///< issue: data/dataLen hold the message
+};
+
+struct Batch
+{
+    int file = 0;             ///< index into the inputs
+    qint64 rawDone = 0;       ///< input bytes read so far (for progress)
+    std::string arena;
+    std::vector<Record> records;
+    bool last = false;        ///< no more batches
+};
+
+class BatchQueue
+{
+public:
+    void push(std::unique_ptr<Batch> b)
+    {
+        std::unique_lock lock(m_mutex);
+        m_notFull.wait(lock, [this] { return m_items.size() < kCapacity || m_closed; });
+        if (m_closed)
+            return;
+        m_items.push_back(std::move(b));
+        m_notEmpty.notify_one();
+    }
+    std::unique_ptr<Batch> pop()
+    {
+        std::unique_lock lock(m_mutex);
+        m_notEmpty.wait(lock, [this] { return !m_items.empty(); });
+        auto b = std::move(m_items.front());
+        m_items.pop_front();
+        m_notFull.notify_one();
+        return b;
+    }
+    /// The consumer gives up: wakes a waiting producer, drops whatever it pushes from now on.
+    void close()
+    {
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
+        m_items.clear();
+        m_notFull.notify_all();
+    }
+    bool closed()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_closed;
+    }
+
+private:
+    static constexpr size_t kCapacity = 4;
+    std::mutex m_mutex;
+    std::condition_variable m_notFull, m_notEmpty;
+    std::deque<std::unique_ptr<Batch>> m_items;
+    bool m_closed = false;
+};
+
+} // namespace chronoscope::importer
