@@ -136,8 +136,8 @@ void StreamBrowser::updateIndex(std::shared_ptr<const TimelineIndex> index, cons
     }
     if (change.known && index == shown) {
         // Grown in place (a live tail): collect the lanes with new events for the next throttled refresh.
-        // New streams apply at once: lane numbers never change, so a new stream of a known category is a
-        // row inserted (selection and expansion stay by themselves); only a new category resets the tree.
+        // New streams apply at once: lane numbers never change, so a new stream is a row inserted at its
+        // place in name order, a new category too (selection and expansion stay by themselves).
         QSet<int> lanes(m_pendingChange.changedLanes.begin(), m_pendingChange.changedLanes.end());
         for (int l : change.changedLanes)
             lanes.insert(l);
@@ -154,13 +154,6 @@ void StreamBrowser::updateIndex(std::shared_ptr<const TimelineIndex> index, cons
         TimelineAppend now = std::exchange(m_pendingChange, {});
         now.newLanes = change.newLanes;
         m_pending.reset();
-        bool newCategory = false;
-        for (int l : change.newLanes)
-            newCategory = newCategory || !m_model->hasCategory(Event::categoryOf(index->streams[l]));
-        if (newCategory) {
-            updateKeepingView(std::move(index), now);
-            return;
-        }
         const bool shown = newLanesShown(*index, change.newLanes);
         m_model->updateIndex(std::move(index), now);
         if (shown)
