@@ -682,8 +682,10 @@ private Q_SLOTS:
         all = MemoryReader(all).readAll({});
         StreamBrowser browser(nullptr);
         browser.setIndex(indexOf(all));
-        const QAbstractItemModel* shown = browser.view()->model();
+        // Name ascending and no filter: the view shows the model itself (the proxy would only cost inserts).
+        QCOMPARE(browser.view()->model(), static_cast<QAbstractItemModel*>(browser.model()));
         auto names = [&] {
+            const QAbstractItemModel* shown = browser.view()->model();
             QStringList out;
             const QModelIndex category = shown->index(0, 0);
             for (int r = 0; r < shown->rowCount(category); ++r)
@@ -691,12 +693,31 @@ private Q_SLOTS:
             return out;
         };
         QCOMPARE(names(), (QStringList{"order-1", "order-2", "order-10", "order-33"}));
+        browser.view()->expandAll();
+        browser.selectStream("order-10");
         browser.view()->sortByColumn(StreamTreeModel::NameColumn, Qt::DescendingOrder);
+        QVERIFY(browser.view()->model() != static_cast<QAbstractItemModel*>(browser.model()));
         QCOMPARE(names(), (QStringList{"order-33", "order-10", "order-2", "order-1"}));
+        // The selection and the open category came along; a click still chooses lanes.
+        QCOMPARE(browser.view()->selectionModel()->selectedRows().value(0).data(StreamTreeModel::StreamRole).toString(), "order-10");
+        QVERIFY(browser.view()->isExpanded(browser.view()->model()->index(0, 0)));
+        QSignalSpy lanes(&browser, &StreamBrowser::lanesChanged);
+        browser.selectStream("order-2");
+        QCOMPARE(lanes.size(), 1);
+        QCOMPARE(browser.lanes(), (QList<int>{browser.model()->timelineIndex()->laneOf("order-2")}));
         browser.view()->sortByColumn(StreamTreeModel::EventsColumn, Qt::DescendingOrder);
         QCOMPARE(names().first(), QStringLiteral("order-1"));
         browser.view()->sortByColumn(StreamTreeModel::NameColumn, Qt::AscendingOrder);
+        QCOMPARE(browser.view()->model(), static_cast<QAbstractItemModel*>(browser.model()));
         QCOMPARE(names(), (QStringList{"order-1", "order-2", "order-10", "order-33"}));
+        QCOMPARE(browser.view()->selectionModel()->selectedRows().value(0).data(StreamTreeModel::StreamRole).toString(), "order-2");
+        // A filter puts the proxy in between, clearing it takes it out again.
+        browser.setPattern("1", false);
+        QVERIFY(browser.view()->model() != static_cast<QAbstractItemModel*>(browser.model()));
+        QCOMPARE(names(), (QStringList{"order-1", "order-10"}));
+        browser.setPattern("", false);
+        QCOMPARE(browser.view()->model(), static_cast<QAbstractItemModel*>(browser.model()));
+        QCOMPARE(names().size(), 4);
     }
 
     void jsonTree()
