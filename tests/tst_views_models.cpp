@@ -9,6 +9,7 @@
 #include "jsontreemodel.h"
 #include "replaycontroller.h"
 #include "streambrowser.h"
+#include "streambrowserdelegate.h"
 #include "streamtreemodel.h"
 #include "views_fixtures.h"
 
@@ -669,6 +670,42 @@ private Q_SLOTS:
         QCOMPARE(streamRows, 12);
         QCOMPARE(streamSignals, 10); // -55 and -56 are adjacent: one signal each category
         QCOMPARE(browser.model()->indexOfStream("item-2999").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), "2");
+    }
+
+    void streamTreeDelegateCachesText()
+    {
+        // The stream tree paints text from a cache: painting the same rows again lays out nothing new, a
+        // changed count adds its new text (a long name in the tree does not break it).
+        QList<Event> all;
+        for (int i = 0; i < 20; ++i)
+            all << makeEvent(QStringLiteral("order-%1").arg(i), 0, "Created", kT0 + i * 1000, {});
+        all << makeEvent(QStringLiteral("order-with-a-very-long-name-that-cannot-fit-%1").arg(QString(200, QLatin1Char('x'))), 0,
+                         "Created", kT0 + 99000, {});
+        all = MemoryReader(all).readAll({});
+        auto index = std::const_pointer_cast<TimelineIndex>(indexOf(all));
+        StreamBrowser browser(nullptr);
+        auto* delegate = qobject_cast<StreamItemDelegate*>(browser.view()->itemDelegate());
+        QVERIFY(delegate);
+        browser.resize(300, 800);
+        browser.setIndex(index);
+        browser.view()->expandAll();
+        browser.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browser));
+        QCoreApplication::processEvents();
+        QImage first(browser.size(), QImage::Format_ARGB32_Premultiplied);
+        browser.render(&first);
+        const int laidOut = delegate->cachedTexts();
+        QVERIFY2(laidOut >= 22, qPrintable(QString::number(laidOut))); // every name and the category at least
+        QImage again(browser.size(), QImage::Format_ARGB32_Premultiplied);
+        browser.render(&again);
+        QCOMPARE(delegate->cachedTexts(), laidOut);
+        QCOMPARE(again, first);
+        browser.updateIndex(index, index->append({at(makeEvent("order-3", 1, "Updated", kT0 + 200000, {}), all.size() + 1)}));
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->indexOfStream("order-3").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(),
+                                  QStringLiteral("2"), 3 * StreamBrowser::kUpdateIntervalMs);
+        browser.render(&again);
+        QVERIFY(delegate->cachedTexts() > laidOut); // "2" in the count column, and the category's new total
+        QVERIFY(again != first);
     }
 
     void streamBrowserSortsOnlyOnRequest()

@@ -1,6 +1,7 @@
 #include "streambrowser.h"
 
 #include "replaycontroller.h"
+#include "streambrowserdelegate.h"
 #include "streamtreemodel.h"
 
 #include <QAction>
@@ -36,6 +37,7 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
     // The view shows the model itself (its rows are in name order); the proxy only while filtering or sorted
     // otherwise (see chooseModel()).
     m_view->setModel(m_model);
+    m_view->setItemDelegate(new StreamItemDelegate(m_view));
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setUniformRowHeights(true);
     m_view->setSortingEnabled(true);
