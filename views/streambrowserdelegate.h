@@ -16,7 +16,8 @@ class StreamItemDelegate : public QStyledItemDelegate
 public:
     using QStyledItemDelegate::QStyledItemDelegate;
 
-    void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+    void paint(QPainter* painter, const QStyleOptionViewItem& option,
+               const QModelIndex& index) const override;
 
     /// Texts laid out so far (kept up to kCacheSize, then started over).
     int cachedTexts() const { return int(m_cache.size()); }
