@@ -9,6 +9,7 @@
 #include "jsontreemodel.h"
 #include "replaycontroller.h"
 #include "streambrowser.h"
+#include "streambrowserdelegate.h"
 #include "streamtreemodel.h"
 #include "views_fixtures.h"
 
@@ -167,7 +168,7 @@ private Q_SLOTS:
     {
         // The live tail grows the window's index in place and hands the views the change: the tree gets the
         // new stream as an inserted row (no reset), counts change without a reset, and pins, selection
-        // and expansion stay; a new category resets, keeping them by name.
+        // and expansion stay; a new category is an inserted top-level row, not a reset.
         const QList<Event> all = MemoryReader(shopEvents()).readAll({});
         StreamBrowser browser(nullptr);
         QAbstractItemModelTester tester(browser.view()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -210,14 +211,26 @@ private Q_SLOTS:
         // The selection (order-2) does not take the new stream: the lanes shown did not change.
         QCOMPARE(lanes.size(), 0);
 
-        // A new category: a reset, with pins, selection and expansion kept.
-        change = index->append({at(makeEvent("refund-1", 0, "Refunded", kT0 + 72000, {}), 102)});
+        // A new category: a top-level row inserted at its place in name order, no reset; the categories after
+        // it move down a row with their expansion, and pins and selection stay.
+        QSignalSpy shownInserted(browser.view()->model(), &QAbstractItemModel::rowsInserted);
+        change = index->append({at(makeEvent("account-1", 0, "Opened", kT0 + 72000, {}), 102)});
         browser.updateIndex(index, change);
-        QCOMPARE(resets.size(), 1);
+        QCOMPARE(resets.size(), 0);
+        QCOMPARE(inserted.size(), 2);
+        QCOMPARE(inserted.last().at(0).value<QModelIndex>(), QModelIndex());
+        QCOMPARE(inserted.last().at(1).toInt(), 0);
+        QCOMPARE(shownInserted.size(), 1);
+        QCOMPARE(browser.model()->index(0, 0).data(StreamTreeModel::CategoryRole).toString(), QStringLiteral("account"));
+        QCOMPARE(browser.model()->index(1, 0).data(StreamTreeModel::CategoryRole).toString(), QStringLiteral("order"));
+        QVERIFY(browser.view()->isExpanded(browser.view()->model()->index(1, 0)));
+        QCOMPARE(browser.model()->indexOfStream("order-10").parent().row(), 1);
+        QCOMPARE(browser.model()->indexOfStream("order-10").data(StreamTreeModel::StreamRole).toString(), QStringLiteral("order-10"));
         QCOMPARE(browser.pinnedLanes(), (QList<int>{1}));
         QCOMPARE(browser.view()->selectionModel()->selectedRows().value(0).data(StreamTreeModel::StreamRole).toString(),
                  QStringLiteral("order-2"));
-        QVERIFY(browser.model()->indexOfStream("refund-1").isValid());
+        QVERIFY(browser.model()->indexOfStream("account-1").isValid());
+        QCOMPARE(browser.model()->index(0, StreamTreeModel::EventsColumn).data().toString(), QStringLiteral("1"));
         QCOMPARE(browser.lanes(), (QList<int>{1}));
     }
     void streamFilter_data()
@@ -582,11 +595,12 @@ private Q_SLOTS:
             QCOMPARE(model.positionAt(r), fresh.positionAt(r));
     }
 
-    void streamBrowserNewStreamsOneInsertPerCategory()
+    void streamBrowserNewStreamsInsertedInNameOrder()
     {
-        // New streams of known categories: one insert per category per refresh, at the end of its rows (so
-        // the proxy renumbers nothing), shown in name order all the same; and count updates signal the
-        // appended rows one by one, not as a range spanning the category in the order shown.
+        // New streams of known categories: each goes in at its row in natural name order in the source model
+        // (streams falling between the same two rows in one insert), and the proxy keeps the source's order
+        // (no sorting: the view shows the same rows, inserted at the same places). Count updates signal runs
+        // of adjacent rows.
         QList<Event> all;
         for (int i = 0; i < 400; ++i)
             all << makeEvent(QStringLiteral("%1-%2").arg(i % 2 ? "order" : "item").arg(i * 10), 0, "Created", kT0 + i * 1000, {});
@@ -595,46 +609,152 @@ private Q_SLOTS:
         StreamBrowser browser(nullptr);
         QAbstractItemModelTester tester(browser.view()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         browser.setIndex(index);
+        const QAbstractItemModel* shown = browser.view()->model();
         QSignalSpy sourceInserts(browser.model(), &QAbstractItemModel::rowsInserted);
+        QSignalSpy shownInserts(shown, &QAbstractItemModel::rowsInserted);
+        QSignalSpy shownLayouts(shown, &QAbstractItemModel::layoutChanged);
         QSignalSpy resets(browser.model(), &QAbstractItemModel::modelReset);
         QList<Event> batch;
-        for (int k : {55, 1005, 3, 2999, 777})
+        const QList<int> ks{55, 1005, 3, 2999, 777, 56}; // 55 and 56 fall between the same two rows
+        for (int k : ks)
             for (const char* category : {"item", "order"})
                 batch << at(makeEvent(QStringLiteral("%1-%2").arg(category).arg(k), 0, "Created", kT0 + 500000 + k, {}),
                             all.size() + batch.size() + 1);
         const TimelineAppend change = index->append(batch);
-        QCOMPARE(change.newLanes.size(), 10);
+        QCOMPARE(change.newLanes.size(), 12);
         browser.updateIndex(index, change);
         QCOMPARE(resets.size(), 0);
-        QCOMPARE(sourceInserts.size(), 2); // one per category
-        for (const auto& args : std::as_const(sourceInserts))
-            QCOMPARE(args.at(2).toInt() - args.at(1).toInt() + 1, 5);
-        const QAbstractItemModel* shown = browser.view()->model();
-        for (int c = 0; c < shown->rowCount(); ++c) {
-            const QModelIndex category = shown->index(c, 0);
-            QCOMPARE(shown->rowCount(category), 205);
-            for (int r = 1; r < shown->rowCount(category); ++r)
-                QVERIFY(naturalLess(shown->index(r - 1, 0, category).data(StreamTreeModel::StreamRole).toString(),
-                                    shown->index(r, 0, category).data(StreamTreeModel::StreamRole).toString()));
+        QCOMPARE(shownLayouts.size(), 0);
+        QCOMPARE(sourceInserts.size(), 10); // 5 gaps per category
+        QCOMPARE(shownInserts.size(), 10);
+        int twoRowInserts = 0;
+        for (int i = 0; i < sourceInserts.size(); ++i) {
+            const QModelIndex parent = sourceInserts[i].at(0).value<QModelIndex>();
+            const int first = sourceInserts[i].at(1).toInt(), last = sourceInserts[i].at(2).toInt();
+            twoRowInserts += last - first == 1;
+            // Where the source inserted, the view's model inserted too (the same rows, nothing re-sorted).
+            QCOMPARE(shownInserts[i].at(1).toInt(), first);
+            QCOMPARE(shownInserts[i].at(2).toInt(), last);
+            const QString name = browser.model()->index(first, 0, parent).data(StreamTreeModel::StreamRole).toString();
+            QVERIFY(name.endsWith(QLatin1String("-55")) || !name.endsWith(QLatin1String("-56")));
         }
+        QCOMPARE(twoRowInserts, 2);
+        for (const QAbstractItemModel* model : {static_cast<const QAbstractItemModel*>(browser.model()), shown}) {
+            for (int c = 0; c < model->rowCount(); ++c) {
+                const QModelIndex category = model->index(c, 0);
+                QCOMPARE(model->rowCount(category), 206);
+                for (int r = 1; r < model->rowCount(category); ++r)
+                    QVERIFY(naturalLess(model->index(r - 1, 0, category).data(StreamTreeModel::StreamRole).toString(),
+                                        model->index(r, 0, category).data(StreamTreeModel::StreamRole).toString()));
+            }
+        }
+        QCOMPARE(browser.model()->indexOfStream("item-56").row(), browser.model()->indexOfStream("item-55").row() + 1);
 
         // One more event on each new stream: the throttled count refresh signals those rows alone.
         QSignalSpy changed(shown, &QAbstractItemModel::dataChanged);
         QList<Event> more;
-        for (int k : {55, 1005, 3, 2999, 777})
+        for (int k : ks)
             for (const char* category : {"item", "order"})
                 more << at(makeEvent(QStringLiteral("%1-%2").arg(category).arg(k), 1, "Updated", kT0 + 600000 + k, {}),
                            all.size() + batch.size() + more.size() + 1);
         browser.updateIndex(index, index->append(more));
         QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty(), 3 * StreamBrowser::kUpdateIntervalMs);
-        int streamRows = 0;
+        int streamRows = 0, streamSignals = 0;
         for (const auto& args : std::as_const(changed)) {
             const QModelIndex top = args.at(0).value<QModelIndex>(), bottom = args.at(1).value<QModelIndex>();
-            if (top.parent().isValid())
+            if (top.parent().isValid()) {
                 streamRows += bottom.row() - top.row() + 1;
+                ++streamSignals;
+            }
         }
-        QCOMPARE(streamRows, 10);
+        QCOMPARE(streamRows, 12);
+        QCOMPARE(streamSignals, 10); // -55 and -56 are adjacent: one signal each category
         QCOMPARE(browser.model()->indexOfStream("item-2999").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(), "2");
+    }
+
+    void streamTreeDelegateCachesText()
+    {
+        // The stream tree paints text from a cache: painting the same rows again lays out nothing new, a
+        // changed count adds its new text (a long name in the tree does not break it).
+        QList<Event> all;
+        for (int i = 0; i < 20; ++i)
+            all << makeEvent(QStringLiteral("order-%1").arg(i), 0, "Created", kT0 + i * 1000, {});
+        all << makeEvent(QStringLiteral("order-with-a-very-long-name-that-cannot-fit-%1").arg(QString(200, QLatin1Char('x'))), 0,
+                         "Created", kT0 + 99000, {});
+        all = MemoryReader(all).readAll({});
+        auto index = std::const_pointer_cast<TimelineIndex>(indexOf(all));
+        StreamBrowser browser(nullptr);
+        auto* delegate = qobject_cast<StreamItemDelegate*>(browser.view()->itemDelegate());
+        QVERIFY(delegate);
+        browser.resize(300, 800);
+        browser.setIndex(index);
+        browser.view()->expandAll();
+        browser.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browser));
+        QCoreApplication::processEvents();
+        QImage first(browser.size(), QImage::Format_ARGB32_Premultiplied);
+        browser.render(&first);
+        const int laidOut = delegate->cachedTexts();
+        QVERIFY2(laidOut >= 22, qPrintable(QString::number(laidOut))); // every name and the category at least
+        QImage again(browser.size(), QImage::Format_ARGB32_Premultiplied);
+        browser.render(&again);
+        QCOMPARE(delegate->cachedTexts(), laidOut);
+        QCOMPARE(again, first);
+        browser.updateIndex(index, index->append({at(makeEvent("order-3", 1, "Updated", kT0 + 200000, {}), all.size() + 1)}));
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->indexOfStream("order-3").siblingAtColumn(StreamTreeModel::EventsColumn).data().toString(),
+                                  QStringLiteral("2"), 3 * StreamBrowser::kUpdateIntervalMs);
+        browser.render(&again);
+        QVERIFY(delegate->cachedTexts() > laidOut); // "2" in the count column, and the category's new total
+        QVERIFY(again != first);
+    }
+
+    void streamBrowserSortsOnlyOnRequest()
+    {
+        // Name ascending (the default) shows the source order; another order sorts, and back again.
+        QList<Event> all;
+        for (int i : {10, 2, 33, 1})
+            all << makeEvent(QStringLiteral("order-%1").arg(i), 0, "Created", kT0 + i * 1000, {});
+        for (int i = 0; i < 5; ++i) // order-1 gets the most events
+            all << makeEvent(QStringLiteral("order-1"), i + 1, "Updated", kT0 + 90000 + i, {});
+        all = MemoryReader(all).readAll({});
+        StreamBrowser browser(nullptr);
+        browser.setIndex(indexOf(all));
+        // Name ascending and no filter: the view shows the model itself (the proxy would only cost inserts).
+        QCOMPARE(browser.view()->model(), static_cast<QAbstractItemModel*>(browser.model()));
+        auto names = [&] {
+            const QAbstractItemModel* shown = browser.view()->model();
+            QStringList out;
+            const QModelIndex category = shown->index(0, 0);
+            for (int r = 0; r < shown->rowCount(category); ++r)
+                out << shown->index(r, 0, category).data(StreamTreeModel::StreamRole).toString();
+            return out;
+        };
+        QCOMPARE(names(), (QStringList{"order-1", "order-2", "order-10", "order-33"}));
+        browser.view()->expandAll();
+        browser.selectStream("order-10");
+        browser.view()->sortByColumn(StreamTreeModel::NameColumn, Qt::DescendingOrder);
+        QVERIFY(browser.view()->model() != static_cast<QAbstractItemModel*>(browser.model()));
+        QCOMPARE(names(), (QStringList{"order-33", "order-10", "order-2", "order-1"}));
+        // The selection and the open category came along; a click still chooses lanes.
+        QCOMPARE(browser.view()->selectionModel()->selectedRows().value(0).data(StreamTreeModel::StreamRole).toString(), "order-10");
+        QVERIFY(browser.view()->isExpanded(browser.view()->model()->index(0, 0)));
+        QSignalSpy lanes(&browser, &StreamBrowser::lanesChanged);
+        browser.selectStream("order-2");
+        QCOMPARE(lanes.size(), 1);
+        QCOMPARE(browser.lanes(), (QList<int>{browser.model()->timelineIndex()->laneOf("order-2")}));
+        browser.view()->sortByColumn(StreamTreeModel::EventsColumn, Qt::DescendingOrder);
+        QCOMPARE(names().first(), QStringLiteral("order-1"));
+        browser.view()->sortByColumn(StreamTreeModel::NameColumn, Qt::AscendingOrder);
+        QCOMPARE(browser.view()->model(), static_cast<QAbstractItemModel*>(browser.model()));
+        QCOMPARE(names(), (QStringList{"order-1", "order-2", "order-10", "order-33"}));
+        QCOMPARE(browser.view()->selectionModel()->selectedRows().value(0).data(StreamTreeModel::StreamRole).toString(), "order-2");
+        // A filter puts the proxy in between, clearing it takes it out again.
+        browser.setPattern("1", false);
+        QVERIFY(browser.view()->model() != static_cast<QAbstractItemModel*>(browser.model()));
+        QCOMPARE(names(), (QStringList{"order-1", "order-10"}));
+        browser.setPattern("", false);
+        QCOMPARE(browser.view()->model(), static_cast<QAbstractItemModel*>(browser.model()));
+        QCOMPARE(names().size(), 4);
     }
 
     void jsonTree()

@@ -11,6 +11,8 @@
 #include <QTest>
 #include <QWheelEvent>
 
+#include <algorithm>
+
 using namespace chronoscope;
 using namespace chronoscope::fixtures;
 
@@ -22,6 +24,12 @@ QImage renderOf(TimelineWidget& t, QSize size = QSize(1000, 500))
     QPainter p(&img);
     t.render(p, size);
     return img;
+}
+
+Event positioned(Event e, qint64 position)
+{
+    e.position = position;
+    return e;
 }
 
 void wheel(QWidget* w, QPoint at, int delta, Qt::KeyboardModifiers mods = {})
@@ -230,6 +238,47 @@ private Q_SLOTS:
         QTest::qWait(2 * TimelineWidget::kLiveRepaintMs);
         QCOMPARE(counter.paints, 1);
         QVERIFY(t.mapping().end >= double(index->lastTime()));
+    }
+
+    void rankOfLaneAfterNewStreams_data()
+    {
+        QTest::addColumn<int>("lookups"); // lookups after the append: a few are searched by name, many rebuild
+        QTest::newRow("one lookup") << 1;
+        QTest::newRow("past the rebuild") << 1000;
+    }
+
+    void rankOfLaneAfterNewStreams()
+    {
+        // A live tail's new streams go into laneOrder at their place: every lane's rank is its place there,
+        // whether the answer comes from a name search (the cache stale) or the rebuilt cache. Names equal in
+        // natural order ("item-07", "item-7") are told apart by lane.
+        QFETCH(int, lookups);
+        QList<Event> events;
+        for (int i = 0; i < 300; ++i)
+            events << positioned(makeEvent(QStringLiteral("item-%1").arg(i * 3), 0, "Created", kT0 + i, {}), i + 1);
+        auto index = std::const_pointer_cast<TimelineIndex>(indexOf(events));
+        QCOMPARE(index->rankOfLane(index->laneOf("item-3")), 1); // the cache, built
+        QList<Event> fresh;
+        for (const QString& name : {"item-7", "item-07", "item-1000", "a-1", "item-0"})
+            fresh << positioned(makeEvent(name, 0, "Created", kT0 + 1000 + fresh.size(), {}), 400 + fresh.size());
+        const TimelineAppend change = index->append(fresh);
+        QCOMPARE(change.newLanes.size(), 4); // item-0 is known
+        auto rankIn = [&](int lane) {
+            return int(std::find(index->laneOrder.begin(), index->laneOrder.end(), quint32(lane)) - index->laneOrder.begin());
+        };
+        for (int k = 0; k < lookups; ++k) {
+            const int lane = int(index->laneOrder[size_t(k * 7 % index->laneOrder.size())]);
+            QCOMPARE(index->rankOfLane(lane), rankIn(lane));
+        }
+        for (int lane : change.newLanes)
+            QCOMPARE(index->rankOfLane(lane), rankIn(lane));
+        QCOMPARE(index->rankOfLane(index->laneOf("a-1")), 0);
+        QCOMPARE(index->rankOfLane(-1), -1);
+        QCOMPARE(index->rankOfLane(int(index->streams.size())), -1);
+        QList<int> lanes{index->laneOf("item-1000"), index->laneOf("item-07"), index->laneOf("a-1"), index->laneOf("item-7")};
+        index->sortLanes(lanes);
+        for (int i = 1; i < lanes.size(); ++i)
+            QVERIFY(rankIn(lanes[i - 1]) < rankIn(lanes[i]));
     }
 
     void liveBatchPaintsOnceAndLikeAFreshOpen()

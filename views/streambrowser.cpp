@@ -1,6 +1,7 @@
 #include "streambrowser.h"
 
 #include "replaycontroller.h"
+#include "streambrowserdelegate.h"
 #include "streamtreemodel.h"
 
 #include <QAction>
@@ -14,6 +15,7 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include <functional>
 #include <set>
 #include <utility>
 
@@ -26,14 +28,16 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
       m_throttle(new QTimer(this))
 {
     setObjectName(QStringLiteral("streamBrowser"));
-    m_proxy->setSourceModel(m_model);
     m_search->setPlaceholderText(tr("Filter: order-*, 42, or a regex"));
     m_search->setClearButtonEnabled(true);
     m_search->setObjectName(QStringLiteral("streamSearch"));
     m_regex->setToolTip(tr("Treat the filter as a regular expression instead of a glob"));
     m_status->setWordWrap(true);
     m_status->setVisible(false);
-    m_view->setModel(m_proxy);
+    // The view shows the model itself (its rows are in name order); the proxy only while filtering or sorted
+    // otherwise (see chooseModel()).
+    m_view->setModel(m_model);
+    m_view->setItemDelegate(new StreamItemDelegate(m_view));
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setUniformRowHeights(true);
     m_view->setSortingEnabled(true);
@@ -88,6 +92,25 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
     connect(m_regex, &QCheckBox::toggled, this, &StreamBrowser::applyFilter);
     connect(m_pin, &QPushButton::clicked, this, &StreamBrowser::togglePinSelected);
     connect(m_showAll, &QPushButton::clicked, this, &StreamBrowser::clearSelection);
+    connectSelection();
+    connect(m_view->header(), &QHeaderView::sortIndicatorChanged, this, [this] { chooseModel(); });
+    if (m_controller)
+        connect(m_controller, &ReplayController::selectedStreamChanged, this, [this](const QString& stream) {
+            // Follow the controller without changing which lanes are shown.
+            const QModelIndex src = m_model->indexOfStream(stream);
+            const QModelIndex idx = toView(src);
+            if (!idx.isValid())
+                return;
+            m_updating = true;
+            m_view->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::NoUpdate);
+            m_view->scrollTo(idx);
+            m_updating = false;
+        });
+}
+
+void StreamBrowser::connectSelection()
+{
+    // setModel() gives the view a new selection model: connected again after each switch.
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         if (m_updating)
             return;
@@ -98,18 +121,39 @@ StreamBrowser::StreamBrowser(ReplayController* controller, QWidget* parent)
             m_controller->setSelectedStream(stream);
         emitLanes();
     });
-    if (m_controller)
-        connect(m_controller, &ReplayController::selectedStreamChanged, this, [this](const QString& stream) {
-            // Follow the controller without changing which lanes are shown.
-            const QModelIndex src = m_model->indexOfStream(stream);
-            const QModelIndex idx = m_proxy->mapFromSource(src);
-            if (!idx.isValid())
-                return;
-            m_updating = true;
-            m_view->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::NoUpdate);
-            m_view->scrollTo(idx);
-            m_updating = false;
-        });
+}
+
+QModelIndex StreamBrowser::toView(const QModelIndex& source) const
+{
+    return m_view->model() == m_proxy ? m_proxy->mapFromSource(source) : source;
+}
+
+QModelIndex StreamBrowser::toSource(const QModelIndex& shown) const
+{
+    return shown.model() == m_proxy ? m_proxy->mapToSource(shown) : shown;
+}
+
+void StreamBrowser::chooseModel()
+{
+    // The proxy costs every inserted stream a pass over its category's mapping (O(streams), two of them for
+    // a row inserted in the middle): a live tail into a category of 200,000 streams paid milliseconds per
+    // refresh. It is in between only while it does something, filtering or an order other than the model's.
+    const QHeaderView* header = m_view->header();
+    const bool sorted = header->sortIndicatorSection() != StreamTreeModel::NameColumn
+                        || header->sortIndicatorOrder() != Qt::AscendingOrder;
+    QAbstractItemModel* want = (m_proxy->isFiltering() || sorted) ? static_cast<QAbstractItemModel*>(m_proxy) : m_model;
+    if (m_view->model() == want)
+        return;
+    keepingView([&] {
+        if (want == m_proxy)
+            m_proxy->setSourceModel(m_model);
+        QItemSelectionModel* old = m_view->selectionModel();
+        m_view->setModel(want); // sorts the proxy by the header's indicator (sorting is enabled)
+        delete old;             // setModel() made a new one; the old one would still hold our connection
+        if (want != m_proxy)
+            m_proxy->setSourceModel(nullptr);
+        connectSelection();
+    });
 }
 
 void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
@@ -121,7 +165,7 @@ void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
     m_model->setIndex(std::move(index));
     // Few categories and streams: open them all; many: leave them closed so the list stays scannable
     // (and expanding hundreds of thousands of rows would stall the window).
-    if (m_proxy->rowCount() <= 12 && m_model->timelineIndex() && m_model->timelineIndex()->streams.size() <= 2000)
+    if (m_view->model()->rowCount() <= 12 && m_model->timelineIndex() && m_model->timelineIndex()->streams.size() <= 2000)
         m_view->expandAll();
     m_updating = false;
     applyFilter();
@@ -136,8 +180,8 @@ void StreamBrowser::updateIndex(std::shared_ptr<const TimelineIndex> index, cons
     }
     if (change.known && index == shown) {
         // Grown in place (a live tail): collect the lanes with new events for the next throttled refresh.
-        // New streams apply at once: lane numbers never change, so a new stream of a known category is a
-        // row inserted (selection and expansion stay by themselves); only a new category resets the tree.
+        // New streams apply at once: lane numbers never change, so a new stream is a row inserted at its
+        // place in name order, a new category too (selection and expansion stay by themselves).
         QSet<int> lanes(m_pendingChange.changedLanes.begin(), m_pendingChange.changedLanes.end());
         for (int l : change.changedLanes)
             lanes.insert(l);
@@ -154,13 +198,6 @@ void StreamBrowser::updateIndex(std::shared_ptr<const TimelineIndex> index, cons
         TimelineAppend now = std::exchange(m_pendingChange, {});
         now.newLanes = change.newLanes;
         m_pending.reset();
-        bool newCategory = false;
-        for (int l : change.newLanes)
-            newCategory = newCategory || !m_model->hasCategory(Event::categoryOf(index->streams[l]));
-        if (newCategory) {
-            updateKeepingView(std::move(index), now);
-            return;
-        }
         const bool shown = newLanesShown(*index, change.newLanes);
         m_model->updateIndex(std::move(index), now);
         if (shown)
@@ -192,13 +229,14 @@ void StreamBrowser::applyPendingIndex()
         m_model->updateIndex(std::move(index)); // dataChanged only: selection and expansion stay by themselves
         return;
     }
-    updateKeepingView(std::move(index), {});
+    keepingView([&] { m_model->updateIndex(std::move(index)); });
+    emitLanes(); // same streams, new lane numbers
 }
 
-void StreamBrowser::updateKeepingView(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change)
+void StreamBrowser::keepingView(const std::function<void()>& change)
 {
-    // New streams: rows are inserted (or, for a new category, the tree is reset). Remember the selection,
-    // the current stream and the open categories by name, and put them back.
+    // The tree is reset (another index with new streams) or shown through another model: remember the
+    // selection, the current stream and the open categories by name, and put them back.
     QStringList selectedStreams, selectedCategories, expanded;
     const auto rows = m_view->selectionModel()->selectedRows();
     for (const QModelIndex& r : rows) {
@@ -208,17 +246,18 @@ void StreamBrowser::updateKeepingView(std::shared_ptr<const TimelineIndex> index
         else
             selectedStreams << stream;
     }
-    for (int c = 0; c < m_proxy->rowCount(); ++c)
-        if (m_view->isExpanded(m_proxy->index(c, 0)))
-            expanded << m_proxy->index(c, 0).data(StreamTreeModel::CategoryRole).toString();
+    for (int c = 0; c < m_view->model()->rowCount(); ++c)
+        if (m_view->isExpanded(m_view->model()->index(c, 0)))
+            expanded << m_view->model()->index(c, 0).data(StreamTreeModel::CategoryRole).toString();
     const QString current = m_view->currentIndex().data(StreamTreeModel::StreamRole).toString();
 
     m_updating = true;
-    m_model->updateIndex(std::move(index), change);
+    change();
     auto categoryRow = [this](const QString& name) {
-        for (int c = 0; c < m_proxy->rowCount(); ++c)
-            if (m_proxy->index(c, 0).data(StreamTreeModel::CategoryRole).toString() == name)
-                return m_proxy->index(c, 0);
+        const QAbstractItemModel* shown = m_view->model();
+        for (int c = 0; c < shown->rowCount(); ++c)
+            if (shown->index(c, 0).data(StreamTreeModel::CategoryRole).toString() == name)
+                return shown->index(c, 0);
         return QModelIndex();
     };
     for (const QString& name : std::as_const(expanded))
@@ -230,16 +269,15 @@ void StreamBrowser::updateKeepingView(std::shared_ptr<const TimelineIndex> index
             selection.select(idx, idx);
     }
     for (const QString& stream : std::as_const(selectedStreams)) {
-        const QModelIndex idx = m_proxy->mapFromSource(m_model->indexOfStream(stream));
+        const QModelIndex idx = toView(m_model->indexOfStream(stream));
         if (idx.isValid())
             selection.select(idx, idx);
     }
-    const QModelIndex cur = m_proxy->mapFromSource(m_model->indexOfStream(current));
+    const QModelIndex cur = toView(m_model->indexOfStream(current));
     if (cur.isValid())
         m_view->selectionModel()->setCurrentIndex(cur, QItemSelectionModel::NoUpdate);
     m_view->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_updating = false;
-    emitLanes(); // same streams, new lane numbers
 }
 
 bool StreamBrowser::newLanesShown(const TimelineIndex& index, const QList<int>& newLanes) const
@@ -282,6 +320,7 @@ void StreamBrowser::applyFilter()
     m_status->setText(m_proxy->errorString());
     m_status->setVisible(!ok);
     m_search->setStyleSheet(ok ? QString() : QStringLiteral("QLineEdit { border: 1px solid #d62728; }"));
+    chooseModel();
     if (m_proxy->isFiltering() && m_proxy->rowCount() <= 12) {
         int rows = 0;
         for (int c = 0; c < m_proxy->rowCount(); ++c)
@@ -294,7 +333,7 @@ void StreamBrowser::applyFilter()
 
 void StreamBrowser::selectStream(const QString& stream)
 {
-    const QModelIndex idx = m_proxy->mapFromSource(m_model->indexOfStream(stream));
+    const QModelIndex idx = toView(m_model->indexOfStream(stream));
     if (!idx.isValid())
         return;
     m_view->scrollTo(idx);
@@ -306,7 +345,7 @@ void StreamBrowser::togglePinSelected()
     const auto rows = m_view->selectionModel()->selectedRows();
     QList<int> lanes;
     for (const QModelIndex& r : rows)
-        lanes += m_model->lanesOf(m_proxy->mapToSource(r));
+        lanes += m_model->lanesOf(toSource(r));
     if (lanes.isEmpty() && m_controller) {
         const int lane = m_model->timelineIndex() ? m_model->timelineIndex()->laneOf(m_controller->selectedStream()) : -1;
         if (lane >= 0)
@@ -349,7 +388,7 @@ QList<int> StreamBrowser::lanes() const
     if (!rows.isEmpty()) {
         QList<int> chosen;
         for (const QModelIndex& r : rows)
-            chosen += m_model->lanesOf(m_proxy->mapToSource(r));
+            chosen += m_model->lanesOf(toSource(r));
         index->sortLanes(chosen);
         for (int l : chosen)
             add(l);

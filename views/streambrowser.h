@@ -6,6 +6,8 @@
 
 #include <QWidget>
 
+#include <functional>
+
 class QCheckBox;
 class QLabel;
 class QLineEdit;
@@ -55,7 +57,13 @@ private:
     void applyFilter();
     void emitLanes();
     void applyPendingIndex();
-    void updateKeepingView(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change);
+    /// Runs `change` (a reset, or another model shown) keeping selection, current stream and expansion by name.
+    void keepingView(const std::function<void()>& change);
+    /// The model itself when it shows what is wanted (no filter, name ascending), otherwise the proxy.
+    void chooseModel();
+    void connectSelection();
+    QModelIndex toView(const QModelIndex& source) const;
+    QModelIndex toSource(const QModelIndex& shown) const;
     bool newLanesShown(const TimelineIndex& index, const QList<int>& newLanes) const;
 
     ReplayController* m_controller;

@@ -12,7 +12,8 @@
 namespace chronoscope {
 
 namespace {
-// internalId 0 marks a category row; a stream row stores its category row + 1.
+// internalId 0 marks a category row; a stream row stores its category's id + 1 (ids stay when categories
+// are inserted, rows do not).
 constexpr quintptr kCategoryId = 0;
 }
 
@@ -34,42 +35,23 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
         return;
     }
     if (change.known && index == m_index) {
-        // Grown in place: the change says which lanes are new and which have new events. New streams go at
-        // the end of their category's rows, all of a category's in one insert: the proxy puts each at its
-        // place in the order shown (it sorts; the view never shows this model's own order), and rows
-        // appended at the end renumber nothing, neither here nor in the proxy's mapping. Inserting each
-        // stream at its name's place instead cost the proxy a full remap of the category per stream (about a
-        // millisecond each at 200,000 streams).
-        QMap<int, QList<int>> added; // category -> its new lanes, in arrival order
-        for (int lane : change.newLanes) {
-            m_rowOfLane.resize(std::max(m_rowOfLane.size(), size_t(lane) + 1), {-1, -1});
-            const QString name = Event::categoryOf(m_index->streams[lane]);
-            const auto at = std::lower_bound(m_categories.begin(), m_categories.end(), name,
-                                             [](const Category& c, const QString& n) { return c.name < n; });
-            if (at == m_categories.end() || at->name != name) {
-                // A new category: top-level rows move, and with them every child's parent.
-                beginResetModel();
-                rebuild();
-                endResetModel();
-                return;
-            }
-            added[int(at - m_categories.begin())].append(lane);
-        }
-        for (auto it = added.cbegin(); it != added.cend(); ++it) {
-            Category& cat = m_categories[it.key()];
-            const int first = int(cat.lanes.size());
-            beginInsertRows(this->index(it.key(), 0), first, first + int(it.value().size()) - 1);
-            for (int lane : it.value()) {
-                m_rowOfLane[size_t(lane)] = {it.key(), int(cat.lanes.size())};
-                cat.lanes.append(lane);
-            }
-            endInsertRows();
-        }
+        // Grown in place: the change says which lanes are new and which have new events. Each new stream goes
+        // in at its row in name order (rows never need sorting by a proxy), a new category at its row among
+        // the categories: inserts, never a reset, so selection, expansion and scrolling stay by themselves.
+        m_categoryOfLane.resize(size_t(m_index->streams.size()), -1);
+        QMap<QString, QList<int>> added; // category -> its new lanes
+        for (int lane : change.newLanes)
+            if (lane >= 0 && lane < m_index->streams.size() && m_categoryOfLane[size_t(lane)] < 0)
+                added[Event::categoryOf(m_index->streams[lane])].append(lane);
+        for (auto it = added.cbegin(); it != added.cend(); ++it)
+            insertLanes(it.key(), it.value());
         // Counts and times: only the categories with new events, and in each only the rows that changed.
         QMap<int, QList<int>> rowsByCategory;
-        for (int lane : change.changedLanes)
-            if (lane >= 0 && size_t(lane) < m_rowOfLane.size() && m_rowOfLane[size_t(lane)].first >= 0)
-                rowsByCategory[m_rowOfLane[size_t(lane)].first].append(m_rowOfLane[size_t(lane)].second);
+        for (int lane : change.changedLanes) {
+            const auto [cat, row] = rowOf(lane);
+            if (cat >= 0)
+                rowsByCategory[cat].append(row);
+        }
         for (auto it = rowsByCategory.cbegin(); it != rowsByCategory.cend(); ++it)
             refreshCategory(it.key(), it.value(), true);
         return;
@@ -112,6 +94,67 @@ bool StreamTreeModel::hasCategory(const QString& name) const
     return at != m_categories.end() && at->name == name;
 }
 
+QPair<int, int> StreamTreeModel::rowOf(int lane) const
+{
+    if (!m_index || lane < 0 || size_t(lane) >= m_categoryOfLane.size() || m_categoryOfLane[size_t(lane)] < 0)
+        return {-1, -1};
+    const int c = m_rowOfCategoryId[size_t(m_categoryOfLane[size_t(lane)])];
+    const QList<int>& lanes = m_categories[c].lanes;
+    const QString& name = m_index->streams[lane];
+    // Names that compare equal in natural order ("a-01", "a-1") form a run: the lane is somewhere in it.
+    auto at = std::lower_bound(lanes.begin(), lanes.end(), name,
+                               [this](int l, const QString& n) { return naturalLess(m_index->streams[l], n); });
+    for (; at != lanes.end(); ++at) {
+        if (*at == lane)
+            return {c, int(at - lanes.begin())};
+        if (naturalLess(name, m_index->streams[*at]))
+            break;
+    }
+    return {-1, -1};
+}
+
+void StreamTreeModel::insertLanes(const QString& category, QList<int> lanes)
+{
+    const auto less = [this](int a, int b) { return naturalLess(m_index->streams[a], m_index->streams[b]); };
+    std::sort(lanes.begin(), lanes.end(), less);
+    const auto at = std::lower_bound(m_categories.begin(), m_categories.end(), category,
+                                     [](const Category& c, const QString& n) { return c.name < n; });
+    const int c = int(at - m_categories.begin());
+    if (at == m_categories.end() || at->name != category) {
+        // A new category: one top-level row inserted. Ids stay, rows after it move by one.
+        Category cat;
+        cat.id = int(m_rowOfCategoryId.size());
+        cat.name = category;
+        cat.lanes = lanes;
+        beginInsertRows(QModelIndex(), c, c);
+        m_categories.insert(c, cat);
+        m_rowOfCategoryId.push_back(c);
+        for (int r = c + 1; r < m_categories.size(); ++r)
+            m_rowOfCategoryId[size_t(m_categories[r].id)] = r;
+        for (int lane : std::as_const(lanes))
+            m_categoryOfLane[size_t(lane)] = cat.id;
+        endInsertRows();
+        return;
+    }
+    // A known category: each new stream at its row (upper bound: after names equal in natural order); new
+    // streams that fall between the same two rows go in one insert.
+    Category& cat = m_categories[c];
+    const QModelIndex parent = index(c, 0);
+    for (qsizetype i = 0; i < lanes.size();) {
+        const int row = int(std::upper_bound(cat.lanes.begin(), cat.lanes.end(), lanes[i], less) - cat.lanes.begin());
+        qsizetype j = i + 1;
+        while (j < lanes.size() && (row == cat.lanes.size() || less(lanes[j], cat.lanes[row])))
+            ++j;
+        beginInsertRows(parent, row, row + int(j - i) - 1);
+        for (qsizetype k = i; k < j; ++k) {
+            cat.lanes.insert(row + int(k - i), lanes[k]);
+            m_categoryOfLane[size_t(lanes[k])] = cat.id;
+        }
+        endInsertRows();
+        i = j;
+    }
+}
+
 void StreamTreeModel::refreshCategory(int c, const QList<int>& changedRows, bool incremental)
 {
     // The totals of one category. A grown index only adds events, so its streams' counts only grow and
@@ -146,13 +189,11 @@ void StreamTreeModel::refreshCategory(int c, const QList<int>& changedRows, bool
     Q_EMIT dataChanged(parent.siblingAtColumn(EventsColumn), parent.siblingAtColumn(ColumnCount - 1));
     // One signal per run of adjacent rows, not one spanning the first to the last changed row: views
     // visit every row of a range (QTreeView computes its rectangle), and changes are spread over the category.
-    // Rows appended since the last rebuild are not in the order shown (the proxy places each by name), so a
-    // run of them would span much of the category in the view: each gets a signal of its own.
     QList<int> rows = changedRows;
     std::sort(rows.begin(), rows.end());
     for (qsizetype i = 0; i < rows.size();) {
         qsizetype j = i;
-        while (j + 1 < rows.size() && rows[j + 1] <= rows[j] + 1 && rows[j + 1] < cat.sortedRows)
+        while (j + 1 < rows.size() && rows[j + 1] <= rows[j] + 1)
             ++j;
         Q_EMIT dataChanged(this->index(rows[i], EventsColumn, parent), this->index(rows[j], ColumnCount - 1, parent));
         i = j + 1;
@@ -162,7 +203,8 @@ void StreamTreeModel::refreshCategory(int c, const QList<int>& changedRows, bool
 void StreamTreeModel::rebuild()
 {
     m_categories.clear();
-    m_rowOfLane.assign(m_index ? size_t(m_index->streams.size()) : 0, {-1, -1});
+    m_rowOfCategoryId.clear();
+    m_categoryOfLane.assign(m_index ? size_t(m_index->streams.size()) : 0, -1);
     m_counted.assign(m_index ? size_t(m_index->streams.size()) : 0, 0);
     if (m_index) {
         QMap<QString, Category> byName;
@@ -180,9 +222,10 @@ void StreamTreeModel::rebuild()
         }
         for (auto it = byName.begin(); it != byName.end(); ++it) {
             it->name = it.key();
-            it->sortedRows = int(it->lanes.size());
-            for (int i = 0; i < it->lanes.size(); ++i)
-                m_rowOfLane[size_t(it->lanes[i])] = {int(m_categories.size()), i};
+            it->id = int(m_categories.size());
+            for (int lane : std::as_const(it->lanes))
+                m_categoryOfLane[size_t(lane)] = it->id;
+            m_rowOfCategoryId.push_back(it->id);
             m_categories.append(*it);
         }
     }
@@ -190,13 +233,13 @@ void StreamTreeModel::rebuild()
 
 void StreamTreeModel::setPinned(int lane, bool pinned)
 {
-    if (pinned == m_pinned.contains(lane) || lane < 0 || size_t(lane) >= m_rowOfLane.size() || m_rowOfLane[size_t(lane)].first < 0)
+    const auto [cat, row] = rowOf(lane);
+    if (pinned == m_pinned.contains(lane) || cat < 0)
         return;
     if (pinned)
         m_pinned.insert(lane);
     else
         m_pinned.remove(lane);
-    const auto [cat, row] = m_rowOfLane[size_t(lane)];
     const QModelIndex i = index(row, 0, index(cat, 0));
     Q_EMIT dataChanged(i, i.siblingAtColumn(ColumnCount - 1));
 }
@@ -213,10 +256,9 @@ QModelIndex StreamTreeModel::indexOfStream(const QString& stream) const
 {
     if (!m_index)
         return {};
-    const int lane = m_index->laneOf(stream);
-    if (lane < 0 || size_t(lane) >= m_rowOfLane.size() || m_rowOfLane[size_t(lane)].first < 0)
+    const auto [cat, row] = rowOf(m_index->laneOf(stream));
+    if (cat < 0)
         return {};
-    const auto [cat, row] = m_rowOfLane[size_t(lane)];
     return index(row, 0, index(cat, 0));
 }
 
@@ -226,7 +268,7 @@ QList<int> StreamTreeModel::lanesOf(const QModelIndex& idx) const
         return {};
     if (idx.internalId() == kCategoryId)
         return m_categories[idx.row()].lanes;
-    return {m_categories[int(idx.internalId() - 1)].lanes[idx.row()]};
+    return {m_categories[m_rowOfCategoryId[size_t(idx.internalId() - 1)]].lanes[idx.row()]};
 }
 
 QModelIndex StreamTreeModel::index(int row, int column, const QModelIndex& parent) const
@@ -239,14 +281,14 @@ QModelIndex StreamTreeModel::index(int row, int column, const QModelIndex& paren
         return {};
     if (row >= m_categories[parent.row()].lanes.size())
         return {};
-    return createIndex(row, column, quintptr(parent.row() + 1));
+    return createIndex(row, column, quintptr(m_categories[parent.row()].id + 1));
 }
 
 QModelIndex StreamTreeModel::parent(const QModelIndex& child) const
 {
     if (!child.isValid() || child.internalId() == kCategoryId)
         return {};
-    return createIndex(int(child.internalId() - 1), 0, kCategoryId);
+    return createIndex(m_rowOfCategoryId[size_t(child.internalId() - 1)], 0, kCategoryId);
 }
 
 int StreamTreeModel::rowCount(const QModelIndex& parent) const
@@ -268,7 +310,7 @@ QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
     if (!index.isValid() || !m_index)
         return {};
     const bool isCategory = index.internalId() == kCategoryId;
-    const Category& cat = m_categories[isCategory ? index.row() : int(index.internalId() - 1)];
+    const Category& cat = m_categories[isCategory ? index.row() : m_rowOfCategoryId[size_t(index.internalId() - 1)]];
     const int lane = isCategory ? -1 : cat.lanes[index.row()];
     const qint64 events = isCategory ? cat.events : m_index->streamInfos[lane].events;
     const qint64 first = isCategory ? cat.firstTime : m_index->streamInfos[lane].firstTime;
@@ -365,6 +407,15 @@ StreamFilterProxy::StreamFilterProxy(QObject* parent) : QSortFilterProxyModel(pa
 {
     setRecursiveFilteringEnabled(true);
     setSortRole(StreamTreeModel::SortRole);
+}
+
+void StreamFilterProxy::sort(int column, Qt::SortOrder order)
+{
+    // The source keeps categories and streams in name order: sorting again would cost every inserted
+    // stream a sorted insert in the proxy's mapping (and a rank lookup per comparison).
+    if (column == StreamTreeModel::NameColumn && order == Qt::AscendingOrder)
+        column = -1;
+    QSortFilterProxyModel::sort(column, order);
 }
 
 bool StreamFilterProxy::setPattern(const QString& pattern, bool regex)

@@ -26,10 +26,11 @@ public:
     void setIndex(std::shared_ptr<const TimelineIndex> index);
     /// The same store, grown (a live tail). Without new streams only counts and times change: dataChanged for
     /// the rows that changed, no reset. With `change` (the index grown in place by TimelineIndex::append())
-    /// only the lanes it names are looked at, and the new streams of a known category are appended to its
-    /// rows in one insert (so a category's rows are in name order up to the last reset, then in arrival
-    /// order: StreamFilterProxy sorts what is shown); a new category, or a different index object, resets
-    /// the tree with the pins kept by name.
+    /// only the lanes it names are looked at: a new stream is inserted at its row in natural name order (a
+    /// binary search; new streams that fall between the same two rows go in one insert), a new category is
+    /// inserted at its row among the categories. Rows are always in name order, so a view needs no sorting
+    /// proxy for the default order. A different index object with other streams resets the tree with the
+    /// pins kept by name.
     void updateIndex(std::shared_ptr<const TimelineIndex> index, const TimelineAppend& change = {});
     std::shared_ptr<const TimelineIndex> timelineIndex() const { return m_index; }
 
@@ -52,26 +53,33 @@ public:
 
 private:
     void rebuild();
+    /// (category row, row within it) of a lane, or (-1, -1): a binary search in its category's rows.
+    QPair<int, int> rowOf(int lane) const;
+    /// Inserts new lanes of one category (a new category when it has none yet) at their rows in name order.
+    void insertLanes(const QString& category, QList<int> lanes);
     /// Totals of a category and dataChanged for its changed rows; `incremental`: only those rows' streams
     /// are added in (a grown index), otherwise every stream of the category is summed.
     void refreshCategory(int category, const QList<int>& changedRows, bool incremental);
     struct Category
     {
+        int id = 0;        ///< stable while the index is the same (children's internalId is id + 1): rows move
         QString name;
-        QList<int> lanes;
-        int sortedRows = 0; ///< rows [0, sortedRows) are in name order (as rebuilt); the rest were appended
+        QList<int> lanes;  ///< in natural name order (naturalLess), as the view shows them
         qint64 events = 0;
         qint64 firstTime = kNoTime;
         qint64 lastTime = kNoTime;
     };
     std::shared_ptr<const TimelineIndex> m_index;
     QList<Category> m_categories;
-    std::vector<QPair<int, int>> m_rowOfLane; ///< lane -> (category row, row within it)
+    std::vector<int> m_rowOfCategoryId;       ///< category id -> its row (categories are inserted in name order)
+    std::vector<int> m_categoryOfLane;        ///< lane -> its category's id, -1 when not in the tree
     std::vector<qint64> m_counted;            ///< lane -> its events already in its category's total
     QSet<int> m_pinned;
 };
 
-/// Filters streams by a pattern. Glob mode: a pattern without wildcards matches anywhere in the name
+/// Filters streams by a pattern, and sorts by another column on request. Sorted by name ascending (the
+/// default) it keeps the source model's order (already natural name order) instead of sorting: an inserted
+/// stream then costs the proxy no sort. Glob mode: a pattern without wildcards matches anywhere in the name
 /// ("42" finds "order-42"), with wildcards it must match the whole name ("order-*"). Regex mode:
 /// QRegularExpression, searched anywhere in the name. Pinned streams always stay visible.
 class StreamFilterProxy : public QSortFilterProxyModel
@@ -85,6 +93,8 @@ public:
     QString errorString() const { return m_error; }
     bool isFiltering() const { return !m_pattern.isEmpty() && m_error.isEmpty(); }
     bool matches(const QString& stream) const;
+    /// Name ascending: the source order (no sorting); any other column or order: sorted by SortRole.
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;

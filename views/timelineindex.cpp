@@ -75,22 +75,40 @@ void TimelineIndex::finish()
         laneOrder[i] = quint32(i);
     std::sort(laneOrder.begin(), laneOrder.end(), [this](quint32 a, quint32 b) { return naturalLess(streams[int(a)], streams[int(b)]); });
     m_rankCache.clear();
+    m_staleRankLookups = 0;
 }
 
 int TimelineIndex::rankOfLane(int lane) const
 {
     if (lane < 0 || size_t(lane) >= laneOrder.size())
         return -1;
-    if (m_rankCache.size() != laneOrder.size()) {
-        m_rankCache.assign(laneOrder.size(), 0);
-        for (size_t k = 0; k < laneOrder.size(); ++k)
-            m_rankCache[laneOrder[k]] = int(k);
+    if (m_rankCache.size() == laneOrder.size())
+        return m_rankCache[size_t(lane)];
+    if (++m_staleRankLookups <= kStaleRankLookups) {
+        // laneOrder is sorted by naturalLess: the lane is in the run of names equal to its own.
+        const QString& name = streams[lane];
+        auto at = std::lower_bound(laneOrder.begin(), laneOrder.end(), name,
+                                   [this](quint32 l, const QString& n) { return naturalLess(streams[int(l)], n); });
+        for (; at != laneOrder.end() && !naturalLess(name, streams[int(*at)]); ++at)
+            if (int(*at) == lane)
+                return int(at - laneOrder.begin());
     }
+    rebuildRankCache();
     return m_rankCache[size_t(lane)];
+}
+
+void TimelineIndex::rebuildRankCache() const
+{
+    m_rankCache.assign(laneOrder.size(), 0);
+    for (size_t k = 0; k < laneOrder.size(); ++k)
+        m_rankCache[laneOrder[k]] = int(k);
+    m_staleRankLookups = 0;
 }
 
 void TimelineIndex::sortLanes(QList<int>& lanes) const
 {
+    if (m_rankCache.size() != laneOrder.size() && lanes.size() > 8)
+        rebuildRankCache(); // a sort looks every lane up several times
     std::sort(lanes.begin(), lanes.end(), [this](int a, int b) { return rankOfLane(a) < rankOfLane(b); });
 }
 
@@ -319,6 +337,7 @@ TimelineAppend TimelineIndex::append(const QList<Event>& events)
                                              [this](quint32 l, const QString& name) { return naturalLess(streams[int(l)], name); });
             laneOrder.insert(at, quint32(*lane));
             m_rankCache.clear();
+            m_staleRankLookups = 0;
             d.newLanes.append(*lane);
         }
         auto type = m_typeByName.constFind(e.type);

@@ -193,8 +193,9 @@ struct TimelineIndex
     int laneOf(const QString& stream) const { return m_laneByName[shardOf(stream)].value(stream, -1); }
     /// The lane of the event in entries[row].
     int laneOfRow(qint64 row) const { return int(entries[size_t(row)].lane); }
-    /// Where a lane is in laneOrder (its row when every lane is shown). O(1) after the first call following
-    /// a change of the streams (O(streams) then).
+    /// Where a lane is in laneOrder (its row when every lane is shown). O(1) from a cache; after new streams
+    /// (append()) the first few calls search laneOrder by name (O(log streams): a paint asking for one lane
+    /// costs no O(streams) rebuild per refresh of a live tail), later ones rebuild the cache once.
     int rankOfLane(int lane) const;
     /// Sorts lanes into display (natural name) order.
     void sortLanes(QList<int>& lanes) const;
@@ -233,7 +234,10 @@ private:
     static size_t shardOf(const QString& name) { return qHash(name) & (kShards - 1); }
     std::array<QHash<QString, int>, kShards> m_laneByName;
     QHash<QString, int> m_typeByName;
+    void rebuildRankCache() const;
+    static constexpr int kStaleRankLookups = 64; ///< lookups searched by name before the cache is rebuilt
     mutable std::vector<int> m_rankCache;  ///< lane -> rank in laneOrder, rebuilt when laneOrder grew
+    mutable int m_staleRankLookups = 0;    ///< lookups since laneOrder grew (the cache is stale)
 };
 
 /// Assembles an index from events given one at a time (position order), e.g. straight from a generator
