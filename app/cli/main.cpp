@@ -9,6 +9,13 @@
 
 #include <QCoreApplication>
 
+#include <cstring>
+#include <memory>
+
+#ifdef CHRONOSCOPE_STORY_RENDER
+#include "story/storyrender.h"
+#endif
+
 #include <cerrno>
 #include <cstdio>
 
@@ -114,7 +121,18 @@ int main(int argc, char** argv)
     holdClosedStandardDescriptors();
     static int appArgc = 1;
     static char* appArgv[] = {argv[0], nullptr};
-    QCoreApplication app(appArgc, appArgv);
+    std::unique_ptr<QCoreApplication> app;
+#ifdef CHRONOSCOPE_STORY_RENDER
+    // `story render` to PDF/HTML/PNG lays out text: that needs a QGuiApplication (fonts), on the offscreen
+    // platform unless the user chose one. Every other command gets the plain core application.
+    bool gui = argc > 2 && std::strcmp(argv[1], "story") == 0 && std::strcmp(argv[2], "render") == 0;
+    for (int i = 3; gui && i < argc; ++i)
+        gui = std::strcmp(argv[i], "--markdown") != 0;
+    if (gui)
+        chronoscope::story::ensureGuiApplication();
+    else
+#endif
+        app = std::make_unique<QCoreApplication>(appArgc, appArgv);
 
     installInterruptHandling();
 

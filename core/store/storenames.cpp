@@ -16,7 +16,10 @@ namespace {
 // and the index is still used (a crafted file's integer or blob names fall outside the range either way).
 void bindRange(SqlStatement& st, const QByteArray& prefix, const QByteArray& upper)
 {
-    st.bindText(1, prefix);
+    if (prefix.isEmpty())
+        sqlite3_bind_text(st.handle(), 1, "", 0, SQLITE_STATIC); // "", not NULL: every name is >= ""
+    else
+        st.bindText(1, prefix);
     if (upper.isEmpty())
         sqlite3_bind_zeroblob(st.handle(), 2, 0);
     else
@@ -66,8 +69,13 @@ std::optional<NameMatches> namesWithPrefix(const QString& path, NameTable table,
     int found = 0;
     {
         // Every native table, not only the one read: a foreign layout may well have a `streams` table of its own.
-        for (const QString& name : db->tables())
-            found += requiredTables().contains(name) ? 1 : 0;
+        // Tables only: a view named like a native table makes the file something else (SqliteDb::tables()
+        // lists views too).
+        SqlStatement tables(*db, "SELECT name FROM sqlite_master WHERE type = 'table'");
+        if (!tables.ok())
+            return fail(tables.prepareError(), false);
+        while (tables.next())
+            found += requiredTables().contains(tables.text(0)) ? 1 : 0;
     }
     if (found != requiredTables().size())
         return fail(QStringLiteral("%1 is not a Chronoscope store").arg(path), true);

@@ -52,7 +52,7 @@ expect_bash() {
 }
 
 # Commands and options (from the registry, as --help lists them).
-expect_bash "commands" only $'state\nstreams' -- chronoscope-cli st
+expect_bash "commands" only $'state\nstory\nstreams' -- chronoscope-cli st
 expect_bash "every command" has "divergence" -- chronoscope-cli ""
 expect_bash "help COMMAND" only "import" -- chronoscope-cli help imp
 expect_bash "top-level options" only $'--help\n--version' -- chronoscope-cli --
@@ -120,7 +120,7 @@ if command -v zsh >/dev/null; then
     got=$(complete_zsh chronoscope-cli chronoscope-cli state "$store" --stream=pay)
     grep -qxF "$(grep '^payment-' "$scratch/streams" | head -1)" <<<"$got" || fail "zsh --stream=pay: $(head -3 <<<"$got")"
     got=$(complete_zsh chronoscope-cli chronoscope-cli st)
-    [[ $got == $'state\nstreams' ]] || fail "zsh commands: '$got'"
+    [[ $got == $'state\nstory\nstreams' ]] || fail "zsh commands: '$got'"
     got=$(complete_zsh chronoscope-cli chronoscope-cli state "$store" --projection "")
     [[ $got == "_files -g *.js" ]] || fail "zsh --projection: '$got'"
     got=$(complete_zsh chronoscope chronoscope "$store" --stream pay)
