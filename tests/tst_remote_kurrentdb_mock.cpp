@@ -346,7 +346,14 @@ private Q_SLOTS:
         // Memory stayed bounded: the process's peak resident size grew by about the limit, not by the body.
         const qint64 grown = peakRssBytes() - peakBefore;
         qInfo("peak RSS grew by %lld KiB (limit %lld KiB, body up to %lld KiB)", grown >> 10, limit >> 10, cap >> 10);
+#if defined(__SANITIZE_ADDRESS__)
+        // Under ASan the peak says nothing about the client: its allocator never grows a block in place (a
+        // doubling buffer holds old and new at once) and keeps freed blocks in a 256 MB quarantine. The release
+        // run of this test checks the bound; this one still checks the error above.
+        qInfo("ASan build: the peak RSS bound is checked by the release build only");
+#else
         QVERIFY2(grown < limit + (qint64(32) << 20), qPrintable(QStringLiteral("peak RSS grew by %1 bytes").arg(grown)));
+#endif
     }
 
     // One event larger than the per-event limit ends the read with a message naming the event and the limit.
