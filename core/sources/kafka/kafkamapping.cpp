@@ -88,7 +88,11 @@ void mapRecord(const Record& r, const MappingOptions& options, Event* out)
     QByteArray headers = "{";
     // Few headers per record: a list scanned, not a hash.
     QList<QPair<QByteArray, QList<QByteArray>>> seen;
-    for (const auto& [name, value] : r.headers) {
+    for (const auto& h : r.headers) {
+        // Named locals, not a structured binding: the lambdas below capture them (clang 14, the fuzz preset's
+        // compiler, cannot capture bindings).
+        const auto& name = h.first;
+        const auto& value = h.second;
         const QByteArray json = value ? bytesJson(*value) : QByteArray("null");
         auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == name; });
         if (it == seen.end())
