@@ -20,28 +20,20 @@ bool looksLikeUri(const QString& s)
     return true;
 }
 
-namespace {
-
-bool isSecretKey(const QString& key)
+bool isSecretQueryKey(const QString& key)
 {
     const QString k = key.toLower();
     return k.contains(u"pass") || k.contains(u"token") || k.contains(u"secret") || k.contains(u"key") ||
            k.contains(u"auth");
 }
 
-/// KurrentDB connection strings: several hosts and "+discover" make them something QUrl does not parse.
-bool isConnectionStringScheme(const QString& uri)
+bool isConnectionStringScheme(const QString& scheme)
 {
-    QString scheme = uri.left(uri.indexOf(QLatin1String("://"))).toLower();
-    if (scheme.endsWith(QLatin1String("+discover")))
-        scheme.chop(9);
-    static const QStringList schemes = {QStringLiteral("kurrentdb"), QStringLiteral("kurrent"),
-                                        QStringLiteral("kdb"), QStringLiteral("esdb"),
-                                        QStringLiteral("eventstoredb")};
-    return schemes.contains(scheme);
+    QString s = scheme.toLower();
+    if (s.endsWith(QLatin1String("+discover")))
+        s.chop(9);
+    return s == u"kurrentdb" || s == u"kurrent" || s == u"kdb" || s == u"esdb" || s == u"eventstoredb";
 }
-
-} // namespace
 
 QString singleHostUri(const QString& uri, QString* extraHosts)
 {
@@ -80,7 +72,7 @@ QString redactUriText(const QString& uri)
         return s;
     QStringList kept;
     for (const QString& item : s.mid(q + 1).split(u'&'))
-        if (!isSecretKey(item.section(u'=', 0, 0)))
+        if (!isSecretQueryKey(item.section(u'=', 0, 0)))
             kept << item;
     return s.left(q) + (kept.isEmpty() ? QString() : u'?' + kept.join(u'&'));
 }
@@ -89,7 +81,7 @@ QString redactUri(const QString& uri)
 {
     if (!looksLikeUri(uri))
         return uri;
-    if (isConnectionStringScheme(uri))
+    if (isConnectionStringScheme(uri.left(uri.indexOf(QLatin1String("://")))))
         return redactUriText(uri);
     QString extra;
     const QString single = singleHostUri(uri, &extra);
@@ -108,7 +100,7 @@ QString redactUri(const QString& uri)
     url.setPassword({});
     QUrlQuery q(url);
     for (const auto& item : q.queryItems())
-        if (isSecretKey(item.first))
+        if (isSecretQueryKey(item.first))
             q.removeAllQueryItems(item.first);
     url.setQuery(q);
     return url.toString();

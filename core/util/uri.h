@@ -15,6 +15,14 @@ bool looksLikeUri(const QString& s);
 /// esdb://, their +discover forms), which are not URLs, are redacted as text by redactUriText().
 QString redactUri(const QString& uri);
 
+/// A query key that names a secret (contains pass, token, secret, key or auth, in any case): dropped from
+/// shown URIs, taken as the credential when a client reads the URI.
+bool isSecretQueryKey(const QString& key);
+
+/// KurrentDB connection-string schemes (kurrentdb, kurrent, kdb, esdb, eventstoredb, each also "+discover"):
+/// several hosts and "+discover" make them something QUrl does not parse.
+bool isConnectionStringScheme(const QString& scheme);
+
 /// Redaction without parsing the URI as a URL: "user:password@" becomes "user@" and query items named
 /// like a secret (pass, token, secret, key, auth) are dropped; everything else is kept as written.
 QString redactUriText(const QString& uri);

@@ -1,5 +1,7 @@
 #include "sources/remote/httpfetch_p.h"
 
+#include "util/uri.h"
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -70,11 +72,9 @@ QString displayUrl(const QUrl& url)
     QUrl u = url;
     u.setUserInfo({});
     QUrlQuery q(u);
-    for (const auto& item : q.queryItems()) {
-        const QString k = item.first.toLower();
-        if (k.contains(u"pass") || k.contains(u"token") || k.contains(u"secret") || k.contains(u"key") || k.contains(u"auth"))
+    for (const auto& item : q.queryItems())
+        if (isSecretQueryKey(item.first))
             q.removeAllQueryItems(item.first);
-    }
     u.setQuery(q);
     return u.toString();
 }

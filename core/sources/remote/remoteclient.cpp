@@ -69,16 +69,6 @@ bool RemoteScope::fromParams(const QHash<QString, QString>& params, RemoteScope*
     return true;
 }
 
-namespace {
-
-bool isSecretKey(const QString& k)
-{
-    return k.contains(u"pass") || k.contains(u"token") || k.contains(u"secret") || k.contains(u"key") ||
-           k.contains(u"auth");
-}
-
-} // namespace
-
 bool RemoteEndpoint::parse(const QString& uri, RemoteEndpoint* ep, QString* error)
 {
     const CancelToken cancel = ep->cancel;
@@ -112,7 +102,7 @@ bool RemoteEndpoint::parse(const QString& uri, RemoteEndpoint* ep, QString* erro
     const QUrlQuery q(kurrentString ? QUrl() : ep->url);
     for (const auto& item : q.queryItems(QUrl::FullyDecoded)) {
         const QString k = item.first.toLower();
-        if (isSecretKey(k)) {
+        if (isSecretQueryKey(k)) {
             if (ep->secret.isEmpty())
                 ep->secret = item.second;
             continue;

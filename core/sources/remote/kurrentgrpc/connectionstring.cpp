@@ -251,9 +251,7 @@ QString nodePreferenceName(NodePreference p)
 
 bool isKurrentScheme(const QString& scheme)
 {
-    QString s = scheme.toLower();
-    if (s.endsWith(QLatin1String("+discover"))) s.chop(9);
-    return s == u"kurrentdb" || s == u"kurrent" || s == u"kdb" || s == u"esdb" || s == u"eventstoredb";
+    return isConnectionStringScheme(scheme);  // util/uri.h: redactUri() knows the same schemes
 }
 
 QString schemeOf(const QString& connectionString)
