@@ -24,6 +24,9 @@ DiffInspector::DiffInspector(ReplayController* controller, QWidget* parent)
     m_summary->setObjectName(QStringLiteral("diffSummary"));
     m_blame->setObjectName(QStringLiteral("blameResult"));
     m_blame->setWordWrap(true);
+    // Long stream names and paths must not widen the dock (see EventInspector).
+    for (QLabel* label : {m_caption, m_summary, m_blame})
+        label->setMinimumWidth(1);
     m_view->setModel(m_model);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);

@@ -52,6 +52,13 @@ EventInspector::EventInspector(ReplayController* controller, QWidget* parent)
     m_links->setObjectName(QStringLiteral("eventLinks"));
     m_links->setWordWrap(true);
     m_links->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
+    // An id or stream name is one long word that wrapping cannot break: with its width as the labels' minimum,
+    // following a link would widen the whole right column and squeeze the timeline. The dock's width decides;
+    // what does not fit is cut at the edge (the Raw JSON tab and Copy event JSON have it whole).
+    for (QLabel* label : {m_header, m_links, m_relatedTitle}) {
+        label->setMinimumWidth(1);
+        label->setWordWrap(true);
+    }
     m_dataView = makeTree(m_dataModel, this);
     m_metaView = makeTree(m_metaModel, this);
     m_raw->setReadOnly(true);
@@ -96,13 +103,14 @@ EventInspector::EventInspector(ReplayController* controller, QWidget* parent)
         else if (url.scheme() == QLatin1String("correlation"))
             Q_EMIT correlationRequested(id);
     });
+    // A related event moves the cursor; the selected stream stays, so the diff being read keeps its stream.
     connect(m_related, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
         if (m_controller)
-            m_controller->jumpToEvent(item->data(Qt::UserRole).toLongLong());
+            m_controller->moveToEvent(item->data(Qt::UserRole).toLongLong());
     });
     connect(m_related, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
         if (m_controller)
-            m_controller->jumpToEvent(item->data(Qt::UserRole).toLongLong());
+            m_controller->moveToEvent(item->data(Qt::UserRole).toLongLong());
     });
     clear();
 }

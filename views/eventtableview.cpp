@@ -5,6 +5,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -35,6 +36,10 @@ EventTableView::EventTableView(ReplayController* controller, QWidget* parent)
     m_view->verticalHeader()->setVisible(false);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_view->setAlternatingRowColors(true);
+    // Tab leaves the table for the next dock (arrows move between rows); a table that takes Tab traps the
+    // keyboard and moves the replay cursor on every press.
+    m_view->setTabKeyNavigation(false);
+    m_view->installEventFilter(this);
     auto* header = m_view->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->resizeSection(EventTableModel::PositionColumn, 90);
@@ -80,6 +85,19 @@ EventTableView::EventTableView(ReplayController* controller, QWidget* parent)
         if (on)
             followTo(m_controller->cursor());
     });
+}
+
+bool EventTableView::eventFilter(QObject* watched, QEvent* event)
+{
+    // Focus arriving (Tab, Alt+N) makes a table without a current row pick its first one; that is not the
+    // user choosing an event, so it must not move the cursor: the row at the cursor becomes current quietly.
+    if (watched == m_view && event->type() == QEvent::FocusIn && !m_view->currentIndex().isValid() && m_model->rowCount() > 0) {
+        m_syncing = true;
+        const int row = m_model->rowNearPosition(m_controller->cursor());
+        m_view->selectionModel()->setCurrentIndex(m_model->index(std::max(row, 0), 0), QItemSelectionModel::NoUpdate);
+        m_syncing = false;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void EventTableView::setIndex(std::shared_ptr<const TimelineIndex> index)

@@ -33,6 +33,9 @@ public:
     QComboBox* typeFilter() const { return m_type; }
     QCheckBox* followCursor() const { return m_follow; }
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void applyFilter();
     void followTo(qint64 position);

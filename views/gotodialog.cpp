@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QStackedWidget>
 #include <QVBoxLayout>
 
@@ -47,6 +48,10 @@ GoToDialog::GoToDialog(ReplayController* controller, QWidget* parent)
     if (index && index->timeKnown)
         m_time->setText(formatTime(controller->cursorTime()));
     timeForm->addRow(tr("Time:"), m_time);
+    // Wide enough for a whole date-time with milliseconds (and a stream name) without scrolling the field.
+    const int dateWidth = m_time->fontMetrics().horizontalAdvance(QStringLiteral("0000-00-00T00:00:00.000Z")) + 24;
+    for (QLineEdit* e : {m_position, m_stream, m_version, m_time})
+        e->setMinimumWidth(dateWidth);
 
     m_pages->addWidget(posPage);
     m_pages->addWidget(verPage);
@@ -59,7 +64,15 @@ GoToDialog::GoToDialog(ReplayController* controller, QWidget* parent)
     layout->addWidget(m_pages);
     layout->addWidget(m_error);
     layout->addWidget(m_buttons);
-    connect(m_mode, &QComboBox::currentIndexChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    const int remembered = QSettings().value(QStringLiteral("goTo/mode"), int(Position)).toInt();
+    m_mode->setCurrentIndex(remembered >= Position && remembered <= DateTime ? remembered : int(Position));
+    m_pages->setCurrentIndex(m_mode->currentIndex());
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this](int mode) {
+        m_pages->setCurrentIndex(mode);
+        QSettings().setValue(QStringLiteral("goTo/mode"), mode);
+        if (isVisible())
+            focusField();
+    });
     connect(m_buttons, &QDialogButtonBox::accepted, this, &GoToDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &GoToDialog::reject);
     for (QLineEdit* e : {m_position, m_stream, m_version, m_time})
@@ -69,6 +82,28 @@ GoToDialog::GoToDialog(ReplayController* controller, QWidget* parent)
 void GoToDialog::setMode(Mode mode)
 {
     m_mode->setCurrentIndex(int(mode));
+}
+
+GoToDialog::Mode GoToDialog::mode() const
+{
+    return Mode(m_mode->currentIndex());
+}
+
+void GoToDialog::showEvent(QShowEvent* event)
+{
+    QDialog::showEvent(event);
+    focusField();
+}
+
+void GoToDialog::focusField()
+{
+    QLineEdit* field = m_position;
+    if (mode() == Version)
+        field = m_stream->text().isEmpty() ? m_stream : m_version;
+    else if (mode() == DateTime)
+        field = m_time;
+    field->setFocus(Qt::OtherFocusReason);
+    field->selectAll();
 }
 
 bool GoToDialog::validate(QString* message) const

@@ -21,7 +21,9 @@ public:
     enum Mode { Position, Version, DateTime };
     explicit GoToDialog(ReplayController* controller, QWidget* parent = nullptr);
 
+    /// The mode last used is remembered (settings) and comes back the next time the dialog opens.
     void setMode(Mode mode);
+    Mode mode() const;
     QLineEdit* positionEdit() const { return m_position; }
     QLineEdit* streamEdit() const { return m_stream; }
     QLineEdit* versionEdit() const { return m_version; }
@@ -31,8 +33,13 @@ public:
 
     void accept() override;
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
     bool validate(QString* message) const;
+    /// Puts the keyboard in the current mode's field, its text selected so typing replaces it.
+    void focusField();
 
     ReplayController* m_controller;
     QComboBox* m_mode;

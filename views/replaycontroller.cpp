@@ -299,6 +299,17 @@ void ReplayController::jumpToEvent(qint64 position)
     moveToRow(row);
 }
 
+void ReplayController::moveToEvent(qint64 position)
+{
+    if (!m_index)
+        return;
+    const qint64 row = m_index->rowOfPosition(position);
+    if (row < 0)
+        return;
+    selectEvent(position);
+    moveToRow(row);
+}
+
 void ReplayController::setMarkerA(qint64 position)
 {
     m_markerA = position;

@@ -76,6 +76,9 @@ public Q_SLOTS:
     void selectEvent(qint64 position);
     /// Selects an event, makes its stream the selected one and moves the cursor onto it.
     void jumpToEvent(qint64 position);
+    /// Selects an event and moves the cursor onto it; the selected stream stays (following a link from the
+    /// event panel: the state and the A → B diff being read keep their stream).
+    void moveToEvent(qint64 position);
     void setMarkerA(qint64 position);
     void setMarkerB(qint64 position);
     void clearMarkers();

@@ -18,6 +18,9 @@ StateInspector::StateInspector(QWidget* parent)
     setObjectName(QStringLiteral("stateInspector"));
     m_caption->setWordWrap(true);
     m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_caption->setMinimumWidth(1); // a long stream name must not widen the dock (see EventInspector)
+    m_source->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_source->setMinimumContentsLength(12);
     m_view->setModel(m_model);
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);

@@ -162,6 +162,13 @@ void StreamBrowser::setIndex(std::shared_ptr<const TimelineIndex> index)
     m_pending.reset();
     m_pendingChange = {};
     m_updating = true;
+    // A filter typed for the last store would silently hide this one's streams ("No streams to show"):
+    // another store starts unfiltered.
+    if (index != m_model->timelineIndex()) {
+        const QSignalBlocker blockSearch(m_search), blockRegex(m_regex);
+        m_search->clear();
+        m_regex->setChecked(false);
+    }
     m_model->setIndex(std::move(index));
     // Few categories and streams: open them all; many: leave them closed so the list stays scannable
     // (and expanding hundreds of thousands of rows would stall the window).

@@ -61,13 +61,17 @@ TimelineWidget::TimelineWidget(ReplayController* controller, QWidget* parent)
     setAttribute(Qt::WA_OpaquePaintEvent);
     connect(m_vscroll, &QScrollBar::valueChanged, this, &TimelineWidget::changed);
     if (m_controller) {
-        connect(m_controller, &ReplayController::cursorChanged, this, [this] {
-            // While playing, keep the cursor in view by paging forward.
-            if (m_controller->isPlaying() && m_index) {
-                const double t = double(m_controller->cursorTime());
+        connect(m_controller, &ReplayController::cursorChanged, this, [this](qint64 position) {
+            // The cursor stays in view, at the same zoom: playing pages forward; any other move (Go to, a
+            // finding, a divergence, a watchpoint hit, a table row, a link) centres it when it left the view.
+            if (m_index && !m_index->isEmpty() && position > 0) {
+                const double t = timeOfPosition(position);
                 if (t > m_map.end || t < m_map.start) {
                     const double s = m_map.span();
-                    setVisibleRange(t - s * 0.1, t + s * 0.9);
+                    if (m_controller->isPlaying())
+                        setVisibleRange(t - s * 0.1, t + s * 0.9);
+                    else
+                        setVisibleRange(t - s * 0.5, t + s * 0.5);
                     return;
                 }
             }

@@ -5,6 +5,7 @@
 #include <QMainWindow>
 #include "replaycontroller.h"
 #include "store/sqlitestore.h"
+#include "util/uri.h"
 
 #include <QAction>
 #include <QDateTime>
@@ -295,10 +296,11 @@ void LiveController::storeOpened()
         m_followHead->setEnabled(false);
         setState(State::Idle);
     }
-    // Captures come from remote reads: the cache of this session, or a cache/capture file opened later.
+    // Captures come from remote reads: the cache of this session, or a cache/capture file opened later. A
+    // local file's import cache names a path as its source: saving it again would only copy a local file.
     bool remote = m_applying;
     if (auto* sqlite = dynamic_cast<SqliteStoreReader*>(m_window->reader().get()))
-        remote = remote || !sqlite->meta().value(QStringLiteral("source_uri")).isEmpty();
+        remote = remote || looksLikeUri(sqlite->meta().value(QStringLiteral("source_uri")));
     m_saveCapture->setEnabled(remote);
 }
 

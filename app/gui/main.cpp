@@ -2,7 +2,8 @@
 // when "Reopen last store on start" is on). Several arguments (a selection opened from the file manager, whose
 // desktop entry passes %U): the first opens in the main window, each further one in a window of its own,
 // cascaded, in the order given. file:// URIs become paths; other URIs (remote stores) go through as they are.
-// --screenshot FILE renders the window at 1600x1000 and exits (one URI at most).
+// --screenshot FILE renders the window (1600x1000, or --size WxH) and exits (one URI at most). --help and
+// --version need no display.
 #include "chronoscope_version.h"
 #include "livecontroller.h"
 #include "mainwindow.h"
@@ -68,35 +69,85 @@ void openIn(MainWindow& window, const QString& uri, bool follow)
         window.open(uri);
 }
 
+// The options, made once for the core application that answers --help/--version and once for the GUI.
+struct Options
+{
+    QCommandLineOption screenshot{QStringLiteral("screenshot"), QStringLiteral("Render the window to a PNG and exit (1600x1000 unless --size)."), QStringLiteral("file")};
+    QCommandLineOption size{QStringLiteral("size"), QStringLiteral("With --screenshot: the window size, WIDTHxHEIGHT (e.g. 1280x720)."), QStringLiteral("size")};
+    QCommandLineOption stream{QStringLiteral("stream"), QStringLiteral("With --screenshot: select this stream."), QStringLiteral("stream")};
+    QCommandLineOption atPosition{QStringLiteral("at-position"), QStringLiteral("With --screenshot: put the cursor at this global position."), QStringLiteral("position")};
+    QCommandLineOption theme{QStringLiteral("theme"), QStringLiteral("light, dark or system (saved for later runs)."), QStringLiteral("theme")};
+    QCommandLineOption markers{QStringLiteral("diff"), QStringLiteral("With --screenshot: set A and B to these positions (A,B)."), QStringLiteral("a,b")};
+    QCommandLineOption filter{QStringLiteral("filter"), QStringLiteral("With --screenshot: filter the stream browser (glob)."), QStringLiteral("glob")};
+    QCommandLineOption zoom{QStringLiteral("zoom"), QStringLiteral("With --screenshot: show this time range (FROM,TO)."), QStringLiteral("from,to")};
+    QCommandLineOption follow{QStringLiteral("follow"), QStringLiteral("Open the remote URI and follow new events (live tail); "
+                                                                       "the scope rides in the URI (?streams=GLOB&last=N).")};
+
+    void describe(QCommandLineParser& parser) const
+    {
+        parser.setApplicationDescription(QStringLiteral("Explore event-sourced systems: timelines, time-travel replay, state and diffs."));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addPositionalArgument(QStringLiteral("uri"),
+                                     QStringLiteral("Stores to open (paths, file:// or remote store URIs). The first opens in the main "
+                                                    "window, each further one in a window of its own. Default: the demo store."),
+                                     QStringLiteral("[uri...]"));
+        parser.addOptions({screenshot, size, stream, atPosition, theme, markers, filter, zoom, follow});
+    }
+};
+
+void nameApplication()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("Chronoscope"));
+    QCoreApplication::setApplicationName(QStringLiteral("chronoscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(CHRONOSCOPE_VERSION_STRING));
+}
+
+/// --help and --version print and exit; they must work where no display is (a terminal over ssh, a
+/// package check), so they are answered before the GUI application (which needs one) exists.
+bool asksForTextOnly(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--")
+            break;
+        if (a == "-h" || a == "-?" || a == "--help" || a == "--help-all" || a == "-v" || a == "--version")
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    if (asksForTextOnly(argc, argv)) {
+        QCoreApplication core(argc, argv);
+        nameApplication();
+        QCommandLineParser parser;
+        const Options options;
+        options.describe(parser);
+        parser.process(core); // prints and exits
+        return 0;
+    }
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("Chronoscope"));
-    QApplication::setApplicationName(QStringLiteral("chronoscope"));
+    nameApplication();
     QApplication::setApplicationDisplayName(QStringLiteral("Chronoscope"));
-    QApplication::setApplicationVersion(QStringLiteral(CHRONOSCOPE_VERSION_STRING));
     QApplication::setDesktopFileName(QStringLiteral(CHRONOSCOPE_APP_ID)); // the installed .desktop file
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Explore event-sourced systems: timelines, time-travel replay, state and diffs."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("uri"),
-                                 QStringLiteral("Stores to open (paths, file:// or remote store URIs). The first opens in the main "
-                                                "window, each further one in a window of its own. Default: the demo store."),
-                                 QStringLiteral("[uri...]"));
-    QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render the window to a PNG at 1600x1000 and exit."), QStringLiteral("file"));
-    QCommandLineOption stream(QStringLiteral("stream"), QStringLiteral("With --screenshot: select this stream."), QStringLiteral("stream"));
-    QCommandLineOption atPosition(QStringLiteral("at-position"), QStringLiteral("With --screenshot: put the cursor at this global position."), QStringLiteral("position"));
-    QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light, dark or system (saved for later runs)."), QStringLiteral("theme"));
-    QCommandLineOption markers(QStringLiteral("diff"), QStringLiteral("With --screenshot: set A and B to these positions (A,B)."), QStringLiteral("a,b"));
-    QCommandLineOption filter(QStringLiteral("filter"), QStringLiteral("With --screenshot: filter the stream browser (glob)."), QStringLiteral("glob"));
-    QCommandLineOption zoom(QStringLiteral("zoom"), QStringLiteral("With --screenshot: show this time range (FROM,TO)."), QStringLiteral("from,to"));
-    QCommandLineOption follow(QStringLiteral("follow"), QStringLiteral("Open the remote URI and follow new events (live tail); "
-                                                                       "the scope rides in the URI (?streams=GLOB&last=N)."));
-    parser.addOptions({screenshot, stream, atPosition, theme, markers, filter, zoom, follow});
+    const Options options;
+    options.describe(parser);
+    // Named references, not a structured binding: the screenshot lambdas capture them (clang 14 cannot capture bindings).
+    const QCommandLineOption& screenshot = options.screenshot;
+    const QCommandLineOption& size = options.size;
+    const QCommandLineOption& stream = options.stream;
+    const QCommandLineOption& atPosition = options.atPosition;
+    const QCommandLineOption& theme = options.theme;
+    const QCommandLineOption& markers = options.markers;
+    const QCommandLineOption& filter = options.filter;
+    const QCommandLineOption& zoom = options.zoom;
+    const QCommandLineOption& follow = options.follow;
     parser.process(app);
 
     if (parser.isSet(theme))
@@ -138,7 +189,17 @@ int main(int argc, char** argv)
     }
 
     // Screenshot mode: open, apply --stream / --at-position / --diff, wait for every view to settle, render.
-    window.resize(1600, 1000);
+    QSize shotSize(1600, 1000);
+    if (parser.isSet(size)) {
+        const QStringList wh = parser.value(size).toLower().split(QLatin1Char('x'));
+        const int w = wh.value(0).toInt(), h = wh.value(1).toInt();
+        if (wh.size() != 2 || w < 320 || h < 240 || w > 10000 || h > 10000) {
+            std::fprintf(stderr, "chronoscope: --size wants WIDTHxHEIGHT between 320x240 and 10000x10000\n");
+            return 1;
+        }
+        shotSize = QSize(w, h);
+    }
+    window.resize(shotSize);
     window.show();
     const QString out = parser.value(screenshot);
     int exitCode = 0;
@@ -192,7 +253,7 @@ int main(int argc, char** argv)
             poll->stop();
             delete clock;
             QTimer::singleShot(100, &app, [&] {
-                if (!window.saveScreenshot(out)) {
+                if (!window.saveScreenshot(out, shotSize)) {
                     std::fprintf(stderr, "chronoscope: could not write %s\n", qPrintable(out));
                     app.exit(2);
                     return;

@@ -7,6 +7,7 @@
 
 #include "json/mergepatch.h"
 #include "diffinspector.h"
+#include "dockfocus.h"
 #include "eventinspector.h"
 #include "eventlookup.h"
 #include "eventtableview.h"
@@ -21,6 +22,7 @@
 #include "theme.h"
 #include "timelinewidget.h"
 #include "util/cacheroot.h"
+#include "util/uri.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -38,6 +40,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressDialog>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolBar>
@@ -168,6 +171,9 @@ MainWindow::MainWindow(QWidget* parent)
         m_searchRequest = m_lookup->findCorrelated(id);
     });
 
+    m_panelMenu = m_viewMenu->addMenu(tr("&Go to Panel"));
+    installDockShortcuts(this, m_panelMenu);
+
     QSettings settings;
     applyTheme(themeFromName(settings.value(kSettingTheme).toString()));
     resize(1400, 900);
@@ -197,6 +203,20 @@ QString MainWindow::bundledDemoPath()
 QString MainWindow::cacheDir()
 {
     return cacheRoot();  // util/cacheroot.h: shared with the CLI
+}
+
+QString MainWindow::storeTitle(const QString& displayUri)
+{
+    if (!looksLikeUri(displayUri)) {
+        const QString name = QFileInfo(displayUri).fileName();
+        return name.isEmpty() ? displayUri : name;
+    }
+    QString title = displayUri.section(QLatin1Char('?'), 0, 0).section(QLatin1Char('#'), 0, 0);
+    static const QRegularExpression userInfo(QStringLiteral("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@"));
+    title.replace(userInfo, QStringLiteral("\\1"));
+    while (title.endsWith(QLatin1Char('/')))
+        title.chop(1);
+    return title;
 }
 
 QString MainWindow::cacheDemoPath()
@@ -232,6 +252,8 @@ void MainWindow::showEvent(QShowEvent* e)
         m_restoredState = true;
         QTimer::singleShot(0, this, &MainWindow::applyDefaultDockSizes);
     }
+    // Alt+1 … in the docks' reading order, now that they are laid out (and with docks added since).
+    QTimer::singleShot(0, this, [this] { installDockShortcuts(this, m_panelMenu); });
 }
 
 void MainWindow::applyDefaultDockSizes()
@@ -421,8 +443,7 @@ void MainWindow::open(const QString& uri)
         connect(job, &OpenJob::progress, m_progress, [this](qint64 done, qint64 total, const QString& what) {
             if (!m_progress)
                 return;
-            m_progress->setLabelText(total > 0 ? tr("%1: %2 of %3").arg(what, QLocale().toString(done), QLocale().toString(total))
-                                               : tr("%1: %2").arg(what, QLocale().toString(done)));
+            m_progress->setLabelText(openProgressText(done, total, what));
             if (total > 0) {
                 m_progress->setMaximum(1000);
                 m_progress->setValue(int(1000 * std::min(done, total) / total));
@@ -484,8 +505,7 @@ void MainWindow::applyOpen(const OpenResult& r)
                                    "compare the selected stream's state at two moments.</i>"));
     m_controller->setIndex(m_index);
     m_controls->indexChanged();
-    setWindowTitle(tr("%1 — Chronoscope").arg(QFileInfo(r.displayUri).fileName().isEmpty() ? r.displayUri
-                                                                                            : QFileInfo(r.displayUri).fileName()));
+    setWindowTitle(tr("%1 — Chronoscope").arg(storeTitle(r.displayUri)));
     addRecent(r.displayUri);
     updateStatus();
     QStringList notes = m_index->info.warnings;
@@ -583,7 +603,7 @@ void MainWindow::wireServices()
             items.append({e.position, tr("#%1  %2  %3 v%4  %5").arg(e.position).arg(formatTime(e.time), e.stream).arg(e.version).arg(e.type)});
         m_eventInspector->setRelated(m_searchTitle + (truncated ? tr(" (first %1 shown)").arg(events.size()) : QString()), items);
         if (events.size() == 1)
-            m_controller->jumpToEvent(events.first().position);
+            m_controller->moveToEvent(events.first().position); // the selected stream (and its diff) stays
     });
     connect(m_lookup, &EventLookup::failed, this, [this](quint64 id, const QString& message) {
         if (id == m_fetchRequest) {
@@ -671,8 +691,7 @@ void MainWindow::updateStatus()
     }
     const QLocale loc;
     m_storeLabel->setText(tr("%1 · %2 · %3 events · %4 streams")
-                              .arg(QFileInfo(m_displayUri).fileName().isEmpty() ? m_displayUri : QFileInfo(m_displayUri).fileName(),
-                                   m_index->info.layout, loc.toString(m_index->size()), loc.toString(qint64(m_index->streams.size()))));
+                              .arg(storeTitle(m_displayUri), m_index->info.layout, loc.toString(m_index->size()), loc.toString(qint64(m_index->streams.size()))));
     const qint64 c = m_controller->cursor();
     m_cursorLabel->setText(c <= 0 ? tr("Cursor: before the first event")
                                   : tr("Cursor: #%1  %2").arg(loc.toString(c),

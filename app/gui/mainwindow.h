@@ -42,6 +42,9 @@ public:
     static QString bundledDemoPath();
     static QString cacheDemoPath();
     static QString cacheDir();
+    /// What the title bar and status bar call a store: a file's name; a remote store's scheme, host and
+    /// database or topic, without credentials or query ("redis://db.internal:6379/0", not "0").
+    static QString storeTitle(const QString& displayUri);
 
     /// false: no modal dialogs (progress, errors); errors go to the status bar and openFailed (tests, screenshots).
     void setInteractive(bool on) { m_interactive = on; }
@@ -125,6 +128,7 @@ private:
     EventTableView* m_eventTable;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
+    QMenu* m_panelMenu = nullptr;  ///< View ▸ Go to Panel (Alt+1 …; dockfocus.h)
     QLabel* m_storeLabel;
     QLabel* m_cursorLabel;
     LiveController* m_live;

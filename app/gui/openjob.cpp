@@ -7,6 +7,9 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QLocale>
+
+#include <algorithm>
 
 namespace chronoscope {
 
@@ -38,12 +41,16 @@ void OpenJob::start()
     m_id = m_jobs.start(JobTracker::NoLane, [this, uri, displayUri, cacheDir, demoPath](const JobHandle& job) {
         const CancelToken cancel = job.token();
         // Progress arrives from the worker much faster than a dialog can show it: pass on at most ~20 a second.
+        // A new step (what changes: importing, indexing the store, indexing the timeline) always passes.
         auto lastReport = std::make_shared<QElapsedTimer>();
         lastReport->start();
-        ProgressFn progress = [this, job, lastReport](qint64 done, qint64 total, const QString& what) {
-            if (lastReport->elapsed() < 50 && done != total)
+        auto lastStep = std::make_shared<QString>();
+        ProgressFn progress = [this, job, lastReport, lastStep](qint64 done, qint64 total, const QString& what) {
+            const QString step = what.section(QLatin1Char(' '), 0, 0);
+            if (lastReport->elapsed() < 50 && done != total && step == *lastStep)
                 return;
             lastReport->restart();
+            *lastStep = step;
             job.post([this, done, total, what] { Q_EMIT this->progress(done, total, what); });
         };
         QElapsedTimer clock;
@@ -109,6 +116,26 @@ void OpenJob::start()
         r.index = index;
         return finish();
     }, [this](quint64, const OpenResult& r) { Q_EMIT finished(r); });
+}
+
+QString openProgressText(qint64 done, qint64 total, const QString& what)
+{
+    const QLocale loc;
+    if (what.startsWith(QLatin1String("Importing"))) {
+        // Bytes: MB with one decimal, so a big file visibly moves (KB for a file under a megabyte).
+        constexpr double kMB = 1024.0 * 1024.0;
+        const bool small = std::max(done, total) < qint64(kMB);
+        const double unit = small ? 1024.0 : kMB;
+        const QString name = small ? QObject::tr("KB") : QObject::tr("MB");
+        auto amount = [&](qint64 bytes) { return loc.toString(double(bytes) / unit, 'f', 1); };
+        return total > 0 ? QObject::tr("%1: %2 of %3 %4").arg(what, amount(done), amount(total), name)
+                         : QObject::tr("%1: %2 %3").arg(what, amount(done), name);
+    }
+    if (total > 0)  // events (the timeline index, a remote read): the unit is in `what`
+        return QObject::tr("%1: %2 of %3").arg(what, loc.toString(done), loc.toString(total));
+    if (done > 0)
+        return QObject::tr("%1 (%2 events)…").arg(what, loc.toString(done));
+    return QObject::tr("%1…").arg(what);
 }
 
 } // namespace chronoscope

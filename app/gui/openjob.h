@@ -54,6 +54,11 @@ private:
     JobTracker m_jobs;  ///< last: stops (and waits for) the work first
 };
 
+/// The progress dialog's line for OpenJob::progress: an import counts bytes (shown in MB, with the events
+/// written so far, which the importer puts in `what`), the index build counts events; total < 0 is a step
+/// of unknown length ("Indexing …").
+QString openProgressText(qint64 done, qint64 total, const QString& what);
+
 } // namespace chronoscope
 
 Q_DECLARE_METATYPE(chronoscope::OpenResult)

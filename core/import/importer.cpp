@@ -129,11 +129,13 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
                 break;
             }
         }
+        // done/total are bytes read; the events written so far ride in the text (the app shows both).
+        const QString what = QStringLiteral("Importing %1 (%2 events)").arg(QFileInfo(file).fileName()).arg(summary.events);
         if (options.progress && !batch->last)
-            options.progress(batch->rawDone, rawTotal, QStringLiteral("Importing %1").arg(QFileInfo(file).fileName()));
+            options.progress(batch->rawDone, rawTotal, what);
         if (batch->last || !writeError.isEmpty() || options.cancel.isCancelled()) {
             if (batch->last && options.progress)
-                options.progress(batch->rawDone, rawTotal, QStringLiteral("Importing %1").arg(QFileInfo(file).fileName()));
+                options.progress(batch->rawDone, rawTotal, what);
             break;
         }
     }

@@ -124,6 +124,9 @@ std::unique_ptr<EventReader> openFile(const SourceProbe& probe, const OpenOption
     }
     writer->setMeta(QStringLiteral("source_format"), summary.format);
     writer->setMeta(QStringLiteral("import_skipped"), QString::number(summary.skipped));
+    // Building the store's indexes takes a while on a big file: say so rather than sit at "100 %".
+    if (options.progress)
+        options.progress(summary.events, -1, QStringLiteral("Indexing %1").arg(QFileInfo(probe.path).fileName()));
     if (!writer->finish(&err)) {
         *error = err;
         return nullptr;

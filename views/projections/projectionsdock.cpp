@@ -6,6 +6,7 @@
 #include "replaycontroller.h"
 #include "stateinspector.h"
 
+#include "diff/jsondiff.h"
 #include "json/mergepatch.h"
 
 #include <QCheckBox>
@@ -26,7 +27,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QResizeEvent>
-#include <QScrollArea>
+#include <QFormLayout>
 #include <QShortcut>
 #include <QSignalBlocker>
 #include <QSplitter>
@@ -59,6 +60,30 @@ QString compact(const QJsonValue& v)
     if (isJsonString(v))
         return jsonStringValue(v);
     return QString::fromUtf8(toJsonText(v));
+}
+
+/// A divergence as a person reads it: one line per path that differs, "path: A value → B value", the
+/// first few only; not the two whole states as one line of JSON.
+QString divergenceLines(const QJsonValue& a, const QJsonValue& b)
+{
+    constexpr int kShown = 5;
+    constexpr int kValueChars = 80;
+    const QJsonArray patch = diffJson(a, b);
+    auto value = [](const std::optional<QJsonValue>& v) {
+        if (!v)
+            return QObject::tr("<i>absent</i>");
+        const QString text = compact(*v);
+        return QStringLiteral("<code>%1</code>").arg((text.size() > kValueChars ? text.left(kValueChars) + QStringLiteral("…") : text).toHtmlEscaped());
+    };
+    QString lines;
+    for (int i = 0; i < patch.size() && i < kShown; ++i) {
+        const QString path = patch[i].toObject().value(QLatin1String("path")).toString();
+        const QString shownPath = path.isEmpty() ? QObject::tr("(the whole state)") : path;
+        lines += QStringLiteral("<br>%1: A %2 → B %3").arg(shownPath.toHtmlEscaped(), value(valueAtPointer(a, path)), value(valueAtPointer(b, path)));
+    }
+    if (patch.size() > kShown)
+        lines += QObject::tr("<br>… and %n more path(s) (compare them in the Diff dock)", nullptr, int(patch.size() - kShown));
+    return lines;
 }
 
 } // namespace
@@ -107,29 +132,47 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     leftLayout->addLayout(buttons);
     leftLayout->addWidget(m_list, 1);
 
+    // Compare and Watch are pages beside the state and script: the dock then fits its share of a 1280x720
+    // window (tabbed with the state dock) without a scroll area, and no control row forces the column wider.
+    auto* comparePage = new QWidget(this);
+    auto* watchPage = new QWidget(this);
     auto* tabs = new QTabWidget(this);
+    tabs->setObjectName(QStringLiteral("projectionTabs"));
     tabs->addTab(m_state, tr("State"));
     tabs->addTab(m_editor, tr("Script"));
     tabs->addTab(m_console, tr("Log"));
+    tabs->addTab(comparePage, tr("Compare A/B"));
+    tabs->addTab(watchPage, tr("Watch"));
+    m_tabs = tabs;
 
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(left);
     split->addWidget(tabs);
     split->setStretchFactor(1, 3);
     split->setSizes({160, 540});
+    split->setChildrenCollapsible(false);
     m_split = split;
 
-    auto* compare = new QHBoxLayout;
-    compare->addWidget(new QLabel(tr("A"), this));
-    compare->addWidget(m_a, 1);
-    compare->addWidget(new QLabel(tr("B"), this));
-    compare->addWidget(m_b, 1);
-    compare->addWidget(m_divergeButton);
-    m_compareInDiff = new QCheckBox(tr("in Diff dock"), this);
+    // Long projection names must not widen the dock: the boxes show what fits and the rest on hover.
+    for (QComboBox* box : {m_a, m_b}) {
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->setMinimumContentsLength(8);
+    }
+    m_compareInDiff = new QCheckBox(tr("Show A against B in the Diff dock"), this);
     m_compareInDiff->setObjectName(QStringLiteral("compareInDiff"));
     m_compareInDiff->setToolTip(tr("Show A's state against B's at the cursor in the Diff dock"));
     m_compareInDiff->setVisible(false);  // until a Diff dock is attached
-    compare->addWidget(m_compareInDiff);
+    auto* compareForm = new QFormLayout(comparePage);
+    compareForm->setContentsMargins(6, 6, 6, 6);
+    compareForm->addRow(tr("A:"), m_a);
+    compareForm->addRow(tr("B:"), m_b);
+    compareForm->addRow(QString(), m_divergeButton);
+    compareForm->addRow(QString(), m_compareInDiff);
+    auto* compareHelp = new QLabel(tr("Runs A and B side by side from the first event and stops where their "
+                                      "states first differ; the result shows below."), this);
+    compareHelp->setWordWrap(true);
+    compareHelp->setForegroundRole(QPalette::PlaceholderText);
+    compareForm->addRow(compareHelp);
     connect(m_compareInDiff, &QCheckBox::toggled, this, [this](bool on) {
         if (m_diffLink) {
             m_diffLink->setProjections(m_a->currentText(), m_b->currentText());
@@ -141,20 +184,21 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
             if (m_diffLink)
                 m_diffLink->setProjections(m_a->currentText(), m_b->currentText());
         });
-    auto* watch = new QHBoxLayout;
-    watch->addWidget(m_predicate, 1);
-    watch->addWidget(m_level);
-    watch->addWidget(m_back);
-    watch->addWidget(m_forward);
     // Several watchpoints: Next/Previous run the selected one; each match becomes a timeline marker.
     m_watchList->setObjectName(QStringLiteral("watchpointList"));
-    m_watchList->setMaximumHeight(84);
     m_watchList->setToolTip(tr("Watchpoints: Next/Previous run the selected one; matches are marked on the timeline"));
     auto* addWatch = new QPushButton(tr("Add"), this);
     addWatch->setToolTip(tr("Add the condition as a watchpoint on the selected projection"));
     auto* removeWatch = new QPushButton(tr("Remove"), this);
     auto* clearMarks = new QPushButton(tr("Clear marks"), this);
-    watch->insertWidget(1, addWatch);
+    auto* condition = new QHBoxLayout;
+    condition->addWidget(m_predicate, 1);
+    condition->addWidget(addWatch);
+    auto* run = new QHBoxLayout;
+    run->addWidget(m_level);
+    run->addStretch(1);
+    run->addWidget(m_back);
+    run->addWidget(m_forward);
     auto* watchButtons = new QVBoxLayout;
     watchButtons->addWidget(removeWatch);
     watchButtons->addWidget(clearMarks);
@@ -162,6 +206,11 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     auto* watchRow = new QHBoxLayout;
     watchRow->addWidget(m_watchList, 1);
     watchRow->addLayout(watchButtons);
+    auto* watchLayout = new QVBoxLayout(watchPage);
+    watchLayout->setContentsMargins(6, 6, 6, 6);
+    watchLayout->addLayout(condition);
+    watchLayout->addLayout(run);
+    watchLayout->addLayout(watchRow, 1);
     connect(addWatch, &QPushButton::clicked, this, [this] {
         if (!m_predicate->text().trimmed().isEmpty())
             addWatchpoint(m_predicate->text());
@@ -189,23 +238,11 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     busy->addWidget(m_progress, 1);
     busy->addWidget(m_cancel);
 
-    // Inside a scroll area: the dock shares its place with the state dock and must not force the window wider.
-    auto* content = new QWidget(this);
-    auto* layout = new QVBoxLayout(content);
+    auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(split, 1);
     layout->addWidget(m_status);
-    layout->addLayout(compare);
-    layout->addLayout(watch);
-    layout->addLayout(watchRow);
     layout->addLayout(busy);
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidget(content);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    auto* outer = new QVBoxLayout(this);
-    outer->setContentsMargins(0, 0, 0, 0);
-    outer->addWidget(scroll);
 
     connect(open, &QPushButton::clicked, this, &ProjectionsDock::openDialog);
     connect(add, &QPushButton::clicked, this, [this] {
@@ -321,11 +358,11 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
             Q_EMIT divergenceShown(true, 0);
             return;
         }
-        const QString where = d.partition.isEmpty() ? QString() : tr(", partition %1").arg(d.partition);
-        m_status->setText(tr("A and B first differ after position %1 (%2 in %3%4): A %5, B %6")
-                              .arg(d.event.position).arg(d.event.type, d.event.stream, where,
-                                                        compact(d.a.partitioned ? d.a.partition(d.partition) : d.a.view()).left(200),
-                                                        compact(d.b.partitioned ? d.b.partition(d.partition) : d.b.view()).left(200)));
+        const QString where = d.partition.isEmpty() ? QString() : tr(", partition %1").arg(d.partition.toHtmlEscaped());
+        m_status->setText(tr("<b>A and B first differ after position %1</b> (%2 in %3%4):").arg(d.event.position)
+                              .arg(d.event.type.toHtmlEscaped(), d.event.stream.toHtmlEscaped(), where)
+                          + divergenceLines(d.a.partitioned ? d.a.partition(d.partition) : d.a.view(),
+                                            d.b.partitioned ? d.b.partition(d.partition) : d.b.view()));
         if (m_controller)
             m_controller->jumpToEvent(d.event.position);
         Q_EMIT divergenceShown(true, d.event.position);

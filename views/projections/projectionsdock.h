@@ -20,6 +20,7 @@ class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QSplitter;
+class QTabWidget;
 
 namespace chronoscope {
 
@@ -139,6 +140,7 @@ private:
     QList<Entry> m_entries;
 
     QSplitter* m_split = nullptr;
+    QTabWidget* m_tabs = nullptr;  ///< State, Script, Log, Compare A/B, Watch
     QListWidget* m_list;
     QPlainTextEdit* m_editor;
     QLabel* m_status;

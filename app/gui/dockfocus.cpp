@@ -1,0 +1,94 @@
+#include "dockfocus.h"
+
+#include <QAbstractItemView>
+#include <QAction>
+#include <QDockWidget>
+#include <QMainWindow>
+#include <QMenu>
+
+#include <algorithm>
+
+namespace chronoscope {
+
+namespace {
+
+/// Reading order of the dock areas: the left column, the right column, then the rows below and above.
+int areaRank(Qt::DockWidgetArea area)
+{
+    switch (area) {
+    case Qt::LeftDockWidgetArea:
+        return 0;
+    case Qt::RightDockWidgetArea:
+        return 1;
+    case Qt::BottomDockWidgetArea:
+        return 2;
+    default:
+        return 3;
+    }
+}
+
+bool takesTab(const QWidget* w)
+{
+    return w->isVisibleTo(w->window()) && w->isEnabled() && (w->focusPolicy() & Qt::TabFocus) == Qt::TabFocus;
+}
+
+} // namespace
+
+QWidget* dockFocusTarget(QDockWidget* dock)
+{
+    QWidget* content = dock->widget();
+    if (!content)
+        return dock;
+    // The main view is what a person wants to move in (the stream tree, the findings list, the event table).
+    for (auto* view : content->findChildren<QAbstractItemView*>())
+        if (takesTab(view) && view->isVisible())
+            return view;
+    if (takesTab(content))
+        return content;
+    // Else the first control in the Tab order that lies in this dock.
+    for (QWidget* w = content->nextInFocusChain(); w && w != content; w = w->nextInFocusChain())
+        if (content->isAncestorOf(w) && takesTab(w))
+            return w;
+    return content;
+}
+
+void focusDock(QDockWidget* dock)
+{
+    dock->show();
+    dock->raise();  // a tabified dock comes to the front
+    dockFocusTarget(dock)->setFocus(Qt::ShortcutFocusReason);
+}
+
+QList<QAction*> installDockShortcuts(QMainWindow* window, QMenu* menu)
+{
+    for (QAction* old : menu->actions()) {
+        window->removeAction(old);
+        delete old;
+    }
+    QList<QDockWidget*> docks = window->findChildren<QDockWidget*>(Qt::FindDirectChildrenOnly);
+    // Reading order: area, then top to bottom and left to right inside it; docks tabbed together keep the
+    // order they were made in (their geometry is the same).
+    std::stable_sort(docks.begin(), docks.end(), [window](QDockWidget* a, QDockWidget* b) {
+        const int ra = areaRank(window->dockWidgetArea(a)), rb = areaRank(window->dockWidgetArea(b));
+        if (ra != rb)
+            return ra < rb;
+        const QPoint pa = a->isVisible() ? a->pos() : QPoint(), pb = b->isVisible() ? b->pos() : QPoint();
+        if (window->dockWidgetArea(a) == Qt::BottomDockWidgetArea || window->dockWidgetArea(a) == Qt::TopDockWidgetArea)
+            return pa.x() < pb.x();
+        return pa.y() < pb.y();
+    });
+    QList<QAction*> actions;
+    for (QDockWidget* dock : docks) {
+        QAction* a = menu->addAction(dock->windowTitle());
+        a->setObjectName(QStringLiteral("focus_") + dock->objectName());
+        if (actions.size() < 9)
+            a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + int(actions.size()))));
+        a->setShortcutContext(Qt::WindowShortcut);
+        QObject::connect(a, &QAction::triggered, dock, [dock] { focusDock(dock); });
+        window->addAction(a);
+        actions << a;
+    }
+    return actions;
+}
+
+} // namespace chronoscope
