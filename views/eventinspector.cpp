@@ -62,6 +62,7 @@ EventInspector::EventInspector(ReplayController* controller, QWidget* parent)
     m_dataView = makeTree(m_dataModel, this);
     m_metaView = makeTree(m_metaModel, this);
     m_raw->setReadOnly(true);
+    m_raw->setTabChangesFocus(true); // read-only: Tab moves on to the next control
     m_raw->setLineWrapMode(QPlainTextEdit::NoWrap);
     QFont mono(QStringLiteral("monospace"));
     mono.setStyleHint(QFont::Monospace);

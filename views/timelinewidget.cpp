@@ -57,7 +57,7 @@ TimelineWidget::TimelineWidget(ReplayController* controller, QWidget* parent)
     });
     setMouseTracking(true);
     setMinimumSize(400, 160);
-    setFocusPolicy(Qt::ClickFocus);
+    setFocusPolicy(Qt::StrongFocus); // Tab reaches it too: the docks' Tab cycle comes back here
     setAttribute(Qt::WA_OpaquePaintEvent);
     connect(m_vscroll, &QScrollBar::valueChanged, this, &TimelineWidget::changed);
     if (m_controller) {

@@ -104,6 +104,7 @@ ProjectionsDock::ProjectionsDock(ReplayController* controller, QWidget* parent)
     m_editor->setLineWrapMode(QPlainTextEdit::NoWrap);
     new JsHighlighter(m_editor->document());
     m_console->setReadOnly(true);
+    m_console->setTabChangesFocus(true); // read-only: Tab moves on to the next control
     m_console->setFont(mono);
     m_console->setMaximumBlockCount(5000);
     m_console->setObjectName(QStringLiteral("projectionConsole"));
