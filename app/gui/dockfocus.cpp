@@ -66,13 +66,26 @@ QList<QAction*> installDockShortcuts(QMainWindow* window, QMenu* menu)
         delete old;
     }
     QList<QDockWidget*> docks = window->findChildren<QDockWidget*>(Qt::FindDirectChildrenOnly);
-    // Reading order: area, then top to bottom and left to right inside it; docks tabbed together keep the
-    // order they were made in (their geometry is the same).
-    std::stable_sort(docks.begin(), docks.end(), [window](QDockWidget* a, QDockWidget* b) {
+    // Reading order: area, then top to bottom and left to right inside it.
+    // A dock tabbed behind another is moved out of the window (it stays "visible"): it takes the place of
+    // the tab shown, and the tab in front comes first within its group.
+    auto place = [window](QDockWidget* d) {
+        QList<QDockWidget*> group = window->tabifiedDockWidgets(d);
+        group.prepend(d);
+        for (QDockWidget* member : group)
+            if (member->isVisible() && member->x() >= 0 && member->y() >= 0)
+                return member->pos();
+        return QPoint();
+    };
+    std::stable_sort(docks.begin(), docks.end(), [window, place](QDockWidget* a, QDockWidget* b) {
         const int ra = areaRank(window->dockWidgetArea(a)), rb = areaRank(window->dockWidgetArea(b));
         if (ra != rb)
             return ra < rb;
-        const QPoint pa = a->isVisible() ? a->pos() : QPoint(), pb = b->isVisible() ? b->pos() : QPoint();
+        const QPoint pa = place(a), pb = place(b);
+        if (pa == pb) {  // one tab group: the tab in front first
+            const bool fa = a->x() >= 0 && a->y() >= 0, fb = b->x() >= 0 && b->y() >= 0;
+            return fa && !fb;
+        }
         if (window->dockWidgetArea(a) == Qt::BottomDockWidgetArea || window->dockWidgetArea(a) == Qt::TopDockWidgetArea)
             return pa.x() < pb.x();
         return pa.y() < pb.y();
