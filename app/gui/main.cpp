@@ -6,6 +6,7 @@
 #include "chronoscope_version.h"
 #include "livecontroller.h"
 #include "mainwindow.h"
+#include "presentwindows.h"
 #include "replaycontroller.h"
 #include "streambrowser.h"
 #include "theme.h"
@@ -97,7 +98,35 @@ int main(int argc, char** argv)
     QCommandLineOption follow(QStringLiteral("follow"), QStringLiteral("Open the remote URI and follow new events (live tail); "
                                                                        "the scope rides in the URI (?streams=GLOB&last=N)."));
     parser.addOptions({screenshot, stream, atPosition, theme, markers, filter, zoom, follow});
+    // Present mode (docs/present.md): the audience and presenter windows instead of the main window.
+    QCommandLineOption present(QStringLiteral("present"), QStringLiteral("Present a story (*.chronostory.json): audience and presenter windows."), QStringLiteral("story"));
+    QCommandLineOption presentStore(QStringLiteral("store"), QStringLiteral("With --present: the store to present on (default: the story's source)."), QStringLiteral("uri"));
+    QCommandLineOption presentShot(QStringLiteral("screenshot-chapter"), QStringLiteral("With --present: render chapter N's audience window to FILE (the next argument) and exit."), QStringLiteral("n"));
+    QCommandLineOption presenterShot(QStringLiteral("presenter"), QStringLiteral("With --screenshot-chapter: render the presenter window instead."));
+    QCommandLineOption presentScreen(QStringLiteral("screen"), QStringLiteral("With --present: the audience's screen (0, 1, …; default the last)."), QStringLiteral("n"));
+    parser.addOptions({present, presentStore, presentShot, presenterShot, presentScreen});
     parser.process(app);
+
+    if (parser.isSet(present)) {
+        present::PresentArgs a;
+        a.story = parser.value(present);
+        a.store = parser.value(presentStore);
+        if (parser.isSet(presentShot)) {
+            bool ok = false;
+            a.screenshotChapter = parser.value(presentShot).toInt(&ok);
+            if (!ok) {
+                std::fprintf(stderr, "chronoscope: --screenshot-chapter wants a chapter number, not '%s'\n", qPrintable(parser.value(presentShot)));
+                return 1;
+            }
+            a.file = parser.positionalArguments().value(0);
+        }
+        a.presenter = parser.isSet(presenterShot);
+        a.screen = parser.isSet(presentScreen) ? parser.value(presentScreen).toInt() : -1;
+        const QString themeName = parser.isSet(theme) ? parser.value(theme) : QSettings().value(QStringLiteral("theme")).toString();
+        a.dark = themeName == QLatin1String("dark");
+        applyTheme(themeFromName(themeName));
+        return present::runPresentMode(a);
+    }
 
     if (parser.isSet(theme))
         QSettings().setValue(QStringLiteral("theme"), parser.value(theme));
