@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QKeyEvent>
 #include <QThread>
+#include <QUrlQuery>
 
 #include <cmath>
 
@@ -332,7 +333,18 @@ void Presentation::startTail()
         if (!ok) setMessage(tr("Live tail ended: %1").arg(why));
         if (m_liveWaiting) liveTimedOut();
     });
+    // The scope of the store's URI (?streams=…), then only its newest event before following.
+    QHash<QString, QString> params;
+    const QUrlQuery query{QUrl(singleHostUri(m_storeUri))};
+    for (const char* k : {"streams", "since", "until"})
+        if (query.hasQueryItem(QLatin1String(k)))
+            params.insert(QLatin1String(k), query.queryItemValue(QLatin1String(k), QUrl::FullyDecoded));
     RemoteScope scope;
+    if (!RemoteScope::fromParams(params, &scope, &error)) {
+        m_tailFailed = true;
+        setMessage(tr("No live tail: %1").arg(error));
+        return;
+    }
     scope.last = 1;
     m_tail->start(m_storeUri, scope, true);
 }
@@ -381,7 +393,7 @@ void Presentation::pump()
     }
     // What to compute next: the asked-for frame, then the neighbours, then the plans of every chapter.
     QList<Key> todo{Key{m_wantChapter, m_wantBeat}};
-    if (m_shown.chapter >= 0 && m_shown.info) {
+    if (m_prefetch && m_shown.chapter >= 0 && m_shown.info) {
         const int c = m_shown.chapter, n = int(m_shown.info->steps.size());
         if (m_shown.beat + 1 < n) todo << Key{c, m_shown.beat + 1};
         if (m_shown.beat > 0) todo << Key{c, m_shown.beat - 1};
@@ -545,6 +557,12 @@ bool Presentation::isIdle() const
 AudienceFrame Presentation::audienceFrame() const
 {
     AudienceFrame f = m_shown.audience;
+    if (m_shown.chapter < 0 && m_story) {
+        // Before the first chapter is laid out: the story's title.
+        f.page.title = m_story->title;
+        f.page.subtitle = m_story->audience.isEmpty() ? QString() : tr("For %1").arg(m_story->audience);
+        f.banner = tr("Preparing…");
+    }
     f.blank = m_blank;
     f.peek = m_peek;
     return f;
@@ -609,7 +627,16 @@ bool Presentation::jumpToChapter(int number)
         setMessage(tr("There is no chapter %1: the story has %2").arg(number).arg(chapterCount()));
         return false;
     }
-    m_liveDone.remove(number - 1); // jumping to a live chapter waits again
+    // Jumping to a live chapter waits again (also when it is the one on screen).
+    m_liveDone.remove(number - 1);
+    if (number - 1 == m_shown.chapter && m_shown.info && m_shown.info->live && !m_liveWaiting && m_shown.error.isEmpty()) {
+        const Frame* first = cached(number - 1, 0);
+        if (first) m_shown = *first;
+        enterLive(m_shown);
+        if (m_liveWaiting) m_shown.audience.banner = tr("Waiting for a live event: %1").arg(m_shown.info->liveWhat);
+        Q_EMIT audienceChanged();
+        return true;
+    }
     want(number - 1, 0);
     return true;
 }

@@ -114,6 +114,8 @@ public:
     qint64 plannedBeforeMs(int chapter) const;
     /// No request in flight and the asked-for frame is on screen.
     bool isIdle() const;
+    /// Off: only the asked-for frame is computed (benchmarks measure a chapter nobody laid out before).
+    void setPrefetch(bool on) { m_prefetch = on; }
     /// Delivered frames so far (tests, benchmarks).
     qint64 framesShown() const { return m_framesShown; }
 
@@ -174,6 +176,7 @@ private:
     bool m_inflight = false;
     qint64 m_requestId = 0;
     bool m_started = false;
+    bool m_prefetch = true;
     bool m_realtime = false;
     double m_speed = 1;
     bool m_blank = false;

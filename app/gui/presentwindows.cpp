@@ -44,7 +44,7 @@ QLabel* heading(const QString& text, QWidget* parent)
     QFont f = l->font();
     f.setBold(true);
     l->setFont(f);
-    l->setStyleSheet(QStringLiteral("color: palette(placeholder-text); margin-top: 6px;"));
+    l->setStyleSheet(QStringLiteral("color: #6b7280; margin-top: 6px;"));
     return l;
 }
 

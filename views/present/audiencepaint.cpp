@@ -150,13 +150,13 @@ void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, con
             continue;
         }
         const qreal x1 = laneX(row.from), x2 = laneX(row.to);
+        const bool dot = row.kind != SequenceRow::Kind::Arrow || row.from == row.to;
         const qreal lineY = dot ? y + rowH * 0.72 : y + rowH * 0.78;
         const QString label = toneSymbol(tone) + u' ' + row.label + count;
         // The label sits above the arrow, from its left end to the right edge (or across the whole width
         // when that leaves too little room), so long business sentences stay readable.
         const QFont& rowFont = current ? lfBold : lf;
         const qreal inset = current ? 1.0 * u : 0;
-        const bool dot = row.kind != SequenceRow::Kind::Arrow || row.from == row.to;
         if (dot) {
             // A note: the text beside its dot, on the side with more room (right-aligned when on the left).
             const qreal rightRoom = r.right() - x2 - 2.2 * u, leftRoom = x2 - r.left() - 2.2 * u - inset;
@@ -376,12 +376,14 @@ void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& fr
     // Header: "3 / 6" badge, the title, the beat and (live) a badge.
     const QFont badgeFont = font(kMinText * u, true);
     const QString badge = QStringLiteral("%1 / %2").arg(page.number).arg(page.count);
-    const qreal bw = QFontMetricsF(badgeFont).horizontalAdvance(badge) + 2.4 * u;
+    const qreal bw = page.number > 0 ? QFontMetricsF(badgeFont).horizontalAdvance(badge) + 2.4 * u : -1.6 * u;
     const QRectF badgeRect(r.left(), r.top() + 0.8 * u, bw, 4.6 * u);
-    p.setPen(Qt::NoPen);
-    p.setBrush(audienceActor(0, pal.dark));
-    p.drawRoundedRect(badgeRect, 0.8 * u, 0.8 * u);
-    text(p, badgeRect, badgeFont, Qt::white, badge, Qt::AlignCenter);
+    if (page.number > 0) {
+        p.setPen(Qt::NoPen);
+        p.setBrush(audienceActor(0, pal.dark));
+        p.drawRoundedRect(badgeRect, 0.8 * u, 0.8 * u);
+        text(p, badgeRect, badgeFont, Qt::white, badge, Qt::AlignCenter);
+    }
     QString right;
     if (frame.beats > 0) right = QStringLiteral("step %1 of %2").arg(frame.beat + 1).arg(frame.beats);
     if (frame.live) right = QStringLiteral("● LIVE  ") + right;
