@@ -44,16 +44,15 @@ void text(QPainter& p, const QRectF& r, const QFont& f, const QColor& c, const Q
     p.drawText(r, flags, QFontMetricsF(f).elidedText(s, Qt::ElideRight, std::max<qreal>(0, r.width())));
 }
 
-/// Word-wrapped text in at most `lines` lines (the last one elided); returns the height used.
-qreal wrapped(QPainter& p, const QRectF& r, const QFont& f, const QColor& c, const QString& s, int lines)
+/// Breaks text into at most `lines` lines of `width` (the last one takes the rest and is elided when drawn).
+QStringList wrapLines(const QFontMetricsF& fm, const QString& s, qreal width, int lines)
 {
-    const QFontMetricsF fm(f);
     QStringList out;
     QString line;
     const QStringList words = s.split(u' ', Qt::SkipEmptyParts);
     for (int i = 0; i < words.size(); ++i) {
         const QString next = line.isEmpty() ? words[i] : line + u' ' + words[i];
-        if (fm.horizontalAdvance(next) <= r.width() || line.isEmpty()) {
+        if (line.isEmpty() || fm.horizontalAdvance(next) <= width) {
             line = next;
             continue;
         }
@@ -65,13 +64,23 @@ qreal wrapped(QPainter& p, const QRectF& r, const QFont& f, const QColor& c, con
         }
     }
     if (!line.isEmpty()) out << line;
-    p.setFont(f);
-    p.setPen(c);
+    return out;
+}
+
+/// Word-wrapped text in at most `lines` lines; returns the height used (nothing is drawn when p is null).
+qreal wrapped(QPainter* p, const QRectF& r, const QFont& f, const QColor& c, const QString& s, int lines)
+{
+    const QFontMetricsF fm(f);
+    const QStringList out = wrapLines(fm, s, r.width(), lines);
     const qreal lh = fm.height() * 1.08;
-    for (int i = 0; i < out.size() && i < lines; ++i)
-        p.drawText(QRectF(r.left(), r.top() + i * lh, r.width(), lh), Qt::AlignLeft | Qt::AlignVCenter,
-                   fm.elidedText(out[i], Qt::ElideRight, r.width()));
-    return std::min<qsizetype>(out.size(), lines) * lh;
+    if (p) {
+        p->setFont(f);
+        p->setPen(c);
+        for (int i = 0; i < out.size(); ++i)
+            p->drawText(QRectF(r.left(), r.top() + i * lh, r.width(), lh), Qt::AlignLeft | Qt::AlignVCenter,
+                        fm.elidedText(out[i], Qt::ElideRight, r.width()));
+    }
+    return out.size() * lh;
 }
 
 void arrowHead(QPainter& p, QPointF tip, qreal dir, qreal size, const QColor& c)
@@ -88,7 +97,8 @@ void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, con
 {
     const story::SequenceLayout& s = frame.page.sequence;
     const int lanes = std::max<int>(1, int(s.actors.size()));
-    const qreal laneW = r.width() / lanes;
+    // One actor: its lifeline on the left, so the sentences beside it get the width.
+    const qreal laneW = lanes == 1 ? std::min(r.width(), 26.0 * u) : r.width() / lanes;
     const qreal headH = 5.0 * u;
     auto laneX = [&](int i) { return r.left() + laneW * (i + 0.5); };
     for (int i = 0; i < s.actors.size(); ++i) {
@@ -161,7 +171,7 @@ void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, con
             // A note: the text beside its dot, on the side with more room (right-aligned when on the left).
             const qreal rightRoom = r.right() - x2 - 2.2 * u, leftRoom = x2 - r.left() - 2.2 * u - inset;
             const qreal need = QFontMetricsF(rowFont).horizontalAdvance(label);
-            if (need <= rightRoom || rightRoom >= leftRoom)
+            if (need <= rightRoom || rightRoom >= 0.8 * leftRoom)
                 text(p, QRectF(x2 + 2.2 * u, y + rowH * 0.45, rightRoom, rowH * 0.55), rowFont, pal.ink, label);
             else
                 text(p, QRectF(r.left() + inset, y + rowH * 0.45, leftRoom, rowH * 0.55), rowFont, pal.ink, label,
@@ -205,12 +215,10 @@ qreal paintCard(QPainter& p, const QRectF& r, const story::CardModel& c, const A
         // The tone symbol in the tone's colour, the sentence in ink.
         text(p, QRectF(inner.left(), inner.top(), 3.2 * u, 3.6 * u), sf, audienceTone(c.tone, pal.dark),
              toneSymbol(c.tone));
-        h += wrapped(p, QRectF(inner.left() + 3.2 * u, inner.top(), inner.width() - 3.2 * u, 8 * u), sf, pal.ink,
+        h += wrapped(&p, QRectF(inner.left() + 3.2 * u, inner.top(), inner.width() - 3.2 * u, 8 * u), sf, pal.ink,
                      c.sentence, 2);
     } else {
-        QImage scratch(1, 1, QImage::Format_ARGB32);
-        QPainter q(&scratch);
-        h += wrapped(q, QRectF(0, 0, inner.width() - 3.2 * u, 8 * u), sf, pal.ink, c.sentence, 2);
+        h += wrapped(nullptr, QRectF(0, 0, inner.width() - 3.2 * u, 8 * u), sf, pal.ink, c.sentence, 2);
     }
     QString meta = c.actor;
     if (!c.time.isEmpty()) meta += QStringLiteral(" · ") + c.time;
@@ -233,10 +241,21 @@ qreal paintCard(QPainter& p, const QRectF& r, const story::CardModel& c, const A
     return h + 0.9 * u;
 }
 
+/// Lines the KPI labels need at this tile width (1 or 2).
+int kpiLabelLines(const QList<story::KpiTile>& kpis, qreal width, qreal u)
+{
+    const QFontMetricsF fm(font(kMinText * u));
+    int lines = 1;
+    for (const story::KpiTile& k : kpis)
+        lines = std::max<int>(lines, std::min<int>(2, int(wrapLines(fm, k.label, width, 2).size())));
+    return lines;
+}
+
 void paintKpis(QPainter& p, const QRectF& r, const QList<story::KpiTile>& kpis, const AudiencePalette& pal, qreal u)
 {
     const qreal gap = 1.2 * u;
     const qreal w = (r.width() - gap * (kpis.size() - 1)) / kpis.size();
+    const int lines = kpiLabelLines(kpis, w - 2.4 * u, u);
     for (int i = 0; i < kpis.size(); ++i) {
         const story::KpiTile& k = kpis[i];
         const QRectF t(r.left() + i * (w + gap), r.top(), w, r.height());
@@ -244,16 +263,23 @@ void paintKpis(QPainter& p, const QRectF& r, const QList<story::KpiTile>& kpis, 
         p.setBrush(pal.panel);
         p.drawRoundedRect(t, 0.8 * u, 0.8 * u);
         const QRectF in = t.adjusted(1.2 * u, 0.6 * u, -1.2 * u, -0.6 * u);
-        text(p, QRectF(in.left(), in.top(), in.width(), 3.4 * u), font(kMinText * u), pal.muted, k.label);
-        text(p, QRectF(in.left(), in.top() + 3.4 * u, in.width(), 5.0 * u), font(4.2 * u, true), pal.ink,
-             k.error.isEmpty() ? k.value : k.error);
-        // Direction by symbol and colour both.
+        // The label wraps rather than being cut: "Revenue (v1)" and "Revenue (v2)" must stay apart.
+        wrapped(&p, QRectF(in.left(), in.top(), in.width(), lines * 3.4 * u), font(kMinText * u), pal.muted, k.label,
+                lines);
+        const qreal vy = in.top() + lines * 3.3 * u + 0.2 * u;
+        // The value at the largest size (down to 3.2 units) that shows it whole.
+        const QString value = k.error.isEmpty() ? k.value : k.error;
+        qreal px = 4.2 * u;
+        while (px > 3.2 * u && QFontMetricsF(font(px, true)).horizontalAdvance(value) > in.width()) px -= 0.2 * u;
+        text(p, QRectF(in.left(), vy, in.width(), 5.0 * u), font(px, true), pal.ink, value);
+        // Direction by symbol and colour both; "in this chapter" goes without saying on a chapter's frame.
+        QString change = k.change;
+        change.remove(QStringLiteral(" in this chapter"));
         const QString arrow = k.direction > 0 ? QStringLiteral("▲ ") : k.direction < 0 ? QStringLiteral("▼ ") : QString();
         const QColor dc = k.direction > 0   ? audienceTone(Tone::Good, pal.dark)
                           : k.direction < 0 ? audienceTone(Tone::Bad, pal.dark)
                                             : pal.muted;
-        text(p, QRectF(in.left(), in.top() + 8.6 * u, in.width(), 3.4 * u), font(kMinText * u), dc,
-             arrow + k.change);
+        text(p, QRectF(in.left(), vy + 5.2 * u, in.width(), 3.4 * u), font(kMinText * u), dc, arrow + change);
     }
 }
 
@@ -391,15 +417,18 @@ void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& fr
     const qreal rw = right.isEmpty() ? 0 : QFontMetricsF(rf).horizontalAdvance(right) + 1.0 * u;
     text(p, QRectF(r.right() - rw, r.top(), rw, 6.2 * u), rf,
          frame.live ? audienceTone(Tone::Bad, pal.dark) : pal.muted, right, Qt::AlignRight | Qt::AlignVCenter);
-    text(p, QRectF(badgeRect.right() + 1.6 * u, r.top(), r.width() - bw - rw - 3.2 * u, 6.2 * u), font(4.6 * u, true),
-         pal.ink, page.title);
+    // The title whole: its size steps down (to 3.4 units) before anything is cut.
+    const qreal titleW = r.width() - bw - rw - 3.2 * u;
+    qreal titlePx = 4.6 * u;
+    while (titlePx > 3.4 * u && QFontMetricsF(font(titlePx, true)).horizontalAdvance(page.title) > titleW) titlePx -= 0.2 * u;
+    text(p, QRectF(badgeRect.right() + 1.6 * u, r.top(), titleW, 6.2 * u), font(titlePx, true), pal.ink, page.title);
     text(p, QRectF(r.left(), r.top() + 6.6 * u, r.width(), 3.6 * u), font(kMinText * u), pal.muted, page.subtitle);
     qreal y = r.top() + 10.8 * u;
     p.setPen(QPen(pal.faint, std::max<qreal>(1, 0.2 * u)));
     p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y));
     y += 1.4 * u;
     // Bottom band: the caption, and the KPI ribbon on the right.
-    const qreal kpiW = page.kpis.isEmpty() ? 0 : std::min(r.width() * 0.5, page.kpis.size() * 34.0 * u);
+    const qreal kpiW = page.kpis.isEmpty() ? 0 : std::min(r.width() * 0.55, page.kpis.size() * 34.0 * u);
     const qreal captionW = r.width() - kpiW - (kpiW > 0 ? 2.0 * u : 0) - 1.8 * u;
     QTextDocument doc;
     doc.setDocumentMargin(0);
@@ -408,7 +437,8 @@ void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& fr
     doc.setMarkdown(page.caption);
     doc.setTextWidth(captionW);
     const qreal captionH = page.caption.isEmpty() ? 0 : std::min(doc.size().height() + 0.6 * u, 24.0 * u);
-    const qreal kpiH = 13.0 * u;
+    const qreal tileW = page.kpis.isEmpty() ? 0 : (kpiW - 1.2 * u * (page.kpis.size() - 1)) / page.kpis.size();
+    const qreal kpiH = page.kpis.isEmpty() ? 0 : 10.2 * u + kpiLabelLines(page.kpis, tileW - 2.4 * u, u) * 3.3 * u;
     const qreal bottomH = std::max(captionH, kpiW > 0 ? kpiH : 0.0);
     const QRectF body(r.left(), y, r.width(), r.bottom() - y - bottomH - (bottomH > 0 ? 1.6 * u : 0));
     const qreal sideW = r.width() * 0.38;
