@@ -111,7 +111,7 @@ PresenterPanel::PresenterPanel(Presentation* p, AudienceView* audience, QWidget*
     m_message->setWordWrap(true);
     m_message->setStyleSheet(QStringLiteral("color: #b45309; font-weight: bold;"));
     QFont notesFont = font();
-    notesFont.setPointSizeF(notesFont.pointSizeF() * 1.35);
+    notesFont.setPointSizeF(notesFont.pointSizeF() * 1.8); // read at a glance, from a step away
     m_notes->setFont(notesFont);
     m_notes->setOpenLinks(false);
     m_facts->setFont(mid);
