@@ -73,6 +73,11 @@ void openIn(MainWindow& window, const QString& uri, bool follow)
 
 int main(int argc, char** argv)
 {
+    // Present mode draws type up to ~100 px at 4K. Qt's raster engine caches glyph masks only up to
+    // QT_MAX_CACHED_GLYPH_SIZE (64 px by default; read once, in QPaintEngineEx::shouldDrawCachedGlyphs) and
+    // fills a path per glyph above it, several times slower (docs/present.md, "Budgets").
+    if (qEnvironmentVariableIsEmpty("QT_MAX_CACHED_GLYPH_SIZE"))
+        qputenv("QT_MAX_CACHED_GLYPH_SIZE", "128");
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Chronoscope"));
     QApplication::setApplicationName(QStringLiteral("chronoscope"));

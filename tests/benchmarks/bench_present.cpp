@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 using namespace chronoscope;
@@ -64,6 +65,10 @@ bool waitAndPaint(Presentation& p, QImage& img, int timeoutMs = 120000)
 int main(int argc, char** argv)
 {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    // As the app does (app/gui/main.cpp): glyph masks cached up to 128 px, so 4K type is not drawn as paths.
+    // --paths measures Qt's default (64 px) instead.
+    const bool paths = std::find_if(argv, argv + argc, [](const char* a) { return std::strcmp(a, "--paths") == 0; }) != argv + argc;
+    if (!paths && qEnvironmentVariableIsEmpty("QT_MAX_CACHED_GLYPH_SIZE")) qputenv("QT_MAX_CACHED_GLYPH_SIZE", "128");
     QApplication app(argc, argv);
     const QStringList args = app.arguments();
     if (args.size() < 3) {
