@@ -9,6 +9,7 @@
 
 #include "fixtures/remotefixture.h"
 
+#include <QAction>
 #include <QFile>
 #include <QImage>
 #include <QProcess>
@@ -119,7 +120,8 @@ private Q_SLOTS:
 
     void firstChapterShows()
     {
-        auto w = present();
+        m_shared = present();
+        PresentWindows* w = m_shared.get();
         QVERIFY(w);
         QTRY_VERIFY_WITH_TIMEOUT(w->presentation()->isIdle(), 20000);
         Presentation& p = *w->presentation();
@@ -202,7 +204,6 @@ private Q_SLOTS:
 
     void chapterChangeKeepsThePreviousFrame()
     {
-        m_shared.reset();
         auto w = present();
         QVERIFY(w);
         Presentation& p = *w->presentation();
@@ -232,8 +233,11 @@ private Q_SLOTS:
 
     void peekAndBlank()
     {
-        auto w = present();
+        if (!m_shared) m_shared = present();
+        PresentWindows* w = m_shared.get();
         QVERIFY(w);
+        QTRY_VERIFY_WITH_TIMEOUT(w->presentation()->isIdle(), 20000);
+        keys(*w, QStringLiteral("h"));
         QTRY_VERIFY_WITH_TIMEOUT(w->presentation()->isIdle(), 20000);
         Presentation& p = *w->presentation();
         QVERIFY(!p.audienceFrame().peek);
@@ -261,8 +265,11 @@ private Q_SLOTS:
 
     void realTimeAndSpeed()
     {
-        auto w = present();
+        if (!m_shared) m_shared = present();
+        PresentWindows* w = m_shared.get();
         QVERIFY(w);
+        QTRY_VERIFY_WITH_TIMEOUT(w->presentation()->isIdle(), 20000);
+        keys(*w, QStringLiteral("h"));
         QTRY_VERIFY_WITH_TIMEOUT(w->presentation()->isIdle(), 20000);
         Presentation& p = *w->presentation();
         QVERIFY(!p.realtime());
@@ -292,9 +299,12 @@ private Q_SLOTS:
 
     void escapeLeaves()
     {
-        auto w = present();
+        if (!m_shared) m_shared = present();
+        PresentWindows* w = m_shared.get();
         QVERIFY(w);
-        QSignalSpy closed(w.get(), &PresentWindows::closed);
+        QTRY_VERIFY_WITH_TIMEOUT(w->presentation()->isIdle(), 20000);
+        keys(*w, QStringLiteral("h"));
+        QSignalSpy closed(w, &PresentWindows::closed);
         key(*w, Qt::Key_4);
         key(*w, Qt::Key_Escape); // first Esc drops the typed digits
         QCOMPARE(closed.size(), 0);
@@ -302,6 +312,7 @@ private Q_SLOTS:
         key(*w, Qt::Key_Escape);
         QCOMPARE(closed.size(), 1);
         QVERIFY(!w->audienceWindow()->isVisible());
+        m_shared.reset();
     }
 
     void factThatDoesNotHold()
@@ -318,6 +329,14 @@ private Q_SLOTS:
         QCOMPARE(facts.size(), 4);
         QCOMPARE(facts[0], QStringLiteral("✓ order-858 /status = \"completed\""));
         QCOMPARE(facts[2], QStringLiteral("✗ PaymentFailed events = 99 — the store has 2"));
+    }
+
+    void presentActionIsF5()
+    {
+        QWidget window;
+        QAction* a = makePresentAction(&window, [] { return std::shared_ptr<EventReader>(); });
+        QCOMPARE(a->shortcut(), QKeySequence(Qt::Key_F5));
+        QCOMPARE(a->text(), QStringLiteral("&Present Story…"));
     }
 
     void missingStory()
@@ -478,7 +497,6 @@ private Q_SLOTS:
         QTest::addColumn<int>("exitCode");
         QTest::addColumn<QString>("stderrText");
         QTest::newRow("chapter 2") << QStringList{QStringLiteral("--screenshot-chapter"), QStringLiteral("2"), QStringLiteral("OUT")} << 0 << QString();
-        QTest::newRow("presenter") << QStringList{QStringLiteral("--screenshot-chapter"), QStringLiteral("6"), QStringLiteral("--presenter"), QStringLiteral("OUT")} << 0 << QString();
         QTest::newRow("chapter 9") << QStringList{QStringLiteral("--screenshot-chapter"), QStringLiteral("9"), QStringLiteral("OUT")} << 1 << QStringLiteral("the story has chapters 1 to 6");
         QTest::newRow("no file") << QStringList{QStringLiteral("--screenshot-chapter"), QStringLiteral("1")} << 1 << QStringLiteral("the file is missing");
     }
