@@ -7,6 +7,7 @@
 #include "chronoscope_version.h"
 #include "livecontroller.h"
 #include "mainwindow.h"
+#include "presentwindows.h"
 #include "replaycontroller.h"
 #include "streambrowser.h"
 #include "theme.h"
@@ -82,6 +83,12 @@ struct Options
     QCommandLineOption zoom{QStringLiteral("zoom"), QStringLiteral("With --screenshot: show this time range (FROM,TO)."), QStringLiteral("from,to")};
     QCommandLineOption follow{QStringLiteral("follow"), QStringLiteral("Open the remote URI and follow new events (live tail); "
                                                                        "the scope rides in the URI (?streams=GLOB&last=N).")};
+    // Present mode (docs/present.md): the audience and presenter windows instead of the main window.
+    QCommandLineOption present{QStringLiteral("present"), QStringLiteral("Present a story (*.chronostory.json): audience and presenter windows."), QStringLiteral("story")};
+    QCommandLineOption presentStore{QStringLiteral("store"), QStringLiteral("With --present: the store to present on (default: the story's source)."), QStringLiteral("uri")};
+    QCommandLineOption presentShot{QStringLiteral("screenshot-chapter"), QStringLiteral("With --present: render chapter N's audience window to FILE (the next argument) and exit."), QStringLiteral("n")};
+    QCommandLineOption presenterShot{QStringLiteral("presenter"), QStringLiteral("With --screenshot-chapter: render the presenter window instead.")};
+    QCommandLineOption presentScreen{QStringLiteral("screen"), QStringLiteral("With --present: the audience's screen (0, 1, …; default the last)."), QStringLiteral("n")};
 
     void describe(QCommandLineParser& parser) const
     {
@@ -93,6 +100,7 @@ struct Options
                                                     "window, each further one in a window of its own. Default: the demo store."),
                                      QStringLiteral("[uri...]"));
         parser.addOptions({screenshot, size, stream, atPosition, theme, markers, filter, zoom, follow});
+        parser.addOptions({present, presentStore, presentShot, presenterShot, presentScreen});
     }
 };
 
@@ -130,6 +138,11 @@ int main(int argc, char** argv)
         parser.process(core); // prints and exits
         return 0;
     }
+    // Present mode draws type up to ~100 px at 4K. Qt's raster engine caches glyph masks only up to
+    // QT_MAX_CACHED_GLYPH_SIZE (64 px by default; read once, in QPaintEngineEx::shouldDrawCachedGlyphs) and
+    // fills a path per glyph above it, several times slower (docs/present.md, "Budgets").
+    if (qEnvironmentVariableIsEmpty("QT_MAX_CACHED_GLYPH_SIZE"))
+        qputenv("QT_MAX_CACHED_GLYPH_SIZE", "128");
     QApplication app(argc, argv);
     nameApplication();
     QApplication::setApplicationDisplayName(QStringLiteral("Chronoscope"));
@@ -148,7 +161,33 @@ int main(int argc, char** argv)
     const QCommandLineOption& filter = options.filter;
     const QCommandLineOption& zoom = options.zoom;
     const QCommandLineOption& follow = options.follow;
+    const QCommandLineOption& present = options.present;
+    const QCommandLineOption& presentStore = options.presentStore;
+    const QCommandLineOption& presentShot = options.presentShot;
+    const QCommandLineOption& presenterShot = options.presenterShot;
+    const QCommandLineOption& presentScreen = options.presentScreen;
     parser.process(app);
+
+    if (parser.isSet(present)) {
+        present::PresentArgs a;
+        a.story = parser.value(present);
+        a.store = parser.value(presentStore);
+        if (parser.isSet(presentShot)) {
+            bool ok = false;
+            a.screenshotChapter = parser.value(presentShot).toInt(&ok);
+            if (!ok) {
+                std::fprintf(stderr, "chronoscope: --screenshot-chapter wants a chapter number, not '%s'\n", qPrintable(parser.value(presentShot)));
+                return 1;
+            }
+            a.file = parser.positionalArguments().value(0);
+        }
+        a.presenter = parser.isSet(presenterShot);
+        a.screen = parser.isSet(presentScreen) ? parser.value(presentScreen).toInt() : -1;
+        const QString themeName = parser.isSet(theme) ? parser.value(theme) : QSettings().value(QStringLiteral("theme")).toString();
+        a.dark = themeName == QLatin1String("dark");
+        applyTheme(themeFromName(themeName));
+        return present::runPresentMode(a);
+    }
 
     if (parser.isSet(theme))
         QSettings().setValue(QStringLiteral("theme"), parser.value(theme));

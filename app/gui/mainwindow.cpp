@@ -14,6 +14,7 @@
 #include "gotodialog.h"
 #include "jsonpointer.h"
 #include "livecontroller.h"
+#include "presentwindows.h"
 #include "replay/replayservice.h"
 #include "replaycontrols.h"
 #include "replaycontroller.h"
@@ -317,6 +318,7 @@ void MainWindow::buildMenus()
     QAction* zout = m_viewMenu->addAction(tr("Zoom &Out"), m_timeline, &TimelineWidget::zoomOut);
     zout->setShortcut(QKeySequence::ZoomOut);
     m_viewMenu->addSeparator();
+    m_viewMenu->addAction(present::makePresentAction(this, [this] { return m_reader; })); // F5 (docs/present.md)
     QMenu* themeMenu = m_viewMenu->addMenu(tr("&Theme"));
     auto* themes = new QActionGroup(this);
     const Theme current = themeFromName(QSettings().value(kSettingTheme).toString());

@@ -604,6 +604,42 @@ Anchor parseRange(const Json& r, const QString& w)
     return a;
 }
 
+/// "live": {"match": {"type": GLOB, "stream": GLOB, "pointer": P, "equals": V}, "timeout": "20s"}
+LiveMatch parseLive(const Json& l, const QString& w)
+{
+    expectObject(l, w);
+    checkKeys(l, w, {QStringLiteral("match"), QStringLiteral("timeout")}, QStringLiteral("a live chapter"));
+    if (!l.contains("match")) fail(w, QStringLiteral("a live chapter needs \"match\""));
+    LiveMatch live;
+    live.enabled = true;
+    const QString mw = ptr(w, QStringLiteral("match"));
+    const Json& m = expectObject(l["match"], mw);
+    checkKeys(m, mw,
+              {QStringLiteral("type"), QStringLiteral("stream"), QStringLiteral("pointer"), QStringLiteral("equals")},
+              QStringLiteral("a live match"));
+    if (m.contains("type")) live.type = str(m["type"], ptr(mw, QStringLiteral("type")), 500);
+    if (m.contains("stream")) live.stream = str(m["stream"], ptr(mw, QStringLiteral("stream")), 1000);
+    if (m.contains("pointer")) live.pointer = pointerArg(m["pointer"], ptr(mw, QStringLiteral("pointer")), false);
+    if (m.contains("equals")) live.equals = toQt(m["equals"]);
+    if (m.contains("pointer") != m.contains("equals"))
+        fail(mw, QStringLiteral("\"pointer\" and \"equals\" go together"));
+    if (live.type.isEmpty() && live.stream.isEmpty() && live.pointer.isEmpty())
+        fail(mw, QStringLiteral("a live match names a \"type\", a \"stream\" or a \"pointer\" with \"equals\""));
+    if (l.contains("timeout")) {
+        const QString tw = ptr(w, QStringLiteral("timeout"));
+        std::optional<qint64> ms;
+        if (l["timeout"].is_number() && l["timeout"].get<double>() >= 0)
+            ms = qint64(l["timeout"].get<double>() * 1000);
+        else if (l["timeout"].is_string())
+            ms = parseDurationMs(str(l["timeout"], tw, 50));
+        if (!ms) fail(tw, QStringLiteral("must be a duration such as \"20s\" or \"2m\""));
+        // A room waits a few minutes at most; a longer wait is a typo ("20m" for "20s").
+        if (*ms > 10 * 60 * 1000) fail(tw, QStringLiteral("must be at most 10 minutes"));
+        live.timeoutMs = *ms;
+    }
+    return live;
+}
+
 Chapter parseChapter(const Json& c, size_t index, Story* s, const QSet<QString>& ids)
 {
     const QString where = ptr(QStringLiteral("/chapters"), index);
@@ -612,7 +648,8 @@ Chapter parseChapter(const Json& c, size_t index, Story* s, const QSet<QString>&
               {QStringLiteral("id"), QStringLiteral("title"), QStringLiteral("range"),
                QStringLiteral("focus"), QStringLiteral("watch"), QStringLiteral("streams"),
                QStringLiteral("pace"), QStringLiteral("caption"), QStringLiteral("notes"),
-               QStringLiteral("kpis"), QStringLiteral("compare"), QStringLiteral("expect")},
+               QStringLiteral("kpis"), QStringLiteral("compare"), QStringLiteral("expect"),
+               QStringLiteral("live")},
               QStringLiteral("a chapter"));
     Chapter ch;
     ch.where = where;
@@ -732,6 +769,7 @@ Chapter parseChapter(const Json& c, size_t index, Story* s, const QSet<QString>&
             s->folder, str(c["compare"]["projection"], ptr(w, QStringLiteral("projection")), 4096));
         ch.compareB = resolvePath(s->folder, str(c["compare"]["with"], ptr(w, QStringLiteral("with")), 4096));
     }
+    if (c.contains("live")) ch.live = parseLive(c["live"], ptr(where, QStringLiteral("live")));
     if (c.contains("expect")) {
         const QString w = ptr(where, QStringLiteral("expect"));
         if (!c["expect"].is_array()) fail(w, QStringLiteral("must be an array of facts"));

@@ -106,6 +106,22 @@ struct Anchor
     int context = 3;
 };
 
+/// A live chapter (`"live": {"match": {...}, "timeout": "20s"}`): when presenting against a remote store
+/// with a live tail, the chapter waits for a new event that matches; when none comes within `timeoutMs`,
+/// it plays its recorded beats. Exports and `story check` ignore it (they play the recorded beats).
+struct LiveMatch
+{
+    bool enabled = false;
+    QString type;    ///< event type glob ("" : any)
+    QString stream;  ///< stream glob ("" : any)
+    QString pointer; ///< with `equals`: a field of the event's data
+    std::optional<QJsonValue> equals;
+    qint64 timeoutMs = 20000;
+
+    /// Whether `e` is the event the chapter waits for (numbers compare by value).
+    bool matches(const Event& e) const;
+};
+
 struct Chapter
 {
     QString id;
@@ -123,6 +139,7 @@ struct Chapter
     QString compareA; ///< absolute paths ("" : no comparison)
     QString compareB;
     QList<Fact> expect;
+    LiveMatch live;
     QString where; ///< "/chapters/N"
 };
 

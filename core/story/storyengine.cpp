@@ -61,6 +61,19 @@ bool jsonEqualByValue(const QJsonValue& a, const QJsonValue& b)
     return a == b;
 }
 
+bool LiveMatch::matches(const Event& e) const
+{
+    if (!enabled) return false;
+    if (!type.isEmpty() && !globMatch(type, e.type)) return false;
+    if (!stream.isEmpty() && !globMatch(stream, e.stream)) return false;
+    if (!pointer.isEmpty()) {
+        const QJsonValue data = parseJsonValue(e.data);
+        const std::optional<QJsonValue> v = valueAtPointer(data, pointer);
+        if (!v || !equals || !jsonEqualByValue(*v, *equals)) return false;
+    }
+    return true;
+}
+
 namespace {
 
 bool matchesAny(const QStringList& globs, const QString& stream)

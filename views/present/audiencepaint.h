@@ -1,0 +1,48 @@
+#pragma once
+// The audience frame of present mode, painted with QPainter: chapter n/N and title, the chapter's sequence
+// up to the current beat (highlighted; the view follows it), the latest event cards, the KPI ribbon and the
+// caption. Sized for the back of a room: every text is at least 2.7% of the frame height (29 px at 1080p).
+// Tones use the Okabe-Ito colours and a symbol each (✓ ! ✗ •), so they read without colour vision.
+// The model (story::ChapterPage) comes from the story engine: redaction and hidden paths are applied there.
+
+#include "story/storyengine.h"
+
+#include <QColor>
+#include <QRectF>
+
+class QPainter;
+
+namespace chronoscope::present {
+
+struct AudiencePalette
+{
+    bool dark = false;
+    QColor paper, ink, muted, faint, panel, highlight, highlightEdge;
+    static AudiencePalette light();
+    static AudiencePalette darkPalette();
+};
+
+/// Okabe-Ito tones (safe for the common colour-vision deficiencies) and the symbol that goes with each.
+QColor audienceTone(story::Tone tone, bool dark);
+QString toneSymbol(story::Tone tone);
+QColor audienceActor(int index, bool dark);
+
+struct AudienceFrame
+{
+    story::ChapterPage page;
+    int beat = 0;  ///< 0-based step within the chapter
+    int beats = 0; ///< steps in the chapter
+    QString rawJson;     ///< the current beat's event as presented (redacted), shown while peeking
+    bool peek = false;   ///< `D` held
+    bool blank = false;  ///< `B`
+    QString banner;      ///< e.g. "Waiting for a live event …" ("" : none)
+    bool live = false;   ///< the beats came from the live tail
+};
+
+/// Paints the whole frame into rect.
+void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& frame, const AudiencePalette& pal);
+
+/// The smallest text size the frame uses, in pixels, for a frame of this height (the ≥ 28 px rule).
+qreal audienceMinTextPx(qreal frameHeight);
+
+} // namespace chronoscope::present
