@@ -27,7 +27,7 @@ const QStringList& ownKeys()
         QStringLiteral("timeout"),     QStringLiteral("retries"),    QStringLiteral("maxevent"),
         QStringLiteral("maxresponse"), QStringLiteral("longpoll"),   QStringLiteral("resolvelinks"),
         QStringLiteral("streamregex"), QStringLiteral("typeprefix"), QStringLiteral("typeregex"),
-        QStringLiteral("system"),      QStringLiteral("poll")};
+        QStringLiteral("system"),      QStringLiteral("poll"),       QStringLiteral("toposition")};
     return keys;
 }
 

@@ -176,6 +176,9 @@ public:
         bool ok = false;
         const qint64 maxEvent = m_ep.option(QStringLiteral("maxevent")).toLongLong(&ok);
         m_maxMessage = ok && maxEvent > 0 ? int(std::min<qint64>(maxEvent + (1 << 20), INT_MAX)) : (17 << 20);
+        // ?toPosition=N (Chronoscope's own, kurrentgrpc.h boundedUri): a forward read stops after position N.
+        m_toPosition = m_ep.option(QStringLiteral("toposition")).toLongLong(&ok);
+        if (!ok) m_toPosition = 0;
     }
 
     QString layout() const override
@@ -926,7 +929,8 @@ private:
                         fromRevision = g.revision + 1;
                     m_lastAll = g.pos;
                     m_lastRevision = g.revision;
-                    if (m_scope.until != kNoTime && g.event.time != kNoTime && g.event.time > m_scope.until) {
+                    if ((m_scope.until != kNoTime && g.event.time != kNoTime && g.event.time > m_scope.until) ||
+                        (m_toPosition > 0 && g.event.position > m_toPosition)) {
                         stopped = true;
                         return false;
                     }
@@ -1152,6 +1156,7 @@ private:
 
     ConnectionSettings m_s;
     int m_maxMessage = 17 << 20;
+    qint64 m_toPosition = 0; ///< ?toPosition: the last position a forward read delivers (0: no bound)
     std::string m_caPem;
     HostPort m_node;
     std::shared_ptr<grpc::Channel> m_channel;
