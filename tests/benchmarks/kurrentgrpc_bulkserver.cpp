@@ -166,13 +166,12 @@ public:
         };
         st::ReadResp resp;
         unsigned long long sent = 0;
-        const grpc::WriteOptions wo = grpc::WriteOptions().set_buffer_hint();
         for (long long i = from; i >= 0 && i < n && sent < count; i += step) {
             if (!passes(i)) continue;
             if ((sent & 1023) == 0 && ctx->IsCancelled()) return grpc::Status::CANCELLED;
             resp.Clear();
             m_log.fill(i, &resp);
-            if (!out->Write(resp, wo)) return grpc::Status::CANCELLED;
+            if (!out->Write(resp)) return grpc::Status::CANCELLED;
             ++sent;
         }
         return grpc::Status::OK;
