@@ -625,6 +625,47 @@ private Q_SLOTS:
         QVERIFY2(tls.exit == 0, tls.err.constData());
     }
 
+    void clientCertificates_data()
+    {
+        QTest::addColumn<QString>("query"); // after ?tlsCaFile=CA; USER/KEY/CA are the fixture's files
+        QTest::addColumn<QString>("expect"); // empty: the read succeeds
+        QTest::newRow("certificate and key") << "&userCertFile=USER.pem&userKeyFile=USER.key" << "";
+        QTest::newRow("no certificate") << "" << "*";
+        QTest::newRow("certificate only") << "&userCertFile=USER.pem"
+                                          << "both userCertFile and userKeyFile must be set";
+        QTest::newRow("key file missing") << "&userCertFile=USER.pem&userKeyFile=USER.nope"
+                                          << "the userKeyFile does not exist";
+        QTest::newRow("not PEM") << "&userCertFile=USER.ext&userKeyFile=USER.key" << "is not a PEM file";
+        QTest::newRow("plaintext") << "&tls=false&userCertFile=USER.pem&userKeyFile=USER.key" << "tls=false";
+    }
+
+    void clientCertificates()
+    {
+        QFETCH(QString, query);
+        QFETCH(QString, expect);
+        const QString dir = testing::remoteFixtureDir(QStringLiteral("kurrentgrpc"));
+        const int port = fileText(dir + QStringLiteral("/port-mtls")).toInt();
+        QVERIFY(port > 0);
+        auto file = [&](const char* name) {
+            return QString::fromLatin1(QUrl::toPercentEncoding(dir + u'/' + QLatin1String(name)));
+        };
+        query.replace(QStringLiteral("USER."), file("user."));
+        const QString uri = QStringLiteral("kurrentdb://127.0.0.1:%1?tlsCaFile=%2").arg(port).arg(file("ca.pem")) +
+                            query + QStringLiteral("&defaultDeadline=3000");
+        bool ok = false;
+        QString error;
+        const auto events = read(uri, RemoteScope{QStringLiteral("order-1")}, &ok, &error);
+        if (expect.isEmpty()) {
+            QVERIFY2(ok, qPrintable(error));
+            QCOMPARE(events.size(), 2);
+            return;
+        }
+        QVERIFY(!ok);
+        QVERIFY(!error.isEmpty());
+        if (expect != u"*") QVERIFY2(error.contains(expect), qPrintable(error));
+        QVERIFY2(!error.contains(QLatin1String("BEGIN")), qPrintable(error)); // never a key's text
+    }
+
     void serverProjections()
     {
         QTemporaryDir tmp;

@@ -16,6 +16,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
 
@@ -214,6 +215,7 @@ public:
             }
             m_caPem = f.readAll().toStdString();
         }
+        if (!readUserCertificate(error)) return false;
         if (m_s.isCluster()) {
             if (!discover(error)) return false;
         } else {
@@ -374,6 +376,47 @@ private:
         return true;
     }
 
+    // X.509 user authentication (userCertFile, userKeyFile): both or neither, readable PEM files, over TLS.
+    // The checks and their order are the official clients' (KurrentDB-Client-Dotnet ConfigureClientCertificate).
+    bool readUserCertificate(QString* error)
+    {
+        if (m_s.userCertFile.isEmpty() && m_s.userKeyFile.isEmpty()) return true;
+        if (m_s.userCertFile.isEmpty() || m_s.userKeyFile.isEmpty()) {
+            *error = QStringLiteral("%1: invalid client certificate settings: both userCertFile and userKeyFile "
+                                    "must be set")
+                         .arg(m_ep.display);
+            return false;
+        }
+        if (!m_s.tls) {
+            *error = QStringLiteral("%1: a client certificate (userCertFile) is presented in the TLS handshake, and "
+                                    "the connection string says tls=false")
+                         .arg(m_ep.display);
+            return false;
+        }
+        auto readPem = [&](const QString& path, const char* key, std::string* out) {
+            QFile f(path);
+            if (!f.exists()) {
+                *error = QStringLiteral("%1: invalid client certificate settings: the %2 does not exist: %3")
+                             .arg(m_ep.display, QLatin1String(key), path);
+                return false;
+            }
+            if (!f.open(QIODevice::ReadOnly)) {
+                *error = QStringLiteral("%1: the %2 %3 cannot be read: %4")
+                             .arg(m_ep.display, QLatin1String(key), path, f.errorString());
+                return false;
+            }
+            const QByteArray pem = f.read(1 << 20);
+            if (!pem.contains("-----BEGIN ")) {
+                *error = QStringLiteral("%1: the %2 %3 is not a PEM file").arg(m_ep.display, QLatin1String(key), path);
+                return false;
+            }
+            *out = pem.toStdString();
+            return true;
+        };
+        return readPem(m_s.userCertFile, "userCertFile", &m_userCertPem) &&
+               readPem(m_s.userKeyFile, "userKeyFile", &m_userKeyPem);
+    }
+
     // ---- channels and calls ---------------------------------------------------------------------
 
     std::shared_ptr<grpc::Channel> makeChannel(const HostPort& node) const
@@ -398,10 +441,17 @@ private:
             o.set_verify_server_certs(false);
             o.set_check_call_host(false);
             o.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+            if (!m_userCertPem.empty()) {
+                o.set_certificate_provider(std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+                    std::vector<grpc::experimental::IdentityKeyCertPair>{{m_userKeyPem, m_userCertPem}}));
+                o.watch_identity_key_cert_pairs();
+            }
             return grpc::CreateCustomChannel(target, grpc::experimental::TlsCredentials(o), args);
         }
         grpc::SslCredentialsOptions o;
         o.pem_root_certs = m_caPem; // empty: the system's roots
+        o.pem_private_key = m_userKeyPem; // empty: no client certificate
+        o.pem_cert_chain = m_userCertPem;
         return grpc::CreateCustomChannel(target, grpc::SslCredentials(o), args);
     }
 
@@ -1158,6 +1208,8 @@ private:
     int m_maxMessage = 17 << 20;
     qint64 m_toPosition = 0; ///< ?toPosition: the last position a forward read delivers (0: no bound)
     std::string m_caPem;
+    std::string m_userCertPem; ///< userCertFile's PEM (mutual TLS); empty: none
+    std::string m_userKeyPem;
     HostPort m_node;
     std::shared_ptr<grpc::Channel> m_channel;
     std::unique_ptr<st::Streams::Stub> m_streams;
