@@ -627,6 +627,10 @@ private:
                 return false;
             }
             *error = QStringLiteral("%1: the TLS connection to %2 failed (%3)").arg(m_ep.display, where, m);
+            // A server that requires X.509 user authentication closes the handshake of a client without one.
+            if (m_userCertPem.empty())
+                *error += QStringLiteral(". If the server requires a client certificate, give it with "
+                                         "?userCertFile=PATH&userKeyFile=PATH");
             return false;
         }
         if (speaksTls()) {
