@@ -29,7 +29,8 @@ struct Server
         process.setWorkingDirectory(dir);
         process.start(program, args);
         if (!process.waitForStarted(10000) || !process.waitForReadyRead(60000)) {
-            *error = program + QStringLiteral(" did not start: ") + QString::fromUtf8(process.readAllStandardError());
+            *error = program + QStringLiteral(" did not start: ") +
+                     QString::fromUtf8(process.readAllStandardError());
             return false;
         }
         port = QJsonDocument::fromJson(process.readLine()).object().value(QStringLiteral("port")).toInt();
@@ -46,12 +47,19 @@ QList<Event> readAll(int port, const RemoteScope& scope, const QString& query, Q
 {
     QList<Event> out;
     RemoteEndpoint ep;
-    if (!RemoteEndpoint::parse(QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(port) + query, &ep, error))
+    if (!RemoteEndpoint::parse(QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(port) + query, &ep,
+                               error))
         return out;
     auto c = createRemoteClient(ep, error);
     if (!c) return out;
     c->setPageSize(200, 700); // several pages: reads from a position are under test too
-    if (!c->connect(error) || !c->read(scope, [&](const QList<Event>& p) { out += p; return true; }, error))
+    if (!c->connect(error) || !c->read(
+                                  scope,
+                                  [&](const QList<Event>& p) {
+                                      out += p;
+                                      return true;
+                                  },
+                                  error))
         out.clear();
     return out;
 }
@@ -73,19 +81,21 @@ private Q_SLOTS:
 #else
         QString error;
         const int fixture = testing::remoteFixturePort(QStringLiteral("kurrentgrpc"), &error);
-        QFile skip(testing::remoteFixtureDir(QStringLiteral("kurrentgrpc")) + QStringLiteral("/skip-reason.txt"));
+        QFile skip(testing::remoteFixtureDir(QStringLiteral("kurrentgrpc")) +
+                   QStringLiteral("/skip-reason.txt"));
         if (skip.open(QIODevice::ReadOnly)) QSKIP(skip.readAll().constData());
         QVERIFY2(fixture > 0, qPrintable(error));
         const QString npm =
             testing::remoteFixtureDir(QStringLiteral("kurrentgrpc")) + QStringLiteral("/../kurrentgrpc-npm");
-        QVERIFY2(m_node.start(QStringLiteral("node"),
-                              {QStringLiteral("kurrentgrpc_standin.mjs"), QStringLiteral("--proto"),
-                               QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/core/sources/remote/kurrentgrpc/proto"),
-                               QStringLiteral("--seed"), QStringLiteral("bulk:%1").arg(kEvents)},
-                              npm, &error),
-                 qPrintable(error));
-        QVERIFY2(m_cpp.start(QStringLiteral(BULKSERVER), {QStringLiteral("--events"), QString::number(kEvents)}, {},
-                             &error),
+        QVERIFY2(
+            m_node.start(QStringLiteral("node"),
+                         {QStringLiteral("kurrentgrpc_standin.mjs"), QStringLiteral("--proto"),
+                          QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/core/sources/remote/kurrentgrpc/proto"),
+                          QStringLiteral("--seed"), QStringLiteral("bulk:%1").arg(kEvents)},
+                         npm, &error),
+            qPrintable(error));
+        QVERIFY2(m_cpp.start(QStringLiteral(BULKSERVER),
+                             {QStringLiteral("--events"), QString::number(kEvents)}, {}, &error),
                  qPrintable(error));
 #endif
     }
@@ -120,16 +130,19 @@ private Q_SLOTS:
         QVERIFY2(error.isEmpty(), qPrintable(error));
         const QList<Event> fromCpp = readAll(m_cpp.port, scope, query, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
-        if (expected >= 0) QCOMPARE(fromNode.size(), expected);
-        else QVERIFY(fromNode.size() > 100 && fromNode.size() < kEvents);
+        if (expected >= 0)
+            QCOMPARE(fromNode.size(), expected);
+        else
+            QVERIFY(fromNode.size() > 100 && fromNode.size() < kEvents);
         QCOMPARE(fromCpp.size(), fromNode.size());
         for (int i = 0; i < fromNode.size(); ++i) {
             const Event& a = fromNode[i];
             const Event& b = fromCpp[i];
-            const QByteArray where = QByteArray::number(i) + ": " + a.toCanonicalJson() + " vs " + b.toCanonicalJson();
-            QVERIFY2(a.position == b.position && a.stream == b.stream && a.version == b.version && a.type == b.type &&
-                         a.time == b.time && a.id == b.id && a.data == b.data && a.metadata == b.metadata &&
-                         a.dataIsJson == b.dataIsJson,
+            const QByteArray where =
+                QByteArray::number(i) + ": " + a.toCanonicalJson() + " vs " + b.toCanonicalJson();
+            QVERIFY2(a.position == b.position && a.stream == b.stream && a.version == b.version &&
+                         a.type == b.type && a.time == b.time && a.id == b.id && a.data == b.data &&
+                         a.metadata == b.metadata && a.dataIsJson == b.dataIsJson,
                      where.constData());
         }
     }

@@ -54,11 +54,11 @@ class TestViewsServerProjections : public QObject
     }
     QString placed()
     {
-        return script(QStringLiteral("placed.js"), "fromAll().when({\n  $init: function () { return { count: 0 }; },\n"
-                                                   "  OrderPlaced: function (s, e) { s.count += 1; return s; }\n});\n");
+        return script(QStringLiteral("placed.js"),
+                      "fromAll().when({\n  $init: function () { return { count: 0 }; },\n"
+                      "  OrderPlaced: function (s, e) { s.count += 1; return s; }\n});\n");
     }
-    template<typename T>
-    static T* child(QWidget& w, const char* name)
+    template <typename T> static T* child(QWidget& w, const char* name)
     {
         return w.findChild<T*>(QLatin1String(name));
     }
@@ -113,7 +113,8 @@ private Q_SLOTS:
 #endif
         QString error;
         m_port = testing::remoteFixturePort(QStringLiteral("kurrentgrpc"), &error);
-        QFile skip(testing::remoteFixtureDir(QStringLiteral("kurrentgrpc")) + QStringLiteral("/skip-reason.txt"));
+        QFile skip(testing::remoteFixtureDir(QStringLiteral("kurrentgrpc")) +
+                   QStringLiteral("/skip-reason.txt"));
         if (skip.open(QIODevice::ReadOnly)) QSKIP(skip.readAll().constData());
         QVERIFY2(m_port > 0, qPrintable(error));
         QVERIFY(m_tmp.isValid());
@@ -144,10 +145,14 @@ private Q_SLOTS:
         QTest::addColumn<QString>("partition");
         QTest::addColumn<bool>("result");
         QTest::addColumn<QString>("expect");
-        QTest::newRow("state") << "order-totals" << "" << false << "\"total\": 1.1";
-        QTest::newRow("partition state") << "order-events" << "order-1" << false << "\"events\": 2";
-        QTest::newRow("partition result") << "order-events" << "order-2" << true << "\"seen\": \"three times\"";
-        QTest::newRow("unknown partition") << "order-events" << "order-9" << false << "null";
+        QTest::newRow("state") << "order-totals"
+                               << "" << false << "\"total\": 1.1";
+        QTest::newRow("partition state") << "order-events"
+                                         << "order-1" << false << "\"events\": 2";
+        QTest::newRow("partition result") << "order-events"
+                                          << "order-2" << true << "\"seen\": \"three times\"";
+        QTest::newRow("unknown partition") << "order-events"
+                                           << "order-9" << false << "null";
     }
 
     void stateAndResultPerPartition()
@@ -160,7 +165,8 @@ private Q_SLOTS:
         QVERIFY(open(panel, plain(), name));
         child<QLineEdit>(panel, "serverProjectionsPartition")->setText(partition);
         QSignalSpy shown(&panel, &ServerProjectionsPanel::stateShown);
-        QTest::mouseClick(button(panel, result ? QStringLiteral("Result") : QStringLiteral("State")), Qt::LeftButton);
+        QTest::mouseClick(button(panel, result ? QStringLiteral("Result") : QStringLiteral("State")),
+                          Qt::LeftButton);
         QVERIFY(shown.wait(20000));
         QCOMPARE(shown.first().at(0).toString(), QString());
         const QString text = child<QPlainTextEdit>(panel, "serverProjectionsOutput")->toPlainText();
@@ -198,7 +204,9 @@ private Q_SLOTS:
         list->setCurrentItem(list->findItems(QStringLiteral("orders-placed"), Qt::MatchExactly, 0).first());
         const Compared agree = runCompare(panel, placed(), QString());
         QVERIFY2(agree.ok && agree.agree, qPrintable(agree.error));
-        QVERIFY(child<QPlainTextEdit>(panel, "serverProjectionsOutput")->toPlainText().contains(QLatin1String("agree")));
+        QVERIFY(child<QPlainTextEdit>(panel, "serverProjectionsOutput")
+                    ->toPlainText()
+                    .contains(QLatin1String("agree")));
     }
 
     void compareErrors_data()
@@ -207,13 +215,17 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("js"); // empty: a file that does not exist
         QTest::addColumn<QString>("partition");
         QTest::addColumn<QString>("expect");
-        QTest::newRow("no such file") << "orders-placed" << QByteArray() << "" << "missing.js";
-        QTest::newRow("syntax error") << "orders-placed" << QByteArray("fromAll().when({ $init: function ( {") << ""
-                                      << "broken.js";
+        QTest::newRow("no such file") << "orders-placed" << QByteArray() << ""
+                                      << "missing.js";
+        QTest::newRow("syntax error")
+            << "orders-placed" << QByteArray("fromAll().when({ $init: function ( {") << ""
+            << "broken.js";
         QTest::newRow("partitioned, no partition")
             << "order-events"
-            << QByteArray("fromCategory('order').foreachStream().when({ $any: function (s, e) { return s; } });")
-            << "" << "is partitioned";
+            << QByteArray(
+                   "fromCategory('order').foreachStream().when({ $any: function (s, e) { return s; } });")
+            << ""
+            << "is partitioned";
     }
 
     void compareErrors()
@@ -249,7 +261,8 @@ private Q_SLOTS:
     {
         // A stand-in of this test's own whose reads stall after 2 events (the deadline is far away), so only
         // Cancel can end the comparison.
-        const QString npm = testing::remoteFixtureDir(QStringLiteral("kurrentgrpc")) + QStringLiteral("/../kurrentgrpc-npm");
+        const QString npm =
+            testing::remoteFixtureDir(QStringLiteral("kurrentgrpc")) + QStringLiteral("/../kurrentgrpc-npm");
         QProcess node;
         node.setWorkingDirectory(npm);
         node.start(QStringLiteral("node"),
@@ -274,7 +287,8 @@ private Q_SLOTS:
         }
         ServerProjectionsPanel panel;
         panel.show();
-        QVERIFY(open(panel, QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false&defaultDeadline=120000").arg(port),
+        QVERIFY(open(panel,
+                     QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false&defaultDeadline=120000").arg(port),
                      QStringLiteral("orders-placed")));
         child<QLineEdit>(panel, "serverProjectionsScript")->setText(placed());
         QSignalSpy done(&panel, &ServerProjectionsPanel::compareFinished);
@@ -291,7 +305,9 @@ private Q_SLOTS:
         QCOMPARE(done.first().at(2).toString(), QStringLiteral("cancelled"));
         QVERIFY(!cancel->isVisible());
         QVERIFY(!panel.isBusy());
-        QVERIFY(child<QPlainTextEdit>(panel, "serverProjectionsOutput")->toPlainText().contains(QLatin1String("cancelled")));
+        QVERIFY(child<QPlainTextEdit>(panel, "serverProjectionsOutput")
+                    ->toPlainText()
+                    .contains(QLatin1String("cancelled")));
         node.terminate();
         node.waitForFinished(5000);
     }

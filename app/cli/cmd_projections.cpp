@@ -49,9 +49,9 @@ int runCompare(Invocation& inv, const QString& uri)
     StateCompareOptions options;
     if (hasPartition) options.partition = partition;
     StateCompareResult r;
-    const bool ok = compareProjectionState(js.get(), reader.get(), server.position, server.state, options, &r,
-                                           &perr, cancelOnInterrupt(),
-                                           inv.wantsProgress() ? stderrProgress() : ProgressFn());
+    const bool ok =
+        compareProjectionState(js.get(), reader.get(), server.position, server.state, options, &r, &perr,
+                               cancelOnInterrupt(), inv.wantsProgress() ? stderrProgress() : ProgressFn());
     endProgress();
     if (!ok) return inv.inputError(perr.message);
     if (r.needsPartition)

@@ -1,9 +1,9 @@
 #include "projection/statecompare.h"
 
 #include "diff/jsondiff.h"
-#include "json/jsonvalue.h"
 #include "projection/jsprojection.h"
 #include "projection/projectionreplay.h"
+#include "json/jsonvalue.h"
 
 #include <QJsonDocument>
 

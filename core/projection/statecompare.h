@@ -22,22 +22,22 @@ class JsProjection;
 
 struct StateCompareBlame
 {
-    QString op;                ///< the patch operation: add, remove, replace
-    QString path;              ///< its path (into the compared state)
-    bool found = false;        ///< an event's handlers set the local value (false: $init, or never set)
-    Event event;               ///< that event (payload included)
-    QString error;             ///< why the blame could not be run (cancelled, the path is not blamable)
+    QString op;         ///< the patch operation: add, remove, replace
+    QString path;       ///< its path (into the compared state)
+    bool found = false; ///< an event's handlers set the local value (false: $init, or never set)
+    Event event;        ///< that event (payload included)
+    QString error;      ///< why the blame could not be run (cancelled, the path is not blamable)
 };
 
 struct StateCompareResult
 {
-    qint64 position = 0;       ///< the local state is after every event with position <= this
-    qint64 eventsHandled = 0;  ///< by the replay (and the blames)
+    qint64 position = 0;         ///< the local state is after every event with position <= this
+    qint64 eventsHandled = 0;    ///< by the replay (and the blames)
     bool needsPartition = false; ///< the projection is partitioned and no partition was named
     bool agree = false;
-    QJsonValue local;          ///< the local state, numbers read as doubles (the server's travel as doubles)
+    QJsonValue local; ///< the local state, numbers read as doubles (the server's travel as doubles)
     QJsonValue server;
-    QJsonArray patch;          ///< from local to server
+    QJsonArray patch;                ///< from local to server
     QList<StateCompareBlame> blames; ///< one per patch operation, in patch order, at most maxBlames
     int blamesLeftOut = 0;
     /// {"position","agree","local","server","patch","blame":[{"op","path","event":{…}|null}…]}
@@ -46,8 +46,9 @@ struct StateCompareResult
 
 struct StateCompareOptions
 {
-    std::optional<QString> partition; ///< the server's partition to compare (nullopt: the projection's only state)
-    int maxBlames = 20;               ///< each blame replays at most one checkpoint interval; bounded anyway
+    std::optional<QString>
+        partition;      ///< the server's partition to compare (nullopt: the projection's only state)
+    int maxBlames = 20; ///< each blame replays at most one checkpoint interval; bounded anyway
 };
 
 /// Replays `projection` over `reader` up to `position`, diffs its state (or `partition`'s) against

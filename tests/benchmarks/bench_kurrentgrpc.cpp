@@ -7,8 +7,10 @@
 //   bench_kurrentgrpc [--events N] [--raw] [--node]   (--raw: the client alone, pages dropped)
 //   bench_kurrentgrpc --live                           live events: Node stand-in, 5 appends, each timed
 //                                                      from the append until the cache has it
-//   bench_kurrentgrpc --compare [--events N]           server vs local at a checkpoint N events in (read up to
-//                                                      it, replay, diff, blame), then once more cancelled half way
+//   bench_kurrentgrpc --compare [--events N]           server vs local at a checkpoint N events in (read up
+//   to
+//                                                      it, replay, diff, blame), then once more cancelled
+//                                                      half way
 // Prints one JSON line: events, firstPageMs, seconds, eventsPerSecond, rssBeforeMB, rssPeakDuringMB,
 // processPeakMB, clientCpuSeconds (this process's CPU: the client and the cache, without the server's).
 
@@ -29,8 +31,8 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
-#include <QThread>
 #include <QTemporaryDir>
+#include <QThread>
 
 #include <atomic>
 #include <cstdio>
@@ -60,7 +62,8 @@ double cpuSeconds()
 {
     rusage self{};
     getrusage(RUSAGE_SELF, &self);
-    return self.ru_utime.tv_sec + self.ru_stime.tv_sec + (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+    return self.ru_utime.tv_sec + self.ru_stime.tv_sec +
+           (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
 }
 
 const QString kNpm = QStringLiteral(CHRONOSCOPE_BINARY_DIR "/tests/remote-fixtures/kurrentgrpc-npm");
@@ -71,7 +74,8 @@ bool startNode(QProcess& server, const QString& seed, QJsonObject* ports)
 {
     QProcess::execute(QStringLiteral("bash"),
                       {QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/tests/fixtures/remote_kurrentgrpc.sh"),
-                       QStringLiteral("start"), QStringLiteral(CHRONOSCOPE_BINARY_DIR "/tests/remote-fixtures/kurrentgrpc")});
+                       QStringLiteral("start"),
+                       QStringLiteral(CHRONOSCOPE_BINARY_DIR "/tests/remote-fixtures/kurrentgrpc")});
     if (!QFile::exists(kNpm + QStringLiteral("/node_modules/.chronoscope-ready"))) {
         std::fprintf(stderr, "the stand-in's npm packages are missing (%s)\n", qPrintable(kNpm));
         return false;
@@ -81,8 +85,9 @@ bool startNode(QProcess& server, const QString& seed, QJsonObject* ports)
                 kNpm + QStringLiteral("/kurrentgrpc_standin.mjs"));
     server.setWorkingDirectory(kNpm);
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    server.start(QStringLiteral("node"), {QStringLiteral("--max-old-space-size=4096"), QStringLiteral("kurrentgrpc_standin.mjs"),
-                                          QStringLiteral("--proto"), kProto, QStringLiteral("--seed"), seed});
+    server.start(QStringLiteral("node"),
+                 {QStringLiteral("--max-old-space-size=4096"), QStringLiteral("kurrentgrpc_standin.mjs"),
+                  QStringLiteral("--proto"), kProto, QStringLiteral("--seed"), seed});
     if (!server.waitForReadyRead(300000)) return false;
     *ports = QJsonDocument::fromJson(server.readLine()).object();
     return ports->value(QStringLiteral("port")).toInt() > 0;
@@ -107,7 +112,8 @@ int benchLive()
         std::fprintf(stderr, "the stand-in did not start\n");
         return 2;
     }
-    const QString uri = QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(ports.value(QStringLiteral("port")).toInt());
+    const QString uri =
+        QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(ports.value(QStringLiteral("port")).toInt());
     const int control = ports.value(QStringLiteral("control")).toInt();
     QTemporaryDir tmp;
     RemoteFetchOptions o;
@@ -120,11 +126,13 @@ int benchLive()
         if (what == u"following" || what.contains(QLatin1String("caught up"))) following = true;
     };
     RemoteFetchResult r;
-    QThread* worker = QThread::create([&] { fetchRemote(uri, tmp.filePath(QStringLiteral("cache.chronoscope")), o, &r); });
+    QThread* worker =
+        QThread::create([&] { fetchRemote(uri, tmp.filePath(QStringLiteral("cache.chronoscope")), o, &r); });
     worker->start();
     QElapsedTimer wait;
     wait.start();
-    while (!following && worker->isRunning() && wait.elapsed() < 30000) QThread::msleep(5);
+    while (!following && worker->isRunning() && wait.elapsed() < 30000)
+        QThread::msleep(5);
     QNetworkAccessManager nam;
     QList<qint64> ms;
     for (int i = 0; i < 5 && following; ++i) {
@@ -133,13 +141,15 @@ int benchLive()
         req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
         QElapsedTimer live;
         live.start(); // from the append: an upper bound of "after the server sends it"
-        QNetworkReply* reply = nam.post(req, QStringLiteral(R"({"stream":"live-1","type":"Ping","data":{"i":%1}})").arg(i).toUtf8());
+        QNetworkReply* reply = nam.post(
+            req, QStringLiteral(R"({"stream":"live-1","type":"Ping","data":{"i":%1}})").arg(i).toUtf8());
         while (committedEvents <= before && live.elapsed() < 5000) {
             QCoreApplication::processEvents(QEventLoop::AllEvents, 1);
             QThread::usleep(200);
         }
         ms << live.elapsed();
-        while (!reply->isFinished()) QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        while (!reply->isFinished())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
         reply->deleteLater();
         QThread::msleep(300);
     }
@@ -150,10 +160,12 @@ int benchLive()
     server.waitForFinished(5000);
     const qint64 worst = ms.isEmpty() ? -1 : *std::max_element(ms.begin(), ms.end());
     QStringList all;
-    for (qint64 v : ms) all << QString::number(v);
-    std::printf("{\"source\":\"kurrentdb-grpc live\",\"liveMs\":[%s],\"liveWorstMs\":%lld}\n", qPrintable(all.join(u',')),
-                static_cast<long long>(worst));
-    std::printf("budget: a live event in the cache <= 200 ms: %s\n", worst >= 0 && worst <= 200 ? "met" : "MISSED");
+    for (qint64 v : ms)
+        all << QString::number(v);
+    std::printf("{\"source\":\"kurrentdb-grpc live\",\"liveMs\":[%s],\"liveWorstMs\":%lld}\n",
+                qPrintable(all.join(u',')), static_cast<long long>(worst));
+    std::printf("budget: a live event in the cache <= 200 ms: %s\n",
+                worst >= 0 && worst <= 200 ? "met" : "MISSED");
     return worst >= 0 ? 0 : 1;
 }
 
@@ -171,7 +183,8 @@ int benchCompare(qint64 n)
     // The checkpoint: the last event's position. The bulk server's positions are those of the Node stand-in:
     // 1000, then + 128 + the data's size; here the cache tells the last one, so ask for everything.
     QTemporaryDir tmp;
-    auto run = [&](bool cancelHalfWay, double* seconds, double* cancelMs, StateCompareResult* result, QString* error) {
+    auto run = [&](bool cancelHalfWay, double* seconds, double* cancelMs, StateCompareResult* result,
+                   QString* error) {
         CancelToken cancel;
         QElapsedTimer t, sinceCancel;
         t.start();
@@ -187,19 +200,21 @@ int benchCompare(qint64 n)
         options.cancel = cancel;
         options.progress = progress;
         options.cacheDir = tmp.path();
-        auto reader = openSource(kurrent::boundedUri(uri, std::numeric_limits<qint64>::max() / 2), options, error);
+        auto reader =
+            openSource(kurrent::boundedUri(uri, std::numeric_limits<qint64>::max() / 2), options, error);
         bool ok = false;
         if (reader) {
             ProjectionError perr;
-            auto js = JsProjection::fromSource(QStringLiteral(
-                "fromAll().when({ $init: function () { return { count: 0, paid: 0 }; },\n"
-                "  OrderPlaced: function (s, e) { s.count += 1; return s; },\n"
-                "  OrderPaid: function (s, e) { s.paid += e.data.amount; return s; } });"), QStringLiteral("bench.js"),
-                ProjectionLimits{}, &perr);
+            auto js = JsProjection::fromSource(
+                QStringLiteral("fromAll().when({ $init: function () { return { count: 0, paid: 0 }; },\n"
+                               "  OrderPlaced: function (s, e) { s.count += 1; return s; },\n"
+                               "  OrderPaid: function (s, e) { s.paid += e.data.amount; return s; } });"),
+                QStringLiteral("bench.js"), ProjectionLimits{}, &perr);
             // The server's state: a count one off, so the diff and one blame run too.
-            const QByteArray serverState = "{\"count\":" + QByteArray::number((n + 1) / 2 + 1) + ",\"paid\":0}";
-            ok = js && compareProjectionState(js.get(), reader.get(), reader->info().lastPosition, serverState, {}, result,
-                                              &perr, cancel, progress);
+            const QByteArray serverState =
+                "{\"count\":" + QByteArray::number((n + 1) / 2 + 1) + ",\"paid\":0}";
+            ok = js && compareProjectionState(js.get(), reader.get(), reader->info().lastPosition,
+                                              serverState, {}, result, &perr, cancel, progress);
             if (!ok) *error = perr.message;
         }
         *seconds = t.nsecsElapsed() / 1e9;
@@ -217,12 +232,13 @@ int benchCompare(qint64 n)
     const bool cancelledOk = run(true, &cancelSeconds, &cancelMs, &partial, &cancelError);
     server.terminate();
     server.waitForFinished(5000);
-    std::printf("{\"source\":\"kurrentdb-grpc compare\",\"events\":%lld,\"ok\":%s,\"patch\":%lld,\"blamed\":%lld,"
-                "\"seconds\":%.2f,\"cpuSeconds\":%.2f,\"cancelAfterMs\":%.0f,\"cancelledCleanly\":%s,\"processPeakMB\":%ld%s%s%s}\n",
-                static_cast<long long>(n), ok ? "true" : "false", static_cast<long long>(result.patch.size()),
-                static_cast<long long>(result.blames.size()), seconds, cpu, cancelMs,
-                !cancelledOk ? "true" : "false", peakRssMb(), error.isEmpty() ? "" : ",\"error\":\"",
-                qPrintable(error), error.isEmpty() ? "" : "\"");
+    std::printf(
+        "{\"source\":\"kurrentdb-grpc compare\",\"events\":%lld,\"ok\":%s,\"patch\":%lld,\"blamed\":%lld,"
+        "\"seconds\":%.2f,\"cpuSeconds\":%.2f,\"cancelAfterMs\":%.0f,\"cancelledCleanly\":%s,"
+        "\"processPeakMB\":%ld%s%s%s}\n",
+        static_cast<long long>(n), ok ? "true" : "false", static_cast<long long>(result.patch.size()),
+        static_cast<long long>(result.blames.size()), seconds, cpu, cancelMs, !cancelledOk ? "true" : "false",
+        peakRssMb(), error.isEmpty() ? "" : ",\"error\":\"", qPrintable(error), error.isEmpty() ? "" : "\"");
     std::printf("budget: server vs local at %lld events <= 15 s: %s\n", static_cast<long long>(n),
                 ok && seconds <= 15 ? "met" : "MISSED");
     return ok ? 0 : 1;
@@ -252,8 +268,9 @@ int main(int argc, char** argv)
         return 2;
     }
     if (node) port = ports.value(QStringLiteral("port")).toInt();
-    std::fprintf(stderr, "%s with %lld events on port %d (seeded in %.1f s)\n", node ? "Node stand-in" : "bulk server",
-                 static_cast<long long>(n), port, seeding.elapsed() / 1000.0);
+    std::fprintf(stderr, "%s with %lld events on port %d (seeded in %.1f s)\n",
+                 node ? "Node stand-in" : "bulk server", static_cast<long long>(n), port,
+                 seeding.elapsed() / 1000.0);
     const QString uri = QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(port);
 
     const long rssBefore = currentRssMb();
@@ -302,8 +319,8 @@ int main(int argc, char** argv)
                 "\"eventsPerSecond\":%.0f,"
                 "\"rssBeforeMB\":%ld,\"rssPeakDuringMB\":%ld,\"processPeakMB\":%ld,\"clientCpuSeconds\":%.2f%"
                 "s%s%s}\n",
-                node ? " (Node stand-in)" : "", raw ? " (raw)" : "", static_cast<long long>(events), firstPageMs, seconds,
-                events / std::max(1e-9, seconds), rssBefore, peak, peakRssMb(), cpu,
+                node ? " (Node stand-in)" : "", raw ? " (raw)" : "", static_cast<long long>(events),
+                firstPageMs, seconds, events / std::max(1e-9, seconds), rssBefore, peak, peakRssMb(), cpu,
                 error.isEmpty() ? "" : ",\"error\":\"", qPrintable(error), error.isEmpty() ? "" : "\"");
     return events == n && error.isEmpty() ? 0 : 1;
 }

@@ -96,7 +96,8 @@ class Streams final : public st::Streams::Service
 public:
     explicit Streams(const Log& log) : m_log(log) {}
 
-    grpc::Status Read(grpc::ServerContext* ctx, const st::ReadReq* req, grpc::ServerWriter<st::ReadResp>* out) override
+    grpc::Status Read(grpc::ServerContext* ctx, const st::ReadReq* req,
+                      grpc::ServerWriter<st::ReadResp>* out) override
     {
         const auto& o = req->options();
         if (o.count_option_case() != st::ReadReq::Options::kCount)
@@ -116,7 +117,8 @@ public:
             if (stream.rfind("order-", 0) == 0) {
                 const char* b = stream.data() + 6;
                 const auto r = std::from_chars(b, stream.data() + stream.size(), k);
-                if (r.ec != std::errc() || r.ptr != stream.data() + stream.size() || k < 0 || k >= kStreams || k >= n)
+                if (r.ec != std::errc() || r.ptr != stream.data() + stream.size() || k < 0 || k >= kStreams ||
+                    k >= n)
                     k = -1;
             }
             if (k < 0) {
@@ -129,7 +131,8 @@ public:
             const long long revisions = (n - k + kStreams - 1) / kStreams;
             long long rev = backwards ? revisions - 1 : 0;
             if (o.stream().revision_option_case() == st::ReadReq::Options::StreamOptions::kRevision)
-                rev = (long long)std::min<unsigned long long>(o.stream().revision(), (unsigned long long)revisions);
+                rev = (long long)std::min<unsigned long long>(o.stream().revision(),
+                                                              (unsigned long long)revisions);
             else if (o.stream().revision_option_case() == st::ReadReq::Options::StreamOptions::kEnd)
                 rev = backwards ? revisions - 1 : revisions;
             if (backwards && rev >= revisions) rev = revisions - 1;
@@ -183,13 +186,15 @@ private:
 
 class Features final : public sf::ServerFeatures::Service
 {
-    grpc::Status GetSupportedMethods(grpc::ServerContext*, const pb::Empty*, sf::SupportedMethods* out) override
+    grpc::Status GetSupportedMethods(grpc::ServerContext*, const pb::Empty*,
+                                     sf::SupportedMethods* out) override
     {
         out->set_event_store_server_version("24.10.0-standin");
         auto* m = out->add_methods();
         m->set_method_name("read");
         m->set_service_name("event_store.client.streams.streams");
-        for (const char* f : {"position", "events", "filter"}) m->add_features(f);
+        for (const char* f : {"position", "events", "filter"})
+            m->add_features(f);
         return grpc::Status::OK;
     }
 };

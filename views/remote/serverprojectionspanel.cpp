@@ -1,13 +1,13 @@
 #include "remote/serverprojectionspanel.h"
 
 #include "diff/jsondiff.h"
-#include "json/jsonvalue.h"
 #include "projection/jsprojection.h"
 #include "projection/statecompare.h"
 #include "sources/remote/kurrentgrpc/connectionstring.h"
 #include "sources/remote/kurrentgrpc/kurrentgrpc.h"
 #include "sources/sourceregistry.h"
 #include "store/eventreader.h"
+#include "json/jsonvalue.h"
 
 #include <QElapsedTimer>
 #include <QFileDialog>
@@ -58,12 +58,12 @@ QString valueText(const QJsonValue& v)
 
 ServerProjectionsPanel::ServerProjectionsPanel(QWidget* parent)
     : QWidget(parent), m_status(new QLabel(this)), m_refresh(new QPushButton(tr("Refresh"), this)),
-      m_list(new QTreeWidget(this)), m_partition(new QLineEdit(this)), m_state(new QPushButton(tr("State"), this)),
-      m_result(new QPushButton(tr("Result"), this)), m_script(new QLineEdit(this)),
-      m_browse(new QPushButton(tr("…"), this)), m_compare(new QPushButton(tr("Compare with local"), this)),
-      m_progress(new QProgressBar(this)), m_cancel(new QPushButton(tr("Cancel"), this)),
-      m_output(new QPlainTextEdit(this)), m_diff(new QTreeWidget(this)),
-      m_jobs(this, JobTracker::Threads::Shared)
+      m_list(new QTreeWidget(this)), m_partition(new QLineEdit(this)),
+      m_state(new QPushButton(tr("State"), this)), m_result(new QPushButton(tr("Result"), this)),
+      m_script(new QLineEdit(this)), m_browse(new QPushButton(tr("…"), this)),
+      m_compare(new QPushButton(tr("Compare with local"), this)), m_progress(new QProgressBar(this)),
+      m_cancel(new QPushButton(tr("Cancel"), this)), m_output(new QPlainTextEdit(this)),
+      m_diff(new QTreeWidget(this)), m_jobs(this, JobTracker::Threads::Shared)
 {
     setObjectName(QStringLiteral("serverProjections"));
     m_status->setWordWrap(true);
@@ -77,8 +77,9 @@ ServerProjectionsPanel::ServerProjectionsPanel(QWidget* parent)
     m_script->setObjectName(QStringLiteral("serverProjectionsScript"));
     m_script->setPlaceholderText(tr("the projection's JavaScript (FILE.js)"));
     m_browse->setToolTip(tr("Choose the projection's JavaScript file"));
-    m_compare->setToolTip(tr("Replay the JavaScript locally up to the server's checkpoint and show where the "
-                             "server's state differs, each difference blamed on the local event that set it"));
+    m_compare->setToolTip(
+        tr("Replay the JavaScript locally up to the server's checkpoint and show where the "
+           "server's state differs, each difference blamed on the local event that set it"));
     m_progress->setObjectName(QStringLiteral("serverProjectionsProgress"));
     m_cancel->setObjectName(QStringLiteral("serverProjectionsCancel"));
     m_output->setObjectName(QStringLiteral("serverProjectionsOutput"));
@@ -144,8 +145,9 @@ void ServerProjectionsPanel::setConnection(const QString& uri)
     m_diff->clear();
     setBusy(false);
     if (m_uri.isEmpty()) {
-        m_status->setText(tr("Open a KurrentDB server over gRPC (File ▸ Open Remote, kurrentdb://…) to see its "
-                             "projections."));
+        m_status->setText(
+            tr("Open a KurrentDB server over gRPC (File ▸ Open Remote, kurrentdb://…) to see its "
+               "projections."));
         updateButtons();
         return;
     }
@@ -174,16 +176,19 @@ void ServerProjectionsPanel::refresh()
                 return;
             }
             for (const kurrent::ServerProjection& p : l.projections) {
-                auto* item = new QTreeWidgetItem(
-                    m_list, {p.name, p.mode, p.status, p.position, QStringLiteral("%1 %").arg(double(p.progress))});
+                auto* item = new QTreeWidgetItem(m_list, {p.name, p.mode, p.status, p.position,
+                                                          QStringLiteral("%1 %").arg(double(p.progress))});
                 item->setToolTip(2, p.stateReason);
                 item->setToolTip(3, tr("last checkpoint %1").arg(p.lastCheckpoint));
                 if (p.name == keep) item->setSelected(true);
             }
-            if (!m_list->selectedItems().isEmpty()) m_list->setCurrentItem(m_list->selectedItems().first());
-            else if (m_list->topLevelItemCount() > 0) m_list->setCurrentItem(m_list->topLevelItem(0));
+            if (!m_list->selectedItems().isEmpty())
+                m_list->setCurrentItem(m_list->selectedItems().first());
+            else if (m_list->topLevelItemCount() > 0)
+                m_list->setCurrentItem(m_list->topLevelItem(0));
             const qsizetype n = l.projections.size();
-            m_status->setText((n == 1 ? tr("1 projection on %1") : tr("%1 projections on %2").arg(n)).arg(display));
+            m_status->setText(
+                (n == 1 ? tr("1 projection on %1") : tr("%1 projections on %2").arg(n)).arg(display));
             updateButtons();
             Q_EMIT listed(int(l.projections.size()), {});
         });
@@ -214,8 +219,7 @@ void ServerProjectionsPanel::showState(bool result)
                 m_output->setPlainText(a.error);
             } else {
                 const QString what = result ? tr("result") : tr("state");
-                const QString where =
-                    partition.isEmpty() ? QString() : tr(", partition %1").arg(partition);
+                const QString where = partition.isEmpty() ? QString() : tr(", partition %1").arg(partition);
                 // The server's own text (numbers as it sent them), only indented.
                 m_output->setPlainText(QStringLiteral("// %1 of %2%3\n").arg(what, name, where) +
                                        QString::fromUtf8(toJsonTextIndented(parseJsonValue(a.json))));
@@ -277,10 +281,11 @@ void ServerProjectionsPanel::compare()
             a.error.clear();
             StateCompareOptions o;
             if (!partition.isEmpty()) o.partition = partition;
-            if (!compareProjectionState(js.get(), reader.get(), server.position, server.state, o, &a.result, &perr,
-                                        h.token(), report)) {
-                a.error = perr.kind == ProjectionError::Cancelled || h.isCancelled() ? QStringLiteral("cancelled")
-                                                                                      : perr.message;
+            if (!compareProjectionState(js.get(), reader.get(), server.position, server.state, o, &a.result,
+                                        &perr, h.token(), report)) {
+                a.error = perr.kind == ProjectionError::Cancelled || h.isCancelled()
+                              ? QStringLiteral("cancelled")
+                              : perr.message;
                 return a;
             }
             if (a.result.needsPartition) {
@@ -295,7 +300,8 @@ void ServerProjectionsPanel::compare()
         [this, name](quint64, const CompareAnswer& a) {
             setBusy(false);
             if (!a.ok) {
-                m_output->setPlainText(a.error == u"cancelled" ? tr("The comparison was cancelled.") : a.error);
+                m_output->setPlainText(a.error == u"cancelled" ? tr("The comparison was cancelled.")
+                                                               : a.error);
                 Q_EMIT compareFinished(false, false, a.error);
                 return;
             }
@@ -317,7 +323,8 @@ void ServerProjectionsPanel::compare()
             for (int i = 0; i < r.patch.size(); ++i) {
                 const QJsonObject op = r.patch.at(i).toObject();
                 const QString path = op.value(QStringLiteral("path")).toString();
-                const QJsonValue localValue = valueAtPointer(r.local, path).value_or(QJsonValue(QJsonValue::Undefined));
+                const QJsonValue localValue =
+                    valueAtPointer(r.local, path).value_or(QJsonValue(QJsonValue::Undefined));
                 auto* item = new QTreeWidgetItem(m_diff, {op.value(QStringLiteral("op")).toString(), path,
                                                           valueText(localValue),
                                                           valueText(op.value(QStringLiteral("value")))});
