@@ -625,13 +625,54 @@ private Q_SLOTS:
         QVERIFY2(tls.exit == 0, tls.err.constData());
     }
 
+    void clientCertificates_data()
+    {
+        QTest::addColumn<QString>("query"); // after ?tlsCaFile=CA; USER/KEY/CA are the fixture's files
+        QTest::addColumn<QString>("expect"); // empty: the read succeeds
+        QTest::newRow("certificate and key") << "&userCertFile=USER.pem&userKeyFile=USER.key" << "";
+        QTest::newRow("no certificate") << "" << "If the server requires a client certificate";
+        QTest::newRow("certificate only") << "&userCertFile=USER.pem"
+                                          << "both userCertFile and userKeyFile must be set";
+        QTest::newRow("key file missing") << "&userCertFile=USER.pem&userKeyFile=USER.nope"
+                                          << "the userKeyFile does not exist";
+        QTest::newRow("not PEM") << "&userCertFile=USER.ext&userKeyFile=USER.key" << "is not a PEM file";
+        QTest::newRow("plaintext") << "&tls=false&userCertFile=USER.pem&userKeyFile=USER.key" << "tls=false";
+    }
+
+    void clientCertificates()
+    {
+        QFETCH(QString, query);
+        QFETCH(QString, expect);
+        const QString dir = testing::remoteFixtureDir(QStringLiteral("kurrentgrpc"));
+        const int port = fileText(dir + QStringLiteral("/port-mtls")).toInt();
+        QVERIFY(port > 0);
+        auto file = [&](const char* name) {
+            return QString::fromLatin1(QUrl::toPercentEncoding(dir + u'/' + QLatin1String(name)));
+        };
+        query.replace(QStringLiteral("USER."), file("user."));
+        const QString uri = QStringLiteral("kurrentdb://127.0.0.1:%1?tlsCaFile=%2").arg(port).arg(file("ca.pem")) +
+                            query + QStringLiteral("&defaultDeadline=3000");
+        bool ok = false;
+        QString error;
+        const auto events = read(uri, RemoteScope{QStringLiteral("order-1")}, &ok, &error);
+        if (expect.isEmpty()) {
+            QVERIFY2(ok, qPrintable(error));
+            QCOMPARE(events.size(), 2);
+            return;
+        }
+        QVERIFY(!ok);
+        QVERIFY(!error.isEmpty());
+        if (expect != u"*") QVERIFY2(error.contains(expect), qPrintable(error));
+        QVERIFY2(!error.contains(QLatin1String("BEGIN")), qPrintable(error)); // never a key's text
+    }
+
     void serverProjections()
     {
         QTemporaryDir tmp;
         const CliResult list = cli({QStringLiteral("projections"), plain()}, tmp.path());
         QVERIFY2(list.exit == 0, list.err.constData());
         const QList<QByteArray> lines = list.out.trimmed().split('\n');
-        QCOMPARE(lines.size(), 3);
+        QCOMPARE(lines.size(), 4);
         const QJsonObject p = QJsonDocument::fromJson(lines.first()).object();
         QCOMPARE(p.value(QStringLiteral("name")).toString(), QStringLiteral("order-totals"));
         QCOMPARE(p.value(QStringLiteral("mode")).toString(), QStringLiteral("Continuous"));
@@ -675,6 +716,47 @@ private Q_SLOTS:
         QCOMPARE(patch.size(), 1);
         QCOMPARE(patch[0].toObject().value(QStringLiteral("path")).toString(), QStringLiteral("/count"));
         QCOMPARE(patch[0].toObject().value(QStringLiteral("value")).toInt(), 5);
+        // Blamed on the local side: order-2's OrderPlaced made the local count 2.
+        const QJsonArray blame =
+            QJsonDocument::fromJson(differ.out.trimmed()).object().value(QStringLiteral("blame")).toArray();
+        QCOMPARE(blame.size(), 1);
+        const QJsonObject blamed = blame[0].toObject().value(QStringLiteral("event")).toObject();
+        QCOMPARE(blamed.value(QStringLiteral("stream")).toString(), QStringLiteral("order-2"));
+        QCOMPARE(blamed.value(QStringLiteral("type")).toString(), QStringLiteral("OrderPlaced"));
+
+        // A partitioned projection: state and result per partition, compared per partition.
+        const CliResult part = cli({QStringLiteral("projections"), plain(), QStringLiteral("--result"),
+                                    QStringLiteral("order-events"), QStringLiteral("--partition"),
+                                    QStringLiteral("order-1")},
+                                   tmp.path());
+        QVERIFY2(part.exit == 0, part.err.constData());
+        QCOMPARE(part.out.trimmed(), QByteArray(R"({"seen":"twice"})"));
+        const QString perStream = tmp.filePath(QStringLiteral("perstream.js"));
+        QFile g(perStream);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write("fromCategory('order').foreachStream().when({\n"
+                "  $init: function () { return { events: 0 }; },\n"
+                "  $any: function (s, e) { s.events += 1; return s; }\n});\n");
+        g.close();
+        auto compare = [&](const QString& partition) {
+            QStringList args{QStringLiteral("projections"), plain(), QStringLiteral("--compare"),
+                             QStringLiteral("order-events"), QStringLiteral("--projection"), perStream};
+            if (!partition.isNull()) args << QStringLiteral("--partition") << partition;
+            return cli(args, tmp.path());
+        };
+        const CliResult one = compare(QStringLiteral("order-1"));
+        QVERIFY2(one.exit == 0, one.err.constData() + one.out);
+        const CliResult two = compare(QStringLiteral("order-2"));
+        QCOMPARE(two.exit, 3);
+        const QJsonObject t = QJsonDocument::fromJson(two.out.trimmed()).object();
+        QCOMPARE(t.value(QStringLiteral("local")).toObject().value(QStringLiteral("events")).toInt(), 2);
+        const QJsonObject b2 = t.value(QStringLiteral("blame")).toArray().at(0).toObject();
+        QCOMPARE(b2.value(QStringLiteral("path")).toString(), QStringLiteral("/events"));
+        QCOMPARE(b2.value(QStringLiteral("event")).toObject().value(QStringLiteral("type")).toString(),
+                 QStringLiteral("OrderShipped"));
+        const CliResult noPartition = compare(QString());
+        QCOMPARE(noPartition.exit, 1);
+        QVERIFY2(noPartition.err.contains("is partitioned"), noPartition.err.constData());
         const CliResult noJs = cli({QStringLiteral("projections"), plain(), QStringLiteral("--compare"),
                                     QStringLiteral("orders-placed")},
                                    tmp.path());

@@ -122,9 +122,14 @@ private Q_SLOTS:
         QString error;
         QVERIFY(parseConnectionString(
             QStringLiteral("kurrentdb://h?tlsCAFile=%2Fetc%2Fca.pem&protocol=atompub&streams=order-*"
-                           "&last=5&mystery=1&connectionName=app"),
+                           "&last=5&mystery=1&connectionName=app&user-cert-file=%2Fcerts%2Fuser%20a.pem"
+                           "&USERKEYFILE=/certs/user.key"),
             &s, &error));
         QCOMPARE(s.tlsCaFile, QStringLiteral("/etc/ca.pem"));
+        // X.509 user authentication: percent-decoded like tlsCAFile (the Node client's decodeURIComponent),
+        // keys compared without case, '-' or '_'.
+        QCOMPARE(s.userCertFile, QStringLiteral("/certs/user a.pem"));
+        QCOMPARE(s.userKeyFile, QStringLiteral("/certs/user.key"));
         QCOMPARE(s.connectionName, QStringLiteral("app"));
         QCOMPARE(s.extra.value(QStringLiteral("protocol")), QStringLiteral("atompub"));
         QCOMPARE(s.extra.value(QStringLiteral("streams")), QStringLiteral("order-*"));

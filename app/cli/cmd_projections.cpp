@@ -4,30 +4,19 @@
 // local replay of the projection's JavaScript up to the server's checkpoint (exit 0 agree, 3 differ).
 #include "commands.h"
 
-#include "diff/jsondiff.h"
-#include "json/mergepatch.h"
 #include "model/event.h"
 #include "projection/jsprojection.h"
-#include "projection/projectionreplay.h"
+#include "projection/statecompare.h"
 #include "sources/remote/kurrentgrpc/kurrentgrpc.h"
 
 #include <QCoreApplication>
-#include <QJsonArray>
 #include <QJsonDocument>
-#include <QRegularExpression>
 
 namespace chronoscope::cli {
 
 namespace {
 
 enum { ExitDiffer = 3 };
-
-// Numbers compared by value: the server's state travels as google.protobuf.Value (doubles), so the local
-// state's kept number texts ("1.10") are read as doubles too before the diff.
-QJsonValue plain(const QByteArray& json)
-{
-    return QJsonDocument::fromJson("[" + json + "]").array().at(0);
-}
 
 int runCompare(Invocation& inv, const QString& uri)
 {
@@ -39,22 +28,8 @@ int runCompare(Invocation& inv, const QString& uri)
     const bool hasPartition = inv.has(QStringLiteral("partition"));
     const QString partition = inv.value(QStringLiteral("partition"));
     QString error;
-    QList<kurrent::ServerProjection> list;
-    if (!kurrent::listProjections(uri, &list, &error)) return inv.inputError(error);
-    const auto it = std::find_if(list.cbegin(), list.cend(), [&](const auto& p) { return p.name == name; });
-    if (it == list.cend())
-        return inv.inputError(QStringLiteral("the server has no projection '%1'").arg(name));
-    // The checkpoint "C:commit/P:prepare": the server's state covers the events up to that prepare position;
-    // Chronoscope's positions are prepare + 1.
-    static const QRegularExpression prepareRe(QStringLiteral("P:(\\d+)"));
-    const auto m = prepareRe.match(it->lastCheckpoint.isEmpty() ? it->position : it->lastCheckpoint);
-    if (!m.hasMatch())
-        return inv.inputError(QStringLiteral("projection '%1' has no checkpoint position yet (position '%2')")
-                                  .arg(name, it->position));
-    const qint64 upTo = m.captured(1).toLongLong() + 1;
-    QByteArray serverJson;
-    if (!kurrent::projectionState(uri, name, partition, false, &serverJson, &error))
-        return inv.inputError(error);
+    kurrent::ServerCheckpoint server;
+    if (!kurrent::fetchCheckpoint(uri, name, partition, &server, &error)) return inv.inputError(error);
 
     // QJSEngine needs a QCoreApplication; main() creates none (most commands need none).
     if (!QCoreApplication::instance()) {
@@ -66,36 +41,29 @@ int runCompare(Invocation& inv, const QString& uri)
     ProjectionError perr;
     auto js = JsProjection::fromFile(file, ProjectionLimits{}, &perr);
     if (!js) return inv.inputError(perr.message);
+    // The server's events up to the checkpoint (no further: the read stops there), into the cache. Ctrl-C
+    // cancels the read and the replay alike (exit 130 through inputError's "cancelled").
     int exit = ExitOk;
-    auto reader = inv.openReader(uri, &exit); // the server's events, read into the cache
+    auto reader = inv.openReader(kurrent::boundedUri(uri, server.position), &exit);
     if (!reader) return exit;
-    ProjectionReplay replay(js.get(), reader.get());
-    ProjectionSnapshot snap;
-    if (!replay.stateAt(upTo, &snap, &perr, cancelOnInterrupt(),
-                        inv.wantsProgress() ? stderrProgress() : ProgressFn())) {
-        endProgress();
-        return inv.inputError(perr.message);
-    }
+    StateCompareOptions options;
+    if (hasPartition) options.partition = partition;
+    StateCompareResult r;
+    const bool ok =
+        compareProjectionState(js.get(), reader.get(), server.position, server.state, options, &r, &perr,
+                               cancelOnInterrupt(), inv.wantsProgress() ? stderrProgress() : ProgressFn());
     endProgress();
-    if (snap.partitioned && !hasPartition)
+    if (!ok) return inv.inputError(perr.message);
+    if (r.needsPartition)
         return inv.usageError(
             QStringLiteral("%1 is partitioned: give --partition P (the server's states are per partition)")
                 .arg(file));
-    const QJsonValue local = hasPartition ? snap.partition(partition) : snap.view();
-    const QJsonValue localPlain = plain(toJsonText(local.isUndefined() ? QJsonValue() : local));
-    const QJsonValue serverPlain = plain(serverJson);
-    const QJsonArray patch = diffJson(localPlain, serverPlain);
-    QJsonObject o{
-        {QStringLiteral("projection"), name},
-        {QStringLiteral("checkpoint"), it->lastCheckpoint.isEmpty() ? it->position : it->lastCheckpoint},
-        {QStringLiteral("position"), upTo},
-        {QStringLiteral("agree"), patch.isEmpty()},
-        {QStringLiteral("local"), localPlain},
-        {QStringLiteral("server"), serverPlain},
-        {QStringLiteral("patch"), patch}};
+    QJsonObject o = r.toJson();
+    o.insert(QStringLiteral("projection"), name);
+    o.insert(QStringLiteral("checkpoint"), kurrent::checkpointText(server.projection));
     if (hasPartition) o.insert(QStringLiteral("partition"), partition);
     writeJsonLine(QJsonDocument(o).toJson(QJsonDocument::Compact));
-    return patch.isEmpty() ? ExitOk : ExitDiffer;
+    return r.agree ? int(ExitOk) : int(ExitDiffer);
 }
 
 int runProjections(Invocation& inv)
@@ -145,7 +113,8 @@ const CommandRegistration projectionsCommand(
          "--state or --result, prints that projection's state or result (for --partition P). With\n"
          "--compare NAME --projection FILE.js, replays FILE.js locally over the server's events up to\n"
          "the projection's checkpoint and prints the RFC 6902 patch from the local state to the\n"
-         "server's: exit 0 when they agree, 3 when they differ. Read-only."),
+         "server's, each path blamed on the local side (the event that last set it): exit 0 when\n"
+         "they agree, 3 when they differ. Progress on stderr; Ctrl-C cancels. Read-only."),
      1,
      1,
      {{QStringLiteral("state"), QStringLiteral("NAME"), QStringLiteral("print the state of projection NAME")},

@@ -119,6 +119,7 @@ void LiveController::start(const QString& uri, const RemoteScope& scope, bool fo
     m_session = new RemoteSession(this);
     stopTail();
     m_display = redactUri(uri);
+    m_uri = uri;
     m_follow = follow;
     m_shown = false;
     m_committedEvents = 0;

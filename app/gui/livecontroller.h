@@ -46,6 +46,8 @@ public:
     State state() const { return m_state; }
     QString statusText() const;
     QString displayUri() const { return m_display; }
+    /// The URI being read, secret included (memory only: the Server Projections panel asks the same server).
+    QString uri() const { return m_uri; }
     QLabel* statusLabel() const { return m_label; }
     QAction* followHeadAction() const { return m_followHead; }
     QAction* saveCaptureAction() const { return m_saveCapture; }
@@ -99,6 +101,7 @@ private:
     QThread* m_lastReadThread = nullptr;
     qint64 m_tailReads = 0;
     QString m_display;
+    QString m_uri;
     QString m_layout;
     QElapsedTimer m_clock;
     bool m_follow = false;

@@ -4,6 +4,8 @@
 #include "projections/projectionsdock.h"
 #include "projections/projectionstatelink.h"
 #include "remote/openremotedialog.h"
+#include "remote/serverprojectionspanel.h"
+#include "sources/remote/kurrentgrpc/connectionstring.h"
 
 #include "json/mergepatch.h"
 #include "diffinspector.h"
@@ -99,6 +101,24 @@ MainWindow::MainWindow(QWidget* parent)
             tabifyDockWidget(state, projections);
             state->raise();
         }
+    }
+    // A KurrentDB server's own projections (views/remote): listed when the window reads one over gRPC.
+    auto* serverProjections = new ServerProjectionsPanel;
+    serverProjections->setCacheDir(cacheDir());
+    connect(serverProjections, &ServerProjectionsPanel::eventActivated, m_controller, &ReplayController::setCursor);
+    connect(m_live, &LiveController::stateChanged, serverProjections, [this, serverProjections](LiveController::State s) {
+        if (s != LiveController::State::Connecting)
+            return;
+        const QString uri = m_live->uri();
+        const bool grpc = kurrent::isKurrentScheme(kurrent::schemeOf(uri)) &&
+                          !uri.contains(QLatin1String("protocol=atompub"), Qt::CaseInsensitive);
+        serverProjections->setConnection(grpc ? uri : QString());
+    });
+    if (QDockWidget* server = addPanel(tr("Server Projections"), serverProjections, Qt::RightDockWidgetArea)) {
+        if (auto* projections = findChild<QDockWidget*>(QStringLiteral("projectionsDock")))
+            tabifyDockWidget(projections, server);
+        if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock")))
+            state->raise();
     }
     // Findings and notes (views/findings): computed when a store opens; a click zooms, filters and moves the cursor.
     auto* findingsDock = new FindingsDock(m_controller);

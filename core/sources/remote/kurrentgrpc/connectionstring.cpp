@@ -27,7 +27,7 @@ const QStringList& ownKeys()
         QStringLiteral("timeout"),     QStringLiteral("retries"),    QStringLiteral("maxevent"),
         QStringLiteral("maxresponse"), QStringLiteral("longpoll"),   QStringLiteral("resolvelinks"),
         QStringLiteral("streamregex"), QStringLiteral("typeprefix"), QStringLiteral("typeregex"),
-        QStringLiteral("system"),      QStringLiteral("poll")};
+        QStringLiteral("system"),      QStringLiteral("poll"),       QStringLiteral("toposition")};
     return keys;
 }
 
@@ -199,9 +199,12 @@ private:
             m_out->connectionName = QUrl::fromPercentEncoding(value.toUtf8());
             return std::nullopt;
         }
-        if (key == u"usercertfile" || key == u"userkeyfile") {
-            m_out->warnings
-                << QStringLiteral("%1 (client certificates) is not supported; ignored").arg(rawKey.trimmed());
+        if (key == u"usercertfile") {
+            m_out->userCertFile = QUrl::fromPercentEncoding(value.toUtf8());
+            return std::nullopt;
+        }
+        if (key == u"userkeyfile") {
+            m_out->userKeyFile = QUrl::fromPercentEncoding(value.toUtf8());
             return std::nullopt;
         }
         if (key == u"defaultdeadline") return integer(&m_out->defaultDeadlineMs);

@@ -36,6 +36,10 @@ struct ConnectionSettings
     bool tlsVerifyCertWritten =
         false; ///< true when the string itself says tlsVerifyCert=... (shown in the status bar)
     QString tlsCaFile;
+    /// X.509 user authentication (mutual TLS): the client's certificate and private key, PEM files. Both or
+    /// neither (checked when connecting, as the official clients do).
+    QString userCertFile;
+    QString userKeyFile;
     NodePreference nodePreference = NodePreference::Leader;
     qint64 defaultDeadlineMs = 10000;
     qint64 keepAliveIntervalMs = 10000;

@@ -36,11 +36,32 @@ struct ServerProjection
     qint64 bufferedEvents = 0;
 };
 
+/// The position (Chronoscope's: prepare + 1) the projection's state is known at: its last checkpoint,
+/// else its position (both "C:commit/P:prepare"). -1 when it has none yet.
+qint64 checkpointPosition(const ServerProjection& p);
+/// The text of that checkpoint ("C:…/P:…"), as the server wrote it.
+QString checkpointText(const ServerProjection& p);
+/// The connection string with Chronoscope's own key toPosition=N: a forward read stops after position N
+/// (the events a projection had seen at its checkpoint, and no more).
+QString boundedUri(const QString& uri, qint64 toPosition);
+
 /// Lists the server's projections (read-only: Projections.Statistics with mode "all").
 bool listProjections(const QString& uri, QList<ServerProjection>* out, QString* error);
 /// A projection's state (or result) for a partition ("" = the default), as compact JSON text.
 bool projectionState(const QString& uri, const QString& name, const QString& partition, bool result,
                      QByteArray* json, QString* error);
+
+/// What a server-vs-local comparison needs from the server: the projection, its checkpoint position and
+/// its state for `partition` at that checkpoint (compact JSON).
+struct ServerCheckpoint
+{
+    ServerProjection projection;
+    qint64 position = -1; ///< checkpointPosition()
+    QByteArray state;
+};
+/// Asks the server (Statistics, then State). Errors: no such projection, no checkpoint yet, the server's.
+bool fetchCheckpoint(const QString& uri, const QString& name, const QString& partition, ServerCheckpoint* out,
+                     QString* error);
 
 #ifdef CHRONOSCOPE_HAVE_KURRENTGRPC
 /// In chronoscope_kurrentgrpc (grpc/grpcclient.cpp).

@@ -3,6 +3,8 @@
 #include "sources/remote/remoteclients_p.h"
 #include "sources/sourceregistry.h"
 
+#include <QRegularExpression>
+
 namespace chronoscope::kurrent {
 
 bool haveGrpc()
@@ -80,6 +82,47 @@ std::unique_ptr<RemoteClient> makeClient(const RemoteEndpoint& ep, QString* erro
                      .arg(ep.display);
     return nullptr;
 #endif
+}
+
+QString checkpointText(const ServerProjection& p)
+{
+    return p.lastCheckpoint.isEmpty() ? p.position : p.lastCheckpoint;
+}
+
+qint64 checkpointPosition(const ServerProjection& p)
+{
+    // "C:commit/P:prepare": the state covers the events up to that prepare position; Chronoscope's
+    // positions are prepare + 1. A projection that has not started says "C:-1/P:-1" or nothing.
+    static const QRegularExpression prepareRe(QStringLiteral("P:(\\d+)"));
+    const auto m = prepareRe.match(checkpointText(p));
+    return m.hasMatch() ? m.captured(1).toLongLong() + 1 : -1;
+}
+
+QString boundedUri(const QString& uri, qint64 toPosition)
+{
+    const QString trimmed = uri.trimmed();
+    return trimmed + (trimmed.contains(u'?') ? u'&' : u'?') + QStringLiteral("toPosition=") +
+           QString::number(toPosition);
+}
+
+bool fetchCheckpoint(const QString& uri, const QString& name, const QString& partition, ServerCheckpoint* out,
+                     QString* error)
+{
+    QList<ServerProjection> list;
+    if (!listProjections(uri, &list, error)) return false;
+    const auto it = std::find_if(list.cbegin(), list.cend(), [&](const auto& p) { return p.name == name; });
+    if (it == list.cend()) {
+        *error = QStringLiteral("the server has no projection '%1'").arg(name);
+        return false;
+    }
+    out->projection = *it;
+    out->position = checkpointPosition(*it);
+    if (out->position <= 0) {
+        *error = QStringLiteral("projection '%1' has no checkpoint position yet (position '%2')")
+                     .arg(name, it->position);
+        return false;
+    }
+    return projectionState(uri, name, partition, false, &out->state, error);
 }
 
 #ifndef CHRONOSCOPE_HAVE_KURRENTGRPC

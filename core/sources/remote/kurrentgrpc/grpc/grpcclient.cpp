@@ -16,6 +16,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
 
@@ -176,6 +177,9 @@ public:
         bool ok = false;
         const qint64 maxEvent = m_ep.option(QStringLiteral("maxevent")).toLongLong(&ok);
         m_maxMessage = ok && maxEvent > 0 ? int(std::min<qint64>(maxEvent + (1 << 20), INT_MAX)) : (17 << 20);
+        // ?toPosition=N (Chronoscope's own, kurrentgrpc.h boundedUri): a forward read stops after position N.
+        m_toPosition = m_ep.option(QStringLiteral("toposition")).toLongLong(&ok);
+        if (!ok) m_toPosition = 0;
     }
 
     QString layout() const override
@@ -211,6 +215,7 @@ public:
             }
             m_caPem = f.readAll().toStdString();
         }
+        if (!readUserCertificate(error)) return false;
         if (m_s.isCluster()) {
             if (!discover(error)) return false;
         } else {
@@ -371,6 +376,47 @@ private:
         return true;
     }
 
+    // X.509 user authentication (userCertFile, userKeyFile): both or neither, readable PEM files, over TLS.
+    // The checks and their order are the official clients' (KurrentDB-Client-Dotnet ConfigureClientCertificate).
+    bool readUserCertificate(QString* error)
+    {
+        if (m_s.userCertFile.isEmpty() && m_s.userKeyFile.isEmpty()) return true;
+        if (m_s.userCertFile.isEmpty() || m_s.userKeyFile.isEmpty()) {
+            *error = QStringLiteral("%1: invalid client certificate settings: both userCertFile and userKeyFile "
+                                    "must be set")
+                         .arg(m_ep.display);
+            return false;
+        }
+        if (!m_s.tls) {
+            *error = QStringLiteral("%1: a client certificate (userCertFile) is presented in the TLS handshake, and "
+                                    "the connection string says tls=false")
+                         .arg(m_ep.display);
+            return false;
+        }
+        auto readPem = [&](const QString& path, const char* key, std::string* out) {
+            QFile f(path);
+            if (!f.exists()) {
+                *error = QStringLiteral("%1: invalid client certificate settings: the %2 does not exist: %3")
+                             .arg(m_ep.display, QLatin1String(key), path);
+                return false;
+            }
+            if (!f.open(QIODevice::ReadOnly)) {
+                *error = QStringLiteral("%1: the %2 %3 cannot be read: %4")
+                             .arg(m_ep.display, QLatin1String(key), path, f.errorString());
+                return false;
+            }
+            const QByteArray pem = f.read(1 << 20);
+            if (!pem.contains("-----BEGIN ")) {
+                *error = QStringLiteral("%1: the %2 %3 is not a PEM file").arg(m_ep.display, QLatin1String(key), path);
+                return false;
+            }
+            *out = pem.toStdString();
+            return true;
+        };
+        return readPem(m_s.userCertFile, "userCertFile", &m_userCertPem) &&
+               readPem(m_s.userKeyFile, "userKeyFile", &m_userKeyPem);
+    }
+
     // ---- channels and calls ---------------------------------------------------------------------
 
     std::shared_ptr<grpc::Channel> makeChannel(const HostPort& node) const
@@ -395,10 +441,17 @@ private:
             o.set_verify_server_certs(false);
             o.set_check_call_host(false);
             o.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+            if (!m_userCertPem.empty()) {
+                o.set_certificate_provider(std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+                    std::vector<grpc::experimental::IdentityKeyCertPair>{{m_userKeyPem, m_userCertPem}}));
+                o.watch_identity_key_cert_pairs();
+            }
             return grpc::CreateCustomChannel(target, grpc::experimental::TlsCredentials(o), args);
         }
         grpc::SslCredentialsOptions o;
         o.pem_root_certs = m_caPem; // empty: the system's roots
+        o.pem_private_key = m_userKeyPem; // empty: no client certificate
+        o.pem_cert_chain = m_userCertPem;
         return grpc::CreateCustomChannel(target, grpc::SslCredentials(o), args);
     }
 
@@ -574,6 +627,10 @@ private:
                 return false;
             }
             *error = QStringLiteral("%1: the TLS connection to %2 failed (%3)").arg(m_ep.display, where, m);
+            // A server that requires X.509 user authentication closes the handshake of a client without one.
+            if (m_userCertPem.empty())
+                *error += QStringLiteral(". If the server requires a client certificate, give it with "
+                                         "?userCertFile=PATH&userKeyFile=PATH");
             return false;
         }
         if (speaksTls()) {
@@ -926,7 +983,8 @@ private:
                         fromRevision = g.revision + 1;
                     m_lastAll = g.pos;
                     m_lastRevision = g.revision;
-                    if (m_scope.until != kNoTime && g.event.time != kNoTime && g.event.time > m_scope.until) {
+                    if ((m_scope.until != kNoTime && g.event.time != kNoTime && g.event.time > m_scope.until) ||
+                        (m_toPosition > 0 && g.event.position > m_toPosition)) {
                         stopped = true;
                         return false;
                     }
@@ -1152,7 +1210,10 @@ private:
 
     ConnectionSettings m_s;
     int m_maxMessage = 17 << 20;
+    qint64 m_toPosition = 0; ///< ?toPosition: the last position a forward read delivers (0: no bound)
     std::string m_caPem;
+    std::string m_userCertPem; ///< userCertFile's PEM (mutual TLS); empty: none
+    std::string m_userKeyPem;
     HostPort m_node;
     std::shared_ptr<grpc::Channel> m_channel;
     std::unique_ptr<st::Streams::Stub> m_streams;

@@ -1,0 +1,7 @@
+include(${CMAKE_CURRENT_SOURCE_DIR}/fixtures/kurrentgrpc_fixture.cmake)
+target_include_directories(tst_views_serverprojections PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(tst_views_serverprojections PRIVATE Qt6::Network)
+if(TARGET chronoscope_kurrentgrpc)
+  target_compile_definitions(tst_views_serverprojections PRIVATE CHRONOSCOPE_TEST_HAVE_GRPC=1)
+endif()
+set_tests_properties(tst_views_serverprojections PROPERTIES FIXTURES_REQUIRED remote_kurrentgrpc TIMEOUT 120)
