@@ -11,8 +11,7 @@
 
 namespace chronoscope::remote {
 
-template<typename Page>
-class PagePipe
+template <typename Page> class PagePipe
 {
 public:
     explicit PagePipe(size_t capacity = 4) : m_capacity(capacity < 1 ? 1 : capacity) {}
@@ -24,8 +23,7 @@ public:
     {
         std::unique_lock lock(m_mutex);
         m_notFull.wait(lock, [this] { return m_items.size() < m_capacity || m_closed; });
-        if (m_closed)
-            return false;
+        if (m_closed) return false;
         m_items.push_back(std::move(page));
         ++m_pending;
         m_notEmpty.notify_one();
@@ -42,8 +40,7 @@ public:
     {
         std::unique_lock lock(m_mutex);
         m_notEmpty.wait(lock, [this] { return !m_items.empty() || m_closed; });
-        if (m_items.empty())
-            return std::nullopt;
+        if (m_items.empty()) return std::nullopt;
         Page p = std::move(m_items.front());
         m_items.pop_front();
         m_notFull.notify_one();
@@ -53,8 +50,7 @@ public:
     void done()
     {
         std::lock_guard lock(m_mutex);
-        if (m_pending > 0 && --m_pending == 0)
-            m_drained.notify_all();
+        if (m_pending > 0 && --m_pending == 0) m_drained.notify_all();
     }
     /// Blocks until every page pushed so far is written (or the pipe closed).
     void drain()
@@ -86,7 +82,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_notFull, m_notEmpty, m_drained;
     std::deque<Page> m_items;
-    size_t m_pending = 0;  ///< pushed and not yet done()
+    size_t m_pending = 0; ///< pushed and not yet done()
     bool m_closed = false;
 };
 
