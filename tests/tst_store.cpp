@@ -307,6 +307,58 @@ private Q_SLOTS:
         QVERIFY(si.warnings.isEmpty());
     }
 
+    // The listing one stream at a time (the CLI's streams): the same streams in the same order as streams(), from a
+    // trusted summary and from a damaged one (recomputed from the events), and a sink that stops ends it.
+    void forEachStreamMatchesStreams_data()
+    {
+        QTest::addColumn<QByteArray>("damage");
+        QTest::newRow("summary") << QByteArray();
+        QTest::newRow("damaged summary") << QByteArray("UPDATE streams SET events = events + 3 WHERE id = (SELECT max(id) FROM streams)");
+    }
+
+    void forEachStreamMatchesStreams()
+    {
+        QFETCH(QByteArray, damage);
+        QString path = m_store;
+        if (!damage.isEmpty()) {
+            path = m_dir.filePath(QStringLiteral("listing-damaged.chronoscope"));
+            QVERIFY(writeStore(path, m_events));
+            sqlite3* db = nullptr;
+            QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+            QCOMPARE(sqlite3_exec(db, damage.constData(), nullptr, nullptr, nullptr), SQLITE_OK);
+            sqlite3_close(db);
+        }
+        QString err;
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY2(r, qPrintable(err));
+        const QList<StreamInfo> want = MemoryReader(m_events).streams();
+        QList<StreamInfo> got;
+        QVERIFY2(r->forEachStream([&](const StreamInfo& s) {
+            got.append(s);
+            return true;
+        }, &err), qPrintable(err));
+        QCOMPARE(got.size(), want.size());
+        QVERIFY(want.size() > 3);
+        for (qsizetype i = 0; i < got.size(); ++i) {
+            QCOMPARE(got[i].stream, want[i].stream);
+            QCOMPARE(got[i].events, want[i].events);
+            QCOMPARE(got[i].firstVersion, want[i].firstVersion);
+            QCOMPARE(got[i].lastVersion, want[i].lastVersion);
+            QCOMPARE(got[i].firstPosition, want[i].firstPosition);
+            QCOMPARE(got[i].lastPosition, want[i].lastPosition);
+            QCOMPARE(got[i].firstTime, want[i].firstTime);
+            QCOMPARE(got[i].lastTime, want[i].lastTime);
+        }
+        int seen = 0;
+        QVERIFY(r->forEachStream([&](const StreamInfo&) { return ++seen < 3; }, &err));
+        QCOMPARE(seen, 3);
+        // The default (a reader without its own listing) walks streams(): same result.
+        MemoryReader memory(m_events);
+        int memorySeen = 0;
+        QVERIFY(memory.forEachStream([&](const StreamInfo& s) { return s.stream == want[memorySeen++].stream; }));
+        QCOMPARE(memorySeen, want.size());
+    }
+
     void checkpoints()
     {
         QString err;

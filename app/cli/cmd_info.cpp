@@ -70,9 +70,11 @@ int runStreams(Invocation& inv)
     const QString pattern = inv.value(QStringLiteral("match"));
     const bool filter = inv.has(QStringLiteral("match"));
     QByteArray& line = outputBuffer(); // 200,000 streams: build each line in place
-    for (const StreamInfo& s : reader->streams()) {
+    // One stream at a time from the store: 2M streams list without holding them all.
+    QString error;
+    const bool ok = reader->forEachStream([&](const StreamInfo& s) {
         if (filter && !globMatch(pattern, s.stream))
-            continue;
+            return true;
         line += "{\"stream\":";
         appendJsonString(line, s.stream);
         line += ",\"events\":";
@@ -91,7 +93,10 @@ int runStreams(Invocation& inv)
         appendJsonTime(line, s.lastTime);
         line += "}\n";
         flushIfFull();
-    }
+        return true;
+    }, &error);
+    if (!ok)
+        return inv.inputError(error);
     return ExitOk;
 }
 

@@ -12,6 +12,14 @@ qint64 EventReader::count(const EventQuery& query, QString* error)
     return n;
 }
 
+bool EventReader::forEachStream(const std::function<bool(const StreamInfo&)>& sink, QString*)
+{
+    for (const StreamInfo& s : streams())
+        if (!sink(s))
+            break;
+    return true;
+}
+
 std::optional<Event> EventReader::eventAt(qint64 position, QString* error)
 {
     EventQuery q;

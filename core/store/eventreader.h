@@ -31,6 +31,10 @@ public:
     virtual StoreInfo info() = 0;
     /// All streams, ordered by name. Cheap: served from a summary, not by scanning events.
     virtual QList<StreamInfo> streams() = 0;
+    /// The same streams in the same order, one at a time (sink returns false to stop): a listing of millions
+    /// of streams without holding them all. Readers that page through a store override it; the default
+    /// walks streams(). False with *error when the listing failed part way (streams delivered stay valid).
+    virtual bool forEachStream(const std::function<bool(const StreamInfo&)>& sink, QString* error = nullptr);
     /// Streams the given events in query order. Returns false with *error set on failure
     /// (events already delivered stay valid).
     virtual bool read(const EventQuery& query, const EventCallback& sink, QString* error = nullptr) = 0;

@@ -268,7 +268,11 @@ StoreInfo SqliteStoreReader::info()
         s.events = m_actual.events;
         s.firstPosition = m_actual.firstPosition;
         s.lastPosition = m_actual.lastPosition;
-        s.streams = streams().size();
+        s.streams = 0;
+        forEachStream([&s](const StreamInfo&) {
+            ++s.streams;
+            return true;
+        });
     }
     if (m_badRows > 0)
         s.warnings << badRowsMessage();
@@ -334,12 +338,29 @@ QString SqliteStoreReader::badRowsMessage() const
 QList<StreamInfo> SqliteStoreReader::streams()
 {
     QList<StreamInfo> out;
-    // Both queries give (id, name, events, first/last version, first/last position, first/last time).
+    // The whole list is in memory anyway: its names are remembered for later reads by id.
+    listStreams([&](const StreamInfo& s) {
+        out.append(s);
+        return true;
+    }, nullptr, true);
+    return out;
+}
+
+bool SqliteStoreReader::forEachStream(const std::function<bool(const StreamInfo&)>& sink, QString* error)
+{
+    return listStreams(sink, error, false);
+}
+
+bool SqliteStoreReader::listStreams(const std::function<bool(const StreamInfo&)>& sink, QString* error, bool remember)
+{
+    // Both queries give (id, name, events, first/last version, first/last position, first/last time), one row
+    // at a time: a listing holds one stream, whatever the store's size (unless the caller keeps them).
     auto readRows = [&](SqlStatement& q) {
+        StreamInfo s;
         while (q.ok() && q.next()) {
-            StreamInfo s;
             s.stream = q.text(1);
-            rememberStream(q.int64(0), s.stream);
+            if (remember)
+                rememberStream(q.int64(0), s.stream);
             s.events = q.int64(2);
             s.firstVersion = q.int64(3);
             s.lastVersion = q.int64(4);
@@ -347,21 +368,25 @@ QList<StreamInfo> SqliteStoreReader::streams()
             s.lastPosition = q.int64(6);
             s.firstTime = timeAt(q, 7);
             s.lastTime = timeAt(q, 8);
-            out.append(s);
+            if (!sink(s))
+                return true;
         }
+        if (!q.ok() || q.rc() != SQLITE_DONE) {
+            setError(error, q.ok() ? q.rc() : sqlite3_errcode(m_db));
+            return false;
+        }
+        return true;
     };
     if (!summaryTrusted()) {
         // Recomputed from the events (one scan of the (stream, version) index and a lookup per stream's ends).
         SqlStatement q(m_db, "SELECT s.id, s.name, COUNT(*), MIN(e.version), MAX(e.version), MIN(e.position), MAX(e.position), "
                       "MIN(e.time), MAX(e.time) FROM events e JOIN streams s ON s.id = e.stream "
                       "WHERE typeof(e.stream) = 'integer' AND typeof(e.version) = 'integer' GROUP BY e.stream ORDER BY s.name");
-        readRows(q);
-        return out;
+        return readRows(q);
     }
     SqlStatement q(m_db, "SELECT id, name, events, first_version, last_version, first_position, last_position, first_time, "
                   "last_time FROM streams ORDER BY name");
-    readRows(q);
-    return out;
+    return readRows(q);
 }
 
 std::optional<qint64> SqliteStoreReader::streamId(const QString& name, qint64* firstVersion, qint64* lastVersion)

@@ -26,6 +26,7 @@ public:
 
     StoreInfo info() override;
     QList<StreamInfo> streams() override;
+    bool forEachStream(const std::function<bool(const StreamInfo&)>& sink, QString* error = nullptr) override;
     bool read(const EventQuery& query, const EventCallback& sink, QString* error = nullptr) override;
     qint64 count(const EventQuery& query, QString* error = nullptr) override;
     std::optional<Checkpoint> checkpointBefore(const QString& projection, const QString& stream,
@@ -40,6 +41,7 @@ public:
 private:
     SqliteStoreReader() = default;
     struct Filter;
+    bool listStreams(const std::function<bool(const StreamInfo&)>& sink, QString* error, bool remember);
     bool buildFilter(const EventQuery& q, Filter* f, QString* error);
     QString streamName(qint64 id);
     QString typeName(qint64 id);

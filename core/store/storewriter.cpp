@@ -155,6 +155,7 @@ struct StoreWriter::Impl
     StoreWriter::Options options;
     QHash<QString, QString> meta;
     std::vector<StreamState> streams;   ///< index = position in this vector
+    std::vector<size_t> dirty;          ///< append mode: streams whose summary changed since the last commit
     StreamTable streamIndex;            ///< name -> index into streams
     NameIndex typeIds;                  ///< name -> type id
     std::vector<std::pair<qint64, std::string>> newTypes;
@@ -165,6 +166,9 @@ struct StoreWriter::Impl
     qint64 sinceCommit = 0;
     SqlStatement insertEvent;
     SqlStatement insertIssue;
+    SqlStatement upsertStream;          ///< prepared once: a live cache flushes summaries at every commit
+    SqlStatement insertType;
+    std::string streamUtf8, typeUtf8, idUtf8;  ///< append(Event)'s reused conversion buffers
 
     ~Impl() { close(); }
 
@@ -172,6 +176,8 @@ struct StoreWriter::Impl
     {
         insertEvent.finalize();
         insertIssue.finalize();
+        upsertStream.finalize();
+        insertType.finalize();
         if (db)
             sqlite3_close_v2(db);
         db = nullptr;
@@ -411,11 +417,33 @@ bool StoreWriter::beginIfNeeded(QString* error)
     return true;
 }
 
+namespace {
+
+// UTF-8 of a name into a reused buffer: names are nearly always ASCII, copied byte by byte without the
+// allocation of QString::toUtf8(); anything else goes through toUtf8() (the same bytes either way).
+QByteArrayView utf8Of(const QString& s, std::string& buffer, QByteArray& other)
+{
+    const char16_t* p = reinterpret_cast<const char16_t*>(s.constData());
+    const size_t n = size_t(s.size());
+    buffer.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+        if (p[i] >= 0x80) {
+            other = s.toUtf8();
+            return other;
+        }
+        buffer[i] = char(p[i]);
+    }
+    return QByteArrayView(buffer.data(), qsizetype(n));
+}
+
+} // namespace
+
 bool StoreWriter::append(const Event& e, QString* error)
 {
-    const QByteArray stream = e.stream.toUtf8();
-    const QByteArray type = e.type.toUtf8();
-    const QByteArray id = e.id.toUtf8();
+    QByteArray otherStream, otherType, otherId;
+    const QByteArrayView stream = utf8Of(e.stream, d->streamUtf8, otherStream);
+    const QByteArrayView type = utf8Of(e.type, d->typeUtf8, otherType);
+    const QByteArrayView id = utf8Of(e.id, d->idUtf8, otherId);
     RawEvent r;
     r.position = e.position;
     r.stream = stream;
@@ -532,6 +560,10 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
     }
     ++s.events;
     s.lastPosition = position;
+    // A commit in append mode rewrites the summaries of the streams it changed, not of every stream the
+    // cache holds (a live cache commits several times a second).
+    if (m_appendMode && !s.dirty)
+        d->dirty.push_back(size_t(&s - d->streams.data()));
     s.dirty = true;
     s.minNewVersion = s.touched ? std::min(s.minNewVersion, version) : version;
     s.touched = true;
@@ -553,11 +585,14 @@ bool StoreWriter::flushSummaries(QString* error)
 {
     if (!beginIfNeeded(error))
         return false;
-    SqlStatement up;
-    if (!up.prepare(d->db, "INSERT OR REPLACE INTO streams(id, name, events, first_version, last_version, "
-                           "first_position, last_position, first_time, last_time) VALUES(?,?,?,?,?,?,?,?,?)", kPersistent))
+    SqlStatement& up = d->upsertStream;
+    if (!up.ok() && !up.prepare(d->db, "INSERT OR REPLACE INTO streams(id, name, events, first_version, last_version, "
+                                       "first_position, last_position, first_time, last_time) VALUES(?,?,?,?,?,?,?,?,?)",
+                                kPersistent))
         return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
-    for (StreamState& s : d->streams) {
+    const size_t count = m_appendMode ? d->dirty.size() : d->streams.size();
+    for (size_t i = 0; i < count; ++i) {
+        StreamState& s = d->streams[m_appendMode ? d->dirty[i] : i];
         if (!s.dirty)
             continue;
         sqlite3_bind_int64(up.handle(), 1, s.id);
@@ -575,8 +610,9 @@ bool StoreWriter::flushSummaries(QString* error)
             return fail(error, store::describeError(d->db, rc));
         s.dirty = false;
     }
-    SqlStatement ty;
-    if (!ty.prepare(d->db, "INSERT OR IGNORE INTO types(id, name) VALUES(?,?)", kPersistent))
+    d->dirty.clear();
+    SqlStatement& ty = d->insertType;
+    if (!ty.ok() && !ty.prepare(d->db, "INSERT OR IGNORE INTO types(id, name) VALUES(?,?)", kPersistent))
         return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
     for (const auto& [id, name] : d->newTypes) {
         sqlite3_bind_int64(ty.handle(), 1, id);
@@ -734,7 +770,11 @@ bool StoreWriter::finish(QString* error)
     if (!flushSummaries(&err))
         return bail(err);
     if (!d->indexesBuilt) {
-        if (!store::exec(d->db, store::kCreateIndexes, &err))
+        // CREATE INDEX sorts the keys in runs of the page cache's size, then merges the runs. Runs of 1 MB stay in
+        // the CPU's cache and sort about twice as fast as one 64 MB run (whose list merge misses the cache on every
+        // step): 0.7 s instead of 1.3 s of CPU for the (stream, version) index of 1M events (docs/import.md).
+        if (!store::exec(d->db, "PRAGMA cache_size=-1024", &err) || !store::exec(d->db, store::kCreateIndexes, &err) ||
+            !store::exec(d->db, "PRAGMA cache_size=-65536", &err))
             return bail(QStringLiteral("cannot build the indexes (%1)").arg(err));
         d->indexesBuilt = true;
     }

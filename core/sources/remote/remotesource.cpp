@@ -1,5 +1,6 @@
 #include "sources/remote/remotesource.h"
 
+#include "sources/remote/pagepipe_p.h"
 #include "sources/sourceregistry.h"
 #include "store/sqlitestore.h"
 #include "store/storewriter.h"
@@ -12,7 +13,11 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QMutex>
+#include <QScopeGuard>
 #include <QUrlQuery>
+
+#include <atomic>
+#include <thread>
 
 namespace chronoscope {
 
@@ -90,7 +95,7 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
     // of the cache costs a sync of the file and readers need no more than a few refreshes a second.
     QElapsedTimer sinceCommit;
     bool committedOnce = false;
-    bool tailing = false;
+    std::atomic<bool> tailing{false};
     qint64 uncommitted = 0;
     auto commitNow = [&]() {
         if (options.live && !writer->commit(&writeError))
@@ -102,26 +107,49 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
             options.committed(writer->eventCount(), writer->nextPosition() - 1);
         return true;
     };
-    const PageSink sink = [&](const QList<Event>& page) {
-        for (const Event& e : page) {
-            QString ae;
-            if (!writer->append(e, &ae)) {
-                if (writer->lastWasDuplicate()) {
-                    ++duplicates;
-                    continue;
+    // The client reads on this thread; a second thread writes the cache. Pages pass through a bounded pipe, so
+    // the next page is fetched and mapped while the last one is inserted (docs/remote.md "Budgets"). Everything
+    // the writer touches above (writer, counters, writeError) belongs to the writing thread until drain().
+    remote::PagePipe<QList<Event>> pipe(4);
+    std::thread writing([&] {
+        while (std::optional<QList<Event>> page = pipe.pop()) {
+            bool ok = true;
+            for (const Event& e : *page) {
+                QString ae;
+                if (!writer->append(e, &ae)) {
+                    if (writer->lastWasDuplicate()) {
+                        ++duplicates;
+                        continue;
+                    }
+                    writeError = ae;
+                    ok = false;
+                    break;
                 }
-                writeError = ae;
-                return false;
             }
+            if (ok) {
+                uncommitted += page->size();
+                // Tailing: every page as it comes (the pipe is empty between live pages anyway).
+                if (!committedOnce || (tailing && pipe.waiting() == 0) || sinceCommit.elapsed() >= options.commitIntervalMs)
+                    ok = commitNow();
+            }
+            if (!ok) {
+                pipe.close(/*dropQueued=*/true);  // the reading side's next push fails and the read stops
+                return;
+            }
+            pipe.done();
         }
-        uncommitted += page.size();
-        if (!committedOnce || tailing || sinceCommit.elapsed() >= options.commitIntervalMs)
-            return commitNow();
-        return true;
+    });
+    auto stopWriting = qScopeGuard([&] {
+        pipe.close();
+        writing.join();
+    });
+    const PageSink sink = [&](const QList<Event>& page) {
+        return pipe.push(page);
     };
 
     QString readError;
     bool ok = client->read(options.scope, sink, &readError);
+    pipe.drain();
     if (writeError.isEmpty() && (uncommitted > 0 || !committedOnce))
         commitNow();
     if (ok && writeError.isEmpty() && options.follow && !options.cancel.isCancelled()) {
@@ -130,7 +158,13 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
         if (options.progress)
             options.progress(writer->eventCount(), writer->eventCount(), QStringLiteral("following"));
         ok = client->tail(sink, &readError);
+        pipe.drain();
+        if (writeError.isEmpty() && uncommitted > 0)
+            commitNow();
     }
+    stopWriting.dismiss();
+    pipe.close();
+    writing.join();
     result->cancelled = options.cancel.isCancelled();
     if (!writeError.isEmpty()) {
         ok = false;
