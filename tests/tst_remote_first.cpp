@@ -98,6 +98,15 @@ private Q_SLOTS:
                                              "SELECT i, 0, timestamp '2026-03-01' + i * interval '1 minute', 's-' || i, "
                                              "'T', '{}', '{}', gen_random_uuid() FROM generate_series(1, 50) i; ANALYZE "
                                              "messages")));
+        // Python eventsourcing's table (its time lives inside the state): the position axis.
+        QVERIFY(run(m_bareDb, QStringLiteral("CREATE TABLE shop_events (originator_id uuid NOT NULL, originator_version "
+                                             "integer NOT NULL, topic text, state bytea, notification_id bigserial, PRIMARY "
+                                             "KEY (originator_id, originator_version)); CREATE UNIQUE INDEX "
+                                             "shop_events_notification_id_idx ON shop_events (notification_id); INSERT "
+                                             "INTO shop_events (originator_id, originator_version, topic, state) SELECT "
+                                             "md5((i % 6)::text)::uuid, i, 'shop.domain:Cart.ItemAdded', "
+                                             "convert_to('{\"n\":' || i || '}', 'UTF8') FROM generate_series(1, 90) i; "
+                                             "ANALYZE shop_events")));
         m_all = readAll(uri(m_db));
         QCOMPARE(m_all.size(), 400);
     }
@@ -159,6 +168,41 @@ private Q_SLOTS:
         QCOMPARE(d.total(), whole ? qint64(expected.size()) : inRange);
     }
 
+    void positionAxisEqualsFullRead()
+    {
+        QString error;
+        const QString u = uri(m_bareDb, QStringLiteral("?layout=eventsourcing"));
+        auto src = open(u, &error);
+        QVERIFY2(src, qPrintable(error));
+        QCOMPARE(src->layout(), QStringLiteral("eventsourcing-postgresql"));
+        QCOMPARE(src->axis(), RemoteAxis::Position);
+        const QList<Event> all = readAll(u);
+        QCOMPARE(all.size(), 90);
+        RemoteSummary s;
+        QVERIFY2(src->summary(&s, &error), qPrintable(error));
+        QCOMPARE(s.firstPosition, all.first().position);
+        QCOMPARE(s.lastPosition, all.last().position);
+        RemoteDensity d;
+        QVERIFY2(src->density(s.firstPosition + 5, s.lastPosition - 3, 8, &d, &error), qPrintable(error));
+        QList<qint64> want(d.counts.size(), 0);
+        for (const Event& e : all)
+            if (e.position >= d.from && e.position <= d.to)
+                ++want[int((e.position - d.from) / d.binWidth)];
+        QCOMPARE(d.counts, want);
+        QList<RemoteStreamCount> streams;
+        QVERIFY2(src->streams(QString(), 100, &streams, &error), qPrintable(error));
+        QCOMPARE(streams.size(), 6);
+        QCOMPARE(streams.first().events, qint64(15));
+        // The primary key serves position windows: no advice about the axis.
+        for (const IndexAdvice& a : src->advice())
+            QVERIFY2(a.column != u"notification_id", qPrintable(a.text()));
+        QList<Event> got;
+        bool truncated = false;
+        QVERIFY2(src->window(all[10].position, all[19].position, 100, &got, &truncated, &error), qPrintable(error));
+        QCOMPARE(got.size(), 10);
+        QCOMPARE(got.first().data, all[10].data);
+    }
+
     void streamListEqualsFullRead_data()
     {
         QTest::addColumn<QString>("streams");
@@ -188,7 +232,7 @@ private Q_SLOTS:
             QVERIFY2(src->streams(after, page, &list, &error), qPrintable(error));
             QVERIFY(list.size() <= page);
             for (const RemoteStreamCount& c : list)
-                got[c.stream] = {c.events, c.lastPosition};
+                got[c.stream] = {c.events, c.lastVersion};
             if (list.size() < page)
                 break;
             after = list.last().stream;

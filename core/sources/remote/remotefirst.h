@@ -48,7 +48,7 @@ struct RemoteStreamCount
 {
     QString stream;
     qint64 events = 0;
-    qint64 lastPosition = 0;
+    qint64 lastVersion = 0;  ///< the stream's highest version as stored
 };
 
 struct RemoteSummary
@@ -115,10 +115,11 @@ private:
     qint64 m_hits = 0, m_misses = 0;
 };
 
-/// How a remote-first source behaves. The URI's query items win over these (the app's settings).
+/// How a remote-first source behaves. The URI's query items win over these.
 struct RemoteFirstOptions
 {
-    /// The LRU's size (setting "remote/cacheLimitMB"; URI "cache=64MB", "cache=500k", "cache=1048576").
+    /// The LRU's size: the caller's setting (the app's remote-first view is to pass its setting here);
+    /// the URI's "cache=64MB", "cache=500k", "cache=1048576" wins.
     qint64 cacheLimitBytes = EventLruCache::kDefaultLimit;
     /// A query whose needed index is missing: run it and report the advice (false), or refuse it with
     /// the advice as the error (true; URI "fullscan=refuse", default "fullscan=warn").
