@@ -362,10 +362,11 @@ private Q_SLOTS:
             queries << a.query;
             QCOMPARE(a.column, QStringLiteral("time"));
             QVERIFY2(a.createIndex.contains(QLatin1String("USING brin (\"time\")")), qPrintable(a.createIndex));
-            QVERIFY2(a.plan.contains(QLatin1String("Scan")), qPrintable(a.plan));
+            QVERIFY2(a.plan.contains(QLatin1String("Seq Scan")), qPrintable(a.plan));
+            QCOMPARE(a.rows, qint64(400));  // a sequential scan reads the whole table
             QVERIFY(a.text().contains(a.createIndex));
         }
-        QCOMPARE(queries, (QStringList{QStringLiteral("density over a time window"), QStringLiteral("events of a time window")}));
+        QCOMPARE(queries, (QStringList{QStringLiteral("time-window density"), QStringLiteral("time-window events")}));
         // The bare table lacks the stream index too.
         auto bare = open(uri(m_bareDb), &error);
         QVERIFY2(bare, qPrintable(error));

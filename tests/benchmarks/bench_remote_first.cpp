@@ -42,6 +42,7 @@ int fail(const QString& what, const QString& error)
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as it is measured, also into a pipe
     QStringList args = app.arguments().mid(1);
     if (args.isEmpty()) {
         std::fprintf(stderr, "usage: bench_remote_first URI [--bins N] [--scrub N] [--no-exact]\n");

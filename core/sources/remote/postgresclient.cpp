@@ -1361,7 +1361,11 @@ private:
                     const auto m = scan.match(r.text(i, 0));
                     if (m.hasMatch() && m.captured(1).contains(QLatin1String("Scan"))) {
                         a.plan = m.captured(1);
-                        a.rows = m.captured(2).toLongLong();
+                        // A sequential scan reads the whole table whatever it returns; another node reads
+                        // about what it returns.
+                        a.rows = a.plan.contains(QLatin1String("Seq Scan")) && m_reltuples > 0
+                                     ? m_reltuples
+                                     : m.captured(2).toLongLong();
                         break;
                     }
                 }
@@ -1382,9 +1386,9 @@ private:
             params << QByteArray::number(t - 60000) << QByteArray::number(t);
             const QString range = rangeCondition(QStringLiteral("$%1::bigint").arg(k + 1), QStringLiteral("$%1::bigint").arg(k + 2));
             const QString where = m_client.whereClause(false, false);
-            add(kWindowDensity, QStringLiteral("density over a time window"), col, create,
+            add(kWindowDensity, QStringLiteral("time-window density"), col, create,
                 QStringLiteral("SELECT count(*) FROM %1 WHERE %2 AND %3").arg(table, where, range), params);
-            add(kWindowEvents, QStringLiteral("events of a time window"), col, create,
+            add(kWindowEvents, QStringLiteral("time-window events"), col, create,
                 QStringLiteral("SELECT %1 FROM %2 WHERE %3 AND %4 ORDER BY %5 LIMIT 500")
                     .arg(m_client.m_posCol, table, where, range, m_client.m_posCol),
                 params);

@@ -26,11 +26,11 @@ int RemoteDensity::binOf(qint64 value) const
 
 QString IndexAdvice::text() const
 {
-    QString s = QStringLiteral("The %1 needs an index on %2, which the server lacks").arg(query, column);
+    QString s = QStringLiteral("The %1 query needs an index on \"%2\", which the server lacks").arg(query, column);
     if (!plan.isEmpty())
-        s += QStringLiteral(": its plan is \"%1\"").arg(plan);
+        s += QStringLiteral(": the server plans a %1").arg(plan);
     if (rows >= 0)
-        s += QStringLiteral(" over about %1 rows").arg(rows);
+        s += QStringLiteral(", reading about %1 rows").arg(rows);
     s += QStringLiteral(". An administrator can add it with: %1").arg(createIndex);
     return s;
 }

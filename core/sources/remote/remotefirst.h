@@ -68,11 +68,11 @@ struct RemoteSummary
 /// A query the server can only answer by reading the whole table, and the index that would fix it.
 struct IndexAdvice
 {
-    QString query;        ///< what Chronoscope asked: "density over a time window", "stream list", ...
+    QString query;        ///< what Chronoscope asks: "time-window density", "time-window events", "stream list"
     QString column;       ///< the column the query filters, groups or orders by
     QString createIndex;  ///< the statement an administrator may run (Chronoscope never runs it)
     QString plan;         ///< the server's plan for the query (EXPLAIN, first line), e.g. "Seq Scan on messages"
-    qint64 rows = -1;     ///< rows the server estimates it would read
+    qint64 rows = -1;     ///< rows the server would read (a sequential scan: the table's estimated rows)
     QString text() const; ///< one sentence for the status bar / CLI
 };
 
