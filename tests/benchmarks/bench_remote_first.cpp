@@ -115,12 +115,17 @@ int main(int argc, char** argv)
         if (!src->density(from, to, bins, &d, &error))
             return fail(QStringLiteral("density"), error);
         lap("exact density (server GROUP BY)");
-        double worst = 0;
-        for (int i = 0; i < d.counts.size() && i < estimate.counts.size(); ++i)
+        double worst = 0, sumErr = 0, sum = 0;
+        for (int i = 0; i < d.counts.size() && i < estimate.counts.size(); ++i) {
             if (d.counts[i] > 0)
                 worst = std::max(worst, std::abs(double(estimate.counts[i] - d.counts[i])) / double(d.counts[i]));
-        std::printf("events counted: %lld (estimated %lld); worst bin of the estimate off by %.1f%%\n",
-                    static_cast<long long>(d.total()), static_cast<long long>(s.estimatedEvents), worst * 100);
+            sumErr += std::abs(double(estimate.counts[i] - d.counts[i]));
+            sum += double(d.counts[i]);
+        }
+        std::printf("events counted: %lld (estimated %lld); estimate off by %.1f%% of the events over all bins, "
+                    "%.1f%% in the worst bin\n",
+                    static_cast<long long>(d.total()), static_cast<long long>(s.estimatedEvents),
+                    sum > 0 ? sumErr / sum * 100 : 0.0, worst * 100);
     }
     std::printf("layout: %s; positions %lld..%lld; ~%lld streams\n", qPrintable(src->describe()),
                 static_cast<long long>(s.firstPosition), static_cast<long long>(s.lastPosition),

@@ -4,6 +4,9 @@
 # open -> first density / stream list times and the local cache size.
 #   tests/benchmarks/remote_first_messagedb.sh load   [N]   # a throwaway PostgreSQL under $WORK, N messages
 #   tests/benchmarks/remote_first_messagedb.sh run          # measure (builds bench_remote_first)
+#   tests/benchmarks/remote_first_messagedb.sh index        # plays the administrator: adds the BRIN index on
+#                                                           # time that the advice names (Chronoscope never does)
+#   ARGS="--no-exact --scrub 0" ... run                     # arguments for bench_remote_first
 #   tests/benchmarks/remote_first_messagedb.sh stop         # stops the server, deletes $WORK
 # Environment: WORK (default /tmp/chronoscope-remote-first), BUILD (default build/release).
 # The loader drops Message DB's indexes, COPYs, then recreates them with Message DB's own index scripts
@@ -63,9 +66,20 @@ SQL
   exit 0
 fi
 
+if [ "$cmd" = index ]; then
+  t0=$(date +%s%N)
+  psql -h 127.0.0.1 -p "$(port)" -U postgres -d message_store -v ON_ERROR_STOP=1 \
+    -c 'CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_time_brin ON "message_store"."messages" USING brin ("time")'
+  echo "BRIN index on time: $(( ($(date +%s%N) - t0) / 1000000 )) ms, $(psql -h 127.0.0.1 -p "$(port)" -U postgres \
+    -d message_store -Atc "SELECT pg_size_pretty(pg_relation_size('message_store.messages_time_brin'))")"
+  exit 0
+fi
+
 if [ "$cmd" = run ]; then
   cmake --build "$BUILD" --target bench_remote_first >/dev/null
-  "$BUILD/tests/benchmarks/bench_remote_first" "postgresql://postgres@127.0.0.1:$(port)/message_store${QUERY:-}"
+  # The exact whole-store density reads every row: a long statement timeout (ms).
+  # shellcheck disable=SC2086
+  "$BUILD/tests/benchmarks/bench_remote_first" "postgresql://postgres@127.0.0.1:$(port)/message_store?timeout=600000${QUERY:-}" ${ARGS:-}
   exit 0
 fi
 echo "unknown command $cmd" >&2
