@@ -393,6 +393,13 @@ private Q_SLOTS:
         QVERIFY(after->advice().isEmpty());
         QVERIFY2(after->density(m_all[10].time, m_all[20].time, 5, &d, &error), qPrintable(error));
         QCOMPARE(d.total(), qint64(11));
+        QList<Event> got;
+        bool truncated = true;
+        QVERIFY2(after->window(m_all[10].time, m_all[20].time, 4, &got, &truncated, &error), qPrintable(error));
+        QVERIFY(truncated);
+        QCOMPARE(got.size(), 4);
+        QCOMPARE(got.first().position, m_all[10].position);  // oldest first, by position
+        QCOMPARE(got.last().position, m_all[13].position);
         QVERIFY(run(m_db, QStringLiteral("DROP INDEX message_store.messages_time_test")));
     }
 
