@@ -997,7 +997,8 @@ public:
         if (m_axis == RemoteAxis::Time && !r.isNull(0, 0)) {
             const QString ms = msExpr();
             PgResult t;
-            if (hasIndexOn(m_client.m_timeCol)) {
+            if (m_ordered.contains(m_client.m_timeCol)) {
+                // A btree gives min and max in two probes (a BRIN index serves ranges, not min/max).
                 if (!exec(QStringLiteral("SELECT floor(extract(epoch from min(%1)) * 1000)::bigint, floor(extract(epoch "
                                          "from max(%1)) * 1000)::bigint FROM %2 WHERE %3")
                               .arg(m_client.m_timeCol, m_client.m_table, where),
@@ -1005,7 +1006,7 @@ public:
                     return false;
                 s.exactTimeRange = true;
             } else {
-                // Without an index on the time column min/max would read every row: the times at the two ends
+                // Without a btree on the time column min/max would read every row: the times at the two ends
                 // of the primary key, widened by the ends of the statistics' histogram.
                 const QList<QByteArray> params{QByteArray::number(s.firstPosition), QByteArray::number(s.lastPosition)};
                 if (!exec(QStringLiteral("SELECT (SELECT %1 FROM %2 WHERE %3 = $1), (SELECT %1 FROM %2 WHERE %3 = $2)")
@@ -1290,13 +1291,17 @@ private:
     {
         const QByteArray table = m_client.m_table.toUtf8();
         PgResult r;
-        if (!exec(QStringLiteral("SELECT a.attname FROM pg_index x LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid "
-                                 "AND a.attnum = x.indkey[0] WHERE x.indrelid = $1::regclass AND x.indisvalid AND "
-                                 "a.attname IS NOT NULL"),
+        if (!exec(QStringLiteral("SELECT a.attname, am.amname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN "
+                                 "pg_am am ON am.oid = i.relam LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND "
+                                 "a.attnum = x.indkey[0] WHERE x.indrelid = $1::regclass AND x.indisvalid AND a.attname "
+                                 "IS NOT NULL"),
                   {table}, &r, error))
             return false;
-        for (int i = 0; i < r.rows(); ++i)
+        for (int i = 0; i < r.rows(); ++i) {
             m_indexed.insert(r.text(i, 0));
+            if (r.text(i, 1) == u"btree")
+                m_ordered.insert(r.text(i, 0));
+        }
         PgResult c;
         if (!exec(QStringLiteral("SELECT n.nspname, c.relname, c.reltuples::bigint FROM pg_class c JOIN pg_namespace n "
                                  "ON n.oid = c.relnamespace WHERE c.oid = $1::regclass"),
@@ -1429,7 +1434,8 @@ private:
     RemoteScope m_scope;
     RemoteAxis m_axis = RemoteAxis::Time;
     QString m_versionCol, m_streamRaw, m_schemaName, m_tableName;
-    QSet<QString> m_indexed;
+    QSet<QString> m_indexed;  ///< columns leading a valid index (any method: ranges)
+    QSet<QString> m_ordered;  ///< columns leading a btree (order, min/max)
     QList<qint64> m_histogram;
     qint64 m_reltuples = -1;
     qint64 m_streamDistinct = -1;

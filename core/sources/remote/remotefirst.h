@@ -56,7 +56,7 @@ struct RemoteSummary
     RemoteAxis axis = RemoteAxis::Time;
     qint64 firstPosition = 0;  ///< from the primary key (exact)
     qint64 lastPosition = 0;
-    /// The time range. Exact (min/max) when the time column has an index; else the times of the first and
+    /// The time range. Exact (min/max) when the time column leads a btree index; else the times of the first and
     /// last positions widened by the statistics' histogram ends (exactTimeRange = false).
     TimeMs firstTime = kNoTime;
     TimeMs lastTime = kNoTime;
