@@ -100,6 +100,14 @@ int main(int argc, char** argv)
     if (!src->around(cursor, 100, 100, &events, &error))
         return fail(QStringLiteral("around"), error);
     lap("cursor neighbourhood (100+100)");
+    {
+        // Zoomed in to 1% of the range: the exact counts of what is on screen.
+        RemoteDensity zoomed;
+        const qint64 span = std::max<qint64>(1, (to - from) / 100);
+        if (!src->density(mid, mid + span, 200, &zoomed, &error))
+            std::printf("zoomed density failed: %s\n", qPrintable(error));
+        lap("exact density, zoomed to 1%");
+    }
     qint64 maxCache = 0;
     for (int i = 0; i < scrub; ++i) {
         const qint64 at = from + (to - from) / std::max(1, scrub) * i;
