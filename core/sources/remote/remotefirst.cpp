@@ -18,19 +18,17 @@ qint64 RemoteDensity::total() const
 
 int RemoteDensity::binOf(qint64 value) const
 {
-    if (counts.isEmpty() || binWidth <= 0)
-        return 0;
+    if (counts.isEmpty() || binWidth <= 0) return 0;
     const qint64 b = value < from ? 0 : (value - from) / binWidth;
     return int(std::clamp<qint64>(b, 0, counts.size() - 1));
 }
 
 QString IndexAdvice::text() const
 {
-    QString s = QStringLiteral("The %1 query needs an index on \"%2\", which the server lacks").arg(query, column);
-    if (!plan.isEmpty())
-        s += QStringLiteral(": the server plans a %1").arg(plan);
-    if (rows >= 0)
-        s += QStringLiteral(", reading about %1 rows").arg(rows);
+    QString s =
+        QStringLiteral("The %1 query needs an index on \"%2\", which the server lacks").arg(query, column);
+    if (!plan.isEmpty()) s += QStringLiteral(": the server plans a %1").arg(plan);
+    if (rows >= 0) s += QStringLiteral(", reading about %1 rows").arg(rows);
     s += QStringLiteral(". An administrator can add it with: %1").arg(createIndex);
     return s;
 }
@@ -72,8 +70,7 @@ std::shared_ptr<const QList<Event>> EventLruCache::put(const QString& key, QList
         m_order.erase(it.value());
         m_index.erase(it);
     }
-    if (bytes > m_limit)
-        return shared;  // bigger than the whole cache: used once, not kept
+    if (bytes > m_limit) return shared; // bigger than the whole cache: used once, not kept
     evictTo(m_limit - bytes);
     m_order.push_front(Entry{key, shared, bytes});
     m_index.insert(key, m_order.begin());
@@ -99,59 +96,67 @@ void EventLruCache::evictTo(qint64 limit)
 
 bool parseCacheSize(const QString& text, qint64* bytes, QString* error)
 {
-    static const QRegularExpression re(QStringLiteral("^\\s*(\\d+(?:\\.\\d+)?)\\s*([kKmMgG]?)(?:i?[bB])?\\s*$"));
+    static const QRegularExpression re(
+        QStringLiteral("^\\s*(\\d+(?:\\.\\d+)?)\\s*([kKmMgG]?)(?:i?[bB])?\\s*$"));
     const auto m = re.match(text);
     bool ok = false;
     const double n = m.hasMatch() ? m.captured(1).toDouble(&ok) : 0;
     if (!ok) {
         if (error)
-            *error = QStringLiteral("'%1' is not a cache size (a number of bytes, or with k, MB or GB)").arg(text);
+            *error =
+                QStringLiteral("'%1' is not a cache size (a number of bytes, or with k, MB or GB)").arg(text);
         return false;
     }
     double scale = 1;
     const QString unit = m.captured(2).toLower();
     switch (unit.isEmpty() ? u' ' : unit.at(0).unicode()) {
-    case 'k': scale = 1024.0; break;
-    case 'm': scale = 1024.0 * 1024; break;
-    case 'g': scale = 1024.0 * 1024 * 1024; break;
-    default: break;
+    case 'k':
+        scale = 1024.0;
+        break;
+    case 'm':
+        scale = 1024.0 * 1024;
+        break;
+    case 'g':
+        scale = 1024.0 * 1024 * 1024;
+        break;
+    default:
+        break;
     }
     const double v = n * scale;
     if (v > 1024.0 * 1024 * 1024 * 1024) {
-        if (error)
-            *error = QStringLiteral("cache size '%1' is larger than 1 TB").arg(text);
+        if (error) *error = QStringLiteral("cache size '%1' is larger than 1 TB").arg(text);
         return false;
     }
     *bytes = qint64(v);
     return true;
 }
 
-std::unique_ptr<RemoteFirstSource> createRemoteFirstSource(const QString& uri, const RemoteFirstOptions& options,
-                                                           QString* error)
+std::unique_ptr<RemoteFirstSource> createRemoteFirstSource(const QString& uri,
+                                                           const RemoteFirstOptions& options, QString* error)
 {
     RemoteEndpoint ep;
-    if (!RemoteEndpoint::parse(uri, &ep, error))
-        return nullptr;
+    if (!RemoteEndpoint::parse(uri, &ep, error)) return nullptr;
     if (ep.scheme != u"postgresql" && ep.scheme != u"postgres") {
         if (error)
-            *error = QStringLiteral("%1: remote-first reading is made for the PostgreSQL stores (postgresql://); "
-                                    "open this one as a cached remote instead")
-                         .arg(ep.display);
+            *error =
+                QStringLiteral("%1: remote-first reading is made for the PostgreSQL stores (postgresql://); "
+                               "open this one as a cached remote instead")
+                    .arg(ep.display);
         return nullptr;
     }
     RemoteFirstOptions opts = options;
     if (const QString cache = ep.option(QStringLiteral("cache")); !cache.isEmpty()) {
         QString why;
         if (!parseCacheSize(cache, &opts.cacheLimitBytes, &why)) {
-            if (error)
-                *error = QStringLiteral("%1: %2").arg(ep.display, why);
+            if (error) *error = QStringLiteral("%1: %2").arg(ep.display, why);
             return nullptr;
         }
     }
     if (const QString fs = ep.option(QStringLiteral("fullscan")).toLower(); !fs.isEmpty()) {
         if (fs != u"warn" && fs != u"refuse") {
             if (error)
-                *error = QStringLiteral("%1: fullscan must be 'warn' or 'refuse', not '%2'").arg(ep.display, fs);
+                *error =
+                    QStringLiteral("%1: fullscan must be 'warn' or 'refuse', not '%2'").arg(ep.display, fs);
             return nullptr;
         }
         opts.refuseFullScans = fs == u"refuse";

@@ -48,31 +48,31 @@ struct RemoteStreamCount
 {
     QString stream;
     qint64 events = 0;
-    qint64 lastVersion = 0;  ///< the stream's highest version as stored
+    qint64 lastVersion = 0; ///< the stream's highest version as stored
 };
 
 struct RemoteSummary
 {
     RemoteAxis axis = RemoteAxis::Time;
-    qint64 firstPosition = 0;  ///< from the primary key (exact)
+    qint64 firstPosition = 0; ///< from the primary key (exact)
     qint64 lastPosition = 0;
-    /// The time range. Exact (min/max) when the time column leads a btree index; else the times of the first and
-    /// last positions widened by the statistics' histogram ends (exactTimeRange = false).
+    /// The time range. Exact (min/max) when the time column leads a btree index; else the times of the first
+    /// and last positions widened by the statistics' histogram ends (exactTimeRange = false).
     TimeMs firstTime = kNoTime;
     TimeMs lastTime = kNoTime;
     bool exactTimeRange = false;
-    qint64 estimatedEvents = -1;   ///< pg_class.reltuples; -1 when the table was never analysed
-    qint64 estimatedStreams = -1;  ///< from pg_stats.n_distinct; -1 when unknown
+    qint64 estimatedEvents = -1;  ///< pg_class.reltuples; -1 when the table was never analysed
+    qint64 estimatedStreams = -1; ///< from pg_stats.n_distinct; -1 when unknown
 };
 
 /// A query the server can only answer by reading the whole table, and the index that would fix it.
 struct IndexAdvice
 {
-    QString query;        ///< what Chronoscope asks: "time-window density", "time-window events", "stream list"
-    QString column;       ///< the column the query filters, groups or orders by
-    QString createIndex;  ///< the statement an administrator may run (Chronoscope never runs it)
-    QString plan;         ///< the server's plan for the query (EXPLAIN, first line), e.g. "Seq Scan on messages"
-    qint64 rows = -1;     ///< rows the server would read (a sequential scan: the table's estimated rows)
+    QString query;  ///< what Chronoscope asks: "time-window density", "time-window events", "stream list"
+    QString column; ///< the column the query filters, groups or orders by
+    QString createIndex; ///< the statement an administrator may run (Chronoscope never runs it)
+    QString plan;     ///< the server's plan for the query (EXPLAIN, first line), e.g. "Seq Scan on messages"
+    qint64 rows = -1; ///< rows the server would read (a sequential scan: the table's estimated rows)
     QString text() const; ///< one sentence for the status bar / CLI
 };
 
@@ -108,7 +108,7 @@ private:
         qint64 bytes = 0;
     };
     void evictTo(qint64 limit);
-    std::list<Entry> m_order;  ///< most recently used first
+    std::list<Entry> m_order; ///< most recently used first
     QHash<QString, std::list<Entry>::iterator> m_index;
     qint64 m_limit;
     qint64 m_bytes = 0;
@@ -127,7 +127,8 @@ struct RemoteFirstOptions
     CancelToken cancel;
 };
 
-/// Parses a cache size: a number of bytes with an optional unit k/KB/KiB, M/MB/MiB, G/GB/GiB (all 1024-based).
+/// Parses a cache size: a number of bytes with an optional unit k/KB/KiB, M/MB/MiB, G/GB/GiB (all
+/// 1024-based).
 bool parseCacheSize(const QString& text, qint64* bytes, QString* error);
 
 class RemoteFirstSource
@@ -152,7 +153,8 @@ public:
     /// Streams with their event counts, by name after `after` (keyset paging), at most `limit`.
     virtual bool streams(const QString& after, int limit, QList<RemoteStreamCount>* out, QString* error) = 0;
     /// The events of [from, to] on the axis, oldest first, at most `limit` (*truncated when there are more).
-    virtual bool window(qint64 from, qint64 to, int limit, QList<Event>* out, bool* truncated, QString* error) = 0;
+    virtual bool window(qint64 from, qint64 to, int limit, QList<Event>* out, bool* truncated,
+                        QString* error) = 0;
     /// The cursor's neighbourhood: up to `before` events at or before `position` and `after` events after it.
     virtual bool around(qint64 position, int before, int after, QList<Event>* out, QString* error) = 0;
     /// What the server would need to answer every query above without a whole-table read; also filled as
@@ -169,7 +171,7 @@ protected:
 /// A remote-first source for a URI (postgresql:// / postgres:// only, with the scope of its query items:
 /// streams=, layout=, schema=, app=, cache=, fullscan=). Null with *error for another scheme or a bad option.
 /// Call open() next.
-std::unique_ptr<RemoteFirstSource> createRemoteFirstSource(const QString& uri, const RemoteFirstOptions& options,
-                                                           QString* error);
+std::unique_ptr<RemoteFirstSource> createRemoteFirstSource(const QString& uri,
+                                                           const RemoteFirstOptions& options, QString* error);
 
 } // namespace chronoscope
