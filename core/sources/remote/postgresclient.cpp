@@ -10,7 +10,10 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
+#include <QSet>
 
+#include <cmath>
 #include <limits>
 
 #ifdef CHRONOSCOPE_HAVE_LIBPQ
@@ -28,6 +31,13 @@ std::unique_ptr<RemoteClient> makePostgresClient(const RemoteEndpoint& ep, QStri
         *error = QStringLiteral("%1: this build of Chronoscope has no PostgreSQL support (libpq was not found "
                                 "when it was built)")
                      .arg(ep.display);
+    return nullptr;
+}
+
+std::unique_ptr<RemoteFirstSource> makePostgresRemoteFirst(const RemoteEndpoint& ep, const RemoteFirstOptions&,
+                                                           QString* error)
+{
+    makePostgresClient(ep, error);  // names what this build lacks
     return nullptr;
 }
 
@@ -224,8 +234,12 @@ SqlGlob globCondition(const QString& glob, const QString& column, int param, boo
     return out;
 }
 
+class PostgresRemoteFirst;
+
 class PostgresClient : public RemoteClient
 {
+    friend class PostgresRemoteFirst;  // runs its aggregates over this client's connection and layout
+
 public:
     using RemoteClient::RemoteClient;
     ~PostgresClient() override { disconnect(); }
@@ -830,7 +844,21 @@ private:
         page->clear();
         page->reserve(r.rows());
         for (int i = 0; i < r.rows(); ++i) {
-            Event e;
+            Event e = rowToEvent(r, i);
+            if (!matchesClientSide(e))
+                continue;
+            page->append(std::move(e));
+        }
+        if (r.rows() > 0)
+            m_cursor = r.integer(r.rows() - 1, 0);
+        return true;
+    }
+
+    /// One row of m_select as an event.
+    Event rowToEvent(const PgResult& r, int i)
+    {
+        Event e;
+        {
             e.position = r.integer(i, 0);
             e.stream = r.text(i, 1);
             e.version = r.integer(i, 2);
@@ -845,13 +873,8 @@ private:
                 setData(e, r.isNull(i, 6) ? QByteArray("null") : r.bytes(i, 6));
                 setMetadata(e, r.isNull(i, 7) ? QByteArray() : r.bytes(i, 7));
             }
-            if (!matchesClientSide(e))
-                continue;
-            page->append(std::move(e));
         }
-        if (r.rows() > 0)
-            m_cursor = r.integer(r.rows() - 1, 0);
-        return true;
+        return e;
     }
 
     bool matchesClientSide(const Event& e) const
@@ -900,11 +923,541 @@ private:
     QString m_lastSqlState;
 };
 
+
+/// Remote-first reading (remotefirst.h): aggregates run by the server over the client's connection and
+/// layout; windows fetched on demand into the LRU. Every statement is a SELECT (or EXPLAIN of one) in
+/// the client's read-only session.
+class PostgresRemoteFirst : public RemoteFirstSource
+{
+public:
+    PostgresRemoteFirst(const RemoteEndpoint& ep, const RemoteFirstOptions& options)
+        : m_client(ep), m_options(options)
+    {
+        m_cache.setLimit(options.cacheLimitBytes);
+    }
+
+    QString layout() const override { return m_client.layout(); }
+    QString describe() const override { return m_client.describe(); }
+    RemoteAxis axis() const override { return m_axis; }
+    QList<IndexAdvice> advice() const override { return m_advice; }
+
+    bool open(QString* error) override
+    {
+        const RemoteEndpoint& ep = m_client.endpoint();
+        if (!RemoteScope::fromParams(ep.options, &m_scope, error))
+            return false;
+        if (m_scope.last >= 0) {
+            if (error)
+                *error = QStringLiteral("%1: remote-first reading shows the whole store; 'last' applies to cached "
+                                        "reads only")
+                             .arg(ep.display);
+            return false;
+        }
+        if (!m_client.connect(error))
+            return false;
+        m_client.buildFilter(m_scope);
+        if (!m_client.m_globExact) {
+            if (error)
+                *error = QStringLiteral("%1: the server's encoding is not UTF8, so it cannot evaluate the stream glob "
+                                        "'%2' exactly; remote-first counts must come from the server. Open it as a "
+                                        "cached remote, or without streams=.")
+                             .arg(ep.display, m_scope.streams);
+            return false;
+        }
+        m_axis = m_client.m_timeCol.isEmpty() ? RemoteAxis::Position : RemoteAxis::Time;
+        const QString layout = m_client.m_layout;
+        m_versionCol = layout == u"message-db"          ? QStringLiteral("position")
+                       : layout == u"marten"            ? QStringLiteral("version")
+                       : layout == u"emmett-postgresql" ? QStringLiteral("stream_position")
+                                                        : QStringLiteral("originator_version");
+        m_streamRaw = m_client.m_streamCol;
+        m_streamRaw.remove(QLatin1String("::text"));
+        return readCatalog(error) && adviseAll(error);
+    }
+
+    bool summary(RemoteSummary* out, QString* error) override
+    {
+        RemoteSummary s;
+        s.axis = m_axis;
+        s.estimatedEvents = m_reltuples;
+        s.estimatedStreams = m_streamDistinct;
+        const QString where = m_client.whereClause(false, false);
+        const QString pos = m_client.m_posCol;
+        // min/max of the primary key: two index probes, even on a billion rows.
+        PgResult r;
+        if (!exec(QStringLiteral("SELECT (SELECT %1 FROM %2 WHERE %3 ORDER BY %1 LIMIT 1), (SELECT %1 FROM %2 WHERE %3 "
+                                 "ORDER BY %1 DESC LIMIT 1)")
+                      .arg(pos, m_client.m_table, where),
+                  filterParams(), &r, error))
+            return false;
+        if (r.rows() == 1 && !r.isNull(0, 0)) {
+            s.firstPosition = r.integer(0, 0);
+            s.lastPosition = r.integer(0, 1);
+        }
+        if (m_axis == RemoteAxis::Time && !r.isNull(0, 0)) {
+            const QString ms = msExpr();
+            PgResult t;
+            if (m_ordered.contains(m_client.m_timeCol)) {
+                // A btree gives min and max in two probes (a BRIN index serves ranges, not min/max).
+                if (!exec(QStringLiteral("SELECT floor(extract(epoch from min(%1)) * 1000)::bigint, floor(extract(epoch "
+                                         "from max(%1)) * 1000)::bigint FROM %2 WHERE %3")
+                              .arg(m_client.m_timeCol, m_client.m_table, where),
+                          filterParams(), &t, error))
+                    return false;
+                s.exactTimeRange = true;
+            } else {
+                // Without a btree on the time column min/max would read every row: the times at the two ends
+                // of the primary key, widened by the ends of the statistics' histogram.
+                const QList<QByteArray> params{QByteArray::number(s.firstPosition), QByteArray::number(s.lastPosition)};
+                if (!exec(QStringLiteral("SELECT (SELECT %1 FROM %2 WHERE %3 = $1), (SELECT %1 FROM %2 WHERE %3 = $2)")
+                              .arg(ms, m_client.m_table, pos),
+                          params, &t, error))
+                    return false;
+            }
+            if (t.rows() == 1 && !t.isNull(0, 0) && !t.isNull(0, 1)) {
+                s.firstTime = std::min(t.integer(0, 0), t.integer(0, 1));
+                s.lastTime = std::max(t.integer(0, 0), t.integer(0, 1));
+                if (!s.exactTimeRange && m_histogram.size() >= 2) {
+                    s.firstTime = std::min(s.firstTime, m_histogram.first());
+                    s.lastTime = std::max(s.lastTime, m_histogram.last());
+                }
+            }
+        }
+        m_summary = s;
+        m_haveSummary = true;
+        *out = s;
+        return true;
+    }
+
+    bool estimatedDensity(qint64 from, qint64 to, int bins, RemoteDensity* out, QString* error) override
+    {
+        if (!checkRange(from, to, bins, error))
+            return false;
+        const RemoteEndpoint& ep = m_client.endpoint();
+        if (!m_scope.isEmpty()) {
+            if (error)
+                *error = QStringLiteral("%1: the server's statistics describe the whole table, not the streams '%2'")
+                             .arg(ep.display, m_scope.streams);
+            return false;
+        }
+        if (m_histogram.size() < 2 || m_reltuples <= 0) {
+            if (error)
+                *error = QStringLiteral("%1: the server has no statistics for %2.%3 yet (ANALYZE has not run)")
+                             .arg(ep.display, m_client.m_table, axisColumn());
+            return false;
+        }
+        RemoteDensity d = emptyDensity(from, to, bins);
+        d.estimated = true;
+        // pg_stats.histogram_bounds splits the sampled values into buckets of equal row counts
+        // (PostgreSQL docs, "pg_stats"): each bucket's share is spread evenly over its span.
+        const double perBucket = double(m_reltuples) * (1.0 - m_nullFrac) / double(m_histogram.size() - 1);
+        std::vector<double> acc(size_t(d.counts.size()), 0.0);
+        for (int b = 0; b + 1 < m_histogram.size(); ++b) {
+            const double lo = double(m_histogram[b]), hi = double(m_histogram[b + 1]);
+            const double span = std::max(1.0, hi - lo);
+            for (int i = d.binOf(qint64(lo)); i < d.counts.size(); ++i) {
+                const double binLo = double(d.from + qint64(i) * d.binWidth);
+                const double binHi = std::min(double(d.to) + 1, binLo + double(d.binWidth));
+                if (binLo > hi)
+                    break;
+                const double overlap = std::min(hi, binHi) - std::max(lo, binLo);
+                if (overlap > 0)
+                    acc[size_t(i)] += perBucket * overlap / span;
+                else if (hi == lo && lo >= binLo && lo < binHi)
+                    acc[size_t(i)] += perBucket;
+            }
+        }
+        for (int i = 0; i < d.counts.size(); ++i)
+            d.counts[i] = qint64(std::llround(acc[size_t(i)]));
+        *out = d;
+        return true;
+    }
+
+    bool density(qint64 from, qint64 to, int bins, RemoteDensity* out, QString* error) override
+    {
+        if (!checkRange(from, to, bins, error))
+            return false;
+        if (!m_haveSummary) {
+            RemoteSummary s;
+            if (!summary(&s, error))
+                return false;
+        }
+        RemoteDensity d = emptyDensity(from, to, bins);
+        const bool timeAxis = m_axis == RemoteAxis::Time;
+        const qint64 lo = timeAxis ? m_summary.firstTime : m_summary.firstPosition;
+        const qint64 hi = timeAxis ? m_summary.lastTime : m_summary.lastPosition;
+        // A whole-store range counts every row anyway (no index can skip any), and must also count the rows
+        // the summary's inexact ends left outside; a narrower range reads only its own rows.
+        const bool whole = from <= lo && to >= hi;
+        if (!whole && !allowed(kWindowDensity, error))
+            return false;
+        const int k = int(m_client.m_filterValues.size());
+        const QString v = timeAxis ? msExpr() : m_client.m_posCol;
+        QList<QByteArray> params = filterParams();
+        params << QByteArray::number(d.from) << QByteArray::number(d.to) << QByteArray::number(d.binWidth)
+               << QByteArray::number(d.counts.size());
+        const QString a = QStringLiteral("$%1::bigint").arg(k + 1), b = QStringLiteral("$%1::bigint").arg(k + 2),
+                      w = QStringLiteral("$%1::bigint").arg(k + 3), n = QStringLiteral("$%1::int").arg(k + 4);
+        QString where = m_client.whereClause(false, false);
+        QString bucket;
+        if (whole) {
+            bucket = QStringLiteral("CASE WHEN %1 < %2 THEN -1 WHEN %1 > %3 THEN %4 ELSE ((%1 - %2) / %5)::int END")
+                         .arg(v, a, b, n, w);
+        } else {
+            where += u' ' + QStringLiteral("AND %1").arg(rangeCondition(a, b));
+            bucket = QStringLiteral("least(((%1 - %2) / %3)::int, %4 - 1)").arg(v, a, w, n);
+        }
+        PgResult r;
+        if (!exec(QStringLiteral("SELECT %1 AS bin, count(*) FROM %2 WHERE %3 GROUP BY 1").arg(bucket, m_client.m_table, where),
+                  params, &r, error))
+            return false;
+        for (int i = 0; i < r.rows(); ++i) {
+            const qint64 bin = r.integer(i, 0), c = r.integer(i, 1);
+            if (bin < 0)
+                d.before += c;
+            else if (bin >= d.counts.size())
+                d.after += c;
+            else
+                d.counts[int(bin)] += c;
+        }
+        *out = d;
+        return true;
+    }
+
+    bool streams(const QString& after, int limit, QList<RemoteStreamCount>* out, QString* error) override
+    {
+        if (!allowed(kStreamList, error))
+            return false;
+        const int k = int(m_client.m_filterValues.size());
+        QList<QByteArray> params = filterParams();
+        params << after.toUtf8() << QByteArray::number(std::max(1, limit));
+        // Grouped in the order of the stream index, so the server stops after `limit` streams.
+        const QString sql = QStringLiteral("SELECT %1, count(*), max(%2) FROM %3 WHERE %4 AND %1 > $%5 GROUP BY %1 "
+                                           "ORDER BY %1 LIMIT $%6")
+                                .arg(m_client.m_streamCol, m_versionCol, m_client.m_table,
+                                     m_client.whereClause(false, false))
+                                .arg(k + 1)
+                                .arg(k + 2);
+        PgResult r;
+        if (!exec(sql, params, &r, error))
+            return false;
+        out->clear();
+        for (int i = 0; i < r.rows(); ++i)
+            out->append({r.text(i, 0), r.integer(i, 1), r.integer(i, 2)});
+        return true;
+    }
+
+    bool window(qint64 from, qint64 to, int limit, QList<Event>* out, bool* truncated, QString* error) override
+    {
+        limit = std::max(1, limit);
+        const QString key = QStringLiteral("w %1 %2 %3").arg(from).arg(to).arg(limit);
+        if (auto hit = m_cache.get(key)) {
+            *out = *hit;
+            if (truncated)
+                *truncated = m_truncated.contains(key);
+            return true;
+        }
+        if (m_axis == RemoteAxis::Time && !allowed(kWindowEvents, error))
+            return false;
+        const int k = int(m_client.m_filterValues.size());
+        QList<QByteArray> params = filterParams();
+        params << QByteArray::number(from) << QByteArray::number(to) << QByteArray::number(limit + 1);
+        // With an index on time, order by an expression of the position: else the planner walks the primary
+        // key filtering on time, betting the window's rows are spread evenly over the table, and reads every
+        // row before a late window (times follow positions in an event store, which it does not know).
+        const bool timeIndexed = m_axis == RemoteAxis::Time && hasIndexOn(m_client.m_timeCol);
+        const QString order = timeIndexed ? m_client.m_posCol + QStringLiteral(" + 0") : m_client.m_posCol;
+        const QString sql = QStringLiteral("SELECT %1 FROM %2 WHERE %3 AND %4 ORDER BY %5 LIMIT $%6")
+                                .arg(m_client.m_select, m_client.m_table, m_client.whereClause(false, false),
+                                     rangeCondition(QStringLiteral("$%1::bigint").arg(k + 1),
+                                                    QStringLiteral("$%1::bigint").arg(k + 2)),
+                                     order)
+                                .arg(k + 3);
+        QList<Event> events;
+        if (!fetch(sql, params, &events, error))
+            return false;
+        const bool more = events.size() > limit;
+        if (more) {
+            events.removeLast();
+            m_truncated.insert(key);
+        }
+        if (truncated)
+            *truncated = more;
+        *out = *m_cache.put(key, std::move(events));
+        return true;
+    }
+
+    bool around(qint64 position, int before, int after, QList<Event>* out, QString* error) override
+    {
+        before = std::max(0, before);
+        after = std::max(0, after);
+        const QString key = QStringLiteral("a %1 %2 %3").arg(position).arg(before).arg(after);
+        if (auto hit = m_cache.get(key)) {
+            *out = *hit;
+            return true;
+        }
+        const int k = int(m_client.m_filterValues.size());
+        const QString pos = m_client.m_posCol, where = m_client.whereClause(false, false);
+        QList<QByteArray> params = filterParams();
+        params << QByteArray::number(position) << QByteArray::number(before) << QByteArray::number(after);
+        // Two keyset reads on the primary key, the older half reversed.
+        const QString sql =
+            QStringLiteral("(SELECT %1 FROM %2 WHERE %3 AND %4 <= $%5 ORDER BY %4 DESC LIMIT $%6) UNION ALL (SELECT %1 "
+                           "FROM %2 WHERE %3 AND %4 > $%5 ORDER BY %4 LIMIT $%7) ORDER BY 1")
+                .arg(m_client.m_select, m_client.m_table, where, pos)
+                .arg(k + 1)
+                .arg(k + 2)
+                .arg(k + 3);
+        QList<Event> events;
+        if (!fetch(sql, params, &events, error))
+            return false;
+        *out = *m_cache.put(key, std::move(events));
+        return true;
+    }
+
+private:
+    enum Need { kWindowDensity, kWindowEvents, kStreamList };
+
+    bool exec(const QString& sql, const QList<QByteArray>& params, PgResult* r, QString* error)
+    {
+        if (!m_client.m_conn) {
+            if (error)
+                *error = QStringLiteral("%1: not connected").arg(m_client.endpoint().display);
+            return false;
+        }
+        return m_client.exec(sql, params, r, error);
+    }
+
+    bool fetch(const QString& sql, const QList<QByteArray>& params, QList<Event>* events, QString* error)
+    {
+        PgResult r;
+        if (!exec(sql, params, &r, error))
+            return false;
+        events->reserve(r.rows());
+        for (int i = 0; i < r.rows(); ++i)
+            events->append(m_client.rowToEvent(r, i));
+        return true;
+    }
+
+    QList<QByteArray> filterParams() const { return m_client.m_filterValues; }
+
+    QString axisColumn() const { return m_axis == RemoteAxis::Time ? m_client.m_timeCol : m_client.m_posCol; }
+
+    QString msExpr() const
+    {
+        return QStringLiteral("floor(extract(epoch from %1) * 1000)::bigint").arg(m_client.m_timeCol);
+    }
+
+    /// [a, b] on the axis, written on the bare column so that an index on it applies.
+    QString rangeCondition(const QString& a, const QString& b) const
+    {
+        if (m_axis == RemoteAxis::Position)
+            return QStringLiteral("%1 BETWEEN %2 AND %3").arg(m_client.m_posCol, a, b);
+        const QString ts = m_client.m_timeHasZone ? QStringLiteral("to_timestamp(%1 / 1000.0)")
+                                                  : QStringLiteral("(to_timestamp(%1 / 1000.0) AT TIME ZONE 'UTC')");
+        return QStringLiteral("%1 >= %2 AND %1 < %3")
+            .arg(m_client.m_timeCol, ts.arg(a), ts.arg(QStringLiteral("(%1 + 1)").arg(b)));
+    }
+
+    bool checkRange(qint64 from, qint64 to, int bins, QString* error) const
+    {
+        if (bins >= 1 && bins <= 100000 && to >= from)
+            return true;
+        if (error)
+            *error = QStringLiteral("%1: a density needs 1 to 100000 bins over a range whose end is not before its "
+                                    "start (asked for %2 bins over %3..%4)")
+                         .arg(m_client.endpoint().display)
+                         .arg(bins)
+                         .arg(from)
+                         .arg(to);
+        return false;
+    }
+
+    static RemoteDensity emptyDensity(qint64 from, qint64 to, int bins)
+    {
+        RemoteDensity d;
+        d.from = from;
+        d.to = to;
+        const qint64 span = to - from + 1;
+        d.binWidth = std::max<qint64>(1, (span + bins - 1) / bins);
+        d.counts.resize(int((span + d.binWidth - 1) / d.binWidth));
+        return d;
+    }
+
+    bool hasIndexOn(const QString& column) const { return m_indexed.contains(column); }
+
+    /// The table's indexes (by their leading column) and the planner's statistics: pg_index and pg_stats.
+    bool readCatalog(QString* error)
+    {
+        const QByteArray table = m_client.m_table.toUtf8();
+        PgResult r;
+        if (!exec(QStringLiteral("SELECT a.attname, am.amname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN "
+                                 "pg_am am ON am.oid = i.relam LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND "
+                                 "a.attnum = x.indkey[0] WHERE x.indrelid = $1::regclass AND x.indisvalid AND a.attname "
+                                 "IS NOT NULL"),
+                  {table}, &r, error))
+            return false;
+        for (int i = 0; i < r.rows(); ++i) {
+            m_indexed.insert(r.text(i, 0));
+            if (r.text(i, 1) == u"btree")
+                m_ordered.insert(r.text(i, 0));
+        }
+        PgResult c;
+        if (!exec(QStringLiteral("SELECT n.nspname, c.relname, c.reltuples::bigint FROM pg_class c JOIN pg_namespace n "
+                                 "ON n.oid = c.relnamespace WHERE c.oid = $1::regclass"),
+                  {table}, &c, error))
+            return false;
+        if (c.rows() != 1)
+            return true;
+        m_schemaName = c.text(0, 0);
+        m_tableName = c.text(0, 1);
+        m_reltuples = c.integer(0, 2);  // -1 (PostgreSQL 14+) or 0 when never analysed
+        if (m_reltuples <= 0)
+            m_reltuples = -1;
+        const QString col = axisColumn();
+        const QString arrayType = m_axis == RemoteAxis::Position ? QStringLiteral("bigint[]")
+                                  : m_client.m_timeHasZone      ? QStringLiteral("timestamptz[]")
+                                                                : QStringLiteral("timestamp[]");
+        const QString value = m_axis == RemoteAxis::Position ? QStringLiteral("b")
+                                                             : QStringLiteral("floor(extract(epoch from b) * 1000)::bigint");
+        PgResult h;
+        if (!exec(QStringLiteral("SELECT %1 FROM pg_stats s, unnest(s.histogram_bounds::text::%2) b WHERE s.schemaname = "
+                                 "$1 AND s.tablename = $2 AND s.attname = $3 AND NOT s.inherited")
+                      .arg(value, arrayType),
+                  {m_schemaName.toUtf8(), m_tableName.toUtf8(), col.toUtf8()}, &h, error))
+            return false;
+        for (int i = 0; i < h.rows(); ++i)
+            m_histogram << h.integer(i, 0);
+        std::sort(m_histogram.begin(), m_histogram.end());
+        PgResult s;
+        if (!exec(QStringLiteral("SELECT attname, null_frac, n_distinct, correlation FROM pg_stats WHERE schemaname = $1 "
+                                 "AND tablename = $2 AND NOT inherited AND attname IN ($3, $4)"),
+                  {m_schemaName.toUtf8(), m_tableName.toUtf8(), col.toUtf8(), m_streamRaw.toUtf8()}, &s, error))
+            return false;
+        for (int i = 0; i < s.rows(); ++i) {
+            const QString name = s.text(i, 0);
+            if (name == col) {
+                m_nullFrac = s.text(i, 1).toDouble();
+                m_correlation = s.isNull(i, 3) ? 1.0 : s.text(i, 3).toDouble();
+            }
+            if (name == m_streamRaw) {
+                const double nd = s.text(i, 2).toDouble();
+                // n_distinct < 0: minus the fraction of rows that are distinct (PostgreSQL docs, "pg_stats")
+                m_streamDistinct = nd >= 0 ? qint64(nd) : m_reltuples > 0 ? qint64(-nd * double(m_reltuples)) : -1;
+            }
+        }
+        return true;
+    }
+
+    /// An advice per query whose column has no index, with the server's plan for it (EXPLAIN, not run).
+    bool adviseAll(QString* error)
+    {
+        m_advice.clear();
+        m_adviceFor.clear();
+        const QString table = m_client.m_table;
+        const QString bare = m_tableName.isEmpty() ? QStringLiteral("events") : m_tableName;
+        const int k = int(m_client.m_filterValues.size());
+        auto add = [&](Need need, const QString& query, const QString& column, const QString& create, const QString& sql,
+                       const QList<QByteArray>& params) {
+            IndexAdvice a;
+            a.query = query;
+            a.column = column;
+            a.createIndex = create;
+            PgResult r;
+            QString why;
+            if (exec(QStringLiteral("EXPLAIN ") + sql, params, &r, &why)) {
+                static const QRegularExpression scan(QStringLiteral("^\\s*(?:->\\s*)?(.*? on \\S+).*rows=(\\d+)"));
+                for (int i = 0; i < r.rows(); ++i) {
+                    const auto m = scan.match(r.text(i, 0));
+                    if (m.hasMatch() && m.captured(1).contains(QLatin1String("Scan"))) {
+                        a.plan = m.captured(1);
+                        // A sequential scan reads the whole table whatever it returns; another node reads
+                        // about what it returns.
+                        a.rows = a.plan.contains(QLatin1String("Seq Scan")) && m_reltuples > 0
+                                     ? m_reltuples
+                                     : m.captured(2).toLongLong();
+                        break;
+                    }
+                }
+            }
+            m_adviceFor.insert(need, int(m_advice.size()));
+            m_advice << a;
+        };
+        if (m_axis == RemoteAxis::Time && !hasIndexOn(m_client.m_timeCol)) {
+            const QString col = m_client.m_timeCol;
+            // Append-only stores write their time in physical order: a BRIN index is tiny and enough then.
+            const bool brin = std::abs(m_correlation) >= 0.9;
+            const QString create = brin ? QStringLiteral("CREATE INDEX CONCURRENTLY %1_%2_brin ON %3 USING brin (%4);")
+                                              .arg(bare, col, table, quoteIdent(col))
+                                        : QStringLiteral("CREATE INDEX CONCURRENTLY %1_%2 ON %3 (%4);")
+                                              .arg(bare, col, table, quoteIdent(col));
+            QList<QByteArray> params = filterParams();
+            const qint64 t = m_histogram.isEmpty() ? 0 : m_histogram.last();
+            params << QByteArray::number(t - 60000) << QByteArray::number(t);
+            const QString range = rangeCondition(QStringLiteral("$%1::bigint").arg(k + 1), QStringLiteral("$%1::bigint").arg(k + 2));
+            const QString where = m_client.whereClause(false, false);
+            add(kWindowDensity, QStringLiteral("time-window density"), col, create,
+                QStringLiteral("SELECT count(*) FROM %1 WHERE %2 AND %3").arg(table, where, range), params);
+            add(kWindowEvents, QStringLiteral("time-window events"), col, create,
+                QStringLiteral("SELECT %1 FROM %2 WHERE %3 AND %4 ORDER BY %5 LIMIT 500")
+                    .arg(m_client.m_posCol, table, where, range, m_client.m_posCol),
+                params);
+        }
+        if (!hasIndexOn(m_streamRaw)) {
+            QList<QByteArray> params = filterParams();
+            params << QByteArray();
+            add(kStreamList, QStringLiteral("stream list"), m_streamRaw,
+                QStringLiteral("CREATE INDEX CONCURRENTLY %1_%2 ON %3 (%4);").arg(bare, m_streamRaw, table, quoteIdent(m_streamRaw)),
+                QStringLiteral("SELECT %1, count(*) FROM %2 WHERE %3 AND %1 > $%4 GROUP BY %1 ORDER BY %1 LIMIT 200")
+                    .arg(m_client.m_streamCol, table, m_client.whereClause(false, false))
+                    .arg(k + 1),
+                params);
+        }
+        Q_UNUSED(error);
+        return true;
+    }
+
+    /// False with the advice as the error when a query needs a missing index and full scans are refused.
+    bool allowed(Need need, QString* error) const
+    {
+        const auto it = m_adviceFor.find(need);
+        if (it == m_adviceFor.end() || !m_options.refuseFullScans)
+            return true;
+        if (error)
+            *error = QStringLiteral("%1: not run, it would read the whole table (fullscan=refuse). %2")
+                         .arg(m_client.endpoint().display, m_advice[it.value()].text());
+        return false;
+    }
+
+    PostgresClient m_client;
+    RemoteFirstOptions m_options;
+    RemoteScope m_scope;
+    RemoteAxis m_axis = RemoteAxis::Time;
+    QString m_versionCol, m_streamRaw, m_schemaName, m_tableName;
+    QSet<QString> m_indexed;  ///< columns leading a valid index (any method: ranges)
+    QSet<QString> m_ordered;  ///< columns leading a btree (order, min/max)
+    QList<qint64> m_histogram;
+    qint64 m_reltuples = -1;
+    qint64 m_streamDistinct = -1;
+    double m_nullFrac = 0;
+    double m_correlation = 1;
+    QList<IndexAdvice> m_advice;
+    QHash<int, int> m_adviceFor;  ///< Need -> index in m_advice
+    QSet<QString> m_truncated;    ///< cache keys of windows that had more events than their limit
+    RemoteSummary m_summary;
+    bool m_haveSummary = false;
+};
 } // namespace
 
 std::unique_ptr<RemoteClient> makePostgresClient(const RemoteEndpoint& ep, QString*)
 {
     return std::make_unique<PostgresClient>(ep);
+}
+
+std::unique_ptr<RemoteFirstSource> makePostgresRemoteFirst(const RemoteEndpoint& ep, const RemoteFirstOptions& options,
+                                                           QString*)
+{
+    return std::make_unique<PostgresRemoteFirst>(ep, options);
 }
 
 #endif
