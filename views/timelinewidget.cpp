@@ -386,7 +386,57 @@ void TimelineWidget::render(QPainter& p, const QSize& size)
     paintLanes(p, l);
     paintLegend(p, l);
     paintRangeMarks(p, l);
+    paintChapterMarks(p, l);
     paintMarkers(p, l);
+}
+
+void TimelineWidget::setChapterMarks(const QList<TimelineRangeMark>& marks)
+{
+    if (marks == m_chapterMarks)
+        return;
+    m_chapterMarks = marks;
+    update();
+}
+
+void TimelineWidget::paintChapterMarks(QPainter& p, const Layout& l)
+{
+    if (m_chapterMarks.isEmpty())
+        return;
+    p.save();
+    p.setClipRect(QRect(l.plotLeft, l.axis.top(), l.plotWidth, l.lanes.bottom() - l.axis.top()));
+    QFont f = font();
+    f.setBold(true);
+    p.setFont(f);
+    const QFontMetrics fm(f);
+    const int flagTop = l.lanes.top() + 1;
+    for (qsizetype i = 0; i < m_chapterMarks.size(); ++i) {
+        const TimelineRangeMark& m = m_chapterMarks[i];
+        const QColor c = m.colour.isValid() ? m.colour : palette().color(QPalette::Highlight);
+        const double x0 = std::round(m_map.xAt(m.from)) + 0.5, x1 = std::max(m_map.xAt(m.to), x0 + 2.0);
+        if (x1 < l.plotLeft || x0 > l.plotLeft + l.plotWidth)
+            continue;
+        QColor band = c;
+        band.setAlpha(22);
+        p.fillRect(QRectF(QPointF(x0, l.lanes.top()), QPointF(x1, l.lanes.bottom())), band);
+        p.setPen(QPen(c, 1.5));
+        p.drawLine(QPointF(x0, l.overview.bottom()), QPointF(x0, l.lanes.bottom()));
+        // The title runs until the next chapter's start (or the plot's end), cut with an ellipsis.
+        double limit = l.plotLeft + l.plotWidth;
+        if (i + 1 < m_chapterMarks.size())
+            limit = std::min(limit, m_map.xAt(m_chapterMarks[i + 1].from));
+        const double left = std::max(x0, double(l.plotLeft));
+        const int room = int(limit - left) - 8;
+        if (room < fm.horizontalAdvance(QStringLiteral("1…")))
+            continue;
+        const QString text = fm.elidedText(m.label, Qt::ElideRight, room);
+        const QRectF flag(left, flagTop, fm.horizontalAdvance(text) + 8, fm.height() + 2);
+        p.setPen(Qt::NoPen);
+        p.setBrush(c);
+        p.drawRect(flag);
+        p.setPen(c.lightnessF() > 0.6 ? Qt::black : Qt::white);
+        p.drawText(flag, Qt::AlignCenter, text);
+    }
+    p.restore();
 }
 
 void TimelineWidget::setRangeMarks(const QList<TimelineRangeMark>& marks)
@@ -1096,6 +1146,10 @@ void TimelineWidget::contextMenuEvent(QContextMenuEvent* e)
     QAction* fit = menu.addAction(tr("Fit all"));
     for (QAction* act : {cursorHere, a, b})
         act->setEnabled(position > 0);
+    if (!m_contextActions.isEmpty()) {
+        menu.addSeparator();
+        menu.addActions(m_contextActions);
+    }
     QAction* chosen = menu.exec(e->globalPos());
     if (chosen == cursorHere)
         m_controller->jumpToEvent(position);
