@@ -408,7 +408,9 @@ void TimelineWidget::paintChapterMarks(QPainter& p, const Layout& l)
     f.setBold(true);
     p.setFont(f);
     const QFontMetrics fm(f);
-    const int flagTop = l.lanes.top() + 1;
+    // Flags go on the first of three rows where they do not cover an earlier flag; titles are cut to fit.
+    const int rowHeight = fm.height() + 3;
+    QList<double> rowEnds(3, -1e9);
     for (qsizetype i = 0; i < m_chapterMarks.size(); ++i) {
         const TimelineRangeMark& m = m_chapterMarks[i];
         const QColor c = m.colour.isValid() ? m.colour : palette().color(QPalette::Highlight);
@@ -416,20 +418,23 @@ void TimelineWidget::paintChapterMarks(QPainter& p, const Layout& l)
         if (x1 < l.plotLeft || x0 > l.plotLeft + l.plotWidth)
             continue;
         QColor band = c;
-        band.setAlpha(22);
+        band.setAlpha(18);
         p.fillRect(QRectF(QPointF(x0, l.lanes.top()), QPointF(x1, l.lanes.bottom())), band);
         p.setPen(QPen(c, 1.5));
         p.drawLine(QPointF(x0, l.overview.bottom()), QPointF(x0, l.lanes.bottom()));
-        // The title runs until the next chapter's start (or the plot's end), cut with an ellipsis.
-        double limit = l.plotLeft + l.plotWidth;
-        if (i + 1 < m_chapterMarks.size())
-            limit = std::min(limit, m_map.xAt(m_chapterMarks[i + 1].from));
         const double left = std::max(x0, double(l.plotLeft));
+        int row = 0;
+        while (row < 2 && rowEnds[row] > left)
+            ++row;
+        const double limit = std::min(double(l.plotLeft + l.plotWidth), left + l.plotWidth * 0.4);
         const int room = int(limit - left) - 8;
         if (room < fm.horizontalAdvance(QStringLiteral("1…")))
             continue;
         const QString text = fm.elidedText(m.label, Qt::ElideRight, room);
-        const QRectF flag(left, flagTop, fm.horizontalAdvance(text) + 8, fm.height() + 2);
+        const QRectF flag(left, l.lanes.top() + 1 + row * rowHeight, fm.horizontalAdvance(text) + 8, rowHeight - 1);
+        rowEnds[row] = flag.right() + 2;
+        p.setPen(QPen(c, 1.5));
+        p.drawLine(QPointF(x0, flag.top()), QPointF(x0, flag.bottom()));
         p.setPen(Qt::NoPen);
         p.setBrush(c);
         p.drawRect(flag);

@@ -6,6 +6,8 @@
 #include "chronoscope_version.h"
 #include "livecontroller.h"
 #include "mainwindow.h"
+#include "storyedit/storydock.h"
+#include "storywiring.h"
 #include "replaycontroller.h"
 #include "streambrowser.h"
 #include "theme.h"
@@ -96,7 +98,9 @@ int main(int argc, char** argv)
     QCommandLineOption zoom(QStringLiteral("zoom"), QStringLiteral("With --screenshot: show this time range (FROM,TO)."), QStringLiteral("from,to"));
     QCommandLineOption follow(QStringLiteral("follow"), QStringLiteral("Open the remote URI and follow new events (live tail); "
                                                                        "the scope rides in the URI (?streams=GLOB&last=N)."));
-    parser.addOptions({screenshot, stream, atPosition, theme, markers, filter, zoom, follow});
+    QCommandLineOption storyFile(QStringLiteral("story"), QStringLiteral("Open this story (*.chronostory.json) in the Story dock."), QStringLiteral("file"));
+    QCommandLineOption chapter(QStringLiteral("chapter"), QStringLiteral("With --story: go to chapter N (1-based; the Sequence dock shows it)."), QStringLiteral("n"));
+    parser.addOptions({screenshot, stream, atPosition, theme, markers, filter, zoom, follow, storyFile, chapter});
     parser.process(app);
 
     if (parser.isSet(theme))
@@ -113,6 +117,28 @@ int main(int argc, char** argv)
     if (uris.isEmpty() && settings.value(QStringLiteral("reopenLast"), false).toBool())
         uris << settings.value(QStringLiteral("lastStore")).toString();
     const QString uri = uris.value(0);
+
+    // --story: opened once the store is (its chapters are resolved against it); --chapter goes there.
+    StoryWiring* stories = window.findChild<StoryWiring*>();
+    if (parser.isSet(storyFile) && stories) {
+        QObject::connect(&window, &MainWindow::storeOpened, stories, [&parser, &storyFile, &chapter, stories] {
+            QString error;
+            if (stories->storyDock()->hasStory())
+                return;
+            if (!stories->storyDock()->openStory(parser.value(storyFile), &error)) {
+                std::fprintf(stderr, "chronoscope: %s\n", qPrintable(error));
+                return;
+            }
+            if (parser.isSet(chapter)) {
+                const int n = parser.value(chapter).toInt();
+                auto* once = new QObject(stories);
+                QObject::connect(stories->storyDock(), &StoryDock::resolved, once, [stories, n, once] {
+                    stories->storyDock()->goToChapter(n - 1);
+                    once->deleteLater();
+                });
+            }
+        });
+    }
 
     if (!shooting) {
         window.show();

@@ -4,6 +4,9 @@
 #include "projections/projectionsdock.h"
 #include "projections/projectionstatelink.h"
 #include "remote/openremotedialog.h"
+#include "storyedit/sequencedock.h"
+#include "storyedit/storydock.h"
+#include "storywiring.h"
 
 #include "json/mergepatch.h"
 #include "diffinspector.h"
@@ -105,6 +108,8 @@ MainWindow::MainWindow(QWidget* parent)
     }
     connect(this, &MainWindow::storeOpened, findingsDock,
             [this, findingsDock] { findingsDock->setStore(m_reader, m_index, m_displayUri); });
+    // Stories (views/storyedit, app/gui/storywiring): the Story and Sequence docks, Open Story, Export Story as.
+    new StoryWiring(this);
     statusBar()->addPermanentWidget(m_live->statusLabel());
     statusBar()->addPermanentWidget(m_cursorLabel);
     statusBar()->addPermanentWidget(m_storeLabel);
@@ -690,6 +695,10 @@ bool MainWindow::isIdle() const
                                                                 && projections->diffLink()->isBlaming())
         return false;
     if (const auto* findings = findChild<FindingsDock*>(); findings && findings->isComputing())
+        return false;
+    if (const auto* story = findChild<StoryDock*>(); story && story->isResolving())
+        return false;
+    if (const auto* sequence = findChild<SequenceDock*>(); sequence && sequence->isLoading())
         return false;
     return m_fetchRequest == 0;
 }

@@ -578,6 +578,7 @@ void StoryDock::goToChapter(int chapter)
         return;
     }
     m_controller->jumpToEvent(m_spans[chapter].firstPosition);
+    Q_EMIT chapterActivated(chapter);
     if (m_timeline && m_spans[chapter].from != kNoTime) {
         const double pad = std::max<double>(1000.0, double(m_spans[chapter].to - m_spans[chapter].from) * 0.05);
         m_timeline->setVisibleRange(double(m_spans[chapter].from) - pad, double(m_spans[chapter].to) + pad);

@@ -114,6 +114,8 @@ Q_SIGNALS:
     /// The text changed (an edit, undo, open or draft); valid() tells whether it parses as a story.
     void storyChanged();
     void resolved();
+    /// goToChapter moved the cursor to this chapter (the sequence dock shows it).
+    void chapterActivated(int chapter);
     void message(const QString& text);
     /// A story file was opened or saved (its path).
     void pathChanged(const QString& path);
