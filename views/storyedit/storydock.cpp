@@ -105,13 +105,14 @@ StoryDock::StoryDock(ReplayController* controller, QWidget* parent)
     m_chapters->setDragDropMode(QAbstractItemView::InternalMove);
     m_chapters->setDefaultDropAction(Qt::MoveAction);
     m_chapters->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_chapters->setToolTip(tr("Drag to reorder; double-click to go to the chapter; F2 to rename"));
+    m_chapters->setEditTriggers(QAbstractItemView::EditKeyPressed | QAbstractItemView::SelectedClicked);
+    m_chapters->setToolTip(tr("Drag to reorder; double-click or Enter to go to the chapter; F2 to rename"));
     connect(m_chapters->model(), &QAbstractItemModel::rowsMoved, this,
             [this](const QModelIndex&, int start, int, const QModelIndex&, int row) {
                 // Qt gives the row before which the item was dropped; after removal that is one less below.
                 chaptersMoved(start, row > start ? row - 1 : row);
             });
-    connect(m_chapters, &QListWidget::itemDoubleClicked, this,
+    connect(m_chapters, &QListWidget::itemActivated, this,
             [this](QListWidgetItem* item) { goToChapter(m_chapters->row(item)); });
     connect(m_chapters, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
         if (m_rebuilding)
@@ -223,6 +224,7 @@ void StoryDock::setStore(const std::shared_ptr<EventReader>& reader, const std::
     m_reader = reader;
     m_index = index;
     m_displayUri = displayUri;
+    m_cache.clear();
     rebuildGlossary();
     scheduleResolve();
 }
@@ -587,8 +589,24 @@ void StoryDock::goToChapter(int chapter)
 
 void StoryDock::scheduleResolve()
 {
-    if (hasStory() && m_reader)
-        m_resolveTimer->start();
+    if (!hasStory() || !m_reader)
+        return;
+    const QByteArray key = (m_path.isEmpty() ? QDir::currentPath() : QFileInfo(m_path).path()).toUtf8() + '\n' + m_doc.text();
+    for (const auto& [k, cached] : std::as_const(m_cache))
+        if (k == key) {
+            m_resolveTimer->stop();
+            m_jobs.cancelLane(0);
+            m_spans = cached.spans;
+            m_lintFindings = cached.lint;
+            QTimer::singleShot(0, this, [this] {
+                rebuildChapters();
+                rebuildLint();
+                emitMarks();
+                Q_EMIT resolved();
+            });
+            return;
+        }
+    m_resolveTimer->start();
 }
 
 namespace {
@@ -605,6 +623,7 @@ void StoryDock::resolve()
         return;
     const QByteArray text = m_doc.text();
     const QString folder = m_path.isEmpty() ? QDir::currentPath() : QFileInfo(m_path).path();
+    const QByteArray key = folder.toUtf8() + '\n' + text;
     const std::shared_ptr<EventReader> source = m_reader;
     m_resolveJob = m_jobs.start(
         0,
@@ -637,7 +656,10 @@ void StoryDock::resolve()
                 out.lint = engine.lint();
             return out;
         },
-        [this](quint64, Resolution r) {
+        [this, key](quint64, Resolution r) {
+            m_cache.prepend({key, Cached{r.spans, r.lint}});
+            if (m_cache.size() > 8)
+                m_cache.removeLast();
             m_spans = r.spans;
             m_lintFindings = r.lint;
             rebuildChapters();

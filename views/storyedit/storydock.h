@@ -163,6 +163,13 @@ private:
     QAction* m_saveAct;
     QTimer* m_resolveTimer;
     quint64 m_resolveJob = 0;
+    /// Resolutions of recent texts (key: folder + text): undo, redo and reopening do not resolve again.
+    struct Cached
+    {
+        QList<ChapterSpan> spans;
+        QStringList lint;
+    };
+    QList<QPair<QByteArray, Cached>> m_cache;
     JobTracker m_jobs; ///< last: stops (and waits for) the work first
 };
 

@@ -168,6 +168,11 @@ quint64 StoryExporter::start(StoryExportKind kind, const QByteArray& storyText, 
             if (!parseStory(storyText, folder, &story, &r.error))
                 return r;
             // The explorer never writes to a store it opens: an export onto the open store's file is refused.
+            const QString into = QFileInfo(output).absolutePath(); // PNGs: the folder is made inside it
+            if (!QFileInfo(into).isDir()) {
+                r.error = tr("the folder %1 does not exist").arg(into);
+                return r;
+            }
             const QString sourceFile = QFileInfo(sourceUri).canonicalFilePath();
             if (!sourceFile.isEmpty() && QFileInfo(output).canonicalFilePath() == sourceFile) {
                 r.error = tr("%1 is the open store: choose another file").arg(output);
