@@ -51,9 +51,10 @@ bool planVideo(StoryEngine& engine, QList<VideoShot>* shots, QString* error, con
                 seconds = a == kNoTime || b == kNoTime ? 1.0
                                                        : std::min<double>(double(b - a) / std::max(0.001, c.speed), double(maxGap)) / 1000.0;
             }
-            shot.frames = std::max(1, int(std::lround(seconds * kVideoFps)));
+            int piped = std::max(1, int(std::lround(seconds * kPipeFps)));
             if (j == 0)
-                shot.frames += 2 * kVideoFps; // the chapter's title stays on screen a moment
+                piped += 2 * kPipeFps; // the chapter's title stays on screen a moment
+            shot.frames = piped * (kVideoFps / kPipeFps);
             *shots << shot;
         }
     }
@@ -74,14 +75,15 @@ bool writeVideo(StoryEngine& engine, const QList<VideoShot>& shots, const QStrin
                         QStringLiteral("-y"), QStringLiteral("-f"), QStringLiteral("rawvideo"),
                         QStringLiteral("-pix_fmt"), QStringLiteral("rgb24"), QStringLiteral("-s"),
                         QStringLiteral("%1x%2").arg(size.width()).arg(size.height()), QStringLiteral("-r"),
-                        QString::number(kVideoFps), QStringLiteral("-i"), QStringLiteral("-")};
+                        QString::number(kPipeFps), QStringLiteral("-i"), QStringLiteral("-")};
     if (gif)
         args << QStringLiteral("-vf")
              << QStringLiteral("fps=10,scale=640:-1:flags=lanczos,split[a][b];[a]palettegen[p];[b][p]paletteuse");
     else
         args << QStringLiteral("-c:v") << QStringLiteral("libx264") << QStringLiteral("-preset")
              << QStringLiteral("veryfast") << QStringLiteral("-tune") << QStringLiteral("stillimage")
-             << QStringLiteral("-pix_fmt") << QStringLiteral("yuv420p") << QStringLiteral("-movflags")
+             << QStringLiteral("-r") << QString::number(kVideoFps) << QStringLiteral("-pix_fmt")
+             << QStringLiteral("yuv420p") << QStringLiteral("-movflags")
              << QStringLiteral("+faststart");
     args << partial;
     QProcess proc;
@@ -114,7 +116,7 @@ bool writeVideo(StoryEngine& engine, const QList<VideoShot>& shots, const QStrin
         bytes.reserve(qsizetype(size.width()) * size.height() * 3);
         for (int y = 0; y < frame.height(); ++y)
             bytes.append(reinterpret_cast<const char*>(frame.constScanLine(y)), qsizetype(size.width()) * 3);
-        for (int f = 0; f < shot.frames; ++f) {
+        for (int f = 0; f < shot.frames / (kVideoFps / kPipeFps); ++f) {
             if (proc.write(bytes) != bytes.size())
                 return abort(QObject::tr("ffmpeg stopped reading: %1").arg(QString::fromUtf8(proc.readAllStandardError())));
             while (proc.bytesToWrite() > 8 * bytes.size())

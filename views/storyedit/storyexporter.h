@@ -46,6 +46,9 @@ struct VideoShot
 /// a chapter with more than kMaxShots beats is sampled evenly (its last beat kept). False with *error when
 /// a chapter cannot be resolved.
 inline constexpr int kVideoFps = 30;
+/// Stills are piped at this rate and ffmpeg repeats them up to kVideoFps (a third of the bytes through the
+/// pipe and of the colour conversion); shot lengths are therefore multiples of 1/10 s.
+inline constexpr int kPipeFps = 10;
 inline constexpr int kMaxShotsPerChapter = 24;
 bool planVideo(story::StoryEngine& engine, QList<VideoShot>* shots, QString* error,
                const std::function<bool()>& cancelled = {});
