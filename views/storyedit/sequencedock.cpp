@@ -477,10 +477,12 @@ void SequenceView::paintEvent(QPaintEvent*)
             head.lineTo(x1 + dir * 8, y + 4);
             head.closeSubpath();
             p.fillPath(head, ink);
-            const double left = std::min(x0, x1), w = std::abs(x1 - x0);
+            // The label starts over the arrow and may run past its head (lifelines are thin dashes).
+            const double left = std::min(x0, x1);
+            const int room = std::max(laneWidth(), width() - int(left) - 8);
             p.setPen(ink);
-            p.drawText(QRectF(left + 4, rr.top() + 2, std::max(w - 8, double(laneWidth())), y - rr.top() - 4),
-                       Qt::AlignLeft | Qt::AlignBottom, fm.elidedText(label, Qt::ElideRight, int(std::max(w - 8, double(laneWidth())))));
+            p.drawText(QRectF(left + 4, rr.top() + 2, room, y - rr.top() - 4), Qt::AlignLeft | Qt::AlignBottom,
+                       fm.elidedText(label, Qt::ElideRight, room));
         } else {
             // A self-message or a note: a small loop on the lifeline, the label to its right.
             p.setPen(QPen(ink, 1.6));
