@@ -57,8 +57,7 @@ int differingLines(const QByteArray& a, const QByteArray& b)
 int glossaryRow(QTableWidget* t, const QString& type)
 {
     for (int r = 0; r < t->rowCount(); ++r)
-        if (t->item(r, 0)->data(Qt::UserRole).toString() == type)
-            return r;
+        if (t->item(r, 0)->data(Qt::UserRole).toString() == type) return r;
     return -1;
 }
 
@@ -89,7 +88,8 @@ class TstAppStoryDock : public QObject
     /// Two small chapters (a few events each): the export paths without the cost of the whole demo story.
     void openShort()
     {
-        const QByteArray text = R"({"chronostory": 1, "title": "Short", "source": {"uri": "../demo.chronoscope"},
+        const QByteArray text =
+            R"({"chronostory": 1, "title": "Short", "source": {"uri": "../demo.chronoscope"},
   "chapters": [{"id": "a", "title": "Three events", "range": {"fromPosition": 100, "toPosition": 102},
                 "caption": "{count} events"},
                {"id": "b", "title": "One more", "range": {"fromPosition": 200, "toPosition": 200}}]})";
@@ -116,10 +116,12 @@ private Q_SLOTS:
         // The shipped story names ../demo.chronoscope and ../projections/*.js: the same layout here.
         QVERIFY(QDir(m_dir.path()).mkpath(QStringLiteral("stories")));
         QVERIFY(QDir(m_dir.path()).mkpath(QStringLiteral("projections")));
-        for (const QString& js : {QStringLiteral("revenue-per-day.js"), QStringLiteral("revenue-per-day-v2.js")})
+        for (const QString& js :
+             {QStringLiteral("revenue-per-day.js"), QStringLiteral("revenue-per-day-v2.js")})
             QVERIFY(QFile::copy(QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/resources/projections/") + js,
                                 m_dir.filePath(QStringLiteral("projections/") + js)));
-        m_storyBytes = readAll(QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/resources/stories/payment-outage.chronostory.json"));
+        m_storyBytes = readAll(
+            QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/resources/stories/payment-outage.chronostory.json"));
         QVERIFY(!m_storyBytes.isEmpty());
         m_story = m_dir.filePath(QStringLiteral("stories/payment-outage.chronostory.json"));
 
@@ -155,7 +157,8 @@ private Q_SLOTS:
         QVERIFY(g->rowCount() >= 21);
         const int failed = glossaryRow(g, QStringLiteral("PaymentFailed"));
         QVERIFY(failed >= 0);
-        QCOMPARE(g->item(failed, 1)->text(), QStringLiteral("The card provider did not answer ({/lastError/code})"));
+        QCOMPARE(g->item(failed, 1)->text(),
+                 QStringLiteral("The card provider did not answer ({/lastError/code})"));
         QCOMPARE(g->item(failed, 2)->text(), QStringLiteral("bad"));
         // Activate a chapter (Enter, or a double-click): the cursor goes to its first beat.
         chapters->setCurrentRow(3);
@@ -187,7 +190,8 @@ private Q_SLOTS:
         QVERIFY2(dock()->save(&error), qPrintable(error));
         const QByteArray saved = readAll(m_story);
         QCOMPARE(differingLines(m_storyBytes, saved), 1);
-        QVERIFY(saved.contains(R"("PaymentFailed":       { "say": "The card provider stays silent", "tone": "bad" },)"));
+        QVERIFY(saved.contains(
+            R"("PaymentFailed":       { "say": "The card provider stays silent", "tone": "bad" },)"));
         QVERIFY(!dock()->isModified());
         // Undo gives the original text back (and the file is then "modified" against the saved one).
         dock()->undoStack()->undo();
@@ -210,7 +214,9 @@ private Q_SLOTS:
         const int row = glossaryRow(g, QStringLiteral("OrderCompleted"));
         QVERIFY(!g->item(row, 0)->text().startsWith(QStringLiteral("⚠")));
         g->item(row, 1)->setText(QString()); // the sentence removed: the type now reads as its name in words
-        QTRY_VERIFY(g->item(glossaryRow(g, QStringLiteral("OrderCompleted")), 0)->text().startsWith(QStringLiteral("⚠")));
+        QTRY_VERIFY(g->item(glossaryRow(g, QStringLiteral("OrderCompleted")), 0)
+                        ->text()
+                        .startsWith(QStringLiteral("⚠")));
         const int again = glossaryRow(g, QStringLiteral("OrderCompleted"));
         QVERIFY(g->item(again, 1)->toolTip().contains(QStringLiteral("Order completed")));
         QVERIFY(dock()->tabs()->tabText(1).contains(QStringLiteral("1 ⚠")));
@@ -227,7 +233,8 @@ private Q_SLOTS:
         QCOMPARE(dock()->story().chapters.value(0).id, QStringLiteral("outage"));
         QTRY_COMPARE(dock()->chapterList()->item(2)->text(), QStringLiteral("3. A normal order, 2 March"));
         QVERIFY(resolved.wait(kWaitMs));
-        QCOMPARE(m_window->timeline()->chapterMarks().value(2).label, QStringLiteral("3 A normal order, 2 March"));
+        QCOMPARE(m_window->timeline()->chapterMarks().value(2).label,
+                 QStringLiteral("3 A normal order, 2 March"));
         // The same lines, moved: nothing else in the file changed.
         QList<QByteArray> a = m_storyBytes.split('\n'), b = dock()->text().split('\n');
         std::sort(a.begin(), a.end());
@@ -251,7 +258,8 @@ private Q_SLOTS:
         QCOMPARE(c.anchor.kind, story::Anchor::Kind::Range);
         QCOMPARE(c.anchor.fromTime, qint64(from));
         QCOMPARE(c.anchor.toTime, qint64(to));
-        QVERIFY(dock()->text().contains("      \"range\": { \"fromTime\": \"2026-03-03T13:50:00Z\", \"toTime\": \"2026-03-03T13:55:00Z\" },\n"));
+        QVERIFY(dock()->text().contains("      \"range\": { \"fromTime\": \"2026-03-03T13:50:00Z\", "
+                                        "\"toTime\": \"2026-03-03T13:55:00Z\" },\n"));
         QVERIFY(resolved.wait(kWaitMs));
         QCOMPARE(m_window->timeline()->chapterMarks().size(), 7);
         QVERIFY(dock()->spans().value(6).ok);
@@ -269,7 +277,9 @@ private Q_SLOTS:
         const qint64 position = dock()->spans()[0].firstPosition;
         QSignalSpy shown(m_window.get(), &MainWindow::eventShown);
         m_window->controller()->jumpToEvent(position);
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->eventInspector()->event() && m_window->eventInspector()->event()->position == position, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->eventInspector()->event() &&
+                                     m_window->eventInspector()->event()->position == position,
+                                 kWaitMs);
         QSignalSpy changed(dock(), &StoryDock::storyChanged);
         dock()->draftAction()->trigger();
         QVERIFY(changed.wait(kWaitMs));
@@ -277,7 +287,8 @@ private Q_SLOTS:
         QVERIFY(dock()->storyPath().isEmpty());
         QVERIFY(dock()->isModified());
         QVERIFY(dock()->chapterList()->count() >= 2);
-        QVERIFY(dock()->text().contains("7a049a10-d435-479d-8f4e-05fa824c0af4") || dock()->story().chapters.size() >= 2);
+        QVERIFY(dock()->text().contains("7a049a10-d435-479d-8f4e-05fa824c0af4") ||
+                dock()->story().chapters.size() >= 2);
         // Saving needs a path: a clear error, nothing lost.
         QString error;
         QVERIFY(!dock()->save(&error));
@@ -298,12 +309,14 @@ private Q_SLOTS:
         QVERIFY(error.contains(QStringLiteral("Cannot read")));
         // JSON that is not a valid story opens so it can be fixed; its error is the first lint row.
         QByteArray invalid = m_storyBytes;
-        invalid.replace("\"range\": { \"fromTime\": \"2026-03-03T13:40:00Z\"", "\"around\": { \"fromTime\": \"2026-03-03T13:40:00Z\"");
+        invalid.replace("\"range\": { \"fromTime\": \"2026-03-03T13:40:00Z\"",
+                        "\"around\": { \"fromTime\": \"2026-03-03T13:40:00Z\"");
         QVERIFY(writeAll(bad, invalid));
         QVERIFY2(dock()->openStory(bad, &error), qPrintable(error));
         QVERIFY(!dock()->valid());
         QVERIFY(dock()->lintList()->item(0)->text().startsWith(QStringLiteral("✗")));
-        QVERIFY2(dock()->lintList()->item(0)->text().contains(QStringLiteral("/chapters/1")), qPrintable(dock()->lintList()->item(0)->text()));
+        QVERIFY2(dock()->lintList()->item(0)->text().contains(QStringLiteral("/chapters/1")),
+                 qPrintable(dock()->lintList()->item(0)->text()));
         QVERIFY(!wiring()->exportAction(StoryExportKind::Pdf)->isEnabled());
     }
 
@@ -317,7 +330,9 @@ private Q_SLOTS:
         const QByteArray edited = dock()->text();
         QString error;
         QVERIFY(!dock()->saveAs(m_dir.filePath(QStringLiteral("no/such/folder/x.chronostory.json")), &error));
-        QVERIFY2(error.contains(QStringLiteral("Could not save")) && error.contains(QStringLiteral("still open")), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("Could not save")) &&
+                     error.contains(QStringLiteral("still open")),
+                 qPrintable(error));
         QVERIFY(dock()->isModified());
         QCOMPARE(dock()->text(), edited);
         QCOMPARE(dock()->storyPath(), QFileInfo(m_story).absoluteFilePath());
@@ -333,13 +348,13 @@ private Q_SLOTS:
         QVERIFY(loaded.wait(kWaitMs));
         const story::SequenceLayout& layout = seq->layout();
         QVERIFY(layout.rows.size() >= 5);
-        QVERIFY(layout.actors.contains(QStringLiteral("Order desk"))); // the story's glossary names the actors
+        QVERIFY(
+            layout.actors.contains(QStringLiteral("Order desk"))); // the story's glossary names the actors
         QVERIFY(layout.actors.contains(QStringLiteral("Payments")));
         // Click a message: the cursor goes to its event.
         int arrow = -1;
         for (int k = 0; k < layout.rows.size() && arrow < 0; ++k)
-            if (layout.rows[k].kind == story::SequenceRow::Kind::Arrow && k > 0)
-                arrow = k;
+            if (layout.rows[k].kind == story::SequenceRow::Kind::Arrow && k > 0) arrow = k;
         QVERIFY(arrow > 0);
         SequenceView* view = seq->view();
         view->resize(view->sizeHint());
@@ -403,7 +418,8 @@ private Q_SLOTS:
         QVERIFY(wiring()->lastResult().error.contains(QStringLiteral("open store")));
         QCOMPARE(readAll(m_store), store);
         // An unwritable place: a clear error.
-        QVERIFY(wiring()->startExport(StoryExportKind::Html, m_dir.filePath(QStringLiteral("no/such/dir/x.html")), &error));
+        QVERIFY(wiring()->startExport(StoryExportKind::Html,
+                                      m_dir.filePath(QStringLiteral("no/such/dir/x.html")), &error));
         QVERIFY(done.wait(kWaitMs));
         QVERIFY(!wiring()->lastResult().ok);
         QVERIFY(wiring()->lastResult().error.contains(QStringLiteral("does not exist")));
@@ -415,7 +431,7 @@ private Q_SLOTS:
         const QByteArray path = qgetenv("PATH");
         QTemporaryDir empty;
         qputenv("PATH", empty.path().toUtf8()); // no ffmpeg here, whether or not the machine has one
-        dock()->applyText(dock()->text()); // the menu is refreshed whenever the story changes
+        dock()->applyText(dock()->text());      // the menu is refreshed whenever the story changes
         QAction* mp4 = wiring()->exportAction(StoryExportKind::Mp4);
         QAction* gif = wiring()->exportAction(StoryExportKind::Gif);
         QVERIFY(!mp4->isEnabled());
@@ -423,7 +439,8 @@ private Q_SLOTS:
         QVERIFY(mp4->toolTip().contains(QStringLiteral("ffmpeg")));
         QVERIFY(wiring()->exportAction(StoryExportKind::Pdf)->isEnabled());
         QString error;
-        QVERIFY(!wiring()->startExport(StoryExportKind::Mp4, m_dir.filePath(QStringLiteral("x.mp4")), &error));
+        QVERIFY(
+            !wiring()->startExport(StoryExportKind::Mp4, m_dir.filePath(QStringLiteral("x.mp4")), &error));
         QVERIFY(error.contains(QStringLiteral("ffmpeg")));
         qputenv("PATH", path);
     }

@@ -13,7 +13,8 @@ using namespace chronoscope::story;
 
 namespace {
 
-const QString kShipped = QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/resources/stories/payment-outage.chronostory.json");
+const QString kShipped =
+    QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/resources/stories/payment-outage.chronostory.json");
 
 QByteArray readShipped()
 {
@@ -27,8 +28,7 @@ QList<int> changedLines(const QByteArray& a, const QByteArray& b)
     const QList<QByteArray> la = a.split('\n'), lb = b.split('\n');
     QList<int> out;
     for (int k = 0; k < std::max(la.size(), lb.size()); ++k)
-        if (k >= la.size() || k >= lb.size() || la[k] != lb[k])
-            out.append(k + 1);
+        if (k >= la.size() || k >= lb.size() || la[k] != lb[k]) out.append(k + 1);
     return out;
 }
 
@@ -84,7 +84,8 @@ void TestStoryDocument::shippedRoundTripIsByteIdentical()
     QCOMPARE(doc.sizeAt(QStringLiteral("/chapters")), 6);
     QCOMPARE(doc.stringAt(QStringLiteral("/chapters/0/id")), QStringLiteral("happy"));
     QCOMPARE(doc.stringAt(QStringLiteral("/glossary/events/PaymentFailed/tone")), QStringLiteral("bad"));
-    QCOMPARE(doc.stringAt(QStringLiteral("/glossary/fields/~1lastError~1code/label")), QStringLiteral("Error"));
+    QCOMPARE(doc.stringAt(QStringLiteral("/glossary/fields/~1lastError~1code/label")),
+             QStringLiteral("Error"));
 }
 
 void TestStoryDocument::editOneSentenceChangesOneLine()
@@ -93,16 +94,20 @@ void TestStoryDocument::editOneSentenceChangesOneLine()
     StoryDocument doc;
     QString error;
     QVERIFY(doc.parse(text, &error));
-    QVERIFY(doc.setString(QStringLiteral("/glossary/events/PaymentFailed/say"), QStringLiteral("The provider is silent"), &error));
+    QVERIFY(doc.setString(QStringLiteral("/glossary/events/PaymentFailed/say"),
+                          QStringLiteral("The provider is silent"), &error));
     const QByteArray out = doc.text();
     const QList<int> lines = changedLines(text, out);
     QCOMPARE(lines.size(), 1);
     const QByteArray line = out.split('\n')[lines.first() - 1];
     // The author's alignment stays; only the sentence changed.
-    QCOMPARE(line, QByteArray(R"(      "PaymentFailed":       { "say": "The provider is silent", "tone": "bad" },)"));
+    QCOMPARE(
+        line,
+        QByteArray(R"(      "PaymentFailed":       { "say": "The provider is silent", "tone": "bad" },)"));
     Story story;
     QVERIFY2(parseStory(out, QFileInfo(kShipped).absolutePath(), &story, &error), qPrintable(error));
-    QCOMPARE(story.glossary.events.value(QStringLiteral("PaymentFailed")).say, QStringLiteral("The provider is silent"));
+    QCOMPARE(story.glossary.events.value(QStringLiteral("PaymentFailed")).say,
+             QStringLiteral("The provider is silent"));
 }
 
 void TestStoryDocument::editChapterTitleChangesOneLine()
@@ -185,8 +190,10 @@ void TestStoryDocument::newChapterIsTwoSpaceIndented()
         {QStringLiteral("range"), StoryNode::object({{QStringLiteral("fromPosition"), StoryNode::number(10)},
                                                      {QStringLiteral("toPosition"), StoryNode::number(20)}})},
         {QStringLiteral("caption"), StoryNode::string(QStringLiteral("{count} events."))},
-        {QStringLiteral("expect"), StoryNode::array({StoryNode::object({{QStringLiteral("count"), StoryNode::string(QStringLiteral("OrderPaid"))},
-                                                                        {QStringLiteral("atLeast"), StoryNode::number(1)}})})},
+        {QStringLiteral("expect"),
+         StoryNode::array(
+             {StoryNode::object({{QStringLiteral("count"), StoryNode::string(QStringLiteral("OrderPaid"))},
+                                 {QStringLiteral("atLeast"), StoryNode::number(1)}})})},
     });
     QVERIFY(doc.insert(QStringLiteral("/chapters"), 6, chapter, &error));
     const QByteArray out = doc.text();

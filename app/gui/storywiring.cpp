@@ -46,11 +46,12 @@ StoryWiring::StoryWiring(MainWindow* window)
         storyDock->show();
         storyDock->raise();
     });
-    connect(m_story, &StoryDock::message, this, [this](const QString& text) { m_window->statusBar()->showMessage(text, 8000); });
-    // A chapter chosen in the Story dock shows its chain (a correlation focus) or its streams in the Sequence dock.
+    connect(m_story, &StoryDock::message, this,
+            [this](const QString& text) { m_window->statusBar()->showMessage(text, 8000); });
+    // A chapter chosen in the Story dock shows its chain (a correlation focus) or its streams in the Sequence
+    // dock.
     connect(m_story, &StoryDock::chapterActivated, this, [this, sequenceDock](int k) {
-        if (!m_story->valid() || k >= m_story->story().chapters.size())
-            return;
+        if (!m_story->valid() || k >= m_story->story().chapters.size()) return;
         const story::Chapter& c = m_story->story().chapters[k];
         if (c.anchor.kind == story::Anchor::Kind::Correlation)
             m_sequence->showCorrelation(c.anchor.correlation);
@@ -64,10 +65,8 @@ StoryWiring::StoryWiring(MainWindow* window)
     // File menu: Open Story… and Export Story as …, before the Quit entry's separator.
     QMenu* file = nullptr;
     for (QAction* a : window->menuBar()->actions())
-        if (a->menu() && a->text().remove(QLatin1Char('&')) == tr("File"))
-            file = a->menu();
-    if (!file)
-        return;
+        if (a->menu() && a->text().remove(QLatin1Char('&')) == tr("File")) file = a->menu();
+    if (!file) return;
     QAction* before = nullptr;
     const QList<QAction*> items = file->actions();
     for (qsizetype k = items.size() - 1; k >= 0; --k)
@@ -86,8 +85,8 @@ StoryWiring::StoryWiring(MainWindow* window)
     m_exportMenu->setObjectName(QStringLiteral("exportStoryMenu"));
     file->insertMenu(before, m_exportMenu);
     const QList<QPair<StoryExportKind, QString>> kinds = {
-        {StoryExportKind::Pdf, tr("&PDF…")},       {StoryExportKind::Html, tr("&HTML…")},
-        {StoryExportKind::Pngs, tr("P&NGs…")},     {StoryExportKind::Bundle, tr("&Bundle…")},
+        {StoryExportKind::Pdf, tr("&PDF…")},         {StoryExportKind::Html, tr("&HTML…")},
+        {StoryExportKind::Pngs, tr("P&NGs…")},       {StoryExportKind::Bundle, tr("&Bundle…")},
         {StoryExportKind::Mp4, tr("&Video (MP4)…")}, {StoryExportKind::Gif, tr("&GIF…")}};
     for (const auto& [kind, text] : kinds) {
         QAction* a = m_exportMenu->addAction(text);
@@ -98,8 +97,7 @@ StoryWiring::StoryWiring(MainWindow* window)
     m_exportMenu->setToolTipsVisible(true);
 
     connect(m_exporter, &StoryExporter::progress, this, [this](int done, int total, const QString& what) {
-        if (!m_progress)
-            return;
+        if (!m_progress) return;
         m_progress->setLabelText(what);
         m_progress->setMaximum(std::max(1, total));
         m_progress->setValue(std::min(done, total));
@@ -111,11 +109,15 @@ StoryWiring::StoryWiring(MainWindow* window)
             m_progress->deleteLater();
         }
         if (r.ok)
-            m_window->statusBar()->showMessage(tr("Exported the story to %1 in %2 s").arg(r.output).arg(double(r.elapsedMs) / 1000.0, 0, 'f', 1), 10000);
+            m_window->statusBar()->showMessage(tr("Exported the story to %1 in %2 s")
+                                                   .arg(r.output)
+                                                   .arg(double(r.elapsedMs) / 1000.0, 0, 'f', 1),
+                                               10000);
         else if (r.cancelled)
             m_window->statusBar()->showMessage(tr("Export cancelled; nothing was left behind"), 8000);
         else if (m_window->isInteractive())
-            QMessageBox::warning(m_window, tr("Export Story"), tr("The story could not be exported: %1").arg(r.error));
+            QMessageBox::warning(m_window, tr("Export Story"),
+                                 tr("The story could not be exported: %1").arg(r.error));
         else
             m_window->statusBar()->showMessage(tr("The story could not be exported: %1").arg(r.error), 10000);
         Q_EMIT exportFinished(r);
@@ -126,8 +128,7 @@ StoryWiring::StoryWiring(MainWindow* window)
 QAction* StoryWiring::exportAction(StoryExportKind kind) const
 {
     for (const auto& [k, a] : m_actions)
-        if (k == kind)
-            return a;
+        if (k == kind) return a;
     return nullptr;
 }
 
@@ -154,15 +155,18 @@ bool StoryWiring::startExport(StoryExportKind kind, const QString& output, QStri
         return false;
     }
     if (!m_story->hasStory() || !m_story->valid()) {
-        *error = m_story->hasStory() ? tr("The story is not valid: %1").arg(m_story->storyError()) : tr("Open a story first.");
+        *error = m_story->hasStory() ? tr("The story is not valid: %1").arg(m_story->storyError())
+                                     : tr("Open a story first.");
         return false;
     }
     if ((kind == StoryExportKind::Mp4 || kind == StoryExportKind::Gif) && ffmpegExecutable().isEmpty()) {
         *error = tr("Video export needs ffmpeg, which is not installed.");
         return false;
     }
-    const QString folder = m_story->storyPath().isEmpty() ? QFileInfo(output).path() : QFileInfo(m_story->storyPath()).path();
-    m_exporter->start(kind, m_story->text(), folder, m_window->reader(), m_window->currentDisplayUri(), output);
+    const QString folder =
+        m_story->storyPath().isEmpty() ? QFileInfo(output).path() : QFileInfo(m_story->storyPath()).path();
+    m_exporter->start(kind, m_story->text(), folder, m_window->reader(), m_window->currentDisplayUri(),
+                      output);
     if (m_window->isInteractive()) {
         m_progress = new QProgressDialog(tr("Exporting the story…"), tr("Cancel"), 0, 0, m_window);
         m_progress->setWindowTitle(tr("Export Story"));
@@ -176,29 +180,35 @@ bool StoryWiring::startExport(StoryExportKind kind, const QString& output, QStri
 
 void StoryWiring::exportDialog(StoryExportKind kind)
 {
-    const QString base = m_story->storyPath().isEmpty()
-                             ? QStringLiteral("story")
-                             : QFileInfo(m_story->storyPath()).completeBaseName().remove(QStringLiteral(".chronostory"));
+    const QString base =
+        m_story->storyPath().isEmpty()
+            ? QStringLiteral("story")
+            : QFileInfo(m_story->storyPath()).completeBaseName().remove(QStringLiteral(".chronostory"));
     QString path;
     switch (kind) {
     case StoryExportKind::Pngs:
         path = QFileDialog::getExistingDirectory(m_window, tr("Export Story as PNGs into"));
         break;
     case StoryExportKind::Pdf:
-        path = QFileDialog::getSaveFileName(m_window, tr("Export Story as PDF"), base + QStringLiteral(".pdf"), tr("PDF (*.pdf)"));
+        path = QFileDialog::getSaveFileName(m_window, tr("Export Story as PDF"),
+                                            base + QStringLiteral(".pdf"), tr("PDF (*.pdf)"));
         break;
     case StoryExportKind::Html:
-        path = QFileDialog::getSaveFileName(m_window, tr("Export Story as HTML"), base + QStringLiteral(".html"), tr("HTML (*.html)"));
+        path = QFileDialog::getSaveFileName(m_window, tr("Export Story as HTML"),
+                                            base + QStringLiteral(".html"), tr("HTML (*.html)"));
         break;
     case StoryExportKind::Bundle:
-        path = QFileDialog::getSaveFileName(m_window, tr("Export Story as Bundle"), base + QStringLiteral(".chronoscope"),
+        path = QFileDialog::getSaveFileName(m_window, tr("Export Story as Bundle"),
+                                            base + QStringLiteral(".chronoscope"),
                                             tr("Chronoscope store (*.chronoscope)"));
         break;
     case StoryExportKind::Mp4:
-        path = QFileDialog::getSaveFileName(m_window, tr("Export Story as Video"), base + QStringLiteral(".mp4"), tr("MP4 video (*.mp4)"));
+        path = QFileDialog::getSaveFileName(m_window, tr("Export Story as Video"),
+                                            base + QStringLiteral(".mp4"), tr("MP4 video (*.mp4)"));
         break;
     case StoryExportKind::Gif:
-        path = QFileDialog::getSaveFileName(m_window, tr("Export Story as GIF"), base + QStringLiteral(".gif"), tr("GIF (*.gif)"));
+        path = QFileDialog::getSaveFileName(m_window, tr("Export Story as GIF"),
+                                            base + QStringLiteral(".gif"), tr("GIF (*.gif)"));
         break;
     }
     QString error;

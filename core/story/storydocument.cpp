@@ -6,8 +6,8 @@ namespace chronoscope::story {
 
 namespace {
 
-constexpr int kMaxDepth = 64;      // as story files (story.h kMaxStoryDepth)
-constexpr int kInlineWidth = 100;  // new objects/arrays of scalars up to this width stay on one line
+constexpr int kMaxDepth = 64;     // as story files (story.h kMaxStoryDepth)
+constexpr int kInlineWidth = 100; // new objects/arrays of scalars up to this width stay on one line
 
 class Parser
 {
@@ -37,10 +37,8 @@ public:
     }
     bool value(StoryNode& out, int depth)
     {
-        if (depth > kMaxDepth)
-            return fail(QObject::tr("more than %1 levels of nesting").arg(kMaxDepth));
-        if (i >= s.size())
-            return fail(QObject::tr("the text ends where a value was expected"));
+        if (depth > kMaxDepth) return fail(QObject::tr("more than %1 levels of nesting").arg(kMaxDepth));
+        if (i >= s.size()) return fail(QObject::tr("the text ends where a value was expected"));
         const qsizetype start = i;
         const char c = s[i];
         bool ok = false;
@@ -53,8 +51,7 @@ public:
             ok = string(&out.text);
         } else
             ok = literal(out);
-        if (!ok)
-            return false;
+        if (!ok) return false;
         out.raw = s.mid(start, i - start);
         out.edited = false;
         return true;
@@ -76,8 +73,7 @@ public:
             if (object) {
                 if (i >= s.size() || s[i] != '"')
                     return fail(QObject::tr("a member name (a string in quotes) was expected"));
-                if (!string(&key))
-                    return false;
+                if (!string(&key)) return false;
                 ws();
                 if (i >= s.size() || s[i] != ':')
                     return fail(QObject::tr("':' was expected after the member name"));
@@ -88,11 +84,9 @@ public:
             }
             StoryNode child;
             const qsizetype valueStart = i;
-            if (!value(child, depth + 1))
-                return false;
+            if (!value(child, depth + 1)) return false;
             child.lead = s.mid(leadStart, valueStart - leadStart);
-            if (object)
-                out.keys.append(key);
+            if (object) out.keys.append(key);
             out.children.append(std::move(child));
             const qsizetype valueEnd = i;
             ws();
@@ -107,17 +101,16 @@ public:
                 ++i;
                 return true;
             }
-            return fail(object ? QObject::tr("',' or '}' was expected") : QObject::tr("',' or ']' was expected"));
+            return fail(object ? QObject::tr("',' or '}' was expected")
+                               : QObject::tr("',' or ']' was expected"));
         }
     }
     bool hex4(uint* out)
     {
-        if (i + 4 > s.size())
-            return fail(QObject::tr("a \\u escape needs four hex digits"));
+        if (i + 4 > s.size()) return fail(QObject::tr("a \\u escape needs four hex digits"));
         bool ok = false;
         *out = QByteArray(s.constData() + i, 4).toUInt(&ok, 16);
-        if (!ok)
-            return fail(QObject::tr("a \\u escape needs four hex digits"));
+        if (!ok) return fail(QObject::tr("a \\u escape needs four hex digits"));
         i += 4;
         return true;
     }
@@ -132,35 +125,47 @@ public:
                 *out = QString::fromUtf8(bytes);
                 return true;
             }
-            if (uchar(c) < 0x20)
-                return fail(QObject::tr("a control character inside a string"));
+            if (uchar(c) < 0x20) return fail(QObject::tr("a control character inside a string"));
             if (c != '\\') {
                 bytes.append(c);
                 ++i;
                 continue;
             }
-            if (++i >= s.size())
-                break;
+            if (++i >= s.size()) break;
             const char e = s[i++];
             switch (e) {
-            case '"': bytes.append('"'); break;
-            case '\\': bytes.append('\\'); break;
-            case '/': bytes.append('/'); break;
-            case 'b': bytes.append('\b'); break;
-            case 'f': bytes.append('\f'); break;
-            case 'n': bytes.append('\n'); break;
-            case 'r': bytes.append('\r'); break;
-            case 't': bytes.append('\t'); break;
+            case '"':
+                bytes.append('"');
+                break;
+            case '\\':
+                bytes.append('\\');
+                break;
+            case '/':
+                bytes.append('/');
+                break;
+            case 'b':
+                bytes.append('\b');
+                break;
+            case 'f':
+                bytes.append('\f');
+                break;
+            case 'n':
+                bytes.append('\n');
+                break;
+            case 'r':
+                bytes.append('\r');
+                break;
+            case 't':
+                bytes.append('\t');
+                break;
             case 'u': {
                 uint u = 0;
-                if (!hex4(&u))
-                    return false;
+                if (!hex4(&u)) return false;
                 char32_t cp = u;
                 if (u >= 0xD800 && u < 0xDC00 && i + 6 <= s.size() && s[i] == '\\' && s[i + 1] == 'u') {
                     i += 2;
                     uint lo = 0;
-                    if (!hex4(&lo))
-                        return false;
+                    if (!hex4(&lo)) return false;
                     cp = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
                 }
                 bytes.append(QString::fromUcs4(&cp, 1).toUtf8());
@@ -190,21 +195,16 @@ public:
                 ++i;
             return i > from;
         };
-        if (i < s.size() && s[i] == '-')
-            ++i;
-        if (!digits())
-            return fail(QObject::tr("a value was expected"));
+        if (i < s.size() && s[i] == '-') ++i;
+        if (!digits()) return fail(QObject::tr("a value was expected"));
         if (i < s.size() && s[i] == '.') {
             ++i;
-            if (!digits())
-                return fail(QObject::tr("digits were expected after '.'"));
+            if (!digits()) return fail(QObject::tr("digits were expected after '.'"));
         }
         if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
             ++i;
-            if (i < s.size() && (s[i] == '+' || s[i] == '-'))
-                ++i;
-            if (!digits())
-                return fail(QObject::tr("digits were expected in the exponent"));
+            if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+            if (!digits()) return fail(QObject::tr("digits were expected in the exponent"));
         }
         out.kind = StoryNode::Kind::Number;
         out.text = QString::fromLatin1(s.mid(start, i - start));
@@ -226,8 +226,7 @@ QByteArray spaces(int n)
 int indentOf(const QByteArray& lead)
 {
     const qsizetype nl = lead.lastIndexOf('\n');
-    if (nl < 0)
-        return -1;
+    if (nl < 0) return -1;
     int n = 0;
     for (qsizetype k = nl + 1; k < lead.size() && lead[k] == ' '; ++k)
         ++n;
@@ -251,14 +250,11 @@ QByteArray writeNew(const StoryNode& n, int indent);
 
 QByteArray writeInline(const StoryNode& n)
 {
-    if (isScalar(n))
-        return writeNew(n, 0);
+    if (isScalar(n)) return writeNew(n, 0);
     QByteArray out = n.kind == StoryNode::Kind::Object ? "{ " : "[";
     for (int k = 0; k < n.children.size(); ++k) {
-        if (k)
-            out += ", ";
-        if (n.kind == StoryNode::Kind::Object)
-            out += jsonQuote(n.keys[k]) + ": ";
+        if (k) out += ", ";
+        if (n.kind == StoryNode::Kind::Object) out += jsonQuote(n.keys[k]) + ": ";
         out += writeInline(n.children[k]);
     }
     out += n.kind == StoryNode::Kind::Object ? " }" : "]";
@@ -268,15 +264,12 @@ QByteArray writeInline(const StoryNode& n)
 /// One line for an object or array whose members are scalars (or arrays of scalars) and that is short.
 bool fitsInline(const StoryNode& n)
 {
-    if (n.children.isEmpty())
-        return true;
+    if (n.children.isEmpty()) return true;
     for (const StoryNode& c : n.children) {
-        if (c.kind == StoryNode::Kind::Object)
-            return false;
+        if (c.kind == StoryNode::Kind::Object) return false;
         if (c.kind == StoryNode::Kind::Array)
             for (const StoryNode& g : c.children)
-                if (!isScalar(g))
-                    return false;
+                if (!isScalar(g)) return false;
     }
     return writeInline(n).size() <= kInlineWidth;
 }
@@ -295,16 +288,13 @@ QByteArray writeNew(const StoryNode& n, int indent)
         break;
     }
     const bool object = n.kind == StoryNode::Kind::Object;
-    if (n.children.isEmpty())
-        return object ? "{}" : "[]";
-    if (fitsInline(n))
-        return writeInline(n);
+    if (n.children.isEmpty()) return object ? "{}" : "[]";
+    if (fitsInline(n)) return writeInline(n);
     QByteArray out = object ? "{" : "[";
     for (int k = 0; k < n.children.size(); ++k) {
         out += k ? ",\n" : "\n";
         out += spaces(indent + 2);
-        if (object)
-            out += jsonQuote(n.keys[k]) + ": ";
+        if (object) out += jsonQuote(n.keys[k]) + ": ";
         out += writeNew(n.children[k], indent + 2);
     }
     out += '\n' + spaces(indent) + (object ? '}' : ']');
@@ -313,18 +303,14 @@ QByteArray writeNew(const StoryNode& n, int indent)
 
 QByteArray write(const StoryNode& n, int indent)
 {
-    if (!n.edited)
-        return n.raw;
-    if (!n.isContainer() || n.raw.isEmpty())
-        return writeNew(n, indent);
+    if (!n.edited) return n.raw;
+    if (!n.isContainer() || n.raw.isEmpty()) return writeNew(n, indent);
     const bool object = n.kind == StoryNode::Kind::Object;
-    if (n.children.isEmpty())
-        return object ? "{}" : "[]";
+    if (n.children.isEmpty()) return object ? "{}" : "[]";
     QByteArray out = object ? "{" : "[";
     for (int k = 0; k < n.children.size(); ++k) {
         const StoryNode& c = n.children[k];
-        if (k)
-            out += ',';
+        if (k) out += ',';
         out += c.lead;
         const int own = indentOf(c.lead);
         out += write(c, own >= 0 ? own : indent);
@@ -339,10 +325,11 @@ QByteArray newWhitespace(const StoryNode& parent, int parentIndent)
 {
     for (qsizetype k = parent.children.size() - 1; k >= 0; --k) {
         const QByteArray w = whitespacePrefix(parent.children[k].lead);
-        if (k > 0 || w.contains('\n'))
-            return w;
+        if (k > 0 || w.contains('\n')) return w;
         if (k == 0)
-            return parent.kind == StoryNode::Kind::Array ? QByteArray(" ") : w.isEmpty() ? QByteArray(" ") : w;
+            return parent.kind == StoryNode::Kind::Array ? QByteArray(" ")
+                   : w.isEmpty()                         ? QByteArray(" ")
+                                                         : w;
     }
     return '\n' + spaces(parentIndent + 2);
 }
@@ -357,10 +344,8 @@ QString unescapeToken(QString t)
 bool splitPointer(const QString& pointer, QStringList* tokens)
 {
     tokens->clear();
-    if (pointer.isEmpty())
-        return true;
-    if (!pointer.startsWith(QLatin1Char('/')))
-        return false;
+    if (pointer.isEmpty()) return true;
+    if (!pointer.startsWith(QLatin1Char('/'))) return false;
     for (const QString& t : pointer.mid(1).split(QLatin1Char('/')))
         tokens->append(unescapeToken(t));
     return true;
@@ -370,7 +355,9 @@ int arrayIndex(const QString& token, int size)
 {
     bool ok = false;
     const int k = token.toInt(&ok);
-    return ok && k >= 0 && k < size && (token == QLatin1String("0") || !token.startsWith(QLatin1Char('0'))) ? k : -1;
+    return ok && k >= 0 && k < size && (token == QLatin1String("0") || !token.startsWith(QLatin1Char('0')))
+               ? k
+               : -1;
 }
 
 } // namespace
@@ -468,8 +455,7 @@ bool StoryDocument::parse(const QByteArray& text, QString* error)
 
 QByteArray StoryDocument::text() const
 {
-    if (!m_root)
-        return {};
+    if (!m_root) return {};
     return m_before + write(*m_root, 0) + m_after;
 }
 
@@ -482,22 +468,19 @@ StoryNode* StoryDocument::find(const QString& ptr, QList<StoryNode*>* path, QStr
 {
     QStringList tokens;
     if (!m_root || !splitPointer(ptr, &tokens)) {
-        if (error)
-            *error = QObject::tr("'%1' is not a JSON pointer").arg(ptr);
+        if (error) *error = QObject::tr("'%1' is not a JSON pointer").arg(ptr);
         return nullptr;
     }
     StoryNode* n = m_root.get();
     for (const QString& t : tokens) {
-        if (path)
-            path->append(n);
+        if (path) path->append(n);
         int k = -1;
         if (n->kind == StoryNode::Kind::Object)
             k = n->indexOf(t);
         else if (n->kind == StoryNode::Kind::Array)
             k = arrayIndex(t, int(n->children.size()));
         if (k < 0) {
-            if (error)
-                *error = QObject::tr("%1: not found").arg(ptr);
+            if (error) *error = QObject::tr("%1: not found").arg(ptr);
             return nullptr;
         }
         n = &n->children[k];
@@ -536,13 +519,11 @@ int indentAlong(const QList<StoryNode*>& path, const StoryNode* last)
     int indent = 0;
     for (qsizetype k = 1; k < path.size(); ++k) {
         const int own = indentOf(path[k]->lead);
-        if (own >= 0)
-            indent = own;
+        if (own >= 0) indent = own;
     }
     if (last && path.size() > 0 && last != path.first()) {
         const int own = indentOf(last->lead);
-        if (own >= 0)
-            indent = own;
+        if (own >= 0) indent = own;
     }
     return indent;
 }
@@ -550,8 +531,7 @@ int indentAlong(const QList<StoryNode*>& path, const StoryNode* last)
 bool splitParent(const QString& ptr, QString* parent, QString* last)
 {
     const qsizetype slash = ptr.lastIndexOf(QLatin1Char('/'));
-    if (slash < 0)
-        return false;
+    if (slash < 0) return false;
     *parent = ptr.left(slash);
     *last = unescapeToken(ptr.mid(slash + 1));
     return true;
@@ -562,22 +542,21 @@ bool StoryDocument::set(const QString& ptr, const StoryNode& value, QString* err
 {
     QString parentPtr, key, err;
     if (!splitParent(ptr, &parentPtr, &key)) {
-        if (error)
-            *error = QObject::tr("'%1': the root cannot be replaced").arg(ptr);
+        if (error) *error = QObject::tr("'%1': the root cannot be replaced").arg(ptr);
         return false;
     }
     QList<StoryNode*> path;
     StoryNode* parent = find(parentPtr, &path, &err);
     if (!parent || !parent->isContainer()) {
-        if (error)
-            *error = parent ? QObject::tr("%1 is not an object or array").arg(parentPtr) : err;
+        if (error) *error = parent ? QObject::tr("%1 is not an object or array").arg(parentPtr) : err;
         return false;
     }
     path.append(parent);
     StoryNode fresh = value;
     fresh.edited = true;
     fresh.raw.clear();
-    int k = parent->kind == StoryNode::Kind::Object ? parent->indexOf(key) : arrayIndex(key, int(parent->children.size()));
+    int k = parent->kind == StoryNode::Kind::Object ? parent->indexOf(key)
+                                                    : arrayIndex(key, int(parent->children.size()));
     if (k >= 0) {
         fresh.lead = parent->children[k].lead;
         parent->children[k] = fresh;
@@ -587,11 +566,9 @@ bool StoryDocument::set(const QString& ptr, const StoryNode& value, QString* err
         fresh.lead = newWhitespace(*parent, indent) + jsonQuote(key) + ": ";
         parent->keys.append(key);
         parent->children.append(fresh);
-        if (wasEmpty)
-            parent->tail = fresh.lead.contains('\n') ? '\n' + spaces(indent) : QByteArray(" ");
+        if (wasEmpty) parent->tail = fresh.lead.contains('\n') ? '\n' + spaces(indent) : QByteArray(" ");
     } else {
-        if (error)
-            *error = QObject::tr("%1: no such item").arg(ptr);
+        if (error) *error = QObject::tr("%1: no such item").arg(ptr);
         return false;
     }
     markEdited(path);
@@ -604,15 +581,14 @@ bool StoryDocument::remove(const QString& ptr, QString* error)
     QList<StoryNode*> path;
     StoryNode* parent = splitParent(ptr, &parentPtr, &key) ? find(parentPtr, &path, &err) : nullptr;
     if (!parent || !parent->isContainer()) {
-        if (error)
-            *error = err.isEmpty() ? QObject::tr("%1: nothing to remove").arg(ptr) : err;
+        if (error) *error = err.isEmpty() ? QObject::tr("%1: nothing to remove").arg(ptr) : err;
         return false;
     }
     path.append(parent);
-    const int k = parent->kind == StoryNode::Kind::Object ? parent->indexOf(key) : arrayIndex(key, int(parent->children.size()));
+    const int k = parent->kind == StoryNode::Kind::Object ? parent->indexOf(key)
+                                                          : arrayIndex(key, int(parent->children.size()));
     if (k < 0) {
-        if (error)
-            *error = QObject::tr("%1: not found").arg(ptr);
+        if (error) *error = QObject::tr("%1: not found").arg(ptr);
         return false;
     }
     if (parent->kind == StoryNode::Kind::Array) {
@@ -625,7 +601,8 @@ bool StoryDocument::remove(const QString& ptr, QString* error)
         parent->children.removeLast();
     } else {
         if (k == 0 && parent->children.size() > 1)
-            parent->children[1].lead = whitespacePrefix(parent->children[0].lead) + jsonQuote(parent->keys[1]) + ": ";
+            parent->children[1].lead =
+                whitespacePrefix(parent->children[0].lead) + jsonQuote(parent->keys[1]) + ": ";
         parent->keys.removeAt(k);
         parent->children.removeAt(k);
     }
@@ -639,8 +616,7 @@ bool StoryDocument::insert(const QString& arrayPtr, int index, const StoryNode& 
     QList<StoryNode*> path;
     StoryNode* arr = find(arrayPtr, &path, &err);
     if (!arr || arr->kind != StoryNode::Kind::Array || index < 0 || index > arr->children.size()) {
-        if (error)
-            *error = arr ? QObject::tr("%1: cannot insert at %2").arg(arrayPtr).arg(index) : err;
+        if (error) *error = arr ? QObject::tr("%1: cannot insert at %2").arg(arrayPtr).arg(index) : err;
         return false;
     }
     path.append(arr);
@@ -660,8 +636,7 @@ bool StoryDocument::insert(const QString& arrayPtr, int index, const StoryNode& 
     }
     fresh.lead = arr->children[index].lead;
     arr->children[index] = fresh;
-    if (wasEmpty)
-        arr->tail = fresh.lead.contains('\n') ? '\n' + spaces(indent) : QByteArray();
+    if (wasEmpty) arr->tail = fresh.lead.contains('\n') ? '\n' + spaces(indent) : QByteArray();
     markEdited(path);
     return true;
 }
@@ -677,8 +652,7 @@ bool StoryDocument::move(const QString& arrayPtr, int from, int to, QString* err
             *error = arr ? QObject::tr("%1: cannot move item %2 to %3").arg(arrayPtr).arg(from).arg(to) : err;
         return false;
     }
-    if (from == to)
-        return true;
+    if (from == to) return true;
     path.append(arr);
     QList<QByteArray> leads;
     for (const StoryNode& c : arr->children)

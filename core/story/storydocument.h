@@ -27,9 +27,9 @@ public:
     static StoryNode array(const QList<StoryNode>& items);
 
     Kind kind = Kind::Null;
-    QString text;                ///< String: the decoded text; Number/Bool/Null: the literal as written
-    QList<QString> keys;         ///< Object: member names, in order
-    QList<StoryNode> children;   ///< Object members (parallel to keys) or Array items
+    QString text;              ///< String: the decoded text; Number/Bool/Null: the literal as written
+    QList<QString> keys;       ///< Object: member names, in order
+    QList<StoryNode> children; ///< Object members (parallel to keys) or Array items
     // Where the node came from (empty for new or edited nodes). `lead` is the text before the value inside
     // its parent (whitespace, and for a member its key and colon); `tail` is the text before the closing
     // bracket; `raw` the value's exact bytes while it is unedited.

@@ -4,7 +4,8 @@
 // painting alone (no ffmpeg), so the share of the encoder is visible.
 //
 //   bench_views_storyvideo STORY STORE [OUT.mp4]
-// e.g. bench_views_storyvideo resources/stories/payment-outage.chronostory.json build/release/resources/demo.chronoscope
+// e.g. bench_views_storyvideo resources/stories/payment-outage.chronostory.json
+// build/release/resources/demo.chronoscope
 
 #include "sources/sourceregistry.h"
 #include "story/storyrender.h"
@@ -26,7 +27,7 @@ double cpuSeconds()
 {
     return double(std::clock()) / CLOCKS_PER_SEC;
 }
-}
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -41,7 +42,8 @@ int main(int argc, char** argv)
         return 1;
     }
     QTemporaryDir dir;
-    const QString out = argc > 3 ? QString::fromLocal8Bit(argv[3]) : dir.filePath(QStringLiteral("story.mp4"));
+    const QString out =
+        argc > 3 ? QString::fromLocal8Bit(argv[3]) : dir.filePath(QStringLiteral("story.mp4"));
     Story story;
     QString error;
     if (!loadStory(QString::fromLocal8Bit(argv[1]), &story, &error)) {
@@ -67,8 +69,7 @@ int main(int argc, char** argv)
     double cpu0 = cpuSeconds();
     for (const VideoShot& s : shots) {
         ChapterPage page;
-        if (!engine.page(s.chapter, &page, &error, s.upto))
-            return 2;
+        if (!engine.page(s.chapter, &page, &error, s.upto)) return 2;
         const QImage img = renderChapterImage(page, QSize(1280, 720)).convertToFormat(QImage::Format_RGB888);
         Q_UNUSED(img);
     }
@@ -83,11 +84,11 @@ int main(int argc, char** argv)
     }
     const qint64 exportMs = wall.elapsed();
     const double exportCpu = cpuSeconds() - cpu0;
-    std::printf("shots %lld, frames %lld, video %.1f s, file %.1f MB\n", qint64(shots.size()), r.frames, r.videoSeconds,
-                double(QFileInfo(out).size()) / 1e6);
-    std::printf("plan (resolve chapters) %lld ms; paint alone %lld ms wall, %.2f s CPU (%.1f ms a shot)\n", planMs,
-                paintMs, paintCpu, double(paintMs) / std::max<qsizetype>(1, shots.size()));
-    std::printf("export (paint + ffmpeg) %lld ms wall, %.2f s CPU in this process; %.1f× real time\n", exportMs,
-                exportCpu, r.videoSeconds * 1000.0 / std::max<qint64>(1, exportMs));
+    std::printf("shots %lld, frames %lld, video %.1f s, file %.1f MB\n", qint64(shots.size()), r.frames,
+                r.videoSeconds, double(QFileInfo(out).size()) / 1e6);
+    std::printf("plan (resolve chapters) %lld ms; paint alone %lld ms wall, %.2f s CPU (%.1f ms a shot)\n",
+                planMs, paintMs, paintCpu, double(paintMs) / std::max<qsizetype>(1, shots.size()));
+    std::printf("export (paint + ffmpeg) %lld ms wall, %.2f s CPU in this process; %.1f× real time\n",
+                exportMs, exportCpu, r.videoSeconds * 1000.0 / std::max<qint64>(1, exportMs));
     return 0;
 }

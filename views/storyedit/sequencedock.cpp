@@ -2,9 +2,9 @@
 
 #include "eventinspector.h"
 #include "replaycontroller.h"
+#include "store/eventreader.h"
 #include "story/storyengine.h"
 #include "story/storyrender.h"
-#include "store/eventreader.h"
 #include "timelineindex.h"
 
 #include <QComboBox>
@@ -12,11 +12,11 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMouseEvent>
-#include <QResizeEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QResizeEvent>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QVBoxLayout>
@@ -33,7 +33,8 @@ constexpr qint64 kFoldGapMs = 60'000; // a quiet minute becomes a "… later …
 bool globMatch(const QStringList& globs, const QString& stream)
 {
     for (const QString& g : globs) {
-        const QRegularExpression re(QRegularExpression::wildcardToRegularExpression(g, QRegularExpression::UnanchoredWildcardConversion),
+        const QRegularExpression re(QRegularExpression::wildcardToRegularExpression(
+                                        g, QRegularExpression::UnanchoredWildcardConversion),
                                     QRegularExpression::NoPatternOption);
         if (QRegularExpression(QLatin1Char('^') + re.pattern() + QLatin1Char('$')).match(stream).hasMatch())
             return true;
@@ -70,8 +71,7 @@ Loaded lay(const QList<Event>& events, const Glossary& glossary, EventReader& re
         b.tone = int(glossary.toneOf(e.type));
         beats << b;
         out.positions << e.position;
-        if (!e.id.isEmpty())
-            actorOfId.insert(e.id, b.actor);
+        if (!e.id.isEmpty()) actorOfId.insert(e.id, b.actor);
     }
     out.layout = layoutSequence(beats, kFoldGapMs, true);
     return out;
@@ -80,9 +80,9 @@ Loaded lay(const QList<Event>& events, const Glossary& glossary, EventReader& re
 } // namespace
 
 SequenceDock::SequenceDock(ReplayController* controller, QWidget* parent)
-    : QWidget(parent), m_controller(controller), m_modeBox(new QComboBox(this)), m_queryEdit(new QLineEdit(this)),
-      m_statusLabel(new QLabel(this)), m_scroll(new QScrollArea(this)), m_view(new SequenceView),
-      m_jobs(this, JobTracker::Threads::Shared)
+    : QWidget(parent), m_controller(controller), m_modeBox(new QComboBox(this)),
+      m_queryEdit(new QLineEdit(this)), m_statusLabel(new QLabel(this)), m_scroll(new QScrollArea(this)),
+      m_view(new SequenceView), m_jobs(this, JobTracker::Threads::Shared)
 {
     setObjectName(QStringLiteral("sequence"));
     m_modeBox->addItem(tr("Correlation chain"));
@@ -111,7 +111,8 @@ SequenceDock::SequenceDock(ReplayController* controller, QWidget* parent)
 
     connect(m_modeBox, &QComboBox::activated, this, [this](int k) {
         m_mode = k == 0 ? Mode::Correlation : Mode::Streams;
-        m_queryEdit->setPlaceholderText(k == 0 ? tr("correlation id") : tr("streams (globs, comma-separated)"));
+        m_queryEdit->setPlaceholderText(k == 0 ? tr("correlation id")
+                                               : tr("streams (globs, comma-separated)"));
         m_queryEdit->clear();
         useSelection();
     });
@@ -136,22 +137,21 @@ void SequenceDock::resizeEvent(QResizeEvent* e)
     m_view->setAvailableWidth(m_scroll->viewport()->width());
 }
 
-void SequenceDock::setStore(const std::shared_ptr<EventReader>& reader, const std::shared_ptr<const TimelineIndex>& index)
+void SequenceDock::setStore(const std::shared_ptr<EventReader>& reader,
+                            const std::shared_ptr<const TimelineIndex>& index)
 {
     m_reader = reader;
     m_index = index;
     m_layout = {};
     m_positions.clear();
     m_view->setSequence(m_layout);
-    if (!m_query.isEmpty())
-        reload();
+    if (!m_query.isEmpty()) reload();
 }
 
 void SequenceDock::setGlossary(const Glossary& glossary)
 {
     m_glossary = glossary;
-    if (!m_query.isEmpty())
-        reload();
+    if (!m_query.isEmpty()) reload();
 }
 
 bool SequenceDock::isLoading() const
@@ -183,8 +183,7 @@ void SequenceDock::useSelection()
         QString stream = m_controller->selectedStream();
         if (stream.isEmpty() && m_index && m_controller->cursorRow() >= 0)
             stream = m_index->streams[m_index->laneOfRow(m_controller->cursorRow())];
-        if (!stream.isEmpty())
-            showStreams({stream});
+        if (!stream.isEmpty()) showStreams({stream});
     }
 }
 
@@ -203,8 +202,7 @@ void SequenceDock::showStreams(const QStringList& globs)
     m_modeBox->setCurrentIndex(1);
     QStringList trimmed;
     for (const QString& g : globs)
-        if (!g.trimmed().isEmpty())
-            trimmed << g.trimmed();
+        if (!g.trimmed().isEmpty()) trimmed << g.trimmed();
     m_query = trimmed.join(QStringLiteral(", "));
     m_queryEdit->setText(m_query);
     reload();
@@ -212,8 +210,7 @@ void SequenceDock::showStreams(const QStringList& globs)
 
 void SequenceDock::reload()
 {
-    if (!m_reader || m_query.isEmpty())
-        return;
+    if (!m_reader || m_query.isEmpty()) return;
     m_status = tr("Reading…");
     m_statusLabel->setText(m_status);
     const std::shared_ptr<EventReader> source = m_reader;
@@ -226,60 +223,63 @@ void SequenceDock::reload()
     if (mode == Mode::Streams && m_index) {
         const QStringList globs = query.split(QStringLiteral(", "));
         for (const QString& s : m_index->streams)
-            if (globMatch(globs, s))
-                lanes << s;
+            if (globMatch(globs, s)) lanes << s;
     }
     m_job = m_jobs.start(
         0,
         [source, glossary, mode, query, anchor, lanes](const JobHandle& job) {
             Loaded out;
             std::unique_ptr<EventReader> reader = source->clone(&out.error);
-            if (!reader)
-                return out;
+            if (!reader) return out;
             QList<Event> events;
             bool ok = true;
             if (mode == Mode::Correlation) {
                 const QByteArray needle = query.toUtf8();
                 qint64 scanned = 0;
-                ok = reader->read(EventQuery{}, [&](const Event& e) {
-                    if ((++scanned & 0xfff) == 0 && job.isCancelled())
-                        return false;
-                    if (e.id == query || (e.metadata.contains(needle) && e.correlationId() == query))
-                        events << e;
-                    if (events.size() >= kMaxChain) {
-                        out.truncated = true;
-                        return false;
-                    }
-                    return true;
-                }, &out.error);
+                ok = reader->read(
+                    EventQuery{},
+                    [&](const Event& e) {
+                        if ((++scanned & 0xfff) == 0 && job.isCancelled()) return false;
+                        if (e.id == query || (e.metadata.contains(needle) && e.correlationId() == query))
+                            events << e;
+                        if (events.size() >= kMaxChain) {
+                            out.truncated = true;
+                            return false;
+                        }
+                        return true;
+                    },
+                    &out.error);
             } else if (!lanes.isEmpty()) {
-                // The window: up to half before the anchor and the rest after it, per matching stream, merged.
+                // The window: up to half before the anchor and the rest after it, per matching stream,
+                // merged.
                 const QSet<QString> wanted(lanes.begin(), lanes.end());
                 QList<Event> before, after;
                 EventQuery back;
                 back.toPosition = anchor;
                 back.backward = true;
-                ok = reader->read(back, [&](const Event& e) {
-                    if (job.isCancelled())
-                        return false;
-                    if (wanted.contains(e.stream))
-                        before.prepend(e);
-                    return before.size() < kStreamWindow / 2;
-                }, &out.error);
+                ok = reader->read(
+                    back,
+                    [&](const Event& e) {
+                        if (job.isCancelled()) return false;
+                        if (wanted.contains(e.stream)) before.prepend(e);
+                        return before.size() < kStreamWindow / 2;
+                    },
+                    &out.error);
                 EventQuery fwd;
                 fwd.fromPosition = anchor + 1;
-                ok = ok && reader->read(fwd, [&](const Event& e) {
-                    if (job.isCancelled())
-                        return false;
-                    if (wanted.contains(e.stream))
-                        after << e;
-                    return before.size() + after.size() < kStreamWindow;
-                }, &out.error);
+                ok = ok && reader->read(
+                               fwd,
+                               [&](const Event& e) {
+                                   if (job.isCancelled()) return false;
+                                   if (wanted.contains(e.stream)) after << e;
+                                   return before.size() + after.size() < kStreamWindow;
+                               },
+                               &out.error);
                 events = before + after;
             }
-            if (!ok || job.isCancelled())
-                return out;
-            std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.position < b.position; });
+            if (!ok || job.isCancelled()) return out;
+            std::sort(events.begin(), events.end(),
+                      [](const Event& a, const Event& b) { return a.position < b.position; });
             Loaded laid = lay(events, glossary, *reader);
             laid.truncated = out.truncated;
             return laid;
@@ -290,13 +290,14 @@ void SequenceDock::reload()
             if (!r.error.isEmpty())
                 m_status = tr("Could not read the events: %1").arg(r.error);
             else if (m_positions.isEmpty())
-                m_status = mode == Mode::Correlation ? tr("No event carries the correlation id %1.").arg(query)
-                                                     : tr("No events of %1 near the cursor.").arg(query);
+                m_status = mode == Mode::Correlation
+                               ? tr("No event carries the correlation id %1.").arg(query)
+                               : tr("No events of %1 near the cursor.").arg(query);
             else
-                m_status = tr("%n event(s)", nullptr, int(m_positions.size()))
-                           + tr(", %n actor(s)", nullptr, int(m_layout.actors.size()))
-                           + (r.truncated ? tr(" (the first %1 shown)").arg(kMaxChain) : QString())
-                           + tr(" — click a message to move the cursor there");
+                m_status = tr("%n event(s)", nullptr, int(m_positions.size())) +
+                           tr(", %n actor(s)", nullptr, int(m_layout.actors.size())) +
+                           (r.truncated ? tr(" (the first %1 shown)").arg(kMaxChain) : QString()) +
+                           tr(" — click a message to move the cursor there");
             m_statusLabel->setText(m_status);
             m_view->setSequence(m_layout);
             cursorMoved(m_controller->cursor());
@@ -306,12 +307,10 @@ void SequenceDock::reload()
 
 void SequenceDock::activateRow(int row)
 {
-    if (row < 0 || row >= m_layout.rows.size())
-        return;
+    if (row < 0 || row >= m_layout.rows.size()) return;
     const SequenceRow& r = m_layout.rows[row];
     const int beat = r.kind == SequenceRow::Kind::Gap ? r.lastBeat : r.firstBeat;
-    if (beat >= 0 && beat < m_positions.size())
-        m_controller->jumpToEvent(m_positions[beat]);
+    if (beat >= 0 && beat < m_positions.size()) m_controller->jumpToEvent(m_positions[beat]);
 }
 
 void SequenceDock::cursorMoved(qint64 position)
@@ -322,8 +321,7 @@ void SequenceDock::cursorMoved(qint64 position)
         const SequenceRow& r = m_layout.rows[k];
         if (r.kind == SequenceRow::Kind::Gap || r.firstBeat < 0 || r.firstBeat >= m_positions.size())
             continue;
-        if (m_positions[r.firstBeat] <= position)
-            best = k;
+        if (m_positions[r.firstBeat] <= position) best = k;
     }
     m_view->setHighlight(best);
     if (best >= 0) {
@@ -354,8 +352,7 @@ int SequenceView::rowHeight() const
 
 void SequenceView::setAvailableWidth(int width)
 {
-    if (width == m_available)
-        return;
+    if (width == m_available) return;
     m_available = width;
     setMinimumSize(sizeHint());
     updateGeometry();
@@ -390,8 +387,7 @@ void SequenceView::setSequence(const SequenceLayout& layout)
 
 void SequenceView::setHighlight(int row)
 {
-    if (row == m_highlight)
-        return;
+    if (row == m_highlight) return;
     m_highlight = row;
     update();
 }
@@ -403,8 +399,7 @@ QRect SequenceView::rowRect(int row) const
 
 int SequenceView::rowAt(const QPoint& p) const
 {
-    if (p.y() < headerHeight())
-        return -1;
+    if (p.y() < headerHeight()) return -1;
     const int row = (p.y() - headerHeight()) / rowHeight();
     return row < m_layout.rows.size() ? row : -1;
 }
@@ -412,8 +407,7 @@ int SequenceView::rowAt(const QPoint& p) const
 void SequenceView::mousePressEvent(QMouseEvent* e)
 {
     const int row = rowAt(e->position().toPoint());
-    if (row >= 0 && e->button() == Qt::LeftButton)
-        Q_EMIT rowClicked(row);
+    if (row >= 0 && e->button() == Qt::LeftButton) Q_EMIT rowClicked(row);
 }
 
 void SequenceView::paintEvent(QPaintEvent*)
@@ -450,7 +444,8 @@ void SequenceView::paintEvent(QPaintEvent*)
         p.drawRoundedRect(head, 4, 4);
         p.setFont(bold);
         p.setPen(Qt::white);
-        p.drawText(head, Qt::AlignCenter, QFontMetrics(bold).elidedText(m_layout.actors[k], Qt::ElideRight, int(head.width()) - 6));
+        p.drawText(head, Qt::AlignCenter,
+                   QFontMetrics(bold).elidedText(m_layout.actors[k], Qt::ElideRight, int(head.width()) - 6));
         p.setFont(font());
     }
     for (int r = 0; r < m_layout.rows.size(); ++r) {
@@ -481,8 +476,8 @@ void SequenceView::paintEvent(QPaintEvent*)
             const double left = std::min(x0, x1);
             const int room = std::max(laneWidth(), width() - int(left) - 8);
             p.setPen(ink);
-            p.drawText(QRectF(left + 4, rr.top() + 2, room, y - rr.top() - 4), Qt::AlignLeft | Qt::AlignBottom,
-                       fm.elidedText(label, Qt::ElideRight, room));
+            p.drawText(QRectF(left + 4, rr.top() + 2, room, y - rr.top() - 4),
+                       Qt::AlignLeft | Qt::AlignBottom, fm.elidedText(label, Qt::ElideRight, room));
         } else {
             // A self-message or a note: a small loop on the lifeline, the label to its right.
             p.setPen(QPen(ink, 1.6));

@@ -44,7 +44,8 @@ public:
 
     /// "Use selection" reads the selected event's correlation id from here.
     void attach(EventInspector* inspector) { m_inspector = inspector; }
-    void setStore(const std::shared_ptr<EventReader>& reader, const std::shared_ptr<const TimelineIndex>& index);
+    void setStore(const std::shared_ptr<EventReader>& reader,
+                  const std::shared_ptr<const TimelineIndex>& index);
     /// Actors and sentences from a story's glossary (an empty glossary: the defaults).
     void setGlossary(const story::Glossary& glossary);
 

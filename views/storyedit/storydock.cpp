@@ -2,9 +2,9 @@
 
 #include "eventinspector.h"
 #include "replaycontroller.h"
+#include "store/eventreader.h"
 #include "story/storyengine.h"
 #include "story/storyexport.h"
-#include "store/eventreader.h"
 #include "timelineindex.h"
 #include "timelinewidget.h"
 
@@ -41,8 +41,7 @@ class TextCommand : public QUndoCommand
 public:
     TextCommand(StoryDock* dock, const QString& what, QByteArray before, QByteArray after)
         : QUndoCommand(what), m_dock(dock), m_before(std::move(before)), m_after(std::move(after))
-    {
-    }
+    {}
     void undo() override { m_dock->applyText(m_before); }
     void redo() override { m_dock->applyText(m_after); }
 
@@ -61,8 +60,9 @@ QString hhmm(TimeMs t)
     return QDateTime::fromMSecsSinceEpoch(t, Qt::UTC).toString(QStringLiteral("HH:mm"));
 }
 
-const QColor kChapterColours[] = {QColor(0x1f, 0x77, 0xb4), QColor(0x2c, 0xa0, 0x2c), QColor(0x94, 0x67, 0xbd),
-                                  QColor(0xd6, 0x27, 0x28), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2)};
+const QColor kChapterColours[] = {QColor(0x1f, 0x77, 0xb4), QColor(0x2c, 0xa0, 0x2c),
+                                  QColor(0x94, 0x67, 0xbd), QColor(0xd6, 0x27, 0x28),
+                                  QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2)};
 
 const QStringList kTones = {QStringLiteral("neutral"), QStringLiteral("good"), QStringLiteral("warn"),
                             QStringLiteral("bad")};
@@ -90,8 +90,9 @@ StoryDock::StoryDock(ReplayController* controller, QWidget* parent)
     : QWidget(parent), m_controller(controller), m_status(new QLabel(this)), m_tabs(new QTabWidget(this)),
       m_chapters(new QListWidget(this)), m_glossary(new QTableWidget(this)), m_lint(new QListWidget(this)),
       m_undo(new QUndoStack(this)), m_newChapter(new QAction(tr("New Chapter from Selection"), this)),
-      m_draft(new QAction(tr("Draft Story from This Correlation"), this)), m_saveAct(new QAction(tr("Save Story"), this)),
-      m_resolveTimer(new QTimer(this)), m_jobs(this, JobTracker::Threads::Shared)
+      m_draft(new QAction(tr("Draft Story from This Correlation"), this)),
+      m_saveAct(new QAction(tr("Save Story"), this)), m_resolveTimer(new QTimer(this)),
+      m_jobs(this, JobTracker::Threads::Shared)
 {
     setObjectName(QStringLiteral("story"));
     m_status->setObjectName(QStringLiteral("storyStatus"));
@@ -115,8 +116,7 @@ StoryDock::StoryDock(ReplayController* controller, QWidget* parent)
     connect(m_chapters, &QListWidget::itemActivated, this,
             [this](QListWidgetItem* item) { goToChapter(m_chapters->row(item)); });
     connect(m_chapters, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
-        if (m_rebuilding)
-            return;
+        if (m_rebuilding) return;
         const int row = m_chapters->row(item);
         const QString title = item->data(Qt::EditRole).toString().section(QLatin1String(". "), 1).trimmed();
         const QString ptr = QStringLiteral("/chapters/%1/title").arg(row);
@@ -135,8 +135,10 @@ StoryDock::StoryDock(ReplayController* controller, QWidget* parent)
                               "sentence and read as their name in words."));
     connect(m_glossary, &QTableWidget::cellChanged, this, &StoryDock::glossaryEdited);
 
-    connect(m_lint, &QListWidget::itemActivated, this, [this](QListWidgetItem* i) { activateLint(m_lint->row(i)); });
-    connect(m_lint, &QListWidget::itemClicked, this, [this](QListWidgetItem* i) { activateLint(m_lint->row(i)); });
+    connect(m_lint, &QListWidget::itemActivated, this,
+            [this](QListWidgetItem* i) { activateLint(m_lint->row(i)); });
+    connect(m_lint, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem* i) { activateLint(m_lint->row(i)); });
 
     m_tabs->addTab(m_chapters, tr("Chapters"));
     m_tabs->addTab(m_glossary, tr("Glossary"));
@@ -183,7 +185,8 @@ StoryDock::StoryDock(ReplayController* controller, QWidget* parent)
         QString error;
         if (!m_timeline || !m_timeline->hasSelectionRange())
             fail(tr("Select a time range first (Shift+drag on the timeline)."));
-        else if (!newChapterFromRange(TimeMs(m_timeline->selectionStart()), TimeMs(m_timeline->selectionEnd()), &error))
+        else if (!newChapterFromRange(TimeMs(m_timeline->selectionStart()),
+                                      TimeMs(m_timeline->selectionEnd()), &error))
             fail(error);
     });
     m_draft->setToolTip(tr("Start a story whose chapters follow this event's correlation chain"));
@@ -214,12 +217,11 @@ void StoryDock::attach(TimelineWidget* timeline, EventInspector* inspector)
         timeline->addContextAction(m_newChapter);
         connect(this, &StoryDock::chapterMarksChanged, timeline, &TimelineWidget::setChapterMarks);
     }
-    if (inspector)
-        inspector->addEventAction(m_draft);
+    if (inspector) inspector->addEventAction(m_draft);
 }
 
-void StoryDock::setStore(const std::shared_ptr<EventReader>& reader, const std::shared_ptr<const TimelineIndex>& index,
-                         const QString& displayUri)
+void StoryDock::setStore(const std::shared_ptr<EventReader>& reader,
+                         const std::shared_ptr<const TimelineIndex>& index, const QString& displayUri)
 {
     m_reader = reader;
     m_index = index;
@@ -243,16 +245,14 @@ void StoryDock::fail(const QString& text)
 {
     m_lastError = text;
     Q_EMIT message(text);
-    if (m_interactive)
-        QMessageBox::warning(this, tr("Story"), text);
+    if (m_interactive) QMessageBox::warning(this, tr("Story"), text);
 }
 
 bool StoryDock::confirmDiscard()
 {
-    if (!isModified() || !m_interactive)
-        return true;
-    return QMessageBox::question(this, tr("Story"), tr("Discard the unsaved changes to this story?"))
-           == QMessageBox::Yes;
+    if (!isModified() || !m_interactive) return true;
+    return QMessageBox::question(this, tr("Story"), tr("Discard the unsaved changes to this story?")) ==
+           QMessageBox::Yes;
 }
 
 bool StoryDock::openStory(const QString& path, QString* error)
@@ -318,41 +318,37 @@ bool StoryDock::saveAs(const QString& path, QString* error)
 
 void StoryDock::openDialog()
 {
-    if (!confirmDiscard())
-        return;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Story"), QFileInfo(m_path).path(),
-                                                      tr("Stories (*.chronostory.json *.json);;All files (*)"));
+    if (!confirmDiscard()) return;
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open Story"), QFileInfo(m_path).path(),
+                                     tr("Stories (*.chronostory.json *.json);;All files (*)"));
     QString error;
-    if (!path.isEmpty() && !openStory(path, &error))
-        fail(error);
+    if (!path.isEmpty() && !openStory(path, &error)) fail(error);
 }
 
 void StoryDock::saveDialog()
 {
-    if (!hasStory())
-        return;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save Story As"),
-                                                      m_path.isEmpty() ? tr("untitled.chronostory.json") : m_path,
-                                                      tr("Stories (*.chronostory.json)"));
+    if (!hasStory()) return;
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save Story As"), m_path.isEmpty() ? tr("untitled.chronostory.json") : m_path,
+        tr("Stories (*.chronostory.json)"));
     QString error;
-    if (!path.isEmpty() && !saveAs(path, &error))
-        fail(error);
+    if (!path.isEmpty() && !saveAs(path, &error)) fail(error);
 }
 
-bool StoryDock::edit(const QString& what, const std::function<bool(StoryDocument&, QString*)>& change, QString* error)
+bool StoryDock::edit(const QString& what, const std::function<bool(StoryDocument&, QString*)>& change,
+                     QString* error)
 {
     StoryDocument copy;
     QString why;
     const QByteArray before = m_doc.text();
     if (!copy.parse(before, &why) || !change(copy, &why)) {
-        if (error)
-            *error = why;
+        if (error) *error = why;
         m_lastError = why;
         return false;
     }
     const QByteArray after = copy.text();
-    if (after == before)
-        return true;
+    if (after == before) return true;
     m_undo->push(new TextCommand(this, what, before, after));
     return true;
 }
@@ -365,9 +361,9 @@ void StoryDock::applyText(const QByteArray& text)
         return;
     }
     m_story = Story();
-    m_valid = parseStory(text, m_path.isEmpty() ? QDir::currentPath() : QFileInfo(m_path).path(), &m_story, &m_storyError);
-    if (m_valid)
-        m_storyError.clear();
+    m_valid = parseStory(text, m_path.isEmpty() ? QDir::currentPath() : QFileInfo(m_path).path(), &m_story,
+                         &m_storyError);
+    if (m_valid) m_storyError.clear();
     m_story.path = m_path;
     rebuild();
     scheduleResolve();
@@ -377,15 +373,15 @@ void StoryDock::applyText(const QByteArray& text)
 void StoryDock::setStatus()
 {
     if (!hasStory()) {
-        m_status->setText(tr("No story open. Open one, draft one from an event's correlation, or select a time "
-                             "range and choose New Chapter from Selection."));
+        m_status->setText(
+            tr("No story open. Open one, draft one from an event's correlation, or select a time "
+               "range and choose New Chapter from Selection."));
         return;
     }
     const QString name = m_path.isEmpty() ? tr("unsaved story") : QFileInfo(m_path).fileName();
     QString text = tr("%1%2 — %n chapter(s)", nullptr, int(m_doc.sizeAt(QStringLiteral("/chapters"))))
                        .arg(name, isModified() ? QStringLiteral(" •") : QString());
-    if (!m_valid)
-        text += tr(" — not valid: %1").arg(m_storyError);
+    if (!m_valid) text += tr(" — not valid: %1").arg(m_storyError);
     m_status->setText(text);
     m_saveAct->setEnabled(true);
 }
@@ -406,8 +402,7 @@ void StoryDock::rebuildChapters()
     for (int i = 0; i < n; ++i) {
         const QString base = QStringLiteral("/chapters/%1").arg(i);
         QString title = m_doc.stringAt(base + QStringLiteral("/title"));
-        if (title.isEmpty())
-            title = m_doc.stringAt(base + QStringLiteral("/id"));
+        if (title.isEmpty()) title = m_doc.stringAt(base + QStringLiteral("/id"));
         auto* item = new QListWidgetItem(tr("%1. %2").arg(i + 1).arg(title));
         item->setFlags(item->flags() | Qt::ItemIsEditable | Qt::ItemIsDragEnabled);
         QString tip = tr("id %1").arg(m_doc.stringAt(base + QStringLiteral("/id")));
@@ -416,11 +411,12 @@ void StoryDock::rebuildChapters()
         if (i < m_spans.size()) {
             const ChapterSpan& s = m_spans[i];
             if (s.ok)
-                tip += tr(" · %n event(s), positions %1–%2", nullptr, s.beats).arg(s.firstPosition).arg(s.lastPosition);
+                tip += tr(" · %n event(s), positions %1–%2", nullptr, s.beats)
+                           .arg(s.firstPosition)
+                           .arg(s.lastPosition);
             else
                 tip += QStringLiteral(" · ") + s.error;
-            if (!s.ok)
-                item->setForeground(QColor(0xc0, 0x39, 0x2b));
+            if (!s.ok) item->setForeground(QColor(0xc0, 0x39, 0x2b));
         }
         item->setToolTip(tip);
         item->setData(Qt::DecorationRole, kChapterColours[i % std::size(kChapterColours)]);
@@ -434,18 +430,16 @@ void StoryDock::rebuildGlossary()
     m_rebuilding = true;
     m_glossary->setRowCount(0);
     QStringList types;
-    if (m_index)
-        types = m_index->types;
+    if (m_index) types = m_index->types;
     for (const QString& t : m_doc.keysAt(QStringLiteral("/glossary/events")))
-        if (!types.contains(t))
-            types.append(t);
+        if (!types.contains(t)) types.append(t);
     types.sort(Qt::CaseInsensitive);
-    if (!hasStory())
-        types.clear();
+    if (!hasStory()) types.clear();
     m_glossary->setRowCount(int(types.size()));
     int missing = 0;
     for (int r = 0; r < types.size(); ++r) {
-        const QString ptr = StoryDocument::pointer({QStringLiteral("glossary"), QStringLiteral("events"), types[r]});
+        const QString ptr =
+            StoryDocument::pointer({QStringLiteral("glossary"), QStringLiteral("events"), types[r]});
         const QString say = m_doc.stringAt(ptr + QStringLiteral("/say"));
         const QString tone = m_doc.stringAt(ptr + QStringLiteral("/tone"));
         auto* type = new QTableWidgetItem(say.isEmpty() ? QStringLiteral("⚠ ") + types[r] : types[r]);
@@ -461,8 +455,7 @@ void StoryDock::rebuildGlossary()
             type->setForeground(QColor(0xb3, 0x6b, 0x00));
             sentence->setData(Qt::UserRole + 1, true);
         }
-        if (!m_index || !m_index->types.contains(types[r]))
-            type->setToolTip(tr("Not in the open store"));
+        if (!m_index || !m_index->types.contains(types[r])) type->setToolTip(tr("Not in the open store"));
         m_glossary->setItem(r, 0, type);
         m_glossary->setItem(r, 1, sentence);
         m_glossary->setItem(r, 2, toneItem);
@@ -474,8 +467,7 @@ void StoryDock::rebuildGlossary()
 
 void StoryDock::glossaryEdited(int row, int column)
 {
-    if (m_rebuilding || column == 0)
-        return;
+    if (m_rebuilding || column == 0) return;
     const QString type = m_glossary->item(row, 0)->data(Qt::UserRole).toString();
     const QString value = m_glossary->item(row, column)->text().trimmed();
     const QString key = column == 1 ? QStringLiteral("say") : QStringLiteral("tone");
@@ -485,35 +477,38 @@ void StoryDock::glossaryEdited(int row, int column)
         return;
     }
     QString error;
-    const bool ok = edit(column == 1 ? tr("Sentence of %1").arg(type) : tr("Tone of %1").arg(type),
-                         [type, key, value](StoryDocument& d, QString* e) {
-                             const QString events = QStringLiteral("/glossary/events");
-                             if (!d.at(QStringLiteral("/glossary"))
-                                 && !d.set(QStringLiteral("/glossary"), StoryNode::object({}), e))
-                                 return false;
-                             if (!d.at(events) && !d.set(events, StoryNode::object({}), e))
-                                 return false;
-                             const QString ptr = StoryDocument::pointer({QStringLiteral("glossary"), QStringLiteral("events"), type});
-                             const StoryNode* entry = d.at(ptr);
-                             if (value.isEmpty())
-                                 return !d.at(ptr + QLatin1Char('/') + key) || d.remove(ptr + QLatin1Char('/') + key, e);
-                             if (!entry || entry->kind != StoryNode::Kind::Object)
-                                 return d.set(ptr, StoryNode::object({{key, StoryNode::string(value)}}), e);
-                             return d.set(ptr + QLatin1Char('/') + key, StoryNode::string(value), e);
-                         },
-                         &error);
-    if (!ok)
-        fail(error);
+    const bool ok = edit(
+        column == 1 ? tr("Sentence of %1").arg(type) : tr("Tone of %1").arg(type),
+        [type, key, value](StoryDocument& d, QString* e) {
+            const QString events = QStringLiteral("/glossary/events");
+            if (!d.at(QStringLiteral("/glossary")) &&
+                !d.set(QStringLiteral("/glossary"), StoryNode::object({}), e))
+                return false;
+            if (!d.at(events) && !d.set(events, StoryNode::object({}), e)) return false;
+            const QString ptr =
+                StoryDocument::pointer({QStringLiteral("glossary"), QStringLiteral("events"), type});
+            const StoryNode* entry = d.at(ptr);
+            if (value.isEmpty())
+                return !d.at(ptr + QLatin1Char('/') + key) || d.remove(ptr + QLatin1Char('/') + key, e);
+            if (!entry || entry->kind != StoryNode::Kind::Object)
+                return d.set(ptr, StoryNode::object({{key, StoryNode::string(value)}}), e);
+            return d.set(ptr + QLatin1Char('/') + key, StoryNode::string(value), e);
+        },
+        &error);
+    if (!ok) fail(error);
     QTimer::singleShot(0, this, &StoryDock::rebuildGlossary); // not from inside the table's own signal
 }
 
 void StoryDock::chaptersMoved(int from, int to)
 {
-    if (m_rebuilding || from == to)
-        return;
+    if (m_rebuilding || from == to) return;
     QString error;
-    if (!edit(tr("Move chapter %1 to %2").arg(from + 1).arg(to + 1),
-              [from, to](StoryDocument& d, QString* e) { return d.move(QStringLiteral("/chapters"), from, to, e); }, &error))
+    if (!edit(
+            tr("Move chapter %1 to %2").arg(from + 1).arg(to + 1),
+            [from, to](StoryDocument& d, QString* e) {
+                return d.move(QStringLiteral("/chapters"), from, to, e);
+            },
+            &error))
         fail(error);
     QTimer::singleShot(0, this, [this, to] {
         rebuildChapters();
@@ -551,8 +546,7 @@ void StoryDock::rebuildLint()
 void StoryDock::activateLint(int row)
 {
     QListWidgetItem* item = m_lint->item(row);
-    if (!item)
-        return;
+    if (!item) return;
     const QString text = item->data(Qt::UserRole).toString();
     static const QRegularExpression chapter(QStringLiteral("/chapters/(\\d+)"));
     const auto m = chapter.match(text);
@@ -582,16 +576,17 @@ void StoryDock::goToChapter(int chapter)
     m_controller->jumpToEvent(m_spans[chapter].firstPosition);
     Q_EMIT chapterActivated(chapter);
     if (m_timeline && m_spans[chapter].from != kNoTime) {
-        const double pad = std::max<double>(1000.0, double(m_spans[chapter].to - m_spans[chapter].from) * 0.05);
+        const double pad =
+            std::max<double>(1000.0, double(m_spans[chapter].to - m_spans[chapter].from) * 0.05);
         m_timeline->setVisibleRange(double(m_spans[chapter].from) - pad, double(m_spans[chapter].to) + pad);
     }
 }
 
 void StoryDock::scheduleResolve()
 {
-    if (!hasStory() || !m_reader)
-        return;
-    const QByteArray key = (m_path.isEmpty() ? QDir::currentPath() : QFileInfo(m_path).path()).toUtf8() + '\n' + m_doc.text();
+    if (!hasStory() || !m_reader) return;
+    const QByteArray key =
+        (m_path.isEmpty() ? QDir::currentPath() : QFileInfo(m_path).path()).toUtf8() + '\n' + m_doc.text();
     for (const auto& [k, cached] : std::as_const(m_cache))
         if (k == key) {
             m_resolveTimer->stop();
@@ -619,8 +614,7 @@ struct Resolution
 
 void StoryDock::resolve()
 {
-    if (!hasStory() || !m_reader)
-        return;
+    if (!hasStory() || !m_reader) return;
     const QByteArray text = m_doc.text();
     const QString folder = m_path.isEmpty() ? QDir::currentPath() : QFileInfo(m_path).path();
     const QByteArray key = folder.toUtf8() + '\n' + text;
@@ -631,8 +625,7 @@ void StoryDock::resolve()
             Resolution out;
             Story story;
             QString error;
-            if (!parseStory(text, folder, &story, &error))
-                return out;
+            if (!parseStory(text, folder, &story, &error)) return out;
             std::unique_ptr<EventReader> reader = source->clone(&error);
             if (!reader) {
                 out.lint << error;
@@ -652,14 +645,12 @@ void StoryDock::resolve()
                 }
                 out.spans << s;
             }
-            if (!job.isCancelled())
-                out.lint = engine.lint();
+            if (!job.isCancelled()) out.lint = engine.lint();
             return out;
         },
         [this, key](quint64, Resolution r) {
             m_cache.prepend({key, Cached{r.spans, r.lint}});
-            if (m_cache.size() > 8)
-                m_cache.removeLast();
+            if (m_cache.size() > 8) m_cache.removeLast();
             m_spans = r.spans;
             m_lintFindings = r.lint;
             rebuildChapters();
@@ -674,8 +665,7 @@ void StoryDock::emitMarks()
     QList<TimelineRangeMark> marks;
     for (int i = 0; i < m_spans.size(); ++i) {
         const ChapterSpan& s = m_spans[i];
-        if (!s.ok || s.from == kNoTime)
-            continue;
+        if (!s.ok || s.from == kNoTime) continue;
         TimelineRangeMark m;
         m.from = double(s.from);
         m.to = double(s.to);
@@ -705,9 +695,13 @@ bool StoryDock::newChapterFromRange(TimeMs from, TimeMs to, QString* error)
         applyText(text);
         m_undo->setClean();
     }
-    if (!m_doc.at(QStringLiteral("/chapters")) && !edit(tr("Chapters"), [](StoryDocument& d, QString* e) {
-            return d.set(QStringLiteral("/chapters"), StoryNode::array({}), e);
-        }, error))
+    if (!m_doc.at(QStringLiteral("/chapters")) && !edit(
+                                                      tr("Chapters"),
+                                                      [](StoryDocument& d, QString* e) {
+                                                          return d.set(QStringLiteral("/chapters"),
+                                                                       StoryNode::array({}), e);
+                                                      },
+                                                      error))
         return false;
     QStringList ids;
     const int n = m_doc.sizeAt(QStringLiteral("/chapters"));
@@ -719,14 +713,19 @@ bool StoryDock::newChapterFromRange(TimeMs from, TimeMs to, QString* error)
     const StoryNode chapter = StoryNode::object({
         {QStringLiteral("id"), StoryNode::string(id)},
         {QStringLiteral("title"), StoryNode::string(tr("%1–%2 UTC").arg(hhmm(from), hhmm(to)))},
-        {QStringLiteral("range"), StoryNode::object({{QStringLiteral("fromTime"), StoryNode::string(isoTime(from))},
-                                                     {QStringLiteral("toTime"), StoryNode::string(isoTime(to))}})},
-        {QStringLiteral("pace"), StoryNode::object({{QStringLiteral("mode"), StoryNode::string(QStringLiteral("step"))}})},
+        {QStringLiteral("range"),
+         StoryNode::object({{QStringLiteral("fromTime"), StoryNode::string(isoTime(from))},
+                            {QStringLiteral("toTime"), StoryNode::string(isoTime(to))}})},
+        {QStringLiteral("pace"),
+         StoryNode::object({{QStringLiteral("mode"), StoryNode::string(QStringLiteral("step"))}})},
         {QStringLiteral("caption"), StoryNode::string(tr("{count} events in {duration}."))},
     });
-    const bool ok = edit(tr("New chapter %1").arg(n + 1),
-                         [chapter, n](StoryDocument& d, QString* e) { return d.insert(QStringLiteral("/chapters"), n, chapter, e); },
-                         error);
+    const bool ok = edit(
+        tr("New chapter %1").arg(n + 1),
+        [chapter, n](StoryDocument& d, QString* e) {
+            return d.insert(QStringLiteral("/chapters"), n, chapter, e);
+        },
+        error);
     if (ok) {
         m_tabs->setCurrentWidget(m_chapters);
         m_chapters->setCurrentRow(n);
@@ -740,8 +739,7 @@ void StoryDock::draftFromCorrelation(const QString& correlationId)
         fail(tr("Open a store first."));
         return;
     }
-    if (!confirmDiscard())
-        return;
+    if (!confirmDiscard()) return;
     Q_EMIT message(tr("Drafting a story from correlation %1…").arg(correlationId));
     const std::shared_ptr<EventReader> source = m_reader;
     const QString uri = m_displayUri;
@@ -765,8 +763,8 @@ void StoryDock::draftFromCorrelation(const QString& correlationId)
             m_undo->setClean();
             m_undo->resetClean(); // a draft is unsaved
             setStatus();
-            Q_EMIT message(tr("Drafted a story of %n chapter(s) from correlation %1; Save As to keep it.", nullptr,
-                              m_doc.sizeAt(QStringLiteral("/chapters")))
+            Q_EMIT message(tr("Drafted a story of %n chapter(s) from correlation %1; Save As to keep it.",
+                              nullptr, m_doc.sizeAt(QStringLiteral("/chapters")))
                                .arg(correlationId));
         });
 }

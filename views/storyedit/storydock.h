@@ -57,8 +57,8 @@ public:
     /// Adds "New chapter from selection" to the timeline's menu and "Draft story from this correlation"
     /// to the event panel, and marks chapters on the timeline.
     void attach(TimelineWidget* timeline, EventInspector* inspector);
-    void setStore(const std::shared_ptr<EventReader>& reader, const std::shared_ptr<const TimelineIndex>& index,
-                  const QString& displayUri);
+    void setStore(const std::shared_ptr<EventReader>& reader,
+                  const std::shared_ptr<const TimelineIndex>& index, const QString& displayUri);
     /// false: no dialogs (tests, screenshots); questions take their default, errors go to lastError().
     void setInteractive(bool on) { m_interactive = on; }
 

@@ -1,8 +1,8 @@
 #include "storyedit/storyexporter.h"
 
+#include "store/eventreader.h"
 #include "story/storyexport.h"
 #include "story/storyrender.h"
-#include "store/eventreader.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -21,15 +21,14 @@ QString ffmpegExecutable()
     return QStandardPaths::findExecutable(QStringLiteral("ffmpeg"));
 }
 
-bool planVideo(StoryEngine& engine, QList<VideoShot>* shots, QString* error, const std::function<bool()>& cancelled)
+bool planVideo(StoryEngine& engine, QList<VideoShot>* shots, QString* error,
+               const std::function<bool()>& cancelled)
 {
     const Story& s = engine.story();
     for (int i = 0; i < s.chapters.size(); ++i) {
-        if (cancelled && cancelled())
-            return false;
+        if (cancelled && cancelled()) return false;
         const ResolvedChapter* r = engine.chapter(i, error);
-        if (!r)
-            return false;
+        if (!r) return false;
         const Chapter& c = s.chapters[i];
         QList<int> picks;
         const int n = int(r->beats.size());
@@ -48,12 +47,13 @@ bool planVideo(StoryEngine& engine, QList<VideoShot>* shots, QString* error, con
             double seconds = 1.2;
             if (c.realtime && j + 1 < picks.size()) {
                 const TimeMs a = r->beats[picks[j]].time, b = r->beats[picks[j + 1]].time;
-                seconds = a == kNoTime || b == kNoTime ? 1.0
-                                                       : std::min<double>(double(b - a) / std::max(0.001, c.speed), double(maxGap)) / 1000.0;
+                seconds =
+                    a == kNoTime || b == kNoTime
+                        ? 1.0
+                        : std::min<double>(double(b - a) / std::max(0.001, c.speed), double(maxGap)) / 1000.0;
             }
             int piped = std::max(1, int(std::lround(seconds * kPipeFps)));
-            if (j == 0)
-                piped += 2 * kPipeFps; // the chapter's title stays on screen a moment
+            if (j == 0) piped += 2 * kPipeFps; // the chapter's title stays on screen a moment
             shot.frames = piped * (kVideoFps / kPipeFps);
             *shots << shot;
         }
@@ -70,21 +70,25 @@ bool writeVideo(StoryEngine& engine, const QList<VideoShot>& shots, const QStrin
         result->error = QObject::tr("ffmpeg is not installed (not found on PATH)");
         return false;
     }
-    const QString partial = output + QStringLiteral(".partial") + (gif ? QStringLiteral(".gif") : QStringLiteral(".mp4"));
-    QStringList args = {QStringLiteral("-hide_banner"), QStringLiteral("-loglevel"), QStringLiteral("error"),
-                        QStringLiteral("-y"), QStringLiteral("-f"), QStringLiteral("rawvideo"),
-                        QStringLiteral("-pix_fmt"), QStringLiteral("rgb24"), QStringLiteral("-s"),
-                        QStringLiteral("%1x%2").arg(size.width()).arg(size.height()), QStringLiteral("-r"),
-                        QString::number(kPipeFps), QStringLiteral("-i"), QStringLiteral("-")};
+    const QString partial =
+        output + QStringLiteral(".partial") + (gif ? QStringLiteral(".gif") : QStringLiteral(".mp4"));
+    QStringList args = {
+        QStringLiteral("-hide_banner"), QStringLiteral("-loglevel"),
+        QStringLiteral("error"),        QStringLiteral("-y"),
+        QStringLiteral("-f"),           QStringLiteral("rawvideo"),
+        QStringLiteral("-pix_fmt"),     QStringLiteral("rgb24"),
+        QStringLiteral("-s"),           QStringLiteral("%1x%2").arg(size.width()).arg(size.height()),
+        QStringLiteral("-r"),           QString::number(kPipeFps),
+        QStringLiteral("-i"),           QStringLiteral("-")};
     if (gif)
         args << QStringLiteral("-vf")
-             << QStringLiteral("fps=10,scale=640:-1:flags=lanczos,split[a][b];[a]palettegen[p];[b][p]paletteuse");
+             << QStringLiteral(
+                    "fps=10,scale=640:-1:flags=lanczos,split[a][b];[a]palettegen[p];[b][p]paletteuse");
     else
         args << QStringLiteral("-c:v") << QStringLiteral("libx264") << QStringLiteral("-preset")
              << QStringLiteral("veryfast") << QStringLiteral("-tune") << QStringLiteral("stillimage")
              << QStringLiteral("-r") << QString::number(kVideoFps) << QStringLiteral("-pix_fmt")
-             << QStringLiteral("yuv420p") << QStringLiteral("-movflags")
-             << QStringLiteral("+faststart");
+             << QStringLiteral("yuv420p") << QStringLiteral("-movflags") << QStringLiteral("+faststart");
     args << partial;
     QProcess proc;
     proc.setProcessChannelMode(QProcess::SeparateChannels);
@@ -108,28 +112,30 @@ bool writeVideo(StoryEngine& engine, const QList<VideoShot>& shots, const QStrin
         }
         const VideoShot& shot = shots[k];
         ChapterPage page;
-        if (!engine.page(shot.chapter, &page, &why, shot.upto))
-            return abort(why);
+        if (!engine.page(shot.chapter, &page, &why, shot.upto)) return abort(why);
         const QImage frame = renderChapterImage(page, size).convertToFormat(QImage::Format_RGB888);
-        // Rows of a QImage are padded to 4 bytes; 1280 and 640 px rows of RGB888 are not, but be exact anyway.
+        // Rows of a QImage are padded to 4 bytes; 1280 and 640 px rows of RGB888 are not, but be exact
+        // anyway.
         QByteArray bytes;
         bytes.reserve(qsizetype(size.width()) * size.height() * 3);
         for (int y = 0; y < frame.height(); ++y)
             bytes.append(reinterpret_cast<const char*>(frame.constScanLine(y)), qsizetype(size.width()) * 3);
         for (int f = 0; f < shot.frames / (kVideoFps / kPipeFps); ++f) {
             if (proc.write(bytes) != bytes.size())
-                return abort(QObject::tr("ffmpeg stopped reading: %1").arg(QString::fromUtf8(proc.readAllStandardError())));
+                return abort(QObject::tr("ffmpeg stopped reading: %1")
+                                 .arg(QString::fromUtf8(proc.readAllStandardError())));
             while (proc.bytesToWrite() > 8 * bytes.size())
                 if (!proc.waitForBytesWritten(30000))
-                    return abort(QObject::tr("ffmpeg stopped reading: %1").arg(QString::fromUtf8(proc.readAllStandardError())));
+                    return abort(QObject::tr("ffmpeg stopped reading: %1")
+                                     .arg(QString::fromUtf8(proc.readAllStandardError())));
         }
         result->frames += shot.frames;
-        if (progress)
-            progress(k + 1, int(shots.size()));
+        if (progress) progress(k + 1, int(shots.size()));
     }
     proc.closeWriteChannel();
     if (!proc.waitForFinished(600000) || proc.exitStatus() != QProcess::NormalExit || proc.exitCode() != 0)
-        return abort(QObject::tr("ffmpeg failed: %1").arg(QString::fromUtf8(proc.readAllStandardError()).trimmed()));
+        return abort(
+            QObject::tr("ffmpeg failed: %1").arg(QString::fromUtf8(proc.readAllStandardError()).trimmed()));
     QFile::remove(output);
     if (!QFile::rename(partial, output)) {
         QFile::remove(partial);
@@ -153,7 +159,8 @@ void StoryExporter::cancel()
 }
 
 quint64 StoryExporter::start(StoryExportKind kind, const QByteArray& storyText, const QString& folder,
-                             const std::shared_ptr<EventReader>& reader, const QString& sourceUri, const QString& output)
+                             const std::shared_ptr<EventReader>& reader, const QString& sourceUri,
+                             const QString& output)
 {
     m_job = m_jobs.start(
         0,
@@ -167,8 +174,7 @@ quint64 StoryExporter::start(StoryExportKind kind, const QByteArray& storyText, 
                 job.post([this, done, total, what] { Q_EMIT progress(done, total, what); });
             };
             Story story;
-            if (!parseStory(storyText, folder, &story, &r.error))
-                return r;
+            if (!parseStory(storyText, folder, &story, &r.error)) return r;
             // The explorer never writes to a store it opens: an export onto the open store's file is refused.
             const QString into = QFileInfo(output).absolutePath(); // PNGs: the folder is made inside it
             if (!QFileInfo(into).isDir()) {
@@ -182,8 +188,7 @@ quint64 StoryExporter::start(StoryExportKind kind, const QByteArray& storyText, 
             }
             std::unique_ptr<EventReader> clone = reader ? reader->clone(&r.error) : nullptr;
             if (!clone) {
-                if (r.error.isEmpty())
-                    r.error = tr("no store is open");
+                if (r.error.isEmpty()) r.error = tr("no store is open");
                 return r;
             }
             StoryEngine engine(story, *clone);
@@ -197,8 +202,7 @@ quint64 StoryExporter::start(StoryExportKind kind, const QByteArray& storyText, 
                 }
                 report(i, n + 1, tr("Chapter %1 of %2: %3").arg(i + 1).arg(n).arg(story.chapters[i].title));
                 ChapterPage page;
-                if (!engine.page(i, &page, &r.error))
-                    return r;
+                if (!engine.page(i, &page, &r.error)) return r;
             }
             report(n, n + 1, tr("Writing %1").arg(QFileInfo(output).fileName()));
             switch (kind) {
@@ -230,14 +234,14 @@ quint64 StoryExporter::start(StoryExportKind kind, const QByteArray& storyText, 
                 break;
             case StoryExportKind::Bundle: {
                 BundleResult b;
-                r.ok = writeBundle(engine, uriWithoutSecrets(sourceUri), QString(), output, &b, &r.error, true);
+                r.ok =
+                    writeBundle(engine, uriWithoutSecrets(sourceUri), QString(), output, &b, &r.error, true);
                 break;
             }
             case StoryExportKind::Mp4:
             case StoryExportKind::Gif: {
                 QList<VideoShot> shots;
-                if (!planVideo(engine, &shots, &r.error, cancelled))
-                    break;
+                if (!planVideo(engine, &shots, &r.error, cancelled)) break;
                 r.ok = writeVideo(engine, shots, output, kind == StoryExportKind::Gif, &r, cancelled,
                                   [&](int done, int total) {
                                       report(done, total, tr("Frame %1 of %2").arg(done).arg(total));

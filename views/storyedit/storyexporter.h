@@ -27,8 +27,8 @@ struct StoryExportResult
     bool cancelled = false;
     QString error;
     QString output;
-    QStringList written;   ///< PNG files
-    qint64 frames = 0;      ///< video frames written
+    QStringList written; ///< PNG files
+    qint64 frames = 0;   ///< video frames written
     double videoSeconds = 0;
     qint64 elapsedMs = 0;
 };
@@ -72,7 +72,8 @@ public:
     /// Starts an export of the story text (relative paths against `folder`) on the store. A newer export
     /// cancels an older one. Output: a file (PDF, HTML, bundle, video) or a folder (PNGs).
     quint64 start(StoryExportKind kind, const QByteArray& storyText, const QString& folder,
-                  const std::shared_ptr<EventReader>& reader, const QString& sourceUri, const QString& output);
+                  const std::shared_ptr<EventReader>& reader, const QString& sourceUri,
+                  const QString& output);
     /// Stops the running export; it answers finished() with cancelled = true.
     void cancel();
     bool isRunning() const { return m_jobs.isCurrent(m_job); }
