@@ -8,6 +8,7 @@
 
 #include <QAction>
 #include <QDockWidget>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
@@ -23,6 +24,7 @@ StoryWiring::StoryWiring(MainWindow* window)
       m_sequence(new SequenceDock(window->controller())), m_exporter(new StoryExporter(this))
 {
     setObjectName(QStringLiteral("storyWiring"));
+    window->installEventFilter(this);
     m_story->attach(window->timeline(), window->eventInspector());
     m_sequence->attach(window->eventInspector());
     QDockWidget* storyDock = window->addPanel(tr("Story"), m_story, Qt::LeftDockWidgetArea);
@@ -123,6 +125,29 @@ StoryWiring::StoryWiring(MainWindow* window)
         Q_EMIT exportFinished(r);
     });
     updateActions();
+}
+
+bool StoryWiring::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched != m_window || event->type() != QEvent::Close || !m_story->isModified() || !m_window->isInteractive())
+        return QObject::eventFilter(watched, event);
+    const auto answer = QMessageBox::question(m_window, tr("Story"), tr("The story has unsaved changes. Save them?"),
+                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
+                                              QMessageBox::Save);
+    QString error;
+    bool keepOpen = answer == QMessageBox::Cancel;
+    if (answer == QMessageBox::Save) {
+        if (m_story->storyPath().isEmpty())
+            m_story->saveDialog();
+        else if (!m_story->save(&error))
+            QMessageBox::warning(m_window, tr("Story"), error);
+        keepOpen = m_story->isModified(); // not saved (cancelled or failed): nothing is lost
+    }
+    if (keepOpen) {
+        event->ignore();
+        return true;
+    }
+    return QObject::eventFilter(watched, event);
 }
 
 QAction* StoryWiring::exportAction(StoryExportKind kind) const

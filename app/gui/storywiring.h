@@ -38,6 +38,10 @@ public:
 Q_SIGNALS:
     void exportFinished(const chronoscope::StoryExportResult& result);
 
+protected:
+    /// Closing the window with unsaved story edits asks Save / Discard / Cancel (interactive windows only).
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void exportDialog(StoryExportKind kind);
     void updateActions();
