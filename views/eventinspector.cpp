@@ -16,6 +16,7 @@
 #include <QTabWidget>
 #include <QTreeView>
 #include <QUrl>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace chronoscope {
@@ -76,6 +77,7 @@ EventInspector::EventInspector(ReplayController* controller, QWidget* parent)
     m_related->setObjectName(QStringLiteral("relatedEvents"));
 
     auto* buttons = new QHBoxLayout;
+    m_buttons = buttons;
     buttons->addWidget(m_copyData);
     buttons->addWidget(m_copyEvent);
     buttons->addStretch(1);
@@ -189,6 +191,14 @@ void EventInspector::setRelated(const QString& title, const QList<QPair<qint64, 
     m_relatedTitle->setText(events.isEmpty() ? tr("%1: no events found").arg(title) : title);
     m_relatedTitle->setVisible(true);
     m_related->setVisible(!events.isEmpty());
+}
+
+void EventInspector::addEventAction(QAction* action)
+{
+    auto* button = new QToolButton(this);
+    button->setDefaultAction(action);
+    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_buttons->insertWidget(m_buttons->count() - 1, button); // before the stretch
 }
 
 } // namespace chronoscope

@@ -7,6 +7,8 @@
 
 #include <QWidget>
 
+class QAction;
+class QHBoxLayout;
 class QLabel;
 class QListWidget;
 class QPlainTextEdit;
@@ -36,6 +38,10 @@ public:
     /// Events found for a followed link: (position, one-line description).
     void setRelated(const QString& title, const QList<QPair<qint64, QString>>& events);
 
+    /// A button for another panel's action in the row under the event (e.g. "Draft story from this
+    /// correlation"); the action reads event() when triggered.
+    void addEventAction(QAction* action);
+
     JsonTreeModel* dataModel() const { return m_dataModel; }
     JsonTreeModel* metadataModel() const { return m_metaModel; }
     QLabel* linksLabel() const { return m_links; }
@@ -63,6 +69,7 @@ private:
     QListWidget* m_related;
     QPushButton* m_copyData;
     QPushButton* m_copyEvent;
+    QHBoxLayout* m_buttons = nullptr;
 };
 
 } // namespace chronoscope

@@ -390,7 +390,62 @@ void TimelineWidget::render(QPainter& p, const QSize& size)
     paintLanes(p, l);
     paintLegend(p, l);
     paintRangeMarks(p, l);
+    paintChapterMarks(p, l);
     paintMarkers(p, l);
+}
+
+void TimelineWidget::setChapterMarks(const QList<TimelineRangeMark>& marks)
+{
+    if (marks == m_chapterMarks)
+        return;
+    m_chapterMarks = marks;
+    update();
+}
+
+void TimelineWidget::paintChapterMarks(QPainter& p, const Layout& l)
+{
+    if (m_chapterMarks.isEmpty())
+        return;
+    p.save();
+    p.setClipRect(QRect(l.plotLeft, l.axis.top(), l.plotWidth, l.lanes.bottom() - l.axis.top()));
+    QFont f = font();
+    f.setBold(true);
+    p.setFont(f);
+    const QFontMetrics fm(f);
+    // Flags go on the first of three rows where they do not cover an earlier flag; titles are cut to fit.
+    const int rowHeight = fm.height() + 3;
+    QList<double> rowEnds(3, -1e9);
+    for (qsizetype i = 0; i < m_chapterMarks.size(); ++i) {
+        const TimelineRangeMark& m = m_chapterMarks[i];
+        const QColor c = m.colour.isValid() ? m.colour : palette().color(QPalette::Highlight);
+        const double x0 = std::round(m_map.xAt(m.from)) + 0.5, x1 = std::max(m_map.xAt(m.to), x0 + 2.0);
+        if (x1 < l.plotLeft || x0 > l.plotLeft + l.plotWidth)
+            continue;
+        QColor band = c;
+        band.setAlpha(18);
+        p.fillRect(QRectF(QPointF(x0, l.lanes.top()), QPointF(x1, l.lanes.bottom())), band);
+        p.setPen(QPen(c, 1.5));
+        p.drawLine(QPointF(x0, l.overview.bottom()), QPointF(x0, l.lanes.bottom()));
+        const double left = std::max(x0, double(l.plotLeft));
+        int row = 0;
+        while (row < 2 && rowEnds[row] > left)
+            ++row;
+        const double limit = std::min(double(l.plotLeft + l.plotWidth), left + l.plotWidth * 0.4);
+        const int room = int(limit - left) - 8;
+        if (room < fm.horizontalAdvance(QStringLiteral("1…")))
+            continue;
+        const QString text = fm.elidedText(m.label, Qt::ElideRight, room);
+        const QRectF flag(left, l.lanes.top() + 1 + row * rowHeight, fm.horizontalAdvance(text) + 8, rowHeight - 1);
+        rowEnds[row] = flag.right() + 2;
+        p.setPen(QPen(c, 1.5));
+        p.drawLine(QPointF(x0, flag.top()), QPointF(x0, flag.bottom()));
+        p.setPen(Qt::NoPen);
+        p.setBrush(c);
+        p.drawRect(flag);
+        p.setPen(c.lightnessF() > 0.6 ? Qt::black : Qt::white);
+        p.drawText(flag, Qt::AlignCenter, text);
+    }
+    p.restore();
 }
 
 void TimelineWidget::setRangeMarks(const QList<TimelineRangeMark>& marks)
@@ -1100,6 +1155,10 @@ void TimelineWidget::contextMenuEvent(QContextMenuEvent* e)
     QAction* fit = menu.addAction(tr("Fit all"));
     for (QAction* act : {cursorHere, a, b})
         act->setEnabled(position > 0);
+    if (!m_contextActions.isEmpty()) {
+        menu.addSeparator();
+        menu.addActions(m_contextActions);
+    }
     QAction* chosen = menu.exec(e->globalPos());
     if (chosen == cursorHere)
         m_controller->jumpToEvent(position);

@@ -15,6 +15,7 @@
 
 #include <memory>
 
+class QAction;
 class QScrollBar;
 class QTimer;
 
@@ -89,6 +90,12 @@ public:
     /// point markers above so each panel replaces only its own.
     void setRangeMarks(const QList<TimelineRangeMark>& marks);
     QList<TimelineRangeMark> rangeMarks() const { return m_rangeMarks; }
+    /// Chapters of the open story (views/storyedit): a line at each chapter's start across the lanes, a faint
+    /// band over its range and its title in a flag under the axis (`label` is the title, cut to fit).
+    void setChapterMarks(const QList<TimelineRangeMark>& marks);
+    QList<TimelineRangeMark> chapterMarks() const { return m_chapterMarks; }
+    /// Entries other panels add to the context menu (after a separator); they read selectionStart()/End().
+    void addContextAction(QAction* action) { m_contextActions.append(action); }
 
 public Q_SLOTS:
     void fitAll();
@@ -166,6 +173,9 @@ private:
     QList<TimelineMarker> m_markers;
     QList<TimelineRangeMark> m_rangeMarks;
     void paintRangeMarks(QPainter& p, const Layout& l);
+    QList<TimelineRangeMark> m_chapterMarks;
+    QList<QAction*> m_contextActions;
+    void paintChapterMarks(QPainter& p, const Layout& l);
 };
 
 } // namespace chronoscope

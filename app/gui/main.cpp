@@ -8,6 +8,8 @@
 #include "livecontroller.h"
 #include "mainwindow.h"
 #include "presentwindows.h"
+#include "storyedit/storydock.h"
+#include "storywiring.h"
 #include "replaycontroller.h"
 #include "streambrowser.h"
 #include "theme.h"
@@ -83,6 +85,8 @@ struct Options
     QCommandLineOption zoom{QStringLiteral("zoom"), QStringLiteral("With --screenshot: show this time range (FROM,TO)."), QStringLiteral("from,to")};
     QCommandLineOption follow{QStringLiteral("follow"), QStringLiteral("Open the remote URI and follow new events (live tail); "
                                                                        "the scope rides in the URI (?streams=GLOB&last=N).")};
+    QCommandLineOption storyFile{QStringLiteral("story"), QStringLiteral("Open this story (*.chronostory.json) in the Story dock."), QStringLiteral("file")};
+    QCommandLineOption chapter{QStringLiteral("chapter"), QStringLiteral("With --story: go to chapter N (1-based; the Sequence dock shows it)."), QStringLiteral("n")};
     // Present mode (docs/present.md): the audience and presenter windows instead of the main window.
     QCommandLineOption present{QStringLiteral("present"), QStringLiteral("Present a story (*.chronostory.json): audience and presenter windows."), QStringLiteral("story")};
     QCommandLineOption presentStore{QStringLiteral("store"), QStringLiteral("With --present: the store to present on (default: the story's source)."), QStringLiteral("uri")};
@@ -101,6 +105,7 @@ struct Options
                                      QStringLiteral("[uri...]"));
         parser.addOptions({screenshot, size, stream, atPosition, theme, markers, filter, zoom, follow});
         parser.addOptions({present, presentStore, presentShot, presenterShot, presentScreen});
+        parser.addOptions({storyFile, chapter});
     }
 };
 
@@ -166,6 +171,8 @@ int main(int argc, char** argv)
     const QCommandLineOption& presentShot = options.presentShot;
     const QCommandLineOption& presenterShot = options.presenterShot;
     const QCommandLineOption& presentScreen = options.presentScreen;
+    const QCommandLineOption& storyFile = options.storyFile;
+    const QCommandLineOption& chapter = options.chapter;
     parser.process(app);
 
     if (parser.isSet(present)) {
@@ -203,6 +210,28 @@ int main(int argc, char** argv)
     if (uris.isEmpty() && settings.value(QStringLiteral("reopenLast"), false).toBool())
         uris << settings.value(QStringLiteral("lastStore")).toString();
     const QString uri = uris.value(0);
+
+    // --story: opened once the store is (its chapters are resolved against it); --chapter goes there.
+    StoryWiring* stories = window.findChild<StoryWiring*>();
+    if (parser.isSet(storyFile) && stories) {
+        QObject::connect(&window, &MainWindow::storeOpened, stories, [&parser, &storyFile, &chapter, stories] {
+            QString error;
+            if (stories->storyDock()->hasStory())
+                return;
+            if (!stories->storyDock()->openStory(parser.value(storyFile), &error)) {
+                std::fprintf(stderr, "chronoscope: %s\n", qPrintable(error));
+                return;
+            }
+            if (parser.isSet(chapter)) {
+                const int n = parser.value(chapter).toInt();
+                auto* once = new QObject(stories);
+                QObject::connect(stories->storyDock(), &StoryDock::resolved, once, [stories, n, once] {
+                    stories->storyDock()->goToChapter(n - 1);
+                    once->deleteLater();
+                });
+            }
+        });
+    }
 
     if (!shooting) {
         window.show();

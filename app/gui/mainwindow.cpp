@@ -6,6 +6,9 @@
 #include "remote/openremotedialog.h"
 #include "remote/serverprojectionspanel.h"
 #include "sources/remote/kurrentgrpc/connectionstring.h"
+#include "storyedit/sequencedock.h"
+#include "storyedit/storydock.h"
+#include "storywiring.h"
 
 #include "json/mergepatch.h"
 #include "diffinspector.h"
@@ -129,6 +132,8 @@ MainWindow::MainWindow(QWidget* parent)
     }
     connect(this, &MainWindow::storeOpened, findingsDock,
             [this, findingsDock] { findingsDock->setStore(m_reader, m_index, m_displayUri); });
+    // Stories (views/storyedit, app/gui/storywiring): the Story and Sequence docks, Open Story, Export Story as.
+    new StoryWiring(this);
     statusBar()->addPermanentWidget(m_live->statusLabel());
     statusBar()->addPermanentWidget(m_cursorLabel);
     statusBar()->addPermanentWidget(m_storeLabel);
@@ -731,6 +736,10 @@ bool MainWindow::isIdle() const
                                                                 && projections->diffLink()->isBlaming())
         return false;
     if (const auto* findings = findChild<FindingsDock*>(); findings && findings->isComputing())
+        return false;
+    if (const auto* story = findChild<StoryDock*>(); story && story->isResolving())
+        return false;
+    if (const auto* sequence = findChild<SequenceDock*>(); sequence && sequence->isLoading())
         return false;
     return m_fetchRequest == 0;
 }
