@@ -70,12 +70,24 @@ void TimelineIndex::finish()
     for (int i = 0; i < types.size(); ++i)
         m_typeByName.insert(types[i], i);
     // Display order: natural name order (order-2 before order-10), as people number their aggregates.
-    laneOrder.resize(size_t(streams.size()));
-    for (size_t i = 0; i < laneOrder.size(); ++i)
-        laneOrder[i] = quint32(i);
-    std::sort(laneOrder.begin(), laneOrder.end(), [this](quint32 a, quint32 b) { return naturalLess(streams[int(a)], streams[int(b)]); });
+    std::vector<quint32> order(size_t(streams.size()));
+    for (size_t i = 0; i < order.size(); ++i)
+        order[i] = quint32(i);
+    std::sort(order.begin(), order.end(), [this](quint32 a, quint32 b) { return naturalLess(streams[int(a)], streams[int(b)]); });
+    laneOrder.assign(order.begin(), order.end());
     m_rankCache.clear();
     m_staleRankLookups = 0;
+}
+
+int TimelineIndex::searchRank(int lane) const
+{
+    // laneOrder is sorted by naturalLess: the lane is in the run of names equal to its own.
+    const QString& name = streams[lane];
+    auto at = laneOrder.iteratorAt(laneOrder.lowerBound(name, [this](quint32 l, const QString& n) { return naturalLess(streams[int(l)], n); }));
+    for (; at != laneOrder.end() && !naturalLess(name, streams[int(*at)]); ++at)
+        if (int(*at) == lane)
+            return int(at.index());
+    return -1;
 }
 
 int TimelineIndex::rankOfLane(int lane) const
@@ -84,24 +96,18 @@ int TimelineIndex::rankOfLane(int lane) const
         return -1;
     if (m_rankCache.size() == laneOrder.size())
         return m_rankCache[size_t(lane)];
-    if (++m_staleRankLookups <= kStaleRankLookups) {
-        // laneOrder is sorted by naturalLess: the lane is in the run of names equal to its own.
-        const QString& name = streams[lane];
-        auto at = std::lower_bound(laneOrder.begin(), laneOrder.end(), name,
-                                   [this](quint32 l, const QString& n) { return naturalLess(streams[int(l)], n); });
-        for (; at != laneOrder.end() && !naturalLess(name, streams[int(*at)]); ++at)
-            if (int(*at) == lane)
-                return int(at - laneOrder.begin());
-    }
-    rebuildRankCache();
+    if (++m_staleRankLookups <= kStaleRankLookups)
+        return searchRank(lane);
+    rebuildRankCache(); // many lookups since laneOrder changed (a proxy sorting by name): one pass is cheaper
     return m_rankCache[size_t(lane)];
 }
 
 void TimelineIndex::rebuildRankCache() const
 {
     m_rankCache.assign(laneOrder.size(), 0);
-    for (size_t k = 0; k < laneOrder.size(); ++k)
-        m_rankCache[laneOrder[k]] = int(k);
+    int k = 0;
+    for (quint32 l : laneOrder)
+        m_rankCache[l] = k++;
     m_staleRankLookups = 0;
 }
 
@@ -333,9 +339,8 @@ TimelineAppend TimelineIndex::append(const QList<Event>& events)
             streamInfos.push_back(s);
             laneRows.emplace_back();
             lanePoints.emplace_back();
-            const auto at = std::lower_bound(laneOrder.begin(), laneOrder.end(), e.stream,
-                                             [this](quint32 l, const QString& name) { return naturalLess(streams[int(l)], name); });
-            laneOrder.insert(at, quint32(*lane));
+            laneOrder.insert(laneOrder.lowerBound(e.stream, [this](quint32 l, const QString& name) { return naturalLess(streams[int(l)], name); }),
+                             quint32(*lane));
             m_rankCache.clear();
             m_staleRankLookups = 0;
             d.newLanes.append(*lane);
