@@ -315,6 +315,7 @@ private Q_SLOTS:
         QCOMPARE(loaded->typeCounts, index->typeCounts);
         QCOMPARE(loaded->byTime, index->byTime);
         QCOMPARE(loaded->laneRows, index->laneRows);
+        QCOMPARE(loaded->laneOrder.toVector(), index->laneOrder.toVector()); // stored, not sorted again
         QCOMPARE(loaded->size(), index->size());
         for (size_t i = 0; i < index->entries.size(); ++i) {
             QCOMPARE(loaded->entries[i].position, index->entries[i].position);
@@ -336,6 +337,9 @@ private Q_SLOTS:
         QTest::newRow("garbage") << "garbage";
         QTest::newRow("empty") << "empty";
         QTest::newRow("lane out of range") << "lane";
+        QTest::newRow("display order with a lane twice") << "order-twice";
+        QTest::newRow("display order not in name order") << "order-swapped";
+        QTest::newRow("display order lane out of range") << "order-range";
         QTest::newRow("missing") << "missing";
     }
     void cacheRefusals()
@@ -360,6 +364,19 @@ private Q_SLOTS:
             const qsizetype firstLane = bytes.size() - byTimeBytes - qsizetype(index->entries.size() * 32) + 24;
             bytes[firstLane] = char(0xff);
             bytes[firstLane + 1] = char(0xff);
+        } else if (damage.startsWith("order")) {
+            // The display order is the block before the entries (lane ids, 4 bytes each).
+            const qsizetype byTimeBytes = 8 + qsizetype(index->byTime.size() * 4);
+            const qsizetype order = bytes.size() - byTimeBytes - 8 - qsizetype(index->entries.size() * 32)
+                                    - qsizetype(index->laneOrder.size() * 4);
+            QVERIFY(index->laneOrder.size() >= 2);
+            const QByteArray first = bytes.mid(order, 4), second = bytes.mid(order + 4, 4);
+            if (damage == "order-twice")
+                bytes.replace(order, 4, second);
+            else if (damage == "order-swapped")
+                bytes.replace(order, 8, second + first);
+            else
+                bytes.replace(order, 4, QByteArray(4, char(0x7f)));
         }
         f.resize(0);
         f.write(bytes);

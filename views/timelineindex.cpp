@@ -62,19 +62,31 @@ qint64 TimelineIndex::laneLowerBound(int lane, qint64 t) const
 
 void TimelineIndex::finish()
 {
-    for (auto& shard : m_laneByName)
+    finish(nullptr);
+}
+
+void TimelineIndex::finish(std::vector<quint32>* order)
+{
+    for (auto& shard : m_laneByName) {
         shard.clear();
+        shard.reserve(qsizetype(streams.size() / kShards + streams.size() / (kShards * 8) + 1)); // no rehash while filling
+    }
     m_typeByName.clear();
     for (int i = 0; i < streams.size(); ++i)
         m_laneByName[shardOf(streams[i])].insert(streams[i], i);
     for (int i = 0; i < types.size(); ++i)
         m_typeByName.insert(types[i], i);
-    // Display order: natural name order (order-2 before order-10), as people number their aggregates.
-    std::vector<quint32> order(size_t(streams.size()));
-    for (size_t i = 0; i < order.size(); ++i)
-        order[i] = quint32(i);
-    std::sort(order.begin(), order.end(), [this](quint32 a, quint32 b) { return naturalLess(streams[int(a)], streams[int(b)]); });
-    laneOrder.assign(order.begin(), order.end());
+    // Display order: natural name order (order-2 before order-10), as people number their aggregates. A
+    // cached index brings it along (checked by the loader): sorting 2M names costs seconds.
+    if (order) {
+        laneOrder.assign(order->begin(), order->end());
+    } else {
+        std::vector<quint32> sorted(size_t(streams.size()));
+        for (size_t i = 0; i < sorted.size(); ++i)
+            sorted[i] = quint32(i);
+        std::sort(sorted.begin(), sorted.end(), [this](quint32 a, quint32 b) { return naturalLess(streams[int(a)], streams[int(b)]); });
+        laneOrder.assign(sorted.begin(), sorted.end());
+    }
     m_rankCache.clear();
     m_staleRankLookups = 0;
 }
@@ -452,7 +464,7 @@ std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, con
 
 namespace {
 constexpr quint32 kIndexMagic = 0x43534958; // "CSIX"
-constexpr quint32 kIndexFormat = 1;
+constexpr quint32 kIndexFormat = 2; // 2: the display order (laneOrder) after the type counts
 
 template<typename T>
 void writeVector(QDataStream& out, const std::vector<T>& v)
@@ -491,6 +503,7 @@ bool saveTimelineIndex(const TimelineIndex& index, const QString& path, const QB
         << i.timeKnown << i.warnings << index.timeKnown;
     out << index.streams << index.types;
     writeVector(out, index.typeCounts);
+    writeVector(out, index.laneOrder.toVector());
     out << quint64(index.entries.size());
     for (const auto& chunk : index.entries.chunks())
         out.writeRawData(reinterpret_cast<const char*>(chunk.data()), int(chunk.size() * sizeof(TimelineIndex::Entry)));
@@ -529,9 +542,22 @@ std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString& path, cons
     in >> index->streams >> index->types;
     const quint64 limit = quint64(file.size());
     std::vector<TimelineIndex::Entry> e;
-    if (in.status() != QDataStream::Ok || !readVector(in, index->typeCounts, limit) || !readVector(in, e, limit)
-        || !readVector(in, index->byTime, limit))
+    std::vector<quint32> order;
+    if (in.status() != QDataStream::Ok || !readVector(in, index->typeCounts, limit) || !readVector(in, order, limit)
+        || !readVector(in, e, limit) || !readVector(in, index->byTime, limit))
         return fail(QStringLiteral("truncated or damaged index file"));
+    // The display order must be every lane once, in natural name order: the searches in it rely on that.
+    if (order.size() != size_t(index->streams.size()))
+        return fail(QStringLiteral("inconsistent index file"));
+    {
+        std::vector<bool> seen(order.size(), false);
+        for (size_t k = 0; k < order.size(); ++k) {
+            if (order[k] >= order.size() || seen[order[k]]
+                || (k > 0 && naturalLess(index->streams[int(order[k])], index->streams[int(order[k - 1])])))
+                return fail(QStringLiteral("inconsistent index file"));
+            seen[order[k]] = true;
+        }
+    }
     // Check everything the binary searches and array lookups rely on: a damaged cache must never crash.
     if (index->byTime.size() != e.size() || index->typeCounts.size() != size_t(index->types.size()))
         return fail(QStringLiteral("inconsistent index file"));
@@ -545,7 +571,7 @@ std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString& path, cons
     }
     index->entries.assign(e);
     computeLanes(*index);
-    index->finish();
+    index->finish(&order);
     return index;
 }
 

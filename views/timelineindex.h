@@ -232,6 +232,9 @@ struct TimelineIndex
 
 private:
     friend class TimelineIndexBuilder;
+    friend std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString&, const QByteArray&, QString*);
+    /// finish() with the display order given (a cached index's, already checked) instead of sorted.
+    void finish(std::vector<quint32>* order);
     // Stream name -> lane, in 64 hashes by the name's hash: when one fills up and rehashes it moves 1/64 of
     // the names, so a live tail crossing 131,072 streams does not stall the window on one big rehash.
     static constexpr int kShards = 64;
