@@ -337,6 +337,7 @@ private Q_SLOTS:
         QTest::newRow("garbage") << "garbage";
         QTest::newRow("empty") << "empty";
         QTest::newRow("lane out of range") << "lane";
+        QTest::newRow("format 1 (no display order)") << "format-1";
         QTest::newRow("display order with a lane twice") << "order-twice";
         QTest::newRow("display order not in name order") << "order-swapped";
         QTest::newRow("display order lane out of range") << "order-range";
@@ -364,6 +365,9 @@ private Q_SLOTS:
             const qsizetype firstLane = bytes.size() - byTimeBytes - qsizetype(index->entries.size() * 32) + 24;
             bytes[firstLane] = char(0xff);
             bytes[firstLane + 1] = char(0xff);
+        } else if (damage == "format-1") {
+            QCOMPARE(bytes.mid(4, 4), QByteArray("\0\0\0\2", 4)); // magic, then the format (big-endian)
+            bytes[7] = 1;
         } else if (damage.startsWith("order")) {
             // The display order is the block before the entries (lane ids, 4 bytes each).
             const qsizetype byTimeBytes = 8 + qsizetype(index->byTime.size() * 4);
