@@ -141,7 +141,7 @@ private Q_SLOTS:
         QVERIFY(xadd(m_port, key(QStringLiteral("a-0")), "Placed", 5));
         QTRY_COMPARE(w.index()->size(), qint64(6));
         QCOMPARE(w.index()->streams, QStringList({m_prefix + QStringLiteral("a-1"), m_prefix + QStringLiteral("a-0")}));
-        QCOMPARE(w.index()->laneOrder, (std::vector<quint32>{1, 0}));
+        QCOMPARE(w.index()->laneOrder.toVector(), (std::vector<quint32>{1, 0}));
         QCOMPARE(w.timeline()->lanes(), (QList<int>{1, 0}));
         QCOMPARE(w.index()->laneRows[1].size(), size_t(1));
         QCOMPARE(w.index()->laneRows[0].size(), size_t(5));

@@ -149,7 +149,7 @@ private Q_SLOTS:
         QCOMPARE(browser.pinnedLanes(), pinned);
         QCOMPARE(pinned, (QList<int>{1, 2}));
         QCOMPARE(withNew->laneOf("order-10"), 3);
-        QCOMPARE(withNew->laneOrder, (std::vector<quint32>{0, 1, 3, 2})); // order-1, order-2, order-10, payment-1
+        QCOMPARE(withNew->laneOrder.toVector(), (std::vector<quint32>{0, 1, 3, 2})); // order-1, order-2, order-10, payment-1
         const auto rows = browser.view()->selectionModel()->selectedRows();
         QCOMPARE(rows.size(), 1);
         QCOMPARE(rows.first().data(StreamTreeModel::StreamRole).toString(), QStringLiteral("order-2"));

@@ -264,7 +264,7 @@ private Q_SLOTS:
         const TimelineAppend change = index->append(fresh);
         QCOMPARE(change.newLanes.size(), 4); // item-0 is known
         auto rankIn = [&](int lane) {
-            return int(std::find(index->laneOrder.begin(), index->laneOrder.end(), quint32(lane)) - index->laneOrder.begin());
+            return int(std::find(index->laneOrder.begin(), index->laneOrder.end(), quint32(lane)).index());
         };
         for (int k = 0; k < lookups; ++k) {
             const int lane = int(index->laneOrder[size_t(k * 7 % index->laneOrder.size())]);

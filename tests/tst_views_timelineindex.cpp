@@ -1,5 +1,6 @@
 // TimelineIndex persistence and ordering: the on-disk cache round-trips, refuses other keys, older formats
 // and damaged files; natural stream order.
+#include "chunkedlist.h"
 #include "timelineindex.h"
 #include "views_fixtures.h"
 
@@ -55,7 +56,7 @@ private:
         QCOMPARE(ext->lastTime(), full->lastTime());
         QCOMPARE(ext->firstTime(), full->firstTime());
         QCOMPARE(ext->info.streams, full->info.streams);
-        QCOMPARE(ext->laneOrder, full->laneOrder);
+        QCOMPARE(ext->laneOrder.toVector(), full->laneOrder.toVector());
         for (int l = 0; l < full->streams.size(); ++l)
             QCOMPARE(ext->rankOfLane(l), full->rankOfLane(l));
     }
@@ -98,7 +99,7 @@ private Q_SLOTS:
         auto index = indexOf(ev);
         // Lanes are numbered as streams appear (a live tail never renumbers them); laneOrder is the display order.
         QCOMPARE(index->streams, (QStringList{"order-10", "order-2", "order-1"}));
-        QCOMPARE(index->laneOrder, (std::vector<quint32>{2, 1, 0}));
+        QCOMPARE(index->laneOrder.toVector(), (std::vector<quint32>{2, 1, 0}));
         QCOMPARE(index->rankOfLane(0), 2);
         QCOMPARE(index->laneOfRow(0), 0);
         QList<int> lanes{0, 1, 2};
@@ -143,6 +144,78 @@ private Q_SLOTS:
         QCOMPARE(base->size(), qint64(split));
     }
 
+    void chunkedListLikeAVector_data()
+    {
+        QTest::addColumn<int>("count");
+        QTest::addColumn<bool>("sorted"); // insert at the sorted place (as laneOrder does) or anywhere
+        QTest::addColumn<int>("assigned"); // elements given to assign() first
+        QTest::newRow("empty") << 0 << true << 0;
+        QTest::newRow("one") << 1 << true << 0;
+        QTest::newRow("500 sorted inserts") << 500 << true << 0;
+        QTest::newRow("500 inserts anywhere") << 500 << false << 0;
+        QTest::newRow("300 sorted inserts after assigning 100") << 300 << true << 100;
+        QTest::newRow("appends only") << 200 << false << -1;
+    }
+
+    void chunkedListLikeAVector()
+    {
+        // The chunked list behind laneOrder and the stream tree's rows holds what a vector would after the
+        // same inserts, finds what std::lower_bound / upper_bound find, and keeps every chunk within its limit.
+        QFETCH(int, count);
+        QFETCH(bool, sorted);
+        QFETCH(int, assigned);
+        ChunkedList<int, 8> list;
+        std::vector<int> reference;
+        quint32 seed = 12345;
+        auto next = [&seed] { return int((seed = seed * 1103515245u + 12345u) >> 16) % 1000; };
+        for (int i = 0; i < assigned; ++i)
+            reference.push_back(i * 10);
+        list.assign(reference.begin(), reference.end());
+        for (int i = 0; i < count; ++i) {
+            const int v = next();
+            if (assigned < 0) {
+                list.push_back(v);
+                reference.push_back(v);
+            } else if (sorted) {
+                const size_t at = list.upperBound(v, std::less<int>());
+                QCOMPARE(at, size_t(std::upper_bound(reference.begin(), reference.end(), v) - reference.begin()));
+                list.insert(at, v);
+                reference.insert(reference.begin() + std::ptrdiff_t(at), v);
+            } else {
+                const size_t at = reference.empty() ? 0 : size_t(next()) % (reference.size() + 1);
+                list.insert(at, v);
+                reference.insert(reference.begin() + std::ptrdiff_t(at), v);
+            }
+        }
+        QCOMPARE(list.size(), reference.size());
+        QCOMPARE(list.toVector(), reference);
+        QVERIFY(list.largestChunk() <= 8);
+        QCOMPARE(list.empty(), reference.empty());
+        for (size_t i = 0; i < reference.size(); ++i) {
+            QCOMPARE(list[i], reference[i]);
+            QCOMPARE(list.iteratorAt(i).index(), i);
+            QCOMPARE(*list.iteratorAt(i), reference[i]);
+        }
+        QVERIFY(list.iteratorAt(reference.size()) == list.end());
+        QCOMPARE(list.end().index(), reference.size());
+        if (sorted && assigned >= 0) {
+            for (int key : {-1, 0, 5, 500, 999, 1000, 5000}) {
+                QCOMPARE(list.lowerBound(key, std::less<int>()),
+                         size_t(std::lower_bound(reference.begin(), reference.end(), key) - reference.begin()));
+                QCOMPARE(list.upperBound(key, std::less<int>()),
+                         size_t(std::upper_bound(reference.begin(), reference.end(), key) - reference.begin()));
+            }
+        }
+        // An index past the end inserts at the end, as the list cannot hold a gap.
+        list.insert(reference.size() + 100, -7);
+        QCOMPARE(list.back(), -7);
+        QCOMPARE(list.size(), reference.size() + 1);
+        list.clear();
+        QVERIFY(list.empty());
+        QCOMPARE(list.lowerBound(3, std::less<int>()), size_t(0));
+        QVERIFY(list.begin() == list.end());
+    }
+
     void appendInPlace_data()
     {
         QTest::addColumn<QList<Event>>("events");
@@ -164,6 +237,11 @@ private Q_SLOTS:
             many << makeEvent(QStringLiteral("item-%1").arg(i % 300 + (i > 60000 ? i / 1000 : 0)), i / 300,
                               i % 97 == 0 ? "Failed" : "Updated", kT0 + i * 10 - (i % 1000 == 999 ? 20000 : 0), {});
         QTest::newRow("70,000 events across a chunk boundary, batches of 2,000") << many << 60000 << 2000;
+        // Past a chunk of laneOrder (ChunkedList::kMaxChunk lanes): each new stream goes into a split chunk.
+        QList<Event> streams;
+        for (int i = 0; i < 5000; ++i)
+            streams << makeEvent(QStringLiteral("s-%1").arg((i * 7919) % 5000), 0, "Created", kT0 + i, {});
+        QTest::newRow("5,000 new streams in shuffled name order, one at a time") << streams << 100 << 1;
     }
 
     void appendInPlace()
@@ -214,6 +292,9 @@ private Q_SLOTS:
                 first = index->entries.firstAddress();
         }
         compareWithFullBuild(*index, *full);
+        // The display order stays chunked: no chunk grows past its limit however the streams arrive.
+        QVERIFY(index->laneOrder.largestChunk() <= decltype(index->laneOrder)::kMaxChunk);
+        QVERIFY(index->laneOrder.chunkCount() >= index->laneOrder.size() / decltype(index->laneOrder)::kMaxChunk);
         // Nothing new (a page seen twice): no change.
         const TimelineAppend again = index->append(all.mid(all.size() - 3));
         QVERIFY(again.isEmpty());
@@ -234,6 +315,7 @@ private Q_SLOTS:
         QCOMPARE(loaded->typeCounts, index->typeCounts);
         QCOMPARE(loaded->byTime, index->byTime);
         QCOMPARE(loaded->laneRows, index->laneRows);
+        QCOMPARE(loaded->laneOrder.toVector(), index->laneOrder.toVector()); // stored, not sorted again
         QCOMPARE(loaded->size(), index->size());
         for (size_t i = 0; i < index->entries.size(); ++i) {
             QCOMPARE(loaded->entries[i].position, index->entries[i].position);
@@ -255,6 +337,10 @@ private Q_SLOTS:
         QTest::newRow("garbage") << "garbage";
         QTest::newRow("empty") << "empty";
         QTest::newRow("lane out of range") << "lane";
+        QTest::newRow("format 1 (no display order)") << "format-1";
+        QTest::newRow("display order with a lane twice") << "order-twice";
+        QTest::newRow("display order not in name order") << "order-swapped";
+        QTest::newRow("display order lane out of range") << "order-range";
         QTest::newRow("missing") << "missing";
     }
     void cacheRefusals()
@@ -279,6 +365,22 @@ private Q_SLOTS:
             const qsizetype firstLane = bytes.size() - byTimeBytes - qsizetype(index->entries.size() * 32) + 24;
             bytes[firstLane] = char(0xff);
             bytes[firstLane + 1] = char(0xff);
+        } else if (damage == "format-1") {
+            QCOMPARE(bytes.mid(4, 4), QByteArray("\0\0\0\2", 4)); // magic, then the format (big-endian)
+            bytes[7] = 1;
+        } else if (damage.startsWith("order")) {
+            // The display order is the block before the entries (lane ids, 4 bytes each).
+            const qsizetype byTimeBytes = 8 + qsizetype(index->byTime.size() * 4);
+            const qsizetype order = bytes.size() - byTimeBytes - 8 - qsizetype(index->entries.size() * 32)
+                                    - qsizetype(index->laneOrder.size() * 4);
+            QVERIFY(index->laneOrder.size() >= 2);
+            const QByteArray first = bytes.mid(order, 4), second = bytes.mid(order + 4, 4);
+            if (damage == "order-twice")
+                bytes.replace(order, 4, second);
+            else if (damage == "order-swapped")
+                bytes.replace(order, 8, second + first);
+            else
+                bytes.replace(order, 4, QByteArray(4, char(0x7f)));
         }
         f.resize(0);
         f.write(bytes);

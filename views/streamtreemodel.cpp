@@ -75,9 +75,10 @@ void StreamTreeModel::updateIndex(std::shared_ptr<const TimelineIndex> index, co
     for (int c = 0; c < m_categories.size(); ++c) {
         const Category& cat = m_categories[c];
         QList<int> changed;
-        for (int i = 0; i < cat.lanes.size(); ++i) {
-            const StreamInfo& s = m_index->streamInfos[cat.lanes[i]];
-            const StreamInfo& was = old->streamInfos[cat.lanes[i]];
+        int i = 0;
+        for (auto it = cat.lanes.begin(); it != cat.lanes.end(); ++it, ++i) {
+            const StreamInfo& s = m_index->streamInfos[*it];
+            const StreamInfo& was = old->streamInfos[*it];
             if (s.events != was.events || s.firstTime != was.firstTime || s.lastTime != was.lastTime
                 || s.lastVersion != was.lastVersion)
                 changed.append(i);
@@ -99,14 +100,13 @@ QPair<int, int> StreamTreeModel::rowOf(int lane) const
     if (!m_index || lane < 0 || size_t(lane) >= m_categoryOfLane.size() || m_categoryOfLane[size_t(lane)] < 0)
         return {-1, -1};
     const int c = m_rowOfCategoryId[size_t(m_categoryOfLane[size_t(lane)])];
-    const QList<int>& lanes = m_categories[c].lanes;
+    const ChunkedList<int>& lanes = m_categories[c].lanes;
     const QString& name = m_index->streams[lane];
     // Names that compare equal in natural order ("a-01", "a-1") form a run: the lane is somewhere in it.
-    auto at = std::lower_bound(lanes.begin(), lanes.end(), name,
-                               [this](int l, const QString& n) { return naturalLess(m_index->streams[l], n); });
+    auto at = lanes.iteratorAt(lanes.lowerBound(name, [this](int l, const QString& n) { return naturalLess(m_index->streams[l], n); }));
     for (; at != lanes.end(); ++at) {
         if (*at == lane)
-            return {c, int(at - lanes.begin())};
+            return {c, int(at.index())};
         if (naturalLess(name, m_index->streams[*at]))
             break;
     }
@@ -125,7 +125,7 @@ void StreamTreeModel::insertLanes(const QString& category, QList<int> lanes)
         Category cat;
         cat.id = int(m_rowOfCategoryId.size());
         cat.name = category;
-        cat.lanes = lanes;
+        cat.lanes.assign(lanes.begin(), lanes.end());
         beginInsertRows(QModelIndex(), c, c);
         m_categories.insert(c, cat);
         m_rowOfCategoryId.push_back(c);
@@ -141,13 +141,13 @@ void StreamTreeModel::insertLanes(const QString& category, QList<int> lanes)
     Category& cat = m_categories[c];
     const QModelIndex parent = index(c, 0);
     for (qsizetype i = 0; i < lanes.size();) {
-        const int row = int(std::upper_bound(cat.lanes.begin(), cat.lanes.end(), lanes[i], less) - cat.lanes.begin());
+        const int row = int(cat.lanes.upperBound(lanes[i], less));
         qsizetype j = i + 1;
-        while (j < lanes.size() && (row == cat.lanes.size() || less(lanes[j], cat.lanes[row])))
+        while (j < lanes.size() && (size_t(row) == cat.lanes.size() || less(lanes[j], cat.lanes[size_t(row)])))
             ++j;
         beginInsertRows(parent, row, row + int(j - i) - 1);
         for (qsizetype k = i; k < j; ++k) {
-            cat.lanes.insert(row + int(k - i), lanes[k]);
+            cat.lanes.insert(size_t(row) + size_t(k - i), lanes[k]);
             m_categoryOfLane[size_t(lanes[k])] = cat.id;
         }
         endInsertRows();
@@ -174,7 +174,7 @@ void StreamTreeModel::refreshCategory(int c, const QList<int>& changedRows, bool
     };
     if (incremental) {
         for (int row : changedRows)
-            account(cat.lanes[row]);
+            account(cat.lanes[size_t(row)]);
     } else {
         cat.events = 0;
         cat.firstTime = cat.lastTime = kNoTime;
@@ -212,7 +212,7 @@ void StreamTreeModel::rebuild()
             const int lane = int(ordered);
             const StreamInfo& s = m_index->streamInfos[lane];
             Category& c = byName[Event::categoryOf(s.stream)];
-            c.lanes.append(lane);
+            c.lanes.push_back(lane);
             c.events += s.events;
             m_counted[size_t(lane)] = s.events;
             if (s.firstTime != kNoTime && (c.firstTime == kNoTime || s.firstTime < c.firstTime))
@@ -267,8 +267,8 @@ QList<int> StreamTreeModel::lanesOf(const QModelIndex& idx) const
     if (!idx.isValid() || idx.model() != this)
         return {};
     if (idx.internalId() == kCategoryId)
-        return m_categories[idx.row()].lanes;
-    return {m_categories[m_rowOfCategoryId[size_t(idx.internalId() - 1)]].lanes[idx.row()]};
+        return QList<int>(m_categories[idx.row()].lanes.begin(), m_categories[idx.row()].lanes.end());
+    return {m_categories[m_rowOfCategoryId[size_t(idx.internalId() - 1)]].lanes[size_t(idx.row())]};
 }
 
 QModelIndex StreamTreeModel::index(int row, int column, const QModelIndex& parent) const
@@ -279,7 +279,7 @@ QModelIndex StreamTreeModel::index(int row, int column, const QModelIndex& paren
         return row < m_categories.size() ? createIndex(row, column, kCategoryId) : QModelIndex();
     if (parent.internalId() != kCategoryId || parent.column() != 0)
         return {};
-    if (row >= m_categories[parent.row()].lanes.size())
+    if (size_t(row) >= m_categories[parent.row()].lanes.size())
         return {};
     return createIndex(row, column, quintptr(m_categories[parent.row()].id + 1));
 }
@@ -311,7 +311,7 @@ QVariant StreamTreeModel::data(const QModelIndex& index, int role) const
         return {};
     const bool isCategory = index.internalId() == kCategoryId;
     const Category& cat = m_categories[isCategory ? index.row() : m_rowOfCategoryId[size_t(index.internalId() - 1)]];
-    const int lane = isCategory ? -1 : cat.lanes[index.row()];
+    const int lane = isCategory ? -1 : cat.lanes[size_t(index.row())];
     const qint64 events = isCategory ? cat.events : m_index->streamInfos[lane].events;
     const qint64 first = isCategory ? cat.firstTime : m_index->streamInfos[lane].firstTime;
     const qint64 last = isCategory ? cat.lastTime : m_index->streamInfos[lane].lastTime;

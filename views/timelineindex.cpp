@@ -62,20 +62,44 @@ qint64 TimelineIndex::laneLowerBound(int lane, qint64 t) const
 
 void TimelineIndex::finish()
 {
-    for (auto& shard : m_laneByName)
+    finish(nullptr);
+}
+
+void TimelineIndex::finish(std::vector<quint32>* order)
+{
+    for (auto& shard : m_laneByName) {
         shard.clear();
+        shard.reserve(qsizetype(streams.size() / kShards + streams.size() / (kShards * 8) + 1)); // no rehash while filling
+    }
     m_typeByName.clear();
     for (int i = 0; i < streams.size(); ++i)
         m_laneByName[shardOf(streams[i])].insert(streams[i], i);
     for (int i = 0; i < types.size(); ++i)
         m_typeByName.insert(types[i], i);
-    // Display order: natural name order (order-2 before order-10), as people number their aggregates.
-    laneOrder.resize(size_t(streams.size()));
-    for (size_t i = 0; i < laneOrder.size(); ++i)
-        laneOrder[i] = quint32(i);
-    std::sort(laneOrder.begin(), laneOrder.end(), [this](quint32 a, quint32 b) { return naturalLess(streams[int(a)], streams[int(b)]); });
+    // Display order: natural name order (order-2 before order-10), as people number their aggregates. A
+    // cached index brings it along (checked by the loader): sorting 2M names costs seconds.
+    if (order) {
+        laneOrder.assign(order->begin(), order->end());
+    } else {
+        std::vector<quint32> sorted(size_t(streams.size()));
+        for (size_t i = 0; i < sorted.size(); ++i)
+            sorted[i] = quint32(i);
+        std::sort(sorted.begin(), sorted.end(), [this](quint32 a, quint32 b) { return naturalLess(streams[int(a)], streams[int(b)]); });
+        laneOrder.assign(sorted.begin(), sorted.end());
+    }
     m_rankCache.clear();
     m_staleRankLookups = 0;
+}
+
+int TimelineIndex::searchRank(int lane) const
+{
+    // laneOrder is sorted by naturalLess: the lane is in the run of names equal to its own.
+    const QString& name = streams[lane];
+    auto at = laneOrder.iteratorAt(laneOrder.lowerBound(name, [this](quint32 l, const QString& n) { return naturalLess(streams[int(l)], n); }));
+    for (; at != laneOrder.end() && !naturalLess(name, streams[int(*at)]); ++at)
+        if (int(*at) == lane)
+            return int(at.index());
+    return -1;
 }
 
 int TimelineIndex::rankOfLane(int lane) const
@@ -84,24 +108,18 @@ int TimelineIndex::rankOfLane(int lane) const
         return -1;
     if (m_rankCache.size() == laneOrder.size())
         return m_rankCache[size_t(lane)];
-    if (++m_staleRankLookups <= kStaleRankLookups) {
-        // laneOrder is sorted by naturalLess: the lane is in the run of names equal to its own.
-        const QString& name = streams[lane];
-        auto at = std::lower_bound(laneOrder.begin(), laneOrder.end(), name,
-                                   [this](quint32 l, const QString& n) { return naturalLess(streams[int(l)], n); });
-        for (; at != laneOrder.end() && !naturalLess(name, streams[int(*at)]); ++at)
-            if (int(*at) == lane)
-                return int(at - laneOrder.begin());
-    }
-    rebuildRankCache();
+    if (++m_staleRankLookups <= kStaleRankLookups)
+        return searchRank(lane);
+    rebuildRankCache(); // many lookups since laneOrder changed (a proxy sorting by name): one pass is cheaper
     return m_rankCache[size_t(lane)];
 }
 
 void TimelineIndex::rebuildRankCache() const
 {
     m_rankCache.assign(laneOrder.size(), 0);
-    for (size_t k = 0; k < laneOrder.size(); ++k)
-        m_rankCache[laneOrder[k]] = int(k);
+    int k = 0;
+    for (quint32 l : laneOrder)
+        m_rankCache[l] = k++;
     m_staleRankLookups = 0;
 }
 
@@ -333,9 +351,8 @@ TimelineAppend TimelineIndex::append(const QList<Event>& events)
             streamInfos.push_back(s);
             laneRows.emplace_back();
             lanePoints.emplace_back();
-            const auto at = std::lower_bound(laneOrder.begin(), laneOrder.end(), e.stream,
-                                             [this](quint32 l, const QString& name) { return naturalLess(streams[int(l)], name); });
-            laneOrder.insert(at, quint32(*lane));
+            laneOrder.insert(laneOrder.lowerBound(e.stream, [this](quint32 l, const QString& name) { return naturalLess(streams[int(l)], name); }),
+                             quint32(*lane));
             m_rankCache.clear();
             m_staleRankLookups = 0;
             d.newLanes.append(*lane);
@@ -447,7 +464,7 @@ std::shared_ptr<const TimelineIndex> buildTimelineIndex(EventReader& reader, con
 
 namespace {
 constexpr quint32 kIndexMagic = 0x43534958; // "CSIX"
-constexpr quint32 kIndexFormat = 1;
+constexpr quint32 kIndexFormat = 2; // 2: the display order (laneOrder) after the type counts
 
 template<typename T>
 void writeVector(QDataStream& out, const std::vector<T>& v)
@@ -486,6 +503,7 @@ bool saveTimelineIndex(const TimelineIndex& index, const QString& path, const QB
         << i.timeKnown << i.warnings << index.timeKnown;
     out << index.streams << index.types;
     writeVector(out, index.typeCounts);
+    writeVector(out, index.laneOrder.toVector());
     out << quint64(index.entries.size());
     for (const auto& chunk : index.entries.chunks())
         out.writeRawData(reinterpret_cast<const char*>(chunk.data()), int(chunk.size() * sizeof(TimelineIndex::Entry)));
@@ -524,9 +542,22 @@ std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString& path, cons
     in >> index->streams >> index->types;
     const quint64 limit = quint64(file.size());
     std::vector<TimelineIndex::Entry> e;
-    if (in.status() != QDataStream::Ok || !readVector(in, index->typeCounts, limit) || !readVector(in, e, limit)
-        || !readVector(in, index->byTime, limit))
+    std::vector<quint32> order;
+    if (in.status() != QDataStream::Ok || !readVector(in, index->typeCounts, limit) || !readVector(in, order, limit)
+        || !readVector(in, e, limit) || !readVector(in, index->byTime, limit))
         return fail(QStringLiteral("truncated or damaged index file"));
+    // The display order must be every lane once, in natural name order: the searches in it rely on that.
+    if (order.size() != size_t(index->streams.size()))
+        return fail(QStringLiteral("inconsistent index file"));
+    {
+        std::vector<bool> seen(order.size(), false);
+        for (size_t k = 0; k < order.size(); ++k) {
+            if (order[k] >= order.size() || seen[order[k]]
+                || (k > 0 && naturalLess(index->streams[int(order[k])], index->streams[int(order[k - 1])])))
+                return fail(QStringLiteral("inconsistent index file"));
+            seen[order[k]] = true;
+        }
+    }
     // Check everything the binary searches and array lookups rely on: a damaged cache must never crash.
     if (index->byTime.size() != e.size() || index->typeCounts.size() != size_t(index->types.size()))
         return fail(QStringLiteral("inconsistent index file"));
@@ -540,7 +571,7 @@ std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString& path, cons
     }
     index->entries.assign(e);
     computeLanes(*index);
-    index->finish();
+    index->finish(&order);
     return index;
 }
 

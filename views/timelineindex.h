@@ -4,6 +4,7 @@
 // event table never query the store. About 32 bytes an event (1M events: ~40 MB with the orderings).
 // A live tail appends to it in place (append()), so a refresh costs what it adds, not what is indexed.
 
+#include "chunkedlist.h"
 #include "model/event.h"
 #include "util/progress.h"
 
@@ -164,7 +165,9 @@ struct TimelineIndex
     /// lane -> stream name, lanes numbered in order of first appearance: a stream keeps its number when
     /// others arrive, so a live tail never renumbers what is indexed or shown.
     QStringList streams;
-    std::vector<quint32> laneOrder;  ///< every lane once, in natural name order (order-2 before order-10): the display order
+    /// Every lane once, in natural name order (order-2 before order-10): the display order. Chunked, so a
+    /// live tail's new stream goes in at its place without moving every lane after it.
+    ChunkedList<quint32> laneOrder;
     QStringList types;               ///< type id -> type name, ordered by first appearance
     std::vector<qint64> typeCounts;  ///< events per type
     bool timeKnown = true;
@@ -194,8 +197,8 @@ struct TimelineIndex
     /// The lane of the event in entries[row].
     int laneOfRow(qint64 row) const { return int(entries[size_t(row)].lane); }
     /// Where a lane is in laneOrder (its row when every lane is shown). O(1) from a cache; after new streams
-    /// (append()) the first few calls search laneOrder by name (O(log streams): a paint asking for one lane
-    /// costs no O(streams) rebuild per refresh of a live tail), later ones rebuild the cache once.
+    /// (append()) the first calls search laneOrder by name (O(log streams): a paint asking for a few lanes
+    /// costs no O(streams) rebuild per refresh of a live tail); many lookups (a sort) rebuild the cache once.
     int rankOfLane(int lane) const;
     /// Sorts lanes into display (natural name) order.
     void sortLanes(QList<int>& lanes) const;
@@ -219,8 +222,9 @@ struct TimelineIndex
     /// to; a time that goes back inserts its row at its place in byTime and in its lane; a new stream
     /// gets the next lane number and its place in laneOrder (no other lane or entry changes).
     /// Rows of the events already indexed keep their numbers, so a cursor or a selection stays valid.
-    /// Cost: O(events); a new stream adds an insertion into laneOrder (a memmove of 4 bytes per stream), a
-    /// time going back the insertion into byTime and sortedTimes (a memmove of 12 bytes per event).
+    /// Cost: O(events); a new stream adds an insertion into laneOrder (a search and at most one chunk of
+    /// ChunkedList moved), a time going back the insertion into byTime and sortedTimes (a memmove of 12 bytes
+    /// per event).
     /// Not thread-safe: one thread (the GUI's) appends and reads.
     TimelineAppend append(const QList<Event>& events);
     /// A copy with `events` appended (tests; the live tail appends in place).
@@ -228,15 +232,19 @@ struct TimelineIndex
 
 private:
     friend class TimelineIndexBuilder;
+    friend std::shared_ptr<const TimelineIndex> loadTimelineIndex(const QString&, const QByteArray&, QString*);
+    /// finish() with the display order given (a cached index's, already checked) instead of sorted.
+    void finish(std::vector<quint32>* order);
     // Stream name -> lane, in 64 hashes by the name's hash: when one fills up and rehashes it moves 1/64 of
     // the names, so a live tail crossing 131,072 streams does not stall the window on one big rehash.
     static constexpr int kShards = 64;
     static size_t shardOf(const QString& name) { return qHash(name) & (kShards - 1); }
     std::array<QHash<QString, int>, kShards> m_laneByName;
     QHash<QString, int> m_typeByName;
+    int searchRank(int lane) const;
     void rebuildRankCache() const;
     static constexpr int kStaleRankLookups = 64; ///< lookups searched by name before the cache is rebuilt
-    mutable std::vector<int> m_rankCache;  ///< lane -> rank in laneOrder, rebuilt when laneOrder grew
+    mutable std::vector<int> m_rankCache;  ///< lane -> rank in laneOrder, valid while its size is laneOrder's
     mutable int m_staleRankLookups = 0;    ///< lookups since laneOrder grew (the cache is stale)
 };
 
