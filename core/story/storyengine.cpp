@@ -1,5 +1,8 @@
 #include "story/storyengine.h"
 
+#include "findings/annotations.h"
+#include "story/correlationindex.h"
+
 #include "diff/jsondiff.h"
 #include "json/jsonvalue.h"
 #include "json/mergepatch.h"
@@ -108,120 +111,113 @@ bool StoryEngine::readRange(const EventQuery& q, const QStringList& narrow, QLis
     return ok;
 }
 
-namespace {
-
-/// Where the positions of correlation ids found by earlier runs on the same store are kept (the user's
-/// cache, never the store): keyed by the store's file, size and modification time, and its last position.
-QString correlationCachePath(EventReader& reader)
-{
-    const StoreInfo info = reader.info();
-    const QFileInfo file(info.location);
-    if (info.location.isEmpty() || !file.isFile()) return {};
-    const QByteArray key = file.canonicalFilePath().toUtf8() + '|' + QByteArray::number(file.size()) + '|' +
-                           QByteArray::number(file.lastModified().toMSecsSinceEpoch()) + '|' +
-                           QByteArray::number(info.lastPosition) + "|story-correlations-1";
-    const QString base = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
-    if (base.isEmpty()) return {};
-    return base + QStringLiteral("/story-correlations/") +
-           QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(32)) +
-           QStringLiteral(".json");
-}
-
-} // namespace
-
 bool StoryEngine::ensureCorrelations(QString* error)
 {
     if (m_correlationsRead) return true;
-    // One scan for every correlation id the story names (the store keeps no index of metadata). What a
-    // scan found is remembered in the user's cache, so later runs on the same store read only those events.
+    // The store keeps no index of metadata: the correlation index (built once per store by a metadata-only
+    // scan and kept in the cache root) gives each id's candidate positions, and only those events are read.
     QSet<QString> wanted;
-    for (const Chapter& c : m_story.chapters)
-        if (c.anchor.kind == Anchor::Kind::Correlation) wanted.insert(c.anchor.correlation);
-    const QString cachePath = correlationCachePath(m_reader);
-    QJsonObject cache;
-    if (!cachePath.isEmpty()) {
-        QFile f(cachePath);
-        if (f.size() < 64 * 1024 * 1024 && f.open(QIODevice::ReadOnly))
-            cache = QJsonDocument::fromJson(f.readAll()).object();
-    }
-    QSet<QString> missing;
-    for (const QString& id : std::as_const(wanted)) {
-        const QJsonValue positions = cache.value(id);
-        if (!positions.isArray()) {
-            missing.insert(id);
-            continue;
-        }
-        QList<Event>& events = m_correlations[id];
-        bool stale = false;
-        for (const QJsonValue& p : positions.toArray()) {
-            QString why;
-            const auto e = m_reader.eventAt(p.toInteger(), &why);
-            if (!e || e->correlationId() != id) {
-                stale = true; // not what was recorded: scan again
-                break;
-            }
-            events << *e;
-        }
-        if (stale) {
-            events.clear();
-            missing.insert(id);
+    for (int i = 0; i < m_story.chapters.size(); ++i) {
+        const Anchor& a = m_story.chapters[i].anchor;
+        if (a.kind == Anchor::Kind::Correlation) wanted.insert(a.correlation);
+        if (a.kind == Anchor::Kind::Annotation && a.annotationFocus) {
+            QString ignored; // reported when that chapter is resolved
+            if (const Event* e = annotationEvent(i, &ignored); e && !e->correlationId().isEmpty())
+                wanted.insert(e->correlationId());
         }
     }
-    if (missing.isEmpty()) {
+    if (wanted.isEmpty()) {
         m_correlationsRead = true;
         return true;
     }
-    QList<QByteArray> needles;
-    for (const QString& id : std::as_const(missing))
-        needles << id.toUtf8();
-    qint64 kept = 0;
-    bool tooMany = false;
-    const bool ok = m_reader.read(
-        EventQuery{},
-        [&](const Event& e) {
-            // Parsing every event's metadata costs a second per million events: first look for the id's text
-            // (metadata with escapes is parsed anyway, an escaped id would not be found literally).
-            if (!e.metadata.contains('\\')) {
-                bool found = false;
-                for (const QByteArray& n : std::as_const(needles))
-                    if (e.metadata.contains(n)) {
-                        found = true;
-                        break;
-                    }
-                if (!found) return true;
-            }
-            const QString id = e.correlationId();
-            if (id.isEmpty() || !missing.contains(id)) return true;
-            if (++kept > kMaxBeats * 4) {
-                tooMany = true;
-                return false;
-            }
-            m_correlations[id].append(e);
-            return true;
-        },
-        error);
-    if (tooMany) {
-        *error =
-            QStringLiteral("the correlations named by the story hold more than %1 events").arg(kMaxBeats * 4);
-        return false;
+    if (!m_correlationIndex) {
+        auto index = std::make_unique<CorrelationIndex>();
+        if (!index->open(m_reader, m_cacheDir, error)) return false;
+        m_correlationIndex = std::move(index);
     }
-    if (!ok) return false;
+    for (int attempt = 0;; ++attempt) {
+        m_correlations.clear();
+        bool stale = false;
+        qint64 kept = 0;
+        for (const QString& id : std::as_const(wanted)) {
+            QList<Event>& events = m_correlations[id];
+            for (const qint64 p : m_correlationIndex->candidates(id.toUtf8())) {
+                QString why;
+                const auto e = m_reader.eventAt(p, &why);
+                if (!e || !m_correlationIndex->stillMatches(p, e->metadata)) {
+                    stale = true; // the store changed since the index was built
+                    break;
+                }
+                if (e->correlationId() != id) continue; // a hash collision, or the id nested deeper
+                if (++kept > kMaxBeats * 4) {
+                    *error = QStringLiteral("the correlations named by the story hold more than %1 events")
+                                 .arg(kMaxBeats * 4);
+                    return false;
+                }
+                events << *e;
+            }
+            if (stale) break;
+        }
+        if (!stale) break;
+        if (attempt > 0) {
+            *error = QStringLiteral("the store changes while it is read (the correlation index does not match "
+                                    "it after a rebuild)");
+            return false;
+        }
+        if (!m_correlationIndex->rebuild(m_reader, error)) return false;
+    }
     m_correlationsRead = true;
-    if (!cachePath.isEmpty()) {
-        for (const QString& id : std::as_const(missing)) {
-            QJsonArray positions;
-            for (const Event& e : m_correlations.value(id))
-                positions.append(e.position);
-            cache.insert(id, positions);
-        }
-        QDir().mkpath(QFileInfo(cachePath).absolutePath());
-        QSaveFile out(cachePath);
-        if (out.open(QIODevice::WriteOnly)) {
-            out.write(QJsonDocument(cache).toJson(QJsonDocument::Compact));
-            out.commit(); // a cache: failing to write it only costs the next run a scan
-        }
-    }
     return true;
+}
+
+const Annotation* StoryEngine::note(const QString& id, QString* error)
+{
+    const QString identity =
+        AnnotationSet::storeIdentity(m_storeUri.isEmpty() ? m_reader.info().location : m_storeUri);
+    if (!m_notes) {
+        m_notes = std::make_unique<AnnotationSet>(AnnotationSet::load(identity, &m_notesError));
+    }
+    if (!m_notesError.isEmpty()) {
+        *error = QStringLiteral("note '%1': the notes of %2 cannot be read: %3").arg(id, identity, m_notesError);
+        return nullptr;
+    }
+    const Annotation* n = m_notes->find(id);
+    if (!n) {
+        const qsizetype count = m_notes->notes().size();
+        *error = count == 0 ? QStringLiteral("no note '%1': the store %2 has no notes (looked in %3)")
+                                  .arg(id, identity, AnnotationSet::sidecarPath(identity))
+                            : QStringLiteral("no note '%1' among the %2 notes of %3 (%4)")
+                                  .arg(id)
+                                  .arg(count)
+                                  .arg(identity, AnnotationSet::sidecarPath(identity));
+    }
+    return n;
+}
+
+const Event* StoryEngine::annotationEvent(int chapter, QString* error)
+{
+    if (auto it = m_annotationEvents.find(chapter); it != m_annotationEvents.end()) return &it->second;
+    const QString id = m_story.chapters[chapter].anchor.annotation;
+    const Annotation* n = note(id, error);
+    if (!n) return nullptr;
+    if (n->position <= 0) {
+        *error = QStringLiteral("note '%1' marks a time range, not an event: use it as \"range\": "
+                                "{\"annotation\": \"%1\"}")
+                     .arg(id);
+        return nullptr;
+    }
+    QString why;
+    const auto e = m_reader.eventAt(n->position, &why);
+    // The note keeps its event's id so that a store read again with other positions is noticed.
+    if (!e || (!n->eventId.isEmpty() && e->id != n->eventId)) {
+        *error = QStringLiteral("note '%1' is pinned to event %2 at position %3, which this store does not hold "
+                                "there%4")
+                     .arg(id, n->eventId.isEmpty() ? QStringLiteral("(no id)") : n->eventId)
+                     .arg(n->position)
+                     .arg(why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(why));
+        return nullptr;
+    }
+    return &m_annotationEvents.emplace(chapter, *e).first->second;
 }
 
 const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
@@ -273,6 +269,43 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
         if (ok)
             for (const Event& e : m_correlations.value(a.correlation))
                 if (c.streams.isEmpty() || matchesAny(c.streams, e.stream)) r.beats << e;
+        break;
+    }
+    case Anchor::Kind::Annotation: {
+        if (!a.annotationFocus) {
+            const Annotation* n = note(a.annotation, &why);
+            if (!n) {
+                ok = false;
+                break;
+            }
+            EventQuery q;
+            if (n->from != kNoTime || n->to != kNoTime) {
+                q.since = n->from;
+                q.until = n->to;
+            } else if (n->position > 0) { // a note on an event without time: that event
+                q.fromPosition = q.toPosition = n->position;
+            } else {
+                why = QStringLiteral("note '%1' has neither a time range nor an event").arg(a.annotation);
+                ok = false;
+                break;
+            }
+            ok = readRange(q, c.streams, &r.beats, &why);
+            break;
+        }
+        const Event* e = annotationEvent(index, &why);
+        if (!e) {
+            ok = false;
+            break;
+        }
+        const QString correlation = e->correlationId();
+        if (correlation.isEmpty()) { // no chain: the note's event alone
+            if (c.streams.isEmpty() || matchesAny(c.streams, e->stream)) r.beats << *e;
+            break;
+        }
+        ok = ensureCorrelations(&why);
+        if (ok)
+            for (const Event& x : m_correlations.value(correlation))
+                if (c.streams.isEmpty() || matchesAny(c.streams, x.stream)) r.beats << x;
         break;
     }
     case Anchor::Kind::Streams: {
@@ -366,6 +399,8 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
                           : a.kind == Anchor::Kind::Streams ? QStringLiteral("focus streams")
                           : a.kind == Anchor::Kind::Watch
                               ? QStringLiteral("watch (the predicate never became true)")
+                          : a.kind == Anchor::Kind::Annotation
+                              ? QStringLiteral("note '%1'").arg(a.annotation)
                               : QStringLiteral("continuation (the previous chapter ends the store)"));
         if (!c.streams.isEmpty()) *error += QStringLiteral(" narrowed to %1").arg(c.streams.join(u", "));
         return nullptr;

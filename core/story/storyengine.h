@@ -15,10 +15,14 @@
 #include <memory>
 
 namespace chronoscope {
+class AnnotationSet;
 class ReplayEngine;
+struct Annotation;
 }
 
 namespace chronoscope::story {
+
+class CorrelationIndex;
 
 inline constexpr qint64 kMaxBeats = 200000;
 
@@ -93,6 +97,14 @@ public:
     StoryEngine(const Story& story, EventReader& reader);
     ~StoryEngine();
 
+    /// The store's URI as the user gave it, without secrets: the identity its notes are kept under
+    /// (annotation anchors; AnnotationSet::storeIdentity). Default: the reader's location.
+    void setStoreUri(const QString& uri) { m_storeUri = uri; }
+    /// Where the correlation index is kept ("" = the cache root, util/cacheroot.h).
+    void setCacheDir(const QString& dir) { m_cacheDir = dir; }
+    /// The correlation index used so far (null until a correlation anchor was resolved).
+    const CorrelationIndex* correlationIndex() const { return m_correlationIndex.get(); }
+
     const Story& story() const { return m_story; }
     EventReader& reader() { return m_reader; }
     QLocale locale() const { return m_locale; }
@@ -137,6 +149,8 @@ private:
     struct Projection;
     Projection* projection(const QString& file, QString* error);
     bool ensureCorrelations(QString* error);
+    const Annotation* note(const QString& id, QString* error);
+    const Event* annotationEvent(int chapter, QString* error);
     bool readRange(const EventQuery& q, const QStringList& narrow, QList<Event>* out, QString* error);
     TemplateContext context(const ResolvedChapter& ch, const Event* current, qint64 upto);
     QString kpiText(const Kpi& k, const QJsonValue& v) const;
@@ -154,6 +168,12 @@ private:
     QHash<QString, QList<Event>> m_correlations;
     QList<StreamInfo> m_streams;
     bool m_streamsRead = false;
+    QString m_storeUri;
+    QString m_cacheDir;
+    std::unique_ptr<CorrelationIndex> m_correlationIndex;
+    std::unique_ptr<AnnotationSet> m_notes;
+    QString m_notesError;
+    std::map<int, Event> m_annotationEvents;
 };
 
 /// Compares two JSON values; numbers compare by value (1.0 equals 1).
