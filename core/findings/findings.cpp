@@ -306,53 +306,88 @@ bool failureWord(const QString& lower)
         lower, {"fail", "error", "timeout", "timedout", "timed out", "timed_out", "reject", "cancel"});
 }
 
+/// The value after a `"key":` found at `keyStart` (the key's first character) in compact JSON. nullopt
+/// when it is null or the text ends; sets *slow when the value needs a real parser (escapes, a number).
+std::optional<QByteArrayView> valueAfterKey(const QByteArray& json, qsizetype keyStart, qsizetype klen, bool* slow)
+{
+    const qsizetype v = keyStart + klen + 2;
+    if (v >= json.size()) return std::nullopt;
+    if (json[v] != '"') {
+        if (json[v] != 'n') // null: absent
+            *slow = true;
+        return std::nullopt;
+    }
+    const qsizetype end = json.indexOf('"', v + 1);
+    if (end < 0) {
+        *slow = true;
+        return std::nullopt;
+    }
+    const QByteArrayView value(json.constData() + v + 1, end - v - 1);
+    if (value.contains('\\')) *slow = true;
+    return value;
+}
+
+/// Where each of N keys first appears as `"key":` in json (the offset of its first character, -1 when
+/// absent), in one pass over the quotes of the text instead of one search per key: events are read a
+/// million at a time and each asks for up to nine keys.
+template<size_t N>
+struct KeyFinder
+{
+    std::array<const char*, N> keys;
+    std::array<qsizetype, N> lengths{};
+
+    explicit KeyFinder(std::array<const char*, N> k) : keys(k)
+    {
+        for (size_t i = 0; i < N; ++i)
+            lengths[i] = qsizetype(std::strlen(keys[i]));
+    }
+
+    void find(const QByteArray& json, std::array<qsizetype, N>* at) const
+    {
+        at->fill(-1);
+        const char* d = json.constData();
+        const qsizetype n = json.size();
+        size_t left = N;
+        for (qsizetype q = 0; left > 0 && q < n;) {
+            const void* hit = std::memchr(d + q, '"', size_t(n - q));
+            if (!hit) break;
+            const qsizetype k = static_cast<const char*>(hit) - d + 1; // a key would start here
+            for (size_t i = 0; i < N; ++i) {
+                if ((*at)[i] >= 0) continue;
+                const qsizetype len = lengths[i];
+                if (k + len + 1 < n && d[k] == keys[i][0] && d[k + len] == '"' && d[k + len + 1] == ':' &&
+                    std::memcmp(d + k, keys[i], size_t(len)) == 0) {
+                    (*at)[i] = k;
+                    --left;
+                }
+            }
+            q = k;
+        }
+    }
+};
+
 /// The value of a top-level-looking `"key":"value"` in compact JSON, without building a tree. nullopt when
 /// the key is absent; sets *slow when the value needs a real parser (escapes, a number).
 std::optional<QByteArrayView> quickString(const QByteArray& json, const char* key, bool* slow)
 {
-    const qsizetype klen = qsizetype(std::strlen(key));
-    qsizetype at = 0;
-    // memmem, not QByteArray::indexOf: this runs a few times per event, and glibc's search is several
-    // times faster than Qt's hashing one for these short needles.
-    auto find = [&](qsizetype from) -> qsizetype {
-        if (from >= json.size())
-            return -1;
-        const void* hit = memmem(json.constData() + from, size_t(json.size() - from), key, size_t(klen));
-        return hit ? static_cast<const char*>(hit) - json.constData() : -1;
-    };
-    while ((at = find(at)) >= 0) {
-        const qsizetype after = at + klen;
-        if (at > 0 && json[at - 1] == '"' && after + 1 < json.size() && json[after] == '"' &&
-            json[after + 1] == ':') {
-            const qsizetype v = after + 2;
-            if (v >= json.size()) return std::nullopt;
-            if (json[v] != '"') {
-                if (json[v] != 'n') // null: absent
-                    *slow = true;
-                return std::nullopt;
-            }
-            const qsizetype end = json.indexOf('"', v + 1);
-            if (end < 0) {
-                *slow = true;
-                return std::nullopt;
-            }
-            const QByteArrayView value(json.constData() + v + 1, end - v - 1);
-            if (value.contains('\\')) *slow = true;
-            return value;
-        }
-        at = after;
-    }
-    return std::nullopt;
+    const KeyFinder<1> finder({key});
+    std::array<qsizetype, 1> at;
+    finder.find(json, &at);
+    if (at[0] < 0) return std::nullopt;
+    return valueAfterKey(json, at[0], finder.lengths[0], slow);
 }
 
 /// The correlation or causation id of an event as a key, read from metadata without parsing it when it
-/// is plain ASCII in compact JSON (the usual case); *text gets the id only when asked for.
-bool idKey(const Event& e, const char* const* keys, int n, bool correlation, Key* key, QString* text)
+/// is plain ASCII in compact JSON (the usual case); *text gets the id only when asked for. `at` and `lengths`
+/// are where KeyFinder found the n key names (in the order Event::correlationId() tries them).
+bool idKey(const Event& e, const qsizetype* at, const qsizetype* lengths, int n, bool correlation, Key* key,
+           QString* text)
 {
     if (e.metadata.size() < 3) return false;
     bool slow = false;
     for (int i = 0; i < n && !slow; ++i) {
-        if (auto v = quickString(e.metadata, keys[i], &slow)) {
+        if (at[i] < 0) continue;
+        if (auto v = valueAfterKey(e.metadata, at[i], lengths[i], &slow)) {
             if (slow || !isAscii(*v)) break;
             if (v->isEmpty()) return false;
             *key = keyOfAscii(*v);
@@ -368,8 +403,11 @@ bool idKey(const Event& e, const char* const* keys, int n, bool correlation, Key
     return true;
 }
 
-const char* const kCorrelationKeys[] = {"correlationId", "$correlationId", "correlation_id", "correlationID"};
-const char* const kCausationKeys[] = {"causationId", "$causationId", "causation_id", "causationID"};
+// Correlation keys (0-3), then causation keys (4-7), each in the order Event::correlationId() and
+// Event::causationId() try them.
+const KeyFinder<8> kIdKeys({"correlationId", "$correlationId", "correlation_id", "correlationID", "causationId",
+                            "$causationId", "causation_id", "causationID"});
+const KeyFinder<4> kStatusKeys({"status", "state", "result", "outcome"});
 
 QString number(qint64 n)
 {
@@ -444,7 +482,7 @@ struct FindingsAnalyzer::Impl
     // keeps one per id), so its data pointer finds the id without hashing the name. The pointer is
     // compared with the name this analyzer keeps, which holds a reference: the buffer cannot be freed and
     // reused for another name while it is cached.
-    static constexpr size_t kPtrCache = 1 << 16;
+    static constexpr size_t kPtrCache = 1 << 18; // a store has ~200k streams per million events
     std::vector<std::pair<const void*, int>> streamCache =
         std::vector<std::pair<const void*, int>>(kPtrCache, {nullptr, -1});
     std::vector<std::pair<const void*, int>> typeCache =
@@ -509,9 +547,12 @@ struct FindingsAnalyzer::Impl
     static bool fieldSaysFailed(const QByteArray& data)
     {
         if (data.size() < 8 || data[0] != '{') return false;
-        for (const char* key : {"status", "state", "result", "outcome"}) {
+        std::array<qsizetype, 4> at;
+        kStatusKeys.find(data, &at);
+        for (size_t i = 0; i < at.size(); ++i) {
+            if (at[i] < 0) continue;
             bool slow = false;
-            if (auto v = quickString(data, key, &slow)) {
+            if (auto v = valueAfterKey(data, at[i], kStatusKeys.lengths[i], &slow)) {
                 if (v->size() > 40) continue;
                 char lower[41];
                 for (qsizetype i = 0; i < v->size(); ++i)
@@ -599,8 +640,10 @@ void FindingsAnalyzer::Impl::add(const Event& e)
 
     // Event ids: duplicates, and what causation ids point at.
     if (!e.id.isEmpty()) idsRecent.push_back({keyOf(e.id).a, e.position, e.time, stream});
+    std::array<qsizetype, 8> idAt;
+    kIdKeys.find(e.metadata, &idAt);
     Key k;
-    if (idKey(e, kCausationKeys, 4, false, &k, nullptr))
+    if (idKey(e, idAt.data() + 4, kIdKeys.lengths.data() + 4, 4, false, &k, nullptr))
         causesRecent.push_back({k.a, e.position, e.time, stream});
 
     // Hash chains (EventSourcingDB): the source marks a break it saw; a capture is checked link by link.
@@ -624,7 +667,7 @@ void FindingsAnalyzer::Impl::add(const Event& e)
     // Correlation chains.
     int chain = -1;
     Key ck;
-    if (idKey(e, kCorrelationKeys, 4, true, &ck, nullptr)) {
+    if (idKey(e, idAt.data(), kIdKeys.lengths.data(), 4, true, &ck, nullptr)) {
         const auto [slot, existed] = chainIds.insert(ck, int(chains.size()));
         if (!existed) chains.emplace_back();
         chain = *slot;
@@ -634,7 +677,7 @@ void FindingsAnalyzer::Impl::add(const Event& e)
             c.firstStream = stream;
             c.firstPos = e.position;
         } else if (c.count == 1) {
-            idKey(e, kCorrelationKeys, 4, true, &ck, &c.id);
+            idKey(e, idAt.data(), kIdKeys.lengths.data(), 4, true, &ck, &c.id);
         }
         ++c.count;
         c.lastPos = e.position;
