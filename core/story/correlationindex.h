@@ -54,6 +54,8 @@ public:
     /// compact metadata; a superset of candidates otherwise). Empty when none. Exposed for tests.
     static QByteArray candidateId(QByteArrayView metadata);
     static quint64 hashId(QByteArrayView id);
+    /// The same without a copy: a view into `metadata`, or into *slowId when the parser was needed.
+    static QByteArrayView candidateView(QByteArrayView metadata, QByteArray* slowId);
 
 private:
     bool build(EventReader& reader, QString* error);

@@ -66,6 +66,15 @@ bool jsonEqualByValue(const QJsonValue& a, const QJsonValue& b)
 
 namespace {
 
+/// A glob without wildcards names one stream: it is read directly, without listing every stream.
+bool allLiteral(const QStringList& globs)
+{
+    for (const QString& g : globs)
+        for (const QChar ch : g)
+            if (ch == u'*' || ch == u'?' || ch == u'[' || ch == u'\\') return false;
+    return true;
+}
+
 bool matchesAny(const QStringList& globs, const QString& stream)
 {
     for (const QString& g : globs)
@@ -231,7 +240,7 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
     // chapters pay only for their own events.
     if (!m_streamsRead)
         for (const Chapter& other : m_story.chapters)
-            if (other.anchor.kind == Anchor::Kind::Streams) {
+            if (other.anchor.kind == Anchor::Kind::Streams && !allLiteral(other.anchor.streams)) {
                 m_streams = m_reader.streams();
                 m_streamsRead = true;
                 break;
@@ -309,15 +318,21 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
         break;
     }
     case Anchor::Kind::Streams: {
-        if (!m_streamsRead) {
+        const bool literal = allLiteral(a.streams);
+        if (!m_streamsRead && !literal) {
             m_streams = m_reader.streams();
             m_streamsRead = true;
         }
         QStringList names;
-        for (const StreamInfo& s : m_streams)
-            if (matchesAny(a.streams, s.stream) && (c.streams.isEmpty() || matchesAny(c.streams, s.stream)))
-                names << s.stream;
-        if (names.size() <= 64) {
+        if (literal) { // names, not patterns: a stream the store does not have reads as no events
+            for (const QString& n : a.streams)
+                if (!names.contains(n) && (c.streams.isEmpty() || matchesAny(c.streams, n))) names << n;
+        } else {
+            for (const StreamInfo& s : m_streams)
+                if (matchesAny(a.streams, s.stream) && (c.streams.isEmpty() || matchesAny(c.streams, s.stream)))
+                    names << s.stream;
+        }
+        if (literal || names.size() <= 64) {
             for (const QString& n : names) {
                 EventQuery q;
                 q.stream = n;
