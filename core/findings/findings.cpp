@@ -9,6 +9,11 @@
 #include <QTimeZone>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <array>
 #include <cctype>
 #include <cmath>
@@ -566,7 +571,34 @@ struct FindingsAnalyzer::Impl
         return false;
     }
 
-    void add(const Event& e);
+    // What add() reads from one event alone, apart from the analyzer's state: the id, causation and
+    // correlation keys and the failure status of its data. computeFindings works it out on the reading
+    // thread so the analysing thread only updates aggregates (the same values either way).
+    struct Prepared
+    {
+        Key id, cause, chain;
+        bool hasId = false, hasCause = false, hasChain = false, hasHash = false;
+        signed char fieldFailed = -1; // -1: not looked at (add() looks when it needs it)
+    };
+    static void prepare(const Event& e, bool checkField, Prepared* p)
+    {
+        p->hasId = !e.id.isEmpty();
+        if (p->hasId) p->id = keyOf(e.id);
+        std::array<qsizetype, 8> idAt;
+        kIdKeys.find(e.metadata, &idAt);
+        p->hasCause = idKey(e, idAt.data() + 4, kIdKeys.lengths.data() + 4, 4, false, &p->cause, nullptr);
+        p->hasChain = idKey(e, idAt.data(), kIdKeys.lengths.data(), 4, true, &p->chain, nullptr);
+        p->hasHash = memmem(e.metadata.constData(), size_t(e.metadata.size()), "hash", 4) != nullptr;
+        p->fieldFailed = checkField && e.time != kNoTime ? static_cast<signed char>(fieldSaysFailed(e.data)) : static_cast<signed char>(-1);
+    }
+
+    void add(const Event& e)
+    {
+        Prepared p;
+        prepare(e, false, &p);
+        add(e, p);
+    }
+    void add(const Event& e, const Prepared& p);
     void trackRepeats(StreamState& st, int stream, int type, int chain, const Event& e);
 };
 
@@ -597,7 +629,7 @@ qint64 FindingsAnalyzer::lastPosition() const
     return d->lastPosition;
 }
 
-void FindingsAnalyzer::Impl::add(const Event& e)
+void FindingsAnalyzer::Impl::add(const Event& e, const Prepared& p)
 {
     ++count;
     lastPosition = std::max(lastPosition, e.position);
@@ -612,7 +644,8 @@ void FindingsAnalyzer::Impl::add(const Event& e)
         const Sample s{e.time, e.position, stream};
         ti.all.push(s);
         categories[size_t(st.category)].all.push(s);
-        if (!ti.failureName && !ti.bad && fieldSaysFailed(e.data)) ti.fieldFailure.push(s);
+        if (!ti.failureName && !ti.bad && (p.fieldFailed >= 0 ? p.fieldFailed == 1 : fieldSaysFailed(e.data)))
+            ti.fieldFailure.push(s);
     }
 
     // Integrity within the stream: versions follow each other, time does not go back.
@@ -639,15 +672,11 @@ void FindingsAnalyzer::Impl::add(const Event& e)
     if (timed) st.lastTime = e.time;
 
     // Event ids: duplicates, and what causation ids point at.
-    if (!e.id.isEmpty()) idsRecent.push_back({keyOf(e.id).a, e.position, e.time, stream});
-    std::array<qsizetype, 8> idAt;
-    kIdKeys.find(e.metadata, &idAt);
-    Key k;
-    if (idKey(e, idAt.data() + 4, kIdKeys.lengths.data() + 4, 4, false, &k, nullptr))
-        causesRecent.push_back({k.a, e.position, e.time, stream});
+    if (p.hasId) idsRecent.push_back({p.id.a, e.position, e.time, stream});
+    if (p.hasCause) causesRecent.push_back({p.cause.a, e.position, e.time, stream});
 
     // Hash chains (EventSourcingDB): the source marks a break it saw; a capture is checked link by link.
-    if (memmem(e.metadata.constData(), size_t(e.metadata.size()), "hash", 4)) {
+    if (p.hasHash) {
         bool slow = false;
         const auto broken = quickString(e.metadata, "chainBroken", &slow);
         const auto hash = quickString(e.metadata, "hash", &slow);
@@ -666,9 +695,8 @@ void FindingsAnalyzer::Impl::add(const Event& e)
 
     // Correlation chains.
     int chain = -1;
-    Key ck;
-    if (idKey(e, idAt.data(), kIdKeys.lengths.data(), 4, true, &ck, nullptr)) {
-        const auto [slot, existed] = chainIds.insert(ck, int(chains.size()));
+    if (p.hasChain) {
+        const auto [slot, existed] = chainIds.insert(p.chain, int(chains.size()));
         if (!existed) chains.emplace_back();
         chain = *slot;
         ChainInfo& c = chains[size_t(chain)];
@@ -677,6 +705,10 @@ void FindingsAnalyzer::Impl::add(const Event& e)
             c.firstStream = stream;
             c.firstPos = e.position;
         } else if (c.count == 1) {
+            // The chain's id text, kept once a second event makes it a chain (rare: worked out again).
+            std::array<qsizetype, 8> idAt;
+            kIdKeys.find(e.metadata, &idAt);
+            Key ck;
             idKey(e, idAt.data(), kIdKeys.lengths.data(), 4, true, &ck, &c.id);
         }
         ++c.count;
@@ -1297,12 +1329,123 @@ QList<Finding> FindingsAnalyzer::findings() const
     return out;
 }
 
-bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<Finding>* out,
-                     const ProgressFn& progress, const CancelToken& cancel, QString* error)
+struct FindingsFeed
 {
-    FindingsAnalyzer analyzer(options);
+    using Prepared = FindingsAnalyzer::Impl::Prepared;
+    static void prepare(const Event& e, Prepared* p) { FindingsAnalyzer::Impl::prepare(e, true, p); }
+    static void add(FindingsAnalyzer& a, const Event& e, const Prepared& p) { a.d->add(e, p); }
+};
+
+namespace {
+
+// Events with the keys the reading thread worked out for each (FindingsAnalyzer::Impl::prepare).
+struct EventBatch
+{
+    std::vector<Event> events;
+    std::vector<FindingsFeed::Prepared> keys;
+    void clear()
+    {
+        events.clear();
+        keys.clear();
+    }
+    void reserve(size_t n)
+    {
+        events.reserve(n);
+        keys.reserve(n);
+    }
+    size_t size() const { return events.size(); }
+    bool empty() const { return events.empty(); }
+};
+
+// A bounded queue of event batches from the reading thread to the analysing one. Analysed batches go
+// back to the reader, which releases their events (the analysing thread is the slower one) and refills
+// them without allocating.
+class EventBatchQueue
+{
+public:
+    explicit EventBatchQueue(size_t capacity) : m_capacity(capacity) {}
+
+    /// Reader: waits while the queue is full; false once the analysis has stopped.
+    bool push(EventBatch&& batch)
+    {
+        std::unique_lock lock(m_mutex);
+        m_notFull.wait(lock, [&] { return m_full.size() < m_capacity || m_stopped; });
+        if (m_stopped) return false;
+        m_full.push_back(std::move(batch));
+        m_notEmpty.notify_one();
+        return true;
+    }
+    /// Reader: an empty batch, a returned one when there is one.
+    EventBatch recycled()
+    {
+        EventBatch batch;
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_spent.empty()) {
+                batch = std::move(m_spent.back());
+                m_spent.pop_back();
+            }
+        }
+        batch.clear();
+        return batch;
+    }
+    /// Reader: no more batches.
+    void close()
+    {
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
+        m_notEmpty.notify_all();
+    }
+    /// Analysis: waits for a batch; false once the queue is closed and empty.
+    bool pop(EventBatch* batch)
+    {
+        std::unique_lock lock(m_mutex);
+        m_notEmpty.wait(lock, [&] { return !m_full.empty() || m_closed; });
+        if (m_full.empty()) return false;
+        *batch = std::move(m_full.front());
+        m_full.pop_front();
+        m_notFull.notify_one();
+        return true;
+    }
+    void giveBack(EventBatch&& batch)
+    {
+        std::lock_guard lock(m_mutex);
+        m_spent.push_back(std::move(batch));
+    }
+    /// Analysis: stops taking batches (cancelled); a waiting reader wakes up.
+    void stop()
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopped = true;
+        m_notFull.notify_all();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_notEmpty, m_notFull;
+    std::deque<EventBatch> m_full;
+    std::vector<EventBatch> m_spent;
+    size_t m_capacity;
+    bool m_closed = false;
+    bool m_stopped = false;
+};
+
+constexpr size_t kBatchEvents = 2048;
+constexpr size_t kQueuedBatches = 8;
+
+} // namespace
+
+namespace {
+
+QString cancelledText()
+{
+    return QStringLiteral("finding what is unusual was cancelled");
+}
+
+bool computeSequential(EventReader& reader, FindingsAnalyzer& analyzer, const ProgressFn& progress,
+                       const CancelToken& cancel, QString* error)
+{
     const qint64 total = reader.info().events;
-    analyzer.reserve(total);
     qint64 done = 0;
     bool cancelled = false;
     QString readError;
@@ -1325,7 +1468,7 @@ bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<
         },
         &readError);
     if (cancelled) {
-        if (error) *error = QStringLiteral("finding what is unusual was cancelled");
+        if (error) *error = cancelledText();
         return false;
     }
     if (!ok) {
@@ -1333,6 +1476,93 @@ bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<
         return false;
     }
     if (progress) progress(done, total, QStringLiteral("finding what is unusual"));
+    return true;
+}
+
+bool computePipelined(EventReader& reader, FindingsAnalyzer& analyzer, const ProgressFn& progress,
+                      const CancelToken& cancel, QString* error)
+{
+    const qint64 total = reader.info().events;
+    EventBatchQueue queue(kQueuedBatches);
+    std::atomic<qint64> analysed{0};
+    std::atomic<bool> analysisCancelled{false};
+
+    // The analysis: one thread, the batches in the order they were read, so the same findings.
+    std::thread worker([&] {
+        EventBatch batch;
+        while (queue.pop(&batch)) {
+            if (cancel.isCancelled()) {
+                analysisCancelled = true;
+                queue.stop();
+                return;
+            }
+            for (size_t i = 0; i < batch.size(); ++i)
+                FindingsFeed::add(analyzer, batch.events[i], batch.keys[i]);
+            analysed.fetch_add(qint64(batch.size()), std::memory_order_relaxed);
+            queue.giveBack(std::move(batch));
+            batch = EventBatch();
+        }
+    });
+
+    qint64 done = 0;
+    bool cancelled = false;
+    bool stopped = false;
+    QString readError;
+    EventBatch batch = queue.recycled();
+    batch.reserve(kBatchEvents);
+    auto flush = [&] {
+        if (batch.empty()) return true;
+        if (!queue.push(std::move(batch))) return false;
+        batch = queue.recycled();
+        batch.reserve(kBatchEvents);
+        return true;
+    };
+    const bool ok = reader.read(
+        EventQuery{},
+        [&](const Event& e) {
+            if ((done & 0x3ff) == 0 && cancel.isCancelled()) {
+                cancelled = true;
+                return false;
+            }
+            batch.events.push_back(e);
+            batch.keys.emplace_back();
+            FindingsFeed::prepare(e, &batch.keys.back());
+            ++done;
+            if (batch.size() >= kBatchEvents && !flush()) {
+                stopped = true; // the analysis saw the cancel first
+                return false;
+            }
+            if ((done & 0x3fff) == 0 && progress)
+                progress(analysed.load(std::memory_order_relaxed), total,
+                         QStringLiteral("finding what is unusual"));
+            return true;
+        },
+        &readError);
+    if (ok && !cancelled && !stopped && !flush()) stopped = true;
+    queue.close();
+    worker.join();
+    if (cancelled || stopped || analysisCancelled) {
+        if (error) *error = cancelledText();
+        return false;
+    }
+    if (!ok) {
+        if (error) *error = readError;
+        return false;
+    }
+    if (progress) progress(analysed.load(), total, QStringLiteral("finding what is unusual"));
+    return true;
+}
+
+} // namespace
+
+bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<Finding>* out,
+                     const ProgressFn& progress, const CancelToken& cancel, QString* error, FindingsMode mode)
+{
+    FindingsAnalyzer analyzer(options);
+    analyzer.reserve(reader.info().events);
+    const bool ok = mode == FindingsMode::Pipelined ? computePipelined(reader, analyzer, progress, cancel, error)
+                                                    : computeSequential(reader, analyzer, progress, cancel, error);
+    if (!ok) return false;
     *out = analyzer.findings();
     return true;
 }
