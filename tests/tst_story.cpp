@@ -119,6 +119,8 @@ private Q_SLOTS:
     void annotationAnchors();
     void annotationAnchorErrors_data();
     void annotationAnchorErrors();
+    void concurrentChecksAgree_data();
+    void concurrentChecksAgree();
 
 private:
     QTemporaryDir m_dir;
@@ -1129,6 +1131,80 @@ int main(int argc, char** argv)
     QStandardPaths::setTestModeEnabled(true); // notes' sidecars go to the test locations
     TestStory t;
     return QTest::qExec(&t, argc, argv);
+}
+
+
+void TestStory::concurrentChecksAgree_data()
+{
+    QTest::addColumn<QString>("chapters");
+    QTest::addColumn<QString>("error"); // expected in the failing chapter's error ("" for none)
+    QTest::newRow("kpis and projections") << QStringLiteral(R"([
+        {"id":"a","focus":{"correlation":"A"},"kpis":["rev"],"expect":[{"kpi":"rev","equals":1.1},
+            {"projection":"count.js","pointer":"/n","atLeast":1},{"count":"PaymentFailed","equals":2}]},
+        {"id":"b","focus":{"correlation":"B"},"expect":[{"kpi":"rev","atLeast":0},{"kpi":"whole","pointer":"/n","atLeast":1},
+            {"projection":"count.js","pointer":"/types/PaymentCaptured","equals":2}]},
+        {"id":"c","focus":{"correlation":"A"},"expect":[{"projection":"count.js","pointer":"/missing","equals":1}]}])")
+                                          << QString();
+    QTest::newRow("a throwing projection") << QStringLiteral(R"([
+        {"id":"a","focus":{"correlation":"A"},"expect":[{"kpi":"rev","equals":1.1}]},
+        {"id":"b","focus":{"correlation":"B"},"expect":[{"projection":"throws.js","pointer":"/n","equals":0}]}])")
+                                           << QStringLiteral("boom");
+    QTest::newRow("a missing projection file") << QStringLiteral(R"([
+        {"id":"a","focus":{"correlation":"A"},"expect":[{"projection":"absent.js","pointer":"/n","equals":0}]}])")
+                                               << QStringLiteral("absent.js");
+}
+
+// check() with the facts worked out ahead on threads of their own gives what the one-thread path gives:
+// the same values, the same verdicts, the same errors.
+void TestStory::concurrentChecksAgree()
+{
+    QFETCH(QString, chapters);
+    QFETCH(QString, error);
+    writeFile(QStringLiteral("revenue.js"), R"(fromAll().when({$init:function(){return {total:0}},
+        PaymentCaptured:function(s,e){s.total=Math.round((s.total+e.data.captured)*100)/100}});)");
+    writeFile(QStringLiteral("count.js"), R"(fromAll().when({$init:function(){return {n:0,types:{}}},
+        $any:function(s,e){s.n++;s.types[e.eventType]=(s.types[e.eventType]||0)+1}});)");
+    writeFile(QStringLiteral("throws.js"), R"(fromAll().when({$init:function(){return {n:0}},
+        PaymentFailed:function(s,e){throw new Error('boom')}});)");
+    Story s;
+    QString parseError;
+    QVERIFY2(parseStory(storyText(chapters.toUtf8(),
+                                  R"("kpis":[{"id":"rev","projection":"revenue.js","pointer":"/total"},
+                                             {"id":"whole","projection":"count.js","pointer":""}],)"),
+                        m_dir.path(), &s, &parseError),
+             qPrintable(parseError));
+    auto run = [&](bool concurrent) {
+        MemoryReader reader(shop());
+        StoryEngine engine(s, reader);
+        engine.setConcurrentChecks(concurrent);
+        QStringList lines;
+        for (int i = 0; i < s.chapters.size(); ++i) {
+            QList<FactResult> results;
+            QString why;
+            if (!engine.check(i, &results, &why)) {
+                lines << QStringLiteral("error: ") + why;
+                continue;
+            }
+            for (const FactResult& r : results)
+                lines << QStringLiteral("%1 %2 %3")
+                             .arg(r.fact->where, r.holds ? QStringLiteral("holds") : QStringLiteral("fails"),
+                                  r.actual.isUndefined()
+                                      ? QStringLiteral("undefined")
+                                      : QString::fromUtf8(QJsonDocument(QJsonArray{r.actual}).toJson(
+                                            QJsonDocument::Compact)));
+        }
+        return lines;
+    };
+    const QStringList sequential = run(false), concurrent = run(true);
+    QCOMPARE(concurrent, sequential);
+    const QString all = sequential.join(QLatin1Char('\n'));
+    QVERIFY2(!sequential.isEmpty(), qPrintable(all));
+    if (error.isEmpty()) {
+        QVERIFY2(!all.contains(QStringLiteral("error: ")), qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("holds [1.1]")), qPrintable(all));
+    } else {
+        QVERIFY2(all.contains(QStringLiteral("error: ")) && all.contains(error), qPrintable(all));
+    }
 }
 
 #include "tst_story.moc"

@@ -1333,6 +1333,8 @@ struct FindingsFeed
 {
     using Prepared = FindingsAnalyzer::Impl::Prepared;
     static void prepare(const Event& e, Prepared* p) { FindingsAnalyzer::Impl::prepare(e, true, p); }
+    /// On the analysing thread: the failure status only where add() needs it.
+    static void prepareLazily(const Event& e, Prepared* p) { FindingsAnalyzer::Impl::prepare(e, false, p); }
     static void add(FindingsAnalyzer& a, const Event& e, const Prepared& p) { a.d->add(e, p); }
 };
 
@@ -1411,6 +1413,11 @@ public:
     {
         std::lock_guard lock(m_mutex);
         m_spent.push_back(std::move(batch));
+    }
+    size_t queued()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_full.size();
     }
     /// Analysis: stops taking batches (cancelled); a waiting reader wakes up.
     void stop()
@@ -1496,8 +1503,16 @@ bool computePipelined(EventReader& reader, FindingsAnalyzer& analyzer, const Pro
                 queue.stop();
                 return;
             }
-            for (size_t i = 0; i < batch.size(); ++i)
-                FindingsFeed::add(analyzer, batch.events[i], batch.keys[i]);
+            if (batch.keys.empty()) {
+                FindingsFeed::Prepared p;
+                for (const Event& e : batch.events) {
+                    FindingsFeed::prepareLazily(e, &p);
+                    FindingsFeed::add(analyzer, e, p);
+                }
+            } else {
+                for (size_t i = 0; i < batch.size(); ++i)
+                    FindingsFeed::add(analyzer, batch.events[i], batch.keys[i]);
+            }
             analysed.fetch_add(qint64(batch.size()), std::memory_order_relaxed);
             queue.giveBack(std::move(batch));
             batch = EventBatch();
@@ -1508,13 +1523,17 @@ bool computePipelined(EventReader& reader, FindingsAnalyzer& analyzer, const Pro
     bool cancelled = false;
     bool stopped = false;
     QString readError;
+    // Who works out a batch's keys (pure, so the findings do not depend on it): the reader when the
+    // analysis has batches waiting, the analysis when it is waiting for the reader.
     EventBatch batch = queue.recycled();
     batch.reserve(kBatchEvents);
+    bool prepareHere = false;
     auto flush = [&] {
         if (batch.empty()) return true;
         if (!queue.push(std::move(batch))) return false;
         batch = queue.recycled();
         batch.reserve(kBatchEvents);
+        prepareHere = queue.queued() >= kQueuedBatches / 2;
         return true;
     };
     const bool ok = reader.read(
@@ -1525,8 +1544,10 @@ bool computePipelined(EventReader& reader, FindingsAnalyzer& analyzer, const Pro
                 return false;
             }
             batch.events.push_back(e);
-            batch.keys.emplace_back();
-            FindingsFeed::prepare(e, &batch.keys.back());
+            if (prepareHere) {
+                batch.keys.emplace_back();
+                FindingsFeed::prepare(e, &batch.keys.back());
+            }
             ++done;
             if (batch.size() >= kBatchEvents && !flush()) {
                 stopped = true; // the analysis saw the cancel first

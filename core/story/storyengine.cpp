@@ -26,6 +26,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
+#include <thread>
 
 namespace chronoscope::story {
 
@@ -484,9 +486,119 @@ StoryEngine::Projection* StoryEngine::projection(const QString& file, QString* e
     return it->second.get();
 }
 
+namespace {
+
+QString prefetchKey(const QString& file, const QString& pointer, qint64 position)
+{
+    return file + QLatin1Char('\n') + pointer + QLatin1Char('\n') + QString::number(position);
+}
+
+} // namespace
+
+void StoryEngine::prefetchFacts()
+{
+    m_factsPrefetched = true;
+    // The projection files the facts read (a KPI names its projection and pointer).
+    auto target = [&](const Fact& f, QString* file, QString* pointer) {
+        if (f.kind == Fact::Kind::Kpi) {
+            const Kpi* k = m_story.kpi(f.kpi);
+            if (!k) return false;
+            *file = k->projection;
+            *pointer = k->pointer;
+            return true;
+        }
+        if (f.kind == Fact::Kind::Projection) {
+            *file = f.projection;
+            *pointer = f.pointer;
+            return true;
+        }
+        return false;
+    };
+    using Requests = std::vector<std::pair<qint64, QString>>; // position, pointer
+    struct Job
+    {
+        QString file;
+        std::unique_ptr<EventReader> reader;
+        std::promise<Requests> requests;
+        Requests wanted;
+        QHash<QString, QJsonValue> results;
+        std::thread thread;
+    };
+    std::map<QString, std::unique_ptr<Job>> jobs;
+    for (const Chapter& c : m_story.chapters)
+        for (const Fact& f : c.expect) {
+            QString file, pointer;
+            if (!target(f, &file, &pointer) || jobs.count(file) || m_projections.count(file)) continue;
+            QString why;
+            auto clone = m_reader.clone(&why);
+            if (!clone) continue; // computed on this thread when asked
+            auto job = std::make_unique<Job>();
+            job->file = file;
+            job->reader = std::move(clone);
+            jobs.emplace(file, std::move(job));
+        }
+    if (jobs.empty()) return;
+    // Each thread owns its engine, replay and reader: created, used and destroyed there. The first pass
+    // to the end of the store (checkpoints on the way) runs while this thread resolves the chapters.
+    for (auto& [file, job] : jobs) {
+        Job* j = job.get();
+        j->thread = std::thread([j, wanted = j->requests.get_future()]() mutable {
+            ProjectionError perr;
+            ProjectionLimits limits; // as projection() loads it
+            auto js = JsProjection::fromFile(j->file, limits, &perr);
+            std::unique_ptr<ProjectionReplay> replay;
+            if (js) {
+                replay = std::make_unique<ProjectionReplay>(js.get(), j->reader.get());
+                replay->seek(kNoLimit, &perr); // a failure shows again where a value is asked
+            }
+            const Requests requests = wanted.get();
+            if (replay) {
+                for (const auto& [position, pointer] : requests) {
+                    ProjectionSnapshot snap;
+                    ProjectionError e;
+                    if (!replay->stateAt(position, &snap, &e)) continue; // left to the calling thread
+                    const auto v = valueAtPointer(snap.view(), pointer);
+                    j->results.insert(prefetchKey(j->file, pointer, position),
+                                      v ? *v : QJsonValue(QJsonValue::Undefined));
+                }
+            }
+            replay.reset();
+            js.reset();
+            j->reader.reset();
+        });
+    }
+    for (int i = 0; i < m_story.chapters.size(); ++i) {
+        QString why;
+        const ResolvedChapter* r = chapter(i, &why); // a failure is reported by check(i)
+        if (!r) continue;
+        for (const Fact& f : m_story.chapters[i].expect) {
+            QString file, pointer;
+            if (!target(f, &file, &pointer)) continue;
+            auto it = jobs.find(file);
+            if (it != jobs.end()) it->second->wanted.emplace_back(r->lastPosition, pointer);
+        }
+    }
+    for (auto& [file, job] : jobs) {
+        std::sort(job->wanted.begin(), job->wanted.end());
+        job->wanted.erase(std::unique(job->wanted.begin(), job->wanted.end()), job->wanted.end());
+        job->requests.set_value(std::move(job->wanted));
+    }
+    for (auto& [file, job] : jobs) {
+        job->thread.join();
+        m_prefetched.insert(job->results);
+    }
+}
+
 bool StoryEngine::projectionAt(const QString& file, const QString& pointer, qint64 position,
                                QJsonValue* value, QString* error)
 {
+    if (!m_prefetched.isEmpty()) {
+        const auto it = m_prefetched.constFind(prefetchKey(file, pointer, position));
+        if (it != m_prefetched.cend()) {
+            *value = *it;
+            return true;
+        }
+    }
     Projection* p = projection(file, error);
     if (!p) return false;
     ProjectionSnapshot snap;
@@ -531,6 +643,7 @@ bool StoryEngine::streamStateAt(const QString& stream, const QString& pointer, q
 
 bool StoryEngine::check(int index, QList<FactResult>* out, QString* error)
 {
+    if (m_concurrentChecks && !m_factsPrefetched) prefetchFacts();
     const ResolvedChapter* r = chapter(index, error);
     if (!r) return false;
     const Chapter& c = m_story.chapters[index];

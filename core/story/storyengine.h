@@ -127,8 +127,14 @@ public:
     bool streamStateAt(const QString& stream, const QString& pointer, qint64 position, QJsonValue* value,
                        QString* error);
 
-    /// The chapter's facts at its last beat.
+    /// The chapter's facts at its last beat. The first call works out the KPI and projection facts of
+    /// every chapter ahead (see setConcurrentChecks).
     bool check(int chapter, QList<FactResult>* out, QString* error);
+    /// On (the default): check() starts one thread per projection file a fact names, each with its own
+    /// JS engine and reader clone, which replays while this thread resolves the chapters, then reads the
+    /// values at the chapters' last beats. Off: each value is computed on this thread when asked. The
+    /// results are the same; a value the threads could not compute is computed here (same errors).
+    void setConcurrentChecks(bool on) { m_concurrentChecks = on; }
     /// Captions and notes at the chapter's last beat (or at `upto`), templates rendered.
     QString caption(int chapter, QStringList* misses = nullptr, qint64 upto = kNoLimit);
     QString notes(int chapter, QStringList* misses = nullptr);
@@ -148,6 +154,7 @@ public:
 private:
     struct Projection;
     Projection* projection(const QString& file, QString* error);
+    void prefetchFacts();
     bool ensureCorrelations(QString* error);
     const Annotation* note(const QString& id, QString* error);
     const Event* annotationEvent(int chapter, QString* error);
@@ -170,6 +177,9 @@ private:
     bool m_streamsRead = false;
     QString m_storeUri;
     QString m_cacheDir;
+    bool m_concurrentChecks = true;
+    bool m_factsPrefetched = false;
+    QHash<QString, QJsonValue> m_prefetched; ///< file, pointer, position (prefetchKey) -> value
     std::unique_ptr<CorrelationIndex> m_correlationIndex;
     std::unique_ptr<AnnotationSet> m_notes;
     QString m_notesError;
