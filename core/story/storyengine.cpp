@@ -26,6 +26,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -521,7 +523,9 @@ void StoryEngine::prefetchFacts()
         std::unique_ptr<EventReader> reader;
         std::promise<Requests> requests;
         Requests wanted;
+        std::atomic<qint64> stopAfter{kNoLimit}; ///< the last position a fact needs, once known
         QHash<QString, QJsonValue> results;
+        double cpuMs = 0;
         std::thread thread;
     };
     std::map<QString, std::unique_ptr<Job>> jobs;
@@ -549,7 +553,13 @@ void StoryEngine::prefetchFacts()
             std::unique_ptr<ProjectionReplay> replay;
             if (js) {
                 replay = std::make_unique<ProjectionReplay>(js.get(), j->reader.get());
-                replay->seek(kNoLimit, &perr); // a failure shows again where a value is asked
+                // Towards the end, until the chapters say how far the facts need (a failure or the stop
+                // leaves the replay consistent: stateAt restores a checkpoint).
+                CancelToken enough;
+                const ProgressFn stopWhenFarEnough = [&](qint64 position, qint64, const QString&) {
+                    if (position >= j->stopAfter.load(std::memory_order_relaxed)) enough.cancel();
+                };
+                replay->seek(kNoLimit, &perr, enough, stopWhenFarEnough);
             }
             const Requests requests = wanted.get();
             if (replay) {
@@ -565,6 +575,9 @@ void StoryEngine::prefetchFacts()
             replay.reset();
             js.reset();
             j->reader.reset();
+            timespec ts{};
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+            j->cpuMs = double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
         });
     }
     for (int i = 0; i < m_story.chapters.size(); ++i) {
@@ -580,12 +593,14 @@ void StoryEngine::prefetchFacts()
     }
     for (auto& [file, job] : jobs) {
         std::sort(job->wanted.begin(), job->wanted.end());
+        job->stopAfter = job->wanted.empty() ? 0 : job->wanted.back().first;
         job->wanted.erase(std::unique(job->wanted.begin(), job->wanted.end()), job->wanted.end());
         job->requests.set_value(std::move(job->wanted));
     }
     for (auto& [file, job] : jobs) {
         job->thread.join();
         m_prefetched.insert(job->results);
+        m_factThreadCpuMs.append({file, job->cpuMs});
     }
 }
 

@@ -135,6 +135,8 @@ public:
     /// values at the chapters' last beats. Off: each value is computed on this thread when asked. The
     /// results are the same; a value the threads could not compute is computed here (same errors).
     void setConcurrentChecks(bool on) { m_concurrentChecks = on; }
+    /// CPU time of each of those threads (projection file, ms), for benchmarks.
+    QList<QPair<QString, double>> factThreadCpuMs() const { return m_factThreadCpuMs; }
     /// Captions and notes at the chapter's last beat (or at `upto`), templates rendered.
     QString caption(int chapter, QStringList* misses = nullptr, qint64 upto = kNoLimit);
     QString notes(int chapter, QStringList* misses = nullptr);
@@ -179,6 +181,7 @@ private:
     QString m_cacheDir;
     bool m_concurrentChecks = true;
     bool m_factsPrefetched = false;
+    QList<QPair<QString, double>> m_factThreadCpuMs;
     QHash<QString, QJsonValue> m_prefetched; ///< file, pointer, position (prefetchKey) -> value
     std::unique_ptr<CorrelationIndex> m_correlationIndex;
     std::unique_ptr<AnnotationSet> m_notes;
