@@ -494,8 +494,9 @@ private Q_SLOTS:
         };
         QVERIFY2(computeFindings(*reader, FindingsOptions{}, &seq, {}, {}, &error, FindingsMode::Sequential),
                  qPrintable(error));
-        QVERIFY2(computeFindings(*reader, FindingsOptions{}, &pipe, progress, {}, &error, FindingsMode::Pipelined),
-                 qPrintable(error));
+        QVERIFY2(
+            computeFindings(*reader, FindingsOptions{}, &pipe, progress, {}, &error, FindingsMode::Pipelined),
+            qPrintable(error));
         QCOMPARE(lastDone, reader->info().events); // the last report counts every analysed event
         QCOMPARE(pipe.size(), seq.size());
         QVERIFY(twist == int(Twist::None) || !seq.isEmpty());
@@ -535,7 +536,8 @@ private Q_SLOTS:
         QCOMPARE(reports, 1);
         QCOMPARE(found.size(), 1); // untouched
         QList<Finding> again, reference;
-        QVERIFY2(computeFindings(*reader, FindingsOptions{}, &again, {}, {}, &error, mode), qPrintable(error));
+        QVERIFY2(computeFindings(*reader, FindingsOptions{}, &again, {}, {}, &error, mode),
+                 qPrintable(error));
         QVERIFY2(computeFindings(*reader, FindingsOptions{}, &reference, {}, {}, &error,
                                  pipelined ? FindingsMode::Sequential : FindingsMode::Pipelined),
                  qPrintable(error));

@@ -1133,7 +1133,6 @@ int main(int argc, char** argv)
     return QTest::qExec(&t, argc, argv);
 }
 
-
 void TestStory::concurrentChecksAgree_data()
 {
     QTest::addColumn<QString>("chapters");
@@ -1190,8 +1189,8 @@ void TestStory::concurrentChecksAgree()
                              .arg(r.fact->where, r.holds ? QStringLiteral("holds") : QStringLiteral("fails"),
                                   r.actual.isUndefined()
                                       ? QStringLiteral("undefined")
-                                      : QString::fromUtf8(QJsonDocument(QJsonArray{r.actual}).toJson(
-                                            QJsonDocument::Compact)));
+                                      : QString::fromUtf8(QJsonDocument(QJsonArray{r.actual})
+                                                              .toJson(QJsonDocument::Compact)));
         }
         return lines;
     };

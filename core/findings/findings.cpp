@@ -9,15 +9,15 @@
 #include <QTimeZone>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cctype>
+#include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
-#include <array>
-#include <cctype>
-#include <cmath>
-#include <cstring>
 #include <unordered_set>
 #include <vector>
 
@@ -589,7 +589,8 @@ struct FindingsAnalyzer::Impl
         p->hasCause = idKey(e, idAt.data() + 4, kIdKeys.lengths.data() + 4, 4, false, &p->cause, nullptr);
         p->hasChain = idKey(e, idAt.data(), kIdKeys.lengths.data(), 4, true, &p->chain, nullptr);
         p->hasHash = memmem(e.metadata.constData(), size_t(e.metadata.size()), "hash", 4) != nullptr;
-        p->fieldFailed = checkField && e.time != kNoTime ? static_cast<signed char>(fieldSaysFailed(e.data)) : static_cast<signed char>(-1);
+        p->fieldFailed = checkField && e.time != kNoTime ? static_cast<signed char>(fieldSaysFailed(e.data))
+                                                         : static_cast<signed char>(-1);
     }
 
     void add(const Event& e)
@@ -1581,8 +1582,9 @@ bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<
 {
     FindingsAnalyzer analyzer(options);
     analyzer.reserve(reader.info().events);
-    const bool ok = mode == FindingsMode::Pipelined ? computePipelined(reader, analyzer, progress, cancel, error)
-                                                    : computeSequential(reader, analyzer, progress, cancel, error);
+    const bool ok = mode == FindingsMode::Pipelined
+                        ? computePipelined(reader, analyzer, progress, cancel, error)
+                        : computeSequential(reader, analyzer, progress, cancel, error);
     if (!ok) return false;
     *out = analyzer.findings();
     return true;

@@ -25,9 +25,9 @@
 #include <QTimeZone>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <ctime>
-#include <atomic>
 #include <future>
 #include <thread>
 

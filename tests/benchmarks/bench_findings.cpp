@@ -4,7 +4,8 @@
 //   STORE: any source (make one with `chronoscope-cli demo --events 1000000 -o /tmp/demo-1m.chronoscope`).
 // Prints per run: the read alone (the store's full scan, no analysis), the whole computeFindings (read +
 // analysis + ranking) pipelined with each thread's CPU time, then sequential (checks both agree), and the
-// incremental case: an analyzer fed the store, then 2,000 more events appended (the store's last events again, with new positions) and findings() asked again.
+// incremental case: an analyzer fed the store, then 2,000 more events appended (the store's last events
+// again, with new positions) and findings() asked again.
 #include "findings/findings.h"
 #include "sources/sourceregistry.h"
 
@@ -73,7 +74,8 @@ int main(int argc, char** argv)
         t.restart();
         c0 = cpuMs();
         QList<Finding> sequential;
-        if (!computeFindings(*reader, FindingsOptions{}, &sequential, {}, {}, &error, FindingsMode::Sequential)) {
+        if (!computeFindings(*reader, FindingsOptions{}, &sequential, {}, {}, &error,
+                             FindingsMode::Sequential)) {
             std::fprintf(stderr, "bench_findings: %s\n", qPrintable(error));
             return 2;
         }
@@ -82,12 +84,13 @@ int main(int argc, char** argv)
         for (qsizetype i = 0; same && i < found.size(); ++i)
             same = findingToJson(found[i], int(i + 1)) == findingToJson(sequential[i], int(i + 1));
         // On two idle cores the pipelined wall time is about the busier thread's CPU time.
-        std::printf("run %d: read alone %.0f ms (CPU %.0f ms); findings pipelined %.0f ms (CPU %.0f ms: reading "
-                    "thread %.0f ms, analysing thread %.0f ms), %lld findings; sequential %.0f ms (CPU %.0f "
-                    "ms), %s\n",
-                    r + 1, readMs.back(), readCpu.back(), allMs.back(), allCpu.back(), readerThread,
-                    allCpu.back() - readerThread, qint64(found.size()), seqMs, seqCpu,
-                    same ? "same findings" : "DIFFERENT FINDINGS");
+        std::printf(
+            "run %d: read alone %.0f ms (CPU %.0f ms); findings pipelined %.0f ms (CPU %.0f ms: reading "
+            "thread %.0f ms, analysing thread %.0f ms), %lld findings; sequential %.0f ms (CPU %.0f "
+            "ms), %s\n",
+            r + 1, readMs.back(), readCpu.back(), allMs.back(), allCpu.back(), readerThread,
+            allCpu.back() - readerThread, qint64(found.size()), seqMs, seqCpu,
+            same ? "same findings" : "DIFFERENT FINDINGS");
         if (!same) return 3;
     }
     std::sort(readMs.begin(), readMs.end());

@@ -15,9 +15,9 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QGuiApplication>
 #include <QTemporaryDir>
 
 #include <cstdio>
@@ -223,14 +223,18 @@ int main(int argc, char** argv)
                 ++total;
                 held += r.holds;
                 verdicts[concurrent ? 0 : 1]
-                    << QStringLiteral("%1 %2 %3").arg(r.fact->where).arg(r.holds).arg(
-                           QString::fromUtf8(QJsonDocument(QJsonArray{r.actual}).toJson(QJsonDocument::Compact)));
+                    << QStringLiteral("%1 %2 %3")
+                           .arg(r.fact->where)
+                           .arg(r.holds)
+                           .arg(QString::fromUtf8(
+                               QJsonDocument(QJsonArray{r.actual}).toJson(QJsonDocument::Compact)));
             }
         }
-        c.print(qPrintable(QStringLiteral("check%1: %2 facts (%3 hold)")
-                               .arg(concurrent ? QStringLiteral(" (concurrent)") : QStringLiteral(" (one thread)"))
-                               .arg(total)
-                               .arg(held)),
+        c.print(qPrintable(
+                    QStringLiteral("check%1: %2 facts (%3 hold)")
+                        .arg(concurrent ? QStringLiteral(" (concurrent)") : QStringLiteral(" (one thread)"))
+                        .arg(total)
+                        .arg(held)),
                 "2 s");
         std::printf("  process CPU (all threads) %.1f ms\n",
                     double(std::clock()) * 1000.0 / CLOCKS_PER_SEC - process0);
