@@ -463,6 +463,90 @@ private Q_SLOTS:
         QVERIFY2(error.contains(QStringLiteral("cancelled")), qPrintable(error));
     }
 
+    // The two-thread computeFindings (reader + analysis) gives exactly the sequential findings: shop logs
+    // with every twist (two batches) and a demo store of many batches.
+    void pipelinedEqualsSequential_data()
+    {
+        QTest::addColumn<int>("twist"); // -1: a 20,000-event demo store (10 batches)
+        QTest::newRow("demo store") << -1;
+        for (Twist t : {Twist::None, Twist::Burst, Twist::Retry, Twist::Bounce, Twist::VersionGap,
+                        Twist::DuplicateId, Twist::DanglingCause, Twist::HashChain, Twist::SlowChain})
+            QTest::newRow(qPrintable(QStringLiteral("shop twist %1").arg(int(t)))) << int(t);
+    }
+
+    void pipelinedEqualsSequential()
+    {
+        QFETCH(int, twist);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("s.chronoscope"));
+        QString error;
+        if (twist < 0)
+            QVERIFY2(generateDemoStore(path, DemoOptions{20000, 11}, {}, {}, &error), qPrintable(error));
+        else
+            QVERIFY(writeStore(path, shopLog(Twist(twist))).isEmpty());
+        auto reader = openSource(path, OpenOptions{}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        QList<Finding> seq, pipe;
+        qint64 lastDone = -1;
+        const ProgressFn progress = [&](qint64 done, qint64 total, const QString&) {
+            QVERIFY(done >= 0 && done <= total);
+            lastDone = done;
+        };
+        QVERIFY2(computeFindings(*reader, FindingsOptions{}, &seq, {}, {}, &error, FindingsMode::Sequential),
+                 qPrintable(error));
+        QVERIFY2(
+            computeFindings(*reader, FindingsOptions{}, &pipe, progress, {}, &error, FindingsMode::Pipelined),
+            qPrintable(error));
+        QCOMPARE(lastDone, reader->info().events); // the last report counts every analysed event
+        QCOMPARE(pipe.size(), seq.size());
+        QVERIFY(twist == int(Twist::None) || !seq.isEmpty());
+        for (qsizetype i = 0; i < seq.size(); ++i)
+            QCOMPARE(findingToJson(pipe[i], int(i + 1)), findingToJson(seq[i], int(i + 1)));
+    }
+
+    // Cancelled mid-way (from the progress report, after 16,384 of 20,000 events), both paths stop with
+    // the same error and leave the list alone; the reader then gives the same findings on both paths.
+    void cancelMidway_data()
+    {
+        QTest::addColumn<bool>("pipelined");
+        QTest::newRow("sequential") << false;
+        QTest::newRow("pipelined") << true;
+    }
+
+    void cancelMidway()
+    {
+        QFETCH(bool, pipelined);
+        const FindingsMode mode = pipelined ? FindingsMode::Pipelined : FindingsMode::Sequential;
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("d.chronoscope"));
+        QString error;
+        QVERIFY2(generateDemoStore(path, DemoOptions{20000, 5}, {}, {}, &error), qPrintable(error));
+        auto reader = openSource(path, OpenOptions{}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        CancelToken cancel;
+        int reports = 0;
+        const ProgressFn progress = [&](qint64, qint64, const QString&) {
+            ++reports;
+            cancel.cancel();
+        };
+        QList<Finding> found{Finding{}};
+        error.clear();
+        QVERIFY(!computeFindings(*reader, FindingsOptions{}, &found, progress, cancel, &error, mode));
+        QCOMPARE(error, QStringLiteral("finding what is unusual was cancelled"));
+        QCOMPARE(reports, 1);
+        QCOMPARE(found.size(), 1); // untouched
+        QList<Finding> again, reference;
+        QVERIFY2(computeFindings(*reader, FindingsOptions{}, &again, {}, {}, &error, mode),
+                 qPrintable(error));
+        QVERIFY2(computeFindings(*reader, FindingsOptions{}, &reference, {}, {}, &error,
+                                 pipelined ? FindingsMode::Sequential : FindingsMode::Pipelined),
+                 qPrintable(error));
+        QCOMPARE(again.size(), reference.size());
+        QVERIFY(!again.isEmpty());
+        for (qsizetype i = 0; i < again.size(); ++i)
+            QCOMPARE(findingToJson(again[i], int(i + 1)), findingToJson(reference[i], int(i + 1)));
+    }
+
     void storyTones_data()
     {
         QTest::addColumn<QByteArray>("content");

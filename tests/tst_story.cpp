@@ -4,7 +4,11 @@
 
 #include "json/jsonvalue.h"
 #include "json/mergepatch.h"
+#include "findings/annotations.h"
 #include "store/memoryreader.h"
+#include "store/sqlitestore.h"
+#include "store/storewriter.h"
+#include "story/correlationindex.h"
 #include "story/sequencelayout.h"
 #include "story/story.h"
 #include "story/storyengine.h"
@@ -14,6 +18,8 @@
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QDir>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -105,9 +111,66 @@ private Q_SLOTS:
     void lintFindsMissesAndPersonalData();
     void bundleIsRedactedBytes();
     void draftFromCorrelation();
+    void candidateIds_data();
+    void candidateIds();
+    void correlationIndexColdAndWarmAgree();
+    void correlationIndexRebuildsForChangedStore();
+    void annotationAnchors_data();
+    void annotationAnchors();
+    void annotationAnchorErrors_data();
+    void annotationAnchorErrors();
+    void concurrentChecksAgree_data();
+    void concurrentChecksAgree();
 
 private:
     QTemporaryDir m_dir;
+    /// A native store file of shop() plus events whose metadata spells the correlation id the hard ways.
+    QString writeStore(const QString& name, const QList<Event>& extra = {})
+    {
+        const QString path = m_dir.filePath(name);
+        QString error;
+        auto w = StoreWriter::create(path, {}, &error, true);
+        if (!w) qFatal("%s", qPrintable(error));
+        QList<Event> all = shop();
+        auto odd = [&](const char* stream, const QByteArray& metadata) {
+            Event e = ev(stream, 0, "Noted", kT0 + 7200000, "{}", "", "");
+            e.metadata = metadata;
+            all << e;
+        };
+        odd("odd-1", R"({"correlation\u0049d":"B"})");            // escaped key: B
+        odd("odd-2", R"({ "correlationId" : "A" , "x":1})");        // spaces: A
+        odd("odd-3", R"({"$correlationId":"B"})");                 // another key name: B
+        odd("odd-4", R"({"inner":{"correlationId":"A"}})");        // nested: no correlation
+        odd("odd-5", R"({"correlationId":42})");                   // a number: "42"
+        odd("odd-6", R"({"note":"correlationId","correlation_id":"A"})");
+        all << extra;
+        for (qsizetype i = 0; i < all.size(); ++i)
+            all[i].position = i + 1;
+        for (const Event& e : std::as_const(all))
+            if (!w->append(e, &error)) qFatal("%s", qPrintable(error));
+        if (!w->finish(&error)) qFatal("%s", qPrintable(error));
+        return path;
+    }
+    /// Positions of the beats of every chapter, one string per chapter.
+    QStringList resolveAll(const Story& s, EventReader& reader, const QString& cacheDir,
+                           CorrelationIndex::Source* source = nullptr)
+    {
+        StoryEngine engine(s, reader);
+        engine.setCacheDir(cacheDir);
+        QStringList out;
+        for (int i = 0; i < s.chapters.size(); ++i) {
+            QString error;
+            const ResolvedChapter* r = engine.chapter(i, &error);
+            QStringList got;
+            if (r)
+                for (const Event& e : r->beats)
+                    got << QString::number(e.position);
+            out << (r ? got.join(u',') : error);
+        }
+        if (source) *source = engine.correlationIndex() ? engine.correlationIndex()->source()
+                                                        : CorrelationIndex::Source::None;
+        return out;
+    }
     QString writeFile(const QString& name, const QByteArray& bytes)
     {
         const QString path = m_dir.filePath(name);
@@ -131,6 +194,16 @@ void TestStory::invalidStories_data()
                                    << "/chronostory: version 2 is newer";
     QTest::newRow("no chapters") << QByteArray(R"({"chronostory":1})") << "/chapters: missing";
     QTest::newRow("empty chapters") << storyText("[]") << "/chapters: must be a non-empty array";
+    QTest::newRow("empty annotation") << storyText(R"([{"range":{"annotation":""}}])")
+                                      << "/chapters/0/range/annotation: must not be empty";
+    QTest::newRow("annotation and positions")
+        << storyText(R"([{"range":{"annotation":"n1","fromPosition":3}}])")
+        << "/chapters/0/range: a range is a note's";
+    QTest::newRow("annotation and correlation")
+        << storyText(R"([{"focus":{"annotation":"n1","correlation":"A"}}])")
+        << "/chapters/0/focus: a focus is {\"correlation\": ID}, {\"streams\": [globs]} or {\"annotation\": ID}";
+    QTest::newRow("annotation not a string") << storyText(R"([{"focus":{"annotation":7}}])")
+                                             << "/chapters/0/focus/annotation";
     QTest::newRow("unknown anchor key") << storyText(R"([{"id":"a","around":{"position":3}}])")
                                         << "/chapters/0/around: unknown key in a chapter";
     QTest::newRow("unknown focus") << storyText(R"([{"id":"a","focus":{"customer":"x"}}])")
@@ -805,11 +878,332 @@ void TestStory::draftFromCorrelation()
     QVERIFY(error.contains(QStringLiteral("nobody")));
 }
 
+void TestStory::candidateIds_data()
+{
+    QTest::addColumn<QByteArray>("metadata");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("compact") << QByteArray(R"({"correlationId":"c-1","causationId":"e"})") << QByteArray("c-1");
+    QTest::newRow("spaces") << QByteArray(R"({ "correlationId" :  "c-1" })") << QByteArray("c-1");
+    QTest::newRow("dollar key") << QByteArray(R"({"$correlationId":"c-2"})") << QByteArray("c-2");
+    QTest::newRow("snake key") << QByteArray(R"({"correlation_id":"c-3"})") << QByteArray("c-3");
+    QTest::newRow("ID key") << QByteArray(R"({"correlationID":"c-4"})") << QByteArray("c-4");
+    QTest::newRow("none") << QByteArray(R"({"causationId":"e"})") << QByteArray();
+    QTest::newRow("as a value only") << QByteArray(R"({"k":"correlationId"})") << QByteArray();
+    QTest::newRow("number") << QByteArray(R"({"correlationId":42})") << QByteArray("42");
+    QTest::newRow("escaped key") << QByteArray(R"({"correlation\u0049d":"c-5"})") << QByteArray("c-5");
+    QTest::newRow("escaped value") << QByteArray(R"({"correlationId":"c\"6"})") << QByteArray("c\"6");
+    QTest::newRow("two keys: the first name wins") << QByteArray(R"({"correlation_id":"x","correlationId":"y"})")
+                                                   << QByteArray("y");
+    QTest::newRow("not JSON") << QByteArray(R"({"correlationId":"c-7)") << QByteArray();
+    QTest::newRow("empty") << QByteArray() << QByteArray();
+    QTest::newRow("truncated key") << QByteArray(R"({"correlation)") << QByteArray();
+}
+
+void TestStory::candidateIds()
+{
+    QFETCH(QByteArray, metadata);
+    QFETCH(QByteArray, expected);
+    // What the index records must be what Event::correlationId() reads (or a superset, checked on lookup).
+    QCOMPARE(CorrelationIndex::candidateId(metadata), expected);
+    Event e;
+    e.metadata = metadata;
+    QCOMPARE(e.correlationId().toUtf8(), expected);
+}
+
+void TestStory::correlationIndexColdAndWarmAgree()
+{
+    const QString path = writeStore(QStringLiteral("index.chronoscope"));
+    const QString cache = m_dir.filePath(QStringLiteral("cache-agree"));
+    Story s;
+    QString error;
+    QVERIFY(parseStory(storyText(R"([{"focus":{"correlation":"A"}},{"focus":{"correlation":"B"}},)"
+                                 R"({"focus":{"correlation":"42"}},{"focus":{"correlation":"nobody"}}])"),
+                       m_dir.path(), &s, &error));
+    auto reader = SqliteStoreReader::open(path, &error);
+    QVERIFY2(reader, qPrintable(error));
+    // The expected beats: every event whose correlationId() is the id, by reading them all.
+    QStringList expected;
+    for (const char* id : {"A", "B", "42"}) {
+        QStringList positions;
+        for (const Event& e : reader->readAll(EventQuery{}))
+            if (e.correlationId() == QLatin1String(id)) positions << QString::number(e.position);
+        expected << positions.join(u',');
+    }
+    QCOMPARE(expected.at(0), QStringLiteral("1,2,3,4,5,6,7,12,16"));
+    CorrelationIndex::Source source;
+    const QStringList cold = resolveAll(s, *reader, cache, &source);
+    QCOMPARE(source, CorrelationIndex::Source::Built);
+    QCOMPARE(cold.mid(0, 3), expected);
+    QVERIFY2(cold.at(3).contains(QStringLiteral("no beats")), qPrintable(cold.at(3)));
+    const QStringList warm = resolveAll(s, *reader, cache, &source);
+    QCOMPARE(source, CorrelationIndex::Source::Loaded);
+    QCOMPARE(warm, cold);
+    // A store that is not a local file is indexed in memory: the same beats, nothing written.
+    MemoryReader memory(reader->readAll(EventQuery{}));
+    const QString memoryCache = m_dir.filePath(QStringLiteral("cache-memory"));
+    QCOMPARE(resolveAll(s, memory, memoryCache, &source), cold);
+    QCOMPARE(source, CorrelationIndex::Source::Built);
+    QVERIFY(!QFileInfo::exists(memoryCache));
+    // The store's file never changes.
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray before = f.readAll();
+    resolveAll(s, *reader, cache);
+    f.seek(0);
+    QCOMPARE(f.readAll(), before);
+}
+
+void TestStory::correlationIndexRebuildsForChangedStore()
+{
+    const QString path = writeStore(QStringLiteral("changing.chronoscope"));
+    const QString cache = m_dir.filePath(QStringLiteral("cache-change"));
+    Story s;
+    QString error;
+    QVERIFY(parseStory(storyText(R"([{"focus":{"correlation":"B"}}])"), m_dir.path(), &s, &error));
+    CorrelationIndex::Source source;
+    {
+        auto reader = SqliteStoreReader::open(path, &error);
+        QCOMPARE(resolveAll(s, *reader, cache, &source), QStringList{QStringLiteral("8,9,10,11,13")});
+        QCOMPARE(source, CorrelationIndex::Source::Built);
+    }
+    // Events appended after the index was built: detected, rebuilt, found.
+    {
+        auto w = StoreWriter::openForAppend(path, &error);
+        QVERIFY2(w, qPrintable(error));
+        QVERIFY(w->append(ev("order-2", 2, "OrderShipped", kT0 + 9000000, "{}", "e99", "B"), &error));
+        QVERIFY(w->finish(&error));
+    }
+    {
+        auto reader = SqliteStoreReader::open(path, &error);
+        QCOMPARE(resolveAll(s, *reader, cache, &source), QStringList{QStringLiteral("8,9,10,11,13,17")});
+        QCOMPARE(source, CorrelationIndex::Source::Rebuilt);
+        QCOMPARE(resolveAll(s, *reader, cache, &source), QStringList{QStringLiteral("8,9,10,11,13,17")});
+        QCOMPARE(source, CorrelationIndex::Source::Loaded);
+    }
+    // A damaged index file (cut short, or garbage) is rebuilt, not trusted.
+    const QStringList files = QDir(cache + QStringLiteral("/story")).entryList(QDir::Files);
+    QCOMPARE(files.size(), 1);
+    const QString index = cache + QStringLiteral("/story/") + files.first();
+    for (const QByteArray& damage : {QByteArray("CHRCIDX1"), QByteArray(200, 'x')}) {
+        QFile f(index);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(damage);
+        f.close();
+        auto reader = SqliteStoreReader::open(path, &error);
+        QCOMPARE(resolveAll(s, *reader, cache, &source), QStringList{QStringLiteral("8,9,10,11,13,17")});
+        QCOMPARE(source, CorrelationIndex::Source::Rebuilt);
+    }
+}
+
+namespace {
+
+/// Saves notes for a store identity in the sidecar the app writes (QStandardPaths test mode).
+void saveNotes(const QString& identity, const QList<Annotation>& notes)
+{
+    AnnotationSet set = AnnotationSet::load(identity);
+    for (const Annotation& n : set.notes())
+        set.remove(n.id);
+    for (const Annotation& n : notes)
+        set.add(n);
+    QString error;
+    if (!set.save(&error)) qFatal("%s", qPrintable(error));
+}
+
+Annotation noteOn(const char* id, qint64 position, const char* eventId, TimeMs t)
+{
+    Annotation a;
+    a.id = QLatin1String(id);
+    a.text = QStringLiteral("pinned");
+    a.position = position;
+    a.eventId = QLatin1String(eventId);
+    a.from = a.to = t;
+    return a;
+}
+
+Annotation rangeNote(const char* id, TimeMs from, TimeMs to)
+{
+    Annotation a;
+    a.id = QLatin1String(id);
+    a.text = QStringLiteral("13:40 acmepay stops answering");
+    a.from = from;
+    a.to = to;
+    return a;
+}
+
+} // namespace
+
+void TestStory::annotationAnchors_data()
+{
+    QTest::addColumn<QByteArray>("chapters");
+    QTest::addColumn<QString>("positions");
+    QTest::newRow("range of a range note") << QByteArray(R"([{"range":{"annotation":"outage"}}])") << "3,4,5";
+    QTest::newRow("range of a note on an event") << QByteArray(R"([{"range":{"annotation":"failed"}}])") << "3";
+    QTest::newRow("range narrowed")
+        << QByteArray(R"([{"range":{"annotation":"outage"},"streams":["order-*"]}, {"range":{"annotation":"wide"},"streams":["order-*"]}])")
+        << "1,7,8";
+    QTest::newRow("focus: the note's chain") << QByteArray(R"([{"focus":{"annotation":"failed"}}])")
+                                             << "1,2,3,4,5,6,7";
+    QTest::newRow("focus narrowed") << QByteArray(R"([{"focus":{"annotation":"paid"},"streams":["order-*"]}])")
+                                    << "8,10";
+}
+
+void TestStory::annotationAnchors()
+{
+    QFETCH(QByteArray, chapters);
+    QFETCH(QString, positions);
+    const QString uri = QStringLiteral("memory://annotated-shop");
+    saveNotes(AnnotationSet::storeIdentity(uri),
+              {rangeNote("outage", kT0 + 11000, kT0 + 51000), rangeNote("wide", kT0, kT0 + 3600000),
+               noteOn("failed", 3, "e3", kT0 + 11000), noteOn("paid", 10, "e10", kT0 + 3602000)});
+    Story s;
+    QString error;
+    QVERIFY2(parseStory(storyText(chapters), m_dir.path(), &s, &error), qPrintable(error));
+    MemoryReader reader(shop());
+    StoryEngine engine(s, reader);
+    engine.setStoreUri(uri);
+    engine.setCacheDir(m_dir.filePath(QStringLiteral("cache-notes")));
+    const ResolvedChapter* r = engine.chapter(int(s.chapters.size()) - 1, &error);
+    QVERIFY2(r, qPrintable(error));
+    QStringList got;
+    for (const Event& e : r->beats)
+        got << QString::number(e.position);
+    QCOMPARE(got.join(u','), positions);
+}
+
+void TestStory::annotationAnchorErrors_data()
+{
+    QTest::addColumn<QByteArray>("chapters");
+    QTest::addColumn<QByteArray>("sidecar"); // "" : the notes below; else these bytes
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("missing note")
+        << QByteArray(R"([{"id":"x","range":{"annotation":"n9"}}])") << QByteArray()
+        << "chapter 'x' (/chapters/0): no note 'n9' among the 2 notes of memory://notes-errors";
+    QTest::newRow("missing note, focus") << QByteArray(R"([{"focus":{"annotation":"gone"}}])") << QByteArray()
+                                         << "no note 'gone' among the 2 notes";
+    QTest::newRow("focus on a range note") << QByteArray(R"([{"focus":{"annotation":"outage"}}])")
+                                           << QByteArray() << "note 'outage' marks a time range, not an event";
+    QTest::newRow("note's event moved") << QByteArray(R"([{"focus":{"annotation":"moved"}}])") << QByteArray()
+                                        << "note 'moved' is pinned to event e3 at position 4";
+    QTest::newRow("no notes at all") << QByteArray(R"([{"range":{"annotation":"n1"}}])") << QByteArray("none")
+                                     << "no note 'n1': the store memory://notes-errors has no notes";
+    QTest::newRow("damaged sidecar") << QByteArray(R"([{"range":{"annotation":"n1"}}])")
+                                     << QByteArray("{\"chronoscopeAnnotations\":1,\"notes\":[{")
+                                     << "the notes of memory://notes-errors cannot be read";
+    QTest::newRow("nothing in the note's range")
+        << QByteArray(R"([{"range":{"annotation":"outage"},"streams":["nothing-*"]}])") << QByteArray()
+        << "no beats: no event in the store matches its note 'outage'";
+}
+
+void TestStory::annotationAnchorErrors()
+{
+    QFETCH(QByteArray, chapters);
+    QFETCH(QByteArray, sidecar);
+    QFETCH(QString, expected);
+    const QString uri = QStringLiteral("memory://notes-errors");
+    const QString identity = AnnotationSet::storeIdentity(uri);
+    if (sidecar.isEmpty()) {
+        saveNotes(identity, {rangeNote("outage", kT0 + 11000, kT0 + 51000), noteOn("moved", 4, "e3", kT0)});
+    } else if (sidecar == "none") {
+        QFile::remove(AnnotationSet::sidecarPath(identity));
+    } else {
+        QFile f(AnnotationSet::sidecarPath(identity));
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(sidecar);
+    }
+    Story s;
+    QString error;
+    QVERIFY2(parseStory(storyText(chapters), m_dir.path(), &s, &error), qPrintable(error));
+    MemoryReader reader(shop());
+    StoryEngine engine(s, reader);
+    engine.setStoreUri(uri);
+    QVERIFY(!engine.chapter(0, &error));
+    QVERIFY2(error.contains(expected), qPrintable(error));
+    // check and render report the same error instead of crashing.
+    QList<FactResult> results;
+    QString checkError;
+    QVERIFY(!engine.check(0, &results, &checkError));
+    QCOMPARE(checkError, error);
+}
+
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv); // QJSEngine (KPIs, watch) needs one
+    QStandardPaths::setTestModeEnabled(true); // notes' sidecars go to the test locations
     TestStory t;
     return QTest::qExec(&t, argc, argv);
+}
+
+void TestStory::concurrentChecksAgree_data()
+{
+    QTest::addColumn<QString>("chapters");
+    QTest::addColumn<QString>("error"); // expected in the failing chapter's error ("" for none)
+    QTest::newRow("kpis and projections") << QStringLiteral(R"([
+        {"id":"a","focus":{"correlation":"A"},"kpis":["rev"],"expect":[{"kpi":"rev","equals":1.1},
+            {"projection":"count.js","pointer":"/n","atLeast":1},{"count":"PaymentFailed","equals":2}]},
+        {"id":"b","focus":{"correlation":"B"},"expect":[{"kpi":"rev","atLeast":0},{"kpi":"whole","pointer":"/n","atLeast":1},
+            {"projection":"count.js","pointer":"/types/PaymentCaptured","equals":2}]},
+        {"id":"c","focus":{"correlation":"A"},"expect":[{"projection":"count.js","pointer":"/missing","equals":1}]}])")
+                                          << QString();
+    QTest::newRow("a throwing projection") << QStringLiteral(R"([
+        {"id":"a","focus":{"correlation":"A"},"expect":[{"kpi":"rev","equals":1.1}]},
+        {"id":"b","focus":{"correlation":"B"},"expect":[{"projection":"throws.js","pointer":"/n","equals":0}]}])")
+                                           << QStringLiteral("boom");
+    QTest::newRow("a missing projection file") << QStringLiteral(R"([
+        {"id":"a","focus":{"correlation":"A"},"expect":[{"projection":"absent.js","pointer":"/n","equals":0}]}])")
+                                               << QStringLiteral("absent.js");
+}
+
+// check() with the facts worked out ahead on threads of their own gives what the one-thread path gives:
+// the same values, the same verdicts, the same errors.
+void TestStory::concurrentChecksAgree()
+{
+    QFETCH(QString, chapters);
+    QFETCH(QString, error);
+    writeFile(QStringLiteral("revenue.js"), R"(fromAll().when({$init:function(){return {total:0}},
+        PaymentCaptured:function(s,e){s.total=Math.round((s.total+e.data.captured)*100)/100}});)");
+    writeFile(QStringLiteral("count.js"), R"(fromAll().when({$init:function(){return {n:0,types:{}}},
+        $any:function(s,e){s.n++;s.types[e.eventType]=(s.types[e.eventType]||0)+1}});)");
+    writeFile(QStringLiteral("throws.js"), R"(fromAll().when({$init:function(){return {n:0}},
+        PaymentFailed:function(s,e){throw new Error('boom')}});)");
+    Story s;
+    QString parseError;
+    QVERIFY2(parseStory(storyText(chapters.toUtf8(),
+                                  R"("kpis":[{"id":"rev","projection":"revenue.js","pointer":"/total"},
+                                             {"id":"whole","projection":"count.js","pointer":""}],)"),
+                        m_dir.path(), &s, &parseError),
+             qPrintable(parseError));
+    auto run = [&](bool concurrent) {
+        MemoryReader reader(shop());
+        StoryEngine engine(s, reader);
+        engine.setConcurrentChecks(concurrent);
+        QStringList lines;
+        for (int i = 0; i < s.chapters.size(); ++i) {
+            QList<FactResult> results;
+            QString why;
+            if (!engine.check(i, &results, &why)) {
+                lines << QStringLiteral("error: ") + why;
+                continue;
+            }
+            for (const FactResult& r : results)
+                lines << QStringLiteral("%1 %2 %3")
+                             .arg(r.fact->where, r.holds ? QStringLiteral("holds") : QStringLiteral("fails"),
+                                  r.actual.isUndefined()
+                                      ? QStringLiteral("undefined")
+                                      : QString::fromUtf8(QJsonDocument(QJsonArray{r.actual})
+                                                              .toJson(QJsonDocument::Compact)));
+        }
+        return lines;
+    };
+    const QStringList sequential = run(false), concurrent = run(true);
+    QCOMPARE(concurrent, sequential);
+    const QString all = sequential.join(QLatin1Char('\n'));
+    QVERIFY2(!sequential.isEmpty(), qPrintable(all));
+    if (error.isEmpty()) {
+        QVERIFY2(!all.contains(QStringLiteral("error: ")), qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("holds [1.1]")), qPrintable(all));
+    } else {
+        QVERIFY2(all.contains(QStringLiteral("error: ")) && all.contains(error), qPrintable(all));
+    }
 }
 
 #include "tst_story.moc"

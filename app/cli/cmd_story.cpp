@@ -82,6 +82,7 @@ int runCheck(Invocation& inv)
     auto reader = openStoryStore(inv, s, &uri, &exit);
     if (!reader) return exit;
     StoryEngine engine(s, *reader);
+    engine.setStoreUri(redactUri(uri)); // the identity its notes are kept under (annotation anchors)
     bool allHold = true;
     for (int i = 0; i < s.chapters.size(); ++i) {
         QList<FactResult> results;
@@ -104,6 +105,7 @@ int runLint(Invocation& inv)
     auto reader = openStoryStore(inv, s, &uri, &exit);
     if (!reader) return exit;
     StoryEngine engine(s, *reader);
+    engine.setStoreUri(redactUri(uri)); // the identity its notes are kept under (annotation anchors)
     const QStringList findings = engine.lint();
     for (const QString& f : findings) {
         QByteArray line = "{\"warning\":";
@@ -157,6 +159,7 @@ int runRender(Invocation& inv)
     auto reader = openStoryStore(inv, s, &uri, &exit);
     if (!reader) return exit;
     StoryEngine engine(s, *reader);
+    engine.setStoreUri(redactUri(uri)); // the identity its notes are kept under (annotation anchors)
     QString why;
     if (kind == QLatin1String("markdown")) {
         QByteArray md;
@@ -232,6 +235,7 @@ int runBundle(Invocation& inv)
     QString sha;
     if (QFileInfo(uri).isFile()) sha = fileSha256(uri, &why);
     StoryEngine engine(s, *reader);
+    engine.setStoreUri(redactUri(uri)); // the identity its notes are kept under (annotation anchors)
     BundleResult result;
     removeOutputOnInterrupt(output);
     if (!writeBundle(engine, redactUri(uri), sha, output, &result, &why)) return inv.inputError(why);

@@ -114,7 +114,9 @@ int main(int argc, char** argv)
 {
     // Used by QStandardPaths for the cache of indexed files; no QCoreApplication instance is needed.
     QCoreApplication::setApplicationName(QStringLiteral("chronoscope"));
-    QCoreApplication::setOrganizationName(QStringLiteral("chronoscope"));
+    // The same organisation as the GUI: QStandardPaths::AppDataLocation (the notes sidecars that story
+    // annotation anchors read) is then the same folder for both.
+    QCoreApplication::setOrganizationName(QStringLiteral("Chronoscope"));
     // The one application object of the process (core never makes one): QJSEngine (projections) and
     // QNetworkAccessManager (HTTP sources) need it. It costs well under a millisecond and runs no event
     // loop; it gets no arguments, so Qt reads none of the command line.

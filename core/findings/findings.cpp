@@ -10,9 +10,14 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -306,53 +311,88 @@ bool failureWord(const QString& lower)
         lower, {"fail", "error", "timeout", "timedout", "timed out", "timed_out", "reject", "cancel"});
 }
 
+/// The value after a `"key":` found at `keyStart` (the key's first character) in compact JSON. nullopt
+/// when it is null or the text ends; sets *slow when the value needs a real parser (escapes, a number).
+std::optional<QByteArrayView> valueAfterKey(const QByteArray& json, qsizetype keyStart, qsizetype klen, bool* slow)
+{
+    const qsizetype v = keyStart + klen + 2;
+    if (v >= json.size()) return std::nullopt;
+    if (json[v] != '"') {
+        if (json[v] != 'n') // null: absent
+            *slow = true;
+        return std::nullopt;
+    }
+    const qsizetype end = json.indexOf('"', v + 1);
+    if (end < 0) {
+        *slow = true;
+        return std::nullopt;
+    }
+    const QByteArrayView value(json.constData() + v + 1, end - v - 1);
+    if (value.contains('\\')) *slow = true;
+    return value;
+}
+
+/// Where each of N keys first appears as `"key":` in json (the offset of its first character, -1 when
+/// absent), in one pass over the quotes of the text instead of one search per key: events are read a
+/// million at a time and each asks for up to nine keys.
+template<size_t N>
+struct KeyFinder
+{
+    std::array<const char*, N> keys;
+    std::array<qsizetype, N> lengths{};
+
+    explicit KeyFinder(std::array<const char*, N> k) : keys(k)
+    {
+        for (size_t i = 0; i < N; ++i)
+            lengths[i] = qsizetype(std::strlen(keys[i]));
+    }
+
+    void find(const QByteArray& json, std::array<qsizetype, N>* at) const
+    {
+        at->fill(-1);
+        const char* d = json.constData();
+        const qsizetype n = json.size();
+        size_t left = N;
+        for (qsizetype q = 0; left > 0 && q < n;) {
+            const void* hit = std::memchr(d + q, '"', size_t(n - q));
+            if (!hit) break;
+            const qsizetype k = static_cast<const char*>(hit) - d + 1; // a key would start here
+            for (size_t i = 0; i < N; ++i) {
+                if ((*at)[i] >= 0) continue;
+                const qsizetype len = lengths[i];
+                if (k + len + 1 < n && d[k] == keys[i][0] && d[k + len] == '"' && d[k + len + 1] == ':' &&
+                    std::memcmp(d + k, keys[i], size_t(len)) == 0) {
+                    (*at)[i] = k;
+                    --left;
+                }
+            }
+            q = k;
+        }
+    }
+};
+
 /// The value of a top-level-looking `"key":"value"` in compact JSON, without building a tree. nullopt when
 /// the key is absent; sets *slow when the value needs a real parser (escapes, a number).
 std::optional<QByteArrayView> quickString(const QByteArray& json, const char* key, bool* slow)
 {
-    const qsizetype klen = qsizetype(std::strlen(key));
-    qsizetype at = 0;
-    // memmem, not QByteArray::indexOf: this runs a few times per event, and glibc's search is several
-    // times faster than Qt's hashing one for these short needles.
-    auto find = [&](qsizetype from) -> qsizetype {
-        if (from >= json.size())
-            return -1;
-        const void* hit = memmem(json.constData() + from, size_t(json.size() - from), key, size_t(klen));
-        return hit ? static_cast<const char*>(hit) - json.constData() : -1;
-    };
-    while ((at = find(at)) >= 0) {
-        const qsizetype after = at + klen;
-        if (at > 0 && json[at - 1] == '"' && after + 1 < json.size() && json[after] == '"' &&
-            json[after + 1] == ':') {
-            const qsizetype v = after + 2;
-            if (v >= json.size()) return std::nullopt;
-            if (json[v] != '"') {
-                if (json[v] != 'n') // null: absent
-                    *slow = true;
-                return std::nullopt;
-            }
-            const qsizetype end = json.indexOf('"', v + 1);
-            if (end < 0) {
-                *slow = true;
-                return std::nullopt;
-            }
-            const QByteArrayView value(json.constData() + v + 1, end - v - 1);
-            if (value.contains('\\')) *slow = true;
-            return value;
-        }
-        at = after;
-    }
-    return std::nullopt;
+    const KeyFinder<1> finder({key});
+    std::array<qsizetype, 1> at;
+    finder.find(json, &at);
+    if (at[0] < 0) return std::nullopt;
+    return valueAfterKey(json, at[0], finder.lengths[0], slow);
 }
 
 /// The correlation or causation id of an event as a key, read from metadata without parsing it when it
-/// is plain ASCII in compact JSON (the usual case); *text gets the id only when asked for.
-bool idKey(const Event& e, const char* const* keys, int n, bool correlation, Key* key, QString* text)
+/// is plain ASCII in compact JSON (the usual case); *text gets the id only when asked for. `at` and `lengths`
+/// are where KeyFinder found the n key names (in the order Event::correlationId() tries them).
+bool idKey(const Event& e, const qsizetype* at, const qsizetype* lengths, int n, bool correlation, Key* key,
+           QString* text)
 {
     if (e.metadata.size() < 3) return false;
     bool slow = false;
     for (int i = 0; i < n && !slow; ++i) {
-        if (auto v = quickString(e.metadata, keys[i], &slow)) {
+        if (at[i] < 0) continue;
+        if (auto v = valueAfterKey(e.metadata, at[i], lengths[i], &slow)) {
             if (slow || !isAscii(*v)) break;
             if (v->isEmpty()) return false;
             *key = keyOfAscii(*v);
@@ -368,8 +408,11 @@ bool idKey(const Event& e, const char* const* keys, int n, bool correlation, Key
     return true;
 }
 
-const char* const kCorrelationKeys[] = {"correlationId", "$correlationId", "correlation_id", "correlationID"};
-const char* const kCausationKeys[] = {"causationId", "$causationId", "causation_id", "causationID"};
+// Correlation keys (0-3), then causation keys (4-7), each in the order Event::correlationId() and
+// Event::causationId() try them.
+const KeyFinder<8> kIdKeys({"correlationId", "$correlationId", "correlation_id", "correlationID", "causationId",
+                            "$causationId", "causation_id", "causationID"});
+const KeyFinder<4> kStatusKeys({"status", "state", "result", "outcome"});
 
 QString number(qint64 n)
 {
@@ -444,7 +487,7 @@ struct FindingsAnalyzer::Impl
     // keeps one per id), so its data pointer finds the id without hashing the name. The pointer is
     // compared with the name this analyzer keeps, which holds a reference: the buffer cannot be freed and
     // reused for another name while it is cached.
-    static constexpr size_t kPtrCache = 1 << 16;
+    static constexpr size_t kPtrCache = 1 << 18; // a store has ~200k streams per million events
     std::vector<std::pair<const void*, int>> streamCache =
         std::vector<std::pair<const void*, int>>(kPtrCache, {nullptr, -1});
     std::vector<std::pair<const void*, int>> typeCache =
@@ -509,9 +552,12 @@ struct FindingsAnalyzer::Impl
     static bool fieldSaysFailed(const QByteArray& data)
     {
         if (data.size() < 8 || data[0] != '{') return false;
-        for (const char* key : {"status", "state", "result", "outcome"}) {
+        std::array<qsizetype, 4> at;
+        kStatusKeys.find(data, &at);
+        for (size_t i = 0; i < at.size(); ++i) {
+            if (at[i] < 0) continue;
             bool slow = false;
-            if (auto v = quickString(data, key, &slow)) {
+            if (auto v = valueAfterKey(data, at[i], kStatusKeys.lengths[i], &slow)) {
                 if (v->size() > 40) continue;
                 char lower[41];
                 for (qsizetype i = 0; i < v->size(); ++i)
@@ -525,7 +571,35 @@ struct FindingsAnalyzer::Impl
         return false;
     }
 
-    void add(const Event& e);
+    // What add() reads from one event alone, apart from the analyzer's state: the id, causation and
+    // correlation keys and the failure status of its data. computeFindings works it out on the reading
+    // thread so the analysing thread only updates aggregates (the same values either way).
+    struct Prepared
+    {
+        Key id, cause, chain;
+        bool hasId = false, hasCause = false, hasChain = false, hasHash = false;
+        signed char fieldFailed = -1; // -1: not looked at (add() looks when it needs it)
+    };
+    static void prepare(const Event& e, bool checkField, Prepared* p)
+    {
+        p->hasId = !e.id.isEmpty();
+        if (p->hasId) p->id = keyOf(e.id);
+        std::array<qsizetype, 8> idAt;
+        kIdKeys.find(e.metadata, &idAt);
+        p->hasCause = idKey(e, idAt.data() + 4, kIdKeys.lengths.data() + 4, 4, false, &p->cause, nullptr);
+        p->hasChain = idKey(e, idAt.data(), kIdKeys.lengths.data(), 4, true, &p->chain, nullptr);
+        p->hasHash = memmem(e.metadata.constData(), size_t(e.metadata.size()), "hash", 4) != nullptr;
+        p->fieldFailed = checkField && e.time != kNoTime ? static_cast<signed char>(fieldSaysFailed(e.data))
+                                                         : static_cast<signed char>(-1);
+    }
+
+    void add(const Event& e)
+    {
+        Prepared p;
+        prepare(e, false, &p);
+        add(e, p);
+    }
+    void add(const Event& e, const Prepared& p);
     void trackRepeats(StreamState& st, int stream, int type, int chain, const Event& e);
 };
 
@@ -556,7 +630,7 @@ qint64 FindingsAnalyzer::lastPosition() const
     return d->lastPosition;
 }
 
-void FindingsAnalyzer::Impl::add(const Event& e)
+void FindingsAnalyzer::Impl::add(const Event& e, const Prepared& p)
 {
     ++count;
     lastPosition = std::max(lastPosition, e.position);
@@ -571,7 +645,8 @@ void FindingsAnalyzer::Impl::add(const Event& e)
         const Sample s{e.time, e.position, stream};
         ti.all.push(s);
         categories[size_t(st.category)].all.push(s);
-        if (!ti.failureName && !ti.bad && fieldSaysFailed(e.data)) ti.fieldFailure.push(s);
+        if (!ti.failureName && !ti.bad && (p.fieldFailed >= 0 ? p.fieldFailed == 1 : fieldSaysFailed(e.data)))
+            ti.fieldFailure.push(s);
     }
 
     // Integrity within the stream: versions follow each other, time does not go back.
@@ -598,13 +673,11 @@ void FindingsAnalyzer::Impl::add(const Event& e)
     if (timed) st.lastTime = e.time;
 
     // Event ids: duplicates, and what causation ids point at.
-    if (!e.id.isEmpty()) idsRecent.push_back({keyOf(e.id).a, e.position, e.time, stream});
-    Key k;
-    if (idKey(e, kCausationKeys, 4, false, &k, nullptr))
-        causesRecent.push_back({k.a, e.position, e.time, stream});
+    if (p.hasId) idsRecent.push_back({p.id.a, e.position, e.time, stream});
+    if (p.hasCause) causesRecent.push_back({p.cause.a, e.position, e.time, stream});
 
     // Hash chains (EventSourcingDB): the source marks a break it saw; a capture is checked link by link.
-    if (memmem(e.metadata.constData(), size_t(e.metadata.size()), "hash", 4)) {
+    if (p.hasHash) {
         bool slow = false;
         const auto broken = quickString(e.metadata, "chainBroken", &slow);
         const auto hash = quickString(e.metadata, "hash", &slow);
@@ -623,9 +696,8 @@ void FindingsAnalyzer::Impl::add(const Event& e)
 
     // Correlation chains.
     int chain = -1;
-    Key ck;
-    if (idKey(e, kCorrelationKeys, 4, true, &ck, nullptr)) {
-        const auto [slot, existed] = chainIds.insert(ck, int(chains.size()));
+    if (p.hasChain) {
+        const auto [slot, existed] = chainIds.insert(p.chain, int(chains.size()));
         if (!existed) chains.emplace_back();
         chain = *slot;
         ChainInfo& c = chains[size_t(chain)];
@@ -634,7 +706,11 @@ void FindingsAnalyzer::Impl::add(const Event& e)
             c.firstStream = stream;
             c.firstPos = e.position;
         } else if (c.count == 1) {
-            idKey(e, kCorrelationKeys, 4, true, &ck, &c.id);
+            // The chain's id text, kept once a second event makes it a chain (rare: worked out again).
+            std::array<qsizetype, 8> idAt;
+            kIdKeys.find(e.metadata, &idAt);
+            Key ck;
+            idKey(e, idAt.data(), kIdKeys.lengths.data(), 4, true, &ck, &c.id);
         }
         ++c.count;
         c.lastPos = e.position;
@@ -1254,12 +1330,130 @@ QList<Finding> FindingsAnalyzer::findings() const
     return out;
 }
 
-bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<Finding>* out,
-                     const ProgressFn& progress, const CancelToken& cancel, QString* error)
+struct FindingsFeed
 {
-    FindingsAnalyzer analyzer(options);
+    using Prepared = FindingsAnalyzer::Impl::Prepared;
+    static void prepare(const Event& e, Prepared* p) { FindingsAnalyzer::Impl::prepare(e, true, p); }
+    /// On the analysing thread: the failure status only where add() needs it.
+    static void prepareLazily(const Event& e, Prepared* p) { FindingsAnalyzer::Impl::prepare(e, false, p); }
+    static void add(FindingsAnalyzer& a, const Event& e, const Prepared& p) { a.d->add(e, p); }
+};
+
+namespace {
+
+// Events with the keys the reading thread worked out for each (FindingsAnalyzer::Impl::prepare).
+struct EventBatch
+{
+    std::vector<Event> events;
+    std::vector<FindingsFeed::Prepared> keys;
+    void clear()
+    {
+        events.clear();
+        keys.clear();
+    }
+    void reserve(size_t n)
+    {
+        events.reserve(n);
+        keys.reserve(n);
+    }
+    size_t size() const { return events.size(); }
+    bool empty() const { return events.empty(); }
+};
+
+// A bounded queue of event batches from the reading thread to the analysing one. Analysed batches go
+// back to the reader, which releases their events (the analysing thread is the slower one) and refills
+// them without allocating.
+class EventBatchQueue
+{
+public:
+    explicit EventBatchQueue(size_t capacity) : m_capacity(capacity) {}
+
+    /// Reader: waits while the queue is full; false once the analysis has stopped.
+    bool push(EventBatch&& batch)
+    {
+        std::unique_lock lock(m_mutex);
+        m_notFull.wait(lock, [&] { return m_full.size() < m_capacity || m_stopped; });
+        if (m_stopped) return false;
+        m_full.push_back(std::move(batch));
+        m_notEmpty.notify_one();
+        return true;
+    }
+    /// Reader: an empty batch, a returned one when there is one.
+    EventBatch recycled()
+    {
+        EventBatch batch;
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_spent.empty()) {
+                batch = std::move(m_spent.back());
+                m_spent.pop_back();
+            }
+        }
+        batch.clear();
+        return batch;
+    }
+    /// Reader: no more batches.
+    void close()
+    {
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
+        m_notEmpty.notify_all();
+    }
+    /// Analysis: waits for a batch; false once the queue is closed and empty.
+    bool pop(EventBatch* batch)
+    {
+        std::unique_lock lock(m_mutex);
+        m_notEmpty.wait(lock, [&] { return !m_full.empty() || m_closed; });
+        if (m_full.empty()) return false;
+        *batch = std::move(m_full.front());
+        m_full.pop_front();
+        m_notFull.notify_one();
+        return true;
+    }
+    void giveBack(EventBatch&& batch)
+    {
+        std::lock_guard lock(m_mutex);
+        m_spent.push_back(std::move(batch));
+    }
+    size_t queued()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_full.size();
+    }
+    /// Analysis: stops taking batches (cancelled); a waiting reader wakes up.
+    void stop()
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopped = true;
+        m_notFull.notify_all();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_notEmpty, m_notFull;
+    std::deque<EventBatch> m_full;
+    std::vector<EventBatch> m_spent;
+    size_t m_capacity;
+    bool m_closed = false;
+    bool m_stopped = false;
+};
+
+constexpr size_t kBatchEvents = 2048;
+constexpr size_t kQueuedBatches = 8;
+
+} // namespace
+
+namespace {
+
+QString cancelledText()
+{
+    return QStringLiteral("finding what is unusual was cancelled");
+}
+
+bool computeSequential(EventReader& reader, FindingsAnalyzer& analyzer, const ProgressFn& progress,
+                       const CancelToken& cancel, QString* error)
+{
     const qint64 total = reader.info().events;
-    analyzer.reserve(total);
     qint64 done = 0;
     bool cancelled = false;
     QString readError;
@@ -1282,7 +1476,7 @@ bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<
         },
         &readError);
     if (cancelled) {
-        if (error) *error = QStringLiteral("finding what is unusual was cancelled");
+        if (error) *error = cancelledText();
         return false;
     }
     if (!ok) {
@@ -1290,6 +1484,108 @@ bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<
         return false;
     }
     if (progress) progress(done, total, QStringLiteral("finding what is unusual"));
+    return true;
+}
+
+bool computePipelined(EventReader& reader, FindingsAnalyzer& analyzer, const ProgressFn& progress,
+                      const CancelToken& cancel, QString* error)
+{
+    const qint64 total = reader.info().events;
+    EventBatchQueue queue(kQueuedBatches);
+    std::atomic<qint64> analysed{0};
+    std::atomic<bool> analysisCancelled{false};
+
+    // The analysis: one thread, the batches in the order they were read, so the same findings.
+    std::thread worker([&] {
+        EventBatch batch;
+        while (queue.pop(&batch)) {
+            if (cancel.isCancelled()) {
+                analysisCancelled = true;
+                queue.stop();
+                return;
+            }
+            if (batch.keys.empty()) {
+                FindingsFeed::Prepared p;
+                for (const Event& e : batch.events) {
+                    FindingsFeed::prepareLazily(e, &p);
+                    FindingsFeed::add(analyzer, e, p);
+                }
+            } else {
+                for (size_t i = 0; i < batch.size(); ++i)
+                    FindingsFeed::add(analyzer, batch.events[i], batch.keys[i]);
+            }
+            analysed.fetch_add(qint64(batch.size()), std::memory_order_relaxed);
+            queue.giveBack(std::move(batch));
+            batch = EventBatch();
+        }
+    });
+
+    qint64 done = 0;
+    bool cancelled = false;
+    bool stopped = false;
+    QString readError;
+    // Who works out a batch's keys (pure, so the findings do not depend on it): the reader when the
+    // analysis has batches waiting, the analysis when it is waiting for the reader.
+    EventBatch batch = queue.recycled();
+    batch.reserve(kBatchEvents);
+    bool prepareHere = false;
+    auto flush = [&] {
+        if (batch.empty()) return true;
+        if (!queue.push(std::move(batch))) return false;
+        batch = queue.recycled();
+        batch.reserve(kBatchEvents);
+        prepareHere = queue.queued() >= kQueuedBatches / 2;
+        return true;
+    };
+    const bool ok = reader.read(
+        EventQuery{},
+        [&](const Event& e) {
+            if ((done & 0x3ff) == 0 && cancel.isCancelled()) {
+                cancelled = true;
+                return false;
+            }
+            batch.events.push_back(e);
+            if (prepareHere) {
+                batch.keys.emplace_back();
+                FindingsFeed::prepare(e, &batch.keys.back());
+            }
+            ++done;
+            if (batch.size() >= kBatchEvents && !flush()) {
+                stopped = true; // the analysis saw the cancel first
+                return false;
+            }
+            if ((done & 0x3fff) == 0 && progress)
+                progress(analysed.load(std::memory_order_relaxed), total,
+                         QStringLiteral("finding what is unusual"));
+            return true;
+        },
+        &readError);
+    if (ok && !cancelled && !stopped && !flush()) stopped = true;
+    queue.close();
+    worker.join();
+    if (cancelled || stopped || analysisCancelled) {
+        if (error) *error = cancelledText();
+        return false;
+    }
+    if (!ok) {
+        if (error) *error = readError;
+        return false;
+    }
+    if (progress) progress(analysed.load(), total, QStringLiteral("finding what is unusual"));
+    return true;
+}
+
+} // namespace
+
+bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<Finding>* out,
+                     const ProgressFn& progress, const CancelToken& cancel, QString* error, FindingsMode mode)
+{
+    FindingsAnalyzer analyzer(options);
+    analyzer.reserve(reader.info().events);
+    const bool ok = mode == FindingsMode::Pipelined
+                        ? computePipelined(reader, analyzer, progress, cancel, error)
+                        : computeSequential(reader, analyzer, progress, cancel, error);
+    if (!ok) return false;
     *out = analyzer.findings();
     return true;
 }

@@ -22,6 +22,8 @@
 
 namespace chronoscope {
 
+struct FindingsFeed;
+
 struct Finding
 {
     /// The rule that found it: "burst", "silence", "retry", "bounce", "version-gap", "version-duplicate",
@@ -75,15 +77,23 @@ public:
     qint64 lastPosition() const;
 
 private:
+    friend struct FindingsFeed; // computeFindings' two-thread feed (findings.cpp)
     struct Impl;
     std::unique_ptr<Impl> d;
 };
 
+/// How computeFindings runs. Pipelined: the calling thread reads the store (and works out each event's
+/// keys) while one more thread adds the events to the analyzer in position order, through a bounded
+/// queue of event batches; the findings are the same as Sequential's, which does everything on the
+/// calling thread.
+enum class FindingsMode { Pipelined, Sequential };
+
 /// One pass over the whole store (reader on the calling thread; use EventReader::clone() for a worker).
-/// Returns false with *error when the read fails or is cancelled.
+/// Progress and the reader's callbacks run on the calling thread. Returns false with *error when the
+/// read fails or is cancelled.
 bool computeFindings(EventReader& reader, const FindingsOptions& options, QList<Finding>* out,
                      const ProgressFn& progress = {}, const CancelToken& cancel = {},
-                     QString* error = nullptr);
+                     QString* error = nullptr, FindingsMode mode = FindingsMode::Pipelined);
 
 /// Reads the tones of a story file's glossary (`glossary.events.<Type>.tone`). A missing or malformed
 /// file gives false and *error; the findings are then computed without tones.

@@ -36,6 +36,11 @@ std::optional<Checkpoint> EventReader::checkpointBefore(const QString&, const QS
     return std::nullopt;
 }
 
+bool EventReader::scanMetadata(const MetadataCallback& sink, QString* error)
+{
+    return read(EventQuery{}, [&sink](const Event& e) { return sink(e.position, e.metadata); }, error);
+}
+
 QList<Event> EventReader::readAll(const EventQuery& query, QString* error)
 {
     QList<Event> out;

@@ -22,6 +22,8 @@ struct Checkpoint
 
 /// Return false to stop the read early.
 using EventCallback = std::function<bool(const Event&)>;
+/// One event's position and metadata bytes (valid only during the call). Return false to stop early.
+using MetadataCallback = std::function<bool(qint64 position, QByteArrayView metadata)>;
 
 class EventReader
 {
@@ -49,6 +51,11 @@ public:
     /// A second, independent reader on the same store, for use on another thread.
     /// Readers are not thread-safe; each thread uses its own.
     virtual std::unique_ptr<EventReader> clone(QString* error = nullptr) = 0;
+
+    /// Every event's position and metadata in position order, and nothing else: the scan behind indexes of
+    /// metadata (story's correlation index). Readers that can leave the payload unread override it (the
+    /// native store does); the default reads whole events.
+    virtual bool scanMetadata(const MetadataCallback& sink, QString* error = nullptr);
 
     /// Collects a query into a list (for small reads and tests).
     QList<Event> readAll(const EventQuery& query, QString* error = nullptr);

@@ -620,6 +620,36 @@ bool SqliteStoreReader::read(const EventQuery& query, const EventCallback& sink,
     return reportBadRows(badHere, firstBadHere, error);
 }
 
+bool SqliteStoreReader::scanMetadata(const MetadataCallback& sink, QString* error)
+{
+    // Two columns, no Event built: the payload (data) is never copied out of SQLite. A row whose position is
+    // not an integer is left out here; read() reports such rows.
+    SqlStatement q(m_db, "SELECT position, metadata FROM events ORDER BY position");
+    if (!q.ok()) {
+        setError(error, q.rc());
+        return false;
+    }
+    static const char emptyObject[] = "{}";
+    sqlite3_stmt* st = q.handle();
+    while (q.next()) {
+        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER)
+            continue;
+        const qint64 position = sqlite3_column_int64(st, 0);
+        QByteArrayView metadata(emptyObject, 2);
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(st, 1));
+            metadata = QByteArrayView(bytes, sqlite3_column_bytes(st, 1));
+        }
+        if (!sink(position, metadata))
+            return true;
+    }
+    if (q.rc() != SQLITE_DONE) {
+        setError(error, q.rc());
+        return false;
+    }
+    return true;
+}
+
 bool SqliteStoreReader::reportBadRows(qint64 badHere, const QString& firstBadHere, QString* error)
 {
     if (badHere == 0)

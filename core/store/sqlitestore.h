@@ -29,6 +29,7 @@ public:
     bool forEachStream(const std::function<bool(const StreamInfo&)>& sink, QString* error = nullptr) override;
     bool read(const EventQuery& query, const EventCallback& sink, QString* error = nullptr) override;
     qint64 count(const EventQuery& query, QString* error = nullptr) override;
+    bool scanMetadata(const MetadataCallback& sink, QString* error = nullptr) override;
     std::optional<Checkpoint> checkpointBefore(const QString& projection, const QString& stream,
                                                const Point& point) override;
     std::unique_ptr<EventReader> clone(QString* error = nullptr) override;

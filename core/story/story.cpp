@@ -580,10 +580,19 @@ Anchor parseRange(const Json& r, const QString& w)
     expectObject(r, w);
     checkKeys(r, w,
               {QStringLiteral("fromPosition"), QStringLiteral("toPosition"), QStringLiteral("fromTime"),
-               QStringLiteral("toTime")},
+               QStringLiteral("toTime"), QStringLiteral("annotation")},
               QStringLiteral("a range"));
-    if (r.empty()) fail(w, QStringLiteral("a range needs fromPosition/toPosition or fromTime/toTime"));
+    if (r.empty())
+        fail(w, QStringLiteral("a range needs fromPosition/toPosition, fromTime/toTime or annotation"));
     Anchor a;
+    if (r.contains("annotation")) {
+        if (r.size() > 1)
+            fail(w, QStringLiteral("a range is a note's ({\"annotation\": ID}) or positions and times, not both"));
+        a.kind = Anchor::Kind::Annotation;
+        a.annotation = str(r["annotation"], ptr(w, QStringLiteral("annotation")), 1000);
+        if (a.annotation.isEmpty()) fail(ptr(w, QStringLiteral("annotation")), QStringLiteral("must not be empty"));
+        return a;
+    }
     a.kind = Anchor::Kind::Range;
     if (r.contains("fromPosition"))
         a.fromPosition = integer(r["fromPosition"], ptr(w, QStringLiteral("fromPosition")), 0, kNoLimit - 1);
@@ -667,12 +676,20 @@ Chapter parseChapter(const Json& c, size_t index, Story* s, const QSet<QString>&
     if (c.contains("focus")) {
         const QString w = ptr(where, QStringLiteral("focus"));
         expectObject(c["focus"], w);
-        checkKeys(c["focus"], w, {QStringLiteral("correlation"), QStringLiteral("streams")},
+        checkKeys(c["focus"], w,
+                  {QStringLiteral("correlation"), QStringLiteral("streams"), QStringLiteral("annotation")},
                   QStringLiteral("a focus"));
         const Json& f = c["focus"];
-        if (f.contains("correlation") == f.contains("streams"))
-            fail(w, QStringLiteral("a focus is {\"correlation\": ID} or {\"streams\": [globs]}"));
-        if (f.contains("correlation")) {
+        if (int(f.contains("correlation")) + int(f.contains("streams")) + int(f.contains("annotation")) != 1)
+            fail(w, QStringLiteral("a focus is {\"correlation\": ID}, {\"streams\": [globs]} or "
+                                   "{\"annotation\": ID}"));
+        if (f.contains("annotation")) {
+            ch.anchor.kind = Anchor::Kind::Annotation;
+            ch.anchor.annotationFocus = true;
+            ch.anchor.annotation = str(f["annotation"], ptr(w, QStringLiteral("annotation")), 1000);
+            if (ch.anchor.annotation.isEmpty())
+                fail(ptr(w, QStringLiteral("annotation")), QStringLiteral("must not be empty"));
+        } else if (f.contains("correlation")) {
             ch.anchor.kind = Anchor::Kind::Correlation;
             ch.anchor.correlation = str(f["correlation"], ptr(w, QStringLiteral("correlation")), 1000);
             if (ch.anchor.correlation.isEmpty())

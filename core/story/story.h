@@ -93,7 +93,7 @@ struct Fact
 
 struct Anchor
 {
-    enum class Kind { Continue, Range, Correlation, Streams, Watch };
+    enum class Kind { Continue, Range, Correlation, Streams, Watch, Annotation };
     Kind kind = Kind::Continue;
     qint64 fromPosition = 0;
     qint64 toPosition = kNoLimit;
@@ -104,6 +104,11 @@ struct Anchor
     QString projection;  ///< watch (absolute path)
     QString predicate;
     int context = 3;
+    /// Kind::Annotation: the id of a note of the store (docs/findings.md, "Notes"). `"range":
+    /// {"annotation": ID}` covers the note's time range; `"focus": {"annotation": ID}` (annotationFocus)
+    /// the correlation chain of the event the note is pinned to.
+    QString annotation;
+    bool annotationFocus = false;
 };
 
 /// A live chapter (`"live": {"match": {...}, "timeout": "20s"}`): when presenting against a remote store

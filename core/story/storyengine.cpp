@@ -1,5 +1,8 @@
 #include "story/storyengine.h"
 
+#include "findings/annotations.h"
+#include "story/correlationindex.h"
+
 #include "diff/jsondiff.h"
 #include "json/jsonvalue.h"
 #include "json/mergepatch.h"
@@ -22,7 +25,11 @@
 #include <QTimeZone>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <ctime>
+#include <future>
+#include <thread>
 
 namespace chronoscope::story {
 
@@ -76,6 +83,15 @@ bool LiveMatch::matches(const Event& e) const
 
 namespace {
 
+/// A glob without wildcards names one stream: it is read directly, without listing every stream.
+bool allLiteral(const QStringList& globs)
+{
+    for (const QString& g : globs)
+        for (const QChar ch : g)
+            if (ch == u'*' || ch == u'?' || ch == u'[' || ch == u'\\') return false;
+    return true;
+}
+
 bool matchesAny(const QStringList& globs, const QString& stream)
 {
     for (const QString& g : globs)
@@ -121,120 +137,113 @@ bool StoryEngine::readRange(const EventQuery& q, const QStringList& narrow, QLis
     return ok;
 }
 
-namespace {
-
-/// Where the positions of correlation ids found by earlier runs on the same store are kept (the user's
-/// cache, never the store): keyed by the store's file, size and modification time, and its last position.
-QString correlationCachePath(EventReader& reader)
-{
-    const StoreInfo info = reader.info();
-    const QFileInfo file(info.location);
-    if (info.location.isEmpty() || !file.isFile()) return {};
-    const QByteArray key = file.canonicalFilePath().toUtf8() + '|' + QByteArray::number(file.size()) + '|' +
-                           QByteArray::number(file.lastModified().toMSecsSinceEpoch()) + '|' +
-                           QByteArray::number(info.lastPosition) + "|story-correlations-1";
-    const QString base = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
-    if (base.isEmpty()) return {};
-    return base + QStringLiteral("/story-correlations/") +
-           QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(32)) +
-           QStringLiteral(".json");
-}
-
-} // namespace
-
 bool StoryEngine::ensureCorrelations(QString* error)
 {
     if (m_correlationsRead) return true;
-    // One scan for every correlation id the story names (the store keeps no index of metadata). What a
-    // scan found is remembered in the user's cache, so later runs on the same store read only those events.
+    // The store keeps no index of metadata: the correlation index (built once per store by a metadata-only
+    // scan and kept in the cache root) gives each id's candidate positions, and only those events are read.
     QSet<QString> wanted;
-    for (const Chapter& c : m_story.chapters)
-        if (c.anchor.kind == Anchor::Kind::Correlation) wanted.insert(c.anchor.correlation);
-    const QString cachePath = correlationCachePath(m_reader);
-    QJsonObject cache;
-    if (!cachePath.isEmpty()) {
-        QFile f(cachePath);
-        if (f.size() < 64 * 1024 * 1024 && f.open(QIODevice::ReadOnly))
-            cache = QJsonDocument::fromJson(f.readAll()).object();
-    }
-    QSet<QString> missing;
-    for (const QString& id : std::as_const(wanted)) {
-        const QJsonValue positions = cache.value(id);
-        if (!positions.isArray()) {
-            missing.insert(id);
-            continue;
-        }
-        QList<Event>& events = m_correlations[id];
-        bool stale = false;
-        for (const QJsonValue& p : positions.toArray()) {
-            QString why;
-            const auto e = m_reader.eventAt(p.toInteger(), &why);
-            if (!e || e->correlationId() != id) {
-                stale = true; // not what was recorded: scan again
-                break;
-            }
-            events << *e;
-        }
-        if (stale) {
-            events.clear();
-            missing.insert(id);
+    for (int i = 0; i < m_story.chapters.size(); ++i) {
+        const Anchor& a = m_story.chapters[i].anchor;
+        if (a.kind == Anchor::Kind::Correlation) wanted.insert(a.correlation);
+        if (a.kind == Anchor::Kind::Annotation && a.annotationFocus) {
+            QString ignored; // reported when that chapter is resolved
+            if (const Event* e = annotationEvent(i, &ignored); e && !e->correlationId().isEmpty())
+                wanted.insert(e->correlationId());
         }
     }
-    if (missing.isEmpty()) {
+    if (wanted.isEmpty()) {
         m_correlationsRead = true;
         return true;
     }
-    QList<QByteArray> needles;
-    for (const QString& id : std::as_const(missing))
-        needles << id.toUtf8();
-    qint64 kept = 0;
-    bool tooMany = false;
-    const bool ok = m_reader.read(
-        EventQuery{},
-        [&](const Event& e) {
-            // Parsing every event's metadata costs a second per million events: first look for the id's text
-            // (metadata with escapes is parsed anyway, an escaped id would not be found literally).
-            if (!e.metadata.contains('\\')) {
-                bool found = false;
-                for (const QByteArray& n : std::as_const(needles))
-                    if (e.metadata.contains(n)) {
-                        found = true;
-                        break;
-                    }
-                if (!found) return true;
-            }
-            const QString id = e.correlationId();
-            if (id.isEmpty() || !missing.contains(id)) return true;
-            if (++kept > kMaxBeats * 4) {
-                tooMany = true;
-                return false;
-            }
-            m_correlations[id].append(e);
-            return true;
-        },
-        error);
-    if (tooMany) {
-        *error =
-            QStringLiteral("the correlations named by the story hold more than %1 events").arg(kMaxBeats * 4);
-        return false;
+    if (!m_correlationIndex) {
+        auto index = std::make_unique<CorrelationIndex>();
+        if (!index->open(m_reader, m_cacheDir, error)) return false;
+        m_correlationIndex = std::move(index);
     }
-    if (!ok) return false;
+    for (int attempt = 0;; ++attempt) {
+        m_correlations.clear();
+        bool stale = false;
+        qint64 kept = 0;
+        for (const QString& id : std::as_const(wanted)) {
+            QList<Event>& events = m_correlations[id];
+            for (const qint64 p : m_correlationIndex->candidates(id.toUtf8())) {
+                QString why;
+                const auto e = m_reader.eventAt(p, &why);
+                if (!e || !m_correlationIndex->stillMatches(p, e->metadata)) {
+                    stale = true; // the store changed since the index was built
+                    break;
+                }
+                if (e->correlationId() != id) continue; // a hash collision, or the id nested deeper
+                if (++kept > kMaxBeats * 4) {
+                    *error = QStringLiteral("the correlations named by the story hold more than %1 events")
+                                 .arg(kMaxBeats * 4);
+                    return false;
+                }
+                events << *e;
+            }
+            if (stale) break;
+        }
+        if (!stale) break;
+        if (attempt > 0) {
+            *error = QStringLiteral("the store changes while it is read (the correlation index does not match "
+                                    "it after a rebuild)");
+            return false;
+        }
+        if (!m_correlationIndex->rebuild(m_reader, error)) return false;
+    }
     m_correlationsRead = true;
-    if (!cachePath.isEmpty()) {
-        for (const QString& id : std::as_const(missing)) {
-            QJsonArray positions;
-            for (const Event& e : m_correlations.value(id))
-                positions.append(e.position);
-            cache.insert(id, positions);
-        }
-        QDir().mkpath(QFileInfo(cachePath).absolutePath());
-        QSaveFile out(cachePath);
-        if (out.open(QIODevice::WriteOnly)) {
-            out.write(QJsonDocument(cache).toJson(QJsonDocument::Compact));
-            out.commit(); // a cache: failing to write it only costs the next run a scan
-        }
-    }
     return true;
+}
+
+const Annotation* StoryEngine::note(const QString& id, QString* error)
+{
+    const QString identity =
+        AnnotationSet::storeIdentity(m_storeUri.isEmpty() ? m_reader.info().location : m_storeUri);
+    if (!m_notes) {
+        m_notes = std::make_unique<AnnotationSet>(AnnotationSet::load(identity, &m_notesError));
+    }
+    if (!m_notesError.isEmpty()) {
+        *error = QStringLiteral("note '%1': the notes of %2 cannot be read: %3").arg(id, identity, m_notesError);
+        return nullptr;
+    }
+    const Annotation* n = m_notes->find(id);
+    if (!n) {
+        const qsizetype count = m_notes->notes().size();
+        *error = count == 0 ? QStringLiteral("no note '%1': the store %2 has no notes (looked in %3)")
+                                  .arg(id, identity, AnnotationSet::sidecarPath(identity))
+                            : QStringLiteral("no note '%1' among the %2 notes of %3 (%4)")
+                                  .arg(id)
+                                  .arg(count)
+                                  .arg(identity, AnnotationSet::sidecarPath(identity));
+    }
+    return n;
+}
+
+const Event* StoryEngine::annotationEvent(int chapter, QString* error)
+{
+    if (auto it = m_annotationEvents.find(chapter); it != m_annotationEvents.end()) return &it->second;
+    const QString id = m_story.chapters[chapter].anchor.annotation;
+    const Annotation* n = note(id, error);
+    if (!n) return nullptr;
+    if (n->position <= 0) {
+        *error = QStringLiteral("note '%1' marks a time range, not an event: use it as \"range\": "
+                                "{\"annotation\": \"%1\"}")
+                     .arg(id);
+        return nullptr;
+    }
+    QString why;
+    const auto e = m_reader.eventAt(n->position, &why);
+    // The note keeps its event's id so that a store read again with other positions is noticed.
+    if (!e || (!n->eventId.isEmpty() && e->id != n->eventId)) {
+        *error = QStringLiteral("note '%1' is pinned to event %2 at position %3, which this store does not hold "
+                                "there%4")
+                     .arg(id, n->eventId.isEmpty() ? QStringLiteral("(no id)") : n->eventId)
+                     .arg(n->position)
+                     .arg(why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(why));
+        return nullptr;
+    }
+    return &m_annotationEvents.emplace(chapter, *e).first->second;
 }
 
 const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
@@ -248,7 +257,7 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
     // chapters pay only for their own events.
     if (!m_streamsRead)
         for (const Chapter& other : m_story.chapters)
-            if (other.anchor.kind == Anchor::Kind::Streams) {
+            if (other.anchor.kind == Anchor::Kind::Streams && !allLiteral(other.anchor.streams)) {
                 m_streams = m_reader.streams();
                 m_streamsRead = true;
                 break;
@@ -288,16 +297,59 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
                 if (c.streams.isEmpty() || matchesAny(c.streams, e.stream)) r.beats << e;
         break;
     }
+    case Anchor::Kind::Annotation: {
+        if (!a.annotationFocus) {
+            const Annotation* n = note(a.annotation, &why);
+            if (!n) {
+                ok = false;
+                break;
+            }
+            EventQuery q;
+            if (n->from != kNoTime || n->to != kNoTime) {
+                q.since = n->from;
+                q.until = n->to;
+            } else if (n->position > 0) { // a note on an event without time: that event
+                q.fromPosition = q.toPosition = n->position;
+            } else {
+                why = QStringLiteral("note '%1' has neither a time range nor an event").arg(a.annotation);
+                ok = false;
+                break;
+            }
+            ok = readRange(q, c.streams, &r.beats, &why);
+            break;
+        }
+        const Event* e = annotationEvent(index, &why);
+        if (!e) {
+            ok = false;
+            break;
+        }
+        const QString correlation = e->correlationId();
+        if (correlation.isEmpty()) { // no chain: the note's event alone
+            if (c.streams.isEmpty() || matchesAny(c.streams, e->stream)) r.beats << *e;
+            break;
+        }
+        ok = ensureCorrelations(&why);
+        if (ok)
+            for (const Event& x : m_correlations.value(correlation))
+                if (c.streams.isEmpty() || matchesAny(c.streams, x.stream)) r.beats << x;
+        break;
+    }
     case Anchor::Kind::Streams: {
-        if (!m_streamsRead) {
+        const bool literal = allLiteral(a.streams);
+        if (!m_streamsRead && !literal) {
             m_streams = m_reader.streams();
             m_streamsRead = true;
         }
         QStringList names;
-        for (const StreamInfo& s : m_streams)
-            if (matchesAny(a.streams, s.stream) && (c.streams.isEmpty() || matchesAny(c.streams, s.stream)))
-                names << s.stream;
-        if (names.size() <= 64) {
+        if (literal) { // names, not patterns: a stream the store does not have reads as no events
+            for (const QString& n : a.streams)
+                if (!names.contains(n) && (c.streams.isEmpty() || matchesAny(c.streams, n))) names << n;
+        } else {
+            for (const StreamInfo& s : m_streams)
+                if (matchesAny(a.streams, s.stream) && (c.streams.isEmpty() || matchesAny(c.streams, s.stream)))
+                    names << s.stream;
+        }
+        if (literal || names.size() <= 64) {
             for (const QString& n : names) {
                 EventQuery q;
                 q.stream = n;
@@ -379,6 +431,8 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
                           : a.kind == Anchor::Kind::Streams ? QStringLiteral("focus streams")
                           : a.kind == Anchor::Kind::Watch
                               ? QStringLiteral("watch (the predicate never became true)")
+                          : a.kind == Anchor::Kind::Annotation
+                              ? QStringLiteral("note '%1'").arg(a.annotation)
                               : QStringLiteral("continuation (the previous chapter ends the store)"));
         if (!c.streams.isEmpty()) *error += QStringLiteral(" narrowed to %1").arg(c.streams.join(u", "));
         return nullptr;
@@ -447,9 +501,132 @@ StoryEngine::Projection* StoryEngine::projection(const QString& file, QString* e
     return it->second.get();
 }
 
+namespace {
+
+QString prefetchKey(const QString& file, const QString& pointer, qint64 position)
+{
+    return file + QLatin1Char('\n') + pointer + QLatin1Char('\n') + QString::number(position);
+}
+
+} // namespace
+
+void StoryEngine::prefetchFacts()
+{
+    m_factsPrefetched = true;
+    // The projection files the facts read (a KPI names its projection and pointer).
+    auto target = [&](const Fact& f, QString* file, QString* pointer) {
+        if (f.kind == Fact::Kind::Kpi) {
+            const Kpi* k = m_story.kpi(f.kpi);
+            if (!k) return false;
+            *file = k->projection;
+            *pointer = k->pointer;
+            return true;
+        }
+        if (f.kind == Fact::Kind::Projection) {
+            *file = f.projection;
+            *pointer = f.pointer;
+            return true;
+        }
+        return false;
+    };
+    using Requests = std::vector<std::pair<qint64, QString>>; // position, pointer
+    struct Job
+    {
+        QString file;
+        std::unique_ptr<EventReader> reader;
+        std::promise<Requests> requests;
+        Requests wanted;
+        std::atomic<qint64> stopAfter{kNoLimit}; ///< the last position a fact needs, once known
+        QHash<QString, QJsonValue> results;
+        double cpuMs = 0;
+        std::thread thread;
+    };
+    std::map<QString, std::unique_ptr<Job>> jobs;
+    for (const Chapter& c : m_story.chapters)
+        for (const Fact& f : c.expect) {
+            QString file, pointer;
+            if (!target(f, &file, &pointer) || jobs.count(file) || m_projections.count(file)) continue;
+            QString why;
+            auto clone = m_reader.clone(&why);
+            if (!clone) continue; // computed on this thread when asked
+            auto job = std::make_unique<Job>();
+            job->file = file;
+            job->reader = std::move(clone);
+            jobs.emplace(file, std::move(job));
+        }
+    if (jobs.empty()) return;
+    // Each thread owns its engine, replay and reader: created, used and destroyed there. The first pass
+    // to the end of the store (checkpoints on the way) runs while this thread resolves the chapters.
+    for (auto& [file, job] : jobs) {
+        Job* j = job.get();
+        j->thread = std::thread([j, wanted = j->requests.get_future()]() mutable {
+            ProjectionError perr;
+            ProjectionLimits limits; // as projection() loads it
+            auto js = JsProjection::fromFile(j->file, limits, &perr);
+            std::unique_ptr<ProjectionReplay> replay;
+            if (js) {
+                replay = std::make_unique<ProjectionReplay>(js.get(), j->reader.get());
+                // Towards the end, until the chapters say how far the facts need (a failure or the stop
+                // leaves the replay consistent: stateAt restores a checkpoint).
+                CancelToken enough;
+                const ProgressFn stopWhenFarEnough = [&](qint64 position, qint64, const QString&) {
+                    if (position >= j->stopAfter.load(std::memory_order_relaxed)) enough.cancel();
+                };
+                replay->seek(kNoLimit, &perr, enough, stopWhenFarEnough);
+            }
+            const Requests requests = wanted.get();
+            if (replay) {
+                for (const auto& [position, pointer] : requests) {
+                    ProjectionSnapshot snap;
+                    ProjectionError e;
+                    if (!replay->stateAt(position, &snap, &e)) continue; // left to the calling thread
+                    const auto v = valueAtPointer(snap.view(), pointer);
+                    j->results.insert(prefetchKey(j->file, pointer, position),
+                                      v ? *v : QJsonValue(QJsonValue::Undefined));
+                }
+            }
+            replay.reset();
+            js.reset();
+            j->reader.reset();
+            timespec ts{};
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+            j->cpuMs = double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+        });
+    }
+    for (int i = 0; i < m_story.chapters.size(); ++i) {
+        QString why;
+        const ResolvedChapter* r = chapter(i, &why); // a failure is reported by check(i)
+        if (!r) continue;
+        for (const Fact& f : m_story.chapters[i].expect) {
+            QString file, pointer;
+            if (!target(f, &file, &pointer)) continue;
+            auto it = jobs.find(file);
+            if (it != jobs.end()) it->second->wanted.emplace_back(r->lastPosition, pointer);
+        }
+    }
+    for (auto& [file, job] : jobs) {
+        std::sort(job->wanted.begin(), job->wanted.end());
+        job->stopAfter = job->wanted.empty() ? 0 : job->wanted.back().first;
+        job->wanted.erase(std::unique(job->wanted.begin(), job->wanted.end()), job->wanted.end());
+        job->requests.set_value(std::move(job->wanted));
+    }
+    for (auto& [file, job] : jobs) {
+        job->thread.join();
+        m_prefetched.insert(job->results);
+        m_factThreadCpuMs.append({file, job->cpuMs});
+    }
+}
+
 bool StoryEngine::projectionAt(const QString& file, const QString& pointer, qint64 position,
                                QJsonValue* value, QString* error)
 {
+    if (!m_prefetched.isEmpty()) {
+        const auto it = m_prefetched.constFind(prefetchKey(file, pointer, position));
+        if (it != m_prefetched.cend()) {
+            *value = *it;
+            return true;
+        }
+    }
     Projection* p = projection(file, error);
     if (!p) return false;
     ProjectionSnapshot snap;
@@ -494,6 +671,7 @@ bool StoryEngine::streamStateAt(const QString& stream, const QString& pointer, q
 
 bool StoryEngine::check(int index, QList<FactResult>* out, QString* error)
 {
+    if (m_concurrentChecks && !m_factsPrefetched) prefetchFacts();
     const ResolvedChapter* r = chapter(index, error);
     if (!r) return false;
     const Chapter& c = m_story.chapters[index];

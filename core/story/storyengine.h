@@ -15,10 +15,14 @@
 #include <memory>
 
 namespace chronoscope {
+class AnnotationSet;
 class ReplayEngine;
+struct Annotation;
 }
 
 namespace chronoscope::story {
+
+class CorrelationIndex;
 
 inline constexpr qint64 kMaxBeats = 200000;
 
@@ -93,6 +97,14 @@ public:
     StoryEngine(const Story& story, EventReader& reader);
     ~StoryEngine();
 
+    /// The store's URI as the user gave it, without secrets: the identity its notes are kept under
+    /// (annotation anchors; AnnotationSet::storeIdentity). Default: the reader's location.
+    void setStoreUri(const QString& uri) { m_storeUri = uri; }
+    /// Where the correlation index is kept ("" = the cache root, util/cacheroot.h).
+    void setCacheDir(const QString& dir) { m_cacheDir = dir; }
+    /// The correlation index used so far (null until a correlation anchor was resolved).
+    const CorrelationIndex* correlationIndex() const { return m_correlationIndex.get(); }
+
     const Story& story() const { return m_story; }
     EventReader& reader() { return m_reader; }
     QLocale locale() const { return m_locale; }
@@ -115,8 +127,16 @@ public:
     bool streamStateAt(const QString& stream, const QString& pointer, qint64 position, QJsonValue* value,
                        QString* error);
 
-    /// The chapter's facts at its last beat.
+    /// The chapter's facts at its last beat. The first call works out the KPI and projection facts of
+    /// every chapter ahead (see setConcurrentChecks).
     bool check(int chapter, QList<FactResult>* out, QString* error);
+    /// On (the default): check() starts one thread per projection file a fact names, each with its own
+    /// JS engine and reader clone, which replays while this thread resolves the chapters, then reads the
+    /// values at the chapters' last beats. Off: each value is computed on this thread when asked. The
+    /// results are the same; a value the threads could not compute is computed here (same errors).
+    void setConcurrentChecks(bool on) { m_concurrentChecks = on; }
+    /// CPU time of each of those threads (projection file, ms), for benchmarks.
+    QList<QPair<QString, double>> factThreadCpuMs() const { return m_factThreadCpuMs; }
     /// Captions and notes at the chapter's last beat (or at `upto`), templates rendered.
     QString caption(int chapter, QStringList* misses = nullptr, qint64 upto = kNoLimit);
     QString notes(int chapter, QStringList* misses = nullptr);
@@ -136,7 +156,10 @@ public:
 private:
     struct Projection;
     Projection* projection(const QString& file, QString* error);
+    void prefetchFacts();
     bool ensureCorrelations(QString* error);
+    const Annotation* note(const QString& id, QString* error);
+    const Event* annotationEvent(int chapter, QString* error);
     bool readRange(const EventQuery& q, const QStringList& narrow, QList<Event>* out, QString* error);
     TemplateContext context(const ResolvedChapter& ch, const Event* current, qint64 upto);
     QString kpiText(const Kpi& k, const QJsonValue& v) const;
@@ -154,6 +177,16 @@ private:
     QHash<QString, QList<Event>> m_correlations;
     QList<StreamInfo> m_streams;
     bool m_streamsRead = false;
+    QString m_storeUri;
+    QString m_cacheDir;
+    bool m_concurrentChecks = true;
+    bool m_factsPrefetched = false;
+    QList<QPair<QString, double>> m_factThreadCpuMs;
+    QHash<QString, QJsonValue> m_prefetched; ///< file, pointer, position (prefetchKey) -> value
+    std::unique_ptr<CorrelationIndex> m_correlationIndex;
+    std::unique_ptr<AnnotationSet> m_notes;
+    QString m_notesError;
+    std::map<int, Event> m_annotationEvents;
 };
 
 /// Compares two JSON values; numbers compare by value (1.0 equals 1).

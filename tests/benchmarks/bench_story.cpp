@@ -14,7 +14,10 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QGuiApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QTemporaryDir>
 
 #include <cstdio>
@@ -196,9 +199,14 @@ int main(int argc, char** argv)
         std::printf("%-44s cpu %8.1f ms (%s)   (budget 100 ms)\n",
                     "resolve+layout, worst chapter after the first", worst, qPrintable(worstId));
     }
-    {
+    // Check twice: facts worked out ahead on threads of their own (the default), then all on this thread;
+    // both must give the same verdicts and values. Process CPU (every thread) next to this thread's.
+    QStringList verdicts[2];
+    for (const bool concurrent : {true, false}) {
         StoryEngine engine(story, *reader);
+        engine.setConcurrentChecks(concurrent);
         Clock c;
+        const double process0 = double(std::clock()) * 1000.0 / CLOCKS_PER_SEC;
         int held = 0, total = 0;
         for (int i = 0; i < story.chapters.size(); ++i) {
             QList<FactResult> results;
@@ -214,10 +222,30 @@ int main(int argc, char** argv)
             for (const FactResult& r : results) {
                 ++total;
                 held += r.holds;
+                verdicts[concurrent ? 0 : 1]
+                    << QStringLiteral("%1 %2 %3")
+                           .arg(r.fact->where)
+                           .arg(r.holds)
+                           .arg(QString::fromUtf8(
+                               QJsonDocument(QJsonArray{r.actual}).toJson(QJsonDocument::Compact)));
             }
         }
-        c.print(qPrintable(QStringLiteral("check: %1 facts (%2 hold)").arg(total).arg(held)), "2 s");
+        c.print(qPrintable(
+                    QStringLiteral("check%1: %2 facts (%3 hold)")
+                        .arg(concurrent ? QStringLiteral(" (concurrent)") : QStringLiteral(" (one thread)"))
+                        .arg(total)
+                        .arg(held)),
+                "2 s");
+        std::printf("  process CPU (all threads) %.1f ms\n",
+                    double(std::clock()) * 1000.0 / CLOCKS_PER_SEC - process0);
+        for (const auto& [file, ms] : engine.factThreadCpuMs())
+            std::printf("  fact thread %-30s cpu %7.1f ms\n", qPrintable(QFileInfo(file).fileName()), ms);
     }
+    if (verdicts[0] != verdicts[1]) {
+        std::fprintf(stderr, "bench_story: concurrent and one-thread checks differ\n");
+        return 3;
+    }
+    std::printf("  concurrent and one-thread checks agree\n");
     QTemporaryDir dir;
     {
         StoryEngine engine(story, *reader);
