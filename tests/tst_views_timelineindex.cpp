@@ -345,7 +345,8 @@ private Q_SLOTS:
             QList<Event> page;
             for (int i = 0; i < 400; ++i) {
                 // 300 new streams per batch, a time going back now and then (an insertion, not an append).
-                const QString stream = i % 4 == 0 ? QStringLiteral("order-%1").arg(i) : QStringLiteral("new-%1-%2").arg(batch).arg(i);
+                const QString stream = i % 4 == 0 ? QStringLiteral("order-%1").arg(i)
+                                                  : QStringLiteral("new-%1-%2").arg(batch).arg(i);
                 Event e = makeEvent(stream, 0, "Placed", kT0 + 2000 + batch * 400 + (i % 50 == 0 ? -1500 : i), {});
                 e.position = ++position;
                 page << e;

@@ -333,7 +333,8 @@ public:
             g_longestSliceCpu = std::max(g_longestSliceCpu, cpu);
             g_sliceCpu.push_back(cpu);
             if (cpu > 10) // always told: what a long piece of the window's own work was
-                std::printf("  long event: cpu %.1f ms: %s event %d\n", cpu, receiver->metaObject()->className(), int(event->type()));
+                std::printf("  long event: cpu %.1f ms: %s event %d\n", cpu, receiver->metaObject()->className(),
+                            int(event->type()));
             --m_depth;
             return r;
         }
