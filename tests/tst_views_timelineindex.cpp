@@ -301,6 +301,70 @@ private Q_SLOTS:
         QCOMPARE(index->size(), full->size());
     }
 
+    void appendNeverRegrows_data()
+    {
+        QTest::addColumn<QString>("source");
+        QTest::addColumn<bool>("roomExpected");
+        QTest::newRow("as built") << "built" << true;
+        QTest::newRow("loaded from the cache") << "loaded" << true;
+        QTest::newRow("a copy given room again") << "copy+reserve" << true;
+        QTest::newRow("a plain copy (no room: regrows)") << "copy" << false;
+    }
+    void appendNeverRegrows()
+    {
+        // A live tail appends on the GUI thread: no per-row or per-lane array may reallocate there (a
+        // reallocation copies one element per event or stream indexed, a stall at 1M events / 200,000
+        // streams). Checked by the arrays' addresses across appends that bring thousands of new streams; a
+        // plain copy (capacity == size) is the control that the check sees a reallocation.
+        QFETCH(QString, source);
+        QFETCH(bool, roomExpected);
+        QList<Event> base;
+        for (int i = 0; i < 2000; ++i)
+            base << makeEvent(QStringLiteral("order-%1").arg(i % 400), i / 400, "Placed", kT0 + i, {});
+        std::shared_ptr<TimelineIndex> index = std::const_pointer_cast<TimelineIndex>(indexOf(withPositions(base)));
+        QVERIFY(index);
+        if (source == QLatin1String("loaded")) {
+            QTemporaryDir dir;
+            QString error;
+            QVERIFY2(saveTimelineIndex(*index, dir.filePath("i.idx"), "k", &error), qPrintable(error));
+            index = std::const_pointer_cast<TimelineIndex>(loadTimelineIndex(dir.filePath("i.idx"), "k", &error));
+            QVERIFY2(index, qPrintable(error));
+        } else if (source.startsWith(QLatin1String("copy"))) {
+            index = std::make_shared<TimelineIndex>(*index);
+            if (source == QLatin1String("copy+reserve"))
+                index->reserveAhead();
+        }
+        auto addresses = [&index] {
+            return QList<const void*>{index->byTime.data(), index->sortedTimes.data(), index->streams.constData(),
+                                      index->streamInfos.data(), index->laneRows.data(), index->lanePoints.data()};
+        };
+        const QList<const void*> before = addresses();
+        qint64 position = index->entries.back().position;
+        bool moved = false;
+        for (int batch = 0; batch < 10; ++batch) {
+            QList<Event> page;
+            for (int i = 0; i < 400; ++i) {
+                // 300 new streams per batch, a time going back now and then (an insertion, not an append).
+                const QString stream = i % 4 == 0 ? QStringLiteral("order-%1").arg(i)
+                                                  : QStringLiteral("new-%1-%2").arg(batch).arg(i);
+                Event e = makeEvent(stream, 0, "Placed", kT0 + 2000 + batch * 400 + (i % 50 == 0 ? -1500 : i), {});
+                e.position = ++position;
+                page << e;
+            }
+            const TimelineAppend change = index->append(page);
+            QCOMPARE(change.newLanes.size(), 300);
+            moved = moved || addresses() != before;
+        }
+        QCOMPARE(index->streams.size(), 400 + 3000);
+        QCOMPARE(index->size(), 2000 + 4000);
+        QCOMPARE(!moved, roomExpected);
+        if (roomExpected) {
+            // The room is as many again, at least kRowsAhead / kLanesAhead more.
+            QVERIFY(index->byTime.capacity() >= 2000 + TimelineIndex::kRowsAhead);
+            QVERIFY(index->streamInfos.capacity() >= 400 + TimelineIndex::kLanesAhead);
+        }
+    }
+
     void cacheRoundTrip()
     {
         QTemporaryDir dir;

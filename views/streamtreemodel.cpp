@@ -204,8 +204,14 @@ void StreamTreeModel::rebuild()
 {
     m_categories.clear();
     m_rowOfCategoryId.clear();
-    m_categoryOfLane.assign(m_index ? size_t(m_index->streams.size()) : 0, -1);
-    m_counted.assign(m_index ? size_t(m_index->streams.size()) : 0, 0);
+    const size_t lanes = m_index ? size_t(m_index->streams.size()) : 0;
+    // Room for a live tail's new streams (as TimelineIndex::reserveAhead()): growing these per-lane arrays
+    // in a refresh would copy one entry per stream on the GUI thread.
+    const size_t room = lanes + std::max(lanes, TimelineIndex::kLanesAhead);
+    m_categoryOfLane.reserve(room);
+    m_counted.reserve(room);
+    m_categoryOfLane.assign(lanes, -1);
+    m_counted.assign(lanes, 0);
     if (m_index) {
         QMap<QString, Category> byName;
         for (quint32 ordered : m_index->laneOrder) {  // name order, so each category's rows are too

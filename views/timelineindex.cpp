@@ -89,6 +89,23 @@ void TimelineIndex::finish(std::vector<quint32>* order)
     }
     m_rankCache.clear();
     m_staleRankLookups = 0;
+    reserveAhead();
+}
+
+void TimelineIndex::reserveAhead()
+{
+    // Reserve only when less than half the room is left, so calling it again is cheap.
+    auto ahead = [](auto& v, size_t minimum) {
+        const size_t room = std::max(size_t(v.size()), minimum);
+        if (size_t(v.capacity()) - size_t(v.size()) < room / 2)
+            v.reserve(decltype(v.size())(size_t(v.size()) + room));
+    };
+    ahead(byTime, kRowsAhead);
+    ahead(sortedTimes, kRowsAhead);
+    ahead(streams, kLanesAhead);
+    ahead(streamInfos, kLanesAhead);
+    ahead(laneRows, kLanesAhead);
+    ahead(lanePoints, kLanesAhead);
 }
 
 int TimelineIndex::searchRank(int lane) const

@@ -181,8 +181,11 @@ void LiveController::committed()
         stop();
         return;
     }
-    // The window's index is this controller's to grow: one copy of the first page, then appends in place.
-    auto live = std::make_shared<TimelineIndex>(*index);
+    // The window's index is this controller's to grow in place. Taken as built (no one else holds it; the
+    // builder made it non-const) rather than copied: a copy would cost O(events) here and drop the room
+    // the builder reserved ahead (TimelineIndex::reserveAhead()), so the first appends would regrow every
+    // per-row and per-lane array on the GUI thread.
+    auto live = std::const_pointer_cast<TimelineIndex>(index);
     OpenResult r;
     r.uri = m_display;
     r.displayUri = m_display;

@@ -142,9 +142,9 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
     controller.setIndex(index);
     QCoreApplication::processEvents();
     {
-        // The first append after the open regrows the containers the builder left at their exact size
-        // (byTime, sortedTimes, and with a new stream the per-stream lists): timed apart, as it happens once
-        // per open (and again only when one of them doubles).
+        // The first append after the open: timed apart. It used to regrow the containers the builder left at
+        // their exact size (byTime, sortedTimes, with a new stream the per-stream lists); the builder now
+        // reserves room ahead (TimelineIndex::reserveAhead()), so it costs what any refresh costs.
         QList<Event> first{makeEvent(n, streams)};
         if (newStreamsPerSecond > 0) {
             Event fresh = makeEvent(n, streams);
@@ -209,6 +209,7 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
             QMetaObject::invokeMethod(qApp, [&, batch] {
                 QElapsedTimer t;
                 t.start();
+                const double cpu0 = threadCpuMs();
                 qint64 marks[7];
                 const TimelineAppend change = index->append(batch);
                 marks[0] = t.nsecsElapsed();
@@ -224,7 +225,11 @@ Figures runLive(qint64 n, int streams, int rate, double seconds, int newStreamsP
                 controller.flush();
                 marks[5] = t.nsecsElapsed();
                 perRefresh.push_back(double(t.nsecsElapsed()) / 1e6);
-                if (qEnvironmentVariableIsSet("BENCH_BREAKDOWN"))
+                const double cpu = threadCpuMs() - cpu0;
+                if (cpu > 10) // always told, with what took it
+                    std::printf("  long refresh: cpu %.1f ms, %lld new events, %d new streams, %zu lanes: ", cpu,
+                                qint64(batch.size()), int(change.newLanes.size()), index->streamInfos.size());
+                if (cpu > 10 || qEnvironmentVariableIsSet("BENCH_BREAKDOWN"))
                     std::printf("append %.2f controller %.2f timeline %.2f browser %.2f table %.2f cursor %.2f ms\n",
                                 marks[0] / 1e6, (marks[1] - marks[0]) / 1e6, (marks[2] - marks[1]) / 1e6,
                                 (marks[3] - marks[2]) / 1e6, (marks[4] - marks[3]) / 1e6, (marks[5] - marks[4]) / 1e6);
@@ -327,6 +332,9 @@ public:
             const double cpu = threadCpuMs() - cpu0;
             g_longestSliceCpu = std::max(g_longestSliceCpu, cpu);
             g_sliceCpu.push_back(cpu);
+            if (cpu > 10) // always told: what a long piece of the window's own work was
+                std::printf("  long event: cpu %.1f ms: %s event %d\n", cpu, receiver->metaObject()->className(),
+                            int(event->type()));
             --m_depth;
             return r;
         }
