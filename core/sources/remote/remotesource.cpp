@@ -19,6 +19,8 @@
 #include <atomic>
 #include <thread>
 
+#include <pthread.h>
+
 namespace chronoscope {
 
 Q_LOGGING_CATEGORY(lcRemote, "chronoscope.remote", QtWarningMsg)
@@ -83,6 +85,12 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
             writer.reset();
         else
             writer = StoreWriter::openForAppend(path, &err, /*durable=*/false);  // a cache: rebuilt, never repaired
+        // The initial read appends without the secondary indexes and builds them once at its end (before the
+        // live tail, which needs them; finish() builds them if the read fails): maintaining two B-trees per row
+        // cost more than the insert itself (docs/remote.md "Budgets"). Queries by stream or time during the read
+        // scan the rows committed so far.
+        if (writer && !writer->suspendIndexes(&err))
+            writer.reset();
     }
     if (!writer) {
         result->error = QStringLiteral("%1: cannot write the cache: %2").arg(ep.display, err);
@@ -112,6 +120,7 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
     // the writer touches above (writer, counters, writeError) belongs to the writing thread until drain().
     remote::PagePipe<QList<Event>> pipe(4);
     std::thread writing([&] {
+        pthread_setname_np(pthread_self(), "cache-writer");  // its CPU shows apart in top, perf and the benchmarks
         while (std::optional<QList<Event>> page = pipe.pop()) {
             bool ok = true;
             for (const Event& e : *page) {
@@ -152,6 +161,11 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
     pipe.drain();
     if (writeError.isEmpty() && (uncommitted > 0 || !committedOnce))
         commitNow();
+    if (ok && writeError.isEmpty() && options.follow && !options.cancel.isCancelled()) {
+        // The writing thread is idle (drained): the indexes are built on this one, before the first live page.
+        if (!writer->buildIndexes(&writeError))
+            ok = false;
+    }
     if (ok && writeError.isEmpty() && options.follow && !options.cancel.isCancelled()) {
         tailing = true;
         // Tells the app the read is done and the live tail begins (its status bar shows "following").
