@@ -119,6 +119,8 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
     // the next page is fetched and mapped while the last one is inserted (docs/remote.md "Budgets"). Everything
     // the writer touches above (writer, counters, writeError) belongs to the writing thread until drain().
     remote::PagePipe<QList<Event>> pipe(4);
+    // Set before an empty page is pushed: the writer builds the indexes it suspended (its CPU, not the reader's).
+    std::atomic<bool> buildIndexesNow{false};
     std::thread writing([&] {
         pthread_setname_np(pthread_self(), "cache-writer");  // its CPU shows apart in top, perf and the benchmarks
         while (std::optional<QList<Event>> page = pipe.pop()) {
@@ -135,6 +137,8 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
                     break;
                 }
             }
+            if (ok && buildIndexesNow.exchange(false) && !writer->buildIndexes(&writeError))
+                ok = false;
             if (ok) {
                 uncommitted += page->size();
                 // Tailing: every page as it comes (the pipe is empty between live pages anyway).
@@ -162,9 +166,11 @@ bool fetchRemote(const QString& uri, const QString& path, const RemoteFetchOptio
     if (writeError.isEmpty() && (uncommitted > 0 || !committedOnce))
         commitNow();
     if (ok && writeError.isEmpty() && options.follow && !options.cancel.isCancelled()) {
-        // The writing thread is idle (drained): the indexes are built on this one, before the first live page.
-        if (!writer->buildIndexes(&writeError))
+        // Before the first live page, on the writing thread (the next push is an empty page that only wakes it).
+        buildIndexesNow = true;
+        if (!pipe.push({}))
             ok = false;
+        pipe.drain();
     }
     if (ok && writeError.isEmpty() && options.follow && !options.cancel.isCancelled()) {
         tailing = true;
