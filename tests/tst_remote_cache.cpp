@@ -6,6 +6,7 @@
 #include "sources/remote/remotesource.h"
 #include "sources/sourceregistry.h"
 #include "store/sqlitestore.h"
+#include "store/storewriter.h"
 
 #include "fixtures/remotefixture.h"
 #include "fixtures/watchdog.h"
@@ -21,6 +22,7 @@
 
 #include <hiredis.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 using namespace chronoscope;
 
@@ -34,6 +36,43 @@ bool fileContains(const QString& path, const QByteArray& needle)
     if (!f.open(QIODevice::ReadOnly))
         return false;
     return f.readAll().contains(needle);
+}
+
+/// Every row of a store's tables and its index definitions, as text (positions, ids, payload bytes, NULLs): two
+/// stores with the same dump hold the same content.
+QStringList dumpStore(const QString& path)
+{
+    QStringList out;
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(db);
+        return {QStringLiteral("cannot open ") + path};
+    }
+    for (const char* sql : {"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
+                            "SELECT * FROM events ORDER BY position", "SELECT * FROM streams ORDER BY id",
+                            "SELECT * FROM types ORDER BY id", "SELECT * FROM checkpoints ORDER BY projection, stream, version",
+                            "SELECT * FROM issues ORDER BY rowid",
+                            "SELECT key, value FROM meta WHERE key NOT IN ('captured_at', 'created_at', 'updated_at') ORDER BY key"}) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) {
+            out << QStringLiteral("error: %1").arg(QString::fromUtf8(sqlite3_errmsg(db)));
+            continue;
+        }
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            QString row;
+            for (int c = 0; c < sqlite3_column_count(st); ++c) {
+                const int t = sqlite3_column_type(st, c);
+                row += t == SQLITE_NULL ? QStringLiteral("NULL")
+                                        : QStringLiteral("%1:%2").arg(t).arg(QString::fromUtf8(
+                                              static_cast<const char*>(sqlite3_column_blob(st, c)), sqlite3_column_bytes(st, c)));
+                row += u'|';
+            }
+            out << row;
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return out;
 }
 
 } // namespace
@@ -282,10 +321,126 @@ private Q_SLOTS:
         QVERIFY(!reader->info().warnings.isEmpty());
     }
 
+    // The app's cache appends its initial read without the secondary indexes and builds them at the end: the file it
+    // leaves must be the one the row-by-row path (indexes maintained on every insert, a commit per page) leaves.
+    void fastCacheEqualsRowByRow_data()
+    {
+        QTest::addColumn<qint64>("last");
+        QTest::newRow("whole read") << qint64(-1);
+        QTest::newRow("last 1000") << qint64(1000);
+    }
+
+    void fastCacheEqualsRowByRow()
+    {
+        QFETCH(qint64, last);
+        const QString uri = pgUri();
+        const QString fast = m_tmp.filePath(QStringLiteral("fast.chronoscope"));
+        RemoteFetchOptions o;
+        o.live = true;
+        o.pageSize = 700;
+        o.scope.last = last;
+        RemoteFetchResult r;
+        fetchRemote(uri, fast, o, &r);
+        QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+        QCOMPARE(r.events, last < 0 ? qint64(kMessages) : last);
+
+        // Row by row: the same pages through a store that keeps its indexes from the start.
+        const QString slow = m_tmp.filePath(QStringLiteral("slow.chronoscope"));
+        RemoteEndpoint ep;
+        QString error;
+        QVERIFY(RemoteEndpoint::parse(uri, &ep, &error));
+        auto client = createRemoteClient(ep, &error);
+        QVERIFY2(client && client->connect(&error), qPrintable(error));
+        client->setPageSize(200, 700);
+        StoreWriter::Options wo;
+        wo.meta.insert(QStringLiteral("source_uri"), ep.display);
+        wo.meta.insert(QStringLiteral("source_layout"), client->layout());
+        wo.meta.insert(QStringLiteral("scope"), QString::fromUtf8(QJsonDocument(o.scope.toJson()).toJson(QJsonDocument::Compact)));
+        wo.meta.insert(QStringLiteral("remote_complete"), QStringLiteral("false"));
+        auto created = StoreWriter::create(slow, wo, &error, true);
+        QVERIFY2(created && created->finish(&error), qPrintable(error));
+        auto writer = StoreWriter::openForAppend(slow, &error, false);
+        QVERIFY2(writer && !writer->indexesSuspended(), qPrintable(error));
+        QVERIFY(client->read(
+            o.scope,
+            [&](const QList<Event>& page) {
+                for (const Event& e : page)
+                    if (!writer->append(e, &error))
+                        return false;
+                return writer->commit(&error);
+            },
+            &error));
+        writer->setMeta(QStringLiteral("remote_complete"), QStringLiteral("true"));
+        QVERIFY2(writer->finish(&error), qPrintable(error));
+
+        const QStringList a = dumpStore(fast), b = dumpStore(slow);
+        QVERIFY(a.size() > kMessages / 3);
+        QVERIFY(a.filter(QStringLiteral("events_stream_version")).size() == 1);
+        QVERIFY(a.filter(QStringLiteral("events_time")).size() == 1);
+        QCOMPARE(a.size(), b.size());
+        for (qsizetype i = 0; i < a.size(); ++i)
+            QCOMPARE(a[i], b[i]);
+    }
+
+    // Indexes suspended in a store with events: duplicates are still refused (from memory, also in a stream whose
+    // versions have gaps), the store stays readable meanwhile, and the rebuilt unique index agrees.
+    void suspendedIndexesStillRefuseDuplicates()
+    {
+        const QString path = m_tmp.filePath(QStringLiteral("suspend.chronoscope"));
+        QString error;
+        auto created = StoreWriter::create(path, {}, &error, true);
+        QVERIFY2(created && created->finish(&error), qPrintable(error));
+        auto w = StoreWriter::openForAppend(path, &error, false);
+        QVERIFY2(w, qPrintable(error));
+        auto event = [](const QString& stream, qint64 version) {
+            Event e;
+            e.stream = stream;
+            e.version = version;
+            e.type = QStringLiteral("T");
+            e.data = "{}";
+            return e;
+        };
+        QVERIFY(w->append(event(QStringLiteral("a"), 0)) && w->append(event(QStringLiteral("a"), 1)));
+        QVERIFY(w->append(event(QStringLiteral("gap"), 0)) && w->append(event(QStringLiteral("gap"), 5)));
+        QVERIFY(w->commit(&error));
+        QVERIFY2(w->suspendIndexes(&error), qPrintable(error));
+        QVERIFY(w->indexesSuspended());
+        QVERIFY(!w->append(event(QStringLiteral("a"), 1)) && w->lastWasDuplicate());
+        QVERIFY(!w->append(event(QStringLiteral("gap"), 5)) && w->lastWasDuplicate());
+        QVERIFY(!w->append(event(QStringLiteral("gap"), 0)) && w->lastWasDuplicate());
+        QVERIFY(w->append(event(QStringLiteral("gap"), 3)));
+        QVERIFY(w->append(event(QStringLiteral("a"), 2)));
+        QVERIFY(w->commit(&error));
+        {
+            auto reader = SqliteStoreReader::open(path, &error);
+            QVERIFY2(reader, qPrintable(error));
+            EventQuery q;
+            q.stream = QStringLiteral("gap");
+            QCOMPARE(reader->readAll(q).size(), 3);
+        }
+        QVERIFY2(w->buildIndexes(&error), qPrintable(error));
+        QVERIFY(!w->indexesSuspended());
+        QVERIFY(!w->append(event(QStringLiteral("gap"), 3)) && w->lastWasDuplicate());
+        QVERIFY(w->append(event(QStringLiteral("a"), 3)));
+        QVERIFY2(w->finish(&error), qPrintable(error));
+        auto reader = SqliteStoreReader::open(path, &error);
+        QVERIFY2(reader, qPrintable(error));
+        QCOMPARE(reader->info().events, qint64(7));
+    }
+
+    void failurePartWayKeepsWhatWasRead_data()
+    {
+        QTest::addColumn<bool>("live");
+        QTest::newRow("capture") << false;
+        QTest::newRow("live cache") << true;
+    }
+
     void failurePartWayKeepsWhatWasRead()
     {
-        const QString path = m_tmp.filePath(QStringLiteral("partial.chronoscope"));
+        QFETCH(bool, live);
+        const QString path = m_tmp.filePath(live ? QStringLiteral("partial-live.chronoscope") : QStringLiteral("partial.chronoscope"));
         RemoteFetchOptions o;
+        o.live = live;
         o.firstPage = 200;
         o.pageSize = 200;
         bool killed = false;
@@ -307,6 +462,10 @@ private Q_SLOTS:
         QCOMPARE(reader->info().events, r.events);
         QVERIFY2(reader->info().warnings.join(u'\n').contains(QLatin1String("lost the connection")),
                  qPrintable(reader->info().warnings.join(u'\n')));
+        // The live cache's indexes, suspended for the read, are built when it ends early too.
+        const QStringList dump = dumpStore(path);
+        QCOMPARE(dump.filter(QStringLiteral("CREATE UNIQUE INDEX events_stream_version")).size(), 1);
+        QCOMPARE(dump.filter(QStringLiteral("CREATE INDEX events_time")).size(), 1);
     }
 
     void sessionFollowsNewEvents()

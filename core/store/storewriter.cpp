@@ -119,7 +119,7 @@ struct StreamState
     TimeMs firstTime = kNoTime;
     TimeMs lastTime = kNoTime;
     // While versions are exactly firstVersion..lastVersion, a duplicate check is a range check;
-    // once a stream has gaps or goes backwards, its versions are kept in a set (bulk mode only,
+    // once a stream has gaps or goes backwards, its versions are kept in a set (bulk mode or suspended indexes,
     // where the unique index does not exist yet).
     bool contiguous = true;
     std::unique_ptr<std::unordered_set<qint64>> versions;
@@ -640,6 +640,75 @@ bool StoreWriter::commit(QString* error)
         return fail(error, err);
     d->inTransaction = false;
     return true;
+}
+
+bool StoreWriter::indexesSuspended() const
+{
+    return d && !d->indexesBuilt;
+}
+
+bool StoreWriter::suspendIndexes(QString* error)
+{
+    if (m_done || !d->db)
+        return fail(error, QStringLiteral("the store is already closed"));
+    if (!d->indexesBuilt)
+        return true;
+    if (!m_appendMode)
+        return fail(error, QStringLiteral("indexes can be suspended only while appending"));
+    if (!commit(error))
+        return false;
+    // Duplicates are checked in memory from here on (appendRaw): a stream whose summary spans exactly its
+    // count of versions holds first..last (the unique index guaranteed no repeats); any other stream's
+    // versions are read now, while the index still finds them.
+    SqlStatement versions;
+    for (StreamState& s : d->streams) {
+        s.versions.reset();
+        s.contiguous = true;
+        if (s.events == 0)
+            continue;
+        const __int128 span = __int128(s.lastVersion) - __int128(s.firstVersion) + 1;
+        if (span == __int128(s.events))
+            continue;
+        if (!versions.ok() && !versions.prepare(d->db, "SELECT version FROM events WHERE stream=?", kPersistent))
+            return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+        s.contiguous = false;
+        s.versions = std::make_unique<std::unordered_set<qint64>>();
+        s.versions->reserve(size_t(s.events) + 16);
+        sqlite3_bind_int64(versions.handle(), 1, s.id);
+        int rc;
+        while ((rc = sqlite3_step(versions.handle())) == SQLITE_ROW)
+            s.versions->insert(sqlite3_column_int64(versions.handle(), 0));
+        sqlite3_reset(versions.handle());
+        if (rc != SQLITE_DONE)
+            return fail(error, store::describeError(d->db, rc));
+    }
+    versions.finalize();  // DROP INDEX needs no statement of this connection pending on the table
+    QString err;
+    if (!beginIfNeeded(error) ||
+        !store::exec(d->db, "DROP INDEX IF EXISTS events_stream_version; DROP INDEX IF EXISTS events_time;", &err))
+        return err.isEmpty() ? false : fail(error, err);
+    d->indexesBuilt = false;
+    return commit(error);
+}
+
+bool StoreWriter::buildIndexes(QString* error)
+{
+    if (m_done || !d->db)
+        return fail(error, QStringLiteral("the store is already closed"));
+    if (d->indexesBuilt)
+        return true;
+    QString err;
+    // Small sort runs, as in finish(): they stay in the CPU's cache (docs/store.md "Writing").
+    if (!beginIfNeeded(error) || !store::exec(d->db, "PRAGMA cache_size=-1024", &err) ||
+        !store::exec(d->db, store::kCreateIndexes, &err) || !store::exec(d->db, "PRAGMA cache_size=-65536", &err))
+        return err.isEmpty() ? false : fail(error, QStringLiteral("cannot build the indexes (%1)").arg(err));
+    d->indexesBuilt = true;
+    // The unique index checks duplicates again: the in-memory version sets can go.
+    for (StreamState& s : d->streams) {
+        s.versions.reset();
+        s.contiguous = true;
+    }
+    return commit(error);
 }
 
 qint64 StoreWriter::streamCount() const

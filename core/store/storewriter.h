@@ -65,6 +65,16 @@ public:
     qint64 lastPosition() const { return m_lastPosition; }
 
     bool commit(QString* error = nullptr);  ///< make appended events visible to readers
+
+    /// Append mode: stop maintaining the secondary indexes (events by stream and version, by time) for a bulk of
+    /// appends: they are dropped (committed at once) and duplicates are checked in memory, as in a bulk create;
+    /// buildIndexes() or finish() builds them again in one pass. Readers meanwhile see every committed event,
+    /// only their queries by stream or time scan instead of seeking. For a remote cache's initial read
+    /// (docs/remote.md "Budgets"): per event, updating two B-trees costs more than the insert itself.
+    bool suspendIndexes(QString* error = nullptr);
+    /// Commits what is pending and builds the secondary indexes if they are missing (no-op otherwise).
+    bool buildIndexes(QString* error = nullptr);
+    bool indexesSuspended() const;
     bool finish(QString* error = nullptr);  ///< indexes, stream summary, checkpoints, meta, user_version, rename
     void abort();                           ///< drop the partial file (create) or roll back (append)
 

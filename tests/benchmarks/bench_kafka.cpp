@@ -9,6 +9,7 @@
 
 #include "sources/remote/remoteclient.h"
 #include "sources/remote/remotesource.h"
+#include "threadcpu.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -116,6 +117,7 @@ int main(int argc, char** argv)
     std::atomic<bool> following{false};
     double cpuRead0 = 0;
     std::atomic<double> cpuRead{0};
+    benchcpu::Sample threads0, threadsRead;
     o.committed = [&](qint64 events, qint64) {
         if (firstPageMs < 0) firstPageMs = t.elapsed();
         committedEvents = events;
@@ -124,10 +126,12 @@ int main(int argc, char** argv)
         if (what == u"following" && !following) {
             readMs = t.elapsed();
             cpuRead = cpuSeconds() - cpuRead0;
+            threadsRead = benchcpu::sample();  // the writer thread still lives: it ends with the read
             following = true;
         }
     };
     RemoteFetchResult result;
+    threads0 = benchcpu::sample();
     cpuRead0 = cpuSeconds();
     t.start();
     QThread* worker = QThread::create(
@@ -159,6 +163,11 @@ int main(int argc, char** argv)
                 "\"perCpuSecond\":%.0f,\"firstPageMs\":%lld,\"liveWorstMs\":%lld,\"peakRssMb\":%ld}\n",
                 n, read, qint64(readMs), rate, double(cpuRead), read / std::max(0.001, double(cpuRead)),
                 qint64(firstPageMs), liveWorst, peakRssMb());
+    const benchcpu::Split split = benchcpu::split(threads0, threadsRead);
+    std::printf("threads: reader (client, librdkafka, this process's others) %.2f CPU s = %.2f us/record, "
+                "cache-writer %.2f CPU s = %.2f us/record\n",
+                split.reader, split.reader * 1e6 / std::max<qint64>(1, read), split.writer,
+                split.writer * 1e6 / std::max<qint64>(1, read));
     std::printf(
         "budgets: >= 100000 records/s %s, first page <= 300 ms %s, live <= 200 ms %s, memory <= 300 MB %s\n",
         rate >= 100000 ? "met" : "MISSED", firstPageMs <= 300 ? "met" : "MISSED",

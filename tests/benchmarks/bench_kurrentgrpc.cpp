@@ -17,6 +17,7 @@
 #include "projection/jsprojection.h"
 #include "projection/statecompare.h"
 #include "sources/remote/kurrentgrpc/kurrentgrpc.h"
+#include "threadcpu.h"
 #include "sources/remote/remoteclient.h"
 #include "sources/remote/remotesource.h"
 #include "sources/sourceregistry.h"
@@ -278,6 +279,7 @@ int main(int argc, char** argv)
     qint64 events = 0;
     long peak = 0;
     QString error;
+    benchcpu::Split threadsAtCommit;
     QElapsedTimer total, connectedAt;
     total.start();
     if (raw) {
@@ -301,7 +303,9 @@ int main(int argc, char** argv)
         o.live = true;
         int pages = 0;
         o.connected = [&](const QString&, const QString&) { connectedAt.start(); };
+        const benchcpu::Sample before = benchcpu::sample();
         o.committed = [&](qint64, qint64) {
+            threadsAtCommit = benchcpu::split(before, benchcpu::sample());  // the last one: after the read
             if (firstPageMs < 0) firstPageMs = connectedAt.nsecsElapsed() / 1e6;
             if (++pages % 20 == 0) peak = std::max(peak, currentRssMb());
         };
@@ -322,5 +326,9 @@ int main(int argc, char** argv)
                 node ? " (Node stand-in)" : "", raw ? " (raw)" : "", static_cast<long long>(events),
                 firstPageMs, seconds, events / std::max(1e-9, seconds), rssBefore, peak, peakRssMb(), cpu,
                 error.isEmpty() ? "" : ",\"error\":\"", qPrintable(error), error.isEmpty() ? "" : "\"");
+    if (!raw)
+        std::printf("threads: reader (client, gRPC) %.2f CPU s = %.2f us/event, cache-writer %.2f CPU s = %.2f us/event\n",
+                    threadsAtCommit.reader, threadsAtCommit.reader * 1e6 / std::max<qint64>(1, events),
+                    threadsAtCommit.writer, threadsAtCommit.writer * 1e6 / std::max<qint64>(1, events));
     return events == n && error.isEmpty() ? 0 : 1;
 }
