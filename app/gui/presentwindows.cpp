@@ -367,12 +367,13 @@ bool PresentWindows::eventFilter(QObject* watched, QEvent* event)
 
 namespace chronoscope::present {
 
-QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventReader>()> reader)
+QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventReader>()> reader,
+                           std::function<LiveSource()> live)
 {
     auto* action = new QAction(QObject::tr("&Present Story…"), window);
     action->setObjectName(QStringLiteral("presentStoryAction"));
     action->setShortcut(Qt::Key_F5);
-    QObject::connect(action, &QAction::triggered, window, [window, reader] {
+    QObject::connect(action, &QAction::triggered, window, [window, reader, live] {
         const QString path = QFileDialog::getOpenFileName(window, QObject::tr("Present Story"), QString(),
                                                           QObject::tr("Stories (*.chronostory.json *.json)"));
         if (path.isEmpty()) return;
@@ -393,6 +394,11 @@ QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventR
             }
             // The worker takes the clone (it is used there only).
             p->setReaderFactory([clone](QString* why) { return clone->clone(why); });
+            // A remote store: live chapters follow it (the window's URI and scope; nothing of it is stored).
+            if (live) {
+                const LiveSource source = live();
+                if (!source.uri.isEmpty()) p->setLiveSource(source.uri, source.scope);
+            }
         }
         PresentWindows::Options o;
         o.dark = QSettings().value(QStringLiteral("theme")).toString() == QLatin1String("dark");

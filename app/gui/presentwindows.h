@@ -121,9 +121,19 @@ private:
     QPointer<QWidget> m_presenterWindow;
 };
 
+/// The remote store a main window shows, for live chapters: its URI as read (secret included: memory only)
+/// and the scope read, when the window was given one apart from the URI. Empty uri: a local store.
+struct LiveSource
+{
+    QString uri;
+    std::optional<RemoteScope> scope;
+};
+
 /// View ▸ Present Story… (F5) of a main window: asks for a story and presents it on the window's open store
-/// (a clone of its reader), or on the story's own source when no store is open.
-QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventReader>()> reader);
+/// (a clone of its reader), or on the story's own source when no store is open. When the window shows a
+/// remote store (`live`), live chapters follow it, as `--present STORY --store URI` does.
+QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventReader>()> reader,
+                           std::function<LiveSource()> live = {});
 
 /// `chronoscope --present STORY [--store URI] [--screenshot-chapter N FILE [--presenter]]` (docs/present.md).
 struct PresentArgs
