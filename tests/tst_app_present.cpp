@@ -29,6 +29,8 @@
 
 #include <hiredis.h>
 
+#include <cmath>
+
 using namespace chronoscope;
 using namespace chronoscope::present;
 
@@ -72,6 +74,17 @@ bool fileContains(const QString& path, const QByteArray& needle)
     return f.open(QIODevice::ReadOnly) && f.readAll().contains(needle);
 }
 
+/// WCAG 2 contrast ratio of two colours.
+double contrast(const QColor& a, const QColor& b)
+{
+    auto lum = [](const QColor& c) {
+        auto ch = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * ch(c.redF()) + 0.7152 * ch(c.greenF()) + 0.0722 * ch(c.blueF());
+    };
+    const double x = lum(a), y = lum(b);
+    return (std::max(x, y) + 0.05) / (std::min(x, y) + 0.05);
+}
+
 QString plain(const QString& markdown)
 {
     QString s = markdown;
@@ -89,7 +102,7 @@ class TstAppPresent : public QObject
 
     /// A presentation of `story` on `store` in windows that are shown (offscreen) but not full screen.
     std::unique_ptr<PresentWindows> present(const QString& story = kStory, const QString& store = kStore,
-                                            int chapter = 0)
+                                            int chapter = 0, int beat = 0)
     {
         auto* p = new Presentation;
         QString error;
@@ -103,7 +116,7 @@ class TstAppPresent : public QObject
         o.fullScreen = false;
         o.size = QSize(960, 540);
         auto w = std::make_unique<PresentWindows>(p, o);
-        if (!p->start(chapter, 0, &error)) return {};
+        if (!p->start(chapter, beat, &error)) return {};
         return w;
     }
 
@@ -371,6 +384,53 @@ private Q_SLOTS:
         QCOMPARE(facts.size(), 4);
         QCOMPARE(facts[0], QStringLiteral("✓ order-858 /status = \"completed\""));
         QCOMPARE(facts[2], QStringLiteral("✗ PaymentFailed events = 99 — the store has 2"));
+
+        // ✓ and ✗ read on the presenter's light and dark palettes (WCAG contrast ≥ 4.5 against the list).
+        PresenterPanel& pr = *w->presenter();
+        for (const bool dark : {false, true}) {
+            QPalette pal =
+                dark ? QPalette(QColor(0x2b, 0x2f, 0x36), QColor(0x1f, 0x23, 0x29)) : QPalette(Qt::white);
+            pal.setColor(QPalette::Base, dark ? QColor(0x1f, 0x23, 0x29) : QColor(Qt::white));
+            pr.setPalette(pal);
+            const QList<QColor> colours = pr.factColours();
+            QCOMPARE(colours.size(), 4);
+            QVERIFY(colours[0] != colours[2]); // holds / does not hold
+            for (const QColor& c : colours)
+                QVERIFY2(contrast(c, pal.color(QPalette::Base)) >= 4.5,
+                         qPrintable(
+                             QStringLiteral("%1 on %2 (%3)")
+                                 .arg(c.name(), pal.color(QPalette::Base).name(), dark ? "dark" : "light")));
+        }
+    }
+
+    void earlierEventsAddUp()
+    {
+        // "↑ N earlier events" counts the events above the rows on screen: folded runs by their events, the
+        // "… 12 min later …" rows not at all.
+        story::SequenceLayout s;
+        auto row = [](story::SequenceRow::Kind k, int count) {
+            story::SequenceRow r;
+            r.kind = k;
+            r.count = count;
+            return r;
+        };
+        using K = story::SequenceRow::Kind;
+        s.rows = {row(K::Arrow, 1), row(K::Gap, 0), row(K::Note, 3), row(K::Gap, 0), row(K::Arrow, 1)};
+        QCOMPARE(audienceEventsInRows(s, 0), 0);
+        QCOMPARE(audienceEventsInRows(s, 2), 1);
+        QCOMPARE(audienceEventsInRows(s, 4), 4);
+        QCOMPARE(audienceEventsInRows(s, 5), 5);
+        QCOMPARE(audienceEventsInRows(s, 99), 5);
+        // The shipped story's last chapter at its last step: the rows hold the chapter's "N events".
+        auto w = present(kStory, kStore, 5, -1);
+        QVERIFY(w);
+        QTRY_VERIFY_WITH_TIMEOUT(w->presentation()->isIdle(), 20000);
+        const story::ChapterPage& page = w->presentation()->shownFrame().audience.page;
+        const QRegularExpressionMatch m =
+            QRegularExpression(QStringLiteral("· (\\d+) events ·")).match(page.subtitle);
+        QVERIFY2(m.hasMatch(), qPrintable(page.subtitle));
+        QVERIFY(page.sequence.rows.size() > 30); // more rows than fit: the frame shows "↑ N earlier events"
+        QCOMPARE(audienceEventsInRows(page.sequence, int(page.sequence.rows.size())), m.captured(1).toInt());
     }
 
     void presentActionIsF5()

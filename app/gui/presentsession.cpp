@@ -86,7 +86,9 @@ public:
         else
             m_reader = openSource(m_uri, OpenOptions{}, &why);
         if (!m_reader) {
-            m_openError = QStringLiteral("%1: %2").arg(redactUri(m_uri), why);
+            // Some openers name the store in their reason already: it is said once.
+            const QString shown = redactUri(m_uri);
+            m_openError = m_factory || why.startsWith(shown) ? why : QStringLiteral("%1: %2").arg(shown, why);
             *error = m_openError;
             return false;
         }

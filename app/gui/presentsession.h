@@ -89,6 +89,7 @@ public:
     /// The store: a URI (`--store`, else the story's source.uri), or a factory (the main window's reader cloned).
     void setStoreUri(const QString& uri) { m_storeUri = uri; }
     void setReaderFactory(ReaderFactory f) { m_factory = std::move(f); }
+    bool hasReaderFactory() const { return bool(m_factory); }
     /// What live chapters follow when it is not the store URI: the main window's remote store (its full URI,
     /// secret included, kept in memory only, and the scope it reads), while the chapters are read from a
     /// clone of the window's reader. Without a scope, the URI's own ?streams=/since/until are the scope.

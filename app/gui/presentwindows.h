@@ -51,6 +51,7 @@ public:
     QString headerText() const;
     QString notesText() const;
     QStringList factTexts() const;     ///< "✓ …" / "✗ …"
+    QList<QColor> factColours() const;
     QStringList beatTexts() const;
     int currentBeatRow() const;
     QString clockText() const;
@@ -59,7 +60,13 @@ public:
     QString nextText() const;
     bool hasThumbnail() const;
 
+protected:
+    void changeEvent(QEvent* e) override;
+
 private:
+    void applyTones();
+    QColor factColour(bool holds) const;
+
     Presentation* m_presentation;
     AudienceView* m_audience;
     QLabel* m_header;
@@ -146,6 +153,10 @@ struct PresentArgs
     int screen = -1;
     bool dark = false;
 };
+/// The app's demo store when `story` names a demo.chronoscope beside its folder that is not there (the
+/// shipped stories in a source checkout, whose demo store is built under build/<preset>/resources/); else
+/// empty.
+QString demoStoreFallback(const story::Story& story);
 /// Runs present mode; the process's exit code (0, 1 usage, 2 unreadable story or store, chapter not shown).
 int runPresentMode(const PresentArgs& args);
 
