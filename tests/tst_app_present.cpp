@@ -738,6 +738,23 @@ private Q_SLOTS:
         }
     }
 
+    void shippedStoryWithoutStoreUsesTheDemoStore()
+    {
+        // In a source checkout the shipped story's ../demo.chronoscope is not there (it is built under
+        // build/<preset>/resources/): present mode says so and uses the app's demo store.
+        if (QFile::exists(QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/resources/demo.chronoscope")))
+            QSKIP("a demo store sits in the source tree's resources/");
+        const QString out = m_tmp.filePath(QStringLiteral("fallback.png"));
+        QProcess proc;
+        proc.start(QStringLiteral(CHRONOSCOPE_BINARY_DIR "/app/chronoscope"),
+                   {QStringLiteral("--present"), kStory, QStringLiteral("--screenshot-chapter"), QStringLiteral("1"), out});
+        QVERIFY(proc.waitForFinished(60000));
+        const QString err = QString::fromUtf8(proc.readAllStandardError());
+        QCOMPARE(proc.exitCode(), 0);
+        QVERIFY2(err.contains(QStringLiteral("presenting on the app's demo store")), qPrintable(err));
+        QCOMPARE(QImage(out).size(), QSize(1920, 1080));
+    }
+
     void missingStoryCommandLine()
     {
         QProcess proc;
