@@ -4,14 +4,21 @@
 // of range, a story that does not match the store, malformed live keys. Live chapters against the loopback
 // Redis fixture: the recorded events when nothing matches in time, the live event when one comes.
 
+#include "livecontroller.h"
+#include "mainwindow.h"
 #include "presentsession.h"
 #include "presentwindows.h"
 
 #include "fixtures/remotefixture.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QImage>
+#include <QLabel>
+#include <QLineEdit>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSettings>
@@ -22,6 +29,8 @@
 
 #include <hiredis.h>
 
+#include <cmath>
+
 using namespace chronoscope;
 using namespace chronoscope::present;
 
@@ -29,6 +38,52 @@ namespace {
 
 const QString kStory = QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/resources/stories/payment-outage.chronostory.json");
 const QString kStore = QStringLiteral(CHRONOSCOPE_BINARY_DIR "/resources/demo.chronoscope");
+
+const QByteArray kSecret = "S3cret-pw!"; // the password of the Redis fixture's second server (port-auth)
+
+/// XADD on the loopback Redis fixture (AUTH first when a password is given).
+bool redisAdd(int port, const QByteArray& key, const QByteArray& type, int n, const QByteArray& password = {})
+{
+    redisContext* c = redisConnect("127.0.0.1", port);
+    if (!c || c->err) {
+        if (c) redisFree(c);
+        return false;
+    }
+    if (!password.isEmpty())
+        freeReplyObject(redisCommand(c, "AUTH %b", password.constData(), size_t(password.size())));
+    const QByteArray data = "{\"n\":" + QByteArray::number(n) + "}";
+    auto* r = static_cast<redisReply*>(redisCommand(c, "XADD %b * type %b data %b", key.constData(),
+                                                    size_t(key.size()), type.constData(), size_t(type.size()),
+                                                    data.constData(), size_t(data.size())));
+    const bool ok = r && r->type == REDIS_REPLY_STRING;
+    freeReplyObject(r);
+    redisFree(c);
+    return ok;
+}
+
+/// A story with a recorded chapter and a live one waiting for a "Shipped" event.
+const QByteArray kLiveStory =
+    R"({"chronostory":1,"title":"Live","glossary":{"events":{"Shipped":{"say":"Parcel {/n} ships","tone":"good"}}},
+    "chapters":[{"id":"before","title":"Before","caption":"{count} orders"},
+                {"id":"live","title":"Now, live","range":{"fromPosition":0},
+                 "live":{"match":{"type":"Shipped"},"timeout":"0.6s"}}]})";
+
+bool fileContains(const QString& path, const QByteArray& needle)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) && f.readAll().contains(needle);
+}
+
+/// WCAG 2 contrast ratio of two colours.
+double contrast(const QColor& a, const QColor& b)
+{
+    auto lum = [](const QColor& c) {
+        auto ch = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * ch(c.redF()) + 0.7152 * ch(c.greenF()) + 0.0722 * ch(c.blueF());
+    };
+    const double x = lum(a), y = lum(b);
+    return (std::max(x, y) + 0.05) / (std::min(x, y) + 0.05);
+}
 
 QString plain(const QString& markdown)
 {
@@ -47,7 +102,7 @@ class TstAppPresent : public QObject
 
     /// A presentation of `story` on `store` in windows that are shown (offscreen) but not full screen.
     std::unique_ptr<PresentWindows> present(const QString& story = kStory, const QString& store = kStore,
-                                            int chapter = 0)
+                                            int chapter = 0, int beat = 0)
     {
         auto* p = new Presentation;
         QString error;
@@ -61,7 +116,7 @@ class TstAppPresent : public QObject
         o.fullScreen = false;
         o.size = QSize(960, 540);
         auto w = std::make_unique<PresentWindows>(p, o);
-        if (!p->start(chapter, 0, &error)) return {};
+        if (!p->start(chapter, beat, &error)) return {};
         return w;
     }
 
@@ -329,6 +384,53 @@ private Q_SLOTS:
         QCOMPARE(facts.size(), 4);
         QCOMPARE(facts[0], QStringLiteral("✓ order-858 /status = \"completed\""));
         QCOMPARE(facts[2], QStringLiteral("✗ PaymentFailed events = 99 — the store has 2"));
+
+        // ✓ and ✗ read on the presenter's light and dark palettes (WCAG contrast ≥ 4.5 against the list).
+        PresenterPanel& pr = *w->presenter();
+        for (const bool dark : {false, true}) {
+            QPalette pal =
+                dark ? QPalette(QColor(0x2b, 0x2f, 0x36), QColor(0x1f, 0x23, 0x29)) : QPalette(Qt::white);
+            pal.setColor(QPalette::Base, dark ? QColor(0x1f, 0x23, 0x29) : QColor(Qt::white));
+            pr.setPalette(pal);
+            const QList<QColor> colours = pr.factColours();
+            QCOMPARE(colours.size(), 4);
+            QVERIFY(colours[0] != colours[2]); // holds / does not hold
+            for (const QColor& c : colours)
+                QVERIFY2(contrast(c, pal.color(QPalette::Base)) >= 4.5,
+                         qPrintable(
+                             QStringLiteral("%1 on %2 (%3)")
+                                 .arg(c.name(), pal.color(QPalette::Base).name(), dark ? "dark" : "light")));
+        }
+    }
+
+    void earlierEventsAddUp()
+    {
+        // "↑ N earlier events" counts the events above the rows on screen: folded runs by their events, the
+        // "… 12 min later …" rows not at all.
+        story::SequenceLayout s;
+        auto row = [](story::SequenceRow::Kind k, int count) {
+            story::SequenceRow r;
+            r.kind = k;
+            r.count = count;
+            return r;
+        };
+        using K = story::SequenceRow::Kind;
+        s.rows = {row(K::Arrow, 1), row(K::Gap, 0), row(K::Note, 3), row(K::Gap, 0), row(K::Arrow, 1)};
+        QCOMPARE(audienceEventsInRows(s, 0), 0);
+        QCOMPARE(audienceEventsInRows(s, 2), 1);
+        QCOMPARE(audienceEventsInRows(s, 4), 4);
+        QCOMPARE(audienceEventsInRows(s, 5), 5);
+        QCOMPARE(audienceEventsInRows(s, 99), 5);
+        // The shipped story's last chapter at its last step: the rows hold the chapter's "N events".
+        auto w = present(kStory, kStore, 5, -1);
+        QVERIFY(w);
+        QTRY_VERIFY_WITH_TIMEOUT(w->presentation()->isIdle(), 20000);
+        const story::ChapterPage& page = w->presentation()->shownFrame().audience.page;
+        const QRegularExpressionMatch m =
+            QRegularExpression(QStringLiteral("· (\\d+) events ·")).match(page.subtitle);
+        QVERIFY2(m.hasMatch(), qPrintable(page.subtitle));
+        QVERIFY(page.sequence.rows.size() > 30); // more rows than fit: the frame shows "↑ N earlier events"
+        QCOMPARE(audienceEventsInRows(page.sequence, int(page.sequence.rows.size())), m.captured(1).toInt());
     }
 
     void presentActionIsF5()
@@ -491,6 +593,119 @@ private Q_SLOTS:
         QVERIFY(w->presenter()->headerText().contains(QStringLiteral("live: 1 new events")));
     }
 
+    void presentFromTheMainWindowFollowsItsRemoteStore_data()
+    {
+        QTest::addColumn<bool>(
+            "openRemote"); // true: File ▸ Open Remote… (URI and scope apart); false: a URI opened
+        QTest::newRow("Open Remote (live controller)") << true;
+        QTest::newRow("remote URI opened") << false;
+    }
+
+    void presentFromTheMainWindowFollowsItsRemoteStore()
+    {
+        // F5 in the main window on a remote store behind a password: the live chapter's tail follows the
+        // window's store with its secret (a redacted URI could not log in) and its scope, and nothing of the
+        // secret reaches the settings or what the presenter is shown.
+        QFETCH(bool, openRemote);
+        QString error;
+        const int port =
+            testing::remoteFixturePort(QStringLiteral("redis"), &error, QStringLiteral("port-auth"));
+        QVERIFY2(port > 0, qPrintable(error));
+        const QByteArray prefix = "presentf5" + QByteArray::number(QCoreApplication::applicationPid()) + "." +
+                                  QByteArray(openRemote ? "a" : "b") + ".";
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(redisAdd(port, prefix + "order-1", "Placed", i, kSecret));
+        const QString auth = QString::fromLatin1(QUrl::toPercentEncoding(QString::fromLatin1(kSecret)));
+        const QString base = QStringLiteral("redis://:%1@127.0.0.1:%2/0?block=50").arg(auth).arg(port);
+        const QString glob = QString::fromLatin1(prefix) + QStringLiteral("order-*");
+        const QString story = writeStory(QStringLiteral("f5-live.chronostory.json"), kLiveStory);
+
+        MainWindow w;
+        w.setInteractive(false);
+        QSignalSpy opened(&w, &MainWindow::storeOpened);
+        if (openRemote) {
+            RemoteScope scope;
+            scope.streams = glob;
+            w.live()->start(base, scope, true, m_tmp.filePath(QStringLiteral("cache")));
+        } else {
+            w.open(base + QStringLiteral("&streams=") + QString::fromLatin1(QUrl::toPercentEncoding(glob)));
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(opened.size() == 1, 20000);
+        QCOMPARE(w.index()->size(), qint64(3));
+        w.show();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+
+        // F5 asks for the story (the file dialog, answered here) and presents it.
+        QTimer answer;
+        QString unexpected;
+        QObject::connect(&answer, &QTimer::timeout, &answer, [&] {
+            QWidget* modal = QApplication::activeModalWidget();
+            if (auto* d = qobject_cast<QFileDialog*>(modal)) {
+                // As a user does: the story's folder, its name typed, Open.
+                d->setDirectory(QFileInfo(story).absolutePath());
+                if (auto* name = d->findChild<QLineEdit*>(QStringLiteral("fileNameEdit")))
+                    name->setText(QFileInfo(story).fileName());
+                QMetaObject::invokeMethod(d, "accept");
+            } else if (auto* box = qobject_cast<QDialog*>(modal)) {
+                unexpected =
+                    box->findChild<QLabel*>() ? box->findChild<QLabel*>()->text() : box->windowTitle();
+                box->reject();
+            }
+        });
+        answer.start(20);
+        QTest::keyClick(&w, Qt::Key_F5);
+        answer.stop();
+        QVERIFY2(unexpected.isEmpty(), qPrintable(unexpected));
+        auto* windows = w.findChild<PresentWindows*>();
+        QVERIFY(windows);
+        Presentation& p = *windows->presentation();
+        QTRY_VERIFY_WITH_TIMEOUT(p.isIdle(), 20000);
+        QCOMPARE(p.chapter(), 0);
+        QCOMPARE(p.audienceFrame().page.caption, QStringLiteral("3 orders")); // the window's store, cloned
+        QVERIFY(p.hasLiveTail());
+        auto key = [&](Qt::Key k) {
+            QTest::keyClick(windows->audience(), k);
+            QTRY_VERIFY_WITH_TIMEOUT(p.isIdle(), 20000);
+        };
+
+        // Nothing matches in time: the recorded events play.
+        key(Qt::Key_PageDown);
+        QCOMPARE(p.chapter(), 1);
+        QVERIFY2(p.isWaitingLive(), qPrintable(windows->presenter()->messageText()));
+        QTRY_VERIFY_WITH_TIMEOUT(!p.isWaitingLive(), 5000);
+        QVERIFY(!p.audienceFrame().live);
+        QCOMPARE(windows->presenter()->messageText(),
+                 QStringLiteral("No live event in time: playing the recorded events"));
+
+        // Again; a matching event outside the window's scope is not followed, the one inside makes it live.
+        key(Qt::Key_2);
+        key(Qt::Key_Return);
+        QTRY_VERIFY(p.isWaitingLive());
+        QVERIFY(redisAdd(port, prefix + "audit-1", "Shipped", 8, kSecret));
+        QVERIFY(redisAdd(port, prefix + "order-1", "Shipped", 9, kSecret));
+        QTRY_VERIFY_WITH_TIMEOUT(p.audienceFrame().live, 10000);
+        const AudienceFrame f = p.audienceFrame();
+        QVERIFY(!f.page.cards.isEmpty());
+        QCOMPARE(f.page.cards.first().sentence, QStringLiteral("Parcel 9 ships"));
+        QCOMPARE(f.beats, 1);
+        QVERIFY(windows->presenter()->headerText().contains(QStringLiteral("live: 1 new events")));
+
+        // The secret stays in memory: not in the settings, not in anything the presenter or the window shows.
+        for (const QString& text : {windows->presenter()->messageText(), windows->presenter()->headerText(),
+                                    windows->presenter()->modeText(), w.windowTitle()})
+            QVERIFY2(!text.toUtf8().contains(kSecret) && !text.contains(auth), qPrintable(text));
+        QSettings settings;
+        settings.sync();
+        for (const QString& k : settings.allKeys())
+            QVERIFY2(!settings.value(k).toString().contains(auth) &&
+                         !settings.value(k).toStringList().join(u' ').contains(auth),
+                     qPrintable(k));
+        QVERIFY(!fileContains(settings.fileName(), kSecret));
+        QVERIFY(!fileContains(settings.fileName(), auth.toUtf8()));
+        QTest::keyClick(windows->audience(), Qt::Key_Escape);
+        QTRY_VERIFY(!windows->audienceWindow()->isVisible());
+    }
+
     void screenshotCommandLine_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -521,6 +736,23 @@ private Q_SLOTS:
             QVERIFY(!img.isNull());
             QCOMPARE(img.size(), args.contains(QStringLiteral("--presenter")) ? QSize(1600, 1000) : QSize(1920, 1080));
         }
+    }
+
+    void shippedStoryWithoutStoreUsesTheDemoStore()
+    {
+        // In a source checkout the shipped story's ../demo.chronoscope is not there (it is built under
+        // build/<preset>/resources/): present mode says so and uses the app's demo store.
+        if (QFile::exists(QStringLiteral(CHRONOSCOPE_SOURCE_DIR "/resources/demo.chronoscope")))
+            QSKIP("a demo store sits in the source tree's resources/");
+        const QString out = m_tmp.filePath(QStringLiteral("fallback.png"));
+        QProcess proc;
+        proc.start(QStringLiteral(CHRONOSCOPE_BINARY_DIR "/app/chronoscope"),
+                   {QStringLiteral("--present"), kStory, QStringLiteral("--screenshot-chapter"), QStringLiteral("1"), out});
+        QVERIFY(proc.waitForFinished(60000));
+        const QString err = QString::fromUtf8(proc.readAllStandardError());
+        QCOMPARE(proc.exitCode(), 0);
+        QVERIFY2(err.contains(QStringLiteral("presenting on the app's demo store")), qPrintable(err));
+        QCOMPARE(QImage(out).size(), QSize(1920, 1080));
     }
 
     void missingStoryCommandLine()

@@ -120,6 +120,7 @@ void LiveController::start(const QString& uri, const RemoteScope& scope, bool fo
     stopTail();
     m_display = redactUri(uri);
     m_uri = uri;
+    m_scope = scope;
     m_follow = follow;
     m_shown = false;
     m_committedEvents = 0;

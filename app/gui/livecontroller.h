@@ -48,6 +48,11 @@ public:
     QString displayUri() const { return m_display; }
     /// The URI being read, secret included (memory only: the Server Projections panel asks the same server).
     QString uri() const { return m_uri; }
+    /// The scope being read (as given to start(); the URI need not carry it).
+    RemoteScope scope() const { return m_scope; }
+    /// The window shows what this controller read (false before the first page and once another store
+    /// opened).
+    bool showsStore() const { return m_shown; }
     QLabel* statusLabel() const { return m_label; }
     QAction* followHeadAction() const { return m_followHead; }
     QAction* saveCaptureAction() const { return m_saveCapture; }
@@ -102,6 +107,7 @@ private:
     qint64 m_tailReads = 0;
     QString m_display;
     QString m_uri;
+    RemoteScope m_scope;
     QString m_layout;
     QElapsedTimer m_clock;
     bool m_follow = false;

@@ -343,7 +343,20 @@ void MainWindow::buildMenus()
     QAction* zout = m_viewMenu->addAction(tr("Zoom &Out"), m_timeline, &TimelineWidget::zoomOut);
     zout->setShortcut(QKeySequence::ZoomOut);
     m_viewMenu->addSeparator();
-    m_viewMenu->addAction(present::makePresentAction(this, [this] { return m_reader; })); // F5 (docs/present.md)
+    // F5 (docs/present.md): on the open store; live chapters follow it when it is remote (the live
+    // controller's URI and scope, or the URI a remote store was opened with).
+    m_viewMenu->addAction(present::makePresentAction(
+        this, [this] { return m_reader; },
+        [this] {
+            present::LiveSource s;
+            if (m_live->showsStore()) {
+                s.uri = m_live->uri();
+                s.scope = m_live->scope();
+            } else if (looksLikeUri(m_openUri)) {
+                s.uri = m_openUri;
+            }
+            return s;
+        }));
     QMenu* themeMenu = m_viewMenu->addMenu(tr("&Theme"));
     auto* themes = new QActionGroup(this);
     const Theme current = themeFromName(QSettings().value(kSettingTheme).toString());
@@ -516,6 +529,7 @@ void MainWindow::applyOpen(const OpenResult& r)
     m_reader = r.reader;
     m_index = r.index;
     m_displayUri = r.displayUri;
+    m_openUri = r.uri;
     QString error;
     m_service = new ReplayService(m_reader->clone(&error), this);
     m_lookup = new EventLookup(m_reader, this);

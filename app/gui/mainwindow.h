@@ -139,6 +139,7 @@ private:
     ReplayService* m_service = nullptr;
     EventLookup* m_lookup = nullptr;
     QString m_displayUri;
+    QString m_openUri; ///< the open store's URI as given (may hold a secret: memory only; F5's live chapters)
 
     OpenJob* m_job = nullptr;
     QPointer<QProgressDialog> m_progress;

@@ -86,7 +86,9 @@ public:
         else
             m_reader = openSource(m_uri, OpenOptions{}, &why);
         if (!m_reader) {
-            m_openError = QStringLiteral("%1: %2").arg(redactUri(m_uri), why);
+            // Some openers name the store in their reason already: it is said once.
+            const QString shown = redactUri(m_uri);
+            m_openError = m_factory || why.startsWith(shown) ? why : QStringLiteral("%1: %2").arg(shown, why);
             *error = m_openError;
             return false;
         }
@@ -320,9 +322,12 @@ void Presentation::startTail()
 {
     // A live tail needs a remote store (a local file does not grow while presenting); only the newest
     // event is read before following, so the cache holds little more than what comes in live.
+    // The URI to follow: the one given for live chapters (F5 on a remote store in the main window), else the
+    // store's own when the presentation opens it (a clone of a window's reader has no URI of its own).
+    const QString uri = !m_liveUri.isEmpty() ? m_liveUri : m_factory ? QString() : m_storeUri;
     SourceProbe probe;
     QString error;
-    if (m_factory || !probeSource(m_storeUri, &probe, &error) || probe.scheme == QLatin1String("file")) {
+    if (uri.isEmpty() || !probeSource(uri, &probe, &error) || probe.scheme == QLatin1String("file")) {
         m_tailFailed = true;
         return;
     }
@@ -333,20 +338,25 @@ void Presentation::startTail()
         if (!ok) setMessage(tr("Live tail ended: %1").arg(why));
         if (m_liveWaiting) liveTimedOut();
     });
-    // The scope of the store's URI (?streams=…), then only its newest event before following.
-    QHash<QString, QString> params;
-    const QUrlQuery query{QUrl(singleHostUri(m_storeUri))};
-    for (const char* k : {"streams", "since", "until"})
-        if (query.hasQueryItem(QLatin1String(k)))
-            params.insert(QLatin1String(k), query.queryItemValue(QLatin1String(k), QUrl::FullyDecoded));
+    // The scope given with the URI (the window's), else the URI's own (?streams=…); then only its newest
+    // event before following.
     RemoteScope scope;
-    if (!RemoteScope::fromParams(params, &scope, &error)) {
-        m_tailFailed = true;
-        setMessage(tr("No live tail: %1").arg(error));
-        return;
+    if (m_liveScope) {
+        scope = *m_liveScope;
+    } else {
+        QHash<QString, QString> params;
+        const QUrlQuery query{QUrl(singleHostUri(uri))};
+        for (const char* k : {"streams", "since", "until"})
+            if (query.hasQueryItem(QLatin1String(k)))
+                params.insert(QLatin1String(k), query.queryItemValue(QLatin1String(k), QUrl::FullyDecoded));
+        if (!RemoteScope::fromParams(params, &scope, &error)) {
+            m_tailFailed = true;
+            setMessage(tr("No live tail: %1").arg(error));
+            return;
+        }
     }
     scope.last = 1;
-    m_tail->start(m_storeUri, scope, true);
+    m_tail->start(uri, scope, true);
 }
 
 void Presentation::want(int chapter, int beat)

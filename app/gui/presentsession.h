@@ -8,6 +8,7 @@
 // main window's LiveController) and play their recorded beats when nothing matches in time.
 
 #include "present/audiencepaint.h"
+#include "sources/remote/remoteclient.h"
 #include "story/story.h"
 
 #include <QElapsedTimer>
@@ -18,6 +19,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QKeyEvent;
 class QThread;
@@ -87,6 +89,17 @@ public:
     /// The store: a URI (`--store`, else the story's source.uri), or a factory (the main window's reader cloned).
     void setStoreUri(const QString& uri) { m_storeUri = uri; }
     void setReaderFactory(ReaderFactory f) { m_factory = std::move(f); }
+    bool hasReaderFactory() const { return bool(m_factory); }
+    /// What live chapters follow when it is not the store URI: the main window's remote store (its full URI,
+    /// secret included, kept in memory only, and the scope it reads), while the chapters are read from a
+    /// clone of the window's reader. Without a scope, the URI's own ?streams=/since/until are the scope.
+    void setLiveSource(const QString& uri, const std::optional<RemoteScope>& scope = std::nullopt)
+    {
+        m_liveUri = uri;
+        m_liveScope = scope;
+    }
+    /// A live tail is running (or was started) for live chapters.
+    bool hasLiveTail() const { return m_tail != nullptr && !m_tailFailed; }
     /// Starts the worker and asks for the chapter's frame (beat -1: its last beat). False when the chapter
     /// is out of range.
     bool start(int chapter = 0, int beat = 0, QString* error = nullptr);
@@ -166,6 +179,8 @@ private:
     std::shared_ptr<story::Story> m_story;
     QString m_storeUri;
     ReaderFactory m_factory;
+    QString m_liveUri; ///< may hold a secret: memory only, never shown (redactUri)
+    std::optional<RemoteScope> m_liveScope;
     QThread* m_thread = nullptr;
     PresentWorker* m_worker = nullptr; ///< lives on m_thread
     QHash<Key, Frame> m_frames;

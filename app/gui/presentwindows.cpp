@@ -1,23 +1,26 @@
 #include "presentwindows.h"
 
+#include "mainwindow.h"
 #include "story/storytemplate.h"
+#include "util/uri.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QDir>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QMessageBox>
-#include <QSettings>
-#include <QTimer>
-#include <QDockWidget>
 #include <QGridLayout>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPainter>
 #include <QScreen>
+#include <QSettings>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <cstdio>
@@ -38,13 +41,18 @@ QString speedText(double s)
                   : QStringLiteral("×1/%1").arg(QString::number(1 / s, 'g', 6));
 }
 
+bool darkUi(const QWidget* w)
+{
+    return w->palette().color(QPalette::Base).lightness() < 128;
+}
+
 QLabel* heading(const QString& text, QWidget* parent)
 {
     auto* l = new QLabel(text, parent);
+    l->setObjectName(QStringLiteral("presenterHeading"));
     QFont f = l->font();
     f.setBold(true);
     l->setFont(f);
-    l->setStyleSheet(QStringLiteral("color: #6b7280; margin-top: 6px;"));
     return l;
 }
 
@@ -109,7 +117,6 @@ PresenterPanel::PresenterPanel(Presentation* p, AudienceView* audience, QWidget*
     m_clock->setFont(mid);
     m_mode->setFont(mid);
     m_message->setWordWrap(true);
-    m_message->setStyleSheet(QStringLiteral("color: #b45309; font-weight: bold;"));
     QFont notesFont = font();
     notesFont.setPointSizeF(notesFont.pointSizeF() * 1.8); // read at a glance, from a step away
     m_notes->setFont(notesFont);
@@ -142,7 +149,7 @@ PresenterPanel::PresenterPanel(Presentation* p, AudienceView* audience, QWidget*
     left->addWidget(heading(tr("Facts, checked against the store now"), this));
     left->addWidget(m_facts, 2);
     auto* right = new QVBoxLayout;
-    right->addWidget(heading(tr("Next chapter"), this));
+    right->addWidget(heading(tr("Next chapter, as it ends"), this));
     right->addWidget(m_next);
     right->addWidget(m_nextTitle);
     right->addWidget(heading(tr("Steps of this chapter"), this));
@@ -153,7 +160,37 @@ PresenterPanel::PresenterPanel(Presentation* p, AudienceView* audience, QWidget*
     grid->setColumnStretch(0, 3);
     grid->setColumnStretch(1, 2);
     connect(p, &Presentation::presenterChanged, this, &PresenterPanel::refresh);
+    applyTones();
     refresh();
+}
+
+void PresenterPanel::applyTones()
+{
+    // Readable on the app's light or dark palette (the dark one is the --theme dark / View ▸ Theme choice).
+    const bool dark = darkUi(this);
+    const QString muted = dark ? QStringLiteral("#9ca3af") : QStringLiteral("#4b5563");
+    for (QLabel* l : findChildren<QLabel*>(QStringLiteral("presenterHeading")))
+        l->setStyleSheet(QStringLiteral("color: %1; margin-top: 6px;").arg(muted));
+    m_message->setStyleSheet(QStringLiteral("color: %1; font-weight: bold;")
+                                 .arg(dark ? QStringLiteral("#fbbf24") : QStringLiteral("#b45309")));
+    m_factsChapter = -2; // the facts' colours are set when they are listed
+}
+
+QColor PresenterPanel::factColour(bool holds) const
+{
+    // Okabe–Ito bluish green and vermillion, darkened on a light background and lightened on a dark one so
+    // the text keeps a 4.5:1 contrast; the ✓/✗ carries the meaning without colour.
+    if (darkUi(this)) return holds ? QColor(0x3c, 0xc8, 0x9e) : QColor(0xff, 0x8a, 0x4c);
+    return holds ? QColor(0x00, 0x7a, 0x5a) : QColor(0xb3, 0x3c, 0x00);
+}
+
+void PresenterPanel::changeEvent(QEvent* e)
+{
+    QWidget::changeEvent(e);
+    if (e->type() == QEvent::PaletteChange) {
+        applyTones();
+        refresh();
+    }
 }
 
 void PresenterPanel::refresh()
@@ -200,10 +237,12 @@ void PresenterPanel::refresh()
                     fl.holds ? QStringLiteral("✓ %1").arg(fl.text)
                              : QStringLiteral("✗ %1 — the store has %2").arg(fl.text, fl.actual),
                     m_facts);
-                item->setForeground(fl.holds ? QColor(0x00, 0x7a, 0x5a) : QColor(0xc2, 0x41, 0x0c));
+                item->setForeground(factColour(fl.holds));
                 item->setData(Qt::UserRole, fl.holds);
             }
-            if (!info->factsError.isEmpty()) new QListWidgetItem(tr("✗ the facts cannot be checked: %1").arg(info->factsError), m_facts);
+            if (!info->factsError.isEmpty())
+                (new QListWidgetItem(tr("✗ the facts cannot be checked: %1").arg(info->factsError), m_facts))
+                    ->setForeground(factColour(false));
             if (info->facts.isEmpty() && info->factsError.isEmpty()) new QListWidgetItem(tr("(no facts for this chapter)"), m_facts);
         }
     }
@@ -255,6 +294,14 @@ QString PresenterPanel::messageText() const { return m_message->text(); }
 QString PresenterPanel::nextText() const { return m_nextTitle->text(); }
 bool PresenterPanel::hasThumbnail() const { return !m_next->pixmap().isNull(); }
 int PresenterPanel::currentBeatRow() const { return m_beats->currentRow(); }
+
+QList<QColor> PresenterPanel::factColours() const
+{
+    QList<QColor> out;
+    for (int i = 0; i < m_facts->count(); ++i)
+        out << m_facts->item(i)->foreground().color();
+    return out;
+}
 
 QStringList PresenterPanel::factTexts() const
 {
@@ -367,12 +414,13 @@ bool PresentWindows::eventFilter(QObject* watched, QEvent* event)
 
 namespace chronoscope::present {
 
-QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventReader>()> reader)
+QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventReader>()> reader,
+                           std::function<LiveSource()> live)
 {
     auto* action = new QAction(QObject::tr("&Present Story…"), window);
     action->setObjectName(QStringLiteral("presentStoryAction"));
     action->setShortcut(Qt::Key_F5);
-    QObject::connect(action, &QAction::triggered, window, [window, reader] {
+    QObject::connect(action, &QAction::triggered, window, [window, reader, live] {
         const QString path = QFileDialog::getOpenFileName(window, QObject::tr("Present Story"), QString(),
                                                           QObject::tr("Stories (*.chronostory.json *.json)"));
         if (path.isEmpty()) return;
@@ -393,6 +441,14 @@ QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventR
             }
             // The worker takes the clone (it is used there only).
             p->setReaderFactory([clone](QString* why) { return clone->clone(why); });
+            // A remote store: live chapters follow it (the window's URI and scope; nothing of it is stored).
+            if (live) {
+                const LiveSource source = live();
+                if (!source.uri.isEmpty()) p->setLiveSource(source.uri, source.scope);
+            }
+        }
+        if (!p->hasReaderFactory()) {
+            if (const QString demo = demoStoreFallback(p->story()); !demo.isEmpty()) p->setStoreUri(demo);
         }
         PresentWindows::Options o;
         o.dark = QSettings().value(QStringLiteral("theme")).toString() == QLatin1String("dark");
@@ -401,6 +457,18 @@ QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventR
         p->start(0, 0);
     });
     return action;
+}
+
+QString demoStoreFallback(const story::Story& story)
+{
+    // The shipped stories name the demo store next to their folder (resources/demo.chronoscope), where an
+    // installed tree has it; a source checkout builds it under build/<preset>/resources/ instead.
+    const QString source = story.resolvedSourceUri();
+    if (source.isEmpty() || looksLikeUri(source) || QFileInfo::exists(source) ||
+        QFileInfo(source).fileName() != QLatin1String("demo.chronoscope"))
+        return {};
+    const QString bundled = MainWindow::bundledDemoPath();
+    return QFileInfo::exists(bundled) ? QFileInfo(bundled).absoluteFilePath() : QString();
 }
 
 int runPresentMode(const PresentArgs& a)
@@ -412,7 +480,14 @@ int runPresentMode(const PresentArgs& a)
         delete p;
         return 2;
     }
-    if (!a.store.isEmpty()) p->setStoreUri(a.store);
+    if (!a.store.isEmpty()) {
+        p->setStoreUri(a.store);
+    } else if (const QString demo = demoStoreFallback(p->story()); !demo.isEmpty()) {
+        std::fprintf(stderr, "chronoscope: %s is not there; presenting on the app's demo store %s\n",
+                     qPrintable(QDir::toNativeSeparators(QDir::cleanPath(p->story().resolvedSourceUri()))),
+                     qPrintable(demo));
+        p->setStoreUri(demo);
+    }
     const bool shooting = a.screenshotChapter != 0;
     if (shooting && (a.screenshotChapter < 1 || a.screenshotChapter > p->chapterCount())) {
         std::fprintf(stderr, "chronoscope: --screenshot-chapter %d: the story has chapters 1 to %d\n",

@@ -51,6 +51,7 @@ public:
     QString headerText() const;
     QString notesText() const;
     QStringList factTexts() const;     ///< "✓ …" / "✗ …"
+    QList<QColor> factColours() const;
     QStringList beatTexts() const;
     int currentBeatRow() const;
     QString clockText() const;
@@ -59,7 +60,13 @@ public:
     QString nextText() const;
     bool hasThumbnail() const;
 
+protected:
+    void changeEvent(QEvent* e) override;
+
 private:
+    void applyTones();
+    QColor factColour(bool holds) const;
+
     Presentation* m_presentation;
     AudienceView* m_audience;
     QLabel* m_header;
@@ -121,9 +128,19 @@ private:
     QPointer<QWidget> m_presenterWindow;
 };
 
+/// The remote store a main window shows, for live chapters: its URI as read (secret included: memory only)
+/// and the scope read, when the window was given one apart from the URI. Empty uri: a local store.
+struct LiveSource
+{
+    QString uri;
+    std::optional<RemoteScope> scope;
+};
+
 /// View ▸ Present Story… (F5) of a main window: asks for a story and presents it on the window's open store
-/// (a clone of its reader), or on the story's own source when no store is open.
-QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventReader>()> reader);
+/// (a clone of its reader), or on the story's own source when no store is open. When the window shows a
+/// remote store (`live`), live chapters follow it, as `--present STORY --store URI` does.
+QAction* makePresentAction(QWidget* window, std::function<std::shared_ptr<EventReader>()> reader,
+                           std::function<LiveSource()> live = {});
 
 /// `chronoscope --present STORY [--store URI] [--screenshot-chapter N FILE [--presenter]]` (docs/present.md).
 struct PresentArgs
@@ -136,6 +153,10 @@ struct PresentArgs
     int screen = -1;
     bool dark = false;
 };
+/// The app's demo store when `story` names a demo.chronoscope beside its folder that is not there (the
+/// shipped stories in a source checkout, whose demo store is built under build/<preset>/resources/); else
+/// empty.
+QString demoStoreFallback(const story::Story& story);
 /// Runs present mode; the process's exit code (0, 1 usage, 2 unreadable story or store, chapter not shown).
 int runPresentMode(const PresentArgs& args);
 

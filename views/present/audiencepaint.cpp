@@ -93,6 +93,20 @@ void arrowHead(QPainter& p, QPointF tip, qreal dir, qreal size, const QColor& c)
     p.fillPath(path, c);
 }
 
+} // namespace
+
+int audienceEventsInRows(const story::SequenceLayout& s, int endRow)
+{
+    // "… 12 min later …" rows are time passing, not events: "↑ N earlier events" must add up with the
+    // chapter's "N events".
+    int events = 0;
+    for (int i = 0; i < std::min<int>(endRow, int(s.rows.size())); ++i)
+        if (s.rows[i].kind != story::SequenceRow::Kind::Gap) events += std::max(1, s.rows[i].count);
+    return events;
+}
+
+namespace {
+
 void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, const AudiencePalette& pal, qreal u)
 {
     const story::SequenceLayout& s = frame.page.sequence;
@@ -124,9 +138,7 @@ void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, con
         p.drawLine(QPointF(laneX(i), r.top() + headH), QPointF(laneX(i), r.bottom()));
     qreal y = top;
     if (earlier) {
-        int hidden = 0;
-        for (int i = 0; i < first; ++i)
-            hidden += std::max(1, s.rows[i].count);
+        const int hidden = audienceEventsInRows(s, first);
         text(p, QRectF(r.left(), y, r.width(), rowH), font(kMinText * u, false, true), pal.muted,
              QStringLiteral("↑ %1 earlier %2").arg(hidden).arg(hidden == 1 ? QStringLiteral("event")
                                                                              : QStringLiteral("events")),

@@ -42,6 +42,10 @@ struct AudienceFrame
 /// Paints the whole frame into rect.
 void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& frame, const AudiencePalette& pal);
 
+/// Events in the sequence's rows before `endRow` (folded runs count each event; gap rows none): the
+/// "↑ N earlier events" above the rows on screen.
+int audienceEventsInRows(const story::SequenceLayout& sequence, int endRow);
+
 /// The smallest text size the frame uses, in pixels, for a frame of this height (the ≥ 28 px rule).
 qreal audienceMinTextPx(qreal frameHeight);
 
