@@ -77,7 +77,11 @@ QList<QAction*> installDockShortcuts(QMainWindow* window, QMenu* menu)
                 return member->pos();
         return QPoint();
     };
+    // Docks the person closed (or that only some stores show, such as Server Projections) come last, so the
+    // numbers Alt+1… go to what is on screen and stay the same whichever optional docks exist.
     std::stable_sort(docks.begin(), docks.end(), [window, place](QDockWidget* a, QDockWidget* b) {
+        if (a->isHidden() != b->isHidden())
+            return !a->isHidden();
         const int ra = areaRank(window->dockWidgetArea(a)), rb = areaRank(window->dockWidgetArea(b));
         if (ra != rb)
             return ra < rb;
@@ -94,7 +98,7 @@ QList<QAction*> installDockShortcuts(QMainWindow* window, QMenu* menu)
     for (QDockWidget* dock : docks) {
         QAction* a = menu->addAction(dock->windowTitle());
         a->setObjectName(QStringLiteral("focus_") + dock->objectName());
-        if (actions.size() < 9)
+        if (actions.size() < 9 && !dock->isHidden())
             a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + int(actions.size()))));
         a->setShortcutContext(Qt::WindowShortcut);
         QObject::connect(a, &QAction::triggered, dock, [dock] { focusDock(dock); });

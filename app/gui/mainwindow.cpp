@@ -109,20 +109,22 @@ MainWindow::MainWindow(QWidget* parent)
     auto* serverProjections = new ServerProjectionsPanel;
     serverProjections->setCacheDir(cacheDir());
     connect(serverProjections, &ServerProjectionsPanel::eventActivated, m_controller, &ReplayController::setCursor);
-    connect(m_live, &LiveController::stateChanged, serverProjections, [this, serverProjections](LiveController::State s) {
+    serverProjections->setObjectName(QStringLiteral("serverProjections"));
+    QDockWidget* server = addPanel(tr("Server Projections"), serverProjections, Qt::RightDockWidgetArea);
+    if (auto* projections = findChild<QDockWidget*>(QStringLiteral("projectionsDock")))
+        tabifyDockWidget(projections, server);
+    if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock")))
+        state->raise();
+    server->hide();  // shown only while the window reads a KurrentDB server over gRPC (below)
+    connect(m_live, &LiveController::stateChanged, serverProjections, [this, serverProjections, server](LiveController::State s) {
         if (s != LiveController::State::Connecting)
             return;
         const QString uri = m_live->uri();
         const bool grpc = kurrent::isKurrentScheme(kurrent::schemeOf(uri)) &&
                           !uri.contains(QLatin1String("protocol=atompub"), Qt::CaseInsensitive);
         serverProjections->setConnection(grpc ? uri : QString());
+        server->setVisible(grpc);
     });
-    if (QDockWidget* server = addPanel(tr("Server Projections"), serverProjections, Qt::RightDockWidgetArea)) {
-        if (auto* projections = findChild<QDockWidget*>(QStringLiteral("projectionsDock")))
-            tabifyDockWidget(projections, server);
-        if (auto* state = findChild<QDockWidget*>(QStringLiteral("stateDock")))
-            state->raise();
-    }
     // Findings and notes (views/findings): computed when a store opens; a click zooms, filters and moves the cursor.
     auto* findingsDock = new FindingsDock(m_controller);
     findingsDock->attach(m_timeline, m_browser, m_eventInspector);

@@ -87,8 +87,10 @@ expect_bash "no positional left" none "" -- chronoscope-cli info "$store" ""
 expect_bash "a value that is a number" none "" -- chronoscope-cli events "$store" --limit ""
 
 # The app: its options (read from chronoscope --help at build time) and --stream from the store.
-got=$(complete_bash _chronoscope chronoscope --scr)
-[[ $got == "--screenshot" ]] || fail "chronoscope --scr: '$got'"
+got=$(complete_bash _chronoscope chronoscope --scr | sort)
+[[ $got == $'--screen\n--screenshot\n--screenshot-chapter' ]] || fail "chronoscope --scr: '$got'"
+got=$(complete_bash _chronoscope chronoscope --pres)
+[[ $got == $'--present\n--presenter' || $got == $'--presenter\n--present' ]] || fail "chronoscope --pres: '$got'"
 got=$(complete_bash _chronoscope chronoscope "$store" --stream pay)
 grep -qxF "$(grep '^payment-' "$scratch/streams" | head -1)" <<<"$got" || fail "chronoscope --stream pay: '$(head -3 <<<"$got")'"
 got=$(complete_bash _chronoscope chronoscope --theme d)
