@@ -312,11 +312,17 @@ private Q_SLOTS:
         RemoteFetchResult r;
         QVERIFY(!fetchRemote(pgUri(), path, o, &r));
         QVERIFY(r.cancelled);
-        QCOMPARE(r.events, qint64(300));
+        // The cache is written on its own thread behind a bounded page queue (pagepipe_p.h): the client may have
+        // read a few pages beyond the third commit when the cancel lands, and those pages are kept too. So: at
+        // least the three committed pages, whole pages only, far from the whole table, and the file holds exactly
+        // what the result reports.
+        QVERIFY2(r.events >= 300, qPrintable(QString::number(r.events)));
+        QCOMPARE(r.events % 100, qint64(0));
+        QVERIFY2(r.events <= 300 + 100 * 8, qPrintable(QString::number(r.events)));
         QString error;
         auto reader = SqliteStoreReader::open(path, &error);
         QVERIFY2(reader, qPrintable(error));
-        QCOMPARE(reader->info().events, qint64(300));
+        QCOMPARE(reader->info().events, r.events);
         QCOMPARE(reader->meta().value(QStringLiteral("remote_complete")), QStringLiteral("false"));
         QVERIFY(!reader->info().warnings.isEmpty());
     }

@@ -147,7 +147,9 @@ void TimelineWidget::updateIndex(std::shared_ptr<const TimelineIndex> index, con
 
 void TimelineWidget::setLanes(const QList<int>& lanes)
 {
-    if (lanes == m_lanes)
+    // std::equal, not QList::operator==: Qt 6.4's compares two empty lists with memcmp(nullptr, …), which UBSan
+    // reports (a lane list is empty while no store is open).
+    if (std::equal(lanes.cbegin(), lanes.cend(), m_lanes.cbegin(), m_lanes.cend()))
         return;
     m_lanes = lanes;
     m_vscroll->setValue(0);
