@@ -496,11 +496,6 @@ private Q_SLOTS:
         QVERIFY(QDir().mkpath(QFileInfo(copy).path()));
         QFile::remove(copy);
         QVERIFY(QFile::copy(path, copy));
-        // The package's SQLite connection runs in WAL mode and its last commit may still sit in store.sqlite-wal
-        // when node exits (nothing has checkpointed it): the store is the file with its WAL, so both are copied.
-        QFile::remove(copy + QLatin1String("-wal"));
-        if (QFile::exists(path + QLatin1String("-wal")))
-            QVERIFY(QFile::copy(path + QLatin1String("-wal"), copy + QLatin1String("-wal")));
         const QByteArray before = fileDigest(copy);
         const QStringList folderBefore = folderState(QFileInfo(copy).path());
 
