@@ -33,6 +33,29 @@ QString IndexAdvice::text() const
     return s;
 }
 
+static bool notSupported(const RemoteFirstSource& source, const char* what, QString* error)
+{
+    if (error)
+        *error = QStringLiteral("%1 cannot answer %2 in place").arg(source.describe(), QString::fromLatin1(what));
+    return false;
+}
+
+bool RemoteFirstSource::searchStreams(const QString&, const QString&, int, QList<RemoteStreamCount>*,
+                                      QString* error)
+{
+    return notSupported(*this, "a stream search", error);
+}
+
+bool RemoteFirstSource::laneTicks(const QString&, qint64, qint64, int, QList<RemoteTick>*, bool*, QString* error)
+{
+    return notSupported(*this, "a lane's events", error);
+}
+
+bool RemoteFirstSource::streamEvents(const QString&, qint64, int, QList<Event>*, bool*, QString* error)
+{
+    return notSupported(*this, "a stream's events", error);
+}
+
 void EventLruCache::setLimit(qint64 bytes)
 {
     m_limit = std::max<qint64>(0, bytes);

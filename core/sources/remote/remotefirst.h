@@ -51,6 +51,15 @@ struct RemoteStreamCount
     qint64 lastVersion = 0; ///< the stream's highest version as stored
 };
 
+/// One event of a lane without its payload: enough to paint a tick and to hit-test it.
+struct RemoteTick
+{
+    qint64 position = 0;
+    TimeMs time = kNoTime;
+    qint64 version = 0;
+    QString type;
+};
+
 struct RemoteSummary
 {
     RemoteAxis axis = RemoteAxis::Time;
@@ -160,6 +169,22 @@ public:
     /// What the server would need to answer every query above without a whole-table read; also filled as
     /// queries run. Empty when every needed index is there.
     virtual QList<IndexAdvice> advice() const = 0;
+
+    // In-place exploration (the app's windowed view, issue 13). Defaults refuse with *error, so a source
+    // that cannot answer one says so instead of scanning.
+
+    /// Streams whose name contains `text` (case-insensitive; empty: every stream), by name after `after`
+    /// (keyset paging), at most `limit`. The search runs in the store, never over a local copy of the list.
+    virtual bool searchStreams(const QString& text, const QString& after, int limit, QList<RemoteStreamCount>* out,
+                               QString* error);
+    /// The events of one stream in [from, to] on the axis, oldest first, without payloads, at most `limit`
+    /// (*truncated when there are more): a lane's ticks.
+    virtual bool laneTicks(const QString& stream, qint64 from, qint64 to, int limit, QList<RemoteTick>* out,
+                           bool* truncated, QString* error);
+    /// The whole events (payloads included) of one stream with position <= `maxPosition`, in version order,
+    /// at most `limit` of the newest (*truncated when older ones were left out): the state at the cursor.
+    virtual bool streamEvents(const QString& stream, qint64 maxPosition, int limit, QList<Event>* out,
+                              bool* truncated, QString* error);
 
     EventLruCache& cache() { return m_cache; }
     const EventLruCache& cache() const { return m_cache; }
