@@ -196,7 +196,7 @@ private Q_SLOTS:
         QVERIFY2(pr.headerText().startsWith(QStringLiteral("Chapter 1 of 6: A normal order, 2 March · step 1 of")),
                  qPrintable(pr.headerText()));
         QVERIFY(pr.notesText().contains(QStringLiteral("Point at the single payment attempt")));
-        QCOMPARE(pr.factTexts(), QStringList({QStringLiteral("✓ order-4 /status = \"completed\""),
+        QCOMPARE(pr.factTexts(), QStringList({QStringLiteral("✓ order-4 /status = completed"),
                                               QStringLiteral("✓ PaymentFailed events = 0"),
                                               QStringLiteral("✓ OrderPaid events = 1")}));
         QCOMPARE(pr.beatTexts().size(), p.beatCount());
@@ -382,7 +382,7 @@ private Q_SLOTS:
         QCOMPARE(w->presentation()->chapter(), 2);
         const QStringList facts = w->presenter()->factTexts();
         QCOMPARE(facts.size(), 4);
-        QCOMPARE(facts[0], QStringLiteral("✓ order-858 /status = \"completed\""));
+        QCOMPARE(facts[0], QStringLiteral("✓ order-858 /status = completed"));
         QCOMPARE(facts[2], QStringLiteral("✗ PaymentFailed events = 99 — the store has 2"));
 
         // ✓ and ✗ read on the presenter's light and dark palettes (WCAG contrast ≥ 4.5 against the list).
@@ -400,6 +400,49 @@ private Q_SLOTS:
                          qPrintable(
                              QStringLiteral("%1 on %2 (%3)")
                                  .arg(c.name(), pal.color(QPalette::Base).name(), dark ? "dark" : "light")));
+        }
+    }
+
+    void factValuesAsTheAudienceSeesThem_data()
+    {
+        QTest::addColumn<int>("chapter");
+        QTest::addColumn<QByteArray>("from");
+        QTest::addColumn<QByteArray>("to");
+        QTest::addColumn<int>("row");
+        QTest::addColumn<QString>("fact");
+        // A KPI fact in its KPI's format (money:EUR), as the KPI ribbon shows the same KPI.
+        QTest::newRow("kpi fails") << 5 << QByteArray("\"equals\": 130223.54") << QByteArray("\"equals\": 130223.5")
+                                   << 1
+                                   << QStringLiteral("✗ Revenue 3 March (v1) = €130,223.50 — the store has €130,223.54");
+        // A stream-state fact in the glossary's format for its pointer (/refunded: money:EUR), as the cards.
+        QTest::newRow("field fails") << 3 << QByteArray("\"equals\": 750.59") << QByteArray("\"equals\": 75.9") << 5
+                                     << QStringLiteral("✗ payment-865 /refunded = €75.90 — the store has €750.59");
+        // No format: as stored.
+        QTest::newRow("count") << 4 << QByteArray() << QByteArray() << 1 << QStringLiteral("✓ PaymentFailed events ≤ 3");
+    }
+
+    void factValuesAsTheAudienceSeesThem()
+    {
+        QFETCH(int, chapter);
+        QFETCH(QByteArray, from);
+        QFETCH(QByteArray, to);
+        QFETCH(int, row);
+        QFETCH(QString, fact);
+        const QString story = from.isEmpty() ? kStory : shippedWith(QStringLiteral("formats.chronostory.json"), from, to);
+        QVERIFY(!story.isEmpty());
+        auto w = present(story, kStore, chapter, -1);
+        QVERIFY(w);
+        QTRY_VERIFY_WITH_TIMEOUT(w->presentation()->isIdle(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(w->presenter()->factTexts().size() > row, 20000);
+        QCOMPARE(w->presenter()->factTexts()[row], fact);
+        // The same value reads the same on the audience frame: the KPI tile of the KPI the fact names.
+        if (fact.contains(QStringLiteral("Revenue 3 March (v1)"))) {
+            const story::ChapterPage& page = w->presentation()->shownFrame().audience.page;
+            const auto tile = std::find_if(page.kpis.begin(), page.kpis.end(), [](const story::KpiTile& k) {
+                return k.label == QLatin1String("Revenue 3 March (v1)");
+            });
+            QVERIFY(tile != page.kpis.end());
+            QVERIFY2(fact.endsWith(tile->value), qPrintable(tile->value));
         }
     }
 

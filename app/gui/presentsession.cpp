@@ -26,8 +26,10 @@ QString valueText(const QJsonValue& v)
     return QString::fromUtf8(toJsonText(v));
 }
 
-QString factText(const Story& s, const Fact& f)
+/// The fact in words, its tested values formatted as the audience frame formats such a value.
+QString factText(const StoryEngine& engine, const Fact& f)
 {
+    const Story& s = engine.story();
     QString what;
     switch (f.kind) {
     case Fact::Kind::StreamState:
@@ -46,9 +48,9 @@ QString factText(const Story& s, const Fact& f)
         break;
     }
     QStringList tests;
-    if (f.equals) tests << QStringLiteral("= ") + valueText(*f.equals);
-    if (f.atLeast) tests << QStringLiteral("≥ ") + valueText(*f.atLeast);
-    if (f.atMost) tests << QStringLiteral("≤ ") + valueText(*f.atMost);
+    if (f.equals) tests << QStringLiteral("= ") + engine.factValueText(f, *f.equals);
+    if (f.atLeast) tests << QStringLiteral("≥ ") + engine.factValueText(f, *f.atLeast);
+    if (f.atMost) tests << QStringLiteral("≤ ") + engine.factValueText(f, *f.atMost);
     return what + u' ' + tests.join(QStringLiteral(", "));
 }
 
@@ -127,7 +129,8 @@ public:
             QList<FactResult> results;
             if (m_engine->check(index, &results, &why)) {
                 for (const FactResult& fr : std::as_const(results))
-                    info->facts << FactLine{factText(*m_story, *fr.fact), fr.holds, valueText(fr.actual)};
+                    info->facts << FactLine{factText(*m_engine, *fr.fact), fr.holds,
+                                            m_engine->factValueText(*fr.fact, fr.actual)};
             } else {
                 info->factsError = why;
             }

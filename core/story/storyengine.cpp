@@ -736,6 +736,25 @@ QString StoryEngine::kpiText(const Kpi& k, const QJsonValue& v) const
                        m_locale);
 }
 
+QString StoryEngine::fieldText(const QStringList& tokens, const QJsonValue& v) const
+{
+    const FieldRule* rule = m_story.glossary.ruleFor(tokens);
+    QString ignored;
+    const auto f = rule && !rule->format.isEmpty() ? parseFormatters(rule->format, &ignored)
+                                                   : std::optional<QList<Formatter>>(QList<Formatter>{});
+    return formatValue(v.isUndefined() ? Value::none() : Value::ofJson(v), f.value_or(QList<Formatter>{}),
+                       m_locale);
+}
+
+QString StoryEngine::factValueText(const Fact& fact, const QJsonValue& value) const
+{
+    if (fact.kind == Fact::Kind::Kpi && fact.pointer.isEmpty())
+        if (const Kpi* k = m_story.kpi(fact.kpi)) return kpiText(*k, value);
+    if (fact.kind == Fact::Kind::StreamState)
+        if (const auto tokens = parseJsonPointer(fact.pointer)) return fieldText(*tokens, value);
+    return formatValue(value.isUndefined() ? Value::none() : Value::ofJson(value), {}, m_locale);
+}
+
 TemplateContext StoryEngine::context(const ResolvedChapter& ch, const Event* current, qint64 upto)
 {
     TemplateContext ctx;
@@ -889,9 +908,7 @@ bool StoryEngine::page(int index, ChapterPage* out, QString* error, qint64 upto,
                             parts << formatValue(Value::ofJson(in.value()), {}, m_locale);
                     text = parts.isEmpty() ? shortJson(v, 60) : parts.join(QStringLiteral(", "));
                 } else
-                    text = formatValue(Value::ofJson(v),
-                                       format.isEmpty() ? QList<Formatter>{} : f.value_or(QList<Formatter>{}),
-                                       m_locale);
+                    text = fieldText(tokens, v);
                 if (v.isNull()) continue;
                 if (text.size() > 60) text = text.left(59) + u'…';
                 (rule && !rule->label.isEmpty() ? labelled : plain)

@@ -137,6 +137,10 @@ public:
     void setConcurrentChecks(bool on) { m_concurrentChecks = on; }
     /// CPU time of each of those threads (projection file, ms), for benchmarks.
     QList<QPair<QString, double>> factThreadCpuMs() const { return m_factThreadCpuMs; }
+    /// A value a fact tests or finds, in the words the audience frame uses for it: a KPI fact in its KPI's
+    /// format (as the KPI ribbon), a stream-state fact in the glossary's format for its pointer (as the event
+    /// cards), other values as stored; "—" for Undefined. The presenter's fact list shows these.
+    QString factValueText(const Fact& fact, const QJsonValue& value) const;
     /// Captions and notes at the chapter's last beat (or at `upto`), templates rendered.
     QString caption(int chapter, QStringList* misses = nullptr, qint64 upto = kNoLimit);
     QString notes(int chapter, QStringList* misses = nullptr);
@@ -163,6 +167,8 @@ private:
     bool readRange(const EventQuery& q, const QStringList& narrow, QList<Event>* out, QString* error);
     TemplateContext context(const ResolvedChapter& ch, const Event* current, qint64 upto);
     QString kpiText(const Kpi& k, const QJsonValue& v) const;
+    /// A scalar field of event data in the glossary's format for its path (the event cards' values).
+    QString fieldText(const QStringList& tokens, const QJsonValue& v) const;
 
     const Story& m_story;
     EventReader& m_reader;

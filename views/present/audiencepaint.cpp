@@ -1,48 +1,25 @@
 #include "present/audiencepaint.h"
 
-#include <QAbstractTextDocumentLayout>
-#include <QFontDatabase>
+#include "story/storyrender.h"
+
 #include <QPainter>
-#include <QPainterPath>
 #include <QTextDocument>
 
 #include <cmath>
 
 namespace chronoscope::present {
 
+using story::drawArrowHead;
+using story::drawElidedText;
 using story::SequenceRow;
+using story::storyFont;
+using story::storyMonoFont;
 using story::Tone;
 
 namespace {
 
 // Every text is at least this many units (1 unit = 1% of the frame height): 2.7 → 29 px at 1080p.
 constexpr qreal kMinText = 2.7;
-
-QFont font(qreal px, bool bold = false, bool italic = false)
-{
-    QFont f(QStringLiteral("DejaVu Sans"));
-    f.setStyleHint(QFont::SansSerif);
-    f.setPixelSize(std::max(6, int(std::lround(px))));
-    f.setBold(bold);
-    f.setItalic(italic);
-    return f;
-}
-
-QFont mono(qreal px)
-{
-    QFont f(QStringLiteral("DejaVu Sans Mono"));
-    f.setStyleHint(QFont::Monospace);
-    f.setPixelSize(std::max(6, int(std::lround(px))));
-    return f;
-}
-
-void text(QPainter& p, const QRectF& r, const QFont& f, const QColor& c, const QString& s,
-          int flags = Qt::AlignLeft | Qt::AlignVCenter)
-{
-    p.setFont(f);
-    p.setPen(c);
-    p.drawText(r, flags, QFontMetricsF(f).elidedText(s, Qt::ElideRight, std::max<qreal>(0, r.width())));
-}
 
 /// Breaks text into at most `lines` lines of `width` (the last one takes the rest and is elided when drawn).
 QStringList wrapLines(const QFontMetricsF& fm, const QString& s, qreal width, int lines)
@@ -83,16 +60,6 @@ qreal wrapped(QPainter* p, const QRectF& r, const QFont& f, const QColor& c, con
     return out.size() * lh;
 }
 
-void arrowHead(QPainter& p, QPointF tip, qreal dir, qreal size, const QColor& c)
-{
-    QPainterPath path;
-    path.moveTo(tip);
-    path.lineTo(tip + QPointF(-dir * size, -size * 0.55));
-    path.lineTo(tip + QPointF(-dir * size, size * 0.55));
-    path.closeSubpath();
-    p.fillPath(path, c);
-}
-
 } // namespace
 
 int audienceEventsInRows(const story::SequenceLayout& s, int endRow)
@@ -107,7 +74,8 @@ int audienceEventsInRows(const story::SequenceLayout& s, int endRow)
 
 namespace {
 
-void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, const AudiencePalette& pal, qreal u)
+void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, const AudiencePalette& pal,
+                   qreal u)
 {
     const story::SequenceLayout& s = frame.page.sequence;
     const int lanes = std::max<int>(1, int(s.actors.size()));
@@ -121,8 +89,8 @@ void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, con
         p.setPen(Qt::NoPen);
         p.setBrush(audienceActor(i, pal.dark));
         p.drawRoundedRect(head, 0.8 * u, 0.8 * u);
-        text(p, head.adjusted(0.5 * u, 0, -0.5 * u, 0), font(kMinText * u, true), Qt::white, s.actors[i],
-             Qt::AlignCenter);
+        drawElidedText(p, head.adjusted(0.5 * u, 0, -0.5 * u, 0), storyFont(kMinText * u, true), Qt::white,
+                       s.actors[i], Qt::AlignCenter);
     }
     const qreal top = r.top() + headH + 0.8 * u;
     const qreal rowH = 6.4 * u;
@@ -139,14 +107,16 @@ void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, con
     qreal y = top;
     if (earlier) {
         const int hidden = audienceEventsInRows(s, first);
-        text(p, QRectF(r.left(), y, r.width(), rowH), font(kMinText * u, false, true), pal.muted,
-             QStringLiteral("↑ %1 earlier %2").arg(hidden).arg(hidden == 1 ? QStringLiteral("event")
-                                                                             : QStringLiteral("events")),
-             Qt::AlignCenter);
+        drawElidedText(p, QRectF(r.left(), y, r.width(), rowH), storyFont(kMinText * u, false, true),
+                       pal.muted,
+                       QStringLiteral("↑ %1 earlier %2")
+                           .arg(hidden)
+                           .arg(hidden == 1 ? QStringLiteral("event") : QStringLiteral("events")),
+                       Qt::AlignCenter);
         y += rowH;
     }
-    const QFont lf = font(kMinText * u);
-    const QFont lfBold = font(kMinText * u, true);
+    const QFont lf = storyFont(kMinText * u);
+    const QFont lfBold = storyFont(kMinText * u, true);
     for (int i = first; i <= last; ++i, y += rowH) {
         const SequenceRow& row = s.rows[i];
         const QRectF band(r.left(), y, r.width(), rowH);
@@ -162,13 +132,13 @@ void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, con
         if (row.kind == SequenceRow::Kind::Gap) {
             p.setPen(QPen(pal.muted, std::max<qreal>(1, 0.2 * u), Qt::DotLine));
             p.drawLine(QPointF(r.left(), y + rowH / 2), QPointF(r.right(), y + rowH / 2));
-            const QFont f = font(kMinText * u, false, true);
+            const QFont f = storyFont(kMinText * u, false, true);
             const qreal tw = QFontMetricsF(f).horizontalAdvance(row.label) + 2 * u;
             QRectF label(r.center().x() - tw / 2, y + 0.9 * u, tw, rowH - 1.8 * u);
             p.setPen(Qt::NoPen);
             p.setBrush(pal.paper);
             p.drawRect(label);
-            text(p, label, f, pal.muted, row.label, Qt::AlignCenter);
+            drawElidedText(p, label, f, pal.muted, row.label, Qt::AlignCenter);
             continue;
         }
         const qreal x1 = laneX(row.from), x2 = laneX(row.to);
@@ -184,15 +154,17 @@ void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, con
             const qreal rightRoom = r.right() - x2 - 2.2 * u, leftRoom = x2 - r.left() - 2.2 * u - inset;
             const qreal need = QFontMetricsF(rowFont).horizontalAdvance(label);
             if (need <= rightRoom || rightRoom >= 0.8 * leftRoom)
-                text(p, QRectF(x2 + 2.2 * u, y + rowH * 0.45, rightRoom, rowH * 0.55), rowFont, pal.ink, label);
+                drawElidedText(p, QRectF(x2 + 2.2 * u, y + rowH * 0.45, rightRoom, rowH * 0.55), rowFont,
+                               pal.ink, label);
             else
-                text(p, QRectF(r.left() + inset, y + rowH * 0.45, leftRoom, rowH * 0.55), rowFont, pal.ink, label,
-                     Qt::AlignRight | Qt::AlignVCenter);
+                drawElidedText(p, QRectF(r.left() + inset, y + rowH * 0.45, leftRoom, rowH * 0.55), rowFont,
+                               pal.ink, label, Qt::AlignRight | Qt::AlignVCenter);
         } else {
             qreal lx = std::min(x1, x2) - laneW * 0.35;
             if (r.right() - lx < r.width() * 0.55) lx = r.left() + inset;
             lx = std::max(lx, r.left() + inset);
-            text(p, QRectF(lx, y + 0.3 * u, r.right() - lx - 0.5 * u, rowH * 0.55), rowFont, pal.ink, label);
+            drawElidedText(p, QRectF(lx, y + 0.3 * u, r.right() - lx - 0.5 * u, rowH * 0.55), rowFont,
+                           pal.ink, label);
         }
         if (dot) {
             const qreal d = 1.6 * u;
@@ -204,7 +176,7 @@ void paintSequence(QPainter& p, const QRectF& r, const AudienceFrame& frame, con
         p.setPen(QPen(tc, std::max<qreal>(2, 0.4 * u)));
         const qreal dir = x2 > x1 ? 1 : -1;
         p.drawLine(QPointF(x1, lineY), QPointF(x2 - dir * 1.2 * u, lineY));
-        arrowHead(p, QPointF(x2, lineY), dir, 1.3 * u, tc);
+        drawArrowHead(p, QPointF(x2, lineY), dir, 1.3 * u, tc);
     }
 }
 
@@ -222,31 +194,32 @@ qreal paintCard(QPainter& p, const QRectF& r, const story::CardModel& c, const A
         p.setBrush(audienceActor(c.actorIndex, pal.dark));
         p.drawRoundedRect(QRectF(r.left(), r.top(), 0.8 * u, r.height()), 0.4 * u, 0.4 * u);
     }
-    const QFont sf = font(3.0 * u, true);
-    if (!measureOnly) {
-        // The tone symbol in the tone's colour, the sentence in ink.
-        text(p, QRectF(inner.left(), inner.top(), 3.2 * u, 3.6 * u), sf, audienceTone(c.tone, pal.dark),
-             toneSymbol(c.tone));
-        h += wrapped(&p, QRectF(inner.left() + 3.2 * u, inner.top(), inner.width() - 3.2 * u, 8 * u), sf, pal.ink,
-                     c.sentence, 2);
-    } else {
-        h += wrapped(nullptr, QRectF(0, 0, inner.width() - 3.2 * u, 8 * u), sf, pal.ink, c.sentence, 2);
-    }
+    const QFont sf = storyFont(3.0 * u, true);
+    // The tone symbol in the tone's colour, the sentence in ink.
+    if (!measureOnly)
+        drawElidedText(p, QRectF(inner.left(), inner.top(), 3.2 * u, 3.6 * u), sf,
+                       audienceTone(c.tone, pal.dark), toneSymbol(c.tone));
+    h += wrapped(measureOnly ? nullptr : &p,
+                 QRectF(inner.left() + 3.2 * u, inner.top(), inner.width() - 3.2 * u, 8 * u), sf, pal.ink,
+                 c.sentence, 2);
     QString meta = c.actor;
     if (!c.time.isEmpty()) meta += QStringLiteral(" · ") + c.time;
     if (!c.relative.isEmpty()) meta += QStringLiteral(" · ") + c.relative;
     const qreal line = 3.5 * u;
-    if (!measureOnly) text(p, QRectF(inner.left(), r.top() + h, inner.width(), line), font(kMinText * u), pal.muted, meta);
+    if (!measureOnly)
+        drawElidedText(p, QRectF(inner.left(), r.top() + h, inner.width(), line), storyFont(kMinText * u),
+                       pal.muted, meta);
     h += line;
     // At most two fields, one per line ("Label  value"): the room reads a few numbers, not a form.
     for (int i = 0; i < c.fields.size() && i < 2; ++i) {
         if (!measureOnly) {
-            const QFont lf = font(kMinText * u);
+            const QFont lf = storyFont(kMinText * u);
             const QString label = c.fields[i].first + QStringLiteral(":");
-            const qreal lw = std::min(inner.width() * 0.5, QFontMetricsF(lf).horizontalAdvance(label) + 1.0 * u);
-            text(p, QRectF(inner.left(), r.top() + h, lw, line), lf, pal.muted, label);
-            text(p, QRectF(inner.left() + lw, r.top() + h, inner.width() - lw, line), font(kMinText * u, true),
-                 pal.ink, c.fields[i].second);
+            const qreal lw =
+                std::min(inner.width() * 0.5, QFontMetricsF(lf).horizontalAdvance(label) + 1.0 * u);
+            drawElidedText(p, QRectF(inner.left(), r.top() + h, lw, line), lf, pal.muted, label);
+            drawElidedText(p, QRectF(inner.left() + lw, r.top() + h, inner.width() - lw, line),
+                           storyFont(kMinText * u, true), pal.ink, c.fields[i].second);
         }
         h += line;
     }
@@ -256,14 +229,15 @@ qreal paintCard(QPainter& p, const QRectF& r, const story::CardModel& c, const A
 /// Lines the KPI labels need at this tile width (1 or 2).
 int kpiLabelLines(const QList<story::KpiTile>& kpis, qreal width, qreal u)
 {
-    const QFontMetricsF fm(font(kMinText * u));
+    const QFontMetricsF fm(storyFont(kMinText * u));
     int lines = 1;
     for (const story::KpiTile& k : kpis)
         lines = std::max<int>(lines, std::min<int>(2, int(wrapLines(fm, k.label, width, 2).size())));
     return lines;
 }
 
-void paintKpis(QPainter& p, const QRectF& r, const QList<story::KpiTile>& kpis, const AudiencePalette& pal, qreal u)
+void paintKpis(QPainter& p, const QRectF& r, const QList<story::KpiTile>& kpis, const AudiencePalette& pal,
+               qreal u)
 {
     const qreal gap = 1.2 * u;
     const qreal w = (r.width() - gap * (kpis.size() - 1)) / kpis.size();
@@ -276,22 +250,26 @@ void paintKpis(QPainter& p, const QRectF& r, const QList<story::KpiTile>& kpis, 
         p.drawRoundedRect(t, 0.8 * u, 0.8 * u);
         const QRectF in = t.adjusted(1.2 * u, 0.6 * u, -1.2 * u, -0.6 * u);
         // The label wraps rather than being cut: "Revenue (v1)" and "Revenue (v2)" must stay apart.
-        wrapped(&p, QRectF(in.left(), in.top(), in.width(), lines * 3.4 * u), font(kMinText * u), pal.muted, k.label,
-                lines);
+        wrapped(&p, QRectF(in.left(), in.top(), in.width(), lines * 3.4 * u), storyFont(kMinText * u),
+                pal.muted, k.label, lines);
         const qreal vy = in.top() + lines * 3.3 * u + 0.2 * u;
         // The value at the largest size (down to 3.2 units) that shows it whole.
         const QString value = k.error.isEmpty() ? k.value : k.error;
         qreal px = 4.2 * u;
-        while (px > 3.2 * u && QFontMetricsF(font(px, true)).horizontalAdvance(value) > in.width()) px -= 0.2 * u;
-        text(p, QRectF(in.left(), vy, in.width(), 5.0 * u), font(px, true), pal.ink, value);
+        while (px > 3.2 * u && QFontMetricsF(storyFont(px, true)).horizontalAdvance(value) > in.width())
+            px -= 0.2 * u;
+        drawElidedText(p, QRectF(in.left(), vy, in.width(), 5.0 * u), storyFont(px, true), pal.ink, value);
         // Direction by symbol and colour both; "in this chapter" goes without saying on a chapter's frame.
         QString change = k.change;
         change.remove(QStringLiteral(" in this chapter"));
-        const QString arrow = k.direction > 0 ? QStringLiteral("▲ ") : k.direction < 0 ? QStringLiteral("▼ ") : QString();
+        const QString arrow = k.direction > 0   ? QStringLiteral("▲ ")
+                              : k.direction < 0 ? QStringLiteral("▼ ")
+                                                : QString();
         const QColor dc = k.direction > 0   ? audienceTone(Tone::Good, pal.dark)
                           : k.direction < 0 ? audienceTone(Tone::Bad, pal.dark)
                                             : pal.muted;
-        text(p, QRectF(in.left(), vy + 5.2 * u, in.width(), 3.4 * u), font(kMinText * u), dc, arrow + change);
+        drawElidedText(p, QRectF(in.left(), vy + 5.2 * u, in.width(), 3.4 * u), storyFont(kMinText * u), dc,
+                       arrow + change);
     }
 }
 
@@ -301,49 +279,39 @@ void paintRaw(QPainter& p, const QRectF& r, const AudienceFrame& f, const Audien
     p.setBrush(pal.panel);
     p.drawRoundedRect(r, 0.8 * u, 0.8 * u);
     const QRectF in = r.adjusted(1.5 * u, 1.0 * u, -1.5 * u, -1.0 * u);
-    text(p, QRectF(in.left(), in.top(), in.width(), 3.6 * u), font(kMinText * u, true), pal.muted,
-         QStringLiteral("The event as stored (redacted)"));
-    const QFont mf = mono(kMinText * u);
+    drawElidedText(p, QRectF(in.left(), in.top(), in.width(), 3.6 * u), storyFont(kMinText * u, true),
+                   pal.muted, QStringLiteral("The event as stored (redacted)"));
+    const QFont mf = storyMonoFont(kMinText * u);
     const qreal lh = QFontMetricsF(mf).height() * 1.05;
     qreal y = in.top() + 4.2 * u;
     const QStringList lines = f.rawJson.split(u'\n');
     for (int i = 0; i < lines.size(); ++i, y += lh) {
         if (y + 2 * lh > in.bottom() && i + 1 < lines.size()) {
-            text(p, QRectF(in.left(), y, in.width(), lh), mf, pal.muted,
-                 QStringLiteral("… %1 more lines").arg(lines.size() - i));
+            drawElidedText(p, QRectF(in.left(), y, in.width(), lh), mf, pal.muted,
+                           QStringLiteral("… %1 more lines").arg(lines.size() - i));
             break;
         }
-        text(p, QRectF(in.left(), y, in.width(), lh), mf, pal.ink, lines[i]);
+        drawElidedText(p, QRectF(in.left(), y, in.width(), lh), mf, pal.ink, lines[i]);
     }
 }
 
 } // namespace
 
-AudiencePalette AudiencePalette::light()
+AudiencePalette AudiencePalette::of(bool dark)
 {
+    // paper, ink, muted, faint, panel, highlight, highlight edge.
+    static const QRgb lightSet[] = {0xffffff, 0x111827, 0x4b5563, 0xd1d5db, 0xf3f4f6, 0xfff1b8, 0xb47b00};
+    static const QRgb darkSet[] = {0x11141b, 0xf3f4f6, 0xb0b8c4, 0x3a424f, 0x1e242e, 0x3d350c, 0xf0e442};
+    const QRgb* c = dark ? darkSet : lightSet;
     AudiencePalette p;
-    p.dark = false;
-    p.paper = QColor(0xff, 0xff, 0xff);
-    p.ink = QColor(0x11, 0x18, 0x27);
-    p.muted = QColor(0x4b, 0x55, 0x63);
-    p.faint = QColor(0xd1, 0xd5, 0xdb);
-    p.panel = QColor(0xf3, 0xf4, 0xf6);
-    p.highlight = QColor(0xff, 0xf1, 0xb8);
-    p.highlightEdge = QColor(0xb4, 0x7b, 0x00);
-    return p;
-}
-
-AudiencePalette AudiencePalette::darkPalette()
-{
-    AudiencePalette p;
-    p.dark = true;
-    p.paper = QColor(0x11, 0x14, 0x1b);
-    p.ink = QColor(0xf3, 0xf4, 0xf6);
-    p.muted = QColor(0xb0, 0xb8, 0xc4);
-    p.faint = QColor(0x3a, 0x42, 0x4f);
-    p.panel = QColor(0x1e, 0x24, 0x2e);
-    p.highlight = QColor(0x3d, 0x35, 0x0c);
-    p.highlightEdge = QColor(0xf0, 0xe4, 0x42);
+    p.dark = dark;
+    p.paper = QColor(c[0]);
+    p.ink = QColor(c[1]);
+    p.muted = QColor(c[2]);
+    p.faint = QColor(c[3]);
+    p.panel = QColor(c[4]);
+    p.highlight = QColor(c[5]);
+    p.highlightEdge = QColor(c[6]);
     return p;
 }
 
@@ -382,13 +350,26 @@ QColor audienceActor(int index, bool dark)
 {
     // Okabe-Ito blue, reddish purple, sky blue, bluish green, orange, vermillion; then two greys. Dark enough
     // for white lifeline names on them (the light yellow of the set is left out for that reason).
-    static const QColor light[] = {QColor(0x00, 0x72, 0xb2), QColor(0xa8, 0x4f, 0x86), QColor(0x1f, 0x7f, 0xb0),
-                                   QColor(0x00, 0x7a, 0x5a), QColor(0xb5, 0x6e, 0x00), QColor(0xb8, 0x4a, 0x00),
+    static const QColor light[] = {QColor(0x00, 0x72, 0xb2), QColor(0xa8, 0x4f, 0x86),
+                                   QColor(0x1f, 0x7f, 0xb0), QColor(0x00, 0x7a, 0x5a),
+                                   QColor(0xb5, 0x6e, 0x00), QColor(0xb8, 0x4a, 0x00),
                                    QColor(0x4b, 0x55, 0x63), QColor(0x37, 0x41, 0x51)};
-    static const QColor darkSet[] = {QColor(0x1f, 0x86, 0xc8), QColor(0xb8, 0x5f, 0x96), QColor(0x2f, 0x8f, 0xc0),
-                                     QColor(0x10, 0x8a, 0x6a), QColor(0xc5, 0x7e, 0x10), QColor(0xc8, 0x5a, 0x10),
+    static const QColor darkSet[] = {QColor(0x1f, 0x86, 0xc8), QColor(0xb8, 0x5f, 0x96),
+                                     QColor(0x2f, 0x8f, 0xc0), QColor(0x10, 0x8a, 0x6a),
+                                     QColor(0xc5, 0x7e, 0x10), QColor(0xc8, 0x5a, 0x10),
                                      QColor(0x5b, 0x65, 0x73), QColor(0x47, 0x51, 0x61)};
     return (dark ? darkSet : light)[std::abs(index) % 8];
+}
+
+qreal audienceUnit(const QRectF& rect)
+{
+    // 1% of the height (or of 16:9 width on narrow frames), so type scales with the screen.
+    return std::min(rect.height() / 100.0, rect.width() / 177.8);
+}
+
+qreal audienceCaptionPx(qreal u)
+{
+    return 3.0 * u;
 }
 
 qreal audienceMinTextPx(qreal frameHeight)
@@ -396,7 +377,8 @@ qreal audienceMinTextPx(qreal frameHeight)
     return kMinText * frameHeight / 100.0;
 }
 
-void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& frame, const AudiencePalette& pal)
+void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& frame,
+                        const AudiencePalette& pal)
 {
     p.save();
     if (frame.blank) {
@@ -408,11 +390,10 @@ void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& fr
     p.setRenderHint(QPainter::TextAntialiasing);
     p.fillRect(rect, pal.paper);
     const story::ChapterPage& page = frame.page;
-    // One unit: 1% of the height (or of 16:9 width on narrow frames), so type scales with the screen.
-    const qreal u = std::min(rect.height() / 100.0, rect.width() / 177.8);
+    const qreal u = audienceUnit(rect);
     const QRectF r = rect.adjusted(3.0 * u, 2.2 * u, -3.0 * u, -2.2 * u);
     // Header: "3 / 6" badge, the title, the beat and (live) a badge.
-    const QFont badgeFont = font(kMinText * u, true);
+    const QFont badgeFont = storyFont(kMinText * u, true);
     const QString badge = QStringLiteral("%1 / %2").arg(page.number).arg(page.count);
     const qreal bw = page.number > 0 ? QFontMetricsF(badgeFont).horizontalAdvance(badge) + 2.4 * u : -1.6 * u;
     const QRectF badgeRect(r.left(), r.top() + 0.8 * u, bw, 4.6 * u);
@@ -420,21 +401,26 @@ void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& fr
         p.setPen(Qt::NoPen);
         p.setBrush(audienceActor(0, pal.dark));
         p.drawRoundedRect(badgeRect, 0.8 * u, 0.8 * u);
-        text(p, badgeRect, badgeFont, Qt::white, badge, Qt::AlignCenter);
+        drawElidedText(p, badgeRect, badgeFont, Qt::white, badge, Qt::AlignCenter);
     }
     QString right;
     if (frame.beats > 0) right = QStringLiteral("step %1 of %2").arg(frame.beat + 1).arg(frame.beats);
     if (frame.live) right = QStringLiteral("● LIVE  ") + right;
-    const QFont rf = font(kMinText * u, frame.live);
+    const QFont rf = storyFont(kMinText * u, frame.live);
     const qreal rw = right.isEmpty() ? 0 : QFontMetricsF(rf).horizontalAdvance(right) + 1.0 * u;
-    text(p, QRectF(r.right() - rw, r.top(), rw, 6.2 * u), rf,
-         frame.live ? audienceTone(Tone::Bad, pal.dark) : pal.muted, right, Qt::AlignRight | Qt::AlignVCenter);
+    drawElidedText(p, QRectF(r.right() - rw, r.top(), rw, 6.2 * u), rf,
+                   frame.live ? audienceTone(Tone::Bad, pal.dark) : pal.muted, right,
+                   Qt::AlignRight | Qt::AlignVCenter);
     // The title whole: its size steps down (to 3.4 units) before anything is cut.
     const qreal titleW = r.width() - bw - rw - 3.2 * u;
     qreal titlePx = 4.6 * u;
-    while (titlePx > 3.4 * u && QFontMetricsF(font(titlePx, true)).horizontalAdvance(page.title) > titleW) titlePx -= 0.2 * u;
-    text(p, QRectF(badgeRect.right() + 1.6 * u, r.top(), titleW, 6.2 * u), font(titlePx, true), pal.ink, page.title);
-    text(p, QRectF(r.left(), r.top() + 6.6 * u, r.width(), 3.6 * u), font(kMinText * u), pal.muted, page.subtitle);
+    while (titlePx > 3.4 * u &&
+           QFontMetricsF(storyFont(titlePx, true)).horizontalAdvance(page.title) > titleW)
+        titlePx -= 0.2 * u;
+    drawElidedText(p, QRectF(badgeRect.right() + 1.6 * u, r.top(), titleW, 6.2 * u), storyFont(titlePx, true),
+                   pal.ink, page.title);
+    drawElidedText(p, QRectF(r.left(), r.top() + 6.6 * u, r.width(), 3.6 * u), storyFont(kMinText * u),
+                   pal.muted, page.subtitle);
     qreal y = r.top() + 10.8 * u;
     p.setPen(QPen(pal.faint, std::max<qreal>(1, 0.2 * u)));
     p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y));
@@ -443,14 +429,12 @@ void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& fr
     const qreal kpiW = page.kpis.isEmpty() ? 0 : std::min(r.width() * 0.55, page.kpis.size() * 34.0 * u);
     const qreal captionW = r.width() - kpiW - (kpiW > 0 ? 2.0 * u : 0) - 1.8 * u;
     QTextDocument doc;
-    doc.setDocumentMargin(0);
-    doc.setDefaultFont(font(3.0 * u));
-    doc.setDefaultStyleSheet(QStringLiteral("body { color: %1; }").arg(pal.ink.name()));
-    doc.setMarkdown(page.caption);
-    doc.setTextWidth(captionW);
+    story::layoutCaption(doc, page.caption, audienceCaptionPx(u), captionW, pal.ink);
     const qreal captionH = page.caption.isEmpty() ? 0 : std::min(doc.size().height() + 0.6 * u, 24.0 * u);
-    const qreal tileW = page.kpis.isEmpty() ? 0 : (kpiW - 1.2 * u * (page.kpis.size() - 1)) / page.kpis.size();
-    const qreal kpiH = page.kpis.isEmpty() ? 0 : 10.2 * u + kpiLabelLines(page.kpis, tileW - 2.4 * u, u) * 3.3 * u;
+    const qreal tileW =
+        page.kpis.isEmpty() ? 0 : (kpiW - 1.2 * u * (page.kpis.size() - 1)) / page.kpis.size();
+    const qreal kpiH =
+        page.kpis.isEmpty() ? 0 : 10.2 * u + kpiLabelLines(page.kpis, tileW - 2.4 * u, u) * 3.3 * u;
     const qreal bottomH = std::max(captionH, kpiW > 0 ? kpiH : 0.0);
     const QRectF body(r.left(), y, r.width(), r.bottom() - y - bottomH - (bottomH > 0 ? 1.6 * u : 0));
     const qreal sideW = r.width() * 0.38;
@@ -460,8 +444,8 @@ void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& fr
     if (frame.peek && !frame.rawJson.isEmpty()) {
         paintRaw(p, side, frame, pal, u);
     } else {
-        text(p, QRectF(side.left(), side.top(), side.width(), 3.6 * u), font(kMinText * u, true), pal.muted,
-             QStringLiteral("Latest events"));
+        drawElidedText(p, QRectF(side.left(), side.top(), side.width(), 3.6 * u),
+                       storyFont(kMinText * u, true), pal.muted, QStringLiteral("Latest events"));
         qreal cy = side.top() + 4.2 * u;
         for (const story::CardModel& c : page.cards) {
             const qreal h = paintCard(p, QRectF(side.left(), cy, side.width(), 0), c, pal, u, true);
@@ -475,24 +459,19 @@ void paintAudienceFrame(QPainter& p, const QRectF& rect, const AudienceFrame& fr
         p.setPen(Qt::NoPen);
         p.setBrush(audienceActor(0, pal.dark));
         p.drawRect(QRectF(r.left(), by, 0.6 * u, captionH));
-        p.save();
-        p.translate(r.left() + 1.8 * u, by + 0.2 * u);
-        QAbstractTextDocumentLayout::PaintContext ctx;
-        ctx.palette.setColor(QPalette::Text, pal.ink);
-        ctx.clip = QRectF(0, 0, captionW, captionH);
-        p.setClipRect(ctx.clip);
-        doc.documentLayout()->draw(&p, ctx);
-        p.restore();
+        story::drawDocument(p, QPointF(r.left() + 1.8 * u, by + 0.2 * u), QSizeF(captionW, captionH), doc,
+                            pal.ink);
     }
     if (kpiW > 0) paintKpis(p, QRectF(r.right() - kpiW, by, kpiW, kpiH), page.kpis, pal, u);
     // A banner (waiting for a live event, a chapter that cannot be shown) over the body, never instead of it.
     if (!frame.banner.isEmpty()) {
-        const QRectF b(body.left() + body.width() * 0.1, body.top() + body.height() * 0.35, body.width() * 0.8,
-                       12.0 * u);
+        const QRectF b(body.left() + body.width() * 0.1, body.top() + body.height() * 0.35,
+                       body.width() * 0.8, 12.0 * u);
         p.setPen(QPen(pal.highlightEdge, std::max<qreal>(2, 0.35 * u)));
         p.setBrush(pal.highlight);
         p.drawRoundedRect(b, 1.0 * u, 1.0 * u);
-        text(p, b.adjusted(2 * u, 0, -2 * u, 0), font(3.4 * u, true), pal.ink, frame.banner, Qt::AlignCenter);
+        drawElidedText(p, b.adjusted(2 * u, 0, -2 * u, 0), storyFont(3.4 * u, true), pal.ink, frame.banner,
+                       Qt::AlignCenter);
     }
     p.restore();
 }

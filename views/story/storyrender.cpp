@@ -25,60 +25,6 @@ const QColor kFaint(0xe3, 0xe8, 0xef);
 const QColor kPaper(0xff, 0xff, 0xff);
 const QColor kPanel(0xf5, 0xf7, 0xfa);
 
-QFont font(qreal px, bool bold = false, bool italic = false)
-{
-    QFont f(QStringLiteral("DejaVu Sans"));
-    f.setStyleHint(QFont::SansSerif);
-    f.setPixelSize(std::max(6, int(std::lround(px))));
-    f.setBold(bold);
-    f.setItalic(italic);
-    return f;
-}
-
-/// Elides to fit width.
-QString fit(const QFont& f, const QString& text, qreal width)
-{
-    return QFontMetricsF(f).elidedText(text, Qt::ElideRight, std::max<qreal>(0, width));
-}
-
-void drawText(QPainter& p, const QRectF& r, const QFont& f, const QColor& c, const QString& text,
-              int flags = Qt::AlignLeft | Qt::AlignVCenter)
-{
-    p.setFont(f);
-    p.setPen(c);
-    p.drawText(r, flags, fit(f, text, r.width()));
-}
-
-/// Markdown in a box (captions): QTextDocument, so **bold** and *emphasis* render as the author wrote.
-qreal drawMarkdown(QPainter& p, const QRectF& r, const QString& markdown, qreal px, const QColor& colour)
-{
-    QTextDocument doc;
-    doc.setDocumentMargin(0);
-    doc.setDefaultFont(font(px));
-    doc.setDefaultStyleSheet(QStringLiteral("body { color: %1; }").arg(colour.name()));
-    doc.setMarkdown(markdown);
-    doc.setTextWidth(r.width());
-    p.save();
-    p.translate(r.topLeft());
-    QAbstractTextDocumentLayout::PaintContext ctx;
-    ctx.palette.setColor(QPalette::Text, colour);
-    ctx.clip = QRectF(0, 0, r.width(), r.height());
-    p.setClipRect(ctx.clip);
-    doc.documentLayout()->draw(&p, ctx);
-    p.restore();
-    return doc.size().height();
-}
-
-void arrowHead(QPainter& p, QPointF tip, qreal dir, qreal size, const QColor& c)
-{
-    QPainterPath path;
-    path.moveTo(tip);
-    path.lineTo(tip + QPointF(-dir * size, -size * 0.55));
-    path.lineTo(tip + QPointF(-dir * size, size * 0.55));
-    path.closeSubpath();
-    p.fillPath(path, c);
-}
-
 void paintSequence(QPainter& p, const QRectF& r, const ChapterPage& page, qreal u)
 {
     const SequenceLayout& s = page.sequence;
@@ -94,8 +40,8 @@ void paintSequence(QPainter& p, const QRectF& r, const ChapterPage& page, qreal 
         p.setPen(Qt::NoPen);
         p.setBrush(c);
         p.drawRoundedRect(head, 0.8 * u, 0.8 * u);
-        drawText(p, head.adjusted(0.6 * u, 0, -0.6 * u, 0), font(1.7 * u, true), Qt::white, s.actors[i],
-                 Qt::AlignCenter);
+        drawElidedText(p, head.adjusted(0.6 * u, 0, -0.6 * u, 0), storyFont(1.7 * u, true), Qt::white,
+                       s.actors[i], Qt::AlignCenter);
     }
     const qreal top = r.top() + headH + 1.0 * u;
     const qreal rowH = 3.6 * u;
@@ -117,11 +63,11 @@ void paintSequence(QPainter& p, const QRectF& r, const ChapterPage& page, qreal 
         int hidden = 0;
         for (int i = 0; i < first; ++i)
             hidden += std::max(1, s.rows[i].count);
-        drawText(p, QRectF(r.left(), y, r.width(), rowH), font(1.45 * u, false, true), kMuted,
-                 QStringLiteral("↑ %1 earlier %2")
-                     .arg(hidden)
-                     .arg(hidden == 1 ? QStringLiteral("event") : QStringLiteral("events")),
-                 Qt::AlignCenter);
+        drawElidedText(p, QRectF(r.left(), y, r.width(), rowH), storyFont(1.45 * u, false, true), kMuted,
+                       QStringLiteral("↑ %1 earlier %2")
+                           .arg(hidden)
+                           .arg(hidden == 1 ? QStringLiteral("event") : QStringLiteral("events")),
+                       Qt::AlignCenter);
         y += rowH;
     }
     for (int i = first; i <= last; ++i, y += rowH) {
@@ -138,18 +84,18 @@ void paintSequence(QPainter& p, const QRectF& r, const ChapterPage& page, qreal 
             QPen pen(kMuted, std::max<qreal>(1, 0.15 * u), Qt::DotLine);
             p.setPen(pen);
             p.drawLine(QPointF(r.left(), y + rowH / 2), QPointF(r.right(), y + rowH / 2));
-            const QFont f = font(1.45 * u, false, true);
+            const QFont f = storyFont(1.45 * u, false, true);
             const qreal tw = QFontMetricsF(f).horizontalAdvance(row.label) + 2 * u;
             QRectF label(r.center().x() - tw / 2, y + 0.5 * u, tw, rowH - 1.0 * u);
             p.setPen(Qt::NoPen);
             p.setBrush(kPaper);
             p.drawRect(label);
-            drawText(p, label, f, kMuted, row.label, Qt::AlignCenter);
+            drawElidedText(p, label, f, kMuted, row.label, Qt::AlignCenter);
             continue;
         }
         const qreal x1 = laneX(row.from), x2 = laneX(row.to);
         const qreal lineY = y + rowH * 0.68;
-        const QFont lf = font(1.5 * u);
+        const QFont lf = storyFont(1.5 * u);
         if (row.kind == SequenceRow::Kind::Note) {
             // No parent in view: a note on the own lifeline, the text beside it.
             const qreal w = std::min(laneW * 0.9, 2.4 * u);
@@ -160,8 +106,8 @@ void paintSequence(QPainter& p, const QRectF& r, const ChapterPage& page, qreal 
             const bool leftSide = row.to == lanes - 1 && lanes > 1;
             QRectF text = leftSide ? QRectF(r.left(), y, x2 - r.left() - 1.4 * u, rowH)
                                    : QRectF(x2 + 1.4 * u, y, r.right() - x2 - 1.4 * u, rowH);
-            drawText(p, text, lf, kInk, row.label + count,
-                     (leftSide ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
+            drawElidedText(p, text, lf, kInk, row.label + count,
+                           (leftSide ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
             continue;
         }
         QPen pen(tone, std::max<qreal>(1.2, 0.28 * u));
@@ -176,21 +122,21 @@ void paintSequence(QPainter& p, const QRectF& r, const ChapterPage& page, qreal 
             loop.lineTo(x1 + 0.6 * u, lineY);
             p.setBrush(Qt::NoBrush);
             p.drawPath(loop);
-            arrowHead(p, QPointF(x1, lineY), -1, 0.9 * u, tone);
+            drawArrowHead(p, QPointF(x1, lineY), -1, 0.9 * u, tone);
             const bool leftSide = row.to == lanes - 1 && lanes > 1;
             QRectF text = leftSide ? QRectF(r.left(), y, x1 - r.left() - 1.0 * u, rowH)
                                    : QRectF(x1 + w + 0.8 * u, y, r.right() - x1 - w - 0.8 * u, rowH);
-            drawText(p, text, lf, kInk, row.label + count,
-                     (leftSide ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
+            drawElidedText(p, text, lf, kInk, row.label + count,
+                           (leftSide ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
             continue;
         }
         const qreal dir = x2 > x1 ? 1 : -1;
         p.drawLine(QPointF(x1, lineY), QPointF(x2 - dir * 0.9 * u, lineY));
-        arrowHead(p, QPointF(x2, lineY), dir, 0.9 * u, tone);
+        drawArrowHead(p, QPointF(x2, lineY), dir, 0.9 * u, tone);
         const qreal left = std::min(x1, x2), width = std::abs(x2 - x1);
         // Labels may run past short arrows into the free space beside them.
         QRectF text(left - laneW * 0.4, y, width + laneW * 0.8, rowH * 0.62);
-        drawText(p, text, lf, kInk, row.label + count, Qt::AlignCenter);
+        drawElidedText(p, text, lf, kInk, row.label + count, Qt::AlignCenter);
     }
 }
 
@@ -207,28 +153,29 @@ void paintCard(QPainter& p, const QRectF& r, const CardModel& c, qreal u)
     // Tone dot and sentence.
     p.setBrush(toneColour(c.tone));
     p.drawEllipse(QRectF(inner.left(), inner.top() + 0.55 * u, 1.2 * u, 1.2 * u));
-    drawText(p, QRectF(inner.left() + 1.9 * u, inner.top(), inner.width() - 1.9 * u, 2.4 * u),
-             font(1.75 * u, true), kInk, c.sentence);
+    drawElidedText(p, QRectF(inner.left() + 1.9 * u, inner.top(), inner.width() - 1.9 * u, 2.4 * u),
+                   storyFont(1.75 * u, true), kInk, c.sentence);
     qreal y = inner.top() + 2.5 * u;
     QString meta = c.actor;
     if (!c.time.isEmpty()) meta += QStringLiteral(" · ") + c.time;
     if (!c.relative.isEmpty()) meta += QStringLiteral(" · ") + c.relative;
-    drawText(p, QRectF(inner.left(), y, inner.width(), 2.0 * u), font(1.4 * u), kMuted, meta);
+    drawElidedText(p, QRectF(inner.left(), y, inner.width(), 2.0 * u), storyFont(1.4 * u), kMuted, meta);
     y += 2.3 * u;
     // Up to four fields, two per line.
     const qreal colW = inner.width() / 2;
     for (int i = 0; i < c.fields.size(); ++i) {
         const qreal x = inner.left() + (i % 2) * colW;
         const qreal fy = y + (i / 2) * 3.6 * u;
-        drawText(p, QRectF(x, fy, colW - u, 1.6 * u), font(1.2 * u), kMuted, c.fields[i].first.toUpper());
-        drawText(p, QRectF(x, fy + 1.55 * u, colW - u, 1.9 * u), font(1.5 * u, true), kInk,
-                 c.fields[i].second);
+        drawElidedText(p, QRectF(x, fy, colW - u, 1.6 * u), storyFont(1.2 * u), kMuted,
+                       c.fields[i].first.toUpper());
+        drawElidedText(p, QRectF(x, fy + 1.55 * u, colW - u, 1.9 * u), storyFont(1.5 * u, true), kInk,
+                       c.fields[i].second);
     }
     if (!c.because.isEmpty()) {
         const qreal by =
             std::min(inner.bottom() - 1.9 * u, y + ((int(c.fields.size()) + 1) / 2) * 3.6 * u + 0.2 * u);
-        drawText(p, QRectF(inner.left(), by, inner.width(), 1.9 * u), font(1.35 * u, false, true), kMuted,
-                 QStringLiteral("because ← %1").arg(c.because));
+        drawElidedText(p, QRectF(inner.left(), by, inner.width(), 1.9 * u), storyFont(1.35 * u, false, true),
+                       kMuted, QStringLiteral("because ← %1").arg(c.because));
     }
 }
 
@@ -244,14 +191,15 @@ void paintKpis(QPainter& p, const QRectF& r, const QList<KpiTile>& kpis, qreal u
         p.setBrush(kPanel);
         p.drawRoundedRect(t, 0.8 * u, 0.8 * u);
         QRectF in = t.adjusted(1.3 * u, 0.8 * u, -1.3 * u, -0.6 * u);
-        drawText(p, QRectF(in.left(), in.top(), in.width(), 1.8 * u), font(1.3 * u), kMuted,
-                 k.label.toUpper());
-        drawText(p, QRectF(in.left(), in.top() + 1.9 * u, in.width(), 3.4 * u), font(2.8 * u, true), kInk,
-                 k.value);
+        drawElidedText(p, QRectF(in.left(), in.top(), in.width(), 1.8 * u), storyFont(1.3 * u), kMuted,
+                       k.label.toUpper());
+        drawElidedText(p, QRectF(in.left(), in.top() + 1.9 * u, in.width(), 3.4 * u),
+                       storyFont(2.8 * u, true), kInk, k.value);
         const QColor dc = k.direction > 0   ? toneColour(Tone::Good)
                           : k.direction < 0 ? toneColour(Tone::Bad)
                                             : kMuted;
-        drawText(p, QRectF(in.left(), in.top() + 5.4 * u, in.width(), 1.8 * u), font(1.3 * u), dc, k.change);
+        drawElidedText(p, QRectF(in.left(), in.top() + 5.4 * u, in.width(), 1.8 * u), storyFont(1.3 * u), dc,
+                       k.change);
     }
 }
 
@@ -261,14 +209,71 @@ void paintCompare(QPainter& p, const QRectF& r, const ComparePanel& c, qreal u)
     p.setBrush(QColor(0xfd, 0xf3, 0xe7));
     p.drawRoundedRect(r, 0.8 * u, 0.8 * u);
     QRectF in = r.adjusted(1.3 * u, 0.8 * u, -1.3 * u, -0.8 * u);
-    drawText(p, QRectF(in.left(), in.top(), in.width(), 2.2 * u), font(1.6 * u, true), kInk,
-             QStringLiteral("%1  vs  %2").arg(c.nameA, c.nameB));
-    QTextDocument doc;
-    drawText(p, QRectF(in.left(), in.top() + 2.4 * u, in.width(), 2.0 * u), font(1.4 * u, false, true),
-             toneColour(Tone::Bad), c.divergence);
+    drawElidedText(p, QRectF(in.left(), in.top(), in.width(), 2.2 * u), storyFont(1.6 * u, true), kInk,
+                   QStringLiteral("%1  vs  %2").arg(c.nameA, c.nameB));
+    drawElidedText(p, QRectF(in.left(), in.top() + 2.4 * u, in.width(), 2.0 * u),
+                   storyFont(1.4 * u, false, true), toneColour(Tone::Bad), c.divergence);
 }
 
 } // namespace
+
+QFont storyFont(qreal px, bool bold, bool italic)
+{
+    QFont f(QStringLiteral("DejaVu Sans"));
+    f.setStyleHint(QFont::SansSerif);
+    f.setPixelSize(std::max(6, int(std::lround(px))));
+    f.setBold(bold);
+    f.setItalic(italic);
+    return f;
+}
+
+QFont storyMonoFont(qreal px)
+{
+    QFont f(QStringLiteral("DejaVu Sans Mono"));
+    f.setStyleHint(QFont::Monospace);
+    f.setPixelSize(std::max(6, int(std::lround(px))));
+    return f;
+}
+
+void drawElidedText(QPainter& p, const QRectF& r, const QFont& f, const QColor& c, const QString& text,
+                    int flags)
+{
+    p.setFont(f);
+    p.setPen(c);
+    p.drawText(r, flags, QFontMetricsF(f).elidedText(text, Qt::ElideRight, std::max<qreal>(0, r.width())));
+}
+
+void drawArrowHead(QPainter& p, QPointF tip, qreal dir, qreal size, const QColor& c)
+{
+    QPainterPath path;
+    path.moveTo(tip);
+    path.lineTo(tip + QPointF(-dir * size, -size * 0.55));
+    path.lineTo(tip + QPointF(-dir * size, size * 0.55));
+    path.closeSubpath();
+    p.fillPath(path, c);
+}
+
+void layoutCaption(QTextDocument& doc, const QString& markdown, qreal px, qreal width, const QColor& colour)
+{
+    // QTextDocument, so **bold** and *emphasis* render as the author wrote.
+    doc.setDocumentMargin(0);
+    doc.setDefaultFont(storyFont(px));
+    doc.setDefaultStyleSheet(QStringLiteral("body { color: %1; }").arg(colour.name()));
+    doc.setMarkdown(markdown);
+    doc.setTextWidth(width);
+}
+
+void drawDocument(QPainter& p, QPointF at, QSizeF clip, const QTextDocument& doc, const QColor& colour)
+{
+    p.save();
+    p.translate(at);
+    QAbstractTextDocumentLayout::PaintContext ctx;
+    ctx.palette.setColor(QPalette::Text, colour);
+    ctx.clip = QRectF(QPointF(0, 0), clip);
+    p.setClipRect(ctx.clip);
+    doc.documentLayout()->draw(&p, ctx);
+    p.restore();
+}
 
 QColor actorColour(int index)
 {
@@ -305,15 +310,16 @@ void paintChapterPage(QPainter& p, const QRectF& rect, const ChapterPage& page)
     const qreal margin = 3.5 * u;
     QRectF r = rect.adjusted(margin, margin * 0.8, -margin, -margin * 0.8);
     // Header.
-    drawText(p, QRectF(r.left(), r.top(), r.width() * 0.7, 2.2 * u), font(1.45 * u), kMuted,
-             page.storyTitle.toUpper());
-    drawText(p, QRectF(r.left() + r.width() * 0.7, r.top(), r.width() * 0.3, 2.2 * u), font(1.45 * u), kMuted,
-             QStringLiteral("Chapter %1 of %2").arg(page.number).arg(page.count),
-             Qt::AlignRight | Qt::AlignVCenter);
-    drawText(p, QRectF(r.left(), r.top() + 2.4 * u, r.width(), 4.6 * u), font(3.6 * u, true), kInk,
-             page.title);
-    drawText(p, QRectF(r.left(), r.top() + 7.2 * u, r.width(), 2.2 * u), font(1.55 * u), kMuted,
-             page.subtitle);
+    drawElidedText(p, QRectF(r.left(), r.top(), r.width() * 0.7, 2.2 * u), storyFont(1.45 * u), kMuted,
+                   page.storyTitle.toUpper());
+    drawElidedText(p, QRectF(r.left() + r.width() * 0.7, r.top(), r.width() * 0.3, 2.2 * u),
+                   storyFont(1.45 * u), kMuted,
+                   QStringLiteral("Chapter %1 of %2").arg(page.number).arg(page.count),
+                   Qt::AlignRight | Qt::AlignVCenter);
+    drawElidedText(p, QRectF(r.left(), r.top() + 2.4 * u, r.width(), 4.6 * u), storyFont(3.6 * u, true), kInk,
+                   page.title);
+    drawElidedText(p, QRectF(r.left(), r.top() + 7.2 * u, r.width(), 2.2 * u), storyFont(1.55 * u), kMuted,
+                   page.subtitle);
     qreal y = r.top() + 10.4 * u;
     p.setPen(QPen(kFaint, std::max<qreal>(1, 0.15 * u)));
     p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y));
@@ -324,10 +330,8 @@ void paintChapterPage(QPainter& p, const QRectF& rect, const ChapterPage& page)
     qreal captionH = 0;
     if (!page.caption.isEmpty()) {
         QTextDocument doc;
-        doc.setDocumentMargin(0);
-        doc.setDefaultFont(font(2.0 * u));
-        doc.setMarkdown(page.caption);
-        doc.setTextWidth(r.width() - kpiW - (kpiW > 0 ? 2.5 * u : 0) - 1.8 * u);
+        layoutCaption(doc, page.caption, 2.0 * u, r.width() - kpiW - (kpiW > 0 ? 2.5 * u : 0) - 1.8 * u,
+                      kInk);
         captionH = std::min(doc.size().height() + 0.6 * u, 22 * u);
     }
     const qreal bottomH = std::max(captionH, page.kpis.isEmpty() ? 0.0 : 8.6 * u);
@@ -338,8 +342,8 @@ void paintChapterPage(QPainter& p, const QRectF& rect, const ChapterPage& page)
     QRectF cards(seq.right() + 2.5 * u, body.top(), cardsW, body.height());
     paintSequence(p, seq, page, u);
     // Cards, newest on top.
-    drawText(p, QRectF(cards.left(), cards.top(), cards.width(), 2.0 * u), font(1.3 * u, true), kMuted,
-             QStringLiteral("LATEST EVENTS"));
+    drawElidedText(p, QRectF(cards.left(), cards.top(), cards.width(), 2.0 * u), storyFont(1.3 * u, true),
+                   kMuted, QStringLiteral("LATEST EVENTS"));
     const int n = int(page.cards.size());
     if (n > 0) {
         const qreal top = cards.top() + 2.4 * u;
@@ -362,7 +366,10 @@ void paintChapterPage(QPainter& p, const QRectF& rect, const ChapterPage& page)
             p.setPen(Qt::NoPen);
             p.setBrush(toneColour(Tone::Neutral));
             p.drawRect(QRectF(caption.left(), caption.top(), 0.45 * u, caption.height()));
-            drawMarkdown(p, caption.adjusted(1.8 * u, 0.2 * u, 0, 0), page.caption, 2.0 * u, kInk);
+            const QRectF box = caption.adjusted(1.8 * u, 0.2 * u, 0, 0);
+            QTextDocument doc;
+            layoutCaption(doc, page.caption, 2.0 * u, box.width(), kInk);
+            drawDocument(p, box.topLeft(), box.size(), doc, kInk);
         }
         if (kpiW > 0)
             paintKpis(p, QRectF(r.right() - kpiW, by, kpiW, std::min(bottomH, 8.6 * u)), page.kpis, u);
@@ -381,11 +388,11 @@ void paintTitlePage(QPainter& p, const QRectF& rect, const Story& story, const Q
     p.setPen(Qt::NoPen);
     p.setBrush(actorColour(0));
     p.drawRect(QRectF(rect.left(), rect.top(), 1.6 * u, rect.height()));
-    drawText(p, QRectF(r.left(), r.top(), r.width(), 2.4 * u), font(1.7 * u), kMuted,
-             QStringLiteral("A STORY TOLD FROM RECORDED EVENTS"));
+    drawElidedText(p, QRectF(r.left(), r.top(), r.width(), 2.4 * u), storyFont(1.7 * u), kMuted,
+                   QStringLiteral("A STORY TOLD FROM RECORDED EVENTS"));
     QTextDocument doc;
     doc.setDocumentMargin(0);
-    doc.setDefaultFont(font(5.4 * u, true));
+    doc.setDefaultFont(storyFont(5.4 * u, true));
     doc.setPlainText(story.title);
     doc.setTextWidth(r.width());
     p.save();
@@ -396,25 +403,25 @@ void paintTitlePage(QPainter& p, const QRectF& rect, const Story& story, const Q
     p.restore();
     qreal y = r.top() + 3.2 * u + doc.size().height() + 1.5 * u;
     if (!story.audience.isEmpty()) {
-        drawText(p, QRectF(r.left(), y, r.width(), 2.8 * u), font(2.0 * u), kMuted,
-                 QStringLiteral("For %1").arg(story.audience));
+        drawElidedText(p, QRectF(r.left(), y, r.width(), 2.8 * u), storyFont(2.0 * u), kMuted,
+                       QStringLiteral("For %1").arg(story.audience));
         y += 4.5 * u;
     }
     y += 2 * u;
     for (int i = 0; i < titles.size() && y < r.bottom() - 4 * u; ++i) {
-        drawText(p, QRectF(r.left(), y, 5 * u, 3.0 * u), font(2.2 * u, true), actorColour(0),
-                 QString::number(i + 1));
-        drawText(p, QRectF(r.left() + 5 * u, y, r.width() - 5 * u, 3.0 * u), font(2.2 * u, true), kInk,
-                 titles[i]);
+        drawElidedText(p, QRectF(r.left(), y, 5 * u, 3.0 * u), storyFont(2.2 * u, true), actorColour(0),
+                       QString::number(i + 1));
+        drawElidedText(p, QRectF(r.left() + 5 * u, y, r.width() - 5 * u, 3.0 * u), storyFont(2.2 * u, true),
+                       kInk, titles[i]);
         if (i < subtitles.size())
-            drawText(p, QRectF(r.left() + 5 * u, y + 3.0 * u, r.width() - 5 * u, 2.2 * u), font(1.5 * u),
-                     kMuted, subtitles[i]);
+            drawElidedText(p, QRectF(r.left() + 5 * u, y + 3.0 * u, r.width() - 5 * u, 2.2 * u),
+                           storyFont(1.5 * u), kMuted, subtitles[i]);
         y += 6.4 * u;
     }
     QString source = QFileInfo(story.sourceUri).fileName();
-    drawText(p, QRectF(r.left(), rect.bottom() - 5 * u, r.width(), 2.2 * u), font(1.4 * u), kMuted,
-             QStringLiteral("Every number is computed from the recorded events%1 by Chronoscope.")
-                 .arg(source.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(source)));
+    drawElidedText(p, QRectF(r.left(), rect.bottom() - 5 * u, r.width(), 2.2 * u), storyFont(1.4 * u), kMuted,
+                   QStringLiteral("Every number is computed from the recorded events%1 by Chronoscope.")
+                       .arg(source.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(source)));
     p.restore();
 }
 

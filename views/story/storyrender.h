@@ -5,11 +5,29 @@
 
 #include "story/storyengine.h"
 
+#include <QColor>
+#include <QFont>
 #include <QRectF>
 
 class QPainter;
+class QTextDocument;
 
 namespace chronoscope::story {
+
+/// The type of story pages and the audience frame: DejaVu Sans (Mono) at `px` pixels, rounded to whole
+/// pixels (at least 6) so a run and its bold neighbour share one size.
+QFont storyFont(qreal px, bool bold = false, bool italic = false);
+QFont storyMonoFont(qreal px);
+/// One line of text in r, elided at the right when it does not fit.
+void drawElidedText(QPainter& p, const QRectF& r, const QFont& f, const QColor& c, const QString& text,
+                    int flags = Qt::AlignLeft | Qt::AlignVCenter);
+/// A filled arrow head with its tip at `tip`, pointing right (dir 1) or left (dir -1).
+void drawArrowHead(QPainter& p, QPointF tip, qreal dir, qreal size, const QColor& c);
+/// A caption's markdown (**bold**, *emphasis*) laid out `width` wide in storyFont(px), in `colour`: the one
+/// layout the pages and the audience frame measure and paint.
+void layoutCaption(QTextDocument& doc, const QString& markdown, qreal px, qreal width, const QColor& colour);
+/// Paints a laid-out document with its top left at `at`, clipped to `clip` (a size from `at`).
+void drawDocument(QPainter& p, QPointF at, QSizeF clip, const QTextDocument& doc, const QColor& colour);
 
 /// The colour of the n-th lifeline (stable: the same actor order gives the same colours).
 QColor actorColour(int index);
