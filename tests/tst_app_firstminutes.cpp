@@ -3,6 +3,7 @@
 // Alt+N focuses a dock; the Go to dialog; links keep the selected stream; docks keep their widths; the
 // Projections dock at 1280x720; no stream filter carried into another store; dark theme check boxes and
 // links; remote store titles; import progress; Save Capture As; --help/--version without a display.
+#include "app_fixtures.h"
 #include "chronoscope_version.h"
 #include "diffinspector.h"
 #include "diffmodel.h"
@@ -71,20 +72,6 @@ double bestContrast(const QImage& image, const QRect& rect, const QColor& backgr
     return best;
 }
 
-bool writeStore(const QString& path, const QList<Event>& events, const QHash<QString, QString>& meta = {})
-{
-    QString error;
-    StoreWriter::Options options;
-    options.meta = meta;
-    auto writer = StoreWriter::create(path, options, &error);
-    if (!writer)
-        return false;
-    for (const Event& e : events)
-        if (!writer->append(e, &error))
-            return false;
-    return writer->finish(&error);
-}
-
 QDockWidget* dockOf(QWidget* w)
 {
     for (; w; w = w->parentWidget())
@@ -99,24 +86,8 @@ class TstAppFirstMinutes : public QObject
 {
     Q_OBJECT
 private:
-    static constexpr int kSafetyNetMs = 10 * 60 * 1000;
     QTemporaryDir m_dir;
     QString m_store, m_other, m_ndjson;
-
-    bool openAndWait(MainWindow& w, const QString& path)
-    {
-        QSignalSpy opened(&w, &MainWindow::storeOpened);
-        QSignalSpy failed(&w, &MainWindow::openFailed);
-        w.open(path);
-        if (opened.count() + failed.count() == 0) {
-            QEventLoop loop;
-            connect(&w, &MainWindow::storeOpened, &loop, &QEventLoop::quit);
-            connect(&w, &MainWindow::openFailed, &loop, &QEventLoop::quit);
-            QTimer::singleShot(kSafetyNetMs, &loop, &QEventLoop::quit);
-            loop.exec();
-        }
-        return opened.count() == 1;
-    }
 
     void showWindow(MainWindow& w, const QSize& size = QSize(1400, 900))
     {

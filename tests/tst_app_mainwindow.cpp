@@ -1,6 +1,7 @@
 // The desktop app end to end, offscreen, driven with QTest: open a real store file (and fail to open bad
 // ones without losing it), select a stream, step, play, go to, set A and B and read the diff, blame selects
 // the right event, follow causation/correlation links, recent files keep no secrets, screenshots are not blank.
+#include "app_fixtures.h"
 #include "diffinspector.h"
 #include "diffmodel.h"
 #include "eventinspector.h"
@@ -64,28 +65,8 @@ class TstAppMainWindow : public QObject
 {
     Q_OBJECT
 private:
-    /// Only against a hang: tests wait for the signal that ends an open, never for a guessed duration.
-    static constexpr int kSafetyNetMs = 10 * 60 * 1000;
     QTemporaryDir m_dir;
     QString m_store;
-
-    bool openAndWait(MainWindow& w, const QString& path)
-    {
-        QSignalSpy opened(&w, &MainWindow::storeOpened);
-        QSignalSpy failed(&w, &MainWindow::openFailed);
-        w.open(path);
-        // Wait for the answer, not for a guess of how long opening takes (a sanitizer build is many times
-        // slower): the open job always ends in storeOpened or openFailed. The long timeout is only a safety
-        // net against a hang.
-        if (opened.count() + failed.count() == 0) {
-            QEventLoop loop;
-            connect(&w, &MainWindow::storeOpened, &loop, &QEventLoop::quit);
-            connect(&w, &MainWindow::openFailed, &loop, &QEventLoop::quit);
-            QTimer::singleShot(kSafetyNetMs, &loop, &QEventLoop::quit);
-            loop.exec();
-        }
-        return opened.count() == 1;
-    }
 
     void waitIdle(MainWindow& w)
     {
@@ -102,11 +83,7 @@ private Q_SLOTS:
         QVERIFY(m_dir.isValid());
         m_store = m_dir.filePath("shop.chronoscope");
         QString error;
-        auto writer = StoreWriter::create(m_store, {}, &error);
-        QVERIFY2(writer, qPrintable(error));
-        for (const Event& e : shopEvents())
-            QVERIFY2(writer->append(e, &error), qPrintable(error));
-        QVERIFY2(writer->finish(&error), qPrintable(error));
+        QVERIFY2(writeStore(m_store, shopEvents(), {}, &error), qPrintable(error));
     }
 
     void openStore()

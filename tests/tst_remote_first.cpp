@@ -6,7 +6,7 @@
 #include "sources/remote/remoteclient.h"
 #include "sources/remote/remotefirst.h"
 
-#include "fixtures/remotefixture.h"
+#include "fixtures/postgresfixture.h"
 
 #include <QElapsedTimer>
 #include <QTcpServer>
@@ -26,29 +26,8 @@ class TestRemoteFirst : public QObject
     QString m_db, m_bareDb;
     QList<Event> m_all; ///< the whole store, read by the cached client (the reference)
 
-    PGconn* connectTo(const QString& db)
-    {
-        const QByteArray info = QStringLiteral("host=127.0.0.1 port=%1 user=postgres dbname=%2 options='-c "
-                                               "client_min_messages=warning'")
-                                    .arg(m_port)
-                                    .arg(db)
-                                    .toUtf8();
-        return PQconnectdb(info.constData());
-    }
-    bool run(const QString& db, const QString& sql)
-    {
-        PGconn* c = connectTo(db);
-        PGresult* r = PQexec(c, sql.toUtf8().constData());
-        const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-        if (!ok) qWarning() << sql << PQresultErrorMessage(r);
-        PQclear(r);
-        PQfinish(c);
-        return ok;
-    }
-    QString uri(const QString& db, const QString& query = {}) const
-    {
-        return QStringLiteral("postgresql://postgres@127.0.0.1:%1/%2%3").arg(m_port).arg(db, query);
-    }
+    bool run(const QString& db, const QString& sql) { return testing::postgresExec(m_port, db, sql); }
+    QString uri(const QString& db, const QString& query = {}) const { return testing::postgresUri(m_port, db, query); }
     std::unique_ptr<RemoteFirstSource> open(const QString& u, QString* error, RemoteFirstOptions options = {})
     {
         auto s = createRemoteFirstSource(u, options, error);
@@ -77,17 +56,13 @@ private Q_SLOTS:
     void initTestCase()
     {
         QString error;
-        m_port = testing::remoteFixturePort(QStringLiteral("postgres"), &error);
+        m_port = testing::postgresFixturePort(&error);
         QVERIFY2(m_port > 0, qPrintable(error));
         const QString suffix = QString::number(QCoreApplication::applicationPid());
         m_db = QStringLiteral("tst_rf_mdb_") + suffix;
         m_bareDb = QStringLiteral("tst_rf_bare_") + suffix;
-        run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1").arg(m_db));
-        run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1").arg(m_bareDb));
-        QVERIFY(run(QStringLiteral("postgres"),
-                    QStringLiteral("CREATE DATABASE %1 TEMPLATE message_store").arg(m_db)));
-        QVERIFY(run(QStringLiteral("postgres"),
-                    QStringLiteral("CREATE DATABASE %1 TEMPLATE template0").arg(m_bareDb)));
+        QVERIFY(testing::postgresCreateDatabase(m_port, m_db, QStringLiteral("TEMPLATE message_store")));
+        QVERIFY(testing::postgresCreateDatabase(m_port, m_bareDb, QStringLiteral("TEMPLATE template0")));
         // 400 messages through Message DB's own write_message, over 12 streams of 3 categories; then uneven
         // times (quadratic, so the bins differ) and the statistics an autovacuum would have gathered.
         QVERIFY(run(m_db,
@@ -126,9 +101,7 @@ private Q_SLOTS:
     void cleanupTestCase()
     {
         if (!m_port) return;
-        run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_db));
-        run(QStringLiteral("postgres"),
-            QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_bareDb));
+        testing::postgresDropDatabases(m_port, {m_db, m_bareDb});
     }
 
     void densityEqualsFullRead_data()

@@ -6,7 +6,7 @@
 
 #include "fixtures/eventsourcing_encoding.h"
 #include "fixtures/globcases.h"
-#include "fixtures/remotefixture.h"
+#include "fixtures/postgresfixture.h"
 #include "fixtures/watchdog.h"
 
 #include <QJsonDocument>
@@ -58,40 +58,14 @@ class TestRemotePostgres : public QObject
     TimeMs m_base = 0;
     QHash<QString, QString> m_globDb;  ///< server encoding -> database holding testing::globNames()
 
-    PGconn* connectTo(const QString& db)
-    {
-        const QByteArray info = QStringLiteral("host=127.0.0.1 port=%1 user=postgres dbname=%2 options='-c client_min_messages=warning'").arg(m_port).arg(db).toUtf8();
-        PGconn* c = PQconnectdb(info.constData());
-        if (PQstatus(c) != CONNECTION_OK)
-            qWarning() << PQerrorMessage(c);
-        return c;
-    }
+    PGconn* connectTo(const QString& db) { return testing::postgresConnect(m_port, db); }
     static bool run(PGconn* c, const QString& sql, const QList<QByteArray>& params = {}, QList<QStringList>* rows = nullptr)
     {
-        const QByteArray q = sql.toUtf8();
-        std::vector<const char*> p;
-        for (const auto& v : params)
-            p.push_back(v.constData());
-        // Without parameters PQexec takes several statements at once (the layouts' DDL).
-        PGresult* r = p.empty() ? PQexec(c, q.constData())
-                                : PQexecParams(c, q.constData(), int(p.size()), nullptr, p.data(), nullptr, nullptr, 0);
-        const auto st = PQresultStatus(r);
-        const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-        if (!ok)
-            qWarning() << sql << PQresultErrorMessage(r);
-        if (ok && rows)
-            for (int i = 0; i < PQntuples(r); ++i) {
-                QStringList row;
-                for (int j = 0; j < PQnfields(r); ++j)
-                    row << QString::fromUtf8(PQgetvalue(r, i, j));
-                rows->append(row);
-            }
-        PQclear(r);
-        return ok;
+        return testing::postgresExec(c, sql, params, rows);
     }
     QString uri(const QString& db, const QString& query = {}, const QString& user = QStringLiteral("postgres")) const
     {
-        return QStringLiteral("postgresql://%1@127.0.0.1:%2/%3%4").arg(user).arg(m_port).arg(db, query);
+        return testing::postgresUri(m_port, db, query, user);
     }
     std::unique_ptr<RemoteClient> client(const QString& u, QString* error)
     {
@@ -114,18 +88,13 @@ private Q_SLOTS:
     void initTestCase()
     {
         QString error;
-        m_port = testing::remoteFixturePort(QStringLiteral("postgres"), &error);
+        m_port = testing::postgresFixturePort(&error);
         QVERIFY2(m_port > 0, qPrintable(error));
         const QString suffix = QString::number(QCoreApplication::applicationPid());
         m_db = QStringLiteral("tst_mdb_") + suffix;
         m_layoutsDb = QStringLiteral("tst_layouts_") + suffix;
-        PGconn* admin = connectTo(QStringLiteral("postgres"));
-        QVERIFY(PQstatus(admin) == CONNECTION_OK);
-        run(admin, QStringLiteral("DROP DATABASE IF EXISTS %1").arg(m_db));
-        run(admin, QStringLiteral("DROP DATABASE IF EXISTS %1").arg(m_layoutsDb));
-        QVERIFY(run(admin, QStringLiteral("CREATE DATABASE %1 TEMPLATE message_store").arg(m_db)));
-        QVERIFY(run(admin, QStringLiteral("CREATE DATABASE %1 TEMPLATE template0").arg(m_layoutsDb)));
-        PQfinish(admin);
+        QVERIFY(testing::postgresCreateDatabase(m_port, m_db, QStringLiteral("TEMPLATE message_store")));
+        QVERIFY(testing::postgresCreateDatabase(m_port, m_layoutsDb, QStringLiteral("TEMPLATE template0")));
 
         // Message DB, written through its own write_message().
         PGconn* c = connectTo(m_db);
@@ -165,11 +134,8 @@ private Q_SLOTS:
         for (const QString& encoding : {QStringLiteral("UTF8"), QStringLiteral("SQL_ASCII")}) {
             const QString db = QStringLiteral("tst_glob_%1_%2").arg(encoding.toLower(), suffix);
             m_globDb.insert(encoding, db);
-            PGconn* a = connectTo(QStringLiteral("postgres"));
-            run(a, QStringLiteral("DROP DATABASE IF EXISTS %1").arg(db));
-            QVERIFY(run(a, QStringLiteral("CREATE DATABASE %1 TEMPLATE template0 ENCODING '%2' LC_COLLATE 'C' LC_CTYPE 'C'")
-                               .arg(db, encoding)));
-            PQfinish(a);
+            QVERIFY(testing::postgresCreateDatabase(
+                m_port, db, QStringLiteral("TEMPLATE template0 ENCODING '%1' LC_COLLATE 'C' LC_CTYPE 'C'").arg(encoding)));
             PGconn* g = connectTo(db);
             QVERIFY(run(g, QStringLiteral("CREATE TABLE messages (global_position bigint PRIMARY KEY, stream_name text NOT "
                                           "NULL, position bigint NOT NULL, type text NOT NULL, time timestamp NOT NULL, "
@@ -187,12 +153,7 @@ private Q_SLOTS:
     {
         if (!m_port)
             return;
-        PGconn* admin = connectTo(QStringLiteral("postgres"));
-        for (const QString& db : std::as_const(m_globDb))
-            run(admin, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(db));
-        run(admin, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_db));
-        run(admin, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_layoutsDb));
-        PQfinish(admin);
+        testing::postgresDropDatabases(m_port, QStringList(m_globDb.values()) << m_db << m_layoutsDb);
     }
 
     void messageDbIsDetectedAndReadWhole()
