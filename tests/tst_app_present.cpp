@@ -8,6 +8,7 @@
 #include "mainwindow.h"
 #include "presentsession.h"
 #include "presentwindows.h"
+#include "story/storyrender.h"
 
 #include "fixtures/remotefixture.h"
 
@@ -19,12 +20,16 @@
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPainter>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTextBlock>
+#include <QTextDocument>
+#include <QTextLayout>
 #include <QTest>
 
 #include <hiredis.h>
@@ -444,6 +449,78 @@ private Q_SLOTS:
             QVERIFY(tile != page.kpis.end());
             QVERIFY2(fact.endsWith(tile->value), qPrintable(tile->value));
         }
+    }
+
+    void captionBoldRunKeepsItsSpace_data()
+    {
+        QTest::addColumn<QString>("caption");
+        QTest::addColumn<QSize>("frame");
+        // The shipped story's captions as rendered: bold numbers after regular words, at projector, laptop,
+        // docked-presenter and thumbnail sizes.
+        const QString refunds = QStringLiteral("The provider is back. **19** payments are collected in 20 min, and **5** "
+                                               "refunds worth **€1,874.13** go out for orders that had been cancelled.");
+        const QString confirmed = QStringLiteral("The customer confirmed **€933.67** at 13:45:17. Two attempts fail, the "
+                                                 "third is authorised at 13:52:40.");
+        for (const QSize frame : {QSize(1920, 1080), QSize(1280, 720), QSize(960, 540), QSize(640, 360)}) {
+            const QByteArray size = QByteArray::number(frame.width()) + 'x' + QByteArray::number(frame.height());
+            QTest::newRow("refunds " + size) << refunds << frame;
+            QTest::newRow("confirmed " + size) << confirmed << frame;
+        }
+    }
+
+    void captionBoldRunKeepsItsSpace()
+    {
+        // A bold run after a regular word starts at least one space's advance after that word, and the pixels
+        // painted leave a visible gap between them (the caption is laid out and painted as the frame does it).
+        QFETCH(QString, caption);
+        QFETCH(QSize, frame);
+        const qreal u = audienceUnit(QRectF(QPointF(0, 0), QSizeF(frame)));
+        const qreal px = audienceCaptionPx(u);
+        QTextDocument doc;
+        story::layoutCaption(doc, caption, px, 100 * u, Qt::black);
+        const qreal space = QFontMetricsF(story::storyFont(px)).horizontalAdvance(u' ');
+        QVERIFY(space > 0);
+        QImage img(QSize(int(102 * u), int(std::ceil(doc.size().height())) + 2), QImage::Format_RGB32);
+        img.fill(Qt::white);
+        {
+            QPainter p(&img);
+            p.setRenderHint(QPainter::TextAntialiasing);
+            story::drawDocument(p, QPointF(0, 0), QSizeF(img.size()), doc, Qt::black);
+        }
+        auto inkIn = [&](int x, int top, int bottom) {
+            for (int y = std::max(0, top); y < std::min(img.height(), bottom); ++y)
+                if (qGray(img.pixel(x, y)) < 160) return true;
+            return false;
+        };
+        int checked = 0;
+        for (QTextBlock b = doc.begin(); b.isValid(); b = b.next()) {
+            for (auto it = b.begin(); !it.atEnd(); ++it) {
+                const QTextFragment f = it.fragment();
+                const int at = f.position() - b.position();
+                if (f.charFormat().fontWeight() <= QFont::Normal || at == 0) continue;
+                // Every bold run of these captions follows a space in the markdown: the layout keeps it.
+                QCOMPARE(b.text().at(at - 1), QChar(u' '));
+                const QTextLine line = b.layout()->lineForTextPosition(at);
+                QVERIFY(line.isValid());
+                if (line.textStart() >= at - 1) continue; // the bold run starts a line
+                const qreal wordEnd = line.cursorToX(at - 1), boldX = line.cursorToX(at);
+                QVERIFY2(boldX >= wordEnd + space - 0.01,
+                         qPrintable(QStringLiteral("%1: bold at %2, word ends at %3, space %4")
+                                        .arg(f.text()).arg(boldX).arg(wordEnd).arg(space)));
+                // The painted gap: the last inked column of the word and the first of the bold run.
+                const int top = int(b.layout()->position().y() + line.y());
+                const int bottom = int(std::ceil(top + line.height()));
+                const int mid = int((wordEnd + boldX) / 2);
+                int wordInk = mid, boldInk = mid;
+                while (wordInk > int(wordEnd - space) && !inkIn(wordInk, top, bottom)) --wordInk;
+                while (boldInk < int(boldX + space) && !inkIn(boldInk, top, bottom)) ++boldInk;
+                QVERIFY2(boldInk - wordInk - 1 >= space * 0.5,
+                         qPrintable(QStringLiteral("%1: %2 px of paper before it, space %3")
+                                        .arg(f.text()).arg(boldInk - wordInk - 1).arg(space)));
+                ++checked;
+            }
+        }
+        QVERIFY(checked >= 1);
     }
 
     void earlierEventsAddUp()
