@@ -16,19 +16,17 @@ namespace chronoscope::fixtures {
 inline constexpr int kSafetyNetMs = 10 * 60 * 1000;
 
 /// Writes `events` to a new store file at `path` (`meta`: the store's meta rows). False with *error.
-inline bool writeStore(const QString& path, const QList<Event>& events, const QHash<QString, QString>& meta = {},
-                       QString* error = nullptr)
+inline bool writeStore(const QString& path, const QList<Event>& events,
+                       const QHash<QString, QString>& meta = {}, QString* error = nullptr)
 {
     QString why;
     QString* e = error ? error : &why;
     StoreWriter::Options options;
     options.meta = meta;
     auto writer = StoreWriter::create(path, options, e);
-    if (!writer)
-        return false;
+    if (!writer) return false;
     for (const Event& event : events)
-        if (!writer->append(event, e))
-            return false;
+        if (!writer->append(event, e)) return false;
     return writer->finish(e);
 }
 

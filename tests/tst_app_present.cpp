@@ -27,10 +27,10 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTest>
 #include <QTextBlock>
 #include <QTextDocument>
 #include <QTextLayout>
-#include <QTest>
 
 #include <hiredis.h>
 
@@ -416,14 +416,18 @@ private Q_SLOTS:
         QTest::addColumn<int>("row");
         QTest::addColumn<QString>("fact");
         // A KPI fact in its KPI's format (money:EUR), as the KPI ribbon shows the same KPI.
-        QTest::newRow("kpi fails") << 5 << QByteArray("\"equals\": 130223.54") << QByteArray("\"equals\": 130223.5")
-                                   << 1
-                                   << QStringLiteral("✗ Revenue 3 March (v1) = €130,223.50 — the store has €130,223.54");
+        QTest::newRow("kpi fails") << 5 << QByteArray("\"equals\": 130223.54")
+                                   << QByteArray("\"equals\": 130223.5") << 1
+                                   << QStringLiteral(
+                                          "✗ Revenue 3 March (v1) = €130,223.50 — the store has €130,223.54");
         // A stream-state fact in the glossary's format for its pointer (/refunded: money:EUR), as the cards.
-        QTest::newRow("field fails") << 3 << QByteArray("\"equals\": 750.59") << QByteArray("\"equals\": 75.9") << 5
-                                     << QStringLiteral("✗ payment-865 /refunded = €75.90 — the store has €750.59");
+        QTest::newRow("field fails") << 3 << QByteArray("\"equals\": 750.59")
+                                     << QByteArray("\"equals\": 75.9") << 5
+                                     << QStringLiteral(
+                                            "✗ payment-865 /refunded = €75.90 — the store has €750.59");
         // No format: as stored.
-        QTest::newRow("count") << 4 << QByteArray() << QByteArray() << 1 << QStringLiteral("✓ PaymentFailed events ≤ 3");
+        QTest::newRow("count") << 4 << QByteArray() << QByteArray() << 1
+                               << QStringLiteral("✓ PaymentFailed events ≤ 3");
     }
 
     void factValuesAsTheAudienceSeesThem()
@@ -433,7 +437,8 @@ private Q_SLOTS:
         QFETCH(QByteArray, to);
         QFETCH(int, row);
         QFETCH(QString, fact);
-        const QString story = from.isEmpty() ? kStory : shippedWith(QStringLiteral("formats.chronostory.json"), from, to);
+        const QString story =
+            from.isEmpty() ? kStory : shippedWith(QStringLiteral("formats.chronostory.json"), from, to);
         QVERIFY(!story.isEmpty());
         auto w = present(story, kStore, chapter, -1);
         QVERIFY(w);
@@ -457,12 +462,15 @@ private Q_SLOTS:
         QTest::addColumn<QSize>("frame");
         // The shipped story's captions as rendered: bold numbers after regular words, at projector, laptop,
         // docked-presenter and thumbnail sizes.
-        const QString refunds = QStringLiteral("The provider is back. **19** payments are collected in 20 min, and **5** "
-                                               "refunds worth **€1,874.13** go out for orders that had been cancelled.");
-        const QString confirmed = QStringLiteral("The customer confirmed **€933.67** at 13:45:17. Two attempts fail, the "
-                                                 "third is authorised at 13:52:40.");
+        const QString refunds =
+            QStringLiteral("The provider is back. **19** payments are collected in 20 min, and **5** "
+                           "refunds worth **€1,874.13** go out for orders that had been cancelled.");
+        const QString confirmed =
+            QStringLiteral("The customer confirmed **€933.67** at 13:45:17. Two attempts fail, the "
+                           "third is authorised at 13:52:40.");
         for (const QSize frame : {QSize(1920, 1080), QSize(1280, 720), QSize(960, 540), QSize(640, 360)}) {
-            const QByteArray size = QByteArray::number(frame.width()) + 'x' + QByteArray::number(frame.height());
+            const QByteArray size =
+                QByteArray::number(frame.width()) + 'x' + QByteArray::number(frame.height());
             QTest::newRow("refunds " + size) << refunds << frame;
             QTest::newRow("confirmed " + size) << confirmed << frame;
         }
@@ -471,7 +479,8 @@ private Q_SLOTS:
     void captionBoldRunKeepsItsSpace()
     {
         // A bold run after a regular word starts at least one space's advance after that word, and the pixels
-        // painted leave a visible gap between them (the caption is laid out and painted as the frame does it).
+        // painted leave a visible gap between them (the caption is laid out and painted as the frame does
+        // it).
         QFETCH(QString, caption);
         QFETCH(QSize, frame);
         const qreal u = audienceUnit(QRectF(QPointF(0, 0), QSizeF(frame)));
@@ -506,17 +515,24 @@ private Q_SLOTS:
                 const qreal wordEnd = line.cursorToX(at - 1), boldX = line.cursorToX(at);
                 QVERIFY2(boldX >= wordEnd + space - 0.01,
                          qPrintable(QStringLiteral("%1: bold at %2, word ends at %3, space %4")
-                                        .arg(f.text()).arg(boldX).arg(wordEnd).arg(space)));
+                                        .arg(f.text())
+                                        .arg(boldX)
+                                        .arg(wordEnd)
+                                        .arg(space)));
                 // The painted gap: the last inked column of the word and the first of the bold run.
                 const int top = int(b.layout()->position().y() + line.y());
                 const int bottom = int(std::ceil(top + line.height()));
                 const int mid = int((wordEnd + boldX) / 2);
                 int wordInk = mid, boldInk = mid;
-                while (wordInk > int(wordEnd - space) && !inkIn(wordInk, top, bottom)) --wordInk;
-                while (boldInk < int(boldX + space) && !inkIn(boldInk, top, bottom)) ++boldInk;
+                while (wordInk > int(wordEnd - space) && !inkIn(wordInk, top, bottom))
+                    --wordInk;
+                while (boldInk < int(boldX + space) && !inkIn(boldInk, top, bottom))
+                    ++boldInk;
                 QVERIFY2(boldInk - wordInk - 1 >= space * 0.5,
                          qPrintable(QStringLiteral("%1: %2 px of paper before it, space %3")
-                                        .arg(f.text()).arg(boldInk - wordInk - 1).arg(space)));
+                                        .arg(f.text())
+                                        .arg(boldInk - wordInk - 1)
+                                        .arg(space)));
                 ++checked;
             }
         }

@@ -27,7 +27,10 @@ class TestRemoteFirst : public QObject
     QList<Event> m_all; ///< the whole store, read by the cached client (the reference)
 
     bool run(const QString& db, const QString& sql) { return testing::postgresExec(m_port, db, sql); }
-    QString uri(const QString& db, const QString& query = {}) const { return testing::postgresUri(m_port, db, query); }
+    QString uri(const QString& db, const QString& query = {}) const
+    {
+        return testing::postgresUri(m_port, db, query);
+    }
     std::unique_ptr<RemoteFirstSource> open(const QString& u, QString* error, RemoteFirstOptions options = {})
     {
         auto s = createRemoteFirstSource(u, options, error);

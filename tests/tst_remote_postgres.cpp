@@ -135,7 +135,9 @@ private Q_SLOTS:
             const QString db = QStringLiteral("tst_glob_%1_%2").arg(encoding.toLower(), suffix);
             m_globDb.insert(encoding, db);
             QVERIFY(testing::postgresCreateDatabase(
-                m_port, db, QStringLiteral("TEMPLATE template0 ENCODING '%1' LC_COLLATE 'C' LC_CTYPE 'C'").arg(encoding)));
+                m_port, db,
+                QStringLiteral("TEMPLATE template0 ENCODING '%1' LC_COLLATE 'C' LC_CTYPE 'C'")
+                    .arg(encoding)));
             PGconn* g = connectTo(db);
             QVERIFY(run(g, QStringLiteral("CREATE TABLE messages (global_position bigint PRIMARY KEY, stream_name text NOT "
                                           "NULL, position bigint NOT NULL, type text NOT NULL, time timestamp NOT NULL, "
