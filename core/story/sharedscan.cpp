@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <deque>
+#include <pthread.h>
 
 namespace chronoscope::story {
 
@@ -125,7 +126,56 @@ private:
     bool m_detached = false;
 };
 
+class KnownInfoReader final : public EventReader
+{
+public:
+    KnownInfoReader(EventReader* target, std::unique_ptr<EventReader> owned, StoreInfo info)
+        : m_target(target), m_owned(std::move(owned)), m_info(std::move(info))
+    {}
+    StoreInfo info() override { return m_info; }
+    QList<StreamInfo> streams() override { return m_target->streams(); }
+    bool forEachStream(const std::function<bool(const StreamInfo&)>& sink, QString* error) override
+    {
+        return m_target->forEachStream(sink, error);
+    }
+    bool read(const EventQuery& q, const EventCallback& sink, QString* error) override
+    {
+        return m_target->read(q, sink, error);
+    }
+    qint64 count(const EventQuery& query, QString* error) override { return m_target->count(query, error); }
+    std::optional<Event> eventAt(qint64 position, QString* error) override
+    {
+        return m_target->eventAt(position, error);
+    }
+    std::optional<Checkpoint> checkpointBefore(const QString& projection, const QString& stream,
+                                               const Point& point) override
+    {
+        return m_target->checkpointBefore(projection, stream, point);
+    }
+    std::unique_ptr<EventReader> clone(QString* error) override { return m_target->clone(error); }
+    bool scanMetadata(const MetadataCallback& sink, QString* error) override
+    {
+        return m_target->scanMetadata(sink, error);
+    }
+
+private:
+    EventReader* m_target;
+    std::unique_ptr<EventReader> m_owned;
+    StoreInfo m_info;
+};
+
 } // namespace
+
+std::unique_ptr<EventReader> withKnownInfo(std::unique_ptr<EventReader> reader, const StoreInfo& info)
+{
+    EventReader* target = reader.get();
+    return std::make_unique<KnownInfoReader>(target, std::move(reader), info);
+}
+
+std::unique_ptr<EventReader> withKnownInfo(EventReader& reader, const StoreInfo& info)
+{
+    return std::make_unique<KnownInfoReader>(&reader, nullptr, info);
+}
 
 SharedScan::SharedScan(std::unique_ptr<EventReader> reader, int consumers)
     : m_reader(std::move(reader)), m_pending(consumers)
@@ -183,6 +233,7 @@ void SharedScan::detach(EventReader* attached)
 
 void SharedScan::run()
 {
+    pthread_setname_np(pthread_self(), "story-scan");
     {
         std::unique_lock lock(m_mutex);
         m_ready.wait(lock, [&] { return m_pending <= 0 || m_stop; });

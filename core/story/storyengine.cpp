@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cmath>
 #include <ctime>
+#include <pthread.h>
 #include <future>
 #include <thread>
 
@@ -47,6 +48,8 @@ struct StoryEngine::Projection
 struct StoryEngine::IndexBuild
 {
     std::unique_ptr<CorrelationIndex> index; ///< null when it could not be opened there
+    std::promise<StoreInfo> infoPromise;     ///< the store's info(), the first thing that thread asks
+    std::shared_future<StoreInfo> info = infoPromise.get_future().share();
     std::thread thread;
     ~IndexBuild()
     {
@@ -220,7 +223,7 @@ bool StoryEngine::ensureCorrelations(QString* error)
     if (!m_correlationIndex) {
         StageTimer timer(QStringLiteral("correlation index"));
         auto index = std::make_unique<CorrelationIndex>();
-        if (!index->open(m_reader, m_cacheDir, error)) return false;
+        if (!index->open(knownInfoReader(), m_cacheDir, error)) return false;
         m_correlationIndex = std::move(index);
         timer.stage(QStringLiteral("opened"));
     }
@@ -262,7 +265,7 @@ bool StoryEngine::ensureCorrelations(QString* error)
 const Annotation* StoryEngine::note(const QString& id, QString* error)
 {
     const QString identity =
-        AnnotationSet::storeIdentity(m_storeUri.isEmpty() ? m_reader.info().location : m_storeUri);
+        AnnotationSet::storeIdentity(m_storeUri.isEmpty() ? storeInfo().location : m_storeUri);
     if (!m_notes) {
         m_notes = std::make_unique<AnnotationSet>(AnnotationSet::load(identity, &m_notesError));
     }
@@ -555,7 +558,7 @@ StoryEngine::Projection* StoryEngine::projection(const QString& file, QString* e
             p->error = perr.message.isEmpty() ? QStringLiteral("%1: cannot load the projection").arg(file)
                                               : perr.message;
         else
-            p->replay = std::make_unique<ProjectionReplay>(p->js.get(), &m_reader);
+            p->replay = std::make_unique<ProjectionReplay>(p->js.get(), &knownInfoReader());
         it = m_projections.emplace(file, std::move(p)).first;
     }
     if (!it->second->error.isEmpty()) {
@@ -574,9 +577,21 @@ QString prefetchKey(const QString& file, const QString& pointer, qint64 position
 
 } // namespace
 
+const StoreInfo& StoryEngine::storeInfo()
+{
+    if (!m_info) m_info = m_indexBuild ? m_indexBuild->info.get() : m_reader.info();
+    return *m_info;
+}
+
+EventReader& StoryEngine::knownInfoReader()
+{
+    if (!m_infoReader) m_infoReader = withKnownInfo(m_reader, storeInfo());
+    return *m_infoReader;
+}
+
 void StoryEngine::startIndexBuild()
 {
-    if (m_correlationIndex || m_indexBuild) return;
+    if (m_correlationIndex || m_indexBuild || m_info) return; // m_info: not the first thing any more
     bool needed = false;
     for (const Chapter& c : m_story.chapters)
         if (c.anchor.kind == Anchor::Kind::Correlation ||
@@ -587,8 +602,12 @@ void StoryEngine::startIndexBuild()
     auto clone = m_reader.clone(&why);
     if (!clone) return; // opened on this thread when needed
     m_indexBuild = std::make_unique<IndexBuild>();
-    m_indexBuild->thread = std::thread([b = m_indexBuild.get(), reader = std::move(clone), dir = m_cacheDir]() {
+    m_indexBuild->thread = std::thread([b = m_indexBuild.get(), reader = std::move(clone), dir = m_cacheDir]() mutable {
+        pthread_setname_np(pthread_self(), "story-index");
         StageTimer timer(QStringLiteral("correlation index"));
+        const StoreInfo info = reader->info();
+        b->infoPromise.set_value(info);
+        reader = withKnownInfo(std::move(reader), info);
         auto index = std::make_unique<CorrelationIndex>();
         QString error;
         if (index->open(*reader, dir, &error)) b->index = std::move(index);
@@ -628,6 +647,9 @@ void StoryEngine::prefetchFacts()
         QHash<QString, QJsonValue> results;
         double cpuMs = 0;
         double passDoneMs = 0;
+        double loadCpuMs = 0;
+        double replayCpuMs = 0;
+        double doneMs = 0;
         double requestsCpuMs = 0;
         int requestCount = 0;
         qint64 firstPass = 0;
@@ -656,17 +678,27 @@ void StoryEngine::prefetchFacts()
         if (auto reader = m_reader.clone(&why))
             scan = std::make_unique<SharedScan>(std::move(reader), int(jobs.size()));
     }
+    std::shared_future<StoreInfo> info;
+    if (!m_info && m_indexBuild) {
+        info = m_indexBuild->info;
+    } else {
+        std::promise<StoreInfo> known;
+        known.set_value(storeInfo());
+        info = known.get_future().share();
+    }
     // Each thread owns its engine, replay and reader: created, used and destroyed there. It replays from
     // the start (checkpoints on the way) until this thread knows the positions its facts need, then moves
     // to them in order: forward from where it is, or from the checkpoint before a position it has passed.
     for (auto& [file, job] : jobs) {
         Job* j = job.get();
-        j->thread = std::thread([j, s = scan.get(), wanted = j->requests.get_future()]() mutable {
+        j->thread = std::thread([j, s = scan.get(), info, wanted = j->requests.get_future()]() mutable {
+            pthread_setname_np(pthread_self(), "story-kpi");
             ProjectionError perr;
             ProjectionLimits limits; // as projection() loads it
             auto js = JsProjection::fromFile(j->file, limits, &perr);
+            j->loadCpuMs = threadCpuMs();
             std::unique_ptr<ProjectionReplay> replay;
-            std::unique_ptr<EventReader> reader = std::move(j->reader);
+            std::unique_ptr<EventReader> reader = withKnownInfo(std::move(j->reader), info.get());
             if (s) {
                 // A projection of named streams reads them by index on its own; the others share the scan.
                 const SelectionPlan plan = js ? SelectionPlan::forDefinition(js->definition()) : SelectionPlan{};
@@ -677,6 +709,7 @@ void StoryEngine::prefetchFacts()
             }
             if (js) {
                 replay = std::make_unique<ProjectionReplay>(js.get(), reader.get());
+                j->replayCpuMs = threadCpuMs();
                 CancelToken known;
                 const ProgressFn stopWhenKnown = [&](qint64, qint64, const QString&) {
                     if (j->requestsReady.load(std::memory_order_relaxed)) known.cancel();
@@ -707,6 +740,7 @@ void StoryEngine::prefetchFacts()
             js.reset();
             reader.reset();
             j->cpuMs = threadCpuMs();
+            j->doneMs = StageTimer::sinceStart();
         });
     }
     // The chapters whose facts read these projections first (their last beats are the positions asked for),
@@ -749,13 +783,16 @@ void StoryEngine::prefetchFacts()
         m_prefetched.insert(job->results);
         m_factThreadCpuMs.append({file, job->cpuMs});
         timer.note(QStringLiteral("%1: first pass to position %2 (until the positions were known) done at %3 ms; "
-                                  "%4 values at the chapters' ends %5 ms CPU; thread CPU %6 ms")
+                                  "%4 values at the chapters' ends %5 ms CPU; thread CPU %6 ms (loading the projection %8 ms, its replay %9 ms); done at %7 ms")
                        .arg(QFileInfo(file).fileName())
                        .arg(job->firstPass)
                        .arg(job->passDoneMs, 0, 'f', 0)
                        .arg(job->requestCount)
                        .arg(job->requestsCpuMs, 0, 'f', 0)
-                       .arg(job->cpuMs, 0, 'f', 0));
+                       .arg(job->cpuMs, 0, 'f', 0)
+                       .arg(job->doneMs, 0, 'f', 0)
+                       .arg(job->loadCpuMs, 0, 'f', 0)
+                       .arg(job->replayCpuMs, 0, 'f', 0));
     }
     if (scan) {
         scan->finish();

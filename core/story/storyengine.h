@@ -162,6 +162,10 @@ private:
     struct IndexBuild;
     Projection* projection(const QString& file, QString* error);
     void startIndexBuild();
+    /// The store's info(), asked once (from the index's thread when it runs): the native store aggregates
+    /// its streams table for it. knownInfoReader(): m_reader answering info() with it.
+    const StoreInfo& storeInfo();
+    EventReader& knownInfoReader();
     void prefetchFacts();
     bool ensureCorrelations(QString* error);
     const Annotation* note(const QString& id, QString* error);
@@ -192,6 +196,8 @@ private:
     QHash<QString, QJsonValue> m_prefetched; ///< file, pointer, position (prefetchKey) -> value
     std::unique_ptr<CorrelationIndex> m_correlationIndex;
     std::unique_ptr<IndexBuild> m_indexBuild; ///< the index built on a thread of its own (concurrent checks)
+    std::optional<StoreInfo> m_info;
+    std::unique_ptr<EventReader> m_infoReader;
     std::unique_ptr<AnnotationSet> m_notes;
     QString m_notesError;
     std::map<int, Event> m_annotationEvents;
