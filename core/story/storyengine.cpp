@@ -28,11 +28,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
-#include <pthread.h>
 #include <future>
+#include <pthread.h>
 #include <thread>
 
 namespace chronoscope::story {
@@ -602,17 +602,18 @@ void StoryEngine::startIndexBuild()
     auto clone = m_reader.clone(&why);
     if (!clone) return; // opened on this thread when needed
     m_indexBuild = std::make_unique<IndexBuild>();
-    m_indexBuild->thread = std::thread([b = m_indexBuild.get(), reader = std::move(clone), dir = m_cacheDir]() mutable {
-        pthread_setname_np(pthread_self(), "story-index");
-        StageTimer timer(QStringLiteral("correlation index"));
-        const StoreInfo info = reader->info();
-        b->infoPromise.set_value(info);
-        reader = withKnownInfo(std::move(reader), info);
-        auto index = std::make_unique<CorrelationIndex>();
-        QString error;
-        if (index->open(*reader, dir, &error)) b->index = std::move(index);
-        timer.stage(QStringLiteral("opened on its own thread"));
-    });
+    m_indexBuild->thread =
+        std::thread([b = m_indexBuild.get(), reader = std::move(clone), dir = m_cacheDir]() mutable {
+            pthread_setname_np(pthread_self(), "story-index");
+            StageTimer timer(QStringLiteral("correlation index"));
+            const StoreInfo info = reader->info();
+            b->infoPromise.set_value(info);
+            reader = withKnownInfo(std::move(reader), info);
+            auto index = std::make_unique<CorrelationIndex>();
+            QString error;
+            if (index->open(*reader, dir, &error)) b->index = std::move(index);
+            timer.stage(QStringLiteral("opened on its own thread"));
+        });
 }
 
 void StoryEngine::prefetchFacts()
@@ -643,7 +644,8 @@ void StoryEngine::prefetchFacts()
         std::unique_ptr<EventReader> reader;
         std::promise<Requests> requests;
         Requests wanted;
-        std::atomic<bool> requestsReady{false}; ///< the positions are known: the pass stops, stateAt takes over
+        /// The positions are known: the first pass stops and stateAt takes over.
+        std::atomic<bool> requestsReady{false};
         QHash<QString, QJsonValue> results;
         double cpuMs = 0;
         double passDoneMs = 0;
@@ -701,7 +703,8 @@ void StoryEngine::prefetchFacts()
             std::unique_ptr<EventReader> reader = withKnownInfo(std::move(j->reader), info.get());
             if (s) {
                 // A projection of named streams reads them by index on its own; the others share the scan.
-                const SelectionPlan plan = js ? SelectionPlan::forDefinition(js->definition()) : SelectionPlan{};
+                const SelectionPlan plan =
+                    js ? SelectionPlan::forDefinition(js->definition()) : SelectionPlan{};
                 if (js && plan.streams.isEmpty())
                     reader = s->attach(plan.types, std::move(reader));
                 else
@@ -782,17 +785,19 @@ void StoryEngine::prefetchFacts()
         job->thread.join();
         m_prefetched.insert(job->results);
         m_factThreadCpuMs.append({file, job->cpuMs});
-        timer.note(QStringLiteral("%1: first pass to position %2 (until the positions were known) done at %3 ms; "
-                                  "%4 values at the chapters' ends %5 ms CPU; thread CPU %6 ms (loading the projection %8 ms, its replay %9 ms); done at %7 ms")
-                       .arg(QFileInfo(file).fileName())
-                       .arg(job->firstPass)
-                       .arg(job->passDoneMs, 0, 'f', 0)
-                       .arg(job->requestCount)
-                       .arg(job->requestsCpuMs, 0, 'f', 0)
-                       .arg(job->cpuMs, 0, 'f', 0)
-                       .arg(job->doneMs, 0, 'f', 0)
-                       .arg(job->loadCpuMs, 0, 'f', 0)
-                       .arg(job->replayCpuMs, 0, 'f', 0));
+        timer.note(
+            QStringLiteral("%1: first pass to position %2 (until the positions were known) done at %3 ms; "
+                           "%4 values at the chapters' ends %5 ms CPU; thread CPU %6 ms (loading the "
+                           "projection %8 ms, its replay %9 ms); done at %7 ms")
+                .arg(QFileInfo(file).fileName())
+                .arg(job->firstPass)
+                .arg(job->passDoneMs, 0, 'f', 0)
+                .arg(job->requestCount)
+                .arg(job->requestsCpuMs, 0, 'f', 0)
+                .arg(job->cpuMs, 0, 'f', 0)
+                .arg(job->doneMs, 0, 'f', 0)
+                .arg(job->loadCpuMs, 0, 'f', 0)
+                .arg(job->replayCpuMs, 0, 'f', 0));
     }
     if (scan) {
         scan->finish();

@@ -225,21 +225,19 @@ int main(int argc, char** argv)
             for (const FactResult& r : results) {
                 ++total;
                 held += r.holds;
-                verdicts[mode]
-                    << QStringLiteral("%1 %2 %3")
-                           .arg(r.fact->where)
-                           .arg(r.holds)
-                           .arg(QString::fromUtf8(
-                               QJsonDocument(QJsonArray{r.actual}).toJson(QJsonDocument::Compact)));
+                verdicts[mode] << QStringLiteral("%1 %2 %3")
+                                      .arg(r.fact->where)
+                                      .arg(r.holds)
+                                      .arg(QString::fromUtf8(QJsonDocument(QJsonArray{r.actual})
+                                                                 .toJson(QJsonDocument::Compact)));
             }
         }
-        c.print(qPrintable(
-                    QStringLiteral("check%1: %2 facts (%3 hold)")
-                        .arg(mode == 0   ? QStringLiteral(" (threads, shared read)")
-                             : mode == 1 ? QStringLiteral(" (threads, own reads)")
-                                         : QStringLiteral(" (one thread)"))
-                        .arg(total)
-                        .arg(held)),
+        c.print(qPrintable(QStringLiteral("check%1: %2 facts (%3 hold)")
+                               .arg(mode == 0   ? QStringLiteral(" (threads, shared read)")
+                                    : mode == 1 ? QStringLiteral(" (threads, own reads)")
+                                                : QStringLiteral(" (one thread)"))
+                               .arg(total)
+                               .arg(held)),
                 "2 s");
         std::printf("  process CPU (all threads) %.1f ms\n",
                     double(std::clock()) * 1000.0 / CLOCKS_PER_SEC - process0);
