@@ -2,6 +2,7 @@
 
 #include "findings/annotations.h"
 #include "story/correlationindex.h"
+#include "story/sharedscan.h"
 
 #include "diff/jsondiff.h"
 #include "json/jsonvalue.h"
@@ -26,9 +27,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <future>
+#include <pthread.h>
 #include <thread>
 
 namespace chronoscope::story {
@@ -38,6 +42,19 @@ struct StoryEngine::Projection
     std::unique_ptr<JsProjection> js;
     std::unique_ptr<ProjectionReplay> replay;
     QString error;
+};
+
+/// The correlation index opened on a thread of its own while the chapters and projections start.
+struct StoryEngine::IndexBuild
+{
+    std::unique_ptr<CorrelationIndex> index; ///< null when it could not be opened there
+    std::promise<StoreInfo> infoPromise;     ///< the store's info(), the first thing that thread asks
+    std::shared_future<StoreInfo> info = infoPromise.get_future().share();
+    std::thread thread;
+    ~IndexBuild()
+    {
+        if (thread.joinable()) thread.join();
+    }
 };
 
 StoryEngine::StoryEngine(const Story& story, EventReader& reader)
@@ -82,6 +99,48 @@ bool LiveMatch::matches(const Event& e) const
 }
 
 namespace {
+
+const auto kLoaded = std::chrono::steady_clock::now(); // about when the process started
+
+double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+}
+
+/// Where a check spends its time, on stderr when CHRONOSCOPE_STORY_TIMING is set (docs/stories.md): the
+/// time since start, since this thread's previous line, and this thread's CPU time.
+class StageTimer
+{
+public:
+    explicit StageTimer(QString what) : m_what(std::move(what)) {}
+    static bool on()
+    {
+        static const bool enabled = !qEnvironmentVariableIsEmpty("CHRONOSCOPE_STORY_TIMING");
+        return enabled;
+    }
+    static double sinceStart()
+    {
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - kLoaded).count();
+    }
+    void stage(const QString& label) const
+    {
+        if (!on()) return;
+        thread_local double last = 0;
+        const double now = sinceStart();
+        std::fprintf(stderr, "[story timing] %7.0f ms  %s: %s (+%.0f ms; this thread's CPU %.0f ms)\n", now,
+                     qPrintable(m_what), qPrintable(label), now - last, threadCpuMs());
+        last = now;
+    }
+    void note(const QString& text) const
+    {
+        if (on()) std::fprintf(stderr, "[story timing]             %s\n", qPrintable(text));
+    }
+
+private:
+    QString m_what;
+};
 
 /// A glob without wildcards names one stream: it is read directly, without listing every stream.
 bool allLiteral(const QStringList& globs)
@@ -156,10 +215,17 @@ bool StoryEngine::ensureCorrelations(QString* error)
         m_correlationsRead = true;
         return true;
     }
+    if (!m_correlationIndex && m_indexBuild) {
+        m_indexBuild->thread.join();
+        m_correlationIndex = std::move(m_indexBuild->index); // null: opened here, with the same error
+        m_indexBuild.reset();
+    }
     if (!m_correlationIndex) {
+        StageTimer timer(QStringLiteral("correlation index"));
         auto index = std::make_unique<CorrelationIndex>();
-        if (!index->open(m_reader, m_cacheDir, error)) return false;
+        if (!index->open(knownInfoReader(), m_cacheDir, error)) return false;
         m_correlationIndex = std::move(index);
+        timer.stage(QStringLiteral("opened"));
     }
     for (int attempt = 0;; ++attempt) {
         m_correlations.clear();
@@ -199,7 +265,7 @@ bool StoryEngine::ensureCorrelations(QString* error)
 const Annotation* StoryEngine::note(const QString& id, QString* error)
 {
     const QString identity =
-        AnnotationSet::storeIdentity(m_storeUri.isEmpty() ? m_reader.info().location : m_storeUri);
+        AnnotationSet::storeIdentity(m_storeUri.isEmpty() ? storeInfo().location : m_storeUri);
     if (!m_notes) {
         m_notes = std::make_unique<AnnotationSet>(AnnotationSet::load(identity, &m_notesError));
     }
@@ -437,6 +503,7 @@ const ResolvedChapter* StoryEngine::chapter(int index, QString* error)
         if (!c.streams.isEmpty()) *error += QStringLiteral(" narrowed to %1").arg(c.streams.join(u", "));
         return nullptr;
     }
+    if (StageTimer::on()) StageTimer(QStringLiteral("chapter '%1'").arg(c.id)).stage(QStringLiteral("resolved"));
     r.firstPosition = r.beats.first().position;
     r.lastPosition = r.beats.last().position;
     for (const Event& e : std::as_const(r.beats))
@@ -491,7 +558,7 @@ StoryEngine::Projection* StoryEngine::projection(const QString& file, QString* e
             p->error = perr.message.isEmpty() ? QStringLiteral("%1: cannot load the projection").arg(file)
                                               : perr.message;
         else
-            p->replay = std::make_unique<ProjectionReplay>(p->js.get(), &m_reader);
+            p->replay = std::make_unique<ProjectionReplay>(p->js.get(), &knownInfoReader());
         it = m_projections.emplace(file, std::move(p)).first;
     }
     if (!it->second->error.isEmpty()) {
@@ -510,9 +577,50 @@ QString prefetchKey(const QString& file, const QString& pointer, qint64 position
 
 } // namespace
 
+const StoreInfo& StoryEngine::storeInfo()
+{
+    if (!m_info) m_info = m_indexBuild ? m_indexBuild->info.get() : m_reader.info();
+    return *m_info;
+}
+
+EventReader& StoryEngine::knownInfoReader()
+{
+    if (!m_infoReader) m_infoReader = withKnownInfo(m_reader, storeInfo());
+    return *m_infoReader;
+}
+
+void StoryEngine::startIndexBuild()
+{
+    if (m_correlationIndex || m_indexBuild || m_info) return; // m_info: not the first thing any more
+    bool needed = false;
+    for (const Chapter& c : m_story.chapters)
+        if (c.anchor.kind == Anchor::Kind::Correlation ||
+            (c.anchor.kind == Anchor::Kind::Annotation && c.anchor.annotationFocus))
+            needed = true;
+    if (!needed) return;
+    QString why;
+    auto clone = m_reader.clone(&why);
+    if (!clone) return; // opened on this thread when needed
+    m_indexBuild = std::make_unique<IndexBuild>();
+    m_indexBuild->thread =
+        std::thread([b = m_indexBuild.get(), reader = std::move(clone), dir = m_cacheDir]() mutable {
+            pthread_setname_np(pthread_self(), "story-index");
+            StageTimer timer(QStringLiteral("correlation index"));
+            const StoreInfo info = reader->info();
+            b->infoPromise.set_value(info);
+            reader = withKnownInfo(std::move(reader), info);
+            auto index = std::make_unique<CorrelationIndex>();
+            QString error;
+            if (index->open(*reader, dir, &error)) b->index = std::move(index);
+            timer.stage(QStringLiteral("opened on its own thread"));
+        });
+}
+
 void StoryEngine::prefetchFacts()
 {
     m_factsPrefetched = true;
+    // The scan behind the correlation index (when a chapter needs it) runs beside everything below.
+    startIndexBuild();
     // The projection files the facts read (a KPI names its projection and pointer).
     auto target = [&](const Fact& f, QString* file, QString* pointer) {
         if (f.kind == Fact::Kind::Kpi) {
@@ -536,9 +644,17 @@ void StoryEngine::prefetchFacts()
         std::unique_ptr<EventReader> reader;
         std::promise<Requests> requests;
         Requests wanted;
-        std::atomic<qint64> stopAfter{kNoLimit}; ///< the last position a fact needs, once known
+        /// The positions are known: the first pass stops and stateAt takes over.
+        std::atomic<bool> requestsReady{false};
         QHash<QString, QJsonValue> results;
         double cpuMs = 0;
+        double passDoneMs = 0;
+        double loadCpuMs = 0;
+        double replayCpuMs = 0;
+        double doneMs = 0;
+        double requestsCpuMs = 0;
+        int requestCount = 0;
+        qint64 firstPass = 0;
         std::thread thread;
     };
     std::map<QString, std::unique_ptr<Job>> jobs;
@@ -555,26 +671,61 @@ void StoryEngine::prefetchFacts()
             jobs.emplace(file, std::move(job));
         }
     if (jobs.empty()) return;
-    // Each thread owns its engine, replay and reader: created, used and destroyed there. The first pass
-    // to the end of the store (checkpoints on the way) runs while this thread resolves the chapters.
+    StageTimer timer(QStringLiteral("check"));
+    // One read of the store for all of them (a thread that decodes each event once and hands it to the
+    // projections that read its type), unless there is only one, or sharing is off.
+    std::unique_ptr<SharedScan> scan;
+    if (m_sharedRead && jobs.size() > 1) {
+        QString why;
+        if (auto reader = m_reader.clone(&why))
+            scan = std::make_unique<SharedScan>(std::move(reader), int(jobs.size()));
+    }
+    std::shared_future<StoreInfo> info;
+    if (!m_info && m_indexBuild) {
+        info = m_indexBuild->info;
+    } else {
+        std::promise<StoreInfo> known;
+        known.set_value(storeInfo());
+        info = known.get_future().share();
+    }
+    // Each thread owns its engine, replay and reader: created, used and destroyed there. It replays from
+    // the start (checkpoints on the way) until this thread knows the positions its facts need, then moves
+    // to them in order: forward from where it is, or from the checkpoint before a position it has passed.
     for (auto& [file, job] : jobs) {
         Job* j = job.get();
-        j->thread = std::thread([j, wanted = j->requests.get_future()]() mutable {
+        j->thread = std::thread([j, s = scan.get(), info, wanted = j->requests.get_future()]() mutable {
+            pthread_setname_np(pthread_self(), "story-kpi");
             ProjectionError perr;
             ProjectionLimits limits; // as projection() loads it
             auto js = JsProjection::fromFile(j->file, limits, &perr);
+            j->loadCpuMs = threadCpuMs();
             std::unique_ptr<ProjectionReplay> replay;
+            std::unique_ptr<EventReader> reader = withKnownInfo(std::move(j->reader), info.get());
+            if (s) {
+                // A projection of named streams reads them by index on its own; the others share the scan.
+                const SelectionPlan plan =
+                    js ? SelectionPlan::forDefinition(js->definition()) : SelectionPlan{};
+                if (js && plan.streams.isEmpty())
+                    reader = s->attach(plan.types, std::move(reader));
+                else
+                    s->decline();
+            }
             if (js) {
-                replay = std::make_unique<ProjectionReplay>(js.get(), j->reader.get());
-                // Towards the end, until the chapters say how far the facts need (a failure or the stop
-                // leaves the replay consistent: stateAt restores a checkpoint).
-                CancelToken enough;
-                const ProgressFn stopWhenFarEnough = [&](qint64 position, qint64, const QString&) {
-                    if (position >= j->stopAfter.load(std::memory_order_relaxed)) enough.cancel();
+                replay = std::make_unique<ProjectionReplay>(js.get(), reader.get());
+                j->replayCpuMs = threadCpuMs();
+                CancelToken known;
+                const ProgressFn stopWhenKnown = [&](qint64, qint64, const QString&) {
+                    if (j->requestsReady.load(std::memory_order_relaxed)) known.cancel();
                 };
-                replay->seek(kNoLimit, &perr, enough, stopWhenFarEnough);
+                // A failure or the stop leaves the replay consistent (stateAt restores a checkpoint).
+                const bool passed = j->requestsReady || replay->seek(kNoLimit, &perr, known, stopWhenKnown);
+                j->passDoneMs = StageTimer::sinceStart();
+                j->firstPass = replay->position();
+                if (!passed && perr.kind != ProjectionError::Cancelled)
+                    SharedScan::detach(reader.get()); // failed: stateAt replays from checkpoints on its own
             }
             const Requests requests = wanted.get();
+            const double cpuBefore = threadCpuMs();
             if (replay) {
                 for (const auto& [position, pointer] : requests) {
                     ProjectionSnapshot snap;
@@ -585,17 +736,31 @@ void StoryEngine::prefetchFacts()
                                       v ? *v : QJsonValue(QJsonValue::Undefined));
                 }
             }
+            SharedScan::detach(reader.get()); // the scan need not wait for this thread any more
+            j->requestsCpuMs = threadCpuMs() - cpuBefore;
+            j->requestCount = int(requests.size());
             replay.reset();
             js.reset();
-            j->reader.reset();
-            timespec ts{};
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-            j->cpuMs = double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+            reader.reset();
+            j->cpuMs = threadCpuMs();
+            j->doneMs = StageTimer::sinceStart();
         });
     }
+    // The chapters whose facts read these projections first (their last beats are the positions asked for),
+    // then the others while the threads work (a failure is reported by check()).
+    QList<int> others;
     for (int i = 0; i < m_story.chapters.size(); ++i) {
+        bool asks = false;
+        for (const Fact& f : m_story.chapters[i].expect) {
+            QString file, pointer;
+            if (target(f, &file, &pointer) && jobs.count(file)) asks = true;
+        }
+        if (!asks) {
+            others << i;
+            continue;
+        }
         QString why;
-        const ResolvedChapter* r = chapter(i, &why); // a failure is reported by check(i)
+        const ResolvedChapter* r = chapter(i, &why);
         if (!r) continue;
         for (const Fact& f : m_story.chapters[i].expect) {
             QString file, pointer;
@@ -606,15 +771,42 @@ void StoryEngine::prefetchFacts()
     }
     for (auto& [file, job] : jobs) {
         std::sort(job->wanted.begin(), job->wanted.end());
-        job->stopAfter = job->wanted.empty() ? 0 : job->wanted.back().first;
         job->wanted.erase(std::unique(job->wanted.begin(), job->wanted.end()), job->wanted.end());
         job->requests.set_value(std::move(job->wanted));
+        job->requestsReady = true;
     }
+    timer.stage(QStringLiteral("the chapters with projection facts resolved"));
+    for (const int i : std::as_const(others)) {
+        QString why;
+        chapter(i, &why);
+    }
+    timer.stage(QStringLiteral("the other chapters resolved"));
     for (auto& [file, job] : jobs) {
         job->thread.join();
         m_prefetched.insert(job->results);
         m_factThreadCpuMs.append({file, job->cpuMs});
+        timer.note(
+            QStringLiteral("%1: first pass to position %2 (until the positions were known) done at %3 ms; "
+                           "%4 values at the chapters' ends %5 ms CPU; thread CPU %6 ms (loading the "
+                           "projection %8 ms, its replay %9 ms); done at %7 ms")
+                .arg(QFileInfo(file).fileName())
+                .arg(job->firstPass)
+                .arg(job->passDoneMs, 0, 'f', 0)
+                .arg(job->requestCount)
+                .arg(job->requestsCpuMs, 0, 'f', 0)
+                .arg(job->cpuMs, 0, 'f', 0)
+                .arg(job->doneMs, 0, 'f', 0)
+                .arg(job->loadCpuMs, 0, 'f', 0)
+                .arg(job->replayCpuMs, 0, 'f', 0));
     }
+    if (scan) {
+        scan->finish();
+        m_factThreadCpuMs.append({QStringLiteral("shared read"), scan->threadCpuMs()});
+        timer.note(QStringLiteral("shared read: %1 events; thread CPU %2 ms")
+                       .arg(scan->eventsRead())
+                       .arg(scan->threadCpuMs(), 0, 'f', 0));
+    }
+    timer.stage(QStringLiteral("facts' projections joined"));
 }
 
 bool StoryEngine::projectionAt(const QString& file, const QString& pointer, qint64 position,

@@ -135,6 +135,10 @@ public:
     /// values at the chapters' last beats. Off: each value is computed on this thread when asked. The
     /// results are the same; a value the threads could not compute is computed here (same errors).
     void setConcurrentChecks(bool on) { m_concurrentChecks = on; }
+    /// With concurrent checks, on (the default): the projection threads that read whole categories or
+    /// the whole store share one read of it (a thread of its own decodes each event once and hands it to
+    /// those that read its type; story/sharedscan.h). Off: each reads the store itself. Same results.
+    void setSharedRead(bool on) { m_sharedRead = on; }
     /// CPU time of each of those threads (projection file, ms), for benchmarks.
     QList<QPair<QString, double>> factThreadCpuMs() const { return m_factThreadCpuMs; }
     /// A value a fact tests or finds, in the words the audience frame uses for it: a KPI fact in its KPI's
@@ -159,7 +163,13 @@ public:
 
 private:
     struct Projection;
+    struct IndexBuild;
     Projection* projection(const QString& file, QString* error);
+    void startIndexBuild();
+    /// The store's info(), asked once (from the index's thread when it runs): the native store aggregates
+    /// its streams table for it. knownInfoReader(): m_reader answering info() with it.
+    const StoreInfo& storeInfo();
+    EventReader& knownInfoReader();
     void prefetchFacts();
     bool ensureCorrelations(QString* error);
     const Annotation* note(const QString& id, QString* error);
@@ -186,10 +196,14 @@ private:
     QString m_storeUri;
     QString m_cacheDir;
     bool m_concurrentChecks = true;
+    bool m_sharedRead = true;
     bool m_factsPrefetched = false;
     QList<QPair<QString, double>> m_factThreadCpuMs;
     QHash<QString, QJsonValue> m_prefetched; ///< file, pointer, position (prefetchKey) -> value
     std::unique_ptr<CorrelationIndex> m_correlationIndex;
+    std::unique_ptr<IndexBuild> m_indexBuild; ///< the index built on a thread of its own (concurrent checks)
+    std::optional<StoreInfo> m_info;
+    std::unique_ptr<EventReader> m_infoReader;
     std::unique_ptr<AnnotationSet> m_notes;
     QString m_notesError;
     std::map<int, Event> m_annotationEvents;

@@ -199,12 +199,15 @@ int main(int argc, char** argv)
         std::printf("%-44s cpu %8.1f ms (%s)   (budget 100 ms)\n",
                     "resolve+layout, worst chapter after the first", worst, qPrintable(worstId));
     }
-    // Check twice: facts worked out ahead on threads of their own (the default), then all on this thread;
-    // both must give the same verdicts and values. Process CPU (every thread) next to this thread's.
-    QStringList verdicts[2];
-    for (const bool concurrent : {true, false}) {
+    // Check three times: facts worked out ahead on threads of their own sharing one read of the store (the
+    // default), on threads that each read the store, then all on this thread; all must give the same verdicts
+    // and values. Process CPU (every thread) next to this thread's.
+    QStringList verdicts[3];
+    for (const int mode : {0, 1, 2}) {
+        const bool concurrent = mode < 2;
         StoryEngine engine(story, *reader);
         engine.setConcurrentChecks(concurrent);
+        engine.setSharedRead(mode == 0);
         Clock c;
         const double process0 = double(std::clock()) * 1000.0 / CLOCKS_PER_SEC;
         int held = 0, total = 0;
@@ -222,30 +225,30 @@ int main(int argc, char** argv)
             for (const FactResult& r : results) {
                 ++total;
                 held += r.holds;
-                verdicts[concurrent ? 0 : 1]
-                    << QStringLiteral("%1 %2 %3")
-                           .arg(r.fact->where)
-                           .arg(r.holds)
-                           .arg(QString::fromUtf8(
-                               QJsonDocument(QJsonArray{r.actual}).toJson(QJsonDocument::Compact)));
+                verdicts[mode] << QStringLiteral("%1 %2 %3")
+                                      .arg(r.fact->where)
+                                      .arg(r.holds)
+                                      .arg(QString::fromUtf8(QJsonDocument(QJsonArray{r.actual})
+                                                                 .toJson(QJsonDocument::Compact)));
             }
         }
-        c.print(qPrintable(
-                    QStringLiteral("check%1: %2 facts (%3 hold)")
-                        .arg(concurrent ? QStringLiteral(" (concurrent)") : QStringLiteral(" (one thread)"))
-                        .arg(total)
-                        .arg(held)),
+        c.print(qPrintable(QStringLiteral("check%1: %2 facts (%3 hold)")
+                               .arg(mode == 0   ? QStringLiteral(" (threads, shared read)")
+                                    : mode == 1 ? QStringLiteral(" (threads, own reads)")
+                                                : QStringLiteral(" (one thread)"))
+                               .arg(total)
+                               .arg(held)),
                 "2 s");
         std::printf("  process CPU (all threads) %.1f ms\n",
                     double(std::clock()) * 1000.0 / CLOCKS_PER_SEC - process0);
         for (const auto& [file, ms] : engine.factThreadCpuMs())
             std::printf("  fact thread %-30s cpu %7.1f ms\n", qPrintable(QFileInfo(file).fileName()), ms);
     }
-    if (verdicts[0] != verdicts[1]) {
-        std::fprintf(stderr, "bench_story: concurrent and one-thread checks differ\n");
+    if (verdicts[0] != verdicts[2] || verdicts[1] != verdicts[2]) {
+        std::fprintf(stderr, "bench_story: the shared-read, own-read and one-thread checks differ\n");
         return 3;
     }
-    std::printf("  concurrent and one-thread checks agree\n");
+    std::printf("  shared-read, own-read and one-thread checks agree\n");
     QTemporaryDir dir;
     {
         StoryEngine engine(story, *reader);
