@@ -162,6 +162,7 @@ NativeInPlaceSource::NativeInPlaceSource(const QString& path, const RemoteFirstO
 
 NativeInPlaceSource::~NativeInPlaceSource()
 {
+    m_scanStmt.reset(); // before the connection closes
     if (m_db) sqlite3_progress_handler(m_db->handle(), 0, nullptr, nullptr);
 }
 
@@ -609,13 +610,17 @@ bool NativeInPlaceSource::scanRange(qint64 lo, qint64 hi, RemoteDensity* d, Fine
 {
     if (cancelled(error)) return false;
     // Counting needs no order: the time axis reads the events_time index alone (covering); positions are
-    // rowids.
-    SqlStatement q(
-        m_db->handle(),
-        m_axis == RemoteAxis::Time
-            ? QByteArrayView("SELECT time FROM events WHERE time >= ?1 AND time <= ?2")
-            : QByteArrayView("SELECT position FROM events WHERE position >= ?1 AND position <= ?2"));
+    // rowids. Prepared once: an exact density recounts up to one range per requested bin.
+    if (!m_scanStmt)
+        m_scanStmt = std::make_unique<SqlStatement>(
+            m_db->handle(),
+            m_axis == RemoteAxis::Time
+                ? QByteArrayView("SELECT time FROM events WHERE time >= ?1 AND time <= ?2")
+                : QByteArrayView("SELECT position FROM events WHERE position >= ?1 AND position <= ?2"),
+            SqlStatement::Prepare::Persistent);
+    SqlStatement& q = *m_scanStmt;
     if (!q.ok()) return sqlFail(error, q.rc());
+    q.reset();
     q.bindInt(1, lo);
     q.bindInt(2, hi);
     sqlite3_stmt* st = q.handle();
@@ -635,9 +640,12 @@ bool NativeInPlaceSource::scanRange(qint64 lo, qint64 hi, RemoteDensity* d, Fine
             const qint64 b = floorDiv(v, fw) - f0;
             if (b >= 0 && b < fn) ++fc[b];
         }
-        if ((++rows & 0xffff) == 0 && m_options.cancel.isCancelled())
+        if ((++rows & 0xffff) == 0 && m_options.cancel.isCancelled()) {
+            q.reset();
             return fail(error, QStringLiteral("cancelled"));
+        }
     }
+    q.reset();
     if (rc != SQLITE_DONE) return sqlFail(error, rc);
     return true;
 }

@@ -128,6 +128,7 @@ private:
     QHash<qint64, QString> m_streamNames; ///< a bounded cache of names by id
     QSet<QString> m_truncated;
     std::unique_ptr<SearchNeedle> m_needle;
+    std::unique_ptr<SqlStatement> m_scanStmt; ///< scanRange's statement, prepared once
 };
 
 /// True when `uri` names a local file (a path, or a file: URI) rather than a server.
