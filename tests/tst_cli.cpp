@@ -3,6 +3,7 @@
 #include "demo/demogenerator.h"
 #include "diff/jsondiff.h"
 #include "json/mergepatch.h"
+#include "store/storewriter.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -315,6 +316,46 @@ private Q_SLOTS:
             QCOMPARE(o.value("lastTime").toString(), formatTime(evs.last().time));
         }
         QCOMPARE(got, expected); // QMap order: by name
+    }
+
+    void streamsOfANativeStoreAreByteIdentical()
+    {
+        // A native store's listing is written from SQLite's bytes (no QString per stream); --match takes the
+        // StreamInfo path. Both must give the same bytes for names and times that need escaping or care.
+        const QString path = m_dir.filePath(QStringLiteral("names.chronoscope"));
+        QFile::remove(path);
+        QString error;
+        auto w = StoreWriter::create(path, StoreWriter::Options{}, &error);
+        QVERIFY2(w, qPrintable(error));
+        const QStringList names{QStringLiteral("plain-1"), QStringLiteral("quote\"d"), QStringLiteral("back\\slash"),
+                                QStringLiteral("tab\there"), QStringLiteral("new\nline"), QStringLiteral("ctl\x01x"),
+                                QStringLiteral("ünïcode"), QStringLiteral("日本-1"), QStringLiteral("mixed é\"\t")};
+        const QList<TimeMs> times{kNoTime, -86400000LL * 3650 - 1, 0, 1772438400123LL, 253402300799999LL};
+        qint64 position = 0;
+        for (int i = 0; i < names.size(); ++i)
+            for (int k = 0; k < 2; ++k) {
+                Event e;
+                e.position = ++position;
+                e.stream = names[i];
+                e.version = k;
+                e.type = QStringLiteral("T");
+                e.time = times[(i + k) % times.size()];
+                e.data = "{}";
+                e.metadata = "{}";
+                QVERIFY2(w->append(e, &error), qPrintable(error));
+            }
+        QVERIFY2(w->finish(&error), qPrintable(error));
+        const Run fast = cli({"streams", path});
+        const Run slow = cli({"streams", path, "--match", "*"});
+        QVERIFY2(fast.exit == 0 && slow.exit == 0, fast.err.constData());
+        QCOMPARE(fast.lines().size(), names.size());
+        QCOMPARE(fast.out, slow.out);
+        QStringList got;
+        for (const QByteArray& line : fast.lines())
+            got << QJsonDocument::fromJson(line).object().value("stream").toString();
+        QStringList want = names;
+        std::sort(want.begin(), want.end(), [](const QString& a, const QString& b) { return a.toUtf8() < b.toUtf8(); });
+        QCOMPARE(got, want);
     }
 
     void events_data()

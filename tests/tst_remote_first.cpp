@@ -191,6 +191,17 @@ private Q_SLOTS:
                  qPrintable(error));
         QCOMPARE(got.size(), 10);
         QCOMPARE(got.first().data, all[10].data);
+        // A lane's ticks on the position axis: the type as the cached read shows it, from the topic.
+        QList<RemoteTick> ticks;
+        QVERIFY2(
+            src->laneTicks(all[0].stream, s.firstPosition, s.lastPosition, 100, &ticks, &truncated, &error),
+            qPrintable(error));
+        QCOMPARE(ticks.size(), 15);
+        QCOMPARE(ticks.first().position, all[0].position);
+        QCOMPARE(ticks.first().type, all[0].type);
+        QVERIFY(src->streamEvents(all[0].stream, all[40].position, 100, &got, &truncated, &error));
+        QVERIFY(!got.isEmpty() && got.last().position <= all[40].position);
+        QCOMPARE(got.first().data, all[0].data);
     }
 
     void streamListEqualsFullRead_data()
@@ -279,6 +290,103 @@ private Q_SLOTS:
         const qint64 hits = src->cache().hits();
         QVERIFY(src->around(m_all[200].position, 3, 2, &got, &error));
         QCOMPARE(src->cache().hits(), hits + 1);
+    }
+
+    void searchStreamsInTheServer_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<int>("page");
+        QTest::newRow("any case") << QStringLiteral("CAT1") << 100;
+        QTest::newRow("any case, paged by 1") << QStringLiteral("Cat2-") << 1;
+        QTest::newRow("digits") << QStringLiteral("1-2") << 100;
+        QTest::newRow("percent is literal") << QStringLiteral("%") << 100;
+        QTest::newRow("underscore is literal") << QStringLiteral("_") << 100;
+        QTest::newRow("empty: every stream") << QString() << 5;
+    }
+    void searchStreamsInTheServer()
+    {
+        QFETCH(QString, text);
+        QFETCH(int, page);
+        QString error;
+        auto src = open(uri(m_db), &error);
+        QVERIFY2(src, qPrintable(error));
+        std::map<QString, std::pair<qint64, qint64>> want;
+        for (const Event& e : std::as_const(m_all))
+            if (e.stream.contains(text, Qt::CaseInsensitive)) {
+                auto& w = want[e.stream];
+                ++w.first;
+                w.second = std::max(w.second, e.version);
+            }
+        std::map<QString, std::pair<qint64, qint64>> got;
+        QString after;
+        for (int guard = 0; guard < 100; ++guard) {
+            QList<RemoteStreamCount> list;
+            QVERIFY2(src->searchStreams(text, after, page, &list, &error), qPrintable(error));
+            QVERIFY(list.size() <= page);
+            for (const RemoteStreamCount& c : list)
+                got[c.stream] = {c.events, c.lastVersion};
+            if (list.size() < page) break;
+            after = list.last().stream;
+        }
+        QCOMPARE(got, want);
+    }
+
+    void laneTicksAndStreamEventsEqualFullRead()
+    {
+        QString error;
+        auto src = open(uri(m_db), &error);
+        QVERIFY2(src, qPrintable(error));
+        const QString stream = QStringLiteral("cat1-2");
+        QList<Event> lane;
+        for (const Event& e : std::as_const(m_all))
+            if (e.stream == stream) lane << e;
+        QVERIFY(lane.size() > 10);
+        // Ticks of the lane's middle third, in version order, without payloads.
+        const TimeMs from = lane[lane.size() / 3].time, to = lane[2 * lane.size() / 3].time;
+        QList<Event> want;
+        for (const Event& e : std::as_const(lane))
+            if (e.time >= from && e.time <= to) want << e;
+        QList<RemoteTick> ticks;
+        bool truncated = true;
+        QVERIFY2(src->laneTicks(stream, from, to, 1000, &ticks, &truncated, &error), qPrintable(error));
+        QVERIFY(!truncated);
+        QCOMPARE(ticks.size(), want.size());
+        for (int i = 0; i < want.size(); ++i) {
+            QCOMPARE(ticks[i].position, want[i].position);
+            QCOMPARE(ticks[i].time, want[i].time);
+            QCOMPARE(ticks[i].version, want[i].version);
+            QCOMPARE(ticks[i].type, want[i].type);
+        }
+        QVERIFY(src->laneTicks(stream, from, to, 2, &ticks, &truncated, &error));
+        QVERIFY(truncated);
+        QCOMPARE(ticks.size(), 2);
+        QCOMPARE(ticks.last().position, want[1].position);
+        // The newest 3 events at or before a cursor, in version order, payloads included.
+        const qint64 cursor = m_all[200].position;
+        QList<Event> upTo;
+        for (const Event& e : std::as_const(lane))
+            if (e.position <= cursor) upTo << e;
+        QVERIFY(upTo.size() > 3);
+        QList<Event> got;
+        QVERIFY2(src->streamEvents(stream, cursor, 3, &got, &truncated, &error), qPrintable(error));
+        QVERIFY(truncated);
+        QCOMPARE(got.size(), 3);
+        for (int i = 0; i < 3; ++i) {
+            const Event& w = upTo[upTo.size() - 3 + i];
+            QCOMPARE(got[i].position, w.position);
+            QCOMPARE(got[i].version, w.version);
+            QCOMPARE(got[i].data, w.data);
+            QCOMPARE(got[i].metadata, w.metadata);
+        }
+        QVERIFY(src->streamEvents(stream, cursor, 1000, &got, &truncated, &error));
+        QVERIFY(!truncated);
+        QCOMPARE(got.size(), upTo.size());
+        // An unknown stream: nothing, no error.
+        QVERIFY2(src->laneTicks(QStringLiteral("no-such"), from, to, 10, &ticks, &truncated, &error),
+                 qPrintable(error));
+        QVERIFY(ticks.isEmpty());
+        QVERIFY(src->streamEvents(QStringLiteral("no-such"), cursor, 10, &got, &truncated, &error));
+        QVERIFY(got.isEmpty());
     }
 
     void lruKeepsToItsLimit()

@@ -5,10 +5,15 @@
 #include "store/sqlitestore.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
 
 namespace chronoscope::cli {
 
 namespace {
+
+void appendStreamLine(QByteArray& line, const StreamInfo& s);
 
 int runInfo(Invocation& inv)
 {
@@ -61,6 +66,67 @@ int runInfo(Invocation& inv)
     return ExitOk;
 }
 
+char* writeInt(char* p, qint64 v)
+{
+    return std::to_chars(p, p + 24, v).ptr;
+}
+
+/// One line of `streams` from a native store's raw row, written straight into the output buffer. Exactly the
+/// bytes of the StreamInfo path below: a name of plain ASCII is escaped here as appendJsonString escapes it;
+/// any other name (UTF-8 to validate, the rare case) goes through appendJsonString itself. False when the
+/// line was not written (the caller writes it the other way).
+bool appendRawStreamLine(QByteArray& out, const SqliteStoreReader::RawStreamRow& r)
+{
+    const qsizetype at = out.size();
+    out.resize(at + 16 + 6 * r.name.size() + 6 * 24 + 2 * kMaxJsonTimeBytes + 128);
+    char* const start = out.data() + at;
+    char* p = start;
+    auto lit = [&p](const char* s, size_t n) {
+        std::memcpy(p, s, n);
+        p += n;
+    };
+    lit("{\"stream\":\"", 11);
+    for (const char c : r.name) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x80) {
+            out.resize(at);
+            return false;
+        }
+        if (c == '"' || c == '\\') {
+            *p++ = '\\';
+            *p++ = c;
+        } else if (u < 0x20) {
+            switch (c) {
+            case '\n': lit("\\n", 2); break;
+            case '\r': lit("\\r", 2); break;
+            case '\t': lit("\\t", 2); break;
+            default:
+                std::snprintf(p, 7, "\\u%04x", u);
+                p += 6;
+            }
+        } else {
+            *p++ = c;
+        }
+    }
+    lit("\",\"events\":", 11);
+    p = writeInt(p, r.events);
+    lit(",\"firstVersion\":", 16);
+    p = writeInt(p, r.firstVersion);
+    lit(",\"lastVersion\":", 15);
+    p = writeInt(p, r.lastVersion);
+    lit(",\"firstPosition\":", 17);
+    p = writeInt(p, r.firstPosition);
+    lit(",\"lastPosition\":", 16);
+    p = writeInt(p, r.lastPosition);
+    lit(",\"firstTime\":", 13);
+    p = writeJsonTime(p, r.firstTime);
+    lit(",\"lastTime\":", 12);
+    p = writeJsonTime(p, r.lastTime);
+    lit("}\n", 2);
+    out.resize(at + (p - start));
+    return true;
+}
+
 int runStreams(Invocation& inv)
 {
     int exit = ExitOk;
@@ -70,34 +136,61 @@ int runStreams(Invocation& inv)
     const QString pattern = inv.value(QStringLiteral("match"));
     const bool filter = inv.has(QStringLiteral("match"));
     QByteArray& line = outputBuffer(); // 200,000 streams: build each line in place
-    // One stream at a time from the store: 2M streams list without holding them all.
     QString error;
+    if (auto* native = dynamic_cast<SqliteStoreReader*>(reader.get()); native && !filter) {
+        // A native store's listing without a QString or StreamInfo per stream (2M streams: issue 13's budget).
+        const bool ok = native->forEachStreamRaw([&](const SqliteStoreReader::RawStreamRow& r) {
+            if (!appendRawStreamLine(line, r)) {
+                StreamInfo s;
+                s.stream = QString::fromUtf8(r.name);
+                s.events = r.events;
+                s.firstVersion = r.firstVersion;
+                s.lastVersion = r.lastVersion;
+                s.firstPosition = r.firstPosition;
+                s.lastPosition = r.lastPosition;
+                s.firstTime = r.firstTime;
+                s.lastTime = r.lastTime;
+                appendStreamLine(line, s);
+            }
+            flushIfFull();
+            return true;
+        }, &error);
+        if (!ok)
+            return inv.inputError(error);
+        return ExitOk;
+    }
+    // One stream at a time from the store: 2M streams list without holding them all.
     const bool ok = reader->forEachStream([&](const StreamInfo& s) {
         if (filter && !globMatch(pattern, s.stream))
             return true;
-        line += "{\"stream\":";
-        appendJsonString(line, s.stream);
-        line += ",\"events\":";
-        appendInt(line, s.events);
-        line += ",\"firstVersion\":";
-        appendInt(line, s.firstVersion);
-        line += ",\"lastVersion\":";
-        appendInt(line, s.lastVersion);
-        line += ",\"firstPosition\":";
-        appendInt(line, s.firstPosition);
-        line += ",\"lastPosition\":";
-        appendInt(line, s.lastPosition);
-        line += ",\"firstTime\":";
-        appendJsonTime(line, s.firstTime);
-        line += ",\"lastTime\":";
-        appendJsonTime(line, s.lastTime);
-        line += "}\n";
+        appendStreamLine(line, s);
         flushIfFull();
         return true;
     }, &error);
     if (!ok)
         return inv.inputError(error);
     return ExitOk;
+}
+
+void appendStreamLine(QByteArray& line, const StreamInfo& s)
+{
+    line += "{\"stream\":";
+    appendJsonString(line, s.stream);
+    line += ",\"events\":";
+    appendInt(line, s.events);
+    line += ",\"firstVersion\":";
+    appendInt(line, s.firstVersion);
+    line += ",\"lastVersion\":";
+    appendInt(line, s.lastVersion);
+    line += ",\"firstPosition\":";
+    appendInt(line, s.firstPosition);
+    line += ",\"lastPosition\":";
+    appendInt(line, s.lastPosition);
+    line += ",\"firstTime\":";
+    appendJsonTime(line, s.firstTime);
+    line += ",\"lastTime\":";
+    appendJsonTime(line, s.lastTime);
+    line += "}\n";
 }
 
 const CommandRegistration infoCommand({

@@ -127,6 +127,9 @@ QList<OptionSpec> pointOptions(const QString& prefix, const QString& what);
 /// Times as ISO 8601 or null (JSON strings: chronoscope::appendJsonString from model/event.h).
 using chronoscope::appendJsonString;
 void appendJsonTime(QByteArray& out, TimeMs t);
+/// The same at p (room for kMaxJsonTimeBytes); returns the end of what was written.
+inline constexpr int kMaxJsonTimeBytes = 32;
+char* writeJsonTime(char* p, TimeMs t);
 void appendInt(QByteArray& out, qint64 v);
 
 /// Buffered stdout for large NDJSON output.

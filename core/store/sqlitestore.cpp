@@ -389,6 +389,43 @@ bool SqliteStoreReader::listStreams(const std::function<bool(const StreamInfo&)>
     return readRows(q);
 }
 
+bool SqliteStoreReader::forEachStreamRaw(const std::function<bool(const RawStreamRow&)>& sink, QString* error)
+{
+    // The two queries of listStreams(), read column by column straight from SQLite's row.
+    SqlStatement q(m_db, summaryTrusted()
+                             ? "SELECT 0, name, events, first_version, last_version, first_position, last_position, "
+                               "first_time, last_time FROM streams ORDER BY name"
+                             : "SELECT 0, s.name, COUNT(*), MIN(e.version), MAX(e.version), MIN(e.position), "
+                               "MAX(e.position), MIN(e.time), MAX(e.time) FROM events e JOIN streams s ON s.id = "
+                               "e.stream WHERE typeof(e.stream) = 'integer' AND typeof(e.version) = 'integer' GROUP "
+                               "BY e.stream ORDER BY s.name");
+    if (!q.ok()) {
+        setError(error, sqlite3_errcode(m_db));
+        return false;
+    }
+    sqlite3_stmt* st = q.handle();
+    RawStreamRow r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+        r.name = QByteArrayView(name, name ? sqlite3_column_bytes(st, 1) : 0);
+        r.events = sqlite3_column_int64(st, 2);
+        r.firstVersion = sqlite3_column_int64(st, 3);
+        r.lastVersion = sqlite3_column_int64(st, 4);
+        r.firstPosition = sqlite3_column_int64(st, 5);
+        r.lastPosition = sqlite3_column_int64(st, 6);
+        r.firstTime = sqlite3_column_type(st, 7) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(st, 7);
+        r.lastTime = sqlite3_column_type(st, 8) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(st, 8);
+        if (!sink(r))
+            return true;
+    }
+    if (rc != SQLITE_DONE) {
+        setError(error, rc);
+        return false;
+    }
+    return true;
+}
+
 std::optional<qint64> SqliteStoreReader::streamId(const QString& name, qint64* firstVersion, qint64* lastVersion)
 {
     SqlStatement q(m_db, "SELECT id, first_version, last_version FROM streams WHERE name=?");

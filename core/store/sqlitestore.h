@@ -27,6 +27,16 @@ public:
     StoreInfo info() override;
     QList<StreamInfo> streams() override;
     bool forEachStream(const std::function<bool(const StreamInfo&)>& sink, QString* error = nullptr) override;
+    /// One row of the stream listing as stored: the name's UTF-8 bytes, valid until the callback returns.
+    struct RawStreamRow
+    {
+        QByteArrayView name;
+        qint64 events = 0, firstVersion = 0, lastVersion = 0, firstPosition = 0, lastPosition = 0;
+        TimeMs firstTime = kNoTime, lastTime = kNoTime;
+    };
+    /// forEachStream() without building a QString per stream (the CLI's `streams` at millions of streams):
+    /// the same rows, in the same order, from the same (checked) summary.
+    bool forEachStreamRaw(const std::function<bool(const RawStreamRow&)>& sink, QString* error = nullptr);
     bool read(const EventQuery& query, const EventCallback& sink, QString* error = nullptr) override;
     qint64 count(const EventQuery& query, QString* error = nullptr) override;
     bool scanMetadata(const MetadataCallback& sink, QString* error = nullptr) override;

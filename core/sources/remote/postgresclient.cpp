@@ -970,6 +970,9 @@ public:
                        : layout == u"marten"            ? QStringLiteral("version")
                        : layout == u"emmett-postgresql" ? QStringLiteral("stream_position")
                                                         : QStringLiteral("originator_version");
+        m_typeCol = layout == u"emmett-postgresql"                   ? QStringLiteral("message_type")
+                    : layout == u"message-db" || layout == u"marten" ? QStringLiteral("type")
+                                                                     : QStringLiteral("topic");
         m_streamRaw = m_client.m_streamCol;
         m_streamRaw.remove(QLatin1String("::text"));
         return readCatalog(error) && adviseAll(error);
@@ -1215,6 +1218,116 @@ public:
         return true;
     }
 
+    bool searchStreams(const QString& text, const QString& after, int limit, QList<RemoteStreamCount>* out,
+                       QString* error) override
+    {
+        if (text.isEmpty())
+            return streams(after, limit, out, error);
+        if (!allowed(kStreamList, error))
+            return false;
+        const int k = int(m_client.m_filterValues.size());
+        QList<QByteArray> params = filterParams();
+        params << after.toUtf8() << QByteArray::number(std::max(1, limit)) << text.toUtf8();
+        // strpos, not LIKE: the text is taken literally (% and _ are not wildcards). lower() folds what the
+        // database's LC_CTYPE folds (every letter under a UTF8 locale, ASCII only under "C").
+        const QString sql = QStringLiteral("SELECT %1, count(*), max(%2) FROM %3 WHERE %4 AND %1 > $%5 AND "
+                                           "strpos(lower(%1), lower($%7)) > 0 GROUP BY %1 ORDER BY %1 LIMIT $%6")
+                                .arg(m_client.m_streamCol, m_versionCol, m_client.m_table,
+                                     m_client.whereClause(false, false))
+                                .arg(k + 1)
+                                .arg(k + 2)
+                                .arg(k + 3);
+        PgResult r;
+        if (!exec(sql, params, &r, error))
+            return false;
+        out->clear();
+        for (int i = 0; i < r.rows(); ++i)
+            out->append({r.text(i, 0), r.integer(i, 1), r.integer(i, 2)});
+        return true;
+    }
+
+    bool laneTicks(const QString& stream, qint64 from, qint64 to, int limit, QList<RemoteTick>* out, bool* truncated,
+                   QString* error) override
+    {
+        limit = std::max(1, limit);
+        if (truncated)
+            *truncated = false;
+        out->clear();
+        if (!allowed(kStreamList, error))
+            return false;
+        const int k = int(m_client.m_filterValues.size());
+        QList<QByteArray> params = filterParams();
+        params << stream.toUtf8() << QByteArray::number(from) << QByteArray::number(to)
+               << QByteArray::number(qint64(limit) + 1);
+        // The stream's rows by the stream index, in version order; only the tick's columns (no payload).
+        const QString time = m_axis == RemoteAxis::Time ? msExpr() : QStringLiteral("NULL::bigint");
+        const QString sql = QStringLiteral("SELECT %1, %2, %3, %4 FROM %5 WHERE %6 AND %7 = $%8 AND %9 ORDER BY %3 "
+                                           "LIMIT $%10")
+                                .arg(m_client.m_posCol, time, m_versionCol, m_typeCol, m_client.m_table,
+                                     m_client.whereClause(false, false), m_client.m_streamCol)
+                                .arg(k + 1)
+                                .arg(rangeCondition(QStringLiteral("$%1::bigint").arg(k + 2),
+                                                    QStringLiteral("$%1::bigint").arg(k + 3)))
+                                .arg(k + 4);
+        PgResult r;
+        if (!exec(sql, params, &r, error))
+            return false;
+        QList<RemoteTick> ticks;
+        for (int i = 0; i < r.rows(); ++i) {
+            if (ticks.size() == limit) {
+                if (truncated)
+                    *truncated = true;
+                break;
+            }
+            RemoteTick t;
+            t.position = r.integer(i, 0);
+            t.time = r.isNull(i, 1) ? kNoTime : r.integer(i, 1);
+            t.version = r.integer(i, 2);
+            // Python eventsourcing's topic names the class ("module:Class.Event"); the type is its event part,
+            // as the cached read shows it. Its time lives inside the state, which a tick does not read.
+            t.type = m_client.m_layout == u"eventsourcing-postgresql" ? eventsourcingTopicType(r.text(i, 3))
+                                                                     : r.text(i, 3);
+            ticks.append(std::move(t));
+        }
+        *out = std::move(ticks);
+        return true;
+    }
+
+    bool streamEvents(const QString& stream, qint64 maxPosition, int limit, QList<Event>* out, bool* truncated,
+                      QString* error) override
+    {
+        limit = std::max(1, limit);
+        if (truncated)
+            *truncated = false;
+        out->clear();
+        if (!allowed(kStreamList, error))
+            return false;
+        const int k = int(m_client.m_filterValues.size());
+        QList<QByteArray> params = filterParams();
+        params << stream.toUtf8() << QByteArray::number(maxPosition) << QByteArray::number(qint64(limit) + 1);
+        // The newest `limit` at or before the cursor, walking the stream index backwards.
+        const QString sql = QStringLiteral("SELECT %1 FROM %2 WHERE %3 AND %4 = $%5 AND %6 <= $%7 ORDER BY %8 DESC "
+                                           "LIMIT $%9")
+                                .arg(m_client.m_select, m_client.m_table, m_client.whereClause(false, false),
+                                     m_client.m_streamCol)
+                                .arg(k + 1)
+                                .arg(m_client.m_posCol)
+                                .arg(k + 2)
+                                .arg(m_versionCol)
+                                .arg(k + 3);
+        QList<Event> events;
+        if (!fetch(sql, params, &events, error))
+            return false;
+        if (events.size() > limit) {
+            events.resize(limit);
+            if (truncated)
+                *truncated = true;
+        }
+        std::reverse(events.begin(), events.end());
+        *out = std::move(events);
+        return true;
+    }
+
 private:
     enum Need { kWindowDensity, kWindowEvents, kStreamList };
 
@@ -1433,7 +1546,7 @@ private:
     RemoteFirstOptions m_options;
     RemoteScope m_scope;
     RemoteAxis m_axis = RemoteAxis::Time;
-    QString m_versionCol, m_streamRaw, m_schemaName, m_tableName;
+    QString m_versionCol, m_typeCol, m_streamRaw, m_schemaName, m_tableName;
     QSet<QString> m_indexed;  ///< columns leading a valid index (any method: ranges)
     QSet<QString> m_ordered;  ///< columns leading a btree (order, min/max)
     QList<qint64> m_histogram;
