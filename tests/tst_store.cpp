@@ -177,9 +177,9 @@ private Q_SLOTS:
 
     void schemaAndVersion()
     {
-        QCOMPARE(sqlColumn(m_store, "PRAGMA user_version"), QStringList{"1"});
+        QCOMPARE(sqlColumn(m_store, "PRAGMA user_version"), QStringList{"2"});
         const QStringList tables = sqlColumn(m_store, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-        QCOMPARE(tables, (QStringList{"checkpoints", "events", "issues", "meta", "streams", "types"}));
+        QCOMPARE(tables, (QStringList{"checkpoints", "events", "issues", "meta", "streams", "timeline_bins", "types"}));
         const QStringList indexes = sqlColumn(m_store, "SELECT name FROM sqlite_master WHERE type='index' AND name "
                                                        "NOT LIKE 'sqlite_%' ORDER BY name");
         QCOMPARE(indexes, (QStringList{"events_stream_version", "events_time", "streams_listing"}));
@@ -192,7 +192,7 @@ private Q_SLOTS:
         QVERIFY2(r, qPrintable(err));
         const auto meta = r->meta();
         QCOMPARE(meta.value("format"), QStringLiteral("chronoscope"));
-        QCOMPARE(meta.value("schema_version"), QStringLiteral("1"));
+        QCOMPARE(meta.value("schema_version"), QStringLiteral("2"));
         QCOMPARE(meta.value("scope"), QStringLiteral("all"));
         QVERIFY(!meta.value("created_at").isEmpty());
         QVERIFY(meta.value("source_uri").contains("db.example"));

@@ -57,7 +57,16 @@ CREATE TABLE issues(
     line    INTEGER,
     message TEXT NOT NULL
 );
-)sql";
+)sql"
+    // (kCreateTimelineBins, spelled out once below)
+    "CREATE TABLE timeline_bins(bin INTEGER NOT NULL, type INTEGER NOT NULL, events INTEGER NOT NULL, "
+    "PRIMARY KEY(bin, type)) WITHOUT ROWID;";
+
+// What a first paint of the timeline needs, counted as the events are written (docs/store.md "Timeline summary"):
+// events per (bin, type), bin = floor(value / width) of the time (ms) or, in a store without times, the position.
+const char* const kCreateTimelineBins =
+    "CREATE TABLE IF NOT EXISTS timeline_bins(bin INTEGER NOT NULL, type INTEGER NOT NULL, events INTEGER NOT NULL, "
+    "PRIMARY KEY(bin, type)) WITHOUT ROWID;";
 
 const char* const kCreateIndexes = R"sql(
 CREATE UNIQUE INDEX IF NOT EXISTS events_stream_version ON events(stream, version);

@@ -1,5 +1,6 @@
 #include "store/storewriter.h"
 
+#include "json/jsontext.h"
 #include "json/mergepatch.h"
 #include "store/sqlitedb.h"
 #include "store/storeschema.h"
@@ -22,6 +23,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <tuple>
+#include <algorithm>
 #include <vector>
 
 namespace chronoscope {
@@ -128,6 +131,214 @@ struct StreamState
     qint64 minNewVersion = 0;           ///< smallest version appended in this session (checkpoint invalidation)
 };
 
+// The write-time timeline summary (docs/store.md "Timeline summary"): events per (bin, type) where
+// bin = value >> shift, value = the time (ms) or, while no event has a time, the position. The width
+// (1 << shift) is the smallest power of two that keeps maxBin - minBin < kTimelineMaxBins: when a value falls
+// outside, the width doubles (pairs of bins merge) until it fits. A flat open-addressing table of 16-byte cells
+// (bin relative to an origin bin, type id, count): at most 65,536 x types cells, about 16 MB for 16 types at
+// half load, where a node-based map would take three times that.
+class TimelineBins
+{
+public:
+    static constexpr qint64 kMaxBins = store::kTimelineMaxBins;
+
+    /// False when the summary cannot be kept (a type id beyond 32 bits in a crafted file): nothing is written.
+    bool valid = true;
+    bool timeAxis = false;
+    int shift = 0;
+    qint64 untimedEvents = 0;   ///< events without a time (all of them while !timeAxis)
+    qint64 lastPosition = 0;
+    bool rebinned = false;      ///< the width or axis changed since the last write: rewrite the whole table
+
+    void add(qint64 position, TimeMs time, qint64 type)
+    {
+        if (position > lastPosition)
+            lastPosition = position;
+        if (time == kNoTime) {
+            ++untimedEvents;
+            if (timeAxis)
+                return;
+            count(position, type);
+            return;
+        }
+        if (!timeAxis) {
+            // The first event with a time: the axis becomes time; the events so far are untimed ones.
+            timeAxis = true;
+            clear();
+            rebinned = true;
+        }
+        count(time, type);
+    }
+
+    qint64 width() const { return qint64(1) << shift; }
+    qint64 cellCount() const { return qint64(m_count); }
+    qint64 counted() const
+    {
+        qint64 n = 0;
+        for (const Cell& c : m_cells)
+            if (c.key != kEmpty)
+                n += c.events & kCountMask;
+        return n;
+    }
+    /// Counted events (table sum + untimed); the table sum is what a reader adds up.
+    qint64 total() const { return (timeAxis ? untimedEvents : 0) + counted(); }
+
+    /// Visits (bin, type, events, dirty) in (bin, type) order; onlyDirty skips cells unchanged since clearDirty().
+    template<typename Fn>
+    void forEach(bool onlyDirty, const Fn& fn) const
+    {
+        std::vector<std::pair<quint64, size_t>> keys;
+        keys.reserve(m_count);
+        for (size_t i = 0; i < m_cells.size(); ++i)
+            if (m_cells[i].key != kEmpty && (!onlyDirty || (m_cells[i].events & kDirty)))
+                keys.emplace_back(m_cells[i].key, i);
+        std::sort(keys.begin(), keys.end());
+        for (const auto& [key, i] : keys)
+            fn(binOf(key), qint64(key & 0xffffffffULL), qint64(m_cells[i].events & kCountMask));
+    }
+    void clearDirty()
+    {
+        for (Cell& c : m_cells)
+            c.events &= kCountMask;
+        rebinned = false;
+    }
+    /// Loads one stored row (append to a store whose summary is current).
+    void load(qint64 bin, qint64 type, qint64 events)
+    {
+        if (!valid || type < 0 || type > 0xffffffffLL || events < 0) {
+            valid = false;
+            return;
+        }
+        if (m_any) {
+            const qint64 lo = std::min(bin, m_minBin), hi = std::max(bin, m_maxBin);
+            if (quint64(hi) - quint64(lo) >= quint64(kMaxBins)) {
+                valid = false;  // wider than the contract allows: not a summary this writer wrote
+                return;
+            }
+        }
+        Cell& c = cellFor(bin, type, false);
+        c.events = (c.events & kCountMask) + events;
+    }
+    void clear()
+    {
+        m_cells.clear();
+        m_mask = 0;
+        m_count = 0;
+        m_any = false;
+    }
+
+private:
+    struct Cell
+    {
+        quint64 key = kEmpty;  ///< (bin - origin + 2^20) << 32 | type
+        quint64 events = 0;    ///< count; the top bit marks a cell changed since the last write
+    };
+    static constexpr quint64 kEmpty = ~quint64(0);
+    static constexpr quint64 kDirty = quint64(1) << 63;
+    static constexpr quint64 kCountMask = kDirty - 1;
+    static constexpr qint64 kBias = qint64(1) << 20;  // bins lie within kMaxBins of the origin
+
+    qint64 binOf(quint64 key) const { return m_origin + (qint64(key >> 32) - kBias); }
+    quint64 keyOf(qint64 bin, qint64 type) const { return (quint64(bin - m_origin + kBias) << 32) | quint64(type); }
+    static size_t slotOf(quint64 key)
+    {
+        key ^= key >> 29;
+        key *= 0xbf58476d1ce4e5b9ULL;
+        return size_t(key ^ (key >> 32));
+    }
+
+    void count(qint64 value, qint64 type)
+    {
+        if (!valid)
+            return;
+        if (type < 0 || type > 0xffffffffLL) {
+            valid = false;
+            return;
+        }
+        const qint64 bin = value >> shift;  // arithmetic: floor for negative times too
+        if (m_any && (bin < m_minBin || bin > m_maxBin)) {
+            qint64 lo = std::min(bin, m_minBin), hi = std::max(bin, m_maxBin);
+            int more = 0;
+            // Unsigned difference: exact even when the span is wider than qint64 (times far apart).
+            while (quint64(hi) - quint64(lo) >= quint64(kMaxBins)) {
+                lo >>= 1;
+                hi >>= 1;
+                ++more;
+            }
+            if (more > 0)
+                widen(more);
+        }
+        Cell& c = cellFor(value >> shift, type, true);
+        c.events = (c.events + 1) | kDirty;
+    }
+
+    Cell& cellFor(qint64 bin, qint64 type, bool dirty)
+    {
+        if (!m_any) {
+            m_any = true;
+            m_origin = m_minBin = m_maxBin = bin;
+        } else {
+            m_minBin = std::min(m_minBin, bin);
+            m_maxBin = std::max(m_maxBin, bin);
+        }
+        if ((m_count + 1) * 2 > m_cells.size())
+            grow();
+        const quint64 key = keyOf(bin, type);
+        for (size_t i = slotOf(key) & m_mask;; i = (i + 1) & m_mask) {
+            Cell& c = m_cells[i];
+            if (c.key == key)
+                return c;
+            if (c.key == kEmpty) {
+                c.key = key;
+                c.events = dirty ? kDirty : 0;
+                ++m_count;
+                return c;
+            }
+        }
+    }
+
+    void grow()
+    {
+        std::vector<Cell> old = std::move(m_cells);
+        m_cells.assign(old.empty() ? 256 : old.size() * 2, Cell{});
+        m_mask = m_cells.size() - 1;
+        for (const Cell& c : old)
+            if (c.key != kEmpty)
+                place(c);
+    }
+    void place(const Cell& c)
+    {
+        for (size_t i = slotOf(c.key) & m_mask;; i = (i + 1) & m_mask)
+            if (m_cells[i].key == kEmpty) {
+                m_cells[i] = c;
+                return;
+            }
+    }
+
+    /// Doubles the width `more` times: each bin b becomes b >> more, cells that land together add up.
+    void widen(int more)
+    {
+        std::vector<std::tuple<qint64, qint64, quint64>> all;
+        all.reserve(m_count);
+        for (const Cell& c : m_cells)
+            if (c.key != kEmpty)
+                all.emplace_back(binOf(c.key) >> more, qint64(c.key & 0xffffffffULL), c.events & kCountMask);
+        shift += more;
+        clear();
+        for (const auto& [bin, type, events] : all) {
+            Cell& c = cellFor(bin, type, true);
+            c.events = (c.events + events) | kDirty;
+        }
+        rebinned = true;
+    }
+
+    std::vector<Cell> m_cells;
+    size_t m_mask = 0;
+    size_t m_count = 0;
+    bool m_any = false;
+    qint64 m_origin = 0, m_minBin = 0, m_maxBin = 0;
+};
+
 // The writer's statements run once per event or per stream for the whole session.
 constexpr auto kPersistent = SqlStatement::Prepare::Persistent;
 
@@ -169,6 +380,9 @@ struct StoreWriter::Impl
     SqlStatement upsertStream;          ///< prepared once: a live cache flushes summaries at every commit
     SqlStatement insertType;
     std::string streamUtf8, typeUtf8, idUtf8;  ///< append(Event)'s reused conversion buffers
+    TimelineBins bins;                  ///< the write-time timeline summary
+    int schemaVersion = store::kSchemaVersion;  ///< of the file (append to a version 1 store upgrades it)
+    SqlStatement upsertBin;
 
     ~Impl() { close(); }
 
@@ -178,6 +392,7 @@ struct StoreWriter::Impl
         insertIssue.finalize();
         upsertStream.finalize();
         insertType.finalize();
+        upsertBin.finalize();
         if (db)
             sqlite3_close_v2(db);
         db = nullptr;
@@ -343,14 +558,17 @@ std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QSt
         if (st.ok() && st.next())
             format = st.text(0);
     }
-    if (format != QLatin1String(store::kFormatName) || version != store::kSchemaVersion)
-        return bail(QStringLiteral("not a Chronoscope store of schema version %1 (found format '%2', version %3); "
+    if (format != QLatin1String(store::kFormatName) || version < store::kOldestSchemaVersion ||
+        version > store::kSchemaVersion)
+        return bail(QStringLiteral("not a Chronoscope store of schema version %1 to %2 (found format '%3', version %4); "
                                    "only stores Chronoscope created can be appended to")
+                        .arg(store::kOldestSchemaVersion)
                         .arg(store::kSchemaVersion)
                         .arg(format)
                         .arg(version));
 
     Impl& im = *w->d;
+    im.schemaVersion = version;
     {
         SqlStatement st(db, "SELECT id, name, events, first_version, last_version, first_position, last_position, "
                             "first_time, last_time FROM streams");
@@ -399,6 +617,11 @@ std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QSt
         SqlStatement st(db, "SELECT value FROM meta WHERE key='checkpoint_every'");
         if (st.ok() && st.next())
             im.options.checkpointEvery = std::max(1, int(st.int64(0)));
+    }
+    {
+        QString binsError;
+        if (!w->loadTimelineBins(&binsError))
+            return bail(binsError);
     }
     if (!im.insertEvent.prepare(db, "INSERT INTO events(position, stream, version, type, time, id, data, metadata, "
                                     "flags) VALUES(?,?,?,?,?,?,?,?,?)", kPersistent))
@@ -525,7 +748,8 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
     sqlite3_bind_int64(st, 1, position);
     sqlite3_bind_int64(st, 2, s.id);
     sqlite3_bind_int64(st, 3, version);
-    sqlite3_bind_int64(st, 4, d->typeId(std::string_view(e.type.data(), size_t(e.type.size()))));
+    const qint64 typeId = d->typeId(std::string_view(e.type.data(), size_t(e.type.size())));
+    sqlite3_bind_int64(st, 4, typeId);
     bindTime(st, 5, e.time);
     bindText(st, 6, e.id.isEmpty() ? QByteArrayView() : e.id);
     bindText(st, 7, e.data.isEmpty() ? QByteArrayView() : e.data);
@@ -567,6 +791,7 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
     s.dirty = true;
     s.minNewVersion = s.touched ? std::min(s.minNewVersion, version) : version;
     s.touched = true;
+    d->bins.add(position, e.time, typeId);
     m_lastPosition = position;
     ++m_eventCount;
     if (!m_appendMode && ++d->sinceCommit >= kBulkCommitEvery) {
@@ -630,8 +855,8 @@ bool StoreWriter::commit(QString* error)
 {
     if (m_done || !d->db)
         return fail(error, QStringLiteral("the store is already closed"));
-    // In append mode readers see the summaries together with the events they describe.
-    if (m_appendMode && !flushSummaries(error))
+    // In append mode readers see the summaries (streams, timeline) together with the events they describe.
+    if (m_appendMode && (!flushSummaries(error) || !writeTimelineBins(error)))
         return false;
     if (!d->inTransaction)
         return true;
@@ -826,6 +1051,130 @@ bool StoreWriter::writeCheckpoints(QString* error)
     return true;
 }
 
+bool StoreWriter::writeTimelineBins(QString* error)
+{
+    TimelineBins& b = d->bins;
+    if (!beginIfNeeded(error))
+        return false;
+    QString err;
+    if (!b.valid) {
+        // Nothing trustworthy to record: no table rows and no meta row, so readers fall back to the events.
+        if (!store::exec(d->db, "DELETE FROM meta WHERE key='timeline_bins'", &err) ||
+            !store::exec(d->db, store::kCreateTimelineBins, &err) || !store::exec(d->db, "DELETE FROM timeline_bins", &err))
+            return fail(error, err);
+        return true;
+    }
+    if (!store::exec(d->db, store::kCreateTimelineBins, &err))
+        return fail(error, err);
+    if (d->schemaVersion < store::kSchemaVersion) {
+        // An append to a version 1 store: the change is additive, so the file becomes a version 2 store in the
+        // same transaction that adds the table (older builds still open it: they ignore the table).
+        if (!store::exec(d->db, QByteArray("PRAGMA user_version=" + QByteArray::number(store::kSchemaVersion)).constData(), &err))
+            return fail(error, err);
+        d->schemaVersion = store::kSchemaVersion;
+    }
+    const bool full = b.rebinned || !m_appendMode;
+    if (full && m_appendMode && !store::exec(d->db, "DELETE FROM timeline_bins", &err))
+        return fail(error, err);
+    SqlStatement& up = d->upsertBin;
+    if (!up.ok() && !up.prepare(d->db, "INSERT INTO timeline_bins(bin, type, events) VALUES(?,?,?) "
+                                       "ON CONFLICT(bin, type) DO UPDATE SET events=excluded.events", kPersistent))
+        return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+    int rc = SQLITE_DONE;
+    b.forEach(!full, [&](qint64 bin, qint64 type, qint64 events) {
+        if (rc != SQLITE_DONE)
+            return;
+        sqlite3_bind_int64(up.handle(), 1, bin);
+        sqlite3_bind_int64(up.handle(), 2, type);
+        sqlite3_bind_int64(up.handle(), 3, events);
+        rc = sqlite3_step(up.handle());
+        sqlite3_reset(up.handle());
+    });
+    if (rc != SQLITE_DONE)
+        return fail(error, store::describeError(d->db, rc));
+    // Integers written as text by hand: QJsonObject would pass them through a double (exact only below 2^53).
+    const QByteArray json = "{\"axis\":\"" + QByteArray(b.timeAxis ? "time" : "position") +
+                            "\",\"width\":" + QByteArray::number(b.width()) +
+                            ",\"events\":" + QByteArray::number(m_eventCount) +
+                            ",\"last_position\":" + QByteArray::number(m_lastPosition) +
+                            ",\"untimed\":" + QByteArray::number(b.timeAxis ? b.untimedEvents : 0) + "}";
+    SqlStatement put(d->db, "INSERT OR REPLACE INTO meta(key, value) VALUES('timeline_bins', ?)");
+    put.bindText(1, json);
+    if (!put.ok() || put.step() != SQLITE_DONE)
+        return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+    b.clearDirty();
+    return true;
+}
+
+bool StoreWriter::loadTimelineBins(QString* error)
+{
+    // Append: continue the stored summary when it describes exactly the events in the file (the contract's
+    // test: its last_position and events match); otherwise (an append by an older build, a version 1 store,
+    // a crafted row) rebuild it from the events in one scan of the table, so it is current again after this
+    // writer's first commit.
+    d->bins = TimelineBins{};
+    bool current = false;
+    if (d->schemaVersion >= 2) {
+        QByteArray value;
+        {
+            SqlStatement st(d->db, "SELECT value FROM meta WHERE key='timeline_bins'");
+            if (st.ok() && st.next())
+                value = st.bytes(0);
+        }
+        QByteArray compact;
+        QList<std::pair<QByteArray, QByteArray>> members;
+        if (!value.isEmpty() && compactJson(value, &compact) && jsonObjectMembers(compact, &members)) {
+            QHash<QByteArray, QByteArray> m;
+            for (const auto& [k, v] : members)
+                m.insert(k, v);
+            bool okW = false, okN = false, okP = false, okU = false;
+            const qint64 width = m.value("width").toLongLong(&okW);
+            const qint64 n = m.value("events").toLongLong(&okN);
+            const qint64 p = m.value("last_position").toLongLong(&okP);
+            const qint64 u = m.value("untimed").toLongLong(&okU);
+            const QByteArray axis = m.value("axis");
+            const bool timeAxis = axis == "\"time\"";
+            if (okW && okN && okP && okU && width > 0 && (width & (width - 1)) == 0 && n == m_eventCount &&
+                p == m_lastPosition && u >= 0 && u <= n && (timeAxis || (axis == "\"position\"" && u == 0))) {
+                TimelineBins& b = d->bins;
+                b.timeAxis = timeAxis;
+                while ((qint64(1) << b.shift) < width)
+                    ++b.shift;
+                b.untimedEvents = timeAxis ? u : n;
+                b.lastPosition = p;
+                SqlStatement st(d->db, "SELECT bin, type, events FROM timeline_bins");
+                while (st.ok() && st.next())
+                    b.load(st.int64(0), st.int64(1), st.int64(2));
+                current = st.done() && b.valid && b.total() == n;
+            }
+        }
+    }
+    if (current) {
+        d->bins.clearDirty();
+        return true;
+    }
+    d->bins = TimelineBins{};
+    SqlStatement st(d->db, "SELECT position, time, type FROM events");
+    if (!st.ok())
+        {
+        if (error)
+            *error = store::describeError(d->db, st.rc());
+        return false;
+    }
+    sqlite3_stmt* h = st.handle();
+    int rc;
+    while ((rc = sqlite3_step(h)) == SQLITE_ROW)
+        d->bins.add(sqlite3_column_int64(h, 0), sqlite3_column_type(h, 1) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(h, 1),
+                    sqlite3_column_int64(h, 2));
+    if (rc != SQLITE_DONE) {
+        if (error)
+            *error = store::describeError(d->db, rc);
+        return false;
+    }
+    d->bins.rebinned = true;  // written whole at the first commit
+    return true;
+}
+
 bool StoreWriter::finish(QString* error)
 {
     if (m_done || !d->db)
@@ -848,6 +1197,8 @@ bool StoreWriter::finish(QString* error)
         d->indexesBuilt = true;
     }
     if (!writeCheckpoints(&err))
+        return bail(err);
+    if (!m_appendMode && !writeTimelineBins(&err))
         return bail(err);
 
     QHash<QString, QString> meta = d->meta;

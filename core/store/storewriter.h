@@ -91,6 +91,8 @@ private:
     bool beginIfNeeded(QString* error);
     bool flushSummaries(QString* error);
     bool writeCheckpoints(QString* error);
+    bool writeTimelineBins(QString* error);
+    bool loadTimelineBins(QString* error);
     bool fail(QString* error, const QString& what);
 
     std::unique_ptr<Impl> d;
