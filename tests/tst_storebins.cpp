@@ -201,6 +201,53 @@ bool makeVersion1(const QString& path)
                      "UPDATE meta SET value='1' WHERE key='schema_version'; PRAGMA user_version=1;");
 }
 
+
+/// Many streams, touched in a shifting window (as real logs are) and at random; some with gaps in their versions.
+QList<Event> manyStreams(int n, int streams)
+{
+    QList<Event> out;
+    QHash<QString, qint64> versions;
+    quint32 seed = 4242;
+    auto rnd = [&seed]() {
+        seed = seed * 1103515245u + 12345u;
+        return (seed >> 8) & 0xffffff;
+    };
+    for (int i = 0; i < n; ++i) {
+        Event e;
+        const int k = (i % 4 == 0) ? int(rnd() % quint32(streams)) : (i / 8 + int(rnd() % 30)) % streams;
+        e.stream = QStringLiteral("stream-%1").arg(k);
+        const qint64 step = (k % 9 == 0) ? 3 : 1; // every ninth stream has gaps
+        e.version = versions.value(e.stream, k % 5 == 0 ? -2 : 0);
+        versions[e.stream] = e.version + step;
+        e.type = QStringLiteral("T%1").arg(k % 4);
+        e.time = (i % 13 == 0) ? kNoTime : kT0 + i * 10;
+        e.data = QStringLiteral(R"({"i":%1,"k":%2})").arg(i).arg(k).toUtf8();
+        out << e;
+    }
+    return out;
+}
+
+/// Appends, and after every 10th event tries a duplicate of an earlier event (refused in every mode).
+QString feed(StoreWriter& w, const QList<Event>& events, qint64 cacheLimit, qint64 versionLimit)
+{
+    QString err;
+    for (int i = 0; i < events.size(); ++i) {
+        if (!w.append(events[i], &err))
+            return QStringLiteral("event %1: %2").arg(i).arg(err);
+        if (i % 10 == 9) {
+            Event dup = events[i / 2];
+            dup.position = 0;
+            if (w.append(dup, &err) || !w.lastWasDuplicate())
+                return QStringLiteral("duplicate of event %1 not refused (%2)").arg(i / 2).arg(err);
+        }
+        if (w.cachedStreamCount() > cacheLimit)
+            return QStringLiteral("%1 streams cached, limit %2").arg(w.cachedStreamCount()).arg(cacheLimit);
+        if (w.versionSetEntries() > versionLimit)
+            return QStringLiteral("%1 versions in sets, limit %2").arg(w.versionSetEntries()).arg(versionLimit);
+    }
+    return {};
+}
+
 } // namespace
 
 Q_DECLARE_METATYPE(Times)
@@ -324,6 +371,90 @@ private Q_SLOTS:
         QCOMPARE(f.readAll(), before); // opening never writes: still no table
         QCOMPARE(column(path, "SELECT count(*) FROM sqlite_master WHERE name='timeline_bins'"), QStringList{"0"});
         QCOMPARE(column(path, "PRAGMA user_version"), QStringList{"1"});
+    }
+
+    // The writer's per-stream memory is bounded (docs/store.md "Writing big stores"): with a cache of a few
+    // dozen streams for hundreds of streams, every path writes the same store as with everything in memory.
+    void streamCacheIsBounded_data()
+    {
+        QTest::addColumn<bool>("bulk");
+        QTest::addColumn<QString>("append"); // "", "append", "suspended"
+        QTest::addColumn<qint64>("versionLimit");
+        QTest::newRow("bulk create") << true << "" << qint64(100000);
+        QTest::newRow("create with indexes") << false << "" << qint64(100000);
+        QTest::newRow("bulk, version sets overflow") << true << "" << qint64(40);
+        QTest::newRow("append") << true << "append" << qint64(100000);
+        QTest::newRow("append, indexes suspended") << true << "suspended" << qint64(100000);
+    }
+
+    void streamCacheIsBounded()
+    {
+        QFETCH(bool, bulk);
+        QFETCH(QString, append);
+        QFETCH(qint64, versionLimit);
+        const qint64 cacheLimit = 32;
+        const QList<Event> events = manyStreams(2400, 300);
+        const qsizetype split = append.isEmpty() ? events.size() : events.size() / 2;
+        StoreWriter::Options o;
+        o.bulk = bulk;
+        o.checkpointEvery = 3;
+        auto write = [&](const QString& path, bool bounded, qint64* evictions) -> QString {
+            QString err;
+            auto w = StoreWriter::create(path, o, &err, true);
+            if (!w)
+                return err;
+            if (bounded)
+                w->setStreamCacheLimit(cacheLimit, versionLimit);
+            QString why = feed(*w, events.mid(0, split), bounded ? cacheLimit : 1 << 30, bounded ? versionLimit : 1 << 30);
+            *evictions = w->streamCacheEvictions();
+            if (!why.isEmpty())
+                return why;
+            if (!w->finish(&err))
+                return err;
+            if (append.isEmpty())
+                return {};
+            w = StoreWriter::openForAppend(path, &err);
+            if (!w)
+                return err;
+            if (bounded)
+                w->setStreamCacheLimit(cacheLimit, versionLimit);
+            if (append == QLatin1String("suspended") && !w->suspendIndexes(&err))
+                return err;
+            why = feed(*w, events.mid(split), bounded ? cacheLimit : 1 << 30, bounded ? versionLimit : 1 << 30);
+            *evictions += w->streamCacheEvictions();
+            if (!why.isEmpty())
+                return why;
+            if (w->streamCount() != 300)
+                return QStringLiteral("streamCount %1").arg(w->streamCount());
+            return w->finish(&err) ? QString() : err;
+        };
+        const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-').remove(u',');
+        const QString bounded = m_dir.filePath(QStringLiteral("bounded-%1.chronoscope").arg(tag));
+        const QString reference = m_dir.filePath(QStringLiteral("reference-%1.chronoscope").arg(tag));
+        qint64 evictions = 0, none = 0;
+        QString why = write(bounded, true, &evictions);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        why = write(reference, false, &none);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        QVERIFY2(evictions > 10, qPrintable(QString::number(evictions)));
+        QCOMPARE(none, qint64(0));
+        for (const char* q : {"SELECT name, events, first_version, last_version, first_position, last_position, "
+                              "first_time, last_time FROM streams ORDER BY name",
+                              "SELECT e.position, s.name, e.version, e.time FROM events e JOIN streams s ON s.id = e.stream "
+                              "ORDER BY e.position",
+                              "SELECT s.name, c.version, c.position, c.time, c.state FROM checkpoints c JOIN streams s ON "
+                              "s.id = c.stream ORDER BY s.name, c.version",
+                              "SELECT bin, type, events FROM timeline_bins ORDER BY bin, type"}) {
+            const QStringList got = column(bounded, q), want = column(reference, q);
+            QVERIFY2(!want.isEmpty(), q);
+            QVERIFY2(got == want, qPrintable(QStringLiteral("%1: %2 rows vs %3").arg(QLatin1String(q)).arg(got.size()).arg(want.size())));
+        }
+        // The summary agrees with the events, too.
+        QCOMPARE(column(bounded, "SELECT s.name || ' ' || s.events || ' ' || s.first_version || ' ' || s.last_version FROM "
+                                 "streams s ORDER BY s.name"),
+                 column(bounded, "SELECT s.name || ' ' || count(*) || ' ' || min(e.version) || ' ' || max(e.version) FROM "
+                                 "events e JOIN streams s ON s.id = e.stream GROUP BY s.id ORDER BY s.name"));
+        QVERIFY2(checkBins(bounded).isEmpty(), qPrintable(checkBins(bounded)));
     }
 
     void craftedBinsTable_data()

@@ -81,6 +81,13 @@ public:
         place(h, index);
         ++m_count;
     }
+    void clear()
+    {
+        m_slots.clear();
+        m_mask = 0;
+        m_count = 0;
+    }
+    size_t capacity() const { return m_slots.size(); }
 
 private:
     struct Slot
@@ -127,6 +134,7 @@ struct StreamState
     bool contiguous = true;
     std::unique_ptr<std::unordered_set<qint64>> versions;
     bool dirty = false;
+    qint64 lastUse = 0;                 ///< the writer's event ordinal when last appended to (cache eviction)
     bool touched = false;               ///< appended to in this session (checkpoints to redo)
     qint64 minNewVersion = 0;           ///< smallest version appended in this session (checkpoint invalidation)
 };
@@ -380,6 +388,19 @@ struct StoreWriter::Impl
     SqlStatement upsertStream;          ///< prepared once: a live cache flushes summaries at every commit
     SqlStatement insertType;
     std::string streamUtf8, typeUtf8, idUtf8;  ///< append(Event)'s reused conversion buffers
+    // Bounded memory (docs/store.md "Writing big stores"): at most streamCacheLimit stream states are held; the
+    // least recently appended half goes to the streams table (its summary upserted) when the cache is full,
+    // and a stream met again is read back by name (the streams table's unique index on name).
+    qint64 streamCacheLimit = StoreWriter::kDefaultStreamCacheLimit;
+    qint64 versionSetLimit = StoreWriter::kDefaultVersionSetLimit;
+    qint64 versionSetEntries = 0;       ///< versions held in all streams' sets (streams with gaps, bulk mode)
+    bool spilled = false;               ///< some stream is only in the streams table (always so when appending)
+    qint64 streamTotal = 0;             ///< streams in the store (cached or not)
+    qint64 useClock = 0;
+    qint64 evictions = 0;
+    SqlStatement selectStream;
+    SqlStatement noteTouched;
+    bool touchedTable = false;          ///< append mode: TEMP table of evicted streams appended to (checkpoints)
     TimelineBins bins;                  ///< the write-time timeline summary
     int schemaVersion = store::kSchemaVersion;  ///< of the file (append to a version 1 store upgrades it)
     SqlStatement upsertBin;
@@ -393,29 +414,17 @@ struct StoreWriter::Impl
         upsertStream.finalize();
         insertType.finalize();
         upsertBin.finalize();
+        selectStream.finalize();
+        noteTouched.finalize();
         if (db)
             sqlite3_close_v2(db);
         db = nullptr;
     }
 
-    /// The index of a known stream, -1 for a new one.
-    qint64 find(std::string_view name) const
+    /// The cache index of a stream held in memory, -1 when it is not there.
+    qint64 cached(std::string_view name, quint64 h) const
     {
-        return streamIndex.find(name, hashName(name), [this](qint64 i) { return std::string_view(streams[size_t(i)].name); });
-    }
-
-    StreamState& stream(std::string_view name)
-    {
-        const quint64 h = hashName(name);
-        const qint64 found = streamIndex.find(name, h, [this](qint64 i) { return std::string_view(streams[size_t(i)].name); });
-        if (found >= 0)
-            return streams[size_t(found)];
-        StreamState s;
-        s.id = nextStreamId++;
-        s.name = std::string(name);
-        streams.push_back(std::move(s));
-        streamIndex.insert(h, qint64(streams.size() - 1));
-        return streams.back();
+        return streamIndex.find(name, h, [this](qint64 i) { return std::string_view(streams[size_t(i)].name); });
     }
 
     qint64 typeId(std::string_view name)
@@ -570,28 +579,14 @@ std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QSt
     Impl& im = *w->d;
     im.schemaVersion = version;
     {
-        SqlStatement st(db, "SELECT id, name, events, first_version, last_version, first_position, last_position, "
-                            "first_time, last_time FROM streams");
-        if (!st.ok())
+        // Streams are read by name when an append meets them (streamIndexFor), not all at once: a cache of
+        // millions of streams opens for append in bounded memory.
+        SqlStatement st(db, "SELECT coalesce(max(id), 0), count(*) FROM streams");
+        if (!st.ok() || !st.next())
             return bail(store::describeError(db, sqlite3_errcode(db)));
-        while (st.next()) {
-            StreamState s;
-            s.id = st.int64(0);
-            const QByteArray name = st.bytes(1);
-            s.name.assign(name.constData(), size_t(name.size()));
-            s.events = st.int64(2);
-            s.firstVersion = st.int64(3);
-            s.lastVersion = st.int64(4);
-            s.firstPosition = st.int64(5);
-            s.lastPosition = st.int64(6);
-            s.firstTime = st.isNull(7) ? kNoTime : st.int64(7);
-            s.lastTime = st.isNull(8) ? kNoTime : st.int64(8);
-            im.nextStreamId = std::max(im.nextStreamId, s.id + 1);
-            im.streamIndex.insert(hashName(s.name), qint64(im.streams.size()));
-            im.streams.push_back(std::move(s));
-        }
-        if (st.rc() != SQLITE_DONE)
-            return bail(store::describeError(db, st.rc()));
+        im.nextStreamId = st.int64(0) + 1;
+        im.streamTotal = st.int64(1);
+        im.spilled = true;
     }
     {
         SqlStatement st(db, "SELECT id, name FROM types");
@@ -699,7 +694,11 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
     const std::string_view name(e.stream.data(), size_t(e.stream.size()));
     if (!e.hasVersion) {
         // The next version of a stream at the largest version would wrap to -2^63: refused, not wrapped.
-        const qint64 known = d->find(name);
+        if (!beginIfNeeded(error))
+            return Status::Error;
+        const qint64 known = streamIndexFor(name, false, error);
+        if (known == -2)
+            return Status::Error;
         if (known >= 0 && d->streams[size_t(known)].events > 0 && d->streams[size_t(known)].lastVersion == kMaxInt64) {
             fail(error, QStringLiteral("stream %1 is at the largest version (%2): an event without a version has no "
                                        "next version")
@@ -711,7 +710,10 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
     if (!beginIfNeeded(error))
         return Status::Error;
 
-    StreamState& s = d->stream(name);
+    const qint64 streamIndex = streamIndexFor(name, true, error);
+    if (streamIndex < 0)
+        return Status::Error;
+    StreamState& s = d->streams[size_t(streamIndex)];
     const qint64 version = e.hasVersion ? e.version : (s.events == 0 ? 0 : s.lastVersion + 1);
 
     if (!d->indexesBuilt && s.events > 0) {
@@ -733,9 +735,12 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
                 }
                 s.contiguous = false;
                 s.versions->insert(version);
+                d->versionSetEntries += qint64(s.versions->size());
             }
         } else {
             duplicate = !s.versions->insert(version).second;
+            if (!duplicate)
+                ++d->versionSetEntries;
         }
         if (duplicate) {
             m_lastDuplicate = true;
@@ -791,9 +796,19 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
     s.dirty = true;
     s.minNewVersion = s.touched ? std::min(s.minNewVersion, version) : version;
     s.touched = true;
+    s.lastUse = ++d->useClock;
     d->bins.add(position, e.time, typeId);
     m_lastPosition = position;
     ++m_eventCount;
+    if (!d->indexesBuilt && d->versionSetEntries > d->versionSetLimit) {
+        // Too many versions of streams with gaps to check in memory: the unique index checks from here on.
+        QString err;
+        if (!buildIndexes(&err)) {
+            if (error)
+                *error = err;
+            return Status::Error;
+        }
+    }
     if (!m_appendMode && ++d->sinceCommit >= kBulkCommitEvery) {
         d->sinceCommit = 0;
         QString err;
@@ -884,16 +899,38 @@ bool StoreWriter::suspendIndexes(QString* error)
         return false;
     // Duplicates are checked in memory from here on (appendRaw): a stream whose summary spans exactly its
     // count of versions holds first..last (the unique index guaranteed no repeats); any other stream's
-    // versions are read now, while the index still finds them.
-    SqlStatement versions;
+    // versions are read now, while the index still finds them. The streams with gaps are found in the streams
+    // table (the writer holds only some streams in memory); when their versions exceed the version-set limit the
+    // indexes stay (suspending is only a speed-up).
     for (StreamState& s : d->streams) {
         s.versions.reset();
         s.contiguous = true;
-        if (s.events == 0)
-            continue;
-        const __int128 span = __int128(s.lastVersion) - __int128(s.firstVersion) + 1;
-        if (span == __int128(s.events))
-            continue;
+    }
+    d->versionSetEntries = 0;
+    static const char* const kGaps = "FROM streams WHERE events > 0 AND last_version - first_version + 1 <> events";
+    {
+        SqlStatement total(d->db, QByteArray("SELECT coalesce(sum(events), 0) ") + kGaps);
+        if (!total.ok() || !total.next())
+            return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+        if (total.int64(0) > d->versionSetLimit)
+            return true;
+    }
+    std::vector<std::string> gapped;
+    {
+        SqlStatement names(d->db, QByteArray("SELECT name ") + kGaps);
+        while (names.ok() && names.next()) {
+            const QByteArray n = names.bytes(0);
+            gapped.emplace_back(n.constData(), size_t(n.size()));
+        }
+        if (!names.done())
+            return fail(error, store::describeError(d->db, names.rc()));
+    }
+    SqlStatement versions;
+    for (const std::string& name : gapped) {
+        const qint64 i = streamIndexFor(name, false, error);
+        if (i < 0)
+            return i == -1 ? fail(error, QStringLiteral("stream %1 vanished").arg(QString::fromStdString(name))) : false;
+        StreamState& s = d->streams[size_t(i)];
         if (!versions.ok() && !versions.prepare(d->db, "SELECT version FROM events WHERE stream=?", kPersistent))
             return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
         s.contiguous = false;
@@ -906,6 +943,7 @@ bool StoreWriter::suspendIndexes(QString* error)
         sqlite3_reset(versions.handle());
         if (rc != SQLITE_DONE)
             return fail(error, store::describeError(d->db, rc));
+        d->versionSetEntries += qint64(s.versions->size());
     }
     versions.finalize();  // DROP INDEX needs no statement of this connection pending on the table
     QString err;
@@ -933,12 +971,159 @@ bool StoreWriter::buildIndexes(QString* error)
         s.versions.reset();
         s.contiguous = true;
     }
+    d->versionSetEntries = 0;
     return commit(error);
 }
 
 qint64 StoreWriter::streamCount() const
 {
+    return d ? d->streamTotal : 0;
+}
+
+void StoreWriter::setStreamCacheLimit(qint64 streams, qint64 versions)
+{
+    d->streamCacheLimit = std::max<qint64>(2, streams);
+    d->versionSetLimit = std::max<qint64>(0, versions);
+}
+
+qint64 StoreWriter::cachedStreamCount() const
+{
     return d ? qint64(d->streams.size()) : 0;
+}
+
+qint64 StoreWriter::versionSetEntries() const
+{
+    return d ? d->versionSetEntries : 0;
+}
+
+qint64 StoreWriter::streamCacheEvictions() const
+{
+    return d ? d->evictions : 0;
+}
+
+qint64 StoreWriter::streamIndexFor(std::string_view name, bool create, QString* error)
+{
+    const quint64 h = hashName(name);
+    const qint64 found = d->cached(name, h);
+    if (found >= 0)
+        return found;
+    StreamState s;
+    bool stored = false;
+    if (d->spilled) {
+        SqlStatement& q = d->selectStream;
+        if (!q.ok() && !q.prepare(d->db, "SELECT id, events, first_version, last_version, first_position, last_position, "
+                                         "first_time, last_time FROM streams WHERE name=?", kPersistent)) {
+            fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+            return -2;
+        }
+        sqlite3_stmt* st = q.handle();
+        sqlite3_bind_text(st, 1, name.data(), int(name.size()), SQLITE_STATIC);
+        const int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            stored = true;
+            s.id = sqlite3_column_int64(st, 0);
+            s.events = sqlite3_column_int64(st, 1);
+            s.firstVersion = sqlite3_column_int64(st, 2);
+            s.lastVersion = sqlite3_column_int64(st, 3);
+            s.firstPosition = sqlite3_column_int64(st, 4);
+            s.lastPosition = sqlite3_column_int64(st, 5);
+            s.firstTime = sqlite3_column_type(st, 6) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(st, 6);
+            s.lastTime = sqlite3_column_type(st, 7) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(st, 7);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            fail(error, store::describeError(d->db, rc));
+            return -2;
+        }
+    }
+    if (!stored && !create)
+        return -1;
+    if (qint64(d->streams.size()) >= d->streamCacheLimit) {
+        if (!evictStreams(error))
+            return -2;
+        // Streams with gaps stay while their version sets check duplicates; when they alone fill the cache,
+        // the unique index takes over the check and they can go too.
+        if (qint64(d->streams.size()) >= d->streamCacheLimit && (!buildIndexes(error) || !evictStreams(error)))
+            return -2;
+    }
+    if (!stored) {
+        s.id = d->nextStreamId++;
+        ++d->streamTotal;
+    }
+    s.name = std::string(name);
+    s.lastUse = ++d->useClock;  // most recent: not evicted before it is used
+    // Without duplicates (which the writer never stores), versions first..last are all there exactly when the
+    // span equals the count; a stream with gaps needs its versions while duplicates are checked in memory.
+    const bool gaps = stored && s.events > 0 &&
+                      __int128(s.lastVersion) - __int128(s.firstVersion) + 1 != __int128(s.events);
+    d->streams.push_back(std::move(s));
+    const qint64 index = qint64(d->streams.size() - 1);
+    d->streamIndex.insert(h, index);
+    if (gaps && !d->indexesBuilt) {
+        // Only reached when a stream with gaps left the cache (its set was dropped with the cache's half): the
+        // unique index takes over the duplicate check.
+        if (!buildIndexes(error))
+            return -2;
+    }
+    return index;
+}
+
+bool StoreWriter::evictStreams(QString* error)
+{
+    // Summaries first: an evicted stream is read back from the streams table.
+    if (!flushSummaries(error))
+        return false;
+    std::vector<qint64> uses;
+    uses.reserve(d->streams.size());
+    for (const StreamState& s : d->streams)
+        if (!s.versions)  // streams with gaps keep their version sets (bounded by versionSetLimit)
+            uses.push_back(s.lastUse);
+    if (uses.empty())
+        return true;
+    std::nth_element(uses.begin(), uses.begin() + qsizetype(uses.size() / 2), uses.end());
+    const qint64 cut = uses[uses.size() / 2];
+    if (m_appendMode) {
+        // Checkpoints of the streams appended to are redone in finish(); remember the evicted ones.
+        QString err;
+        if (!d->touchedTable) {
+            if (!store::exec(d->db, "CREATE TEMP TABLE IF NOT EXISTS touched_streams(id INTEGER PRIMARY KEY, "
+                                    "min_version INTEGER NOT NULL)", &err))
+                return fail(error, err);
+            d->touchedTable = true;
+        }
+        SqlStatement& note = d->noteTouched;
+        if (!note.ok() && !note.prepare(d->db, "INSERT INTO temp.touched_streams(id, min_version) VALUES(?,?) ON "
+                                               "CONFLICT(id) DO UPDATE SET min_version=min(min_version, excluded.min_version)",
+                                        kPersistent))
+            return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+        for (const StreamState& s : d->streams) {
+            if (s.versions || s.lastUse >= cut || !s.touched)
+                continue;
+            sqlite3_bind_int64(note.handle(), 1, s.id);
+            sqlite3_bind_int64(note.handle(), 2, s.minNewVersion);
+            const int rc = sqlite3_step(note.handle());
+            sqlite3_reset(note.handle());
+            if (rc != SQLITE_DONE)
+                return fail(error, store::describeError(d->db, rc));
+        }
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < d->streams.size(); ++i) {
+        StreamState& s = d->streams[i];
+        if (!s.versions && s.lastUse < cut)
+            continue;
+        if (kept != i)
+            d->streams[kept] = std::move(s);
+        ++kept;
+    }
+    d->streams.resize(kept);
+    d->streamIndex.clear();
+    for (size_t i = 0; i < d->streams.size(); ++i)
+        d->streamIndex.insert(hashName(d->streams[i].name), qint64(i));
+    d->dirty.clear();  // flushed above
+    d->spilled = true;
+    ++d->evictions;
+    return true;
 }
 
 void StoreWriter::setMeta(const QString& key, const QString& value)
@@ -980,34 +1165,30 @@ bool StoreWriter::writeCheckpoints(QString* error)
                                "VALUES('merge',?,?,?,?,?)", kPersistent))
         return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
 
-    for (StreamState& s : d->streams) {
-        if (!s.touched)
-            continue;
-        const qint64 touchedFrom = s.minNewVersion;
-        s.touched = false;
+    // One stream's checkpoints: in append mode the stale ones (from the smallest version appended) go first.
+    auto checkpointStream = [&](qint64 streamId, qint64 streamEvents, qint64 touchedFrom) -> bool {
         if (m_appendMode) {
             // Events inserted below an existing checkpoint make it (and every later one) stale.
-            sqlite3_bind_int64(del.handle(), 1, s.id);
+            sqlite3_bind_int64(del.handle(), 1, streamId);
             sqlite3_bind_int64(del.handle(), 2, touchedFrom);
             sqlite3_step(del.handle());
             sqlite3_reset(del.handle());
         }
-        if (s.events <= every)
-            continue;
-
+        if (streamEvents <= every)
+            return true;
         QJsonValue state = QJsonObject();
         qint64 fromVersion = std::numeric_limits<qint64>::min();
         qint64 ordinal = 0;
         qint64 maxPosition = 0;
         TimeMs maxTime = kNoTime;
-        sqlite3_bind_int64(last.handle(), 1, s.id);
+        sqlite3_bind_int64(last.handle(), 1, streamId);
         if (sqlite3_step(last.handle()) == SQLITE_ROW) {
             fromVersion = sqlite3_column_int64(last.handle(), 0);
             maxPosition = sqlite3_column_int64(last.handle(), 1);
             maxTime = sqlite3_column_type(last.handle(), 2) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(last.handle(), 2);
             state = parseJsonValue(QByteArray(static_cast<const char*>(sqlite3_column_blob(last.handle(), 3)),
                                               sqlite3_column_bytes(last.handle(), 3)));
-            sqlite3_bind_int64(countUpTo.handle(), 1, s.id);
+            sqlite3_bind_int64(countUpTo.handle(), 1, streamId);
             sqlite3_bind_int64(countUpTo.handle(), 2, fromVersion);
             if (sqlite3_step(countUpTo.handle()) == SQLITE_ROW)
                 ordinal = sqlite3_column_int64(countUpTo.handle(), 0);
@@ -1015,7 +1196,7 @@ bool StoreWriter::writeCheckpoints(QString* error)
         }
         sqlite3_reset(last.handle());
 
-        sqlite3_bind_int64(events.handle(), 1, s.id);
+        sqlite3_bind_int64(events.handle(), 1, streamId);
         sqlite3_bind_int64(events.handle(), 2, fromVersion);
         int rc;
         while ((rc = sqlite3_step(events.handle())) == SQLITE_ROW) {
@@ -1032,7 +1213,7 @@ bool StoreWriter::writeCheckpoints(QString* error)
             if (++ordinal % every != 0)
                 continue;
             const QByteArray json = toJsonText(state);
-            sqlite3_bind_int64(insert.handle(), 1, s.id);
+            sqlite3_bind_int64(insert.handle(), 1, streamId);
             sqlite3_bind_int64(insert.handle(), 2, version);
             sqlite3_bind_int64(insert.handle(), 3, maxPosition);
             bindTime(insert.handle(), 4, maxTime);
@@ -1047,6 +1228,44 @@ bool StoreWriter::writeCheckpoints(QString* error)
         sqlite3_reset(events.handle());
         if (rc != SQLITE_DONE)
             return fail(error, store::describeError(d->db, rc));
+        return true;
+    };
+
+    if (!m_appendMode) {
+        // Every stream is new: the ones long enough are in the streams table (flushed by finish()), whether the
+        // stream cache still holds them or not.
+        SqlStatement longOnes(d->db, "SELECT id, events FROM streams WHERE events > ? ORDER BY id");
+        if (!longOnes.ok())
+            return fail(error, store::describeError(d->db, longOnes.rc()));
+        sqlite3_bind_int64(longOnes.handle(), 1, every);
+        while (longOnes.next())
+            if (!checkpointStream(longOnes.int64(0), longOnes.int64(1), 0))
+                return false;
+        if (!longOnes.done())
+            return fail(error, store::describeError(d->db, longOnes.rc()));
+        for (StreamState& s : d->streams)
+            s.touched = false;
+        return true;
+    }
+    for (StreamState& s : d->streams) {
+        if (!s.touched)
+            continue;
+        s.touched = false;
+        if (!checkpointStream(s.id, s.events, s.minNewVersion))
+            return false;
+    }
+    if (d->touchedTable) {
+        // Streams appended to and then evicted from the cache (their summaries are in the streams table).
+        SqlStatement evicted(d->db, "SELECT t.id, s.events, t.min_version FROM temp.touched_streams t JOIN streams s "
+                                    "ON s.id = t.id ORDER BY t.id");
+        while (evicted.ok() && evicted.next())
+            if (!checkpointStream(evicted.int64(0), evicted.int64(1), evicted.int64(2)))
+                return false;
+        if (!evicted.done())
+            return fail(error, store::describeError(d->db, evicted.rc()));
+        QString err;
+        if (!store::exec(d->db, "DELETE FROM temp.touched_streams", &err))
+            return fail(error, err);
     }
     return true;
 }
