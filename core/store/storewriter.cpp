@@ -496,8 +496,10 @@ std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Opti
     }
     // The partial file is private until finish() renames it, so durability is irrelevant here:
     // no journal and no fsync make the bulk load several times faster.
+    // 16 KB pages (SQLite's default is 4 KB): a bulk load and its index builds touch a quarter as many pages;
+    // measured 8 to 15% faster end to end on the 1M-event import (docs/scale.md "Writing big stores").
     const bool ok = store::exec(w->d->db,
-                                "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
+                                "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
                                 "PRAGMA cache_size=-65536; PRAGMA temp_store=FILE;",
                                 &err) &&
                     store::exec(w->d->db, store::kCreateTables, &err) &&
@@ -1295,20 +1297,57 @@ bool StoreWriter::writeTimelineBins(QString* error)
     const bool full = b.rebinned || !m_appendMode;
     if (full && m_appendMode && !store::exec(d->db, "DELETE FROM timeline_bins", &err))
         return fail(error, err);
-    SqlStatement& up = d->upsertBin;
-    if (!up.ok() && !up.prepare(d->db, "INSERT INTO timeline_bins(bin, type, events) VALUES(?,?,?) "
-                                       "ON CONFLICT(bin, type) DO UPDATE SET events=excluded.events", kPersistent))
-        return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+    // A full write goes into an empty table, in key order, 100 rows a statement: plain multi-row INSERTs are about
+    // twice as fast as one upsert a row (350k rows for 1M imported events). Changes since the last commit (append
+    // mode) are upserted one by one.
+    constexpr int kRowsPerInsert = 100;
     int rc = SQLITE_DONE;
-    b.forEach(!full, [&](qint64 bin, qint64 type, qint64 events) {
-        if (rc != SQLITE_DONE)
-            return;
-        sqlite3_bind_int64(up.handle(), 1, bin);
-        sqlite3_bind_int64(up.handle(), 2, type);
-        sqlite3_bind_int64(up.handle(), 3, events);
-        rc = sqlite3_step(up.handle());
-        sqlite3_reset(up.handle());
-    });
+    if (full) {
+        QByteArray sql = "INSERT INTO timeline_bins(bin, type, events) VALUES(?,?,?)";
+        for (int i = 1; i < kRowsPerInsert; ++i)
+            sql += ",(?,?,?)";
+        SqlStatement many(d->db, sql), one(d->db, "INSERT INTO timeline_bins(bin, type, events) VALUES(?,?,?)");
+        if (!many.ok() || !one.ok())
+            return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+        std::vector<qint64> pending;
+        pending.reserve(3 * kRowsPerInsert);
+        auto run = [&](SqlStatement& st) {
+            for (size_t i = 0; i < pending.size(); ++i)
+                sqlite3_bind_int64(st.handle(), int(i + 1), pending[i]);
+            rc = sqlite3_step(st.handle());
+            sqlite3_reset(st.handle());
+            pending.clear();
+        };
+        b.forEach(false, [&](qint64 bin, qint64 type, qint64 events) {
+            if (rc != SQLITE_DONE)
+                return;
+            pending.insert(pending.end(), {bin, type, events});
+            if (pending.size() == 3 * kRowsPerInsert)
+                run(many);
+        });
+        while (rc == SQLITE_DONE && !pending.empty()) {
+            std::vector<qint64> rest = std::move(pending);
+            pending.clear();
+            for (size_t i = 0; i < rest.size() && rc == SQLITE_DONE; i += 3) {
+                pending.assign(rest.begin() + qsizetype(i), rest.begin() + qsizetype(i + 3));
+                run(one);
+            }
+        }
+    } else {
+        SqlStatement& up = d->upsertBin;
+        if (!up.ok() && !up.prepare(d->db, "INSERT INTO timeline_bins(bin, type, events) VALUES(?,?,?) "
+                                           "ON CONFLICT(bin, type) DO UPDATE SET events=excluded.events", kPersistent))
+            return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+        b.forEach(true, [&](qint64 bin, qint64 type, qint64 events) {
+            if (rc != SQLITE_DONE)
+                return;
+            sqlite3_bind_int64(up.handle(), 1, bin);
+            sqlite3_bind_int64(up.handle(), 2, type);
+            sqlite3_bind_int64(up.handle(), 3, events);
+            rc = sqlite3_step(up.handle());
+            sqlite3_reset(up.handle());
+        });
+    }
     if (rc != SQLITE_DONE)
         return fail(error, store::describeError(d->db, rc));
     // Integers written as text by hand: QJsonObject would pass them through a double (exact only below 2^53).
