@@ -25,6 +25,7 @@
 #include <unordered_set>
 #include <tuple>
 #include <algorithm>
+#include <array>
 #include <vector>
 
 namespace chronoscope {
@@ -180,8 +181,9 @@ public:
 
     qint64 width() const { return qint64(1) << shift; }
     qint64 cellCount() const { return qint64(m_count); }
-    qint64 counted() const
+    qint64 counted()
     {
+        flushCurrent();
         qint64 n = 0;
         for (const Cell& c : m_cells)
             if (c.key != kEmpty)
@@ -189,12 +191,13 @@ public:
         return n;
     }
     /// Counted events (table sum + untimed); the table sum is what a reader adds up.
-    qint64 total() const { return (timeAxis ? untimedEvents : 0) + counted(); }
+    qint64 total() { return (timeAxis ? untimedEvents : 0) + counted(); }
 
     /// Visits (bin, type, events, dirty) in (bin, type) order; onlyDirty skips cells unchanged since clearDirty().
     template<typename Fn>
-    void forEach(bool onlyDirty, const Fn& fn) const
+    void forEach(bool onlyDirty, const Fn& fn)
     {
+        flushCurrent();
         std::vector<std::pair<quint64, size_t>> keys;
         keys.reserve(m_count);
         for (size_t i = 0; i < m_cells.size(); ++i)
@@ -206,6 +209,7 @@ public:
     }
     void clearDirty()
     {
+        flushCurrent();
         for (Cell& c : m_cells)
             c.events &= kCountMask;
         rebinned = false;
@@ -233,6 +237,10 @@ public:
         m_mask = 0;
         m_count = 0;
         m_any = false;
+        for (int t : m_curTypes)
+            m_cur[size_t(t)] = 0;
+        m_curTypes.clear();
+        m_curValid = false;
     }
 
 private:
@@ -264,7 +272,10 @@ private:
             return;
         }
         const qint64 bin = value >> shift;  // arithmetic: floor for negative times too
-        if (m_any && (bin < m_minBin || bin > m_maxBin)) {
+        if (!m_any) {
+            m_any = true;
+            m_origin = m_minBin = m_maxBin = bin;
+        } else if (bin < m_minBin || bin > m_maxBin) {
             qint64 lo = std::min(bin, m_minBin), hi = std::max(bin, m_maxBin);
             int more = 0;
             // Unsigned difference: exact even when the span is wider than qint64 (times far apart).
@@ -275,9 +286,37 @@ private:
             }
             if (more > 0)
                 widen(more);
+            m_minBin = std::min(m_minBin, value >> shift);
+            m_maxBin = std::max(m_maxBin, value >> shift);
         }
-        Cell& c = cellFor(value >> shift, type, true);
+        const qint64 b = value >> shift;
+        if (type < kDense) {
+            // Events come mostly in time order: counting the current bin in a small array and moving it into the
+            // table when the bin changes saves a random access into the table for most events.
+            if (!m_curValid || b != m_curBin) {
+                flushCurrent();
+                m_curBin = b;
+                m_curValid = true;
+            }
+            if (m_cur[size_t(type)]++ == 0)
+                m_curTypes.push_back(int(type));
+            return;
+        }
+        Cell& c = cellFor(b, type, true);
         c.events = (c.events + 1) | kDirty;
+    }
+
+    void flushCurrent()
+    {
+        if (!m_curValid)
+            return;
+        for (int t : m_curTypes) {
+            Cell& c = cellFor(m_curBin, t, true);
+            c.events = ((c.events & kCountMask) + m_cur[size_t(t)]) | kDirty;
+            m_cur[size_t(t)] = 0;
+        }
+        m_curTypes.clear();
+        m_curValid = false;
     }
 
     Cell& cellFor(qint64 bin, qint64 type, bool dirty)
@@ -326,6 +365,7 @@ private:
     /// Doubles the width `more` times: each bin b becomes b >> more, cells that land together add up.
     void widen(int more)
     {
+        flushCurrent();
         std::vector<std::tuple<qint64, qint64, quint64>> all;
         all.reserve(m_count);
         for (const Cell& c : m_cells)
@@ -345,6 +385,12 @@ private:
     size_t m_count = 0;
     bool m_any = false;
     qint64 m_origin = 0, m_minBin = 0, m_maxBin = 0;
+    // The current bin's counts of types below kDense (flushCurrent() moves them into the table).
+    static constexpr qint64 kDense = 256;
+    std::array<qint64, kDense> m_cur{};
+    std::vector<int> m_curTypes;
+    qint64 m_curBin = 0;
+    bool m_curValid = false;
 };
 
 // The writer's statements run once per event or per stream for the whole session.
