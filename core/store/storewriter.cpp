@@ -447,6 +447,18 @@ struct StoreWriter::Impl
     SqlStatement selectStream;
     SqlStatement noteTouched;
     bool touchedTable = false;          ///< append mode: TEMP table of evicted streams appended to (checkpoints)
+    // Bulk create: rows waiting for a multi-row INSERT (their text copied into the arena).
+    static constexpr int kRowsPerInsert = 32;
+    struct PendingRow
+    {
+        qint64 position, stream, version, type;
+        TimeMs time;
+        qint64 idAt = -1, idSize = 0, dataAt = -1, dataSize = 0, metaAt = -1, metaSize = 0;
+        int flags = 0;
+    };
+    std::vector<PendingRow> pending;
+    std::string arena;
+    SqlStatement insertMany;
     TimelineBins bins;                  ///< the write-time timeline summary
     int schemaVersion = store::kSchemaVersion;  ///< of the file (append to a version 1 store upgrades it)
     SqlStatement upsertBin;
@@ -456,6 +468,7 @@ struct StoreWriter::Impl
     void close()
     {
         insertEvent.finalize();
+        insertMany.finalize();
         insertIssue.finalize();
         upsertStream.finalize();
         insertType.finalize();
@@ -797,28 +810,54 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
         }
     }
 
-    sqlite3_stmt* st = d->insertEvent.handle();
-    sqlite3_bind_int64(st, 1, position);
-    sqlite3_bind_int64(st, 2, s.id);
-    sqlite3_bind_int64(st, 3, version);
     const qint64 typeId = d->typeId(std::string_view(e.type.data(), size_t(e.type.size())));
-    sqlite3_bind_int64(st, 4, typeId);
-    bindTime(st, 5, e.time);
-    bindText(st, 6, e.id.isEmpty() ? QByteArrayView() : e.id);
-    bindText(st, 7, e.data.isEmpty() ? QByteArrayView() : e.data);
     const bool emptyMeta = e.metadata.isEmpty() || e.metadata == QByteArrayView("{}");
-    bindText(st, 8, emptyMeta ? QByteArrayView() : e.metadata);
-    sqlite3_bind_int(st, 9, e.dataIsJson ? 0 : store::kFlagDataNotJson);
-    const int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        if (sqlite3_extended_errcode(d->db) == SQLITE_CONSTRAINT_UNIQUE) {
-            m_lastDuplicate = true;
-            fail(error, QStringLiteral("stream %1 already has version %2").arg(QString::fromStdString(s.name)).arg(version));
-            return Status::Duplicate;
+    if (!m_appendMode && !d->indexesBuilt) {
+        // Bulk create: no constraint can fail (positions grow, duplicates were checked above), so rows are
+        // copied aside and inserted 32 to a statement (docs/store.md "Writing").
+        Impl::PendingRow r;
+        r.position = position;
+        r.stream = s.id;
+        r.version = version;
+        r.type = typeId;
+        r.time = e.time;
+        r.flags = e.dataIsJson ? 0 : store::kFlagDataNotJson;
+        auto keep = [&](QByteArrayView v, qint64* at, qint64* size) {
+            if (v.isEmpty())
+                return;
+            *at = qint64(d->arena.size());
+            *size = v.size();
+            d->arena.append(v.data(), size_t(v.size()));
+        };
+        keep(e.id, &r.idAt, &r.idSize);
+        keep(e.data, &r.dataAt, &r.dataSize);
+        if (!emptyMeta)
+            keep(e.metadata, &r.metaAt, &r.metaSize);
+        d->pending.push_back(r);
+        if (int(d->pending.size()) >= Impl::kRowsPerInsert && !flushPending(error))
+            return Status::Error;
+    } else {
+        sqlite3_stmt* st = d->insertEvent.handle();
+        sqlite3_bind_int64(st, 1, position);
+        sqlite3_bind_int64(st, 2, s.id);
+        sqlite3_bind_int64(st, 3, version);
+        sqlite3_bind_int64(st, 4, typeId);
+        bindTime(st, 5, e.time);
+        bindText(st, 6, e.id.isEmpty() ? QByteArrayView() : e.id);
+        bindText(st, 7, e.data.isEmpty() ? QByteArrayView() : e.data);
+        bindText(st, 8, emptyMeta ? QByteArrayView() : e.metadata);
+        sqlite3_bind_int(st, 9, e.dataIsJson ? 0 : store::kFlagDataNotJson);
+        const int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            if (sqlite3_extended_errcode(d->db) == SQLITE_CONSTRAINT_UNIQUE) {
+                m_lastDuplicate = true;
+                fail(error, QStringLiteral("stream %1 already has version %2").arg(QString::fromStdString(s.name)).arg(version));
+                return Status::Duplicate;
+            }
+            fail(error, store::describeError(d->db, rc));
+            return Status::Error;
         }
-        fail(error, store::describeError(d->db, rc));
-        return Status::Error;
     }
 
     if (s.events == 0) {
@@ -867,6 +906,60 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
         }
     }
     return Status::Ok;
+}
+
+bool StoreWriter::flushPending(QString* error)
+{
+    if (d->pending.empty())
+        return true;
+    if (!beginIfNeeded(error))
+        return false;
+    const bool many = int(d->pending.size()) == Impl::kRowsPerInsert;
+    if (many && !d->insertMany.ok()) {
+        QByteArray sql = "INSERT INTO events(position, stream, version, type, time, id, data, metadata, flags) VALUES"
+                         "(?,?,?,?,?,?,?,?,?)";
+        for (int i = 1; i < Impl::kRowsPerInsert; ++i)
+            sql += ",(?,?,?,?,?,?,?,?,?)";
+        if (!d->insertMany.prepare(d->db, sql, kPersistent))
+            return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+    }
+    auto bindRow = [&](sqlite3_stmt* st, int base, const Impl::PendingRow& r) {
+        auto text = [&](int i, qint64 at, qint64 size) {
+            if (at < 0)
+                sqlite3_bind_null(st, i);
+            else
+                sqlite3_bind_text(st, i, d->arena.data() + at, int(size), SQLITE_STATIC);
+        };
+        sqlite3_bind_int64(st, base + 1, r.position);
+        sqlite3_bind_int64(st, base + 2, r.stream);
+        sqlite3_bind_int64(st, base + 3, r.version);
+        sqlite3_bind_int64(st, base + 4, r.type);
+        bindTime(st, base + 5, r.time);
+        text(base + 6, r.idAt, r.idSize);
+        text(base + 7, r.dataAt, r.dataSize);
+        text(base + 8, r.metaAt, r.metaSize);
+        sqlite3_bind_int(st, base + 9, r.flags);
+    };
+    int rc = SQLITE_DONE;
+    if (many) {
+        sqlite3_stmt* st = d->insertMany.handle();
+        for (int i = 0; i < Impl::kRowsPerInsert; ++i)
+            bindRow(st, i * 9, d->pending[size_t(i)]);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    } else {
+        sqlite3_stmt* st = d->insertEvent.handle();
+        for (size_t i = 0; i < d->pending.size() && rc == SQLITE_DONE; ++i) {
+            bindRow(st, 0, d->pending[i]);
+            rc = sqlite3_step(st);
+            sqlite3_reset(st);
+        }
+    }
+    d->pending.clear();
+    d->arena.clear();
+    if (rc != SQLITE_DONE)
+        return fail(error, store::describeError(d->db, rc));
+    return true;
 }
 
 bool StoreWriter::flushSummaries(QString* error)
@@ -918,6 +1011,8 @@ bool StoreWriter::commit(QString* error)
 {
     if (m_done || !d->db)
         return fail(error, QStringLiteral("the store is already closed"));
+    if (!flushPending(error))
+        return false;
     // In append mode readers see the summaries (streams, timeline) together with the events they describe.
     if (m_appendMode && (!flushSummaries(error) || !writeTimelineBins(error)))
         return false;
@@ -1008,6 +1103,8 @@ bool StoreWriter::buildIndexes(QString* error)
         return fail(error, QStringLiteral("the store is already closed"));
     if (d->indexesBuilt)
         return true;
+    if (!flushPending(error))
+        return false;
     QString err;
     // Small sort runs, as in finish(): they stay in the CPU's cache (docs/store.md "Writing").
     if (!beginIfNeeded(error) || !store::exec(d->db, "PRAGMA cache_size=-1024", &err) ||
@@ -1489,7 +1586,7 @@ bool StoreWriter::finish(QString* error)
         abort();
         return false;
     };
-    if (!flushSummaries(&err))
+    if (!flushPending(&err) || !flushSummaries(&err))
         return bail(err);
     if (!d->indexesBuilt) {
         // CREATE INDEX sorts the keys in runs of the page cache's size, then merges the runs. Runs of 1 MB stay in

@@ -106,6 +106,7 @@ private:
     struct Impl;
     bool beginIfNeeded(QString* error);
     bool flushSummaries(QString* error);
+    bool flushPending(QString* error);
     bool writeCheckpoints(QString* error);
     bool writeTimelineBins(QString* error);
     bool loadTimelineBins(QString* error);
