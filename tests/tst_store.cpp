@@ -177,9 +177,9 @@ private Q_SLOTS:
 
     void schemaAndVersion()
     {
-        QCOMPARE(sqlColumn(m_store, "PRAGMA user_version"), QStringList{"1"});
+        QCOMPARE(sqlColumn(m_store, "PRAGMA user_version"), QStringList{"2"});
         const QStringList tables = sqlColumn(m_store, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-        QCOMPARE(tables, (QStringList{"checkpoints", "events", "issues", "meta", "streams", "types"}));
+        QCOMPARE(tables, (QStringList{"checkpoints", "events", "issues", "meta", "streams", "timeline_bins", "types"}));
         const QStringList indexes = sqlColumn(m_store, "SELECT name FROM sqlite_master WHERE type='index' AND name "
                                                        "NOT LIKE 'sqlite_%' ORDER BY name");
         QCOMPARE(indexes, (QStringList{"events_stream_version", "events_time", "streams_listing"}));
@@ -192,7 +192,7 @@ private Q_SLOTS:
         QVERIFY2(r, qPrintable(err));
         const auto meta = r->meta();
         QCOMPARE(meta.value("format"), QStringLiteral("chronoscope"));
-        QCOMPARE(meta.value("schema_version"), QStringLiteral("1"));
+        QCOMPARE(meta.value("schema_version"), QStringLiteral("2"));
         QCOMPARE(meta.value("scope"), QStringLiteral("all"));
         QVERIFY(!meta.value("created_at").isEmpty());
         QVERIFY(meta.value("source_uri").contains("db.example"));
@@ -774,13 +774,16 @@ private Q_SLOTS:
         }
         QVERIFY(writeStore(path, many));
         const qint64 size = QFileInfo(path).size();
-        QVERIFY(size > 20 * 4096);
-        // Scribble over a run of pages in the middle of the events table.
+        // Scribble over a run of pages in the middle of the file, which the events table fills (the page size is
+        // the writer's choice: read from the header, bytes 16-17 big-endian).
         {
             QFile f(path);
             QVERIFY(f.open(QIODevice::ReadWrite));
-            f.seek(8 * 4096);
-            f.write(QByteArray(6 * 4096, '\xa5'));
+            const QByteArray header = f.read(100);
+            const qint64 pageSize = (uchar(header[16]) << 8) | uchar(header[17]);
+            QVERIFY2(size > 20 * pageSize, qPrintable(QString::number(size)));
+            f.seek((size / pageSize / 2) * pageSize);
+            f.write(QByteArray(3 * pageSize, '\xa5'));
         }
         QString err;
         auto r = SqliteStoreReader::open(path, &err);

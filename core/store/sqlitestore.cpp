@@ -77,7 +77,8 @@ QString checkSchema(sqlite3* db)
         sqlite3_close(ref);
         return QStringLiteral("the reference schema cannot be built");
     }
-    for (const QString& table : store::requiredTables()) {
+    // Optional tables (absent from older versions) are checked only when present: a missing one is skipped below.
+    for (const QString& table : store::requiredTables() + store::optionalTables()) {
         const QByteArray t = table.toUtf8();
         auto columnsOf = [&](sqlite3* d, QHash<QString, QString>* out, QString* type) {
             SqlStatement k(d, "SELECT type FROM sqlite_master WHERE name=? COLLATE NOCASE AND type IN ('table', 'view')");
@@ -194,7 +195,7 @@ std::unique_ptr<SqliteStoreReader> SqliteStoreReader::open(const QString& path, 
         return bail(QStringLiteral("written by a newer Chronoscope (schema version %1; this version reads up to %2)")
                         .arg(version)
                         .arg(store::kSchemaVersion));
-    if (version < 1)
+    if (version < store::kOldestSchemaVersion)
         return bail(QStringLiteral("an unfinished or foreign store (schema version %1)").arg(version));
     const QString crafted = checkSchema(r->m_db);
     if (!crafted.isEmpty())

@@ -9,6 +9,10 @@
 
 namespace chronoscope::store {
 
+// The timeline summary's columns, shared by the new-store schema and the append path's CREATE IF NOT EXISTS.
+#define CHRONOSCOPE_TIMELINE_BINS \
+    "(bin INTEGER NOT NULL, type INTEGER NOT NULL, events INTEGER NOT NULL, PRIMARY KEY(bin, type)) WITHOUT ROWID;"
+
 // Streams and types are stored once and referenced by integer id, so an event row holds
 // three small integers instead of two repeated strings. The events table is keyed by the global
 // position (the rowid), so reads by position need no extra index.
@@ -57,7 +61,12 @@ CREATE TABLE issues(
     line    INTEGER,
     message TEXT NOT NULL
 );
-)sql";
+)sql"
+    "CREATE TABLE timeline_bins" CHRONOSCOPE_TIMELINE_BINS;
+
+// What a first paint of the timeline needs, counted as the events are written (docs/store.md "Timeline summary"):
+// events per (bin, type), bin = floor(value / width) of the time (ms) or, in a store without times, the position.
+const char* const kCreateTimelineBins = "CREATE TABLE IF NOT EXISTS timeline_bins" CHRONOSCOPE_TIMELINE_BINS;
 
 const char* const kCreateIndexes = R"sql(
 CREATE UNIQUE INDEX IF NOT EXISTS events_stream_version ON events(stream, version);

@@ -11,7 +11,17 @@ struct sqlite3;
 namespace chronoscope::store {
 
 /// PRAGMA user_version of the files this build writes and reads. Bump on any incompatible change.
-inline constexpr int kSchemaVersion = 1;
+/// 2 added the write-time timeline summary (timeline_bins, meta key "timeline_bins"); version 1 files (without
+/// it) still open everywhere, and an append to one upgrades it to 2.
+inline constexpr int kSchemaVersion = 2;
+/// The oldest schema version this build opens.
+inline constexpr int kOldestSchemaVersion = 1;
+/// The timeline summary (docs/store.md "Timeline summary"): at most this many distinct bins over the store's span.
+inline constexpr qint64 kTimelineMaxBins = 65536;
+/// The meta key of the timeline summary's description (a JSON object: axis, width, events, last_position, untimed).
+inline constexpr const char* kTimelineBinsKey = "timeline_bins";
+/// The timeline summary's table; optional (stores of schema version 1 lack it).
+extern const char* const kCreateTimelineBins;
 /// Value of meta.format, so a store is recognised even when opened by something else than its name.
 inline constexpr const char* kFormatName = "chronoscope";
 /// events.flags bit: data is not JSON (kept as a JSON string).
@@ -26,6 +36,13 @@ inline const QStringList& requiredTables()
 {
     static const QStringList t{QStringLiteral("checkpoints"), QStringLiteral("events"), QStringLiteral("issues"),
                                QStringLiteral("meta"), QStringLiteral("streams"), QStringLiteral("types")};
+    return t;
+}
+
+/// Tables a native store may have besides the required ones (checked for their shape when present).
+inline const QStringList& optionalTables()
+{
+    static const QStringList t{QStringLiteral("timeline_bins")};
     return t;
 }
 

@@ -9,6 +9,7 @@
 #include <QHash>
 
 #include <memory>
+#include <string_view>
 
 namespace chronoscope {
 
@@ -83,6 +84,21 @@ public:
     void addIssue(const QString& file, qint64 line, const QString& message);
     qint64 eventCount() const { return m_eventCount; }
     qint64 streamCount() const;
+
+    /// Bounded memory: the writer holds at most this many streams' states (name, id, summary) in memory; when
+    /// full, the least recently appended half is written to the streams table and read back by name when
+    /// met again. About 200 B a stream: the default keeps the cache under ~60 MB whatever the store's size.
+    static constexpr qint64 kDefaultStreamCacheLimit = 262144;
+    /// Bulk mode checks duplicates in memory; streams whose versions have gaps keep a set of them. Above this
+    /// many versions in all sets, the (stream, version) index is built at once and checks the rest.
+    static constexpr qint64 kDefaultVersionSetLimit = 2000000;
+    void setStreamCacheLimit(qint64 streams, qint64 versions = kDefaultVersionSetLimit);
+    /// Streams held in memory now (<= the limit).
+    qint64 cachedStreamCount() const;
+    /// Versions held in the streams' version sets now (<= the version limit).
+    qint64 versionSetEntries() const;
+    /// How many times the cache wrote out its least recently used half.
+    qint64 streamCacheEvictions() const;
     QString path() const { return m_path; }
 
 private:
@@ -90,7 +106,14 @@ private:
     struct Impl;
     bool beginIfNeeded(QString* error);
     bool flushSummaries(QString* error);
+    bool flushPending(QString* error);
     bool writeCheckpoints(QString* error);
+    bool writeTimelineBins(QString* error);
+    bool loadTimelineBins(QString* error);
+    /// The cache index of the stream named `name`: loaded from the streams table when it is there, a new stream
+    /// when create is true. -1: no such stream (create false); -2: the store failed (*error).
+    qint64 streamIndexFor(std::string_view name, bool create, QString* error);
+    bool evictStreams(QString* error);
     bool fail(QString* error, const QString& what);
 
     std::unique_ptr<Impl> d;
