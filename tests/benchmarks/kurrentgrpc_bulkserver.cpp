@@ -5,6 +5,8 @@
 // both and compares every event. Serves Streams.Read ($all and order-K streams, forwards and backwards,
 // from a position or revision, with a prefix/regex filter; no subscriptions) and ServerFeatures.
 //   kurrentgrpc_bulkserver --events N        prints {"port":P} on stdout, serves until killed
+//   … --die-after K                          the process exits at once after sending K events in all (a
+//                                            server that dies mid-stream: tst_kurrentgrpc_bulkserver)
 
 #include "serverfeatures.grpc.pb.h"
 #include "streams.grpc.pb.h"
@@ -12,6 +14,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -27,6 +31,8 @@ namespace sf = event_store::client::server_features;
 
 constexpr long long kBaseMs = 1767607200000LL; // Date.parse('2026-01-05T10:00:00Z')
 constexpr int kStreams = 1000;
+std::atomic<long long> g_sent{0};
+long long g_dieAfter = 0; // 0: never
 
 // The bulk log of the Node stand-in, event i.
 std::string dataOf(long long i)
@@ -175,6 +181,7 @@ public:
             resp.Clear();
             m_log.fill(i, &resp);
             if (!out->Write(resp)) return grpc::Status::CANCELLED;
+            if (g_dieAfter > 0 && ++g_sent >= g_dieAfter) std::_Exit(0); // no status, no goodbye: a crash
             ++sent;
         }
         return grpc::Status::OK;
@@ -205,7 +212,10 @@ int main(int argc, char** argv)
 {
     long long n = 1000000;
     for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], "--events") == 0) n = std::atoll(argv[i + 1]);
+        if (std::strcmp(argv[i], "--events") == 0)
+            n = std::atoll(argv[i + 1]);
+        else if (std::strcmp(argv[i], "--die-after") == 0)
+            g_dieAfter = std::atoll(argv[i + 1]);
     const Log log(n);
     Streams streams(log);
     Features features;
