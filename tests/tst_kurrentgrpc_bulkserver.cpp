@@ -15,10 +15,10 @@
 
 #include "fixtures/remotefixture.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -103,7 +103,9 @@ CompareRun compareFollowingRead(int port, const kurrent::ServerCheckpoint& serve
         auto reader = read.open(&run.error.message);
         if (reader) {
             StateCompareOptions o;
-            o.growing = [&read](qint64 after, qint64* have, QString* why) { return read.wait(after, have, why); };
+            o.growing = [&read](qint64 after, qint64* have, QString* why) {
+                return read.wait(after, have, why);
+            };
             run.ok = compareProjectionState(js.get(), reader.get(), server.position, server.state, o,
                                             &run.result, &run.error, cancel, progress);
         }
@@ -222,8 +224,8 @@ private Q_SLOTS:
         QFETCH(int, checkpointAt);
         Server cpp;
         QString error;
-        QVERIFY2(cpp.start(QStringLiteral(BULKSERVER), {QStringLiteral("--events"), QString::number(events)}, {},
-                           &error),
+        QVERIFY2(cpp.start(QStringLiteral(BULKSERVER), {QStringLiteral("--events"), QString::number(events)},
+                           {}, &error),
                  qPrintable(error));
         RemoteScope all;
         const QList<Event> log = readAll(cpp.port, all, {}, &error);
@@ -255,8 +257,8 @@ private Q_SLOTS:
     {
         Server cpp;
         QString error;
-        QVERIFY2(cpp.start(QStringLiteral(BULKSERVER), {QStringLiteral("--events"), QStringLiteral("400000")}, {},
-                           &error),
+        QVERIFY2(cpp.start(QStringLiteral(BULKSERVER), {QStringLiteral("--events"), QStringLiteral("400000")},
+                           {}, &error),
                  qPrintable(error));
         kurrent::ServerCheckpoint server;
         server.position = std::numeric_limits<qint64>::max() / 2;
@@ -274,24 +276,27 @@ private Q_SLOTS:
         QVERIFY(readWhenCancelled > 0);
         QVERIFY(!run.ok);
         QCOMPARE(run.error.kind, ProjectionError::Cancelled);
-        // The read stopped too: far from the 400000 events (the bulk server serves them in seconds, not less).
+        // The read stopped too: far from the 400000 events (the bulk server serves them in seconds, not
+        // less).
         auto cache = SqliteStoreReader::open(
-            remoteCachePath(kurrent::boundedUri(QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(cpp.port),
-                                                server.position),
-                            {}, tmp.path()),
+            remoteCachePath(
+                kurrent::boundedUri(QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(cpp.port),
+                                    server.position),
+                {}, tmp.path()),
             &error);
         QVERIFY2(cache, qPrintable(error));
         QVERIFY2(cache->info().events < 400000, qPrintable(QString::number(cache->info().events)));
     }
 
-    // The server dies mid-stream: a clear error naming the lost connection, and what was read stays in the cache.
+    // The server dies mid-stream: a clear error naming the lost connection, and what was read stays in the
+    // cache.
     void compareWhenTheServerDies()
     {
         Server cpp;
         QString error;
         QVERIFY2(cpp.start(QStringLiteral(BULKSERVER),
-                           {QStringLiteral("--events"), QStringLiteral("50000"), QStringLiteral("--die-after"),
-                            QStringLiteral("7000")},
+                           {QStringLiteral("--events"), QStringLiteral("50000"),
+                            QStringLiteral("--die-after"), QStringLiteral("7000")},
                            {}, &error),
                  qPrintable(error));
         kurrent::ServerCheckpoint server;
@@ -305,9 +310,10 @@ private Q_SLOTS:
                      run.error.message.contains(QLatin1String("events read before are kept")),
                  qPrintable(run.error.message));
         auto cache = SqliteStoreReader::open(
-            remoteCachePath(kurrent::boundedUri(QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(cpp.port),
-                                                server.position),
-                            {}, tmp.path()),
+            remoteCachePath(
+                kurrent::boundedUri(QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(cpp.port),
+                                    server.position),
+                {}, tmp.path()),
             &error);
         QVERIFY2(cache, qPrintable(error));
         const qint64 kept = cache->info().events;

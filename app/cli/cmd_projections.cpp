@@ -54,7 +54,9 @@ int runCompare(Invocation& inv, const QString& uri)
     }
     StateCompareOptions options;
     if (hasPartition) options.partition = partition;
-    options.growing = [&read](qint64 after, qint64* have, QString* why) { return read.wait(after, have, why); };
+    options.growing = [&read](qint64 after, qint64* have, QString* why) {
+        return read.wait(after, have, why);
+    };
     StateCompareResult r;
     const bool ok = compareProjectionState(js.get(), reader.get(), server.position, server.state, options, &r,
                                            &perr, cancel, progress);

@@ -9,9 +9,10 @@
 //                                                      from the append until the cache has it
 //   bench_kurrentgrpc --compare [--events N]           server vs local at a checkpoint N events in (the read
 //                                                      into the cache and the replay following it, as the CLI
-//                                                      and the panel do: kurrent::CheckpointRead; diff, blame),
-//                                                      then once more, cancelled at half the first run's time
-//                                                      (BENCH_TRACE=1: every progress call on stderr)
+//                                                      and the panel do: kurrent::CheckpointRead; diff,
+//                                                      blame), then once more, cancelled at half the first
+//                                                      run's time (BENCH_TRACE=1: every progress call on
+//                                                      stderr)
 // Prints one JSON line: events, firstPageMs, seconds, eventsPerSecond, rssBeforeMB, rssPeakDuringMB,
 // processPeakMB, clientCpuSeconds (this process's CPU: the client and the cache, without the server's),
 // serverCpuSeconds (the server's: on two shared cores, its CPU is part of what the wall time pays for).
@@ -19,11 +20,11 @@
 #include "projection/jsprojection.h"
 #include "projection/statecompare.h"
 #include "sources/remote/kurrentgrpc/kurrentgrpc.h"
-#include "threadcpu.h"
 #include "sources/remote/remoteclient.h"
 #include "sources/remote/remotesource.h"
 #include "sources/sourceregistry.h"
 #include "store/eventreader.h"
+#include "threadcpu.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -207,8 +208,8 @@ int benchCompare(qint64 n)
         std::atomic<bool> cancelled{false};
         ProgressFn progress = [&](qint64 done, qint64 total, const QString& what) {
             if (qEnvironmentVariableIsSet("BENCH_TRACE"))
-                std::fprintf(stderr, "%.2f %lld/%lld %s\n", t.nsecsElapsed() / 1e9, (long long)done, (long long)total,
-                             qPrintable(what));
+                std::fprintf(stderr, "%.2f %lld/%lld %s\n", t.nsecsElapsed() / 1e9, (long long)done,
+                             (long long)total, qPrintable(what));
             if (cancelAfter > 0 && !cancelled && t.nsecsElapsed() / 1e9 >= cancelAfter) {
                 cancelled = true;
                 sinceCancel.start();
@@ -221,15 +222,17 @@ int benchCompare(qint64 n)
                            "  OrderPlaced: function (s, e) { s.count += 1; return s; },\n"
                            "  OrderPaid: function (s, e) { s.paid += e.data.amount; return s; } });"),
             QStringLiteral("bench.js"), ProjectionLimits{}, &perr);
-        // The server's checkpoint: after the last event (a position past it: the read stops at the log's end),
-        // and its state a count one off, so the diff and one blame run too.
+        // The server's checkpoint: after the last event (a position past it: the read stops at the log's
+        // end), and its state a count one off, so the diff and one blame run too.
         kurrent::ServerCheckpoint server;
         server.position = std::numeric_limits<qint64>::max() / 2;
         server.state = "{\"count\":" + QByteArray::number((n + 1) / 2 + 1) + ",\"paid\":0}";
         kurrent::CheckpointRead read(uri, server.position, tmp.path(), cancel, progress);
         auto reader = read.open(error);
         StateCompareOptions options;
-        options.growing = [&read](qint64 after, qint64* have, QString* why) { return read.wait(after, have, why); };
+        options.growing = [&read](qint64 after, qint64* have, QString* why) {
+            return read.wait(after, have, why);
+        };
         const bool ok = js && reader &&
                         compareProjectionState(js.get(), reader.get(), server.position, server.state, options,
                                                result, &perr, cancel, progress);
@@ -253,11 +256,13 @@ int benchCompare(qint64 n)
     server.waitForFinished(5000);
     std::printf(
         "{\"source\":\"kurrentdb-grpc compare\",\"events\":%lld,\"ok\":%s,\"patch\":%lld,\"blamed\":%lld,"
-        "\"seconds\":%.2f,\"cpuSeconds\":%.2f,\"serverCpuSeconds\":%.2f,\"cancelAfterMs\":%.0f,\"cancelledCleanly\":%s,"
+        "\"seconds\":%.2f,\"cpuSeconds\":%.2f,\"serverCpuSeconds\":%.2f,\"cancelAfterMs\":%.0f,"
+        "\"cancelledCleanly\":%s,"
         "\"processPeakMB\":%ld%s%s%s}\n",
         static_cast<long long>(n), ok ? "true" : "false", static_cast<long long>(result.patch.size()),
-        static_cast<long long>(result.blames.size()), seconds, cpu, serverCpu, cancelMs, !cancelledOk ? "true" : "false",
-        peakRssMb(), error.isEmpty() ? "" : ",\"error\":\"", qPrintable(error), error.isEmpty() ? "" : "\"");
+        static_cast<long long>(result.blames.size()), seconds, cpu, serverCpu, cancelMs,
+        !cancelledOk ? "true" : "false", peakRssMb(), error.isEmpty() ? "" : ",\"error\":\"",
+        qPrintable(error), error.isEmpty() ? "" : "\"");
     std::printf("budget: server vs local at %lld events <= 15 s: %s\n", static_cast<long long>(n),
                 ok && seconds <= 15 ? "met" : "MISSED");
     return ok ? 0 : 1;
@@ -323,7 +328,7 @@ int main(int argc, char** argv)
         o.connected = [&](const QString&, const QString&) { connectedAt.start(); };
         const benchcpu::Sample before = benchcpu::sample();
         o.committed = [&](qint64, qint64) {
-            threadsAtCommit = benchcpu::split(before, benchcpu::sample());  // the last one: after the read
+            threadsAtCommit = benchcpu::split(before, benchcpu::sample()); // the last one: after the read
             if (firstPageMs < 0) firstPageMs = connectedAt.nsecsElapsed() / 1e6;
             if (++pages % 20 == 0) peak = std::max(peak, currentRssMb());
         };
@@ -340,13 +345,16 @@ int main(int argc, char** argv)
     server.waitForFinished(5000);
     std::printf("{\"source\":\"kurrentdb-grpc%s%s\",\"events\":%lld,\"firstPageMs\":%.1f,\"seconds\":%.2f,"
                 "\"eventsPerSecond\":%.0f,"
-                "\"rssBeforeMB\":%ld,\"rssPeakDuringMB\":%ld,\"processPeakMB\":%ld,\"clientCpuSeconds\":%.2f,\"serverCpuSeconds\":%.2f%"
+                "\"rssBeforeMB\":%ld,\"rssPeakDuringMB\":%ld,\"processPeakMB\":%ld,\"clientCpuSeconds\":%.2f,"
+                "\"serverCpuSeconds\":%.2f%"
                 "s%s%s}\n",
                 node ? " (Node stand-in)" : "", raw ? " (raw)" : "", static_cast<long long>(events),
-                firstPageMs, seconds, events / std::max(1e-9, seconds), rssBefore, peak, peakRssMb(), cpu, serverCpu,
-                error.isEmpty() ? "" : ",\"error\":\"", qPrintable(error), error.isEmpty() ? "" : "\"");
+                firstPageMs, seconds, events / std::max(1e-9, seconds), rssBefore, peak, peakRssMb(), cpu,
+                serverCpu, error.isEmpty() ? "" : ",\"error\":\"", qPrintable(error),
+                error.isEmpty() ? "" : "\"");
     if (!raw)
-        std::printf("threads: reader (client, gRPC) %.2f CPU s = %.2f us/event, cache-writer %.2f CPU s = %.2f us/event\n",
+        std::printf("threads: reader (client, gRPC) %.2f CPU s = %.2f us/event, cache-writer %.2f CPU s = "
+                    "%.2f us/event\n",
                     threadsAtCommit.reader, threadsAtCommit.reader * 1e6 / std::max<qint64>(1, events),
                     threadsAtCommit.writer, threadsAtCommit.writer * 1e6 / std::max<qint64>(1, events));
     return events == n && error.isEmpty() ? 0 : 1;

@@ -15,9 +15,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <regex>
@@ -166,8 +166,8 @@ public:
         std::regex re;
         const bool useRegex = filtered && expr.prefix_size() == 0 && !expr.regex().empty();
         if (useRegex) re = std::regex(expr.regex(), std::regex::ECMAScript);
-        // A filter on the event type has two answers in this log (OrderPlaced, OrderPaid): each is computed once,
-        // not by a regex run per event (the server is not what the benchmark measures).
+        // A filter on the event type has two answers in this log (OrderPlaced, OrderPaid): each is computed
+        // once, not by a regex run per event (the server is not what the benchmark measures).
         int typePasses[2] = {-1, -1};
         std::function<bool(long long)> passesUncached;
         auto passes = [&](long long i) {

@@ -275,7 +275,9 @@ void ServerProjectionsPanel::compare()
             if (!reader) return a;
             StateCompareOptions o;
             if (!partition.isEmpty()) o.partition = partition;
-            o.growing = [&read](qint64 after, qint64* have, QString* why) { return read.wait(after, have, why); };
+            o.growing = [&read](qint64 after, qint64* have, QString* why) {
+                return read.wait(after, have, why);
+            };
             if (!compareProjectionState(js.get(), reader.get(), server.position, server.state, o, &a.result,
                                         &perr, h.token(), report)) {
                 a.error = perr.kind == ProjectionError::Cancelled || h.isCancelled()

@@ -1,5 +1,5 @@
-// The read behind a server-vs-local comparison (kurrentgrpc.h CheckpointRead): fetchRemote in live-cache mode on
-// a thread of its own (its client thread plus its cache writer), followed by the thread that replays the
+// The read behind a server-vs-local comparison (kurrentgrpc.h CheckpointRead): fetchRemote in live-cache mode
+// on a thread of its own (its client thread plus its cache writer), followed by the thread that replays the
 // projection, so on two cores the comparison takes about as long as the longer of the read and the replay
 // instead of their sum (docs/remote.md "Budgets").
 
@@ -53,7 +53,14 @@ public:
         while (left != 0) {
             q.limit = left < 0 ? kSlice : std::min(left, kSlice);
             slice.clear();
-            if (!m_inner->read(q, [&](const Event& e) { slice.push_back(e); return true; }, error)) return false;
+            if (!m_inner->read(
+                    q,
+                    [&](const Event& e) {
+                        slice.push_back(e);
+                        return true;
+                    },
+                    error))
+                return false;
             for (const Event& e : slice)
                 if (!sink(e)) return true;
             if (qint64(slice.size()) < q.limit) return true;

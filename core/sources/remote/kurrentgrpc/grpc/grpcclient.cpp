@@ -75,7 +75,8 @@ void appendNumber(QByteArray& out, quint64 v)
     out.append(buf, qsizetype(r.ptr - buf));
 }
 
-// The "created" metadata: 100 ns ticks since the Unix epoch, as decimal text; kNoTime when it is not a number.
+// The "created" metadata: 100 ns ticks since the Unix epoch, as decimal text; kNoTime when it is not a
+// number.
 TimeMs createdMs(const std::string& text)
 {
     qint64 ticks = 0;
@@ -399,19 +400,22 @@ private:
     }
 
     // X.509 user authentication (userCertFile, userKeyFile): both or neither, readable PEM files, over TLS.
-    // The checks and their order are the official clients' (KurrentDB-Client-Dotnet ConfigureClientCertificate).
+    // The checks and their order are the official clients' (KurrentDB-Client-Dotnet
+    // ConfigureClientCertificate).
     bool readUserCertificate(QString* error)
     {
         if (m_s.userCertFile.isEmpty() && m_s.userKeyFile.isEmpty()) return true;
         if (m_s.userCertFile.isEmpty() || m_s.userKeyFile.isEmpty()) {
-            *error = QStringLiteral("%1: invalid client certificate settings: both userCertFile and userKeyFile "
-                                    "must be set")
-                         .arg(m_ep.display);
+            *error =
+                QStringLiteral("%1: invalid client certificate settings: both userCertFile and userKeyFile "
+                               "must be set")
+                    .arg(m_ep.display);
             return false;
         }
         if (!m_s.tls) {
-            *error = QStringLiteral("%1: a client certificate (userCertFile) is presented in the TLS handshake, and "
-                                    "the connection string says tls=false")
+            *error = QStringLiteral(
+                         "%1: a client certificate (userCertFile) is presented in the TLS handshake, and "
+                         "the connection string says tls=false")
                          .arg(m_ep.display);
             return false;
         }
@@ -429,7 +433,8 @@ private:
             }
             const QByteArray pem = f.read(1 << 20);
             if (!pem.contains("-----BEGIN ")) {
-                *error = QStringLiteral("%1: the %2 %3 is not a PEM file").arg(m_ep.display, QLatin1String(key), path);
+                *error = QStringLiteral("%1: the %2 %3 is not a PEM file")
+                             .arg(m_ep.display, QLatin1String(key), path);
                 return false;
             }
             *out = pem.toStdString();
@@ -464,14 +469,15 @@ private:
             o.set_check_call_host(false);
             o.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
             if (!m_userCertPem.empty()) {
-                o.set_certificate_provider(std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-                    std::vector<grpc::experimental::IdentityKeyCertPair>{{m_userKeyPem, m_userCertPem}}));
+                o.set_certificate_provider(
+                    std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+                        std::vector<grpc::experimental::IdentityKeyCertPair>{{m_userKeyPem, m_userCertPem}}));
                 o.watch_identity_key_cert_pairs();
             }
             return grpc::CreateCustomChannel(target, grpc::experimental::TlsCredentials(o), args);
         }
         grpc::SslCredentialsOptions o;
-        o.pem_root_certs = m_caPem; // empty: the system's roots
+        o.pem_root_certs = m_caPem;       // empty: the system's roots
         o.pem_private_key = m_userKeyPem; // empty: no client certificate
         o.pem_cert_chain = m_userCertPem;
         return grpc::CreateCustomChannel(target, grpc::SslCredentials(o), args);
@@ -1031,7 +1037,8 @@ private:
                         fromRevision = g.revision + 1;
                     m_lastAll = g.pos;
                     m_lastRevision = g.revision;
-                    if ((m_scope.until != kNoTime && g.event.time != kNoTime && g.event.time > m_scope.until) ||
+                    if ((m_scope.until != kNoTime && g.event.time != kNoTime &&
+                         g.event.time > m_scope.until) ||
                         (m_toPosition > 0 && g.event.position > m_toPosition)) {
                         stopped = true;
                         return false;
