@@ -3,15 +3,23 @@
 // against the official client by tst_kurrentgrpc_official): the same reads through Chronoscope's client give
 // the same events, field by field, from both servers. So throughput measured against the C++ server is the
 // client's reading of what a KurrentDB-speaking server sends. Also: a bad --events and a stream that does
-// not exist.
+// not exist; and server vs local with the replay following the read (kurrent::CheckpointRead): events in
+// order up to the checkpoint, cancel mid-read, a server that dies mid-stream.
 
+#include "projection/jsprojection.h"
+#include "projection/statecompare.h"
+#include "sources/remote/kurrentgrpc/kurrentgrpc.h"
 #include "sources/remote/remoteclient.h"
+#include "sources/remote/remotesource.h"
+#include "store/sqlitestore.h"
 
 #include "fixtures/remotefixture.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace chronoscope;
@@ -62,6 +70,48 @@ QList<Event> readAll(int port, const RemoteScope& scope, const QString& query, Q
                                   error))
         out.clear();
     return out;
+}
+
+// Counts the events it sees and the ones that come out of order (the bulk log's data.i is the event's index).
+const char* const kOrderJs = "fromAll().when({\n"
+                             "  $init: function () { return { count: 0, next: 0, outOfOrder: 0 }; },\n"
+                             "  $any: function (s, e) {\n"
+                             "    if (e.data.i !== s.next) s.outOfOrder += 1;\n"
+                             "    s.next = e.data.i + 1; s.count += 1; return s; } });";
+
+struct CompareRun
+{
+    bool ok = false;
+    ProjectionError error;
+    StateCompareResult result;
+    double seconds = 0;
+};
+
+// What the CLI and the panel do: the read into the cache on its own thread, the replay following it.
+CompareRun compareFollowingRead(int port, const kurrent::ServerCheckpoint& server, const QString& cacheDir,
+                                const CancelToken& cancel = {}, const ProgressFn& progress = {})
+{
+    CompareRun run;
+    QElapsedTimer t;
+    t.start();
+    auto js = JsProjection::fromSource(QString::fromLatin1(kOrderJs), QStringLiteral("order.js"),
+                                       ProjectionLimits{}, &run.error);
+    if (!js) return run;
+    const QString uri = QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(port);
+    {
+        kurrent::CheckpointRead read(uri, server.position, cacheDir, cancel, progress);
+        auto reader = read.open(&run.error.message);
+        if (reader) {
+            StateCompareOptions o;
+            o.growing = [&read](qint64 after, qint64* have, QString* why) {
+                return read.wait(after, have, why);
+            };
+            run.ok = compareProjectionState(js.get(), reader.get(), server.position, server.state, o,
+                                            &run.result, &run.error, cancel, progress);
+        }
+    } // the read's thread has ended here
+    run.seconds = t.nsecsElapsed() / 1e9;
+    return run;
 }
 
 } // namespace
@@ -156,6 +206,118 @@ private Q_SLOTS:
             QVERIFY(readAll(port, scope, {}, &error).isEmpty());
             QVERIFY2(error.contains(QLatin1String("there is no stream 'order-x'")), qPrintable(error));
         }
+    }
+
+    // The replay follows the read page by page: every event once, in $all order, and none after the
+    // checkpoint; the same answer as the server's state there.
+    void compareFollowsTheRead_data()
+    {
+        QTest::addColumn<int>("events");
+        QTest::addColumn<int>("checkpointAt"); // the server's checkpoint: after this many events
+        QTest::newRow("checkpoint inside the log") << 8000 << 6001;
+        QTest::newRow("checkpoint at the first event") << 3000 << 1;
+        QTest::newRow("checkpoint at the end") << 3000 << 3000;
+    }
+    void compareFollowsTheRead()
+    {
+        QFETCH(int, events);
+        QFETCH(int, checkpointAt);
+        Server cpp;
+        QString error;
+        QVERIFY2(cpp.start(QStringLiteral(BULKSERVER), {QStringLiteral("--events"), QString::number(events)},
+                           {}, &error),
+                 qPrintable(error));
+        RemoteScope all;
+        const QList<Event> log = readAll(cpp.port, all, {}, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(log.size(), events);
+        kurrent::ServerCheckpoint server;
+        server.position = log[checkpointAt - 1].position;
+        server.state = QStringLiteral(R"({"count":%1,"next":%1,"outOfOrder":0})").arg(checkpointAt).toUtf8();
+        QTemporaryDir tmp;
+        const CompareRun run = compareFollowingRead(cpp.port, server, tmp.path());
+        QVERIFY2(run.ok, qPrintable(run.error.message));
+        QVERIFY2(run.result.agree, QJsonDocument(run.result.toJson()).toJson().constData());
+        QCOMPARE(run.result.position, server.position);
+        // A state one off: the diff and its blame (the last event before the checkpoint) still work.
+        server.state = QStringLiteral(R"({"count":%1,"next":%2,"outOfOrder":0})")
+                           .arg(checkpointAt + 1)
+                           .arg(checkpointAt)
+                           .toUtf8();
+        const CompareRun differ = compareFollowingRead(cpp.port, server, tmp.path());
+        QVERIFY2(differ.ok, qPrintable(differ.error.message));
+        QCOMPARE(differ.result.patch.size(), 1);
+        QCOMPARE(differ.result.blames.size(), 1);
+        QVERIFY(differ.result.blames[0].found);
+        QCOMPARE(differ.result.blames[0].event.position, server.position);
+    }
+
+    // Cancel while the read is still going: the comparison ends at once as cancelled, and so does the read.
+    void compareCancelledMidRead()
+    {
+        Server cpp;
+        QString error;
+        QVERIFY2(cpp.start(QStringLiteral(BULKSERVER), {QStringLiteral("--events"), QStringLiteral("400000")},
+                           {}, &error),
+                 qPrintable(error));
+        kurrent::ServerCheckpoint server;
+        server.position = std::numeric_limits<qint64>::max() / 2;
+        server.state = "{}";
+        CancelToken cancel;
+        qint64 readWhenCancelled = -1;
+        const ProgressFn progress = [&](qint64 done, qint64, const QString& what) {
+            if (readWhenCancelled < 0 && what.contains(QLatin1String("events read")) && done >= 1000) {
+                readWhenCancelled = done;
+                cancel.cancel();
+            }
+        };
+        QTemporaryDir tmp;
+        const CompareRun run = compareFollowingRead(cpp.port, server, tmp.path(), cancel, progress);
+        QVERIFY(readWhenCancelled > 0);
+        QVERIFY(!run.ok);
+        QCOMPARE(run.error.kind, ProjectionError::Cancelled);
+        // The read stopped too: far from the 400000 events (the bulk server serves them in seconds, not
+        // less).
+        auto cache = SqliteStoreReader::open(
+            remoteCachePath(
+                kurrent::boundedUri(QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(cpp.port),
+                                    server.position),
+                {}, tmp.path()),
+            &error);
+        QVERIFY2(cache, qPrintable(error));
+        QVERIFY2(cache->info().events < 400000, qPrintable(QString::number(cache->info().events)));
+    }
+
+    // The server dies mid-stream: a clear error naming the lost connection, and what was read stays in the
+    // cache.
+    void compareWhenTheServerDies()
+    {
+        Server cpp;
+        QString error;
+        QVERIFY2(cpp.start(QStringLiteral(BULKSERVER),
+                           {QStringLiteral("--events"), QStringLiteral("50000"),
+                            QStringLiteral("--die-after"), QStringLiteral("7000")},
+                           {}, &error),
+                 qPrintable(error));
+        kurrent::ServerCheckpoint server;
+        server.position = std::numeric_limits<qint64>::max() / 2;
+        server.state = "{}";
+        QTemporaryDir tmp;
+        const CompareRun run = compareFollowingRead(cpp.port, server, tmp.path());
+        QVERIFY(!run.ok);
+        QCOMPARE(run.error.kind, ProjectionError::Read);
+        QVERIFY2(run.error.message.contains(QLatin1String("127.0.0.1")) &&
+                     run.error.message.contains(QLatin1String("events read before are kept")),
+                 qPrintable(run.error.message));
+        auto cache = SqliteStoreReader::open(
+            remoteCachePath(
+                kurrent::boundedUri(QStringLiteral("kurrentdb://127.0.0.1:%1?tls=false").arg(cpp.port),
+                                    server.position),
+                {}, tmp.path()),
+            &error);
+        QVERIFY2(cache, qPrintable(error));
+        const qint64 kept = cache->info().events;
+        QVERIFY2(kept > 0 && kept <= 7000, qPrintable(QString::number(kept)));
     }
 };
 

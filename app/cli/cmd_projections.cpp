@@ -41,17 +41,25 @@ int runCompare(Invocation& inv, const QString& uri)
     ProjectionError perr;
     auto js = JsProjection::fromFile(file, ProjectionLimits{}, &perr);
     if (!js) return inv.inputError(perr.message);
-    // The server's events up to the checkpoint (no further: the read stops there), into the cache. Ctrl-C
-    // cancels the read and the replay alike (exit 130 through inputError's "cancelled").
-    int exit = ExitOk;
-    auto reader = inv.openReader(kurrent::boundedUri(uri, server.position), &exit);
-    if (!reader) return exit;
+    // The server's events up to the checkpoint (no further: the read stops there) go into the cache while the
+    // projection replays them (kurrent::CheckpointRead). Ctrl-C cancels the read and the replay alike (exit
+    // 130 through inputError's "cancelled").
+    const CancelToken cancel = cancelOnInterrupt();
+    const ProgressFn progress = inv.wantsProgress() ? stderrProgress() : ProgressFn();
+    kurrent::CheckpointRead read(uri, server.position, QString(), cancel, progress);
+    auto reader = read.open(&error);
+    if (!reader) {
+        endProgress();
+        return inv.inputError(error);
+    }
     StateCompareOptions options;
     if (hasPartition) options.partition = partition;
+    options.growing = [&read](qint64 after, qint64* have, QString* why) {
+        return read.wait(after, have, why);
+    };
     StateCompareResult r;
-    const bool ok =
-        compareProjectionState(js.get(), reader.get(), server.position, server.state, options, &r, &perr,
-                               cancelOnInterrupt(), inv.wantsProgress() ? stderrProgress() : ProgressFn());
+    const bool ok = compareProjectionState(js.get(), reader.get(), server.position, server.state, options, &r,
+                                           &perr, cancel, progress);
     endProgress();
     if (!ok) return inv.inputError(perr.message);
     if (r.needsPartition)

@@ -52,6 +52,24 @@ bool compareProjectionState(JsProjection* projection, EventReader* reader, qint6
 {
     *out = {};
     ProjectionReplay replay(projection, reader);
+    if (options.growing) {
+        // Follow the filling reader: each step replays the events committed since the last one, while the
+        // next ones are being read.
+        qint64 have = 0;
+        while (have < position) {
+            qint64 next = have;
+            QString why;
+            if (!options.growing(have, &next, &why)) {
+                error->kind = cancel.isCancelled() ? ProjectionError::Cancelled : ProjectionError::Read;
+                error->message = cancel.isCancelled() ? QStringLiteral("cancelled") : why;
+                return false;
+            }
+            if (next <= have) break;
+            have = next;
+            if (!replay.seek(std::min(have, position), error, cancel, progress)) return false;
+        }
+        replay.refresh();
+    }
     ProjectionSnapshot snap;
     if (!replay.stateAt(position, &snap, error, cancel, progress)) return false;
     out->position = snap.position;

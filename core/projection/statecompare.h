@@ -13,6 +13,7 @@
 #include <QJsonObject>
 #include <QJsonValue>
 
+#include <functional>
 #include <optional>
 
 namespace chronoscope {
@@ -49,6 +50,11 @@ struct StateCompareOptions
     std::optional<QString>
         partition;      ///< the server's partition to compare (nullopt: the projection's only state)
     int maxBlames = 20; ///< each blame replays at most one checkpoint interval; bounded anyway
+    /// Set when the reader is still being filled (a remote read runs on another thread, committing pages):
+    /// blocks until the reader holds an event after position `after`, or the filling ended, and sets *have
+    /// to the last position it holds then (*have <= after: nothing more will come). False with *error when
+    /// the filling failed or was cancelled. The replay follows it, so reading and replaying overlap.
+    std::function<bool(qint64 after, qint64* have, QString* error)> growing;
 };
 
 /// Replays `projection` over `reader` up to `position`, diffs its state (or `partition`'s) against

@@ -265,22 +265,19 @@ void ServerProjectionsPanel::compare()
                 a.error = perr.message;
                 return a;
             }
-            OpenOptions options;
-            options.cancel = h.token();
-            options.cacheDir = cacheDir;
-            options.progress = [report, to = server.position](qint64 done, qint64, const QString& what) {
-                report(done, -1, what);
-                Q_UNUSED(to);
-            };
-            auto reader = openSource(kurrent::boundedUri(uri, server.position), options, &a.error);
+            // The read and the replay overlap (kurrent::CheckpointRead); its progress comes on this thread.
+            kurrent::CheckpointRead read(uri, server.position, cacheDir, h.token(), report);
+            auto reader = read.open(&a.error);
             if (h.isCancelled()) {
                 a.error = QStringLiteral("cancelled");
                 return a;
             }
             if (!reader) return a;
-            a.error.clear();
             StateCompareOptions o;
             if (!partition.isEmpty()) o.partition = partition;
+            o.growing = [&read](qint64 after, qint64* have, QString* why) {
+                return read.wait(after, have, why);
+            };
             if (!compareProjectionState(js.get(), reader.get(), server.position, server.state, o, &a.result,
                                         &perr, h.token(), report)) {
                 a.error = perr.kind == ProjectionError::Cancelled || h.isCancelled()

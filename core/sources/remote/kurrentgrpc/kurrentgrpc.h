@@ -5,6 +5,9 @@
 
 #include "sources/remote/kurrentgrpc/connectionstring.h"
 #include "sources/remote/remoteclient.h"
+#include "store/eventreader.h"
+
+#include <memory>
 
 namespace chronoscope::kurrent {
 
@@ -62,6 +65,33 @@ struct ServerCheckpoint
 /// Asks the server (Statistics, then State). Errors: no such projection, no checkpoint yet, the server's.
 bool fetchCheckpoint(const QString& uri, const QString& name, const QString& partition, ServerCheckpoint* out,
                      QString* error);
+
+/// The events a server-vs-local comparison replays (docs/remote.md "Server projections"): `uri`'s scope up to
+/// `toPosition` (boundedUri), read into the cache (live mode, under `cacheDir`) on a thread of its own and
+/// readable from its first commit, so the projection replays each committed page while the next ones are read
+/// (StateCompareOptions::growing = wait()). `progress` is called on the thread that calls open() and wait().
+class CheckpointRead
+{
+public:
+    CheckpointRead(const QString& uri, qint64 toPosition, const QString& cacheDir, const CancelToken& cancel,
+                   const ProgressFn& progress = {});
+    /// Stops the read unless it has ended, and waits for its thread.
+    ~CheckpointRead();
+    CheckpointRead(const CheckpointRead&) = delete;
+    CheckpointRead& operator=(const CheckpointRead&) = delete;
+
+    /// Waits for the first commit and opens a reader over the cache; null with *error when the read failed
+    /// before (its message) or was cancelled ("cancelled").
+    std::unique_ptr<EventReader> open(QString* error);
+    /// Blocks until the cache holds an event after `after` or the read ended; *have: the last position
+    /// committed (<= after: the read ended and all of it was seen). False with *error when the read failed
+    /// (its message; what was read stays in the cache) or was cancelled ("cancelled").
+    bool wait(qint64 after, qint64* have, QString* error);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
 
 #ifdef CHRONOSCOPE_HAVE_KURRENTGRPC
 /// In chronoscope_kurrentgrpc (grpc/grpcclient.cpp).
