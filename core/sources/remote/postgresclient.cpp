@@ -13,6 +13,7 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -1215,6 +1216,105 @@ public:
         return true;
     }
 
+    // In-place exploration (the app's windowed view). Each is one indexed query: the stream index
+    // (Message DB messages_stream, Marten's stream id, Emmett's stream id) serves a lane and a stream's events.
+
+    bool searchStreams(const QString& text, const QString& after, int limit, QList<RemoteStreamCount>* out,
+                       QString* error) override
+    {
+        if (text.isEmpty())
+            return streams(after, limit, out, error);
+        if (!allowed(kStreamList, error))
+            return false;
+        const int k = int(m_client.m_filterValues.size());
+        QList<QByteArray> params = filterParams();
+        params << after.toUtf8() << QByteArray::number(std::max(1, limit)) << text.toLower().toUtf8();
+        // strpos on lower(): a substring test with no pattern characters to escape. The names are walked in
+        // the stream index's order, so the server stops after `limit` matching streams.
+        const QString sql = QStringLiteral("SELECT %1, count(*), max(%2) FROM %3 WHERE %4 AND %1 > $%5 AND "
+                                           "strpos(lower(%1), $%7) > 0 GROUP BY %1 ORDER BY %1 LIMIT $%6")
+                                .arg(m_client.m_streamCol, m_versionCol, m_client.m_table,
+                                     m_client.whereClause(false, false))
+                                .arg(k + 1)
+                                .arg(k + 2)
+                                .arg(k + 3);
+        PgResult r;
+        if (!exec(sql, params, &r, error))
+            return false;
+        out->clear();
+        for (int i = 0; i < r.rows(); ++i)
+            out->append({r.text(i, 0), r.integer(i, 1), r.integer(i, 2)});
+        return true;
+    }
+
+    bool laneTicks(const QString& stream, qint64 from, qint64 to, int limit, QList<RemoteTick>* out, bool* truncated,
+                   QString* error) override
+    {
+        limit = std::max(1, limit);
+        const int k = int(m_client.m_filterValues.size());
+        QList<QByteArray> params = filterParams();
+        params << stream.toUtf8() << QByteArray::number(from) << QByteArray::number(to) << QByteArray::number(limit + 1);
+        const QString time = m_axis == RemoteAxis::Time ? msExpr() : QStringLiteral("NULL::bigint");
+        const QString sql = QStringLiteral("SELECT %1, %2, %3, %4 FROM %5 WHERE %6 AND %7 = $%8 AND %9 ORDER BY %1 "
+                                           "LIMIT $%10")
+                                .arg(m_client.m_posCol, time, m_versionCol, typeColumn(), m_client.m_table,
+                                     m_client.whereClause(false, false), m_client.m_streamCol)
+                                .arg(k + 1)
+                                .arg(rangeCondition(QStringLiteral("$%1::bigint").arg(k + 2),
+                                                    QStringLiteral("$%1::bigint").arg(k + 3)))
+                                .arg(k + 4);
+        PgResult r;
+        if (!exec(sql, params, &r, error))
+            return false;
+        out->clear();
+        const int n = std::min(r.rows(), limit);
+        out->reserve(n);
+        for (int i = 0; i < n; ++i)
+            out->append({r.integer(i, 0), r.isNull(i, 1) ? kNoTime : r.integer(i, 1), r.integer(i, 2), r.text(i, 3)});
+        if (truncated)
+            *truncated = r.rows() > limit;
+        return true;
+    }
+
+    bool streamEvents(const QString& stream, qint64 maxPosition, int limit, QList<Event>* out, bool* truncated,
+                      QString* error) override
+    {
+        limit = std::max(1, limit);
+        const QString key = QStringLiteral("s %1 %2 %3").arg(maxPosition).arg(limit).arg(stream);
+        if (auto hit = m_cache.get(key)) {
+            *out = *hit;
+            if (truncated)
+                *truncated = m_truncated.contains(key);
+            return true;
+        }
+        const int k = int(m_client.m_filterValues.size());
+        QList<QByteArray> params = filterParams();
+        params << stream.toUtf8() << QByteArray::number(maxPosition) << QByteArray::number(limit + 1);
+        // The newest `limit` + 1 in version order, turned oldest first here.
+        const QString sql = QStringLiteral("SELECT %1 FROM %2 WHERE %3 AND %4 = $%5 AND %6 <= $%7 ORDER BY %8 DESC, "
+                                           "%6 DESC LIMIT $%9")
+                                .arg(m_client.m_select, m_client.m_table, m_client.whereClause(false, false),
+                                     m_client.m_streamCol)
+                                .arg(k + 1)
+                                .arg(m_client.m_posCol)
+                                .arg(k + 2)
+                                .arg(m_versionCol)
+                                .arg(k + 3);
+        QList<Event> events;
+        if (!fetch(sql, params, &events, error))
+            return false;
+        const bool more = events.size() > limit;
+        if (more) {
+            events.removeLast();
+            m_truncated.insert(key);
+        }
+        std::reverse(events.begin(), events.end());
+        if (truncated)
+            *truncated = more;
+        *out = *m_cache.put(key, std::move(events));
+        return true;
+    }
+
 private:
     enum Need { kWindowDensity, kWindowEvents, kStreamList };
 
@@ -1240,6 +1340,14 @@ private:
     }
 
     QList<QByteArray> filterParams() const { return m_client.m_filterValues; }
+
+    QString typeColumn() const
+    {
+        const QString layout = m_client.m_layout;
+        return layout == u"emmett-postgresql"          ? QStringLiteral("message_type")
+               : layout == u"eventsourcing-postgresql" ? QStringLiteral("topic")
+                                                       : QStringLiteral("type");
+    }
 
     QString axisColumn() const { return m_axis == RemoteAxis::Time ? m_client.m_timeCol : m_client.m_posCol; }
 
