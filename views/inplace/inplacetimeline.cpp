@@ -231,6 +231,17 @@ void InPlaceTimeline::flushRequests()
     Q_EMIT visibleRangeChanged(from, to);
 }
 
+qint64 InPlaceTimeline::countInView() const
+{
+    const bool whole = !(m_map.start > fullFrom() || m_map.end < fullTo());
+    if (whole)
+        return m_haveOverview && !m_overview.estimated ? m_overview.total() + m_overview.before + m_overview.after : -1;
+    // The view's own density, when it was asked for this range (an older answer covers another one).
+    if (!m_haveView || m_view.from != qint64(std::floor(m_map.start)) || m_view.to != qint64(std::ceil(m_map.end)))
+        return -1;
+    return m_view.total();
+}
+
 qint64 InPlaceTimeline::heldTicks() const
 {
     qint64 n = 0;
@@ -470,17 +481,8 @@ void InPlaceTimeline::paintViewRow(QPainter& p, const Layout& l)
     // The whole store in view: its overview is the density; else the range's own exact counts.
     const bool whole = !(m_map.start > fullFrom() || m_map.end < fullTo());
     const RemoteDensity* d = whole ? (m_haveOverview ? &m_overview : nullptr) : (m_haveView ? &m_view : nullptr);
-    QString label = tr("In view");
-    if (d && !d->estimated) {
-        qint64 n = 0;
-        // Count the bins inside the visible range only (an older answer may cover more).
-        for (int i = 0; i < d->counts.size(); ++i) {
-            const double a = double(d->from + qint64(i) * d->binWidth);
-            if (a >= m_map.start - double(d->binWidth) && a <= m_map.end)
-                n += d->counts[i];
-        }
-        label = tr("In view (%1)").arg(QLocale().toString(n));
-    }
+    const qint64 n = countInView();
+    const QString label = n >= 0 ? tr("In view (%1)").arg(QLocale().toString(n)) : tr("In view");
     p.drawText(QRect(8, r.top(), kGutterWidth - 12, r.height()), Qt::AlignLeft | Qt::AlignVCenter, label);
     p.setFont(font());
     if (d) {

@@ -64,6 +64,8 @@ public:
     bool hasOverview() const { return m_haveOverview; }
     const QList<InPlaceLane>& lanes() const { return m_lanes; }
     qint64 heldTicks() const;
+    /// Events in the visible range, counted by the server (-1 while unknown or only estimated).
+    qint64 countInView() const;
     QString message() const { return m_message; }
     /// Paints into p at size (the screenshot and the benchmark); the same as a paint event.
     void render(QPainter& p, const QSize& size);

@@ -17,6 +17,8 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QTreeView>
+#include <QUrl>
+#include <QUrlQuery>
 #include <QVBoxLayout>
 
 namespace chronoscope {
@@ -137,7 +139,6 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
         updateStatus();
     });
     connect(m_timeline, &InPlaceTimeline::visibleRangeChanged, this, [this](qint64 from, qint64 to) {
-        m_viewCount = -1;
         m_service->requestWindow(from, to, kWindowLimit);
     });
     connect(m_eventView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -171,16 +172,8 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
         updateStatus();
         Q_EMIT windowShown();
     });
-    const auto noteCount = [this](const RemoteDensity& d) {
-        if (d.estimated)
-            return;
-        const TimeMapping& m = m_timeline->mapping();
-        if (d.from <= qint64(std::floor(m.start)) + d.binWidth && d.to >= qint64(std::ceil(m.end)) - d.binWidth)
-            m_viewCount = d.total();
-        updateStatus();
-    };
-    connect(m_service, &InPlaceService::viewDensity, this, noteCount);
-    connect(m_service, &InPlaceService::overview, this, noteCount);
+    connect(m_service, &InPlaceService::viewDensity, this, &InPlaceMainWindow::updateStatus);
+    connect(m_service, &InPlaceService::overview, this, &InPlaceMainWindow::updateStatus);
     connect(m_service, &InPlaceService::state, this, [this](const InPlaceState& s) {
         if (s.stream != m_timeline->selectedStream())
             return;
@@ -220,6 +213,15 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
 }
 
 InPlaceMainWindow::~InPlaceMainWindow() = default;
+
+bool InPlaceMainWindow::isInPlaceUri(const QString& uri)
+{
+    const QUrl url(uri);
+    const QString scheme = url.scheme().toLower();
+    if (scheme != u"postgresql" && scheme != u"postgres")
+        return false;
+    return QUrlQuery(url).queryItemValue(QStringLiteral("mode")).compare(u"inplace", Qt::CaseInsensitive) == 0;
+}
 
 QStringList InPlaceMainWindow::unavailableInPlace()
 {
@@ -325,12 +327,13 @@ void InPlaceMainWindow::updateStatus()
                               .arg(double(m_service->cacheBytes()) / (1024.0 * 1024.0), 0, 'f', 1)
                               .arg(m_service->cacheLimit() / (1024 * 1024)));
     const InPlaceWindow& w = m_events->window();
+    const qint64 inView = m_timeline->countInView();
     if (!w.truncated) {
         m_more->setText(tr("%1 events in view").arg(QLocale().toString(w.events.size())));
-    } else if (m_viewCount > w.events.size()) {
+    } else if (inView > w.events.size()) {
         m_more->setText(tr("The first %1 of %2 events in view; %3 more… (zoom in to list them)")
-                            .arg(QLocale().toString(w.events.size()), QLocale().toString(m_viewCount),
-                                 QLocale().toString(m_viewCount - w.events.size())));
+                            .arg(QLocale().toString(w.events.size()), QLocale().toString(inView),
+                                 QLocale().toString(inView - w.events.size())));
     } else {
         m_more->setText(tr("The first %1 events in view; more… (zoom in to list them)")
                             .arg(QLocale().toString(w.events.size())));

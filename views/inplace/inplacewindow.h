@@ -39,6 +39,9 @@ public:
     /// Opens an already created source (not yet opened): the benchmark and the tests.
     void openSource(std::unique_ptr<RemoteFirstSource> source, const QString& title);
 
+    /// A URI to open in place: postgresql:// or postgres:// with the query item mode=inplace.
+    static bool isInPlaceUri(const QString& uri);
+
     /// What is not available in place, one line each (the View menu and the docs list the same).
     static QStringList unavailableInPlace();
 
@@ -88,7 +91,6 @@ private:
     QLabel* m_cacheLabel;
     InPlaceState m_lastState;
     QString m_lastError;
-    qint64 m_viewCount = -1; ///< exact events in view, when known (the table's "N more…")
 };
 
 } // namespace chronoscope
