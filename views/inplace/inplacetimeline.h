@@ -126,6 +126,7 @@ private:
     QList<InPlaceLane> m_lanes; ///< the last answer (may be for an older range or lane set)
     QHash<QString, int> m_types; ///< colour ids by first-seen order
     QStringList m_typeNames;
+    QList<QRgb> m_typeRgb;
     QString m_selected;
     std::optional<Event> m_cursor;
     QString m_message;
