@@ -8,6 +8,7 @@
 #include "inplace/inplacetimeline.h"
 #include "inplace/inplacewindow.h"
 #include "jsontreemodel.h"
+#include "remote/openremotedialog.h"
 #include "stateinspector.h"
 
 #include "json/jsonvalue.h"
@@ -20,6 +21,7 @@
 
 #include <QLabel>
 #include <QLineEdit>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -182,6 +184,7 @@ private Q_SLOTS:
         QFETCH(int, zoomPercent);
         auto w = openWindow();
         QVERIFY(w);
+        QVERIFY(settle(w.get())); // the stream list's first page is in (it points the lanes at its rows)
         InPlaceTimeline* t = w->timeline();
         const RemoteSummary s = w->service()->summary();
         const double to = double(s.firstTime) + double(s.lastTime - s.firstTime) * zoomPercent / 100.0;
@@ -449,6 +452,38 @@ private Q_SLOTS:
         }
         QVERIFY2(error.contains(says, Qt::CaseInsensitive), qPrintable(error));
         QVERIFY(!error.contains(u"S3cret"));
+    }
+
+    void openRemoteDialogInPlace_data()
+    {
+        QTest::addColumn<QString>("typed");
+        QTest::addColumn<QString>("last");
+        QTest::addColumn<bool>("offered");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("postgresql") << "postgresql://u:S3cret@db.internal/shop" << QString() << true << true;
+        QTest::newRow("postgres with streams") << "postgres://db/shop?streams=cart-*" << QString() << true << true;
+        QTest::newRow("with last N: refused") << "postgresql://db/shop" << "5" << true << false;
+        QTest::newRow("redis: not offered") << "redis://127.0.0.1:6379/0" << QString() << false << true;
+    }
+    void openRemoteDialogInPlace()
+    {
+        QFETCH(QString, typed);
+        QFETCH(QString, last);
+        QFETCH(bool, offered);
+        QFETCH(bool, valid);
+        QSettings().remove(QStringLiteral("remote/recent"));
+        OpenRemoteDialog dialog;
+        dialog.setUri(typed);
+        dialog.setInPlace(true);
+        for (QLineEdit* e : dialog.findChildren<QLineEdit*>())
+            if (e->placeholderText().contains(u"newest N"))
+                e->setText(last);
+        QCOMPARE(dialog.inPlace(), offered);
+        QCOMPARE(dialog.validationError().isEmpty(), valid);
+        if (offered) {
+            QVERIFY(InPlaceMainWindow::isInPlaceUri(dialog.inPlaceUri()));
+            QVERIFY(!dialog.uri().contains(u"S3cret")); // what may be shown or stored
+        }
     }
 
     void notAvailableInPlaceIsListed()

@@ -232,6 +232,11 @@ void InPlaceTimeline::flushRequests()
     Q_EMIT visibleRangeChanged(from, to);
 }
 
+bool InPlaceTimeline::hasPendingRequests() const
+{
+    return m_requestTimer->isActive();
+}
+
 qint64 InPlaceTimeline::countInView() const
 {
     const bool whole = !(m_map.start > fullFrom() || m_map.end < fullTo());

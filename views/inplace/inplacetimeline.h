@@ -71,6 +71,8 @@ public:
     void render(QPainter& p, const QSize& size);
     /// Sends the requests for the visible range now (instead of after the short debounce).
     void flushRequests();
+    /// A change waits for its requests to be sent (the short debounce).
+    bool hasPendingRequests() const;
     /// The lane row at y (-1: none).
     int laneAt(int y) const;
 

@@ -291,7 +291,7 @@ void InPlaceMainWindow::openSource(std::unique_ptr<RemoteFirstSource> source, co
 
 bool InPlaceMainWindow::isIdle() const
 {
-    return m_service->isIdle() && !m_streams->isLoading();
+    return m_service->isIdle() && !m_streams->isLoading() && !m_timeline->hasPendingRequests();
 }
 
 void InPlaceMainWindow::syncLanes()
