@@ -1,6 +1,10 @@
 #include "sources/remote/remotefirst.h"
 
+#include "sources/nativeinplace.h"
 #include "sources/remote/remoteclients_p.h"
+
+#include <QUrl>
+#include <QUrlQuery>
 
 #include <QRegularExpression>
 
@@ -157,6 +161,34 @@ bool parseCacheSize(const QString& text, qint64* bytes, QString* error)
 std::unique_ptr<RemoteFirstSource> createRemoteFirstSource(const QString& uri,
                                                            const RemoteFirstOptions& options, QString* error)
 {
+    if (isLocalStoreUri(uri)) {
+        // A native store explored where it lives: a path, or file:PATH?cache=...&fullscan=...
+        RemoteFirstOptions opts = options;
+        QString path = uri;
+        if (uri.startsWith(QLatin1String("file:"), Qt::CaseInsensitive)) {
+            const QUrl url(uri);
+            path = url.toLocalFile();
+            const QUrlQuery query(url);
+            const QString cache = query.queryItemValue(QStringLiteral("cache"));
+            QString why;
+            if (!cache.isEmpty() && !parseCacheSize(cache, &opts.cacheLimitBytes, &why)) {
+                if (error) *error = QStringLiteral("%1: %2").arg(path, why);
+                return nullptr;
+            }
+            const QString fs = query.queryItemValue(QStringLiteral("fullscan")).toLower();
+            if (!fs.isEmpty() && fs != u"warn" && fs != u"refuse") {
+                if (error)
+                    *error = QStringLiteral("%1: fullscan must be 'warn' or 'refuse', not '%2'").arg(path, fs);
+                return nullptr;
+            }
+            if (!fs.isEmpty()) opts.refuseFullScans = fs == u"refuse";
+        }
+        if (path.isEmpty()) {
+            if (error) *error = QStringLiteral("'%1' names no file").arg(uri);
+            return nullptr;
+        }
+        return std::make_unique<NativeInPlaceSource>(path, opts);
+    }
     RemoteEndpoint ep;
     if (!RemoteEndpoint::parse(uri, &ep, error)) return nullptr;
     if (ep.scheme != u"postgresql" && ep.scheme != u"postgres") {

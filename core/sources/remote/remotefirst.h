@@ -72,6 +72,11 @@ struct RemoteSummary
     bool exactTimeRange = false;
     qint64 estimatedEvents = -1;  ///< pg_class.reltuples; -1 when the table was never analysed
     qint64 estimatedStreams = -1; ///< from pg_stats.n_distinct; -1 when unknown
+    /// True when estimatedEvents is the exact count (a native store whose events were counted or whose
+    /// write-time summary is current).
+    bool eventsExact = false;
+    /// Events without a time on the time axis (native stores): in no density bin.
+    qint64 untimedEvents = 0;
 };
 
 /// A query the server can only answer by reading the whole table, and the index that would fix it.
@@ -193,9 +198,10 @@ protected:
     EventLruCache m_cache;
 };
 
-/// A remote-first source for a URI (postgresql:// / postgres:// only, with the scope of its query items:
-/// streams=, layout=, schema=, app=, cache=, fullscan=). Null with *error for another scheme or a bad option.
-/// Call open() next.
+/// A remote-first source for a URI: postgresql:// / postgres:// (with the scope of its query items: streams=,
+/// layout=, schema=, app=, cache=, fullscan=), or a native store explored in place (core/sources/nativeinplace.h):
+/// a local path, or a file: URI whose query may carry cache= and fullscan=. Null with *error for another scheme or
+/// a bad option. Call open() next.
 std::unique_ptr<RemoteFirstSource> createRemoteFirstSource(const QString& uri,
                                                            const RemoteFirstOptions& options, QString* error);
 

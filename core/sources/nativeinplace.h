@@ -1,0 +1,136 @@
+#pragma once
+// In-place exploration of a native store (a .chronoscope SQLite file): the RemoteFirstSource calls answered
+// by SQLite over the store's own indexes, so nothing of the store is copied or indexed ahead. The density of
+// the whole store comes from the write-time summary (`timeline_bins`, docs/store.md) when it is current, else
+// from one cancellable pass over the `events_time` index whose result is kept in the user's cache directory
+// (util/cacheroot.h) so a later open does not scan again. docs/scale.md "In place: native stores".
+//
+// Read-only: the store is opened as the native reader opens it (SqliteDb: immutable when no WAL content is
+// pending, hardened connection, query_only); the only file written is the density cache, under the cache
+// root.
+
+#include "sources/remote/remotefirst.h"
+
+#include <QHash>
+#include <QSet>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+struct sqlite3;
+
+namespace chronoscope {
+
+class SqliteDb;
+class SqlStatement;
+
+class NativeInPlaceSource : public RemoteFirstSource
+{
+public:
+    /// `cacheDir` overrides the cache root (a test's folder); empty: cacheRoot().
+    NativeInPlaceSource(const QString& path, const RemoteFirstOptions& options, const QString& cacheDir = {});
+    ~NativeInPlaceSource() override;
+
+    bool open(QString* error) override;
+    QString layout() const override { return QStringLiteral("chronoscope"); }
+    QString describe() const override { return m_path; }
+    RemoteAxis axis() const override { return m_axis; }
+
+    bool summary(RemoteSummary* out, QString* error) override;
+    bool estimatedDensity(qint64 from, qint64 to, int bins, RemoteDensity* out, QString* error) override;
+    bool density(qint64 from, qint64 to, int bins, RemoteDensity* out, QString* error) override;
+    bool streams(const QString& after, int limit, QList<RemoteStreamCount>* out, QString* error) override;
+    bool window(qint64 from, qint64 to, int limit, QList<Event>* out, bool* truncated,
+                QString* error) override;
+    bool around(qint64 position, int before, int after, QList<Event>* out, QString* error) override;
+    QList<IndexAdvice> advice() const override { return m_advice; }
+
+    bool searchStreams(const QString& text, const QString& after, int limit, QList<RemoteStreamCount>* out,
+                       QString* error) override;
+    bool laneTicks(const QString& stream, qint64 from, qint64 to, int limit, QList<RemoteTick>* out,
+                   bool* truncated, QString* error) override;
+    bool streamEvents(const QString& stream, qint64 maxPosition, int limit, QList<Event>* out,
+                      bool* truncated, QString* error) override;
+
+    /// A fresh token for the calls that follow (a cancelled token cancels every later call).
+    void setCancelToken(const CancelToken& token) { m_options.cancel = token; }
+
+    /// Where the whole-store fine bins came from: "timeline_bins" (the writer's summary), "cache" (an
+    /// earlier scan, from the cache file), "scan" (counted by this source), or empty (none yet).
+    QString finesSource() const { return m_fineSource; }
+    /// The density cache file of this store (it may not exist yet).
+    QString cacheFile() const { return m_cacheFile; }
+    /// Things worth a status line: an ignored stale `timeline_bins`, a refused cache file, ignored WAL
+    /// content.
+    QStringList notes() const { return m_notes; }
+
+    /// The fine bins' width rule shared with the writer's `timeline_bins`: the smallest power of two that
+    /// keeps floor(hi / W) - floor(lo / W) + 1 <= kMaxFineBins.
+    static qint64 fineWidth(qint64 lo, qint64 hi);
+    static constexpr qint64 kMaxFineBins = 65536;
+
+    struct SearchNeedle; ///< the running search's text, read by the SQL function it registers
+
+private:
+    /// Per-bin counts of the whole store at a power-of-two width: bin b covers [b * width, (b + 1) * width).
+    struct Fine
+    {
+        qint64 width = 0;
+        qint64 firstBin = 0;
+        std::vector<qint64> counts;
+        bool valid() const { return width > 0; }
+    };
+    enum Need { kTimeIndex, kStreamIndex, kListingIndex };
+
+    bool fail(QString* error, const QString& what) const;
+    bool sqlFail(QString* error, int rc) const;
+    bool cancelled(QString* error) const;
+    bool checkRange(qint64 from, qint64 to, int bins, QString* error) const;
+    bool ensureSummary(QString* error);
+    bool readIndexes(QString* error);
+    void adviseAll();
+    bool allowed(Need need, QString* error) const;
+    bool countEvents(qint64* count, QString* error);
+    void loadTimelineBins();
+    bool loadCache();
+    void saveCache();
+    QByteArray cacheKey() const;
+    bool fullScan(RemoteDensity* d, QString* error);
+    bool scanRange(qint64 lo, qint64 hi, RemoteDensity* d, Fine* fine, QString* error);
+    void fromFine(RemoteDensity* d, bool exact, std::vector<std::pair<qint64, qint64>>* scans) const;
+    bool estimateFromStreams(RemoteDensity* d, QString* error);
+    bool readEvents(SqlStatement& q, const QString& knownStream, QList<Event>* out, QString* error);
+    QString streamName(qint64 id);
+    std::optional<std::pair<qint64, qint64>> streamIdAndCount(const QString& name, QString* error);
+    bool listStreams(const QString& text, const QString& after, int limit, QList<RemoteStreamCount>* out,
+                     QString* error);
+
+    QString m_path;
+    QString m_cacheDir;
+    QString m_cacheFile;
+    RemoteFirstOptions m_options;
+    std::unique_ptr<SqliteDb> m_db;
+    RemoteAxis m_axis = RemoteAxis::Time;
+    RemoteSummary m_summary;
+    bool m_haveSummary = false;
+    qint64 m_eventCount = -1; ///< counted (or from a trusted summary); -1: not known
+    qint64 m_untimed = -1;    ///< events without a time (time axis); -1: not known
+    Fine m_fine;
+    QString m_fineSource;
+    bool m_haveTimeIndex = false, m_haveStreamIndex = false, m_haveListingIndex = false;
+    QList<IndexAdvice> m_advice;
+    QHash<int, int> m_adviceFor;
+    QStringList m_notes;
+    std::vector<QString> m_typeNames;     ///< by type id (small dense ids)
+    QHash<qint64, QString> m_typeById;    ///< ids beyond the vector
+    QHash<qint64, QString> m_streamNames; ///< a bounded cache of names by id
+    QSet<QString> m_truncated;
+    std::unique_ptr<SearchNeedle> m_needle;
+};
+
+/// True when `uri` names a local file (a path, or a file: URI) rather than a server.
+bool isLocalStoreUri(const QString& uri);
+
+} // namespace chronoscope

@@ -1,0 +1,890 @@
+// In-place exploration of native stores (core/sources/nativeinplace.h) on real SQLite files written by
+// StoreWriter and the demo generator: every call equals what a full read of the same store counts or returns
+// (densities whole and windowed, with and without the fine bins, from the writer's timeline_bins, from the
+// cache), stream paging and search, a lane's ticks and a stream's events up to the cursor, the density cache
+// (reused, damaged, stale), cancel, and bad files.
+
+#include "demo/demogenerator.h"
+#include "sources/nativeinplace.h"
+#include "store/sqlitestore.h"
+#include "store/storewriter.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+
+#include <map>
+
+using namespace chronoscope;
+
+namespace {
+
+bool writeStore(const QString& path, const QList<Event>& events)
+{
+    QString error;
+    auto w = StoreWriter::create(path, StoreWriter::Options{}, &error);
+    if (!w) {
+        qWarning() << error;
+        return false;
+    }
+    for (const Event& e : events)
+        if (!w->append(e, &error)) {
+            qWarning() << error;
+            return false;
+        }
+    if (!w->finish(&error)) {
+        qWarning() << error;
+        return false;
+    }
+    return true;
+}
+
+QList<Event> readAll(const QString& path)
+{
+    QString error;
+    auto r = SqliteStoreReader::open(path, &error);
+    QList<Event> out;
+    if (!r || !r->read(
+                  {},
+                  [&](const Event& e) {
+                      out << e;
+                      return true;
+                  },
+                  &error))
+        qWarning() << error;
+    return out;
+}
+
+bool sql(const QString& path, const QByteArray& statement)
+{
+    sqlite3* db = nullptr;
+    bool ok = sqlite3_open(path.toUtf8().constData(), &db) == SQLITE_OK;
+    char* msg = nullptr;
+    ok = ok && sqlite3_exec(db, statement.constData(), nullptr, nullptr, &msg) == SQLITE_OK;
+    if (!ok) qWarning() << statement << (msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return ok;
+}
+
+qint64 axisValue(const Event& e, RemoteAxis axis)
+{
+    return axis == RemoteAxis::Time ? e.time : e.position;
+}
+
+/// The counts a full read gives for the bins of d.
+QList<qint64> expectedCounts(const QList<Event>& all, const RemoteDensity& d)
+{
+    QList<qint64> want(d.counts.size(), 0);
+    for (const Event& e : all) {
+        if (d.axis == RemoteAxis::Time && e.time == kNoTime) continue;
+        const qint64 v = axisValue(e, d.axis);
+        if (v >= d.from && v <= d.to) ++want[int((v - d.from) / d.binWidth)];
+    }
+    return want;
+}
+
+} // namespace
+
+class TestInPlaceNative : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QMap<QString, QString> m_stores;      ///< kind -> path
+    QMap<QString, QList<Event>> m_events; ///< kind -> full read
+
+    QString cacheDir(const QString& name) const { return m_dir.filePath(QStringLiteral("cache-") + name); }
+
+    std::unique_ptr<NativeInPlaceSource> openSource(const QString& path, const QString& cache, QString* error,
+                                                    RemoteFirstOptions options = {})
+    {
+        auto s = std::make_unique<NativeInPlaceSource>(path, options, cache);
+        if (!s->open(error)) return nullptr;
+        return s;
+    }
+
+    QString copyOf(const QString& kind, const QString& name)
+    {
+        const QString to = m_dir.filePath(name);
+        QFile::remove(to);
+        return QFile::copy(m_stores.value(kind), to) ? to : QString();
+    }
+
+    /// A timeline_bins table (bins.md) computed from the full read, at a given width.
+    bool addTimelineBins(const QString& path, const QList<Event>& all, qint64 width, qint64 lastPosition,
+                         qint64 events, qint64 bogus = 0)
+    {
+        std::map<std::pair<qint64, QString>, qint64> bins;
+        qint64 untimed = 0;
+        bool anyTime = false;
+        for (const Event& e : all)
+            anyTime = anyTime || e.time != kNoTime;
+        for (const Event& e : all) {
+            if (anyTime && e.time == kNoTime) {
+                ++untimed;
+                continue;
+            }
+            const qint64 v = anyTime ? e.time : e.position;
+            qint64 b = v / width;
+            if (v % width != 0 && v < 0) --b;
+            ++bins[{b, e.type}];
+        }
+        QByteArray s = "BEGIN; CREATE TABLE timeline_bins(bin INTEGER NOT NULL, type INTEGER NOT NULL, "
+                       "events INTEGER NOT "
+                       "NULL, PRIMARY KEY(bin, type)) WITHOUT ROWID;";
+        for (const auto& [key, n] : bins)
+            s += "INSERT INTO timeline_bins SELECT " + QByteArray::number(key.first) + ", id, " +
+                 QByteArray::number(n + bogus) + " FROM types WHERE name = '" + key.second.toUtf8() + "';";
+        s += "INSERT INTO meta VALUES('timeline_bins', '{\"axis\":\"" +
+             QByteArray(anyTime ? "time" : "position") + "\",\"width\":" + QByteArray::number(width) +
+             ",\"events\":" + QByteArray::number(events) +
+             ",\"last_position\":" + QByteArray::number(lastPosition) +
+             ",\"untimed\":" + QByteArray::number(untimed) + "}'); COMMIT;";
+        return sql(path, s);
+    }
+
+    /// Every density of the plan equals the full read's counts.
+    void checkDensities(NativeInPlaceSource& src, const QList<Event>& all, const QList<int>& binsList,
+                        bool windowsOnly = false)
+    {
+        QString error;
+        RemoteSummary s;
+        QVERIFY2(src.summary(&s, &error), qPrintable(error));
+        const bool time = s.axis == RemoteAxis::Time;
+        const qint64 lo = time ? s.firstTime : s.firstPosition, hi = time ? s.lastTime : s.lastPosition;
+        qint64 inAxis = 0;
+        for (const Event& e : all)
+            inAxis += !time || e.time != kNoTime;
+        for (int bins : binsList) {
+            const QList<std::pair<qint64, qint64>> ranges{
+                {lo, hi},
+                {lo - 1000, hi + 1000},
+                {lo + (hi - lo) / 3 + 7, lo + 2 * (hi - lo) / 3 - 5},
+                {lo + (hi - lo) / 2, lo + (hi - lo) / 2 + (hi - lo) / 97 + 1},
+                {hi - 3, hi}};
+            for (int r = windowsOnly ? 2 : 0; r < ranges.size(); ++r) {
+                const auto [from, to] = ranges[r];
+                RemoteDensity d;
+                QVERIFY2(src.density(from, to, bins, &d, &error), qPrintable(error));
+                QVERIFY(!d.estimated);
+                QVERIFY(d.counts.size() <= bins);
+                QCOMPARE(d.axis, s.axis);
+                const QList<qint64> want = expectedCounts(all, d);
+                if (d.counts != want)
+                    qWarning() << "bins" << bins << "range" << from << to << "via" << src.finesSource();
+                QCOMPARE(d.counts, want);
+                if (r < 2) QCOMPARE(d.total(), inAxis);
+            }
+        }
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QString error;
+        DemoOptions demo;
+        demo.events = 3000;
+        demo.days = 1;
+        m_stores[QStringLiteral("demo")] = m_dir.filePath(QStringLiteral("demo.chronoscope"));
+        QVERIFY2(generateDemoStore(m_stores[QStringLiteral("demo")], demo, {}, {}, &error),
+                 qPrintable(error));
+
+        // Positions only (no event has a time), dense: positions 1..n.
+        QList<Event> untimed;
+        for (int i = 1; i <= 300; ++i) {
+            Event e;
+            e.position = i;
+            e.stream = QStringLiteral("lane-%1").arg(i % 7);
+            e.version = (i - 1) / 7;
+            e.type = QStringLiteral("T%1").arg(i % 3);
+            e.data = "{\"i\":" + QByteArray::number(i) + "}";
+            e.metadata = "{}";
+            untimed << e;
+        }
+        m_stores[QStringLiteral("untimed")] = m_dir.filePath(QStringLiteral("untimed.chronoscope"));
+        QVERIFY(writeStore(m_stores[QStringLiteral("untimed")], untimed));
+        // The same with gaps between positions: counted, not computed.
+        for (int i = 0; i < untimed.size(); ++i)
+            untimed[i].position = 3 * (i + 1) + (i % 5 == 0 ? 1 : 0);
+        m_stores[QStringLiteral("gaps")] = m_dir.filePath(QStringLiteral("gaps.chronoscope"));
+        QVERIFY(writeStore(m_stores[QStringLiteral("gaps")], untimed));
+
+        // Times before and after 1970, clustered, some events without a time, positions with gaps, times not
+        // in position order, and names that need care.
+        QList<Event> mixed;
+        const QStringList names{
+            QStringLiteral("order-1"),   QStringLiteral("order-10"),  QStringLiteral("order-2"),
+            QStringLiteral("Order-ÄÖ"),  QStringLiteral("café-Über"), QStringLiteral("100%_done"),
+            QStringLiteral("100x_done"), QStringLiteral("a_b"),       QStringLiteral("axb"),
+            QStringLiteral("ÉCOLE-7"),   QStringLiteral("日本-1"),    QStringLiteral("")};
+        QHash<QString, qint64> versions;
+        for (int i = 0; i < 900; ++i) {
+            Event e;
+            e.position = 2 * i + 1 + (i % 11 == 0 ? 1 : 0);
+            e.stream = names[(i * 7) % names.size()];
+            e.version = versions[e.stream]++;
+            e.type = QStringLiteral("Type%1").arg(i % 4);
+            if (i % 45 != 0)
+                e.time = -3600000 + qint64(i) * qint64(i) * 977 + (i % 3) * 5000 - (i % 13 == 0 ? 400000 : 0);
+            e.id = QStringLiteral("id-%1").arg(i);
+            e.data = i % 17 == 0 ? QByteArray("\"not json\"") : "{\"n\":" + QByteArray::number(i) + "}";
+            e.dataIsJson = i % 17 != 0;
+            e.metadata = i % 5 == 0 ? QByteArray("{\"correlationId\":\"c\"}") : QByteArray("{}");
+            mixed << e;
+        }
+        m_stores[QStringLiteral("mixed")] = m_dir.filePath(QStringLiteral("mixed.chronoscope"));
+        QVERIFY(writeStore(m_stores[QStringLiteral("mixed")], mixed));
+
+        for (auto it = m_stores.cbegin(); it != m_stores.cend(); ++it) {
+            m_events[it.key()] = readAll(it.value());
+            QVERIFY(!m_events[it.key()].isEmpty());
+        }
+    }
+
+    void densityEqualsFullRead_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<RemoteAxis>("axis");
+        QTest::newRow("demo store") << QStringLiteral("demo") << RemoteAxis::Time;
+        QTest::newRow("no times, dense positions") << QStringLiteral("untimed") << RemoteAxis::Position;
+        QTest::newRow("no times, positions with gaps") << QStringLiteral("gaps") << RemoteAxis::Position;
+        QTest::newRow("times around 1970, some missing") << QStringLiteral("mixed") << RemoteAxis::Time;
+    }
+    void densityEqualsFullRead()
+    {
+        QFETCH(QString, kind);
+        QFETCH(RemoteAxis, axis);
+        const QList<Event>& all = m_events[kind];
+        const QString cache = cacheDir(QStringLiteral("density-") + kind);
+        QDir(cache).removeRecursively();
+        QString error;
+        auto src = openSource(m_stores[kind], cache, &error);
+        QVERIFY2(src, qPrintable(error));
+        QCOMPARE(src->axis(), axis);
+        QVERIFY2(src->advice().isEmpty(), qPrintable(src->advice().value(0).text()));
+        RemoteSummary s;
+        QVERIFY2(src->summary(&s, &error), qPrintable(error));
+        qint64 firstPos = all.first().position, lastPos = all.last().position;
+        QCOMPARE(s.firstPosition, firstPos);
+        QCOMPARE(s.lastPosition, lastPos);
+        if (axis == RemoteAxis::Time) {
+            TimeMs t0 = std::numeric_limits<qint64>::max(), t1 = std::numeric_limits<qint64>::min();
+            qint64 untimed = 0;
+            for (const Event& e : all) {
+                if (e.time == kNoTime) {
+                    ++untimed;
+                    continue;
+                }
+                t0 = std::min(t0, e.time);
+                t1 = std::max(t1, e.time);
+            }
+            QCOMPARE(s.firstTime, t0);
+            QCOMPARE(s.lastTime, t1);
+            QVERIFY(s.exactTimeRange);
+            QCOMPARE(s.untimedEvents, untimed);
+        }
+        // Windows first: counted over their range only (no fine bins yet).
+        checkDensities(*src, all, {1, 7, 500}, true);
+        QVERIFY(src->finesSource().isEmpty());
+        // The whole store: one pass that also keeps the fine bins; windows then come from them.
+        checkDensities(*src, all, {1, 2, 7, 64, 333, 500});
+        if (kind != QLatin1String("untimed")) // dense positions are computed, never counted
+            QCOMPARE(src->finesSource(), QStringLiteral("scan"));
+        QVERIFY2(src->summary(&s, &error), qPrintable(error));
+        QVERIFY(s.eventsExact);
+        QCOMPARE(s.estimatedEvents, qint64(all.size()));
+        // A later open: the fine bins from the cache file.
+        auto again = openSource(m_stores[kind], cache, &error);
+        QVERIFY2(again, qPrintable(error));
+        if (kind != QLatin1String("untimed")) QCOMPARE(again->finesSource(), QStringLiteral("cache"));
+        checkDensities(*again, all, {1, 3, 250, 500});
+    }
+
+    void estimatedDensityIsMarkedAndClose()
+    {
+        const QList<Event>& all = m_events[QStringLiteral("demo")];
+        QString error;
+        const QString cache = cacheDir(QStringLiteral("estimate"));
+        QDir(cache).removeRecursively();
+        auto src = openSource(m_stores[QStringLiteral("demo")], cache, &error);
+        QVERIFY2(src, qPrintable(error));
+        RemoteSummary s;
+        QVERIFY2(src->summary(&s, &error), qPrintable(error));
+        // From the streams table (each stream spread over its span): marked, total kept.
+        RemoteDensity e;
+        QVERIFY2(src->estimatedDensity(s.firstTime, s.lastTime, 50, &e, &error), qPrintable(error));
+        QVERIFY(e.estimated);
+        QVERIFY2(qAbs(e.total() - all.size()) <= 50, qPrintable(QString::number(e.total())));
+        // From the fine bins after a whole pass: close to the exact counts, marked while a fine bin
+        // straddles.
+        RemoteDensity exact;
+        QVERIFY2(src->density(s.firstTime, s.lastTime, 50, &exact, &error), qPrintable(error));
+        QVERIFY2(src->estimatedDensity(s.firstTime, s.lastTime, 50, &e, &error), qPrintable(error));
+        QVERIFY(e.estimated);
+        QVERIFY2(qAbs(e.total() - all.size()) <= 50, qPrintable(QString::number(e.total())));
+        qint64 off = 0;
+        for (int i = 0; i < e.counts.size(); ++i)
+            off += qAbs(e.counts[i] - exact.counts[i]);
+        QVERIFY2(off <= all.size() / 20, qPrintable(QString::number(off)));
+        // One bin over the whole store: no fine bin straddles, so the estimate is the count.
+        QVERIFY2(src->estimatedDensity(s.firstTime, s.lastTime, 1, &e, &error), qPrintable(error));
+        QVERIFY(!e.estimated);
+        QCOMPARE(e.total(), qint64(all.size()));
+        // Dense positions are computed: exact.
+        auto dense = openSource(m_stores[QStringLiteral("untimed")], cache, &error);
+        QVERIFY2(dense, qPrintable(error));
+        QVERIFY2(dense->estimatedDensity(1, 300, 7, &e, &error), qPrintable(error));
+        QVERIFY(!e.estimated);
+        QCOMPARE(e.counts, expectedCounts(m_events[QStringLiteral("untimed")], e));
+    }
+
+    void timelineBinsAreUsedWhenCurrent_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<int>("widthShift"); ///< the table's width: the reader's rule times 2^shift
+        QTest::addColumn<QString>(
+            "stale"); ///< "": current; "appended": last_position behind; "count": N wrong
+        QTest::newRow("demo, current") << QStringLiteral("demo") << 0 << QString();
+        QTest::newRow("demo, coarser bins") << QStringLiteral("demo") << 3 << QString();
+        QTest::newRow("mixed, current") << QStringLiteral("mixed") << 1 << QString();
+        QTest::newRow("gaps, position axis") << QStringLiteral("gaps") << 0 << QString();
+        QTest::newRow("demo, stale: appended since")
+            << QStringLiteral("demo") << 0 << QStringLiteral("appended");
+        QTest::newRow("demo, stale: count differs") << QStringLiteral("demo") << 0 << QStringLiteral("count");
+    }
+    void timelineBinsAreUsedWhenCurrent()
+    {
+        QFETCH(QString, kind);
+        QFETCH(int, widthShift);
+        QFETCH(QString, stale);
+        const QList<Event>& all = m_events[kind];
+        const QString path = copyOf(
+            kind, QStringLiteral("bins-%1.chronoscope").arg(QTest::currentDataTag()).replace(u' ', u'_'));
+        QVERIFY(!path.isEmpty());
+        bool anyTime = false;
+        qint64 lo = std::numeric_limits<qint64>::max(), hi = std::numeric_limits<qint64>::min();
+        for (const Event& e : all)
+            anyTime = anyTime || e.time != kNoTime;
+        for (const Event& e : all) {
+            if (anyTime && e.time == kNoTime) continue;
+            lo = std::min(lo, anyTime ? e.time : e.position);
+            hi = std::max(hi, anyTime ? e.time : e.position);
+        }
+        const qint64 width = NativeInPlaceSource::fineWidth(lo, hi) << widthShift;
+        const qint64 lastPosition = all.last().position - (stale == QLatin1String("appended") ? 1 : 0);
+        const qint64 events = all.size() + (stale == QLatin1String("count") ? 1 : 0);
+        // A stale table carries wrong counts too: using it would show.
+        QVERIFY(addTimelineBins(path, all, width, lastPosition, events, stale.isEmpty() ? 0 : 3));
+        const QString cache = cacheDir(QStringLiteral("bins"));
+        QDir(cache).removeRecursively();
+        QString error;
+        auto src = openSource(path, cache, &error);
+        QVERIFY2(src, qPrintable(error));
+        if (stale.isEmpty()) {
+            QCOMPARE(src->finesSource(), QStringLiteral("timeline_bins"));
+            QVERIFY(src->notes().isEmpty());
+        } else {
+            QVERIFY(src->finesSource().isEmpty());
+            QVERIFY2(src->notes().join(u' ').contains(QLatin1String("timeline_bins) is ignored")),
+                     qPrintable(src->notes().join(u' ')));
+        }
+        checkDensities(*src, all, {1, 5, 77, 500});
+        if (stale.isEmpty()) {
+            QCOMPARE(src->finesSource(), QStringLiteral("timeline_bins"));
+            // Kept in the cache: a later open reads neither the table nor the events' count.
+            auto again = openSource(path, cache, &error);
+            QVERIFY2(again, qPrintable(error));
+            QCOMPARE(again->finesSource(), QStringLiteral("cache"));
+        }
+    }
+
+    void streamPagingEqualsFullList_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<int>("page");
+        QTest::newRow("mixed names, pages of 1") << QStringLiteral("mixed") << 1;
+        QTest::newRow("mixed names, pages of 5") << QStringLiteral("mixed") << 5;
+        QTest::newRow("demo, pages of 37") << QStringLiteral("demo") << 37;
+        QTest::newRow("demo, one page") << QStringLiteral("demo") << 100000;
+    }
+    void streamPagingEqualsFullList()
+    {
+        QFETCH(QString, kind);
+        QFETCH(int, page);
+        QString error;
+        auto reader = SqliteStoreReader::open(m_stores[kind], &error);
+        QVERIFY2(reader, qPrintable(error));
+        const QList<StreamInfo> want = reader->streams();
+        auto src = openSource(m_stores[kind], cacheDir(QStringLiteral("streams")), &error);
+        QVERIFY2(src, qPrintable(error));
+        QList<RemoteStreamCount> got;
+        QString after;
+        for (int guard = 0; guard < 100000; ++guard) {
+            QList<RemoteStreamCount> list;
+            QVERIFY2(src->streams(after, page, &list, &error), qPrintable(error));
+            QVERIFY(list.size() <= page);
+            got += list;
+            if (list.size() < page) break;
+            after = list.last().stream;
+        }
+        // The empty name sorts first and pages like any other.
+        QCOMPARE(got.size(), want.size());
+        for (int i = 0; i < want.size(); ++i) {
+            QCOMPARE(got[i].stream, want[i].stream);
+            QCOMPARE(got[i].events, want[i].events);
+            QCOMPARE(got[i].lastVersion, want[i].lastVersion);
+        }
+    }
+
+    void searchRunsInTheStore_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QStringList>("want");
+        QTest::addColumn<int>("page");
+        QTest::newRow("ASCII, any case") << QStringLiteral("ORDER")
+                                         << QStringList{QStringLiteral("Order-ÄÖ"), QStringLiteral("order-1"),
+                                                        QStringLiteral("order-10"), QStringLiteral("order-2")}
+                                         << 100;
+        QTest::newRow("ASCII, paged by 1")
+            << QStringLiteral("order")
+            << QStringList{QStringLiteral("Order-ÄÖ"), QStringLiteral("order-1"), QStringLiteral("order-10"),
+                           QStringLiteral("order-2")}
+            << 1;
+        QTest::newRow("digits") << QStringLiteral("10")
+                                << QStringList{QStringLiteral("100%_done"), QStringLiteral("100x_done"),
+                                               QStringLiteral("order-10")}
+                                << 2;
+        QTest::newRow("percent is literal")
+            << QStringLiteral("%") << QStringList{QStringLiteral("100%_done")} << 100;
+        QTest::newRow("underscore is literal")
+            << QStringLiteral("_")
+            << QStringList{QStringLiteral("100%_done"), QStringLiteral("100x_done"), QStringLiteral("a_b")}
+            << 100;
+        QTest::newRow("x_ is not x-anything")
+            << QStringLiteral("x_") << QStringList{QStringLiteral("100x_done")} << 100;
+        QTest::newRow("unicode, any case")
+            << QStringLiteral("é") << QStringList{QStringLiteral("café-Über"), QStringLiteral("ÉCOLE-7")}
+            << 100;
+        QTest::newRow("unicode upper finds lower")
+            << QStringLiteral("ÜBER") << QStringList{QStringLiteral("café-Über")} << 1;
+        QTest::newRow("CJK") << QStringLiteral("日本") << QStringList{QStringLiteral("日本-1")} << 100;
+        QTest::newRow("nothing") << QStringLiteral("zzz") << QStringList{} << 100;
+    }
+    void searchRunsInTheStore()
+    {
+        QFETCH(QString, text);
+        QFETCH(QStringList, want);
+        QFETCH(int, page);
+        QString error;
+        auto src = openSource(m_stores[QStringLiteral("mixed")], cacheDir(QStringLiteral("search")), &error);
+        QVERIFY2(src, qPrintable(error));
+        QStringList got;
+        QString after;
+        for (int guard = 0; guard < 100; ++guard) {
+            QList<RemoteStreamCount> list;
+            QVERIFY2(src->searchStreams(text, after, page, &list, &error), qPrintable(error));
+            QVERIFY(list.size() <= page);
+            for (const RemoteStreamCount& c : list) {
+                got << c.stream;
+                QVERIFY(c.events > 0);
+            }
+            if (list.size() < page) break;
+            after = list.last().stream;
+        }
+        // Name order is the store's (UTF-8 bytes): uppercase ASCII first.
+        std::sort(want.begin(), want.end(),
+                  [](const QString& a, const QString& b) { return a.toUtf8() < b.toUtf8(); });
+        QCOMPARE(got, want);
+        // The empty text lists every stream.
+        QList<RemoteStreamCount> every;
+        QVERIFY(src->searchStreams(QString(), QString(), 1000, &every, &error));
+        QCOMPARE(every.size(), 12);
+    }
+
+    void laneTicksEqualFullRead()
+    {
+        const QList<Event>& all = m_events[QStringLiteral("mixed")];
+        QString error;
+        auto src = openSource(m_stores[QStringLiteral("mixed")], cacheDir(QStringLiteral("ticks")), &error);
+        QVERIFY2(src, qPrintable(error));
+        for (const QString& stream : {QStringLiteral("order-1"), QStringLiteral("café-Über"), QString()}) {
+            QList<Event> lane;
+            for (const Event& e : all)
+                if (e.stream == stream) lane << e;
+            std::sort(lane.begin(), lane.end(),
+                      [](const Event& a, const Event& b) { return a.version < b.version; });
+            QVERIFY(lane.size() > 10);
+            // A window of the lane's middle (events without a time are outside every time window).
+            const TimeMs from = lane[lane.size() / 4].time == kNoTime ? lane[lane.size() / 4 + 1].time
+                                                                      : lane[lane.size() / 4].time;
+            const TimeMs to = from + 5000000;
+            QList<Event> want;
+            for (const Event& e : lane)
+                if (e.time != kNoTime && e.time >= from && e.time <= to) want << e;
+            QList<RemoteTick> ticks;
+            bool truncated = true;
+            QVERIFY2(src->laneTicks(stream, from, to, 10000, &ticks, &truncated, &error), qPrintable(error));
+            QVERIFY(!truncated);
+            QCOMPARE(ticks.size(), want.size());
+            for (int i = 0; i < want.size(); ++i) {
+                QCOMPARE(ticks[i].position, want[i].position);
+                QCOMPARE(ticks[i].time, want[i].time);
+                QCOMPARE(ticks[i].version, want[i].version);
+                QCOMPARE(ticks[i].type, want[i].type);
+            }
+            // A limit keeps the oldest and says there were more.
+            if (want.size() > 3) {
+                QVERIFY(src->laneTicks(stream, from, to, 3, &ticks, &truncated, &error));
+                QVERIFY(truncated);
+                QCOMPARE(ticks.size(), 3);
+                QCOMPARE(ticks.last().position, want[2].position);
+            }
+            // Exactly the limit: not truncated.
+            QVERIFY(src->laneTicks(stream, from, to, int(want.size()), &ticks, &truncated, &error));
+            QVERIFY(!truncated);
+        }
+        // Position axis.
+        auto gaps = openSource(m_stores[QStringLiteral("gaps")], cacheDir(QStringLiteral("ticks")), &error);
+        QVERIFY2(gaps, qPrintable(error));
+        QList<RemoteTick> ticks;
+        bool truncated = true;
+        QVERIFY(gaps->laneTicks(QStringLiteral("lane-3"), 100, 500, 1000, &ticks, &truncated, &error));
+        qint64 n = 0;
+        for (const Event& e : m_events[QStringLiteral("gaps")])
+            n += e.stream == u"lane-3" && e.position >= 100 && e.position <= 500;
+        QCOMPARE(qint64(ticks.size()), n);
+        // An unknown stream has no ticks.
+        QVERIFY(src->laneTicks(QStringLiteral("no-such"), -1e15, 1e15, 10, &ticks, &truncated, &error));
+        QVERIFY(ticks.isEmpty());
+        QVERIFY(!truncated);
+    }
+
+    void streamEventsUpToTheCursor_data()
+    {
+        QTest::addColumn<QString>("stream");
+        QTest::addColumn<int>("cursorIndex"); ///< index into the full read
+        QTest::addColumn<int>("limit");
+        QTest::newRow("all up to the middle") << QStringLiteral("order-10") << 450 << 10000;
+        QTest::newRow("newest 5 up to the middle") << QStringLiteral("order-10") << 450 << 5;
+        QTest::newRow("up to the end") << QStringLiteral("日本-1") << 899 << 10000;
+        QTest::newRow("before the stream's first event") << QStringLiteral("axb") << 0 << 100;
+        QTest::newRow("limit 1") << QStringLiteral("a_b") << 700 << 1;
+    }
+    void streamEventsUpToTheCursor()
+    {
+        QFETCH(QString, stream);
+        QFETCH(int, cursorIndex);
+        QFETCH(int, limit);
+        const QList<Event>& all = m_events[QStringLiteral("mixed")];
+        const qint64 cursor = all[cursorIndex].position;
+        QList<Event> want;
+        for (const Event& e : all)
+            if (e.stream == stream && e.position <= cursor) want << e;
+        const bool cut = want.size() > limit;
+        if (cut) want = want.mid(want.size() - limit);
+        QString error;
+        auto src = openSource(m_stores[QStringLiteral("mixed")], cacheDir(QStringLiteral("events")), &error);
+        QVERIFY2(src, qPrintable(error));
+        QList<Event> got;
+        bool truncated = !cut;
+        QVERIFY2(src->streamEvents(stream, cursor, limit, &got, &truncated, &error), qPrintable(error));
+        QCOMPARE(truncated, cut);
+        QCOMPARE(got.size(), want.size());
+        for (int i = 0; i < want.size(); ++i) {
+            QCOMPARE(got[i].position, want[i].position);
+            QCOMPARE(got[i].version, want[i].version);
+            QCOMPARE(got[i].stream, want[i].stream);
+            QCOMPARE(got[i].type, want[i].type);
+            QCOMPARE(got[i].time, want[i].time);
+            QCOMPARE(got[i].id, want[i].id);
+            QCOMPARE(got[i].data, want[i].data);
+            QCOMPARE(got[i].metadata, want[i].metadata);
+            QCOMPARE(got[i].dataIsJson, want[i].dataIsJson);
+        }
+    }
+
+    void windowAndNeighbourhoodEqualFullRead()
+    {
+        const QList<Event>& all = m_events[QStringLiteral("demo")];
+        QString error;
+        auto src = openSource(m_stores[QStringLiteral("demo")], cacheDir(QStringLiteral("window")), &error);
+        QVERIFY2(src, qPrintable(error));
+        const TimeMs from = all[1000].time, to = all[1100].time;
+        QList<Event> want;
+        for (const Event& e : all)
+            if (e.time >= from && e.time <= to) want << e;
+        QList<Event> got;
+        bool truncated = true;
+        QVERIFY2(src->window(from, to, 100000, &got, &truncated, &error), qPrintable(error));
+        QVERIFY(!truncated);
+        QCOMPARE(got.size(), want.size());
+        for (int i = 0; i < want.size(); ++i) {
+            QCOMPARE(got[i].position, want[i].position);
+            QCOMPARE(got[i].stream, want[i].stream);
+            QCOMPARE(got[i].data, want[i].data);
+        }
+        QVERIFY(src->window(from, to, 10, &got, &truncated, &error));
+        QVERIFY(truncated);
+        QCOMPARE(got.size(), 10);
+        QCOMPARE(got.last().position, want[9].position);
+        QVERIFY2(src->around(all[500].position, 3, 2, &got, &error), qPrintable(error));
+        QCOMPARE(got.size(), 5);
+        QCOMPARE(got.first().position, all[498].position);
+        QCOMPARE(got.last().position, all[502].position);
+        QCOMPARE(got[2].type, all[500].type);
+        const qint64 hits = src->cache().hits();
+        QVERIFY(src->around(all[500].position, 3, 2, &got, &error));
+        QCOMPARE(src->cache().hits(), hits + 1);
+    }
+
+    void cacheFileIsReusedAndCheckedAndKeyed()
+    {
+        const QList<Event>& all = m_events[QStringLiteral("demo")];
+        const QString path = copyOf(QStringLiteral("demo"), QStringLiteral("cached.chronoscope"));
+        const QString cache = cacheDir(QStringLiteral("file"));
+        QDir(cache).removeRecursively();
+        QString error;
+        RemoteDensity first;
+        QString file;
+        {
+            auto src = openSource(path, cache, &error);
+            QVERIFY2(src, qPrintable(error));
+            file = src->cacheFile();
+            QVERIFY(file.startsWith(cache));
+            QVERIFY(!QFile::exists(file));
+            RemoteSummary s;
+            QVERIFY(src->summary(&s, &error));
+            QVERIFY2(src->density(s.firstTime, s.lastTime, 100, &first, &error), qPrintable(error));
+            QVERIFY(QFile::exists(file));
+        }
+        {
+            auto src = openSource(path, cache, &error);
+            QVERIFY2(src, qPrintable(error));
+            QCOMPARE(src->finesSource(), QStringLiteral("cache"));
+        }
+        // A damaged cache file: refused with a note, counted again, written again.
+        {
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.seek(f.size() / 2);
+            const char c = f.peek(1).at(0);
+            f.write(QByteArray(1, char(c ^ 0x5a)));
+        }
+        {
+            auto src = openSource(path, cache, &error);
+            QVERIFY2(src, qPrintable(error));
+            QVERIFY(src->finesSource().isEmpty());
+            QVERIFY2(src->notes().join(u' ').contains(QLatin1String("damaged")),
+                     qPrintable(src->notes().join(u' ')));
+            checkDensities(*src, all, {100});
+            QCOMPARE(src->finesSource(), QStringLiteral("scan"));
+        }
+        // Cut short, or garbage: refused the same way.
+        for (const QByteArray& bytes : {QByteArray("short"), QByteArray(5000, 'x')}) {
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(bytes);
+            f.close();
+            auto src = openSource(path, cache, &error);
+            QVERIFY2(src, qPrintable(error));
+            QVERIFY(src->finesSource().isEmpty());
+            checkDensities(*src, all, {100});
+        }
+        // The store changed (its modification time): the cache describes another store, it is not used.
+        {
+            auto src = openSource(path, cache, &error);
+            QCOMPARE(src->finesSource(), QStringLiteral("cache"));
+        }
+        QFile store(path);
+        QVERIFY(store.open(QIODevice::ReadWrite));
+        QVERIFY(store.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-3600),
+                                  QFileDevice::FileModificationTime));
+        store.close();
+        auto src = openSource(path, cache, &error);
+        QVERIFY2(src, qPrintable(error));
+        QVERIFY(src->finesSource().isEmpty());
+    }
+
+    void cancelStopsAndAFreshTokenGoesOn()
+    {
+        QString error;
+        const QString cache = cacheDir(QStringLiteral("cancel"));
+        QDir(cache).removeRecursively();
+        CancelToken token;
+        RemoteFirstOptions options;
+        options.cancel = token;
+        auto src = openSource(m_stores[QStringLiteral("demo")], cache, &error, options);
+        QVERIFY2(src, qPrintable(error));
+        RemoteSummary s;
+        QVERIFY(src->summary(&s, &error));
+        token.cancel();
+        RemoteDensity d;
+        QVERIFY(!src->density(s.firstTime, s.lastTime, 100, &d, &error));
+        QVERIFY2(error.contains(QLatin1String("cancelled")), qPrintable(error));
+        QVERIFY(src->finesSource().isEmpty());
+        QList<RemoteStreamCount> found;
+        QVERIFY(!src->searchStreams(QStringLiteral("zzz"), QString(), 10, &found, &error));
+        QVERIFY2(error.contains(QLatin1String("cancelled")), qPrintable(error));
+        QVERIFY(!QFile::exists(src->cacheFile()));
+        src->setCancelToken(CancelToken());
+        QVERIFY2(src->density(s.firstTime, s.lastTime, 100, &d, &error), qPrintable(error));
+        QCOMPARE(d.total(), qint64(m_events[QStringLiteral("demo")].size()));
+    }
+
+    void missingIndexIsNamed()
+    {
+        const QList<Event>& all = m_events[QStringLiteral("demo")];
+        const QString path = copyOf(QStringLiteral("demo"), QStringLiteral("noindex.chronoscope"));
+        // As a bulk load leaves a store before its indexes are built.
+        QVERIFY(sql(path,
+                    "DROP INDEX events_time; DROP INDEX events_stream_version; DROP INDEX streams_listing;"));
+        QString error;
+        auto src = openSource(path, cacheDir(QStringLiteral("noindex")), &error);
+        QVERIFY2(src, qPrintable(error));
+        QStringList columns, text;
+        for (const IndexAdvice& a : src->advice()) {
+            columns << a.column;
+            text << a.text();
+            QVERIFY2(a.plan.contains(QLatin1String("SCAN")), qPrintable(a.plan));
+        }
+        // (Without streams_listing the list still walks the name's unique index: no advice for it.)
+        QCOMPARE(columns, (QStringList{QStringLiteral("time"), QStringLiteral("stream, version")}));
+        QVERIFY2(text.join(u' ').contains(QLatin1String("CREATE INDEX events_time ON events(time);")),
+                 qPrintable(text.join(u' ')));
+        // fullscan=warn: still answered, and right.
+        checkDensities(*src, all, {13});
+        QList<RemoteTick> ticks;
+        bool truncated = false;
+        QVERIFY(src->laneTicks(all[10].stream, all.first().time, all.last().time, 10000, &ticks, &truncated,
+                               &error));
+        qint64 n = 0;
+        for (const Event& e : all)
+            n += e.stream == all[10].stream;
+        QCOMPARE(qint64(ticks.size()), n);
+        // fullscan=refuse (through the URI): the advice is the error.
+        RemoteFirstOptions options;
+        auto refusing = createRemoteFirstSource(
+            QUrl::fromLocalFile(path).toString() + QStringLiteral("?fullscan=refuse"), options, &error);
+        QVERIFY2(refusing, qPrintable(error));
+        QVERIFY2(refusing->open(&error), qPrintable(error));
+        QList<Event> events;
+        QVERIFY(!refusing->window(all[5].time, all[50].time, 10, &events, &truncated, &error));
+        QVERIFY2(error.contains(QLatin1String("fullscan=refuse")) &&
+                     error.contains(QLatin1String("events_time")),
+                 qPrintable(error));
+        QVERIFY(!refusing->laneTicks(all[10].stream, 0, 1, 10, &ticks, &truncated, &error));
+        QVERIFY2(error.contains(QLatin1String("events_stream_version")), qPrintable(error));
+    }
+
+    void badInput_data()
+    {
+        QTest::addColumn<QString>("what");
+        QTest::addColumn<QString>("message"); ///< in the error of open() (empty: open may succeed)
+        QTest::newRow("no such file") << QStringLiteral("missing") << QStringLiteral("no such file");
+        QTest::newRow("a folder") << QStringLiteral("folder") << QStringLiteral("folder");
+        QTest::newRow("empty file") << QStringLiteral("empty") << QStringLiteral("empty");
+        QTest::newRow("not SQLite") << QStringLiteral("text") << QStringLiteral("not a SQLite database");
+        QTest::newRow("foreign layout")
+            << QStringLiteral("foreign") << QStringLiteral("not a Chronoscope store");
+        QTest::newRow("truncated") << QStringLiteral("truncated") << QString();
+    }
+    void badInput()
+    {
+        QFETCH(QString, what);
+        QFETCH(QString, message);
+        QString path = m_dir.filePath(QStringLiteral("bad-") + what);
+        QFile::remove(path);
+        if (what == u"folder") {
+            QDir().mkpath(path);
+        } else if (what == u"empty" || what == u"text") {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            if (what == u"text") f.write("this is not a database, only some text\n");
+        } else if (what == u"foreign") {
+            QVERIFY(sql(path,
+                        "CREATE TABLE messages(id INTEGER PRIMARY KEY, stream TEXT, data TEXT); INSERT INTO "
+                        "messages VALUES(1, 's', '{}');"));
+        } else if (what == u"truncated") {
+            QFile in(m_stores[QStringLiteral("demo")]);
+            QVERIFY(in.open(QIODevice::ReadOnly));
+            QFile out(path);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(in.read(in.size() * 2 / 5));
+        }
+        QString error;
+        auto src = std::make_unique<NativeInPlaceSource>(path, RemoteFirstOptions{},
+                                                         cacheDir(QStringLiteral("bad")));
+        const bool opened = src->open(&error);
+        if (!message.isEmpty()) {
+            QVERIFY(!opened);
+            QVERIFY2(error.contains(message, Qt::CaseInsensitive) && error.contains(path), qPrintable(error));
+            return;
+        }
+        // A store cut short may open (its schema pages are there); each call then answers or says why.
+        if (!opened) {
+            QVERIFY2(error.contains(path), qPrintable(error));
+            return;
+        }
+        RemoteSummary s;
+        RemoteDensity d;
+        QList<RemoteStreamCount> list;
+        QList<Event> events;
+        bool truncated = false;
+        bool anyFailed = false;
+        for (int step = 0; step < 4; ++step) {
+            error.clear();
+            bool ok = true;
+            switch (step) {
+            case 0:
+                ok = src->summary(&s, &error);
+                break;
+            case 1:
+                ok = src->density(s.firstTime, s.lastTime, 100, &d, &error);
+                break;
+            case 2:
+                ok = src->streams(QString(), 100000, &list, &error);
+                break;
+            case 3:
+                ok = src->window(s.firstTime, s.lastTime, 100000, &events, &truncated, &error);
+                break;
+            }
+            if (!ok) {
+                anyFailed = true;
+                QVERIFY2(error.contains(path) && !error.endsWith(QLatin1String(": ")), qPrintable(error));
+            }
+        }
+        QVERIFY(anyFailed); // three fifths of the file are missing: something must notice
+    }
+
+    void badArguments()
+    {
+        QString error;
+        auto src = openSource(m_stores[QStringLiteral("demo")], cacheDir(QStringLiteral("args")), &error);
+        QVERIFY2(src, qPrintable(error));
+        RemoteDensity d;
+        QVERIFY(!src->density(0, 100, 0, &d, &error));
+        QVERIFY2(error.contains(QLatin1String("1 to 100000 bins")), qPrintable(error));
+        QVERIFY(!src->density(0, 100, 100001, &d, &error));
+        QVERIFY(!src->estimatedDensity(100, 0, 10, &d, &error));
+        QVERIFY(!src->density(std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max(), 10, &d,
+                              &error));
+        // Through the factory: a bad option of a file: URI.
+        QVERIFY(
+            !createRemoteFirstSource(QStringLiteral("file:///tmp/x.chronoscope?fullscan=maybe"), {}, &error));
+        QVERIFY2(error.contains(QLatin1String("fullscan")), qPrintable(error));
+        QVERIFY(!createRemoteFirstSource(QStringLiteral("file:///tmp/x.chronoscope?cache=lots"), {}, &error));
+        QVERIFY2(error.contains(QLatin1String("cache size")), qPrintable(error));
+        // A plain path gives the native source.
+        auto byPath = createRemoteFirstSource(m_stores[QStringLiteral("demo")], {}, &error);
+        QVERIFY2(byPath && byPath->open(&error), qPrintable(error));
+        QCOMPARE(byPath->layout(), QStringLiteral("chronoscope"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestInPlaceNative)
+#include "tst_inplace_native.moc"
