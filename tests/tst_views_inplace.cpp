@@ -22,6 +22,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -91,6 +92,8 @@ class TestViewsInPlace : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
+        QStandardPaths::setTestModeEnabled(true); // the settings written here never reach the user's
+        qputenv("CHRONOSCOPE_CACHE_DIR", m_tmp.filePath(QStringLiteral("cache")).toUtf8());
         QString error;
         m_port = testing::remoteFixturePort(QStringLiteral("postgres"), &error);
         QVERIFY2(m_port > 0, qPrintable(error));
@@ -484,6 +487,98 @@ private Q_SLOTS:
             QVERIFY(InPlaceMainWindow::isInPlaceUri(dialog.inPlaceUri()));
             QVERIFY(!dialog.uri().contains(u"S3cret")); // what may be shown or stored
         }
+    }
+
+    void nativeStoreInPlace()
+    {
+        // The same events in a native store, explored in place (core/sources/nativeinplace.h).
+        auto w = openWindow(m_localStore);
+        QVERIFY(w);
+        InPlaceTimeline* t = w->timeline();
+        QVERIFY(QTest::qWaitFor([t] { return t->hasOverview() && !t->overview().estimated; }, 10000));
+        QVERIFY(settle(w.get()));
+        QString error;
+        auto source = createRemoteFirstSource(m_localStore, {}, &error);
+        QVERIFY2(source && source->open(&error), qPrintable(error));
+        RemoteDensity d;
+        const RemoteDensity shown = t->overview();
+        QVERIFY2(source->density(shown.from, shown.to, InPlaceTimeline::kOverviewBins, &d, &error), qPrintable(error));
+        QCOMPARE(shown.counts, d.counts);
+        QCOMPARE(t->countInView(), qint64(m_all.size()));
+        // Lanes: the first rows of the stream list, each with its stream's events.
+        QVERIFY(!t->laneStreams().isEmpty());
+        QCOMPARE(t->laneStreams().first(), QStringLiteral("Account-0"));
+        for (const InPlaceLane& lane : t->lanes()) {
+            QList<qint64> expected, got;
+            for (const Event& e : streamOf(lane.stream))
+                expected << e.position;
+            for (const RemoteTick& tick : lane.ticks)
+                got << tick.position;
+            QCOMPARE(got, expected);
+        }
+        // Stepping and the state at the cursor.
+        t->setCursorEvent(m_all[100]);
+        QSignalSpy shownState(w.get(), &InPlaceMainWindow::stateShown);
+        QSignalSpy moved(t, &InPlaceTimeline::cursorMoved);
+        QTest::keyClick(t, Qt::Key_Right);
+        QVERIFY(moved.wait(10000));
+        QCOMPARE(t->cursorPosition(), m_all[101].position);
+        QVERIFY(QTest::qWaitFor([&] { return w->lastState().position == m_all[101].position; }, 10000));
+        auto reader = openSource(m_localStore, {}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        ReplayEngine engine(*reader);
+        const StateResult expected = engine.stateAt(m_all[101].stream, Point::atPosition(m_all[101].position));
+        QCOMPARE(toJsonText(w->lastState().state), toJsonText(expected.state));
+        // The filter searches the store.
+        QSignalSpy loaded(w->streamModel(), &InPlaceStreamModel::pageLoaded);
+        w->streamModel()->applyFilterNow(QStringLiteral("CART-"));
+        QVERIFY(loaded.wait(5000));
+        QCOMPARE(w->streamModel()->rowCount(), 4);
+    }
+
+    void nativeStoresOpenInPlaceBySize_data()
+    {
+        QTest::addColumn<QString>("file"); // "local": the 300-event native store
+        QTest::addColumn<qint64>("threshold");
+        QTest::addColumn<bool>("native");
+        QTest::addColumn<bool>("inPlace");
+        QTest::newRow("bigger than the setting") << "local" << qint64(100) << true << true;
+        QTest::newRow("smaller than the setting") << "local" << qint64(1000) << true << false;
+        QTest::newRow("the default (2M)") << "local" << qint64(-1) << true << false;
+        QTest::newRow("an NDJSON file") << "events.ndjson" << qint64(0) << false << false;
+        QTest::newRow("a truncated store") << "truncated.chronoscope" << qint64(0) << false << false;
+        QTest::newRow("no such file") << "missing.chronoscope" << qint64(0) << false << false;
+    }
+    void nativeStoresOpenInPlaceBySize()
+    {
+        QFETCH(QString, file);
+        QFETCH(qint64, threshold);
+        QFETCH(bool, native);
+        QFETCH(bool, inPlace);
+        QString path = m_localStore;
+        if (file != u"local") {
+            path = m_tmp.filePath(file);
+            QFile f(path);
+            if (file == u"events.ndjson") {
+                QVERIFY(f.open(QIODevice::WriteOnly));
+                f.write("{\"stream\":\"a-1\",\"type\":\"T\",\"data\":{}}\n");
+            } else if (file == u"truncated.chronoscope") {
+                QFile whole(m_localStore);
+                QVERIFY(whole.open(QIODevice::ReadOnly) && f.open(QIODevice::WriteOnly));
+                f.write(whole.read(1000));
+            }
+        }
+        QSettings settings;
+        if (threshold >= 0)
+            settings.setValue(InPlaceMainWindow::kThresholdSettingKey, threshold);
+        else
+            settings.remove(InPlaceMainWindow::kThresholdSettingKey);
+        qint64 events = -1;
+        QCOMPARE(InPlaceMainWindow::nativeStoreEvents(path, &events), native);
+        if (native)
+            QCOMPARE(events, qint64(m_all.size()));
+        QCOMPARE(InPlaceMainWindow::opensInPlaceBySize(path), inPlace);
+        settings.remove(InPlaceMainWindow::kThresholdSettingKey);
     }
 
     void notAvailableInPlaceIsListed()

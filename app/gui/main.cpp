@@ -97,8 +97,9 @@ struct Options
     QCommandLineOption presentShot{QStringLiteral("screenshot-chapter"), QStringLiteral("With --present: render chapter N's audience window to FILE (the next argument) and exit."), QStringLiteral("n")};
     QCommandLineOption presenterShot{QStringLiteral("presenter"), QStringLiteral("With --screenshot-chapter: render the presenter window instead.")};
     // In place (docs/app.md "In place"): explore the store where it lives instead of indexing every event.
-    QCommandLineOption inPlace{QStringLiteral("in-place"), QStringLiteral("Open the store in place (nothing copied, no index of every event): PostgreSQL stores.")};
-    QCommandLineOption fullIndex{QStringLiteral("full-index"), QStringLiteral("Open the store with the full index even where it would open in place.")};
+    QCommandLineOption inPlace{QStringLiteral("in-place"), QStringLiteral("Open the store in place (nothing copied, no index of every event): native stores and PostgreSQL stores. "
+                                                                          "Native stores with more events than the setting inPlace/thresholdEvents (default 2000000) open in place anyway.")};
+    QCommandLineOption fullIndex{QStringLiteral("full-index"), QStringLiteral("Index every event (the full window) even for a store that would open in place.")};
     QCommandLineOption presentScreen{QStringLiteral("screen"), QStringLiteral("With --present: the audience's screen (0, 1, …; default the last)."), QStringLiteral("n")};
 
     void describe(QCommandLineParser& parser) const
@@ -305,15 +306,24 @@ int main(int argc, char** argv)
     QString uri = uris.value(0);
     // In place: a postgresql:// URI with ?mode=inplace, or --in-place (and never with --full-index).
     if (!parser.isSet(options.fullIndex) && !parser.isSet(follow) && uris.size() <= 1) {
-        if (parser.isSet(options.inPlace) && !InPlaceMainWindow::isInPlaceUri(uri)) {
+        qint64 events = 0;
+        const bool native = InPlaceMainWindow::nativeStoreEvents(uri, &events);
+        if (parser.isSet(options.inPlace) && !native && !InPlaceMainWindow::isInPlaceUri(uri)) {
             const QString scheme = QUrl(uri).scheme().toLower();
             if (scheme != u"postgresql" && scheme != u"postgres") {
-                std::fprintf(stderr, "chronoscope: --in-place opens PostgreSQL stores (postgresql://)\n");
+                std::fprintf(stderr, "chronoscope: --in-place opens native stores (.chronoscope) and PostgreSQL stores "
+                                     "(postgresql://)\n");
                 return 1;
             }
             uri = withInPlaceMode(uri);
         }
-        if (InPlaceMainWindow::isInPlaceUri(uri)) {
+        // A native store bigger than the setting opens in place unless --full-index says otherwise.
+        const bool bySize = native && events > InPlaceMainWindow::threshold();
+        if (bySize && !parser.isSet(options.inPlace))
+            std::fprintf(stderr, "chronoscope: %lld events: opening in place (more than %lld; --full-index to index "
+                                 "every event)\n",
+                         static_cast<long long>(events), static_cast<long long>(InPlaceMainWindow::threshold()));
+        if (InPlaceMainWindow::isInPlaceUri(uri) || (native && (parser.isSet(options.inPlace) || bySize))) {
             QSize shotSize(1600, 1000);
             if (parser.isSet(size)) {
                 const QStringList wh = parser.value(size).toLower().split(QLatin1Char('x'));

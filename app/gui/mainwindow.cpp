@@ -486,7 +486,8 @@ void MainWindow::open(const QString& uri)
 {
     if (uri.trimmed().isEmpty())
         return;
-    if (InPlaceMainWindow::isInPlaceUri(uri)) {
+    // In place: asked for by the URI, or a native store bigger than the setting (docs/app.md "In place").
+    if (InPlaceMainWindow::isInPlaceUri(uri) || InPlaceMainWindow::opensInPlaceBySize(uri)) {
         openInPlace(uri);
         return;
     }

@@ -4,7 +4,10 @@
 #include "inplace/inplacetimeline.h"
 #include "stateinspector.h"
 
+#include "sources/nativeinplace.h"
+
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -221,6 +224,35 @@ bool InPlaceMainWindow::isInPlaceUri(const QString& uri)
     if (scheme != u"postgresql" && scheme != u"postgres")
         return false;
     return QUrlQuery(url).queryItemValue(QStringLiteral("mode")).compare(u"inplace", Qt::CaseInsensitive) == 0;
+}
+
+qint64 InPlaceMainWindow::threshold()
+{
+    bool ok = false;
+    const qint64 n = QSettings().value(kThresholdSettingKey, kDefaultThreshold).toLongLong(&ok);
+    return ok && n >= 0 ? n : kDefaultThreshold;
+}
+
+bool InPlaceMainWindow::nativeStoreEvents(const QString& uri, qint64* events)
+{
+    if (uri.isEmpty() || !isLocalStoreUri(uri))
+        return false;
+    const QString path = uri.startsWith(QLatin1String("file:"), Qt::CaseInsensitive) ? QUrl(uri).toLocalFile() : uri;
+    if (!QFileInfo(path).isFile())
+        return false;
+    QString error;
+    auto source = createRemoteFirstSource(uri, {}, &error);
+    RemoteSummary s;
+    if (!source || !source->open(&error) || !source->summary(&s, &error))
+        return false; // not a native store: the full index (or the file import) handles it
+    *events = s.estimatedEvents;
+    return true;
+}
+
+bool InPlaceMainWindow::opensInPlaceBySize(const QString& uri)
+{
+    qint64 events = 0;
+    return nativeStoreEvents(uri, &events) && events > threshold();
 }
 
 QStringList InPlaceMainWindow::unavailableInPlace()

@@ -41,6 +41,15 @@ public:
 
     /// A URI to open in place: postgresql:// or postgres:// with the query item mode=inplace.
     static bool isInPlaceUri(const QString& uri);
+    /// QSettings key: a native store with more events than this opens in place (default kDefaultThreshold).
+    static inline const QString kThresholdSettingKey = QStringLiteral("inPlace/thresholdEvents");
+    static constexpr qint64 kDefaultThreshold = 2'000'000;
+    static qint64 threshold();
+    /// A local native store (a path or file: URI) and its event count from its own summary (cheap: index
+    /// ends, no scan). False for anything else (an NDJSON file, a foreign layout, a remote URI).
+    static bool nativeStoreEvents(const QString& uri, qint64* events);
+    /// The app's rule: a native store with more events than threshold() opens in place.
+    static bool opensInPlaceBySize(const QString& uri);
 
     /// What is not available in place, one line each (the View menu and the docs list the same).
     static QStringList unavailableInPlace();
