@@ -121,9 +121,15 @@ QVariant InPlaceStreamModel::headerData(int section, Qt::Orientation orientation
     return {};
 }
 
+void InPlaceStreamModel::setLastVisibleRow(int row)
+{
+    m_lastVisible = std::max(0, row);
+}
+
 bool InPlaceStreamModel::canFetchMore(const QModelIndex& parent) const
 {
-    return !parent.isValid() && !m_complete && !m_loading && m_service->isOpen();
+    return !parent.isValid() && !m_complete && !m_loading && m_service->isOpen() &&
+           m_rows.size() < qsizetype(m_lastVisible) + kPageSize;
 }
 
 void InPlaceStreamModel::fetchMore(const QModelIndex& parent)

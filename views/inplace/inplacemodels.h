@@ -39,6 +39,9 @@ public:
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    /// The last row a view shows: pages are fetched only up to a page beyond it (a view's own heuristics
+    /// may ask for more while it is laid out; the listing must never run away through millions of names).
+    void setLastVisibleRow(int row);
     bool canFetchMore(const QModelIndex& parent) const override;
     void fetchMore(const QModelIndex& parent) override;
 
@@ -51,6 +54,7 @@ private:
     QString m_filter, m_pendingFilter;
     bool m_complete = false;
     bool m_loading = false;
+    int m_lastVisible = 0;
     QTimer* m_debounce;
 };
 

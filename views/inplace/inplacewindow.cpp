@@ -332,6 +332,8 @@ void InPlaceMainWindow::syncLanes()
     const int first = std::max(0, m_streamView->indexAt(QPoint(2, 2)).row());
     QStringList streams;
     const int n = m_timeline->laneCapacity();
+    const int rowHeight = std::max(1, m_streamView->sizeHintForRow(0));
+    m_streams->setLastVisibleRow(first + std::max(n, m_streamView->viewport()->height() / rowHeight));
     for (int row = first; row < m_streams->rowCount() && streams.size() < n; ++row)
         streams << m_streams->streamAt(row);
     // Near the end of what is loaded: the next page, so the lanes fill as the list scrolls.
