@@ -151,6 +151,18 @@ void InPlaceService::requestOverview(int bins)
             if (a.ok && m_pending[kOverview] == 0)
                 Q_EMIT overview(a.value);
         });
+}
+
+void InPlaceService::requestExactOverview(int bins)
+{
+    if (!m_open)
+        return;
+    const bool time = m_summary.axis == RemoteAxis::Time;
+    const qint64 from = time ? m_summary.firstTime : m_summary.firstPosition;
+    const qint64 to = time ? m_summary.lastTime : m_summary.lastPosition;
+    if (time && (from == kNoTime || to == kNoTime))
+        return;
+    bins = std::clamp(bins, 1, 100000);
     m_pending[kOverview] = 1;
     run(
         kOverview,

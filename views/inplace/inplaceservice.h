@@ -81,9 +81,13 @@ public:
     QString layout() const { return m_layout; }
     RemoteAxis axis() const { return m_summary.axis; }
 
-    /// The whole store's density: the estimate from the server's statistics (overview(), estimated=true)
-    /// and then the exact counts (overview() again). An estimate the server cannot give is skipped.
+    /// The whole store's density from the store's statistics (overview(), estimated=true), for the first
+    /// paint. An estimate the store cannot give is skipped.
     void requestOverview(int bins);
+    /// The whole store's exact density (overview() again). It may read the whole store (tens of seconds at
+    /// 50M events on a first open) and the worker is one thread, so the timeline asks for it only once the
+    /// first lanes are on screen.
+    void requestExactOverview(int bins);
     /// Exact density of [from, to] (the visible range).
     void requestViewDensity(qint64 from, qint64 to, int bins);
     void requestLanes(const QStringList& streams, qint64 from, qint64 to, int limitPerLane);

@@ -48,8 +48,12 @@ InPlaceTimeline::InPlaceTimeline(InPlaceService* service, QWidget* parent)
     connect(m_service, &InPlaceService::opened, this, [this] {
         m_message.clear();
         m_fitted = false;
+        m_exactAsked = false;
         fitAll();
         m_service->requestOverview(kOverviewBins);
+        // The exact density after the first lanes (it may read the whole store on the one worker); at the
+        // latest after 3 s (a store with no streams listed, an estimate the store cannot give).
+        QTimer::singleShot(3000, this, &InPlaceTimeline::askExactOverview);
     });
     connect(m_service, &InPlaceService::overview, this, [this](const RemoteDensity& d) {
         m_overview = d;
@@ -68,6 +72,7 @@ InPlaceTimeline::InPlaceTimeline(InPlaceService* service, QWidget* parent)
                 typeId(t.type);
         if (m_message.startsWith(tr("Lanes")))
             m_message.clear();
+        askExactOverview();
         update();
     });
     connect(m_service, &InPlaceService::stepped, this, [this](const Event& e) { setCursorEvent(e, true); });
@@ -84,6 +89,14 @@ InPlaceTimeline::InPlaceTimeline(InPlaceService* service, QWidget* parent)
             return;
         update();
     });
+}
+
+void InPlaceTimeline::askExactOverview()
+{
+    if (m_exactAsked || !m_service->isOpen())
+        return;
+    m_exactAsked = true;
+    m_service->requestExactOverview(kOverviewBins);
 }
 
 double InPlaceTimeline::fullFrom() const

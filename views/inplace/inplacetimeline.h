@@ -102,6 +102,7 @@ private:
     Layout layoutFor(const QSize& size) const;
     void updateMapping();
     void scheduleRequests();
+    void askExactOverview();
     double fullFrom() const;
     double fullTo() const;
     double axisValue(const RemoteTick& t) const;
@@ -122,6 +123,7 @@ private:
     bool m_fitted = false;
     RemoteDensity m_overview;
     bool m_haveOverview = false;
+    bool m_exactAsked = false;
     RemoteDensity m_view;
     bool m_haveView = false;
     QStringList m_laneStreams;
