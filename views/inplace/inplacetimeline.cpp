@@ -52,8 +52,8 @@ InPlaceTimeline::InPlaceTimeline(InPlaceService* service, QWidget* parent)
         fitAll();
         m_service->requestOverview(kOverviewBins);
         // The exact density after the first lanes (it may read the whole store on the one worker); at the
-        // latest after 3 s (a store with no streams listed, an estimate the store cannot give).
-        QTimer::singleShot(3000, this, &InPlaceTimeline::askExactOverview);
+        // latest after 30 s (the window asks at once when the listing is empty).
+        QTimer::singleShot(30000, this, &InPlaceTimeline::askExactOverview);
     });
     connect(m_service, &InPlaceService::overview, this, [this](const RemoteDensity& d) {
         m_overview = d;

@@ -71,6 +71,9 @@ public:
     void render(QPainter& p, const QSize& size);
     /// Sends the requests for the visible range now (instead of after the short debounce).
     void flushRequests();
+    /// Asks for the exact whole-store density once (after the first lanes; the window also calls it when the
+    /// listing has no streams to show).
+    void askExactOverview();
     /// A change waits for its requests to be sent (the short debounce).
     bool hasPendingRequests() const;
     /// The lane row at y (-1: none).
@@ -102,7 +105,6 @@ private:
     Layout layoutFor(const QSize& size) const;
     void updateMapping();
     void scheduleRequests();
-    void askExactOverview();
     double fullFrom() const;
     double fullTo() const;
     double axisValue(const RemoteTick& t) const;

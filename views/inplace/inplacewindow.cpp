@@ -107,7 +107,11 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
     buildMenus();
 
     connect(m_filter, &QLineEdit::textChanged, m_streams, &InPlaceStreamModel::setFilter);
-    connect(m_streams, &InPlaceStreamModel::pageLoaded, this, &InPlaceMainWindow::syncLanes);
+    connect(m_streams, &InPlaceStreamModel::pageLoaded, this, [this] {
+        syncLanes();
+        if (m_streams->rowCount() == 0)
+            m_timeline->askExactOverview(); // no lanes will come to wait for
+    });
     connect(m_streams, &QAbstractItemModel::modelReset, this, &InPlaceMainWindow::syncLanes);
     connect(m_streamView->verticalScrollBar(), &QScrollBar::valueChanged, this, &InPlaceMainWindow::syncLanes);
     connect(m_timeline, &InPlaceTimeline::scrollLanes, this, [this](int rows) {
