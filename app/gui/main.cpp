@@ -28,6 +28,7 @@
 #include <QUrlQuery>
 #include <QTimer>
 
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -180,6 +181,8 @@ int runInPlace(QApplication& app, const QString& uri, const QCommandLineParser& 
         }
         if (parser.isSet(options.atPosition))
             window.service()->requestStep(parser.value(options.atPosition).toLongLong() - 1, 1);
+        else if (parser.isSet(options.zoom)) // the first event of the range shown (a cursor elsewhere would pan)
+            window.service()->requestAt(qint64(std::ceil(window.timeline()->mapping().start)));
         else
             window.timeline()->stepToEnd(-1);
         auto* poll = new QTimer(&window);
