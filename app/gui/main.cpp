@@ -14,16 +14,21 @@
 #include "streambrowser.h"
 #include "theme.h"
 #include "timelinewidget.h"
+#include "inplace/inplacemodels.h"
+#include "inplace/inplacetimeline.h"
+#include "inplace/inplacewindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
+#include <QLineEdit>
 #include <QFileInfo>
 #include <QPointer>
 #include <QSettings>
 #include <QUrlQuery>
 #include <QTimer>
 
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -92,6 +97,10 @@ struct Options
     QCommandLineOption presentStore{QStringLiteral("store"), QStringLiteral("With --present: the store to present on (default: the story's source)."), QStringLiteral("uri")};
     QCommandLineOption presentShot{QStringLiteral("screenshot-chapter"), QStringLiteral("With --present: render chapter N's audience window to FILE (the next argument) and exit."), QStringLiteral("n")};
     QCommandLineOption presenterShot{QStringLiteral("presenter"), QStringLiteral("With --screenshot-chapter: render the presenter window instead.")};
+    // In place (docs/app.md "In place"): explore the store where it lives instead of indexing every event.
+    QCommandLineOption inPlace{QStringLiteral("in-place"), QStringLiteral("Open the store in place (nothing copied, no index of every event): native stores and PostgreSQL stores. "
+                                                                          "Native stores with more events than the setting inPlace/thresholdEvents (default 2000000) open in place anyway.")};
+    QCommandLineOption fullIndex{QStringLiteral("full-index"), QStringLiteral("Index every event (the full window) even for a store that would open in place.")};
     QCommandLineOption presentScreen{QStringLiteral("screen"), QStringLiteral("With --present: the audience's screen (0, 1, …; default the last)."), QStringLiteral("n")};
 
     void describe(QCommandLineParser& parser) const
@@ -106,6 +115,7 @@ struct Options
         parser.addOptions({screenshot, size, stream, atPosition, theme, markers, filter, zoom, follow});
         parser.addOptions({present, presentStore, presentShot, presenterShot, presentScreen});
         parser.addOptions({storyFile, chapter});
+        parser.addOptions({inPlace, fullIndex});
     }
 };
 
@@ -114,6 +124,97 @@ void nameApplication()
     QCoreApplication::setOrganizationName(QStringLiteral("Chronoscope"));
     QCoreApplication::setApplicationName(QStringLiteral("chronoscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CHRONOSCOPE_VERSION_STRING));
+}
+
+/// The URI with mode=inplace (a PostgreSQL store asked for in place with --in-place).
+QString withInPlaceMode(const QString& uri)
+{
+    QUrl url(uri);
+    QUrlQuery q(url);
+    q.removeAllQueryItems(QStringLiteral("mode"));
+    q.addQueryItem(QStringLiteral("mode"), QStringLiteral("inplace"));
+    url.setQuery(q);
+    return url.toString();
+}
+
+/// The in-place window as the main window (and its screenshot): --stream selects a stream, --filter searches
+/// the stream list, --zoom shows a range, --at-position puts the cursor on an event.
+int runInPlace(QApplication& app, const QString& uri, const QCommandLineParser& parser, const Options& options,
+               bool shooting, const QSize& shotSize)
+{
+    applyTheme(themeFromName(QSettings().value(QStringLiteral("theme")).toString()));
+    InPlaceMainWindow window;
+    const QString display = redactUri(uri);
+    QString error;
+    if (!window.openUri(uri, MainWindow::storeTitle(display), &error)) {
+        std::fprintf(stderr, "chronoscope: could not open %s in place: %s\n", qPrintable(display), qPrintable(error));
+        return 2;
+    }
+    if (!shooting) {
+        window.resize(1400, 900);
+        window.show();
+        QObject::connect(&window, &InPlaceMainWindow::openFailed, &window, [&](const QString& why) {
+            std::fprintf(stderr, "chronoscope: could not open %s in place: %s\n", qPrintable(display), qPrintable(why));
+        });
+        return app.exec();
+    }
+    window.resize(shotSize);
+    window.show();
+    int exitCode = 0;
+    QObject::connect(&window, &InPlaceMainWindow::openFailed, &app, [&](const QString& why) {
+        std::fprintf(stderr, "chronoscope: could not open %s in place: %s\n", qPrintable(display), qPrintable(why));
+        exitCode = 2;
+        app.exit(2);
+    });
+    QObject::connect(&window, &InPlaceMainWindow::opened, &app, [&] {
+        if (parser.isSet(options.filter)) {
+            window.filterBox()->setText(parser.value(options.filter));
+            window.streamModel()->applyFilterNow(parser.value(options.filter));
+        }
+        if (parser.isSet(options.zoom)) {
+            const QStringList range = parser.value(options.zoom).split(QLatin1Char(','));
+            const auto from = parseTime(range.value(0)), to = parseTime(range.value(1));
+            if (from && to)
+                window.timeline()->setVisibleRange(double(*from), double(*to));
+            else
+                std::fprintf(stderr, "chronoscope: --zoom wants two times, FROM,TO\n");
+        }
+        if (parser.isSet(options.atPosition))
+            window.service()->requestStep(parser.value(options.atPosition).toLongLong() - 1, 1);
+        else if (parser.isSet(options.zoom)) // the first event of the range shown (a cursor elsewhere would pan)
+            window.service()->requestAt(qint64(std::ceil(window.timeline()->mapping().start)));
+        else
+            window.timeline()->stepToEnd(-1);
+        auto* poll = new QTimer(&window);
+        auto* clock = new QElapsedTimer;
+        clock->start();
+        QObject::connect(poll, &QTimer::timeout, &app, [&, poll, clock] {
+            // --stream: selected once the cursor landed (a step selects the cursor's stream).
+            if (parser.isSet(options.stream) && window.timeline()->selectedStream() != parser.value(options.stream) &&
+                window.timeline()->cursorEvent()) {
+                window.timeline()->setSelectedStream(parser.value(options.stream));
+                Q_EMIT window.timeline()->streamSelected(parser.value(options.stream));
+            }
+            window.syncLanes();
+            if ((!window.isIdle() || clock->elapsed() < 600) && clock->elapsed() < 30000)
+                return;
+            poll->stop();
+            delete clock;
+            QTimer::singleShot(100, &app, [&] {
+                const QString out = parser.value(options.screenshot);
+                if (!window.saveScreenshot(out, shotSize)) {
+                    std::fprintf(stderr, "chronoscope: could not write %s\n", qPrintable(out));
+                    app.exit(2);
+                    return;
+                }
+                std::printf("%s\n", qPrintable(QFileInfo(out).absoluteFilePath()));
+                app.exit(exitCode);
+            });
+        });
+        poll->start(50);
+    });
+    const int rc = app.exec();
+    return rc ? rc : exitCode;
 }
 
 /// --help and --version print and exit; they must work where no display is (a terminal over ssh, a
@@ -199,17 +300,49 @@ int main(int argc, char** argv)
     if (parser.isSet(theme))
         QSettings().setValue(QStringLiteral("theme"), parser.value(theme));
 
-    MainWindow window;
-    const bool shooting = parser.isSet(screenshot);
-    window.setInteractive(!shooting);
-
     QStringList uris;
     for (const QString& argument : parser.positionalArguments())
         uris << openArgument(argument);
     const QSettings settings;
     if (uris.isEmpty() && settings.value(QStringLiteral("reopenLast"), false).toBool())
         uris << settings.value(QStringLiteral("lastStore")).toString();
-    const QString uri = uris.value(0);
+    QString uri = uris.value(0);
+    // In place: a postgresql:// URI with ?mode=inplace, or --in-place (and never with --full-index).
+    if (!parser.isSet(options.fullIndex) && !parser.isSet(follow) && uris.size() <= 1) {
+        qint64 events = 0;
+        const bool native = InPlaceMainWindow::nativeStoreEvents(uri, &events);
+        if (parser.isSet(options.inPlace) && !native && !InPlaceMainWindow::isInPlaceUri(uri)) {
+            const QString scheme = QUrl(uri).scheme().toLower();
+            if (scheme != u"postgresql" && scheme != u"postgres") {
+                std::fprintf(stderr, "chronoscope: --in-place opens native stores (.chronoscope) and PostgreSQL stores "
+                                     "(postgresql://)\n");
+                return 1;
+            }
+            uri = withInPlaceMode(uri);
+        }
+        // A native store bigger than the setting opens in place unless --full-index says otherwise.
+        const bool bySize = native && events > InPlaceMainWindow::threshold();
+        if (bySize && !parser.isSet(options.inPlace))
+            std::fprintf(stderr, "chronoscope: %lld events: opening in place (more than %lld; --full-index to index "
+                                 "every event)\n",
+                         static_cast<long long>(events), static_cast<long long>(InPlaceMainWindow::threshold()));
+        if (InPlaceMainWindow::isInPlaceUri(uri) || (native && (parser.isSet(options.inPlace) || bySize))) {
+            QSize shotSize(1600, 1000);
+            if (parser.isSet(size)) {
+                const QStringList wh = parser.value(size).toLower().split(QLatin1Char('x'));
+                shotSize = QSize(wh.value(0).toInt(), wh.value(1).toInt());
+                if (shotSize.width() < 320 || shotSize.height() < 240 || shotSize.width() > 10000 || shotSize.height() > 10000) {
+                    std::fprintf(stderr, "chronoscope: --size wants WIDTHxHEIGHT between 320x240 and 10000x10000\n");
+                    return 1;
+                }
+            }
+            return runInPlace(app, uri, parser, options, parser.isSet(screenshot), shotSize);
+        }
+    }
+
+    MainWindow window;
+    const bool shooting = parser.isSet(screenshot);
+    window.setInteractive(!shooting);
 
     // --story: opened once the store is (its chapters are resolved against it); --chapter goes there.
     StoryWiring* stories = window.findChild<StoryWiring*>();

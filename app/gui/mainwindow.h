@@ -76,6 +76,8 @@ public Q_SLOTS:
     /// Opens any source URI; the current store stays open until the new one is ready.
     void open(const QString& uri);
     void openDemo();
+    /// Opens a store in place (docs/app.md "In place") in a window of its own; this window keeps its store.
+    void openInPlace(const QString& uri);
     /// Cancels an open in progress (what the progress dialog's Cancel does); the open store stays.
     void cancelOpen();
     void openFileDialog();

@@ -85,6 +85,10 @@ OpenRemoteDialog::OpenRemoteDialog(QWidget* parent) : QDialog(parent)
     scope->addRow(tr("&Last N events:"), m_last);
     m_follow = new QCheckBox(tr("&Follow new events (live tail)"));
     scope->addRow(m_follow);
+    m_inPlace = new QCheckBox(tr("Explore in &place (nothing copied)"));
+    m_inPlace->setToolTip(tr("PostgreSQL stores: the server counts and lists, only what is on screen comes over; "
+                             "no copy of the store is made (docs/app.md, \"In place\")."));
+    scope->addRow(m_inPlace);
     layout->addWidget(scopeBox);
 
     m_status = new QLabel;
@@ -104,6 +108,8 @@ OpenRemoteDialog::OpenRemoteDialog(QWidget* parent) : QDialog(parent)
     connect(m_test, &QPushButton::clicked, this, &OpenRemoteDialog::testConnection);
     for (QLineEdit* e : {m_uri->lineEdit(), m_user, m_password, m_streams, m_since, m_until, m_last})
         connect(e, &QLineEdit::textChanged, this, &OpenRemoteDialog::updateState);
+    for (QCheckBox* c : {m_follow, m_inPlace})
+        connect(c, &QCheckBox::toggled, this, &OpenRemoteDialog::updateState);
     updateState();
 }
 
@@ -196,6 +202,27 @@ bool OpenRemoteDialog::follow() const
     return m_follow->isChecked();
 }
 
+bool OpenRemoteDialog::inPlace() const
+{
+    return m_inPlace->isChecked() && m_inPlace->isEnabled();
+}
+
+void OpenRemoteDialog::setInPlace(bool on)
+{
+    m_inPlace->setChecked(on);
+}
+
+QString OpenRemoteDialog::inPlaceUri() const
+{
+    QString extra;
+    QUrl url = parseUri(openUri(), &extra);
+    QUrlQuery q(url);
+    q.removeAllQueryItems(QStringLiteral("mode"));
+    q.addQueryItem(QStringLiteral("mode"), QStringLiteral("inplace"));
+    url.setQuery(q);
+    return withHosts(url, extra);
+}
+
 QString OpenRemoteDialog::validationError() const
 {
     const QString text = m_uri->currentText().trimmed();
@@ -220,11 +247,15 @@ QString OpenRemoteDialog::validationError() const
     QString error;
     if (!RemoteScope::fromParams(params, &s, &error))
         return error.replace(QStringLiteral("--"), QString());
+    if (inPlace() && (s.last >= 0 || m_follow->isChecked()))
+        return tr("In place shows the whole store as it is: leave \"Last N events\" empty and \"Follow\" off.");
     return {};
 }
 
 void OpenRemoteDialog::updateState()
 {
+    const QString scheme = m_uri->currentText().trimmed().section(QLatin1Char(':'), 0, 0).toLower();
+    m_inPlace->setEnabled(scheme == u"postgresql" || scheme == u"postgres");
     const QString error = validationError();
     m_ok->setEnabled(error.isEmpty());
     m_test->setEnabled(error.isEmpty() && !testing());

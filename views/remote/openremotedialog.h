@@ -31,6 +31,11 @@ public:
     /// the app's open job take, since remote sources read their scope from the URI too.
     QString openUri() const;
     bool follow() const;
+    /// "Explore in place (nothing copied)": PostgreSQL stores only; the store is then opened in the in-place
+    /// window (views/inplace) with openUri() + mode=inplace (inPlaceUri()), not read into the cache.
+    bool inPlace() const;
+    void setInPlace(bool on);
+    QString inPlaceUri() const;
     /// Empty when the form is valid; else what is wrong (also shown in the dialog).
     QString validationError() const;
 
@@ -63,6 +68,7 @@ private:
     QLineEdit* m_until;
     QLineEdit* m_last;
     QCheckBox* m_follow;
+    QCheckBox* m_inPlace;
     QLabel* m_status;
     QPushButton* m_test;
     QPushButton* m_topics;

@@ -1,0 +1,6 @@
+include(${CMAKE_CURRENT_SOURCE_DIR}/fixtures/remote_fixtures.cmake)
+set_tests_properties(tst_views_inplace PROPERTIES FIXTURES_REQUIRED remote_postgres)
+target_include_directories(tst_views_inplace PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+if(TARGET PkgConfig::TST_LIBPQ)
+  target_link_libraries(tst_views_inplace PRIVATE PkgConfig::TST_LIBPQ)
+endif()

@@ -1,0 +1,599 @@
+// The in-place window (views/inplace) against a real PostgreSQL 15 with the real Message DB on loopback
+// (tests/fixtures/remote_postgres.sh), messages written through Message DB's own write_message: the strip's
+// bins equal the server's density, lanes hold their streams' events, stepping follows positions, the filter
+// lists what the store's search returns, the state at the cursor equals the replay engine's on a local
+// copy of the same events, stale answers are dropped, a server gone mid-session says so without a crash.
+
+#include "inplace/inplacemodels.h"
+#include "inplace/inplacetimeline.h"
+#include "inplace/inplacewindow.h"
+#include "jsontreemodel.h"
+#include "remote/openremotedialog.h"
+#include "stateinspector.h"
+
+#include "json/jsonvalue.h"
+#include "replay/replayengine.h"
+#include "sources/remote/remoteclient.h"
+#include "sources/sourceregistry.h"
+#include "store/storewriter.h"
+
+#include "fixtures/remotefixture.h"
+
+#include <QLabel>
+#include <QLineEdit>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <libpq-fe.h>
+
+using namespace chronoscope;
+
+class TestViewsInPlace : public QObject
+{
+    Q_OBJECT
+
+    int m_port = 0;
+    QString m_db;
+    QList<Event> m_all; ///< the whole store, read by the cached client (the reference)
+    QTemporaryDir m_tmp;
+    QString m_localStore; ///< the same events in a native store, for the replay engine
+
+    bool run(const QString& db, const QString& sql)
+    {
+        const QByteArray info = QStringLiteral("host=127.0.0.1 port=%1 user=postgres dbname=%2 options='-c "
+                                               "client_min_messages=warning'")
+                                    .arg(m_port)
+                                    .arg(db)
+                                    .toUtf8();
+        PGconn* c = PQconnectdb(info.constData());
+        PGresult* r = PQexec(c, sql.toUtf8().constData());
+        const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        if (!ok)
+            qWarning() << sql << PQresultErrorMessage(r);
+        PQclear(r);
+        PQfinish(c);
+        return ok;
+    }
+    QString uri(const QString& query = QStringLiteral("?mode=inplace")) const
+    {
+        return QStringLiteral("postgresql://postgres@127.0.0.1:%1/%2%3").arg(m_port).arg(m_db, query);
+    }
+    /// A window with the store open (or null, with the failure logged).
+    std::unique_ptr<InPlaceMainWindow> openWindow(const QString& u = {})
+    {
+        auto w = std::make_unique<InPlaceMainWindow>();
+        w->resize(1400, 900);
+        QSignalSpy opened(w.get(), &InPlaceMainWindow::opened);
+        QString error;
+        if (!w->openUri(u.isEmpty() ? uri() : u, QStringLiteral("test"), &error)) {
+            qWarning() << error;
+            return nullptr;
+        }
+        if (!opened.wait(10000))
+            return nullptr;
+        return w;
+    }
+    static bool settle(InPlaceMainWindow* w, int ms = 10000)
+    {
+        return QTest::qWaitFor([w] { return w->isIdle(); }, ms);
+    }
+    QList<Event> streamOf(const QString& stream) const
+    {
+        QList<Event> out;
+        for (const Event& e : m_all)
+            if (e.stream == stream)
+                out << e;
+        return out;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true); // the settings written here never reach the user's
+        qputenv("CHRONOSCOPE_CACHE_DIR", m_tmp.filePath(QStringLiteral("cache")).toUtf8());
+        QString error;
+        m_port = testing::remoteFixturePort(QStringLiteral("postgres"), &error);
+        QVERIFY2(m_port > 0, qPrintable(error));
+        m_db = QStringLiteral("tst_vip_") + QString::number(QCoreApplication::applicationPid());
+        run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1").arg(m_db));
+        QVERIFY(run(QStringLiteral("postgres"), QStringLiteral("CREATE DATABASE %1 TEMPLATE message_store").arg(m_db)));
+        // 300 messages over 8 streams of 2 categories and 4 types; the data carries numbers Qt's writer would
+        // change (1.10, which jsonb keeps; jsonb itself turns 1E5 into 100000 and -0.0 into 0.0) and a member set
+        // to null (removed by the merge).
+        QVERIFY(run(m_db, QStringLiteral(
+                              "SET search_path = message_store, public; SELECT message_store.write_message("
+                              "gen_random_uuid()::text, (CASE WHEN i % 2 = 0 THEN 'Account' ELSE 'cart' END) || '-' "
+                              "|| (i % 8), 'Type' || (i % 4), (CASE WHEN i % 5 = 0 THEN '{\"price\": 1.10, \"tax\": "
+                              "-0.0, \"big\": 1E5, \"note\": null}' ELSE '{\"i\": ' || i || ', \"note\": \"n' || i || "
+                              "'\"}' END)::jsonb) FROM generate_series(1, 300) i")));
+        QVERIFY(run(m_db, QStringLiteral("UPDATE message_store.messages SET time = timestamp '2026-03-01 00:00:00' + "
+                                         "(global_position * global_position) * interval '1 second'; ANALYZE "
+                                         "message_store.messages")));
+        RemoteEndpoint ep;
+        QVERIFY(RemoteEndpoint::parse(uri(QString()), &ep, &error));
+        auto client = createRemoteClient(ep, &error);
+        QVERIFY2(client, qPrintable(error));
+        QVERIFY2(client->read({}, [&](const QList<Event>& page) { m_all += page; return true; }, &error),
+                 qPrintable(error));
+        QCOMPARE(m_all.size(), 300);
+        // The same events in a native store: the replay engine's reference for the state at the cursor.
+        m_localStore = m_tmp.filePath(QStringLiteral("local.chronoscope"));
+        auto writer = StoreWriter::create(m_localStore, {}, &error);
+        QVERIFY2(writer, qPrintable(error));
+        for (const Event& e : std::as_const(m_all))
+            QVERIFY2(writer->append(e, &error), qPrintable(error));
+        QVERIFY2(writer->finish(&error), qPrintable(error));
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_port)
+            run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_db));
+    }
+
+    void inPlaceUris_data()
+    {
+        QTest::addColumn<QString>("uri");
+        QTest::addColumn<bool>("inPlace");
+        QTest::newRow("postgresql in place") << "postgresql://u@h/db?mode=inplace" << true;
+        QTest::newRow("postgres, other case") << "postgres://h/db?streams=a-*&mode=InPlace" << true;
+        QTest::newRow("no mode") << "postgresql://u@h/db" << false;
+        QTest::newRow("other mode") << "postgresql://u@h/db?mode=cached" << false;
+        QTest::newRow("redis") << "redis://h:6379/0?mode=inplace" << false;
+        QTest::newRow("a path") << "/tmp/store.chronoscope" << false;
+        QTest::newRow("garbage") << "::%%mode=inplace" << false;
+    }
+    void inPlaceUris()
+    {
+        QFETCH(QString, uri);
+        QFETCH(bool, inPlace);
+        QCOMPARE(InPlaceMainWindow::isInPlaceUri(uri), inPlace);
+    }
+
+    void stripBinsEqualDensity()
+    {
+        auto w = openWindow();
+        QVERIFY(w);
+        InPlaceTimeline* t = w->timeline();
+        // The exact counts replace the estimate (which is marked as one while it is shown).
+        QVERIFY(QTest::qWaitFor([t] { return t->hasOverview() && !t->overview().estimated; }, 10000));
+        const RemoteDensity shown = t->overview();
+        QString error;
+        auto source = createRemoteFirstSource(uri(), {}, &error);
+        QVERIFY(source && source->open(&error));
+        RemoteDensity d;
+        QVERIFY2(source->density(shown.from, shown.to, InPlaceTimeline::kOverviewBins, &d, &error), qPrintable(error));
+        QCOMPARE(shown.counts, d.counts);
+        QCOMPARE(shown.total() + shown.before + shown.after, qint64(m_all.size()));
+        // ... and the events table says how many the view holds.
+        QVERIFY(settle(w.get()));
+        QCOMPARE(t->countInView(), qint64(m_all.size()));
+    }
+
+    void lanesShowTheirStreamsTicks_data()
+    {
+        QTest::addColumn<QStringList>("streams");
+        QTest::addColumn<int>("zoomPercent"); // the visible range: this share of the store, from its start
+        QTest::newRow("two streams, whole store") << QStringList{"Account-0", "cart-1"} << 100;
+        QTest::newRow("four streams, first tenth") << QStringList{"Account-2", "Account-4", "cart-3", "cart-7"} << 10;
+        QTest::newRow("a stream that does not exist") << QStringList{"nobody-0"} << 100;
+    }
+    void lanesShowTheirStreamsTicks()
+    {
+        QFETCH(QStringList, streams);
+        QFETCH(int, zoomPercent);
+        auto w = openWindow();
+        QVERIFY(w);
+        QVERIFY(settle(w.get())); // the stream list's first page is in (it points the lanes at its rows)
+        InPlaceTimeline* t = w->timeline();
+        const RemoteSummary s = w->service()->summary();
+        const double to = double(s.firstTime) + double(s.lastTime - s.firstTime) * zoomPercent / 100.0;
+        t->setVisibleRange(double(s.firstTime), to);
+        t->setLaneStreams(streams);
+        QSignalSpy lanes(w->service(), &InPlaceService::lanes);
+        t->flushRequests();
+        QVERIFY(lanes.wait(10000) || lanes.size() > 0);
+        QVERIFY(settle(w.get()));
+        QCOMPARE(t->lanes().size(), streams.size());
+        const qint64 lo = qint64(std::floor(t->mapping().start)), hi = qint64(std::ceil(t->mapping().end));
+        for (int i = 0; i < streams.size(); ++i) {
+            const InPlaceLane& lane = t->lanes()[i];
+            QCOMPARE(lane.stream, streams[i]);
+            QList<qint64> expected, got;
+            for (const Event& e : streamOf(streams[i]))
+                if (e.time >= lo && e.time <= hi)
+                    expected << e.position;
+            for (const RemoteTick& tick : lane.ticks) {
+                got << tick.position;
+                QVERIFY(!tick.type.isEmpty());
+            }
+            QCOMPARE(got, expected);
+            QVERIFY(!lane.truncated);
+        }
+        // Memory: the ticks held are those of the visible lanes only.
+        qint64 held = 0;
+        for (const QString& st : streams)
+            held += streamOf(st).size();
+        QVERIFY(t->heldTicks() <= held);
+    }
+
+    void laneOverItsLimitIsTruncated()
+    {
+        QString error;
+        auto source = createRemoteFirstSource(uri(), {}, &error);
+        QVERIFY(source && source->open(&error));
+        QList<RemoteTick> ticks;
+        bool truncated = false;
+        const QList<Event> all = streamOf(QStringLiteral("cart-1"));
+        QVERIFY(source->laneTicks(QStringLiteral("cart-1"), all.first().time, all.last().time, 5, &ticks, &truncated,
+                                  &error));
+        QCOMPARE(ticks.size(), 5);
+        QVERIFY(truncated);
+        QCOMPARE(ticks.first().position, all.first().position);
+    }
+
+    void steppingFollowsPositions_data()
+    {
+        QTest::addColumn<int>("startIndex");
+        QTest::addColumn<int>("steps"); // > 0: Right, < 0: Left
+        QTest::newRow("first, 3 right") << 0 << 3;
+        QTest::newRow("middle, 5 left") << 150 << -5;
+        QTest::newRow("last, 1 right (stays)") << 299 << 1;
+        QTest::newRow("first, 1 left (stays)") << 0 << -1;
+    }
+    void steppingFollowsPositions()
+    {
+        QFETCH(int, startIndex);
+        QFETCH(int, steps);
+        auto w = openWindow();
+        QVERIFY(w);
+        InPlaceTimeline* t = w->timeline();
+        t->setCursorEvent(m_all[startIndex]);
+        int index = startIndex;
+        for (int i = 0; i < std::abs(steps); ++i) {
+            QSignalSpy moved(t, &InPlaceTimeline::cursorMoved);
+            QSignalSpy end(w->service(), &InPlaceService::stepEnd);
+            QTest::keyClick(t, steps > 0 ? Qt::Key_Right : Qt::Key_Left);
+            QVERIFY(QTest::qWaitFor([&] { return moved.size() + end.size() > 0; }, 10000));
+            const int next = index + (steps > 0 ? 1 : -1);
+            if (next < 0 || next >= m_all.size()) {
+                QCOMPARE(end.size(), 1);
+                QCOMPARE(moved.size(), 0);
+            } else {
+                index = next;
+            }
+            QCOMPARE(t->cursorPosition(), m_all[index].position);
+        }
+        QCOMPARE(t->cursorEvent()->stream, m_all[index].stream);
+        QCOMPARE(t->selectedStream(), m_all[index].stream);
+    }
+
+    void filterListsWhatTheStoreFinds_data()
+    {
+        QTest::addColumn<QString>("filter");
+        QTest::newRow("everything") << QString();
+        QTest::newRow("a category") << "cart";
+        QTest::newRow("case-insensitive") << "ACCOUNT";
+        QTest::newRow("a digit") << "-3";
+        QTest::newRow("nothing matches") << "zzz";
+        QTest::newRow("pattern characters are plain") << "%_";
+    }
+    void filterListsWhatTheStoreFinds()
+    {
+        QFETCH(QString, filter);
+        auto w = openWindow();
+        QVERIFY(w);
+        QVERIFY(settle(w.get()));
+        QSignalSpy loaded(w->streamModel(), &InPlaceStreamModel::pageLoaded);
+        // Keystrokes are debounced: one search in the store after the last one.
+        w->filterBox()->setText(QStringLiteral("typing"));
+        w->filterBox()->setText(filter);
+        QVERIFY(loaded.wait(5000));
+        QCOMPARE(w->streamModel()->filter(), filter);
+        QStringList shown;
+        for (int i = 0; i < w->streamModel()->rowCount(); ++i)
+            shown << w->streamModel()->streamAt(i);
+        QString error;
+        auto source = createRemoteFirstSource(uri(), {}, &error);
+        QVERIFY(source && source->open(&error));
+        QList<RemoteStreamCount> found;
+        QVERIFY2(source->searchStreams(filter, QString(), 1000, &found, &error), qPrintable(error));
+        QStringList expected;
+        for (const RemoteStreamCount& c : found)
+            expected << c.stream;
+        QCOMPARE(shown, expected);
+        // And the store's answer is the names that contain the text.
+        QSet<QString> local;
+        for (const Event& e : std::as_const(m_all))
+            if (e.stream.contains(filter, Qt::CaseInsensitive))
+                local.insert(e.stream);
+        QCOMPARE(QSet<QString>(expected.begin(), expected.end()), local);
+    }
+
+    void stateEqualsLocalReplay_data()
+    {
+        QTest::addColumn<QString>("stream");
+        QTest::addColumn<int>("cursorIndex");
+        QTest::newRow("Account-0 early") << "Account-0" << 20;
+        QTest::newRow("cart-5 middle (kept numbers)") << "cart-5" << 160;
+        QTest::newRow("Account-4 at the end") << "Account-4" << 299;
+        QTest::newRow("cart-7 before its first event") << "cart-7" << 0;
+    }
+    void stateEqualsLocalReplay()
+    {
+        QFETCH(QString, stream);
+        QFETCH(int, cursorIndex);
+        auto w = openWindow();
+        QVERIFY(w);
+        QSignalSpy shown(w.get(), &InPlaceMainWindow::stateShown);
+        w->timeline()->setSelectedStream(stream);
+        Event cursor = m_all[cursorIndex];
+        cursor.stream = stream; // the cursor's position, the selected stream's state
+        w->timeline()->setCursorEvent(cursor, false);
+        QVERIFY(shown.wait(10000));
+        QVERIFY(settle(w.get()));
+        const InPlaceState s = w->lastState();
+        QCOMPARE(s.stream, stream);
+        QString error;
+        auto reader = openSource(m_localStore, {}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        ReplayEngine engine(*reader);
+        const StateResult expected = engine.stateAt(stream, Point::atPosition(cursor.position));
+        QVERIFY2(expected.ok(), qPrintable(expected.error));
+        QCOMPARE(toJsonText(s.state), toJsonText(expected.state));
+        QCOMPARE(s.lastEvent.has_value(), expected.lastEvent.has_value());
+        if (s.lastEvent)
+            QCOMPARE(s.lastEvent->position, expected.lastEvent->position);
+        // Numbers are shown as stored.
+        const QByteArray text = toJsonText(s.state);
+        if (text.contains("price")) {
+            QVERIFY(text.contains("\"price\":1.10"));
+            JsonTreeModel* model = w->stateInspector()->model();
+            QString priceShown;
+            for (int i = 0; i < model->rowCount(); ++i)
+                if (model->data(model->index(i, 0), Qt::DisplayRole).toString() == u"price")
+                    priceShown = model->data(model->index(i, 1), Qt::DisplayRole).toString();
+            QCOMPARE(priceShown, QStringLiteral("1.10"));
+        }
+    }
+
+    void staleAnswersAreDropped()
+    {
+        // The service alone (a window would send lane requests of its own meanwhile).
+        InPlaceService service;
+        QString error;
+        auto source = createRemoteFirstSource(uri(), {}, &error);
+        QVERIFY(source);
+        QSignalSpy opened(&service, &InPlaceService::opened);
+        service.open(std::move(source), QStringLiteral("test"));
+        QVERIFY(opened.wait(10000));
+        const RemoteSummary s = service.summary();
+        QList<InPlaceLanes> got;
+        connect(&service, &InPlaceService::lanes, this, [&](const InPlaceLanes& l) { got << l; });
+        // Three requests in a row: only the last one's answer arrives.
+        service.requestLanes({QStringLiteral("Account-0")}, s.firstTime, s.lastTime, 100);
+        service.requestLanes({QStringLiteral("cart-1")}, s.firstTime, s.lastTime, 100);
+        service.requestLanes({QStringLiteral("Account-2"), QStringLiteral("cart-3")}, s.firstTime, s.lastTime, 100);
+        QVERIFY(QTest::qWaitFor([&service] { return service.isIdle(); }, 10000));
+        QTest::qWait(100);
+        QCOMPARE(got.size(), 1);
+        QCOMPARE(got[0].lanes.size(), 2);
+        QCOMPARE(got[0].lanes[0].stream, QStringLiteral("Account-2"));
+    }
+
+    void staleStreamPagesAreDropped()
+    {
+        auto w = openWindow();
+        QVERIFY(w);
+        QVERIFY(settle(w.get()));
+        // The stream model drops a page for a filter it no longer shows.
+        QSignalSpy loaded(w->streamModel(), &InPlaceStreamModel::pageLoaded);
+        w->streamModel()->applyFilterNow(QStringLiteral("cart"));
+        w->streamModel()->applyFilterNow(QStringLiteral("Account-2"));
+        QVERIFY(loaded.wait(5000));
+        QVERIFY(QTest::qWaitFor([w = w.get()] { return w->isIdle(); }, 5000));
+        QCOMPARE(w->streamModel()->rowCount(), 1);
+        QCOMPARE(w->streamModel()->streamAt(0), QStringLiteral("Account-2"));
+    }
+
+    void deadServerMidSession()
+    {
+        const QString db = m_db + QStringLiteral("_dead");
+        run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1").arg(db));
+        QVERIFY(run(QStringLiteral("postgres"), QStringLiteral("CREATE DATABASE %1 TEMPLATE %2").arg(db, m_db)));
+        auto w = openWindow(QStringLiteral("postgresql://postgres@127.0.0.1:%1/%2?mode=inplace").arg(m_port).arg(db));
+        QVERIFY(w);
+        QVERIFY(settle(w.get()));
+        // The server ends the session (as a restart or an administrator would).
+        QVERIFY(run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE %1 WITH (FORCE)").arg(db)));
+        QSignalSpy failed(w->service(), &InPlaceService::failed);
+        w->timeline()->stepToEnd(1);
+        QVERIFY(failed.wait(10000));
+        const QString error = failed.first().at(1).toString();
+        QVERIFY2(error.contains(QStringLiteral("127.0.0.1:%1").arg(m_port)), qPrintable(error));
+        QVERIFY2(w->lastError().contains(QStringLiteral("127.0.0.1:%1").arg(m_port)), qPrintable(w->lastError()));
+        QVERIFY2(w->timeline()->message().contains(QStringLiteral("127.0.0.1:%1").arg(m_port)),
+                 qPrintable(w->timeline()->message()));
+        // Still usable: the next request fails the same way, no crash.
+        w->timeline()->setVisibleRange(w->timeline()->mapping().start, w->timeline()->mapping().end / 2 +
+                                                                           w->timeline()->mapping().start / 2);
+        w->timeline()->flushRequests();
+        QVERIFY(QTest::qWaitFor([&] { return failed.size() >= 2; }, 10000));
+        QVERIFY(settle(w.get()));
+    }
+
+    void openFailsClearly_data()
+    {
+        QTest::addColumn<QString>("uri");
+        QTest::addColumn<bool>("atOnce"); // refused before connecting
+        QTest::addColumn<QString>("says");
+        QTest::newRow("nobody listens") << "postgresql://postgres@127.0.0.1:1/x?mode=inplace" << false << "127.0.0.1:1";
+        QTest::newRow("bad cache size") << "postgresql://postgres@127.0.0.1:1/x?mode=inplace&cache=lots" << true
+                                        << "cache";
+        QTest::newRow("not PostgreSQL") << "redis://127.0.0.1:1/0?mode=inplace" << true << "PostgreSQL";
+        QTest::newRow("last= is refused") << "postgresql://postgres@127.0.0.1:%1/%2?mode=inplace&last=5" << false
+                                          << "last";
+    }
+    void openFailsClearly()
+    {
+        QFETCH(QString, uri);
+        QFETCH(bool, atOnce);
+        QFETCH(QString, says);
+        if (uri.contains(u"%1"))
+            uri = uri.arg(m_port).arg(m_db);
+        InPlaceMainWindow w;
+        QSignalSpy failed(&w, &InPlaceMainWindow::openFailed);
+        QString error;
+        const bool started = w.openUri(uri, QStringLiteral("test"), &error);
+        QCOMPARE(started, !atOnce);
+        if (started) {
+            QVERIFY(failed.wait(15000));
+            error = failed.first().at(0).toString();
+        }
+        QVERIFY2(error.contains(says, Qt::CaseInsensitive), qPrintable(error));
+        QVERIFY(!error.contains(u"S3cret"));
+    }
+
+    void openRemoteDialogInPlace_data()
+    {
+        QTest::addColumn<QString>("typed");
+        QTest::addColumn<QString>("last");
+        QTest::addColumn<bool>("offered");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("postgresql") << "postgresql://u:S3cret@db.internal/shop" << QString() << true << true;
+        QTest::newRow("postgres with streams") << "postgres://db/shop?streams=cart-*" << QString() << true << true;
+        QTest::newRow("with last N: refused") << "postgresql://db/shop" << "5" << true << false;
+        QTest::newRow("redis: not offered") << "redis://127.0.0.1:6379/0" << QString() << false << true;
+    }
+    void openRemoteDialogInPlace()
+    {
+        QFETCH(QString, typed);
+        QFETCH(QString, last);
+        QFETCH(bool, offered);
+        QFETCH(bool, valid);
+        QSettings().remove(QStringLiteral("remote/recent"));
+        OpenRemoteDialog dialog;
+        dialog.setUri(typed);
+        dialog.setInPlace(true);
+        for (QLineEdit* e : dialog.findChildren<QLineEdit*>())
+            if (e->placeholderText().contains(u"newest N"))
+                e->setText(last);
+        QCOMPARE(dialog.inPlace(), offered);
+        QCOMPARE(dialog.validationError().isEmpty(), valid);
+        if (offered) {
+            QVERIFY(InPlaceMainWindow::isInPlaceUri(dialog.inPlaceUri()));
+            QVERIFY(!dialog.uri().contains(u"S3cret")); // what may be shown or stored
+        }
+    }
+
+    void nativeStoreInPlace()
+    {
+        // The same events in a native store, explored in place (core/sources/nativeinplace.h).
+        auto w = openWindow(m_localStore);
+        QVERIFY(w);
+        InPlaceTimeline* t = w->timeline();
+        QVERIFY(QTest::qWaitFor([t] { return t->hasOverview() && !t->overview().estimated; }, 10000));
+        QVERIFY(settle(w.get()));
+        QString error;
+        auto source = createRemoteFirstSource(m_localStore, {}, &error);
+        QVERIFY2(source && source->open(&error), qPrintable(error));
+        RemoteDensity d;
+        const RemoteDensity shown = t->overview();
+        QVERIFY2(source->density(shown.from, shown.to, InPlaceTimeline::kOverviewBins, &d, &error), qPrintable(error));
+        QCOMPARE(shown.counts, d.counts);
+        QCOMPARE(t->countInView(), qint64(m_all.size()));
+        // Lanes: the first rows of the stream list, each with its stream's events.
+        QVERIFY(!t->laneStreams().isEmpty());
+        QCOMPARE(t->laneStreams().first(), QStringLiteral("Account-0"));
+        for (const InPlaceLane& lane : t->lanes()) {
+            QList<qint64> expected, got;
+            for (const Event& e : streamOf(lane.stream))
+                expected << e.position;
+            for (const RemoteTick& tick : lane.ticks)
+                got << tick.position;
+            QCOMPARE(got, expected);
+        }
+        // Stepping and the state at the cursor.
+        t->setCursorEvent(m_all[100]);
+        QSignalSpy shownState(w.get(), &InPlaceMainWindow::stateShown);
+        QSignalSpy moved(t, &InPlaceTimeline::cursorMoved);
+        QTest::keyClick(t, Qt::Key_Right);
+        QVERIFY(moved.wait(10000));
+        QCOMPARE(t->cursorPosition(), m_all[101].position);
+        QVERIFY(QTest::qWaitFor([&] { return w->lastState().position == m_all[101].position; }, 10000));
+        auto reader = openSource(m_localStore, {}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        ReplayEngine engine(*reader);
+        const StateResult expected = engine.stateAt(m_all[101].stream, Point::atPosition(m_all[101].position));
+        QCOMPARE(toJsonText(w->lastState().state), toJsonText(expected.state));
+        // The filter searches the store.
+        QSignalSpy loaded(w->streamModel(), &InPlaceStreamModel::pageLoaded);
+        w->streamModel()->applyFilterNow(QStringLiteral("CART-"));
+        QVERIFY(loaded.wait(5000));
+        QCOMPARE(w->streamModel()->rowCount(), 4);
+    }
+
+    void nativeStoresOpenInPlaceBySize_data()
+    {
+        QTest::addColumn<QString>("file"); // "local": the 300-event native store
+        QTest::addColumn<qint64>("threshold");
+        QTest::addColumn<bool>("native");
+        QTest::addColumn<bool>("inPlace");
+        QTest::newRow("bigger than the setting") << "local" << qint64(100) << true << true;
+        QTest::newRow("smaller than the setting") << "local" << qint64(1000) << true << false;
+        QTest::newRow("the default (2M)") << "local" << qint64(-1) << true << false;
+        QTest::newRow("an NDJSON file") << "events.ndjson" << qint64(0) << false << false;
+        QTest::newRow("a truncated store") << "truncated.chronoscope" << qint64(0) << false << false;
+        QTest::newRow("no such file") << "missing.chronoscope" << qint64(0) << false << false;
+    }
+    void nativeStoresOpenInPlaceBySize()
+    {
+        QFETCH(QString, file);
+        QFETCH(qint64, threshold);
+        QFETCH(bool, native);
+        QFETCH(bool, inPlace);
+        QString path = m_localStore;
+        if (file != u"local") {
+            path = m_tmp.filePath(file);
+            QFile f(path);
+            if (file == u"events.ndjson") {
+                QVERIFY(f.open(QIODevice::WriteOnly));
+                f.write("{\"stream\":\"a-1\",\"type\":\"T\",\"data\":{}}\n");
+            } else if (file == u"truncated.chronoscope") {
+                QFile whole(m_localStore);
+                QVERIFY(whole.open(QIODevice::ReadOnly) && f.open(QIODevice::WriteOnly));
+                f.write(whole.read(1000));
+            }
+        }
+        QSettings settings;
+        if (threshold >= 0)
+            settings.setValue(InPlaceMainWindow::kThresholdSettingKey, threshold);
+        else
+            settings.remove(InPlaceMainWindow::kThresholdSettingKey);
+        qint64 events = -1;
+        QCOMPARE(InPlaceMainWindow::nativeStoreEvents(path, &events), native);
+        if (native)
+            QCOMPARE(events, qint64(m_all.size()));
+        QCOMPARE(InPlaceMainWindow::opensInPlaceBySize(path), inPlace);
+        settings.remove(InPlaceMainWindow::kThresholdSettingKey);
+    }
+
+    void notAvailableInPlaceIsListed()
+    {
+        const QStringList missing = InPlaceMainWindow::unavailableInPlace();
+        QVERIFY(missing.size() >= 5);
+        QVERIFY(missing.join(u'\n').contains(u"Diff"));
+        InPlaceMainWindow w;
+        QStringList menuText;
+        for (QAction* a : w.findChildren<QAction*>())
+            menuText << a->text();
+        for (const QString& line : missing)
+            QVERIFY2(menuText.contains(line), qPrintable(line));
+    }
+};
+
+QTEST_MAIN(TestViewsInPlace)
+#include "tst_views_inplace.moc"

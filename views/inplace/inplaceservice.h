@@ -1,0 +1,150 @@
+#pragma once
+// The in-place mode's one worker: every question the views ask of a RemoteFirstSource (a store explored
+// where it lives, nothing copied) runs on a single thread of its own (the source is not thread-safe), in
+// lanes where the latest request wins: a newer request of the same kind drops the older one (not run at
+// all when it was still queued, its answer dropped when it was running). Answers come back as signals
+// on the GUI thread; painting never waits for one. docs/app.md "In place".
+
+#include "model/event.h"
+#include "sources/remote/remotefirst.h"
+#include "util/jobtracker.h"
+
+#include <QJsonValue>
+#include <QObject>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace chronoscope {
+
+/// The ticks of one lane over a range (payloads left on the server).
+struct InPlaceLane
+{
+    QString stream;
+    QList<RemoteTick> ticks;
+    bool truncated = false; ///< more events in the range than the limit: the lane paints as a density
+    QString error;
+};
+
+struct InPlaceLanes
+{
+    qint64 from = 0, to = 0;
+    int limit = 0;
+    QList<InPlaceLane> lanes;
+};
+
+struct InPlaceWindow
+{
+    qint64 from = 0, to = 0;
+    int limit = 0;
+    QList<Event> events;
+    bool truncated = false;
+};
+
+struct InPlaceStreamPage
+{
+    QString filter;
+    QString after;
+    QList<RemoteStreamCount> streams;
+    bool complete = false; ///< fewer than asked: the listing ended
+};
+
+/// The state of one stream at the cursor: its events up to the cursor folded with the default projection
+/// (RFC 7386 merge patch of each event's data, in version order, from {}), as the replay engine does.
+struct InPlaceState
+{
+    QString stream;
+    qint64 position = 0;
+    QJsonValue state;
+    QStringList changedPaths; ///< JSON pointers the last event folded changed
+    std::optional<Event> lastEvent;
+    qint64 events = 0;      ///< events folded
+    bool truncated = false; ///< the stream has older events than the limit: the state is partial
+};
+
+class InPlaceService : public QObject
+{
+    Q_OBJECT
+public:
+    /// Events of a stream folded for its state at most (older ones are left out, and the state says so).
+    static constexpr int kStateEventLimit = 100000;
+
+    explicit InPlaceService(QObject* parent = nullptr);
+    ~InPlaceService() override;
+
+    /// Takes the source (created, not yet opened) and opens it on the worker: opened() or failed("open").
+    void open(std::unique_ptr<RemoteFirstSource> source, const QString& displayUri);
+    bool isOpen() const { return m_open; }
+    QString displayUri() const { return m_displayUri; }
+    const RemoteSummary& summary() const { return m_summary; }
+    QString layout() const { return m_layout; }
+    RemoteAxis axis() const { return m_summary.axis; }
+
+    /// The whole store's density from the store's statistics (overview(), estimated=true), for the first
+    /// paint. An estimate the store cannot give is skipped.
+    void requestOverview(int bins);
+    /// The whole store's exact density (overview() again). It may read the whole store (tens of seconds at
+    /// 50M events on a first open) and the worker is one thread, so the timeline asks for it only once the
+    /// first lanes are on screen.
+    void requestExactOverview(int bins);
+    /// Exact density of [from, to] (the visible range).
+    void requestViewDensity(qint64 from, qint64 to, int bins);
+    void requestLanes(const QStringList& streams, qint64 from, qint64 to, int limitPerLane);
+    void requestWindow(qint64 from, qint64 to, int limit);
+    /// A page of streams whose names contain `filter` (empty: all), after `after`.
+    void requestStreams(const QString& filter, const QString& after, int limit);
+    /// The event after (direction > 0) or before (< 0) `position`: stepped().
+    void requestStep(qint64 position, int direction);
+    /// The first event at or after `value` on the axis: stepped().
+    void requestAt(qint64 value);
+    void requestState(const QString& stream, qint64 position);
+
+    /// No request outstanding (screenshots, tests, benchmarks).
+    bool isIdle() const;
+    /// The source's LRU, for the status bar (bytes, limit); read on the GUI thread between jobs only.
+    qint64 cacheBytes() const { return m_cacheBytes; }
+    qint64 cacheLimit() const { return m_cacheLimit; }
+    QList<IndexAdvice> advice() const { return m_advice; }
+
+Q_SIGNALS:
+    void opened();
+    void overview(const chronoscope::RemoteDensity& density);
+    void viewDensity(const chronoscope::RemoteDensity& density);
+    void lanes(const chronoscope::InPlaceLanes& lanes);
+    void window(const chronoscope::InPlaceWindow& window);
+    void streamPage(const chronoscope::InPlaceStreamPage& page);
+    void stepped(const chronoscope::Event& event);
+    /// A step found nothing (the first or last event).
+    void stepEnd(int direction);
+    void state(const chronoscope::InPlaceState& state);
+    /// `what`: open, overview, density, lanes, window, streams, step, state. The message names the server.
+    void failed(const QString& what, const QString& error);
+    void idleChanged();
+
+private:
+    enum Lane { kOpen, kEstimate, kOverview, kViewDensity, kLanes, kWindow, kStreams, kStep, kState, kLaneCount };
+    template<typename Work, typename Deliver>
+    void run(Lane lane, Work work, Deliver deliver);
+
+    std::shared_ptr<RemoteFirstSource> m_source;
+    QString m_displayUri;
+    QString m_layout;
+    RemoteSummary m_summary;
+    bool m_open = false;
+    qint64 m_cacheBytes = 0, m_cacheLimit = 0;
+    QList<IndexAdvice> m_advice;
+    quint64 m_pending[kLaneCount] = {};
+    JobTracker m_jobs; ///< last: its destructor waits for the worker before the source goes
+};
+
+/// The default projection over a stream's events (oldest first): the state, and the paths the last event changed.
+InPlaceState foldState(const QString& stream, qint64 position, const QList<Event>& events);
+
+} // namespace chronoscope
+
+Q_DECLARE_METATYPE(chronoscope::RemoteDensity)
+Q_DECLARE_METATYPE(chronoscope::InPlaceLanes)
+Q_DECLARE_METATYPE(chronoscope::InPlaceWindow)
+Q_DECLARE_METATYPE(chronoscope::InPlaceStreamPage)
+Q_DECLARE_METATYPE(chronoscope::InPlaceState)

@@ -1,0 +1,392 @@
+#include "inplace/inplacewindow.h"
+
+#include "inplace/inplacemodels.h"
+#include "inplace/inplacetimeline.h"
+#include "stateinspector.h"
+
+#include "sources/nativeinplace.h"
+
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPainter>
+#include <QScrollBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTreeView>
+#include <QUrl>
+#include <QUrlQuery>
+#include <QVBoxLayout>
+
+namespace chronoscope {
+
+InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
+    : QMainWindow(parent), m_service(new InPlaceService(this)), m_timeline(new InPlaceTimeline(m_service, this)),
+      m_streams(new InPlaceStreamModel(m_service, this)), m_events(new InPlaceEventModel(this))
+{
+    setWindowTitle(tr("In place — Chronoscope"));
+    setCentralWidget(m_timeline);
+    setDockOptions(AnimatedDocks | AllowTabbedDocks);
+
+    // Streams: a flat list paged from the store (a category tree would need every name first).
+    auto* streamsPanel = new QWidget(this);
+    auto* sl = new QVBoxLayout(streamsPanel);
+    sl->setContentsMargins(4, 4, 4, 4);
+    m_filter = new QLineEdit(streamsPanel);
+    m_filter->setPlaceholderText(tr("Search stream names in the store…"));
+    m_filter->setClearButtonEnabled(true);
+    m_streamView = new QTreeView(streamsPanel);
+    m_streamView->setRootIsDecorated(false);
+    m_streamView->setUniformRowHeights(true);
+    m_streamView->setAlternatingRowColors(true);
+    m_streamView->setModel(m_streams);
+    m_streamView->header()->setStretchLastSection(false);
+    m_streamView->header()->setSectionResizeMode(InPlaceStreamModel::Stream, QHeaderView::Stretch);
+    m_streamView->header()->setSectionResizeMode(InPlaceStreamModel::Events, QHeaderView::ResizeToContents);
+    m_streamView->header()->setSectionResizeMode(InPlaceStreamModel::LastVersion, QHeaderView::ResizeToContents);
+    m_streamNote = new QLabel(tr("A flat list paged from the store, by name; the lanes show the rows in view."),
+                              streamsPanel);
+    m_streamNote->setWordWrap(true);
+    m_streamNote->setForegroundRole(QPalette::PlaceholderText);
+    sl->addWidget(m_filter);
+    sl->addWidget(m_streamView, 1);
+    sl->addWidget(m_streamNote);
+    auto* streamsDock = new QDockWidget(tr("Streams"), this);
+    streamsDock->setObjectName(QStringLiteral("inPlaceStreams"));
+    streamsDock->setWidget(streamsPanel);
+    addDockWidget(Qt::LeftDockWidgetArea, streamsDock);
+
+    // Events of the visible window.
+    auto* eventsPanel = new QWidget(this);
+    auto* el = new QVBoxLayout(eventsPanel);
+    el->setContentsMargins(4, 4, 4, 4);
+    m_eventView = new QTableView(eventsPanel);
+    m_eventView->setModel(m_events);
+    m_eventView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_eventView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_eventView->verticalHeader()->hide();
+    m_eventView->verticalHeader()->setDefaultSectionSize(m_eventView->fontMetrics().height() + 6);
+    m_eventView->horizontalHeader()->setStretchLastSection(true);
+    m_eventView->setAlternatingRowColors(true);
+    m_eventView->setColumnWidth(InPlaceEventModel::Position, 90);
+    m_eventView->setColumnWidth(InPlaceEventModel::Time, 190);
+    m_eventView->setColumnWidth(InPlaceEventModel::Stream, 260);
+    m_eventView->setColumnWidth(InPlaceEventModel::Version, 70);
+    m_more = new QLabel(eventsPanel);
+    m_more->setForegroundRole(QPalette::PlaceholderText);
+    el->addWidget(m_eventView, 1);
+    el->addWidget(m_more);
+    auto* eventsDock = new QDockWidget(tr("Events in view"), this);
+    eventsDock->setObjectName(QStringLiteral("inPlaceEvents"));
+    eventsDock->setWidget(eventsPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, eventsDock);
+
+    m_state = new StateInspector(this);
+    m_state->setMessage(tr("Select a stream and move the cursor (click an event, or Left/Right) to see its state."));
+    auto* stateDock = new QDockWidget(tr("State at cursor"), this);
+    stateDock->setObjectName(QStringLiteral("inPlaceState"));
+    stateDock->setWidget(m_state);
+    addDockWidget(Qt::RightDockWidgetArea, stateDock);
+    resizeDocks({streamsDock, stateDock}, {300, 340}, Qt::Horizontal);
+    resizeDocks({eventsDock}, {230}, Qt::Vertical);
+
+    m_modeLabel = new QLabel(tr("in place: nothing copied"), this);
+    m_modeLabel->setToolTip(tr("The store is explored where it lives: counts come from its engine, events only for "
+                               "what is on screen."));
+    m_cursorLabel = new QLabel(this);
+    m_cacheLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(m_cursorLabel);
+    statusBar()->addPermanentWidget(m_cacheLabel);
+    statusBar()->addPermanentWidget(m_modeLabel);
+    buildMenus();
+
+    connect(m_filter, &QLineEdit::textChanged, m_streams, &InPlaceStreamModel::setFilter);
+    connect(m_streams, &InPlaceStreamModel::pageLoaded, this, [this] {
+        syncLanes();
+        if (m_streams->rowCount() == 0)
+            m_timeline->askExactOverview(); // no lanes will come to wait for
+    });
+    connect(m_streams, &QAbstractItemModel::modelReset, this, &InPlaceMainWindow::syncLanes);
+    connect(m_streamView->verticalScrollBar(), &QScrollBar::valueChanged, this, &InPlaceMainWindow::syncLanes);
+    connect(m_timeline, &InPlaceTimeline::scrollLanes, this, [this](int rows) {
+        QScrollBar* bar = m_streamView->verticalScrollBar();
+        bar->setValue(bar->value() + rows * std::max(1, bar->singleStep()));
+        syncLanes();
+    });
+    connect(m_streamView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                const QString stream = m_streams->streamAt(current.row());
+                if (stream.isEmpty() || stream == m_timeline->selectedStream())
+                    return;
+                m_timeline->setSelectedStream(stream);
+                requestState();
+            });
+    connect(m_timeline, &InPlaceTimeline::streamSelected, this, [this](const QString& stream) {
+        const int row = m_streams->rowOf(stream);
+        if (row >= 0) {
+            const QSignalBlocker block(m_streamView->selectionModel());
+            m_streamView->setCurrentIndex(m_streams->index(row, 0));
+        }
+        requestState();
+    });
+    connect(m_timeline, &InPlaceTimeline::cursorMoved, this, [this](const Event& e) {
+        const int row = m_events->rowOfPosition(e.position);
+        if (row >= 0) {
+            const QSignalBlocker block(m_eventView->selectionModel());
+            m_eventView->selectRow(row);
+            m_eventView->scrollTo(m_events->index(row, 0));
+        }
+        requestState();
+        updateStatus();
+    });
+    connect(m_timeline, &InPlaceTimeline::visibleRangeChanged, this, [this](qint64 from, qint64 to) {
+        m_service->requestWindow(from, to, kWindowLimit);
+    });
+    connect(m_eventView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (const Event* e = m_events->eventAt(current.row()))
+                    m_timeline->setCursorEvent(*e, true);
+            });
+
+    connect(m_service, &InPlaceService::opened, this, [this] {
+        const RemoteSummary& s = m_service->summary();
+        m_streams->reset();
+        QString what = tr("Opened %1 in place (%2)").arg(m_title, m_service->layout());
+        if (s.estimatedEvents >= 0)
+            what += tr(": about %1 events").arg(QLocale().toString(s.estimatedEvents));
+        const QList<IndexAdvice> advice = m_service->advice();
+        if (!advice.isEmpty())
+            what += QStringLiteral(" — ") + advice.first().text();
+        statusBar()->showMessage(what, 15000);
+        updateStatus();
+        Q_EMIT opened();
+    });
+    connect(m_service, &InPlaceService::window, this, [this](const InPlaceWindow& w) {
+        m_events->setWindow(w);
+        if (m_timeline->cursorEvent()) {
+            const int row = m_events->rowOfPosition(m_timeline->cursorPosition());
+            if (row >= 0) {
+                const QSignalBlocker block(m_eventView->selectionModel());
+                m_eventView->selectRow(row);
+            }
+        }
+        updateStatus();
+        Q_EMIT windowShown();
+    });
+    connect(m_service, &InPlaceService::viewDensity, this, &InPlaceMainWindow::updateStatus);
+    connect(m_service, &InPlaceService::overview, this, &InPlaceMainWindow::updateStatus);
+    connect(m_service, &InPlaceService::state, this, [this](const InPlaceState& s) {
+        if (s.stream != m_timeline->selectedStream())
+            return;
+        m_lastState = s;
+        QString caption;
+        if (s.lastEvent)
+            caption = tr("%1 after v%2 %3, position %4 (%5 events folded)")
+                          .arg(s.stream)
+                          .arg(s.lastEvent->version)
+                          .arg(s.lastEvent->type)
+                          .arg(s.lastEvent->position)
+                          .arg(QLocale().toString(s.events));
+        else
+            caption = tr("%1 has no events at or before position %2").arg(s.stream).arg(s.position);
+        if (s.truncated)
+            caption += tr(" — partial: only the newest %1 events were folded")
+                           .arg(QLocale().toString(InPlaceService::kStateEventLimit));
+        m_state->setState(s.state, caption, s.changedPaths);
+        Q_EMIT stateShown();
+    });
+    connect(m_service, &InPlaceService::failed, this, [this](const QString& what, const QString& error) {
+        m_lastError = error;
+        statusBar()->showMessage(tr("%1: %2").arg(what, error), 15000);
+        if (what == u"state")
+            m_state->setError(error);
+        else if (what == u"window")
+            m_more->setText(tr("Events not listed: %1").arg(error));
+        else if (what == u"streams")
+            m_streamNote->setText(tr("Streams not listed: %1").arg(error));
+        else if (what == u"open")
+            Q_EMIT openFailed(error);
+    });
+    connect(m_service, &InPlaceService::stepEnd, this, [this](int direction) {
+        statusBar()->showMessage(direction > 0 ? tr("The cursor is at the last event") : tr("The cursor is at the first event"),
+                                 3000);
+    });
+}
+
+InPlaceMainWindow::~InPlaceMainWindow() = default;
+
+bool InPlaceMainWindow::isInPlaceUri(const QString& uri)
+{
+    const QUrl url(uri);
+    const QString scheme = url.scheme().toLower();
+    if (scheme != u"postgresql" && scheme != u"postgres")
+        return false;
+    return QUrlQuery(url).queryItemValue(QStringLiteral("mode")).compare(u"inplace", Qt::CaseInsensitive) == 0;
+}
+
+qint64 InPlaceMainWindow::threshold()
+{
+    bool ok = false;
+    const qint64 n = QSettings().value(kThresholdSettingKey, kDefaultThreshold).toLongLong(&ok);
+    return ok && n >= 0 ? n : kDefaultThreshold;
+}
+
+bool InPlaceMainWindow::nativeStoreEvents(const QString& uri, qint64* events)
+{
+    if (uri.isEmpty() || !isLocalStoreUri(uri))
+        return false;
+    const QString path = uri.startsWith(QLatin1String("file:"), Qt::CaseInsensitive) ? QUrl(uri).toLocalFile() : uri;
+    if (!QFileInfo(path).isFile())
+        return false;
+    QString error;
+    auto source = createRemoteFirstSource(uri, {}, &error);
+    RemoteSummary s;
+    if (!source || !source->open(&error) || !source->summary(&s, &error))
+        return false; // not a native store: the full index (or the file import) handles it
+    *events = s.estimatedEvents;
+    return true;
+}
+
+bool InPlaceMainWindow::opensInPlaceBySize(const QString& uri)
+{
+    qint64 events = 0;
+    return nativeStoreEvents(uri, &events) && events > threshold();
+}
+
+QStringList InPlaceMainWindow::unavailableInPlace()
+{
+    return {
+        tr("Diff between A and B and blame (they replay two points of a stream against the full index)"),
+        tr("The category tree of the stream browser (a flat list paged from the store instead)"),
+        tr("Event search across payloads and Go to by id (they read every event)"),
+        tr("Projections (JavaScript) and their divergence and watchpoints"),
+        tr("Findings, notes and stories"),
+        tr("Present mode and the replay bar's play/real-time modes"),
+        tr("Live tail of new events and Save capture as"),
+        tr("Type legend for every type (types get colours as they come into view)"),
+    };
+}
+
+void InPlaceMainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Close"), QKeySequence::Close, this, &QWidget::close);
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("Fit &all"), QKeySequence(Qt::Key_0), m_timeline, &InPlaceTimeline::fitAll);
+    view->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, m_timeline, [this] { m_timeline->zoomBy(0.5); });
+    view->addAction(tr("Zoom &out"), QKeySequence::ZoomOut, m_timeline, [this] { m_timeline->zoomBy(2.0); });
+    view->addSeparator();
+    view->addAction(tr("&Next event"), QKeySequence(Qt::ALT | Qt::Key_Right), m_timeline, [this] { m_timeline->step(1); });
+    view->addAction(tr("&Previous event"), QKeySequence(Qt::ALT | Qt::Key_Left), m_timeline,
+                    [this] { m_timeline->step(-1); });
+    view->addSeparator();
+    // The full-index docks, shown disabled with the reason (the in-place window does not build them).
+    QMenu* missing = view->addMenu(tr("Not available in place"));
+    for (const QString& line : unavailableInPlace()) {
+        QAction* a = missing->addAction(line);
+        a->setEnabled(false);
+    }
+    missing->addSeparator();
+    missing->addAction(tr("Why?"), this, [this] {
+        QMessageBox::information(this, tr("In place"),
+                                 tr("This store is explored where it lives: the timeline, the stream list, the events "
+                                    "of the window in view and the state at the cursor are asked of the store as you "
+                                    "look, and nothing else is read. These need an index of every event and are not "
+                                    "available in place:\n\n• %1\n\nOpen the store with --full-index (or, for "
+                                    "PostgreSQL, without ?mode=inplace) to use them.")
+                                     .arg(unavailableInPlace().join(QStringLiteral("\n• "))));
+    });
+}
+
+bool InPlaceMainWindow::openUri(const QString& uri, const QString& title, QString* error)
+{
+    RemoteFirstOptions options;
+    const QSettings settings;
+    const qint64 mb = settings.value(kCacheSettingKey, 200).toLongLong();
+    options.cacheLimitBytes = std::clamp<qint64>(mb, 1, 1 << 20) * 1024 * 1024;
+    auto source = createRemoteFirstSource(uri, options, error);
+    if (!source)
+        return false;
+    openSource(std::move(source), title);
+    return true;
+}
+
+void InPlaceMainWindow::openSource(std::unique_ptr<RemoteFirstSource> source, const QString& title)
+{
+    m_title = title;
+    setWindowTitle(tr("%1 — in place — Chronoscope").arg(title));
+    statusBar()->showMessage(tr("Opening %1 in place…").arg(title));
+    m_service->open(std::move(source), title);
+}
+
+bool InPlaceMainWindow::isIdle() const
+{
+    return m_service->isIdle() && !m_streams->isLoading() && !m_timeline->hasPendingRequests();
+}
+
+void InPlaceMainWindow::syncLanes()
+{
+    // The lanes are the stream list's rows in view, from the first visible one.
+    const int first = std::max(0, m_streamView->indexAt(QPoint(2, 2)).row());
+    QStringList streams;
+    const int n = m_timeline->laneCapacity();
+    const int rowHeight = std::max(1, m_streamView->sizeHintForRow(0));
+    m_streams->setLastVisibleRow(first + std::max(n, m_streamView->viewport()->height() / rowHeight));
+    for (int row = first; row < m_streams->rowCount() && streams.size() < n; ++row)
+        streams << m_streams->streamAt(row);
+    // Near the end of what is loaded: the next page, so the lanes fill as the list scrolls.
+    if (first + n >= m_streams->rowCount() && m_streams->canFetchMore({}))
+        m_streams->fetchMore({});
+    m_timeline->setLaneStreams(streams);
+}
+
+void InPlaceMainWindow::requestState()
+{
+    const QString stream = m_timeline->selectedStream();
+    if (stream.isEmpty() || !m_service->isOpen())
+        return;
+    // Without a cursor: the stream's state at the end of the store.
+    const qint64 at = m_timeline->cursorEvent() ? m_timeline->cursorPosition() : m_service->summary().lastPosition;
+    m_state->setBusy(true);
+    m_service->requestState(stream, at);
+}
+
+void InPlaceMainWindow::updateStatus()
+{
+    if (const auto e = m_timeline->cursorEvent())
+        m_cursorLabel->setText(tr("cursor #%1 %2").arg(e->position).arg(e->stream));
+    m_cacheLabel->setText(tr("cache %1 of %2 MB")
+                              .arg(double(m_service->cacheBytes()) / (1024.0 * 1024.0), 0, 'f', 1)
+                              .arg(m_service->cacheLimit() / (1024 * 1024)));
+    const InPlaceWindow& w = m_events->window();
+    const qint64 inView = m_timeline->countInView();
+    if (!w.truncated) {
+        m_more->setText(tr("%1 events in view").arg(QLocale().toString(w.events.size())));
+    } else if (inView > w.events.size()) {
+        m_more->setText(tr("The first %1 of %2 events in view; %3 more… (zoom in to list them)")
+                            .arg(QLocale().toString(w.events.size()), QLocale().toString(inView),
+                                 QLocale().toString(inView - w.events.size())));
+    } else {
+        m_more->setText(tr("The first %1 events in view; more… (zoom in to list them)")
+                            .arg(QLocale().toString(w.events.size())));
+    }
+}
+
+bool InPlaceMainWindow::saveScreenshot(const QString& path, const QSize& size)
+{
+    resize(size);
+    QImage image(size, QImage::Format_ARGB32_Premultiplied);
+    image.fill(palette().color(QPalette::Window));
+    QPainter p(&image);
+    render(&p);
+    p.end();
+    return image.save(path, "PNG");
+}
+
+} // namespace chronoscope
