@@ -1,5 +1,7 @@
 #include "sources/nativeinplace.h"
 
+#include "json/jsonvalue.h"
+
 #include "store/sqlitedb.h"
 #include "store/sqlitestore.h"
 #include "store/storeschema.h"
@@ -1130,6 +1132,95 @@ bool NativeInPlaceSource::streamEvents(const QString& stream, qint64 maxPosition
     }
     std::reverse(events.begin(), events.end());
     *out = std::move(events);
+    return true;
+}
+
+bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int limit, StreamStateAt* out,
+                                  QString* error)
+{
+    *out = StreamStateAt();
+    if (!m_db) return fail(error, QStringLiteral("not open"));
+    limit = std::max(1, limit);
+    if (!allowed(kStreamIndex, error)) return false;
+    QString why;
+    const auto id = streamIdAndCount(stream, &why);
+    if (!id) {
+        if (!why.isEmpty()) return fail(error, why);
+        return true; // no such stream: no events, no state
+    }
+    // A store written before checkpoint states kept numbers as written holds "merge" states with other
+    // number texts: those are not used (as SqliteStoreReader::checkpointBefore), the fold starts at the first event.
+    if (!m_mergeCheckpoints) {
+        SqlStatement meta(m_db->handle(), "SELECT value FROM meta WHERE key = 'checkpoint_numbers'");
+        m_mergeCheckpoints = meta.ok() && meta.next() && meta.text(0) == QLatin1String("as-written");
+    }
+    if (*m_mergeCheckpoints) {
+        // A checkpoint's position is the largest among the events folded into it, so one with position <=
+        // the cursor holds only events at or before it. The two newest such: when the cursor is exactly at
+        // the newest one's event, the older one is the start, so the last event and what it changed are shown.
+        struct Candidate
+        {
+            qint64 version = 0, position = 0;
+            QByteArray state;
+        };
+        QList<Candidate> candidates;
+        {
+            SqlStatement cp(m_db->handle(),
+                            "SELECT version, position, state FROM checkpoints WHERE projection = 'merge' AND "
+                            "stream = ?1 AND position <= ?2 ORDER BY version DESC LIMIT 2");
+            if (!cp.ok()) return sqlFail(error, cp.rc());
+            cp.bindInt(1, id->first);
+            cp.bindInt(2, maxPosition);
+            while (cp.next()) {
+                sqlite3_stmt* st = cp.handle();
+                Candidate c;
+                c.version = sqlite3_column_int64(st, 0);
+                c.position = sqlite3_column_int64(st, 1);
+                const bool typed = sqlite3_column_type(st, 0) == SQLITE_INTEGER &&
+                                   sqlite3_column_type(st, 1) == SQLITE_INTEGER;
+                c.state = cp.bytes(2);
+                if (!typed) c.state.clear(); // not a checkpoint this build wrote: treated as damaged
+                candidates << c;
+            }
+        }
+        for (const Candidate& c : candidates) {
+            // Parsed strictly, numbers kept as written; a damaged state is not used (unlike event data, which
+            // is kept as a string), and neither is an older one: the fold starts from the first event.
+            const auto start = c.state.isEmpty() ? std::nullopt : parseJsonStrict(c.state);
+            if (!start) {
+                out->note = QStringLiteral("the stored checkpoint of %1 at version %2 is damaged: folded from the "
+                                           "stream's first event")
+                                .arg(stream)
+                                .arg(c.version);
+                break;
+            }
+            SqlStatement q(m_db->handle(),
+                           "SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
+                           "WHERE stream = ?1 AND version > ?2 AND position <= ?3 ORDER BY version DESC LIMIT ?4");
+            if (!q.ok()) return sqlFail(error, q.rc());
+            q.bindInt(1, id->first);
+            q.bindInt(2, c.version);
+            q.bindInt(3, maxPosition);
+            q.bindInt(4, qint64(limit) + 1);
+            QList<Event> events;
+            if (!readEvents(q, stream, &events, error)) return false;
+            if (events.size() > limit) break; // more than asked after it: as streamEvents, the newest `limit`
+            if (events.isEmpty()) {
+                if (&c != &candidates.last()) continue; // the cursor is at this checkpoint: start at the older
+                break; // at the first checkpoint: from the stream's first event
+            }
+            std::reverse(events.begin(), events.end());
+            out->fromCheckpoint = true;
+            out->checkpointVersion = c.version;
+            out->checkpointPosition = c.position;
+            out->start = *start;
+            out->events = std::move(events);
+            return true;
+        }
+    }
+    const QString note = out->note;
+    if (!streamEvents(stream, maxPosition, limit, &out->events, &out->truncated, error)) return false;
+    out->note = note;
     return true;
 }
 

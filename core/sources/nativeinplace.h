@@ -53,6 +53,10 @@ public:
                    bool* truncated, QString* error) override;
     bool streamEvents(const QString& stream, qint64 maxPosition, int limit, QList<Event>* out,
                       bool* truncated, QString* error) override;
+    /// From the stream's last usable "merge" checkpoint at or before the cursor (PRIMARY KEY of checkpoints),
+    /// then its events after it up to the cursor (events_stream_version). A damaged checkpoint is not used:
+    /// the fold starts from the stream's first event and `note` says why (as the replay engine does).
+    bool stateAt(const QString& stream, qint64 maxPosition, int limit, StreamStateAt* out, QString* error) override;
 
     /// A fresh token for the calls that follow (a cancelled token cancels every later call).
     void setCancelToken(const CancelToken& token) { m_options.cancel = token; }
@@ -127,6 +131,7 @@ private:
     QHash<qint64, QString> m_typeById;    ///< ids beyond the vector
     QHash<qint64, QString> m_streamNames; ///< a bounded cache of names by id
     QSet<QString> m_truncated;
+    std::optional<bool> m_mergeCheckpoints; ///< meta.checkpoint_numbers is "as-written" (read on first use)
     std::unique_ptr<SearchNeedle> m_needle;
     std::unique_ptr<SqlStatement> m_scanStmt; ///< scanRange's statement, prepared once
 };

@@ -20,13 +20,14 @@ struct Answer
 };
 } // namespace
 
-InPlaceState foldState(const QString& stream, qint64 position, const QList<Event>& events)
+namespace {
+InPlaceState fold(const QString& stream, qint64 position, const QList<Event>& events, QJsonValue state)
 {
     InPlaceState s;
     s.stream = stream;
     s.position = position;
-    // As ReplayEngine::stateAt(stream, position): merge each event's data in version order, from {}.
-    QJsonValue state = QJsonObject();
+    // As ReplayEngine::stateAt(stream, position): merge each event's data in version order, from {} or from
+    // the checkpoint (the fold of the versions up to it).
     QJsonValue before = state;
     for (const Event& e : events) {
         before = state;
@@ -40,6 +41,22 @@ InPlaceState foldState(const QString& stream, qint64 position, const QList<Event
         for (const QJsonValue& op : patch)
             s.changedPaths << op.toObject().value(QStringLiteral("path")).toString();
     }
+    return s;
+}
+} // namespace
+
+InPlaceState foldState(const QString& stream, qint64 position, const QList<Event>& events)
+{
+    return fold(stream, position, events, QJsonObject());
+}
+
+InPlaceState foldState(const QString& stream, qint64 position, const StreamStateAt& at)
+{
+    InPlaceState s = fold(stream, position, at.events, at.fromCheckpoint ? at.start : QJsonValue(QJsonObject()));
+    s.truncated = at.truncated;
+    s.fromCheckpoint = at.fromCheckpoint;
+    s.checkpointVersion = at.checkpointVersion;
+    s.note = at.note;
     return s;
 }
 
@@ -317,12 +334,10 @@ void InPlaceService::requestState(const QString& stream, qint64 position)
     run(
         kState,
         [stream, position](RemoteFirstSource& s, QString* error, bool* ok) {
-            QList<Event> events;
-            bool truncated = false;
-            *ok = s.streamEvents(stream, position, kStateEventLimit, &events, &truncated, error);
-            InPlaceState st = foldState(stream, position, events);
-            st.truncated = truncated;
-            return st;
+            // From the store's nearest checkpoint where it keeps them (native stores), else from the first event.
+            StreamStateAt at;
+            *ok = s.stateAt(stream, position, kStateEventLimit, &at, error);
+            return foldState(stream, position, at);
         },
         [this](Answer<InPlaceState> a) {
             if (a.ok)

@@ -61,6 +61,9 @@ struct InPlaceState
     std::optional<Event> lastEvent;
     qint64 events = 0;      ///< events folded
     bool truncated = false; ///< the stream has older events than the limit: the state is partial
+    bool fromCheckpoint = false;  ///< folded onto the store's checkpoint at checkpointVersion (StreamStateAt)
+    qint64 checkpointVersion = 0;
+    QString note;                 ///< a stored checkpoint that was not used, and why
 };
 
 class InPlaceService : public QObject
@@ -140,6 +143,8 @@ private:
 
 /// The default projection over a stream's events (oldest first): the state, and the paths the last event changed.
 InPlaceState foldState(const QString& stream, qint64 position, const QList<Event>& events);
+/// The same fold onto what the source gave (a checkpoint's state and the events after it, or all events).
+InPlaceState foldState(const QString& stream, qint64 position, const StreamStateAt& at);
 
 } // namespace chronoscope
 

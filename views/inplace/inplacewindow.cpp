@@ -186,7 +186,15 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
             return;
         m_lastState = s;
         QString caption;
-        if (s.lastEvent)
+        if (s.lastEvent && s.fromCheckpoint)
+            caption = tr("%1 after v%2 %3, position %4 (%5 events folded onto the checkpoint at v%6)")
+                          .arg(s.stream)
+                          .arg(s.lastEvent->version)
+                          .arg(s.lastEvent->type)
+                          .arg(s.lastEvent->position)
+                          .arg(QLocale().toString(s.events))
+                          .arg(s.checkpointVersion);
+        else if (s.lastEvent)
             caption = tr("%1 after v%2 %3, position %4 (%5 events folded)")
                           .arg(s.stream)
                           .arg(s.lastEvent->version)
@@ -198,6 +206,8 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
         if (s.truncated)
             caption += tr(" — partial: only the newest %1 events were folded")
                            .arg(QLocale().toString(InPlaceService::kStateEventLimit));
+        if (!s.note.isEmpty())
+            caption += QStringLiteral(" — ") + s.note;
         m_state->setState(s.state, caption, s.changedPaths);
         Q_EMIT stateShown();
     });

@@ -60,6 +60,13 @@ bool RemoteFirstSource::streamEvents(const QString&, qint64, int, QList<Event>*,
     return notSupported(*this, "a stream's events", error);
 }
 
+bool RemoteFirstSource::stateAt(const QString& stream, qint64 maxPosition, int limit, StreamStateAt* out,
+                                QString* error)
+{
+    *out = StreamStateAt();
+    return streamEvents(stream, maxPosition, limit, &out->events, &out->truncated, error);
+}
+
 void EventLruCache::setLimit(qint64 bytes)
 {
     m_limit = std::max<qint64>(0, bytes);

@@ -11,6 +11,7 @@
 #include "util/progress.h"
 
 #include <QHash>
+#include <QJsonValue>
 #include <QList>
 #include <QString>
 
@@ -129,6 +130,21 @@ private:
     qint64 m_hits = 0, m_misses = 0;
 };
 
+/// What the state of one stream at a position is folded from: the nearest persisted fold of the default
+/// projection (a native store's "merge" checkpoint, docs/store.md "Checkpoints") at or before the position,
+/// and the stream's events after it up to the position. Without a usable checkpoint: the events from the
+/// stream's first one (the newest `limit` of them, as streamEvents).
+struct StreamStateAt
+{
+    bool fromCheckpoint = false;
+    qint64 checkpointVersion = 0;  ///< the last version folded into `start`
+    qint64 checkpointPosition = 0; ///< the largest position folded into it (<= the position asked)
+    QJsonValue start;              ///< the checkpoint's state as stored (numbers kept); undefined without one
+    QList<Event> events;           ///< to fold onto `start` (or onto {}), in version order
+    bool truncated = false;        ///< older events were left out: the state is partial
+    QString note;                  ///< why a stored checkpoint was not used (damaged), for a status line
+};
+
 /// How a remote-first source behaves. The URI's query items win over these.
 struct RemoteFirstOptions
 {
@@ -190,6 +206,10 @@ public:
     /// at most `limit` of the newest (*truncated when older ones were left out): the state at the cursor.
     virtual bool streamEvents(const QString& stream, qint64 maxPosition, int limit, QList<Event>* out,
                               bool* truncated, QString* error);
+
+    /// The state at the cursor as cheaply as the store allows: a native store starts from its nearest
+    /// checkpoint (indexed reads only); the default has no checkpoints and returns streamEvents' answer.
+    virtual bool stateAt(const QString& stream, qint64 maxPosition, int limit, StreamStateAt* out, QString* error);
 
     EventLruCache& cache() { return m_cache; }
     const EventLruCache& cache() const { return m_cache; }
