@@ -5,12 +5,16 @@
 // (reused, damaged, stale), cancel, and bad files.
 
 #include "demo/demogenerator.h"
+#include "json/jsonvalue.h"
+#include "json/mergepatch.h"
+#include "replay/replayengine.h"
 #include "sources/nativeinplace.h"
 #include "store/sqlitestore.h"
 #include "store/storewriter.h"
 
 #include <QDir>
 #include <QFile>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -22,10 +26,12 @@ using namespace chronoscope;
 
 namespace {
 
-bool writeStore(const QString& path, const QList<Event>& events)
+bool writeStore(const QString& path, const QList<Event>& events, int checkpointEvery = 1000)
 {
     QString error;
-    auto w = StoreWriter::create(path, StoreWriter::Options{}, &error);
+    StoreWriter::Options options;
+    options.checkpointEvery = checkpointEvery;
+    auto w = StoreWriter::create(path, options, &error);
     if (!w) {
         qWarning() << error;
         return false;
@@ -239,6 +245,28 @@ private Q_SLOTS:
         }
         m_stores[QStringLiteral("mixed")] = m_dir.filePath(QStringLiteral("mixed.chronoscope"));
         QVERIFY(writeStore(m_stores[QStringLiteral("mixed")], mixed));
+
+        // Long streams with merge checkpoints every 10 versions: nested objects, deletions (null), numbers
+        // whose text matters (1.10, 1e2, 2^63 + 1), versions with gaps, streams interleaved.
+        QList<Event> checkpointed;
+        QHash<QString, qint64> next;
+        for (int i = 0; i < 410; ++i) {
+            Event e;
+            e.position = 10 + 3 * i;
+            e.stream = i % 4 == 3 ? QStringLiteral("gaps") : QStringLiteral("long-%1").arg(i % 2);
+            qint64& v = next[e.stream];
+            e.version = v;
+            v += e.stream == QLatin1String("gaps") ? 1 + (i % 5) : 1;
+            e.type = QStringLiteral("Changed");
+            e.time = 1700000000000 + qint64(i) * 1000;
+            e.data = "{\"n\":" + QByteArray::number(i) + ",\"price\":1.10,\"big\":9223372036854775809,\"e\":1e2," +
+                     "\"k" + QByteArray::number(i % 7) + "\":{\"x\":" + QByteArray::number(i) + "}," +
+                     "\"k" + QByteArray::number((i + 3) % 7) + "\":null}";
+            e.metadata = "{}";
+            checkpointed << e;
+        }
+        m_stores[QStringLiteral("checkpointed")] = m_dir.filePath(QStringLiteral("checkpointed.chronoscope"));
+        QVERIFY(writeStore(m_stores[QStringLiteral("checkpointed")], checkpointed, 10));
 
         for (auto it = m_stores.cbegin(); it != m_stores.cend(); ++it) {
             m_events[it.key()] = readAll(it.value());
@@ -606,6 +634,130 @@ private Q_SLOTS:
             QCOMPARE(got[i].metadata, want[i].metadata);
             QCOMPARE(got[i].dataIsJson, want[i].dataIsJson);
         }
+    }
+
+    /// The fold stateAt's answer gives (checkpoint's state + events after it, or events from {}).
+    static QJsonValue foldOf(const StreamStateAt& at)
+    {
+        QJsonValue state = at.fromCheckpoint ? at.start : QJsonValue(QJsonObject());
+        for (const Event& e : at.events)
+            applyMergePatch(state, parseJsonValue(e.data));
+        return state;
+    }
+
+    void stateAtStartsFromTheCheckpoint_data()
+    {
+        QTest::addColumn<QString>("stream");
+        QTest::addColumn<int>("nth");       ///< the cursor at the stream's nth event (in version order)
+        QTest::addColumn<int>("shift");     ///< added to that event's position (1: between two events)
+        QTest::addColumn<bool>("fromCheckpoint");
+        QTest::newRow("before the first checkpoint") << QStringLiteral("long-0") << 4 << 0 << false;
+        QTest::newRow("exactly at the first checkpoint") << QStringLiteral("long-0") << 9 << 0 << false;
+        QTest::newRow("just after the first checkpoint") << QStringLiteral("long-0") << 10 << 0 << true;
+        QTest::newRow("exactly at the second checkpoint") << QStringLiteral("long-1") << 19 << 0 << true;
+        QTest::newRow("between checkpoints, between events") << QStringLiteral("long-1") << 34 << 1 << true;
+        QTest::newRow("after the last checkpoint") << QStringLiteral("long-0") << 203 << 0 << true;
+        QTest::newRow("the stream's last event") << QStringLiteral("long-1") << 102 << 0 << true;
+        QTest::newRow("past the store's end") << QStringLiteral("long-0") << 204 << 100000 << true;
+        QTest::newRow("version gaps, between") << QStringLiteral("gaps") << 57 << 2 << true;
+        QTest::newRow("version gaps, at a checkpoint") << QStringLiteral("gaps") << 49 << 0 << true;
+        QTest::newRow("before the stream's first event") << QStringLiteral("gaps") << 0 << -5 << false;
+    }
+    void stateAtStartsFromTheCheckpoint()
+    {
+        QFETCH(QString, stream);
+        QFETCH(int, nth);
+        QFETCH(int, shift);
+        QFETCH(bool, fromCheckpoint);
+        const QString path = m_stores[QStringLiteral("checkpointed")];
+        QList<Event> ofStream;
+        for (const Event& e : m_events[QStringLiteral("checkpointed")])
+            if (e.stream == stream) ofStream << e;
+        QVERIFY(nth < ofStream.size());
+        const qint64 cursor = ofStream[nth].position + shift;
+        // Expected: the fold of the full read's events up to the cursor, and the replay engine's state.
+        QJsonValue want = QJsonObject();
+        int folded = 0;
+        for (const Event& e : ofStream)
+            if (e.position <= cursor) {
+                applyMergePatch(want, parseJsonValue(e.data));
+                ++folded;
+            }
+        QString error;
+        auto reader = SqliteStoreReader::open(path, &error);
+        QVERIFY2(reader, qPrintable(error));
+        ReplayEngine engine(*reader);
+        const StateResult replay = engine.stateAt(stream, Point::atPosition(cursor));
+        QVERIFY2(replay.ok(), qPrintable(replay.error));
+        QCOMPARE(toJsonText(replay.state), toJsonText(want));
+
+        auto src = openSource(path, cacheDir(QStringLiteral("stateat")), &error);
+        QVERIFY2(src, qPrintable(error));
+        StreamStateAt at;
+        QVERIFY2(src->stateAt(stream, cursor, 100000, &at, &error), qPrintable(error));
+        QCOMPARE(at.fromCheckpoint, fromCheckpoint);
+        QVERIFY(at.note.isEmpty());
+        QVERIFY(!at.truncated);
+        QCOMPARE(toJsonText(foldOf(at)), toJsonText(want));
+        if (folded > 0) // numbers as stored (1.10 stays 1.10: a state with Qt's number texts would fail)
+            QVERIFY(toJsonText(foldOf(at)).contains("\"price\":1.10"));
+        if (fromCheckpoint) {
+            QVERIFY(at.checkpointPosition <= cursor);
+            QVERIFY(at.events.size() >= 1 && at.events.size() <= 10); // at most one interval, never 0
+            QVERIFY(at.events.first().version > at.checkpointVersion);
+        } else {
+            QCOMPARE(at.events.size(), folded);
+        }
+        if (folded > 0) {
+            QVERIFY(!at.events.isEmpty()); // the last event and what it changed can be shown
+            QCOMPARE(at.events.last().position, replay.lastEvent->position);
+        }
+        for (const Event& e : at.events)
+            QVERIFY(e.position <= cursor);
+        // A stream the store does not have: no events, no state, no error.
+        QVERIFY(src->stateAt(QStringLiteral("no-such"), cursor, 10, &at, &error));
+        QVERIFY(at.events.isEmpty() && !at.fromCheckpoint);
+    }
+
+    void stateAtFallsBackFromAnUnusableCheckpoint_data()
+    {
+        QTest::addColumn<QByteArray>("damage");
+        QTest::addColumn<bool>("noted");
+        QTest::newRow("truncated state") << QByteArray("UPDATE checkpoints SET state = substr(state, 1, 20)") << true;
+        QTest::newRow("not JSON") << QByteArray("UPDATE checkpoints SET state = x'00ff7b'") << true;
+        QTest::newRow("empty state") << QByteArray("UPDATE checkpoints SET state = ''") << true;
+        QTest::newRow("position as text") << QByteArray("UPDATE checkpoints SET position = 'x' || position") << false;
+        QTest::newRow("numbers not kept (older writer)")
+            << QByteArray("DELETE FROM meta WHERE key = 'checkpoint_numbers'") << false;
+        QTest::newRow("checkpoints dropped") << QByteArray("DELETE FROM checkpoints") << false;
+    }
+    void stateAtFallsBackFromAnUnusableCheckpoint()
+    {
+        QFETCH(QByteArray, damage);
+        QFETCH(bool, noted);
+        // Documented: a checkpoint that cannot be used is skipped and the state is folded from the stream's
+        // first event (as the replay engine does), with a note saying so when the stored state is damaged.
+        const QString path = copyOf(QStringLiteral("checkpointed"), QStringLiteral("damaged-checkpoint.chronoscope"));
+        QVERIFY(!path.isEmpty());
+        QVERIFY(sql(path, damage));
+        const QString stream = QStringLiteral("long-0");
+        QList<Event> ofStream;
+        for (const Event& e : m_events[QStringLiteral("checkpointed")])
+            if (e.stream == stream) ofStream << e;
+        const qint64 cursor = ofStream[123].position;
+        QJsonValue want = QJsonObject();
+        for (const Event& e : ofStream.mid(0, 124))
+            applyMergePatch(want, parseJsonValue(e.data));
+        QString error;
+        auto src = openSource(path, cacheDir(QStringLiteral("damaged")), &error);
+        QVERIFY2(src, qPrintable(error));
+        StreamStateAt at;
+        QVERIFY2(src->stateAt(stream, cursor, 100000, &at, &error), qPrintable(error));
+        QVERIFY(!at.fromCheckpoint);
+        QCOMPARE(at.events.size(), 124);
+        QCOMPARE(toJsonText(foldOf(at)), toJsonText(want));
+        QCOMPARE(!at.note.isEmpty(), noted);
+        if (noted) QVERIFY2(at.note.contains(QLatin1String("damaged")), qPrintable(at.note));
     }
 
     void windowAndNeighbourhoodEqualFullRead()
