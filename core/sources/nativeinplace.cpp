@@ -1194,22 +1194,46 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
                                 .arg(c.version);
                 break;
             }
-            SqlStatement q(m_db->handle(),
-                           "SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
-                           "WHERE stream = ?1 AND version > ?2 AND position <= ?3 ORDER BY version DESC LIMIT ?4");
-            if (!q.ok()) return sqlFail(error, q.rc());
-            q.bindInt(1, id->first);
-            q.bindInt(2, c.version);
-            q.bindInt(3, maxPosition);
-            q.bindInt(4, qint64(limit) + 1);
+            // The events after it in version order up to the first one past the cursor, as the replay engine folds
+            // "at position P". The end is found on the (stream, version) index alone (it holds the position, the
+            // rowid), so only the rows folded are read from the table: a position filter in one query would read
+            // every later row of a long stream, a LIMIT would read rows past the cursor.
+            qint64 end = -1; // the first version past the cursor; -1: none (up to the stream's end)
+            qint64 count = 0;
+            {
+                SqlStatement k(m_db->handle(),
+                               "SELECT version, position FROM events "
+                               "WHERE stream = ?1 AND version > ?2 ORDER BY version");
+                if (!k.ok()) return sqlFail(error, k.rc());
+                k.bindInt(1, id->first);
+                k.bindInt(2, c.version);
+                sqlite3_stmt* st = k.handle();
+                int rc;
+                while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                    if (sqlite3_column_int64(st, 1) > maxPosition) {
+                        end = sqlite3_column_int64(st, 0);
+                        break;
+                    }
+                    if (++count > limit) break;
+                }
+                if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlFail(error, rc);
+            }
+            if (count > limit) break; // more than asked after it: as streamEvents, the newest `limit`
             QList<Event> events;
-            if (!readEvents(q, stream, &events, error)) return false;
-            if (events.size() > limit) break; // more than asked after it: as streamEvents, the newest `limit`
+            if (count > 0) {
+                SqlStatement q(m_db->handle(),
+                               "SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
+                               "WHERE stream = ?1 AND version > ?2 AND version < ?3 ORDER BY version");
+                if (!q.ok()) return sqlFail(error, q.rc());
+                q.bindInt(1, id->first);
+                q.bindInt(2, c.version);
+                q.bindInt(3, end < 0 ? std::numeric_limits<qint64>::max() : end);
+                if (!readEvents(q, stream, &events, error)) return false;
+            }
             if (events.isEmpty()) {
                 if (&c != &candidates.last()) continue; // the cursor is at this checkpoint: start at the older
                 break; // at the first checkpoint: from the stream's first event
             }
-            std::reverse(events.begin(), events.end());
             out->fromCheckpoint = true;
             out->checkpointVersion = c.version;
             out->checkpointPosition = c.position;
