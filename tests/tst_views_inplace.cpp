@@ -40,6 +40,7 @@ class TestViewsInPlace : public QObject
     QList<Event> m_all; ///< the whole store, read by the cached client (the reference)
     QTemporaryDir m_tmp;
     QString m_localStore; ///< the same events in a native store, for the replay engine
+    QString m_checkpointedStore; ///< the same events with merge checkpoints every 5 versions
 
     bool run(const QString& db, const QString& sql)
     {
@@ -126,6 +127,15 @@ private Q_SLOTS:
         for (const Event& e : std::as_const(m_all))
             QVERIFY2(writer->append(e, &error), qPrintable(error));
         QVERIFY2(writer->finish(&error), qPrintable(error));
+        // The same again with merge checkpoints every 5 versions: explored in place, its state starts from them.
+        m_checkpointedStore = m_tmp.filePath(QStringLiteral("checkpointed.chronoscope"));
+        StoreWriter::Options often;
+        often.checkpointEvery = 5;
+        auto cw = StoreWriter::create(m_checkpointedStore, often, &error);
+        QVERIFY2(cw, qPrintable(error));
+        for (const Event& e : std::as_const(m_all))
+            QVERIFY2(cw->append(e, &error), qPrintable(error));
+        QVERIFY2(cw->finish(&error), qPrintable(error));
     }
 
     void cleanupTestCase()
@@ -358,6 +368,50 @@ private Q_SLOTS:
                     priceShown = model->data(model->index(i, 1), Qt::DisplayRole).toString();
             QCOMPARE(priceShown, QStringLiteral("1.10"));
         }
+    }
+
+    void nativeStateStartsFromTheCheckpoint_data()
+    {
+        QTest::addColumn<QString>("stream");
+        QTest::addColumn<int>("cursorIndex");
+        QTest::addColumn<bool>("fromCheckpoint");
+        QTest::newRow("Account-0 before its first checkpoint") << "Account-0" << 20 << false;
+        QTest::newRow("cart-5 middle (kept numbers)") << "cart-5" << 160 << true;
+        QTest::newRow("Account-4 at the end") << "Account-4" << 299 << true;
+        QTest::newRow("cart-7 before its first event") << "cart-7" << 0 << false;
+    }
+    void nativeStateStartsFromTheCheckpoint()
+    {
+        QFETCH(QString, stream);
+        QFETCH(int, cursorIndex);
+        QFETCH(bool, fromCheckpoint);
+        auto w = openWindow(m_checkpointedStore);
+        QVERIFY(w);
+        QSignalSpy shown(w.get(), &InPlaceMainWindow::stateShown);
+        w->timeline()->setSelectedStream(stream);
+        Event cursor = m_all[cursorIndex];
+        cursor.stream = stream;
+        w->timeline()->setCursorEvent(cursor, false);
+        QVERIFY(shown.wait(10000));
+        QVERIFY(settle(w.get()));
+        const InPlaceState s = w->lastState();
+        QCOMPARE(s.stream, stream);
+        QCOMPARE(s.fromCheckpoint, fromCheckpoint);
+        QVERIFY(s.note.isEmpty());
+        // The reference: the replay engine on the store without checkpoints (it folds every event from {}).
+        QString error;
+        auto reader = openSource(m_localStore, {}, &error);
+        QVERIFY2(reader, qPrintable(error));
+        ReplayEngine engine(*reader);
+        const StateResult expected = engine.stateAt(stream, Point::atPosition(cursor.position));
+        QVERIFY2(expected.ok(), qPrintable(expected.error));
+        QVERIFY(!expected.fromCheckpoint);
+        QCOMPARE(toJsonText(s.state), toJsonText(expected.state));
+        QCOMPARE(s.lastEvent.has_value(), expected.lastEvent.has_value());
+        if (s.lastEvent)
+            QCOMPARE(s.lastEvent->position, expected.lastEvent->position);
+        if (fromCheckpoint)
+            QVERIFY(s.events <= 5 && s.events < expected.eventsApplied);
     }
 
     void staleAnswersAreDropped()
