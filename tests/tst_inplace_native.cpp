@@ -5,12 +5,12 @@
 // (reused, damaged, stale), cancel, and bad files.
 
 #include "demo/demogenerator.h"
-#include "json/jsonvalue.h"
-#include "json/mergepatch.h"
 #include "replay/replayengine.h"
 #include "sources/nativeinplace.h"
 #include "store/sqlitestore.h"
 #include "store/storewriter.h"
+#include "json/jsonvalue.h"
+#include "json/mergepatch.h"
 
 #include <QDir>
 #include <QFile>
@@ -259,9 +259,10 @@ private Q_SLOTS:
             v += e.stream == QLatin1String("gaps") ? 1 + (i % 5) : 1;
             e.type = QStringLiteral("Changed");
             e.time = 1700000000000 + qint64(i) * 1000;
-            e.data = "{\"n\":" + QByteArray::number(i) + ",\"price\":1.10,\"big\":9223372036854775809,\"e\":1e2," +
-                     "\"k" + QByteArray::number(i % 7) + "\":{\"x\":" + QByteArray::number(i) + "}," +
-                     "\"k" + QByteArray::number((i + 3) % 7) + "\":null}";
+            e.data = "{\"n\":" + QByteArray::number(i) +
+                     ",\"price\":1.10,\"big\":9223372036854775809,\"e\":1e2," + "\"k" +
+                     QByteArray::number(i % 7) + "\":{\"x\":" + QByteArray::number(i) + "}," + "\"k" +
+                     QByteArray::number((i + 3) % 7) + "\":null}";
             e.metadata = "{}";
             checkpointed << e;
         }
@@ -648,8 +649,8 @@ private Q_SLOTS:
     void stateAtStartsFromTheCheckpoint_data()
     {
         QTest::addColumn<QString>("stream");
-        QTest::addColumn<int>("nth");       ///< the cursor at the stream's nth event (in version order)
-        QTest::addColumn<int>("shift");     ///< added to that event's position (1: between two events)
+        QTest::addColumn<int>("nth");   ///< the cursor at the stream's nth event (in version order)
+        QTest::addColumn<int>("shift"); ///< added to that event's position (1: between two events)
         QTest::addColumn<bool>("fromCheckpoint");
         QTest::newRow("before the first checkpoint") << QStringLiteral("long-0") << 4 << 0 << false;
         QTest::newRow("exactly at the first checkpoint") << QStringLiteral("long-0") << 9 << 0 << false;
@@ -723,10 +724,12 @@ private Q_SLOTS:
     {
         QTest::addColumn<QByteArray>("damage");
         QTest::addColumn<bool>("noted");
-        QTest::newRow("truncated state") << QByteArray("UPDATE checkpoints SET state = substr(state, 1, 20)") << true;
+        QTest::newRow("truncated state")
+            << QByteArray("UPDATE checkpoints SET state = substr(state, 1, 20)") << true;
         QTest::newRow("not JSON") << QByteArray("UPDATE checkpoints SET state = x'00ff7b'") << true;
         QTest::newRow("empty state") << QByteArray("UPDATE checkpoints SET state = ''") << true;
-        QTest::newRow("position as text") << QByteArray("UPDATE checkpoints SET position = 'x' || position") << false;
+        QTest::newRow("position as text")
+            << QByteArray("UPDATE checkpoints SET position = 'x' || position") << false;
         QTest::newRow("numbers not kept (older writer)")
             << QByteArray("DELETE FROM meta WHERE key = 'checkpoint_numbers'") << false;
         QTest::newRow("checkpoints dropped") << QByteArray("DELETE FROM checkpoints") << false;
@@ -737,7 +740,8 @@ private Q_SLOTS:
         QFETCH(bool, noted);
         // Documented: a checkpoint that cannot be used is skipped and the state is folded from the stream's
         // first event (as the replay engine does), with a note saying so when the stored state is damaged.
-        const QString path = copyOf(QStringLiteral("checkpointed"), QStringLiteral("damaged-checkpoint.chronoscope"));
+        const QString path =
+            copyOf(QStringLiteral("checkpointed"), QStringLiteral("damaged-checkpoint.chronoscope"));
         QVERIFY(!path.isEmpty());
         QVERIFY(sql(path, damage));
         const QString stream = QStringLiteral("long-0");

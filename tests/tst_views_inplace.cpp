@@ -127,7 +127,8 @@ private Q_SLOTS:
         for (const Event& e : std::as_const(m_all))
             QVERIFY2(writer->append(e, &error), qPrintable(error));
         QVERIFY2(writer->finish(&error), qPrintable(error));
-        // The same again with merge checkpoints every 5 versions: explored in place, its state starts from them.
+        // The same again with merge checkpoints every 5 versions: explored in place, its state starts from
+        // them.
         m_checkpointedStore = m_tmp.filePath(QStringLiteral("checkpointed.chronoscope"));
         StoreWriter::Options often;
         often.checkpointEvery = 5;
@@ -408,10 +409,8 @@ private Q_SLOTS:
         QVERIFY(!expected.fromCheckpoint);
         QCOMPARE(toJsonText(s.state), toJsonText(expected.state));
         QCOMPARE(s.lastEvent.has_value(), expected.lastEvent.has_value());
-        if (s.lastEvent)
-            QCOMPARE(s.lastEvent->position, expected.lastEvent->position);
-        if (fromCheckpoint)
-            QVERIFY(s.events <= 5 && s.events < expected.eventsApplied);
+        if (s.lastEvent) QCOMPARE(s.lastEvent->position, expected.lastEvent->position);
+        if (fromCheckpoint) QVERIFY(s.events <= 5 && s.events < expected.eventsApplied);
     }
 
     void staleAnswersAreDropped()

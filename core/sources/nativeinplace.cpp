@@ -1149,7 +1149,8 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
         return true; // no such stream: no events, no state
     }
     // A store written before checkpoint states kept numbers as written holds "merge" states with other
-    // number texts: those are not used (as SqliteStoreReader::checkpointBefore), the fold starts at the first event.
+    // number texts: those are not used (as SqliteStoreReader::checkpointBefore), the fold starts at the first
+    // event.
     if (!m_mergeCheckpoints) {
         SqlStatement meta(m_db->handle(), "SELECT value FROM meta WHERE key = 'checkpoint_numbers'");
         m_mergeCheckpoints = meta.ok() && meta.next() && meta.text(0) == QLatin1String("as-written");
@@ -1157,7 +1158,8 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
     if (*m_mergeCheckpoints) {
         // A checkpoint's position is the largest among the events folded into it, so one with position <=
         // the cursor holds only events at or before it. The two newest such: when the cursor is exactly at
-        // the newest one's event, the older one is the start, so the last event and what it changed are shown.
+        // the newest one's event, the older one is the start, so the last event and what it changed are
+        // shown.
         struct Candidate
         {
             qint64 version = 0, position = 0;
@@ -1188,22 +1190,22 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
             // is kept as a string), and neither is an older one: the fold starts from the first event.
             const auto start = c.state.isEmpty() ? std::nullopt : parseJsonStrict(c.state);
             if (!start) {
-                out->note = QStringLiteral("the stored checkpoint of %1 at version %2 is damaged: folded from the "
-                                           "stream's first event")
-                                .arg(stream)
-                                .arg(c.version);
+                out->note =
+                    QStringLiteral("the stored checkpoint of %1 at version %2 is damaged: folded from the "
+                                   "stream's first event")
+                        .arg(stream)
+                        .arg(c.version);
                 break;
             }
-            // The events after it in version order up to the first one past the cursor, as the replay engine folds
-            // "at position P". The end is found on the (stream, version) index alone (it holds the position, the
-            // rowid), so only the rows folded are read from the table: a position filter in one query would read
-            // every later row of a long stream, a LIMIT would read rows past the cursor.
+            // The events after it in version order up to the first one past the cursor, as the replay engine
+            // folds "at position P". The end is found on the (stream, version) index alone (it holds the
+            // position, the rowid), so only the rows folded are read from the table: a position filter in one
+            // query would read every later row of a long stream, a LIMIT would read rows past the cursor.
             qint64 end = -1; // the first version past the cursor; -1: none (up to the stream's end)
             qint64 count = 0;
             {
-                SqlStatement k(m_db->handle(),
-                               "SELECT version, position FROM events "
-                               "WHERE stream = ?1 AND version > ?2 ORDER BY version");
+                SqlStatement k(m_db->handle(), "SELECT version, position FROM events "
+                                               "WHERE stream = ?1 AND version > ?2 ORDER BY version");
                 if (!k.ok()) return sqlFail(error, k.rc());
                 k.bindInt(1, id->first);
                 k.bindInt(2, c.version);
@@ -1221,9 +1223,10 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
             if (count > limit) break; // more than asked after it: as streamEvents, the newest `limit`
             QList<Event> events;
             if (count > 0) {
-                SqlStatement q(m_db->handle(),
-                               "SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
-                               "WHERE stream = ?1 AND version > ?2 AND version < ?3 ORDER BY version");
+                SqlStatement q(
+                    m_db->handle(),
+                    "SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
+                    "WHERE stream = ?1 AND version > ?2 AND version < ?3 ORDER BY version");
                 if (!q.ok()) return sqlFail(error, q.rc());
                 q.bindInt(1, id->first);
                 q.bindInt(2, c.version);
@@ -1231,8 +1234,9 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
                 if (!readEvents(q, stream, &events, error)) return false;
             }
             if (events.isEmpty()) {
-                if (&c != &candidates.last()) continue; // the cursor is at this checkpoint: start at the older
-                break; // at the first checkpoint: from the stream's first event
+                if (&c != &candidates.last())
+                    continue; // the cursor is at this checkpoint: start at the older
+                break;        // at the first checkpoint: from the stream's first event
             }
             out->fromCheckpoint = true;
             out->checkpointVersion = c.version;

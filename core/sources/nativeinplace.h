@@ -56,7 +56,8 @@ public:
     /// From the stream's last usable "merge" checkpoint at or before the cursor (PRIMARY KEY of checkpoints),
     /// then its events after it up to the cursor (events_stream_version). A damaged checkpoint is not used:
     /// the fold starts from the stream's first event and `note` says why (as the replay engine does).
-    bool stateAt(const QString& stream, qint64 maxPosition, int limit, StreamStateAt* out, QString* error) override;
+    bool stateAt(const QString& stream, qint64 maxPosition, int limit, StreamStateAt* out,
+                 QString* error) override;
 
     /// A fresh token for the calls that follow (a cancelled token cancels every later call).
     void setCancelToken(const CancelToken& token) { m_options.cancel = token; }

@@ -52,7 +52,8 @@ InPlaceState foldState(const QString& stream, qint64 position, const QList<Event
 
 InPlaceState foldState(const QString& stream, qint64 position, const StreamStateAt& at)
 {
-    InPlaceState s = fold(stream, position, at.events, at.fromCheckpoint ? at.start : QJsonValue(QJsonObject()));
+    InPlaceState s =
+        fold(stream, position, at.events, at.fromCheckpoint ? at.start : QJsonValue(QJsonObject()));
     s.truncated = at.truncated;
     s.fromCheckpoint = at.fromCheckpoint;
     s.checkpointVersion = at.checkpointVersion;
@@ -334,7 +335,8 @@ void InPlaceService::requestState(const QString& stream, qint64 position)
     run(
         kState,
         [stream, position](RemoteFirstSource& s, QString* error, bool* ok) {
-            // From the store's nearest checkpoint where it keeps them (native stores), else from the first event.
+            // From the store's nearest checkpoint where it keeps them (native stores), else from the first
+            // event.
             StreamStateAt at;
             *ok = s.stateAt(stream, position, kStateEventLimit, &at, error);
             return foldState(stream, position, at);

@@ -61,9 +61,9 @@ struct InPlaceState
     std::optional<Event> lastEvent;
     qint64 events = 0;      ///< events folded
     bool truncated = false; ///< the stream has older events than the limit: the state is partial
-    bool fromCheckpoint = false;  ///< folded onto the store's checkpoint at checkpointVersion (StreamStateAt)
+    bool fromCheckpoint = false; ///< folded onto the store's checkpoint at checkpointVersion (StreamStateAt)
     qint64 checkpointVersion = 0;
-    QString note;                 ///< a stored checkpoint that was not used, and why
+    QString note; ///< a stored checkpoint that was not used, and why
 };
 
 class InPlaceService : public QObject

@@ -206,8 +206,7 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
         if (s.truncated)
             caption += tr(" — partial: only the newest %1 events were folded")
                            .arg(QLocale().toString(InPlaceService::kStateEventLimit));
-        if (!s.note.isEmpty())
-            caption += QStringLiteral(" — ") + s.note;
+        if (!s.note.isEmpty()) caption += QStringLiteral(" — ") + s.note;
         m_state->setState(s.state, caption, s.changedPaths);
         Q_EMIT stateShown();
     });

@@ -209,7 +209,8 @@ public:
 
     /// The state at the cursor as cheaply as the store allows: a native store starts from its nearest
     /// checkpoint (indexed reads only); the default has no checkpoints and returns streamEvents' answer.
-    virtual bool stateAt(const QString& stream, qint64 maxPosition, int limit, StreamStateAt* out, QString* error);
+    virtual bool stateAt(const QString& stream, qint64 maxPosition, int limit, StreamStateAt* out,
+                         QString* error);
 
     EventLruCache& cache() { return m_cache; }
     const EventLruCache& cache() const { return m_cache; }
