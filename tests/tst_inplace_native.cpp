@@ -26,7 +26,12 @@ using namespace chronoscope;
 
 namespace {
 
-bool writeStore(const QString& path, const QList<Event>& events, int checkpointEvery = 1000)
+bool sql(const QString& path, const QByteArray& statement);
+
+/// A store as the writer makes it. Without `keepSummary` the writer's timeline summary is taken out again, so
+/// the store is like one written before the summary existed (the scan and cache paths); the tests that read
+/// the summary either keep the writer's or put in their own (addTimelineBins).
+bool writeStore(const QString& path, const QList<Event>& events, int checkpointEvery = 1000, bool keepSummary = false)
 {
     QString error;
     StoreWriter::Options options;
@@ -45,7 +50,9 @@ bool writeStore(const QString& path, const QList<Event>& events, int checkpointE
         qWarning() << error;
         return false;
     }
-    return true;
+    w.reset();
+    return keepSummary ||
+           sql(path, "DROP TABLE IF EXISTS timeline_bins; DELETE FROM meta WHERE key = 'timeline_bins'; VACUUM;");
 }
 
 QList<Event> readAll(const QString& path)
@@ -101,6 +108,7 @@ class TestInPlaceNative : public QObject
 
     QTemporaryDir m_dir;
     QMap<QString, QString> m_stores;      ///< kind -> path
+    QString m_written;                    ///< the demo store with the summary its writer kept
     QMap<QString, QList<Event>> m_events; ///< kind -> full read
 
     QString cacheDir(const QString& name) const { return m_dir.filePath(QStringLiteral("cache-") + name); }
@@ -199,6 +207,12 @@ private Q_SLOTS:
         m_stores[QStringLiteral("demo")] = m_dir.filePath(QStringLiteral("demo.chronoscope"));
         QVERIFY2(generateDemoStore(m_stores[QStringLiteral("demo")], demo, {}, {}, &error),
                  qPrintable(error));
+        // As a store from before the writer kept a timeline summary (the scan and cache paths are tested on it;
+        // writersSummaryIsUsed keeps the writer's).
+        m_written = m_dir.filePath(QStringLiteral("demo-as-written.chronoscope"));
+        QVERIFY(QFile::copy(m_stores[QStringLiteral("demo")], m_written));
+        QVERIFY(sql(m_stores[QStringLiteral("demo")],
+                    "DROP TABLE timeline_bins; DELETE FROM meta WHERE key = 'timeline_bins'; VACUUM;"));
 
         // Positions only (no event has a time), dense: positions 1..n.
         QList<Event> untimed;
@@ -430,6 +444,39 @@ private Q_SLOTS:
             QVERIFY2(again, qPrintable(error));
             QCOMPARE(again->finesSource(), QStringLiteral("cache"));
         }
+    }
+
+    /// The summary the store writer keeps as it writes is current, so the first open counts nothing: the
+    /// densities come from it and equal a full read.
+    void writersSummaryIsUsed_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::newRow("demo generator") << QStringLiteral("demo");
+        QTest::newRow("times, some missing") << QStringLiteral("mixed");
+        QTest::newRow("no times") << QStringLiteral("untimed");
+    }
+    void writersSummaryIsUsed()
+    {
+        QFETCH(QString, kind);
+        const QList<Event>& all = m_events[kind];
+        QString path = m_written;
+        if (kind != QLatin1String("demo")) {
+            path = m_dir.filePath(QStringLiteral("as-written-%1.chronoscope").arg(kind));
+            QFile::remove(path);
+            QVERIFY(writeStore(path, all, 1000, true));
+        }
+        const QString cache = cacheDir(QStringLiteral("written-") + kind);
+        QDir(cache).removeRecursively();
+        QString error;
+        auto src = openSource(path, cache, &error);
+        QVERIFY2(src, qPrintable(error));
+        QCOMPARE(src->finesSource(), QStringLiteral("timeline_bins"));
+        QVERIFY2(src->notes().isEmpty(), qPrintable(src->notes().join(u' ')));
+        checkDensities(*src, all, {1, 5, 77, 500});
+        RemoteSummary s;
+        QVERIFY2(src->summary(&s, &error), qPrintable(error));
+        QVERIFY(s.eventsExact);
+        QCOMPARE(s.estimatedEvents, qint64(all.size()));
     }
 
     void streamPagingEqualsFullList_data()
