@@ -322,7 +322,7 @@ private Q_SLOTS:
     {
         // A native store's listing is written from SQLite's bytes (no QString per stream); --match takes the
         // StreamInfo path. Both must give the same bytes for names and times that need escaping or care.
-        const QString path = m_dir.filePath(QStringLiteral("names.chronoscope"));
+        const QString path = m_dir.filePath(QStringLiteral("raw-names.chronoscope"));
         QFile::remove(path);
         QString error;
         auto w = StoreWriter::create(path, StoreWriter::Options{}, &error);

@@ -22,6 +22,9 @@ inline constexpr qint64 kTimelineMaxBins = 65536;
 inline constexpr const char* kTimelineBinsKey = "timeline_bins";
 /// The timeline summary's table; optional (stores of schema version 1 lack it).
 extern const char* const kCreateTimelineBins;
+/// PRAGMA application_id of the stores this build writes ("CHRN", big-endian at byte 68 of the file): lets a file
+/// manager type a store by its first 100 bytes (packaging/chronoscope-mime.xml), whatever the page size.
+inline constexpr int kApplicationId = 0x4348524E;
 /// Value of meta.format, so a store is recognised even when opened by something else than its name.
 inline constexpr const char* kFormatName = "chronoscope";
 /// events.flags bit: data is not JSON (kept as a JSON string).

@@ -1433,7 +1433,11 @@ bool StoreWriter::writeTimelineBins(QString* error)
     if (d->schemaVersion < store::kSchemaVersion) {
         // An append to a version 1 store: the change is additive, so the file becomes a version 2 store in the
         // same transaction that adds the table (older builds still open it: they ignore the table).
-        if (!store::exec(d->db, QByteArray("PRAGMA user_version=" + QByteArray::number(store::kSchemaVersion)).constData(), &err))
+        if (!store::exec(d->db,
+                         QByteArray("PRAGMA user_version=" + QByteArray::number(store::kSchemaVersion) +
+                                    "; PRAGMA application_id=" + QByteArray::number(store::kApplicationId))
+                             .constData(),
+                         &err))
             return fail(error, err);
         d->schemaVersion = store::kSchemaVersion;
     }
@@ -1637,7 +1641,13 @@ bool StoreWriter::finish(QString* error)
                 return bail(store::describeError(d->db, rc));
         }
     }
-    if (!store::exec(d->db, QStringLiteral("PRAGMA user_version=%1").arg(store::kSchemaVersion).toUtf8().constData(), &err))
+    if (!store::exec(d->db,
+                     QStringLiteral("PRAGMA user_version=%1; PRAGMA application_id=%2")
+                         .arg(store::kSchemaVersion)
+                         .arg(store::kApplicationId)
+                         .toUtf8()
+                         .constData(),
+                     &err))
         return bail(err);
     if (!commit(&err))
         return bail(err);

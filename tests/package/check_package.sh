@@ -120,6 +120,9 @@ XDG_DATA_HOME="$scratch/xdg" update-mime-database "$scratch/xdg/mime" >"$scratch
 t="$scratch/files-to-type"
 cp "$root/usr/share/chronoscope/demo.chronoscope" "$t/store.chronoscope"
 cp "$root/usr/share/chronoscope/demo.chronoscope" "$t/renamed.db"
+# A store as schema 1 wrote it (4096-byte pages, no application id): typed by its schema text on page 1.
+cp "$root/usr/share/chronoscope/demo.chronoscope" "$t/small-pages.db"
+python3 -c "import sqlite3; c = sqlite3.connect('$t/small-pages.db', isolation_level=None); c.execute('PRAGMA journal_mode=DELETE'); c.execute('PRAGMA application_id=0'); c.execute('PRAGMA page_size=4096'); c.execute('VACUUM'); assert c.execute('PRAGMA page_size').fetchone()[0] == 4096"
 python3 -c "import sqlite3; c = sqlite3.connect('$t/other.db'); c.execute('CREATE TABLE meta(k, v)'); c.commit()"
 printf '{"chronostory": 1, "title": "t", "chapters": []}\n' >"$t/demo.chronostory.json"
 printf '{"a": 1}\n' >"$t/plain.json"
@@ -130,6 +133,7 @@ while read -r name want; do
 done <<EOF
 store.chronoscope application/x-chronoscope
 renamed.db application/x-chronoscope
+small-pages.db application/x-chronoscope
 other.db application/vnd.sqlite3
 demo.chronostory.json application/x-chronostory+json
 plain.json application/json
