@@ -72,7 +72,7 @@ public:
     static qint64 fineWidth(qint64 lo, qint64 hi);
     static constexpr qint64 kMaxFineBins = 65536;
     /// Events probed for the whole-store estimate when neither the writer's summary nor the cache has bins.
-    static constexpr int kEstimateSamples = 16384;
+    static constexpr int kEstimateSamples = 4096;
     /// Fewer probes (a test's small store, so that it samples rather than reads every event).
     void setEstimateSamples(int samples) { m_estimateSamples = std::max(1, samples); }
 
