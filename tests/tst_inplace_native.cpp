@@ -358,7 +358,7 @@ private Q_SLOTS:
         QVERIFY2(src, qPrintable(error));
         RemoteSummary s;
         QVERIFY2(src->summary(&s, &error), qPrintable(error));
-        // From the streams table (each stream spread over its span): marked, total kept.
+        // From a sample of the events (sampledEstimateIsMarkedAndClose): marked, total kept.
         RemoteDensity e;
         QVERIFY2(src->estimatedDensity(s.firstTime, s.lastTime, 50, &e, &error), qPrintable(error));
         QVERIFY(e.estimated);
@@ -384,6 +384,56 @@ private Q_SLOTS:
         QVERIFY2(dense->estimatedDensity(1, 300, 7, &e, &error), qPrintable(error));
         QVERIFY(!e.estimated);
         QCOMPARE(e.counts, expectedCounts(m_events[QStringLiteral("untimed")], e));
+    }
+
+    void sampledEstimateIsMarkedAndClose_data()
+    {
+        QTest::addColumn<int>("samples");
+        QTest::addColumn<int>("bins");
+        QTest::addColumn<int>("maxOffPercent"); ///< sum of |estimate - exact| over the bins, in % of the events
+        // The demo store holds 3000 events: fewer probes than events, so it samples.
+        QTest::newRow("300 probes, 10 bins") << 300 << 10 << 15;
+        QTest::newRow("1000 probes, 50 bins") << 1000 << 50 << 15;
+        QTest::newRow("1000 probes, 1 bin") << 1000 << 1 << 2;
+        QTest::newRow("every event, 20 bins") << 100000 << 20 << 2;
+    }
+
+    void sampledEstimateIsMarkedAndClose()
+    {
+        // Neither timeline_bins nor a cache: the estimate probes the position index at evenly spaced
+        // positions (a few thousand probes whatever the store's size).
+        QFETCH(int, samples);
+        QFETCH(int, bins);
+        QFETCH(int, maxOffPercent);
+        const QList<Event>& all = m_events[QStringLiteral("demo")];
+        QString error;
+        const QString cache = cacheDir(QStringLiteral("sampled"));
+        QDir(cache).removeRecursively();
+        // A store as older writers left it: no timeline_bins.
+        const QString path = copyOf(QStringLiteral("demo"), QStringLiteral("sampled.chronoscope"));
+        QVERIFY(!path.isEmpty());
+        QVERIFY(sql(path, "DROP TABLE IF EXISTS timeline_bins; DELETE FROM meta WHERE key = 'timeline_bins';"));
+        auto src = openSource(path, cache, &error);
+        QVERIFY2(src, qPrintable(error));
+        QVERIFY(src->finesSource().isEmpty());
+        src->setEstimateSamples(samples);
+        RemoteSummary s;
+        QVERIFY2(src->summary(&s, &error), qPrintable(error));
+        RemoteDensity e;
+        QVERIFY2(src->estimatedDensity(s.firstTime, s.lastTime, bins, &e, &error), qPrintable(error));
+        QVERIFY(e.estimated);
+        QCOMPARE(e.counts.size(), bins);
+        const QList<qint64> exact = expectedCounts(all, e);
+        qint64 off = 0;
+        for (int i = 0; i < e.counts.size(); ++i) {
+            QVERIFY(e.counts[i] >= 0);
+            off += qAbs(e.counts[i] - exact[i]);
+        }
+        QVERIFY2(off * 100 <= qint64(all.size()) * maxOffPercent,
+                 qPrintable(QStringLiteral("off by %1 of %2 events").arg(off).arg(all.size())));
+        // It read no whole table: nothing was counted or cached.
+        QVERIFY(src->finesSource().isEmpty());
+        QVERIFY(!QFile::exists(src->cacheFile()));
     }
 
     void timelineBinsAreUsedWhenCurrent_data()

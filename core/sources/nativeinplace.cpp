@@ -738,49 +738,53 @@ void NativeInPlaceSource::fromFine(RemoteDensity* d, bool exact,
     }
 }
 
-bool NativeInPlaceSource::estimateFromStreams(RemoteDensity* d, QString* error)
+bool NativeInPlaceSource::estimateFromSample(RemoteDensity* d, QString* error)
 {
     if (cancelled(error)) return false;
-    // Each stream's events spread evenly between its first and last event (the stream summary): one pass over
-    // the streams table, O(1) per stream (a difference array for the bins a stream covers whole).
+    // A systematic sample of the events: probes of the position (rowid) B-tree at evenly spaced positions,
+    // each the first event at or after its position, so a few thousand page reads whatever the store's size
+    // (the stream summary, read before, is a pass over millions of rows). Each sampled event stands for
+    // events / samples of them. Positions with gaps weigh the event after a gap more: still an estimate.
     const bool time = m_axis == RemoteAxis::Time;
-    SqlStatement q(m_db->handle(),
-                   time ? QByteArrayView("SELECT first_time, last_time, events FROM streams")
-                        : QByteArrayView("SELECT first_position, last_position, events FROM streams"));
-    if (!q.ok()) return sqlFail(error, q.rc());
+    const qint64 lo = m_summary.firstPosition, hi = m_summary.lastPosition;
+    const qint64 span = hi - lo + 1;
+    const qint64 events = m_eventCount >= 0 ? m_eventCount : m_summary.estimatedEvents;
     const int n = int(d->counts.size());
-    std::vector<double> acc(size_t(n) + 1, 0.0), diff(size_t(n) + 1, 0.0);
-    sqlite3_stmt* st = q.handle();
-    int rc;
-    qint64 rows = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || sqlite3_column_type(st, 1) != SQLITE_INTEGER)
-            continue;
-        const qint64 x = sqlite3_column_int64(st, 0), y = sqlite3_column_int64(st, 1);
-        const double events = double(sqlite3_column_int64(st, 2));
-        const qint64 lo = std::min(x, y), hi = std::max(x, y);
-        const qint64 a = std::max(lo, d->from), b = std::min(hi, d->to);
-        if (b < a || events <= 0) continue;
-        const double perUnit = events / double(hi - lo + 1);
-        const int ia = binIndex(*d, a), ib = binIndex(*d, b);
-        if (ia == ib) {
-            acc[size_t(ia)] += perUnit * double(b - a + 1);
-        } else {
-            acc[size_t(ia)] += perUnit * double(binEnd(*d, ia) - a + 1);
-            acc[size_t(ib)] += perUnit * double(b - (d->from + qint64(ib) * d->binWidth) + 1);
-            if (ib > ia + 1) {
-                diff[size_t(ia + 1)] += perUnit * double(d->binWidth);
-                diff[size_t(ib)] -= perUnit * double(d->binWidth);
-            }
-        }
-        if ((++rows & 0xffff) == 0 && m_options.cancel.isCancelled())
-            return fail(error, QStringLiteral("cancelled"));
+    if (span <= 0 || events <= 0 || n == 0) {
+        d->estimated = true;
+        return true;
     }
-    if (rc != SQLITE_DONE) return sqlFail(error, rc);
-    double run = 0;
+    const qint64 k = std::min<qint64>(m_estimateSamples, span);
+    SqlStatement q(m_db->handle(),
+                   time ? QByteArrayView("SELECT time FROM events WHERE position >= ?1 ORDER BY position LIMIT 1")
+                        : QByteArrayView("SELECT position FROM events WHERE position >= ?1 ORDER BY position LIMIT 1"));
+    if (!q.ok()) return sqlFail(error, q.rc());
+    std::vector<double> hist(size_t(n), 0.0);
+    for (qint64 i = 0; i < k; ++i) {
+        // The middle of the i-th of k equal slices of [lo, hi] (in double: span * i may not fit 64 bits).
+        const qint64 p = lo + std::min<qint64>(span - 1, qint64((double(i) + 0.5) * double(span) / double(k)));
+        q.reset();
+        q.bindInt(1, p);
+        const int rc = q.step();
+        if (rc == SQLITE_DONE) continue;
+        if (rc != SQLITE_ROW) return sqlFail(error, rc);
+        if (q.type(0) != SQLITE_INTEGER) continue; // an event without a time: not on the axis
+        const qint64 v = q.int64(0);
+        if (v >= d->from && v <= d->to) hist[size_t(binIndex(*d, v))] += 1.0;
+        if ((i & 0x3ff) == 0x3ff && m_options.cancel.isCancelled()) return fail(error, QStringLiteral("cancelled"));
+    }
+    // A few samples a bin would paint noise: a moving average over as many bins as hold about
+    // kSamplesPerWindow samples together (it keeps the total).
+    constexpr double kSamplesPerWindow = 32;
+    const int radius = int(std::clamp<double>(kSamplesPerWindow * n / double(k) / 2.0, 0.0, n / 2.0));
+    std::vector<double> prefix(size_t(n) + 1, 0.0);
+    for (int i = 0; i < n; ++i)
+        prefix[size_t(i) + 1] = prefix[size_t(i)] + hist[size_t(i)];
+    const double scale = double(events) / double(k);
     for (int i = 0; i < n; ++i) {
-        run += diff[size_t(i)];
-        d->counts[i] = qint64(std::llround(acc[size_t(i)] + run));
+        const int a = std::max(0, i - radius), b = std::min(n - 1, i + radius);
+        const double mean = (prefix[size_t(b) + 1] - prefix[size_t(a)]) / double(b - a + 1);
+        d->counts[i] = qint64(std::llround(mean * scale));
     }
     d->estimated = true;
     return true;
@@ -807,13 +811,7 @@ bool NativeInPlaceSource::estimatedDensity(qint64 from, qint64 to, int bins, Rem
         *out = d;
         return true;
     }
-    // The stream summary is read instead of the events when it is much smaller.
-    if (m_summary.estimatedStreams * 2 > m_summary.estimatedEvents)
-        return fail(error, QStringLiteral(
-                               "no estimate is cheaper than counting here (%1 streams for about %2 events)")
-                               .arg(m_summary.estimatedStreams)
-                               .arg(m_summary.estimatedEvents));
-    if (!estimateFromStreams(&d, error)) return false;
+    if (!estimateFromSample(&d, error)) return false;
     *out = d;
     return true;
 }

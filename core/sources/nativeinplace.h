@@ -15,6 +15,7 @@
 #include <QSet>
 #include <QStringList>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -75,6 +76,10 @@ public:
     /// keeps floor(hi / W) - floor(lo / W) + 1 <= kMaxFineBins.
     static qint64 fineWidth(qint64 lo, qint64 hi);
     static constexpr qint64 kMaxFineBins = 65536;
+    /// Events probed for the whole-store estimate when neither the writer's summary nor the cache has bins.
+    static constexpr int kEstimateSamples = 4096;
+    /// Fewer probes (a test's small store, so that it samples rather than reads every event).
+    void setEstimateSamples(int samples) { m_estimateSamples = std::max(1, samples); }
 
     struct SearchNeedle; ///< the running search's text, read by the SQL function it registers
 
@@ -105,7 +110,7 @@ private:
     bool fullScan(RemoteDensity* d, QString* error);
     bool scanRange(qint64 lo, qint64 hi, RemoteDensity* d, Fine* fine, QString* error);
     void fromFine(RemoteDensity* d, bool exact, std::vector<std::pair<qint64, qint64>>* scans) const;
-    bool estimateFromStreams(RemoteDensity* d, QString* error);
+    bool estimateFromSample(RemoteDensity* d, QString* error);
     bool readEvents(SqlStatement& q, const QString& knownStream, QList<Event>* out, QString* error);
     QString streamName(qint64 id);
     std::optional<std::pair<qint64, qint64>> streamIdAndCount(const QString& name, QString* error);
@@ -134,6 +139,7 @@ private:
     QSet<QString> m_truncated;
     std::optional<bool> m_mergeCheckpoints; ///< meta.checkpoint_numbers is "as-written" (read on first use)
     std::unique_ptr<SearchNeedle> m_needle;
+    int m_estimateSamples = kEstimateSamples;
     std::unique_ptr<SqlStatement> m_scanStmt; ///< scanRange's statement, prepared once
 };
 

@@ -98,6 +98,26 @@ int main(int argc, char** argv)
 
     QElapsedTimer clock;
     clock.start();
+    // Per-stage timers: when each kind of answer first arrives (which one holds the first paint back).
+    {
+        InPlaceService* sv = w.service();
+        auto stage = [&clock](const char* what) {
+            return [&clock, what, done = false](auto&&...) mutable {
+                if (!done)
+                    std::printf("  stage %-28s %8.1f ms\n", what, double(clock.nsecsElapsed()) / 1e6);
+                done = true;
+            };
+        };
+        QObject::connect(sv, &InPlaceService::opened, sv, stage("opened (summary)"));
+        QObject::connect(sv, &InPlaceService::overview, sv, [&clock](const RemoteDensity& d) {
+            std::printf("  stage overview (%s)%*s %8.1f ms\n", d.estimated ? "estimated" : "exact",
+                        d.estimated ? 7 : 11, "", double(clock.nsecsElapsed()) / 1e6);
+        });
+        QObject::connect(sv, &InPlaceService::streamPage, sv, stage("first stream page"));
+        QObject::connect(sv, &InPlaceService::lanes, sv, stage("first lanes"));
+        QObject::connect(sv, &InPlaceService::window, sv, stage("first events window"));
+        QObject::connect(sv, &InPlaceService::viewDensity, sv, stage("first view density"));
+    }
     QString error;
     if (!w.openUri(store, QStringLiteral("bench"), &error)) {
         std::fprintf(stderr, "bench_views_inplace: %s\n", qPrintable(error));
