@@ -186,21 +186,18 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
             return;
         m_lastState = s;
         QString caption;
+        // One arg() pass: a stream or type name holding "%2" must not be taken for a placeholder.
+        const QString folded =
+            s.events == 1 ? tr("1 event folded") : tr("%1 events folded").arg(QLocale().toString(s.events));
         if (s.lastEvent && s.fromCheckpoint)
-            caption = tr("%1 after v%2 %3, position %4 (%5 events folded onto the checkpoint at v%6)")
-                          .arg(s.stream)
-                          .arg(s.lastEvent->version)
-                          .arg(s.lastEvent->type)
-                          .arg(s.lastEvent->position)
-                          .arg(QLocale().toString(s.events))
-                          .arg(s.checkpointVersion);
+            caption = tr("%1 after v%2 %3, position %4 (%5 onto the checkpoint at v%6)")
+                          .arg(s.stream, QString::number(s.lastEvent->version), s.lastEvent->type,
+                               QString::number(s.lastEvent->position), folded,
+                               QString::number(s.checkpointVersion));
         else if (s.lastEvent)
-            caption = tr("%1 after v%2 %3, position %4 (%5 events folded)")
-                          .arg(s.stream)
-                          .arg(s.lastEvent->version)
-                          .arg(s.lastEvent->type)
-                          .arg(s.lastEvent->position)
-                          .arg(QLocale().toString(s.events));
+            caption = tr("%1 after v%2 %3, position %4 (%5)")
+                          .arg(s.stream, QString::number(s.lastEvent->version), s.lastEvent->type,
+                               QString::number(s.lastEvent->position), folded);
         else
             caption = tr("%1 has no events at or before position %2").arg(s.stream).arg(s.position);
         if (s.truncated)
