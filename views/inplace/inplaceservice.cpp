@@ -62,14 +62,20 @@ InPlaceState foldState(const QString& stream, qint64 position, const StreamState
 }
 
 InPlaceService::InPlaceService(QObject* parent)
-    : QObject(parent), m_jobs(this, JobTracker::Threads::Dedicated, QStringLiteral("chronoscope-inplace"))
+    : QObject(parent), m_exactJobs(this, JobTracker::Threads::Dedicated, QStringLiteral("chronoscope-inplace-exact")),
+      m_jobs(this, JobTracker::Threads::Dedicated, QStringLiteral("chronoscope-inplace"))
 {
 }
 
 InPlaceService::~InPlaceService()
 {
+    m_exactJobs.cancelAll();
     m_jobs.cancelAll();
+    m_exactJobs.waitForDone();
     m_jobs.waitForDone();
+    if (auto s = std::move(m_exactSource))
+        m_exactJobs.post([s](const JobHandle&) mutable { s.reset(); });
+    m_exactJobs.waitForDone();
     // The source (and its connection) goes on the worker's thread: it was used there last.
     if (auto s = std::move(m_source))
         m_jobs.post([s](const JobHandle&) mutable { s.reset(); });
@@ -78,7 +84,7 @@ InPlaceService::~InPlaceService()
 
 bool InPlaceService::isIdle() const
 {
-    return !m_jobs.hasCurrent();
+    return !m_jobs.hasCurrent() && !m_exactJobs.hasCurrent();
 }
 
 template<typename Work, typename Deliver>
@@ -111,9 +117,18 @@ void InPlaceService::run(Lane lane, Work work, Deliver deliver)
         Q_EMIT idleChanged();
 }
 
-void InPlaceService::open(std::unique_ptr<RemoteFirstSource> source, const QString& displayUri)
+void InPlaceService::open(std::unique_ptr<RemoteFirstSource> source, const QString& displayUri,
+                          std::unique_ptr<RemoteFirstSource> exactSource)
 {
     m_jobs.cancelAll();
+    m_exactJobs.cancelAll();
+    m_pending[kOverview] = 0;
+    m_exactDone = false;
+    // The previous exact source goes on the thread that used it.
+    if (auto old = std::move(m_exactSource))
+        m_exactJobs.post([old](const JobHandle&) mutable { old.reset(); });
+    m_exactSource = std::move(exactSource);
+    m_exactOpened = std::make_shared<bool>(false);
     m_source = std::move(source);
     m_displayUri = displayUri;
     m_open = false;
@@ -166,7 +181,8 @@ void InPlaceService::requestOverview(int bins)
             return d;
         },
         [this](Answer<RemoteDensity> a) {
-            if (a.ok && m_pending[kOverview] == 0)
+            // The exact counts may come first (their own thread): an estimate never replaces them.
+            if (a.ok && !m_exactDone)
                 Q_EMIT overview(a.value);
         });
 }
@@ -182,20 +198,49 @@ void InPlaceService::requestExactOverview(int bins)
         return;
     bins = std::clamp(bins, 1, 100000);
     m_pending[kOverview] = 1;
-    run(
-        kOverview,
-        [from, to, bins](RemoteFirstSource& s, QString* error, bool* ok) {
-            RemoteDensity d;
-            *ok = s.density(from, to, bins, &d, error);
-            return d;
+    auto deliver = [this](Answer<RemoteDensity> a) {
+        m_pending[kOverview] = 0;
+        if (a.ok) {
+            m_exactDone = true;
+            Q_EMIT overview(a.value);
+        } else {
+            Q_EMIT failed(QStringLiteral("overview"), a.error);
+        }
+    };
+    if (!m_exactSource) {
+        run(
+            kOverview,
+            [from, to, bins](RemoteFirstSource& s, QString* error, bool* ok) {
+                RemoteDensity d;
+                *ok = s.density(from, to, bins, &d, error);
+                return d;
+            },
+            std::move(deliver));
+        return;
+    }
+    // Its own source on its own thread (opened there on first use): the worker's requests never queue behind it.
+    const bool wasIdle = isIdle();
+    m_exactJobs.start(
+        int(kOverview),
+        [source = m_exactSource, opened = m_exactOpened, from, to, bins](const JobHandle& job) {
+            Answer<RemoteDensity> a;
+            if (job.isCancelled())
+                return a;
+            if (!*opened) {
+                if (!source->open(&a.error))
+                    return a;
+                *opened = true;
+            }
+            a.ok = source->density(from, to, bins, &a.value, &a.error);
+            return a;
         },
-        [this](Answer<RemoteDensity> a) {
-            m_pending[kOverview] = 0;
-            if (a.ok)
-                Q_EMIT overview(a.value);
-            else
-                Q_EMIT failed(QStringLiteral("overview"), a.error);
+        [this, deliver = std::move(deliver)](quint64, Answer<RemoteDensity> a) mutable {
+            deliver(std::move(a));
+            if (isIdle())
+                Q_EMIT idleChanged();
         });
+    if (wasIdle)
+        Q_EMIT idleChanged();
 }
 
 void InPlaceService::requestViewDensity(qint64 from, qint64 to, int bins)

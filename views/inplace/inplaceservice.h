@@ -1,5 +1,5 @@
 #pragma once
-// The in-place mode's one worker: every question the views ask of a RemoteFirstSource (a store explored
+// The in-place mode's workers: every question the views ask of a RemoteFirstSource (a store explored
 // where it lives, nothing copied) runs on a single thread of its own (the source is not thread-safe), in
 // lanes where the latest request wins: a newer request of the same kind drops the older one (not run at
 // all when it was still queued, its answer dropped when it was running). Answers come back as signals
@@ -77,7 +77,15 @@ public:
     ~InPlaceService() override;
 
     /// Takes the source (created, not yet opened) and opens it on the worker: opened() or failed("open").
-    void open(std::unique_ptr<RemoteFirstSource> source, const QString& displayUri);
+    /// `exactSource`, when given, is a second source on the same store (read-only, not yet opened): the exact
+    /// whole-store density runs on it, on a thread of its own, so that pass (seconds to minutes on a first
+    /// open of a big store) never delays a stream page, lanes, the events table or the state.
+    void open(std::unique_ptr<RemoteFirstSource> source, const QString& displayUri,
+              std::unique_ptr<RemoteFirstSource> exactSource = nullptr);
+    /// The exact whole-store pass has a worker of its own (ask for it at once, not after the first lanes).
+    bool hasExactWorker() const { return bool(m_exactSource); }
+    /// The exact whole-store density was asked for and has not arrived yet.
+    bool exactPending() const { return m_pending[kOverview] != 0; }
     bool isOpen() const { return m_open; }
     QString displayUri() const { return m_displayUri; }
     const RemoteSummary& summary() const { return m_summary; }
@@ -88,8 +96,8 @@ public:
     /// paint. An estimate the store cannot give is skipped.
     void requestOverview(int bins);
     /// The whole store's exact density (overview() again). It may read the whole store (tens of seconds at
-    /// 50M events on a first open) and the worker is one thread, so the timeline asks for it only once the
-    /// first lanes are on screen.
+    /// 50M events on a first open): with an exact source it runs on its own thread; without one it shares
+    /// the worker, and the timeline asks for it only once the first lanes are on screen.
     void requestExactOverview(int bins);
     /// Exact density of [from, to] (the visible range).
     void requestViewDensity(qint64 from, qint64 to, int bins);
@@ -138,6 +146,10 @@ private:
     qint64 m_cacheBytes = 0, m_cacheLimit = 0;
     QList<IndexAdvice> m_advice;
     quint64 m_pending[kLaneCount] = {};
+    std::shared_ptr<RemoteFirstSource> m_exactSource;
+    bool m_exactDone = false; ///< the exact density arrived: a later estimate is dropped
+    std::shared_ptr<bool> m_exactOpened; ///< touched on the exact worker only
+    JobTracker m_exactJobs; ///< the exact whole-store pass, on its own thread and source
     JobTracker m_jobs; ///< last: its destructor waits for the worker before the source goes
 };
 

@@ -50,15 +50,24 @@ InPlaceTimeline::InPlaceTimeline(InPlaceService* service, QWidget* parent)
         m_fitted = false;
         m_exactAsked = false;
         fitAll();
+        m_lanes.clear();
+        m_lanesPending = false;
         m_service->requestOverview(kOverviewBins);
-        // The exact density after the first lanes (it may read the whole store on the one worker); at the
-        // latest after 30 s (the window asks at once when the listing is empty).
-        QTimer::singleShot(30000, this, &InPlaceTimeline::askExactOverview);
+        if (m_service->hasExactWorker()) {
+            // Its own source and thread: at once, it delays nothing else.
+            askExactOverview();
+        } else {
+            // The exact density after the first lanes (it may read the whole store on the one worker); at the
+            // latest after 30 s (the window asks at once when the listing is empty).
+            QTimer::singleShot(30000, this, &InPlaceTimeline::askExactOverview);
+        }
+        Q_EMIT progressChanged();
     });
     connect(m_service, &InPlaceService::overview, this, [this](const RemoteDensity& d) {
         m_overview = d;
         m_haveOverview = true;
         update();
+        Q_EMIT progressChanged();
     });
     connect(m_service, &InPlaceService::viewDensity, this, [this](const RemoteDensity& d) {
         m_view = d;
@@ -67,6 +76,7 @@ InPlaceTimeline::InPlaceTimeline(InPlaceService* service, QWidget* parent)
     });
     connect(m_service, &InPlaceService::lanes, this, [this](const InPlaceLanes& lanes) {
         m_lanes = lanes.lanes;
+        m_lanesPending = false;
         for (const InPlaceLane& lane : std::as_const(m_lanes))
             for (const RemoteTick& t : lane.ticks)
                 typeId(t.type);
@@ -74,12 +84,16 @@ InPlaceTimeline::InPlaceTimeline(InPlaceService* service, QWidget* parent)
             m_message.clear();
         askExactOverview();
         update();
+        Q_EMIT progressChanged();
     });
     connect(m_service, &InPlaceService::stepped, this, [this](const Event& e) { setCursorEvent(e, true); });
     connect(m_service, &InPlaceService::failed, this, [this](const QString& what, const QString& error) {
-        if (what == u"lanes")
+        if (what == u"lanes" || what == u"overview")
+            Q_EMIT progressChanged();
+        if (what == u"lanes") {
+            m_lanesPending = false;
             m_message = tr("Lanes not shown: %1").arg(error);
-        else if (what == u"density" || what == u"overview")
+        } else if (what == u"density" || what == u"overview")
             m_message = tr("Density not shown: %1").arg(error);
         else if (what == u"step")
             m_message = tr("Cursor not moved: %1").arg(error);
@@ -97,6 +111,31 @@ void InPlaceTimeline::askExactOverview()
         return;
     m_exactAsked = true;
     m_service->requestExactOverview(kOverviewBins);
+    Q_EMIT progressChanged();
+}
+
+QStringList InPlaceTimeline::loadingLanes() const
+{
+    if (!m_lanesPending)
+        return {};
+    QStringList out;
+    for (const QString& stream : m_laneStreams.mid(0, laneCapacity())) {
+        const bool held = std::any_of(m_lanes.begin(), m_lanes.end(),
+                                      [&stream](const InPlaceLane& lane) { return lane.stream == stream; });
+        if (!held)
+            out << stream;
+    }
+    return out;
+}
+
+QString InPlaceTimeline::progressText() const
+{
+    QStringList parts;
+    if (m_lanesPending)
+        parts << tr("Loading lanes…");
+    if (m_service->exactPending())
+        parts << tr("Counting every event for the exact density…");
+    return parts.join(QStringLiteral("  "));
 }
 
 double InPlaceTimeline::fullFrom() const
@@ -238,10 +277,16 @@ void InPlaceTimeline::flushRequests()
     else
         m_haveView = false;
     const QStringList lanes = m_laneStreams.mid(0, laneCapacity());
-    if (!lanes.isEmpty())
+    const bool wasPending = m_lanesPending;
+    if (!lanes.isEmpty()) {
         m_service->requestLanes(lanes, from, to, kTicksPerPixel * m_layout.plotWidth);
-    else
+        m_lanesPending = true;
+    } else {
         m_lanes.clear();
+        m_lanesPending = false;
+    }
+    if (wasPending != m_lanesPending)
+        Q_EMIT progressChanged();
     Q_EMIT visibleRangeChanged(from, to);
 }
 
@@ -571,8 +616,15 @@ void InPlaceTimeline::paintLanes(QPainter& p, const Layout& l)
             p.drawText(QRect(kGutterWidth - 8 - countWidth, y, countWidth, kLaneHeight), Qt::AlignRight | Qt::AlignVCenter,
                        countText);
         }
-        if (!lane)
-            continue; // asked for, not answered yet
+        if (!lane) {
+            // Asked for, not answered yet: the row says so until its ticks arrive.
+            if (m_lanesPending) {
+                p.setPen(pal.color(QPalette::PlaceholderText));
+                p.drawText(QRect(l.plotLeft + 6, y, w - 6, kLaneHeight), Qt::AlignLeft | Qt::AlignVCenter,
+                           tr("loading…"));
+            }
+            continue;
+        }
         // Ticks binned per pixel column: the paint costs the pixels whatever the lane holds (at most
         // kTicksPerPixel a pixel were fetched).
         std::fill(counts.begin(), counts.end(), 0);

@@ -74,6 +74,12 @@ public:
     /// Asks for the exact whole-store density once (after the first lanes; the window also calls it when the
     /// listing has no streams to show).
     void askExactOverview();
+    /// Lanes asked for and not answered yet: their rows say "loading…" (the strip and axis paint meanwhile).
+    bool lanesPending() const { return m_lanesPending; }
+    /// The shown lanes still waiting for their first ticks (painted "loading…").
+    QStringList loadingLanes() const;
+    /// What is still on its way, for the status bar ("" when nothing): lanes, the exact whole-store density.
+    QString progressText() const;
     /// A change waits for its requests to be sent (the short debounce).
     bool hasPendingRequests() const;
     /// The lane row at y (-1: none).
@@ -85,6 +91,8 @@ Q_SIGNALS:
     void visibleRangeChanged(qint64 from, qint64 to);
     /// Shift+wheel or the wheel over the names: the window scrolls the stream list by this many rows.
     void scrollLanes(int rows);
+    /// progressText() may have changed.
+    void progressChanged();
 
 protected:
     void paintEvent(QPaintEvent*) override;
@@ -126,6 +134,7 @@ private:
     RemoteDensity m_overview;
     bool m_haveOverview = false;
     bool m_exactAsked = false;
+    bool m_lanesPending = false;
     RemoteDensity m_view;
     bool m_haveView = false;
     QStringList m_laneStreams;

@@ -101,6 +101,10 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
                                "what is on screen."));
     m_cursorLabel = new QLabel(this);
     m_cacheLabel = new QLabel(this);
+    m_progressLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(m_progressLabel);
+    connect(m_timeline, &InPlaceTimeline::progressChanged, this,
+            [this] { m_progressLabel->setText(m_timeline->progressText()); });
     statusBar()->addPermanentWidget(m_cursorLabel);
     statusBar()->addPermanentWidget(m_cacheLabel);
     statusBar()->addPermanentWidget(m_modeLabel);
@@ -319,16 +323,21 @@ bool InPlaceMainWindow::openUri(const QString& uri, const QString& title, QStrin
     auto source = createRemoteFirstSource(uri, options, error);
     if (!source)
         return false;
-    openSource(std::move(source), title);
+    // The exact whole-store pass on a second, read-only source of its own (failing to create one only puts
+    // that pass back on the one worker).
+    QString ignored;
+    auto exact = createRemoteFirstSource(uri, options, &ignored);
+    openSource(std::move(source), title, std::move(exact));
     return true;
 }
 
-void InPlaceMainWindow::openSource(std::unique_ptr<RemoteFirstSource> source, const QString& title)
+void InPlaceMainWindow::openSource(std::unique_ptr<RemoteFirstSource> source, const QString& title,
+                                   std::unique_ptr<RemoteFirstSource> exactSource)
 {
     m_title = title;
     setWindowTitle(tr("%1 — in place — Chronoscope").arg(title));
     statusBar()->showMessage(tr("Opening %1 in place…").arg(title));
-    m_service->open(std::move(source), title);
+    m_service->open(std::move(source), title, std::move(exactSource));
 }
 
 bool InPlaceMainWindow::isIdle() const

@@ -37,7 +37,9 @@ public:
     /// Creating the source may fail at once (a bad URI): false with *error; else opened() or openFailed() follow.
     bool openUri(const QString& uri, const QString& title, QString* error);
     /// Opens an already created source (not yet opened): the benchmark and the tests.
-    void openSource(std::unique_ptr<RemoteFirstSource> source, const QString& title);
+    /// `exactSource`: a second source on the same store for the exact whole-store density (its own thread).
+    void openSource(std::unique_ptr<RemoteFirstSource> source, const QString& title,
+                    std::unique_ptr<RemoteFirstSource> exactSource = nullptr);
 
     /// A URI to open in place: postgresql:// or postgres:// with the query item mode=inplace.
     static bool isInPlaceUri(const QString& uri);
@@ -96,6 +98,7 @@ private:
     QLabel* m_more;
     StateInspector* m_state;
     QLabel* m_modeLabel;
+    QLabel* m_progressLabel; ///< what is still on its way (lanes, the exact density); never blocks the view
     QLabel* m_cursorLabel;
     QLabel* m_cacheLabel;
     InPlaceState m_lastState;
