@@ -13,6 +13,7 @@
 
 #include "json/jsonvalue.h"
 #include "replay/replayengine.h"
+#include "sources/nativeinplace.h"
 #include "sources/remote/remoteclient.h"
 #include "sources/sourceregistry.h"
 #include "store/storewriter.h"
@@ -21,6 +22,9 @@
 
 #include <QLabel>
 #include <QLineEdit>
+#include <QPainter>
+#include <QSemaphore>
+#include <QSet>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QSignalSpy>
@@ -29,7 +33,52 @@
 
 #include <libpq-fe.h>
 
+#include <atomic>
+
 using namespace chronoscope;
+
+namespace {
+/// Held shut until the test opens it (then it stays open): a worker call waits on it.
+struct Gate
+{
+    QSemaphore sem;
+    std::atomic<int> entered{0};
+    void pass()
+    {
+        ++entered;
+        sem.acquire();
+        sem.release();
+    }
+    void open() { sem.release(); }
+};
+
+/// A real native store in place whose lane ticks and/or exact density wait on a gate (the slow store of a
+/// first open, held as long as the test wants).
+class GatedSource : public NativeInPlaceSource
+{
+public:
+    GatedSource(const QString& path, std::shared_ptr<Gate> lanes, std::shared_ptr<Gate> density)
+        : NativeInPlaceSource(path, {}), m_lanes(std::move(lanes)), m_density(std::move(density))
+    {
+    }
+    bool laneTicks(const QString& stream, qint64 from, qint64 to, int limit, QList<RemoteTick>* out,
+                   bool* truncated, QString* error) override
+    {
+        if (m_lanes)
+            m_lanes->pass();
+        return NativeInPlaceSource::laneTicks(stream, from, to, limit, out, truncated, error);
+    }
+    bool density(qint64 from, qint64 to, int bins, RemoteDensity* out, QString* error) override
+    {
+        if (m_density)
+            m_density->pass();
+        return NativeInPlaceSource::density(from, to, bins, out, error);
+    }
+
+private:
+    std::shared_ptr<Gate> m_lanes, m_density;
+};
+} // namespace
 
 class TestViewsInPlace : public QObject
 {
@@ -435,6 +484,100 @@ private Q_SLOTS:
         QCOMPARE(got.size(), 1);
         QCOMPARE(got[0].lanes.size(), 2);
         QCOMPARE(got[0].lanes[0].stream, QStringLiteral("Account-2"));
+    }
+
+    void stripPaintsBeforeLanes()
+    {
+        // Lanes held on the store: the strip, the axis and the lane rows ("loading…") are there meanwhile.
+        auto gate = std::make_shared<Gate>();
+        auto w = std::make_unique<InPlaceMainWindow>();
+        w->resize(1400, 900);
+        QSignalSpy opened(w.get(), &InPlaceMainWindow::opened);
+        w->openSource(std::make_unique<GatedSource>(m_localStore, gate, nullptr), QStringLiteral("gated"),
+                      std::make_unique<GatedSource>(m_localStore, nullptr, nullptr));
+        struct Release
+        {
+            Gate* g;
+            ~Release() { g->open(); } // a failed check never leaves the worker stuck
+        } release{gate.get()};
+        QVERIFY(opened.wait(10000));
+        InPlaceTimeline* t = w->timeline();
+        QVERIFY(QTest::qWaitFor([&] { return t->hasOverview() && gate->entered > 0; }, 10000));
+        QVERIFY(t->lanes().isEmpty());
+        QVERIFY(t->lanesPending());
+        QVERIFY(!t->laneStreams().isEmpty());
+        QCOMPARE(t->loadingLanes(), t->laneStreams().mid(0, t->laneCapacity()));
+        QVERIFY(t->progressText().contains(QStringLiteral("Loading lanes")));
+        // The strip is painted: its row holds the density's bars (not only the background).
+        QImage image(t->size(), QImage::Format_ARGB32_Premultiplied);
+        image.fill(Qt::white);
+        {
+            QPainter p(&image);
+            t->render(p, image.size());
+        }
+        const QRect strip(InPlaceTimeline::kGutterWidth, 2, t->width() - InPlaceTimeline::kGutterWidth - 20,
+                          InPlaceTimeline::kOverviewHeight - 4);
+        QSet<QRgb> colours;
+        for (int y = strip.top(); y <= strip.bottom(); ++y)
+            for (int x = strip.left(); x <= strip.right(); ++x)
+                colours.insert(image.pixel(x, y));
+        QVERIFY2(colours.size() > 1, "the strip row is blank");
+        // Released: each lane gets its stream's ticks and nothing says loading.
+        gate->open();
+        QVERIFY(QTest::qWaitFor([&] { return !t->lanesPending() && !t->lanes().isEmpty(); }, 10000));
+        QVERIFY(t->loadingLanes().isEmpty());
+        for (const InPlaceLane& lane : t->lanes()) {
+            QList<qint64> expected, got;
+            for (const Event& e : streamOf(lane.stream))
+                expected << e.position;
+            for (const RemoteTick& tick : lane.ticks)
+                got << tick.position;
+            QCOMPARE(got, expected);
+        }
+        QVERIFY(settle(w.get()));
+        QVERIFY(t->progressText().isEmpty());
+    }
+
+    void exactPassDoesNotDelayLanes()
+    {
+        // The exact whole-store density held on its own source: a lane request is answered meanwhile.
+        auto gate = std::make_shared<Gate>();
+        InPlaceService service;
+        QSignalSpy opened(&service, &InPlaceService::opened);
+        service.open(std::make_unique<GatedSource>(m_localStore, nullptr, nullptr), QStringLiteral("test"),
+                     std::make_unique<GatedSource>(m_localStore, nullptr, gate));
+        struct Release
+        {
+            Gate* g;
+            ~Release() { g->open(); }
+        } release{gate.get()};
+        QVERIFY(opened.wait(10000));
+        QVERIFY(service.hasExactWorker());
+        const RemoteSummary s = service.summary();
+        QList<RemoteDensity> overviews;
+        connect(&service, &InPlaceService::overview, this, [&](const RemoteDensity& d) { overviews << d; });
+        service.requestExactOverview(100);
+        QVERIFY(QTest::qWaitFor([&] { return gate->entered > 0; }, 10000));
+        QSignalSpy lanes(&service, &InPlaceService::lanes);
+        service.requestLanes({QStringLiteral("Account-0")}, s.firstTime, s.lastTime, 1000);
+        QVERIFY(lanes.wait(10000));
+        QVERIFY(service.exactPending());
+        QVERIFY(!service.isIdle());
+        const auto got = lanes.first().at(0).value<InPlaceLanes>();
+        QCOMPARE(got.lanes.size(), 1);
+        QCOMPARE(got.lanes[0].ticks.size(), streamOf(QStringLiteral("Account-0")).size());
+        QVERIFY(overviews.isEmpty() || overviews.last().estimated);
+        // Released: the exact counts arrive and count every event.
+        gate->open();
+        QVERIFY(QTest::qWaitFor([&] { return !service.exactPending(); }, 10000));
+        QVERIFY(!overviews.isEmpty());
+        QVERIFY(!overviews.last().estimated);
+        QCOMPARE(overviews.last().total() + overviews.last().before + overviews.last().after, qint64(m_all.size()));
+        // A late estimate never replaces the exact counts.
+        service.requestOverview(100);
+        QVERIFY(QTest::qWaitFor([&service] { return service.isIdle(); }, 10000));
+        QTest::qWait(50);
+        QVERIFY(!overviews.last().estimated);
     }
 
     void staleStreamPagesAreDropped()
