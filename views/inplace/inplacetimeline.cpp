@@ -210,6 +210,11 @@ void InPlaceTimeline::setLaneStreams(const QStringList& streams)
     if (streams == m_laneStreams)
         return;
     m_laneStreams = streams;
+    // Their rows say "loading…" from now (the request goes after the short debounce), not only once it is sent.
+    if (m_service->isOpen() && !m_lanesPending && !m_laneStreams.isEmpty()) {
+        m_lanesPending = true;
+        Q_EMIT progressChanged();
+    }
     scheduleRequests();
     update();
 }
