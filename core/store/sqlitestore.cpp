@@ -393,18 +393,20 @@ bool SqliteStoreReader::summaryTrusted(bool split)
     if (split && span >= quint64(kSplitSummaryCheckAt)) {
         const qint64 mid = qint64(quint64(firstId) + span / 2);
         SummaryFigures upper;
+        bool opened = false;
         std::thread other([&] {
             QString openError;
             std::unique_ptr<SqliteStoreReader> second = open(m_path, &openError);
-            if (!second) {
-                upper.error = openError;
+            if (!second)
                 return;
-            }
+            opened = true;
             store::exec(second->m_db, "PRAGMA cache_size=-2048", nullptr); // a scan: a small cache is enough
             readSummaryFigures(second->m_db, mid + 1, lastId, &upper);
         });
         readSummaryFigures(m_db, firstId, mid, &sum);
         other.join();
+        if (!opened) // (a second connection could not be opened: the upper half here, after the lower one)
+            readSummaryFigures(m_db, mid + 1, lastId, &upper);
         if (sum.ok && !upper.ok)
             sum.error = upper.error;
         sum.ok = sum.ok && upper.ok && mergeSummaryFigures(m_db, &sum, upper);
@@ -510,7 +512,7 @@ bool SqliteStoreReader::forEachStreamRaw(const std::function<bool(const RawStrea
     struct RestoreCache
     {
         sqlite3* db;
-        ~RestoreCache() { store::exec(db, "PRAGMA cache_size=-32768", nullptr); }
+        ~RestoreCache() { store::exec(db, "PRAGMA cache_size=-32768", nullptr); } // open()'s size
     } restore{m_db};
     // The two queries of listStreams(), read column by column straight from SQLite's row.
     SqlStatement q(m_db, summaryTrusted(true)
