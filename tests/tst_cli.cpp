@@ -2,10 +2,10 @@
 // good and bad input: exit codes, JSON shapes, filters, and results checked against folds computed here.
 #include "demo/demogenerator.h"
 #include "diff/jsondiff.h"
-#include "json/jsontext.h"
-#include "json/mergepatch.h"
 #include "store/sqlitestore.h"
 #include "store/storewriter.h"
+#include "json/jsontext.h"
+#include "json/mergepatch.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -320,15 +320,15 @@ private Q_SLOTS:
         QCOMPARE(got, expected); // QMap order: by name
     }
 
-    // A small native store for the listing tests: names and times that need escaping or care, two events each.
+    // A small native store for the listing tests: names and times that need escaping or care, two events
+    // each.
     QString writeListingStore(const QString& file, const QStringList& names)
     {
         const QString path = m_dir.filePath(file);
         QFile::remove(path);
         QString error;
         auto w = StoreWriter::create(path, StoreWriter::Options{}, &error);
-        if (!w)
-            return {};
+        if (!w) return {};
         const QList<TimeMs> times{kNoTime, -86400000LL * 3650 - 1, 0, 1772438400123LL, 253402300799999LL, -1};
         qint64 position = 0;
         for (int i = 0; i < names.size(); ++i)
@@ -341,16 +341,14 @@ private Q_SLOTS:
                 e.time = times[(i + k) % times.size()];
                 e.data = "{}";
                 e.metadata = "{}";
-                if (!w->append(e, &error))
-                    return {};
+                if (!w->append(e, &error)) return {};
             }
         return w->finish(&error) ? path : QString();
     }
 
     static bool craft(const QString& path, const QString& sql)
     {
-        if (sql.isEmpty())
-            return true;
+        if (sql.isEmpty()) return true;
         sqlite3* db = nullptr;
         const bool ok = sqlite3_open(QFile::encodeName(path).constData(), &db) == SQLITE_OK &&
                         sqlite3_exec(db, sql.toUtf8().constData(), nullptr, nullptr, nullptr) == SQLITE_OK;
@@ -360,10 +358,11 @@ private Q_SLOTS:
 
     static const QStringList& listingNames()
     {
-        static const QStringList names{QStringLiteral("plain-1"), QStringLiteral("quote\"d"), QStringLiteral("back\\slash"),
-                                       QStringLiteral("tab\there"), QStringLiteral("new\nline"), QStringLiteral("ctl\x01x"),
-                                       QStringLiteral("ünïcode"), QStringLiteral("日本-1"), QStringLiteral("mixed é\"\t"),
-                                       QStringLiteral("plain-2"), QStringLiteral("plain-3")};
+        static const QStringList names{
+            QStringLiteral("plain-1"),   QStringLiteral("quote\"d"),  QStringLiteral("back\\slash"),
+            QStringLiteral("tab\there"), QStringLiteral("new\nline"), QStringLiteral("ctl\x01x"),
+            QStringLiteral("ünïcode"),   QStringLiteral("日本-1"),    QStringLiteral("mixed é\"\t"),
+            QStringLiteral("plain-2"),   QStringLiteral("plain-3")};
         return names;
     }
 
@@ -380,20 +379,28 @@ private Q_SLOTS:
         QTest::newRow("--match none") << QString() << QStringLiteral("nothing-*");
         // Values SQLite keeps as text or real in INTEGER columns (a store written by hand or an older tool).
         QTest::newRow("text and real columns")
-            << QStringLiteral("UPDATE streams SET events = '2x', first_version = 0.5, last_position = last_position + 0.25, "
-                              "first_time = '1772438400999 ms', last_time = 1772438400123.75 WHERE name LIKE 'plain-%'")
+            << QStringLiteral(
+                   "UPDATE streams SET events = '2x', first_version = 0.5, last_position = last_position + "
+                   "0.25, "
+                   "first_time = '1772438400999 ms', last_time = 1772438400123.75 WHERE name LIKE 'plain-%'")
             << QString();
-        QTest::newRow("text columns, --match") << QStringLiteral("UPDATE streams SET last_version = 'one' WHERE name = 'plain-2'")
-                                               << QStringLiteral("plain-*");
-        QTest::newRow("name not UTF-8") << QStringLiteral("UPDATE streams SET name = CAST(X'626164ff2d31' AS TEXT) WHERE name = 'plain-1'")
-                                        << QString();
-        QTest::newRow("name with NUL") << QStringLiteral("UPDATE streams SET name = CAST(X'6e756c00622d31' AS TEXT) WHERE name = 'plain-1'")
-                                       << QString();
+        QTest::newRow("text columns, --match")
+            << QStringLiteral("UPDATE streams SET last_version = 'one' WHERE name = 'plain-2'")
+            << QStringLiteral("plain-*");
+        QTest::newRow("name not UTF-8")
+            << QStringLiteral(
+                   "UPDATE streams SET name = CAST(X'626164ff2d31' AS TEXT) WHERE name = 'plain-1'")
+            << QString();
+        QTest::newRow("name with NUL")
+            << QStringLiteral(
+                   "UPDATE streams SET name = CAST(X'6e756c00622d31' AS TEXT) WHERE name = 'plain-1'")
+            << QString();
         // Then the figures are recomputed from the events (the GROUP BY query).
-        QTest::newRow("summary disagrees") << QStringLiteral("UPDATE streams SET events = events + 5 WHERE name = 'plain-3'")
-                                           << QString();
-        QTest::newRow("summary disagrees, --match") << QStringLiteral("UPDATE streams SET events = -1 WHERE name = 'plain-3'")
-                                                    << QStringLiteral("plain-?");
+        QTest::newRow("summary disagrees")
+            << QStringLiteral("UPDATE streams SET events = events + 5 WHERE name = 'plain-3'") << QString();
+        QTest::newRow("summary disagrees, --match")
+            << QStringLiteral("UPDATE streams SET events = -1 WHERE name = 'plain-3'")
+            << QStringLiteral("plain-?");
     }
     void streamsListingIsByteIdentical()
     {
@@ -407,51 +414,71 @@ private Q_SLOTS:
         QVERIFY2(reader, qPrintable(error));
         QByteArray expected;
         int lines = 0;
-        QVERIFY(reader->forEachStream([&](const StreamInfo& s) {
-            if (!match.isEmpty() && !globMatch(match, s.stream))
+        QVERIFY(reader->forEachStream(
+            [&](const StreamInfo& s) {
+                if (!match.isEmpty() && !globMatch(match, s.stream)) return true;
+                auto time = [](TimeMs t) {
+                    return t == kNoTime ? QByteArray("null") : jsonStringLiteral(formatTime(t));
+                };
+                expected += "{\"stream\":" + jsonStringLiteral(s.stream) +
+                            ",\"events\":" + QByteArray::number(s.events) +
+                            ",\"firstVersion\":" + QByteArray::number(s.firstVersion) +
+                            ",\"lastVersion\":" + QByteArray::number(s.lastVersion) +
+                            ",\"firstPosition\":" + QByteArray::number(s.firstPosition) +
+                            ",\"lastPosition\":" + QByteArray::number(s.lastPosition) +
+                            ",\"firstTime\":" + time(s.firstTime) + ",\"lastTime\":" + time(s.lastTime) +
+                            "}\n";
+                ++lines;
                 return true;
-            auto time = [](TimeMs t) { return t == kNoTime ? QByteArray("null") : jsonStringLiteral(formatTime(t)); };
-            expected += "{\"stream\":" + jsonStringLiteral(s.stream) + ",\"events\":" + QByteArray::number(s.events) +
-                        ",\"firstVersion\":" + QByteArray::number(s.firstVersion) + ",\"lastVersion\":" +
-                        QByteArray::number(s.lastVersion) + ",\"firstPosition\":" + QByteArray::number(s.firstPosition) +
-                        ",\"lastPosition\":" + QByteArray::number(s.lastPosition) + ",\"firstTime\":" + time(s.firstTime) +
-                        ",\"lastTime\":" + time(s.lastTime) + "}\n";
-            ++lines;
-            return true;
-        }, &error));
+            },
+            &error));
         QStringList args{"streams", path};
-        if (!match.isEmpty())
-            args << "--match" << match;
+        if (!match.isEmpty()) args << "--match" << match;
         const Run r = cli(args);
         QVERIFY2(r.exit == 0, r.err.constData());
         QCOMPARE(r.out, expected);
-        if (match.isEmpty() || match == QLatin1String("*"))
-            QCOMPARE(lines, listingNames().size());
+        if (match.isEmpty() || match == QLatin1String("*")) QCOMPARE(lines, listingNames().size());
     }
 
     void streamsSummaryCheckInTwoHalvesAgrees_data()
     {
-        // A listing checks the streams summary in two halves of the ids at once (two threads, two connections).
-        // Whatever the content, it must come to the verdict of the one-query check (info() first).
+        // A listing checks the streams summary in two halves of the ids at once (two threads, two
+        // connections). Whatever the content, it must come to the verdict of the one-query check (info()
+        // first).
         QTest::addColumn<QString>("sql");
         QTest::addColumn<bool>("disagrees"); // what the one-query check says (so the rows test both verdicts)
-        // The last stream moves to id 200000: the ids span more than kSplitSummaryCheckAt, so the check splits.
-        const QString far = QStringLiteral("UPDATE events SET stream = 200000 WHERE stream = (SELECT MAX(id) FROM streams); "
-                                           "UPDATE streams SET id = 200000 WHERE id = (SELECT MAX(id) FROM streams);");
+        // The last stream moves to id 200000: the ids span more than kSplitSummaryCheckAt, so the check
+        // splits.
+        const QString far =
+            QStringLiteral("UPDATE events SET stream = 200000 WHERE stream = (SELECT MAX(id) FROM streams); "
+                           "UPDATE streams SET id = 200000 WHERE id = (SELECT MAX(id) FROM streams);");
         QTest::newRow("trusted") << far << false;
-        QTest::newRow("count off in the upper half") << far + "UPDATE streams SET events = events + 1 WHERE id = 200000" << true;
-        QTest::newRow("count off in the lower half") << far + "UPDATE streams SET events = events - 1 WHERE id = 1" << true;
+        QTest::newRow("count off in the upper half")
+            << far + "UPDATE streams SET events = events + 1 WHERE id = 200000" << true;
+        QTest::newRow("count off in the lower half")
+            << far + "UPDATE streams SET events = events - 1 WHERE id = 1" << true;
         QTest::newRow("negative count in the upper half")
-            << far + "UPDATE streams SET events = -2 WHERE id = 200000; UPDATE streams SET events = events + 4 WHERE id = 1" << true;
-        QTest::newRow("text first position in the upper half") << far + "UPDATE streams SET first_position = 'zz' WHERE id = 200000" << false;
-        QTest::newRow("text first position in the lower half") << far + "UPDATE streams SET first_position = 'zz' WHERE id = 1" << true;
-        QTest::newRow("last position off in the lower half") << far + "UPDATE streams SET last_position = last_position + 100 WHERE id = 1" << true;
-        QTest::newRow("real count in the upper half") << far + "UPDATE streams SET events = events + 0.5 WHERE id = 200000" << false;
+            << far + "UPDATE streams SET events = -2 WHERE id = 200000; UPDATE streams SET events = events + "
+                     "4 WHERE id = 1"
+            << true;
+        QTest::newRow("text first position in the upper half")
+            << far + "UPDATE streams SET first_position = 'zz' WHERE id = 200000" << false;
+        QTest::newRow("text first position in the lower half")
+            << far + "UPDATE streams SET first_position = 'zz' WHERE id = 1" << true;
+        QTest::newRow("last position off in the lower half")
+            << far + "UPDATE streams SET last_position = last_position + 100 WHERE id = 1" << true;
+        QTest::newRow("real count in the upper half")
+            << far + "UPDATE streams SET events = events + 0.5 WHERE id = 200000" << false;
         QTest::newRow("ids spanning more than a qint64")
             << QStringLiteral("UPDATE events SET stream = -9000000000000000000 WHERE stream = 1; "
-                              "UPDATE streams SET id = -9000000000000000000 WHERE id = 1;") + QString(far).replace("200000", "9000000000000000000") << false;
-        QTest::newRow("empty upper half") << QStringLiteral("DELETE FROM events WHERE stream = (SELECT MAX(id) FROM streams); "
-                                                            "DELETE FROM streams WHERE id = (SELECT MAX(id) FROM streams);") + far << false;
+                              "UPDATE streams SET id = -9000000000000000000 WHERE id = 1;") +
+                   QString(far).replace("200000", "9000000000000000000")
+            << false;
+        QTest::newRow("empty upper half")
+            << QStringLiteral("DELETE FROM events WHERE stream = (SELECT MAX(id) FROM streams); "
+                              "DELETE FROM streams WHERE id = (SELECT MAX(id) FROM streams);") +
+                   far
+            << false;
     }
     void streamsSummaryCheckInTwoHalvesAgrees()
     {
@@ -464,26 +491,35 @@ private Q_SLOTS:
         auto one = SqliteStoreReader::open(path, &error);
         QVERIFY2(one, qPrintable(error));
         const StoreInfo oneInfo = one->info(); // the one-query check
-        QCOMPARE(oneInfo.warnings.join('\n').contains(QLatin1String("disagrees with the events table")), disagrees);
+        QCOMPARE(oneInfo.warnings.join('\n').contains(QLatin1String("disagrees with the events table")),
+                 disagrees);
         QList<StreamInfo> oneRows;
-        QVERIFY(one->forEachStream([&](const StreamInfo& s) { oneRows << s; return true; }, &error));
+        QVERIFY(one->forEachStream(
+            [&](const StreamInfo& s) {
+                oneRows << s;
+                return true;
+            },
+            &error));
 
         auto two = SqliteStoreReader::open(path, &error);
         QVERIFY2(two, qPrintable(error));
         QList<StreamInfo> twoRows;
-        QVERIFY2(two->forEachStreamRaw([&](const SqliteStoreReader::RawStreamRow& r) {
-            StreamInfo s;
-            s.stream = QString::fromUtf8(r.name);
-            s.events = r.events;
-            s.firstVersion = r.firstVersion;
-            s.lastVersion = r.lastVersion;
-            s.firstPosition = r.firstPosition;
-            s.lastPosition = r.lastPosition;
-            s.firstTime = r.firstTime;
-            s.lastTime = r.lastTime;
-            twoRows << s;
-            return true;
-        }, &error), qPrintable(error));
+        QVERIFY2(two->forEachStreamRaw(
+                     [&](const SqliteStoreReader::RawStreamRow& r) {
+                         StreamInfo s;
+                         s.stream = QString::fromUtf8(r.name);
+                         s.events = r.events;
+                         s.firstVersion = r.firstVersion;
+                         s.lastVersion = r.lastVersion;
+                         s.firstPosition = r.firstPosition;
+                         s.lastPosition = r.lastPosition;
+                         s.firstTime = r.firstTime;
+                         s.lastTime = r.lastTime;
+                         twoRows << s;
+                         return true;
+                     },
+                     &error),
+                 qPrintable(error));
         const StoreInfo twoInfo = two->info(); // the verdict of the split check, remembered
         QCOMPARE(twoInfo.warnings, oneInfo.warnings);
         QCOMPARE(twoInfo.events, oneInfo.events);
@@ -501,7 +537,8 @@ private Q_SLOTS:
         QVERIFY2(r.exit == 0, r.err.constData());
         QCOMPARE(r.lines().size(), oneRows.size());
         for (qsizetype i = 0; i < oneRows.size(); ++i)
-            QCOMPARE(QJsonDocument::fromJson(r.lines()[i]).object().value("events").toInteger(), oneRows[i].events);
+            QCOMPARE(QJsonDocument::fromJson(r.lines()[i]).object().value("events").toInteger(),
+                     oneRows[i].events);
     }
 
     void events_data()

@@ -90,8 +90,8 @@ struct RowBatch
     QByteArray names;
     qsizetype worstBytes = 0; ///< room the rows' lines can take at most (rawLineRoom() each)
 
-    static constexpr size_t kRows = 4096;              // rows a batch holds, ...
-    static constexpr qsizetype kNameBytes = 1 << 20;   // ... or fewer once its names reach 1 MB
+    static constexpr size_t kRows = 4096;            // rows a batch holds, ...
+    static constexpr qsizetype kNameBytes = 1 << 20; // ... or fewer once its names reach 1 MB
     bool full() const { return rows.size() >= kRows || names.size() >= kNameBytes; }
     void clear()
     {
@@ -99,7 +99,10 @@ struct RowBatch
         names.resize(0); // keeps the capacity
         worstBytes = 0;
     }
-    QByteArrayView name(const Row& r) const { return QByteArrayView(names.constData() + r.nameAt, r.nameSize); }
+    QByteArrayView name(const Row& r) const
+    {
+        return QByteArrayView(names.constData() + r.nameAt, r.nameSize);
+    }
 };
 
 /// The most bytes one line of `streams` can take: every name byte escaped as \u00XX, seven integers of at
@@ -109,9 +112,9 @@ qsizetype rawLineRoom(qsizetype nameSize)
     return 6 * nameSize + 7 * 24 + 2 * kMaxJsonTimeBytes + 128;
 }
 
-/// One line of `streams` from a raw row at p (room for rawLineRoom()). Exactly the bytes of appendStreamLine()
-/// below: a name of plain ASCII is escaped here as appendJsonString escapes it; any other name (UTF-8 to
-/// validate, the rare case) is left to the StreamInfo path: nullptr, nothing written.
+/// One line of `streams` from a raw row at p (room for rawLineRoom()). Exactly the bytes of
+/// appendStreamLine() below: a name of plain ASCII is escaped here as appendJsonString escapes it; any other
+/// name (UTF-8 to validate, the rare case) is left to the StreamInfo path: nullptr, nothing written.
 char* writeRawStreamLine(char* p, QByteArrayView name, const RowBatch::Row& r)
 {
     auto lit = [&p](const char* s, size_t n) {
@@ -121,8 +124,7 @@ char* writeRawStreamLine(char* p, QByteArrayView name, const RowBatch::Row& r)
     lit("{\"stream\":\"", 11);
     for (const char c : name) {
         const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x80)
-            return nullptr;
+        if (u >= 0x80) return nullptr;
         if (c == '"' || c == '\\') {
             *p++ = '\\';
             *p++ = c;
@@ -186,8 +188,7 @@ public:
     {
         std::unique_lock lock(m_mutex);
         m_changed.wait(lock, [&] { return m_stopped || !m_free.empty(); });
-        if (m_stopped)
-            return nullptr;
+        if (m_stopped) return nullptr;
         RowBatch* b = m_free.front();
         m_free.pop_front();
         return b;
@@ -214,8 +215,7 @@ public:
     {
         std::unique_lock lock(m_mutex);
         m_changed.wait(lock, [&] { return m_finished || !m_full.empty(); });
-        if (m_full.empty())
-            return nullptr;
+        if (m_full.empty()) return nullptr;
         RowBatch* b = m_full.front();
         m_full.pop_front();
         return b;
@@ -259,30 +259,30 @@ int listNativeStreams(Invocation& inv, SqliteStoreReader& native, const QString*
     std::thread reader([&] {
         RowBatch* batch = pipe.takeEmpty();
         if (batch) {
-            ok = native.forEachStreamRaw([&](const SqliteStoreReader::RawStreamRow& r) {
-                RowBatch::Row row;
-                row.nameAt = batch->names.size();
-                row.nameSize = r.name.size();
-                row.events = r.events;
-                row.firstVersion = r.firstVersion;
-                row.lastVersion = r.lastVersion;
-                row.firstPosition = r.firstPosition;
-                row.lastPosition = r.lastPosition;
-                row.firstTime = r.firstTime;
-                row.lastTime = r.lastTime;
-                batch->names.append(r.name);
-                batch->rows.push_back(row);
-                batch->worstBytes += rawLineRoom(row.nameSize);
-                if (batch->full()) {
-                    pipe.putFull(batch);
-                    batch = pipe.takeEmpty();
-                    if (!batch)
-                        return false; // the output failed: stop reading
-                }
-                return true;
-            }, &error);
-            if (batch && !batch->rows.empty())
-                pipe.putFull(batch);
+            ok = native.forEachStreamRaw(
+                [&](const SqliteStoreReader::RawStreamRow& r) {
+                    RowBatch::Row row;
+                    row.nameAt = batch->names.size();
+                    row.nameSize = r.name.size();
+                    row.events = r.events;
+                    row.firstVersion = r.firstVersion;
+                    row.lastVersion = r.lastVersion;
+                    row.firstPosition = r.firstPosition;
+                    row.lastPosition = r.lastPosition;
+                    row.firstTime = r.firstTime;
+                    row.lastTime = r.lastTime;
+                    batch->names.append(r.name);
+                    batch->rows.push_back(row);
+                    batch->worstBytes += rawLineRoom(row.nameSize);
+                    if (batch->full()) {
+                        pipe.putFull(batch);
+                        batch = pipe.takeEmpty();
+                        if (!batch) return false; // the output failed: stop reading
+                    }
+                    return true;
+                },
+                &error);
+            if (batch && !batch->rows.empty()) pipe.putFull(batch);
         }
         pipe.finish();
     });
@@ -297,8 +297,7 @@ int listNativeStreams(Invocation& inv, SqliteStoreReader& native, const QString*
         for (const RowBatch::Row& r : batch->rows) {
             const QByteArrayView name = batch->name(r);
             left -= rawLineRoom(r.nameSize);
-            if (pattern && !globMatch(*pattern, QString::fromUtf8(name)))
-                continue;
+            if (pattern && !globMatch(*pattern, QString::fromUtf8(name))) continue;
             if (char* end = writeRawStreamLine(p, name, r)) {
                 p = end;
                 continue;
@@ -318,8 +317,7 @@ int listNativeStreams(Invocation& inv, SqliteStoreReader& native, const QString*
         }
     }
     reader.join();
-    if (!ok)
-        return inv.inputError(error);
+    if (!ok) return inv.inputError(error);
     return ExitOk;
 }
 

@@ -319,8 +319,9 @@ struct SummaryFigures
 
 void readSummaryFigures(sqlite3* db, qint64 lo, qint64 hi, SummaryFigures* f)
 {
-    SqlStatement q(db, "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM streams "
-                       "WHERE id BETWEEN ?1 AND ?2");
+    SqlStatement q(db,
+                   "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM streams "
+                   "WHERE id BETWEEN ?1 AND ?2");
     q.bindInt(1, lo);
     q.bindInt(2, hi);
     if (!q.ok() || !q.next()) {
@@ -344,13 +345,11 @@ bool mergeSummaryFigures(sqlite3* db, SummaryFigures* a, const SummaryFigures& b
 {
     a->total += b.total;
     for (int i = 0; i < 3; ++i) {
-        if (b.isNull(i))
-            continue;
+        if (b.isNull(i)) continue;
         if (a->isNull(i)) {
             sqlite3_value_free(a->values[size_t(i)]);
             a->values[size_t(i)] = sqlite3_value_dup(b.values[size_t(i)]);
-            if (!a->values[size_t(i)])
-                return false;
+            if (!a->values[size_t(i)]) return false;
             continue;
         }
         SqlStatement q(db, i == 1 ? "SELECT max(?1, ?2)" : "SELECT min(?1, ?2)");
@@ -358,8 +357,7 @@ bool mergeSummaryFigures(sqlite3* db, SummaryFigures* a, const SummaryFigures& b
             sqlite3_bind_value(q.handle(), 2, b.values[size_t(i)]) != SQLITE_OK || !q.next())
             return false;
         sqlite3_value* merged = sqlite3_value_dup(sqlite3_column_value(q.handle(), 0));
-        if (!merged)
-            return false;
+        if (!merged) return false;
         sqlite3_value_free(a->values[size_t(i)]);
         a->values[size_t(i)] = merged;
     }
@@ -376,8 +374,9 @@ bool SqliteStoreReader::summaryTrusted(bool split)
     // The summary is only believed when it agrees with the events table on what is cheap to check: the number
     // of rows (SQLite counts the smallest index) and the position range (both ends of the rowid B-tree), and
     // when no stream claims a negative count.
-    // The sum over the streams table reads all of it (a quarter of a `streams` listing's time at 10M streams):
-    // with `split`, the upper half of the ids is summed on a second connection and thread at the same time.
+    // The sum over the streams table reads all of it (a quarter of a `streams` listing's time at 10M
+    // streams): with `split`, the upper half of the ids is summed on a second connection and thread at the
+    // same time.
     qint64 firstId = 0, lastId = -1;
     if (split) {
         SqlStatement lo(m_db, "SELECT MIN(id) FROM streams");
@@ -397,8 +396,7 @@ bool SqliteStoreReader::summaryTrusted(bool split)
         std::thread other([&] {
             QString openError;
             std::unique_ptr<SqliteStoreReader> second = open(m_path, &openError);
-            if (!second)
-                return;
+            if (!second) return;
             opened = true;
             store::exec(second->m_db, "PRAGMA cache_size=-2048", nullptr); // a scan: a small cache is enough
             readSummaryFigures(second->m_db, mid + 1, lastId, &upper);
@@ -407,13 +405,12 @@ bool SqliteStoreReader::summaryTrusted(bool split)
         other.join();
         if (!opened) // (a second connection could not be opened: the upper half here, after the lower one)
             readSummaryFigures(m_db, mid + 1, lastId, &upper);
-        if (sum.ok && !upper.ok)
-            sum.error = upper.error;
+        if (sum.ok && !upper.ok) sum.error = upper.error;
         sum.ok = sum.ok && upper.ok && mergeSummaryFigures(m_db, &sum, upper);
-        if (!sum.ok && sum.error.isEmpty())
-            sum.error = QString::fromUtf8(sqlite3_errmsg(m_db));
+        if (!sum.ok && sum.error.isEmpty()) sum.error = QString::fromUtf8(sqlite3_errmsg(m_db));
     } else {
-        readSummaryFigures(m_db, std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max(), &sum);
+        readSummaryFigures(m_db, std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max(),
+                           &sum);
     }
     // Three statements: SQLite's count and min/max shortcuts only apply to a query with that one aggregate
     // (together they would scan the whole table).
@@ -430,18 +427,20 @@ bool SqliteStoreReader::summaryTrusted(bool split)
     m_actual.firstPosition = lo.int64(0);
     m_actual.lastPosition = hi.int64(0);
     const bool agree = sumEvents == m_actual.events && (sum.isNull(2) || sum.int64(2) >= 0) &&
-                       (m_actual.events == 0 || (sum.int64(0) == m_actual.firstPosition && sum.int64(1) == m_actual.lastPosition));
+                       (m_actual.events == 0 ||
+                        (sum.int64(0) == m_actual.firstPosition && sum.int64(1) == m_actual.lastPosition));
     if (!agree)
-        m_summaryProblem = QStringLiteral("%1: the streams summary table disagrees with the events table (summary: %2 "
-                                          "events at positions %3..%4; events table: %5 rows at positions %6..%7); "
-                                          "counts and ranges are recomputed from the events table")
-                               .arg(m_path)
-                               .arg(sumEvents)
-                               .arg(sum.int64(0))
-                               .arg(sum.int64(1))
-                               .arg(m_actual.events)
-                               .arg(m_actual.firstPosition)
-                               .arg(m_actual.lastPosition);
+        m_summaryProblem =
+            QStringLiteral("%1: the streams summary table disagrees with the events table (summary: %2 "
+                           "events at positions %3..%4; events table: %5 rows at positions %6..%7); "
+                           "counts and ranges are recomputed from the events table")
+                .arg(m_path)
+                .arg(sumEvents)
+                .arg(sum.int64(0))
+                .arg(sum.int64(1))
+                .arg(m_actual.events)
+                .arg(m_actual.firstPosition)
+                .arg(m_actual.lastPosition);
     return agree;
 }
 
@@ -515,13 +514,14 @@ bool SqliteStoreReader::forEachStreamRaw(const std::function<bool(const RawStrea
         ~RestoreCache() { store::exec(db, "PRAGMA cache_size=-32768", nullptr); } // open()'s size
     } restore{m_db};
     // The two queries of listStreams(), read column by column straight from SQLite's row.
-    SqlStatement q(m_db, summaryTrusted(true)
-                             ? "SELECT 0, name, events, first_version, last_version, first_position, last_position, "
-                               "first_time, last_time FROM streams ORDER BY name"
-                             : "SELECT 0, s.name, COUNT(*), MIN(e.version), MAX(e.version), MIN(e.position), "
-                               "MAX(e.position), MIN(e.time), MAX(e.time) FROM events e JOIN streams s ON s.id = "
-                               "e.stream WHERE typeof(e.stream) = 'integer' AND typeof(e.version) = 'integer' GROUP "
-                               "BY e.stream ORDER BY s.name");
+    SqlStatement q(
+        m_db, summaryTrusted(true)
+                  ? "SELECT 0, name, events, first_version, last_version, first_position, last_position, "
+                    "first_time, last_time FROM streams ORDER BY name"
+                  : "SELECT 0, s.name, COUNT(*), MIN(e.version), MAX(e.version), MIN(e.position), "
+                    "MAX(e.position), MIN(e.time), MAX(e.time) FROM events e JOIN streams s ON s.id = "
+                    "e.stream WHERE typeof(e.stream) = 'integer' AND typeof(e.version) = 'integer' GROUP "
+                    "BY e.stream ORDER BY s.name");
     if (!q.ok()) {
         setError(error, sqlite3_errcode(m_db));
         return false;

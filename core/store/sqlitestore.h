@@ -59,8 +59,8 @@ private:
     std::optional<qint64> streamId(const QString& name, qint64* firstVersion = nullptr, qint64* lastVersion = nullptr);
     void setError(QString* error, int rc) const;
     /// False when the streams summary disagrees with the events table (then figures are recomputed).
-    /// `split`: a streams table of kSplitSummaryCheckAt ids or more is summed in two halves at once (two threads,
-    /// a second connection), for the callers that read the whole listing right after.
+    /// `split`: a streams table of kSplitSummaryCheckAt ids or more is summed in two halves at once (two
+    /// threads, a second connection), for the callers that read the whole listing right after.
     bool summaryTrusted(bool split = false);
     static constexpr qint64 kSplitSummaryCheckAt = 65536;
     QString badRowsMessage() const;
