@@ -440,6 +440,56 @@ private Q_SLOTS:
         if (match.isEmpty() || match == QLatin1String("*")) QCOMPARE(lines, listingNames().size());
     }
 
+    void streamsStopsWhenStdoutFails_data()
+    {
+        QTest::addColumn<bool>("closeStdout"); // else stdout is /dev/full
+        QTest::addColumn<QString>("needle");
+        QTest::newRow("> /dev/full") << false << "No space left on device";
+        QTest::newRow("stdout closed") << true << "Bad file descriptor";
+    }
+    void streamsStopsWhenStdoutFails()
+    {
+        // 30,000 streams make about 6 MB of listing: the first 1 MB write fails while the SQLite thread is
+        // still reading, so the writer must stop it (not wait for a batch that never comes) and report the
+        // error.
+        QFETCH(bool, closeStdout);
+        QFETCH(QString, needle);
+        const QString path = m_dir.filePath(QStringLiteral("many-streams.chronoscope"));
+        if (!QFile::exists(path)) {
+            QString error;
+            auto w = StoreWriter::create(path, StoreWriter::Options{}, &error);
+            QVERIFY2(w, qPrintable(error));
+            for (int i = 0; i < 30000; ++i) {
+                Event e;
+                e.position = i + 1;
+                e.stream = QStringLiteral("stream-%1").arg(i, 6, 10, QLatin1Char('0'));
+                e.version = 0;
+                e.type = QStringLiteral("T");
+                e.time = 1772438400000LL + i;
+                e.data = "{}";
+                e.metadata = "{}";
+                QVERIFY2(w->append(e, &error), qPrintable(error));
+            }
+            QVERIFY2(w->finish(&error), qPrintable(error));
+        }
+        const Run all = cli({"streams", path});
+        QCOMPARE(all.exit, 0);
+        QCOMPARE(all.lines().size(), 30000);
+        QVERIFY(all.out.size() > 3 * (1 << 20));
+        QProcess p;
+        if (closeStdout) {
+            p.start("/bin/sh", QStringList{"-c", "exec \"$0\" \"$@\" >&-", kCli, "streams", path});
+        } else {
+            p.setStandardOutputFile("/dev/full");
+            p.start(kCli, {"streams", path});
+        }
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 2, err.constData());
+        QVERIFY2(err.contains(needle.toUtf8()), err.constData());
+    }
+
     void streamsSummaryCheckInTwoHalvesAgrees_data()
     {
         // A listing checks the streams summary in two halves of the ids at once (two threads, two
