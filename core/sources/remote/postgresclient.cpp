@@ -1499,7 +1499,10 @@ private:
                                  "$1::regclass AND x.indisvalid"),
                   {m_client.m_table.toUtf8()}, &r, error))
             return false;
-        static const QRegularExpression categoryCol(QStringLiteral("(^|\\.)category\\(stream_name\\)$"));
+        // pg_get_indexdef shows the cast to the function's varchar: "message_store.category(stream_name::character
+        // varying)".
+        static const QRegularExpression categoryCol(
+            QStringLiteral("(^|\\.)category\\(\\(?stream_name\\)?(::character varying)?\\)$"));
         static const QRegularExpression streamCol(QStringLiteral("^stream_name( COLLATE \"?(\\w+)\"?)?$"));
         const auto byteOrder = [](const QString& c) { return c == u"C" || c == u"POSIX"; };
         for (int i = 0; i < r.rows(); ++i) {
