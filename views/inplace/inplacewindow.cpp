@@ -428,6 +428,8 @@ void InPlaceMainWindow::setupCategoryTree()
     m_treeView->header()->setSectionResizeMode(InPlaceCategoryModel::Name, QHeaderView::Stretch);
     m_treeView->header()->setSectionResizeMode(InPlaceCategoryModel::Events, QHeaderView::ResizeToContents);
     m_treeView->header()->setSectionResizeMode(InPlaceCategoryModel::LastVersion, QHeaderView::ResizeToContents);
+    // The dock is narrow: names and counts first (the flat list and the State dock show the last version).
+    m_treeView->hideColumn(InPlaceCategoryModel::LastVersion);
     // The tree and the flat list share the flat list's place in the dock.
     QWidget* panel = m_streamView->parentWidget();
     m_streamStack = new QStackedWidget(panel);
