@@ -734,6 +734,15 @@ private Q_SLOTS:
         const QModelIndex big = m->categoryIndex(QStringLiteral("big"));
         w->categoryView()->expand(big);
         QVERIFY(QTest::qWaitFor([&] { return m->loadedStreams(QStringLiteral("big")).size() == 200; }, 10000));
+        // And no more than that page while its "more…" row is out of view (QTreeView asks fetchMore again as it
+        // lays rows out: that must not page through the whole category).
+        QVERIFY(settle(w.get()));
+        QTest::qWait(100);
+        QCOMPARE(m->loadedStreams(QStringLiteral("big")).size(), 200);
+        {
+            QMutexLocker l(&calls->lock);
+            QCOMPARE(calls->streamsAskedFor.count(QStringLiteral("big")), 1);
+        }
         QCOMPARE(m->rowCount(big), 201);
         QVERIFY(m->isMoreRow(m->index(200, 0, big)));
         QCOMPARE(m->streamAt(m->index(0, 0, big)), QStringLiteral("big-000"));

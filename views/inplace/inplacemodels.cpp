@@ -560,12 +560,27 @@ bool InPlaceCategoryModel::canFetchMore(const QModelIndex& parent) const
     if (parent.internalId() != 0 || parent.row() >= m_cats.size())
         return false;
     const Cat& c = m_cats[parent.row()];
-    return !c.complete && !c.loading;
+    // Only the first page through this (QTreeView asks it on expand, and again as it lays rows out: it would
+    // run through every page of a category of millions); the next pages come from fetchNextPage(), when the
+    // "more…" row is in view.
+    return !c.complete && !c.loading && c.streams.isEmpty();
+}
+
+void InPlaceCategoryModel::fetchNextPage(const QModelIndex& category)
+{
+    if (!m_service->isOpen() || !category.isValid() || category.internalId() != 0 || category.row() >= m_cats.size())
+        return;
+    const Cat& c = m_cats[category.row()];
+    if (c.complete || c.loading)
+        return;
+    m_nextPage = true;
+    fetchMore(category);
+    m_nextPage = false;
 }
 
 void InPlaceCategoryModel::fetchMore(const QModelIndex& parent)
 {
-    if (!canFetchMore(parent))
+    if (!m_nextPage && !canFetchMore(parent))
         return;
     if (!parent.isValid()) {
         m_loading = true;

@@ -130,8 +130,11 @@ public:
     bool hasChildren(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    /// The top level's next page, or a category's first page (on expand).
     bool canFetchMore(const QModelIndex& parent) const override;
     void fetchMore(const QModelIndex& parent) override;
+    /// A category's next page of streams (its "more…" row is in view or was clicked).
+    void fetchNextPage(const QModelIndex& category);
 
 Q_SIGNALS:
     void categoriesLoaded();
@@ -158,6 +161,7 @@ private:
     QString m_streamsFor;  ///< the category whose page the service's lane is loading
     QString m_countingFor; ///< the category being counted (empty: none)
     QStringList m_toCount; ///< the categories in view, in their order
+    bool m_nextPage = false; ///< fetchMore() called from fetchNextPage()
 };
 // ---- end of the category tree ----
 

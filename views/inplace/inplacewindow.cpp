@@ -477,7 +477,7 @@ void InPlaceMainWindow::setupCategoryTree()
     connect(m_treeView->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex& current) {
                 if (m_tree->isMoreRow(current)) {
-                    m_tree->fetchMore(current.parent());
+                    m_tree->fetchNextPage(current.parent());
                     return;
                 }
                 const QString stream = m_tree->streamAt(current);
@@ -552,8 +552,8 @@ void InPlaceMainWindow::syncTreeLanes()
                 lastCategoryInView = lastCategoryInView || index.row() + 1 >= m_tree->rowCount();
             }
         } else if (m_tree->isMoreRow(index)) {
-            if (inView && m_tree->canFetchMore(index.parent()))
-                m_tree->fetchMore(index.parent());
+            if (inView)
+                m_tree->fetchNextPage(index.parent());
         } else if (streams.size() < n) {
             streams << m_tree->streamAt(index);
         }
