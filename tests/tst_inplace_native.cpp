@@ -1034,6 +1034,141 @@ private Q_SLOTS:
         QVERIFY2(error.contains(QLatin1String("events_stream_version")), qPrintable(error));
     }
 
+    // ---- The category tree (issue 13 item 3) ----
+    /// A store whose names try the category rule's corners: no '-', several, a leading one, the empty name,
+    /// bytes below '-' right after a category ("a!x", "a%b"), LIKE/GLOB metacharacters, unicode.
+    QString treeStore(QList<Event>* all = nullptr)
+    {
+        static const QStringList names{
+            QString(""),  "-x",    "-a-b",    "a",        "a!x-1",  "a%b-1", "a-1",   "a-2",  "a--3", "a.c",
+            "a_b-1",      "a*c-2", "a*c",     "b-1",      "b!x",    "b",     "café-Über", "café-2", "日本-1",
+            "x",          "x-",    "%-1",     "_-2",      "*-3",    "y-1",   "y-2",   "y-3",  "y-4",  "y-5",
+            "y-6",        "y-7",   "y.z-1",   "y,z-1",    "Y-1",    "ÿ-1",   "z-é-ü"};
+        const QString path = m_dir.filePath(QStringLiteral("tree.chronoscope"));
+        QList<Event> events;
+        qint64 position = 0;
+        for (int i = 0; i < names.size(); ++i)
+            for (int v = 1; v <= 1 + i % 3; ++v) {
+                Event e;
+                e.position = ++position;
+                e.stream = names[i];
+                e.version = v;
+                e.type = QStringLiteral("T");
+                e.time = 1000 * position;
+                e.data = "{}";
+                events << e;
+            }
+        if (all)
+            *all = events;
+        if (!QFile::exists(path) && !writeStore(path, events))
+            return {};
+        return path;
+    }
+
+    void categoriesAreTheGroupingOfTheNames_data()
+    {
+        QTest::addColumn<int>("page");
+        QTest::newRow("pages of 1") << 1;
+        QTest::newRow("pages of 3") << 3;
+        QTest::newRow("pages of 7") << 7;
+        QTest::newRow("one page") << 1000;
+    }
+    void categoriesAreTheGroupingOfTheNames()
+    {
+        QFETCH(int, page);
+        QList<Event> all;
+        const QString path = treeStore(&all);
+        QVERIFY(!path.isEmpty());
+        // The reference: GROUP BY Event::categoryOf over the names, categories in the order of their first name
+        // (UTF-8 bytes, the store's BINARY order), streams in name order, counts summed.
+        std::map<QByteArray, qint64> perName;
+        for (const Event& e : all)
+            ++perName[e.stream.toUtf8()];
+        QStringList wantOrder;
+        std::map<QString, QList<QPair<QString, qint64>>> wantStreams;
+        for (const auto& [name, n] : perName) {
+            const QString stream = QString::fromUtf8(name);
+            const QString cat = Event::categoryOf(stream);
+            if (!wantOrder.contains(cat))
+                wantOrder << cat;
+            wantStreams[cat] << qMakePair(stream, n);
+        }
+        QString error;
+        auto src = openSource(path, cacheDir(QStringLiteral("tree")), &error);
+        QVERIFY2(src, qPrintable(error));
+        QStringList got;
+        QString after;
+        for (int guard = 0; guard < 1000; ++guard) {
+            QList<RemoteCategory> list;
+            QVERIFY2(src->categories(after, page, &list, &error), qPrintable(error));
+            QVERIFY(list.size() <= page);
+            for (const RemoteCategory& c : list) {
+                got << c.name;
+                QCOMPARE(c.streams, -1); // counts are asked separately
+            }
+            if (list.size() < page)
+                break;
+            after = list.last().name;
+        }
+        QCOMPARE(got, wantOrder);
+        QVERIFY(got.contains(QStringLiteral("a%b")) && got.contains(QStringLiteral("a!x")) && got.contains(QString("")));
+        for (const QString& cat : std::as_const(got)) {
+            QList<QPair<QString, qint64>> streams;
+            QString afterStream;
+            for (int guard = 0; guard < 1000; ++guard) {
+                QList<RemoteStreamCount> list;
+                QVERIFY2(src->categoryStreams(cat, afterStream, page, &list, &error), qPrintable(error));
+                QVERIFY(list.size() <= page);
+                for (const RemoteStreamCount& s : list)
+                    streams << qMakePair(s.stream, s.events);
+                if (list.size() < page)
+                    break;
+                afterStream = list.last().stream;
+            }
+            QCOMPARE(streams, wantStreams[cat]);
+            RemoteCategory counts;
+            QVERIFY2(src->categoryCounts(cat, &counts, &error), qPrintable(error));
+            qint64 events = 0;
+            for (const auto& s : streams)
+                events += s.second;
+            QCOMPARE(counts.name, cat);
+            QCOMPARE(counts.streams, qint64(streams.size()));
+            QCOMPARE(counts.events, events);
+        }
+        // A category that does not exist, and metacharacters taken literally.
+        QList<RemoteStreamCount> none;
+        QVERIFY(src->categoryStreams(QStringLiteral("nobody"), QString(), 10, &none, &error));
+        QVERIFY(none.isEmpty());
+        QVERIFY(src->categoryStreams(QStringLiteral("%"), QString(), 10, &none, &error));
+        QCOMPARE(none.size(), 1);
+        QCOMPARE(none.first().stream, QStringLiteral("%-1"));
+        RemoteCategory zero;
+        QVERIFY(src->categoryCounts(QStringLiteral("nobody"), &zero, &error));
+        QCOMPARE(zero.streams, 0);
+        QCOMPARE(zero.events, 0);
+    }
+
+    void categoryCountsCancel()
+    {
+        const QString path = treeStore();
+        QVERIFY(!path.isEmpty());
+        QString error;
+        CancelToken token;
+        RemoteFirstOptions options;
+        options.cancel = token;
+        auto src = openSource(path, cacheDir(QStringLiteral("treecancel")), &error, options);
+        QVERIFY2(src, qPrintable(error));
+        token.cancel();
+        RemoteCategory c;
+        QVERIFY(!src->categoryCounts(QStringLiteral("y"), &c, &error));
+        QVERIFY2(error.contains(QLatin1String("cancelled")), qPrintable(error));
+        QList<RemoteCategory> cats;
+        QVERIFY(!src->categories(QString(), 10, &cats, &error));
+        src->setCancelToken(CancelToken());
+        QVERIFY2(src->categoryCounts(QStringLiteral("y"), &c, &error), qPrintable(error));
+        QCOMPARE(c.streams, 7);
+    }
+
     void badInput_data()
     {
         QTest::addColumn<QString>("what");

@@ -21,6 +21,9 @@
 #include "fixtures/remotefixture.h"
 
 #include <QLabel>
+#include <QMutex>
+#include <QScrollBar>
+#include <QTreeView>
 #include <QLineEdit>
 #include <QPainter>
 #include <QSemaphore>
@@ -77,6 +80,47 @@ public:
 
 private:
     std::shared_ptr<Gate> m_lanes, m_density;
+};
+/// A real native store in place that counts the category tree's calls (which category's streams were asked
+/// for, how many counts) and can refuse categories (a layout without them).
+class CountingTreeSource : public NativeInPlaceSource
+{
+public:
+    struct Calls
+    {
+        std::atomic<int> categories{0}, counts{0};
+        QMutex lock;
+        QStringList streamsAskedFor; ///< one entry per categoryStreams call
+    };
+    CountingTreeSource(const QString& path, std::shared_ptr<Calls> calls, bool refuse = false)
+        : NativeInPlaceSource(path, {}), m_calls(std::move(calls)), m_refuse(refuse)
+    {
+    }
+    bool categories(const QString& after, int limit, QList<RemoteCategory>* out, QString* error) override
+    {
+        ++m_calls->categories;
+        if (m_refuse)
+            return RemoteFirstSource::categories(after, limit, out, error);
+        return NativeInPlaceSource::categories(after, limit, out, error);
+    }
+    bool categoryStreams(const QString& category, const QString& after, int limit, QList<RemoteStreamCount>* out,
+                         QString* error) override
+    {
+        {
+            QMutexLocker l(&m_calls->lock);
+            m_calls->streamsAskedFor << category;
+        }
+        return NativeInPlaceSource::categoryStreams(category, after, limit, out, error);
+    }
+    bool categoryCounts(const QString& category, RemoteCategory* out, QString* error) override
+    {
+        ++m_calls->counts;
+        return NativeInPlaceSource::categoryCounts(category, out, error);
+    }
+
+private:
+    std::shared_ptr<Calls> m_calls;
+    bool m_refuse;
 };
 } // namespace
 
@@ -618,6 +662,268 @@ private Q_SLOTS:
                                                                            w->timeline()->mapping().start / 2);
         w->timeline()->flushRequests();
         QVERIFY(QTest::qWaitFor([&] { return failed.size() >= 2; }, 10000));
+        QVERIFY(settle(w.get()));
+    }
+
+    // ---- The category tree (issue 13 item 3) ----
+    /// A native store of 5 categories, one of 450 streams (three pages of 200), plus names without '-', with
+    /// several, a leading one, '%' and '_'.
+    QString treeStore()
+    {
+        const QString path = m_tmp.filePath(QStringLiteral("tree.chronoscope"));
+        if (QFile::exists(path))
+            return path;
+        QStringList names{QStringLiteral("solo"), QStringLiteral("-lead"), QStringLiteral("a%b-1"),
+                          QStringLiteral("a_b-1"), QStringLiteral("deep-x-y-z")};
+        for (int i = 0; i < 450; ++i)
+            names << QStringLiteral("big-%1").arg(i, 3, 10, QLatin1Char('0'));
+        QString error;
+        auto writer = StoreWriter::create(path, {}, &error);
+        if (!writer)
+            return {};
+        qint64 position = 0;
+        for (const QString& name : std::as_const(names)) {
+            Event e;
+            e.position = ++position;
+            e.stream = name;
+            e.version = 1;
+            e.type = QStringLiteral("Made");
+            e.time = 1700000000000 + position * 1000;
+            e.data = "{\"n\": 1}";
+            if (!writer->append(e, &error))
+                return {};
+        }
+        return writer->finish(&error) ? path : QString();
+    }
+    std::unique_ptr<InPlaceMainWindow> openTree(std::shared_ptr<CountingTreeSource::Calls> calls, bool refuse = false)
+    {
+        const QString path = treeStore();
+        if (path.isEmpty())
+            return nullptr;
+        auto w = std::make_unique<InPlaceMainWindow>();
+        w->resize(1400, 900);
+        QSignalSpy opened(w.get(), &InPlaceMainWindow::opened);
+        w->show(); // the rows in view are what the tree asks for
+        w->openSource(std::make_unique<CountingTreeSource>(path, calls, refuse), QStringLiteral("tree"));
+        if (!opened.wait(10000) || !settle(w.get()))
+            return nullptr;
+        return w;
+    }
+
+    void categoryTreeLoadsChildrenOnExpand()
+    {
+        auto calls = std::make_shared<CountingTreeSource::Calls>();
+        auto w = openTree(calls);
+        QVERIFY(w);
+        QVERIFY(w->treeShown());
+        InPlaceCategoryModel* m = w->categoryModel();
+        // The top level: the store's categories (the GROUP BY of the names by Event::categoryOf).
+        QStringList shown;
+        for (int i = 0; i < m->categoryCount(); ++i)
+            shown << m->categoryAt(i);
+        QCOMPARE(shown, (QStringList{"-lead", "a%b", "a_b", "big", "deep", "solo"}));
+        QVERIFY(m->isComplete());
+        // Only the first category opened by itself: no other category's streams were asked for.
+        {
+            QMutexLocker l(&calls->lock);
+            QCOMPARE(QSet<QString>(calls->streamsAskedFor.begin(), calls->streamsAskedFor.end()),
+                     QSet<QString>{QStringLiteral("-lead")});
+        }
+        QCOMPARE(m->loadedStreams(QStringLiteral("big")).size(), 0);
+        // Expanding "big" asks for its first page of 200; the "more…" row stands for the rest.
+        const QModelIndex big = m->categoryIndex(QStringLiteral("big"));
+        w->categoryView()->expand(big);
+        QVERIFY(QTest::qWaitFor([&] { return m->loadedStreams(QStringLiteral("big")).size() == 200; }, 10000));
+        // And no more than that page while its "more…" row is out of view (QTreeView asks fetchMore again as it
+        // lays rows out: that must not page through the whole category).
+        QVERIFY(settle(w.get()));
+        QTest::qWait(100);
+        QCOMPARE(m->loadedStreams(QStringLiteral("big")).size(), 200);
+        {
+            QMutexLocker l(&calls->lock);
+            QCOMPARE(calls->streamsAskedFor.count(QStringLiteral("big")), 1);
+        }
+        QCOMPARE(m->rowCount(big), 201);
+        QVERIFY(m->isMoreRow(m->index(200, 0, big)));
+        QCOMPARE(m->streamAt(m->index(0, 0, big)), QStringLiteral("big-000"));
+        // Scrolling the "more…" row into view fetches the next pages, across the page boundaries.
+        for (int page = 2; page <= 3; ++page) {
+            w->categoryView()->scrollTo(m->index(m->rowCount(big) - 1, 0, big));
+            w->syncLanes();
+            QVERIFY(QTest::qWaitFor([&] { return m->loadedStreams(QStringLiteral("big")).size() == qMin(450, 200 * page); },
+                                    10000));
+        }
+        QVERIFY(settle(w.get()));
+        const QList<RemoteStreamCount> loaded = m->loadedStreams(QStringLiteral("big"));
+        QCOMPARE(loaded.size(), 450);
+        for (int i = 0; i < loaded.size(); ++i)
+            QCOMPARE(loaded[i].stream, QStringLiteral("big-%1").arg(i, 3, 10, QLatin1Char('0')));
+        QCOMPARE(m->rowCount(big), 450); // complete: no "more…" row
+        // Counts: asked for the categories in view only, one at a time, and equal to the store's.
+        w->categoryView()->scrollToTop();
+        w->syncLanes();
+        const bool counted = QTest::qWaitFor([&] { return m->counts(QStringLiteral("big")).streams >= 0; }, 10000);
+        if (!counted) {
+            for (int i = 0; i < m->categoryCount(); ++i)
+                qWarning() << m->categoryAt(i) << m->counts(m->categoryAt(i)).streams
+                           << m->data(m->index(i, 0), Qt::DisplayRole);
+            qWarning() << "counts asked" << calls->counts.load() << w->lastError();
+        }
+        QVERIFY(counted);
+        QCOMPARE(m->counts(QStringLiteral("big")).streams, 450);
+        QCOMPARE(m->counts(QStringLiteral("big")).events, 450);
+        QVERIFY(m->data(m->categoryIndex(QStringLiteral("big")), Qt::DisplayRole).toString().contains(QLatin1String("450")));
+        QVERIFY(calls->counts.load() <= m->categoryCount());
+        // The lanes are the stream rows in view.
+        QVERIFY(!w->timeline()->laneStreams().isEmpty());
+        for (const QString& lane : w->timeline()->laneStreams())
+            QVERIFY2(m->streamIndex(lane).isValid(), qPrintable(lane));
+    }
+
+    void selectingATreeStreamShowsItsState()
+    {
+        auto calls = std::make_shared<CountingTreeSource::Calls>();
+        auto w = openTree(calls);
+        QVERIFY(w);
+        InPlaceCategoryModel* m = w->categoryModel();
+        const QModelIndex deep = m->categoryIndex(QStringLiteral("deep"));
+        w->categoryView()->expand(deep);
+        QVERIFY(QTest::qWaitFor([&] { return m->loadedStreams(QStringLiteral("deep")).size() == 1; }, 10000));
+        QSignalSpy shown(w.get(), &InPlaceMainWindow::stateShown);
+        w->categoryView()->setCurrentIndex(m->index(0, 0, deep));
+        QCOMPARE(w->timeline()->selectedStream(), QStringLiteral("deep-x-y-z"));
+        QVERIFY(shown.wait(10000));
+        QCOMPARE(w->lastState().stream, QStringLiteral("deep-x-y-z"));
+        QCOMPARE(toJsonText(w->lastState().state), QByteArray("{\"n\":1}"));
+        // A click on a lane selects its row in the tree when the row is loaded.
+        Q_EMIT w->timeline()->streamSelected(QStringLiteral("deep-x-y-z"));
+        QCOMPARE(w->categoryView()->currentIndex(), m->index(0, 0, deep));
+    }
+
+    void searchShowsFlatMatchesThenTheTree()
+    {
+        auto calls = std::make_shared<CountingTreeSource::Calls>();
+        auto w = openTree(calls);
+        QVERIFY(w);
+        QSignalSpy loaded(w->streamModel(), &InPlaceStreamModel::pageLoaded);
+        w->filterBox()->setText(QStringLiteral("%"));
+        QVERIFY(!w->treeShown());
+        QVERIFY(loaded.wait(5000));
+        QVERIFY(settle(w.get()));
+        QCOMPARE(w->streamModel()->rowCount(), 1);
+        QCOMPARE(w->streamModel()->streamAt(0), QStringLiteral("a%b-1"));
+        QCOMPARE(w->timeline()->laneStreams(), QStringList{QStringLiteral("a%b-1")});
+        w->filterBox()->clear();
+        QVERIFY(w->treeShown());
+        QVERIFY(settle(w.get()));
+        QVERIFY(!w->timeline()->laneStreams().isEmpty());
+        QCOMPARE(w->timeline()->laneStreams().first(), QStringLiteral("-lead"));
+    }
+
+    void storeWithoutCategoriesKeepsTheFlatList()
+    {
+        auto calls = std::make_shared<CountingTreeSource::Calls>();
+        auto w = openTree(calls, true);
+        QVERIFY(w);
+        QVERIFY(!w->treeShown());
+        QVERIFY(w->categoryModel()->isUnavailable());
+        QVERIFY(w->streamModel()->rowCount() > 0);
+        QVERIFY(!w->timeline()->laneStreams().isEmpty());
+    }
+
+    void messageDbCategoryTree()
+    {
+        // Message DB's category(): split_part(stream_name, '-', 1), served by its messages_category index.
+        auto w = openWindow();
+        QVERIFY(w);
+        w->show(); // the rows in view are what the tree asks for
+        QVERIFY(settle(w.get()));
+        QVERIFY2(w->treeShown(), qPrintable(w->categoryModel()->error()));
+        InPlaceCategoryModel* m = w->categoryModel();
+        QStringList shown;
+        for (int i = 0; i < m->categoryCount(); ++i)
+            shown << m->categoryAt(i);
+        QCOMPARE(shown, (QStringList{"Account", "cart"}));
+        const QModelIndex cart = m->categoryIndex(QStringLiteral("cart"));
+        w->categoryView()->expand(cart);
+        QVERIFY(QTest::qWaitFor([&] { return m->loadedStreams(QStringLiteral("cart")).size() == 4; }, 10000));
+        QStringList streams;
+        for (const RemoteStreamCount& c : m->loadedStreams(QStringLiteral("cart"))) {
+            streams << c.stream;
+            QCOMPARE(c.events, qint64(streamOf(c.stream).size()));
+        }
+        QCOMPARE(streams, (QStringList{"cart-1", "cart-3", "cart-5", "cart-7"}));
+        w->syncLanes();
+        QVERIFY(QTest::qWaitFor([&] { return m->counts(QStringLiteral("cart")).events >= 0; }, 10000));
+        QCOMPARE(m->counts(QStringLiteral("cart")).streams, 4);
+        QCOMPARE(m->counts(QStringLiteral("cart")).events, 150);
+        // Paged at the source: one category at a time, then the end.
+        QString error;
+        auto source = createRemoteFirstSource(uri(), {}, &error);
+        QVERIFY2(source && source->open(&error), qPrintable(error));
+        QList<RemoteCategory> page;
+        QVERIFY2(source->categories(QString(), 1, &page, &error), qPrintable(error));
+        QCOMPARE(page.size(), 1);
+        QCOMPARE(page.first().name, QStringLiteral("Account"));
+        QVERIFY(source->categories(QStringLiteral("Account"), 1, &page, &error));
+        QCOMPARE(page.first().name, QStringLiteral("cart"));
+        QVERIFY(source->categories(QStringLiteral("cart"), 1, &page, &error));
+        QVERIFY(page.isEmpty());
+        QList<RemoteStreamCount> part;
+        QVERIFY(source->categoryStreams(QStringLiteral("cart"), QStringLiteral("cart-3"), 1, &part, &error));
+        QCOMPARE(part.size(), 1);
+        QCOMPARE(part.first().stream, QStringLiteral("cart-5"));
+    }
+
+    void messageDbWithoutCategoryIndexSaysWhich()
+    {
+        const QString db = m_db + QStringLiteral("_nocat");
+        run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1").arg(db));
+        QVERIFY(run(QStringLiteral("postgres"), QStringLiteral("CREATE DATABASE %1 TEMPLATE %2").arg(db, m_db)));
+        QVERIFY(run(db, QStringLiteral("DROP INDEX message_store.messages_category")));
+        const QString u = QStringLiteral("postgresql://postgres@127.0.0.1:%1/%2?mode=inplace").arg(m_port).arg(db);
+        QString error;
+        auto source = createRemoteFirstSource(u, {}, &error);
+        QVERIFY2(source && source->open(&error), qPrintable(error));
+        QList<RemoteCategory> page;
+        QVERIFY(!source->categories(QString(), 10, &page, &error));
+        QVERIFY2(error.contains(QLatin1String("messages_category")) && error.contains(QLatin1String("category(stream_name)")),
+                 qPrintable(error));
+        bool named = false;
+        for (const IndexAdvice& a : source->advice())
+            named = named || a.createIndex.contains(QLatin1String("messages_category"));
+        QVERIFY(named);
+        // The streams list still works without it (the window keeps the flat list: storeWithoutCategoriesKeepsTheFlatList).
+        QList<RemoteStreamCount> flat;
+        QVERIFY2(source->streams(QString(), 10, &flat, &error), qPrintable(error));
+        QCOMPARE(flat.size(), 8);
+        run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(db));
+    }
+
+    void categoryTreeDeadServerMidSession()
+    {
+        const QString db = m_db + QStringLiteral("_treedead");
+        run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1").arg(db));
+        QVERIFY(run(QStringLiteral("postgres"), QStringLiteral("CREATE DATABASE %1 TEMPLATE %2").arg(db, m_db)));
+        auto w = openWindow(QStringLiteral("postgresql://postgres@127.0.0.1:%1/%2?mode=inplace").arg(m_port).arg(db));
+        QVERIFY(w);
+        w->show();
+        QVERIFY(settle(w.get()));
+        QVERIFY(w->treeShown());
+        QVERIFY(run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE %1 WITH (FORCE)").arg(db)));
+        QSignalSpy failed(w->service(), &InPlaceService::failed);
+        InPlaceCategoryModel* m = w->categoryModel();
+        w->categoryView()->expand(m->categoryIndex(QStringLiteral("cart")));
+        QVERIFY(QTest::qWaitFor([&] {
+            for (const auto& f : failed)
+                if (f.at(0).toString() == QLatin1String("category streams"))
+                    return true;
+            return false;
+        }, 10000));
+        QVERIFY(settle(w.get()));
+        QVERIFY2(m->error().contains(QStringLiteral("127.0.0.1:%1").arg(m_port)), qPrintable(m->error()));
+        // No retry loop: the category is closed for loading, the tree still answers.
+        QCOMPARE(m->rowCount(m->categoryIndex(QStringLiteral("cart"))), 0);
         QVERIFY(settle(w.get()));
     }
 

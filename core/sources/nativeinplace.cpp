@@ -1250,4 +1250,176 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
     return true;
 }
 
+// ---- The category tree (issue 13 item 3)
+// ------------------------------------------------------------------------------------------------------
+// A category (Event::categoryOf) is the name before its first '-', or the whole name when it has none or
+// starts with one. So the names of a category K that does not start with '-' (and is not empty) are K itself
+// and the byte range [K-, K.) ('.' is '-' + 1; streams.name has the BINARY collation, memcmp order): ranges on
+// the name index, never LIKE or GLOB, whose '%', '_', '*' and '?' would be read as patterns. Any other
+// category holds exactly one name, itself. Names between K and K- (K followed by a byte below '-': "K!x",
+// "K%y") are other categories, so the walk below does not jump from K straight to K.
+
+namespace {
+
+bool rangeCategory(const QString& category)
+{
+    return !category.isEmpty() && !category.startsWith(u'-');
+}
+
+/// Binds UTF-8 text that may be empty (an empty QByteArrayView with a null pointer would bind NULL).
+void bindName(SqlStatement& q, int index, const QByteArray& utf8)
+{
+    static const char kEmpty[] = "";
+    q.bindText(index, utf8.isEmpty() ? QByteArrayView(kEmpty, 0) : QByteArrayView(utf8));
+}
+
+} // namespace
+
+bool NativeInPlaceSource::categories(const QString& after, int limit, QList<RemoteCategory>* out,
+                                     QString* error)
+{
+    out->clear();
+    if (!m_db) return fail(error, QStringLiteral("not open"));
+    if (!allowed(kListingIndex, error)) return false;
+    if (cancelled(error)) return false;
+    limit = std::clamp(limit, 1, 100000);
+    sqlite3* db = m_db->handle();
+    // Each step is one seek on the name's index (streams_listing, or the UNIQUE index of name).
+    SqlStatement ge(db, "SELECT name FROM streams WHERE name >= ?1 ORDER BY name LIMIT 1");
+    SqlStatement gt(db, "SELECT name FROM streams WHERE name > ?1 ORDER BY name LIMIT 1");
+    SqlStatement eq(db, "SELECT 1 FROM streams WHERE name = ?1");
+    if (!ge.ok() || !gt.ok() || !eq.ok()) return sqlFail(error, !ge.ok() ? ge.rc() : !gt.ok() ? gt.rc() : eq.rc());
+    auto exists = [&](const QByteArray& name, bool* found) {
+        eq.reset();
+        bindName(eq, 1, name);
+        *found = eq.next();
+        return eq.ok() && (*found || eq.done());
+    };
+    // The walk's position: the next name >= (inclusive) or > the cursor.
+    QByteArray cursor;
+    bool inclusive = true;
+    if (!after.isNull()) {
+        const QByteArray k = after.toUtf8();
+        bool found = false;
+        if (!exists(k, &found)) return sqlFail(error, eq.rc());
+        if (!rangeCategory(after) || found) {
+            cursor = k; // past its first name (itself); its [K-, K.) range is skipped when met
+            inclusive = false;
+        } else {
+            cursor = k + '.'; // all its names are in [K-, K.)
+        }
+    }
+    QList<RemoteCategory> list;
+    while (list.size() < limit) {
+        if (cancelled(error)) return false;
+        SqlStatement& q = inclusive ? ge : gt;
+        q.reset();
+        bindName(q, 1, cursor);
+        if (!q.next()) {
+            if (!q.done()) return sqlFail(error, q.rc());
+            break; // past the last name
+        }
+        const QByteArray name = q.bytes(0);
+        QString category = Event::categoryOf(QString::fromUtf8(name));
+        if (category.isNull()) category = QStringLiteral(""); // the empty name's: not a null (a null `after` restarts)
+        const QByteArray k = category.toUtf8();
+        if (name == k) {
+            // The category's first name (any other name of it is K-…, which sorts after K).
+            list.append({category, -1, -1});
+            cursor = name;
+            inclusive = false;
+            continue;
+        }
+        // A name in [K-, K.): the category's first name unless K itself exists (then K was met, and listed,
+        // before: it sorts first). Either way its whole range is done.
+        bool found = false;
+        if (!exists(k, &found)) return sqlFail(error, eq.rc());
+        if (!found) list.append({category, -1, -1});
+        cursor = k + '.';
+        inclusive = true;
+    }
+    *out = std::move(list);
+    return true;
+}
+
+bool NativeInPlaceSource::categoryStreams(const QString& category, const QString& after, int limit,
+                                          QList<RemoteStreamCount>* out, QString* error)
+{
+    out->clear();
+    if (!m_db) return fail(error, QStringLiteral("not open"));
+    if (!allowed(kListingIndex, error)) return false;
+    if (cancelled(error)) return false;
+    limit = std::clamp(limit, 1, 1000000);
+    sqlite3* db = m_db->handle();
+    const QByteArray k = category.toUtf8();
+    QList<RemoteStreamCount> list;
+    // The category's own name first (it sorts before K-…), when the page starts at the beginning.
+    if (after.isNull()) {
+        SqlStatement q(db, "SELECT name, events, last_version FROM streams WHERE name = ?1");
+        if (!q.ok()) return sqlFail(error, q.rc());
+        bindName(q, 1, k);
+        if (q.next()) {
+            QString name = q.text(0);
+            if (name.isNull()) name = QStringLiteral("");
+            list.append({std::move(name), q.int64(1), q.int64(2)});
+        } else if (!q.done()) {
+            return sqlFail(error, q.rc());
+        }
+    }
+    if (rangeCategory(category) && list.size() < limit) {
+        // Keyset on the range [K-, K.): the lower bound is the larger of K- and `after`, so a deep page seeks
+        // straight to its place.
+        const QByteArray lo = k + '-', hi = k + '.';
+        const QByteArray a = after.toUtf8();
+        const bool fromAfter = !after.isNull() && a >= lo;
+        SqlStatement q(db, fromAfter ? QByteArrayView("SELECT name, events, last_version FROM streams WHERE name > ?1 "
+                                                      "AND name < ?2 ORDER BY name LIMIT ?3")
+                                     : QByteArrayView("SELECT name, events, last_version FROM streams WHERE name >= ?1 "
+                                                      "AND name < ?2 ORDER BY name LIMIT ?3"));
+        if (!q.ok()) return sqlFail(error, q.rc());
+        bindName(q, 1, fromAfter ? a : lo);
+        bindName(q, 2, hi);
+        q.bindInt(3, limit - list.size());
+        while (q.next())
+            list.append({q.text(0), q.int64(1), q.int64(2)});
+        if (!q.done()) return sqlFail(error, q.rc());
+    }
+    *out = std::move(list);
+    return true;
+}
+
+bool NativeInPlaceSource::categoryCounts(const QString& category, RemoteCategory* out, QString* error)
+{
+    *out = RemoteCategory{category, 0, 0};
+    if (!m_db) return fail(error, QStringLiteral("not open"));
+    if (!allowed(kListingIndex, error)) return false;
+    if (cancelled(error)) return false;
+    sqlite3* db = m_db->handle();
+    const QByteArray k = category.toUtf8();
+    {
+        SqlStatement q(db, "SELECT events FROM streams WHERE name = ?1");
+        if (!q.ok()) return sqlFail(error, q.rc());
+        bindName(q, 1, k);
+        if (q.next()) {
+            out->streams = 1;
+            out->events = q.int64(0);
+        } else if (!q.done()) {
+            return sqlFail(error, q.rc());
+        }
+    }
+    if (rangeCategory(category)) {
+        // A range of the covering index (name, id, events, ...): no table row is read. SQLite's progress
+        // handler stops it when the token is cancelled (a category of 5M streams takes about half a second).
+        const QByteArray lo = k + '-', hi = k + '.';
+        SqlStatement q(db, "SELECT count(*), sum(events) FROM streams WHERE name >= ?1 AND name < ?2");
+        if (!q.ok()) return sqlFail(error, q.rc());
+        bindName(q, 1, lo);
+        bindName(q, 2, hi);
+        if (!q.next()) return sqlFail(error, q.rc());
+        out->streams += q.int64(0);
+        out->events += q.int64(1);
+    }
+    return true;
+}
+
 } // namespace chronoscope

@@ -60,6 +60,15 @@ public:
     bool stateAt(const QString& stream, qint64 maxPosition, int limit, StreamStateAt* out,
                  QString* error) override;
 
+    // ---- The category tree (issue 13 item 3): a skip scan over streams_listing, ranges, no LIKE.
+    /// Walks the names in byte order, one seek per category (O(categories × log streams)): a category's
+    /// names are its own name and the range [cat-, cat.) ('.' is '-' + 1 in BINARY order).
+    bool categories(const QString& after, int limit, QList<RemoteCategory>* out, QString* error) override;
+    bool categoryStreams(const QString& category, const QString& after, int limit, QList<RemoteStreamCount>* out,
+                         QString* error) override;
+    /// count(*) and sum(events) over the category's range of streams_listing (covering); cancellable.
+    bool categoryCounts(const QString& category, RemoteCategory* out, QString* error) override;
+
     /// A fresh token for the calls that follow (a cancelled token cancels every later call).
     void setCancelToken(const CancelToken& token) { m_options.cancel = token; }
 

@@ -6,6 +6,9 @@
 //   bench_inplace --store PATH [--bins 1600] [--cursors 200] [--lanes 40] [--fresh] [--cache-dir DIR]
 // --fresh removes this store's density cache first (a first open ever); without it a cache left by an earlier
 // run is used.
+//   bench_inplace --store PATH --tree      the category tree only (issue 13 item 3): open -> first page of
+//                                          categories, every category, the counts of the first 20, a first page
+//                                          of streams of each of them, and the peak RSS
 
 #include "sources/nativeinplace.h"
 
@@ -50,6 +53,50 @@ double percentile(std::vector<double> v, double p)
     return v[std::min(v.size() - 1, size_t(p * double(v.size() - 1) + 0.5))];
 }
 
+/// The category tree's calls in the order the in-place window makes them (issue 13 item 3).
+int benchTree(NativeInPlaceSource& src, const QElapsedTimer& total)
+{
+    QString error;
+    QElapsedTimer t;
+    t.start();
+    QList<RemoteCategory> first;
+    if (!src.categories(QString(), 200, &first, &error)) return fail(QStringLiteral("categories"), error);
+    std::printf("open -> first page of categories (%d): %.1f ms since the process started, the page %.1f ms\n",
+                int(first.size()), ms(total), ms(t));
+    t.restart();
+    qint64 all = 0;
+    QString after;
+    for (;;) {
+        QList<RemoteCategory> page;
+        if (!src.categories(after, 1000, &page, &error)) return fail(QStringLiteral("categories"), error);
+        all += page.size();
+        if (page.size() < 1000) break;
+        after = page.last().name;
+    }
+    std::printf("every category (%lld), pages of 1000: %.1f ms\n", (long long)all, ms(t));
+    double worst = 0, sum = 0;
+    qint64 streams = 0;
+    for (int i = 0; i < std::min<qsizetype>(20, first.size()); ++i) {
+        t.restart();
+        RemoteCategory c;
+        if (!src.categoryCounts(first[i].name, &c, &error)) return fail(QStringLiteral("counts"), error);
+        const double took = ms(t);
+        worst = std::max(worst, took);
+        sum += took;
+        streams += c.streams;
+        t.restart();
+        QList<RemoteStreamCount> page;
+        if (!src.categoryStreams(first[i].name, QString(), 200, &page, &error))
+            return fail(QStringLiteral("category streams"), error);
+        std::printf("  %s: %lld streams, %lld events (counted in %.1f ms); first 200 streams %.1f ms\n",
+                    qPrintable(first[i].name), (long long)c.streams, (long long)c.events, took, ms(t));
+    }
+    std::printf("counts of the first %d categories: %.1f ms in all, the slowest %.1f ms (%lld streams)\n",
+                int(std::min<qsizetype>(20, first.size())), sum, worst, (long long)streams);
+    std::printf("peak RSS: %.1f MB; whole bench %.1f s\n", double(peakRssKb()) / 1024.0, ms(total) / 1000.0);
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -60,6 +107,7 @@ int main(int argc, char** argv)
     QString store, cacheDir;
     int bins = 1600, cursors = 200, lanes = 40;
     bool fresh = false;
+    bool treeOnly = false;
     for (int i = 0; i < args.size(); ++i) {
         if (args[i] == u"--store")
             store = args.value(++i);
@@ -73,6 +121,8 @@ int main(int argc, char** argv)
             cacheDir = args.value(++i);
         else if (args[i] == u"--fresh")
             fresh = true;
+        else if (args[i] == u"--tree")
+            treeOnly = true;
     }
     if (store.isEmpty()) {
         std::fprintf(stderr,
@@ -94,6 +144,7 @@ int main(int argc, char** argv)
         std::printf("  note: %s\n", qPrintable(n));
     for (const IndexAdvice& a : src->advice())
         std::printf("  advice: %s\n", qPrintable(a.text()));
+    if (treeOnly) return benchTree(*src, total);
     t.restart();
     RemoteSummary s;
     if (!src->summary(&s, &error)) return fail(QStringLiteral("summary"), error);

@@ -2,6 +2,7 @@
 
 #include "diff/jsondiff.h"
 #include "json/mergepatch.h"
+#include "sources/nativeinplace.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -391,6 +392,79 @@ void InPlaceService::requestState(const QString& stream, qint64 position)
                 Q_EMIT state(a.value);
             else
                 Q_EMIT failed(QStringLiteral("state"), a.error);
+        });
+}
+
+// ---- The category tree (issue 13 item 3) ------------------------------------------------------------------
+// Three lanes of their own, numbered after the service's kinds (the Lane enum is left as it is).
+
+namespace {
+constexpr int kTreeLaneOffset = 1;
+} // namespace
+
+void InPlaceService::requestCategories(const QString& after, int limit)
+{
+    run(
+        Lane(int(kLaneCount) + kTreeLaneOffset),
+        [after, limit](RemoteFirstSource& s, QString* error, bool* ok) {
+            InPlaceCategoryPage p;
+            p.after = after;
+            *ok = s.categories(after, limit, &p.categories, error);
+            p.complete = p.categories.size() < limit;
+            return p;
+        },
+        [this](Answer<InPlaceCategoryPage> a) {
+            if (a.ok)
+                Q_EMIT categoryPage(a.value);
+            else
+                Q_EMIT failed(QStringLiteral("categories"), a.error);
+        });
+}
+
+void InPlaceService::requestCategoryStreams(const QString& category, const QString& after, int limit)
+{
+    run(
+        Lane(int(kLaneCount) + kTreeLaneOffset + 1),
+        [category, after, limit](RemoteFirstSource& s, QString* error, bool* ok) {
+            InPlaceCategoryStreams p;
+            p.category = category;
+            p.after = after;
+            *ok = s.categoryStreams(category, after, limit, &p.streams, error);
+            p.complete = p.streams.size() < limit;
+            return p;
+        },
+        [this](Answer<InPlaceCategoryStreams> a) {
+            if (a.ok)
+                Q_EMIT categoryStreams(a.value);
+            else
+                Q_EMIT failed(QStringLiteral("category streams"), a.error);
+        });
+}
+
+void InPlaceService::requestCategoryCounts(const QString& category)
+{
+    // A native source stops a long count when its token is cancelled: a newer request (the user scrolled to
+    // other categories) cancels the running one through the job's handle.
+    m_countsCancel.cancel();
+    m_countsCancel = CancelToken();
+    run(
+        Lane(int(kLaneCount) + kTreeLaneOffset + 2),
+        [category, token = m_countsCancel](RemoteFirstSource& s, QString* error, bool* ok) {
+            RemoteCategory c;
+            auto* native = dynamic_cast<NativeInPlaceSource*>(&s);
+            if (native)
+                native->setCancelToken(token);
+            *ok = s.categoryCounts(category, &c, error);
+            if (native)
+                native->setCancelToken(CancelToken()); // the other kinds run uncancelled, as before
+            c.name = category;
+            return c;
+        },
+        [this](Answer<RemoteCategory> a) {
+            if (a.ok)
+                Q_EMIT categoryCounted(a.value);
+            else
+                Q_EMIT failed(QStringLiteral("category counts"), a.error);
         });
 }
 

@@ -50,6 +50,23 @@ struct InPlaceStreamPage
     bool complete = false; ///< fewer than asked: the listing ended
 };
 
+// ---- The category tree's answers (issue 13 item 3) ----
+struct InPlaceCategoryPage
+{
+    QString after;
+    QList<RemoteCategory> categories;
+    bool complete = false; ///< fewer than asked: the listing ended
+};
+
+struct InPlaceCategoryStreams
+{
+    QString category;
+    QString after;
+    QList<RemoteStreamCount> streams;
+    bool complete = false;
+};
+// ---- end of the category tree's answers ----
+
 /// The state of one stream at the cursor: its events up to the cursor folded with the default projection
 /// (RFC 7386 merge patch of each event's data, in version order, from {}), as the replay engine does.
 struct InPlaceState
@@ -111,6 +128,16 @@ public:
     void requestAt(qint64 value);
     void requestState(const QString& stream, qint64 position);
 
+    // ---- The category tree (issue 13 item 3); each kind in a lane of its own, newest request wins ----
+    /// A page of categories after `after` (null: from the first): categoryPage().
+    void requestCategories(const QString& after, int limit);
+    /// A page of one category's streams: categoryStreams(). A request for another category drops this one
+    /// (the tree asks for one expanded category at a time).
+    void requestCategoryStreams(const QString& category, const QString& after, int limit);
+    /// One category's stream and event counts: categoryCounted(). A newer request drops (and cancels) this one.
+    void requestCategoryCounts(const QString& category);
+    // ---- end of the category tree ----
+
     /// No request outstanding (screenshots, tests, benchmarks).
     bool isIdle() const;
     /// The source's LRU, for the status bar (bytes, limit); read on the GUI thread between jobs only.
@@ -132,6 +159,11 @@ Q_SIGNALS:
     /// `what`: open, overview, density, lanes, window, streams, step, state. The message names the server.
     void failed(const QString& what, const QString& error);
     void idleChanged();
+    // The category tree (issue 13 item 3); failures come as failed("categories" | "category streams" |
+    // "category counts", error).
+    void categoryPage(const chronoscope::InPlaceCategoryPage& page);
+    void categoryStreams(const chronoscope::InPlaceCategoryStreams& page);
+    void categoryCounted(const chronoscope::RemoteCategory& counts);
 
 private:
     enum Lane { kOpen, kEstimate, kOverview, kViewDensity, kLanes, kWindow, kStreams, kStep, kState, kLaneCount };
@@ -150,6 +182,7 @@ private:
     bool m_exactDone = false; ///< the exact density arrived: a later estimate is dropped
     std::shared_ptr<bool> m_exactOpened; ///< touched on the exact worker only
     JobTracker m_exactJobs; ///< the exact whole-store pass, on its own thread and source
+    CancelToken m_countsCancel; ///< the running category count's (category tree, issue 13 item 3)
     JobTracker m_jobs; ///< last: its destructor waits for the worker before the source goes
 };
 
@@ -165,3 +198,6 @@ Q_DECLARE_METATYPE(chronoscope::InPlaceLanes)
 Q_DECLARE_METATYPE(chronoscope::InPlaceWindow)
 Q_DECLARE_METATYPE(chronoscope::InPlaceStreamPage)
 Q_DECLARE_METATYPE(chronoscope::InPlaceState)
+Q_DECLARE_METATYPE(chronoscope::InPlaceCategoryPage)
+Q_DECLARE_METATYPE(chronoscope::InPlaceCategoryStreams)
+Q_DECLARE_METATYPE(chronoscope::RemoteCategory)

@@ -17,7 +17,9 @@
 #include <QPainter>
 #include <QScrollBar>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStatusBar>
+#include <QTimer>
 #include <QTableView>
 #include <QTreeView>
 #include <QUrl>
@@ -227,6 +229,7 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
         statusBar()->showMessage(direction > 0 ? tr("The cursor is at the last event") : tr("The cursor is at the first event"),
                                  3000);
     });
+    setupCategoryTree(); // the category tree (issue 13 item 3)
 }
 
 InPlaceMainWindow::~InPlaceMainWindow() = default;
@@ -273,7 +276,6 @@ QStringList InPlaceMainWindow::unavailableInPlace()
 {
     return {
         tr("Diff between A and B and blame (they replay two points of a stream against the full index)"),
-        tr("The category tree of the stream browser (a flat list paged from the store instead)"),
         tr("Event search across payloads and Go to by id (they read every event)"),
         tr("Projections (JavaScript) and their divergence and watchpoints"),
         tr("Findings, notes and stories"),
@@ -342,11 +344,16 @@ void InPlaceMainWindow::openSource(std::unique_ptr<RemoteFirstSource> source, co
 
 bool InPlaceMainWindow::isIdle() const
 {
-    return m_service->isIdle() && !m_streams->isLoading() && !m_timeline->hasPendingRequests();
+    return m_service->isIdle() && !m_streams->isLoading() && !m_timeline->hasPendingRequests() &&
+           !(m_tree && m_tree->isLoading());
 }
 
 void InPlaceMainWindow::syncLanes()
 {
+    if (treeShown()) {
+        syncTreeLanes(); // the category tree's rows in view (issue 13 item 3)
+        return;
+    }
     // The lanes are the stream list's rows in view, from the first visible one.
     const int first = std::max(0, m_streamView->indexAt(QPoint(2, 2)).row());
     QStringList streams;
@@ -403,5 +410,160 @@ bool InPlaceMainWindow::saveScreenshot(const QString& path, const QSize& size)
     p.end();
     return image.save(path, "PNG");
 }
+
+// ---- The category tree (issue 13 item 3) --------------------------------------------------------------------
+// The Streams dock shows the category tree (InPlaceCategoryModel: categories from the store, a category's
+// streams only once it is expanded, counts only for the categories in view) while the search box is empty,
+// and the flat list of matches (InPlaceStreamModel, searched in the store) while it is not. A store that
+// cannot list categories keeps the flat list.
+
+void InPlaceMainWindow::setupCategoryTree()
+{
+    m_tree = new InPlaceCategoryModel(m_service, this);
+    m_treeView = new QTreeView(this);
+    m_treeView->setUniformRowHeights(true);
+    m_treeView->setAlternatingRowColors(true);
+    m_treeView->setModel(m_tree);
+    m_treeView->header()->setStretchLastSection(false);
+    m_treeView->header()->setSectionResizeMode(InPlaceCategoryModel::Name, QHeaderView::Stretch);
+    m_treeView->header()->setSectionResizeMode(InPlaceCategoryModel::Events, QHeaderView::ResizeToContents);
+    m_treeView->header()->setSectionResizeMode(InPlaceCategoryModel::LastVersion, QHeaderView::ResizeToContents);
+    // The dock is narrow: names and counts first (the flat list and the State dock show the last version).
+    m_treeView->hideColumn(InPlaceCategoryModel::LastVersion);
+    // The tree and the flat list share the flat list's place in the dock.
+    QWidget* panel = m_streamView->parentWidget();
+    m_streamStack = new QStackedWidget(panel);
+    panel->layout()->replaceWidget(m_streamView, m_streamStack);
+    m_streamStack->addWidget(m_treeView);
+    m_streamStack->addWidget(m_streamView);
+    showTreeOrList();
+
+    // Lanes, counts and the next pages follow what is in view; coalesced to once per event-loop turn.
+    auto* sync = new QTimer(this);
+    sync->setSingleShot(true);
+    sync->setInterval(0);
+    connect(sync, &QTimer::timeout, this, [this] {
+        if (treeShown())
+            syncLanes();
+    });
+    auto later = [sync] { sync->start(); };
+    connect(m_tree, &QAbstractItemModel::rowsInserted, this, later);
+    connect(m_tree, &QAbstractItemModel::rowsRemoved, this, later);
+    connect(m_tree, &QAbstractItemModel::modelReset, this, later);
+    connect(m_treeView, &QTreeView::expanded, this, [this, later](const QModelIndex& index) {
+        if (m_tree->canFetchMore(index))
+            m_tree->fetchMore(index);
+        later();
+    });
+    connect(m_treeView, &QTreeView::collapsed, this, later);
+    connect(m_treeView->verticalScrollBar(), &QScrollBar::valueChanged, this, later);
+    connect(m_tree, &InPlaceCategoryModel::categoriesLoaded, this, [this] {
+        if (m_tree->isUnavailable()) {
+            showTreeOrList();
+            return;
+        }
+        if (m_tree->categoryCount() == 0)
+            m_timeline->askExactOverview(); // no lanes will come to wait for
+        // The first category opens by itself, so the lanes have streams from the start.
+        if (!m_expandedFirst && m_tree->categoryCount() > 0) {
+            m_expandedFirst = true;
+            m_treeView->expand(m_tree->index(0, 0));
+        }
+    });
+    connect(m_tree, &InPlaceCategoryModel::streamsLoaded, this, [this] {
+        if (!m_tree->error().isEmpty())
+            m_streamNote->setText(tr("Streams not listed: %1").arg(m_tree->error()));
+    });
+    connect(m_treeView->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex& current) {
+                if (m_tree->isMoreRow(current)) {
+                    m_tree->fetchNextPage(current.parent());
+                    return;
+                }
+                const QString stream = m_tree->streamAt(current);
+                if (stream.isNull() || stream == m_timeline->selectedStream())
+                    return;
+                // As a row of the flat list: the stream is selected (its lane marked) and its state asked.
+                m_timeline->setSelectedStream(stream);
+                requestState();
+            });
+    connect(m_timeline, &InPlaceTimeline::streamSelected, this, [this](const QString& stream) {
+        const QModelIndex index = m_tree->streamIndex(stream);
+        if (index.isValid()) {
+            const QSignalBlocker block(m_treeView->selectionModel());
+            m_treeView->setCurrentIndex(index);
+        }
+    });
+    connect(m_timeline, &InPlaceTimeline::scrollLanes, this, [this](int rows) {
+        if (!treeShown())
+            return;
+        QScrollBar* bar = m_treeView->verticalScrollBar();
+        bar->setValue(bar->value() + rows * std::max(1, bar->singleStep()));
+    });
+    connect(m_filter, &QLineEdit::textChanged, this, &InPlaceMainWindow::showTreeOrList);
+    connect(m_service, &InPlaceService::opened, this, [this] {
+        m_expandedFirst = false;
+        m_tree->reset();
+        showTreeOrList();
+    });
+}
+
+bool InPlaceMainWindow::treeShown() const
+{
+    return m_streamStack && m_streamStack->currentWidget() == m_treeView;
+}
+
+void InPlaceMainWindow::showTreeOrList()
+{
+    // A search shows its matches flat, in name order, as the store finds them (see docs/app.md "In place").
+    const bool tree = m_filter->text().isEmpty() && !m_tree->isUnavailable();
+    QWidget* want = tree ? static_cast<QWidget*>(m_treeView) : m_streamView;
+    if (m_streamStack->currentWidget() != want)
+        m_streamStack->setCurrentWidget(want);
+    if (tree)
+        m_streamNote->setText(tr("Categories from the store; a category's streams load when it is opened. The lanes "
+                                 "show the streams in view."));
+    else if (m_tree->isUnavailable())
+        m_streamNote->setText(tr("A flat list paged from the store (no category tree: %1)").arg(m_tree->error()));
+    else
+        m_streamNote->setText(tr("Streams whose names contain the text, searched in the store, by name."));
+    syncLanes();
+}
+
+void InPlaceMainWindow::syncTreeLanes()
+{
+    // Walk the rows from the first one in view: stream rows become lanes (up to the timeline's capacity), the
+    // categories in view are counted, a "more…" row in view fetches its category's next page, and the end of
+    // the categories in view fetches the next page of categories.
+    const int n = m_timeline->laneCapacity();
+    const int bottom = m_treeView->viewport()->height();
+    QStringList streams, categories;
+    QModelIndex index = m_treeView->indexAt(QPoint(2, 2));
+    if (!index.isValid() && m_tree->rowCount() > 0)
+        index = m_tree->index(0, 0);
+    bool lastCategoryInView = m_tree->rowCount() == 0;
+    for (int walked = 0; index.isValid() && walked < n + 1000; ++walked) {
+        const bool inView = m_treeView->visualRect(index).top() <= bottom;
+        if (!inView && streams.size() >= n)
+            break;
+        if (index.internalId() == 0) {
+            if (inView) {
+                categories << m_tree->categoryAt(index.row());
+                lastCategoryInView = lastCategoryInView || index.row() + 1 >= m_tree->rowCount();
+            }
+        } else if (m_tree->isMoreRow(index)) {
+            if (inView)
+                m_tree->fetchNextPage(index.parent());
+        } else if (streams.size() < n) {
+            streams << m_tree->streamAt(index);
+        }
+        index = m_treeView->indexBelow(index);
+    }
+    if (lastCategoryInView && m_tree->canFetchMore({}))
+        m_tree->fetchMore({});
+    m_tree->countCategories(categories);
+    m_timeline->setLaneStreams(streams);
+}
+// ---- end of the category tree ----
 
 } // namespace chronoscope

@@ -13,9 +13,11 @@ class QLabel;
 class QLineEdit;
 class QTableView;
 class QTreeView;
+class QStackedWidget;
 
 namespace chronoscope {
 
+class InPlaceCategoryModel;
 class InPlaceEventModel;
 class InPlaceStreamModel;
 class InPlaceTimeline;
@@ -68,6 +70,13 @@ public:
     /// The last state shown (tests compare it with a local replay).
     const InPlaceState& lastState() const { return m_lastState; }
     QString lastError() const { return m_lastError; }
+    // ---- The category tree (issue 13 item 3) ----
+    InPlaceCategoryModel* categoryModel() const { return m_tree; }
+    QTreeView* categoryView() const { return m_treeView; }
+    /// The tree is shown (no search text, and the store can list categories); else the flat list.
+    bool treeShown() const;
+    // ---- end of the category tree ----
+
     /// No request outstanding and no stream page loading.
     bool isIdle() const;
     /// Renders the window at size into a PNG.
@@ -85,6 +94,10 @@ private:
     void buildMenus();
     void requestState();
     void updateStatus();
+    // The category tree (issue 13 item 3).
+    void setupCategoryTree();
+    void syncTreeLanes();
+    void showTreeOrList();
 
     QString m_title;
     InPlaceService* m_service;
@@ -103,6 +116,11 @@ private:
     QLabel* m_cacheLabel;
     InPlaceState m_lastState;
     QString m_lastError;
+    // The category tree (issue 13 item 3).
+    InPlaceCategoryModel* m_tree = nullptr;
+    QTreeView* m_treeView = nullptr;
+    QStackedWidget* m_streamStack = nullptr;
+    bool m_expandedFirst = false;
 };
 
 } // namespace chronoscope

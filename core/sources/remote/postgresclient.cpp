@@ -1329,6 +1329,229 @@ public:
         return true;
     }
 
+    // ---- The category tree (issue 13 item 3): Message DB's categories -------------------------------------
+    // Message DB defines a category as split_part(stream_name, '-', 1) (its function message_store.category,
+    // database/functions/category.sql of the npm package @eventide/message-db) and indexes it
+    // (database/indexes/messages-category.sql: messages_category on (category(stream_name), global_position,
+    // ...)). So the tree is the server's category(): the same as the app's rule except for a name that starts
+    // with '-', which Message DB puts in the category '' (the app: its own category). Other layouts have no
+    // category in their schema: the defaults say "not available" and the window keeps the flat list.
+
+    bool categories(const QString& after, int limit, QList<RemoteCategory>* out, QString* error) override
+    {
+        out->clear();
+        if (!categoryCatalog(error))
+            return false;
+        if (!m_categoryIndex)
+            return categoryRefused(QStringLiteral("category list"), error);
+        limit = std::clamp(limit, 1, 100000);
+        const int k = int(m_client.m_filterValues.size());
+        QList<QByteArray> params = filterParams();
+        params << QByteArray::number(limit);
+        const QString cat = categoryExpr();
+        const QString where = m_client.whereClause(false, false);
+        // A skip scan: each step seeks the next category in messages_category (one index probe per category,
+        // never a walk over the messages), as a recursive CTE.
+        QString first;
+        if (after.isNull()) {
+            first = QStringLiteral("SELECT %1 FROM %2 WHERE %3 ORDER BY %1 LIMIT 1").arg(cat, m_client.m_table, where);
+        } else {
+            params << after.toUtf8();
+            first = QStringLiteral("SELECT %1 FROM %2 WHERE %3 AND %1 > $%4::text ORDER BY %1 LIMIT 1")
+                        .arg(cat, m_client.m_table, where)
+                        .arg(k + 2);
+        }
+        const QString sql =
+            QStringLiteral("WITH RECURSIVE c(cat) AS ((%1) UNION ALL SELECT (SELECT %2 FROM %3 WHERE %4 AND %2 > c.cat "
+                           "ORDER BY %2 LIMIT 1) FROM c WHERE c.cat IS NOT NULL) SELECT cat FROM c WHERE cat IS NOT NULL "
+                           "LIMIT $%5")
+                .arg(first, cat, m_client.m_table, where)
+                .arg(k + 1);
+        PgResult r;
+        if (!exec(sql, params, &r, error))
+            return false;
+        for (int i = 0; i < r.rows(); ++i) {
+            QString name = r.text(i, 0);
+            if (name.isNull())
+                name = QStringLiteral(""); // the category '' is a place to page on from, not "from the start"
+            out->append({std::move(name), -1, -1});
+        }
+        return true;
+    }
+
+    bool categoryStreams(const QString& category, const QString& after, int limit, QList<RemoteStreamCount>* out,
+                         QString* error) override
+    {
+        out->clear();
+        if (!categoryCatalog(error))
+            return false;
+        limit = std::clamp(limit, 1, 1000000);
+        const int k = int(m_client.m_filterValues.size());
+        const QString where = m_client.whereClause(false, false);
+        const QString stream = m_client.m_streamCol;
+        if (m_streamRangeUsable) {
+            // A byte-order index on the stream name: the category's names are the category itself and the range
+            // [cat-, cat.) ('.' is '-' + 1), read in index order and grouped, the server stops after `limit`.
+            const QString coll = m_streamRangeCollate;
+            if (after.isNull()) {
+                QList<QByteArray> params = filterParams();
+                params << category.toUtf8();
+                PgResult r;
+                if (!exec(QStringLiteral("SELECT %1, count(*), max(%2) FROM %3 WHERE %4 AND %1 = $%5::text GROUP BY %1")
+                              .arg(stream, m_versionCol, m_client.m_table, where)
+                              .arg(k + 1),
+                          params, &r, error))
+                    return false;
+                for (int i = 0; i < r.rows(); ++i)
+                    out->append({r.text(i, 0), r.integer(i, 1), r.integer(i, 2)});
+            }
+            if (out->size() >= limit)
+                return true;
+            const QByteArray lo = category.toUtf8() + '-', hi = category.toUtf8() + '.';
+            const QByteArray a = after.toUtf8();
+            const bool fromAfter = !after.isNull() && a >= lo;
+            QList<QByteArray> params = filterParams();
+            params << (fromAfter ? a : lo) << hi << QByteArray::number(limit - out->size());
+            PgResult r;
+            if (!exec(QStringLiteral("SELECT %1, count(*), max(%2) FROM %3 WHERE %4 AND %1%5 %6 $%7::text AND %1%5 < "
+                                     "$%8::text GROUP BY %1 ORDER BY %1%5 LIMIT $%9")
+                          .arg(stream, m_versionCol, m_client.m_table, where, coll,
+                               fromAfter ? QStringLiteral(">") : QStringLiteral(">="))
+                          .arg(k + 1)
+                          .arg(k + 2)
+                          .arg(k + 3),
+                      params, &r, error))
+                return false;
+            for (int i = 0; i < r.rows(); ++i)
+                out->append({r.text(i, 0), r.integer(i, 1), r.integer(i, 2)});
+            return true;
+        }
+        if (!m_categoryIndex)
+            return categoryRefused(QStringLiteral("category streams"), error);
+        // The category index finds the category's messages; the server groups them by stream (it reads the
+        // category's rows for each page: a byte-order index on the stream name would make it a seek).
+        QList<QByteArray> params = filterParams();
+        params << category.toUtf8() << QByteArray::number(limit);
+        QString cond = QStringLiteral("%1 = $%2::text").arg(categoryExpr()).arg(k + 1);
+        if (!after.isNull()) {
+            params << after.toUtf8();
+            cond += QStringLiteral(" AND %1 > $%2::text").arg(stream).arg(k + 3);
+        }
+        PgResult r;
+        if (!exec(QStringLiteral("SELECT %1, count(*), max(%2) FROM %3 WHERE %4 AND %5 GROUP BY %1 ORDER BY %1 LIMIT $%6")
+                      .arg(stream, m_versionCol, m_client.m_table, where, cond)
+                      .arg(k + 2),
+                  params, &r, error))
+            return false;
+        for (int i = 0; i < r.rows(); ++i)
+            out->append({r.text(i, 0), r.integer(i, 1), r.integer(i, 2)});
+        return true;
+    }
+
+    bool categoryCounts(const QString& category, RemoteCategory* out, QString* error) override
+    {
+        *out = RemoteCategory{category, 0, 0};
+        if (!categoryCatalog(error))
+            return false;
+        if (!m_categoryIndex)
+            return categoryRefused(QStringLiteral("category counts"), error);
+        const int k = int(m_client.m_filterValues.size());
+        QList<QByteArray> params = filterParams();
+        params << category.toUtf8();
+        PgResult r;
+        if (!exec(QStringLiteral("SELECT count(DISTINCT %1), count(*) FROM %2 WHERE %3 AND %4 = $%5::text")
+                      .arg(m_client.m_streamCol, m_client.m_table, m_client.whereClause(false, false), categoryExpr())
+                      .arg(k + 1),
+                  params, &r, error))
+            return false;
+        if (r.rows() == 1) {
+            out->streams = r.integer(0, 0);
+            out->events = r.integer(0, 1);
+        }
+        return true;
+    }
+
+private:
+    QString categoryExpr() const
+    {
+        return QStringLiteral("%1.category(%2)").arg(quoteIdent(m_schemaName), m_client.m_streamCol);
+    }
+
+    /// Which indexes serve the tree (read once): Message DB's messages_category (a btree whose first column is
+    /// category(stream_name)) and a btree on the stream name in byte order (collation C or POSIX, the index's
+    /// own or the database's default), for the category's streams as a range. Other layouts: not available.
+    bool categoryCatalog(QString* error)
+    {
+        if (m_categoryCatalogRead)
+            return true;
+        if (m_client.m_layout != u"message-db") {
+            if (error)
+                *error = QStringLiteral("%1 cannot answer a category listing in place (the %2 layout has no category; "
+                                        "the stream list is flat)")
+                             .arg(describe(), m_client.m_layout);
+            return false;
+        }
+        PgResult r;
+        if (!exec(QStringLiteral("SELECT pg_get_indexdef(x.indexrelid, 1, true), am.amname, coalesce((SELECT collname "
+                                 "FROM pg_collation WHERE oid = x.indcollation[0]), ''), (SELECT datcollate FROM "
+                                 "pg_database WHERE datname = current_database()) FROM pg_index x JOIN pg_class i ON "
+                                 "i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam WHERE x.indrelid = "
+                                 "$1::regclass AND x.indisvalid"),
+                  {m_client.m_table.toUtf8()}, &r, error))
+            return false;
+        // pg_get_indexdef shows the cast to the function's varchar: "message_store.category(stream_name::character
+        // varying)".
+        static const QRegularExpression categoryCol(
+            QStringLiteral("(^|\\.)category\\(\\(?stream_name\\)?(::character varying)?\\)$"));
+        static const QRegularExpression streamCol(QStringLiteral("^stream_name( COLLATE \"?(\\w+)\"?)?$"));
+        const auto byteOrder = [](const QString& c) { return c == u"C" || c == u"POSIX"; };
+        for (int i = 0; i < r.rows(); ++i) {
+            if (r.text(i, 1) != u"btree")
+                continue;
+            const QString col = r.text(i, 0), coll = r.text(i, 2), dbColl = r.text(i, 3);
+            if (categoryCol.match(col).hasMatch())
+                m_categoryIndex = true;
+            if (streamCol.match(col).hasMatch() && (byteOrder(coll) || (coll == u"default" && byteOrder(dbColl)))) {
+                m_streamRangeUsable = true;
+                // The query names the index's collation when it is not the column's default one.
+                if (coll != u"default")
+                    m_streamRangeCollate = QStringLiteral(" COLLATE \"%1\"").arg(coll);
+            }
+        }
+        if (!m_categoryIndex) {
+            // Message DB's own index (database/indexes/messages-category.sql), which a bulk load may have left out.
+            IndexAdvice a;
+            a.query = QStringLiteral("category tree");
+            a.column = QStringLiteral("category(stream_name)");
+            a.createIndex = QStringLiteral("CREATE INDEX CONCURRENTLY messages_category ON %1 (%2, global_position, "
+                                           "%3.category(metadata->>'correlationStreamName'));")
+                                .arg(m_client.m_table, categoryExpr(), quoteIdent(m_schemaName));
+            a.plan = QStringLiteral("Seq Scan on %1 per category").arg(m_tableName);
+            a.rows = m_reltuples;
+            m_advice << a;
+            m_categoryAdvice = int(m_advice.size()) - 1;
+        }
+        m_categoryCatalogRead = true;
+        return true;
+    }
+
+    /// A tree call no index serves: never run (each step would read the whole table); the advice is the error.
+    bool categoryRefused(const QString& what, QString* error) const
+    {
+        if (error)
+            *error = QStringLiteral("%1: the %2 is not run, it would read the whole table. %3")
+                         .arg(m_client.endpoint().display, what,
+                              m_categoryAdvice >= 0 ? m_advice[m_categoryAdvice].text() : QString());
+        return false;
+    }
+
+    bool m_categoryCatalogRead = false;
+    bool m_categoryIndex = false;
+    bool m_streamRangeUsable = false;
+    QString m_streamRangeCollate;
+    int m_categoryAdvice = -1;
+    // ---- end of the category tree ----
+
 private:
     enum Need { kWindowDensity, kWindowEvents, kStreamList };
 

@@ -67,6 +67,24 @@ bool RemoteFirstSource::stateAt(const QString& stream, qint64 maxPosition, int l
     return streamEvents(stream, maxPosition, limit, &out->events, &out->truncated, error);
 }
 
+// ---- The category tree (issue 13 item 3): defaults for a layout that cannot list categories from an index.
+
+bool RemoteFirstSource::categories(const QString&, int, QList<RemoteCategory>*, QString* error)
+{
+    return notSupported(*this, "a category listing", error);
+}
+
+bool RemoteFirstSource::categoryStreams(const QString&, const QString&, int, QList<RemoteStreamCount>*,
+                                        QString* error)
+{
+    return notSupported(*this, "a category's streams", error);
+}
+
+bool RemoteFirstSource::categoryCounts(const QString&, RemoteCategory*, QString* error)
+{
+    return notSupported(*this, "a category's counts", error);
+}
+
 void EventLruCache::setLimit(qint64 bytes)
 {
     m_limit = std::max<qint64>(0, bytes);

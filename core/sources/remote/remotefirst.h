@@ -52,6 +52,14 @@ struct RemoteStreamCount
     qint64 lastVersion = 0; ///< the stream's highest version as stored
 };
 
+/// A category of the stream tree; counts -1 until asked (RemoteFirstSource::categoryCounts).
+struct RemoteCategory
+{
+    QString name;
+    qint64 streams = -1;
+    qint64 events = -1;
+};
+
 /// One event of a lane without its payload: enough to paint a tick and to hit-test it.
 struct RemoteTick
 {
@@ -211,6 +219,21 @@ public:
     /// checkpoint (indexed reads only); the default has no checkpoints and returns streamEvents' answer.
     virtual bool stateAt(const QString& stream, qint64 maxPosition, int limit, StreamStateAt* out,
                          QString* error);
+
+    // ---- The category tree (issue 13 item 3): categories listed, their streams paged, counts asked per
+    // category. A category is the part of a stream's name before its first '-', the whole name when it has
+    // none or starts with one (Event::categoryOf, the full window's rule). Defaults refuse with *error.
+
+    /// Categories after `after` (null: from the first), at most `limit`, in the source's index order (native:
+    /// the byte order of each category's first stream name; Message DB: the order of category(stream_name)).
+    /// Their counts are left -1: categoryCounts() asks for them one category at a time.
+    virtual bool categories(const QString& after, int limit, QList<RemoteCategory>* out, QString* error);
+    /// The streams of `category` by name after `after` (null: from the first), at most `limit` (keyset).
+    virtual bool categoryStreams(const QString& category, const QString& after, int limit,
+                                 QList<RemoteStreamCount>* out, QString* error);
+    /// The category's stream and event counts (a range aggregate; may take a while on a huge category: the
+    /// caller asks lazily and may cancel).
+    virtual bool categoryCounts(const QString& category, RemoteCategory* out, QString* error);
 
     EventLruCache& cache() { return m_cache; }
     const EventLruCache& cache() const { return m_cache; }
