@@ -510,6 +510,17 @@ struct StoreWriter::Impl
     SqlStatement insertMany;
     TimelineBins bins;                  ///< the write-time timeline summary
     int schemaVersion = store::kSchemaVersion;  ///< of the file (append to a version 1 store upgrades it)
+    // Bulk create: events_time exists from the start while the times arrive in order, so each entry is added at
+    // the index's right edge (pages in the cache) and finish() need not scan and sort the table for it. A time
+    // below the one kTimeWindow events earlier lands further back in the index; when more than a quarter of the
+    // events do that, the index is dropped and finish() builds it after the load (random inserts into a big index
+    // would cost more than the sort).
+    static constexpr size_t kTimeWindow = 1024;
+    static constexpr qint64 kTimeCheckEvery = 16384;
+    bool timeIndexLive = false;
+    std::array<TimeMs, kTimeWindow> recentTimes{};
+    qint64 timedEvents = 0;
+    qint64 timesFarBack = 0;
     SqlStatement upsertBin;
 
     ~Impl() { close(); }
@@ -611,7 +622,7 @@ std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Opti
                                 "PRAGMA cache_size=-65536; PRAGMA temp_store=FILE;",
                                 &err) &&
                     store::exec(w->d->db, store::kCreateTables, &err) &&
-                    (options.bulk || store::exec(w->d->db, store::kCreateIndexes, &err));
+                    store::exec(w->d->db, options.bulk ? store::kCreateTimeIndex : store::kCreateIndexes, &err);
     if (!ok) {
         if (error)
             *error = QStringLiteral("%1: cannot create the store (%2)").arg(path, err);
@@ -619,6 +630,7 @@ std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Opti
         return nullptr;
     }
     w->d->indexesBuilt = !options.bulk;
+    w->d->timeIndexLive = options.bulk;
     if (!w->d->insertEvent.prepare(w->d->db, "INSERT INTO events(position, stream, version, type, time, id, data, "
                                              "metadata, flags) VALUES(?,?,?,?,?,?,?,?,?)", kPersistent)) {
         if (error)
@@ -936,6 +948,8 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
     d->bins.add(position, e.time, typeId);
     m_lastPosition = position;
     ++m_eventCount;
+    if (d->timeIndexLive && e.time != kNoTime && !noteTime(e.time, error))
+        return Status::Error;
     if (!d->indexesBuilt && d->versionSetEntries > d->versionSetLimit) {
         // Too many versions of streams with gaps to check in memory: the unique index checks from here on.
         QString err;
@@ -955,6 +969,27 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
         }
     }
     return Status::Ok;
+}
+
+bool StoreWriter::noteTime(TimeMs time, QString* error)
+{
+    if (d->indexesBuilt) {
+        d->timeIndexLive = false;  // maintained with the other indexes from here on
+        return true;
+    }
+    TimeMs& earlier = d->recentTimes[size_t(d->timedEvents % Impl::kTimeWindow)];
+    if (d->timedEvents >= qint64(Impl::kTimeWindow) && time < earlier)
+        ++d->timesFarBack;
+    earlier = time;
+    ++d->timedEvents;
+    if (d->timedEvents % Impl::kTimeCheckEvery != 0 || d->timesFarBack * 4 <= d->timedEvents)
+        return true;
+    // Out of order: finish() builds the index with one sort instead.
+    QString err;
+    if (!flushPending(error) || !store::exec(d->db, "DROP INDEX IF EXISTS events_time", &err))
+        return err.isEmpty() ? false : fail(error, err);
+    d->timeIndexLive = false;
+    return true;
 }
 
 bool StoreWriter::flushPending(QString* error)
@@ -1178,6 +1213,11 @@ void StoreWriter::setStreamCacheLimit(qint64 streams, qint64 versions)
 {
     d->streamCacheLimit = std::max<qint64>(2, streams);
     d->versionSetLimit = std::max<qint64>(0, versions);
+}
+
+bool StoreWriter::timeIndexKeptDuringLoad() const
+{
+    return d && d->timeIndexLive && !d->indexesBuilt;
 }
 
 qint64 StoreWriter::cachedStreamCount() const

@@ -98,6 +98,9 @@ public:
     /// many versions in all sets, the (stream, version) index is built at once and checks the rest.
     static constexpr qint64 kDefaultVersionSetLimit = 2000000;
     void setStreamCacheLimit(qint64 streams, qint64 versions = kDefaultVersionSetLimit);
+    /// Bulk create: whether events_time is being kept up to date as events are appended (true from the start; false
+    /// once the times came too far out of order, then finish() builds it after the load, or once all indexes exist).
+    bool timeIndexKeptDuringLoad() const;
     /// Streams held in memory now (<= the limit).
     qint64 cachedStreamCount() const;
     /// Versions held in the streams' version sets now (<= the version limit).
@@ -112,6 +115,7 @@ private:
     bool beginIfNeeded(QString* error);
     bool flushSummaries(QString* error);
     bool flushPending(QString* error);
+    bool noteTime(TimeMs time, QString* error);
     bool writeCheckpoints(QString* error);
     bool writeTimelineBins(QString* error);
     bool loadTimelineBins(QString* error);
