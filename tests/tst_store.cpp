@@ -513,13 +513,16 @@ private Q_SLOTS:
         QCOMPARE(w->timeIndexKeptDuringLoad(), keptDuringLoad);
         QVERIFY2(w->finish(&err), qPrintable(err));
         // The same schema either way, and the index holds exactly the table's rows in (time, position) order.
-        QCOMPARE(sqlColumn(path, "SELECT name FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_%' ORDER BY name"),
+        QCOMPARE(sqlColumn(path, "SELECT name FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_%' "
+                                 "ORDER BY name"),
                  (QStringList{"events_stream_version", "events_time", "streams_listing"}));
         QCOMPARE(sqlColumn(path, "SELECT sql FROM sqlite_master WHERE name='events_time'"),
                  QStringList{"CREATE INDEX events_time ON events(time)"});
         QCOMPARE(sqlColumn(path, "PRAGMA integrity_check"), QStringList{"ok"});
-        const QStringList byIndex = sqlColumn(path, "SELECT position FROM events INDEXED BY events_time WHERE time >= 0 ORDER BY time, position");
-        const QStringList byTable = sqlColumn(path, "SELECT position FROM events NOT INDEXED WHERE time >= 0 ORDER BY time, position");
+        const QStringList byIndex = sqlColumn(path, "SELECT position FROM events INDEXED BY events_time WHERE time >= 0 "
+                                                    "ORDER BY time, position");
+        const QStringList byTable = sqlColumn(path, "SELECT position FROM events NOT INDEXED WHERE time >= 0 "
+                                                    "ORDER BY time, position");
         QCOMPARE(byIndex.size(), n - (n + 97) / 101);
         QCOMPARE(byIndex, byTable);
         QCOMPARE(sqlColumn(path, "SELECT count(*) FROM events INDEXED BY events_time WHERE time IS NULL"),
