@@ -573,6 +573,56 @@ private Q_SLOTS:
         QVERIFY(events.first().data.startsWith("{\"blob\":\"xxx"));
     }
 
+    void manyBatchesKeepOrderAndLines()
+    {
+        // Enough lines for several batches (8,192 records each), and 900 KB events that do not fit what is left of
+        // a batch's 2 MB arena (they start the next one; batches are handed back and refilled): every good event
+        // is stored in file order, every bad line reported with its own line number.
+        QByteArray content;
+        QList<qint64> badLines;
+        QList<int> expected;  // "n" of the stored events, in file order
+        const int lines = 30000;
+        for (int i = 1; i <= lines; ++i) {
+            if (i % 4999 == 0) {
+                content += "{\"stream\":\"bad\",\"type\":\n";  // cut short
+                badLines << i;
+                continue;
+            }
+            const bool big = i % 6007 < 3;  // three in a row: the third does not fit the 2 MB arena
+            content += QStringLiteral(R"({"stream":"s-%1","type":"T","data":{"n":%2,"pad":"%3"}})" "\n")
+                           .arg(i % 37)
+                           .arg(i)
+                           .arg(big ? QString(900 * 1024, 'p') : QString())
+                           .toUtf8();
+            expected << i;
+        }
+        const QString in = writeFile("batches.ndjson", content);
+        content.clear();
+        ImportSummary s;
+        QString err;
+        const QString out = newStorePath();
+        QVERIFY2(importFiles({in}, out, {}, &s, &err), qPrintable(err));
+        QCOMPARE(s.events, qint64(expected.size()));
+        QCOMPARE(s.skipped, qint64(badLines.size()));
+        QList<qint64> reported;
+        for (const auto& issue : s.issues) {
+            reported << issue.line;
+            QVERIFY2(issue.message.contains("cut short"), qPrintable(issue.message));
+        }
+        QCOMPARE(reported, badLines);
+        auto r = SqliteStoreReader::open(out, &err);
+        QVERIFY2(r, qPrintable(err));
+        const QList<Event> events = r->readAll({});
+        QCOMPARE(events.size(), expected.size());
+        for (int k = 0; k < events.size(); ++k) {
+            const QJsonObject data = QJsonDocument::fromJson(events[k].data).object();
+            QCOMPARE(data.value("n").toInt(), expected[k]);
+            QCOMPARE(events[k].stream, QStringLiteral("s-%1").arg(expected[k] % 37));
+            if (expected[k] % 6007 < 3)
+                QCOMPARE(data.value("pad").toString().size(), 900 * 1024);
+        }
+    }
+
     void positionsFromTheSource()
     {
         ImportSummary s;

@@ -19,6 +19,7 @@
 #include "fixtures/unreadablecheck.h"
 
 #include <sqlite3.h>
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <unistd.h>
@@ -461,6 +462,71 @@ private Q_SLOTS:
         }
         QVERIFY(!QFileInfo::exists(path));
         QVERIFY(!QFileInfo::exists(path + ".partial"));
+    }
+
+    void timeIndexDuringBulkLoad_data()
+    {
+        QTest::addColumn<QString>("order");
+        QTest::addColumn<bool>("keptDuringLoad");
+        // In order (and jittered within a few hundred events): the index is kept from the start; shuffled or
+        // newest first: dropped at the first check (16,384 timed events) and built by finish() instead.
+        QTest::newRow("in order") << "ascending" << true;
+        QTest::newRow("jittered") << "jitter" << true;
+        QTest::newRow("shuffled") << "shuffled" << false;
+        QTest::newRow("newest first") << "descending" << false;
+    }
+    void timeIndexDuringBulkLoad()
+    {
+        QFETCH(QString, order);
+        QFETCH(bool, keptDuringLoad);
+        const int n = 20000;
+        std::vector<TimeMs> times(static_cast<size_t>(n));
+        quint32 seed = 99;
+        auto rnd = [&seed]() {
+            seed = seed * 1103515245u + 12345u;
+            return (seed >> 16) & 0x7fff;
+        };
+        for (int i = 0; i < n; ++i)
+            times[size_t(i)] = kT0 + qint64(i) * 1000;
+        if (order == "jitter")
+            for (TimeMs& t : times)
+                t += qint64(rnd() % 200) * 1000;  // up to 200 events back
+        else if (order == "descending")
+            std::reverse(times.begin(), times.end());
+        else if (order == "shuffled")
+            for (int i = n - 1; i > 0; --i)
+                std::swap(times[size_t(i)], times[size_t((rnd() << 15 | rnd()) % quint32(i + 1))]);
+        const QString path = m_dir.filePath(QStringLiteral("timeindex-%1.chronoscope").arg(order));
+        QString err;
+        auto w = StoreWriter::create(path, {}, &err, true);
+        QVERIFY2(w, qPrintable(err));
+        QVERIFY(w->timeIndexKeptDuringLoad());
+        for (int i = 0; i < n; ++i) {
+            Event e;
+            e.stream = QStringLiteral("s-%1").arg(i % 7);
+            e.version = i / 7;
+            e.type = QStringLiteral("T");
+            e.time = i % 101 == 3 ? kNoTime : times[size_t(i)];  // untimed events go in too
+            e.data = "{}";
+            QVERIFY2(w->append(e, &err), qPrintable(err));
+        }
+        QCOMPARE(w->timeIndexKeptDuringLoad(), keptDuringLoad);
+        QVERIFY2(w->finish(&err), qPrintable(err));
+        // The same schema either way, and the index holds exactly the table's rows in (time, position) order.
+        QCOMPARE(sqlColumn(path, "SELECT name FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_%' "
+                                 "ORDER BY name"),
+                 (QStringList{"events_stream_version", "events_time", "streams_listing"}));
+        QCOMPARE(sqlColumn(path, "SELECT sql FROM sqlite_master WHERE name='events_time'"),
+                 QStringList{"CREATE INDEX events_time ON events(time)"});
+        QCOMPARE(sqlColumn(path, "PRAGMA integrity_check"), QStringList{"ok"});
+        const QStringList byIndex = sqlColumn(path, "SELECT position FROM events INDEXED BY events_time WHERE time >= 0 "
+                                                    "ORDER BY time, position");
+        const QStringList byTable = sqlColumn(path, "SELECT position FROM events NOT INDEXED WHERE time >= 0 "
+                                                    "ORDER BY time, position");
+        QCOMPARE(byIndex.size(), n - (n + 97) / 101);
+        QCOMPARE(byIndex, byTable);
+        QCOMPARE(sqlColumn(path, "SELECT count(*) FROM events INDEXED BY events_time WHERE time IS NULL"),
+                 QStringList{QString::number((n + 97) / 101)});
     }
 
     void refusesToOverwrite()

@@ -9,11 +9,19 @@
 #include <QFileInfo>
 #include <QScopeGuard>
 
+#include <algorithm>
 #include <thread>
 
 namespace chronoscope {
 
 using namespace importer;
+
+namespace {
+// How far ahead the writer's stream lookups are prefetched (events): far enough for a cache miss to complete, near
+// enough that the lines are still cached when used.
+constexpr size_t kPrefetchSlots = 16;
+constexpr size_t kPrefetchStates = 4;
+} // namespace
 
 bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOptions& options, ImportSummary* summaryOut,
                 QString* error)
@@ -85,7 +93,19 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
         std::unique_ptr<Batch> batch = queue.pop();
         const QString& file = inputs[batch->file];
         const char* arena = batch->arena.data();
-        for (const Record& r : batch->records) {
+        const std::vector<Record>& records = batch->records;
+        // The writer looks each event's stream up in a table far bigger than the CPU's cache: the lookups of the
+        // events a little ahead are started now (two steps: the table's slot, then the stream's state).
+        auto prefetch = [&](size_t at, bool state) {
+            if (at < records.size() && records[at].kind == Record::EventRecord)
+                writer.prefetchStream(QByteArrayView(arena + records[at].stream, records[at].streamLen), state);
+        };
+        for (size_t j = 0; j < std::min<size_t>(records.size(), kPrefetchSlots); ++j)
+            prefetch(j, j < kPrefetchStates);
+        for (size_t j = 0; j < records.size(); ++j) {
+            const Record& r = records[j];
+            prefetch(j + kPrefetchSlots, false);
+            prefetch(j + kPrefetchStates, true);
             if (r.kind == Record::IssueRecord) {
                 issue(file, r.line, QString::fromUtf8(arena + r.data, qsizetype(r.dataLen)), r.skipped);
                 continue;
@@ -138,6 +158,7 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
                 options.progress(batch->rawDone, rawTotal, what);
             break;
         }
+        queue.recycle(std::move(batch));
     }
     queue.close();
     producer.join();

@@ -56,6 +56,10 @@ void Importer::issue(qint64 line, const QString& message, bool skipped)
 
 void Importer::emitEvent(const StoreWriter::RawEvent& e, qint64 line)
 {
+    // An event that does not fit what the arena holds goes into the next batch: growing the arena would copy it.
+    const size_t size = size_t(e.stream.size() + e.type.size() + e.id.size() + e.data.size() + e.metadata.size());
+    if (!m_batch->records.empty() && m_batch->arena.size() + size > m_batch->arena.capacity())
+        flushBatch();
     std::string& a = m_batch->arena;
     auto put = [&a](QByteArrayView v, auto& offset, auto& length) {
         offset = std::remove_reference_t<decltype(offset)>(a.size());
@@ -76,7 +80,7 @@ void Importer::emitEvent(const StoreWriter::RawEvent& e, qint64 line)
     put(e.data, r.data, r.dataLen);
     put(e.metadata, r.meta, r.metaLen);
     m_batch->records.push_back(r);
-    if (m_batch->arena.size() >= (2u << 20) || m_batch->records.size() >= 8192)
+    if (m_batch->arena.size() >= BatchQueue::kBatchBytes || m_batch->records.size() >= BatchQueue::kBatchRecords)
         flushBatch();
 }
 
@@ -86,8 +90,7 @@ void Importer::flushBatch(bool last)
     m_batch->rawDone = m_rawDoneBefore + (m_in ? m_in->rawDone() : 0);
     m_batch->last = last;
     m_queue.push(std::move(m_batch));
-    m_batch = std::make_unique<Batch>();
-    m_batch->arena.reserve(2u << 20);
+    m_batch = m_queue.fresh();
 }
 
 void Importer::finishBatches()

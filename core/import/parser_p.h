@@ -74,7 +74,7 @@ private:
 
     const ImportOptions& m_options;
     BatchQueue& m_queue;
-    std::unique_ptr<Batch> m_batch = std::make_unique<Batch>();
+    std::unique_ptr<Batch> m_batch = m_queue.fresh();  // m_queue is declared (so initialised) first
     int m_fileIndex = 0;
     std::array<std::string, FieldCount> m_explicit;
     std::array<bool, FieldCount> m_hasExplicit{};

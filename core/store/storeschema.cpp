@@ -68,9 +68,13 @@ CREATE TABLE issues(
 // events per (bin, type), bin = floor(value / width) of the time (ms) or, in a store without times, the position.
 const char* const kCreateTimelineBins = "CREATE TABLE IF NOT EXISTS timeline_bins" CHRONOSCOPE_TIMELINE_BINS;
 
+#define CHRONOSCOPE_TIME_INDEX "CREATE INDEX IF NOT EXISTS events_time ON events(time);"
+
+const char* const kCreateTimeIndex = CHRONOSCOPE_TIME_INDEX;
+
 const char* const kCreateIndexes = R"sql(
 CREATE UNIQUE INDEX IF NOT EXISTS events_stream_version ON events(stream, version);
-CREATE INDEX IF NOT EXISTS events_time ON events(time);
+)sql" CHRONOSCOPE_TIME_INDEX R"sql(
 CREATE INDEX IF NOT EXISTS streams_listing ON streams(name, id, events, first_version, last_version, first_position, last_position, first_time, last_time);
 )sql";
 

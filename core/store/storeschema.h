@@ -34,6 +34,8 @@ inline constexpr int kFlagDataNotJson = 1;
 extern const char* const kCreateTables;
 /// Secondary indexes; built after a bulk load.
 extern const char* const kCreateIndexes;
+/// The time index alone (one of kCreateIndexes): a bulk load keeps it from the start while times arrive in order.
+extern const char* const kCreateTimeIndex;
 /// Table names a native store has (the "chronoscope" source kind probes for all of them).
 inline const QStringList& requiredTables()
 {

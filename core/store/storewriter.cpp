@@ -75,6 +75,20 @@ public:
                 return s.index;
         }
     }
+    /// A hint before find(): brings the first slot of h into the cache. stage 1 (a few events before the
+    /// append): the slot is likely cached by then, so the index it holds is returned (or -1) for the caller to
+    /// prefetch that stream's state; it may be another stream's (a collision), which costs only a wasted prefetch.
+    qint64 prefetch(quint64 h, bool stage1) const
+    {
+        if (m_slots.empty())
+            return -1;
+        const Slot& s = m_slots[h & m_mask];
+        if (!stage1) {
+            __builtin_prefetch(&s);
+            return -1;
+        }
+        return s.hash == h ? s.index : -1;
+    }
     void insert(quint64 h, qint64 index)
     {
         if ((m_count + 1) * 2 > m_slots.size())
@@ -183,7 +197,7 @@ public:
     qint64 cellCount() const { return qint64(m_count); }
     qint64 counted()
     {
-        flushCurrent();
+        settle();
         qint64 n = 0;
         for (const Cell& c : m_cells)
             if (c.key != kEmpty)
@@ -197,7 +211,7 @@ public:
     template<typename Fn>
     void forEach(bool onlyDirty, const Fn& fn)
     {
-        flushCurrent();
+        settle();
         std::vector<std::pair<quint64, size_t>> keys;
         keys.reserve(m_count);
         for (size_t i = 0; i < m_cells.size(); ++i)
@@ -209,7 +223,7 @@ public:
     }
     void clearDirty()
     {
-        flushCurrent();
+        settle();
         for (Cell& c : m_cells)
             c.events &= kCountMask;
         rebinned = false;
@@ -241,6 +255,7 @@ public:
             m_cur[size_t(t)] = 0;
         m_curTypes.clear();
         m_curValid = false;
+        m_pending.clear();
     }
 
 private:
@@ -311,12 +326,38 @@ private:
         if (!m_curValid)
             return;
         for (int t : m_curTypes) {
-            Cell& c = cellFor(m_curBin, t, true);
-            c.events = ((c.events & kCountMask) + m_cur[size_t(t)]) | kDirty;
+            m_pending.push_back({m_curBin, t, m_cur[size_t(t)]});
             m_cur[size_t(t)] = 0;
         }
         m_curTypes.clear();
         m_curValid = false;
+        if (m_pending.size() >= kPendingBatch)
+            applyPending();
+    }
+
+    /// The current bin and the pending counts into the table (before anything reads the table or rebins).
+    void settle()
+    {
+        flushCurrent();
+        applyPending();
+    }
+
+    // The cells of successive bins lie anywhere in the table (up to 8 MB at 350k cells): one cache miss each. Counts
+    // of finished bins wait here and are added kPendingBatch at a time, their slots prefetched first, so the misses
+    // overlap instead of stalling one after the other (measured on the 1M-event import, docs/scale.md "Import speed").
+    void applyPending()
+    {
+        if (m_pending.empty())
+            return;
+        if ((m_count + m_pending.size()) * 4 > m_cells.size() * 3)
+            grow();  // before the prefetches, so they point into the table the adds use
+        for (const Pending& p : m_pending)
+            __builtin_prefetch(&m_cells[slotOf(keyOf(p.bin, p.type)) & m_mask], 1);
+        for (const Pending& p : m_pending) {
+            Cell& c = cellFor(p.bin, p.type, true);
+            c.events = ((c.events & kCountMask) + p.events) | kDirty;
+        }
+        m_pending.clear();
     }
 
     Cell& cellFor(qint64 bin, qint64 type, bool dirty)
@@ -365,7 +406,7 @@ private:
     /// Doubles the width `more` times: each bin b becomes b >> more, cells that land together add up.
     void widen(int more)
     {
-        flushCurrent();
+        settle();
         std::vector<std::tuple<qint64, qint64, quint64>> all;
         all.reserve(m_count);
         for (const Cell& c : m_cells)
@@ -391,6 +432,14 @@ private:
     std::vector<int> m_curTypes;
     qint64 m_curBin = 0;
     bool m_curValid = false;
+    struct Pending
+    {
+        qint64 bin;
+        qint64 type;
+        qint64 events;
+    };
+    static constexpr size_t kPendingBatch = 64;
+    std::vector<Pending> m_pending;
 };
 
 // The writer's statements run once per event or per stream for the whole session.
@@ -461,6 +510,17 @@ struct StoreWriter::Impl
     SqlStatement insertMany;
     TimelineBins bins;                  ///< the write-time timeline summary
     int schemaVersion = store::kSchemaVersion;  ///< of the file (append to a version 1 store upgrades it)
+    // Bulk create: events_time exists from the start while the times arrive in order, so each entry is added at
+    // the index's right edge (pages in the cache) and finish() need not scan and sort the table for it. A time
+    // below the one kTimeWindow events earlier lands further back in the index; when more than a quarter of the
+    // events do that, the index is dropped and finish() builds it after the load (random inserts into a big index
+    // would cost more than the sort).
+    static constexpr size_t kTimeWindow = 1024;
+    static constexpr qint64 kTimeCheckEvery = 16384;
+    bool timeIndexLive = false;
+    std::array<TimeMs, kTimeWindow> recentTimes{};
+    qint64 timedEvents = 0;
+    qint64 timesFarBack = 0;
     SqlStatement upsertBin;
 
     ~Impl() { close(); }
@@ -562,7 +622,7 @@ std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Opti
                                 "PRAGMA cache_size=-65536; PRAGMA temp_store=FILE;",
                                 &err) &&
                     store::exec(w->d->db, store::kCreateTables, &err) &&
-                    (options.bulk || store::exec(w->d->db, store::kCreateIndexes, &err));
+                    store::exec(w->d->db, options.bulk ? store::kCreateTimeIndex : store::kCreateIndexes, &err);
     if (!ok) {
         if (error)
             *error = QStringLiteral("%1: cannot create the store (%2)").arg(path, err);
@@ -570,6 +630,7 @@ std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Opti
         return nullptr;
     }
     w->d->indexesBuilt = !options.bulk;
+    w->d->timeIndexLive = options.bulk;
     if (!w->d->insertEvent.prepare(w->d->db, "INSERT INTO events(position, stream, version, type, time, id, data, "
                                              "metadata, flags) VALUES(?,?,?,?,?,?,?,?,?)", kPersistent)) {
         if (error)
@@ -887,6 +948,8 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
     d->bins.add(position, e.time, typeId);
     m_lastPosition = position;
     ++m_eventCount;
+    if (d->timeIndexLive && e.time != kNoTime && !noteTime(e.time, error))
+        return Status::Error;
     if (!d->indexesBuilt && d->versionSetEntries > d->versionSetLimit) {
         // Too many versions of streams with gaps to check in memory: the unique index checks from here on.
         QString err;
@@ -906,6 +969,27 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
         }
     }
     return Status::Ok;
+}
+
+bool StoreWriter::noteTime(TimeMs time, QString* error)
+{
+    if (d->indexesBuilt) {
+        d->timeIndexLive = false;  // maintained with the other indexes from here on
+        return true;
+    }
+    TimeMs& earlier = d->recentTimes[size_t(d->timedEvents % Impl::kTimeWindow)];
+    if (d->timedEvents >= qint64(Impl::kTimeWindow) && time < earlier)
+        ++d->timesFarBack;
+    earlier = time;
+    ++d->timedEvents;
+    if (d->timedEvents % Impl::kTimeCheckEvery != 0 || d->timesFarBack * 4 <= d->timedEvents)
+        return true;
+    // Out of order: finish() builds the index with one sort instead.
+    QString err;
+    if (!flushPending(error) || !store::exec(d->db, "DROP INDEX IF EXISTS events_time", &err))
+        return err.isEmpty() ? false : fail(error, err);
+    d->timeIndexLive = false;
+    return true;
 }
 
 bool StoreWriter::flushPending(QString* error)
@@ -1131,6 +1215,11 @@ void StoreWriter::setStreamCacheLimit(qint64 streams, qint64 versions)
     d->versionSetLimit = std::max<qint64>(0, versions);
 }
 
+bool StoreWriter::timeIndexKeptDuringLoad() const
+{
+    return d && d->timeIndexLive && !d->indexesBuilt;
+}
+
 qint64 StoreWriter::cachedStreamCount() const
 {
     return d ? qint64(d->streams.size()) : 0;
@@ -1144,6 +1233,21 @@ qint64 StoreWriter::versionSetEntries() const
 qint64 StoreWriter::streamCacheEvictions() const
 {
     return d ? d->evictions : 0;
+}
+
+void StoreWriter::prefetchStream(QByteArrayView name, bool state) const
+{
+    if (!d)
+        return;
+    const qint64 i = d->streamIndex.prefetch(hashName(std::string_view(name.data(), size_t(name.size()))), state);
+    if (i >= 0 && size_t(i) < d->streams.size()) {
+        // The name (compared by find) and the summary fields appendRaw updates span two cache lines.
+        const char* p = reinterpret_cast<const char*>(&d->streams[size_t(i)]);
+        __builtin_prefetch(p, 1);
+        __builtin_prefetch(p + 64, 1);
+        __builtin_prefetch(p + 128, 1);
+        __builtin_prefetch(p + sizeof(StreamState) - 1, 1);
+    }
 }
 
 qint64 StoreWriter::streamIndexFor(std::string_view name, bool create, QString* error)
