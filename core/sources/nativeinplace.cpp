@@ -1048,20 +1048,35 @@ bool NativeInPlaceSource::around(qint64 position, int before, int after, QList<E
     return true;
 }
 
+std::optional<qint64> NativeInPlaceSource::streamCall(const QString& stream, int* limit, bool* ok,
+                                                      QString* error)
+{
+    *ok = false;
+    if (!m_db) {
+        fail(error, QStringLiteral("not open"));
+        return std::nullopt;
+    }
+    *limit = std::max(1, *limit);
+    if (!allowed(kStreamIndex, error)) return std::nullopt;
+    QString why;
+    const auto id = streamIdAndCount(stream, &why);
+    if (!id && !why.isEmpty()) {
+        if (error) *error = why; // sqlFail named the store already
+        return std::nullopt;
+    }
+    *ok = true;
+    if (!id) return std::nullopt;
+    return id->first;
+}
+
 bool NativeInPlaceSource::laneTicks(const QString& stream, qint64 from, qint64 to, int limit,
                                     QList<RemoteTick>* out, bool* truncated, QString* error)
 {
-    if (!m_db) return fail(error, QStringLiteral("not open"));
-    limit = std::max(1, limit);
     if (truncated) *truncated = false;
     out->clear();
-    if (!allowed(kStreamIndex, error)) return false;
-    QString why;
-    const auto id = streamIdAndCount(stream, &why);
-    if (!id) {
-        if (!why.isEmpty()) return fail(error, why);
-        return true; // no such stream: no ticks
-    }
+    bool ok = false;
+    const auto id = streamCall(stream, &limit, &ok, error);
+    if (!id) return ok; // no such stream: no ticks
     // The stream's rows in version order from the (stream, version) index; only the tick's columns are read
     // (position, time, version, type: never id, data or metadata).
     const bool time = m_axis == RemoteAxis::Time;
@@ -1074,7 +1089,7 @@ bool NativeInPlaceSource::laneTicks(const QString& stream, qint64 from, qint64 t
                    "SELECT position, time, version, type FROM events WHERE stream = ?1 AND position "
                    ">= ?2 AND position <= ?3 ORDER BY version LIMIT ?4"));
     if (!q.ok()) return sqlFail(error, q.rc());
-    q.bindInt(1, id->first);
+    q.bindInt(1, *id);
     q.bindInt(2, from);
     q.bindInt(3, to);
     q.bindInt(4, qint64(limit) + 1);
@@ -1103,23 +1118,17 @@ bool NativeInPlaceSource::laneTicks(const QString& stream, qint64 from, qint64 t
 bool NativeInPlaceSource::streamEvents(const QString& stream, qint64 maxPosition, int limit,
                                        QList<Event>* out, bool* truncated, QString* error)
 {
-    if (!m_db) return fail(error, QStringLiteral("not open"));
-    limit = std::max(1, limit);
     if (truncated) *truncated = false;
     out->clear();
-    if (!allowed(kStreamIndex, error)) return false;
-    QString why;
-    const auto id = streamIdAndCount(stream, &why);
-    if (!id) {
-        if (!why.isEmpty()) return fail(error, why);
-        return true;
-    }
+    bool ok = false;
+    const auto id = streamCall(stream, &limit, &ok, error);
+    if (!id) return ok; // no such stream: no events
     // The newest `limit` at or before the cursor, walking the (stream, version) index backwards.
     SqlStatement q(m_db->handle(),
                    "SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
                    "WHERE stream = ?1 AND position <= ?2 ORDER BY version DESC LIMIT ?3");
     if (!q.ok()) return sqlFail(error, q.rc());
-    q.bindInt(1, id->first);
+    q.bindInt(1, *id);
     q.bindInt(2, maxPosition);
     q.bindInt(3, qint64(limit) + 1);
     QList<Event> events;
@@ -1137,15 +1146,9 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
                                   QString* error)
 {
     *out = StreamStateAt();
-    if (!m_db) return fail(error, QStringLiteral("not open"));
-    limit = std::max(1, limit);
-    if (!allowed(kStreamIndex, error)) return false;
-    QString why;
-    const auto id = streamIdAndCount(stream, &why);
-    if (!id) {
-        if (!why.isEmpty()) return fail(error, why);
-        return true; // no such stream: no events, no state
-    }
+    bool ok = false;
+    const auto id = streamCall(stream, &limit, &ok, error);
+    if (!id) return ok; // no such stream: no events, no state
     // A store written before checkpoint states kept numbers as written holds "merge" states with other
     // number texts: those are not used (as SqliteStoreReader::checkpointBefore), the fold starts at the first
     // event.
@@ -1169,7 +1172,7 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
                             "SELECT version, position, state FROM checkpoints WHERE projection = 'merge' AND "
                             "stream = ?1 AND position <= ?2 ORDER BY version DESC LIMIT 2");
             if (!cp.ok()) return sqlFail(error, cp.rc());
-            cp.bindInt(1, id->first);
+            cp.bindInt(1, *id);
             cp.bindInt(2, maxPosition);
             while (cp.next()) {
                 sqlite3_stmt* st = cp.handle();
@@ -1205,7 +1208,7 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
                 SqlStatement k(m_db->handle(), "SELECT version, position FROM events "
                                                "WHERE stream = ?1 AND version > ?2 ORDER BY version");
                 if (!k.ok()) return sqlFail(error, k.rc());
-                k.bindInt(1, id->first);
+                k.bindInt(1, *id);
                 k.bindInt(2, c.version);
                 sqlite3_stmt* st = k.handle();
                 int rc;
@@ -1226,7 +1229,7 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
                     "SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
                     "WHERE stream = ?1 AND version > ?2 AND version < ?3 ORDER BY version");
                 if (!q.ok()) return sqlFail(error, q.rc());
-                q.bindInt(1, id->first);
+                q.bindInt(1, *id);
                 q.bindInt(2, c.version);
                 q.bindInt(3, end < 0 ? std::numeric_limits<qint64>::max() : end);
                 if (!readEvents(q, stream, &events, error)) return false;

@@ -114,6 +114,10 @@ private:
     bool readEvents(SqlStatement& q, const QString& knownStream, QList<Event>* out, QString* error);
     QString streamName(qint64 id);
     std::optional<std::pair<qint64, qint64>> streamIdAndCount(const QString& name, QString* error);
+    /// What every per-stream call does first (laneTicks, streamEvents, stateAt): the store open, *limit
+    /// clamped to at least 1, the stream index allowed, the stream's id. Nothing with *ok false (*error set)
+    /// on a failure, nothing with *ok true when there is no such stream (the call answers with nothing).
+    std::optional<qint64> streamCall(const QString& stream, int* limit, bool* ok, QString* error);
     bool listStreams(const QString& text, const QString& after, int limit, QList<RemoteStreamCount>* out,
                      QString* error);
 

@@ -134,9 +134,15 @@ Q_SIGNALS:
     void idleChanged();
 
 private:
+    /// The whole store's range on the axis; false before open or for an empty store.
+    bool wholeRange(qint64* from, qint64* to) const;
     enum Lane { kOpen, kEstimate, kOverview, kViewDensity, kLanes, kWindow, kStreams, kStep, kState, kLaneCount };
-    template<typename Work, typename Deliver>
+    /// Every request: `work(source, &answer, &error)` -> bool on the worker, `deliver(Answer<T>)` on this thread.
+    template<typename T, typename Work, typename Deliver>
     void run(Lane lane, Work work, Deliver deliver);
+    /// The common shape: the answer goes out through `answered`, a failure through failed(what, error).
+    template<typename T, typename Work>
+    void ask(Lane lane, const QString& what, Work work, void (InPlaceService::*answered)(const T&));
 
     std::shared_ptr<RemoteFirstSource> m_source;
     QString m_displayUri;
