@@ -61,12 +61,12 @@ public:
         : NativeInPlaceSource(path, {}), m_lanes(std::move(lanes)), m_density(std::move(density))
     {
     }
-    bool laneTicks(const QString& stream, qint64 from, qint64 to, int limit, QList<RemoteTick>* out,
-                   bool* truncated, QString* error) override
+    bool lanesTicks(const QStringList& streams, qint64 from, qint64 to, int limit, QList<RemoteLaneTicks>* out,
+                    QString* error) override
     {
         if (m_lanes)
             m_lanes->pass();
-        return NativeInPlaceSource::laneTicks(stream, from, to, limit, out, truncated, error);
+        return NativeInPlaceSource::lanesTicks(streams, from, to, limit, out, error);
     }
     bool density(qint64 from, qint64 to, int bins, RemoteDensity* out, QString* error) override
     {

@@ -266,16 +266,12 @@ void InPlaceService::requestLanes(const QStringList& streams, qint64 from, qint6
             out->from = from;
             out->to = to;
             out->limit = limitPerLane;
-            for (const QString& stream : streams) {
-                InPlaceLane lane;
-                lane.stream = stream;
-                if (!s.laneTicks(stream, from, to, limitPerLane, &lane.ticks, &lane.truncated, &lane.error)) {
-                    // One refused lane says so in its row; a lost server fails them all.
-                    *error = lane.error;
-                    return false;
-                }
-                out->lanes.append(std::move(lane));
-            }
+            // All lanes in one request: the source may read them together (one pass over the window's rows).
+            QList<RemoteLaneTicks> lanes;
+            if (!s.lanesTicks(streams, from, to, limitPerLane, &lanes, error))
+                return false; // a refused or lost store fails them all, and says so on the timeline
+            for (RemoteLaneTicks& l : lanes)
+                out->lanes.append(InPlaceLane{std::move(l.stream), std::move(l.ticks), l.truncated, QString()});
             return true;
         },
         &InPlaceService::lanes);
