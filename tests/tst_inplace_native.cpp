@@ -939,6 +939,56 @@ private Q_SLOTS:
         if (noted) QVERIFY2(at.note.contains(QLatin1String("damaged")), qPrintable(at.note));
     }
 
+    void windowEqualsFullReadEveryPlan_data()
+    {
+        QTest::addColumn<QString>("store");
+        QTest::addColumn<bool>("lanesFirst");
+        for (const char* store : {"demo", "mixed"})
+            for (bool lanesFirst : {false, true})
+                QTest::addRow("%s%s", store, lanesFirst ? ", lanes first (position bounds known)" : "")
+                    << QString::fromLatin1(store) << lanesFirst;
+    }
+
+    // The events of a window in position order, the first `limit`, whichever way they are read: the time index
+    // (a part of the store), the rows in position order (the whole store, or between the lanes' position
+    // bounds). "mixed" has times out of position order and events without a time.
+    void windowEqualsFullReadEveryPlan()
+    {
+        QFETCH(QString, store);
+        QFETCH(bool, lanesFirst);
+        const QList<Event>& all = m_events[store];
+        QString error;
+        auto src = openSource(m_stores[store], cacheDir(QStringLiteral("windowplans")), &error);
+        QVERIFY2(src, qPrintable(error));
+        qint64 lo = std::numeric_limits<qint64>::max(), hi = std::numeric_limits<qint64>::min();
+        for (const Event& e : all) {
+            if (e.time == kNoTime) continue;
+            lo = std::min(lo, e.time);
+            hi = std::max(hi, e.time);
+        }
+        const qint64 q = (hi - lo) / 4;
+        const QList<std::pair<qint64, qint64>> windows{{lo, hi}, {lo - 1, hi + 1}, {lo, lo + q}, {lo + q, hi - q},
+                                                       {hi - q / 10, hi}};
+        for (const auto& [from, to] : windows) {
+            if (lanesFirst) {
+                QList<RemoteLaneTicks> lanes;
+                QVERIFY2(src->lanesTicks({all.first().stream}, from, to, 10, &lanes, &error), qPrintable(error));
+            }
+            QList<Event> want;
+            for (const Event& e : all)
+                if (e.time != kNoTime && e.time >= from && e.time <= to) want << e;
+            for (int limit : {5, 100000}) {
+                QList<Event> got;
+                bool truncated = false;
+                QVERIFY2(src->window(from, to, limit, &got, &truncated, &error), qPrintable(error));
+                QCOMPARE(truncated, want.size() > limit);
+                QCOMPARE(got.size(), std::min<qsizetype>(limit, want.size()));
+                for (int i = 0; i < got.size(); ++i)
+                    QCOMPARE(got[i].position, want[i].position);
+            }
+        }
+    }
+
     void windowAndNeighbourhoodEqualFullRead()
     {
         const QList<Event>& all = m_events[QStringLiteral("demo")];

@@ -990,16 +990,33 @@ bool NativeInPlaceSource::window(qint64 from, qint64 to, int limit, QList<Event>
     }
     const bool time = m_axis == RemoteAxis::Time;
     if (time && !allowed(kTimeIndex, error)) return false;
+    // A window over the whole store (or between small position bounds) walks the rows in position order and
+    // stops at the limit: the time index would read every event of the range and sort them first (seconds
+    // at 10M events, and the lanes wait behind it on the one worker).
+    if (!ensureSummary(error)) return false;
+    const bool whole = time && m_summary.exactTimeRange && from <= m_summary.firstTime && to >= m_summary.lastTime;
+    const bool bounded = time && m_lastBounds && m_lastBounds->from == from && m_lastBounds->to == to &&
+                         m_lastBounds->hi - m_lastBounds->lo < kScanMaxRows;
+    const qint64 lo = bounded ? m_lastBounds->lo : m_summary.firstPosition;
+    const qint64 hi = bounded ? m_lastBounds->hi : m_summary.lastPosition;
     SqlStatement q(
         m_db->handle(),
-        time ? QByteArrayView("SELECT position, stream, version, type, time, id, data, metadata, flags FROM "
-                              "events WHERE time >= ?1 AND time <= ?2 ORDER BY position LIMIT ?3")
-             : QByteArrayView("SELECT position, stream, version, type, time, id, data, metadata, flags FROM "
-                              "events WHERE position >= ?1 AND position <= ?2 ORDER BY position LIMIT ?3"));
+        whole || bounded
+            ? QByteArrayView("SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
+                             "WHERE position >= ?4 AND position <= ?5 AND +time >= ?1 AND +time <= ?2 ORDER BY "
+                             "position LIMIT ?3")
+        : time ? QByteArrayView("SELECT position, stream, version, type, time, id, data, metadata, flags FROM "
+                                "events WHERE time >= ?1 AND time <= ?2 ORDER BY position LIMIT ?3")
+               : QByteArrayView("SELECT position, stream, version, type, time, id, data, metadata, flags FROM "
+                                "events WHERE position >= ?1 AND position <= ?2 ORDER BY position LIMIT ?3"));
     if (!q.ok()) return sqlFail(error, q.rc());
     q.bindInt(1, from);
     q.bindInt(2, to);
     q.bindInt(3, qint64(limit) + 1);
+    if (whole || bounded) {
+        q.bindInt(4, lo);
+        q.bindInt(5, hi);
+    }
     QList<Event> events;
     if (!readEvents(q, QString(), &events, error)) return false;
     const bool more = events.size() > limit;
