@@ -1167,15 +1167,28 @@ bool NativeInPlaceSource::lanesTicks(const QStringList& streams, qint64 from, qi
             lanes[size_t(i)].events = id->second;
         }
     }
-    qint64 lo = 0, hi = -1;
-    if (!positionBounds(from, to, &lo, &hi, error)) return false;
     const bool time = m_axis == RemoteAxis::Time;
     const qint64 keep = qint64(limit) + 1;
-    // What the lanes would read one by one (their rows in the window, at most limit + 1 each) against the rows
-    // between the bounds.
-    qint64 laneRows = 0;
-    for (const Lane& l : lanes)
-        if (l.id >= 0) laneRows += std::min(keep, l.events);
+    // What the lanes would read one by one (their rows in the window, at most limit + 1 each), and at most
+    // without bounds (every row of their streams).
+    qint64 laneRows = 0, streamRows = 0;
+    for (const Lane& l : lanes) {
+        if (l.id < 0) continue;
+        laneRows += std::min(keep, l.events);
+        streamRows += l.events;
+    }
+    // The bounds cost an index entry per event of the window (the window's share of the store, supposing
+    // events spread evenly); short lanes cost less read whole. An index entry is a fraction of a row read.
+    if (!ensureSummary(error)) return false;
+    const qint64 first = time ? m_summary.firstTime : m_summary.firstPosition;
+    const qint64 last = time ? m_summary.lastTime : m_summary.lastPosition;
+    const double share = last > first ? double(std::min(to, last) - std::max(from, first) + 1) / double(last - first + 1)
+                                      : 1.0;
+    const double windowEvents = std::max(0.0, share) * double(std::max<qint64>(0, m_summary.estimatedEvents));
+    qint64 lo = m_summary.firstPosition, hi = m_summary.lastPosition;
+    if (!time || m_laneStrategy != LaneStrategy::Auto || double(streamRows) * kIndexEntriesPerRow > windowEvents) {
+        if (!positionBounds(from, to, &lo, &hi, error)) return false;
+    }
     const qint64 span = hi >= lo ? hi - lo + 1 : 0;
     bool scan = m_laneStrategy == LaneStrategy::Scan;
     if (m_laneStrategy == LaneStrategy::Auto)

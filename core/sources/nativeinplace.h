@@ -76,6 +76,9 @@ public:
     /// rows the lanes would read one by one (a row in sequence costs a fraction of one read at random).
     static constexpr qint64 kScanMaxRows = 400000;
     static constexpr qint64 kScanFactor = 16;
+    /// The window's position bounds are asked for only when the lanes' streams hold more rows than the window's
+    /// events over this (an index entry read in sequence against a row read at random).
+    static constexpr double kIndexEntriesPerRow = 32;
 
     /// A fresh token for the calls that follow (a cancelled token cancels every later call).
     void setCancelToken(const CancelToken& token) { m_options.cancel = token; }
