@@ -290,6 +290,18 @@ void InPlaceService::requestWindow(qint64 from, qint64 to, int limit)
         &InPlaceService::window);
 }
 
+void InPlaceService::requestAround(qint64 position, int before, int after)
+{
+    ask<InPlaceWindow>(
+        kWindow, QStringLiteral("window"),
+        [position, before, after](RemoteFirstSource& s, InPlaceWindow* w, QString* error) {
+            w->around = position;
+            w->limit = before + after;
+            return s.around(position, before, after, &w->events, error);
+        },
+        &InPlaceService::window);
+}
+
 void InPlaceService::requestStreams(const QString& filter, const QString& after, int limit)
 {
     ask<InPlaceStreamPage>(
