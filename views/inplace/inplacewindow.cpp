@@ -89,7 +89,9 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
     m_more->setForegroundRole(QPalette::PlaceholderText);
     el->addWidget(m_eventView, 1);
     el->addWidget(m_more);
+    // Titled by what it holds (updateStatus): the events in view, or those around the cursor.
     auto* eventsDock = new QDockWidget(tr("Events in view"), this);
+    m_eventsDock = eventsDock;
     eventsDock->setObjectName(QStringLiteral("inPlaceEvents"));
     eventsDock->setWidget(eventsPanel);
     addDockWidget(Qt::BottomDockWidgetArea, eventsDock);
@@ -187,8 +189,10 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
     });
     connect(m_service, &InPlaceService::window, this, [this](const InPlaceWindow& w) {
         m_events->setWindow(w);
-        selectCursorRow();
         updateStatus();
+        selectCursorRow();
+        // Once more after the reset model's rows are laid out (a scroll asked for before that is lost).
+        QTimer::singleShot(0, this, &InPlaceMainWindow::selectCursorRow);
         Q_EMIT windowShown();
     });
     connect(m_service, &InPlaceService::viewDensity, this, &InPlaceMainWindow::updateStatus);
@@ -419,6 +423,7 @@ void InPlaceMainWindow::updateStatus()
                               .arg(m_service->cacheLimit() / (1024 * 1024)));
     const InPlaceWindow& w = m_events->window();
     const qint64 inView = m_timeline->countInView();
+    m_eventsDock->setWindowTitle(w.around >= 0 ? tr("Events around the cursor") : tr("Events in view"));
     if (w.around >= 0) {
         m_more->setText(tr("%1 events around the cursor #%2 (by position)")
                             .arg(QLocale().toString(w.events.size()))

@@ -104,6 +104,7 @@ private:
     QTableView* m_eventView;
     QLabel* m_more;
     class QTimer* m_aroundTimer;
+    class QDockWidget* m_eventsDock;
     StateInspector* m_state;
     QLabel* m_modeLabel;
     QLabel* m_progressLabel; ///< what is still on its way (lanes, the exact density); never blocks the view
