@@ -690,6 +690,84 @@ private Q_SLOTS:
         QVERIFY(!truncated);
     }
 
+    void lanesTicksEqualFullRead_data()
+    {
+        QTest::addColumn<QString>("store");
+        QTest::addColumn<int>("strategy");
+        using S = NativeInPlaceSource::LaneStrategy;
+        for (const char* store : {"demo", "mixed", "gaps", "checkpointed", "untimed"})
+            for (const auto& [name, strategy] :
+                 {std::pair{"auto", S::Auto}, std::pair{"per lane", S::PerLane}, std::pair{"scan", S::Scan}})
+                QTest::addRow("%s, %s", store, name) << QString::fromLatin1(store) << int(strategy);
+    }
+
+    // Every way lanesTicks reads (lane by lane within the window's position bounds, or one pass over the rows
+    // between them) gives each lane what a full read gives: its events in the window by version, the first
+    // `limit`, truncated when there are more. Windows: the whole store, quarters, a narrow one, an empty one;
+    // times out of position order and untimed events in "mixed", version gaps in "checkpointed".
+    void lanesTicksEqualFullRead()
+    {
+        QFETCH(QString, store);
+        QFETCH(int, strategy);
+        const QList<Event>& all = m_events[store];
+        QString error;
+        auto src = openSource(m_stores[store], cacheDir(QStringLiteral("lanes")), &error);
+        QVERIFY2(src, qPrintable(error));
+        src->setLaneStrategy(NativeInPlaceSource::LaneStrategy(strategy));
+        const bool time = src->axis() == RemoteAxis::Time;
+        auto value = [time](const Event& e) { return time ? e.time : e.position; };
+        qint64 lo = std::numeric_limits<qint64>::max(), hi = std::numeric_limits<qint64>::min();
+        QStringList streams;
+        for (const Event& e : all) {
+            if (!streams.contains(e.stream) && streams.size() < 40) streams << e.stream;
+            if (value(e) == kNoTime) continue;
+            lo = std::min(lo, value(e));
+            hi = std::max(hi, value(e));
+        }
+        // A missing stream and a lane asked twice.
+        streams << QStringLiteral("no-such") << streams.first();
+        const qint64 q = (hi - lo) / 4;
+        const QList<std::pair<qint64, qint64>> windows{
+            {lo, hi}, {lo - 1000, hi + 1000}, {lo, lo + q}, {lo + q, lo + 3 * q}, {hi - q, hi},
+            {lo + 2 * q, lo + 2 * q + std::max<qint64>(1, q / 20)}, {hi + 1, hi + 100}};
+        QSet<int> used;
+        for (const auto& [from, to] : windows) {
+            for (int limit : {1, 3, 10000}) {
+                QList<RemoteLaneTicks> lanes;
+                QVERIFY2(src->lanesTicks(streams, from, to, limit, &lanes, &error), qPrintable(error));
+                used.insert(int(src->lastLaneStrategy()));
+                QCOMPARE(lanes.size(), streams.size());
+                for (int i = 0; i < streams.size(); ++i) {
+                    QList<Event> want;
+                    for (const Event& e : all)
+                        if (e.stream == streams[i] && value(e) != kNoTime && value(e) >= from && value(e) <= to)
+                            want << e;
+                    std::sort(want.begin(), want.end(),
+                              [](const Event& a, const Event& b) { return a.version < b.version; });
+                    const RemoteLaneTicks& got = lanes[i];
+                    const QByteArray where = QStringLiteral("lane %1 window %2..%3 limit %4")
+                                                 .arg(streams[i])
+                                                 .arg(from)
+                                                 .arg(to)
+                                                 .arg(limit)
+                                                 .toUtf8();
+                    QVERIFY2(got.stream == streams[i], where.constData());
+                    QVERIFY2(got.truncated == (want.size() > limit), where.constData());
+                    QVERIFY2(got.ticks.size() == std::min<qsizetype>(limit, want.size()), where.constData());
+                    for (int k = 0; k < got.ticks.size(); ++k) {
+                        QVERIFY2(got.ticks[k].position == want[k].position, where.constData());
+                        QVERIFY2(got.ticks[k].time == want[k].time, where.constData());
+                        QVERIFY2(got.ticks[k].version == want[k].version, where.constData());
+                        QVERIFY2(got.ticks[k].type == want[k].type, where.constData());
+                    }
+                }
+            }
+        }
+        // A forced strategy is the one used; Auto picks by cost.
+        if (NativeInPlaceSource::LaneStrategy(strategy) != NativeInPlaceSource::LaneStrategy::Auto)
+            QCOMPARE(used, QSet<int>{strategy});
+    }
+
     void streamEventsUpToTheCursor_data()
     {
         QTest::addColumn<QString>("stream");
@@ -859,6 +937,56 @@ private Q_SLOTS:
         QCOMPARE(toJsonText(foldOf(at)), toJsonText(want));
         QCOMPARE(!at.note.isEmpty(), noted);
         if (noted) QVERIFY2(at.note.contains(QLatin1String("damaged")), qPrintable(at.note));
+    }
+
+    void windowEqualsFullReadEveryPlan_data()
+    {
+        QTest::addColumn<QString>("store");
+        QTest::addColumn<bool>("lanesFirst");
+        for (const char* store : {"demo", "mixed"})
+            for (bool lanesFirst : {false, true})
+                QTest::addRow("%s%s", store, lanesFirst ? ", lanes first (position bounds known)" : "")
+                    << QString::fromLatin1(store) << lanesFirst;
+    }
+
+    // The events of a window in position order, the first `limit`, whichever way they are read: the time index
+    // (a part of the store), the rows in position order (the whole store, or between the lanes' position
+    // bounds). "mixed" has times out of position order and events without a time.
+    void windowEqualsFullReadEveryPlan()
+    {
+        QFETCH(QString, store);
+        QFETCH(bool, lanesFirst);
+        const QList<Event>& all = m_events[store];
+        QString error;
+        auto src = openSource(m_stores[store], cacheDir(QStringLiteral("windowplans")), &error);
+        QVERIFY2(src, qPrintable(error));
+        qint64 lo = std::numeric_limits<qint64>::max(), hi = std::numeric_limits<qint64>::min();
+        for (const Event& e : all) {
+            if (e.time == kNoTime) continue;
+            lo = std::min(lo, e.time);
+            hi = std::max(hi, e.time);
+        }
+        const qint64 q = (hi - lo) / 4;
+        const QList<std::pair<qint64, qint64>> windows{{lo, hi}, {lo - 1, hi + 1}, {lo, lo + q}, {lo + q, hi - q},
+                                                       {hi - q / 10, hi}};
+        for (const auto& [from, to] : windows) {
+            if (lanesFirst) {
+                QList<RemoteLaneTicks> lanes;
+                QVERIFY2(src->lanesTicks({all.first().stream}, from, to, 10, &lanes, &error), qPrintable(error));
+            }
+            QList<Event> want;
+            for (const Event& e : all)
+                if (e.time != kNoTime && e.time >= from && e.time <= to) want << e;
+            for (int limit : {5, 100000}) {
+                QList<Event> got;
+                bool truncated = false;
+                QVERIFY2(src->window(from, to, limit, &got, &truncated, &error), qPrintable(error));
+                QCOMPARE(truncated, want.size() > limit);
+                QCOMPARE(got.size(), std::min<qsizetype>(limit, want.size()));
+                for (int i = 0; i < got.size(); ++i)
+                    QCOMPARE(got[i].position, want[i].position);
+            }
+        }
     }
 
     void windowAndNeighbourhoodEqualFullRead()

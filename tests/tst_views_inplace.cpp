@@ -32,7 +32,9 @@
 #include <QStandardPaths>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTableView>
 #include <QTest>
+#include <QTreeView>
 
 #include <libpq-fe.h>
 
@@ -64,12 +66,12 @@ public:
         : NativeInPlaceSource(path, {}), m_lanes(std::move(lanes)), m_density(std::move(density))
     {
     }
-    bool laneTicks(const QString& stream, qint64 from, qint64 to, int limit, QList<RemoteTick>* out,
-                   bool* truncated, QString* error) override
+    bool lanesTicks(const QStringList& streams, qint64 from, qint64 to, int limit, QList<RemoteLaneTicks>* out,
+                    QString* error) override
     {
         if (m_lanes)
             m_lanes->pass();
-        return NativeInPlaceSource::laneTicks(stream, from, to, limit, out, truncated, error);
+        return NativeInPlaceSource::lanesTicks(streams, from, to, limit, out, error);
     }
     bool density(qint64 from, qint64 to, int bins, RemoteDensity* out, QString* error) override
     {
@@ -991,6 +993,54 @@ private Q_SLOTS:
         }
     }
 
+    // The events table is the cursor's neighbourhood (its event selected), not the start of the view; it
+    // follows the cursor after a short pause (newest request wins) and stays with it when the view pans.
+    void eventsTableFollowsTheCursor()
+    {
+        auto w = openWindow(m_localStore);
+        QVERIFY(w);
+        InPlaceTimeline* t = w->timeline();
+        QVERIFY(settle(w.get()));
+        QCOMPARE(w->eventModel()->window().around, qint64(-1)); // no cursor: the window in view
+        auto selectedPosition = [&w]() -> qint64 {
+            const QModelIndexList rows = w->eventView()->selectionModel()->selectedRows();
+            const Event* e = rows.isEmpty() ? nullptr : w->eventModel()->eventAt(rows.first().row());
+            return e ? e->position : -1;
+        };
+        t->setCursorEvent(m_all[150]);
+        QVERIFY(QTest::qWaitFor([&] { return w->eventModel()->window().around == m_all[150].position; }, 10000));
+        QVERIFY(settle(w.get()));
+        QCOMPARE(selectedPosition(), m_all[150].position);
+        QList<qint64> want, got;
+        for (int i = std::max(0, 150 - InPlaceMainWindow::kAroundEach + 1);
+             i < std::min<qsizetype>(m_all.size(), 151 + InPlaceMainWindow::kAroundEach); ++i)
+            want << m_all[i].position;
+        for (const Event& e : w->eventModel()->window().events)
+            got << e.position;
+        QCOMPARE(got, want);
+        QVERIFY(w->moreLabel()->text().contains(QString::number(m_all[150].position)));
+        // Three jumps in a row: one request, for the last.
+        QSignalSpy shown(w.get(), &InPlaceMainWindow::windowShown);
+        t->setCursorEvent(m_all[10]);
+        t->setCursorEvent(m_all[200]);
+        t->setCursorEvent(m_all[295]);
+        QVERIFY(QTest::qWaitFor([&] { return w->eventModel()->window().around == m_all[295].position; }, 10000));
+        QVERIFY(settle(w.get()));
+        QCOMPARE(shown.size(), 1);
+        QCOMPARE(selectedPosition(), m_all[295].position);
+        // Stepping within the table moves the selection; panning the view away keeps the table.
+        QSignalSpy moved(t, &InPlaceTimeline::cursorMoved);
+        QTest::keyClick(t, Qt::Key_Left);
+        QVERIFY(moved.wait(10000));
+        QVERIFY(settle(w.get()));
+        QCOMPARE(selectedPosition(), m_all[294].position);
+        t->setVisibleRange(t->mapping().start - t->mapping().span() * 3, t->mapping().start - t->mapping().span() * 2);
+        t->flushRequests();
+        QVERIFY(settle(w.get()));
+        QVERIFY(w->eventModel()->window().around >= 0);
+        QVERIFY(w->eventModel()->rowOfPosition(m_all[294].position) >= 0);
+    }
+
     void nativeStoreInPlace()
     {
         // The same events in a native store, explored in place (core/sources/nativeinplace.h).
@@ -1031,6 +1081,22 @@ private Q_SLOTS:
         ReplayEngine engine(*reader);
         const StateResult expected = engine.stateAt(m_all[101].stream, Point::atPosition(m_all[101].position));
         QCOMPARE(toJsonText(w->lastState().state), toJsonText(expected.state));
+        // Selecting a stream in the list pins its lane at the top (once), the others follow in list order.
+        {
+            const int last = w->streamModel()->rowCount() - 1;
+            QVERIFY(last > 1);
+            const QString pick = w->streamModel()->streamAt(last);
+            w->streamView()->setCurrentIndex(w->streamModel()->index(last, 0));
+            QCOMPARE(t->selectedStream(), pick);
+            QVERIFY(!t->laneStreams().isEmpty());
+            QCOMPARE(t->laneStreams().first(), pick);
+            QCOMPARE(t->laneStreams().count(pick), 1);
+            QCOMPARE(t->laneStreams().value(1), w->streamModel()->streamAt(0));
+            QVERIFY(QTest::qWaitFor([&] { return !t->lanesPending() && !t->lanes().isEmpty(); }, 10000));
+            QVERIFY(settle(w.get()));
+            QCOMPARE(t->lanes().first().stream, pick);
+            QCOMPARE(qsizetype(t->lanes().first().ticks.size()), streamOf(pick).size());
+        }
         // The filter searches the store.
         QSignalSpy loaded(w->streamModel(), &InPlaceStreamModel::pageLoaded);
         w->streamModel()->applyFilterNow(QStringLiteral("CART-"));

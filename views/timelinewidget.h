@@ -6,6 +6,7 @@
 
 #include "timelineindex.h"
 #include "timelinemarker.h"
+#include "timelinemetrics.h"
 #include "timemapping.h"
 
 #include <QImage>
@@ -27,10 +28,10 @@ class TimelineWidget : public QWidget
 {
     Q_OBJECT
 public:
-    static constexpr int kAxisHeight = 38;
-    static constexpr int kOverviewHeight = 34;
-    static constexpr int kLaneHeight = 22;
-    static constexpr int kGutterWidth = 210;
+    static constexpr int kAxisHeight = timelinemetrics::kAxisHeight;
+    static constexpr int kOverviewHeight = timelinemetrics::kOverviewHeight;
+    static constexpr int kLaneHeight = timelinemetrics::kLaneHeight;
+    static constexpr int kGutterWidth = timelinemetrics::kGutterWidth;
     static constexpr int kScrollBarWidth = 14;
 
     explicit TimelineWidget(ReplayController* controller, QWidget* parent = nullptr);

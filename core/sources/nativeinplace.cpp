@@ -990,16 +990,33 @@ bool NativeInPlaceSource::window(qint64 from, qint64 to, int limit, QList<Event>
     }
     const bool time = m_axis == RemoteAxis::Time;
     if (time && !allowed(kTimeIndex, error)) return false;
+    // A window over the whole store (or between small position bounds) walks the rows in position order and
+    // stops at the limit: the time index would read every event of the range and sort them first (seconds
+    // at 10M events, and the lanes wait behind it on the one worker).
+    if (!ensureSummary(error)) return false;
+    const bool whole = time && m_summary.exactTimeRange && from <= m_summary.firstTime && to >= m_summary.lastTime;
+    const bool bounded = time && m_lastBounds && m_lastBounds->from == from && m_lastBounds->to == to &&
+                         m_lastBounds->hi - m_lastBounds->lo < kScanMaxRows;
+    const qint64 lo = bounded ? m_lastBounds->lo : m_summary.firstPosition;
+    const qint64 hi = bounded ? m_lastBounds->hi : m_summary.lastPosition;
     SqlStatement q(
         m_db->handle(),
-        time ? QByteArrayView("SELECT position, stream, version, type, time, id, data, metadata, flags FROM "
-                              "events WHERE time >= ?1 AND time <= ?2 ORDER BY position LIMIT ?3")
-             : QByteArrayView("SELECT position, stream, version, type, time, id, data, metadata, flags FROM "
-                              "events WHERE position >= ?1 AND position <= ?2 ORDER BY position LIMIT ?3"));
+        whole || bounded
+            ? QByteArrayView("SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
+                             "WHERE position >= ?4 AND position <= ?5 AND +time >= ?1 AND +time <= ?2 ORDER BY "
+                             "position LIMIT ?3")
+        : time ? QByteArrayView("SELECT position, stream, version, type, time, id, data, metadata, flags FROM "
+                                "events WHERE time >= ?1 AND time <= ?2 ORDER BY position LIMIT ?3")
+               : QByteArrayView("SELECT position, stream, version, type, time, id, data, metadata, flags FROM "
+                                "events WHERE position >= ?1 AND position <= ?2 ORDER BY position LIMIT ?3"));
     if (!q.ok()) return sqlFail(error, q.rc());
     q.bindInt(1, from);
     q.bindInt(2, to);
     q.bindInt(3, qint64(limit) + 1);
+    if (whole || bounded) {
+        q.bindInt(4, lo);
+        q.bindInt(5, hi);
+    }
     QList<Event> events;
     if (!readEvents(q, QString(), &events, error)) return false;
     const bool more = events.size() > limit;
@@ -1048,78 +1065,239 @@ bool NativeInPlaceSource::around(qint64 position, int before, int after, QList<E
     return true;
 }
 
+std::optional<qint64> NativeInPlaceSource::streamCall(const QString& stream, int* limit, bool* ok,
+                                                      QString* error)
+{
+    *ok = false;
+    if (!m_db) {
+        fail(error, QStringLiteral("not open"));
+        return std::nullopt;
+    }
+    *limit = std::max(1, *limit);
+    if (!allowed(kStreamIndex, error)) return std::nullopt;
+    QString why;
+    const auto id = streamIdAndCount(stream, &why);
+    if (!id && !why.isEmpty()) {
+        if (error) *error = why; // sqlFail named the store already
+        return std::nullopt;
+    }
+    *ok = true;
+    if (!id) return std::nullopt;
+    return id->first;
+}
+
 bool NativeInPlaceSource::laneTicks(const QString& stream, qint64 from, qint64 to, int limit,
                                     QList<RemoteTick>* out, bool* truncated, QString* error)
 {
-    if (!m_db) return fail(error, QStringLiteral("not open"));
-    limit = std::max(1, limit);
     if (truncated) *truncated = false;
     out->clear();
-    if (!allowed(kStreamIndex, error)) return false;
-    QString why;
-    const auto id = streamIdAndCount(stream, &why);
-    if (!id) {
-        if (!why.isEmpty()) return fail(error, why);
-        return true; // no such stream: no ticks
+    QList<RemoteLaneTicks> lanes;
+    if (!lanesTicks({stream}, from, to, limit, &lanes, error)) return false;
+    *out = std::move(lanes.first().ticks);
+    if (truncated) *truncated = lanes.first().truncated;
+    return true;
+}
+
+QString NativeInPlaceSource::typeName(qint64 type) const
+{
+    return type >= 0 && size_t(type) < m_typeNames.size() ? m_typeNames[size_t(type)] : m_typeById.value(type);
+}
+
+bool NativeInPlaceSource::positionBounds(qint64 from, qint64 to, qint64* lo, qint64* hi, QString* error)
+{
+    if (!ensureSummary(error)) return false;
+    *lo = m_summary.firstPosition;
+    *hi = m_summary.lastPosition;
+    if (m_axis == RemoteAxis::Position) {
+        *lo = std::max(*lo, from);
+        *hi = std::min(*hi, to);
+        return true;
     }
-    // The stream's rows in version order from the (stream, version) index; only the tick's columns are read
-    // (position, time, version, type: never id, data or metadata).
-    const bool time = m_axis == RemoteAxis::Time;
-    SqlStatement q(
-        m_db->handle(),
-        time ? QByteArrayView(
-                   "SELECT position, time, version, type FROM events WHERE stream = ?1 AND time >= ?2 "
-                   "AND time <= ?3 ORDER BY version LIMIT ?4")
-             : QByteArrayView(
-                   "SELECT position, time, version, type FROM events WHERE stream = ?1 AND position "
-                   ">= ?2 AND position <= ?3 ORDER BY version LIMIT ?4"));
+    // The whole store, or no index to ask: the store's ends (the bounds only narrow what is read).
+    const bool whole = m_summary.exactTimeRange && from <= m_summary.firstTime && to >= m_summary.lastTime;
+    if (whole || !m_haveTimeIndex) return true;
+    if (m_lastBounds && m_lastBounds->from == from && m_lastBounds->to == to) {
+        *lo = m_lastBounds->lo;
+        *hi = m_lastBounds->hi;
+        return true;
+    }
+    // The index holds the position (the rowid) beside the time: no table row is read.
+    SqlStatement q(m_db->handle(), "SELECT min(position), max(position) FROM events WHERE time >= ?1 AND time <= ?2");
     if (!q.ok()) return sqlFail(error, q.rc());
-    q.bindInt(1, id->first);
-    q.bindInt(2, from);
-    q.bindInt(3, to);
-    q.bindInt(4, qint64(limit) + 1);
-    sqlite3_stmt* st = q.handle();
-    int rc;
-    QList<RemoteTick> ticks;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (ticks.size() == limit) {
-            if (truncated) *truncated = true;
-            break;
-        }
-        RemoteTick t;
-        t.position = sqlite3_column_int64(st, 0);
-        t.time = timeAt(st, 1);
-        t.version = sqlite3_column_int64(st, 2);
-        const qint64 type = sqlite3_column_int64(st, 3);
-        t.type = type >= 0 && size_t(type) < m_typeNames.size() ? m_typeNames[size_t(type)]
-                                                                : m_typeById.value(type);
-        ticks.append(std::move(t));
+    q.bindInt(1, from);
+    q.bindInt(2, to);
+    const int rc = q.step();
+    if (rc != SQLITE_ROW) return sqlFail(error, rc);
+    if (q.isNull(0)) {
+        *lo = 1;
+        *hi = 0;
+    } else {
+        *lo = q.int64(0);
+        *hi = q.int64(1);
     }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return sqlFail(error, rc);
-    *out = std::move(ticks);
+    m_lastBounds = Bounds{from, to, *lo, *hi};
+    return true;
+}
+
+bool NativeInPlaceSource::lanesTicks(const QStringList& streams, qint64 from, qint64 to, int limit,
+                                     QList<RemoteLaneTicks>* out, QString* error)
+{
+    out->clear();
+    if (!m_db) return fail(error, QStringLiteral("not open"));
+    limit = std::max(1, limit);
+    if (!allowed(kStreamIndex, error)) return false;
+    // Each lane's stream id and size (a missing stream: an empty lane).
+    struct Lane
+    {
+        qint64 id = -1;
+        qint64 events = 0;
+        qint64 seen = 0; ///< ticks in the window met so far (more than `limit`: truncated)
+        std::vector<RemoteTick> ticks;
+    };
+    std::vector<Lane> lanes(size_t(streams.size()));
+    for (qsizetype i = 0; i < streams.size(); ++i) {
+        QString why;
+        const auto id = streamIdAndCount(streams[i], &why);
+        if (!why.isEmpty()) {
+            if (error) *error = why;
+            return false;
+        }
+        if (id) {
+            lanes[size_t(i)].id = id->first;
+            lanes[size_t(i)].events = id->second;
+        }
+    }
+    const bool time = m_axis == RemoteAxis::Time;
+    const qint64 keep = qint64(limit) + 1;
+    // What the lanes would read one by one (their rows in the window, at most limit + 1 each), and at most
+    // without bounds (every row of their streams).
+    qint64 laneRows = 0, streamRows = 0;
+    for (const Lane& l : lanes) {
+        if (l.id < 0) continue;
+        laneRows += std::min(keep, l.events);
+        streamRows += l.events;
+    }
+    // The bounds cost an index entry per event of the window (the window's share of the store, supposing
+    // events spread evenly); short lanes cost less read whole. An index entry is a fraction of a row read.
+    if (!ensureSummary(error)) return false;
+    const qint64 first = time ? m_summary.firstTime : m_summary.firstPosition;
+    const qint64 last = time ? m_summary.lastTime : m_summary.lastPosition;
+    const double share = last > first ? double(std::min(to, last) - std::max(from, first) + 1) / double(last - first + 1)
+                                      : 1.0;
+    const double windowEvents = std::max(0.0, share) * double(std::max<qint64>(0, m_summary.estimatedEvents));
+    qint64 lo = m_summary.firstPosition, hi = m_summary.lastPosition;
+    if (!time || m_laneStrategy != LaneStrategy::Auto || double(streamRows) * kIndexEntriesPerRow > windowEvents) {
+        if (!positionBounds(from, to, &lo, &hi, error)) return false;
+    }
+    const qint64 span = hi >= lo ? hi - lo + 1 : 0;
+    bool scan = m_laneStrategy == LaneStrategy::Scan;
+    if (m_laneStrategy == LaneStrategy::Auto)
+        scan = span <= kScanMaxRows && span <= kScanFactor * laneRows;
+    m_lastLaneStrategy = scan ? LaneStrategy::Scan : LaneStrategy::PerLane;
+    auto tickOf = [&](sqlite3_stmt* st, int pos, int tm, int ver, int type) {
+        RemoteTick t;
+        t.position = sqlite3_column_int64(st, pos);
+        t.time = timeAt(st, tm);
+        t.version = sqlite3_column_int64(st, ver);
+        t.type = typeName(sqlite3_column_int64(st, type));
+        return t;
+    };
+    auto byVersion = [](const RemoteTick& a, const RemoteTick& b) { return a.version < b.version; };
+    if (span > 0 && laneRows > 0 && scan) {
+        // One pass over the rows between the bounds in position order (sequential pages), each row of a lane
+        // asked for kept. A lane keeps its limit + 1 lowest versions (trimmed when it holds twice that), so
+        // memory stays bounded by the lanes whatever the window holds.
+        QHash<qint64, std::vector<size_t>> wanted;
+        for (size_t i = 0; i < lanes.size(); ++i)
+            if (lanes[i].id >= 0) wanted[lanes[i].id].push_back(i);
+        SqlStatement q(m_db->handle(),
+                       time ? QByteArrayView("SELECT position, time, version, type, stream FROM events WHERE "
+                                             "position >= ?1 AND position <= ?2 AND +time >= ?3 AND +time <= ?4")
+                            : QByteArrayView("SELECT position, time, version, type, stream FROM events WHERE "
+                                             "position >= ?1 AND position <= ?2"));
+        if (!q.ok()) return sqlFail(error, q.rc());
+        q.bindInt(1, lo);
+        q.bindInt(2, hi);
+        if (time) {
+            q.bindInt(3, from);
+            q.bindInt(4, to);
+        }
+        sqlite3_stmt* st = q.handle();
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const auto it = wanted.constFind(sqlite3_column_int64(st, 4));
+            if (it == wanted.constEnd()) continue;
+            const RemoteTick t = tickOf(st, 0, 1, 2, 3);
+            for (size_t i : it.value()) {
+                Lane& l = lanes[i];
+                ++l.seen;
+                l.ticks.push_back(t);
+                if (qint64(l.ticks.size()) >= 2 * keep) {
+                    std::nth_element(l.ticks.begin(), l.ticks.begin() + keep, l.ticks.end(), byVersion);
+                    l.ticks.resize(size_t(keep));
+                }
+            }
+        }
+        if (rc != SQLITE_DONE) return sqlFail(error, rc);
+        for (Lane& l : lanes)
+            std::sort(l.ticks.begin(), l.ticks.end(), byVersion);
+    } else if (span > 0 && laneRows > 0) {
+        // Lane by lane on the (stream, version) index in version order; a row outside the bounds is skipped on
+        // the index entry (it holds the position), so only the window's rows are read from the table. Only the
+        // tick's columns are read (never id, data or metadata).
+        SqlStatement q(m_db->handle(),
+                       time ? QByteArrayView("SELECT position, time, version, type FROM events WHERE stream = ?1 "
+                                             "AND +position >= ?5 AND +position <= ?6 AND time >= ?2 AND time "
+                                             "<= ?3 ORDER BY version LIMIT ?4")
+                            : QByteArrayView("SELECT position, time, version, type FROM events WHERE stream = ?1 "
+                                             "AND +position >= ?5 AND +position <= ?6 AND ?2 <= ?3 ORDER BY "
+                                             "version LIMIT ?4"));
+        if (!q.ok()) return sqlFail(error, q.rc());
+        for (Lane& l : lanes) {
+            if (l.id < 0) continue;
+            if (cancelled(error)) return false;
+            q.reset();
+            q.bindInt(1, l.id);
+            q.bindInt(2, from);
+            q.bindInt(3, to);
+            q.bindInt(4, keep);
+            q.bindInt(5, lo);
+            q.bindInt(6, hi);
+            sqlite3_stmt* st = q.handle();
+            int rc;
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                ++l.seen;
+                l.ticks.push_back(tickOf(st, 0, 1, 2, 3));
+            }
+            if (rc != SQLITE_DONE) return sqlFail(error, rc);
+        }
+    }
+    for (qsizetype i = 0; i < streams.size(); ++i) {
+        Lane& l = lanes[size_t(i)];
+        RemoteLaneTicks r;
+        r.stream = streams[i];
+        r.truncated = l.seen > limit;
+        if (qint64(l.ticks.size()) > limit) l.ticks.resize(size_t(limit));
+        r.ticks = QList<RemoteTick>(l.ticks.begin(), l.ticks.end());
+        out->append(std::move(r));
+    }
     return true;
 }
 
 bool NativeInPlaceSource::streamEvents(const QString& stream, qint64 maxPosition, int limit,
                                        QList<Event>* out, bool* truncated, QString* error)
 {
-    if (!m_db) return fail(error, QStringLiteral("not open"));
-    limit = std::max(1, limit);
     if (truncated) *truncated = false;
     out->clear();
-    if (!allowed(kStreamIndex, error)) return false;
-    QString why;
-    const auto id = streamIdAndCount(stream, &why);
-    if (!id) {
-        if (!why.isEmpty()) return fail(error, why);
-        return true;
-    }
+    bool ok = false;
+    const auto id = streamCall(stream, &limit, &ok, error);
+    if (!id) return ok; // no such stream: no events
     // The newest `limit` at or before the cursor, walking the (stream, version) index backwards.
     SqlStatement q(m_db->handle(),
                    "SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
                    "WHERE stream = ?1 AND position <= ?2 ORDER BY version DESC LIMIT ?3");
     if (!q.ok()) return sqlFail(error, q.rc());
-    q.bindInt(1, id->first);
+    q.bindInt(1, *id);
     q.bindInt(2, maxPosition);
     q.bindInt(3, qint64(limit) + 1);
     QList<Event> events;
@@ -1137,15 +1315,9 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
                                   QString* error)
 {
     *out = StreamStateAt();
-    if (!m_db) return fail(error, QStringLiteral("not open"));
-    limit = std::max(1, limit);
-    if (!allowed(kStreamIndex, error)) return false;
-    QString why;
-    const auto id = streamIdAndCount(stream, &why);
-    if (!id) {
-        if (!why.isEmpty()) return fail(error, why);
-        return true; // no such stream: no events, no state
-    }
+    bool ok = false;
+    const auto id = streamCall(stream, &limit, &ok, error);
+    if (!id) return ok; // no such stream: no events, no state
     // A store written before checkpoint states kept numbers as written holds "merge" states with other
     // number texts: those are not used (as SqliteStoreReader::checkpointBefore), the fold starts at the first
     // event.
@@ -1169,7 +1341,7 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
                             "SELECT version, position, state FROM checkpoints WHERE projection = 'merge' AND "
                             "stream = ?1 AND position <= ?2 ORDER BY version DESC LIMIT 2");
             if (!cp.ok()) return sqlFail(error, cp.rc());
-            cp.bindInt(1, id->first);
+            cp.bindInt(1, *id);
             cp.bindInt(2, maxPosition);
             while (cp.next()) {
                 sqlite3_stmt* st = cp.handle();
@@ -1205,7 +1377,7 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
                 SqlStatement k(m_db->handle(), "SELECT version, position FROM events "
                                                "WHERE stream = ?1 AND version > ?2 ORDER BY version");
                 if (!k.ok()) return sqlFail(error, k.rc());
-                k.bindInt(1, id->first);
+                k.bindInt(1, *id);
                 k.bindInt(2, c.version);
                 sqlite3_stmt* st = k.handle();
                 int rc;
@@ -1226,7 +1398,7 @@ bool NativeInPlaceSource::stateAt(const QString& stream, qint64 maxPosition, int
                     "SELECT position, stream, version, type, time, id, data, metadata, flags FROM events "
                     "WHERE stream = ?1 AND version > ?2 AND version < ?3 ORDER BY version");
                 if (!q.ok()) return sqlFail(error, q.rc());
-                q.bindInt(1, id->first);
+                q.bindInt(1, *id);
                 q.bindInt(2, c.version);
                 q.bindInt(3, end < 0 ? std::numeric_limits<qint64>::max() : end);
                 if (!readEvents(q, stream, &events, error)) return false;

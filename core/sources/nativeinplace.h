@@ -52,6 +52,13 @@ public:
                        QString* error) override;
     bool laneTicks(const QString& stream, qint64 from, qint64 to, int limit, QList<RemoteTick>* out,
                    bool* truncated, QString* error) override;
+    /// All lanes of one range together. The window's position bounds first (an index-only pass over
+    /// events_time; the summary's ends for the whole store), then either each lane through the (stream,
+    /// version) index with the rows outside the bounds skipped in the index, or, when the bounds hold fewer rows
+    /// than kScanFactor times what the lanes would read (and at most kScanMaxRows), one pass over the table's
+    /// rows between the bounds (sequential pages), kept per lane. The same ticks either way.
+    bool lanesTicks(const QStringList& streams, qint64 from, qint64 to, int limit, QList<RemoteLaneTicks>* out,
+                    QString* error) override;
     bool streamEvents(const QString& stream, qint64 maxPosition, int limit, QList<Event>* out,
                       bool* truncated, QString* error) override;
     /// From the stream's last usable "merge" checkpoint at or before the cursor (PRIMARY KEY of checkpoints),
@@ -68,6 +75,18 @@ public:
                          QString* error) override;
     /// count(*) and sum(events) over the category's range of streams_listing (covering); cancellable.
     bool categoryCounts(const QString& category, RemoteCategory* out, QString* error) override;
+    /// How lanesTicks reads: chosen by cost (Auto), or forced (tests compare each with a full read).
+    enum class LaneStrategy { Auto, PerLane, Scan };
+    void setLaneStrategy(LaneStrategy strategy) { m_laneStrategy = strategy; }
+    /// What the last lanesTicks did (PerLane or Scan).
+    LaneStrategy lastLaneStrategy() const { return m_lastLaneStrategy; }
+    /// The window scan reads at most this many rows, and only when they are fewer than kScanFactor times the
+    /// rows the lanes would read one by one (a row in sequence costs a fraction of one read at random).
+    static constexpr qint64 kScanMaxRows = 400000;
+    static constexpr qint64 kScanFactor = 16;
+    /// The window's position bounds are asked for only when the lanes' streams hold more rows than the window's
+    /// events over this (an index entry read in sequence against a row read at random).
+    static constexpr double kIndexEntriesPerRow = 32;
 
     /// A fresh token for the calls that follow (a cancelled token cancels every later call).
     void setCancelToken(const CancelToken& token) { m_options.cancel = token; }
@@ -123,6 +142,13 @@ private:
     bool readEvents(SqlStatement& q, const QString& knownStream, QList<Event>* out, QString* error);
     QString streamName(qint64 id);
     std::optional<std::pair<qint64, qint64>> streamIdAndCount(const QString& name, QString* error);
+    /// What every per-stream call does first (laneTicks, streamEvents, stateAt): the store open, *limit
+    /// clamped to at least 1, the stream index allowed, the stream's id. Nothing with *ok false (*error set)
+    /// on a failure, nothing with *ok true when there is no such stream (the call answers with nothing).
+    std::optional<qint64> streamCall(const QString& stream, int* limit, bool* ok, QString* error);
+    QString typeName(qint64 type) const;
+    /// The smallest and largest position of the events in [from, to] on the axis (lo > hi: none).
+    bool positionBounds(qint64 from, qint64 to, qint64* lo, qint64* hi, QString* error);
     bool listStreams(const QString& text, const QString& after, int limit, QList<RemoteStreamCount>* out,
                      QString* error);
 
@@ -149,6 +175,13 @@ private:
     std::optional<bool> m_mergeCheckpoints; ///< meta.checkpoint_numbers is "as-written" (read on first use)
     std::unique_ptr<SearchNeedle> m_needle;
     int m_estimateSamples = kEstimateSamples;
+    LaneStrategy m_laneStrategy = LaneStrategy::Auto;
+    LaneStrategy m_lastLaneStrategy = LaneStrategy::PerLane;
+    struct Bounds
+    {
+        qint64 from = 0, to = -1, lo = 0, hi = -1;
+    };
+    std::optional<Bounds> m_lastBounds; ///< the last positionBounds (the lanes ask for the same range again)
     std::unique_ptr<SqlStatement> m_scanStmt; ///< scanRange's statement, prepared once
 };
 

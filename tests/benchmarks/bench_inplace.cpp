@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 using namespace chronoscope;
@@ -106,8 +107,9 @@ int main(int argc, char** argv)
     const QStringList args = app.arguments().mid(1);
     QString store, cacheDir;
     int bins = 1600, cursors = 200, lanes = 40;
-    bool fresh = false;
     bool treeOnly = false;
+    bool fresh = false, dropCaches = false;
+    QString lanesFrom;
     for (int i = 0; i < args.size(); ++i) {
         if (args[i] == u"--store")
             store = args.value(++i);
@@ -123,6 +125,10 @@ int main(int argc, char** argv)
             fresh = true;
         else if (args[i] == u"--tree")
             treeOnly = true;
+        else if (args[i] == u"--lanes-from")
+            lanesFrom = args.value(++i);
+        else if (args[i] == u"--drop-caches")
+            dropCaches = true;
     }
     if (store.isEmpty()) {
         std::fprintf(stderr,
@@ -168,6 +174,46 @@ int main(int argc, char** argv)
                 (long long)d.total(), qPrintable(src->finesSource()));
     std::printf("open -> first density shown: %.1f ms (estimate when there is one, else exact: %.1f ms)\n",
                 firstPaint, ms(total));
+    if (!lanesFrom.isEmpty()) {
+        // The lanes of the 28 streams after a name (e.g. the long inventory-SKU-* streams of the demo) at five
+        // zooms around the middle, each way lanesTicks reads (Auto picks one), each after dropping the OS page
+        // cache when --drop-caches is given (root): the cold case.
+        QList<RemoteStreamCount> page;
+        if (!src->streams(lanesFrom, 28, &page, &error)) return fail(QStringLiteral("streams"), error);
+        QStringList names;
+        for (const RemoteStreamCount& c : std::as_const(page))
+            names << c.stream;
+        using S = NativeInPlaceSource::LaneStrategy;
+        for (int zoom : {1, 10, 100, 1000, 10000}) {
+            const qint64 half = (hi - lo) / zoom / 2, mid = lo + (hi - lo) / 2;
+            const qint64 a = zoom == 1 ? lo : mid - half, b = zoom == 1 ? hi : mid + half;
+            for (S strategy : {S::Auto, S::PerLane, S::Scan}) {
+                if (strategy == S::Scan && (b - a) > (hi - lo) / 50) continue; // a pass over most of the store
+                if (dropCaches) {
+                    std::system("sync");
+                    QFile drop(QStringLiteral("/proc/sys/vm/drop_caches"));
+                    if (!drop.open(QIODevice::WriteOnly) || drop.write("3\n") != 2)
+                        return fail(QStringLiteral("drop caches"), drop.errorString());
+                }
+                auto fresh = std::make_unique<NativeInPlaceSource>(store, RemoteFirstOptions{}, cacheDir);
+                if (!fresh->open(&error)) return fail(QStringLiteral("open"), error);
+                fresh->setLaneStrategy(strategy);
+                QList<RemoteLaneTicks> lanes;
+                QElapsedTimer c;
+                c.start();
+                if (!fresh->lanesTicks(names, a, b, 2 * 1378, &lanes, &error))
+                    return fail(QStringLiteral("lanesTicks"), error);
+                qint64 n = 0;
+                for (const RemoteLaneTicks& l : std::as_const(lanes))
+                    n += l.ticks.size();
+                const char* how = fresh->lastLaneStrategy() == S::Scan ? "scan" : "per lane";
+                std::printf("lanes from %s, zoom 1/%-5d %-8s%s: %8.1f ms (%lld ticks)\n", qPrintable(lanesFrom), zoom,
+                            strategy == S::Auto ? "auto ->" : "", how, double(c.nsecsElapsed()) / 1e6,
+                            (long long)n);
+            }
+        }
+        return 0;
+    }
     // A zoomed window: a tenth of the range in the middle.
     t.restart();
     RemoteDensity z;

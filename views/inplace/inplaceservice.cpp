@@ -88,10 +88,9 @@ bool InPlaceService::isIdle() const
     return !m_jobs.hasCurrent() && !m_exactJobs.hasCurrent();
 }
 
-template<typename Work, typename Deliver>
+template<typename T, typename Work, typename Deliver>
 void InPlaceService::run(Lane lane, Work work, Deliver deliver)
 {
-    using T = decltype(work(std::declval<RemoteFirstSource&>(), std::declval<QString*>(), std::declval<bool*>()));
     std::shared_ptr<RemoteFirstSource> source = m_source;
     if (!source)
         return;
@@ -102,7 +101,7 @@ void InPlaceService::run(Lane lane, Work work, Deliver deliver)
             Answer<T> a;
             if (job.isCancelled())
                 return a;
-            a.value = work(*source, &a.error, &a.ok);
+            a.ok = work(*source, &a.value, &a.error);
             a.cacheBytes = source->cache().bytes();
             a.cacheLimit = source->cache().limit();
             return a;
@@ -116,6 +115,17 @@ void InPlaceService::run(Lane lane, Work work, Deliver deliver)
         });
     if (wasIdle)
         Q_EMIT idleChanged();
+}
+
+template<typename T, typename Work>
+void InPlaceService::ask(Lane lane, const QString& what, Work work, void (InPlaceService::*answered)(const T&))
+{
+    run<T>(lane, std::move(work), [this, what, answered](Answer<T> a) {
+        if (a.ok)
+            Q_EMIT(this->*answered)(a.value);
+        else
+            Q_EMIT failed(what, a.error);
+    });
 }
 
 void InPlaceService::open(std::unique_ptr<RemoteFirstSource> source, const QString& displayUri,
@@ -139,16 +149,14 @@ void InPlaceService::open(std::unique_ptr<RemoteFirstSource> source, const QStri
         QString layout;
         QList<IndexAdvice> advice;
     };
-    run(
+    run<Opened>(
         kOpen,
-        [](RemoteFirstSource& s, QString* error, bool* ok) {
-            Opened o;
-            *ok = s.open(error) && s.summary(&o.summary, error);
-            if (*ok) {
-                o.layout = s.layout();
-                o.advice = s.advice();
-            }
-            return o;
+        [](RemoteFirstSource& s, Opened* o, QString* error) {
+            if (!s.open(error) || !s.summary(&o->summary, error))
+                return false;
+            o->layout = s.layout();
+            o->advice = s.advice();
+            return true;
         },
         [this](Answer<Opened> a) {
             if (!a.ok) {
@@ -163,23 +171,27 @@ void InPlaceService::open(std::unique_ptr<RemoteFirstSource> source, const QStri
         });
 }
 
-void InPlaceService::requestOverview(int bins)
+bool InPlaceService::wholeRange(qint64* from, qint64* to) const
 {
     if (!m_open)
-        return;
+        return false;
     const bool time = m_summary.axis == RemoteAxis::Time;
-    const qint64 from = time ? m_summary.firstTime : m_summary.firstPosition;
-    const qint64 to = time ? m_summary.lastTime : m_summary.lastPosition;
-    if (time && (from == kNoTime || to == kNoTime))
-        return; // an empty store
+    *from = time ? m_summary.firstTime : m_summary.firstPosition;
+    *to = time ? m_summary.lastTime : m_summary.lastPosition;
+    return !(time && (*from == kNoTime || *to == kNoTime)); // an empty store
+}
+
+void InPlaceService::requestOverview(int bins)
+{
+    qint64 from = 0, to = 0;
+    if (!wholeRange(&from, &to))
+        return;
     bins = std::clamp(bins, 1, 100000);
     // The estimate first (no table read), then the exact counts, each in its own lane so neither drops the other.
-    run(
+    run<RemoteDensity>(
         kEstimate,
-        [from, to, bins](RemoteFirstSource& s, QString* error, bool* ok) {
-            RemoteDensity d;
-            *ok = s.estimatedDensity(from, to, bins, &d, error);
-            return d;
+        [from, to, bins](RemoteFirstSource& s, RemoteDensity* d, QString* error) {
+            return s.estimatedDensity(from, to, bins, d, error);
         },
         [this](Answer<RemoteDensity> a) {
             // The exact counts may come first (their own thread): an estimate never replaces them.
@@ -190,12 +202,8 @@ void InPlaceService::requestOverview(int bins)
 
 void InPlaceService::requestExactOverview(int bins)
 {
-    if (!m_open)
-        return;
-    const bool time = m_summary.axis == RemoteAxis::Time;
-    const qint64 from = time ? m_summary.firstTime : m_summary.firstPosition;
-    const qint64 to = time ? m_summary.lastTime : m_summary.lastPosition;
-    if (time && (from == kNoTime || to == kNoTime))
+    qint64 from = 0, to = 0;
+    if (!wholeRange(&from, &to))
         return;
     bins = std::clamp(bins, 1, 100000);
     m_pending[kOverview] = 1;
@@ -208,22 +216,18 @@ void InPlaceService::requestExactOverview(int bins)
             Q_EMIT failed(QStringLiteral("overview"), a.error);
         }
     };
+    auto work = [from, to, bins](RemoteFirstSource& s, RemoteDensity* d, QString* error) {
+        return s.density(from, to, bins, d, error);
+    };
     if (!m_exactSource) {
-        run(
-            kOverview,
-            [from, to, bins](RemoteFirstSource& s, QString* error, bool* ok) {
-                RemoteDensity d;
-                *ok = s.density(from, to, bins, &d, error);
-                return d;
-            },
-            std::move(deliver));
+        run<RemoteDensity>(kOverview, std::move(work), std::move(deliver));
         return;
     }
     // Its own source on its own thread (opened there on first use): the worker's requests never queue behind it.
     const bool wasIdle = isIdle();
     m_exactJobs.start(
         int(kOverview),
-        [source = m_exactSource, opened = m_exactOpened, from, to, bins](const JobHandle& job) {
+        [source = m_exactSource, opened = m_exactOpened, work](const JobHandle& job) {
             Answer<RemoteDensity> a;
             if (job.isCancelled())
                 return a;
@@ -232,7 +236,7 @@ void InPlaceService::requestExactOverview(int bins)
                     return a;
                 *opened = true;
             }
-            a.ok = source->density(from, to, bins, &a.value, &a.error);
+            a.ok = work(*source, &a.value, &a.error);
             return a;
         },
         [this, deliver = std::move(deliver)](quint64, Answer<RemoteDensity> a) mutable {
@@ -247,152 +251,125 @@ void InPlaceService::requestExactOverview(int bins)
 void InPlaceService::requestViewDensity(qint64 from, qint64 to, int bins)
 {
     bins = std::clamp(bins, 1, 100000);
-    run(
-        kViewDensity,
-        [from, to, bins](RemoteFirstSource& s, QString* error, bool* ok) {
-            RemoteDensity d;
-            *ok = s.density(from, to, bins, &d, error);
-            return d;
+    ask<RemoteDensity>(
+        kViewDensity, QStringLiteral("density"),
+        [from, to, bins](RemoteFirstSource& s, RemoteDensity* d, QString* error) {
+            return s.density(from, to, bins, d, error);
         },
-        [this](Answer<RemoteDensity> a) {
-            if (a.ok)
-                Q_EMIT viewDensity(a.value);
-            else
-                Q_EMIT failed(QStringLiteral("density"), a.error);
-        });
+        &InPlaceService::viewDensity);
 }
 
 void InPlaceService::requestLanes(const QStringList& streams, qint64 from, qint64 to, int limitPerLane)
 {
-    run(
-        kLanes,
-        [streams, from, to, limitPerLane](RemoteFirstSource& s, QString* error, bool* ok) {
-            InPlaceLanes out;
-            out.from = from;
-            out.to = to;
-            out.limit = limitPerLane;
-            *ok = true;
-            for (const QString& stream : streams) {
-                InPlaceLane lane;
-                lane.stream = stream;
-                if (!s.laneTicks(stream, from, to, limitPerLane, &lane.ticks, &lane.truncated, &lane.error)) {
-                    // One refused lane says so in its row; a lost server fails them all.
-                    *error = lane.error;
-                    *ok = false;
-                    return out;
-                }
-                out.lanes.append(std::move(lane));
-            }
-            return out;
+    ask<InPlaceLanes>(
+        kLanes, QStringLiteral("lanes"),
+        [streams, from, to, limitPerLane](RemoteFirstSource& s, InPlaceLanes* out, QString* error) {
+            out->from = from;
+            out->to = to;
+            out->limit = limitPerLane;
+            // All lanes in one request: the source may read them together (one pass over the window's rows).
+            QList<RemoteLaneTicks> lanes;
+            if (!s.lanesTicks(streams, from, to, limitPerLane, &lanes, error))
+                return false; // a refused or lost store fails them all, and says so on the timeline
+            for (RemoteLaneTicks& l : lanes)
+                out->lanes.append(InPlaceLane{std::move(l.stream), std::move(l.ticks), l.truncated, QString()});
+            return true;
         },
-        [this](Answer<InPlaceLanes> a) {
-            if (a.ok)
-                Q_EMIT lanes(a.value);
-            else
-                Q_EMIT failed(QStringLiteral("lanes"), a.error);
-        });
+        &InPlaceService::lanes);
 }
 
 void InPlaceService::requestWindow(qint64 from, qint64 to, int limit)
 {
-    run(
-        kWindow,
-        [from, to, limit](RemoteFirstSource& s, QString* error, bool* ok) {
-            InPlaceWindow w;
-            w.from = from;
-            w.to = to;
-            w.limit = limit;
-            *ok = s.window(from, to, limit, &w.events, &w.truncated, error);
-            return w;
+    ask<InPlaceWindow>(
+        kWindow, QStringLiteral("window"),
+        [from, to, limit](RemoteFirstSource& s, InPlaceWindow* w, QString* error) {
+            w->from = from;
+            w->to = to;
+            w->limit = limit;
+            return s.window(from, to, limit, &w->events, &w->truncated, error);
         },
-        [this](Answer<InPlaceWindow> a) {
-            if (a.ok)
-                Q_EMIT window(a.value);
-            else
-                Q_EMIT failed(QStringLiteral("window"), a.error);
-        });
+        &InPlaceService::window);
+}
+
+void InPlaceService::requestAround(qint64 position, int before, int after)
+{
+    ask<InPlaceWindow>(
+        kWindow, QStringLiteral("window"),
+        [position, before, after](RemoteFirstSource& s, InPlaceWindow* w, QString* error) {
+            w->around = position;
+            w->limit = before + after;
+            return s.around(position, before, after, &w->events, error);
+        },
+        &InPlaceService::window);
 }
 
 void InPlaceService::requestStreams(const QString& filter, const QString& after, int limit)
 {
-    run(
-        kStreams,
-        [filter, after, limit](RemoteFirstSource& s, QString* error, bool* ok) {
-            InPlaceStreamPage p;
-            p.filter = filter;
-            p.after = after;
-            *ok = s.searchStreams(filter, after, limit, &p.streams, error);
-            p.complete = p.streams.size() < limit;
-            return p;
+    ask<InPlaceStreamPage>(
+        kStreams, QStringLiteral("streams"),
+        [filter, after, limit](RemoteFirstSource& s, InPlaceStreamPage* p, QString* error) {
+            p->filter = filter;
+            p->after = after;
+            if (!s.searchStreams(filter, after, limit, &p->streams, error))
+                return false;
+            p->complete = p->streams.size() < limit;
+            return true;
         },
-        [this](Answer<InPlaceStreamPage> a) {
-            if (a.ok)
-                Q_EMIT streamPage(a.value);
-            else
-                Q_EMIT failed(QStringLiteral("streams"), a.error);
-        });
+        &InPlaceService::streamPage);
 }
+
+namespace {
+/// A step's answer: the event, the end of the store, or the failure.
+void deliverStep(InPlaceService* service, int direction, const Answer<QList<Event>>& a)
+{
+    if (!a.ok)
+        Q_EMIT service->failed(QStringLiteral("step"), a.error);
+    else if (a.value.isEmpty())
+        Q_EMIT service->stepEnd(direction);
+    else
+        Q_EMIT service->stepped(a.value.first());
+}
+} // namespace
 
 void InPlaceService::requestStep(qint64 position, int direction)
 {
-    run(
+    run<QList<Event>>(
         kStep,
-        [position, direction](RemoteFirstSource& s, QString* error, bool* ok) {
-            QList<Event> around;
+        [position, direction](RemoteFirstSource& s, QList<Event>* around, QString* error) {
             // after: the first event past `position`; before: the last one at or before position - 1.
-            *ok = direction > 0 ? s.around(position, 0, 1, &around, error)
-                                : s.around(position - 1, 1, 0, &around, error);
-            return around;
+            return direction > 0 ? s.around(position, 0, 1, around, error)
+                                 : s.around(position - 1, 1, 0, around, error);
         },
-        [this, direction](Answer<QList<Event>> a) {
-            if (!a.ok)
-                Q_EMIT failed(QStringLiteral("step"), a.error);
-            else if (a.value.isEmpty())
-                Q_EMIT stepEnd(direction);
-            else
-                Q_EMIT stepped(a.value.first());
-        });
+        [this, direction](Answer<QList<Event>> a) { deliverStep(this, direction, a); });
 }
 
 void InPlaceService::requestAt(qint64 value)
 {
     const bool time = m_summary.axis == RemoteAxis::Time;
     const qint64 end = time ? m_summary.lastTime : m_summary.lastPosition;
-    run(
+    run<QList<Event>>(
         kStep,
-        [value, end](RemoteFirstSource& s, QString* error, bool* ok) {
-            QList<Event> first;
+        [value, end](RemoteFirstSource& s, QList<Event>* first, QString* error) {
             bool truncated = false;
-            *ok = s.window(value, std::max(value, end), 1, &first, &truncated, error);
-            return first;
+            return s.window(value, std::max(value, end), 1, first, &truncated, error);
         },
-        [this](Answer<QList<Event>> a) {
-            if (!a.ok)
-                Q_EMIT failed(QStringLiteral("step"), a.error);
-            else if (a.value.isEmpty())
-                Q_EMIT stepEnd(1);
-            else
-                Q_EMIT stepped(a.value.first());
-        });
+        [this](Answer<QList<Event>> a) { deliverStep(this, 1, a); });
 }
 
 void InPlaceService::requestState(const QString& stream, qint64 position)
 {
-    run(
-        kState,
-        [stream, position](RemoteFirstSource& s, QString* error, bool* ok) {
+    ask<InPlaceState>(
+        kState, QStringLiteral("state"),
+        [stream, position](RemoteFirstSource& s, InPlaceState* out, QString* error) {
             // From the store's nearest checkpoint where it keeps them (native stores), else from the first
             // event.
             StreamStateAt at;
-            *ok = s.stateAt(stream, position, kStateEventLimit, &at, error);
-            return foldState(stream, position, at);
+            if (!s.stateAt(stream, position, kStateEventLimit, &at, error))
+                return false;
+            *out = foldState(stream, position, at);
+            return true;
         },
-        [this](Answer<InPlaceState> a) {
-            if (a.ok)
-                Q_EMIT state(a.value);
-            else
-                Q_EMIT failed(QStringLiteral("state"), a.error);
-        });
+        &InPlaceService::state);
 }
 
 // ---- The category tree (issue 13 item 3) ------------------------------------------------------------------

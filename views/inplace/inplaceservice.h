@@ -38,6 +38,8 @@ struct InPlaceWindow
 {
     qint64 from = 0, to = 0;
     int limit = 0;
+    /// The cursor's position when these are the events around it (requestAround); -1 for a window of the range.
+    qint64 around = -1;
     QList<Event> events;
     bool truncated = false;
 };
@@ -120,6 +122,9 @@ public:
     void requestViewDensity(qint64 from, qint64 to, int bins);
     void requestLanes(const QStringList& streams, qint64 from, qint64 to, int limitPerLane);
     void requestWindow(qint64 from, qint64 to, int limit);
+    /// The events around `position` (at most `before` at or before it, `after` after it), in the same lane as
+    /// requestWindow (the newest of the two wins): window() with around = position.
+    void requestAround(qint64 position, int before, int after);
     /// A page of streams whose names contain `filter` (empty: all), after `after`.
     void requestStreams(const QString& filter, const QString& after, int limit);
     /// The event after (direction > 0) or before (< 0) `position`: stepped().
@@ -166,9 +171,15 @@ Q_SIGNALS:
     void categoryCounted(const chronoscope::RemoteCategory& counts);
 
 private:
+    /// The whole store's range on the axis; false before open or for an empty store.
+    bool wholeRange(qint64* from, qint64* to) const;
     enum Lane { kOpen, kEstimate, kOverview, kViewDensity, kLanes, kWindow, kStreams, kStep, kState, kLaneCount };
-    template<typename Work, typename Deliver>
+    /// Every request: `work(source, &answer, &error)` -> bool on the worker, `deliver(Answer<T>)` on this thread.
+    template<typename T, typename Work, typename Deliver>
     void run(Lane lane, Work work, Deliver deliver);
+    /// The common shape: the answer goes out through `answered`, a failure through failed(what, error).
+    template<typename T, typename Work>
+    void ask(Lane lane, const QString& what, Work work, void (InPlaceService::*answered)(const T&));
 
     std::shared_ptr<RemoteFirstSource> m_source;
     QString m_displayUri;

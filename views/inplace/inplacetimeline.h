@@ -12,6 +12,7 @@
 // previous/next event by position, Home/End to the first/last, +/- zoom, 0 fits the whole store.
 
 #include "inplace/inplaceservice.h"
+#include "timelinemetrics.h"
 #include "timemapping.h"
 
 #include <QHash>
@@ -25,11 +26,12 @@ class InPlaceTimeline : public QWidget
 {
     Q_OBJECT
 public:
-    static constexpr int kOverviewHeight = 34;
-    static constexpr int kAxisHeight = 38;
-    static constexpr int kViewHeight = 34;
-    static constexpr int kLaneHeight = 22;
-    static constexpr int kGutterWidth = 210;
+    // The full timeline's sizes (views/timelinemetrics.h); the "in view" strip is as high as the whole store's.
+    static constexpr int kOverviewHeight = timelinemetrics::kOverviewHeight;
+    static constexpr int kAxisHeight = timelinemetrics::kAxisHeight;
+    static constexpr int kViewHeight = timelinemetrics::kOverviewHeight;
+    static constexpr int kLaneHeight = timelinemetrics::kLaneHeight;
+    static constexpr int kGutterWidth = timelinemetrics::kGutterWidth;
     static constexpr int kRightMargin = 12;
     /// A lane asks for at most this many ticks per pixel of plot width; more and it paints as a density.
     static constexpr int kTicksPerPixel = 2;

@@ -21,10 +21,13 @@
 #include <QStatusBar>
 #include <QTimer>
 #include <QTableView>
+#include <QTimer>
 #include <QTreeView>
 #include <QUrl>
 #include <QUrlQuery>
 #include <QVBoxLayout>
+
+#include <cmath>
 
 namespace chronoscope {
 
@@ -80,11 +83,17 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
     m_eventView->setColumnWidth(InPlaceEventModel::Time, 190);
     m_eventView->setColumnWidth(InPlaceEventModel::Stream, 260);
     m_eventView->setColumnWidth(InPlaceEventModel::Version, 70);
+    m_aroundTimer = new QTimer(this);
+    m_aroundTimer->setSingleShot(true);
+    m_aroundTimer->setInterval(kAroundDebounceMs);
+    connect(m_aroundTimer, &QTimer::timeout, this, &InPlaceMainWindow::requestEvents);
     m_more = new QLabel(eventsPanel);
     m_more->setForegroundRole(QPalette::PlaceholderText);
     el->addWidget(m_eventView, 1);
     el->addWidget(m_more);
+    // Titled by what it holds (updateStatus): the events in view, or those around the cursor.
     auto* eventsDock = new QDockWidget(tr("Events in view"), this);
+    m_eventsDock = eventsDock;
     eventsDock->setObjectName(QStringLiteral("inPlaceEvents"));
     eventsDock->setWidget(eventsPanel);
     addDockWidget(Qt::BottomDockWidgetArea, eventsDock);
@@ -131,6 +140,7 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
                 if (stream.isEmpty() || stream == m_timeline->selectedStream())
                     return;
                 m_timeline->setSelectedStream(stream);
+                syncLanes(); // its lane moves to the top
                 requestState();
             });
     connect(m_timeline, &InPlaceTimeline::streamSelected, this, [this](const QString& stream) {
@@ -139,20 +149,26 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
             const QSignalBlocker block(m_streamView->selectionModel());
             m_streamView->setCurrentIndex(m_streams->index(row, 0));
         }
+        syncLanes();
         requestState();
     });
     connect(m_timeline, &InPlaceTimeline::cursorMoved, this, [this](const Event& e) {
+        // The table follows the cursor: its row when the table holds it, and its neighbourhood asked for after
+        // a short pause in stepping (newest request wins) unless the table already is around it.
+        selectCursorRow();
+        const InPlaceWindow& w = m_events->window();
         const int row = m_events->rowOfPosition(e.position);
-        if (row >= 0) {
-            const QSignalBlocker block(m_eventView->selectionModel());
-            m_eventView->selectRow(row);
-            m_eventView->scrollTo(m_events->index(row, 0));
-        }
+        const bool held = w.around >= 0 && row >= 0 &&
+                          (w.around == e.position || (row >= 50 && row < m_events->rowCount() - 50));
+        if (!held)
+            m_aroundTimer->start();
         requestState();
         updateStatus();
     });
-    connect(m_timeline, &InPlaceTimeline::visibleRangeChanged, this, [this](qint64 from, qint64 to) {
-        m_service->requestWindow(from, to, kWindowLimit);
+    connect(m_timeline, &InPlaceTimeline::visibleRangeChanged, this, [this](qint64, qint64) {
+        // With a cursor, the table stays around it (the view may pan away); without one, the window in view.
+        if (!m_timeline->cursorEvent())
+            requestEvents();
     });
     connect(m_eventView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
@@ -175,14 +191,10 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
     });
     connect(m_service, &InPlaceService::window, this, [this](const InPlaceWindow& w) {
         m_events->setWindow(w);
-        if (m_timeline->cursorEvent()) {
-            const int row = m_events->rowOfPosition(m_timeline->cursorPosition());
-            if (row >= 0) {
-                const QSignalBlocker block(m_eventView->selectionModel());
-                m_eventView->selectRow(row);
-            }
-        }
         updateStatus();
+        selectCursorRow();
+        // Once more after the reset model's rows are laid out (a scroll asked for before that is lost).
+        QTimer::singleShot(0, this, &InPlaceMainWindow::selectCursorRow);
         Q_EMIT windowShown();
     });
     connect(m_service, &InPlaceService::viewDensity, this, &InPlaceMainWindow::updateStatus);
@@ -360,12 +372,42 @@ void InPlaceMainWindow::syncLanes()
     const int n = m_timeline->laneCapacity();
     const int rowHeight = std::max(1, m_streamView->sizeHintForRow(0));
     m_streams->setLastVisibleRow(first + std::max(n, m_streamView->viewport()->height() / rowHeight));
+    // The selected stream's lane is pinned at the top, wherever the list is scrolled (it is not repeated below).
+    const QString selected = m_timeline->selectedStream();
+    if (!selected.isEmpty())
+        streams << selected;
     for (int row = first; row < m_streams->rowCount() && streams.size() < n; ++row)
-        streams << m_streams->streamAt(row);
+        if (m_streams->streamAt(row) != selected)
+            streams << m_streams->streamAt(row);
     // Near the end of what is loaded: the next page, so the lanes fill as the list scrolls.
     if (first + n >= m_streams->rowCount() && m_streams->canFetchMore({}))
         m_streams->fetchMore({});
     m_timeline->setLaneStreams(streams);
+}
+
+void InPlaceMainWindow::requestEvents()
+{
+    m_aroundTimer->stop();
+    if (!m_service->isOpen())
+        return;
+    if (const auto e = m_timeline->cursorEvent()) {
+        m_service->requestAround(e->position, kAroundEach, kAroundEach);
+        return;
+    }
+    const TimeMapping& m = m_timeline->mapping();
+    m_service->requestWindow(qint64(std::floor(m.start)), qint64(std::ceil(m.end)), kWindowLimit);
+}
+
+void InPlaceMainWindow::selectCursorRow()
+{
+    if (!m_timeline->cursorEvent())
+        return;
+    const int row = m_events->rowOfPosition(m_timeline->cursorPosition());
+    if (row < 0)
+        return;
+    const QSignalBlocker block(m_eventView->selectionModel());
+    m_eventView->selectRow(row);
+    m_eventView->scrollTo(m_events->index(row, 0), QAbstractItemView::PositionAtCenter);
 }
 
 void InPlaceMainWindow::requestState()
@@ -388,7 +430,12 @@ void InPlaceMainWindow::updateStatus()
                               .arg(m_service->cacheLimit() / (1024 * 1024)));
     const InPlaceWindow& w = m_events->window();
     const qint64 inView = m_timeline->countInView();
-    if (!w.truncated) {
+    m_eventsDock->setWindowTitle(w.around >= 0 ? tr("Events around the cursor") : tr("Events in view"));
+    if (w.around >= 0) {
+        m_more->setText(tr("%1 events around the cursor #%2 (by position)")
+                            .arg(QLocale().toString(w.events.size()))
+                            .arg(w.around));
+    } else if (!w.truncated) {
         m_more->setText(tr("%1 events in view").arg(QLocale().toString(w.events.size())));
     } else if (inView > w.events.size()) {
         m_more->setText(tr("The first %1 of %2 events in view; %3 more… (zoom in to list them)")
@@ -483,8 +530,9 @@ void InPlaceMainWindow::setupCategoryTree()
                 const QString stream = m_tree->streamAt(current);
                 if (stream.isNull() || stream == m_timeline->selectedStream())
                     return;
-                // As a row of the flat list: the stream is selected (its lane marked) and its state asked.
+                // As a row of the flat list: the stream is selected (its lane pinned at the top) and its state asked.
                 m_timeline->setSelectedStream(stream);
+                syncLanes();
                 requestState();
             });
     connect(m_timeline, &InPlaceTimeline::streamSelected, this, [this](const QString& stream) {
@@ -538,6 +586,10 @@ void InPlaceMainWindow::syncTreeLanes()
     const int n = m_timeline->laneCapacity();
     const int bottom = m_treeView->viewport()->height();
     QStringList streams, categories;
+    // As in the flat list: the selected stream's lane is pinned at the top and not repeated below.
+    const QString selected = m_timeline->selectedStream();
+    if (!selected.isEmpty())
+        streams << selected;
     QModelIndex index = m_treeView->indexAt(QPoint(2, 2));
     if (!index.isValid() && m_tree->rowCount() > 0)
         index = m_tree->index(0, 0);
@@ -555,7 +607,9 @@ void InPlaceMainWindow::syncTreeLanes()
             if (inView)
                 m_tree->fetchNextPage(index.parent());
         } else if (streams.size() < n) {
-            streams << m_tree->streamAt(index);
+            const QString stream = m_tree->streamAt(index);
+            if (stream != selected)
+                streams << stream;
         }
         index = m_treeView->indexBelow(index);
     }

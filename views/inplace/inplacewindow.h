@@ -29,6 +29,10 @@ class InPlaceMainWindow : public QMainWindow
 public:
     /// Events the table shows of the visible window at most.
     static constexpr int kWindowLimit = 2000;
+    /// With a cursor, the table holds the events around it: this many before and after.
+    static constexpr int kAroundEach = 500;
+    /// A moved cursor asks for its neighbourhood this long after the last move (stepping holds a key down).
+    static constexpr int kAroundDebounceMs = 80;
     /// QSettings key of the local cache's size in MB (the source's LRU of fetched windows); default 200.
     static inline const QString kCacheSettingKey = QStringLiteral("inPlace/cacheMB");
 
@@ -93,6 +97,9 @@ Q_SIGNALS:
 private:
     void buildMenus();
     void requestState();
+    /// The events table for what is shown: around the cursor when there is one, else the window in view.
+    void requestEvents();
+    void selectCursorRow();
     void updateStatus();
     // The category tree (issue 13 item 3).
     void setupCategoryTree();
@@ -109,6 +116,8 @@ private:
     InPlaceEventModel* m_events;
     QTableView* m_eventView;
     QLabel* m_more;
+    class QTimer* m_aroundTimer;
+    class QDockWidget* m_eventsDock;
     StateInspector* m_state;
     QLabel* m_modeLabel;
     QLabel* m_progressLabel; ///< what is still on its way (lanes, the exact density); never blocks the view

@@ -1250,16 +1250,14 @@ public:
     bool laneTicks(const QString& stream, qint64 from, qint64 to, int limit, QList<RemoteTick>* out, bool* truncated,
                    QString* error) override
     {
-        limit = std::max(1, limit);
         if (truncated)
             *truncated = false;
         out->clear();
-        if (!allowed(kStreamList, error))
+        QList<QByteArray> params;
+        if (!streamCall(stream, &limit, &params, error))
             return false;
-        const int k = int(m_client.m_filterValues.size());
-        QList<QByteArray> params = filterParams();
-        params << stream.toUtf8() << QByteArray::number(from) << QByteArray::number(to)
-               << QByteArray::number(qint64(limit) + 1);
+        const int k = int(m_client.m_filterValues.size()); // $k+1 is the stream
+        params << QByteArray::number(from) << QByteArray::number(to) << QByteArray::number(qint64(limit) + 1);
         // The stream's rows by the stream index, in version order; only the tick's columns (no payload).
         const QString time = m_axis == RemoteAxis::Time ? msExpr() : QStringLiteral("NULL::bigint");
         const QString sql = QStringLiteral("SELECT %1, %2, %3, %4 FROM %5 WHERE %6 AND %7 = $%8 AND %9 ORDER BY %3 "
@@ -1297,15 +1295,14 @@ public:
     bool streamEvents(const QString& stream, qint64 maxPosition, int limit, QList<Event>* out, bool* truncated,
                       QString* error) override
     {
-        limit = std::max(1, limit);
         if (truncated)
             *truncated = false;
         out->clear();
-        if (!allowed(kStreamList, error))
+        QList<QByteArray> params;
+        if (!streamCall(stream, &limit, &params, error))
             return false;
-        const int k = int(m_client.m_filterValues.size());
-        QList<QByteArray> params = filterParams();
-        params << stream.toUtf8() << QByteArray::number(maxPosition) << QByteArray::number(qint64(limit) + 1);
+        const int k = int(m_client.m_filterValues.size()); // $k+1 is the stream
+        params << QByteArray::number(maxPosition) << QByteArray::number(qint64(limit) + 1);
         // The newest `limit` at or before the cursor, walking the stream index backwards.
         const QString sql = QStringLiteral("SELECT %1 FROM %2 WHERE %3 AND %4 = $%5 AND %6 <= $%7 ORDER BY %8 DESC "
                                            "LIMIT $%9")
@@ -1577,6 +1574,18 @@ private:
     }
 
     QList<QByteArray> filterParams() const { return m_client.m_filterValues; }
+
+    /// What the per-stream calls do first (laneTicks, streamEvents): *limit clamped to at least 1, the stream
+    /// index allowed; *params the scope's filter values, then the stream ($k+1, k = the filter values).
+    bool streamCall(const QString& stream, int* limit, QList<QByteArray>* params, QString* error) const
+    {
+        *limit = std::max(1, *limit);
+        if (!allowed(kStreamList, error))
+            return false;
+        *params = filterParams();
+        *params << stream.toUtf8();
+        return true;
+    }
 
     QString axisColumn() const { return m_axis == RemoteAxis::Time ? m_client.m_timeCol : m_client.m_posCol; }
 

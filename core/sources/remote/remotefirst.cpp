@@ -55,6 +55,19 @@ bool RemoteFirstSource::laneTicks(const QString&, qint64, qint64, int, QList<Rem
     return notSupported(*this, "a lane's events", error);
 }
 
+bool RemoteFirstSource::lanesTicks(const QStringList& streams, qint64 from, qint64 to, int limit,
+                                   QList<RemoteLaneTicks>* out, QString* error)
+{
+    out->clear();
+    for (const QString& stream : streams) {
+        RemoteLaneTicks lane;
+        lane.stream = stream;
+        if (!laneTicks(stream, from, to, limit, &lane.ticks, &lane.truncated, error)) return false;
+        out->append(std::move(lane));
+    }
+    return true;
+}
+
 bool RemoteFirstSource::streamEvents(const QString&, qint64, int, QList<Event>*, bool*, QString* error)
 {
     return notSupported(*this, "a stream's events", error);

@@ -14,6 +14,7 @@
 #include <QJsonValue>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <list>
 #include <memory>
@@ -67,6 +68,14 @@ struct RemoteTick
     TimeMs time = kNoTime;
     qint64 version = 0;
     QString type;
+};
+
+/// One lane's ticks (RemoteFirstSource::lanesTicks): as laneTicks gives them for its stream.
+struct RemoteLaneTicks
+{
+    QString stream;
+    QList<RemoteTick> ticks;
+    bool truncated = false;
 };
 
 struct RemoteSummary
@@ -210,6 +219,11 @@ public:
     /// (*truncated when there are more): a lane's ticks.
     virtual bool laneTicks(const QString& stream, qint64 from, qint64 to, int limit, QList<RemoteTick>* out,
                            bool* truncated, QString* error);
+    /// The ticks of several lanes over one range, each exactly as laneTicks gives it, in the order asked. The
+    /// default asks laneTicks lane by lane; a store may read them together (a native store: one pass over the
+    /// window's rows when that reads less than the lanes would one by one).
+    virtual bool lanesTicks(const QStringList& streams, qint64 from, qint64 to, int limit,
+                            QList<RemoteLaneTicks>* out, QString* error);
     /// The whole events (payloads included) of one stream with position <= `maxPosition`, in version order,
     /// at most `limit` of the newest (*truncated when older ones were left out): the state at the cursor.
     virtual bool streamEvents(const QString& stream, qint64 maxPosition, int limit, QList<Event>* out,
