@@ -381,14 +381,13 @@ constexpr int kTreeLaneOffset = 1;
 
 void InPlaceService::requestCategories(const QString& after, int limit)
 {
-    run(
+    run<InPlaceCategoryPage>(
         Lane(int(kLaneCount) + kTreeLaneOffset),
-        [after, limit](RemoteFirstSource& s, QString* error, bool* ok) {
-            InPlaceCategoryPage p;
-            p.after = after;
-            *ok = s.categories(after, limit, &p.categories, error);
-            p.complete = p.categories.size() < limit;
-            return p;
+        [after, limit](RemoteFirstSource& s, InPlaceCategoryPage* p, QString* error) {
+            p->after = after;
+            const bool ok = s.categories(after, limit, &p->categories, error);
+            p->complete = p->categories.size() < limit;
+            return ok;
         },
         [this](Answer<InPlaceCategoryPage> a) {
             if (a.ok)
@@ -400,15 +399,14 @@ void InPlaceService::requestCategories(const QString& after, int limit)
 
 void InPlaceService::requestCategoryStreams(const QString& category, const QString& after, int limit)
 {
-    run(
+    run<InPlaceCategoryStreams>(
         Lane(int(kLaneCount) + kTreeLaneOffset + 1),
-        [category, after, limit](RemoteFirstSource& s, QString* error, bool* ok) {
-            InPlaceCategoryStreams p;
-            p.category = category;
-            p.after = after;
-            *ok = s.categoryStreams(category, after, limit, &p.streams, error);
-            p.complete = p.streams.size() < limit;
-            return p;
+        [category, after, limit](RemoteFirstSource& s, InPlaceCategoryStreams* p, QString* error) {
+            p->category = category;
+            p->after = after;
+            const bool ok = s.categoryStreams(category, after, limit, &p->streams, error);
+            p->complete = p->streams.size() < limit;
+            return ok;
         },
         [this](Answer<InPlaceCategoryStreams> a) {
             if (a.ok)
@@ -424,18 +422,17 @@ void InPlaceService::requestCategoryCounts(const QString& category)
     // other categories) cancels the running one through the job's handle.
     m_countsCancel.cancel();
     m_countsCancel = CancelToken();
-    run(
+    run<RemoteCategory>(
         Lane(int(kLaneCount) + kTreeLaneOffset + 2),
-        [category, token = m_countsCancel](RemoteFirstSource& s, QString* error, bool* ok) {
-            RemoteCategory c;
+        [category, token = m_countsCancel](RemoteFirstSource& s, RemoteCategory* c, QString* error) {
             auto* native = dynamic_cast<NativeInPlaceSource*>(&s);
             if (native)
                 native->setCancelToken(token);
-            *ok = s.categoryCounts(category, &c, error);
+            const bool ok = s.categoryCounts(category, c, error);
             if (native)
                 native->setCancelToken(CancelToken()); // the other kinds run uncancelled, as before
-            c.name = category;
-            return c;
+            c->name = category;
+            return ok;
         },
         [this](Answer<RemoteCategory> a) {
             if (a.ok)
