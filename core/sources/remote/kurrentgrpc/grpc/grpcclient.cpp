@@ -20,6 +20,7 @@
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
@@ -1009,17 +1010,27 @@ private:
         bool first = true;
         bool stopped = false;
         if (!m_plan.all && m_scope.since != kNoTime && !seekStreamSince(&fromRevision, error)) return false;
+        // Events asked for in one Read call, apart from the pages handed to the sink: each call starts a new HTTP/2
+        // stream at its initial flow-control window, and a page-sized call (5000 events) spent about a fifth more
+        // CPU per event on both ends than calls of a few pages (docs/remote.md "Budgets"). A call must end within
+        // the deadline, so it grows only as far as the last call's pace says it ends in a quarter of it.
+        qint64 callSize = pageSize(false);
         for (;;) {
+            const qint64 pageLimit = pageSize(first);
             // A $all read from a position starts with the event at it, the last one delivered: one more.
-            const quint64 count = quint64(pageSize(first)) + (fromAll ? 1 : 0);
+            const quint64 count = quint64(first ? pageLimit : callSize) + (fromAll ? 1 : 0);
             first = false;
             QList<Event> page;
+            page.reserve(pageLimit);
             quint64 got = 0;
             bool skippedStart = false;
             bool notFound = false;
+            bool refused = false;
             grpc::ClientContext ctx;
             const auto req = request(false, fromAll, fromRevision, count);
             const std::optional<AllPos> startedAt = fromAll;
+            QElapsedTimer callTime;
+            callTime.start();
             const grpc::Status s = runRead(
                 req, m_s.defaultDeadlineMs, &notFound,
                 [&](const st::ReadResp& r) {
@@ -1043,11 +1054,17 @@ private:
                         stopped = true;
                         return false;
                     }
-                    if (g.keep) page.append(std::move(g.event));
+                    if (g.keep) {
+                        page.append(std::move(g.event));
+                        if (page.size() >= pageLimit && !deliver(page, sink, error)) {
+                            refused = true;
+                            return false;
+                        }
+                    }
                     return true;
                 },
                 ctx);
-            if (!deliver(page, sink, error)) return !isCancelled();
+            if (refused || !deliver(page, sink, error)) return !isCancelled();
             if (notFound) return notFoundError(error);
             if (stopped) return true;
             if (!s.ok()) return failRead(s, ctx, error);
@@ -1056,7 +1073,20 @@ private:
                 return false;
             }
             if (got < count) return true;
+            callSize = nextCallSize(qint64(got), callTime.elapsed());
         }
+    }
+
+    // The next Read call's size: as many events as the last call's pace brings in a quarter of the deadline,
+    // between one page and kMaxCallEvents.
+    qint64 nextCallSize(qint64 got, qint64 ms) const
+    {
+        constexpr qint64 kMaxCallEvents = 50000;  // 0.4-0.5 s at the budget's pace; more gained nothing measurable
+        const qint64 page = pageSize(false);
+        const qint64 most = std::max(page, kMaxCallEvents);
+        if (m_s.defaultDeadlineMs <= 0) return most;
+        const double perMs = double(got) / double(std::max<qint64>(1, ms));
+        return std::clamp<qint64>(qint64(perMs * double(m_s.defaultDeadlineMs) / 4), page, most);
     }
 
     // The first revision written at or after `since`: bisection over revisions, one event read per step
