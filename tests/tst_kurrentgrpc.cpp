@@ -483,6 +483,63 @@ private Q_SLOTS:
         QCOMPARE(events.size(), 3);
     }
 
+    // Read calls ask for more than a page once the first page is in (each call is a new HTTP/2 stream: fewer of them
+    // cost less CPU on both ends, docs/remote.md "Budgets"), while the pages handed on keep their size: every event
+    // once, in $all order, in pages of at most the page size.
+    void readCallsSpanPages()
+    {
+        QJsonObject answer;
+        QNetworkAccessManager nam;
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(control(QStringLiteral("/append"), {{QStringLiteral("stream"), QStringLiteral("calls-%1").arg(i % 3)},
+                                                        {QStringLiteral("type"), QStringLiteral("Called")},
+                                                        {QStringLiteral("data"), QJsonObject{{QStringLiteral("i"), i}}}}));
+        QVERIFY(control(QStringLiteral("/reads"), {}));  // start counting
+        QString error;
+        auto c = client(live(), &error);
+        QVERIFY2(c, qPrintable(error));
+        c->setPageSize(2, 3);
+        QList<qsizetype> pages;
+        QList<Event> events;
+        const bool ok = c->connect(&error) && c->read(
+                                                  RemoteScope{QStringLiteral("calls-*")},
+                                                  [&](const QList<Event>& p) {
+                                                      pages << p.size();
+                                                      events += p;
+                                                      return true;
+                                                  },
+                                                  &error);
+        QVERIFY2(ok, qPrintable(error));
+        QVERIFY(control(QStringLiteral("/reads"), {}, &answer));
+        const QJsonArray counts = answer.value(QStringLiteral("counts")).toArray();
+        // What the server holds in those streams.
+        QNetworkRequest req(QUrl(QStringLiteral("http://127.0.0.1:%1/log").arg(m_control)));
+        QNetworkReply* r = nam.post(req, QByteArray("{}"));
+        QEventLoop loop;
+        QObject::connect(r, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        QStringList want;
+        for (const QJsonValue v : QJsonDocument::fromJson(r->readAll()).array()) {
+            const QJsonObject o = v.toObject();
+            const QString stream = o.value(QStringLiteral("stream")).toString(), type = o.value(QStringLiteral("type")).toString();
+            if (stream.startsWith(QLatin1String("calls-")))
+                want << stream + u'/' + o.value(QStringLiteral("revision")).toString() + u'/' + type;
+        }
+        r->deleteLater();
+        QCOMPARE(want.size(), 20);
+        QCOMPARE(names(events), want);
+        QVERIFY(!pages.isEmpty());
+        QVERIFY2(pages.first() <= 2, qPrintable(QString::number(pages.first())));
+        for (qsizetype n : pages)
+            QVERIFY2(n >= 1 && n <= 3, qPrintable(QString::number(n)));
+        // The first call asks for the first page; the next one for more than a page (plus the repeat of the
+        // position it starts at): its size follows the first call's pace, a quarter of the 10 s deadline.
+        QVERIFY2(counts.size() >= 2, qPrintable(QJsonDocument(counts).toJson(QJsonDocument::Compact)));
+        QCOMPARE(counts.at(0).toInt(), 2);
+        QVERIFY2(counts.at(1).toInt() > 3 + 1, qPrintable(QJsonDocument(counts).toJson(QJsonDocument::Compact)));
+        QVERIFY2(counts.size() < pages.size(), "fewer calls than pages");
+    }
+
     void subscriptionFollowsAndResubscribes()
     {
         QString error;

@@ -1,6 +1,7 @@
 // The write-time summaries of a native store (docs/store.md "Timeline summary", "Writing big stores"): the
 // timeline_bins table and its meta row against GROUP BY queries over the events, for every kind of store and
 // after appends; stores of the previous schema version; the writer's bounded per-stream memory.
+#include "sources/nativeinplace.h"
 #include "store/sqlitestore.h"
 #include "store/storeschema.h"
 #include "store/storewriter.h"
@@ -8,8 +9,10 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <sqlite3.h>
 
@@ -85,8 +88,10 @@ QStringList rows(sqlite3* db, const QByteArray& sql)
     return out;
 }
 
-/// Checks the summary of a finished store against the events: empty when it holds, else what differs.
-QString checkBins(const QString& path, Bins* got = nullptr)
+/// Checks the summary of a finished store against the events: empty when it holds, else what differs. With
+/// `current` the summary may also be stale (written before the last commits of a live cache): it must then count
+/// exactly the events up to its last_position, which *current says.
+QString checkBins(const QString& path, Bins* got = nullptr, bool* current = nullptr)
 {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(QFile::encodeName(path).constData(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
@@ -109,9 +114,16 @@ QString checkBins(const QString& path, Bins* got = nullptr)
         *got = b;
     if (o.size() != 5)
         return done(QStringLiteral("meta has %1 keys: %2").arg(o.size()).arg(meta.first()));
-    const QString count = rows(db, "SELECT count(*) FROM events").value(0);
-    const QString maxPos = rows(db, "SELECT coalesce(max(position), 0) FROM events").value(0);
-    const QString timed = rows(db, "SELECT count(time) FROM events").value(0);
+    const QString allCount = rows(db, "SELECT count(*) FROM events").value(0);
+    const QString allMaxPos = rows(db, "SELECT coalesce(max(position), 0) FROM events").value(0);
+    const bool isCurrent = QString::number(b.events) == allCount && QString::number(b.lastPosition) == allMaxPos;
+    if (current)
+        *current = isCurrent;
+    // The events the summary says it counts: all of them when current, else those up to its last position.
+    const QByteArray covered = current ? " position <= " + QByteArray::number(b.lastPosition) : QByteArray(" 1");
+    const QString count = rows(db, "SELECT count(*) FROM events WHERE" + covered).value(0);
+    const QString maxPos = rows(db, "SELECT coalesce(max(position), 0) FROM events WHERE" + covered).value(0);
+    const QString timed = rows(db, "SELECT count(time) FROM events WHERE" + covered).value(0);
     if (QString::number(b.events) != count)
         return done(QStringLiteral("events %1, the store has %2").arg(b.events).arg(count));
     if (QString::number(b.lastPosition) != maxPos)
@@ -127,7 +139,7 @@ QString checkBins(const QString& path, Bins* got = nullptr)
     while ((qint64(1) << shift) < b.width)
         ++shift;
     const QByteArray col = timeAxis ? "time" : "position";
-    const QByteArray where = timeAxis ? " WHERE time IS NOT NULL" : "";
+    const QByteArray where = " WHERE" + covered + (timeAxis ? " AND time IS NOT NULL" : "");
     // The contract's GROUP BY (SQLite's >> is arithmetic: floor for negative times too).
     const QStringList expected = rows(db, "SELECT " + col + " >> " + QByteArray::number(shift) + " AS b, type, count(*) "
                                           "FROM events" + where + " GROUP BY b, type ORDER BY b, type");
@@ -348,6 +360,112 @@ private Q_SLOTS:
         QVERIFY2(why.isEmpty(), qPrintable(why));
         QCOMPARE(column(path, "PRAGMA user_version"), QStringList{"2"});
         QVERIFY2(SqliteStoreReader::open(path, &err), qPrintable(err));
+    }
+
+    // When an append writes the summary (StoreWriter::setTimelineSummaryTiming, docs/store.md "Timeline summary"):
+    // after every step the meta row says exactly which events the stored bins count (the GROUP BY of the events up
+    // to its last_position), current or not; the in-place reader uses it only when current; finish() and
+    // buildIndexes() always leave it current, and a writer closed before finish() leaves a stale one that the
+    // next append rebuilds.
+    void commitTiming_data()
+    {
+        QTest::addColumn<qint64>("intervalMs");
+        QTest::addColumn<qint64>("fewEvents");
+        // Steps, each "append N [kind]" then "commit", "sleep MS", "close" (destroy without finish), "reopen",
+        // "suspend", "build" (buildIndexes), "finish"; each followed by the expected state ("current" / "stale").
+        QTest::addColumn<QStringList>("steps");
+        QTest::newRow("every commit") << qint64(0) << qint64(0)
+                                      << QStringList{"300 commit current", "300 commit current", "300 finish current"};
+        QTest::newRow("first commit, then between writes")
+            << qint64(3600000) << qint64(0)
+            << QStringList{"300 commit current", "300 commit stale", "300 commit stale", "0 finish current"};
+        QTest::newRow("a few events a commit")
+            << qint64(3600000) << qint64(100)
+            << QStringList{"300 commit current", "50 commit current", "300 commit stale", "20 commit stale",
+                           "0 finish current"};
+        QTest::newRow("after the interval")
+            << qint64(40) << qint64(0)
+            << QStringList{"300 commit current", "300 commit stale", "0 sleep stale", "300 commit current", "0 finish current"};
+        QTest::newRow("width doubles between writes")
+            << qint64(3600000) << qint64(0)
+            << QStringList{"300 commit current", "300wide commit stale", "300wide commit stale", "0 finish current"};
+        QTest::newRow("axis changes between writes")
+            << qint64(3600000) << qint64(0)
+            << QStringList{"300untimed commit current", "300 commit stale", "0 finish current"};
+        QTest::newRow("closed before finish")
+            << qint64(3600000) << qint64(0)
+            << QStringList{"300 commit current", "300 commit stale", "0 close stale", "0 reopen stale",
+                           "0 commit current", "300 commit stale", "0 finish current"};
+        QTest::newRow("read with suspended indexes")
+            << qint64(3600000) << qint64(1000)
+            << QStringList{"0 suspend current", "200 commit current", "5000 commit stale", "5000 commit stale",
+                           "0 build current", "10 commit current", "0 finish current"};
+    }
+
+    void commitTiming()
+    {
+        QFETCH(qint64, intervalMs);
+        QFETCH(qint64, fewEvents);
+        QFETCH(QStringList, steps);
+        const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-').remove(u',');
+        const QString path = m_dir.filePath(QStringLiteral("timing-%1.chronoscope").arg(tag));
+        QString err;
+        QVERIFY2(writeStore(path, {}, &err), qPrintable(err));  // a live cache: an empty finished store first
+        auto open = [&] {
+            auto w = StoreWriter::openForAppend(path, &err, /*durable=*/false);
+            if (w)
+                w->setTimelineSummaryTiming(intervalMs, fewEvents);
+            return w;
+        };
+        std::unique_ptr<StoreWriter> w = open();
+        QVERIFY2(w, qPrintable(err));
+        int position = 1;
+        quint32 seed = 11;
+        for (const QString& step : steps) {
+            const QStringList parts = step.split(u' ');
+            QCOMPARE(parts.size(), 3);
+            const QString what = parts[1];
+            const int n = QString(parts[0]).remove(QRegularExpression(QStringLiteral("[a-z]+"))).toInt();
+            const Times kind = parts[0].endsWith(QLatin1String("wide"))      ? Times::WideSpan
+                               : parts[0].endsWith(QLatin1String("untimed")) ? Times::None
+                                                                             : Times::All;
+            QVERIFY2(w || n == 0, qPrintable(step));
+            for (const Event& e : makeEvents(kind, n, position, ++seed, 1))
+                QVERIFY2(w->append(e, &err), qPrintable(err));
+            position += n;
+            if (what == QLatin1String("commit")) {
+                QVERIFY2(w->commit(&err), qPrintable(err));
+            } else if (what == QLatin1String("sleep")) {
+                QThread::msleep(quint64(intervalMs) + 20);
+            } else if (what == QLatin1String("close")) {
+                w.reset();  // no finish(): a crash or a cancelled read
+            } else if (what == QLatin1String("reopen")) {
+                w = open();  // rebuilds the stale summary from the events, written at its first commit
+                QVERIFY2(w, qPrintable(err));
+            } else if (what == QLatin1String("suspend")) {
+                QVERIFY2(w->suspendIndexes(&err), qPrintable(err));
+            } else if (what == QLatin1String("build")) {
+                QVERIFY2(w->buildIndexes(&err), qPrintable(err));
+            } else if (what == QLatin1String("finish")) {
+                QVERIFY2(w->finish(&err), qPrintable(err));
+                w.reset();
+            } else {
+                QFAIL(qPrintable(step));
+            }
+            // Read as another process would, between two commits of the writer.
+            bool current = false;
+            const QString why = checkBins(path, nullptr, &current);
+            QVERIFY2(why.isEmpty(), qPrintable(step + QStringLiteral(": ") + why));
+            QVERIFY2(current == (parts[2] == QLatin1String("current")), qPrintable(step));
+            if (position == 1)
+                continue;  // no events: the in-place reader takes the time axis, the summary says position
+            QTemporaryDir cache;
+            NativeInPlaceSource inPlace(path, RemoteFirstOptions{}, cache.path());
+            QVERIFY2(inPlace.open(&err), qPrintable(err));
+            QVERIFY2((inPlace.finesSource() == QLatin1String("timeline_bins")) == current,
+                     qPrintable(step + QStringLiteral(": ") + inPlace.finesSource() + inPlace.notes().join(u';')));
+        }
+        QVERIFY(!w);
     }
 
     void previousVersionOpens()

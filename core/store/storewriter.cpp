@@ -8,6 +8,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonObject>
@@ -23,6 +24,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <tuple>
 #include <algorithm>
 #include <array>
@@ -149,6 +151,7 @@ struct StreamState
     bool contiguous = true;
     std::unique_ptr<std::unordered_set<qint64>> versions;
     bool dirty = false;
+    bool stored = false;                ///< the streams table has its row (its summary is an UPDATE, not an INSERT)
     qint64 lastUse = 0;                 ///< the writer's event ordinal when last appended to (cache eviction)
     bool touched = false;               ///< appended to in this session (checkpoints to redo)
     qint64 minNewVersion = 0;           ///< smallest version appended in this session (checkpoint invalidation)
@@ -207,11 +210,22 @@ public:
     /// Counted events (table sum + untimed); the table sum is what a reader adds up.
     qint64 total() { return (timeAxis ? untimedEvents : 0) + counted(); }
 
-    /// Visits (bin, type, events, dirty) in (bin, type) order; onlyDirty skips cells unchanged since clearDirty().
+    /// Visits (bin, type, events, stored) in (bin, type) order; onlyDirty: only the cells changed since
+    /// clearDirty() (found from their list, not by a scan of the table). stored: the table has the cell's row
+    /// (written or loaded before), so a change is an UPDATE, not an INSERT.
     template<typename Fn>
     void forEach(bool onlyDirty, const Fn& fn)
     {
         settle();
+        if (onlyDirty && !rebinned) {
+            std::vector<quint64> keys = m_dirtyKeys;
+            std::sort(keys.begin(), keys.end());
+            for (quint64 key : keys) {
+                const Cell& c = *find(key);
+                fn(binOf(key), qint64(key & 0xffffffffULL), qint64(c.events & kCountMask), (c.events & kStored) != 0);
+            }
+            return;
+        }
         std::vector<std::pair<quint64, size_t>> keys;
         keys.reserve(m_count);
         for (size_t i = 0; i < m_cells.size(); ++i)
@@ -219,19 +233,32 @@ public:
                 keys.emplace_back(m_cells[i].key, i);
         std::sort(keys.begin(), keys.end());
         for (const auto& [key, i] : keys)
-            fn(binOf(key), qint64(key & 0xffffffffULL), qint64(m_cells[i].events & kCountMask));
+            fn(binOf(key), qint64(key & 0xffffffffULL), qint64(m_cells[i].events & kCountMask),
+               (m_cells[i].events & kStored) != 0);
     }
-    void clearDirty()
+    /// After a successful write (all: a whole one, or the rows just loaded): every cell has its row in the table
+    /// and none is changed.
+    void clearDirty(bool all)
     {
         settle();
-        for (Cell& c : m_cells)
-            c.events &= kCountMask;
+        if (all || rebinned) {
+            for (Cell& c : m_cells)
+                c.events = (c.events & kCountMask) | kStored;
+        } else {
+            for (quint64 key : m_dirtyKeys) {
+                Cell& c = *find(key);
+                c.events = (c.events & kCountMask) | kStored;
+            }
+        }
+        m_dirtyKeys.clear();
         rebinned = false;
     }
+    /// Cells changed since the last write.
+    qint64 dirtyCells() const { return qint64(m_dirtyKeys.size()); }
     /// Loads one stored row (append to a store whose summary is current).
     void load(qint64 bin, qint64 type, qint64 events)
     {
-        if (!valid || type < 0 || type > 0xffffffffLL || events < 0) {
+        if (!valid || type < 0 || type > 0xffffffffLL || events < 0 || quint64(events) > kCountMask) {
             valid = false;
             return;
         }
@@ -242,8 +269,8 @@ public:
                 return;
             }
         }
-        Cell& c = cellFor(bin, type, false);
-        c.events = (c.events & kCountMask) + events;
+        Cell& c = cellFor(bin, type);
+        c.events = (c.events & kCountMask) + quint64(events);
     }
     void clear()
     {
@@ -256,17 +283,20 @@ public:
         m_curTypes.clear();
         m_curValid = false;
         m_pending.clear();
+        m_dirtyKeys.clear();
     }
 
 private:
     struct Cell
     {
         quint64 key = kEmpty;  ///< (bin - origin + 2^20) << 32 | type
-        quint64 events = 0;    ///< count; the top bit marks a cell changed since the last write
+        quint64 events = 0;    ///< count; the top bit marks a cell changed since the last write, the next one a
+                               ///< cell whose row the table has (flags above the count: adding to it keeps them)
     };
     static constexpr quint64 kEmpty = ~quint64(0);
     static constexpr quint64 kDirty = quint64(1) << 63;
-    static constexpr quint64 kCountMask = kDirty - 1;
+    static constexpr quint64 kStored = quint64(1) << 62;
+    static constexpr quint64 kCountMask = kStored - 1;
     static constexpr qint64 kBias = qint64(1) << 20;  // bins lie within kMaxBins of the origin
 
     qint64 binOf(quint64 key) const { return m_origin + (qint64(key >> 32) - kBias); }
@@ -317,8 +347,19 @@ private:
                 m_curTypes.push_back(int(type));
             return;
         }
-        Cell& c = cellFor(b, type, true);
-        c.events = (c.events + 1) | kDirty;
+        bump(cellFor(b, type), 1);
+    }
+
+    /// Adds to a cell's count and marks it changed; its key joins the list of changed cells (not needed while the
+    /// next write rewrites the whole table).
+    void bump(Cell& c, quint64 n)
+    {
+        if (!(c.events & kDirty)) {
+            c.events |= kDirty;
+            if (!rebinned)
+                m_dirtyKeys.push_back(c.key);
+        }
+        c.events += n;
     }
 
     void flushCurrent()
@@ -354,13 +395,22 @@ private:
         for (const Pending& p : m_pending)
             __builtin_prefetch(&m_cells[slotOf(keyOf(p.bin, p.type)) & m_mask], 1);
         for (const Pending& p : m_pending) {
-            Cell& c = cellFor(p.bin, p.type, true);
-            c.events = ((c.events & kCountMask) + p.events) | kDirty;
+            bump(cellFor(p.bin, p.type), quint64(p.events));
         }
         m_pending.clear();
     }
 
-    Cell& cellFor(qint64 bin, qint64 type, bool dirty)
+    const Cell* find(quint64 key) const
+    {
+        for (size_t i = slotOf(key) & m_mask;; i = (i + 1) & m_mask) {
+            const Cell& c = m_cells[i];
+            if (c.key == key || c.key == kEmpty)
+                return &c;
+        }
+    }
+    Cell* find(quint64 key) { return const_cast<Cell*>(std::as_const(*this).find(key)); }
+
+    Cell& cellFor(qint64 bin, qint64 type)
     {
         if (!m_any) {
             m_any = true;
@@ -378,7 +428,7 @@ private:
                 return c;
             if (c.key == kEmpty) {
                 c.key = key;
-                c.events = dirty ? kDirty : 0;
+                c.events = 0;
                 ++m_count;
                 return c;
             }
@@ -414,11 +464,9 @@ private:
                 all.emplace_back(binOf(c.key) >> more, qint64(c.key & 0xffffffffULL), c.events & kCountMask);
         shift += more;
         clear();
-        for (const auto& [bin, type, events] : all) {
-            Cell& c = cellFor(bin, type, true);
-            c.events = (c.events + events) | kDirty;
-        }
-        rebinned = true;
+        rebinned = true;  // every key changed: the next write rewrites the whole table
+        for (const auto& [bin, type, events] : all)
+            bump(cellFor(bin, type), events);
     }
 
     std::vector<Cell> m_cells;
@@ -440,6 +488,7 @@ private:
     };
     static constexpr size_t kPendingBatch = 64;
     std::vector<Pending> m_pending;
+    std::vector<quint64> m_dirtyKeys;  ///< keys of the cells marked kDirty (kept only while !rebinned)
 };
 
 // The writer's statements run once per event or per stream for the whole session.
@@ -480,7 +529,8 @@ struct StoreWriter::Impl
     qint64 sinceCommit = 0;
     SqlStatement insertEvent;
     SqlStatement insertIssue;
-    SqlStatement upsertStream;          ///< prepared once: a live cache flushes summaries at every commit
+    SqlStatement insertStream;          ///< prepared once: a live cache flushes summaries at every commit
+    SqlStatement updateStream;
     SqlStatement insertType;
     std::string streamUtf8, typeUtf8, idUtf8;  ///< append(Event)'s reused conversion buffers
     // Bounded memory (docs/store.md "Writing big stores"): at most streamCacheLimit stream states are held; the
@@ -509,6 +559,13 @@ struct StoreWriter::Impl
     std::string arena;
     SqlStatement insertMany;
     TimelineBins bins;                  ///< the write-time timeline summary
+    // Append mode: when commit() writes the summary too (StoreWriter::setTimelineSummaryTiming).
+    qint64 binsIntervalMs = StoreWriter::kDefaultTimelineSummaryIntervalMs;
+    qint64 binsFewEvents = StoreWriter::kDefaultTimelineSummaryFewEvents;
+    bool binsWritten = false;           ///< written in this session (its first commit always writes it)
+    bool binsForce = false;             ///< the next commit writes it (buildIndexes, finish)
+    qint64 binsWrittenEvents = 0;       ///< the event count the stored summary covers
+    QElapsedTimer binsTimer;            ///< since the last write
     int schemaVersion = store::kSchemaVersion;  ///< of the file (append to a version 1 store upgrades it)
     // Bulk create: events_time exists from the start while the times arrive in order, so each entry is added at
     // the index's right edge (pages in the cache) and finish() need not scan and sort the table for it. A time
@@ -521,7 +578,7 @@ struct StoreWriter::Impl
     std::array<TimeMs, kTimeWindow> recentTimes{};
     qint64 timedEvents = 0;
     qint64 timesFarBack = 0;
-    SqlStatement upsertBin;
+    SqlStatement insertBin, updateBin;  ///< append mode: the summary's cells changed since the last write
 
     ~Impl() { close(); }
 
@@ -530,9 +587,11 @@ struct StoreWriter::Impl
         insertEvent.finalize();
         insertMany.finalize();
         insertIssue.finalize();
-        upsertStream.finalize();
+        insertStream.finalize();
+        updateStream.finalize();
         insertType.finalize();
-        upsertBin.finalize();
+        insertBin.finalize();
+        updateBin.finalize();
         selectStream.finalize();
         noteTouched.finalize();
         if (db)
@@ -1050,29 +1109,45 @@ bool StoreWriter::flushSummaries(QString* error)
 {
     if (!beginIfNeeded(error))
         return false;
-    SqlStatement& up = d->upsertStream;
-    if (!up.ok() && !up.prepare(d->db, "INSERT OR REPLACE INTO streams(id, name, events, first_version, last_version, "
-                                       "first_position, last_position, first_time, last_time) VALUES(?,?,?,?,?,?,?,?,?)",
-                                kPersistent))
+    // A stream already in the table is an UPDATE by id, a new one a plain INSERT. Not INSERT OR REPLACE: a
+    // REPLACE may delete rows, so SQLite gives each such statement a statement journal holding every page it
+    // touches (table and two indexes: over 64 KB with 16 KB pages, spilled to a temporary file): with a live
+    // cache's thousand streams a commit, that was more than the events' own writing (docs/remote.md "Budgets").
+    // A one-row UPDATE by id and a one-row INSERT need none.
+    SqlStatement& ins = d->insertStream;
+    SqlStatement& upd = d->updateStream;
+    if (!ins.ok() && !ins.prepare(d->db, "INSERT INTO streams(events, first_version, last_version, first_position, "
+                                         "last_position, first_time, last_time, id, name) VALUES(?,?,?,?,?,?,?,?,?)",
+                                  kPersistent))
+        return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+    if (!upd.ok() && !upd.prepare(d->db, "UPDATE streams SET events=?, first_version=?, last_version=?, first_position=?, "
+                                         "last_position=?, first_time=?, last_time=? WHERE id=?",
+                                  kPersistent))
         return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
     const size_t count = m_appendMode ? d->dirty.size() : d->streams.size();
     for (size_t i = 0; i < count; ++i) {
         StreamState& s = d->streams[m_appendMode ? d->dirty[i] : i];
         if (!s.dirty)
             continue;
-        sqlite3_bind_int64(up.handle(), 1, s.id);
-        sqlite3_bind_text(up.handle(), 2, s.name.data(), int(s.name.size()), SQLITE_STATIC);
-        sqlite3_bind_int64(up.handle(), 3, s.events);
-        sqlite3_bind_int64(up.handle(), 4, s.firstVersion);
-        sqlite3_bind_int64(up.handle(), 5, s.lastVersion);
-        sqlite3_bind_int64(up.handle(), 6, s.firstPosition);
-        sqlite3_bind_int64(up.handle(), 7, s.lastPosition);
-        bindTime(up.handle(), 8, s.firstTime);
-        bindTime(up.handle(), 9, s.lastTime);
-        const int rc = sqlite3_step(up.handle());
-        sqlite3_reset(up.handle());
+        sqlite3_stmt* st = s.stored ? upd.handle() : ins.handle();
+        sqlite3_bind_int64(st, 1, s.events);
+        sqlite3_bind_int64(st, 2, s.firstVersion);
+        sqlite3_bind_int64(st, 3, s.lastVersion);
+        sqlite3_bind_int64(st, 4, s.firstPosition);
+        sqlite3_bind_int64(st, 5, s.lastPosition);
+        bindTime(st, 6, s.firstTime);
+        bindTime(st, 7, s.lastTime);
+        sqlite3_bind_int64(st, 8, s.id);
+        if (!s.stored)
+            sqlite3_bind_text(st, 9, s.name.data(), int(s.name.size()), SQLITE_STATIC);
+        const int rc = sqlite3_step(st);
+        sqlite3_reset(st);
         if (rc != SQLITE_DONE)
             return fail(error, store::describeError(d->db, rc));
+        if (s.stored && sqlite3_changes(d->db) != 1)
+            return fail(error, QStringLiteral("the summary row of stream %1 is gone (the file changed under the writer)")
+                                   .arg(QString::fromStdString(s.name)));
+        s.stored = true;
         s.dirty = false;
     }
     d->dirty.clear();
@@ -1097,8 +1172,10 @@ bool StoreWriter::commit(QString* error)
         return fail(error, QStringLiteral("the store is already closed"));
     if (!flushPending(error))
         return false;
-    // In append mode readers see the summaries (streams, timeline) together with the events they describe.
-    if (m_appendMode && (!flushSummaries(error) || !writeTimelineBins(error)))
+    // In append mode readers see the stream summaries together with the events they describe. The timeline summary
+    // is written less often (timelineSummaryDue): between its writes its meta row still says exactly which events
+    // the stored bins count, so a reader sees it is stale and does without it.
+    if (m_appendMode && (!flushSummaries(error) || (timelineSummaryDue() && !writeTimelineBins(error))))
         return false;
     if (!d->inTransaction)
         return true;
@@ -1107,6 +1184,26 @@ bool StoreWriter::commit(QString* error)
         return fail(error, err);
     d->inTransaction = false;
     return true;
+}
+
+bool StoreWriter::timelineSummaryDue()
+{
+    Impl& im = *d;
+    if (im.binsForce || !im.binsWritten) {
+        im.binsForce = false;
+        return true;
+    }
+    // Written at every commit, it cost as much as the events' own inserts on a live cache's initial read (a commit
+    // every 200 ms, thousands of changed cells each, the whole table again each time the width doubles). A live
+    // tail's few events a commit keep it current at little cost.
+    const qint64 pending = m_eventCount - im.binsWrittenEvents;
+    return pending > 0 && (pending <= im.binsFewEvents || !im.binsTimer.isValid() || im.binsTimer.elapsed() >= im.binsIntervalMs);
+}
+
+void StoreWriter::setTimelineSummaryTiming(qint64 intervalMs, qint64 fewEvents)
+{
+    d->binsIntervalMs = std::max<qint64>(0, intervalMs);
+    d->binsFewEvents = std::max<qint64>(0, fewEvents);
 }
 
 bool StoreWriter::indexesSuspended() const
@@ -1201,6 +1298,7 @@ bool StoreWriter::buildIndexes(QString* error)
         s.contiguous = true;
     }
     d->versionSetEntries = 0;
+    d->binsForce = true;  // a live cache's initial read ends here: its summary current before the tail
     return commit(error);
 }
 
@@ -1299,6 +1397,7 @@ qint64 StoreWriter::streamIndexFor(std::string_view name, bool create, QString* 
         s.id = d->nextStreamId++;
         ++d->streamTotal;
     }
+    s.stored = stored;
     s.name = std::string(name);
     s.lastUse = ++d->useClock;  // most recent: not evicted before it is used
     // Without duplicates (which the writer never stores), versions first..last are all there exactly when the
@@ -1549,9 +1648,10 @@ bool StoreWriter::writeTimelineBins(QString* error)
     if (full && m_appendMode && !store::exec(d->db, "DELETE FROM timeline_bins", &err))
         return fail(error, err);
     // A full write goes into an empty table, in key order, 100 rows a statement: plain multi-row INSERTs are about
-    // twice as fast as one upsert a row (350k rows for 1M imported events). Changes since the last commit (append
-    // mode) are upserted one by one.
-    constexpr int kRowsPerInsert = 100;
+    // twice as fast as one upsert a row (350k rows for 1M imported events). Not when appending: there the table's
+    // old pages are reused and a multi-row INSERT gets a statement journal copying each of them (see
+    // flushSummaries), so one row a statement. Changes since the last write (append mode) are written one by one.
+    const int kRowsPerInsert = m_appendMode ? 1 : 100;
     int rc = SQLITE_DONE;
     if (full) {
         QByteArray sql = "INSERT INTO timeline_bins(bin, type, events) VALUES(?,?,?)";
@@ -1561,7 +1661,7 @@ bool StoreWriter::writeTimelineBins(QString* error)
         if (!many.ok() || !one.ok())
             return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
         std::vector<qint64> pending;
-        pending.reserve(3 * kRowsPerInsert);
+        pending.reserve(size_t(3 * kRowsPerInsert));
         auto run = [&](SqlStatement& st) {
             for (size_t i = 0; i < pending.size(); ++i)
                 sqlite3_bind_int64(st.handle(), int(i + 1), pending[i]);
@@ -1569,11 +1669,11 @@ bool StoreWriter::writeTimelineBins(QString* error)
             sqlite3_reset(st.handle());
             pending.clear();
         };
-        b.forEach(false, [&](qint64 bin, qint64 type, qint64 events) {
+        b.forEach(false, [&](qint64 bin, qint64 type, qint64 events, bool) {
             if (rc != SQLITE_DONE)
                 return;
             pending.insert(pending.end(), {bin, type, events});
-            if (pending.size() == 3 * kRowsPerInsert)
+            if (pending.size() == size_t(3 * kRowsPerInsert))
                 run(many);
         });
         while (rc == SQLITE_DONE && !pending.empty()) {
@@ -1585,33 +1685,55 @@ bool StoreWriter::writeTimelineBins(QString* error)
             }
         }
     } else {
-        SqlStatement& up = d->upsertBin;
-        if (!up.ok() && !up.prepare(d->db, "INSERT INTO timeline_bins(bin, type, events) VALUES(?,?,?) "
-                                           "ON CONFLICT(bin, type) DO UPDATE SET events=excluded.events", kPersistent))
+        // A cell the table has is an UPDATE by key, a new one a plain INSERT: neither needs a statement journal
+        // (an upsert or a REPLACE would get one, see flushSummaries).
+        SqlStatement& ins = d->insertBin;
+        SqlStatement& upd = d->updateBin;
+        if ((!ins.ok() && !ins.prepare(d->db, "INSERT INTO timeline_bins(events, bin, type) VALUES(?,?,?)", kPersistent)) ||
+            (!upd.ok() && !upd.prepare(d->db, "UPDATE timeline_bins SET events=? WHERE bin=? AND type=?", kPersistent)))
             return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
-        b.forEach(true, [&](qint64 bin, qint64 type, qint64 events) {
-            if (rc != SQLITE_DONE)
+        bool missing = false;
+        b.forEach(true, [&](qint64 bin, qint64 type, qint64 events, bool stored) {
+            if (rc != SQLITE_DONE || missing)
                 return;
-            sqlite3_bind_int64(up.handle(), 1, bin);
-            sqlite3_bind_int64(up.handle(), 2, type);
-            sqlite3_bind_int64(up.handle(), 3, events);
-            rc = sqlite3_step(up.handle());
-            sqlite3_reset(up.handle());
+            sqlite3_stmt* st = stored ? upd.handle() : ins.handle();
+            sqlite3_bind_int64(st, 1, events);
+            sqlite3_bind_int64(st, 2, bin);
+            sqlite3_bind_int64(st, 3, type);
+            rc = sqlite3_step(st);
+            sqlite3_reset(st);
+            missing = rc == SQLITE_DONE && stored && sqlite3_changes(d->db) != 1;
         });
+        if (missing) {
+            b.rebinned = true;  // the next write rewrites the whole table
+            return fail(error, QStringLiteral("a row of the timeline summary is gone (the file changed under the writer)"));
+        }
     }
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE) {
+        b.rebinned = true;  // some rows may be written, others not: the next write rewrites the whole table
         return fail(error, store::describeError(d->db, rc));
+    }
     // Integers written as text by hand: QJsonObject would pass them through a double (exact only below 2^53).
     const QByteArray json = "{\"axis\":\"" + QByteArray(b.timeAxis ? "time" : "position") +
                             "\",\"width\":" + QByteArray::number(b.width()) +
                             ",\"events\":" + QByteArray::number(m_eventCount) +
                             ",\"last_position\":" + QByteArray::number(m_lastPosition) +
                             ",\"untimed\":" + QByteArray::number(b.timeAxis ? b.untimedEvents : 0) + "}";
-    SqlStatement put(d->db, "INSERT OR REPLACE INTO meta(key, value) VALUES('timeline_bins', ?)");
+    // UPDATE, else INSERT (not a REPLACE: no statement journal).
+    SqlStatement put(d->db, "UPDATE meta SET value=? WHERE key='timeline_bins'");
     put.bindText(1, json);
     if (!put.ok() || put.step() != SQLITE_DONE)
         return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
-    b.clearDirty();
+    if (sqlite3_changes(d->db) == 0) {
+        SqlStatement add(d->db, "INSERT INTO meta(key, value) VALUES('timeline_bins', ?)");
+        add.bindText(1, json);
+        if (!add.ok() || add.step() != SQLITE_DONE)
+            return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+    }
+    b.clearDirty(full);
+    d->binsWritten = true;
+    d->binsWrittenEvents = m_eventCount;
+    d->binsTimer.start();
     return true;
 }
 
@@ -1659,7 +1781,7 @@ bool StoreWriter::loadTimelineBins(QString* error)
         }
     }
     if (current) {
-        d->bins.clearDirty();
+        d->bins.clearDirty(true);
         return true;
     }
     d->bins = TimelineBins{};
@@ -1753,6 +1875,7 @@ bool StoreWriter::finish(QString* error)
                          .constData(),
                      &err))
         return bail(err);
+    d->binsForce = true;  // append mode: the summary is written with the last commit, current when finished
     if (!commit(&err))
         return bail(err);
     // Statistics for the query planner (sampled, so it stays cheap on big stores).

@@ -107,6 +107,14 @@ public:
     qint64 versionSetEntries() const;
     /// How many times the cache wrote out its least recently used half.
     qint64 streamCacheEvictions() const;
+    /// Append mode: when commit() also writes the timeline summary (docs/store.md "Timeline summary"). Always at
+    /// this writer's first commit, in buildIndexes() and in finish(); otherwise at a commit when events came since
+    /// its last write and either at least intervalMs passed since or at most fewEvents came (a live tail's commits).
+    /// Between writes the stored summary and its meta row stay as they were, which readers see is stale (its
+    /// event count and last position are not the store's). (0, 0): at every commit that adds events.
+    void setTimelineSummaryTiming(qint64 intervalMs, qint64 fewEvents);
+    static constexpr qint64 kDefaultTimelineSummaryIntervalMs = 5000;
+    static constexpr qint64 kDefaultTimelineSummaryFewEvents = 1000;
     QString path() const { return m_path; }
 
 private:
@@ -118,6 +126,7 @@ private:
     bool noteTime(TimeMs time, QString* error);
     bool writeCheckpoints(QString* error);
     bool writeTimelineBins(QString* error);
+    bool timelineSummaryDue();
     bool loadTimelineBins(QString* error);
     /// The cache index of the stream named `name`: loaded from the streams table when it is there, a new stream
     /// when create is true. -1: no such stream (create false); -2: the store failed (*error).

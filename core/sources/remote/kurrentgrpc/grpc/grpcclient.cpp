@@ -13,6 +13,7 @@
 #include "serverfeatures.grpc.pb.h"
 #include "streams.grpc.pb.h"
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
@@ -20,6 +21,7 @@
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
@@ -31,6 +33,7 @@
 #include <chrono>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 Q_LOGGING_CATEGORY(lcKurrentGrpc, "chronoscope.remote.kurrentgrpc", QtWarningMsg)
 
@@ -861,7 +864,7 @@ private:
         const auto& rec = re.has_event() ? re.event() : re.link();
         const auto& read = re.has_link() ? re.link() : re.event();
         Event& e = g.event;
-        e.stream = fromStd(rec.stream_identifier().stream_name());
+        e.stream = nameOf(rec.stream_identifier().stream_name());
         e.version = qint64(rec.stream_revision());
         e.id = uuidText(rec.id());
         const auto& md = rec.metadata();
@@ -870,7 +873,7 @@ private:
             const auto it = md.find(k);
             return it == md.end() ? kNone : it->second;
         };
-        e.type = fromStd(meta(kType));
+        e.type = nameOf(meta(kType));
         const std::string& contentType = meta(kContentType);
         e.time = createdMs(meta(kCreated));
         e.position = qint64(rec.prepare_position()) + 1;
@@ -954,15 +957,26 @@ private:
         prepare(ctx, deadlineMs);
         CancelWatch watch(&ctx, m_ep.cancel);
         auto reader = m_streams->Read(&ctx, req);
-        st::ReadResp resp;
-        while (reader->Read(&resp)) {
-            if (resp.has_stream_not_found()) {
+        // Responses are parsed into an arena: parsing a response replaces its event (a oneof), and on the heap
+        // that freed and allocated the event's messages, map and strings for each one. The arena is emptied
+        // every kPerArena responses, so it stays under a megabyte.
+        constexpr int kPerArena = 1024;
+        google::protobuf::Arena arena;
+        st::ReadResp* resp = google::protobuf::Arena::CreateMessage<st::ReadResp>(&arena);
+        int inArena = 0;
+        while (reader->Read(resp)) {
+            if (resp->has_stream_not_found()) {
                 *notFound = true;
                 continue;
             }
-            if (!each(resp)) {
+            if (!each(*resp)) {
                 ctx.TryCancel();
                 break;
+            }
+            if (++inArena == kPerArena) {
+                inArena = 0;
+                arena.Reset();
+                resp = google::protobuf::Arena::CreateMessage<st::ReadResp>(&arena);
             }
         }
         return reader->Finish();
@@ -1009,17 +1023,27 @@ private:
         bool first = true;
         bool stopped = false;
         if (!m_plan.all && m_scope.since != kNoTime && !seekStreamSince(&fromRevision, error)) return false;
+        // Events asked for in one Read call, apart from the pages handed to the sink (a call's last page may be
+        // short): each call is a new HTTP/2 stream, and a page-sized call (5000 events) spent about a fifth more
+        // CPU per event on both ends than calls of several pages (docs/remote.md "Budgets"). A call must end
+        // within the deadline, so its size follows the last call's pace: a quarter of the deadline's worth.
+        qint64 callSize = pageSize(false);
         for (;;) {
+            const qint64 pageLimit = pageSize(first);
             // A $all read from a position starts with the event at it, the last one delivered: one more.
-            const quint64 count = quint64(pageSize(first)) + (fromAll ? 1 : 0);
+            const quint64 count = quint64(first ? pageLimit : callSize) + (fromAll ? 1 : 0);
             first = false;
             QList<Event> page;
+            page.reserve(pageLimit);
             quint64 got = 0;
             bool skippedStart = false;
             bool notFound = false;
+            bool refused = false;
             grpc::ClientContext ctx;
             const auto req = request(false, fromAll, fromRevision, count);
             const std::optional<AllPos> startedAt = fromAll;
+            QElapsedTimer callTime;
+            callTime.start();
             const grpc::Status s = runRead(
                 req, m_s.defaultDeadlineMs, &notFound,
                 [&](const st::ReadResp& r) {
@@ -1043,11 +1067,17 @@ private:
                         stopped = true;
                         return false;
                     }
-                    if (g.keep) page.append(std::move(g.event));
+                    if (g.keep) {
+                        page.append(std::move(g.event));
+                        if (page.size() >= pageLimit && !deliver(page, sink, error)) {
+                            refused = true;
+                            return false;
+                        }
+                    }
                     return true;
                 },
                 ctx);
-            if (!deliver(page, sink, error)) return !isCancelled();
+            if (refused || !deliver(page, sink, error)) return !isCancelled();
             if (notFound) return notFoundError(error);
             if (stopped) return true;
             if (!s.ok()) return failRead(s, ctx, error);
@@ -1056,7 +1086,21 @@ private:
                 return false;
             }
             if (got < count) return true;
+            callSize = nextCallSize(qint64(got), callTime.elapsed());
         }
+    }
+
+    // The next Read call's size: as many events as the last call's pace brings in a quarter of the deadline,
+    // between kMinCallEvents and kMaxCallEvents. Below a page when the pace is slow (a slow link, a loaded
+    // machine): a page-sized call at under 500 events/s outlasted the default 10 s deadline and failed the read.
+    qint64 nextCallSize(qint64 got, qint64 ms) const
+    {
+        constexpr qint64 kMinCallEvents = 100;
+        constexpr qint64 kMaxCallEvents = 50000;  // 0.4-0.5 s at the budget's pace; more gained nothing measurable
+        const qint64 most = std::max<qint64>(pageSize(false), kMaxCallEvents);
+        if (m_s.defaultDeadlineMs <= 0) return most;
+        const double perMs = double(got) / double(std::max<qint64>(1, ms));
+        return std::clamp<qint64>(qint64(perMs * double(m_s.defaultDeadlineMs) / 4), kMinCallEvents, most);
     }
 
     // The first revision written at or after `since`: bisection over revisions, one event read per step
@@ -1261,6 +1305,24 @@ private:
                     .arg(m_delivered));
             return false;
         }
+    }
+
+    // Stream and type names seen lately, as QStrings: events of a stream (and of a type) share one (implicitly
+    // shared, so no conversion, allocation or free per event on either thread). Cleared when it holds
+    // kNamesKept names: a log of ever new streams costs a lookup more, not memory.
+    struct NameHash
+    {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    static constexpr size_t kNamesKept = 4096;
+    mutable std::unordered_map<std::string, QString, NameHash, std::equal_to<>> m_names;
+    QString nameOf(const std::string& s) const
+    {
+        const auto it = m_names.find(std::string_view(s));
+        if (it != m_names.end()) return it->second;
+        if (m_names.size() >= kNamesKept) m_names.clear();
+        return m_names.emplace(s, fromStd(s)).first->second;
     }
 
     ConnectionSettings m_s;
