@@ -31,6 +31,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTableView>
 #include <QTest>
@@ -83,6 +84,33 @@ public:
 private:
     std::shared_ptr<Gate> m_lanes, m_density;
 };
+/// A real native store whose whole-store density comes only as an estimate and, with `failExact`, whose exact
+/// counts fail the way a server's statement timeout does (the exact pass over a 20M-message Message DB stopped
+/// by the 30 s timeout).
+class EstimateOnlySource : public NativeInPlaceSource
+{
+public:
+    EstimateOnlySource(const QString& path, bool failExact) : NativeInPlaceSource(path, {}), m_failExact(failExact) {}
+    bool estimatedDensity(qint64 from, qint64 to, int bins, RemoteDensity* out, QString* error) override
+    {
+        if (!NativeInPlaceSource::density(from, to, bins, out, error))
+            return false;
+        out->estimated = true;
+        return true;
+    }
+    bool density(qint64 from, qint64 to, int bins, RemoteDensity* out, QString* error) override
+    {
+        if (m_failExact) {
+            *error = QStringLiteral("the query took too long and was stopped (more than 30 s)");
+            return false;
+        }
+        return NativeInPlaceSource::density(from, to, bins, out, error);
+    }
+
+private:
+    bool m_failExact;
+};
+
 /// A real native store in place that counts the category tree's calls (which category's streams were asked
 /// for, how many counts) and can refuse categories (a layout without them).
 class CountingTreeSource : public NativeInPlaceSource
@@ -624,6 +652,31 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor([&service] { return service.isIdle(); }, 10000));
         QTest::qWait(50);
         QVERIFY(!overviews.last().estimated);
+    }
+
+    void exactPassTimeoutKeepsTheEstimate()
+    {
+        // The exact whole-store count stopped by the server: the estimate stays on screen, marked, the lanes are
+        // not covered by an error, and the status bar says why the strip stays estimated.
+        auto w = std::make_unique<InPlaceMainWindow>();
+        w->resize(1400, 900);
+        QSignalSpy opened(w.get(), &InPlaceMainWindow::opened);
+        // The exact pass runs on the second source only: that one fails.
+        w->openSource(std::make_unique<EstimateOnlySource>(m_localStore, false), QStringLiteral("timeout"),
+                      std::make_unique<EstimateOnlySource>(m_localStore, true));
+        QVERIFY(opened.wait(10000));
+        InPlaceTimeline* t = w->timeline();
+        QVERIFY(QTest::qWaitFor([t] { return !t->exactStopped().isEmpty(); }, 10000));
+        QVERIFY(t->exactStopped().contains(QStringLiteral("took too long")));
+        QVERIFY(t->hasOverview());
+        QVERIFY(t->overview().estimated);
+        QCOMPARE(t->overview().total() + t->overview().before + t->overview().after, qint64(m_all.size()));
+        QVERIFY2(t->message().isEmpty(), qPrintable(t->message()));
+        QVERIFY(w->statusBar()->currentMessage().contains(QStringLiteral("stays estimated")));
+        QVERIFY(settle(w.get()));
+        QVERIFY(!t->lanes().isEmpty());
+        QVERIFY2(t->message().isEmpty(), qPrintable(t->message()));
+        QVERIFY(t->overview().estimated);
     }
 
     void staleStreamPagesAreDropped()

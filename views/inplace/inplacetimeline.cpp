@@ -47,6 +47,7 @@ InPlaceTimeline::InPlaceTimeline(InPlaceService* service, QWidget* parent)
 
     connect(m_service, &InPlaceService::opened, this, [this] {
         m_message.clear();
+        m_exactStopped.clear();
         m_fitted = false;
         m_exactAsked = false;
         fitAll();
@@ -90,6 +91,13 @@ InPlaceTimeline::InPlaceTimeline(InPlaceService* service, QWidget* parent)
     connect(m_service, &InPlaceService::failed, this, [this](const QString& what, const QString& error) {
         if (what == u"lanes" || what == u"overview")
             Q_EMIT progressChanged();
+        if (what == u"overview" && m_haveOverview && m_overview.estimated) {
+            // The exact pass is extra: its failure (typically a server's statement timeout on a full scan) keeps
+            // the estimate on screen, says so in the strip, and does not cover the lanes with an error.
+            m_exactStopped = error;
+            update();
+            return;
+        }
         if (what == u"lanes") {
             m_lanesPending = false;
             m_message = tr("Lanes not shown: %1").arg(error);
@@ -457,6 +465,8 @@ void InPlaceTimeline::paintOverview(QPainter& p, const Layout& l)
     QString sub;
     if (!m_haveOverview)
         sub = tr("density: asking the server…");
+    else if (m_overview.estimated && !m_exactStopped.isEmpty())
+        sub = tr("estimated (exact count stopped)");
     else if (m_overview.estimated)
         sub = tr("estimated from statistics");
     else

@@ -69,6 +69,8 @@ public:
     /// Events in the visible range, counted by the server (-1 while unknown or only estimated).
     qint64 countInView() const;
     QString message() const { return m_message; }
+    /// Why the exact whole-store density is not shown while the estimate stays (empty: not stopped).
+    QString exactStopped() const { return m_exactStopped; }
     /// Paints into p at size (the screenshot and the benchmark); the same as a paint event.
     void render(QPainter& p, const QSize& size);
     /// Sends the requests for the visible range now (instead of after the short debounce).
@@ -147,6 +149,7 @@ private:
     QString m_selected;
     std::optional<Event> m_cursor;
     QString m_message;
+    QString m_exactStopped;
     QTimer* m_requestTimer;
     enum class Drag { None, Pending, Pan } m_drag = Drag::None;
     QPoint m_pressPos, m_lastPos;

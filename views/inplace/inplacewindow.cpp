@@ -227,7 +227,11 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
     });
     connect(m_service, &InPlaceService::failed, this, [this](const QString& what, const QString& error) {
         m_lastError = error;
-        statusBar()->showMessage(tr("%1: %2").arg(what, error), 15000);
+        if (what == u"overview" && !m_timeline->exactStopped().isEmpty())
+            statusBar()->showMessage(tr("The exact density was not counted (%1); the whole-store strip stays estimated").arg(error),
+                                     30000);
+        else
+            statusBar()->showMessage(tr("%1: %2").arg(what, error), 15000);
         if (what == u"state")
             m_state->setError(error);
         else if (what == u"window")
