@@ -200,6 +200,38 @@ void InPlaceService::requestOverview(int bins)
         });
 }
 
+template<typename T, typename Work, typename Deliver>
+void InPlaceService::runSlow(int lane, Work work, Deliver deliver)
+{
+    if (!m_exactSource) {
+        run<T>(Lane(lane), std::move(work), std::move(deliver));
+        return;
+    }
+    // Its own source on its own thread (opened there on first use): the worker's requests never queue behind it.
+    const bool wasIdle = isIdle();
+    m_exactJobs.start(
+        lane,
+        [source = m_exactSource, opened = m_exactOpened, work = std::move(work)](const JobHandle& job) mutable {
+            Answer<T> a;
+            if (job.isCancelled())
+                return a;
+            if (!*opened) {
+                if (!source->open(&a.error))
+                    return a;
+                *opened = true;
+            }
+            a.ok = work(*source, &a.value, &a.error);
+            return a;
+        },
+        [this, deliver = std::move(deliver)](quint64, Answer<T> a) mutable {
+            deliver(std::move(a));
+            if (isIdle())
+                Q_EMIT idleChanged();
+        });
+    if (wasIdle)
+        Q_EMIT idleChanged();
+}
+
 void InPlaceService::requestExactOverview(int bins)
 {
     qint64 from = 0, to = 0;
@@ -219,33 +251,7 @@ void InPlaceService::requestExactOverview(int bins)
     auto work = [from, to, bins](RemoteFirstSource& s, RemoteDensity* d, QString* error) {
         return s.density(from, to, bins, d, error);
     };
-    if (!m_exactSource) {
-        run<RemoteDensity>(kOverview, std::move(work), std::move(deliver));
-        return;
-    }
-    // Its own source on its own thread (opened there on first use): the worker's requests never queue behind it.
-    const bool wasIdle = isIdle();
-    m_exactJobs.start(
-        int(kOverview),
-        [source = m_exactSource, opened = m_exactOpened, work](const JobHandle& job) {
-            Answer<RemoteDensity> a;
-            if (job.isCancelled())
-                return a;
-            if (!*opened) {
-                if (!source->open(&a.error))
-                    return a;
-                *opened = true;
-            }
-            a.ok = work(*source, &a.value, &a.error);
-            return a;
-        },
-        [this, deliver = std::move(deliver)](quint64, Answer<RemoteDensity> a) mutable {
-            deliver(std::move(a));
-            if (isIdle())
-                Q_EMIT idleChanged();
-        });
-    if (wasIdle)
-        Q_EMIT idleChanged();
+    runSlow<RemoteDensity>(int(kOverview), std::move(work), std::move(deliver));
 }
 
 void InPlaceService::requestViewDensity(qint64 from, qint64 to, int bins)
@@ -422,8 +428,10 @@ void InPlaceService::requestCategoryCounts(const QString& category)
     // other categories) cancels the running one through the job's handle.
     m_countsCancel.cancel();
     m_countsCancel = CancelToken();
-    run<RemoteCategory>(
-        Lane(int(kLaneCount) + kTreeLaneOffset + 2),
+    // On the slow worker: a category of a million messages is a count of seconds on a server, and the lanes,
+    // the events table and the state must not wait for it.
+    runSlow<RemoteCategory>(
+        int(kLaneCount) + kTreeLaneOffset + 2,
         [category, token = m_countsCancel](RemoteFirstSource& s, RemoteCategory* c, QString* error) {
             auto* native = dynamic_cast<NativeInPlaceSource*>(&s);
             if (native)

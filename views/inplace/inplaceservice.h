@@ -177,6 +177,10 @@ private:
     /// Every request: `work(source, &answer, &error)` -> bool on the worker, `deliver(Answer<T>)` on this thread.
     template<typename T, typename Work, typename Deliver>
     void run(Lane lane, Work work, Deliver deliver);
+    /// As run(), but on the slow worker (its own source and thread, the exact whole-store pass's) when there is
+    /// one: whole-store or whole-category aggregates that must never hold up the lanes, the table or the state.
+    template<typename T, typename Work, typename Deliver>
+    void runSlow(int lane, Work work, Deliver deliver);
     /// The common shape: the answer goes out through `answered`, a failure through failed(what, error).
     template<typename T, typename Work>
     void ask(Lane lane, const QString& what, Work work, void (InPlaceService::*answered)(const T&));
@@ -192,7 +196,7 @@ private:
     std::shared_ptr<RemoteFirstSource> m_exactSource;
     bool m_exactDone = false; ///< the exact density arrived: a later estimate is dropped
     std::shared_ptr<bool> m_exactOpened; ///< touched on the exact worker only
-    JobTracker m_exactJobs; ///< the exact whole-store pass, on its own thread and source
+    JobTracker m_exactJobs; ///< the exact whole-store pass and the category counts, on their own thread and source
     CancelToken m_countsCancel; ///< the running category count's (category tree, issue 13 item 3)
     JobTracker m_jobs; ///< last: its destructor waits for the worker before the source goes
 };
