@@ -116,6 +116,7 @@ private:
     bool flushSummaries(QString* error);
     bool flushPending(QString* error);
     bool noteTime(TimeMs time, QString* error);
+    bool prepareFoldJob(QString* error);
     bool writeCheckpoints(QString* error);
     bool writeTimelineBins(QString* error);
     bool loadTimelineBins(QString* error);
