@@ -583,12 +583,13 @@ struct StoreWriter::Impl
     // would cost more than the sort).
     static constexpr size_t kTimeWindow = 1024;
     static constexpr qint64 kTimeCheckEvery = 16384;
-    // Bulk create: (stream id, position) of each event, at most kFoldLogLimit of them (16 B each, 32 MB), so
+    // Bulk create: (stream id, position) of each event, at most foldLogLimit of them (16 B each, 32 MB), so
     // finish() can read the long streams' events by position before the (stream, version) index exists and fold
     // their checkpoints on a second thread while the index sorts. Streams with events beyond the log (or all of
     // them, once the indexes are built during the load) are folded after the index build as before.
-    static constexpr size_t kFoldLogLimit = 2'000'000;
-    static constexpr qint64 kFoldReadLimit = 64 << 20;  ///< bytes of event data read back for the second thread
+    size_t foldLogLimit = StoreWriter::kDefaultFoldLogLimit;
+    qint64 foldReadLimit = StoreWriter::kDefaultFoldReadLimit;  ///< bytes of event data read for the second thread
+    qint64 foldedAside = 0;             ///< streams whose checkpoints were folded during the index build
     std::vector<std::pair<qint64, qint64>> foldLog;
     bool foldLogOff = false;
     std::unique_ptr<FoldJob> foldJob;   ///< finish(): the long streams folded on the second thread
@@ -971,8 +972,8 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
             keep(e.metadata, &r.metaAt, &r.metaSize);
         if (!d->foldLogOff) {
             if (d->foldLog.empty())
-                d->foldLog.reserve(Impl::kFoldLogLimit);  // address space; pages become resident as it fills
-            if (d->foldLog.size() < Impl::kFoldLogLimit)
+                d->foldLog.reserve(d->foldLogLimit);  // address space; pages become resident as it fills
+            if (d->foldLog.size() < d->foldLogLimit)
                 d->foldLog.emplace_back(s.id, position);
             else
                 d->foldLogOff = true;
@@ -1775,10 +1776,27 @@ bool StoreWriter::loadTimelineBins(QString* error)
     return true;
 }
 
+void StoreWriter::setCheckpointFoldLimits(qint64 loggedEvents, qint64 readBytes)
+{
+    if (!d)
+        return;
+    d->foldLogLimit = size_t(std::max<qint64>(0, loggedEvents));
+    d->foldReadLimit = std::max<qint64>(0, readBytes);
+    if (d->foldLog.size() > d->foldLogLimit) {
+        d->foldLog.resize(d->foldLogLimit);
+        d->foldLogOff = true;
+    }
+}
+
+qint64 StoreWriter::checkpointStreamsFoldedDuringIndexBuild() const
+{
+    return d ? d->foldedAside : 0;
+}
+
 bool StoreWriter::prepareFoldJob(QString* error)
 {
     // Bulk create, before the index build: the events of the streams long enough for a checkpoint, read by the
-    // positions the load logged (no (stream, version) index yet), at most kFoldReadLimit bytes of data. A stream
+    // positions the load logged (no (stream, version) index yet), at most foldReadLimit bytes of data. A stream
     // with events outside the log, or beyond the limit, is left to writeCheckpoints() after the index build.
     d->foldJob.reset();
     const int every = d->options.checkpointEvery;
@@ -1841,10 +1859,11 @@ bool StoreWriter::prepareFoldJob(QString* error)
             sqlite3_reset(h);
         }
         at = {};
-        if (bytes > Impl::kFoldReadLimit)
+        if (bytes > d->foldReadLimit)
             break;  // this stream and the rest fold after the index build
         job->rows.emplace(id, std::move(rows));
     }
+    d->foldedAside = qint64(job->rows.size());
     if (!job->rows.empty())
         d->foldJob = std::move(job);
     return true;
