@@ -472,7 +472,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("events");
         QTest::addColumn<qint64>("logLimit");
         QTest::addColumn<qint64>("readLimit");
-        QTest::addColumn<int>("foldedAside");  // long streams folded on the second thread (of 4)
+        QTest::addColumn<int>("foldedAside");  // long streams folded on the second thread (of 4; -1: 1 to 3)
         const qint64 noLimit = StoreWriter::kDefaultFoldReadLimit;
         QTest::newRow("in order") << "plain" << StoreWriter::kDefaultFoldLogLimit << noLimit << 4;
         QTest::newRow("versions with gaps, arriving backwards") << "gaps" << StoreWriter::kDefaultFoldLogLimit << noLimit << 4;
@@ -480,8 +480,10 @@ private Q_SLOTS:
         // The log fills after 900 events: only the stream whose events all came before folds aside.
         QTest::newRow("log full during the load") << "plain" << qint64(900) << noLimit << 1;
         QTest::newRow("no log") << "plain" << qint64(0) << noLimit << 0;
-        // The read limit (-1: the first long stream's data bytes) stops after that stream's rows.
-        QTest::newRow("read limit") << "patches" << StoreWriter::kDefaultFoldLogLimit << qint64(-1) << 1;
+        // Rows held for the second thread (copied during the load or read back) within a limit: none, or about a
+        // long stream's worth (-1: the first long stream's data bytes): some long streams fold aside, not all.
+        QTest::newRow("read limit 0") << "patches" << StoreWriter::kDefaultFoldLogLimit << qint64(0) << 0;
+        QTest::newRow("read limit") << "patches" << StoreWriter::kDefaultFoldLogLimit << qint64(-1) << -1;
     }
     void checkpointsFoldedDuringIndexBuild()
     {
@@ -528,7 +530,7 @@ private Q_SLOTS:
             readLimit = 0;
             for (const Event& e : all)
                 if (e.stream == "early")
-                    readLimit += e.data.size();
+                    readLimit += e.data.size() + 64;  // and about the bookkeeping of a row
         }
         auto write = [&](const QString& path, bool bulk, qint64* aside) {
             StoreWriter::Options o;
@@ -548,7 +550,10 @@ private Q_SLOTS:
         qint64 asideThreaded = -1, asideConnection = -1;
         write(threaded, true, &asideThreaded);
         write(connection, false, &asideConnection);
-        QCOMPARE(asideThreaded, qint64(foldedAside));
+        if (foldedAside < 0)
+            QVERIFY2(asideThreaded >= 1 && asideThreaded <= 3, qPrintable(QString::number(asideThreaded)));
+        else
+            QCOMPARE(asideThreaded, qint64(foldedAside));
         QCOMPARE(asideConnection, qint64(0));
         const char* dump = "SELECT c.projection || ' ' || s.name || ' ' || c.version || ' ' || c.position || ' ' || "
                            "ifnull(c.time, 'null') || ' ' || hex(c.state) FROM checkpoints c JOIN streams s "

@@ -81,6 +81,7 @@ struct FoldJob
         TimeMs time = kNoTime;
         bool null = false;      ///< SQL NULL or empty data (sqlite3_column_blob's null pointer)
         QByteArray data;
+        qint64 cost() const { return qint64(sizeof(Row)) + data.size(); }  ///< against the read limit
     };
     int every = 1000;
     std::unordered_map<qint64, std::vector<Row>> rows;          ///< per stream id, in position order
@@ -592,6 +593,11 @@ struct StoreWriter::Impl
     qint64 foldedAside = 0;             ///< streams whose checkpoints were folded during the index build
     std::vector<std::pair<qint64, qint64>> foldLog;
     bool foldLogOff = false;
+    // Bulk create: the events of a stream past its checkpointEvery-th (so it will have a checkpoint) are copied
+    // here as they come, so finish() reads back only the first ones (at most foldReadLimit bytes of rows held; the
+    // rows read back have a limit of their own).
+    std::unordered_map<qint64, std::vector<FoldJob::Row>> captured;
+    qint64 capturedBytes = 0;
     std::unique_ptr<FoldJob> foldJob;   ///< finish(): the long streams folded on the second thread
     bool timeIndexLive = false;
     std::array<TimeMs, kTimeWindow> recentTimes{};
@@ -973,10 +979,22 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
         if (!d->foldLogOff) {
             if (d->foldLog.empty())
                 d->foldLog.reserve(d->foldLogLimit);  // address space; pages become resident as it fills
-            if (d->foldLog.size() < d->foldLogLimit)
+            if (d->foldLog.size() < d->foldLogLimit) {
                 d->foldLog.emplace_back(s.id, position);
-            else
+                if (s.events >= d->options.checkpointEvery &&
+                    d->capturedBytes + qint64(sizeof(FoldJob::Row)) + e.data.size() <= d->foldReadLimit) {
+                    FoldJob::Row c;
+                    c.version = version;
+                    c.position = position;
+                    c.time = e.time;
+                    c.null = e.data.isEmpty();  // stored as NULL (bindText of an empty view)
+                    c.data = e.data.toByteArray();
+                    d->capturedBytes += c.cost();
+                    d->captured[s.id].push_back(std::move(c));
+                }
+            } else {
                 d->foldLogOff = true;
+            }
         }
         d->pending.push_back(r);
         if (int(d->pending.size()) >= Impl::kRowsPerInsert && !flushPending(error))
@@ -1282,6 +1300,8 @@ bool StoreWriter::buildIndexes(QString* error)
     // finish() folds on the writer's connection with the index: the log is not needed.
     d->foldLogOff = true;
     d->foldLog = {};
+    d->captured = {};
+    d->capturedBytes = 0;
     // The unique index checks duplicates again: the in-memory version sets can go.
     for (StreamState& s : d->streams) {
         s.versions.reset();
@@ -1776,12 +1796,12 @@ bool StoreWriter::loadTimelineBins(QString* error)
     return true;
 }
 
-void StoreWriter::setCheckpointFoldLimits(qint64 loggedEvents, qint64 readBytes)
+void StoreWriter::setCheckpointFoldLimits(qint64 loggedEvents, qint64 rowBytes)
 {
     if (!d)
         return;
     d->foldLogLimit = size_t(std::max<qint64>(0, loggedEvents));
-    d->foldReadLimit = std::max<qint64>(0, readBytes);
+    d->foldReadLimit = std::max<qint64>(0, rowBytes);
     if (d->foldLog.size() > d->foldLogLimit) {
         d->foldLog.resize(d->foldLogLimit);
         d->foldLogOff = true;
@@ -1795,74 +1815,99 @@ qint64 StoreWriter::checkpointStreamsFoldedDuringIndexBuild() const
 
 bool StoreWriter::prepareFoldJob(QString* error)
 {
-    // Bulk create, before the index build: the events of the streams long enough for a checkpoint, read by the
-    // positions the load logged (no (stream, version) index yet), at most foldReadLimit bytes of data. A stream
-    // with events outside the log, or beyond the limit, is left to writeCheckpoints() after the index build.
+    // Bulk create, before the index build: the events of the streams long enough for a checkpoint, those captured
+    // during the load plus the first ones read by the positions the load logged (no (stream, version) index yet),
+    // read in position order (neighbouring rows share pages) while the rows read stay within foldReadLimit (and
+    // those captured within another). A stream with events outside the log, or whose reads would pass the limit, is left to
+    // writeCheckpoints() after the index build.
     d->foldJob.reset();
+    d->foldedAside = 0;
     const int every = d->options.checkpointEvery;
-    if (m_appendMode || d->foldLog.empty())
+    auto release = [this] {
+        d->foldLog = {};
+        d->captured = {};
+        d->capturedBytes = 0;
+    };
+    if (m_appendMode || d->foldLog.empty()) {
+        release();
         return true;
-    std::unordered_map<qint64, std::vector<qint64>> positions;  // per long stream
-    std::vector<std::pair<qint64, qint64>> longOnes;             // (id, events), by id
+    }
+    struct Long
     {
-        SqlStatement st(d->db, "SELECT id, events FROM streams WHERE events > ? ORDER BY id");
+        qint64 events = 0;
+        qint64 logged = 0;
+        bool dropped = false;
+        size_t nextCaptured = 0;
+        qint64 readBytes = 0;
+        std::vector<FoldJob::Row> rows;
+    };
+    std::unordered_map<qint64, Long> longOnes;
+    {
+        SqlStatement st(d->db, "SELECT id, events FROM streams WHERE events > ?");
         if (!st.ok())
             return fail(error, store::describeError(d->db, st.rc()));
         sqlite3_bind_int64(st.handle(), 1, every);
-        while (st.next()) {
-            longOnes.emplace_back(st.int64(0), st.int64(1));
-            positions[st.int64(0)];
-        }
+        while (st.next())
+            longOnes[st.int64(0)].events = st.int64(1);
         if (!st.done())
             return fail(error, store::describeError(d->db, st.rc()));
     }
-    if (longOnes.empty()) {
-        d->foldLog = {};
-        return true;
-    }
     for (const auto& [stream, position] : d->foldLog) {
-        const auto it = positions.find(stream);
-        if (it != positions.end())
-            it->second.push_back(position);
+        const auto it = longOnes.find(stream);
+        if (it != longOnes.end())
+            ++it->second.logged;
     }
-    d->foldLog = {};
-    auto job = std::make_unique<FoldJob>();
-    job->every = every;
+    qint64 bytes = 0;
+    for (auto& [id, l] : longOnes) {
+        l.dropped = l.logged != l.events;  // some of its events came after the log was full
+
+    }
     SqlStatement read(d->db, "SELECT version, position, time, data FROM events WHERE position=?");
     if (!read.ok())
         return fail(error, store::describeError(d->db, read.rc()));
-    qint64 bytes = 0;
-    for (const auto& [id, events] : longOnes) {
-        std::vector<qint64>& at = positions[id];
-        if (qint64(at.size()) != events)
-            continue;  // some of its events came after the log was full
-        std::vector<FoldJob::Row> rows;
-        rows.reserve(at.size());
-        sqlite3_stmt* h = read.handle();
-        for (qint64 p : at) {
-            sqlite3_bind_int64(h, 1, p);
-            if (sqlite3_step(h) != SQLITE_ROW) {
-                const int rc = sqlite3_errcode(d->db);
-                sqlite3_reset(h);
-                return fail(error, store::describeError(d->db, rc));
-            }
-            FoldJob::Row r;
-            r.version = sqlite3_column_int64(h, 0);
-            r.position = sqlite3_column_int64(h, 1);
-            r.time = sqlite3_column_type(h, 2) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(h, 2);
-            const char* data = static_cast<const char*>(sqlite3_column_blob(h, 3));
-            r.null = !data;
-            if (data)
-                r.data = QByteArray(data, sqlite3_column_bytes(h, 3));
-            bytes += r.data.size();
-            rows.push_back(std::move(r));
-            sqlite3_reset(h);
+    sqlite3_stmt* h = read.handle();
+    for (const auto& [stream, position] : d->foldLog) {
+        const auto it = longOnes.find(stream);
+        if (it == longOnes.end() || it->second.dropped)
+            continue;
+        Long& l = it->second;
+        const auto c = d->captured.find(stream);
+        if (c != d->captured.end() && l.nextCaptured < c->second.size() && c->second[l.nextCaptured].position == position) {
+            l.rows.push_back(std::move(c->second[l.nextCaptured++]));
+            continue;
         }
-        at = {};
-        if (bytes > d->foldReadLimit)
-            break;  // this stream and the rest fold after the index build
-        job->rows.emplace(id, std::move(rows));
+        sqlite3_bind_int64(h, 1, position);
+        if (sqlite3_step(h) != SQLITE_ROW) {
+            const int rc = sqlite3_errcode(d->db);
+            sqlite3_reset(h);
+            return fail(error, store::describeError(d->db, rc));
+        }
+        FoldJob::Row r;
+        r.version = sqlite3_column_int64(h, 0);
+        r.position = sqlite3_column_int64(h, 1);
+        r.time = sqlite3_column_type(h, 2) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(h, 2);
+        const char* data = static_cast<const char*>(sqlite3_column_blob(h, 3));
+        r.null = !data;
+        if (data)
+            r.data = QByteArray(data, sqlite3_column_bytes(h, 3));
+        sqlite3_reset(h);
+        bytes += r.cost();
+        l.readBytes += r.cost();
+        if (bytes > d->foldReadLimit) {
+            // Over the limit: this stream folds after the index build; what it read is given back.
+            l.dropped = true;
+            bytes -= l.readBytes;
+            l.rows = {};
+            continue;
+        }
+        l.rows.push_back(std::move(r));
     }
+    release();
+    auto job = std::make_unique<FoldJob>();
+    job->every = every;
+    for (auto& [id, l] : longOnes)
+        if (!l.dropped)
+            job->rows.emplace(id, std::move(l.rows));
     d->foldedAside = qint64(job->rows.size());
     if (!job->rows.empty())
         d->foldJob = std::move(job);
