@@ -1837,6 +1837,7 @@ bool StoreWriter::prepareFoldJob(QString* error)
         qint64 events = 0;
         qint64 logged = 0;
         bool dropped = false;
+        size_t capturedRows = 0;
         size_t nextCaptured = 0;
         qint64 readBytes = 0;
         std::vector<FoldJob::Row> rows;
@@ -1860,8 +1861,17 @@ bool StoreWriter::prepareFoldJob(QString* error)
     qint64 bytes = 0;
     for (auto& [id, l] : longOnes) {
         l.dropped = l.logged != l.events;  // some of its events came after the log was full
-
+        if (l.dropped)
+            continue;
+        // The copied rows first (the fold sorts by version anyway), then room for exactly the ones read back.
+        if (const auto c = d->captured.find(id); c != d->captured.end()) {
+            l.rows = std::move(c->second);
+            d->captured.erase(c);
+        }
+        l.capturedRows = l.rows.size();
+        l.rows.reserve(size_t(l.events));
     }
+    d->captured = {};
     SqlStatement read(d->db, "SELECT version, position, time, data FROM events WHERE position=?");
     if (!read.ok())
         return fail(error, store::describeError(d->db, read.rc()));
@@ -1871,9 +1881,8 @@ bool StoreWriter::prepareFoldJob(QString* error)
         if (it == longOnes.end() || it->second.dropped)
             continue;
         Long& l = it->second;
-        const auto c = d->captured.find(stream);
-        if (c != d->captured.end() && l.nextCaptured < c->second.size() && c->second[l.nextCaptured].position == position) {
-            l.rows.push_back(std::move(c->second[l.nextCaptured++]));
+        if (l.nextCaptured < l.capturedRows && l.rows[l.nextCaptured].position == position) {
+            ++l.nextCaptured;  // copied during the load (in position order)
             continue;
         }
         sqlite3_bind_int64(h, 1, position);
