@@ -464,6 +464,116 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(path + ".partial"));
     }
 
+    // Bulk create folds the long streams' checkpoints on a second thread during the index build, from rows read by
+    // the positions logged during the load; the connection path (bulk off: the index exists from the start) folds
+    // them after. Both must write the same checkpoints table, byte for byte, whatever the events hold.
+    void checkpointsFoldedDuringIndexBuild_data()
+    {
+        QTest::addColumn<QString>("events");
+        QTest::addColumn<qint64>("logLimit");
+        QTest::addColumn<qint64>("readLimit");
+        QTest::addColumn<int>("foldedAside");  // long streams folded on the second thread (of 4; -1: 1 to 3)
+        const qint64 noLimit = StoreWriter::kDefaultFoldReadLimit;
+        QTest::newRow("in order") << "plain" << StoreWriter::kDefaultFoldLogLimit << noLimit << 4;
+        QTest::newRow("versions with gaps, arriving backwards") << "gaps" << StoreWriter::kDefaultFoldLogLimit << noLimit << 4;
+        QTest::newRow("deletes, nulls, scalars, non-JSON") << "patches" << StoreWriter::kDefaultFoldLogLimit << noLimit << 4;
+        // The log fills after 900 events: only the stream whose events all came before folds aside.
+        QTest::newRow("log full during the load") << "plain" << qint64(900) << noLimit << 1;
+        QTest::newRow("no log") << "plain" << qint64(0) << noLimit << 0;
+        // Rows held for the second thread (copied during the load or read back) within a limit: none, or about a
+        // long stream's worth (-1: the first long stream's data bytes): some long streams fold aside, not all.
+        QTest::newRow("read limit 0") << "patches" << StoreWriter::kDefaultFoldLogLimit << qint64(0) << 0;
+        QTest::newRow("read limit") << "patches" << StoreWriter::kDefaultFoldLogLimit << qint64(-1) << -1;
+    }
+    void checkpointsFoldedDuringIndexBuild()
+    {
+        QFETCH(QString, events);
+        QFETCH(qint64, logLimit);
+        QFETCH(qint64, readLimit);
+        QFETCH(int, foldedAside);
+        // Four long streams (one only at the start, so it is complete when a short log fills), many short ones.
+        QList<Event> all;
+        QHash<QString, qint64> next;
+        quint32 seed = 7;
+        auto rnd = [&seed]() {
+            seed = seed * 1103515245u + 12345u;
+            return (seed >> 16) & 0x7fff;
+        };
+        for (int i = 0; i < 4000; ++i) {
+            Event e;
+            const int pick = int(rnd() % 8);
+            e.stream = i < 400 ? QStringLiteral("early") : pick < 3 ? QStringLiteral("long-%1").arg(pick)
+                                                                    : QStringLiteral("short-%1").arg(rnd() % 500);
+            if (events == "gaps")
+                e.version = 100000 - 3 * next[e.stream]++;  // descending, every third version
+            else
+                e.version = next[e.stream]++;
+            e.type = QStringLiteral("T%1").arg(i % 3);
+            e.time = i % 13 == 4 ? kNoTime : kT0 + qint64(i) * 1000 - qint64(rnd() % 3000);
+            e.data = QStringLiteral(R"({"n":%1,"k%2":{"a":%3,"b":[1,2]}})").arg(i).arg(i % 4).arg(rnd() % 9).toUtf8();
+            if (events == "patches") {
+                switch (i % 17) {
+                case 1: e.data = R"({"k1":null,"n":1.50e3})"; break;          // delete a member; a number's text kept
+                case 2: e.data = QByteArray(); break;                           // no data: folds as null
+                case 3: e.data = "null"; break;                                  // tombstone: state becomes null
+                case 4: e.data = "[1,{\"x\":null}]"; break;                     // an array replaces the state
+                case 5: e.data = "\"text\""; break;                             // a scalar replaces it
+                case 6: e.data = R"("not json \u00e9")"; e.dataIsJson = false; break;
+                case 7: e.data = R"({"k2":{"a":null,"c":18446744073709551617}})"; break;  // nested delete, big integer
+                default: break;
+                }
+            }
+            e.position = i + 1 + (i > 2000 ? 50 : 0);  // a gap in the positions
+            all.append(e);
+        }
+        if (readLimit < 0) {
+            readLimit = 0;
+            for (const Event& e : all)
+                if (e.stream == "early")
+                    readLimit += e.data.size() + 64;  // and about the bookkeeping of a row
+        }
+        auto write = [&](const QString& path, bool bulk, qint64* aside) {
+            StoreWriter::Options o;
+            o.bulk = bulk;
+            o.checkpointEvery = 50;
+            QString err;
+            auto w = StoreWriter::create(path, o, &err, true);
+            QVERIFY2(w, qPrintable(err));
+            w->setCheckpointFoldLimits(logLimit, readLimit);
+            for (const Event& e : all)
+                QVERIFY2(w->append(e, &err), qPrintable(err));
+            QVERIFY2(w->finish(&err), qPrintable(err));
+            *aside = w->checkpointStreamsFoldedDuringIndexBuild();
+        };
+        const QString threaded = m_dir.filePath(QStringLiteral("fold-aside.chronoscope"));
+        const QString connection = m_dir.filePath(QStringLiteral("fold-connection.chronoscope"));
+        qint64 asideThreaded = -1, asideConnection = -1;
+        write(threaded, true, &asideThreaded);
+        write(connection, false, &asideConnection);
+        if (foldedAside < 0)
+            QVERIFY2(asideThreaded >= 1 && asideThreaded <= 3, qPrintable(QString::number(asideThreaded)));
+        else
+            QCOMPARE(asideThreaded, qint64(foldedAside));
+        QCOMPARE(asideConnection, qint64(0));
+        const char* dump = "SELECT c.projection || ' ' || s.name || ' ' || c.version || ' ' || c.position || ' ' || "
+                           "ifnull(c.time, 'null') || ' ' || hex(c.state) FROM checkpoints c JOIN streams s "
+                           "ON s.id = c.stream ORDER BY s.name, c.version";
+        const QStringList a = sqlColumn(threaded, dump), b = sqlColumn(connection, dump);
+        QCOMPARE(sqlColumn(threaded, "SELECT count(DISTINCT stream) FROM checkpoints"), QStringList{"4"});
+        QVERIFY(a.size() >= 30);  // 8 for early, about 9 for each other long stream
+        QCOMPARE(a, b);
+        // And the state is the fold of the events up to the checkpoint's version (the test's own fold, in version order).
+        QList<Event> byVersion = all;
+        std::stable_sort(byVersion.begin(), byVersion.end(), [](const Event& x, const Event& y) { return x.version < y.version; });
+        const QStringList early = sqlColumn(threaded, "SELECT c.version || ' ' || CAST(c.state AS TEXT) FROM checkpoints c "
+                                                      "JOIN streams s ON s.id = c.stream WHERE s.name = 'early'");
+        QVERIFY(!early.isEmpty());
+        for (const QString& row : early) {
+            const qsizetype space = row.indexOf(' ');
+            QCOMPARE(row.mid(space + 1).toUtf8(), foldMerge(byVersion, "early", row.left(space).toLongLong()));
+        }
+    }
+
     void timeIndexDuringBulkLoad_data()
     {
         QTest::addColumn<QString>("order");

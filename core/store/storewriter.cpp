@@ -20,8 +20,10 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -38,6 +40,71 @@ constexpr qint64 kMaxInt64 = std::numeric_limits<qint64>::max();
 // Bulk loads commit this often: the file is a .partial nobody reads, so the only point is to keep
 // the set of dirty pages SQLite holds in memory bounded.
 constexpr qint64 kBulkCommitEvery = 250000;
+
+// One stream's "merge" checkpoint fold (docs/store.md "Checkpoints"): the events in version order, each event's data
+// merge-patched into the state, a checkpoint after every `every`-th event carrying the largest position and time so
+// far. One definition for both ways finish() folds (on the writer's connection, or on a second thread from the rows
+// read before the index build), so both write the same bytes.
+struct MergeFold
+{
+    QJsonValue state = QJsonObject();
+    qint64 ordinal = 0;
+    qint64 maxPosition = 0;
+    TimeMs maxTime = kNoTime;
+
+    /// Folds one event; true when a checkpoint falls on it. `data` null (SQL NULL or empty) folds as JSON null.
+    bool add(qint64 position, TimeMs time, const char* data, int bytes, int every)
+    {
+        maxPosition = std::max(maxPosition, position);
+        if (time != kNoTime && (maxTime == kNoTime || time > maxTime))
+            maxTime = time;
+        const QByteArray text = data ? QByteArray(data, bytes) : QByteArray("null");
+        applyMergePatch(state, parseJsonValue(text));
+        return ++ordinal % every == 0;
+    }
+};
+
+struct FoldedCheckpoint
+{
+    qint64 version = 0;
+    qint64 position = 0;
+    TimeMs time = kNoTime;
+    QByteArray state;
+};
+
+// Bulk create: the long streams' events read back before the (stream, version) index is built, folded on a second
+// thread while that index sorts on the writer's (finish(); docs/store.md "Writing").
+struct FoldJob
+{
+    struct Row
+    {
+        qint64 version = 0;
+        qint64 position = 0;
+        TimeMs time = kNoTime;
+        bool null = false;      ///< SQL NULL or empty data (sqlite3_column_blob's null pointer)
+        QByteArray data;
+        qint64 cost() const { return qint64(sizeof(Row)) + data.size(); }  ///< against the read limit
+    };
+    int every = 1000;
+    std::unordered_map<qint64, std::vector<Row>> rows;          ///< per stream id, in position order
+    std::unordered_map<qint64, std::vector<FoldedCheckpoint>> done;
+
+    void run()
+    {
+        for (auto& [stream, list] : rows) {
+            // The fold's order is the versions' (the old path's ORDER BY version); versions are unique per stream.
+            std::sort(list.begin(), list.end(), [](const Row& a, const Row& b) { return a.version < b.version; });
+            MergeFold fold;
+            std::vector<FoldedCheckpoint>& out = done[stream];
+            for (Row& r : list) {
+                if (fold.add(r.position, r.time, r.null ? nullptr : r.data.constData(), int(r.data.size()), every))
+                    out.push_back({r.version, fold.maxPosition, fold.maxTime, toJsonText(fold.state)});
+                r.data = QByteArray();
+            }
+            list = {};
+        }
+    }
+};
 
 struct StringHash
 {
@@ -574,6 +641,21 @@ struct StoreWriter::Impl
     // would cost more than the sort).
     static constexpr size_t kTimeWindow = 1024;
     static constexpr qint64 kTimeCheckEvery = 16384;
+    // Bulk create: (stream id, position) of each event, at most foldLogLimit of them (16 B each, 32 MB), so
+    // finish() can read the long streams' events by position before the (stream, version) index exists and fold
+    // their checkpoints on a second thread while the index sorts. Streams with events beyond the log (or all of
+    // them, once the indexes are built during the load) are folded after the index build as before.
+    size_t foldLogLimit = StoreWriter::kDefaultFoldLogLimit;
+    qint64 foldReadLimit = StoreWriter::kDefaultFoldReadLimit;  ///< bytes of event data read for the second thread
+    qint64 foldedAside = 0;             ///< streams whose checkpoints were folded during the index build
+    std::vector<std::pair<qint64, qint64>> foldLog;
+    bool foldLogOff = false;
+    // Bulk create: the events of a stream past its checkpointEvery-th (so it will have a checkpoint) are copied
+    // here as they come, so finish() reads back only the first ones (at most foldReadLimit bytes of rows held; the
+    // rows read back have a limit of their own).
+    std::unordered_map<qint64, std::vector<FoldJob::Row>> captured;
+    qint64 capturedBytes = 0;
+    std::unique_ptr<FoldJob> foldJob;   ///< finish(): the long streams folded on the second thread
     bool timeIndexLive = false;
     std::array<TimeMs, kTimeWindow> recentTimes{};
     qint64 timedEvents = 0;
@@ -953,6 +1035,26 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
         keep(e.data, &r.dataAt, &r.dataSize);
         if (!emptyMeta)
             keep(e.metadata, &r.metaAt, &r.metaSize);
+        if (!d->foldLogOff) {
+            if (d->foldLog.empty())
+                d->foldLog.reserve(d->foldLogLimit);  // address space; pages become resident as it fills
+            if (d->foldLog.size() < d->foldLogLimit) {
+                d->foldLog.emplace_back(s.id, position);
+                if (s.events >= d->options.checkpointEvery &&
+                    d->capturedBytes + qint64(sizeof(FoldJob::Row)) + e.data.size() <= d->foldReadLimit) {
+                    FoldJob::Row c;
+                    c.version = version;
+                    c.position = position;
+                    c.time = e.time;
+                    c.null = e.data.isEmpty();  // stored as NULL (bindText of an empty view)
+                    c.data = e.data.toByteArray();
+                    d->capturedBytes += c.cost();
+                    d->captured[s.id].push_back(std::move(c));
+                }
+            } else {
+                d->foldLogOff = true;
+            }
+        }
         d->pending.push_back(r);
         if (int(d->pending.size()) >= Impl::kRowsPerInsert && !flushPending(error))
             return Status::Error;
@@ -1292,6 +1394,11 @@ bool StoreWriter::buildIndexes(QString* error)
         !store::exec(d->db, store::kCreateIndexes, &err) || !store::exec(d->db, "PRAGMA cache_size=-65536", &err))
         return err.isEmpty() ? false : fail(error, QStringLiteral("cannot build the indexes (%1)").arg(err));
     d->indexesBuilt = true;
+    // finish() folds on the writer's connection with the index: the log is not needed.
+    d->foldLogOff = true;
+    d->foldLog = {};
+    d->captured = {};
+    d->capturedBytes = 0;
     // The unique index checks duplicates again: the in-memory version sets can go.
     for (StreamState& s : d->streams) {
         s.versions.reset();
@@ -1513,6 +1620,16 @@ bool StoreWriter::writeCheckpoints(QString* error)
                                "VALUES('merge',?,?,?,?,?)", kPersistent))
         return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
 
+    auto insertOne = [&](qint64 streamId, const FoldedCheckpoint& c) -> bool {
+        sqlite3_bind_int64(insert.handle(), 1, streamId);
+        sqlite3_bind_int64(insert.handle(), 2, c.version);
+        sqlite3_bind_int64(insert.handle(), 3, c.position);
+        bindTime(insert.handle(), 4, c.time);
+        sqlite3_bind_blob(insert.handle(), 5, c.state.constData(), int(c.state.size()), SQLITE_STATIC);
+        const int irc = sqlite3_step(insert.handle());
+        sqlite3_reset(insert.handle());
+        return irc == SQLITE_DONE || fail(error, store::describeError(d->db, irc));
+    };
     // One stream's checkpoints: in append mode the stale ones (from the smallest version appended) go first.
     auto checkpointStream = [&](qint64 streamId, qint64 streamEvents, qint64 touchedFrom) -> bool {
         if (m_appendMode) {
@@ -1524,22 +1641,19 @@ bool StoreWriter::writeCheckpoints(QString* error)
         }
         if (streamEvents <= every)
             return true;
-        QJsonValue state = QJsonObject();
+        MergeFold fold;
         qint64 fromVersion = std::numeric_limits<qint64>::min();
-        qint64 ordinal = 0;
-        qint64 maxPosition = 0;
-        TimeMs maxTime = kNoTime;
         sqlite3_bind_int64(last.handle(), 1, streamId);
         if (sqlite3_step(last.handle()) == SQLITE_ROW) {
             fromVersion = sqlite3_column_int64(last.handle(), 0);
-            maxPosition = sqlite3_column_int64(last.handle(), 1);
-            maxTime = sqlite3_column_type(last.handle(), 2) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(last.handle(), 2);
-            state = parseJsonValue(QByteArray(static_cast<const char*>(sqlite3_column_blob(last.handle(), 3)),
-                                              sqlite3_column_bytes(last.handle(), 3)));
+            fold.maxPosition = sqlite3_column_int64(last.handle(), 1);
+            fold.maxTime = sqlite3_column_type(last.handle(), 2) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(last.handle(), 2);
+            fold.state = parseJsonValue(QByteArray(static_cast<const char*>(sqlite3_column_blob(last.handle(), 3)),
+                                                   sqlite3_column_bytes(last.handle(), 3)));
             sqlite3_bind_int64(countUpTo.handle(), 1, streamId);
             sqlite3_bind_int64(countUpTo.handle(), 2, fromVersion);
             if (sqlite3_step(countUpTo.handle()) == SQLITE_ROW)
-                ordinal = sqlite3_column_int64(countUpTo.handle(), 0);
+                fold.ordinal = sqlite3_column_int64(countUpTo.handle(), 0);
             sqlite3_reset(countUpTo.handle());
         }
         sqlite3_reset(last.handle());
@@ -1549,28 +1663,15 @@ bool StoreWriter::writeCheckpoints(QString* error)
         int rc;
         while ((rc = sqlite3_step(events.handle())) == SQLITE_ROW) {
             const qint64 version = sqlite3_column_int64(events.handle(), 0);
-            maxPosition = std::max(maxPosition, sqlite3_column_int64(events.handle(), 1));
-            if (sqlite3_column_type(events.handle(), 2) != SQLITE_NULL) {
-                const TimeMs t = sqlite3_column_int64(events.handle(), 2);
-                if (maxTime == kNoTime || t > maxTime)
-                    maxTime = t;
-            }
+            const TimeMs time =
+                sqlite3_column_type(events.handle(), 2) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(events.handle(), 2);
             const char* data = static_cast<const char*>(sqlite3_column_blob(events.handle(), 3));
-            const QByteArray text = data ? QByteArray(data, sqlite3_column_bytes(events.handle(), 3)) : QByteArray("null");
-            applyMergePatch(state, parseJsonValue(text));
-            if (++ordinal % every != 0)
+            if (!fold.add(sqlite3_column_int64(events.handle(), 1), time, data, sqlite3_column_bytes(events.handle(), 3),
+                          every))
                 continue;
-            const QByteArray json = toJsonText(state);
-            sqlite3_bind_int64(insert.handle(), 1, streamId);
-            sqlite3_bind_int64(insert.handle(), 2, version);
-            sqlite3_bind_int64(insert.handle(), 3, maxPosition);
-            bindTime(insert.handle(), 4, maxTime);
-            sqlite3_bind_blob(insert.handle(), 5, json.constData(), int(json.size()), SQLITE_STATIC);
-            const int irc = sqlite3_step(insert.handle());
-            sqlite3_reset(insert.handle());
-            if (irc != SQLITE_DONE) {
+            if (!insertOne(streamId, {version, fold.maxPosition, fold.maxTime, toJsonText(fold.state)})) {
                 sqlite3_reset(events.handle());
-                return fail(error, store::describeError(d->db, irc));
+                return false;
             }
         }
         sqlite3_reset(events.handle());
@@ -1586,9 +1687,20 @@ bool StoreWriter::writeCheckpoints(QString* error)
         if (!longOnes.ok())
             return fail(error, store::describeError(d->db, longOnes.rc()));
         sqlite3_bind_int64(longOnes.handle(), 1, every);
-        while (longOnes.next())
-            if (!checkpointStream(longOnes.int64(0), longOnes.int64(1), 0))
+        while (longOnes.next()) {
+            // Folded on the second thread during the index build (finish()): the same rows, in the same order.
+            const qint64 id = longOnes.int64(0);
+            const auto folded = d->foldJob ? d->foldJob->done.find(id) : decltype(d->foldJob->done)::iterator();
+            if (d->foldJob && folded != d->foldJob->done.end()) {
+                for (const FoldedCheckpoint& c : folded->second)
+                    if (!insertOne(id, c))
+                        return false;
+                continue;
+            }
+            if (!checkpointStream(id, longOnes.int64(1), 0))
                 return false;
+        }
+        d->foldJob.reset();
         if (!longOnes.done())
             return fail(error, store::describeError(d->db, longOnes.rc()));
         for (StreamState& s : d->streams)
@@ -1806,6 +1918,133 @@ bool StoreWriter::loadTimelineBins(QString* error)
     return true;
 }
 
+void StoreWriter::setCheckpointFoldLimits(qint64 loggedEvents, qint64 rowBytes)
+{
+    if (!d)
+        return;
+    d->foldLogLimit = size_t(std::max<qint64>(0, loggedEvents));
+    d->foldReadLimit = std::max<qint64>(0, rowBytes);
+    if (d->foldLog.size() > d->foldLogLimit) {
+        d->foldLog.resize(d->foldLogLimit);
+        d->foldLogOff = true;
+    }
+}
+
+qint64 StoreWriter::checkpointStreamsFoldedDuringIndexBuild() const
+{
+    return d ? d->foldedAside : 0;
+}
+
+bool StoreWriter::prepareFoldJob(QString* error)
+{
+    // Bulk create, before the index build: the events of the streams long enough for a checkpoint, those captured
+    // during the load plus the first ones read by the positions the load logged (no (stream, version) index yet),
+    // read in position order (neighbouring rows share pages) while the rows read stay within foldReadLimit (and
+    // those captured within another). A stream with events outside the log, or whose reads would pass the limit, is left to
+    // writeCheckpoints() after the index build.
+    d->foldJob.reset();
+    d->foldedAside = 0;
+    const int every = d->options.checkpointEvery;
+    auto release = [this] {
+        d->foldLog = {};
+        d->captured = {};
+        d->capturedBytes = 0;
+    };
+    if (m_appendMode || d->foldLog.empty()) {
+        release();
+        return true;
+    }
+    struct Long
+    {
+        qint64 events = 0;
+        qint64 logged = 0;
+        bool dropped = false;
+        size_t capturedRows = 0;
+        size_t nextCaptured = 0;
+        qint64 readBytes = 0;
+        std::vector<FoldJob::Row> rows;
+    };
+    std::unordered_map<qint64, Long> longOnes;
+    {
+        SqlStatement st(d->db, "SELECT id, events FROM streams WHERE events > ?");
+        if (!st.ok())
+            return fail(error, store::describeError(d->db, st.rc()));
+        sqlite3_bind_int64(st.handle(), 1, every);
+        while (st.next())
+            longOnes[st.int64(0)].events = st.int64(1);
+        if (!st.done())
+            return fail(error, store::describeError(d->db, st.rc()));
+    }
+    for (const auto& [stream, position] : d->foldLog) {
+        const auto it = longOnes.find(stream);
+        if (it != longOnes.end())
+            ++it->second.logged;
+    }
+    qint64 bytes = 0;
+    for (auto& [id, l] : longOnes) {
+        l.dropped = l.logged != l.events;  // some of its events came after the log was full
+        if (l.dropped)
+            continue;
+        // The copied rows first (the fold sorts by version anyway), then room for exactly the ones read back.
+        if (const auto c = d->captured.find(id); c != d->captured.end()) {
+            l.rows = std::move(c->second);
+            d->captured.erase(c);
+        }
+        l.capturedRows = l.rows.size();
+        l.rows.reserve(size_t(l.events));
+    }
+    d->captured = {};
+    SqlStatement read(d->db, "SELECT version, position, time, data FROM events WHERE position=?");
+    if (!read.ok())
+        return fail(error, store::describeError(d->db, read.rc()));
+    sqlite3_stmt* h = read.handle();
+    for (const auto& [stream, position] : d->foldLog) {
+        const auto it = longOnes.find(stream);
+        if (it == longOnes.end() || it->second.dropped)
+            continue;
+        Long& l = it->second;
+        if (l.nextCaptured < l.capturedRows && l.rows[l.nextCaptured].position == position) {
+            ++l.nextCaptured;  // copied during the load (in position order)
+            continue;
+        }
+        sqlite3_bind_int64(h, 1, position);
+        if (sqlite3_step(h) != SQLITE_ROW) {
+            const int rc = sqlite3_errcode(d->db);
+            sqlite3_reset(h);
+            return fail(error, store::describeError(d->db, rc));
+        }
+        FoldJob::Row r;
+        r.version = sqlite3_column_int64(h, 0);
+        r.position = sqlite3_column_int64(h, 1);
+        r.time = sqlite3_column_type(h, 2) == SQLITE_NULL ? kNoTime : sqlite3_column_int64(h, 2);
+        const char* data = static_cast<const char*>(sqlite3_column_blob(h, 3));
+        r.null = !data;
+        if (data)
+            r.data = QByteArray(data, sqlite3_column_bytes(h, 3));
+        sqlite3_reset(h);
+        bytes += r.cost();
+        l.readBytes += r.cost();
+        if (bytes > d->foldReadLimit) {
+            // Over the limit: this stream folds after the index build; what it read is given back.
+            l.dropped = true;
+            bytes -= l.readBytes;
+            l.rows = {};
+            continue;
+        }
+        l.rows.push_back(std::move(r));
+    }
+    release();
+    auto job = std::make_unique<FoldJob>();
+    job->every = every;
+    for (auto& [id, l] : longOnes)
+        if (!l.dropped)
+            job->rows.emplace(id, std::move(l.rows));
+    d->foldedAside = qint64(job->rows.size());
+    if (!job->rows.empty())
+        d->foldJob = std::move(job);
+    return true;
+}
+
 bool StoreWriter::finish(QString* error)
 {
     if (m_done || !d->db)
@@ -1818,12 +2057,23 @@ bool StoreWriter::finish(QString* error)
     };
     if (!flushPending(&err) || !flushSummaries(&err))
         return bail(err);
+    if (!d->indexesBuilt && !prepareFoldJob(&err))
+        return bail(err);
     if (!d->indexesBuilt) {
         // CREATE INDEX sorts the keys in runs of the page cache's size, then merges the runs. Runs of 1 MB stay in
         // the CPU's cache and sort about twice as fast as one 64 MB run (whose list merge misses the cache on every
         // step): 0.7 s instead of 1.3 s of CPU for the (stream, version) index of 1M events (docs/import.md).
-        if (!store::exec(d->db, "PRAGMA cache_size=-1024", &err) || !store::exec(d->db, store::kCreateIndexes, &err) ||
-            !store::exec(d->db, "PRAGMA cache_size=-65536", &err))
+        // The long streams' checkpoints fold on a second thread while this one sorts the index (the fold needs no
+        // SQLite: prepareFoldJob read its rows); writeCheckpoints() stores what it folded.
+        std::thread folder;
+        if (d->foldJob)
+            folder = std::thread([job = d->foldJob.get()] { job->run(); });
+        const bool built = store::exec(d->db, "PRAGMA cache_size=-1024", &err) &&
+                           store::exec(d->db, store::kCreateIndexes, &err) &&
+                           store::exec(d->db, "PRAGMA cache_size=-65536", &err);
+        if (folder.joinable())
+            folder.join();
+        if (!built)
             return bail(QStringLiteral("cannot build the indexes (%1)").arg(err));
         d->indexesBuilt = true;
     }

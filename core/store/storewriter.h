@@ -101,6 +101,16 @@ public:
     /// Bulk create: whether events_time is being kept up to date as events are appended (true from the start; false
     /// once the times came too far out of order, then finish() builds it after the load, or once all indexes exist).
     bool timeIndexKeptDuringLoad() const;
+    /// Bulk create: finish() folds the checkpoints of the long streams on a second thread while it sorts the
+    /// (stream, version) index. The load logs each event's (stream, position), at most loggedEvents of them (16 B
+    /// each), and copies the events of a stream past its checkpointEvery-th, at most rowBytes of them; finish()
+    /// reads the rest by position, at most rowBytes more. Streams beyond a limit fold after the index build, on the
+    /// connection; either way the checkpoints are the same bytes (tests set small limits).
+    static constexpr qint64 kDefaultFoldLogLimit = 2000000;
+    static constexpr qint64 kDefaultFoldReadLimit = 32 << 20;
+    void setCheckpointFoldLimits(qint64 loggedEvents, qint64 rowBytes = kDefaultFoldReadLimit);
+    /// Streams whose checkpoints finish() folded on the second thread (0 before finish()).
+    qint64 checkpointStreamsFoldedDuringIndexBuild() const;
     /// Streams held in memory now (<= the limit).
     qint64 cachedStreamCount() const;
     /// Versions held in the streams' version sets now (<= the version limit).
@@ -124,6 +134,7 @@ private:
     bool flushSummaries(QString* error);
     bool flushPending(QString* error);
     bool noteTime(TimeMs time, QString* error);
+    bool prepareFoldJob(QString* error);
     bool writeCheckpoints(QString* error);
     bool writeTimelineBins(QString* error);
     bool timelineSummaryDue();
