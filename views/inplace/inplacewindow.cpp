@@ -484,7 +484,7 @@ void InPlaceMainWindow::setupCategoryTree()
     // The tree and the flat list share the flat list's place in the dock.
     QWidget* panel = m_streamView->parentWidget();
     m_streamStack = new QStackedWidget(panel);
-    panel->layout()->replaceWidget(m_streamView, m_streamStack);
+    delete panel->layout()->replaceWidget(m_streamView, m_streamStack); // the caller owns the replaced item
     m_streamStack->addWidget(m_treeView);
     m_streamStack->addWidget(m_streamView);
     showTreeOrList();
