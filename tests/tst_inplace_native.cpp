@@ -5,6 +5,7 @@
 // (reused, damaged, stale), cancel, and bad files.
 
 #include "demo/demogenerator.h"
+#include "import/importer.h"
 #include "replay/replayengine.h"
 #include "sources/nativeinplace.h"
 #include "store/sqlitestore.h"
@@ -893,6 +894,90 @@ private Q_SLOTS:
         // A stream the store does not have: no events, no state, no error.
         QVERIFY(src->stateAt(QStringLiteral("no-such"), cursor, 10, &at, &error));
         QVERIFY(at.events.isEmpty() && !at.fromCheckpoint);
+    }
+
+    // The cursor's state is folded from the newest checkpoint at or before it, so how far apart the writer puts
+    // checkpoints bounds how many rows a jump reads: on a cold page cache each is a random read of its own
+    // (docs/scale.md "Cursor on a cold page cache"). A store written with the default options, by the writer's
+    // own path and by an import, folds at most 100 events for any cursor, and the state is the full fold's.
+    void defaultCheckpointsBoundEveryFold_data()
+    {
+        QTest::addColumn<bool>("imported");
+        QTest::newRow("written by the writer") << false;
+        QTest::newRow("imported from NDJSON") << true;
+    }
+    void defaultCheckpointsBoundEveryFold()
+    {
+        QFETCH(bool, imported);
+        constexpr int kBound = 100;
+        QVERIFY(StoreWriter::Options{}.checkpointEvery <= kBound);
+        QList<Event> events;
+        qint64 position = 0, small = 0;
+        for (int i = 0; i < 1234; ++i) {
+            Event e;
+            e.position = ++position;
+            e.stream = QStringLiteral("account-1");
+            e.version = i;
+            e.type = QStringLiteral("Changed");
+            e.time = 1700000000000 + position * 1000;
+            e.id = QStringLiteral("id-%1").arg(position);
+            e.data = "{\"n\":" + QByteArray::number(i) + ",\"k" + QByteArray::number(i % 13) + "\":" +
+                     (i % 5 == 0 ? QByteArray("null") : QByteArray::number(i) + ".50") + "}";
+            e.metadata = "{}";
+            events << e;
+            if (i % 3 == 0) { // other streams in between, so the long one's events are not adjacent
+                Event o = e;
+                o.position = ++position;
+                o.stream = QStringLiteral("other-%1").arg(small % 40);
+                o.version = small++ / 40;
+                o.id = QStringLiteral("id-%1").arg(o.position);
+                o.data = "{\"o\":1}";
+                events << o;
+            }
+        }
+        const QString path = m_dir.filePath(imported ? QStringLiteral("default-imported.chronoscope")
+                                                     : QStringLiteral("default-written.chronoscope"));
+        QString error;
+        if (imported) {
+            const QString ndjson = m_dir.filePath(QStringLiteral("default.ndjson"));
+            QFile f(ndjson);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            for (const Event& e : events)
+                f.write("{\"stream\":\"" + e.stream.toUtf8() + "\",\"version\":" + QByteArray::number(e.version) +
+                        ",\"position\":" + QByteArray::number(e.position) + ",\"type\":\"" + e.type.toUtf8() +
+                        "\",\"time\":" + QByteArray::number(e.time) + ",\"id\":\"" + e.id.toUtf8() +
+                        "\",\"data\":" + e.data + "}\n");
+            f.close();
+            ImportSummary summary;
+            QVERIFY2(importFiles({ndjson}, path, ImportOptions{}, &summary, &error), qPrintable(error));
+            QCOMPARE(summary.events, qint64(events.size()));
+        } else {
+            auto w = StoreWriter::create(path, StoreWriter::Options{}, &error);
+            QVERIFY2(w, qPrintable(error));
+            for (const Event& e : events)
+                QVERIFY2(w->append(e, &error), qPrintable(error));
+            QVERIFY2(w->finish(&error), qPrintable(error));
+        }
+        auto src = openSource(path, cacheDir(imported ? QStringLiteral("bound-i") : QStringLiteral("bound-w")), &error);
+        QVERIFY2(src, qPrintable(error));
+        QList<Event> ofStream;
+        for (const Event& e : events)
+            if (e.stream == QLatin1String("account-1")) ofStream << e;
+        int fromCheckpoint = 0;
+        for (int nth = 0; nth < ofStream.size(); nth += 7) {
+            const qint64 cursor = ofStream[nth].position;
+            QJsonValue want = QJsonObject();
+            for (int j = 0; j <= nth; ++j)
+                applyMergePatch(want, parseJsonValue(ofStream[j].data));
+            StreamStateAt at;
+            QVERIFY2(src->stateAt(QStringLiteral("account-1"), cursor, 100000, &at, &error), qPrintable(error));
+            QVERIFY2(at.events.size() <= kBound, qPrintable(QStringLiteral("%1 events folded at version %2")
+                                                                 .arg(at.events.size()).arg(nth)));
+            QCOMPARE(at.events.last().position, cursor);
+            QCOMPARE(toJsonText(foldOf(at)), toJsonText(want));
+            fromCheckpoint += at.fromCheckpoint ? 1 : 0;
+        }
+        QVERIFY(fromCheckpoint > 150); // all but the first interval's cursors start at a checkpoint
     }
 
     void stateAtFallsBackFromAnUnusableCheckpoint_data()

@@ -115,10 +115,25 @@ using NameIndex = std::unordered_map<std::string, qint64, StringHash, std::equal
 
 inline quint64 hashName(std::string_view s)
 {
-    // FNV-1a, then a final mix so the low bits (the slot) depend on every byte.
-    quint64 h = 1469598103934665603ULL;
-    for (unsigned char c : s)
-        h = (h ^ c) * 1099511628211ULL;
+    // Eight bytes a step (the tail zero-padded, the length mixed in), then a final mix so the low bits (the slot)
+    // depend on every byte. A bulk load hashes every event's stream name three times (two prefetch hints and the
+    // lookup), so a byte at a time (FNV-1a, before) was a long chain of multiplications per event.
+    constexpr quint64 kMul = 0x9e3779b97f4a7c15ULL;
+    quint64 h = 0x243f6a8885a308d3ULL ^ (quint64(s.size()) * kMul);
+    const char* p = s.data();
+    size_t n = s.size();
+    for (; n >= 8; p += 8, n -= 8) {
+        quint64 w;
+        std::memcpy(&w, p, 8);
+        h = (h ^ w) * kMul;
+        h ^= h >> 32;
+    }
+    if (n > 0) {
+        quint64 w = 0;
+        std::memcpy(&w, p, n);
+        h = (h ^ w) * kMul;
+        h ^= h >> 32;
+    }
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ULL;
     return h ^ (h >> 32);
@@ -641,7 +656,7 @@ struct StoreWriter::Impl
     // would cost more than the sort).
     static constexpr size_t kTimeWindow = 1024;
     static constexpr qint64 kTimeCheckEvery = 16384;
-    // Bulk create: (stream id, position) of each event, at most foldLogLimit of them (16 B each, 32 MB), so
+    // Bulk create: (stream id, position) of each event, at most foldLogLimit of them (16 B each, 16 MB), so
     // finish() can read the long streams' events by position before the (stream, version) index exists and fold
     // their checkpoints on a second thread while the index sorts. Streams with events beyond the log (or all of
     // them, once the indexes are built during the load) are folded after the index build as before.
@@ -661,6 +676,7 @@ struct StoreWriter::Impl
     qint64 timedEvents = 0;
     qint64 timesFarBack = 0;
     SqlStatement insertBin, updateBin;  ///< append mode: the summary's cells changed since the last write
+    const char* cachePragma = "PRAGMA cache_size=-65536";  ///< the page cache outside index builds (create: 16 MB)
 
     ~Impl() { close(); }
 
@@ -758,10 +774,18 @@ std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Opti
     // no journal and no fsync make the bulk load several times faster.
     // 16 KB pages (SQLite's default is 4 KB): a bulk load and its index builds touch a quarter as many pages;
     // measured 8 to 15% faster end to end on the 1M-event import (docs/scale.md "Writing big stores").
+    // SQLite's page cache: 16 MB for a new store. With 64 MB `demo --events 10000000` peaked at 304 MB against the
+    // writer's 300 MB budget; with 16 MB, 259 MB. A bulk load appends at the right edge of the table and the time
+    // index: the 1M-event import is as fast, the 10M demo (2M streams, spilled to the streams table and read back
+    // by name) slower, 130 s instead of 96 s (docs/scale.md "Writing big stores"). Appends to a cache keep 64 MB.
+    static_assert(StoreWriter::kPageCacheBytes == 16384 * 1024, "the pragma below says the same");
+    w->d->cachePragma = "PRAGMA cache_size=-16384";
+    // (After page_size: SQLite turns a size in KiB into pages when the pragma runs.)
     const bool ok = store::exec(w->d->db,
                                 "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
-                                "PRAGMA cache_size=-65536; PRAGMA temp_store=FILE;",
+                                "PRAGMA temp_store=FILE;",
                                 &err) &&
+                    store::exec(w->d->db, w->d->cachePragma, &err) &&
                     store::exec(w->d->db, store::kCreateTables, &err) &&
                     store::exec(w->d->db, options.bulk ? store::kCreateTimeIndex : store::kCreateIndexes, &err);
     if (!ok) {
@@ -1391,7 +1415,7 @@ bool StoreWriter::buildIndexes(QString* error)
     QString err;
     // Small sort runs, as in finish(): they stay in the CPU's cache (docs/store.md "Writing").
     if (!beginIfNeeded(error) || !store::exec(d->db, "PRAGMA cache_size=-1024", &err) ||
-        !store::exec(d->db, store::kCreateIndexes, &err) || !store::exec(d->db, "PRAGMA cache_size=-65536", &err))
+        !store::exec(d->db, store::kCreateIndexes, &err) || !store::exec(d->db, d->cachePragma, &err))
         return err.isEmpty() ? false : fail(error, QStringLiteral("cannot build the indexes (%1)").arg(err));
     d->indexesBuilt = true;
     // finish() folds on the writer's connection with the index: the log is not needed.
@@ -1428,6 +1452,14 @@ bool StoreWriter::timeIndexKeptDuringLoad() const
 qint64 StoreWriter::cachedStreamCount() const
 {
     return d ? qint64(d->streams.size()) : 0;
+}
+
+qint64 StoreWriter::pageCacheBytes() const
+{
+    int used = 0, highwater = 0;
+    if (!d || !d->db || sqlite3_db_status(d->db, SQLITE_DBSTATUS_CACHE_USED, &used, &highwater, 0) != SQLITE_OK)
+        return 0;
+    return used;
 }
 
 qint64 StoreWriter::versionSetEntries() const
@@ -2057,7 +2089,10 @@ bool StoreWriter::finish(QString* error)
     };
     if (!flushPending(&err) || !flushSummaries(&err))
         return bail(err);
-    if (!d->indexesBuilt && !prepareFoldJob(&err))
+    // The rows for the second thread's fold are read back, and the index sorted, with SQLite's page cache at 1 MB
+    // (the load's pages are written out and given back first), so the fold's rows take the cache's place.
+    if (!d->indexesBuilt &&
+        (!commit(&err) || !store::exec(d->db, "PRAGMA cache_size=-1024", &err) || !prepareFoldJob(&err)))
         return bail(err);
     if (!d->indexesBuilt) {
         // CREATE INDEX sorts the keys in runs of the page cache's size, then merges the runs. Runs of 1 MB stay in
@@ -2068,9 +2103,11 @@ bool StoreWriter::finish(QString* error)
         std::thread folder;
         if (d->foldJob)
             folder = std::thread([job = d->foldJob.get()] { job->run(); });
-        const bool built = store::exec(d->db, "PRAGMA cache_size=-1024", &err) &&
+        // PRAGMA threads: SQLite's sorter hands each full run to a helper thread to sort and write while this one
+        // goes on reading the table (docs/scale.md "Import speed": a few percent, measured quiet).
+        const bool built = store::exec(d->db, "PRAGMA threads=1", &err) &&
                            store::exec(d->db, store::kCreateIndexes, &err) &&
-                           store::exec(d->db, "PRAGMA cache_size=-65536", &err);
+                           store::exec(d->db, d->cachePragma, &err) && store::exec(d->db, "PRAGMA threads=0", &err);
         if (folder.joinable())
             folder.join();
         if (!built)

@@ -19,7 +19,7 @@ public:
     struct Options
     {
         bool bulk = true;               ///< bulk load: secondary indexes are built in finish()
-        int checkpointEvery = 1000;     ///< persisted "merge" checkpoints every N versions for long streams
+        int checkpointEvery = 100;      ///< persisted "merge" checkpoints every N versions for long streams
         QHash<QString, QString> meta;   ///< recorded in the meta table (source_uri is redacted)
     };
 
@@ -103,16 +103,21 @@ public:
     bool timeIndexKeptDuringLoad() const;
     /// Bulk create: finish() folds the checkpoints of the long streams on a second thread while it sorts the
     /// (stream, version) index. The load logs each event's (stream, position), at most loggedEvents of them (16 B
-    /// each), and copies the events of a stream past its checkpointEvery-th, at most rowBytes of them; finish()
-    /// reads the rest by position, at most rowBytes more. Streams beyond a limit fold after the index build, on the
-    /// connection; either way the checkpoints are the same bytes (tests set small limits).
-    static constexpr qint64 kDefaultFoldLogLimit = 2000000;
-    static constexpr qint64 kDefaultFoldReadLimit = 32 << 20;
+    /// each, 16 MB), and copies the events of a stream past its checkpointEvery-th, at most rowBytes of them;
+    /// finish() reads the rest by position, at most rowBytes more. Streams beyond a limit fold after the index build,
+    /// on the connection; either way the checkpoints are the same bytes (tests set small limits). Both limits are
+    /// part of the writer's memory budget (≤ 300 MB whatever the size; docs/scale.md "Writing big stores").
+    static constexpr qint64 kDefaultFoldLogLimit = 1000000;
+    static constexpr qint64 kDefaultFoldReadLimit = 16 << 20;
     void setCheckpointFoldLimits(qint64 loggedEvents, qint64 rowBytes = kDefaultFoldReadLimit);
     /// Streams whose checkpoints finish() folded on the second thread (0 before finish()).
     qint64 checkpointStreamsFoldedDuringIndexBuild() const;
     /// Streams held in memory now (<= the limit).
     qint64 cachedStreamCount() const;
+    /// Bytes of SQLite's page cache this writer's connection holds now (SQLITE_DBSTATUS_CACHE_USED). A new store's
+    /// cache is kPageCacheBytes, part of the writer's memory budget.
+    qint64 pageCacheBytes() const;
+    static constexpr qint64 kPageCacheBytes = 16 << 20;
     /// Versions held in the streams' version sets now (<= the version limit).
     qint64 versionSetEntries() const;
     /// How many times the cache wrote out its least recently used half.

@@ -13,13 +13,16 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QImage>
 #include <QPainter>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTimer>
 
 #include <algorithm>
 #include <cstdio>
@@ -47,9 +50,25 @@ double percentile(std::vector<double> v, double p)
     return v[std::min(v.size() - 1, size_t(p * double(v.size() - 1) + 0.5))];
 }
 
+// Runs the event loop until pred() holds, checking it at least every millisecond. QTest::qWaitFor sleeps 10 ms
+// between its checks, which added 0-10 ms to every latency this bench measured before (docs/scale.md "In place").
+template<typename Pred>
+bool waitUntil(const Pred& pred, int ms)
+{
+    QDeadlineTimer deadline(ms, Qt::PreciseTimer);
+    while (!pred()) {
+        if (deadline.hasExpired())
+            return false;
+        QEventLoop loop;
+        QTimer::singleShot(1, Qt::PreciseTimer, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    return true;
+}
+
 bool waitIdle(InPlaceMainWindow& w, int ms)
 {
-    return QTest::qWaitFor([&w] { return w.isIdle(); }, ms);
+    return waitUntil([&w] { return w.isIdle(); }, ms);
 }
 
 double renderMs(InPlaceTimeline* t, QImage& image)
@@ -126,7 +145,7 @@ int main(int argc, char** argv)
     }
     QSignalSpy opened(&w, &InPlaceMainWindow::opened);
     QSignalSpy failed(&w, &InPlaceMainWindow::openFailed);
-    if (!QTest::qWaitFor([&] { return opened.size() + failed.size() > 0; }, waitMs) || failed.size()) {
+    if (!waitUntil([&] { return opened.size() + failed.size() > 0; }, waitMs) || failed.size()) {
         std::fprintf(stderr, "bench_views_inplace: open failed: %s\n",
                      failed.isEmpty() ? "timeout" : qPrintable(failed.first().at(0).toString()));
         return 2;
@@ -134,7 +153,7 @@ int main(int argc, char** argv)
     const double openMs = double(clock.nsecsElapsed()) / 1e6;
     // First paint (strip): the whole-store strip (estimated or exact), the axis and the lane rows (still
     // "loading…"), painted. This is the figure the budget row uses (docs/scale.md "In place").
-    if (!QTest::qWaitFor([&] { return t->hasOverview(); }, waitMs)) {
+    if (!waitUntil([&] { return t->hasOverview(); }, waitMs)) {
         std::fprintf(stderr, "bench_views_inplace: no overview after %d ms (%s)\n", waitMs, qPrintable(w.lastError()));
         return 2;
     }
@@ -144,7 +163,7 @@ int main(int argc, char** argv)
     const bool firstEstimated = t->overview().estimated;
     const qsizetype loading = t->loadingLanes().size();
     // Lanes complete: the first lanes' ticks on screen, painted.
-    if (!QTest::qWaitFor([&] { return !t->lanes().isEmpty() && !t->lanesPending(); }, waitMs)) {
+    if (!waitUntil([&] { return !t->lanes().isEmpty() && !t->lanesPending(); }, waitMs)) {
         std::fprintf(stderr, "bench_views_inplace: no lanes after %d ms (%s)\n", waitMs, qPrintable(w.lastError()));
         return 2;
     }
@@ -154,7 +173,7 @@ int main(int argc, char** argv)
                 "open -> lanes complete: %.1f ms (%lld lanes)\n",
                 openMs, stripMs, firstEstimated ? "estimated" : "exact", static_cast<long long>(loading), lanesMs,
                 static_cast<long long>(t->lanes().size()));
-    if (QTest::qWaitFor([&] { return t->hasOverview() && !t->overview().estimated; }, waitMs))
+    if (waitUntil([&] { return t->hasOverview() && !t->overview().estimated; }, waitMs))
         std::printf("open -> exact overview: %.1f ms\n", double(clock.nsecsElapsed()) / 1e6);
     else
         std::printf("open -> exact overview: not within %d ms\n", waitMs);
@@ -194,7 +213,7 @@ int main(int argc, char** argv)
         QElapsedTimer c;
         c.start();
         w.service()->requestStep(pos - 1, 1);
-        if (!QTest::qWaitFor([&] { return shown.size() > 0; }, waitMs)) {
+        if (!waitUntil([&] { return shown.size() > 0; }, waitMs)) {
             ++missed;
             continue;
         }
