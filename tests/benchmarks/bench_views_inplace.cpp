@@ -1,4 +1,4 @@
-// bench_views_inplace --store URI [--steps N] [--scrub N] [--size WxH]: the in-place window (views/inplace) on
+// bench_views_inplace --store URI [--steps N] [--scrub N] [--size WxH] [--cold]: the in-place window (views/inplace) on
 // a store explored where it lives (a native store path, or postgresql://…). Prints, in this order: open →
 // first paint (strip: the whole-store density, the axis and the lane rows still loading), open → lanes
 // complete (the first lanes' ticks on screen), the timeline's paint at six
@@ -25,6 +25,8 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cstdio>
 
 using namespace chronoscope;
@@ -96,7 +98,10 @@ int main(int argc, char** argv)
     const QCommandLineOption scrubOpt(QStringLiteral("scrub"), QStringLiteral("Pans of the scrub end to end (100)."), QStringLiteral("n"), QStringLiteral("100"));
     const QCommandLineOption sizeOpt(QStringLiteral("size"), QStringLiteral("Window size (1600x1000)."), QStringLiteral("wxh"), QStringLiteral("1600x1000"));
     const QCommandLineOption waitOpt(QStringLiteral("wait-ms"), QStringLiteral("Longest wait for one answer (120000)."), QStringLiteral("ms"), QStringLiteral("120000"));
-    parser.addOptions({storeOpt, stepsOpt, scrubOpt, sizeOpt, waitOpt});
+    const QCommandLineOption coldOpt(QStringLiteral("cold"),
+                                     QStringLiteral("Drop the store file's pages from the OS page cache first (a native "
+                                                    "store path; posix_fadvise DONTNEED: a store not read since boot)."));
+    parser.addOptions({storeOpt, stepsOpt, scrubOpt, sizeOpt, waitOpt, coldOpt});
     parser.process(app);
     if (!parser.isSet(storeOpt)) {
         std::fprintf(stderr, "bench_views_inplace: --store URI is required\n");
@@ -110,6 +115,16 @@ int main(int argc, char** argv)
     const QSize size(wh.value(0).toInt(), wh.value(1).toInt());
 
     std::printf("store: %s\nwindow: %dx%d\n", qPrintable(store), size.width(), size.height());
+    if (parser.isSet(coldOpt)) {
+        // Read-only: the file is opened for reading and only its cached pages are let go.
+        const int fd = ::open(QFile::encodeName(store).constData(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0) {
+            std::fprintf(stderr, "bench_views_inplace: --cold needs a readable store file (%s)\n", qPrintable(store));
+            return 1;
+        }
+        ::close(fd);
+        std::printf("page cache: the store's pages dropped (--cold)\n");
+    }
     std::printf("resident before open: VmRSS %lld MB\n", statusKb("VmRSS:") / 1024);
     InPlaceMainWindow w;
     w.resize(size);
