@@ -479,16 +479,29 @@ private Q_SLOTS:
         QString error;
         auto src = openSource(path, cache, &error);
         QVERIFY2(src, qPrintable(error));
+        // The open reads the summary but does not count the events (seconds on a big store): the first exact
+        // density checks it. Until then estimates use it, marked estimated.
+        QVERIFY(src->finesSource().isEmpty());
+        RemoteSummary opened;
+        QVERIFY2(src->summary(&opened, &error), qPrintable(error));
+        QVERIFY(!opened.eventsExact);
         if (stale.isEmpty()) {
-            QCOMPARE(src->finesSource(), QStringLiteral("timeline_bins"));
             QVERIFY(src->notes().isEmpty());
-        } else {
-            QVERIFY(src->finesSource().isEmpty());
+            RemoteDensity early;
+            QVERIFY2(src->estimatedDensity(opened.axis == RemoteAxis::Time ? opened.firstTime : opened.firstPosition,
+                                           opened.axis == RemoteAxis::Time ? opened.lastTime : opened.lastPosition,
+                                           50, &early, &error),
+                     qPrintable(error));
+            QVERIFY(early.estimated);
+        }
+        checkDensities(*src, all, {1, 5, 77, 500});
+        if (!stale.isEmpty()) {
+            QVERIFY(src->finesSource() != QLatin1String("timeline_bins"));
             QVERIFY2(src->notes().join(u' ').contains(QLatin1String("timeline_bins) is ignored")),
                      qPrintable(src->notes().join(u' ')));
         }
-        checkDensities(*src, all, {1, 5, 77, 500});
         if (stale.isEmpty()) {
+            QVERIFY2(src->notes().isEmpty(), qPrintable(src->notes().join(u' ')));
             QCOMPARE(src->finesSource(), QStringLiteral("timeline_bins"));
             // Kept in the cache: a later open reads neither the table nor the events' count.
             auto again = openSource(path, cache, &error);
@@ -497,8 +510,8 @@ private Q_SLOTS:
         }
     }
 
-    /// The summary the store writer keeps as it writes is current, so the first open counts nothing: the
-    /// densities come from it and equal a full read.
+    /// The summary the store writer keeps as it writes is current, so no pass over the events is made: after one
+    /// count (the first exact density's check) the densities come from it and equal a full read.
     void writersSummaryIsUsed_data()
     {
         QTest::addColumn<QString>("kind");
@@ -521,13 +534,38 @@ private Q_SLOTS:
         QString error;
         auto src = openSource(path, cache, &error);
         QVERIFY2(src, qPrintable(error));
-        QCOMPARE(src->finesSource(), QStringLiteral("timeline_bins"));
-        QVERIFY2(src->notes().isEmpty(), qPrintable(src->notes().join(u' ')));
         checkDensities(*src, all, {1, 5, 77, 500});
+        QCOMPARE(src->finesSource(), QStringLiteral("timeline_bins")); // checked by the first exact density
+        QVERIFY2(src->notes().isEmpty(), qPrintable(src->notes().join(u' ')));
         RemoteSummary s;
         QVERIFY2(src->summary(&s, &error), qPrintable(error));
         QVERIFY(s.eventsExact);
         QCOMPARE(s.estimatedEvents, qint64(all.size()));
+    }
+
+    /// The in-place window has two sources on one store (the second runs the exact pass): the one that checks
+    /// the writer's summary keeps it in the cache file, and the other finds it there instead of counting again.
+    void summaryCheckedByOneSourceIsFoundByTheOther()
+    {
+        const QString cache = cacheDir(QStringLiteral("two-sources"));
+        QDir(cache).removeRecursively();
+        QString error;
+        auto first = openSource(m_written, cache, &error);
+        QVERIFY2(first, qPrintable(error));
+        auto second = openSource(m_written, cache, &error);
+        QVERIFY2(second, qPrintable(error));
+        RemoteSummary s;
+        QVERIFY2(second->summary(&s, &error), qPrintable(error));
+        RemoteDensity d;
+        QVERIFY2(second->density(s.firstTime, s.lastTime, 100, &d, &error), qPrintable(error));
+        QVERIFY(!d.estimated);
+        QCOMPARE(second->finesSource(), QStringLiteral("timeline_bins"));
+        QVERIFY(QFile::exists(second->cacheFile()));
+        RemoteDensity again;
+        QVERIFY2(first->density(s.firstTime, s.lastTime, 100, &again, &error), qPrintable(error));
+        QCOMPARE(first->finesSource(), QStringLiteral("cache"));
+        QCOMPARE(again.counts, d.counts);
+        QVERIFY(!again.estimated);
     }
 
     void streamPagingEqualsFullList_data()

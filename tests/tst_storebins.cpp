@@ -462,6 +462,14 @@ private Q_SLOTS:
             QTemporaryDir cache;
             NativeInPlaceSource inPlace(path, RemoteFirstOptions{}, cache.path());
             QVERIFY2(inPlace.open(&err), qPrintable(err));
+            // The reader checks the summary against the store's count at its first exact density.
+            RemoteSummary rs;
+            QVERIFY2(inPlace.summary(&rs, &err), qPrintable(err));
+            RemoteDensity rd;
+            const bool timeAxis = rs.axis == RemoteAxis::Time;
+            QVERIFY2(inPlace.density(timeAxis ? rs.firstTime : rs.firstPosition, timeAxis ? rs.lastTime : rs.lastPosition,
+                                     10, &rd, &err),
+                     qPrintable(err));
             QVERIFY2((inPlace.finesSource() == QLatin1String("timeline_bins")) == current,
                      qPrintable(step + QStringLiteral(": ") + inPlace.finesSource() + inPlace.notes().join(u';')));
         }

@@ -476,11 +476,6 @@ void NativeInPlaceSource::loadTimelineBins()
                     .arg(qint64(p))
                     .arg(hi.int64(0)));
     }
-    qint64 count = 0;
-    QString why;
-    if (!countEvents(&count, &why)) return ignore(why);
-    if (count != qint64(n))
-        return ignore(QStringLiteral("it counts %1 events, the store holds %2").arg(qint64(n)).arg(count));
     Fine f;
     f.width = width;
     qint64 lo = 0, hi = 0;
@@ -509,15 +504,16 @@ void NativeInPlaceSource::loadTimelineBins()
         sum += r.int64(1);
     }
     if (!r.ok() || !r.done()) return ignore(QStringLiteral("it cannot be read (%1)").arg(m_db->lastError()));
-    if (sum + qint64(u) != count)
+    if (sum + qint64(u) != qint64(n))
         return ignore(QStringLiteral("its bins add up to %1 events and %2 without a time, not %3")
                           .arg(sum)
                           .arg(qint64(u))
-                          .arg(count));
-    m_fine = std::move(f);
-    m_untimed = qint64(u);
-    m_fineSource = QStringLiteral("timeline_bins");
-    saveCache();
+                          .arg(qint64(n)));
+    // Whether the store still holds that many events is checked by the first exact density (checkSummary):
+    // counting them would hold the first paint back (7 s on a 50M store none of whose pages are cached).
+    m_unchecked = std::move(f);
+    m_uncheckedEvents = qint64(n);
+    m_uncheckedUntimed = qint64(u);
 }
 
 QByteArray NativeInPlaceSource::cacheKey() const
@@ -608,6 +604,33 @@ void NativeInPlaceSource::saveCache()
     out.commit();
 }
 
+bool NativeInPlaceSource::checkSummary(QString* error)
+{
+    if (!m_unchecked.valid()) return true;
+    // Checked and kept by another source on the same store and cache directory (the exact pass's).
+    if (loadCache()) {
+        m_unchecked = Fine();
+        return true;
+    }
+    qint64 count = 0;
+    if (!countEvents(&count, error)) return false; // still unchecked: the next exact density tries again
+    Fine f = std::move(m_unchecked);
+    m_unchecked = Fine();
+    if (count != m_uncheckedEvents) {
+        m_notes << QStringLiteral("%1: the store's timeline summary (timeline_bins) is ignored: it counts %2 "
+                                  "events, the store holds %3")
+                       .arg(m_path)
+                       .arg(m_uncheckedEvents)
+                       .arg(count);
+        return true;
+    }
+    m_fine = std::move(f);
+    m_untimed = m_uncheckedUntimed;
+    m_fineSource = QStringLiteral("timeline_bins");
+    saveCache();
+    return true;
+}
+
 bool NativeInPlaceSource::scanRange(qint64 lo, qint64 hi, RemoteDensity* d, Fine* fine, QString* error)
 {
     if (cancelled(error)) return false;
@@ -683,13 +706,13 @@ bool NativeInPlaceSource::fullScan(RemoteDensity* d, QString* error)
     return true;
 }
 
-void NativeInPlaceSource::fromFine(RemoteDensity* d, bool exact,
+void NativeInPlaceSource::fromFine(const Fine& fine, RemoteDensity* d, bool exact,
                                    std::vector<std::pair<qint64, qint64>>* scans) const
 {
     // A fine bin inside one requested bin adds its count; one that straddles a requested bin's edge (or the
     // range's ends) is either counted again from the index (exact: its range goes to *scans) or split in
     // proportion to the overlap (estimate).
-    const qint64 w = m_fine.width;
+    const qint64 w = fine.width;
     // No event lies outside the store's exact range: a fine bin is clipped to it (the first and last fine
     // bins then need no recount for a whole-store density).
     const bool time = m_axis == RemoteAxis::Time;
@@ -700,10 +723,10 @@ void NativeInPlaceSource::fromFine(RemoteDensity* d, bool exact,
     if (!exact) acc.assign(size_t(d->counts.size()), 0.0);
     bool fullSinceScan = true;
     bool straddles = false;
-    for (size_t k = 0; k < m_fine.counts.size(); ++k) {
-        const qint64 c = m_fine.counts[k];
+    for (size_t k = 0; k < fine.counts.size(); ++k) {
+        const qint64 c = fine.counts[k];
         if (c == 0) continue;
-        qint64 s = (m_fine.firstBin + qint64(k)) * w;
+        qint64 s = (fine.firstBin + qint64(k)) * w;
         qint64 e = s + (w - 1);
         if (clip) {
             s = std::max(s, lo);
@@ -806,8 +829,9 @@ bool NativeInPlaceSource::estimatedDensity(qint64 from, qint64 to, int bins, Rem
         *out = d;
         return true;
     }
-    if (m_fine.valid()) {
-        fromFine(&d, false, nullptr);
+    if (m_fine.valid() || m_unchecked.valid()) {
+        fromFine(m_fine.valid() ? m_fine : m_unchecked, &d, false, nullptr);
+        if (!m_fine.valid()) d.estimated = true; // the summary is not checked against the store's count yet
         *out = d;
         return true;
     }
@@ -818,7 +842,7 @@ bool NativeInPlaceSource::estimatedDensity(qint64 from, qint64 to, int bins, Rem
 
 bool NativeInPlaceSource::density(qint64 from, qint64 to, int bins, RemoteDensity* out, QString* error)
 {
-    if (!checkRange(from, to, bins, error) || !ensureSummary(error)) return false;
+    if (!checkRange(from, to, bins, error) || !ensureSummary(error) || !checkSummary(error)) return false;
     RemoteDensity d = emptyDensity(m_axis, from, to, bins);
     const bool time = m_axis == RemoteAxis::Time;
     if (m_summary.lastPosition == 0 && m_summary.firstPosition == 0) {
@@ -840,7 +864,7 @@ bool NativeInPlaceSource::density(qint64 from, qint64 to, int bins, RemoteDensit
     const bool whole = from <= lo && to >= hi;
     if (m_fine.valid()) {
         std::vector<std::pair<qint64, qint64>> scans;
-        fromFine(&d, true, &scans);
+        fromFine(m_fine, &d, true, &scans);
         if (!scans.empty() && time && !m_haveTimeIndex) {
             // Each range would read the whole table: one pass over [from, to] instead.
             if (!allowed(kTimeIndex, error)) return false;

@@ -137,7 +137,12 @@ private:
     QByteArray cacheKey() const;
     bool fullScan(RemoteDensity* d, QString* error);
     bool scanRange(qint64 lo, qint64 hi, RemoteDensity* d, Fine* fine, QString* error);
-    void fromFine(RemoteDensity* d, bool exact, std::vector<std::pair<qint64, qint64>>* scans) const;
+    void fromFine(const Fine& fine, RemoteDensity* d, bool exact, std::vector<std::pair<qint64, qint64>>* scans) const;
+    /// The writer's summary read at open but not yet checked against count(*) of the events (a pass over the
+    /// smallest index: seconds on a big store whose pages are not cached). Estimates use it at once; the first
+    /// exact density checks it (or finds it checked in the cache file, written by the source that checked it)
+    /// and then uses it, or drops it with a note.
+    bool checkSummary(QString* error);
     bool estimateFromSample(RemoteDensity* d, QString* error);
     bool readEvents(SqlStatement& q, const QString& knownStream, QList<Event>* out, QString* error);
     QString streamName(qint64 id);
@@ -164,6 +169,9 @@ private:
     qint64 m_untimed = -1;    ///< events without a time (time axis); -1: not known
     Fine m_fine;
     QString m_fineSource;
+    Fine m_unchecked;               ///< the writer's summary until checkSummary() (then m_fine, or dropped)
+    qint64 m_uncheckedEvents = 0;   ///< what its meta row says the store holds
+    qint64 m_uncheckedUntimed = 0;
     bool m_haveTimeIndex = false, m_haveStreamIndex = false, m_haveListingIndex = false;
     QList<IndexAdvice> m_advice;
     QHash<int, int> m_adviceFor;
