@@ -438,6 +438,11 @@ bool NativeInPlaceSource::summary(RemoteSummary* out, QString* error)
 // ---- fine bins: the writer's timeline summary, the cache file, or one pass
 // ---------------------------------
 
+void NativeInPlaceSource::ignoreSummary(const QString& why)
+{
+    m_notes << QStringLiteral("%1: the store's timeline summary (timeline_bins) is ignored: %2").arg(m_path, why);
+}
+
 void NativeInPlaceSource::loadTimelineBins()
 {
     sqlite3* db = m_db->handle();
@@ -445,14 +450,10 @@ void NativeInPlaceSource::loadTimelineBins()
         SqlStatement t(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'timeline_bins'");
         if (!(t.ok() && t.next())) return;
     }
-    auto ignore = [&](const QString& why) {
-        m_notes << QStringLiteral("%1: the store's timeline summary (timeline_bins) is ignored: %2")
-                       .arg(m_path, why);
-    };
     QByteArray metaText;
     {
         SqlStatement m(db, "SELECT value FROM meta WHERE key = 'timeline_bins'");
-        if (!(m.ok() && m.next())) return ignore(QStringLiteral("its meta row is missing"));
+        if (!(m.ok() && m.next())) return ignoreSummary(QStringLiteral("its meta row is missing"));
         metaText = m.bytes(0);
     }
     const QJsonObject meta = QJsonDocument::fromJson(metaText).object();
@@ -463,15 +464,15 @@ void NativeInPlaceSource::loadTimelineBins()
     const double u = meta.value(QLatin1String("untimed")).toDouble(0);
     const qint64 width = qint64(w);
     if (axis != (m_axis == RemoteAxis::Time ? QLatin1String("time") : QLatin1String("position")))
-        return ignore(QStringLiteral("its axis '%1' is not the store's").arg(axis));
+        return ignoreSummary(QStringLiteral("its axis '%1' is not the store's").arg(axis));
     if (w < 1 || double(width) != w || (width & (width - 1)) != 0 || n < 0 || p < 0 || u < 0)
-        return ignore(
+        return ignoreSummary(
             QStringLiteral("its meta row is not understood (%1)").arg(QString::fromUtf8(metaText.left(200))));
     {
         SqlStatement hi(db, "SELECT max(position) FROM events");
-        if (!(hi.ok() && hi.next())) return ignore(QStringLiteral("the events table cannot be read"));
+        if (!(hi.ok() && hi.next())) return ignoreSummary(QStringLiteral("the events table cannot be read"));
         if (hi.int64(0) != qint64(p))
-            return ignore(
+            return ignoreSummary(
                 QStringLiteral("it was written up to position %1, the store goes to %2 (appended since)")
                     .arg(qint64(p))
                     .arg(hi.int64(0)));
@@ -481,13 +482,13 @@ void NativeInPlaceSource::loadTimelineBins()
     qint64 lo = 0, hi = 0;
     {
         SqlStatement r(db, "SELECT min(bin), max(bin) FROM timeline_bins");
-        if (!(r.ok() && r.next())) return ignore(QStringLiteral("it cannot be read"));
+        if (!(r.ok() && r.next())) return ignoreSummary(QStringLiteral("it cannot be read"));
         lo = r.int64(0);
         hi = r.int64(1);
         if (r.isNull(0)) {
             lo = hi = 0;
         } else if (hi - lo + 1 > 4 * kMaxFineBins || hi < lo) {
-            return ignore(QStringLiteral("it spans %1 bins").arg(hi - lo + 1));
+            return ignoreSummary(QStringLiteral("it spans %1 bins").arg(hi - lo + 1));
         }
     }
     f.firstBin = lo;
@@ -499,13 +500,13 @@ void NativeInPlaceSource::loadTimelineBins()
                    "events >= 0) FROM timeline_bins GROUP BY bin");
     while (r.ok() && r.next()) {
         if (r.int64(2) != 1)
-            return ignore(QStringLiteral("bin %1 holds a value that is not a count").arg(r.text(0)));
+            return ignoreSummary(QStringLiteral("bin %1 holds a value that is not a count").arg(r.text(0)));
         f.counts[size_t(r.int64(0) - lo)] = r.int64(1);
         sum += r.int64(1);
     }
-    if (!r.ok() || !r.done()) return ignore(QStringLiteral("it cannot be read (%1)").arg(m_db->lastError()));
+    if (!r.ok() || !r.done()) return ignoreSummary(QStringLiteral("it cannot be read (%1)").arg(m_db->lastError()));
     if (sum + qint64(u) != qint64(n))
-        return ignore(QStringLiteral("its bins add up to %1 events and %2 without a time, not %3")
+        return ignoreSummary(QStringLiteral("its bins add up to %1 events and %2 without a time, not %3")
                           .arg(sum)
                           .arg(qint64(u))
                           .arg(qint64(n)));
@@ -617,11 +618,7 @@ bool NativeInPlaceSource::checkSummary(QString* error)
     Fine f = std::move(m_unchecked);
     m_unchecked = Fine();
     if (count != m_uncheckedEvents) {
-        m_notes << QStringLiteral("%1: the store's timeline summary (timeline_bins) is ignored: it counts %2 "
-                                  "events, the store holds %3")
-                       .arg(m_path)
-                       .arg(m_uncheckedEvents)
-                       .arg(count);
+        ignoreSummary(QStringLiteral("it counts %1 events, the store holds %2").arg(m_uncheckedEvents).arg(count));
         return true;
     }
     m_fine = std::move(f);

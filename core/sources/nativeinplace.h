@@ -132,6 +132,7 @@ private:
     bool allowed(Need need, QString* error) const;
     bool countEvents(qint64* count, QString* error);
     void loadTimelineBins();
+    void ignoreSummary(const QString& why); ///< a note: the writer's summary is not used, and why
     bool loadCache();
     void saveCache();
     QByteArray cacheKey() const;

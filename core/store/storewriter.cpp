@@ -40,6 +40,18 @@ constexpr qint64 kMaxInt64 = std::numeric_limits<qint64>::max();
 // Bulk loads commit this often: the file is a .partial nobody reads, so the only point is to keep
 // the set of dirty pages SQLite holds in memory bounded.
 constexpr qint64 kBulkCommitEvery = 250000;
+// SQLite's page cache of an append (two indexes updated per event: their B-trees stay in memory) and during an
+// index build (the sorter's runs are the cache's size: 1 MB runs stay in the CPU's cache, docs/store.md
+// "Writing"). A new store's is StoreWriter::kPageCacheBytes.
+constexpr qint64 kAppendCacheKib = 65536;
+constexpr qint64 kSortRunKib = 1024;
+
+// PRAGMA cache_size in KiB. SQLite turns KiB into pages when the pragma runs, so on a new file it must come
+// after page_size (before it, 16 MB became 64 MB with 16 KB pages).
+bool setCacheKib(sqlite3* db, qint64 kib, QString* error)
+{
+    return store::exec(db, QByteArray("PRAGMA cache_size=-" + QByteArray::number(kib)).constData(), error);
+}
 
 // One stream's "merge" checkpoint fold (docs/store.md "Checkpoints"): the events in version order, each event's data
 // merge-patched into the state, a checkpoint after every `every`-th event carrying the largest position and time so
@@ -676,7 +688,7 @@ struct StoreWriter::Impl
     qint64 timedEvents = 0;
     qint64 timesFarBack = 0;
     SqlStatement insertBin, updateBin;  ///< append mode: the summary's cells changed since the last write
-    const char* cachePragma = "PRAGMA cache_size=-65536";  ///< the page cache outside index builds (create: 16 MB)
+    qint64 cacheKib = kAppendCacheKib;  ///< the page cache outside index builds (a new store: kPageCacheBytes)
 
     ~Impl() { close(); }
 
@@ -778,14 +790,12 @@ std::unique_ptr<StoreWriter> StoreWriter::create(const QString& path, const Opti
     // writer's 300 MB budget; with 16 MB, 259 MB. A bulk load appends at the right edge of the table and the time
     // index: the 1M-event import is as fast, the 10M demo (2M streams, spilled to the streams table and read back
     // by name) slower, 130 s instead of 96 s (docs/scale.md "Writing big stores"). Appends to a cache keep 64 MB.
-    static_assert(StoreWriter::kPageCacheBytes == 16384 * 1024, "the pragma below says the same");
-    w->d->cachePragma = "PRAGMA cache_size=-16384";
-    // (After page_size: SQLite turns a size in KiB into pages when the pragma runs.)
+    w->d->cacheKib = StoreWriter::kPageCacheBytes / 1024;
     const bool ok = store::exec(w->d->db,
                                 "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
                                 "PRAGMA temp_store=FILE;",
                                 &err) &&
-                    store::exec(w->d->db, w->d->cachePragma, &err) &&
+                    setCacheKib(w->d->db, w->d->cacheKib, &err) &&
                     store::exec(w->d->db, store::kCreateTables, &err) &&
                     store::exec(w->d->db, options.bulk ? store::kCreateTimeIndex : store::kCreateIndexes, &err);
     if (!ok) {
@@ -833,9 +843,8 @@ std::unique_ptr<StoreWriter> StoreWriter::openForAppend(const QString& path, QSt
         return bail(hardenError);
     sqlite3_busy_timeout(w->d->db, 5000);
     sqlite3* db = w->d->db;
-    // Appends update two indexes: a bigger page cache keeps their B-trees in memory.
-    if (!store::exec(db, durable ? "PRAGMA cache_size=-65536" : "PRAGMA cache_size=-65536; PRAGMA synchronous=OFF",
-                     &hardenError))
+    if (!setCacheKib(db, w->d->cacheKib, &hardenError) ||
+        (!durable && !store::exec(db, "PRAGMA synchronous=OFF", &hardenError)))
         return bail(hardenError);
 
     // Only a store Chronoscope wrote may be appended to: check the version and the format marker.
@@ -1414,8 +1423,8 @@ bool StoreWriter::buildIndexes(QString* error)
         return false;
     QString err;
     // Small sort runs, as in finish(): they stay in the CPU's cache (docs/store.md "Writing").
-    if (!beginIfNeeded(error) || !store::exec(d->db, "PRAGMA cache_size=-1024", &err) ||
-        !store::exec(d->db, store::kCreateIndexes, &err) || !store::exec(d->db, d->cachePragma, &err))
+    if (!beginIfNeeded(error) || !setCacheKib(d->db, kSortRunKib, &err) ||
+        !store::exec(d->db, store::kCreateIndexes, &err) || !setCacheKib(d->db, d->cacheKib, &err))
         return err.isEmpty() ? false : fail(error, QStringLiteral("cannot build the indexes (%1)").arg(err));
     d->indexesBuilt = true;
     // finish() folds on the writer's connection with the index: the log is not needed.
@@ -2092,7 +2101,7 @@ bool StoreWriter::finish(QString* error)
     // The rows for the second thread's fold are read back, and the index sorted, with SQLite's page cache at 1 MB
     // (the load's pages are written out and given back first), so the fold's rows take the cache's place.
     if (!d->indexesBuilt &&
-        (!commit(&err) || !store::exec(d->db, "PRAGMA cache_size=-1024", &err) || !prepareFoldJob(&err)))
+        (!commit(&err) || !setCacheKib(d->db, kSortRunKib, &err) || !prepareFoldJob(&err)))
         return bail(err);
     if (!d->indexesBuilt) {
         // CREATE INDEX sorts the keys in runs of the page cache's size, then merges the runs. Runs of 1 MB stay in
@@ -2107,7 +2116,7 @@ bool StoreWriter::finish(QString* error)
         // goes on reading the table (docs/scale.md "Import speed": a few percent, measured quiet).
         const bool built = store::exec(d->db, "PRAGMA threads=1", &err) &&
                            store::exec(d->db, store::kCreateIndexes, &err) &&
-                           store::exec(d->db, d->cachePragma, &err) && store::exec(d->db, "PRAGMA threads=0", &err);
+                           setCacheKib(d->db, d->cacheKib, &err) && store::exec(d->db, "PRAGMA threads=0", &err);
         if (folder.joinable())
             folder.join();
         if (!built)
