@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 
+#include <limits>
 #include <map>
 
 using namespace chronoscope;
@@ -540,6 +541,62 @@ private Q_SLOTS:
         QVERIFY(!src->density(10, 5, 3, &d, &error));
         QVERIFY(!src->estimatedDensity(0, 100, 0, &d, &error));
         QVERIFY2(error.contains(QLatin1String("bins")), qPrintable(error));
+    }
+
+    void emptyStoreAnswersEmpty()
+    {
+        // A Message DB without a message: the summary says so, every density is zero and every window empty,
+        // whatever range is asked (the empty summary's kNoTime ends included), and nothing fails.
+        const QString db = m_db + QStringLiteral("_empty");
+        QVERIFY(testing::postgresCreateDatabase(m_port, db, QStringLiteral("TEMPLATE message_store")));
+        struct Drop
+        {
+            TestRemoteFirst* t;
+            QString db;
+            ~Drop() { testing::postgresDropDatabases(t->m_port, {db}); }
+        } drop{this, db};
+        QString error;
+        auto src = open(uri(db), &error);
+        QVERIFY2(src, qPrintable(error));
+        RemoteSummary s;
+        QVERIFY2(src->summary(&s, &error), qPrintable(error));
+        QVERIFY(s.empty);
+        QCOMPARE(s.axis, RemoteAxis::Time);
+        QCOMPARE(s.firstTime, kNoTime);
+        for (const auto& [from, to] : {std::pair{kNoTime, kNoTime}, std::pair{qint64(0), qint64(1000)}}) {
+            RemoteDensity d;
+            QVERIFY2(src->estimatedDensity(from, to, 50, &d, &error), qPrintable(error));
+            QCOMPARE(d.total(), qint64(0));
+            QVERIFY2(src->density(from, to, 50, &d, &error), qPrintable(error));
+            QCOMPARE(d.total(), qint64(0));
+            QVERIFY(!d.counts.isEmpty());
+            QList<Event> got{Event{}};
+            bool truncated = true;
+            QVERIFY2(src->window(from, to, 10, &got, &truncated, &error), qPrintable(error));
+            QVERIFY(got.isEmpty());
+            QVERIFY(!truncated);
+        }
+        QList<RemoteStreamCount> streams;
+        QVERIFY2(src->streams(QString(), 10, &streams, &error), qPrintable(error));
+        QVERIFY(streams.isEmpty());
+    }
+
+    void windowEndsBeyondTimestampRange()
+    {
+        // Open ends (kNoTime, the largest qint64) reach past what a PostgreSQL timestamp holds: the query moves
+        // them to its limits instead of failing with "timestamp out of range".
+        QString error;
+        auto src = open(uri(m_db), &error);
+        QVERIFY2(src, qPrintable(error));
+        QList<Event> got;
+        bool truncated = false;
+        QVERIFY2(src->window(kNoTime, std::numeric_limits<qint64>::max(), 5, &got, &truncated, &error),
+                 qPrintable(error));
+        QVERIFY(truncated);
+        QCOMPARE(got.size(), 5);
+        QCOMPARE(got.first().position, m_all.first().position);
+        QVERIFY2(src->window(kNoTime, kNoTime, 5, &got, &truncated, &error), qPrintable(error));
+        QVERIFY(got.isEmpty());
     }
 
     void deadServerGivesClearError()

@@ -694,6 +694,57 @@ private Q_SLOTS:
         QCOMPARE(w->streamModel()->streamAt(0), QStringLiteral("Account-2"));
     }
 
+    void emptyStoreSaysSo_data()
+    {
+        QTest::addColumn<bool>("native");
+        QTest::newRow("Message DB without a message") << false;
+        QTest::newRow("native store without an event") << true;
+    }
+    void emptyStoreSaysSo()
+    {
+        // An empty store opens to an empty, exact overview and says it holds nothing: no request fails (the
+        // empty summary's ends are no range a server takes) and nothing waits for an overview that never comes.
+        QFETCH(bool, native);
+        const QString db = m_db + QStringLiteral("_none");
+        auto w = std::make_unique<InPlaceMainWindow>();
+        w->resize(1400, 900);
+        QSignalSpy opened(w.get(), &InPlaceMainWindow::opened);
+        QSignalSpy failed(w->service(), &InPlaceService::failed);
+        if (native) {
+            const QString path = m_tmp.filePath(QStringLiteral("empty.chronoscope"));
+            QString error;
+            auto writer = StoreWriter::create(path, {}, &error);
+            QVERIFY2(writer && writer->finish(&error), qPrintable(error));
+            w->openSource(std::make_unique<NativeInPlaceSource>(path, RemoteFirstOptions{}), QStringLiteral("empty"));
+        } else {
+            run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1").arg(db));
+            QVERIFY(run(QStringLiteral("postgres"), QStringLiteral("CREATE DATABASE %1 TEMPLATE message_store").arg(db)));
+            QString error;
+            QVERIFY2(w->openUri(QStringLiteral("postgresql://postgres@127.0.0.1:%1/%2?mode=inplace").arg(m_port).arg(db),
+                                QStringLiteral("empty"), &error),
+                     qPrintable(error));
+        }
+        QVERIFY(opened.wait(10000));
+        InPlaceTimeline* t = w->timeline();
+        QVERIFY(w->service()->summary().empty);
+        QVERIFY(QTest::qWaitFor([&] { return t->hasOverview(); }, 10000));
+        QVERIFY(!t->overview().estimated);
+        QCOMPARE(t->overview().total(), qint64(0));
+        QVERIFY(settle(w.get()));
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
+        QVERIFY2(t->message().isEmpty(), qPrintable(t->message()));
+        QVERIFY(t->progressText().isEmpty());
+        QVERIFY(!w->service()->exactPending());
+        // Steps find nothing and say so without an error.
+        QSignalSpy end(w->service(), &InPlaceService::stepEnd);
+        t->stepToEnd(1);
+        QVERIFY(end.wait(10000) || !end.isEmpty());
+        QVERIFY(failed.isEmpty());
+        w.reset();
+        if (!native)
+            run(QStringLiteral("postgres"), QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(db));
+    }
+
     void deadServerMidSession()
     {
         const QString db = m_db + QStringLiteral("_dead");

@@ -374,6 +374,7 @@ bool NativeInPlaceSource::ensureSummary(QString* error)
         !one("SELECT max(position) FROM events", &s.lastPosition, &none))
         return false;
     const bool empty = none;
+    s.empty = empty;
     if (m_axis == RemoteAxis::Time && !empty) {
         bool n1 = false, n2 = false;
         if (m_haveTimeIndex) {

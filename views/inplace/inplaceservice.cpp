@@ -181,8 +181,23 @@ bool InPlaceService::wholeRange(qint64* from, qint64* to) const
     return !(time && (*from == kNoTime || *to == kNoTime)); // an empty store
 }
 
+bool InPlaceService::answerEmpty()
+{
+    if (!m_open || !m_summary.empty)
+        return false;
+    // Nothing to count: the exact overview of an empty store is known, no density bin at all.
+    m_pending[kOverview] = 0;
+    m_exactDone = true;
+    RemoteDensity none;
+    none.axis = m_summary.axis;
+    Q_EMIT overview(none);
+    return true;
+}
+
 void InPlaceService::requestOverview(int bins)
 {
+    if (answerEmpty())
+        return;
     qint64 from = 0, to = 0;
     if (!wholeRange(&from, &to))
         return;
@@ -234,6 +249,8 @@ void InPlaceService::runSlow(int lane, Work work, Deliver deliver)
 
 void InPlaceService::requestExactOverview(int bins)
 {
+    if (answerEmpty())
+        return;
     qint64 from = 0, to = 0;
     if (!wholeRange(&from, &to))
         return;

@@ -173,6 +173,8 @@ Q_SIGNALS:
 private:
     /// The whole store's range on the axis; false before open or for an empty store.
     bool wholeRange(qint64* from, qint64* to) const;
+    /// An open store without events: emits its (empty, exact) overview and returns true.
+    bool answerEmpty();
     enum Lane { kOpen, kEstimate, kOverview, kViewDensity, kLanes, kWindow, kStreams, kStep, kState, kLaneCount };
     /// Every request: `work(source, &answer, &error)` -> bool on the worker, `deliver(Answer<T>)` on this thread.
     template<typename T, typename Work, typename Deliver>

@@ -2,6 +2,7 @@
 
 #include "typecolors.h"
 
+#include <QDateTime>
 #include <QKeyEvent>
 #include <QLocale>
 #include <QMouseEvent>
@@ -255,6 +256,8 @@ void InPlaceTimeline::fitAll()
     m_layout = layoutFor(size());
     updateMapping();
     double a = fullFrom(), b = fullTo();
+    if (m_service->summary().empty) // no ends: the shortest span, at now (time axis) or at position 0
+        a = b = m_map.timeAxis ? double(QDateTime::currentMSecsSinceEpoch()) : 0.0;
     if (b <= a)
         b = a + TimeMapping::kMinSpan;
     TimeMapping m = m_map;
@@ -589,7 +592,8 @@ void InPlaceTimeline::paintLanes(QPainter& p, const Layout& l)
     if (streams.isEmpty()) {
         p.setPen(pal.color(QPalette::PlaceholderText));
         p.drawText(l.lanes.adjusted(l.plotLeft, 8, 0, 0), Qt::AlignLeft | Qt::AlignTop,
-                   tr("Lanes appear for the streams the stream list shows."));
+                   m_service->summary().empty ? tr("The store holds no events (yet): nothing to show.")
+                                              : tr("Lanes appear for the streams the stream list shows."));
         return;
     }
     QHash<QString, const InPlaceLane*> byStream;

@@ -997,6 +997,8 @@ public:
         if (r.rows() == 1 && !r.isNull(0, 0)) {
             s.firstPosition = r.integer(0, 0);
             s.lastPosition = r.integer(0, 1);
+        } else {
+            s.empty = true;
         }
         if (m_axis == RemoteAxis::Time && !r.isNull(0, 0)) {
             const QString ms = msExpr();
@@ -1037,6 +1039,10 @@ public:
     {
         if (!checkRange(from, to, bins, error))
             return false;
+        if (knownEmpty()) {
+            *out = emptyDensity(from, to, bins); // nothing to estimate: the count is known, zero
+            return true;
+        }
         const RemoteEndpoint& ep = m_client.endpoint();
         if (!m_scope.isEmpty()) {
             if (error)
@@ -1087,6 +1093,10 @@ public:
                 return false;
         }
         RemoteDensity d = emptyDensity(from, to, bins);
+        if (m_summary.empty) {
+            *out = d;
+            return true;
+        }
         const bool timeAxis = m_axis == RemoteAxis::Time;
         const qint64 lo = timeAxis ? m_summary.firstTime : m_summary.firstPosition;
         const qint64 hi = timeAxis ? m_summary.lastTime : m_summary.lastPosition;
@@ -1159,6 +1169,12 @@ public:
             *out = *hit;
             if (truncated)
                 *truncated = m_truncated.contains(key);
+            return true;
+        }
+        if (knownEmpty()) {
+            out->clear();
+            if (truncated)
+                *truncated = false;
             return true;
         }
         if (m_axis == RemoteAxis::Time && !allowed(kWindowEvents, error))
@@ -1601,9 +1617,23 @@ private:
             return QStringLiteral("%1 BETWEEN %2 AND %3").arg(m_client.m_posCol, a, b);
         const QString ts = m_client.m_timeHasZone ? QStringLiteral("to_timestamp(%1 / 1000.0)")
                                                   : QStringLiteral("(to_timestamp(%1 / 1000.0) AT TIME ZONE 'UTC')");
+        // Ends beyond what a PostgreSQL timestamp holds (kNoTime, an open end) are moved to its limits, which
+        // no stored time passes: to_timestamp would fail with "timestamp out of range" instead.
+        const auto clamp = [](const QString& ms) {
+            return QStringLiteral("least(greatest(%1, %2::bigint), %3::bigint)").arg(ms).arg(kPgMinMs).arg(kPgMaxMs);
+        };
         return QStringLiteral("%1 >= %2 AND %1 < %3")
-            .arg(m_client.m_timeCol, ts.arg(a), ts.arg(QStringLiteral("(%1 + 1)").arg(b)));
+            .arg(m_client.m_timeCol, ts.arg(clamp(a)), ts.arg(QStringLiteral("(%1 + 1)").arg(clamp(b))));
     }
+
+    /// What to_timestamp takes (from Julian day 0, 4714-11-24 BC, to the end of PostgreSQL's timestamps), in ms
+    /// since the epoch, a second or two inside each end so the division by 1000.0 cannot round past it. Both
+    /// ends were tried on PostgreSQL 15 (tst_remote_first windowEndsBeyondTimestampRange).
+    static constexpr qint64 kPgMinMs = -210866803200000 + 1000;
+    static constexpr qint64 kPgMaxMs = 9223371331200000 - 2000;
+
+    /// The summary was read and found no event: requests are answered without a query.
+    bool knownEmpty() const { return m_haveSummary && m_summary.empty; }
 
     bool checkRange(qint64 from, qint64 to, int bins, QString* error) const
     {

@@ -95,6 +95,9 @@ struct RemoteSummary
     bool eventsExact = false;
     /// Events without a time on the time axis (native stores): in no density bin.
     qint64 untimedEvents = 0;
+    /// No event at all (in the streams in scope): the ends above mean nothing, every density is zero and every
+    /// window empty. Sources answer such requests without asking the store.
+    bool empty = false;
 };
 
 /// A query the server can only answer by reading the whole table, and the index that would fix it.
