@@ -109,6 +109,53 @@ private Q_SLOTS:
         }
     }
 
+    void daysArePickedFromTheEvents_data()
+    {
+        QTest::addColumn<qint64>("events");
+        QTest::addColumn<int>("days");     ///< given (0: picked)
+        QTest::addColumn<int>("expected");
+        QTest::newRow("default demo") << qint64(30000) << 0 << 3;
+        QTest::newRow("10M, as before") << qint64(10000000) << 0 << 3;
+        QTest::newRow("10.5M, the last of 3 days") << qint64(10500000) << 0 << 3;
+        QTest::newRow("one more") << qint64(10500001) << 0 << 4;
+        QTest::newRow("50M") << qint64(50000000) << 0 << 15;
+        QTest::newRow("given days are kept") << qint64(50000000) << 3 << 3;
+        QTest::newRow("100 billion stops at ten years") << qint64(100000000000) << 0 << 3650;
+    }
+    void daysArePickedFromTheEvents()
+    {
+        QFETCH(qint64, events);
+        QFETCH(int, days);
+        QFETCH(int, expected);
+        DemoOptions o;
+        o.events = events;
+        o.days = days;
+        QCOMPARE(demoDays(o), expected);
+    }
+
+    void inFlightOrdersDoNotGrowWithTheEvents()
+    {
+        // The generator holds only the orders in flight, and picked days keep the events a day under the cap:
+        // four times the events (at a small cap, so the test stays small) hold about as many orders at once.
+        // Given days do not (the same events in fewer days are busier), which is what the cap is for.
+        auto peak = [](qint64 events, int days) {
+            DemoOptions o;
+            o.events = events;
+            o.days = days;
+            o.maxEventsPerDay = 20000;
+            DemoStats stats;
+            QString error;
+            const bool ok = generateDemoEvents(o, [](const Event&) { return true; }, {}, {}, &error, &stats);
+            return ok ? stats.peakFlows : qint64(-1);
+        };
+        const qint64 small = peak(60000, 0), large = peak(240000, 0), crowded = peak(240000, 3);
+        QVERIFY(small > 0 && large > 0 && crowded > 0);
+        QVERIFY2(large < small * 5 / 4,
+                 qPrintable(QStringLiteral("%1 flows at 60k events, %2 at 240k").arg(small).arg(large)));
+        QVERIFY2(crowded > large * 3,
+                 qPrintable(QStringLiteral("%1 flows at 240k events over 3 days, %2 over 12").arg(crowded).arg(large)));
+    }
+
     void stopsWhenAsked()
     {
         DemoOptions o;

@@ -25,7 +25,7 @@ int runDemo(Invocation& inv)
     DemoOptions o;
     const auto events = inv.integer(QStringLiteral("events"), o.events, 0);
     const auto seed = inv.integer(QStringLiteral("seed"), o.seed, 0);
-    const auto days = inv.integer(QStringLiteral("days"), o.days, 1);
+    const auto days = inv.integer(QStringLiteral("days"), 0, 1); // 0: picked from --events (demoDays)
     const auto start = inv.time(QStringLiteral("start"));
     if (!events || !seed || !days || !start)
         return ExitUsage;
@@ -105,7 +105,7 @@ int runDemo(Invocation& inv)
     out += ",\"format\":";
     out += ndjson ? "\"ndjson\"" : "\"chronoscope\"";
     out += ",\"events\":" + QByteArray::number(o.events) + ",\"seed\":" + QByteArray::number(o.seed) +
-           ",\"days\":" + QByteArray::number(o.days) + ",\"start\":";
+           ",\"days\":" + QByteArray::number(demoDays(o)) + ",\"start\":";
     appendJsonTime(out, o.start);
     out += ",\"incident\":{\"provider\":";
     appendJsonString(out, inc.provider);
@@ -133,7 +133,7 @@ const CommandRegistration demoCommand({
     {{QStringLiteral("output"), QStringLiteral("STORE"), QStringLiteral("the file to create (required)"), false, u'o'},
      {QStringLiteral("events"), QStringLiteral("N"), QStringLiteral("number of events (default 30000)")},
      {QStringLiteral("seed"), QStringLiteral("S"), QStringLiteral("random seed (default 42)")},
-     {QStringLiteral("days"), QStringLiteral("D"), QStringLiteral("days the events span (default 3)")},
+     {QStringLiteral("days"), QStringLiteral("D"), QStringLiteral("days the events span (default 3, or one per 3.5M events when more: the events a day bound the memory)")},
      {QStringLiteral("start"), QStringLiteral("T"), QStringLiteral("first event's time (default 2026-03-02T08:00:00Z)")},
      {QStringLiteral("force"), {}, QStringLiteral("overwrite STORE if it exists")},
      {QStringLiteral("progress"), {}, QStringLiteral("report progress on stderr even when it is not a terminal")}},

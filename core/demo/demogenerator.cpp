@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <queue>
 #include <vector>
 
@@ -181,6 +182,28 @@ struct Flow
     qint64 backoffMs = 0;
 };
 
+/// The flows by index, in blocks of 4096 that never move: growing holds at most one spare block, where a vector
+/// of a million flows would double (and copy) itself.
+class FlowPool
+{
+public:
+    Flow& operator[](quint32 i) { return m_blocks[i >> kShift][i & kMask]; }
+    size_t size() const { return m_size; }
+    void emplace_back()
+    {
+        if ((m_size >> kShift) == m_blocks.size())
+            m_blocks.push_back(std::make_unique<Flow[]>(size_t(1) << kShift));
+        m_blocks[m_size >> kShift][m_size & kMask] = Flow();
+        ++m_size;
+    }
+
+private:
+    static constexpr int kShift = 12;
+    static constexpr size_t kMask = (size_t(1) << kShift) - 1;
+    std::vector<std::unique_ptr<Flow[]>> m_blocks;
+    size_t m_size = 0;
+};
+
 struct Pending
 {
     TimeMs time;
@@ -199,6 +222,8 @@ public:
         m_idSalt = mix(quint64(o.seed) * 0x2545f4914f6cdd1dULL + 7);
         m_incident = demoIncident(o);
     }
+
+    qint64 peakFlows() const { return qint64(m_flows.size()); }
 
     bool run(QString* error)
     {
@@ -241,7 +266,7 @@ private:
     void setUp()
     {
         const qint64 n = m_opt.events;
-        const int days = std::max(1, m_opt.days);
+        const int days = demoDays(m_opt);
         const qint64 skuCount = std::clamp<qint64>(n / 150, 24, 240);
         m_orders = std::max<qint64>(1, qint64(std::ceil(double(n) / kEventsPerOrder * 1.09)));
         m_customers.resize(size_t(std::max<qint64>(20, m_orders * 2 / 5)));
@@ -759,7 +784,7 @@ private:
     std::vector<Sku> m_skus;
     std::vector<double> m_skuCum;
     std::vector<Customer> m_customers;
-    std::vector<Flow> m_flows;
+    FlowPool m_flows;
     std::vector<quint32> m_free;
     std::priority_queue<Pending, std::vector<Pending>, std::greater<Pending>> m_heap;
     quint64 m_pushes = 0;
@@ -787,8 +812,17 @@ DemoIncident demoIncident(const DemoOptions& options)
     return inc;
 }
 
+int demoDays(const DemoOptions& options)
+{
+    if (options.days > 0)
+        return options.days;
+    const qint64 perDay = std::max<qint64>(1, options.maxEventsPerDay);
+    const qint64 days = (std::max<qint64>(0, options.events) + perDay - 1) / perDay;
+    return int(std::clamp<qint64>(days, 3, 3650));
+}
+
 bool generateDemoEvents(const DemoOptions& options, const DemoEventFn& sink, const ProgressFn& progress,
-                        const CancelToken& cancel, QString* error)
+                        const CancelToken& cancel, QString* error, DemoStats* stats)
 {
     if (options.events < 0) {
         if (error)
@@ -796,7 +830,10 @@ bool generateDemoEvents(const DemoOptions& options, const DemoEventFn& sink, con
         return false;
     }
     Generator g(options, sink, progress, cancel);
-    return g.run(error);
+    const bool ok = g.run(error);
+    if (stats)
+        stats->peakFlows = g.peakFlows();
+    return ok;
 }
 
 } // namespace chronoscope

@@ -3,7 +3,8 @@
 // shipments, inventory, customers) with correlation/causation ids across streams and an incident
 // (a payment-provider outage on day 2, 13:40-14:25 UTC) that causes timeouts, retries with backoff,
 // failures and compensations. Events are produced one at a time in time order, so any size streams
-// through bounded memory (only the orders still in flight are held). See docs/cli.md.
+// through bounded memory: only the orders still in flight are held, and the picked days cap the events a day
+// (demoDays). See docs/cli.md.
 
 #include "model/event.h"
 #include "util/progress.h"
@@ -19,7 +20,22 @@ struct DemoOptions
     qint64 events = 30000;
     quint32 seed = 42;
     TimeMs start = 1772438400000LL; ///< 2026-03-02T08:00:00Z
-    int days = 3;
+    /// Days the events span; 0 (the default) picks them: 3, or more when the events would exceed
+    /// maxEventsPerDay (demoDays).
+    int days = 0;
+    /// The busiest the shop gets when the days are picked: the orders in flight (the generator's memory) grow
+    /// with the events a day, not with the events, so any size of demo is written in bounded memory.
+    qint64 maxEventsPerDay = 3'500'000;
+};
+
+/// The days a demo spans: options.days when given, else max(3, ceil(events / maxEventsPerDay)). The default
+/// demo and any up to 10.5M events span 3 days.
+int demoDays(const DemoOptions& options);
+
+/// What a generation held at most (for the memory bound's test and the benchmarks).
+struct DemoStats
+{
+    qint64 peakFlows = 0; ///< orders (and replenishments) in flight at once
 };
 
 /// The outage window of the demo incident for given options: day 2 of the capture, 13:40 to 14:25 UTC.
@@ -38,7 +54,7 @@ using DemoEventFn = std::function<bool(const Event&)>;
 /// Deterministic: the same options give the same events, byte for byte. Returns false when stopped early
 /// (*error says why).
 bool generateDemoEvents(const DemoOptions& options, const DemoEventFn& sink, const ProgressFn& progress = {},
-                        const CancelToken& cancel = {}, QString* error = nullptr);
+                        const CancelToken& cancel = {}, QString* error = nullptr, DemoStats* stats = nullptr);
 
 /// Appends the demo events to a store being written (the caller finishes or aborts the writer).
 bool generateDemo(StoreWriter& writer, const DemoOptions& options, const ProgressFn& progress,

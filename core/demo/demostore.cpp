@@ -25,12 +25,12 @@ bool generateDemoStore(const QString& path, const DemoOptions& options, const Pr
     StoreWriter::Options so;
     so.bulk = true;
     so.meta.insert(QStringLiteral("source_uri"), QStringLiteral("demo:seed=%1,events=%2,days=%3")
-                                                     .arg(options.seed).arg(options.events).arg(options.days));
+                                                     .arg(options.seed).arg(options.events).arg(demoDays(options)));
     so.meta.insert(QStringLiteral("generator"), QStringLiteral("chronoscope demo"));
     so.meta.insert(QStringLiteral("demo_seed"), QString::number(options.seed));
     so.meta.insert(QStringLiteral("demo_events"), QString::number(options.events));
     so.meta.insert(QStringLiteral("demo_start"), formatTime(options.start));
-    so.meta.insert(QStringLiteral("demo_days"), QString::number(options.days));
+    so.meta.insert(QStringLiteral("demo_days"), QString::number(demoDays(options)));
     std::unique_ptr<StoreWriter> writer = StoreWriter::create(path, so, error, overwrite);
     if (!writer)
         return false;
