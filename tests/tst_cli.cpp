@@ -524,6 +524,21 @@ private Q_SLOTS:
                               "UPDATE streams SET id = -9000000000000000000 WHERE id = 1;") +
                    QString(far).replace("200000", "9000000000000000000")
             << false;
+        // The split check counts the events by two ranges of stream ids and sums the streams on either side of
+        // a name over the listing index: rows outside the ranges, names of other types, no listing index.
+        QTest::newRow("an event of no stream id")
+            << far + "UPDATE events SET stream = 999999 WHERE position = (SELECT MAX(position) FROM events)" << false;
+        QTest::newRow("an event whose stream is text")
+            << far + "UPDATE events SET stream = 'x' WHERE position = (SELECT MIN(position) FROM events)" << false;
+        QTest::newRow("an event gone, its stream's count kept")
+            << far + "DELETE FROM events WHERE position = (SELECT MAX(position) FROM events WHERE stream = 1)"
+            << true;
+        QTest::newRow("a blob name and an integer name")
+            << far + "UPDATE streams SET name = x'00ff' WHERE id = 200000; UPDATE streams SET name = 7 WHERE id = 1"
+            << false;
+        QTest::newRow("no listing index, count off")
+            << far + "DROP INDEX streams_listing; UPDATE streams SET events = events + 1 WHERE id = 200000" << true;
+        QTest::newRow("no listing index, trusted") << far + "DROP INDEX streams_listing" << false;
         QTest::newRow("empty upper half")
             << QStringLiteral("DELETE FROM events WHERE stream = (SELECT MAX(id) FROM streams); "
                               "DELETE FROM streams WHERE id = (SELECT MAX(id) FROM streams);") +

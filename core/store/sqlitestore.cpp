@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <functional>
 #include <limits>
 #include <thread>
 #include <vector>
@@ -339,6 +340,45 @@ void readSummaryFigures(sqlite3* db, qint64 lo, qint64 hi, SummaryFigures* f)
     f->ok = true;
 }
 
+/// The streams summed on each side of a name, over the listing's covering index (name order): the listing
+/// that follows reads the same pages.
+void readSummaryFiguresByName(sqlite3* db, sqlite3_value* splitName, bool upper, SummaryFigures* f)
+{
+    SqlStatement q(db, upper ? "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM "
+                               "streams INDEXED BY streams_listing WHERE name >= ?1"
+                             : "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM "
+                               "streams INDEXED BY streams_listing WHERE name < ?1");
+    if (!q.ok() || sqlite3_bind_value(q.handle(), 1, splitName) != SQLITE_OK || !q.next()) {
+        f->error = QString::fromUtf8(sqlite3_errmsg(db));
+        return;
+    }
+    f->total = q.real(0);
+    for (int i = 0; i < 3; ++i) {
+        f->values[size_t(i)] = sqlite3_value_dup(sqlite3_column_value(q.handle(), i + 1));
+        if (!f->values[size_t(i)]) {
+            f->error = QStringLiteral("out of memory");
+            return;
+        }
+    }
+    f->ok = true;
+}
+
+/// A name that splits the streams in two for readSummaryFiguresByName: that of the first stream at or after the
+/// middle id (about half of the names on either side when ids follow no name order). Null when the store has
+/// no listing index (an older store) or no such stream: the halves are then id ranges of the table.
+sqlite3_value* listingSplitName(sqlite3* db, qint64 mid)
+{
+    SqlStatement has(db, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'streams_listing' AND "
+                         "tbl_name = 'streams'");
+    if (!(has.ok() && has.next()))
+        return nullptr;
+    SqlStatement q(db, "SELECT name FROM streams WHERE id >= ?1 ORDER BY id LIMIT 1");
+    q.bindInt(1, mid);
+    if (!(q.ok() && q.next()) || q.isNull(0))
+        return nullptr;
+    return sqlite3_value_dup(sqlite3_column_value(q.handle(), 0));
+}
+
 /// Folds part `b` into `a` as one aggregate over both would have: MIN/MAX skip NULL (an empty part) and
 /// otherwise compare in SQLite's own order (a legacy text value sorts after every number, as in the query).
 bool mergeSummaryFigures(sqlite3* db, SummaryFigures* a, const SummaryFigures& b)
@@ -374,9 +414,11 @@ bool SqliteStoreReader::summaryTrusted(bool split)
     // The summary is only believed when it agrees with the events table on what is cheap to check: the number
     // of rows (SQLite counts the smallest index) and the position range (both ends of the rowid B-tree), and
     // when no stream claims a negative count.
-    // The sum over the streams table reads all of it (a quarter of a `streams` listing's time at 10M
-    // streams): with `split`, the upper half of the ids is summed on a second connection and thread at the
-    // same time.
+    // Both sides read a whole B-tree. With `split` (a listing, which reads the streams next) four reads run at
+    // once, each on a connection of its own: the events counted in two halves of the stream ids (on a file
+    // not in the page cache this is bound by the latency of single page reads, so two in flight help), and
+    // the streams summed in two halves, over the listing's covering index when the store has it, so the
+    // listing that follows finds those pages in the page cache.
     qint64 firstId = 0, lastId = -1;
     if (split) {
         SqlStatement lo(m_db, "SELECT MIN(id) FROM streams");
@@ -387,24 +429,61 @@ bool SqliteStoreReader::summaryTrusted(bool split)
         }
     }
     SummaryFigures sum;
+    qint64 rangedCount = -1; // the events counted by stream id ranges (-1: not counted that way)
     // (Unsigned: the ids of a crafted file may span more than a qint64.)
     const quint64 span = lastId > firstId ? quint64(lastId) - quint64(firstId) : 0;
     if (split && span >= quint64(kSplitSummaryCheckAt)) {
         const qint64 mid = qint64(quint64(firstId) + span / 2);
+        sqlite3_value* splitName = listingSplitName(m_db, mid);
+        struct FreeValue
+        {
+            sqlite3_value* v;
+            ~FreeValue() { sqlite3_value_free(v); }
+        } freeSplit{splitName};
         SummaryFigures upper;
-        bool opened = false;
-        std::thread other([&] {
-            QString openError;
-            std::unique_ptr<SqliteStoreReader> second = open(m_path, &openError);
-            if (!second) return;
-            opened = true;
-            store::exec(second->m_db, "PRAGMA cache_size=-2048", nullptr); // a scan: a small cache is enough
-            readSummaryFigures(second->m_db, mid + 1, lastId, &upper);
+        std::array<qint64, 2> counted{-1, -1};
+        auto sumPart = [&](sqlite3* db, bool upperHalf, SummaryFigures* f) {
+            if (splitName)
+                readSummaryFiguresByName(db, splitName, upperHalf, f);
+            else
+                readSummaryFigures(db, upperHalf ? mid + 1 : firstId, upperHalf ? lastId : mid, f);
+        };
+        auto countPart = [&](sqlite3* db, int half) {
+            // The leading column of the (stream, version) index: two ranges of it.
+            SqlStatement q(db, "SELECT COUNT(*) FROM events WHERE stream BETWEEN ?1 AND ?2");
+            q.bindInt(1, half ? mid + 1 : firstId);
+            q.bindInt(2, half ? lastId : mid);
+            if (q.ok() && q.next())
+                counted[size_t(half)] = q.int64(0);
+        };
+        std::vector<std::thread> others;
+        auto onOwnConnection = [&](std::function<void(sqlite3*)> work) {
+            others.emplace_back([this, work = std::move(work)] {
+                QString openError;
+                std::unique_ptr<SqliteStoreReader> other = open(m_path, &openError);
+                if (!other) return; // done on this connection afterwards
+                store::exec(other->m_db, "PRAGMA cache_size=-2048", nullptr); // a scan: a small cache is enough
+                work(other->m_db);
+            });
+        };
+        bool upperRead = false;
+        onOwnConnection([&](sqlite3* db) {
+            sumPart(db, true, &upper);
+            upperRead = true;
         });
-        readSummaryFigures(m_db, firstId, mid, &sum);
-        other.join();
-        if (!opened) // (a second connection could not be opened: the upper half here, after the lower one)
-            readSummaryFigures(m_db, mid + 1, lastId, &upper);
+        onOwnConnection([&](sqlite3* db) { countPart(db, 0); });
+        onOwnConnection([&](sqlite3* db) { countPart(db, 1); });
+        sumPart(m_db, false, &sum);
+        for (std::thread& t : others)
+            t.join();
+        // What a connection that could not be opened did not do, here, after the rest.
+        if (!upperRead)
+            sumPart(m_db, true, &upper);
+        for (int half : {0, 1})
+            if (counted[size_t(half)] < 0)
+                countPart(m_db, half);
+        if (counted[0] >= 0 && counted[1] >= 0)
+            rangedCount = counted[0] + counted[1];
         if (sum.ok && !upper.ok) sum.error = upper.error;
         sum.ok = sum.ok && upper.ok && mergeSummaryFigures(m_db, &sum, upper);
         if (!sum.ok && sum.error.isEmpty()) sum.error = QString::fromUtf8(sqlite3_errmsg(m_db));
@@ -413,8 +492,13 @@ bool SqliteStoreReader::summaryTrusted(bool split)
                            &sum);
     }
     // Three statements: SQLite's count and min/max shortcuts only apply to a query with that one aggregate
-    // (together they would scan the whole table).
-    SqlStatement act(m_db, "SELECT COUNT(*) FROM events");
+    // (together they would scan the whole table). The ranges' count stands when it agrees with the summary;
+    // else every row is counted (an event whose stream is no id in the ranges is in no range), so the message
+    // below gives the table's own count.
+    const bool rangedAgrees = sum.ok && rangedCount >= 0 && double(rangedCount) == sum.total;
+    SqlStatement act(m_db, rangedAgrees ? "SELECT ?1" : "SELECT COUNT(*) FROM events");
+    if (rangedAgrees)
+        act.bindInt(1, rangedCount);
     SqlStatement lo(m_db, "SELECT MIN(position) FROM events");
     SqlStatement hi(m_db, "SELECT MAX(position) FROM events");
     if (!sum.ok || !act.ok() || !act.next() || !lo.ok() || !lo.next() || !hi.ok() || !hi.next()) {
