@@ -139,18 +139,21 @@ struct Sku
     bool replenishPending = false;
 };
 
+// Customer, Item and Flow are packed: a 50M-event demo holds over a million customers and hundreds of thousands
+// of flows in flight (docs/scale.md "The demo's memory").
 struct Customer
 {
     qint32 version = -1; // last version written to customer-<n>
-    bool claimed = false; // an order of this customer registers it (set when the order starts)
     qint32 orders = 0;
-    qint64 lifetimeCents = 0;
+    qint64 lifetimeCents : 63 = 0;
+    bool claimed : 1 = false; // an order of this customer registers it (set when the order starts)
 };
+static_assert(sizeof(Customer) == 16);
 
 struct Item
 {
-    qint32 sku = 0;
-    qint32 qty = 0;
+    quint8 sku = 0; // at most 240 SKUs
+    quint8 qty = 0; // 1 to 4
 };
 
 enum class Step : quint8 {
@@ -163,6 +166,16 @@ enum class Outcome : quint8 { Ok, Timeout, Declined };
 
 struct Flow
 {
+    qint64 orderNo = 0;     // also the sku index for a replenishment flow
+    qint64 totalCents = 0;
+    qint64 correlation = 0; // position of the event that started the flow
+    qint64 cause = 0;       // position of the event the next one reacts to
+    qint64 confirmPos = 0, requestPos = 0, failPos = 0, paidPos = 0, dispatchPos = 0;
+    qint32 customer = 0;
+    qint32 orderVersion = -1, paymentVersion = -1, shipmentVersion = -1;
+    qint32 backoffMs = 0;   // at most 144 s
+    Item items[kMaxItems];
+    quint8 cityIndex = 0;
     Step step = Step::Done;
     quint8 sub = 0;         // item index for per-item steps
     quint8 nItems = 0;
@@ -170,17 +183,8 @@ struct Flow
     Outcome outcome = Outcome::Ok;
     bool ghost = false;     // the provider charged despite the timeout (settles late)
     bool newCustomer = false;
-    qint32 cityIndex = 0;
-    qint64 orderNo = 0;     // also the sku index for a replenishment flow
-    qint32 customer = 0;
-    Item items[kMaxItems];
-    qint64 totalCents = 0;
-    qint32 orderVersion = -1, paymentVersion = -1, shipmentVersion = -1;
-    qint64 correlation = 0; // position of the event that started the flow
-    qint64 cause = 0;       // position of the event the next one reacts to
-    qint64 confirmPos = 0, requestPos = 0, failPos = 0, paidPos = 0, dispatchPos = 0;
-    qint64 backoffMs = 0;
 };
+static_assert(sizeof(Flow) == 112);
 
 /// The flows by index, in blocks of 4096 that never move: growing holds at most one spare block, where a vector
 /// of a million flows would double (and copy) itself.
@@ -375,7 +379,7 @@ private:
         fl.customer = qint32(m_rng.next() % m_customers.size());
         fl.newCustomer = !m_customers[size_t(fl.customer)].claimed;
         m_customers[size_t(fl.customer)].claimed = true; // a concurrent order must not register it again
-        fl.cityIndex = qint32(m_rng.next() % (sizeof kCities / sizeof kCities[0]));
+        fl.cityIndex = quint8(m_rng.next() % (sizeof kCities / sizeof kCities[0]));
         const double r = m_rng.uniform();
         fl.nItems = quint8(r < 0.35 ? 1 : r < 0.70 ? 2 : r < 0.90 ? 3 : 4);
         for (int i = 0; i < fl.nItems; ++i) {
@@ -385,8 +389,8 @@ private:
                 sku = pickSku();
             while (std::any_of(fl.items, fl.items + i, [&](const Item& it) { return it.sku == sku; }))
                 sku = (sku + 1) % qint32(m_skus.size());
-            fl.items[i].sku = sku;
-            fl.items[i].qty = qint32(m_rng.chance(0.7) ? 1 : m_rng.range(2, 4));
+            fl.items[i].sku = quint8(sku);
+            fl.items[i].qty = quint8(m_rng.chance(0.7) ? 1 : m_rng.range(2, 4));
         }
         next(f, Step::Place, t);
     }
@@ -603,7 +607,7 @@ private:
             if (!final) {
                 // Exponential backoff with jitter: 30 s, 60 s, 120 s (+-20%).
                 const TimeMs base = 30 * kSecond << (fl.attempts - 1);
-                fl.backoffMs = base + m_rng.range(-base / 5, base / 5);
+                fl.backoffMs = qint32(base + m_rng.range(-base / 5, base / 5));
                 next(f, Step::PayRetry, t + fl.backoffMs);
             } else {
                 next(f, Step::Release, t + m_rng.range(200, 800));
