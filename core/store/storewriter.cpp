@@ -45,6 +45,8 @@ constexpr qint64 kBulkCommitEvery = 250000;
 // "Writing"). A new store's is StoreWriter::kPageCacheBytes.
 constexpr qint64 kAppendCacheKib = 65536;
 constexpr qint64 kSortRunKib = 1024;
+/// Stream caches up to this size are reserved whole at the first stream (larger ones, set by tests, grow).
+constexpr qint64 kReserveStreamsUpTo = 1 << 20;
 
 // PRAGMA cache_size in KiB. SQLite turns KiB into pages when the pragma runs, so on a new file it must come
 // after page_size (before it, 16 MB became 64 MB with 16 KB pages).
@@ -242,14 +244,16 @@ struct StreamState
     // While versions are exactly firstVersion..lastVersion, a duplicate check is a range check;
     // once a stream has gaps or goes backwards, its versions are kept in a set (bulk mode or suspended indexes,
     // where the unique index does not exist yet).
-    bool contiguous = true;
     std::unique_ptr<std::unordered_set<qint64>> versions;
+    qint64 lastUse = 0;                 ///< the writer's event ordinal when last appended to (cache eviction)
+    qint64 minNewVersion = 0;           ///< smallest version appended in this session (checkpoint invalidation)
+    bool contiguous = true;
     bool dirty = false;
     bool stored = false;                ///< the streams table has its row (its summary is an UPDATE, not an INSERT)
-    qint64 lastUse = 0;                 ///< the writer's event ordinal when last appended to (cache eviction)
     bool touched = false;               ///< appended to in this session (checkpoints to redo)
-    qint64 minNewVersion = 0;           ///< smallest version appended in this session (checkpoint invalidation)
 };
+// The flags together at the end: 128 B, not 144, for each of the 262,144 cached states.
+static_assert(sizeof(StreamState) <= 128);
 
 // The write-time timeline summary (docs/store.md "Timeline summary"): events per (bin, type) where
 // bin = value >> shift, value = the time (ms) or, while no event has a time, the position. The width
@@ -1552,6 +1556,11 @@ qint64 StoreWriter::streamIndexFor(std::string_view name, bool create, QString* 
     // span equals the count; a stream with gaps needs its versions while duplicates are checked in memory.
     const bool gaps = stored && s.events > 0 &&
                       __int128(s.lastVersion) - __int128(s.firstVersion) + 1 != __int128(s.events);
+    if (d->streams.size() == d->streams.capacity() && d->streamCacheLimit <= kReserveStreamsUpTo) {
+        // Straight to the cache's full size: the doubling from half of it would hold both arrays for a moment
+        // (57 MB for the default cache). Pages not yet used cost address space, not memory.
+        d->streams.reserve(size_t(d->streamCacheLimit));
+    }
     d->streams.push_back(std::move(s));
     const qint64 index = qint64(d->streams.size() - 1);
     d->streamIndex.insert(h, index);
