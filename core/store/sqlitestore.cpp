@@ -318,14 +318,11 @@ struct SummaryFigures
     bool isNull(int i) const { return sqlite3_value_type(values[size_t(i)]) == SQLITE_NULL; }
 };
 
-void readSummaryFigures(sqlite3* db, qint64 lo, qint64 hi, SummaryFigures* f)
+/// The figures from a bound summary statement (TOTAL(events), MIN(first_position), MAX(last_position),
+/// MIN(events)), stepped here; `bound` is false when binding failed.
+void takeSummaryFigures(sqlite3* db, SqlStatement& q, bool bound, SummaryFigures* f)
 {
-    SqlStatement q(db,
-                   "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM streams "
-                   "WHERE id BETWEEN ?1 AND ?2");
-    q.bindInt(1, lo);
-    q.bindInt(2, hi);
-    if (!q.ok() || !q.next()) {
+    if (!bound || !q.ok() || !q.next()) {
         f->error = QString::fromUtf8(sqlite3_errmsg(db));
         return;
     }
@@ -340,6 +337,16 @@ void readSummaryFigures(sqlite3* db, qint64 lo, qint64 hi, SummaryFigures* f)
     f->ok = true;
 }
 
+void readSummaryFigures(sqlite3* db, qint64 lo, qint64 hi, SummaryFigures* f)
+{
+    SqlStatement q(db,
+                   "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM streams "
+                   "WHERE id BETWEEN ?1 AND ?2");
+    q.bindInt(1, lo);
+    q.bindInt(2, hi);
+    takeSummaryFigures(db, q, true, f);
+}
+
 /// The streams summed on each side of a name, over the listing's covering index (name order): the listing
 /// that follows reads the same pages.
 void readSummaryFiguresByName(sqlite3* db, sqlite3_value* splitName, bool upper, SummaryFigures* f)
@@ -348,19 +355,7 @@ void readSummaryFiguresByName(sqlite3* db, sqlite3_value* splitName, bool upper,
                                "streams INDEXED BY streams_listing WHERE name >= ?1"
                              : "SELECT TOTAL(events), MIN(first_position), MAX(last_position), MIN(events) FROM "
                                "streams INDEXED BY streams_listing WHERE name < ?1");
-    if (!q.ok() || sqlite3_bind_value(q.handle(), 1, splitName) != SQLITE_OK || !q.next()) {
-        f->error = QString::fromUtf8(sqlite3_errmsg(db));
-        return;
-    }
-    f->total = q.real(0);
-    for (int i = 0; i < 3; ++i) {
-        f->values[size_t(i)] = sqlite3_value_dup(sqlite3_column_value(q.handle(), i + 1));
-        if (!f->values[size_t(i)]) {
-            f->error = QStringLiteral("out of memory");
-            return;
-        }
-    }
-    f->ok = true;
+    takeSummaryFigures(db, q, q.ok() && sqlite3_bind_value(q.handle(), 1, splitName) == SQLITE_OK, f);
 }
 
 /// A name that splits the streams in two for readSummaryFiguresByName: that of the first stream at or after the
