@@ -256,8 +256,10 @@ void InPlaceTimeline::fitAll()
     m_layout = layoutFor(size());
     updateMapping();
     double a = fullFrom(), b = fullTo();
-    if (m_service->summary().empty) // no ends: the shortest span, at now (time axis) or at position 0
-        a = b = m_map.timeAxis ? double(QDateTime::currentMSecsSinceEpoch()) : 0.0;
+    if (m_service->summary().empty) { // no ends: the last hour (time axis) or the first 100 positions
+        b = m_map.timeAxis ? double(QDateTime::currentMSecsSinceEpoch()) : 100.0;
+        a = b - (m_map.timeAxis ? 3600000.0 : 100.0);
+    }
     if (b <= a)
         b = a + TimeMapping::kMinSpan;
     TimeMapping m = m_map;

@@ -242,7 +242,9 @@ InPlaceMainWindow::InPlaceMainWindow(QWidget* parent)
             Q_EMIT openFailed(error);
     });
     connect(m_service, &InPlaceService::stepEnd, this, [this](int direction) {
-        statusBar()->showMessage(direction > 0 ? tr("The cursor is at the last event") : tr("The cursor is at the first event"),
+        statusBar()->showMessage(m_service->summary().empty ? tr("The store holds no events")
+                                 : direction > 0            ? tr("The cursor is at the last event")
+                                                            : tr("The cursor is at the first event"),
                                  3000);
     });
     setupCategoryTree(); // the category tree (issue 13 item 3)
