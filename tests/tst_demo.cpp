@@ -156,6 +156,27 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 flows at 240k events over 3 days, %2 over 12").arg(crowded).arg(large)));
     }
 
+    void customersStopAtTheirCap()
+    {
+        // Above the cap a bigger demo has more returning customers, not more customers.
+        auto customers = [](qint64 cap) {
+            DemoOptions o;
+            o.events = 60000;
+            o.maxCustomers = cap;
+            QSet<QString> names;
+            QString error;
+            generateDemoEvents(o, [&](const Event& e) {
+                if (e.stream.startsWith(QLatin1String("customer-")))
+                    names.insert(e.stream);
+                return true;
+            }, {}, {}, &error);
+            return names.size();
+        };
+        const qsizetype free = customers(1000000), capped = customers(150);
+        QVERIFY2(free > 600, qPrintable(QString::number(free)));
+        QVERIFY2(capped > 100 && capped <= 150, qPrintable(QString::number(capped)));
+    }
+
     void stopsWhenAsked()
     {
         DemoOptions o;

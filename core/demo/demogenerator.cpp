@@ -273,7 +273,9 @@ private:
         const int days = demoDays(m_opt);
         const qint64 skuCount = std::clamp<qint64>(n / 150, 24, 240);
         m_orders = std::max<qint64>(1, qint64(std::ceil(double(n) / kEventsPerOrder * 1.09)));
-        m_customers.resize(size_t(std::max<qint64>(20, m_orders * 2 / 5)));
+        // Two customers for every five orders, up to maxCustomers (a million, 16 MB): a bigger demo has more
+        // returning customers, not a table that grows with it.
+        m_customers.resize(size_t(std::clamp<qint64>(m_orders * 2 / 5, 20, std::max<qint64>(20, m_opt.maxCustomers))));
 
         // Popularity follows a Zipf-like curve: a few SKUs are in many orders (long inventory streams).
         double cum = 0;

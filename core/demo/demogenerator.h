@@ -26,6 +26,9 @@ struct DemoOptions
     /// The busiest the shop gets when the days are picked: the orders in flight (the generator's memory) grow
     /// with the events a day, not with the events, so any size of demo is written in bounded memory.
     qint64 maxEventsPerDay = 3'500'000;
+    /// The most customers (two for every five orders below it; reached at about 38M events): the customer table
+    /// is the other part of the generator's memory that would grow with the events.
+    qint64 maxCustomers = 1'000'000;
 };
 
 /// The days a demo spans: options.days when given, else max(3, ceil(events / maxEventsPerDay)). The default
