@@ -491,18 +491,17 @@ bool SqliteStoreReader::summaryTrusted(bool split)
     // else every row is counted (an event whose stream is no id in the ranges is in no range), so the message
     // below gives the table's own count.
     const bool rangedAgrees = sum.ok && rangedCount >= 0 && double(rangedCount) == sum.total;
-    SqlStatement act(m_db, rangedAgrees ? "SELECT ?1" : "SELECT COUNT(*) FROM events");
-    if (rangedAgrees)
-        act.bindInt(1, rangedCount);
+    SqlStatement act(m_db, "SELECT COUNT(*) FROM events"); // stepped only when the ranges' count does not stand
     SqlStatement lo(m_db, "SELECT MIN(position) FROM events");
     SqlStatement hi(m_db, "SELECT MAX(position) FROM events");
-    if (!sum.ok || !act.ok() || !act.next() || !lo.ok() || !lo.next() || !hi.ok() || !hi.next()) {
+    if (!sum.ok || (!rangedAgrees && !(act.ok() && act.next())) || !lo.ok() || !lo.next() || !hi.ok() ||
+        !hi.next()) {
         m_summaryProblem = QStringLiteral("%1: the summary cannot be checked against the events table (%2)")
                                .arg(m_path, sum.ok ? QString::fromUtf8(sqlite3_errmsg(m_db)) : sum.error);
         return false;
     }
     const qint64 sumEvents = qint64(sum.total);
-    m_actual.events = act.int64(0);
+    m_actual.events = rangedAgrees ? rangedCount : act.int64(0);
     m_actual.firstPosition = lo.int64(0);
     m_actual.lastPosition = hi.int64(0);
     const bool agree = sumEvents == m_actual.events && (sum.isNull(2) || sum.int64(2) >= 0) &&

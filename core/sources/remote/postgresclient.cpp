@@ -1093,7 +1093,7 @@ public:
                 return false;
         }
         RemoteDensity d = emptyDensity(from, to, bins);
-        if (m_summary.empty) {
+        if (knownEmpty()) {
             *out = d;
             return true;
         }
