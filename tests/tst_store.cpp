@@ -639,6 +639,127 @@ private Q_SLOTS:
                  QStringList{QString::number((n + 97) / 101)});
     }
 
+    void streamVersionIndexFromLog_data()
+    {
+        QTest::addColumn<QString>("versions");
+        QTest::addColumn<qint64>("logLimit");
+        QTest::addColumn<qint64>("cacheLimit");
+        QTest::addColumn<bool>("bulk");
+        QTest::addColumn<bool>("fromLog");
+        const qint64 logAll = StoreWriter::kDefaultFoldLogLimit, cacheAll = StoreWriter::kDefaultStreamCacheLimit;
+        QTest::newRow("in order") << "ordered" << logAll << cacheAll << true << true;
+        // Versions backwards, with gaps, negative and at both ends of the range: those streams are sorted by version.
+        QTest::newRow("versions out of order") << "mixed" << logAll << cacheAll << true << true;
+        // Streams written out of a 16-stream cache and read back by name keep their ids.
+        QTest::newRow("streams spilled from the cache") << "ordered" << logAll << qint64(16) << true << true;
+        // Streams with gaps fill that cache: the index is built during the load and checks duplicates from there.
+        QTest::newRow("gaps fill the cache") << "mixed" << logAll << qint64(16) << true << false;
+        // A log that filled during the load: CREATE INDEX, as before.
+        QTest::newRow("log full") << "mixed" << qint64(500) << cacheAll << true << false;
+        // Not a bulk load: the index exists from the start.
+        QTest::newRow("not bulk") << "mixed" << logAll << cacheAll << false << false;
+    }
+    void streamVersionIndexFromLog()
+    {
+        QFETCH(QString, versions);
+        QFETCH(qint64, logLimit);
+        QFETCH(qint64, cacheLimit);
+        QFETCH(bool, bulk);
+        QFETCH(bool, fromLog);
+        const int n = 3000;
+        QList<Event> all;
+        QHash<int, qint64> count;
+        quint32 seed = 11;
+        auto rnd = [&seed]() {
+            seed = seed * 1103515245u + 12345u;
+            return (seed >> 16) & 0x7fff;
+        };
+        for (int i = 0; i < n; ++i) {
+            const int k = int(rnd() % 97);
+            const qint64 c = count[k]++;
+            Event e;
+            e.stream = QStringLiteral("s-%1").arg(k);
+            e.type = QStringLiteral("T");
+            e.time = kT0 + qint64(i) * 1000;
+            e.data = "{}";
+            e.position = i + 1 + (i >= 1500 ? 100 : 0);  // a gap in the positions
+            e.version = c;
+            if (versions == "mixed") {
+                switch (k % 5) {
+                case 1: e.version = 1000 - c; break;      // backwards
+                case 2: e.version = c * 3 - 20; break;    // gaps, negative first
+                case 3:                                   // the extremes of the range, then the middle
+                    e.version = c == 0 ? std::numeric_limits<qint64>::max() : c == 1 ? std::numeric_limits<qint64>::min() : c;
+                    break;
+                case 4: e.version = (c % 2) ? c : 10000 - c; break;  // alternating
+                default: break;
+                }
+            }
+            all.append(e);
+        }
+        auto write = [&](const QString& path, bool bulkLoad, bool* usedLog) {
+            StoreWriter::Options o;
+            o.bulk = bulkLoad;
+            QString err;
+            auto w = StoreWriter::create(path, o, &err, true);
+            QVERIFY2(w, qPrintable(err));
+            w->setCheckpointFoldLimits(logLimit);
+            w->setStreamCacheLimit(cacheLimit);
+            for (const Event& e : all)
+                QVERIFY2(w->append(e, &err), qPrintable(err));
+            QVERIFY2(w->finish(&err), qPrintable(err));
+            *usedLog = w->streamVersionIndexFromLog();
+        };
+        const QString path = m_dir.filePath(QStringLiteral("svlog.chronoscope"));
+        const QString reference = m_dir.filePath(QStringLiteral("svlog-reference.chronoscope"));
+        bool usedLog = false, referenceLog = true;
+        write(path, bulk, &usedLog);
+        write(reference, false, &referenceLog);
+        QCOMPARE(usedLog, fromLog);
+        QVERIFY(!referenceLog);
+        QCOMPARE(sqlColumn(path, "PRAGMA integrity_check"), QStringList{"ok"});
+        // The same schema as a store whose index SQLite kept from the start (every object, its table and its text).
+        const char* schema = "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || ifnull(sql, '') FROM sqlite_master "
+                             "WHERE name <> 'sqlite_stat1' ORDER BY name";
+        QCOMPARE(sqlColumn(path, schema), sqlColumn(reference, schema));
+        // The index holds exactly the table's rows, in (stream, version) order; the reference's are the same.
+        const char* byIndex = "SELECT stream || ' ' || version || ' ' || position FROM events INDEXED BY "
+                              "events_stream_version ORDER BY stream, version";
+        const QStringList entries = sqlColumn(path, byIndex);
+        QCOMPARE(entries.size(), n);
+        QCOMPARE(entries, sqlColumn(path, "SELECT stream || ' ' || version || ' ' || position FROM events NOT INDEXED "
+                                          "ORDER BY stream, version"));
+        QCOMPARE(entries, sqlColumn(reference, byIndex));
+        // The reader finds a stream's events through it, all of them.
+        QString err;
+        auto r = SqliteStoreReader::open(path, &err);
+        QVERIFY2(r, qPrintable(err));
+        EventQuery q;
+        q.stream = QStringLiteral("s-3");  // versions at both ends of the range
+        q.fromVersion = std::numeric_limits<qint64>::min();
+        const QList<Event> got = r->readAll(q, &err);
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        QList<Event> expected;
+        for (const Event& e : all)
+            if (e.stream == q.stream)
+                expected.append(e);
+        QCOMPARE(got.size(), expected.size());  // in position order
+        for (qsizetype i = 0; i < got.size(); ++i)
+            QCOMPARE(got[i].position, expected[i].position);
+        r.reset();
+        // And it is unique: a second event at a stream's existing version is refused by SQLite itself.
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open_v2(QFile::encodeName(path).constData(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+        char* msg = nullptr;
+        const int rc = sqlite3_exec(db, "INSERT INTO events(position, stream, version, type) SELECT 100000, stream, "
+                                        "version, type FROM events WHERE position = 7", nullptr, nullptr, &msg);
+        const QString why = QString::fromUtf8(msg ? msg : "");
+        sqlite3_free(msg);
+        sqlite3_close(db);
+        QCOMPARE(rc, SQLITE_CONSTRAINT);
+        QVERIFY2(why.contains(QLatin1String("UNIQUE")), qPrintable(why));
+    }
+
     void refusesToOverwrite()
     {
         const QString path = m_dir.filePath("exists.chronoscope");

@@ -2,6 +2,7 @@
 // Import threading (internal to core/import): the batches the parsing thread hands to the writing one.
 
 #include "model/event.h"
+#include "util/stagetimes.h"
 
 #include <QtGlobal>
 
@@ -49,7 +50,11 @@ public:
     void push(std::unique_ptr<Batch> b)
     {
         std::unique_lock lock(m_mutex);
-        m_notFull.wait(lock, [this] { return m_items.size() < kCapacity || m_closed; });
+        if (m_items.size() >= kCapacity && !m_closed) {
+            const double t0 = StageTimes::monotonic();
+            m_notFull.wait(lock, [this] { return m_items.size() < kCapacity || m_closed; });
+            pushWait += StageTimes::monotonic() - t0;
+        }
         if (m_closed)
             return;
         m_items.push_back(std::move(b));
@@ -58,7 +63,11 @@ public:
     std::unique_ptr<Batch> pop()
     {
         std::unique_lock lock(m_mutex);
-        m_notEmpty.wait(lock, [this] { return !m_items.empty(); });
+        if (m_items.empty()) {
+            const double t0 = StageTimes::monotonic();
+            m_notEmpty.wait(lock, [this] { return !m_items.empty(); });
+            popWait += StageTimes::monotonic() - t0;
+        }
         auto b = std::move(m_items.front());
         m_items.pop_front();
         m_notFull.notify_one();
@@ -99,6 +108,9 @@ public:
         std::lock_guard lock(m_mutex);
         return m_free.size();
     }
+
+    /// Seconds the producer waited for room (the writer was behind) and the consumer for a batch (the parser was).
+    double pushWait = 0, popWait = 0;
 
     /// A batch is handed over when its arena reaches this size (or kBatchRecords records).
     static constexpr size_t kBatchBytes = 2u << 20;

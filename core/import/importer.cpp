@@ -4,6 +4,7 @@
 #include "import/parser_p.h"
 #include "store/storewriter.h"
 #include "util/filekind.h"
+#include "util/stagetimes.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -67,7 +68,9 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
 
     // Producer: reads and maps every input, in order.
     QString parseError;
+    StageTimes times("import");
     std::thread producer([&] {
+        StageTimes parsing("import");
         for (int i = 0; i < inputs.size(); ++i) {
             if (!parser.importFile(inputs[i], i, &parseError))
                 break;
@@ -75,6 +78,7 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
                 break;
         }
         parser.finishBatches();
+        parsing.mark("parsing thread");
     });
 
     // Consumer (this thread): writes events, records issues, reports progress.
@@ -160,8 +164,11 @@ bool importInto(StoreWriter& writer, const QStringList& inputs, const ImportOpti
         }
         queue.recycle(std::move(batch));
     }
+    times.mark("writing thread");
     queue.close();
     producer.join();
+    times.note("writing thread waited for batches", queue.popWait * 1e3);
+    times.note("parsing thread waited for room", queue.pushWait * 1e3);
     summary.bytes = parser.bytes;
 
     if (!writeError.isEmpty()) {

@@ -4,6 +4,7 @@
 #include "json/mergepatch.h"
 #include "store/sqlitedb.h"
 #include "store/storeschema.h"
+#include "util/stagetimes.h"
 #include "util/uri.h"
 
 #include <QCoreApplication>
@@ -13,6 +14,7 @@
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QJsonValue>
+#include <QScopeGuard>
 
 #include <sqlite3.h>
 
@@ -672,15 +674,28 @@ struct StoreWriter::Impl
     // would cost more than the sort).
     static constexpr size_t kTimeWindow = 1024;
     static constexpr qint64 kTimeCheckEvery = 16384;
-    // Bulk create: (stream id, position) of each event, at most foldLogLimit of them (16 B each, 16 MB), so
+    // Bulk create: (stream id, position, version) of each event, at most foldLogLimit of them (24 B each, 30 MB), so
     // finish() can read the long streams' events by position before the (stream, version) index exists and fold
     // their checkpoints on a second thread while the index sorts. Streams with events beyond the log (or all of
     // them, once the indexes are built during the load) are folded after the index build as before.
     size_t foldLogLimit = StoreWriter::kDefaultFoldLogLimit;
     qint64 foldReadLimit = StoreWriter::kDefaultFoldReadLimit;  ///< bytes of event data read for the second thread
     qint64 foldedAside = 0;             ///< streams whose checkpoints were folded during the index build
-    std::vector<std::pair<qint64, qint64>> foldLog;
+    struct LoggedEvent
+    {
+        qint64 stream, position, version;
+    };
+    std::vector<LoggedEvent> foldLog;
     bool foldLogOff = false;
+    // finish(): the (stream, version) index's entries in index order, sorted from a complete log
+    // (StoreWriter::sortIndexFromLog); empty when SQLite builds the index with CREATE INDEX.
+    struct IndexEntry
+    {
+        qint64 version, position;
+    };
+    std::vector<IndexEntry> indexEntries;
+    std::vector<quint32> indexRunEnd;   ///< stream id -> the end of its run in indexEntries (runs in id order)
+    bool indexFromLog = false;          ///< finish() wrote events_stream_version from the log (tests)
     // Bulk create: the events of a stream past its checkpointEvery-th (so it will have a checkpoint) are copied
     // here as they come, so finish() reads back only the first ones (at most foldReadLimit bytes of rows held; the
     // rows read back have a limit of their own).
@@ -1076,7 +1091,7 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
             if (d->foldLog.empty())
                 d->foldLog.reserve(d->foldLogLimit);  // address space; pages become resident as it fills
             if (d->foldLog.size() < d->foldLogLimit) {
-                d->foldLog.emplace_back(s.id, position);
+                d->foldLog.push_back({s.id, position, version});
                 if (s.events >= d->options.checkpointEvery &&
                     d->capturedBytes + qint64(sizeof(FoldJob::Row)) + e.data.size() <= d->foldReadLimit) {
                     FoldJob::Row c;
@@ -1980,9 +1995,149 @@ void StoreWriter::setCheckpointFoldLimits(qint64 loggedEvents, qint64 rowBytes)
     }
 }
 
+bool StoreWriter::streamVersionIndexFromLog() const
+{
+    return d && d->indexFromLog;
+}
+
 qint64 StoreWriter::checkpointStreamsFoldedDuringIndexBuild() const
 {
     return d ? d->foldedAside : 0;
+}
+
+namespace {
+// The text SQLite keeps for events_stream_version, taken from the writer's own CREATE statements run in a private
+// in-memory database (so it is byte for byte what CREATE INDEX would have stored).
+QByteArray streamVersionIndexSql()
+{
+    static const QByteArray sql = [] {
+        QByteArray text;
+        sqlite3* mem = nullptr;
+        if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK &&
+            store::exec(mem, store::kCreateTables, nullptr) && store::exec(mem, store::kCreateIndexes, nullptr)) {
+            SqlStatement st(mem, "SELECT sql FROM sqlite_schema WHERE type='index' AND name='events_stream_version'");
+            if (st.ok() && st.next())
+                text = st.text(0).toUtf8();
+        }
+        sqlite3_close_v2(mem);
+        return text;
+    }();
+    return sql;
+}
+} // namespace
+
+bool StoreWriter::sortIndexFromLog()
+{
+    // Bulk create with every event in the log: a counting sort by stream id (ids are 1..nextStreamId-1), which keeps
+    // each stream's events in the order they came; a stream whose versions did not come in order is sorted by
+    // version. O(events), against SQLite's comparison sort of the records read back from the table.
+    d->indexEntries = {};
+    d->indexRunEnd = {};
+    if (m_appendMode || d->indexesBuilt || d->foldLogOff || d->foldLog.empty() || qint64(d->foldLog.size()) != m_eventCount ||
+        d->foldLog.size() >= size_t(std::numeric_limits<quint32>::max()))
+        return false;
+    const size_t ids = size_t(d->nextStreamId);
+    std::vector<quint32> start(ids + 1, 0);
+    for (const Impl::LoggedEvent& e : d->foldLog) {
+        if (e.stream < 1 || size_t(e.stream) >= ids)
+            return false;
+        ++start[size_t(e.stream)];
+    }
+    quint32 sum = 0;
+    for (quint32& c : start) {
+        const quint32 n = c;
+        c = sum;
+        sum += n;
+    }
+    d->indexEntries.resize(d->foldLog.size());
+    for (const Impl::LoggedEvent& e : d->foldLog)
+        d->indexEntries[start[size_t(e.stream)]++] = {e.version, e.position};
+    // start[id] is now the end of stream id's run, the start of the next one.
+    auto byVersion = [](const Impl::IndexEntry& a, const Impl::IndexEntry& b) { return a.version < b.version; };
+    quint32 from = 0;
+    for (size_t id = 0; id < ids; ++id) {
+        const auto first = d->indexEntries.begin() + from, last = d->indexEntries.begin() + start[id];
+        if (!std::is_sorted(first, last, byVersion))
+            std::sort(first, last, byVersion);
+        from = start[id];
+    }
+    d->indexRunEnd = std::move(start);
+    return true;
+}
+
+bool StoreWriter::writeIndexFromLog(QString* error)
+{
+    // SQLite builds an index only from its own scan and sort. The entries sorted above are written in index order
+    // into a WITHOUT ROWID table keyed by (stream, version) with the position last, whose B-tree is, page for page,
+    // an index on events(stream, version): the same record (the two keys, then the rowid) in an index B-tree. Its
+    // schema row then becomes the index's, with the text CREATE INDEX stores, by the documented procedure for schema
+    // changes ALTER TABLE cannot make (writable_schema, then a new schema cookie); docs/store.md "Writing".
+    // Each INSERT puts its entry where the key belongs, so the order is a matter of speed, not of correctness: in key
+    // order every entry is added at the B-tree's right edge and each page is filled once. No duplicate can be met
+    // (the load checked them); one would fail the INSERT like CREATE UNIQUE INDEX.
+    const QByteArray indexSql = streamVersionIndexSql();
+    if (indexSql.isEmpty())
+        return fail(error, QStringLiteral("the index's schema text is unavailable"));
+    if (!beginIfNeeded(error) ||
+        !store::exec(d->db, "CREATE TABLE chronoscope_index_build(stream INTEGER NOT NULL, version INTEGER NOT NULL, "
+                            "position INTEGER NOT NULL, PRIMARY KEY(stream, version)) WITHOUT ROWID", error))
+        return false;
+    constexpr int kRows = 64;
+    QByteArray sql = "INSERT INTO chronoscope_index_build(stream, version, position) VALUES(?,?,?)";
+    SqlStatement one(d->db, sql);
+    for (int i = 1; i < kRows; ++i)
+        sql += ",(?,?,?)";
+    SqlStatement many(d->db, sql);
+    if (!one.ok() || !many.ok())
+        return fail(error, store::describeError(d->db, one.ok() ? many.rc() : one.rc()));
+    const std::vector<Impl::IndexEntry>& entries = d->indexEntries;
+    const size_t n = entries.size();
+    size_t id = 0;  // the stream of entry i: runs are in id order
+    auto bindEntry = [&](sqlite3_stmt* st, int base, size_t i) {
+        while (d->indexRunEnd[id] <= i)
+            ++id;
+        sqlite3_bind_int64(st, base + 1, qint64(id));
+        sqlite3_bind_int64(st, base + 2, entries[i].version);
+        sqlite3_bind_int64(st, base + 3, entries[i].position);
+    };
+    for (size_t i = 0; i < n;) {
+        const bool full = n - i >= size_t(kRows);
+        sqlite3_stmt* st = full ? many.handle() : one.handle();
+        for (int r = 0; r < (full ? kRows : 1); ++r, ++i)
+            bindEntry(st, r * 3, i);
+        const int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return fail(error, store::describeError(d->db, rc));
+    }
+    one.finalize();
+    many.finalize();
+    d->indexEntries = {};
+    d->indexRunEnd = {};
+    qint64 cookie = -1;
+    {
+        SqlStatement st(d->db, "PRAGMA schema_version");
+        if (st.ok() && st.next())
+            cookie = st.int64(0);
+    }
+    if (cookie < 0 || !store::exec(d->db, "PRAGMA writable_schema=ON", error))
+        return cookie < 0 ? fail(error, QStringLiteral("cannot read the schema version")) : false;
+    SqlStatement swap(d->db, "UPDATE sqlite_schema SET type='index', name='events_stream_version', tbl_name='events', "
+                             "sql=?1 WHERE type='table' AND name='chronoscope_index_build'");
+    bool swapped = false;
+    if (swap.ok()) {
+        swap.bindText(1, indexSql);
+        swapped = swap.step() == SQLITE_DONE && sqlite3_changes(d->db) == 1;
+    }
+    swap.finalize();
+    const bool reset = store::exec(d->db, QByteArray("PRAGMA schema_version=" + QByteArray::number(cookie + 1)).constData(), error) &&
+                       store::exec(d->db, "PRAGMA writable_schema=OFF", error);
+    if (!swapped)
+        return fail(error, QStringLiteral("cannot turn the built entries into the index (%1)").arg(store::describeError(d->db, sqlite3_errcode(d->db))));
+    if (!reset)
+        return false;
+    d->indexFromLog = true;
+    return true;
 }
 
 bool StoreWriter::prepareFoldJob(QString* error)
@@ -2025,7 +2180,7 @@ bool StoreWriter::prepareFoldJob(QString* error)
         if (!st.done())
             return fail(error, store::describeError(d->db, st.rc()));
     }
-    for (const auto& [stream, position] : d->foldLog) {
+    for (const auto& [stream, position, version] : d->foldLog) {
         const auto it = longOnes.find(stream);
         if (it != longOnes.end())
             ++it->second.logged;
@@ -2048,7 +2203,7 @@ bool StoreWriter::prepareFoldJob(QString* error)
     if (!read.ok())
         return fail(error, store::describeError(d->db, read.rc()));
     sqlite3_stmt* h = read.handle();
-    for (const auto& [stream, position] : d->foldLog) {
+    for (const auto& [stream, position, version] : d->foldLog) {
         const auto it = longOnes.find(stream);
         if (it == longOnes.end() || it->second.dropped)
             continue;
@@ -2105,37 +2260,62 @@ bool StoreWriter::finish(QString* error)
         abort();
         return false;
     };
+    StageTimes times("finish");
     if (!flushPending(&err) || !flushSummaries(&err))
         return bail(err);
+    times.mark("stream summaries");
     // The rows for the second thread's fold are read back, and the index sorted, with SQLite's page cache at 1 MB
     // (the load's pages are written out and given back first), so the fold's rows take the cache's place.
-    if (!d->indexesBuilt &&
-        (!commit(&err) || !setCacheKib(d->db, kSortRunKib, &err) || !prepareFoldJob(&err)))
-        return bail(err);
+    bool binsDone = m_appendMode;
     if (!d->indexesBuilt) {
+        // A complete log of the load gives the (stream, version) index in its order without SQLite's sorter
+        // (writeIndexFromLog); it is sorted now, before prepareFoldJob() gives the log back.
+        const bool fromLog = sortIndexFromLog();
+        times.mark(fromLog ? "index entries sorted from the log" : "no complete log");
+        if (!commit(&err) || !setCacheKib(d->db, kSortRunKib, &err) || !prepareFoldJob(&err))
+            return bail(err);
+        times.mark("commit, fold rows read back");
         // CREATE INDEX sorts the keys in runs of the page cache's size, then merges the runs. Runs of 1 MB stay in
         // the CPU's cache and sort about twice as fast as one 64 MB run (whose list merge misses the cache on every
         // step): 0.7 s instead of 1.3 s of CPU for the (stream, version) index of 1M events (docs/import.md).
-        // The long streams' checkpoints fold on a second thread while this one sorts the index (the fold needs no
-        // SQLite: prepareFoldJob read its rows); writeCheckpoints() stores what it folded.
+        // The long streams' checkpoints fold on a second thread while this one builds the indexes and writes the
+        // timeline summary (the fold needs no SQLite: prepareFoldJob read its rows); writeCheckpoints() stores
+        // what it folded.
         std::thread folder;
         if (d->foldJob)
-            folder = std::thread([job = d->foldJob.get()] { job->run(); });
+            folder = std::thread([job = d->foldJob.get()] {
+                StageTimes folding("finish");
+                job->run();
+                folding.mark("checkpoint fold (second thread)");
+            });
+        auto joinFolder = qScopeGuard([&folder] {
+            if (folder.joinable())
+                folder.join();
+        });
         // PRAGMA threads: SQLite's sorter hands each full run to a helper thread to sort and write while this one
         // goes on reading the table (docs/scale.md "Import speed": a few percent, measured quiet).
-        const bool built = store::exec(d->db, "PRAGMA threads=1", &err) &&
+        const bool built = (!fromLog || writeIndexFromLog(&err)) && store::exec(d->db, "PRAGMA threads=1", &err) &&
                            store::exec(d->db, store::kCreateIndexes, &err) &&
                            setCacheKib(d->db, d->cacheKib, &err) && store::exec(d->db, "PRAGMA threads=0", &err);
-        if (folder.joinable())
-            folder.join();
+        times.mark("indexes");
         if (!built)
             return bail(QStringLiteral("cannot build the indexes (%1)").arg(err));
         d->indexesBuilt = true;
+        if (!writeTimelineBins(&err))
+            return bail(err);
+        binsDone = true;
+        times.mark("timeline summary");
+        if (folder.joinable())
+            folder.join();
+        times.mark("waited for the fold");
     }
     if (!writeCheckpoints(&err))
         return bail(err);
-    if (!m_appendMode && !writeTimelineBins(&err))
+    times.mark("checkpoints written");
+    if (!binsDone && !writeTimelineBins(&err))
         return bail(err);
+    if (!binsDone)
+        times.mark("timeline summary");
 
     QHash<QString, QString> meta = d->meta;
     meta.insert(QStringLiteral("format"), QString::fromLatin1(store::kFormatName));
@@ -2184,10 +2364,12 @@ bool StoreWriter::finish(QString* error)
     if (!commit(&err))
         return bail(err);
     // Statistics for the query planner (sampled, so it stays cheap on big stores).
+    times.mark("meta, commit");
     if (!m_appendMode &&
         !store::exec(d->db, "PRAGMA analysis_limit=1000; ANALYZE; PRAGMA journal_mode=DELETE;", &err))
         return bail(err);
     d->close();
+    times.mark("analyze, close");
 
     if (m_appendMode) {
         m_done = true;

@@ -101,15 +101,19 @@ public:
     /// Bulk create: whether events_time is being kept up to date as events are appended (true from the start; false
     /// once the times came too far out of order, then finish() builds it after the load, or once all indexes exist).
     bool timeIndexKeptDuringLoad() const;
-    /// Bulk create: finish() folds the checkpoints of the long streams on a second thread while it sorts the
-    /// (stream, version) index. The load logs each event's (stream, position), at most loggedEvents of them (16 B
-    /// each, 16 MB), and copies the events of a stream past its checkpointEvery-th, at most rowBytes of them;
+    /// Bulk create: finish() folds the checkpoints of the long streams on a second thread while it builds the
+    /// indexes. The load logs each event's (stream, position, version), at most loggedEvents of them (24 B each,
+    /// 30 MB), and copies the events of a stream past its checkpointEvery-th, at most rowBytes of them;
     /// finish() reads the rest by position, at most rowBytes more. Streams beyond a limit fold after the index build,
-    /// on the connection; either way the checkpoints are the same bytes (tests set small limits). Both limits are
+    /// on the connection; either way the checkpoints are the same bytes (tests set small limits). A complete log
+    /// also gives the (stream, version) index in order (streamVersionIndexFromLog). Both limits are
     /// part of the writer's memory budget (≤ 300 MB whatever the size; docs/scale.md "Writing big stores").
-    static constexpr qint64 kDefaultFoldLogLimit = 1000000;
+    static constexpr qint64 kDefaultFoldLogLimit = 1250000;
     static constexpr qint64 kDefaultFoldReadLimit = 16 << 20;
     void setCheckpointFoldLimits(qint64 loggedEvents, qint64 rowBytes = kDefaultFoldReadLimit);
+    /// Whether finish() wrote the (stream, version) index from the load's log (in index order, without SQLite's
+    /// sorter) rather than with CREATE INDEX: a bulk create whose every event is in the log.
+    bool streamVersionIndexFromLog() const;
     /// Streams whose checkpoints finish() folded on the second thread (0 before finish()).
     qint64 checkpointStreamsFoldedDuringIndexBuild() const;
     /// Streams held in memory now (<= the limit).
@@ -140,6 +144,8 @@ private:
     bool flushPending(QString* error);
     bool noteTime(TimeMs time, QString* error);
     bool prepareFoldJob(QString* error);
+    bool sortIndexFromLog();
+    bool writeIndexFromLog(QString* error);
     bool writeCheckpoints(QString* error);
     bool writeTimelineBins(QString* error);
     bool timelineSummaryDue();
