@@ -619,6 +619,60 @@ private Q_SLOTS:
         QVERIFY2(checkBins(bounded).isEmpty(), qPrintable(checkBins(bounded)));
     }
 
+    void newStreamsNeedNoLookupAfterSpilling()
+    {
+        // 2,000 streams through a cache of 16, each met for the first time: once the cache has spilled, a name that
+        // was never written out is known new without a lookup in the streams table. Then 100 streams met again: each
+        // is looked up and found, and its events continue its summary (same id, next versions).
+        const QString path = m_dir.filePath(QStringLiteral("lookups.chronoscope"));
+        for (const bool bulk : {true, false}) {
+            StoreWriter::Options o;
+            o.bulk = bulk;
+            QString err;
+            auto w = StoreWriter::create(path, o, &err, true);
+            QVERIFY2(w, qPrintable(err));
+            w->setStreamCacheLimit(16);
+            qint64 position = 0;
+            auto add = [&](int k, qint64 version) {
+                Event e;
+                e.stream = QStringLiteral("new-%1").arg(k);
+                e.version = version;
+                e.type = QStringLiteral("T");
+                e.time = kT0 + ++position;
+                e.data = "{}";
+                return w->append(e, &err);
+            };
+            for (int k = 0; k < 2000; ++k)
+                QVERIFY2(add(k, 0), qPrintable(err));
+            QVERIFY(w->streamCacheEvictions() > 100);
+            QCOMPARE(w->streamNameLookups(), qint64(0));
+            for (int k = 0; k < 100; ++k)
+                QVERIFY2(add(k * 7, 1), qPrintable(err));
+            QCOMPARE(w->streamNameLookups(), qint64(100));
+            QVERIFY2(w->finish(&err), qPrintable(err));
+            QCOMPARE(column(path, "SELECT count(*) || ' ' || sum(events) FROM streams"), QStringList{"2000 2100"});
+            QCOMPARE(column(path, "SELECT count(*) FROM streams WHERE events = 2 AND first_version = 0 AND last_version = 1 "
+                                  "AND CAST(substr(name, 5) AS INTEGER) % 7 = 0 AND CAST(substr(name, 5) AS INTEGER) < 700"),
+                     QStringList{"100"});
+            QCOMPARE(column(path, "SELECT count(DISTINCT stream) FROM events"), QStringList{"2000"});
+            QCOMPARE(column(path, "PRAGMA integrity_check"), QStringList{"ok"});
+        }
+        // Appending looks up every stream it has not cached: the file's streams were never in this writer's filter.
+        QString err;
+        auto w = StoreWriter::openForAppend(path, &err);
+        QVERIFY2(w, qPrintable(err));
+        Event e;
+        e.stream = QStringLiteral("new-3");
+        e.version = 1;
+        e.type = QStringLiteral("T");
+        e.time = kT0 + 5000;
+        e.data = "{}";
+        QVERIFY2(w->append(e, &err), qPrintable(err));
+        QCOMPARE(w->streamNameLookups(), qint64(1));
+        QVERIFY2(w->finish(&err), qPrintable(err));
+        QCOMPARE(column(path, "SELECT events || ' ' || last_version FROM streams WHERE name = 'new-3'"), QStringList{"2 1"});
+    }
+
     void craftedBinsTable_data()
     {
         QTest::addColumn<QByteArray>("statements");

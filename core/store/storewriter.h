@@ -126,6 +126,9 @@ public:
     qint64 versionSetEntries() const;
     /// How many times the cache wrote out its least recently used half.
     qint64 streamCacheEvictions() const;
+    /// How many times a stream not in the cache was looked up in the streams table by name. A new store looks up only
+    /// names it wrote out of the cache (and a few false positives of its filter of them); appending looks up each.
+    qint64 streamNameLookups() const;
     /// Append mode: when commit() also writes the timeline summary (docs/store.md "Timeline summary"). Always at
     /// this writer's first commit, in buildIndexes() and in finish(); otherwise at a commit when events came since
     /// its last write and either at least intervalMs passed since or at most fewEvents came (a live tail's commits).
@@ -140,7 +143,9 @@ private:
     StoreWriter() = default;
     struct Impl;
     bool beginIfNeeded(QString* error);
-    bool flushSummaries(QString* error);
+    /// Writes the changed stream summaries; with `usedBefore` >= 0 (a new store's eviction) only those of the streams
+    /// it is about to write out of the cache (no version set, last used before it).
+    bool flushSummaries(QString* error, qint64 usedBefore = -1);
     bool flushPending(QString* error);
     bool noteTime(TimeMs time, QString* error);
     bool prepareFoldJob(QString* error);
