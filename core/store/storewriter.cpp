@@ -724,6 +724,7 @@ struct StoreWriter::Impl
     std::vector<IndexEntry> indexEntries;
     std::vector<quint32> indexRunEnd;   ///< stream id -> the end of its run in indexEntries (runs in id order)
     bool indexFromLog = false;          ///< finish() wrote events_stream_version from the log (tests)
+    bool refuseIndexSwap = false;       ///< tests: writable_schema is not turned on, so the swap fails
     // Bulk create: the events of a stream past its checkpointEvery-th (so it will have a checkpoint) are copied
     // here as they come, so finish() reads back only the first ones (at most foldReadLimit bytes of rows held; the
     // rows read back have a limit of their own).
@@ -2043,6 +2044,12 @@ bool StoreWriter::streamVersionIndexFromLog() const
     return d && d->indexFromLog;
 }
 
+void StoreWriter::refuseIndexSwapForTests()
+{
+    if (d)
+        d->refuseIndexSwap = true;
+}
+
 qint64 StoreWriter::checkpointStreamsFoldedDuringIndexBuild() const
 {
     return d ? d->foldedAside : 0;
@@ -2157,28 +2164,29 @@ bool StoreWriter::writeIndexFromLog(QString* error)
     many.finalize();
     d->indexEntries = {};
     d->indexRunEnd = {};
+    // The swap. Where SQLite refuses it (a build whose defensive mode forbids writable_schema), the table goes and
+    // CREATE INDEX builds the index as before: slower, the same file.
     qint64 cookie = -1;
     {
         SqlStatement st(d->db, "PRAGMA schema_version");
         if (st.ok() && st.next())
             cookie = st.int64(0);
     }
-    if (cookie < 0 || !store::exec(d->db, "PRAGMA writable_schema=ON", error))
-        return cookie < 0 ? fail(error, QStringLiteral("cannot read the schema version")) : false;
-    SqlStatement swap(d->db, "UPDATE sqlite_schema SET type='index', name='events_stream_version', tbl_name='events', "
-                             "sql=?1 WHERE type='table' AND name='chronoscope_index_build'");
     bool swapped = false;
-    if (swap.ok()) {
-        swap.bindText(1, indexSql);
-        swapped = swap.step() == SQLITE_DONE && sqlite3_changes(d->db) == 1;
+    if (cookie >= 0 && (d->refuseIndexSwap || store::exec(d->db, "PRAGMA writable_schema=ON", nullptr))) {
+        SqlStatement swap(d->db, "UPDATE sqlite_schema SET type='index', name='events_stream_version', tbl_name='events', "
+                                 "sql=?1 WHERE type='table' AND name='chronoscope_index_build'");
+        if (swap.ok()) {
+            swap.bindText(1, indexSql);
+            swapped = swap.step() == SQLITE_DONE && sqlite3_changes(d->db) == 1;
+        }
     }
-    swap.finalize();
-    const bool reset = store::exec(d->db, QByteArray("PRAGMA schema_version=" + QByteArray::number(cookie + 1)).constData(), error) &&
-                       store::exec(d->db, "PRAGMA writable_schema=OFF", error);
-    if (!swapped)
-        return fail(error, QStringLiteral("cannot turn the built entries into the index (%1)").arg(store::describeError(d->db, sqlite3_errcode(d->db))));
-    if (!reset)
+    if (swapped && !store::exec(d->db, QByteArray("PRAGMA schema_version=" + QByteArray::number(cookie + 1)).constData(), error))
         return false;
+    if (!store::exec(d->db, "PRAGMA writable_schema=OFF", error))
+        return false;
+    if (!swapped)
+        return store::exec(d->db, "DROP TABLE chronoscope_index_build", error);
     d->indexFromLog = true;
     return true;
 }

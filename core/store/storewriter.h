@@ -114,6 +114,9 @@ public:
     /// Whether finish() wrote the (stream, version) index from the load's log (in index order, without SQLite's
     /// sorter) rather than with CREATE INDEX: a bulk create whose every event is in the log.
     bool streamVersionIndexFromLog() const;
+    /// Tests: finish() meets the refusal a SQLite build whose defensive mode forbids writable_schema gives (the swap's
+    /// UPDATE fails), and falls back to CREATE INDEX.
+    void refuseIndexSwapForTests();
     /// Streams whose checkpoints finish() folded on the second thread (0 before finish()).
     qint64 checkpointStreamsFoldedDuringIndexBuild() const;
     /// Streams held in memory now (<= the limit).
