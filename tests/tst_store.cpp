@@ -477,8 +477,9 @@ private Q_SLOTS:
         QTest::newRow("in order") << "plain" << StoreWriter::kDefaultFoldLogLimit << noLimit << 4;
         QTest::newRow("versions with gaps, arriving backwards") << "gaps" << StoreWriter::kDefaultFoldLogLimit << noLimit << 4;
         QTest::newRow("deletes, nulls, scalars, non-JSON") << "patches" << StoreWriter::kDefaultFoldLogLimit << noLimit << 4;
-        // The log fills after 900 events: only the stream whose events all came before folds aside.
-        QTest::newRow("log full during the load") << "plain" << qint64(900) << noLimit << 1;
+        // The log fills after 900 events: it is given back at once (a load that big does not hold it to the end),
+        // and every long stream folds after the index build.
+        QTest::newRow("log full during the load") << "plain" << qint64(900) << noLimit << 0;
         QTest::newRow("no log") << "plain" << qint64(0) << noLimit << 0;
         // Rows held for the second thread (copied during the load or read back) within a limit: none, or about a
         // long stream's worth (-1: the first long stream's data bytes): some long streams fold aside, not all.

@@ -1133,7 +1133,13 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
                     d->captured[s.id].push_back(std::move(c));
                 }
             } else {
+                // Full: a load this big does not get the log's help (the long streams fold after the index build,
+                // the index is sorted by SQLite), so the log and the copied rows are given back now rather than held
+                // to the end (up to 30 + 16 MB of the writer's budget).
                 d->foldLogOff = true;
+                d->foldLog = {};
+                d->captured = {};
+                d->capturedBytes = 0;
             }
         }
         d->pending.push_back(r);
@@ -2034,8 +2040,10 @@ void StoreWriter::setCheckpointFoldLimits(qint64 loggedEvents, qint64 rowBytes)
     d->foldLogLimit = size_t(std::max<qint64>(0, loggedEvents));
     d->foldReadLimit = std::max<qint64>(0, rowBytes);
     if (d->foldLog.size() > d->foldLogLimit) {
-        d->foldLog.resize(d->foldLogLimit);
         d->foldLogOff = true;
+        d->foldLog = {};
+        d->captured = {};
+        d->capturedBytes = 0;
     }
 }
 

@@ -105,8 +105,9 @@ public:
     /// indexes. The load logs each event's (stream, position, version), at most loggedEvents of them (24 B each,
     /// 30 MB), and copies the events of a stream past its checkpointEvery-th, at most rowBytes of them;
     /// finish() reads the rest by position, at most rowBytes more. Streams beyond a limit fold after the index build,
-    /// on the connection; either way the checkpoints are the same bytes (tests set small limits). A complete log
-    /// also gives the (stream, version) index in order (streamVersionIndexFromLog). Both limits are
+    /// on the connection; either way the checkpoints are the same bytes (tests set small limits). A log that fills is
+    /// given back at once with the copied rows (a big load folds every stream after the index build). A complete
+    /// log also gives the (stream, version) index in order (streamVersionIndexFromLog). Both limits are
     /// part of the writer's memory budget (≤ 300 MB whatever the size; docs/scale.md "Writing big stores").
     static constexpr qint64 kDefaultFoldLogLimit = 1250000;
     static constexpr qint64 kDefaultFoldReadLimit = 16 << 20;
