@@ -110,7 +110,7 @@ public:
     /// log also gives the (stream, version) index in order (streamVersionIndexFromLog). Both limits are
     /// part of the writer's memory budget (≤ 300 MB whatever the size; docs/scale.md "Writing big stores").
     static constexpr qint64 kDefaultFoldLogLimit = 1250000;
-    static constexpr qint64 kDefaultFoldReadLimit = 16 << 20;
+    static constexpr qint64 kDefaultFoldReadLimit = 32 << 20;
     void setCheckpointFoldLimits(qint64 loggedEvents, qint64 rowBytes = kDefaultFoldReadLimit);
     /// Whether finish() wrote the (stream, version) index from the load's log (in index order, without SQLite's
     /// sorter) rather than with CREATE INDEX: a bulk create whose every event is in the log.
