@@ -18,6 +18,10 @@
 
 #include <sqlite3.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -49,6 +53,16 @@ constexpr qint64 kAppendCacheKib = 65536;
 constexpr qint64 kSortRunKib = 1024;
 /// Stream caches up to this size are reserved whole at the first stream (larger ones, set by tests, grow).
 constexpr qint64 kReserveStreamsUpTo = 1 << 20;
+
+// The copied rows are many small blocks of the C heap: freed, they stay resident in it (and the heap only grows
+// from there: `demo --events 50000000` peaked 15 MB higher with 32 MB of copied rows than with 16). Giving the freed
+// pages back to the system keeps what a big load no longer holds out of its peak.
+void giveBackFreedMemory()
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
 
 // PRAGMA cache_size in KiB. SQLite turns KiB into pages when the pragma runs, so on a new file it must come
 // after page_size (before it, 16 MB became 64 MB with 16 KB pages).
@@ -1140,6 +1154,7 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
                 d->foldLog = {};
                 d->captured = {};
                 d->capturedBytes = 0;
+                giveBackFreedMemory();
             }
         }
         d->pending.push_back(r);
