@@ -1149,7 +1149,7 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
             } else {
                 // Full: a load this big does not get the log's help (the long streams fold after the index build,
                 // the index is sorted by SQLite), so the log and the copied rows are given back now rather than held
-                // to the end (up to 30 + 16 MB of the writer's budget).
+                // to the end (up to 30 + 32 MB of the writer's budget), the heap's freed pages to the system.
                 d->foldLogOff = true;
                 d->foldLog = {};
                 d->captured = {};
