@@ -75,12 +75,9 @@ QString checkSchema(sqlite3* db)
             return store::describeError(db, q.rc());
     }
     // The reference: the writer's own CREATE statements, run in a private in-memory database.
-    sqlite3* ref = nullptr;
-    if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, nullptr) != SQLITE_OK ||
-        !store::exec(ref, store::kCreateTables, nullptr)) {
-        sqlite3_close(ref);
+    sqlite3* ref = store::openReferenceSchema(false);
+    if (!ref)
         return QStringLiteral("the reference schema cannot be built");
-    }
     // Optional tables (absent from older versions) are checked only when present: a missing one is skipped below.
     for (const QString& table : store::requiredTables() + store::optionalTables()) {
         const QByteArray t = table.toUtf8();

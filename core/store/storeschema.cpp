@@ -126,6 +126,17 @@ QString describeError(sqlite3* db, int rc)
     }
 }
 
+sqlite3* openReferenceSchema(bool withIndexes)
+{
+    sqlite3* ref = nullptr;
+    if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, nullptr) != SQLITE_OK ||
+        !exec(ref, kCreateTables, nullptr) || (withIndexes && !exec(ref, kCreateIndexes, nullptr))) {
+        sqlite3_close(ref);
+        return nullptr;
+    }
+    return ref;
+}
+
 bool hardenConnection(sqlite3* db, QString* error)
 {
     struct Setting

@@ -55,6 +55,10 @@ inline const QStringList& optionalTables()
 QByteArray sqliteUri(const QString& path, const char* mode);
 /// Runs SQL that returns no rows. On failure returns false and fills *error with the SQLite message.
 bool exec(sqlite3* db, const char* sql, QString* error);
+/// A private in-memory database holding the writer's own schema (kCreateTables, and kCreateIndexes when
+/// `withIndexes`): what a reader checks a file's columns against, and where the writer takes the text SQLite keeps
+/// for an index. nullptr when it cannot be built; the caller closes it (sqlite3_close).
+sqlite3* openReferenceSchema(bool withIndexes);
 /// The last SQLite error of db, in words a user understands for the common failures.
 QString describeError(sqlite3* db, int rc);
 

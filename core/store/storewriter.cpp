@@ -64,6 +64,59 @@ void giveBackFreedMemory()
 #endif
 }
 
+// Rows of three integers into a table, `rowsPerStatement` to a multi-row INSERT and the last few one a statement: into
+// an empty table in key order, multi-row INSERTs are about twice as fast as one row a statement (the timeline
+// summary's full write, the (stream, version) index from the load's log).
+class IntTripleInserter
+{
+public:
+    /// `oneRow`: "INSERT INTO t(a, b, c) VALUES(?,?,?)".
+    IntTripleInserter(sqlite3* db, const QByteArray& oneRow, int rowsPerStatement) : m_rows(size_t(rowsPerStatement))
+    {
+        QByteArray sql = oneRow;
+        for (size_t i = 1; i < m_rows; ++i)
+            sql += ",(?,?,?)";
+        m_many.prepare(db, sql);
+        m_one.prepare(db, oneRow);
+        m_pending.reserve(3 * m_rows);
+    }
+    bool ok() const { return m_many.ok() && m_one.ok(); }
+    /// False once a statement failed (rc() says how); later rows are dropped.
+    bool add(qint64 a, qint64 b, qint64 c)
+    {
+        if (m_rc != SQLITE_DONE)
+            return false;
+        m_pending.insert(m_pending.end(), {a, b, c});
+        if (m_pending.size() == 3 * m_rows) {
+            run(m_many, 0, m_rows);
+            m_pending.clear();
+        }
+        return m_rc == SQLITE_DONE;
+    }
+    /// Writes the rows left, one a statement.
+    bool finish()
+    {
+        for (size_t i = 0; i < m_pending.size() && m_rc == SQLITE_DONE; i += 3)
+            run(m_one, i, 1);
+        m_pending.clear();
+        return m_rc == SQLITE_DONE;
+    }
+    int rc() const { return m_rc; }
+
+private:
+    void run(SqlStatement& st, size_t from, size_t rows)
+    {
+        for (size_t k = 0; k < 3 * rows; ++k)
+            sqlite3_bind_int64(st.handle(), int(k + 1), m_pending[from + k]);
+        m_rc = sqlite3_step(st.handle());
+        sqlite3_reset(st.handle());
+    }
+    size_t m_rows;
+    SqlStatement m_many, m_one;
+    std::vector<qint64> m_pending;
+    int m_rc = SQLITE_DONE;
+};
+
 // PRAGMA cache_size in KiB. SQLite turns KiB into pages when the pragma runs, so on a new file it must come
 // after page_size (before it, 16 MB became 64 MB with 16 KB pages).
 bool setCacheKib(sqlite3* db, qint64 kib, QString* error)
@@ -729,14 +782,12 @@ struct StoreWriter::Impl
     };
     std::vector<LoggedEvent> foldLog;
     bool foldLogOff = false;
-    // finish(): the (stream, version) index's entries in index order, sorted from a complete log
-    // (StoreWriter::sortIndexFromLog); empty when SQLite builds the index with CREATE INDEX.
-    struct IndexEntry
+    void dropFoldLog()  ///< the log and the copied rows given back (below)
     {
-        qint64 version, position;
-    };
-    std::vector<IndexEntry> indexEntries;
-    std::vector<quint32> indexRunEnd;   ///< stream id -> the end of its run in indexEntries (runs in id order)
+        foldLog = {};
+        captured = {};
+        capturedBytes = 0;
+    }
     bool indexFromLog = false;          ///< finish() wrote events_stream_version from the log (tests)
     bool refuseIndexSwap = false;       ///< tests: writable_schema is not turned on, so the swap fails
     // Bulk create: the events of a stream past its checkpointEvery-th (so it will have a checkpoint) are copied
@@ -1151,9 +1202,7 @@ StoreWriter::Status StoreWriter::appendRaw(const RawEvent& e, QString* error)
                 // the index is sorted by SQLite), so the log and the copied rows are given back now rather than held
                 // to the end (up to 30 + 32 MB of the writer's budget), the heap's freed pages to the system.
                 d->foldLogOff = true;
-                d->foldLog = {};
-                d->captured = {};
-                d->capturedBytes = 0;
+                d->dropFoldLog();
                 giveBackFreedMemory();
             }
         }
@@ -1498,9 +1547,7 @@ bool StoreWriter::buildIndexes(QString* error)
     d->indexesBuilt = true;
     // finish() folds on the writer's connection with the index: the log is not needed.
     d->foldLogOff = true;
-    d->foldLog = {};
-    d->captured = {};
-    d->capturedBytes = 0;
+    d->dropFoldLog();
     // The unique index checks duplicates again: the in-memory version sets can go.
     for (StreamState& s : d->streams) {
         s.versions.reset();
@@ -1896,36 +1943,12 @@ bool StoreWriter::writeTimelineBins(QString* error)
     const int kRowsPerInsert = m_appendMode ? 1 : 100;
     int rc = SQLITE_DONE;
     if (full) {
-        QByteArray sql = "INSERT INTO timeline_bins(bin, type, events) VALUES(?,?,?)";
-        for (int i = 1; i < kRowsPerInsert; ++i)
-            sql += ",(?,?,?)";
-        SqlStatement many(d->db, sql), one(d->db, "INSERT INTO timeline_bins(bin, type, events) VALUES(?,?,?)");
-        if (!many.ok() || !one.ok())
+        IntTripleInserter rows(d->db, "INSERT INTO timeline_bins(bin, type, events) VALUES(?,?,?)", kRowsPerInsert);
+        if (!rows.ok())
             return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
-        std::vector<qint64> pending;
-        pending.reserve(size_t(3 * kRowsPerInsert));
-        auto run = [&](SqlStatement& st) {
-            for (size_t i = 0; i < pending.size(); ++i)
-                sqlite3_bind_int64(st.handle(), int(i + 1), pending[i]);
-            rc = sqlite3_step(st.handle());
-            sqlite3_reset(st.handle());
-            pending.clear();
-        };
-        b.forEach(false, [&](qint64 bin, qint64 type, qint64 events, bool) {
-            if (rc != SQLITE_DONE)
-                return;
-            pending.insert(pending.end(), {bin, type, events});
-            if (pending.size() == size_t(3 * kRowsPerInsert))
-                run(many);
-        });
-        while (rc == SQLITE_DONE && !pending.empty()) {
-            std::vector<qint64> rest = std::move(pending);
-            pending.clear();
-            for (size_t i = 0; i < rest.size() && rc == SQLITE_DONE; i += 3) {
-                pending.assign(rest.begin() + qsizetype(i), rest.begin() + qsizetype(i + 3));
-                run(one);
-            }
-        }
+        b.forEach(false, [&](qint64 bin, qint64 type, qint64 events, bool) { rows.add(bin, type, events); });
+        rows.finish();
+        rc = rows.rc();
     } else {
         // A cell the table has is an UPDATE by key, a new one a plain INSERT: neither needs a statement journal
         // (an upsert or a REPLACE would get one, see flushSummaries).
@@ -2056,9 +2079,7 @@ void StoreWriter::setCheckpointFoldLimits(qint64 loggedEvents, qint64 rowBytes)
     d->foldReadLimit = std::max<qint64>(0, rowBytes);
     if (d->foldLog.size() > d->foldLogLimit) {
         d->foldLogOff = true;
-        d->foldLog = {};
-        d->captured = {};
-        d->capturedBytes = 0;
+        d->dropFoldLog();
     }
 }
 
@@ -2079,33 +2100,42 @@ qint64 StoreWriter::checkpointStreamsFoldedDuringIndexBuild() const
 }
 
 namespace {
-// The text SQLite keeps for events_stream_version, taken from the writer's own CREATE statements run in a private
-// in-memory database (so it is byte for byte what CREATE INDEX would have stored).
+// The text SQLite keeps for events_stream_version, taken from the reference schema (so it is byte for byte what
+// CREATE INDEX would have stored).
 QByteArray streamVersionIndexSql()
 {
     static const QByteArray sql = [] {
         QByteArray text;
-        sqlite3* mem = nullptr;
-        if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK &&
-            store::exec(mem, store::kCreateTables, nullptr) && store::exec(mem, store::kCreateIndexes, nullptr)) {
-            SqlStatement st(mem, "SELECT sql FROM sqlite_schema WHERE type='index' AND name='events_stream_version'");
-            if (st.ok() && st.next())
-                text = st.text(0).toUtf8();
+        if (sqlite3* ref = store::openReferenceSchema(true)) {
+            {
+                SqlStatement st(ref, "SELECT sql FROM sqlite_schema WHERE type='index' AND name='events_stream_version'");
+                if (st.ok() && st.next())
+                    text = st.text(0).toUtf8();
+            }
+            sqlite3_close(ref);
         }
-        sqlite3_close_v2(mem);
         return text;
     }();
     return sql;
 }
 } // namespace
 
-bool StoreWriter::sortIndexFromLog()
+// finish(): the (stream, version) index's entries in index order, sorted from a complete log (sortIndexFromLog).
+struct StoreWriter::SortedIndex
+{
+    struct Entry
+    {
+        qint64 version, position;
+    };
+    std::vector<Entry> entries;
+    std::vector<quint32> runEnd;  ///< stream id -> the end of its run in entries (runs in id order)
+};
+
+bool StoreWriter::sortIndexFromLog(SortedIndex* out) const
 {
     // Bulk create with every event in the log: a counting sort by stream id (ids are 1..nextStreamId-1), which keeps
     // each stream's events in the order they came; a stream whose versions did not come in order is sorted by
     // version. O(events), against SQLite's comparison sort of the records read back from the table.
-    d->indexEntries = {};
-    d->indexRunEnd = {};
     if (m_appendMode || d->indexesBuilt || d->foldLogOff || d->foldLog.empty() || qint64(d->foldLog.size()) != m_eventCount ||
         d->foldLog.size() >= size_t(std::numeric_limits<quint32>::max()))
         return false;
@@ -2122,23 +2152,24 @@ bool StoreWriter::sortIndexFromLog()
         c = sum;
         sum += n;
     }
-    d->indexEntries.resize(d->foldLog.size());
+    std::vector<SortedIndex::Entry>& entries = out->entries;
+    entries.resize(d->foldLog.size());
     for (const Impl::LoggedEvent& e : d->foldLog)
-        d->indexEntries[start[size_t(e.stream)]++] = {e.version, e.position};
+        entries[start[size_t(e.stream)]++] = {e.version, e.position};
     // start[id] is now the end of stream id's run, the start of the next one.
-    auto byVersion = [](const Impl::IndexEntry& a, const Impl::IndexEntry& b) { return a.version < b.version; };
+    auto byVersion = [](const SortedIndex::Entry& a, const SortedIndex::Entry& b) { return a.version < b.version; };
     quint32 from = 0;
     for (size_t id = 0; id < ids; ++id) {
-        const auto first = d->indexEntries.begin() + from, last = d->indexEntries.begin() + start[id];
+        const auto first = entries.begin() + from, last = entries.begin() + start[id];
         if (!std::is_sorted(first, last, byVersion))
             std::sort(first, last, byVersion);
         from = start[id];
     }
-    d->indexRunEnd = std::move(start);
+    out->runEnd = std::move(start);
     return true;
 }
 
-bool StoreWriter::writeIndexFromLog(QString* error)
+bool StoreWriter::writeIndexFromLog(SortedIndex sorted, QString* error)
 {
     // SQLite builds an index only from its own scan and sort. The entries sorted above are written in index order
     // into a WITHOUT ROWID table keyed by (stream, version) with the position last, whose B-tree is, page for page,
@@ -2155,38 +2186,20 @@ bool StoreWriter::writeIndexFromLog(QString* error)
         !store::exec(d->db, "CREATE TABLE chronoscope_index_build(stream INTEGER NOT NULL, version INTEGER NOT NULL, "
                             "position INTEGER NOT NULL, PRIMARY KEY(stream, version)) WITHOUT ROWID", error))
         return false;
-    constexpr int kRows = 64;
-    QByteArray sql = "INSERT INTO chronoscope_index_build(stream, version, position) VALUES(?,?,?)";
-    SqlStatement one(d->db, sql);
-    for (int i = 1; i < kRows; ++i)
-        sql += ",(?,?,?)";
-    SqlStatement many(d->db, sql);
-    if (!one.ok() || !many.ok())
-        return fail(error, store::describeError(d->db, one.ok() ? many.rc() : one.rc()));
-    const std::vector<Impl::IndexEntry>& entries = d->indexEntries;
-    const size_t n = entries.size();
-    size_t id = 0;  // the stream of entry i: runs are in id order
-    auto bindEntry = [&](sqlite3_stmt* st, int base, size_t i) {
-        while (d->indexRunEnd[id] <= i)
-            ++id;
-        sqlite3_bind_int64(st, base + 1, qint64(id));
-        sqlite3_bind_int64(st, base + 2, entries[i].version);
-        sqlite3_bind_int64(st, base + 3, entries[i].position);
-    };
-    for (size_t i = 0; i < n;) {
-        const bool full = n - i >= size_t(kRows);
-        sqlite3_stmt* st = full ? many.handle() : one.handle();
-        for (int r = 0; r < (full ? kRows : 1); ++r, ++i)
-            bindEntry(st, r * 3, i);
-        const int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-            return fail(error, store::describeError(d->db, rc));
+    {
+        IntTripleInserter rows(d->db, "INSERT INTO chronoscope_index_build(stream, version, position) VALUES(?,?,?)", 64);
+        if (!rows.ok())
+            return fail(error, store::describeError(d->db, sqlite3_errcode(d->db)));
+        size_t id = 0;  // the stream of entry i: runs are in id order
+        for (size_t i = 0; i < sorted.entries.size(); ++i) {
+            while (sorted.runEnd[id] <= i)
+                ++id;
+            if (!rows.add(qint64(id), sorted.entries[i].version, sorted.entries[i].position))
+                break;
+        }
+        if (!rows.finish())
+            return fail(error, store::describeError(d->db, rows.rc()));
     }
-    one.finalize();
-    many.finalize();
-    d->indexEntries = {};
-    d->indexRunEnd = {};
     // The swap. Where SQLite refuses it (a build whose defensive mode forbids writable_schema), the table goes and
     // CREATE INDEX builds the index as before: slower, the same file.
     qint64 cookie = -1;
@@ -2224,13 +2237,8 @@ bool StoreWriter::prepareFoldJob(QString* error)
     d->foldJob.reset();
     d->foldedAside = 0;
     const int every = d->options.checkpointEvery;
-    auto release = [this] {
-        d->foldLog = {};
-        d->captured = {};
-        d->capturedBytes = 0;
-    };
     if (m_appendMode || d->foldLog.empty()) {
-        release();
+        d->dropFoldLog();
         return true;
     }
     struct Long
@@ -2312,7 +2320,7 @@ bool StoreWriter::prepareFoldJob(QString* error)
         }
         l.rows.push_back(std::move(r));
     }
-    release();
+    d->dropFoldLog();
     auto job = std::make_unique<FoldJob>();
     job->every = every;
     for (auto& [id, l] : longOnes)
@@ -2346,7 +2354,8 @@ bool StoreWriter::finish(QString* error)
     if (!d->indexesBuilt) {
         // A complete log of the load gives the (stream, version) index in its order without SQLite's sorter
         // (writeIndexFromLog); it is sorted now, before prepareFoldJob() gives the log back.
-        const bool fromLog = sortIndexFromLog();
+        SortedIndex sorted;
+        const bool fromLog = sortIndexFromLog(&sorted);
         times.mark(fromLog ? "index entries sorted from the log" : "no complete log");
         if (!commit(&err) || !setCacheKib(d->db, kSortRunKib, &err) || !prepareFoldJob(&err))
             return bail(err);
@@ -2370,7 +2379,7 @@ bool StoreWriter::finish(QString* error)
         });
         // PRAGMA threads: SQLite's sorter hands each full run to a helper thread to sort and write while this one
         // goes on reading the table (docs/scale.md "Import speed": a few percent, measured quiet).
-        const bool built = (!fromLog || writeIndexFromLog(&err)) && store::exec(d->db, "PRAGMA threads=1", &err) &&
+        const bool built = (!fromLog || writeIndexFromLog(std::move(sorted), &err)) && store::exec(d->db, "PRAGMA threads=1", &err) &&
                            store::exec(d->db, store::kCreateIndexes, &err) &&
                            setCacheKib(d->db, d->cacheKib, &err) && store::exec(d->db, "PRAGMA threads=0", &err);
         times.mark("indexes");

@@ -153,8 +153,9 @@ private:
     bool flushPending(QString* error);
     bool noteTime(TimeMs time, QString* error);
     bool prepareFoldJob(QString* error);
-    bool sortIndexFromLog();
-    bool writeIndexFromLog(QString* error);
+    struct SortedIndex;
+    bool sortIndexFromLog(SortedIndex* out) const;
+    bool writeIndexFromLog(SortedIndex sorted, QString* error);
     bool writeCheckpoints(QString* error);
     bool writeTimelineBins(QString* error);
     bool timelineSummaryDue();

@@ -1,8 +1,9 @@
 #include "story/sharedscan.h"
 
+#include "util/stagetimes.h"
+
 #include <QSet>
 
-#include <ctime>
 #include <deque>
 #include <pthread.h>
 
@@ -301,9 +302,7 @@ void SharedScan::run()
         c->scannedTo = last;
         c->changed.notify_all();
     }
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    m_cpuMs = double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+    m_cpuMs = StageTimes::threadCpu() * 1e3;
 }
 
 } // namespace chronoscope::story

@@ -11,6 +11,7 @@
 #include "projection/jsprojection.h"
 #include "projection/projectionreplay.h"
 #include "replay/replayengine.h"
+#include "util/stagetimes.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -30,7 +31,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <future>
 #include <pthread.h>
 #include <thread>
@@ -104,9 +104,7 @@ const auto kLoaded = std::chrono::steady_clock::now(); // about when the process
 
 double threadCpuMs()
 {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+    return StageTimes::threadCpu() * 1e3;
 }
 
 /// Where a check spends its time, on stderr when CHRONOSCOPE_STORY_TIMING is set (docs/stories.md): the
